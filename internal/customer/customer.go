@@ -1,0 +1,107 @@
+// Package customer holds the customer record and the rules about its
+// identifiers: how an email address or username is normalised, validated and
+// compared.
+package customer
+
+import (
+	"time"
+)
+
+// Status is where an account is in its life.
+type Status string
+
+// Account statuses.
+const (
+	// Unverified accounts have not confirmed their email address yet.
+	Unverified Status = "unverified"
+	// PendingApproval accounts confirmed their address and wait for an
+	// administrator.
+	PendingApproval Status = "pending_approval"
+	// Active accounts can sign in.
+	Active Status = "active"
+	// Deactivated accounts were switched off by the store; they sign in like
+	// unknown logins do (invalid credentials), which reveals nothing.
+	Deactivated Status = "deactivated"
+)
+
+// Customer is a registered customer.
+type Customer struct {
+	ID       string
+	StoreID  string
+	Email    string // as entered, trimmed
+	Username string // empty when usernames are off
+	Status   Status
+	// RequiresApproval is set when the account was registered under
+	// AdminApproval; confirming the address then leads to PendingApproval.
+	RequiresApproval bool
+	EmailVerifiedAt  time.Time
+	PasswordHash     string
+	Language         string
+	Profile          Profile
+	Attributes       map[string]string
+	Newsletters      []string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// Profile holds the optional profile fields a store can enable.
+type Profile struct {
+	FirstName      string `json:"firstName,omitempty"`
+	LastName       string `json:"lastName,omitempty"`
+	Gender         string `json:"gender,omitempty"`
+	DateOfBirth    string `json:"dateOfBirth,omitempty"`
+	Company        string `json:"company,omitempty"`
+	StreetAddress  string `json:"streetAddress,omitempty"`
+	StreetAddress2 string `json:"streetAddress2,omitempty"`
+	ZipPostalCode  string `json:"zipPostalCode,omitempty"`
+	City           string `json:"city,omitempty"`
+	County         string `json:"county,omitempty"`
+	CountryCode    string `json:"countryCode,omitempty"`
+	StateProvince  string `json:"stateProvince,omitempty"`
+	Phone          string `json:"phone,omitempty"`
+	Fax            string `json:"fax,omitempty"`
+	TimeZone       string `json:"timeZone,omitempty"`
+	VatNumber      string `json:"vatNumber,omitempty"`
+}
+
+// ByName returns a pointer to the profile field with the request name, or nil.
+func (p *Profile) ByName(name string) *string {
+	switch name {
+	case "firstName":
+		return &p.FirstName
+	case "lastName":
+		return &p.LastName
+	case "gender":
+		return &p.Gender
+	case "dateOfBirth":
+		return &p.DateOfBirth
+	case "company":
+		return &p.Company
+	case "streetAddress":
+		return &p.StreetAddress
+	case "streetAddress2":
+		return &p.StreetAddress2
+	case "zipPostalCode":
+		return &p.ZipPostalCode
+	case "city":
+		return &p.City
+	case "county":
+		return &p.County
+	case "countryCode":
+		return &p.CountryCode
+	case "stateProvince":
+		return &p.StateProvince
+	case "phone":
+		return &p.Phone
+	case "fax":
+		return &p.Fax
+	case "timeZone":
+		return &p.TimeZone
+	case "vatNumber":
+		return &p.VatNumber
+	}
+	return nil
+}
+
+// CanSignIn reports whether the account may hold a session.
+func (c Customer) CanSignIn() bool { return c.Status == Active }

@@ -1,0 +1,60 @@
+package customer
+
+import (
+	"crypto/rand"
+	"fmt"
+	"io"
+	"time"
+)
+
+// ActivityType names an entry in a customer's activity log.
+type ActivityType string
+
+// Activity types.
+const (
+	ActivityRegistered     ActivityType = "registered"
+	ActivityEmailVerified  ActivityType = "email_verified"
+	ActivitySignedIn       ActivityType = "signed_in"
+	ActivitySignedOut      ActivityType = "signed_out"
+	ActivityRegisterAgain  ActivityType = "registration_attempt_existing_email"
+	ActivityPasswordRehash ActivityType = "password_rehashed"
+)
+
+// Activity is one entry of the activity log kept for auditing.
+type Activity struct {
+	CustomerID string
+	Type       ActivityType
+	At         time.Time
+	// Detail is a short machine-readable note (the store, the source IP).
+	Detail map[string]string
+}
+
+// ConsentRecord logs that a customer agreed or did not agree to a consent, with
+// the exact message they were shown, as GDPR asks.
+type ConsentRecord struct {
+	CustomerID string
+	ConsentID  string
+	Agreed     bool
+	Message    string
+	At         time.Time
+}
+
+// PrivacyPolicyConsentID is the consent log id of the privacy policy box.
+const PrivacyPolicyConsentID = "privacy_policy"
+
+// NewsletterConsentID is the consent log id of newsletter subscriptions.
+const NewsletterConsentID = "newsletter"
+
+// NewID returns a random RFC 4122 version 4 UUID read from random.
+func NewID(random io.Reader) (string, error) {
+	if random == nil {
+		random = rand.Reader
+	}
+	var b [16]byte
+	if _, err := io.ReadFull(random, b[:]); err != nil {
+		return "", fmt.Errorf("customer: read random: %w", err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
+}

@@ -1,0 +1,79 @@
+// Package mail holds the mail messages the service sends, the templates that
+// render them, and the mailer use case that turns a queued message into a
+// sent email. Producers (registration, verification) never render mail; they
+// record a Message in the outbox and the mailer renders it, so a template fix
+// reaches every queued mail.
+package mail
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Kind names a mail template.
+type Kind string
+
+// The mails of the core flow.
+const (
+	// EmailValidation carries the double opt-in link.
+	EmailValidation Kind = "email_validation"
+	// AccountExists tells the owner of an address that someone tried to
+	// register it again; it keeps the 202 answer from revealing accounts.
+	AccountExists Kind = "account_exists"
+)
+
+// Message is one mail to send, as it travels through the outbox and the
+// queue. ID identifies the message for its whole life (outbox key, queue
+// deduplication, logs).
+type Message struct {
+	ID         string `json:"id"`
+	Kind       Kind   `json:"kind"`
+	To         string `json:"to"`
+	Language   string `json:"language"`
+	StoreID    string `json:"storeId"`
+	CustomerID string `json:"customerId"`
+	FirstName  string `json:"firstName,omitempty"`
+	LastName   string `json:"lastName,omitempty"`
+	// Link is the action link of the mail (the verification URL), if any.
+	Link      string    `json:"link,omitempty"`
+	ExpiresAt time.Time `json:"expiresAt,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Validate rejects a message the mailer could not render.
+func (m Message) Validate() error {
+	var errs []error
+	if m.ID == "" {
+		errs = append(errs, errors.New("id is empty"))
+	}
+	if m.To == "" {
+		errs = append(errs, errors.New("to is empty"))
+	}
+	switch m.Kind {
+	case EmailValidation:
+		if m.Link == "" {
+			errs = append(errs, errors.New("email_validation needs a link"))
+		}
+	case AccountExists:
+	default:
+		errs = append(errs, fmt.Errorf("unknown kind %q", m.Kind))
+	}
+	return errors.Join(errs...)
+}
+
+// Encode returns the message as the JSON body used on the queue.
+func (m Message) Encode() (string, error) {
+	b, err := json.Marshal(m)
+	return string(b), err
+}
+
+// Decode reads a queue body.
+func Decode(body string) (Message, error) {
+	var m Message
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		return Message{}, fmt.Errorf("mail: decode message: %w", err)
+	}
+	return m, m.Validate()
+}

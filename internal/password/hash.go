@@ -1,0 +1,142 @@
+package password
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Params are argon2id cost parameters.
+type Params struct {
+	MemoryKiB   uint32 `json:"memoryKiB"`
+	Iterations  uint32 `json:"iterations"`
+	Parallelism uint8  `json:"parallelism"`
+}
+
+// OWASPParams is OWASP's minimum recommendation for argon2id
+// (m=19 MiB, t=2, p=1), the production default.
+func OWASPParams() Params {
+	return Params{MemoryKiB: 19 * 1024, Iterations: 2, Parallelism: 1}
+}
+
+// Validate rejects parameters argon2 cannot run with or that are
+// unreasonably large for a Lambda function.
+func (p Params) Validate() error {
+	switch {
+	case p.Iterations < 1:
+		return errors.New("iterations must be at least 1")
+	case p.Parallelism < 1:
+		return errors.New("parallelism must be at least 1")
+	case p.MemoryKiB < 8*uint32(p.Parallelism):
+		return fmt.Errorf("memoryKiB must be at least 8×parallelism (%d)", 8*uint32(p.Parallelism))
+	case p.MemoryKiB > 1<<20:
+		return errors.New("memoryKiB must be at most 1048576 (1 GiB)")
+	}
+	return nil
+}
+
+const (
+	saltLen = 16
+	keyLen  = 32
+)
+
+// ErrMalformedHash means a stored hash is not an argon2id PHC string this
+// package can read. It is a data problem, never a wrong password.
+var ErrMalformedHash = errors.New("password: malformed argon2id hash")
+
+// Hasher hashes and verifies passwords with argon2id in PHC string form:
+// $argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>.
+type Hasher struct {
+	params Params
+	random io.Reader
+	// dummy is a real hash of a random secret with the current parameters;
+	// verifying against it makes an unknown login cost what a wrong password
+	// costs.
+	dummy string
+}
+
+// NewHasher returns a Hasher producing hashes with params. random supplies
+// salts (crypto/rand.Reader in production).
+func NewHasher(params Params, random io.Reader) (*Hasher, error) {
+	if err := params.Validate(); err != nil {
+		return nil, err
+	}
+	h := &Hasher{params: params, random: random}
+	secret := make([]byte, 32)
+	if _, err := io.ReadFull(random, secret); err != nil {
+		return nil, fmt.Errorf("password: read random: %w", err)
+	}
+	dummy, err := h.Hash(string(secret))
+	if err != nil {
+		return nil, err
+	}
+	h.dummy = dummy
+	return h, nil
+}
+
+// Hash returns the PHC string for pw with a fresh random salt.
+func (h *Hasher) Hash(pw string) (string, error) {
+	salt := make([]byte, saltLen)
+	if _, err := io.ReadFull(h.random, salt); err != nil {
+		return "", fmt.Errorf("password: read salt: %w", err)
+	}
+	key := argon2.IDKey([]byte(pw), salt, h.params.Iterations, h.params.MemoryKiB, h.params.Parallelism, keyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, h.params.MemoryKiB, h.params.Iterations, h.params.Parallelism,
+		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// Verify reports whether pw matches encoded, comparing in constant time, and
+// whether encoded was made with other parameters than the current ones and
+// should be replaced by a fresh Hash.
+func (h *Hasher) Verify(pw, encoded string) (ok, needsRehash bool, err error) {
+	p, salt, key, err := decode(encoded)
+	if err != nil {
+		return false, false, err
+	}
+	got := argon2.IDKey([]byte(pw), salt, p.Iterations, p.MemoryKiB, p.Parallelism, uint32(len(key)))
+	ok = subtle.ConstantTimeCompare(got, key) == 1
+	return ok, p != h.params, nil
+}
+
+// VerifyDummy spends the time of one Verify on a hash no password matches. It
+// is called when no account exists so the answer takes as long as a wrong
+// password does.
+func (h *Hasher) VerifyDummy(pw string) {
+	_, _, _ = h.Verify(pw, h.dummy)
+}
+
+func decode(encoded string) (Params, []byte, []byte, error) {
+	parts := strings.Split(encoded, "$")
+	// "", "argon2id", "v=19", "m=..,t=..,p=..", salt, key
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
+		return Params{}, nil, nil, ErrMalformedHash
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return Params{}, nil, nil, ErrMalformedHash
+	}
+	var p Params
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Iterations, &p.Parallelism); err != nil {
+		return Params{}, nil, nil, ErrMalformedHash
+	}
+	if p.Validate() != nil {
+		return Params{}, nil, nil, ErrMalformedHash
+	}
+	b64 := base64.RawStdEncoding
+	salt, err := b64.DecodeString(parts[4])
+	if err != nil || len(salt) < 8 {
+		return Params{}, nil, nil, ErrMalformedHash
+	}
+	key, err := b64.DecodeString(parts[5])
+	if err != nil || len(key) < 16 {
+		return Params{}, nil, nil, ErrMalformedHash
+	}
+	return p, salt, key, nil
+}

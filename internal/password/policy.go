@@ -1,0 +1,104 @@
+// Package password holds the password policy a store configures and the
+// argon2id hashing that protects stored passwords.
+package password
+
+import (
+	"fmt"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Policy is the store's password rule set. Lengths count characters (runes),
+// not bytes, so a password in any script is measured the way a person would.
+type Policy struct {
+	MinLength              int  `json:"minLength"`
+	MaxLength              int  `json:"maxLength"`
+	RequireUppercase       bool `json:"requireUppercase"`
+	RequireLowercase       bool `json:"requireLowercase"`
+	RequireDigit           bool `json:"requireDigit"`
+	RequireNonAlphanumeric bool `json:"requireNonAlphanumeric"`
+}
+
+// DefaultPolicy is the seed shop system's default: 6 to 64 characters and no
+// character-class rules.
+func DefaultPolicy() Policy {
+	return Policy{MinLength: 6, MaxLength: 64}
+}
+
+// maxAllowedLength bounds MaxLength so that a configured policy can never
+// make hashing cost unbounded input.
+const maxAllowedLength = 1024
+
+// Validate reports a policy that cannot be satisfied or makes no sense.
+func (p Policy) Validate() error {
+	switch {
+	case p.MinLength < 1:
+		return fmt.Errorf("minLength must be at least 1, got %d", p.MinLength)
+	case p.MaxLength < p.MinLength:
+		return fmt.Errorf("maxLength (%d) must not be below minLength (%d)", p.MaxLength, p.MinLength)
+	case p.MaxLength > maxAllowedLength:
+		return fmt.Errorf("maxLength must be at most %d, got %d", maxAllowedLength, p.MaxLength)
+	}
+	classes := 0
+	for _, on := range []bool{p.RequireUppercase, p.RequireLowercase, p.RequireDigit, p.RequireNonAlphanumeric} {
+		if on {
+			classes++
+		}
+	}
+	if classes > p.MaxLength {
+		return fmt.Errorf("maxLength (%d) is too short for %d required character classes", p.MaxLength, classes)
+	}
+	return nil
+}
+
+// Violation is one rule a password broke, as a stable code and a message.
+type Violation struct {
+	Code    string
+	Message string
+}
+
+// Check lists every rule the password breaks; an empty list means it passes.
+func (p Policy) Check(pw string) []Violation {
+	var v []Violation
+	if !utf8.ValidString(pw) {
+		return []Violation{{"invalid_encoding", "Password must be valid UTF-8."}}
+	}
+	n := utf8.RuneCountInString(pw)
+	if n < p.MinLength {
+		v = append(v, Violation{"too_short", fmt.Sprintf("Password must have at least %d characters.", p.MinLength)})
+	}
+	if n > p.MaxLength {
+		v = append(v, Violation{"too_long", fmt.Sprintf("Password must have at most %d characters.", p.MaxLength)})
+	}
+	var upper, lower, digit, other, control bool
+	for _, r := range pw {
+		switch {
+		case unicode.IsControl(r):
+			control = true
+		case unicode.IsUpper(r):
+			upper = true
+		case unicode.IsLower(r):
+			lower = true
+		case unicode.IsDigit(r):
+			digit = true
+		case !unicode.IsLetter(r):
+			other = true
+		}
+	}
+	if control {
+		v = append(v, Violation{"control_character", "Password must not contain control characters."})
+	}
+	if p.RequireUppercase && !upper {
+		v = append(v, Violation{"missing_uppercase", "Password must contain an uppercase letter."})
+	}
+	if p.RequireLowercase && !lower {
+		v = append(v, Violation{"missing_lowercase", "Password must contain a lowercase letter."})
+	}
+	if p.RequireDigit && !digit {
+		v = append(v, Violation{"missing_digit", "Password must contain a digit."})
+	}
+	if p.RequireNonAlphanumeric && !other {
+		v = append(v, Violation{"missing_non_alphanumeric", "Password must contain a character that is neither a letter nor a digit."})
+	}
+	return v
+}

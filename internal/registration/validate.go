@@ -1,0 +1,245 @@
+package registration
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	_ "time/tzdata" // time zones are validated against the IANA database, which a Lambda image may lack
+	"unicode/utf8"
+
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/settings"
+)
+
+// fieldRule bounds one profile field.
+type fieldRule struct {
+	max   int
+	check func(v string, now time.Time) (code, message string)
+}
+
+var (
+	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+	phonePattern   = regexp.MustCompile(`^\+?[0-9 ()./-]{3,30}$`)
+	vatPattern     = regexp.MustCompile(`^[A-Z]{2}[A-Za-z0-9+*.]{2,13}$`)
+)
+
+// Genders are the values the gender field accepts: the seed system's M and F,
+// plus X for customers who choose neither.
+var Genders = []string{"M", "F", "X"}
+
+var fieldRules = map[string]fieldRule{
+	settings.FirstName:      {max: 100},
+	settings.LastName:       {max: 100},
+	settings.Company:        {max: 200},
+	settings.StreetAddress:  {max: 200},
+	settings.StreetAddress2: {max: 200},
+	settings.ZipPostalCode:  {max: 20},
+	settings.City:           {max: 100},
+	settings.County:         {max: 100},
+	settings.StateProvince:  {max: 100},
+	settings.Gender: {max: 1, check: func(v string, _ time.Time) (string, string) {
+		for _, g := range Genders {
+			if v == g {
+				return "", ""
+			}
+		}
+		return "invalid_value", "Gender must be one of M, F, X."
+	}},
+	settings.DateOfBirth: {max: 10, check: func(v string, now time.Time) (string, string) {
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return "invalid_date", "Date of birth must be a date in the form YYYY-MM-DD."
+		}
+		if d.After(now) || d.Year() < 1900 {
+			return "out_of_range", "Date of birth must be between 1900-01-01 and today."
+		}
+		return "", ""
+	}},
+	settings.CountryCode: {max: 2, check: func(v string, _ time.Time) (string, string) {
+		if !countryPattern.MatchString(v) {
+			return "invalid_country", "Country must be an ISO 3166-1 alpha-2 code such as DE."
+		}
+		return "", ""
+	}},
+	settings.Phone: {max: 30, check: phoneCheck},
+	settings.Fax:   {max: 30, check: phoneCheck},
+	settings.TimeZone: {max: 64, check: func(v string, _ time.Time) (string, string) {
+		if _, err := time.LoadLocation(v); err != nil || v == "Local" {
+			return "invalid_time_zone", "Time zone must be an IANA name such as Europe/Berlin."
+		}
+		return "", ""
+	}},
+	settings.VatNumber: {max: 15, check: func(v string, _ time.Time) (string, string) {
+		if !vatPattern.MatchString(v) {
+			return "invalid_vat_number", "VAT number must start with a two-letter country prefix."
+		}
+		return "", ""
+	}},
+}
+
+func phoneCheck(v string, _ time.Time) (string, string) {
+	if !phonePattern.MatchString(v) {
+		return "invalid_phone", "Phone numbers may contain digits, spaces and + ( ) . / -."
+	}
+	return "", ""
+}
+
+// maxAttributeLength bounds a text attribute.
+const maxAttributeLength = 500
+
+// validate checks a request against the settings and returns the cleaned
+// values, or a validation error listing every problem at once.
+func (s *Service) validate(req Request) (clean, error) {
+	var f apperr.Fields
+	cfg := s.settings
+	now := s.now()
+	c := clean{}
+
+	email := strings.TrimSpace(req.Email)
+	if code, msg := customer.EmailProblem(email); code != "" {
+		f.Add("email", code, msg)
+	}
+	c.email = email
+
+	username := strings.TrimSpace(req.Username)
+	switch {
+	case cfg.UsernamesEnabled:
+		if code, msg := customer.UsernameProblem(username); code != "" {
+			f.Add("username", code, msg)
+		}
+		c.username = username
+	case username != "":
+		f.Add("username", "not_enabled", "This store does not use usernames.")
+	}
+
+	if req.Password == "" {
+		f.Add("password", "required", "Password is required.")
+	} else {
+		for _, v := range cfg.PasswordPolicy.Check(req.Password) {
+			f.Add("password", v.Code, v.Message)
+		}
+	}
+
+	c.profile = req.Profile
+	for _, name := range settings.ProfileFields {
+		p := c.profile.ByName(name)
+		*p = strings.TrimSpace(*p)
+		v := *p
+		setting := cfg.Field(name)
+		rule := fieldRules[name]
+		switch {
+		case v == "" && setting.Required:
+			f.Add(name, "required", fmt.Sprintf("%s is required.", name))
+		case v == "":
+		case !setting.Enabled:
+			f.Add(name, "not_enabled", fmt.Sprintf("This store does not collect %s.", name))
+		case customer.HasControl(v):
+			f.Add(name, "control_character", "Text must not contain control characters.")
+		case utf8.RuneCountInString(v) > rule.max:
+			f.Add(name, "too_long", fmt.Sprintf("%s must have at most %d characters.", name, rule.max))
+		case rule.check != nil:
+			if code, msg := rule.check(v, now); code != "" {
+				f.Add(name, code, msg)
+			}
+		}
+	}
+
+	c.attributes = map[string]string{}
+	known := map[string]settings.Attribute{}
+	for _, a := range cfg.Attributes {
+		known[a.ID] = a
+	}
+	for _, id := range sortedKeys(req.Attributes) {
+		v := strings.TrimSpace(req.Attributes[id])
+		a, ok := known[id]
+		field := "attributes." + id
+		switch {
+		case !ok:
+			f.Add(field, "unknown_attribute", "This store has no such attribute.")
+		case customer.HasControl(v):
+			f.Add(field, "control_character", "Text must not contain control characters.")
+		case a.Type == settings.AttributeText && utf8.RuneCountInString(v) > maxAttributeLength:
+			f.Add(field, "too_long", fmt.Sprintf("Attribute must have at most %d characters.", maxAttributeLength))
+		case a.Type == settings.AttributeCheckbox && v != "true" && v != "false":
+			f.Add(field, "invalid_value", "A checkbox attribute is true or false.")
+		case a.Type == settings.AttributeDropdown && v != "" && !contains(a.Values, v):
+			f.Add(field, "invalid_value", "Choose one of: "+strings.Join(a.Values, ", ")+".")
+		default:
+			if v != "" {
+				c.attributes[id] = v
+			}
+		}
+	}
+	for _, a := range cfg.Attributes {
+		v, given := c.attributes[a.ID]
+		missing := !given || a.Type == settings.AttributeCheckbox && v != "true"
+		if a.Required && missing && !f.Has("attributes."+a.ID) {
+			f.Add("attributes."+a.ID, "required", fmt.Sprintf("%s is required.", a.Name))
+		}
+	}
+
+	shown := map[string]bool{}
+	for _, consent := range cfg.Consents {
+		shown[consent.ID] = true
+		agreed := req.Consents[consent.ID]
+		if consent.Required && !agreed {
+			f.Add("consents."+consent.ID, "consent_required", "This consent is required to register.")
+		}
+		c.consents = append(c.consents, consentAnswer{consent: consent, agreed: agreed})
+	}
+	for _, id := range sortedKeys(req.Consents) {
+		if !shown[id] {
+			f.Add("consents."+id, "unknown_consent", "This store shows no such consent.")
+		}
+	}
+	if cfg.AcceptPrivacyPolicy {
+		if req.AcceptPrivacyPolicy == nil || !*req.AcceptPrivacyPolicy {
+			f.Add("acceptPrivacyPolicy", "consent_required", "The privacy policy must be accepted.")
+		}
+		c.privacyAccepted = true
+	}
+
+	newsletters := map[string]bool{}
+	for _, n := range cfg.Newsletters {
+		newsletters[n.ID] = true
+	}
+	picked := map[string]bool{}
+	for i, id := range req.Newsletters {
+		field := fmt.Sprintf("newsletters[%d]", i)
+		switch {
+		case !newsletters[id]:
+			f.Add(field, "unknown_newsletter", "This store has no such newsletter.")
+		case picked[id]:
+			f.Add(field, "duplicate", "Each newsletter may be listed once.")
+		default:
+			picked[id] = true
+			c.newsletters = append(c.newsletters, id)
+		}
+	}
+
+	if err := f.Err(); err != nil {
+		return clean{}, err
+	}
+	return c, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
