@@ -4,8 +4,13 @@
 package customer
 
 import (
+	"errors"
 	"time"
 )
+
+// ErrNotFound is returned by stores for a customer, email or username that
+// does not exist.
+var ErrNotFound = errors.New("customer: not found")
 
 // Status is where an account is in its life.
 type Status string

@@ -200,7 +200,8 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	err = s.store.CreateAccount(ctx, acc)
 	switch {
 	case errors.Is(err, ErrUsernameTaken):
-		return Result{}, apperr.Invalid([]apperr.FieldError{{Field: "username", Code: string(apperr.UsernameTaken), Message: "This username is taken."}})
+		return Result{}, &apperr.Error{Code: apperr.UsernameTaken, Message: "This username is taken.",
+			Fields: []apperr.FieldError{{Field: "username", Code: string(apperr.UsernameTaken), Message: "This username is taken."}}}
 	case errors.Is(err, ErrEmailTaken):
 		if s.settings.RegistrationType == settings.Standard {
 			return Result{}, apperr.New(apperr.EmailTaken, "An account with this email address exists.")

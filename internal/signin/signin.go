@@ -21,7 +21,7 @@ import (
 )
 
 // ErrNotFound is returned by a Store for an unknown login or customer.
-var ErrNotFound = errors.New("signin: not found")
+var ErrNotFound = customer.ErrNotFound
 
 // Failures is the failed-attempt state of one login.
 type Failures struct {

@@ -1,0 +1,215 @@
+// Package httpapi is the HTTP adapter: it turns API Gateway HTTP API
+// (payload 2.0) events into use-case calls and their results into responses.
+// It owns the one table from error codes to HTTP statuses, the problem+json
+// format, cookies and the confirm page. It holds no business rule.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/registration"
+	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/signin"
+	"github.com/openreg/registration/internal/verification"
+)
+
+// LambdaHandler is the signature of an HTTP function's Lambda handler.
+type LambdaHandler func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+
+// Route is one route of the contract and the function that serves it.
+type Route struct {
+	Method   string
+	Path     string
+	Function string
+}
+
+// Function names, as deployed.
+const (
+	FnRegister    = "register"
+	FnVerifyEmail = "verify-email"
+	FnSignIn      = "sign-in"
+)
+
+// Routes is every route of the public contract served so far. The CDK stack
+// and the local gateway both build their routing from this list.
+var Routes = []Route{
+	{http.MethodGet, "/v1/registration-form", FnRegister},
+	{http.MethodPost, "/v1/customers", FnRegister},
+	{http.MethodGet, "/v1/verify-email", FnVerifyEmail},
+	{http.MethodHead, "/v1/verify-email", FnVerifyEmail},
+	{http.MethodPost, "/v1/verify-email", FnVerifyEmail},
+	{http.MethodPost, "/v1/sessions", FnSignIn},
+	{http.MethodDelete, "/v1/sessions/current", FnSignIn},
+	{http.MethodGet, "/v1/customers/me", FnSignIn},
+}
+
+// Cookies configures the cookies the API sets.
+type Cookies struct {
+	// Secure marks cookies Secure; off only for plain-HTTP local development.
+	Secure bool
+}
+
+// API serves the contract.
+type API struct {
+	settings settings.Settings
+	register *registration.Service
+	verify   *verification.Service
+	signIn   *signin.Service
+	cookies  Cookies
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// Deps are the use cases and settings the API serves.
+type Deps struct {
+	Settings     settings.Settings
+	Registration *registration.Service
+	Verification *verification.Service
+	SignIn       *signin.Service
+	Cookies      Cookies
+	Log          *slog.Logger
+	Now          func() time.Time
+}
+
+// New returns an API.
+func New(d Deps) *API {
+	return &API{settings: d.Settings, register: d.Registration, verify: d.Verification, signIn: d.SignIn,
+		cookies: d.Cookies, log: d.Log, now: d.Now}
+}
+
+type endpoint func(ctx context.Context, r *Request) (*Response, error)
+
+func (a *API) endpoints() map[string]endpoint {
+	return map[string]endpoint{
+		"GET /v1/registration-form":   a.registrationForm,
+		"POST /v1/customers":          a.registerCustomer,
+		"GET /v1/verify-email":        a.confirmPage,
+		"HEAD /v1/verify-email":       a.confirmPage,
+		"POST /v1/verify-email":       a.confirmEmail,
+		"POST /v1/sessions":           a.createSession,
+		"DELETE /v1/sessions/current": a.deleteSession,
+		"GET /v1/customers/me":        a.me,
+	}
+}
+
+// Handler returns the Lambda handler of one function: it serves that
+// function's routes and answers 404/405 for anything else.
+func (a *API) Handler(function string) LambdaHandler {
+	all := a.endpoints()
+	mine := map[string]endpoint{}
+	paths := map[string]bool{}
+	for _, rt := range Routes {
+		if rt.Function == function {
+			mine[rt.Method+" "+rt.Path] = all[rt.Method+" "+rt.Path]
+			paths[rt.Path] = true
+		}
+	}
+	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		start := time.Now()
+		r := newRequest(ev)
+		var resp *Response
+		ep, ok := mine[r.Method+" "+r.Path]
+		switch {
+		case ok:
+			var err error
+			resp, err = ep(ctx, r)
+			if err != nil {
+				resp = a.failure(ctx, r, err)
+			}
+		case paths[r.Path]:
+			resp = a.failure(ctx, r, apperr.New(apperr.MethodNotAllowed, "This method is not allowed here."))
+		default:
+			resp = a.failure(ctx, r, apperr.New(apperr.NotFound, "No such resource."))
+		}
+		if r.Method == http.MethodHead {
+			resp.Body = ""
+		}
+		a.log.InfoContext(ctx, "request", "requestId", r.RequestID, "method", r.Method, "path", r.Path,
+			"status", resp.Status, "durationMs", time.Since(start).Milliseconds())
+		return resp.event(), nil
+	}
+}
+
+// statusOf is the one table from error codes to HTTP statuses.
+var statusOf = map[apperr.Code]int{
+	apperr.Validation:           http.StatusBadRequest,
+	apperr.MalformedBody:        http.StatusBadRequest,
+	apperr.UnknownField:         http.StatusBadRequest,
+	apperr.PayloadTooLarge:      http.StatusRequestEntityTooLarge,
+	apperr.UnsupportedMediaType: http.StatusUnsupportedMediaType,
+	apperr.NotFound:             http.StatusNotFound,
+	apperr.MethodNotAllowed:     http.StatusMethodNotAllowed,
+	apperr.RegistrationDisabled: http.StatusForbidden,
+	apperr.EmailTaken:           http.StatusConflict,
+	apperr.UsernameTaken:        http.StatusConflict,
+	apperr.TokenInvalid:         http.StatusBadRequest,
+	apperr.TokenExpired:         http.StatusGone,
+	apperr.InvalidCredentials:   http.StatusUnauthorized,
+	apperr.EmailNotVerified:     http.StatusForbidden,
+	apperr.PendingApproval:      http.StatusForbidden,
+	apperr.LockedOut:            http.StatusTooManyRequests,
+	apperr.Unauthenticated:      http.StatusUnauthorized,
+	apperr.Unavailable:          http.StatusServiceUnavailable,
+	apperr.Internal:             http.StatusInternalServerError,
+}
+
+// StatusOf returns the HTTP status of an error code.
+func StatusOf(c apperr.Code) int {
+	if s, ok := statusOf[c]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// problem is an RFC 9457 problem document.
+type problem struct {
+	Type      string              `json:"type"`
+	Title     string              `json:"title"`
+	Status    int                 `json:"status"`
+	Detail    string              `json:"detail"`
+	Code      apperr.Code         `json:"code"`
+	Errors    []apperr.FieldError `json:"errors,omitempty"`
+	RequestID string              `json:"requestId,omitempty"`
+}
+
+// failure turns an error into a problem response. 5xx answers never carry
+// the cause; it goes to the log with the request id.
+func (a *API) failure(ctx context.Context, r *Request, err error) *Response {
+	e := apperr.As(err)
+	status := StatusOf(e.Code)
+	detail := e.Message
+	if status >= 500 {
+		a.log.ErrorContext(ctx, "request failed", "requestId", r.RequestID, "code", e.Code, "error", err)
+		if e.Code == apperr.Internal {
+			detail = "Internal error."
+		}
+	}
+	p := problem{
+		Type: "urn:problem:" + string(e.Code), Title: http.StatusText(status), Status: status,
+		Detail: detail, Code: e.Code, Errors: e.Fields, RequestID: r.RequestID,
+	}
+	resp := jsonResponse(status, p)
+	resp.Headers["Content-Type"] = "application/problem+json"
+	if e.RetryAfter > 0 {
+		resp.Headers["Retry-After"] = retryAfter(e.RetryAfter)
+	} else if status == http.StatusServiceUnavailable {
+		resp.Headers["Retry-After"] = "1"
+	}
+	if status == http.StatusMethodNotAllowed {
+		var allow []string
+		for _, rt := range Routes {
+			if rt.Path == r.Path {
+				allow = append(allow, rt.Method)
+			}
+		}
+		resp.Headers["Allow"] = strings.Join(allow, ", ")
+	}
+	return resp
+}

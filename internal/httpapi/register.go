@@ -1,0 +1,123 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/registration"
+)
+
+// registerBody is the JSON of POST /v1/customers.
+type registerBody struct {
+	Email               string               `json:"email"`
+	Username            string               `json:"username"`
+	Password            string               `json:"password"`
+	FirstName           string               `json:"firstName"`
+	LastName            string               `json:"lastName"`
+	Gender              string               `json:"gender"`
+	DateOfBirth         string               `json:"dateOfBirth"`
+	Company             string               `json:"company"`
+	StreetAddress       string               `json:"streetAddress"`
+	StreetAddress2      string               `json:"streetAddress2"`
+	ZipPostalCode       string               `json:"zipPostalCode"`
+	City                string               `json:"city"`
+	County              string               `json:"county"`
+	CountryCode         string               `json:"countryCode"`
+	StateProvince       string               `json:"stateProvince"`
+	Phone               string               `json:"phone"`
+	Fax                 string               `json:"fax"`
+	TimeZone            string               `json:"timeZone"`
+	VatNumber           string               `json:"vatNumber"`
+	Attributes          map[string]attrValue `json:"attributes"`
+	Consents            map[string]bool      `json:"consents"`
+	AcceptPrivacyPolicy *bool                `json:"acceptPrivacyPolicy"`
+	Newsletters         []string             `json:"newsletters"`
+	CaptchaToken        string               `json:"captchaToken"`
+	ReturnURL           string               `json:"returnUrl"`
+}
+
+// attrValue is a custom attribute value: a string, or a boolean for
+// checkboxes.
+type attrValue string
+
+func (v *attrValue) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*v = attrValue(s)
+		return nil
+	}
+	var t bool
+	if err := json.Unmarshal(b, &t); err == nil {
+		if t {
+			*v = "true"
+		} else {
+			*v = "false"
+		}
+		return nil
+	}
+	return &fieldError{field: "attributes", msg: "Attribute values must be strings or booleans."}
+}
+
+var storeIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+type registeredBody struct {
+	CustomerID   string `json:"customerId,omitempty"`
+	Status       string `json:"status"`
+	Next         string `json:"next"`
+	Redirect     string `json:"redirect,omitempty"`
+	SessionToken string `json:"sessionToken,omitempty"`
+	ExpiresAt    string `json:"expiresAt,omitempty"`
+}
+
+func (a *API) registerCustomer(ctx context.Context, r *Request) (*Response, error) {
+	var b registerBody
+	if err := r.decodeJSON(&b); err != nil {
+		return nil, err
+	}
+	storeID := r.Headers["x-store-id"]
+	if storeID != "" && !storeIDPattern.MatchString(storeID) {
+		return nil, apperr.Invalid([]apperr.FieldError{{Field: "X-Store-Id", Code: "invalid_store", Message: "X-Store-Id is not a valid store id."}})
+	}
+	attrs := make(map[string]string, len(b.Attributes))
+	for k, v := range b.Attributes {
+		attrs[k] = string(v)
+	}
+	res, err := a.register.Register(ctx, registration.Request{
+		Email: b.Email, Username: b.Username, Password: b.Password,
+		Profile: customer.Profile{
+			FirstName: b.FirstName, LastName: b.LastName, Gender: b.Gender, DateOfBirth: b.DateOfBirth,
+			Company: b.Company, StreetAddress: b.StreetAddress, StreetAddress2: b.StreetAddress2,
+			ZipPostalCode: b.ZipPostalCode, City: b.City, County: b.County, CountryCode: b.CountryCode,
+			StateProvince: b.StateProvince, Phone: b.Phone, Fax: b.Fax, TimeZone: b.TimeZone, VatNumber: b.VatNumber,
+		},
+		Attributes: attrs, Consents: b.Consents, AcceptPrivacyPolicy: b.AcceptPrivacyPolicy,
+		Newsletters: b.Newsletters, ReturnURL: b.ReturnURL, Language: r.Languages(), StoreID: storeID,
+		SessionToken: r.SessionToken(), SourceIP: r.SourceIP,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var resp *Response
+	switch res.Outcome {
+	case registration.SignedIn:
+		resp = jsonResponse(http.StatusCreated, registeredBody{
+			CustomerID: res.CustomerID, Status: string(customer.Active), Next: string(res.Outcome),
+			Redirect: res.Redirect, SessionToken: res.Session.Token, ExpiresAt: rfc3339(res.Session.ExpiresAt),
+		})
+		resp.Headers["Location"] = "/v1/customers/me"
+		resp.Cookies = append(resp.Cookies, a.sessionCookie(res.Session.Token, res.Session.ExpiresAt, false))
+		return resp, nil
+	case registration.PendingApproval:
+		resp = jsonResponse(http.StatusAccepted, registeredBody{Status: string(res.Outcome), Next: "await_approval"})
+	default:
+		resp = jsonResponse(http.StatusAccepted, registeredBody{Status: string(res.Outcome), Next: "verify_email"})
+	}
+	if res.SignedOut {
+		resp.Cookies = append(resp.Cookies, a.clearSessionCookie())
+	}
+	return resp, nil
+}

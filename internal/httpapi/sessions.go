@@ -1,0 +1,90 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/signin"
+)
+
+type signInBody struct {
+	Login      string `json:"login"`
+	Password   string `json:"password"`
+	RememberMe bool   `json:"rememberMe"`
+	ReturnURL  string `json:"returnUrl"`
+}
+
+type sessionBody struct {
+	CustomerID   string `json:"customerId"`
+	Redirect     string `json:"redirect"`
+	SessionToken string `json:"sessionToken"`
+	ExpiresAt    string `json:"expiresAt"`
+}
+
+func (a *API) createSession(ctx context.Context, r *Request) (*Response, error) {
+	var b signInBody
+	if err := r.decodeJSON(&b); err != nil {
+		return nil, err
+	}
+	res, err := a.signIn.SignIn(ctx, signin.Request{
+		Login: b.Login, Password: b.Password, RememberMe: b.RememberMe, ReturnURL: b.ReturnURL, SourceIP: r.SourceIP,
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := jsonResponse(http.StatusOK, sessionBody{
+		CustomerID: res.CustomerID, Redirect: res.Redirect,
+		SessionToken: res.Session.Token, ExpiresAt: rfc3339(res.Session.ExpiresAt),
+	})
+	resp.Cookies = []string{a.sessionCookie(res.Session.Token, res.Session.ExpiresAt, b.RememberMe)}
+	return resp, nil
+}
+
+func (a *API) deleteSession(ctx context.Context, r *Request) (*Response, error) {
+	if tok := r.SessionToken(); tok != "" {
+		if err := a.signIn.SignOut(ctx, tok); err != nil {
+			return nil, err
+		}
+	}
+	resp := emptyResponse(http.StatusNoContent)
+	resp.Cookies = []string{a.clearSessionCookie()}
+	return resp, nil
+}
+
+// meBody is the profile of GET /v1/customers/me.
+type meBody struct {
+	CustomerID    string            `json:"customerId"`
+	Email         string            `json:"email"`
+	Username      string            `json:"username,omitempty"`
+	Status        customer.Status   `json:"status"`
+	EmailVerified bool              `json:"emailVerified"`
+	StoreID       string            `json:"storeId"`
+	Language      string            `json:"language"`
+	Profile       customer.Profile  `json:"profile"`
+	Attributes    map[string]string `json:"attributes"`
+	Newsletters   []string          `json:"newsletters"`
+	CreatedAt     string            `json:"createdAt"`
+}
+
+func (a *API) me(ctx context.Context, r *Request) (*Response, error) {
+	c, err := a.signIn.Me(ctx, r.SessionToken())
+	if err != nil {
+		return nil, err
+	}
+	b := meBody{
+		CustomerID: c.ID, Email: c.Email, Username: c.Username, Status: c.Status,
+		EmailVerified: !c.EmailVerifiedAt.IsZero(), StoreID: c.StoreID, Language: c.Language,
+		Profile: c.Profile, Attributes: c.Attributes, Newsletters: c.Newsletters, CreatedAt: rfc3339(c.CreatedAt),
+	}
+	if b.Attributes == nil {
+		b.Attributes = map[string]string{}
+	}
+	if b.Newsletters == nil {
+		b.Newsletters = []string{}
+	}
+	return jsonResponse(http.StatusOK, b), nil
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }

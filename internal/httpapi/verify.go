@@ -1,0 +1,183 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/verification"
+)
+
+//go:embed pages/page.html
+var pageFS embed.FS
+
+var pageTemplate = template.Must(template.ParseFS(pageFS, "pages/page.html"))
+
+// pageText is the wording of the confirm page, per language.
+type pageText struct {
+	ConfirmTitle, ConfirmText, Button                string
+	InvalidTitle, InvalidText                        string
+	ExpiredTitle, ExpiredText                        string
+	VerifiedTitle, VerifiedText, PendingApprovalText string
+	UnavailableTitle, UnavailableText                string
+	LoginLink                                        string
+}
+
+var pageTexts = map[string]pageText{
+	"en": {
+		ConfirmTitle: "Confirm your email address", ConfirmText: "Press the button to confirm your email address and activate your account.", Button: "Confirm",
+		InvalidTitle: "This link is not valid", InvalidText: "The link is incomplete or was replaced by a newer one. Use the link in the most recent mail, or request a new one.",
+		ExpiredTitle: "This link has expired", ExpiredText: "Confirmation links are valid for a limited time. Request a new one from the store.",
+		VerifiedTitle: "Your email address is confirmed", VerifiedText: "Your account is active. You can sign in now.",
+		PendingApprovalText: "Thank you. The store will review your account; you will be able to sign in once it is approved.",
+		UnavailableTitle:    "Please try again", UnavailableText: "We could not confirm your address just now. Nothing was changed; please try again in a moment.",
+		LoginLink: "Go to sign-in",
+	},
+	"de": {
+		ConfirmTitle: "E-Mail-Adresse bestätigen", ConfirmText: "Klicken Sie auf die Schaltfläche, um Ihre E-Mail-Adresse zu bestätigen und Ihr Konto zu aktivieren.", Button: "Bestätigen",
+		InvalidTitle: "Dieser Link ist ungültig", InvalidText: "Der Link ist unvollständig oder wurde durch einen neueren ersetzt. Verwenden Sie den Link aus der neuesten E-Mail oder fordern Sie einen neuen an.",
+		ExpiredTitle: "Dieser Link ist abgelaufen", ExpiredText: "Bestätigungslinks sind nur begrenzt gültig. Fordern Sie im Shop einen neuen an.",
+		VerifiedTitle: "Ihre E-Mail-Adresse ist bestätigt", VerifiedText: "Ihr Konto ist aktiv. Sie können sich jetzt anmelden.",
+		PendingApprovalText: "Vielen Dank. Der Shop prüft Ihr Konto; Sie können sich anmelden, sobald es freigegeben ist.",
+		UnavailableTitle:    "Bitte versuchen Sie es erneut", UnavailableText: "Wir konnten Ihre Adresse gerade nicht bestätigen. Es wurde nichts geändert; bitte versuchen Sie es gleich noch einmal.",
+		LoginLink: "Zur Anmeldung",
+	},
+}
+
+type pageView struct {
+	Lang, Store, Title, Text, Button, Token, Link, LinkText string
+}
+
+// renderPage answers an HTML page. The page's URL carries a secret token,
+// so it must not leak through the Referer header, be framed, or run script.
+func renderPage(status int, v pageView) *Response {
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, v); err != nil {
+		return &Response{Status: http.StatusInternalServerError, Headers: baseHeaders(), Body: "Internal error."}
+	}
+	h := baseHeaders()
+	h["Content-Type"] = "text/html; charset=utf-8"
+	h["Referrer-Policy"] = "no-referrer"
+	h["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	h["X-Frame-Options"] = "DENY"
+	return &Response{Status: status, Headers: h, Body: buf.String()}
+}
+
+func (a *API) texts(r *Request) (string, pageText) {
+	lang := a.settings.Language(r.Languages())
+	t, ok := pageTexts[lang]
+	if !ok {
+		lang, t = "en", pageTexts["en"]
+	}
+	return lang, t
+}
+
+// confirmPage answers GET and HEAD of the mailed link. It reads nothing and
+// writes nothing, so mail scanners that fetch links cannot verify anyone or
+// burn a token: only the button's POST confirms.
+func (a *API) confirmPage(_ context.Context, r *Request) (*Response, error) {
+	lang, t := a.texts(r)
+	tok := r.Query.Get("token")
+	if err := verification.CheckShape(tok); err != nil {
+		return renderPage(http.StatusBadRequest, pageView{Lang: lang, Store: a.settings.StoreName, Title: t.InvalidTitle, Text: t.InvalidText}), nil
+	}
+	return renderPage(http.StatusOK, pageView{Lang: lang, Store: a.settings.StoreName,
+		Title: t.ConfirmTitle, Text: t.ConfirmText, Button: t.Button, Token: tok}), nil
+}
+
+type verifyBody struct {
+	Token string `json:"token"`
+}
+
+type verifiedBody struct {
+	Status          string `json:"status"`
+	AlreadyVerified bool   `json:"alreadyVerified,omitempty"`
+}
+
+// confirmEmail answers POST /v1/verify-email: a form post from the confirm
+// page gets a redirect (or an error page), a JSON call gets JSON.
+func (a *API) confirmEmail(ctx context.Context, r *Request) (*Response, error) {
+	if err := r.checkBody(); err != nil {
+		return nil, err
+	}
+	mt := r.mediaType()
+	var tok string
+	form := mt == "application/x-www-form-urlencoded"
+	switch {
+	case form:
+		vals, err := url.ParseQuery(string(r.Body))
+		if err != nil {
+			return nil, apperr.New(apperr.MalformedBody, "The form body is malformed.")
+		}
+		tok = vals.Get("token")
+	case isJSON(mt):
+		var b verifyBody
+		if err := decodeStrict(r.Body, &b); err != nil {
+			return nil, err
+		}
+		tok = b.Token
+	default:
+		return nil, apperr.New(apperr.UnsupportedMediaType, "Send the token form-encoded or as application/json.")
+	}
+	res, err := a.verify.Confirm(ctx, strings.TrimSpace(tok))
+	if form {
+		return a.confirmResultPage(ctx, r, res, err), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	status := "verified"
+	if res.Status == customer.PendingApproval {
+		status = string(customer.PendingApproval)
+	}
+	return jsonResponse(http.StatusOK, verifiedBody{Status: status, AlreadyVerified: res.AlreadyVerified}), nil
+}
+
+// confirmResultPage sends a browser on to the storefront's login page, or
+// shows why it cannot.
+func (a *API) confirmResultPage(ctx context.Context, r *Request, res verification.Result, err error) *Response {
+	lang, t := a.texts(r)
+	v := pageView{Lang: lang, Store: a.settings.StoreName, Link: a.loginURL(""), LinkText: t.LoginLink}
+	if err == nil && res.AlreadyVerified {
+		v.Title, v.Text = t.VerifiedTitle, t.VerifiedText
+		if res.Status == customer.PendingApproval {
+			v.Text = t.PendingApprovalText
+		}
+		return renderPage(http.StatusOK, v)
+	}
+	if err == nil {
+		q := "verified=1"
+		if res.Status == customer.PendingApproval {
+			q += "&approval=pending"
+		}
+		resp := emptyResponse(http.StatusSeeOther)
+		resp.Headers["Location"] = a.loginURL(q)
+		return resp
+	}
+	e := apperr.As(err)
+	status := StatusOf(e.Code)
+	switch e.Code {
+	case apperr.TokenExpired:
+		v.Title, v.Text = t.ExpiredTitle, t.ExpiredText
+	case apperr.TokenInvalid:
+		v.Title, v.Text = t.InvalidTitle, t.InvalidText
+	default:
+		a.failure(ctx, r, err) // logs the cause
+		v.Title, v.Text, v.Link = t.UnavailableTitle, t.UnavailableText, ""
+	}
+	return renderPage(status, v)
+}
+
+func (a *API) loginURL(query string) string {
+	u := strings.TrimRight(a.settings.URLs.Storefront, "/") + a.settings.URLs.LoginPath
+	if query != "" {
+		u += "?" + query
+	}
+	return u
+}

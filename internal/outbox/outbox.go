@@ -1,0 +1,104 @@
+// Package outbox moves mails from the table to the mail queue. A use case
+// stores its mail in the same DynamoDB transaction as its change (so a stored
+// change always has its mail), then Flush hands the mail to the queue at
+// once. If the queue is down, the mail stays in the outbox and Drain, run on
+// a schedule, sends it later. A mail can therefore reach the queue twice
+// (sent, then the delete failed); the mailer deduplicates on the message id.
+package outbox
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/openreg/registration/internal/mail"
+)
+
+// Store holds the outbox.
+type Store interface {
+	PendingMail(ctx context.Context, before time.Time, limit int) ([]mail.Message, error)
+	MailSent(ctx context.Context, id string) error
+}
+
+// Queue is the mail queue.
+type Queue interface {
+	// Send enqueues messages; it returns the ids it could not enqueue.
+	Send(ctx context.Context, msgs []mail.Message) (failed []string, err error)
+}
+
+// Relay flushes and drains the outbox.
+type Relay struct {
+	store Store
+	queue Queue
+	now   func() time.Time
+	log   *slog.Logger
+}
+
+// New returns a Relay.
+func New(store Store, queue Queue, now func() time.Time, log *slog.Logger) *Relay {
+	return &Relay{store: store, queue: queue, now: now, log: log}
+}
+
+// Flush sends just-stored mails. It never fails the caller: whatever it
+// cannot send stays in the outbox for Drain.
+func (r *Relay) Flush(ctx context.Context, msgs []mail.Message) {
+	if len(msgs) == 0 {
+		return
+	}
+	if _, err := r.send(ctx, msgs); err != nil {
+		r.log.WarnContext(ctx, "mail left in outbox for the relay", "error", err, "count", len(msgs))
+	}
+}
+
+// settle is how old an outbox entry must be before Drain takes it, so Drain
+// does not race the request that is flushing it.
+const settle = 30 * time.Second
+
+// Drain sends every mail that has waited in the outbox longer than a short
+// settling time, in batches, and reports how many it sent.
+func (r *Relay) Drain(ctx context.Context) (int, error) {
+	sent := 0
+	for {
+		msgs, err := r.store.PendingMail(ctx, r.now().Add(-settle), 50)
+		if err != nil || len(msgs) == 0 {
+			return sent, err
+		}
+		n, err := r.send(ctx, msgs)
+		sent += n
+		if err != nil {
+			return sent, err
+		}
+		if n == 0 {
+			return sent, nil
+		}
+	}
+}
+
+// send enqueues msgs in batches of ten (SQS's limit) and removes what was
+// enqueued from the outbox.
+func (r *Relay) send(ctx context.Context, msgs []mail.Message) (int, error) {
+	sent := 0
+	for start := 0; start < len(msgs); start += 10 {
+		batch := msgs[start:min(start+10, len(msgs))]
+		failed, err := r.queue.Send(ctx, batch)
+		if err != nil {
+			return sent, err
+		}
+		bad := map[string]bool{}
+		for _, id := range failed {
+			bad[id] = true
+		}
+		for _, m := range batch {
+			if bad[m.ID] {
+				continue
+			}
+			if err := r.store.MailSent(ctx, m.ID); err != nil {
+				// Enqueued but still in the outbox: Drain will send it again
+				// and the mailer's deduplication drops the copy.
+				return sent, err
+			}
+			sent++
+		}
+	}
+	return sent, nil
+}

@@ -1,0 +1,66 @@
+package queue
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/openreg/registration/internal/mail"
+)
+
+// Deliverer sends one mail message.
+type Deliverer interface {
+	Deliver(ctx context.Context, m mail.Message) error
+}
+
+// Consumer is the mailer Lambda's SQS handler. It delivers a batch
+// concurrently and reports each failed record as a batch item failure, so
+// SQS retries only those (and, after the queue's maximum receives, moves
+// them to the dead-letter queue) while the rest of the batch is done.
+type Consumer struct {
+	mailer Deliverer
+	log    *slog.Logger
+}
+
+// NewConsumer returns a Consumer.
+func NewConsumer(d Deliverer, log *slog.Logger) *Consumer {
+	return &Consumer{mailer: d, log: log}
+}
+
+// Handle processes one SQS batch.
+func (c *Consumer) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	var (
+		mu   sync.Mutex
+		resp events.SQSEventResponse
+		wg   sync.WaitGroup
+	)
+	for _, rec := range ev.Records {
+		wg.Add(1)
+		go func(rec events.SQSMessage) {
+			defer wg.Done()
+			if err := c.one(ctx, rec); err != nil {
+				c.log.ErrorContext(ctx, "mail not sent; SQS will retry it", "sqsMessageId", rec.MessageId,
+					"receiveCount", rec.Attributes["ApproximateReceiveCount"], "error", err)
+				mu.Lock()
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+				mu.Unlock()
+			}
+		}(rec)
+	}
+	wg.Wait()
+	return resp, nil
+}
+
+func (c *Consumer) one(ctx context.Context, rec events.SQSMessage) error {
+	m, err := mail.Decode(rec.Body)
+	if err != nil {
+		return err
+	}
+	if err := c.mailer.Deliver(ctx, m); err != nil {
+		return err
+	}
+	c.log.InfoContext(ctx, "mail sent", "messageId", m.ID, "kind", m.Kind, "customerId", m.CustomerID)
+	return nil
+}

@@ -1,0 +1,18 @@
+package store
+
+import (
+	"github.com/openreg/registration/internal/outbox"
+	"github.com/openreg/registration/internal/registration"
+	"github.com/openreg/registration/internal/session"
+	"github.com/openreg/registration/internal/signin"
+	"github.com/openreg/registration/internal/verification"
+)
+
+// The store satisfies every use case's own Store interface.
+var (
+	_ registration.Store = (*Store)(nil)
+	_ verification.Store = (*Store)(nil)
+	_ signin.Store       = (*Store)(nil)
+	_ session.Store      = (*Store)(nil)
+	_ outbox.Store       = (*Store)(nil)
+)
