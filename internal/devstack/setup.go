@@ -1,0 +1,77 @@
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/openreg/registration/internal/store"
+)
+
+// Resources are the names and addresses of what Setup created.
+type Resources struct {
+	Table    string
+	QueueURL string
+	QueueARN string
+	DLQURL   string
+}
+
+// MaxReceives is how often a mail is tried before it moves to the
+// dead-letter queue (the CDK stack uses the same number).
+const MaxReceives = 5
+
+// Setup creates, if missing, the table, the mail queue with its dead-letter
+// queue, and the SES sending identity, as the CDK stack does in AWS.
+func Setup(ctx context.Context, db *dynamodb.Client, q *sqs.Client, ses *sesv2.Client, table, queue, sender string, visibilitySeconds int) (Resources, error) {
+	r := Resources{Table: table}
+	if err := store.CreateTable(ctx, db, table); err != nil {
+		return r, err
+	}
+	dlq, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(queue + "-dlq")})
+	if err != nil {
+		return r, fmt.Errorf("create dead-letter queue: %w", err)
+	}
+	r.DLQURL = aws.ToString(dlq.QueueUrl)
+	dlqARN, err := queueARN(ctx, q, r.DLQURL)
+	if err != nil {
+		return r, err
+	}
+	main, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{
+		QueueName: aws.String(queue),
+		Attributes: map[string]string{
+			"VisibilityTimeout": fmt.Sprint(visibilitySeconds),
+			"RedrivePolicy":     fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"%d"}`, dlqARN, MaxReceives),
+		},
+	})
+	if err != nil {
+		return r, fmt.Errorf("create mail queue: %w", err)
+	}
+	r.QueueURL = aws.ToString(main.QueueUrl)
+	if r.QueueARN, err = queueARN(ctx, q, r.QueueURL); err != nil {
+		return r, err
+	}
+	if _, err := ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(sender)}); err != nil {
+		var api smithy.APIError
+		if !errors.As(err, &api) || api.ErrorCode() != "AlreadyExistsException" {
+			return r, fmt.Errorf("create SES identity %s: %w", sender, err)
+		}
+	}
+	return r, nil
+}
+
+func queueARN(ctx context.Context, q *sqs.Client, url string) (string, error) {
+	out, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
+	})
+	if err != nil {
+		return "", fmt.Errorf("queue attributes of %s: %w", url, err)
+	}
+	return out.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], nil
+}
