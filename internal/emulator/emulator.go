@@ -173,8 +173,8 @@ func (s *Stack) Logs() string {
 	var b strings.Builder
 	for _, l := range s.logs {
 		data, _ := os.ReadFile(l.path)
-		if len(data) > 4000 {
-			data = data[len(data)-4000:]
+		if len(data) > 2000 {
+			data = data[len(data)-2000:]
 		}
 		fmt.Fprintf(&b, "--- %s\n%s\n", l.path, data)
 	}

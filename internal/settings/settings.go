@@ -234,6 +234,16 @@ func Default() Settings {
 func Parse(doc []byte) (Settings, error) {
 	s := Default()
 	if len(strings.TrimSpace(string(doc))) > 0 {
+		// encoding/json decodes an array into the slice's existing
+		// elements, so a document's first newsletter would inherit the
+		// default newsletter's fields (and come out pre-ticked). A document
+		// that lists newsletters therefore starts from an empty list.
+		var probe struct {
+			Newsletters json.RawMessage `json:"newsletters"`
+		}
+		if json.Unmarshal(doc, &probe) == nil && probe.Newsletters != nil {
+			s.Newsletters = nil
+		}
 		dec := json.NewDecoder(strings.NewReader(string(doc)))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&s); err != nil {

@@ -1,0 +1,73 @@
+# Customer registration backend. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TOOLS      := .tools
+DDB_LIB    := $(TOOLS)/dynamodb/lib
+DDB_STAMP  := $(TOOLS)/dynamodb/.installed-2.6.1
+LAUNCHER   := $(TOOLS)/dynamodb/classes/LoopbackDynamoDBLocal.class
+VENV       := $(TOOLS)/venv
+MOTO_STAMP := $(VENV)/.installed
+EMU_DIR    := infra/local/emulators
+FUNCTIONS  := $(notdir $(wildcard functions/*))
+GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
+
+export GOFLAGS := -buildvcs=false
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: tools
+tools: $(DDB_STAMP) $(LAUNCHER) $(MOTO_STAMP) ## install the local AWS emulators (DynamoDB Local, moto) under .tools/
+
+$(DDB_STAMP): $(EMU_DIR)/pom.xml
+	mvn -q -B -f $(EMU_DIR)/pom.xml dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/$(DDB_LIB)
+	touch $@
+
+$(LAUNCHER): $(EMU_DIR)/LoopbackDynamoDBLocal.java $(DDB_STAMP)
+	mkdir -p $(dir $@)
+	javac -nowarn -cp '$(DDB_LIB)/*' -d $(dir $@) $<
+
+$(MOTO_STAMP): $(EMU_DIR)/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r $<
+	touch $@
+
+.PHONY: dev
+dev: tools ## run the whole stack locally (API on http://127.0.0.1:8080)
+	go run ./infra/local
+
+.PHONY: test
+test: tools lint ## set up and run every test (unit and integration against the emulators)
+	go test -count=1 ./...
+
+.PHONY: lint
+lint: ## gofmt, go vet, go mod tidy check
+	@fmt_out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.tools/*')); \
+	  if [ -n "$$fmt_out" ]; then echo "gofmt would change: $$fmt_out"; exit 1; fi
+	go vet ./...
+	@cp go.mod /tmp/go.mod.before && cp go.sum /tmp/go.sum.before && go mod tidy && \
+	  if ! diff -q go.mod /tmp/go.mod.before >/dev/null || ! diff -q go.sum /tmp/go.sum.before >/dev/null; then \
+	    echo "go.mod/go.sum were not tidy (now fixed; commit them)"; exit 1; fi
+
+.PHONY: build
+build: ## build each function as bin/<name>/bootstrap for provided.al2023 on arm64
+	@for fn in $(FUNCTIONS); do \
+	  echo "build $$fn"; \
+	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build $(GOFLAGS_LAMBDA) -o bin/$$fn/bootstrap ./functions/$$fn || exit 1; \
+	done
+
+.PHONY: bench
+bench: tools ## run the benchmarks
+	go test -run='^$$' -bench=. -benchmem ./...
+
+.PHONY: fuzz
+fuzz: ## fuzz the input parsers (60 s each)
+	go test -run='^$$' -fuzz=FuzzIsLocal -fuzztime=60s ./internal/redirect
+	go test -run='^$$' -fuzz=FuzzEmailProblem -fuzztime=60s ./internal/customer
+	go test -run='^$$' -fuzz=FuzzDecodeRegister -fuzztime=60s ./internal/httpapi
+
+.PHONY: clean
+clean: ## remove build output (keeps .tools)
+	rm -rf bin cdk.out

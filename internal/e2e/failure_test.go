@@ -1,0 +1,103 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/openreg/registration/internal/testenv"
+)
+
+// TestQueueOutage: when the mail queue cannot be reached, the registration
+// still succeeds because its mail was stored with it in the outbox; once the
+// queue is back, the relay sends it.
+func TestQueueOutage(t *testing.T) {
+	healthy := newStack(t, nil)
+	broken := buildStack(t, healthy.settings, healthy.clients, healthy.res, healthy.res.QueueURL+"-gone")
+
+	r := broken.register(person("outage@example.com"))
+	if r.status != http.StatusAccepted {
+		t.Fatalf("register during outage: %d %s", r.status, r.body)
+	}
+	healthy.deliverMail()
+	if n := len(healthy.mailsTo("outage@example.com")); n != 0 {
+		t.Fatalf("mail went out during the outage: %d", n)
+	}
+	pending, err := healthy.sys.Store.PendingMail(context.Background(), broken.clock.Now().Add(time.Second), 10)
+	if err != nil || len(pending) != 1 || pending[0].To != "outage@example.com" {
+		t.Fatalf("outbox = %+v, %v; want the mail waiting", pending, err)
+	}
+
+	// The queue is back: the relay drains the outbox.
+	healthy.clock.Advance(time.Minute)
+	sent, err := healthy.sys.Relay.Drain(context.Background())
+	if err != nil || sent != 1 {
+		t.Fatalf("drain sent %d, %v; want 1", sent, err)
+	}
+	healthy.deliverMail()
+	if n := len(healthy.mailsTo("outage@example.com")); n != 1 {
+		t.Errorf("mails after the queue came back = %d, want 1", n)
+	}
+	if again, _ := healthy.sys.Relay.Drain(context.Background()); again != 0 {
+		t.Errorf("second drain sent %d, want 0", again)
+	}
+}
+
+// TestDatabaseOutage: with DynamoDB unreachable every route answers 503
+// service_unavailable with Retry-After, and no internal detail.
+func TestDatabaseOutage(t *testing.T) {
+	s := newStack(t, nil)
+	cfg := s.clients
+	awsCfg := awsConfigNoRetry(t)
+	cfg.DynamoDB = dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String("http://127.0.0.1:1") })
+	down := buildStack(t, s.settings, cfg, s.res, s.res.QueueURL)
+
+	checks := []struct {
+		name string
+		do   func() response
+	}{
+		{"register", func() response { return down.register(person("down@example.com")) }},
+		{"sign-in", func() response { return down.signIn("down@example.com", "correct horse") }},
+		{"verify", func() response {
+			return down.postJSON("/v1/verify-email", map[string]string{"token": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})
+		}},
+		{"me", func() response {
+			return down.do(http.MethodGet, "/v1/customers/me", "", nil, "Authorization: Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+		}},
+	}
+	for _, c := range checks {
+		t.Run(c.name+" answers 503", func(t *testing.T) {
+			r := c.do()
+			if r.status != http.StatusServiceUnavailable || r.code(t) != "service_unavailable" || r.header.Get("Retry-After") == "" {
+				t.Errorf("%d %s Retry-After %q", r.status, r.body, r.header.Get("Retry-After"))
+			}
+			if p := r.json(t); p["detail"] == nil || containsAny(p["detail"].(string), "127.0.0.1", "dial", "dynamodb") {
+				t.Errorf("detail leaks internals: %v", p["detail"])
+			}
+		})
+	}
+	if _, found := s.customerByEmail("down@example.com"); found {
+		t.Error("a customer was stored during the outage")
+	}
+}
+
+func awsConfigNoRetry(t *testing.T) aws.Config {
+	t.Helper()
+	c := testenv.AWSConfig(t)
+	c.RetryMaxAttempts = 1
+	return c
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(strings.ToLower(s), strings.ToLower(sub)) {
+			return true
+		}
+	}
+	return false
+}

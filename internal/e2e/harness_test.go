@@ -1,0 +1,290 @@
+// Package e2e tests the whole system over HTTP: requests go through the
+// local gateway (API Gateway payload 2.0 events) into the deployed Lambda
+// handlers, which talk to DynamoDB Local and moto (SQS, SES) with the real
+// SDK clients. Mail is read from moto's store of what SES accepted.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/openreg/registration/internal/app"
+	"github.com/openreg/registration/internal/config"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/devstack"
+	"github.com/openreg/registration/internal/httpapi"
+	"github.com/openreg/registration/internal/password"
+	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// stack is one configured system on its own table and queue.
+type stack struct {
+	t        *testing.T
+	url      string
+	client   *http.Client
+	sys      *app.System
+	poller   *devstack.Poller
+	mailbox  *devstack.Mailbox
+	res      devstack.Resources
+	settings settings.Settings
+	clock    *clock
+	clients  app.Clients
+}
+
+// testSettings are the defaults with argon2 parameters cheap enough for
+// tests (the production parameters are covered by benchmarks).
+func testSettings() settings.Settings {
+	s := settings.Default()
+	s.PasswordHashing = password.Params{MemoryKiB: 256, Iterations: 1, Parallelism: 1}
+	s.URLs = settings.URLs{PublicAPI: "https://api.shop.example", Storefront: "https://shop.example", LoginPath: "/login"}
+	s.MailFrom = "no-reply@shop.example"
+	s.StoreName = "Test Shop"
+	return s
+}
+
+func newStack(t *testing.T, mutate func(*settings.Settings)) *stack {
+	t.Helper()
+	ctx := context.Background()
+	s := testSettings()
+	if mutate != nil {
+		mutate(&s)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatalf("test settings: %v", err)
+	}
+	clients := testenv.Clients(t)
+	res, err := devstack.Setup(ctx, clients.DynamoDB, clients.SQS, clients.SES, testenv.Name("table"), testenv.Name("mail"), s.MailFrom, 1)
+	if err != nil {
+		t.Fatalf("setup: %v", err)
+	}
+	return buildStack(t, s, clients, res, res.QueueURL)
+}
+
+// buildStack wires a system on existing resources; queueURL may differ from
+// res.QueueURL to simulate a queue outage.
+func buildStack(t *testing.T, s settings.Settings, clients app.Clients, res devstack.Resources, queueURL string) *stack {
+	t.Helper()
+	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	rt := app.Runtime{Now: clk.Now, Random: rand.Reader, Log: log}
+	cfg := config.Config{Table: res.Table, MailQueueURL: queueURL, Settings: s, CookieSecure: true}
+	sys, err := app.NewSystem(cfg, clients, rt)
+	if err != nil {
+		t.Fatalf("wire system: %v", err)
+	}
+	consumer, err := app.NewMailer(cfg, clients, rt)
+	if err != nil {
+		t.Fatalf("wire mailer: %v", err)
+	}
+	functions := map[string]httpapi.LambdaHandler{}
+	for _, r := range httpapi.Routes {
+		functions[r.Function] = sys.API.Handler(r.Function)
+	}
+	srv := httptest.NewServer(devstack.NewGateway(httpapi.Routes, functions, log, clk.Now))
+	t.Cleanup(srv.Close)
+	return &stack{
+		t: t, url: srv.URL, sys: sys, res: res, settings: s, clock: clk, clients: clients,
+		client: &http.Client{
+			Timeout:       30 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		poller:  devstack.NewPoller(clients.SQS, res.QueueURL, res.QueueARN, consumer.Handle, log),
+		mailbox: devstack.NewMailbox(testenv.Stack(t).Moto),
+	}
+}
+
+// response is a finished HTTP exchange.
+type response struct {
+	status  int
+	header  http.Header
+	body    []byte
+	cookies []*http.Cookie
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body is not JSON: %v\n%s", err, r.body)
+	}
+	return m
+}
+
+func (r response) code(t *testing.T) string {
+	t.Helper()
+	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type = %q, want application/problem+json; body %s", ct, r.body)
+	}
+	c, _ := r.json(t)["code"].(string)
+	return c
+}
+
+func (r response) cookie(name string) *http.Cookie {
+	for _, c := range r.cookies {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// do sends a request; headers are "Name: value" strings.
+func (s *stack) do(method, path, contentType string, body []byte, headers ...string) response {
+	s.t.Helper()
+	req, err := http.NewRequest(method, s.url+path, bytes.NewReader(body))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ":")
+		req.Header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, header: resp.Header, body: b, cookies: resp.Cookies()}
+}
+
+func (s *stack) postJSON(path string, v any, headers ...string) response {
+	s.t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return s.do(http.MethodPost, path, "application/json", b, headers...)
+}
+
+func (s *stack) register(body map[string]any, headers ...string) response {
+	s.t.Helper()
+	return s.postJSON("/v1/customers", body, headers...)
+}
+
+func (s *stack) signIn(login, pw string, extra ...string) response {
+	s.t.Helper()
+	return s.postJSON("/v1/sessions", map[string]any{"login": login, "password": pw}, extra...)
+}
+
+// person returns a valid registration body for the default settings.
+func person(email string) map[string]any {
+	return map[string]any{"email": email, "password": "correct horse", "firstName": "Ada", "lastName": "Lovelace"}
+}
+
+// deliverMail runs the mailer until the queue is empty.
+func (s *stack) deliverMail() {
+	s.t.Helper()
+	for i := 0; i < 20; i++ {
+		n, err := s.poller.Once(context.Background(), 0)
+		if err != nil {
+			s.t.Fatalf("mail poller: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	s.t.Fatal("mail queue did not drain")
+}
+
+// mailsTo returns the mails SES accepted for an address.
+func (s *stack) mailsTo(addr string) []devstack.Mail {
+	s.t.Helper()
+	all, err := s.mailbox.Mails(context.Background())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var out []devstack.Mail
+	for _, m := range all {
+		for _, to := range m.To {
+			if strings.EqualFold(to, addr) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// verificationToken delivers mail and returns the token of the newest
+// verification link mailed to addr.
+func (s *stack) verificationToken(addr string) string {
+	s.t.Helper()
+	s.deliverMail()
+	mails := s.mailsTo(addr)
+	for i := len(mails) - 1; i >= 0; i-- {
+		for _, l := range mails[i].Links {
+			if u, err := url.Parse(l); err == nil && u.Path == "/v1/verify-email" {
+				return u.Query().Get("token")
+			}
+		}
+	}
+	s.t.Fatalf("no verification mail for %s (mails: %+v)", addr, mails)
+	return ""
+}
+
+// customerByEmail reads the stored customer of an address.
+func (s *stack) customerByEmail(addr string) (customer.Customer, bool) {
+	s.t.Helper()
+	ctx := context.Background()
+	id, err := s.sys.Store.CustomerIDByEmail(ctx, customer.NormalizeLogin(addr))
+	if err != nil {
+		return customer.Customer{}, false
+	}
+	c, err := s.sys.Store.Customer(ctx, id)
+	if err != nil {
+		s.t.Fatalf("customer %s: %v", id, err)
+	}
+	return c, true
+}
+
+// items counts the items in the stack's table.
+func (s *stack) items() int {
+	s.t.Helper()
+	out, err := s.clients.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(s.res.Table), Select: "COUNT"})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return int(out.Count)
+}

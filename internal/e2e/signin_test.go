@@ -1,0 +1,154 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/openreg/registration/internal/settings"
+)
+
+// activeCustomer registers and verifies an account.
+func (s *stack) activeCustomer(email, pw string) {
+	s.t.Helper()
+	body := person(email)
+	body["password"] = pw
+	if r := s.register(body); r.status != 202 {
+		s.t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	tok := s.verificationToken(email)
+	if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok}); r.status != 200 {
+		s.t.Fatalf("verify: %d %s", r.status, r.body)
+	}
+}
+
+func TestSignIn(t *testing.T) {
+	s := newStack(t, nil)
+	s.activeCustomer("grace@example.com", "hopper123")
+
+	t.Run("wrong password and unknown login get the same answer", func(t *testing.T) {
+		wrong := s.signIn("grace@example.com", "not-it")
+		unknown := s.signIn("nobody@example.com", "not-it")
+		if wrong.status != 401 || unknown.status != 401 {
+			t.Fatalf("statuses %d, %d; want 401", wrong.status, unknown.status)
+		}
+		w, u := wrong.json(t), unknown.json(t)
+		delete(w, "requestId")
+		delete(u, "requestId")
+		if w["code"] != "invalid_credentials" || len(w) != len(u) || w["detail"] != u["detail"] || w["title"] != u["title"] {
+			t.Errorf("answers differ: %s vs %s", wrong.body, unknown.body)
+		}
+	})
+
+	t.Run("return URLs leave the site only as /", func(t *testing.T) {
+		for _, ret := range []string{"//evil.example", `/\evil.example`, "https://evil.example", "javascript:alert(1)", "/%2F/evil.example"} {
+			r := s.postJSON("/v1/sessions", map[string]any{"login": "grace@example.com", "password": "hopper123", "returnUrl": ret})
+			if r.status != 200 {
+				t.Fatalf("sign-in: %d %s", r.status, r.body)
+			}
+			if got := r.json(t)["redirect"]; got != "/" {
+				t.Errorf("returnUrl %q redirected to %v", ret, got)
+			}
+		}
+		r := s.postJSON("/v1/sessions", map[string]any{"login": "grace@example.com", "password": "hopper123", "returnUrl": "/cart?step=2"})
+		if got := r.json(t)["redirect"]; got != "/cart?step=2" {
+			t.Errorf("local returnUrl redirected to %v", got)
+		}
+	})
+
+	t.Run("remember me makes the cookie persistent", func(t *testing.T) {
+		r := s.postJSON("/v1/sessions", map[string]any{"login": "grace@example.com", "password": "hopper123", "rememberMe": true})
+		ck := r.cookie("cr_session")
+		if ck == nil || ck.MaxAge < 29*24*3600 {
+			t.Errorf("cookie = %+v", ck)
+		}
+		short := s.signIn("grace@example.com", "hopper123").cookie("cr_session")
+		if short == nil || short.MaxAge != 0 || !short.Expires.IsZero() {
+			t.Errorf("non-persistent cookie = %+v", short)
+		}
+	})
+
+	t.Run("too many failures lock the login, known or not", func(t *testing.T) {
+		for _, login := range []string{"grace@example.com", "ghost@example.com"} {
+			var last response
+			for i := 0; i < s.settings.Lockout.MaxFailedAttempts; i++ {
+				last = s.signIn(login, "bad guess")
+			}
+			if last.status != http.StatusTooManyRequests || last.code(t) != "locked_out" {
+				t.Fatalf("%s after %d failures: %d %s", login, s.settings.Lockout.MaxFailedAttempts, last.status, last.body)
+			}
+			if ra, err := strconv.Atoi(last.header.Get("Retry-After")); err != nil || ra < 60 {
+				t.Errorf("Retry-After = %q", last.header.Get("Retry-After"))
+			}
+			if r := s.signIn(login, "hopper123"); r.status != http.StatusTooManyRequests {
+				t.Errorf("%s while locked with the right password: %d", login, r.status)
+			}
+		}
+		s.clock.Advance(31 * time.Minute)
+		if r := s.signIn("grace@example.com", "hopper123"); r.status != 200 {
+			t.Errorf("after the lock: %d %s", r.status, r.body)
+		}
+	})
+}
+
+func TestUsernames(t *testing.T) {
+	s := newStack(t, func(st *settings.Settings) { st.UsernamesEnabled = true; st.RegistrationType = settings.Standard })
+	body := person("lin@example.com")
+	body["username"] = "Lin.Q"
+	if r := s.register(body); r.status != 201 {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	if r := s.signIn("lin.q", "correct horse"); r.status != 200 {
+		t.Errorf("sign-in by username: %d %s", r.status, r.body)
+	}
+	if r := s.signIn("LIN@example.com", "correct horse"); r.status != 200 {
+		t.Errorf("sign-in by email: %d %s", r.status, r.body)
+	}
+	other := person("lin2@example.com")
+	other["username"] = "LIN.q"
+	if r := s.register(other); r.status != http.StatusConflict || r.code(t) != "username_taken" {
+		t.Errorf("taken username: %d %s", r.status, r.body)
+	}
+}
+
+// TestRegisteringSignsOutTheCurrentCustomer: a request carrying a session
+// first signs that customer out.
+func TestRegisteringSignsOutTheCurrentCustomer(t *testing.T) {
+	s := newStack(t, func(st *settings.Settings) { st.RegistrationType = settings.Standard })
+	first := s.register(person("first@example.com"))
+	tok, _ := first.json(t)["sessionToken"].(string)
+	second := s.register(person("second@example.com"), "Cookie: cr_session="+tok)
+	if second.status != 201 {
+		t.Fatalf("second: %d %s", second.status, second.body)
+	}
+	if me := s.do(http.MethodGet, "/v1/customers/me", "", nil, "Authorization: Bearer "+tok); me.status != 401 {
+		t.Errorf("the first customer's session survived: %d", me.status)
+	}
+	newTok, _ := second.json(t)["sessionToken"].(string)
+	me := s.do(http.MethodGet, "/v1/customers/me", "", nil, "Authorization: Bearer "+newTok)
+	if me.status != 200 || me.json(t)["email"] != "second@example.com" {
+		t.Errorf("new session: %d %s", me.status, me.body)
+	}
+}
+
+// countCustomers counts customer profiles in the stack's table.
+func (s *stack) countCustomers() int {
+	s.t.Helper()
+	out, err := s.clients.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{
+		TableName:                 aws.String(s.res.Table),
+		FilterExpression:          aws.String("#t = :c"),
+		ExpressionAttributeNames:  map[string]string{"#t": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberS{Value: "customer"}},
+		Select:                    types.SelectCount,
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return int(out.Count)
+}

@@ -1,0 +1,228 @@
+package mail_test
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openreg/registration/internal/mail"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const storeName = "Example Store"
+
+var languages = []string{"en", "de"}
+
+var (
+	created = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	expires = time.Date(2030, 1, 3, 3, 4, 5, 0, time.UTC)
+)
+
+// fixedMessage is the message every golden file renders. Its link has a
+// query with "&" so the golden HTML shows how the link is escaped.
+func fixedMessage(kind mail.Kind, lang string) mail.Message {
+	return mail.Message{
+		ID: "4f1c2b8a-0d3e-4a5b-9c6d-7e8f9a0b1c2d", Kind: kind, To: "ada@example.com", Language: lang,
+		StoreID: "default", CustomerID: "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d", FirstName: "Ada", LastName: "Lovelace",
+		Link:      "https://api.example.com/v1/verify-email?token=AbC-123_xyz&src=mail",
+		ExpiresAt: expires, CreatedAt: created,
+	}
+}
+
+func loadTemplates(t *testing.T) *mail.Templates {
+	t.Helper()
+	tpl, err := mail.LoadTemplates(languages, "en")
+	if err != nil {
+		t.Fatalf("LoadTemplates: %v", err)
+	}
+	return tpl
+}
+
+func render(t *testing.T, tpl *mail.Templates, m mail.Message) mail.Rendered {
+	t.Helper()
+	r, err := tpl.Render(m, storeName)
+	if err != nil {
+		t.Fatalf("Render(%s, %s): %v", m.Language, m.Kind, err)
+	}
+	return r
+}
+
+// golden compares got with the golden file name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run go test -update to create it): %v", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file (run go test -update if the change is intended)\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	tpl := loadTemplates(t)
+	for _, lang := range languages {
+		for _, kind := range mail.Kinds {
+			t.Run(lang+" "+string(kind)+" matches its golden files", func(t *testing.T) {
+				r := render(t, tpl, fixedMessage(kind, lang))
+				base := lang + "_" + string(kind)
+				golden(t, base+".subject.txt", r.Subject)
+				golden(t, base+".html", r.HTML)
+				golden(t, base+".txt", r.Text)
+			})
+		}
+	}
+}
+
+func TestRenderContent(t *testing.T) {
+	tpl := loadTemplates(t)
+	tests := []struct {
+		name     string
+		kind     mail.Kind
+		lang     string
+		wantHTML []string
+		wantText []string
+	}{
+		{"the English validation mail carries the link, the name and the expiry", mail.EmailValidation, "en",
+			[]string{`href="https://api.example.com/v1/verify-email?token=AbC-123_xyz&amp;src=mail"`, "Hello Ada,", "3 January 2030, 03:04 UTC"},
+			[]string{"https://api.example.com/v1/verify-email?token=AbC-123_xyz&src=mail", "Hello Ada,", "3 January 2030, 03:04 UTC"}},
+		{"the German validation mail carries the link, the name and a German expiry", mail.EmailValidation, "de",
+			[]string{`href="https://api.example.com/v1/verify-email?token=AbC-123_xyz&amp;src=mail"`, "Hallo Ada,", "03.01.2030, 03:04 UTC"},
+			[]string{"https://api.example.com/v1/verify-email?token=AbC-123_xyz&src=mail", "Hallo Ada,", "03.01.2030, 03:04 UTC"}},
+		{"the English account-exists mail names the store", mail.AccountExists, "en",
+			[]string{"Hello Ada,", storeName}, []string{"Hello Ada,", storeName}},
+		{"the German account-exists mail names the store", mail.AccountExists, "de",
+			[]string{"Hallo Ada,", storeName}, []string{"Hallo Ada,", storeName}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := render(t, tpl, fixedMessage(tt.kind, tt.lang))
+			for _, want := range tt.wantHTML {
+				if !strings.Contains(r.HTML, want) {
+					t.Errorf("got HTML without %q:\n%s", want, r.HTML)
+				}
+			}
+			for _, want := range tt.wantText {
+				if !strings.Contains(r.Text, want) {
+					t.Errorf("got text without %q:\n%s", want, r.Text)
+				}
+			}
+			if !strings.HasPrefix(r.Subject, storeName+": ") {
+				t.Errorf("got subject %q, want it to start with the store name", r.Subject)
+			}
+		})
+	}
+
+	t.Run("the greeting has no name when the first name is empty", func(t *testing.T) {
+		m := fixedMessage(mail.EmailValidation, "en")
+		m.FirstName = ""
+		r := render(t, tpl, m)
+		if !strings.Contains(r.Text, "Hello,") || !strings.Contains(r.HTML, "Hello,") {
+			t.Errorf("got text %q and HTML %q, want the greeting \"Hello,\"", r.Text, r.HTML)
+		}
+	})
+}
+
+func TestRenderEscapesCustomerInput(t *testing.T) {
+	tpl := loadTemplates(t)
+	const evil = `<a href="https://evil.example">click</a>`
+	for _, lang := range languages {
+		for _, kind := range mail.Kinds {
+			t.Run("a first name with markup is escaped in the "+lang+" "+string(kind)+" HTML", func(t *testing.T) {
+				m := fixedMessage(kind, lang)
+				m.FirstName = evil
+				r := render(t, tpl, m)
+				if strings.Contains(r.HTML, `<a href="https://evil.example"`) {
+					t.Errorf("got the customer's markup as a live link in the HTML:\n%s", r.HTML)
+				}
+				if !strings.Contains(r.HTML, "&lt;a href=") {
+					t.Errorf("got HTML without the escaped name &lt;a href=:\n%s", r.HTML)
+				}
+				if strings.Contains(r.Subject, "evil.example") {
+					t.Errorf("got subject %q, want no customer input in it", r.Subject)
+				}
+			})
+		}
+	}
+
+	t.Run("a javascript link is never rendered as a live href", func(t *testing.T) {
+		m := fixedMessage(mail.EmailValidation, "en")
+		m.Link = "javascript:alert(1)"
+		r := render(t, tpl, m)
+		if strings.Contains(r.HTML, `href="javascript:`) {
+			t.Errorf("got a javascript: href in the HTML:\n%s", r.HTML)
+		}
+	})
+}
+
+func TestRenderLanguageFallback(t *testing.T) {
+	tpl := loadTemplates(t)
+	for _, lang := range []string{"fr", ""} {
+		for _, kind := range mail.Kinds {
+			t.Run("language "+strconv.Quote(lang)+" without templates renders "+string(kind)+" in English", func(t *testing.T) {
+				got := render(t, tpl, fixedMessage(kind, lang))
+				want := render(t, tpl, fixedMessage(kind, "en"))
+				if got != want {
+					t.Errorf("got\n%+v\nwant the English rendering\n%+v", got, want)
+				}
+			})
+		}
+	}
+
+	t.Run("the fallback language is the one given to LoadTemplates", func(t *testing.T) {
+		tpl, err := mail.LoadTemplates(languages, "de")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := render(t, tpl, fixedMessage(mail.AccountExists, "fr"))
+		want := render(t, tpl, fixedMessage(mail.AccountExists, "de"))
+		if got != want {
+			t.Errorf("got %q, want the German subject %q", got.Subject, want.Subject)
+		}
+	})
+
+	t.Run("an unknown kind is an error", func(t *testing.T) {
+		_, err := tpl.Render(fixedMessage("password_reset", "en"), storeName)
+		if err == nil {
+			t.Error("got no error, want one for an unknown kind")
+		}
+	})
+}
+
+func TestLoadTemplates(t *testing.T) {
+	tests := []struct {
+		name      string
+		languages []string
+		fallback  string
+		wantErr   bool
+	}{
+		{"every shipped language loads", []string{"en", "de"}, "en", false},
+		{"a single shipped language loads", []string{"de"}, "de", false},
+		{"a language without templates fails", []string{"en", "xx"}, "en", true},
+		{"a fallback language that was not loaded fails", []string{"de"}, "en", true},
+		{"no languages at all fails for want of a fallback", nil, "en", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := mail.LoadTemplates(tt.languages, tt.fallback)
+			if got := err != nil; got != tt.wantErr {
+				t.Errorf("got error %v, want error: %v", err, tt.wantErr)
+			}
+		})
+	}
+}

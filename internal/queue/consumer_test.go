@@ -1,0 +1,189 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/queue"
+)
+
+// fakeDeliverer records delivered messages and fails those listed in fail.
+type fakeDeliverer struct {
+	mu        sync.Mutex
+	fail      map[string]bool // message ids whose delivery fails
+	delivered []string        // message ids delivered successfully
+	calls     int
+}
+
+func (d *fakeDeliverer) Deliver(_ context.Context, m mail.Message) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.calls++
+	if d.fail[m.ID] {
+		return fmt.Errorf("send %s: throttled", m.ID)
+	}
+	d.delivered = append(d.delivered, m.ID)
+	return nil
+}
+
+// barrierDeliverer blocks every Deliver until n calls have arrived, or fails
+// when the context ends first: a sequential consumer never opens it.
+type barrierDeliverer struct {
+	n       int
+	mu      sync.Mutex
+	arrived int
+	open    chan struct{}
+}
+
+func newBarrier(n int) *barrierDeliverer { return &barrierDeliverer{n: n, open: make(chan struct{})} }
+
+func (b *barrierDeliverer) Deliver(ctx context.Context, _ mail.Message) error {
+	b.mu.Lock()
+	b.arrived++
+	if b.arrived == b.n {
+		close(b.open)
+	}
+	b.mu.Unlock()
+	select {
+	case <-b.open:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// record returns an SQS record carrying a mail message with id.
+func record(t *testing.T, sqsID, msgID string) events.SQSMessage {
+	t.Helper()
+	body, err := mail.Message{ID: msgID, Kind: mail.AccountExists, To: msgID + "@example.com", Language: "en",
+		CreatedAt: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events.SQSMessage{MessageId: sqsID, Body: body, Attributes: map[string]string{"ApproximateReceiveCount": "1"}}
+}
+
+func failedIDs(resp events.SQSEventResponse) []string {
+	ids := []string{}
+	for _, f := range resp.BatchItemFailures {
+		ids = append(ids, f.ItemIdentifier)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func TestHandle(t *testing.T) {
+	tests := []struct {
+		name          string
+		records       int
+		failMsgs      []string // message ids the deliverer fails
+		malformed     []int    // indexes of records whose body is not a message
+		wantFailed    []string // SQS message ids reported as failures
+		wantDelivered []string // message ids delivered
+	}{
+		{name: "an empty batch reports no failures",
+			wantFailed: []string{}, wantDelivered: []string{}},
+		{name: "a batch that all goes out reports no failures", records: 3,
+			wantFailed: []string{}, wantDelivered: []string{"m0", "m1", "m2"}},
+		{name: "only the records whose delivery failed are reported", records: 5, failMsgs: []string{"m1", "m3"},
+			wantFailed: []string{"sqs-1", "sqs-3"}, wantDelivered: []string{"m0", "m2", "m4"}},
+		{name: "a record with a malformed body is reported and the rest delivered", records: 4, malformed: []int{2},
+			wantFailed: []string{"sqs-2"}, wantDelivered: []string{"m0", "m1", "m3"}},
+		{name: "delivery failures and malformed bodies are reported together", records: 10,
+			failMsgs: []string{"m0", "m9"}, malformed: []int{4, 5},
+			wantFailed:    []string{"sqs-0", "sqs-4", "sqs-5", "sqs-9"},
+			wantDelivered: []string{"m1", "m2", "m3", "m6", "m7", "m8"}},
+		{name: "a batch where every delivery fails reports every record", records: 2, failMsgs: []string{"m0", "m1"},
+			wantFailed: []string{"sqs-0", "sqs-1"}, wantDelivered: []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &fakeDeliverer{fail: map[string]bool{}}
+			for _, id := range tt.failMsgs {
+				d.fail[id] = true
+			}
+			var ev events.SQSEvent
+			for i := range tt.records {
+				rec := record(t, fmt.Sprintf("sqs-%d", i), fmt.Sprintf("m%d", i))
+				if slices.Contains(tt.malformed, i) {
+					rec.Body = `{"id":` // truncated JSON
+				}
+				ev.Records = append(ev.Records, rec)
+			}
+
+			resp, err := queue.NewConsumer(d, discardLog()).Handle(context.Background(), ev)
+			if err != nil {
+				t.Fatalf("got error %v, want nil (failures are reported per record)", err)
+			}
+			if got := failedIDs(resp); !slices.Equal(got, tt.wantFailed) {
+				t.Errorf("got failures %v, want %v", got, tt.wantFailed)
+			}
+			got := append([]string{}, d.delivered...)
+			slices.Sort(got)
+			if !slices.Equal(got, tt.wantDelivered) {
+				t.Errorf("got delivered %v, want %v", got, tt.wantDelivered)
+			}
+			if want := tt.records - len(tt.malformed); d.calls != want {
+				t.Errorf("got %d Deliver calls, want %d (one per well-formed record)", d.calls, want)
+			}
+		})
+	}
+
+	t.Run("a message that decodes but fails validation is reported without a delivery", func(t *testing.T) {
+		d := &fakeDeliverer{}
+		ev := events.SQSEvent{Records: []events.SQSMessage{
+			{MessageId: "sqs-bad", Body: `{"id":"m1","kind":"email_validation","to":"ada@example.com"}`}, // no link
+			record(t, "sqs-good", "m2"),
+		}}
+		resp, err := queue.NewConsumer(d, discardLog()).Handle(context.Background(), ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := failedIDs(resp), []string{"sqs-bad"}; !slices.Equal(got, want) {
+			t.Errorf("got failures %v, want %v", got, want)
+		}
+		if got, want := d.delivered, []string{"m2"}; !slices.Equal(got, want) {
+			t.Errorf("got delivered %v, want %v", got, want)
+		}
+	})
+}
+
+func TestHandleDeliversConcurrently(t *testing.T) {
+	t.Run("a batch of ten is delivered concurrently", func(t *testing.T) {
+		const n = 10
+		b := newBarrier(n)
+		var ev events.SQSEvent
+		for i := range n {
+			ev.Records = append(ev.Records, record(t, fmt.Sprintf("sqs-%d", i), fmt.Sprintf("m%d", i)))
+		}
+		// A consumer delivering one record at a time blocks on the barrier
+		// until this deadline and then reports every record as failed.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+
+		resp, err := queue.NewConsumer(b, discardLog()).Handle(ctx, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			t.Fatalf("got the deadline exceeded with %d of %d deliveries started at once, want all %d in flight together", b.arrived, n, n)
+		}
+		if got := failedIDs(resp); len(got) != 0 {
+			t.Errorf("got failures %v, want none", got)
+		}
+		if b.arrived != n {
+			t.Errorf("got %d deliveries, want %d", b.arrived, n)
+		}
+	})
+}

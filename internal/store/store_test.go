@@ -1,0 +1,378 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/registration"
+	"github.com/openreg/registration/internal/session"
+	"github.com/openreg/registration/internal/store"
+	"github.com/openreg/registration/internal/testenv"
+	"github.com/openreg/registration/internal/verification"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+
+// newStore creates a fresh table on DynamoDB Local.
+func newStore(t *testing.T) (*store.Store, *dynamodb.Client, string) {
+	t.Helper()
+	db := testenv.Clients(t).DynamoDB
+	table := testenv.Name("store")
+	if err := store.CreateTable(context.Background(), db, table); err != nil {
+		t.Fatalf("create table: %v", err)
+	}
+	return store.New(db, table, nil, func() time.Time { return t0 }), db, table
+}
+
+func account(id, email, username string) registration.Account {
+	c := customer.Customer{ID: id, StoreID: "default", Email: email, Username: username, Status: customer.Unverified,
+		PasswordHash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5", Language: "en",
+		Profile: customer.Profile{FirstName: "Ada"}, CreatedAt: t0, UpdatedAt: t0}
+	acc := registration.Account{
+		Customer: c, EmailKey: customer.NormalizeLogin(email),
+		Activity: customer.Activity{CustomerID: id, Type: customer.ActivityRegistered, At: t0},
+		Consents: []customer.ConsentRecord{{CustomerID: id, ConsentID: "terms", Agreed: true, Message: "Terms", At: t0}},
+		Verification: &registration.Verification{Digest: "digest-" + id, CustomerID: id,
+			ExpiresAt: t0.Add(24 * time.Hour), CreatedAt: t0},
+		Outbox: []mail.Message{{ID: "mail-" + id, Kind: mail.EmailValidation, To: email, Link: "https://x/v1/verify-email?token=t", CreatedAt: t0}},
+	}
+	if username != "" {
+		acc.UsernameKey = customer.NormalizeLogin(username)
+	}
+	return acc
+}
+
+func count(t *testing.T, db *dynamodb.Client, table string) int {
+	t.Helper()
+	out, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(table), Select: "COUNT"})
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	return int(out.Count)
+}
+
+func TestCreateAccount(t *testing.T) {
+	ctx := context.Background()
+	s, db, table := newStore(t)
+
+	t.Run("writes the customer, its keys, token, consent, activity and outbox mail together", func(t *testing.T) {
+		if err := s.CreateAccount(ctx, account("c1", "Ada@Example.com", "ada")); err != nil {
+			t.Fatalf("CreateAccount: %v", err)
+		}
+		// customer, email key, username key, token, activity, consent, outbox
+		if got, want := count(t, db, table), 7; got != want {
+			t.Errorf("items = %d, want %d", got, want)
+		}
+		got, err := s.Customer(ctx, "c1")
+		if err != nil {
+			t.Fatalf("Customer: %v", err)
+		}
+		if got.Email != "Ada@Example.com" || got.Status != customer.Unverified || got.Profile.FirstName != "Ada" || !got.CreatedAt.Equal(t0) {
+			t.Errorf("customer read back = %+v", got)
+		}
+		id, err := s.CustomerIDByEmail(ctx, "ada@example.com")
+		if err != nil || id != "c1" {
+			t.Errorf("CustomerIDByEmail = %q, %v; want c1", id, err)
+		}
+		id, err = s.CustomerIDByLogin(ctx, "username", "ada")
+		if err != nil || id != "c1" {
+			t.Errorf("CustomerIDByLogin(username) = %q, %v; want c1", id, err)
+		}
+	})
+
+	t.Run("refuses a second account for the same address and writes nothing of it", func(t *testing.T) {
+		before := count(t, db, table)
+		err := s.CreateAccount(ctx, account("c2", "ada@example.com", "other"))
+		if !errors.Is(err, registration.ErrEmailTaken) {
+			t.Fatalf("err = %v, want ErrEmailTaken", err)
+		}
+		if got := count(t, db, table); got != before {
+			t.Errorf("items = %d, want unchanged %d", got, before)
+		}
+	})
+
+	t.Run("refuses a taken username", func(t *testing.T) {
+		err := s.CreateAccount(ctx, account("c3", "grace@example.com", "ADA"))
+		if !errors.Is(err, registration.ErrUsernameTaken) {
+			t.Fatalf("err = %v, want ErrUsernameTaken", err)
+		}
+	})
+
+	t.Run("reports an unknown customer as not found", func(t *testing.T) {
+		if _, err := s.Customer(ctx, "nobody"); !errors.Is(err, customer.ErrNotFound) {
+			t.Errorf("err = %v, want customer.ErrNotFound", err)
+		}
+		if _, err := s.CustomerIDByEmail(ctx, "nobody@example.com"); !errors.Is(err, customer.ErrNotFound) {
+			t.Errorf("err = %v, want customer.ErrNotFound", err)
+		}
+	})
+}
+
+func TestCreateAccountRace(t *testing.T) {
+	ctx := context.Background()
+	s, db, table := newStore(t)
+	const n = 50
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.CreateAccount(ctx, account(fmt.Sprintf("race-%d", i), "race@example.com", ""))
+		}()
+	}
+	wg.Wait()
+	ok, taken := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, registration.ErrEmailTaken):
+			taken++
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if ok != 1 || taken != n-1 {
+		t.Errorf("created %d, refused %d; want exactly 1 and %d", ok, taken, n-1)
+	}
+	// customer, email key, token, activity, consent, outbox of the winner only
+	if got, want := count(t, db, table), 6; got != want {
+		t.Errorf("items = %d, want %d (one account)", got, want)
+	}
+}
+
+func TestConfirm(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	if err := s.CreateAccount(ctx, account("v1", "v1@example.com", "")); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.VerificationToken(ctx, "digest-v1")
+	if err != nil {
+		t.Fatalf("VerificationToken: %v", err)
+	}
+	if tok.CustomerID != "v1" || !tok.ExpiresAt.Equal(t0.Add(24*time.Hour)) || !tok.UsedAt.IsZero() {
+		t.Fatalf("token = %+v", tok)
+	}
+
+	t.Run("does not use an expired token", func(t *testing.T) {
+		err := s.Confirm(ctx, verification.Confirmation{Digest: "digest-v1", CustomerID: "v1", Next: customer.Active, At: t0.Add(24 * time.Hour)})
+		if !errors.Is(err, verification.ErrConflict) {
+			t.Errorf("err = %v, want ErrConflict", err)
+		}
+	})
+	t.Run("does not use a token for another customer", func(t *testing.T) {
+		err := s.Confirm(ctx, verification.Confirmation{Digest: "digest-v1", CustomerID: "someone-else", Next: customer.Active, At: t0})
+		if !errors.Is(err, verification.ErrConflict) {
+			t.Errorf("err = %v, want ErrConflict", err)
+		}
+	})
+	t.Run("uses a valid token and activates the customer", func(t *testing.T) {
+		at := t0.Add(time.Hour)
+		if err := s.Confirm(ctx, verification.Confirmation{Digest: "digest-v1", CustomerID: "v1", Next: customer.Active, At: at}); err != nil {
+			t.Fatalf("Confirm: %v", err)
+		}
+		c, _ := s.Customer(ctx, "v1")
+		if c.Status != customer.Active || !c.EmailVerifiedAt.Equal(at) {
+			t.Errorf("customer = %s verified %v; want active at %v", c.Status, c.EmailVerifiedAt, at)
+		}
+		tok, _ := s.VerificationToken(ctx, "digest-v1")
+		if !tok.UsedAt.Equal(at) {
+			t.Errorf("usedAt = %v, want %v", tok.UsedAt, at)
+		}
+	})
+	t.Run("uses a token only once", func(t *testing.T) {
+		err := s.Confirm(ctx, verification.Confirmation{Digest: "digest-v1", CustomerID: "v1", Next: customer.Active, At: t0.Add(2 * time.Hour)})
+		if !errors.Is(err, verification.ErrConflict) {
+			t.Errorf("err = %v, want ErrConflict", err)
+		}
+	})
+	t.Run("reports an unknown token as not found", func(t *testing.T) {
+		if _, err := s.VerificationToken(ctx, "nope"); !errors.Is(err, verification.ErrNotFound) {
+			t.Errorf("err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestSessions(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	want := session.Session{Digest: "d1", CustomerID: "c1", RememberMe: true, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	if err := s.CreateSession(ctx, want); err != nil {
+		t.Fatalf("CreateSession: %v", err)
+	}
+	got, err := s.Session(ctx, "d1")
+	if err != nil {
+		t.Fatalf("Session: %v", err)
+	}
+	if got != want {
+		t.Errorf("session = %+v, want %+v", got, want)
+	}
+	if err := s.CreateSession(ctx, want); err == nil {
+		t.Error("a second session with the same digest was accepted")
+	}
+	if err := s.DeleteSession(ctx, "d1"); err != nil {
+		t.Fatalf("DeleteSession: %v", err)
+	}
+	if _, err := s.Session(ctx, "d1"); !errors.Is(err, session.ErrNotFound) {
+		t.Errorf("after delete err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestFailures(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	window, lockFor := 30*time.Minute, 15*time.Minute
+
+	t.Run("counts failures inside the window and locks at the limit", func(t *testing.T) {
+		for i := 1; i <= 2; i++ {
+			st, err := s.RecordFailure(ctx, "k1", t0.Add(time.Duration(i)*time.Minute), window, 3, t0.Add(lockFor))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Count != i || !st.LockedUntil.IsZero() {
+				t.Fatalf("after %d failures state = %+v", i, st)
+			}
+		}
+		until := t0.Add(3*time.Minute + lockFor)
+		st, err := s.RecordFailure(ctx, "k1", t0.Add(3*time.Minute), window, 3, until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Count != 3 || !st.LockedUntil.Equal(until) {
+			t.Errorf("third failure state = %+v, want count 3 locked until %v", st, until)
+		}
+		read, err := s.Failures(ctx, "k1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !read.LockedUntil.Equal(until) || read.Count != 0 {
+			t.Errorf("stored state = %+v, want locked until %v with the count reset", read, until)
+		}
+	})
+
+	t.Run("starts a new window after the old one ends", func(t *testing.T) {
+		if _, err := s.RecordFailure(ctx, "k2", t0, window, 3, t0.Add(lockFor)); err != nil {
+			t.Fatal(err)
+		}
+		st, err := s.RecordFailure(ctx, "k2", t0.Add(window+time.Minute), window, 3, t0.Add(lockFor))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Count != 1 {
+			t.Errorf("count = %d, want 1 in a fresh window", st.Count)
+		}
+	})
+
+	t.Run("counts concurrent failures without losing any", func(t *testing.T) {
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := s.RecordFailure(ctx, "k3", t0, window, 100, t0.Add(lockFor)); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		st, err := s.Failures(ctx, "k3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Count != 8 {
+			t.Errorf("count = %d, want 8", st.Count)
+		}
+	})
+
+	t.Run("forgets failures on request", func(t *testing.T) {
+		if err := s.ClearFailures(ctx, "k3"); err != nil {
+			t.Fatal(err)
+		}
+		st, err := s.Failures(ctx, "k3")
+		if err != nil || st.Count != 0 {
+			t.Errorf("after clear = %+v, %v", st, err)
+		}
+	})
+}
+
+func TestOutbox(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	for i, id := range []string{"o1", "o2", "o3"} {
+		acc := account(id, id+"@example.com", "")
+		acc.Outbox[0].CreatedAt = t0.Add(time.Duration(i) * time.Second)
+		if err := s.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pending, err := s.PendingMail(ctx, t0.Add(time.Minute), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range pending {
+		ids = append(ids, m.ID)
+	}
+	if fmt.Sprint(ids) != "[mail-o1 mail-o2 mail-o3]" {
+		t.Errorf("pending = %v, want oldest first", ids)
+	}
+	if early, _ := s.PendingMail(ctx, t0.Add(500*time.Millisecond), 10); len(early) != 1 {
+		t.Errorf("mails created before t0+0.5s = %d, want 1", len(early))
+	}
+	if err := s.MailSent(ctx, "mail-o2"); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ = s.PendingMail(ctx, t0.Add(time.Minute), 10)
+	if len(pending) != 2 {
+		t.Errorf("after MailSent pending = %d, want 2", len(pending))
+	}
+}
+
+func TestPasswordHashUpdateIsConditional(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	acc := account("p1", "p1@example.com", "")
+	if err := s.CreateAccount(ctx, acc); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdatePasswordHash(ctx, "p1", "not-the-current-hash", "new"); err == nil {
+		t.Error("update with a stale old hash succeeded")
+	}
+	if err := s.UpdatePasswordHash(ctx, "p1", acc.Customer.PasswordHash, "new"); err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	c, _ := s.Customer(ctx, "p1")
+	if c.PasswordHash != "new" {
+		t.Errorf("hash = %q, want new", c.PasswordHash)
+	}
+}
+
+func TestUnavailableDatabase(t *testing.T) {
+	// A client aimed at a port nothing listens on stands in for an outage.
+	cfg := testenv.AWSConfig(t)
+	cfg.RetryMaxAttempts = 1
+	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String("http://127.0.0.1:1") })
+	s := store.New(db, "any", nil, nil)
+	err := s.CreateAccount(context.Background(), account("x", "x@example.com", ""))
+	if got := apperr.CodeOf(err); got != apperr.Unavailable {
+		t.Errorf("code = %s (%v), want %s", got, err, apperr.Unavailable)
+	}
+	if _, err := s.Customer(context.Background(), "x"); apperr.CodeOf(err) != apperr.Unavailable {
+		t.Errorf("read during outage: %v, want unavailable", err)
+	}
+}
