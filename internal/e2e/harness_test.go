@@ -101,10 +101,7 @@ func newStack(t *testing.T, mutate func(*settings.Settings)) *stack {
 func buildStack(t *testing.T, s settings.Settings, clients app.Clients, res devstack.Resources, queueURL string) *stack {
 	t.Helper()
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
+	log := discardLog()
 	rt := app.Runtime{Now: clk.Now, Random: rand.Reader, Log: log}
 	cfg := config.Config{Table: res.Table, MailQueueURL: queueURL, Settings: s, CookieSecure: true}
 	sys, err := app.NewSystem(cfg, clients, rt)
@@ -287,4 +284,12 @@ func (s *stack) items() int {
 		s.t.Fatal(err)
 	}
 	return int(out.Count)
+}
+
+// discardLog keeps test output quiet unless -v is given.
+func discardLog() *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }

@@ -1,0 +1,120 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/openreg/registration/internal/app"
+	"github.com/openreg/registration/internal/config"
+	"github.com/openreg/registration/internal/httpapi"
+)
+
+func loadEvent(t *testing.T, name string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("%s is not a valid %T: %v", name, v, err)
+	}
+}
+
+// TestSampleEvents feeds the payloads under events/ (the ones `sam local
+// invoke` uses) straight to the Lambda handlers, without the gateway.
+func TestSampleEvents(t *testing.T) {
+	s := newStack(t, nil)
+	ctx := context.Background()
+	invoke := func(fn, file string) events.APIGatewayV2HTTPResponse {
+		t.Helper()
+		var ev events.APIGatewayV2HTTPRequest
+		loadEvent(t, file, &ev)
+		resp, err := s.sys.API.Handler(fn)(ctx, ev)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		return resp
+	}
+	steps := []struct {
+		fn, file   string
+		wantStatus int
+		check      func(t *testing.T, r events.APIGatewayV2HTTPResponse)
+	}{
+		{httpapi.FnRegister, "registration-form.json", 200, nil},
+		{httpapi.FnRegister, "register.json", 202, nil},
+		{httpapi.FnVerifyEmail, "verify-email-page.json", 200, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
+			if !strings.Contains(r.Body, `<button type="submit">Confirm</button>`) {
+				t.Errorf("page = %s", r.Body)
+			}
+		}},
+		{httpapi.FnVerifyEmail, "verify-email-json.json", 400, nil},
+		{httpapi.FnVerifyEmail, "verify-email-form.json", 400, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
+			if !strings.Contains(r.Body, "This link is not valid") {
+				t.Errorf("a base64 form body was not decoded: %s", r.Body)
+			}
+		}},
+		{httpapi.FnSignIn, "sign-in.json", 403, nil}, // registered, not yet verified
+		{httpapi.FnSignIn, "me.json", 401, nil},
+		{httpapi.FnSignIn, "sign-out.json", 204, nil},
+	}
+	for _, st := range steps {
+		t.Run(st.file+" answers as the contract says", func(t *testing.T) {
+			r := invoke(st.fn, st.file)
+			if r.StatusCode != st.wantStatus {
+				t.Fatalf("status = %d, want %d: %s", r.StatusCode, st.wantStatus, r.Body)
+			}
+			if st.check != nil {
+				st.check(t, r)
+			}
+		})
+	}
+
+	t.Run("sign-in.json signs in once the address is confirmed", func(t *testing.T) {
+		tok := s.verificationToken("ada@example.com")
+		if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok}); r.status != 200 {
+			t.Fatalf("verify: %d", r.status)
+		}
+		r := invoke(httpapi.FnSignIn, "sign-in.json")
+		if r.StatusCode != 200 || len(r.Cookies) != 1 || !strings.HasPrefix(r.Cookies[0], "cr_session=") {
+			t.Fatalf("sign-in: %d %v %s", r.StatusCode, r.Cookies, r.Body)
+		}
+		var b map[string]any
+		_ = json.Unmarshal([]byte(r.Body), &b)
+		if b["redirect"] != "/checkout" {
+			t.Errorf("redirect = %v", b["redirect"])
+		}
+	})
+
+	t.Run("mailer-sqs-batch.json sends both mails", func(t *testing.T) {
+		var ev events.SQSEvent
+		loadEvent(t, "mailer-sqs-batch.json", &ev)
+		consumer, err := app.NewMailer(config.Config{Settings: s.settings}, s.clients, app.Runtime{Log: discardLog()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := len(s.mailsTo("grace@example.com"))
+		resp, err := consumer.Handle(ctx, ev)
+		if err != nil || len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("handle: %v %+v", err, resp)
+		}
+		if got := len(s.mailsTo("grace@example.com")); got != before+1 {
+			t.Errorf("mails to grace = %d, want %d", got, before+1)
+		}
+	})
+
+	t.Run("outbox-relay-schedule.json is a scheduled event", func(t *testing.T) {
+		var ev events.EventBridgeEvent
+		loadEvent(t, "outbox-relay-schedule.json", &ev)
+		if ev.DetailType != "Scheduled Event" {
+			t.Errorf("detail-type = %q", ev.DetailType)
+		}
+	})
+}
