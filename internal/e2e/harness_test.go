@@ -28,12 +28,22 @@ import (
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/httpapi"
+	"github.com/openreg/registration/internal/httpapi/contract"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// spec is the OpenAPI document every response is checked against.
+var spec = func() *contract.Spec {
+	s, err := contract.Load()
+	if err != nil {
+		panic(err)
+	}
+	return s
+}()
 
 // clock is a settable test clock.
 type clock struct {
@@ -184,6 +194,12 @@ func (s *stack) do(method, path, contentType string, body []byte, headers ...str
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	// Every answer of a documented operation must match the OpenAPI document.
+	if spec.Has(method, req.URL.Path) {
+		if err := spec.Check(method, req.URL.Path, resp.StatusCode, resp.Header.Get("Content-Type"), b); err != nil {
+			s.t.Errorf("contract: %v\n%s", err, b)
+		}
+	}
 	return response{status: resp.StatusCode, header: resp.Header, body: b, cookies: resp.Cookies()}
 }
 

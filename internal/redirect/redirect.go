@@ -41,7 +41,9 @@ func IsLocal(raw string) bool {
 		}
 	}
 	norm := strings.ReplaceAll(raw, `\`, "/")
-	if !strings.HasPrefix(norm, "/") || strings.HasPrefix(norm, "//") {
+	// raw itself must start with "/": "\path" only becomes a path once a
+	// browser rewrites it, and the caller gets raw, not norm.
+	if !strings.HasPrefix(raw, "/") || strings.HasPrefix(norm, "//") {
 		return false
 	}
 	u, err := url.Parse(norm)

@@ -1,0 +1,71 @@
+package contract_test
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/openreg/registration/internal/httpapi"
+	"github.com/openreg/registration/internal/httpapi/contract"
+)
+
+func TestDocumentDescribesExactlyTheServedRoutes(t *testing.T) {
+	spec, err := contract.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var served []string
+	for _, r := range httpapi.Routes {
+		served = append(served, r.Method+" "+r.Path)
+	}
+	sort.Strings(served)
+	if got, want := strings.Join(spec.Operations(), "\n"), strings.Join(served, "\n"); got != want {
+		t.Errorf("OpenAPI operations:\n%s\n\nserved routes:\n%s", got, want)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	spec, err := contract.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		method      string
+		path        string
+		status      int
+		contentType string
+		body        string
+		wantErr     string
+	}{
+		{"accepts a declared pending answer", "POST", "/v1/customers", 202, "application/json",
+			`{"status":"pending_verification","next":"verify_email"}`, ""},
+		{"refuses an undeclared status", "POST", "/v1/customers", 418, "application/json", `{}`, "does not declare"},
+		{"refuses an undeclared property", "POST", "/v1/customers", 202, "application/json",
+			`{"status":"pending_verification","next":"verify_email","customerId":"x"}`, "undeclared property"},
+		{"refuses a value outside the enum", "POST", "/v1/customers", 202, "application/json",
+			`{"status":"maybe","next":"verify_email"}`, "is not one of"},
+		{"refuses a missing required property", "POST", "/v1/sessions", 200, "application/json",
+			`{"customerId":"c","redirect":"/","sessionToken":"t"}`, "lacks required"},
+		{"refuses a malformed date-time", "POST", "/v1/sessions", 200, "application/json",
+			`{"customerId":"c","redirect":"/","sessionToken":"t","expiresAt":"tomorrow"}`, "date-time"},
+		{"refuses an undeclared content type", "POST", "/v1/sessions", 401, "application/json",
+			`{}`, "not declared"},
+		{"accepts a problem", "POST", "/v1/sessions", 401, "application/problem+json",
+			`{"type":"urn:problem:invalid_credentials","title":"Unauthorized","status":401,"detail":"x","code":"invalid_credentials"}`, ""},
+		{"refuses a problem with an unknown code", "POST", "/v1/sessions", 401, "application/problem+json",
+			`{"type":"t","title":"t","status":401,"detail":"x","code":"nope"}`, "is not one of"},
+		{"refuses an unknown operation", "PATCH", "/v1/customers", 200, "application/json", `{}`, "not in the OpenAPI document"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := spec.Check(tt.method, tt.path, tt.status, tt.contentType, []byte(tt.body))
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("unexpected error: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("error = %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
