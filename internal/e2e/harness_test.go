@@ -65,7 +65,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // stack is one configured system on its own table and queue.
 type stack struct {
-	t        *testing.T
+	t        testing.TB
 	url      string
 	client   *http.Client
 	sys      *app.System
@@ -88,7 +88,7 @@ func testSettings() settings.Settings {
 	return s
 }
 
-func newStack(t *testing.T, mutate func(*settings.Settings)) *stack {
+func newStack(t testing.TB, mutate func(*settings.Settings)) *stack {
 	t.Helper()
 	ctx := context.Background()
 	s := testSettings()
@@ -108,7 +108,7 @@ func newStack(t *testing.T, mutate func(*settings.Settings)) *stack {
 
 // buildStack wires a system on existing resources; queueURL may differ from
 // res.QueueURL to simulate a queue outage.
-func buildStack(t *testing.T, s settings.Settings, clients app.Clients, res devstack.Resources, queueURL string) *stack {
+func buildStack(t testing.TB, s settings.Settings, clients app.Clients, res devstack.Resources, queueURL string) *stack {
 	t.Helper()
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	log := discardLog()

@@ -125,6 +125,10 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	}
 	cust, err := s.find(ctx, kind, key)
 	if errors.Is(err, ErrNotFound) {
+		// A known login costs two reads (login key, customer); read a
+		// customer that cannot exist so an unknown one costs the same round
+		// trips, then the same argon2 work.
+		_, _ = s.store.Customer(ctx, "absent:"+throttleKey)
 		s.hasher.VerifyDummy(req.Password)
 		return Result{}, s.fail(ctx, throttleKey, now)
 	}

@@ -1,0 +1,58 @@
+package e2e
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/openreg/registration/internal/password"
+	"github.com/openreg/registration/internal/settings"
+)
+
+// The benchmarks run the whole path (HTTP, gateway, handler, argon2id at
+// OWASP's production parameters, DynamoDB Local, moto) on this machine. They
+// measure our code plus the emulators, so read them as relative figures.
+
+func benchStack(b *testing.B, mutate func(*settings.Settings)) *stack {
+	s := newStack(b, func(st *settings.Settings) {
+		st.PasswordHashing = password.OWASPParams()
+		st.Lockout.MaxFailedAttempts = 0 // measure the password check, not the lock
+		if mutate != nil {
+			mutate(st)
+		}
+	})
+	return s
+}
+
+func BenchmarkRegister(b *testing.B) {
+	s := benchStack(b, nil)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if r := s.register(person(fmt.Sprintf("bench-%d@example.com", i))); r.status != 202 {
+			b.Fatalf("register: %d %s", r.status, r.body)
+		}
+	}
+}
+
+func BenchmarkSignIn(b *testing.B) {
+	s := benchStack(b, func(st *settings.Settings) { st.RegistrationType = settings.Standard })
+	s.register(person("bench-signin@example.com"))
+	cases := []struct {
+		name, login, password string
+		want                  int
+	}{
+		{"right password", "bench-signin@example.com", "correct horse", 200},
+		{"wrong password", "bench-signin@example.com", "wrong horse", 401},
+		{"unknown login", "nobody-here@example.com", "wrong horse", 401},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if r := s.signIn(c.login, c.password); r.status != c.want {
+					b.Fatalf("sign-in: %d %s", r.status, r.body)
+				}
+			}
+		})
+	}
+}
