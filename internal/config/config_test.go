@@ -1,0 +1,319 @@
+package config_test
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/openreg/registration/internal/config"
+	"github.com/openreg/registration/internal/settings"
+)
+
+// env returns a getenv backed by vars; unset names read as "".
+func env(vars map[string]string) func(string) string {
+	return func(name string) string { return vars[name] }
+}
+
+// load calls Load and fails the test on error.
+func load(t *testing.T, vars map[string]string, needs ...config.Need) config.Config {
+	t.Helper()
+	c, err := config.Load(env(vars), needs...)
+	if err != nil {
+		t.Fatalf("Load(%v): %v", vars, err)
+	}
+	return c
+}
+
+// loadErr calls Load, which must fail, and returns the error text.
+func loadErr(t *testing.T, vars map[string]string, needs ...config.Need) string {
+	t.Helper()
+	c, err := config.Load(env(vars), needs...)
+	if err == nil {
+		t.Fatalf("Load(%v) = nil error, want one", vars)
+	}
+	if !reflect.DeepEqual(c, config.Config{}) {
+		t.Errorf("Load returned a non-zero Config along with error %v", err)
+	}
+	return err.Error()
+}
+
+// writeFile writes content to a file in a fresh temporary directory.
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "settings.json")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadWithAnEmptyEnvironment(t *testing.T) {
+	got := load(t, nil)
+	want := config.Config{CookieSecure: true, LogLevel: slog.LevelInfo, Settings: settings.Default()}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Load(empty) =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestLoadReadsAndTrimsTheVariables(t *testing.T) {
+	got := load(t, map[string]string{
+		"TABLE_NAME":            " registrations ",
+		"MAIL_QUEUE_URL":        "https://sqs.eu-central-1.amazonaws.com/1/mail\n",
+		"SES_CONFIGURATION_SET": "\tcustomers",
+	}, config.NeedTable, config.NeedMailQueue)
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"the table name is read trimmed", got.Table, "registrations"},
+		{"the mail queue URL is read trimmed", got.MailQueueURL, "https://sqs.eu-central-1.amazonaws.com/1/mail"},
+		{"the configuration set is read trimmed", got.ConfigurationSet, "customers"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadReportsMissingNeeds(t *testing.T) {
+	tests := []struct {
+		name    string
+		vars    map[string]string
+		needs   []config.Need
+		want    []string // substrings of the error; nil means success
+		notWant []string
+	}{
+		{
+			"both missing variables are reported in one error",
+			nil, []config.Need{config.NeedTable, config.NeedMailQueue},
+			[]string{"TABLE_NAME is not set", "MAIL_QUEUE_URL is not set"}, nil,
+		},
+		{
+			"only the missing table is reported",
+			map[string]string{"MAIL_QUEUE_URL": "https://q"}, []config.Need{config.NeedTable, config.NeedMailQueue},
+			[]string{"TABLE_NAME"}, []string{"MAIL_QUEUE_URL"},
+		},
+		{
+			"only the missing queue is reported",
+			map[string]string{"TABLE_NAME": "t"}, []config.Need{config.NeedTable, config.NeedMailQueue},
+			[]string{"MAIL_QUEUE_URL"}, []string{"TABLE_NAME"},
+		},
+		{
+			"a blank table name counts as missing",
+			map[string]string{"TABLE_NAME": "   "}, []config.Need{config.NeedTable},
+			[]string{"TABLE_NAME"}, nil,
+		},
+		{
+			"a missing queue is not reported when only the table is needed",
+			map[string]string{"TABLE_NAME": "t"}, []config.Need{config.NeedTable},
+			nil, nil,
+		},
+		{
+			"a missing table is not reported when only the queue is needed",
+			map[string]string{"MAIL_QUEUE_URL": "https://q"}, []config.Need{config.NeedMailQueue},
+			nil, nil,
+		},
+		{
+			"nothing is reported when nothing is needed",
+			nil, nil,
+			nil, nil,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.want == nil {
+				load(t, tt.vars, tt.needs...)
+				return
+			}
+			got := loadErr(t, tt.vars, tt.needs...)
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("error = %q, want it to contain %q", got, w)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(got, w) {
+					t.Errorf("error = %q, want it not to mention %q", got, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadCookieSecure(t *testing.T) {
+	tests := []struct {
+		name    string
+		value   string
+		want    bool
+		wantErr bool
+	}{
+		{"unset means secure", "", true, false},
+		{"blank means secure", "  ", true, false},
+		{"true is secure", "true", true, false},
+		{"TRUE is secure", "TRUE", true, false},
+		{"1 is secure", "1", true, false},
+		{"false is not secure", "false", false, false},
+		{"False with spaces is not secure", " False ", false, false},
+		{"0 is not secure", "0", false, false},
+		{"maybe is an error", "maybe", false, true},
+		{"yes is an error", "yes", false, true},
+		{"off is an error", "off", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vars := map[string]string{"COOKIE_SECURE": tt.value}
+			if tt.wantErr {
+				got := loadErr(t, vars)
+				if want := `COOKIE_SECURE must be true or false, got "` + strings.TrimSpace(tt.value) + `"`; !strings.Contains(got, want) {
+					t.Errorf("error = %q, want it to contain %q", got, want)
+				}
+				return
+			}
+			if got := load(t, vars).CookieSecure; got != tt.want {
+				t.Errorf("CookieSecure = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadLogLevel(t *testing.T) {
+	tests := []struct {
+		name    string
+		value   string
+		want    slog.Level
+		wantErr bool
+	}{
+		{"unset means INFO", "", slog.LevelInfo, false},
+		{"DEBUG is read", "DEBUG", slog.LevelDebug, false},
+		{"lower-case debug is read", "debug", slog.LevelDebug, false},
+		{"WARN is read", "WARN", slog.LevelWarn, false},
+		{"ERROR with spaces is read", " ERROR ", slog.LevelError, false},
+		{"an offset level is read", "INFO+2", slog.LevelInfo + 2, false},
+		{"an unknown level is an error", "verbose", 0, true},
+		{"a number is an error", "3", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vars := map[string]string{"LOG_LEVEL": tt.value}
+			if tt.wantErr {
+				got := loadErr(t, vars)
+				if want := `LOG_LEVEL must be DEBUG, INFO, WARN or ERROR, got "` + tt.value + `"`; !strings.Contains(got, want) {
+					t.Errorf("error = %q, want it to contain %q", got, want)
+				}
+				return
+			}
+			if got := load(t, vars).LogLevel; got != tt.want {
+				t.Errorf("LogLevel = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadSettings(t *testing.T) {
+	const doc = `{"storeName": "Ada's Shop", "defaultLanguage": "de"}`
+	tests := []struct {
+		name string
+		vars func(t *testing.T) map[string]string
+	}{
+		{"inline REGISTRATION_SETTINGS are used", func(t *testing.T) map[string]string {
+			return map[string]string{"REGISTRATION_SETTINGS": doc}
+		}},
+		{"the file REGISTRATION_SETTINGS_FILE names is read", func(t *testing.T) map[string]string {
+			return map[string]string{"REGISTRATION_SETTINGS_FILE": writeFile(t, doc)}
+		}},
+		{"the file name is trimmed", func(t *testing.T) map[string]string {
+			return map[string]string{"REGISTRATION_SETTINGS_FILE": " " + writeFile(t, doc) + "\n"}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := load(t, tt.vars(t)).Settings
+			want := settings.Default()
+			want.StoreName, want.DefaultLanguage = "Ada's Shop", "de"
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Settings =\n%+v\nwant\n%+v", got, want)
+			}
+		})
+	}
+
+	t.Run("an empty settings file gives the defaults", func(t *testing.T) {
+		got := load(t, map[string]string{"REGISTRATION_SETTINGS_FILE": writeFile(t, "")}).Settings
+		if !reflect.DeepEqual(got, settings.Default()) {
+			t.Errorf("Settings = %+v, want the defaults", got)
+		}
+	})
+}
+
+func TestLoadSettingsErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		vars func(t *testing.T) map[string]string
+		want []string
+	}{
+		{
+			"both inline settings and a file are an error naming both",
+			func(t *testing.T) map[string]string {
+				return map[string]string{"REGISTRATION_SETTINGS": "{}", "REGISTRATION_SETTINGS_FILE": writeFile(t, "{}")}
+			},
+			[]string{"set REGISTRATION_SETTINGS or REGISTRATION_SETTINGS_FILE, not both"},
+		},
+		{
+			"a missing settings file is an error naming the variable",
+			func(t *testing.T) map[string]string {
+				return map[string]string{"REGISTRATION_SETTINGS_FILE": filepath.Join(t.TempDir(), "missing.json")}
+			},
+			[]string{"REGISTRATION_SETTINGS_FILE:", "missing.json"},
+		},
+		{
+			"invalid inline settings are an error naming the variable and the key",
+			func(t *testing.T) map[string]string {
+				return map[string]string{"REGISTRATION_SETTINGS": `{"urls": {"loginPath": "//evil"}}`}
+			},
+			[]string{"REGISTRATION_SETTINGS is invalid", "settings.urls.loginPath:"},
+		},
+		{
+			"an unknown inline key is an error naming the key",
+			func(t *testing.T) map[string]string {
+				return map[string]string{"REGISTRATION_SETTINGS": `{"storName": "x"}`}
+			},
+			[]string{"REGISTRATION_SETTINGS", `"storName"`},
+		},
+		{
+			"invalid settings in a file are an error naming the key",
+			func(t *testing.T) map[string]string {
+				return map[string]string{"REGISTRATION_SETTINGS_FILE": writeFile(t, `{"mailFrom": "Name <a@b.com>"}`)}
+			},
+			[]string{"settings.mailFrom:"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := loadErr(t, tt.vars(t))
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("error = %q, want it to contain %q", got, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
+	got := loadErr(t, map[string]string{
+		"COOKIE_SECURE":         "maybe",
+		"LOG_LEVEL":             "loud",
+		"REGISTRATION_SETTINGS": `{"registrationType": "Open"}`,
+	}, config.NeedTable, config.NeedMailQueue)
+	for _, want := range []string{"configuration error", "TABLE_NAME", "MAIL_QUEUE_URL", "COOKIE_SECURE", "LOG_LEVEL", "settings.registrationType:"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("error = %q, want it to contain %q", got, want)
+		}
+	}
+}

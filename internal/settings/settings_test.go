@@ -1,0 +1,444 @@
+package settings_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openreg/registration/internal/password"
+	"github.com/openreg/registration/internal/settings"
+)
+
+// parse parses doc and fails the test on error.
+func parse(t *testing.T, doc string) settings.Settings {
+	t.Helper()
+	s, err := settings.Parse([]byte(doc))
+	if err != nil {
+		t.Fatalf("Parse(%s): %v", doc, err)
+	}
+	return s
+}
+
+// parseErr parses doc, which must fail, and returns the error text.
+func parseErr(t *testing.T, doc string) string {
+	t.Helper()
+	s, err := settings.Parse([]byte(doc))
+	if err == nil {
+		t.Fatalf("Parse(%s) = nil error, want one", doc)
+	}
+	if !reflect.DeepEqual(s, settings.Settings{}) {
+		t.Errorf("Parse(%s) returned non-zero settings along with error %v", doc, err)
+	}
+	return err.Error()
+}
+
+func TestDefaultIsValid(t *testing.T) {
+	if err := settings.Default().Validate(); err != nil {
+		t.Fatalf("Default().Validate() = %v, want nil", err)
+	}
+}
+
+func TestDefaultValues(t *testing.T) {
+	d := settings.Default()
+	tests := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"registration defaults to double opt-in", d.RegistrationType, settings.EmailValidation},
+		{"hashing defaults to OWASP's argon2id parameters", d.PasswordHashing, password.OWASPParams()},
+		{"the password policy defaults to the seed system's", d.PasswordPolicy, password.DefaultPolicy()},
+		{"the lockout is on by default", d.Lockout.MaxFailedAttempts > 0, true},
+		{"no CAPTCHA is configured by default", d.Captcha == nil, true},
+		{"verification links live a day", time.Duration(d.VerificationTokenLifetime), 24 * time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !reflect.DeepEqual(tt.got, tt.want) {
+				t.Errorf("got %v, want %v", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDefaultReturnsIndependentCopies(t *testing.T) {
+	a := settings.Default()
+	a.Fields[settings.Company] = settings.Field{Enabled: true, Required: true}
+	a.Languages[0] = "fr"
+	a.Newsletters[0].TickedByDefault = false
+	if b := settings.Default(); !b.Field(settings.Company).Enabled || b.Field(settings.Company).Required ||
+		b.Languages[0] != "en" || !b.Newsletters[0].TickedByDefault {
+		t.Errorf("changing one Default() changed the next: %+v", b)
+	}
+}
+
+func TestParseEmptyIsDefault(t *testing.T) {
+	for _, doc := range []string{"", "   \n\t", "{}"} {
+		t.Run("the document "+strconvQuote(doc)+" gives the defaults", func(t *testing.T) {
+			if got, want := parse(t, doc), settings.Default(); !reflect.DeepEqual(got, want) {
+				t.Errorf("Parse(%q) =\n%+v\nwant\n%+v", doc, got, want)
+			}
+		})
+	}
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+func TestParsePartialDocumentKeepsOtherDefaults(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		edit func(*settings.Settings) // applied to Default() to get the expected result
+	}{
+		{
+			"a top-level key replaces only that key",
+			`{"storeName": "Ada's Shop", "registrationType": "Standard"}`,
+			func(s *settings.Settings) { s.StoreName = "Ada's Shop"; s.RegistrationType = settings.Standard },
+		},
+		{
+			"a nested object keeps its unlisted keys",
+			`{"lockout": {"maxFailedAttempts": 3}}`,
+			func(s *settings.Settings) { s.Lockout.MaxFailedAttempts = 3 },
+		},
+		{
+			"a password policy keeps its unlisted lengths",
+			`{"passwordPolicy": {"requireDigit": true}}`,
+			func(s *settings.Settings) { s.PasswordPolicy.RequireDigit = true },
+		},
+		{
+			"urls keep the unlisted addresses",
+			`{"urls": {"publicApi": "https://api.shop.example"}}`,
+			func(s *settings.Settings) { s.URLs.PublicAPI = "https://api.shop.example" },
+		},
+		{
+			"a listed field replaces that field and keeps the others",
+			`{"fields": {"company": {"enabled": true, "required": true}, "phone": {"enabled": true}}}`,
+			func(s *settings.Settings) {
+				s.Fields[settings.Company] = settings.Field{Enabled: true, Required: true}
+				s.Fields[settings.Phone] = settings.Field{Enabled: true}
+			},
+		},
+		{
+			"a listed field's unlisted flags are off, not inherited",
+			`{"fields": {"firstName": {"enabled": true}}}`,
+			func(s *settings.Settings) { s.Fields[settings.FirstName] = settings.Field{Enabled: true} },
+		},
+		{
+			"a language list replaces the default list",
+			`{"languages": ["de"], "defaultLanguage": "de"}`,
+			func(s *settings.Settings) { s.Languages = []string{"de"}; s.DefaultLanguage = "de" },
+		},
+		{
+			"durations are read as Go duration text",
+			`{"sessionLifetime": "90m"}`,
+			func(s *settings.Settings) { s.SessionLifetime = settings.Duration(90 * time.Minute) },
+		},
+		{
+			"a newsletter list replaces the default newsletters without inheriting their fields",
+			`{"newsletters": [{"id": "offers", "name": "Offers"}]}`,
+			func(s *settings.Settings) { s.Newsletters = []settings.NewsletterType{{ID: "offers", Name: "Offers"}} },
+		},
+		{
+			"a longer newsletter list keeps each entry as written",
+			`{"newsletters": [{"id": "a", "name": "A"}, {"id": "b", "name": "B", "tickedByDefault": true}]}`,
+			func(s *settings.Settings) {
+				s.Newsletters = []settings.NewsletterType{{ID: "a", Name: "A"}, {ID: "b", Name: "B", TickedByDefault: true}}
+			},
+		},
+		{
+			"an empty newsletter list turns newsletters off",
+			`{"newsletters": []}`,
+			func(s *settings.Settings) { s.Newsletters = []settings.NewsletterType{} },
+		},
+		{
+			"a null newsletter list turns newsletters off",
+			`{"newsletters": null}`,
+			func(s *settings.Settings) { s.Newsletters = nil },
+		},
+		{
+			"consents and attributes are read",
+			`{"consents": [{"id": "terms", "message": "I accept the terms.", "required": true}],
+			  "attributes": [{"id": "size", "name": "Size", "type": "dropdown", "values": ["S", "M"]}]}`,
+			func(s *settings.Settings) {
+				s.Consents = []settings.Consent{{ID: "terms", Message: "I accept the terms.", Required: true}}
+				s.Attributes = []settings.Attribute{{ID: "size", Name: "Size", Type: settings.AttributeDropdown, Values: []string{"S", "M"}}}
+			},
+		},
+		{
+			"a store owner address is accepted with notifications on",
+			`{"notifyStoreOwner": true, "storeOwnerEmail": "owner@shop.example"}`,
+			func(s *settings.Settings) { s.NotifyStoreOwner = true; s.StoreOwnerEmail = "owner@shop.example" },
+		},
+		{
+			"a newsletter, a consent and an attribute may share an id",
+			`{"newsletters": [{"id": "x", "name": "X"}], "consents": [{"id": "x", "message": "m"}], "attributes": [{"id": "x", "name": "X", "type": "text"}]}`,
+			func(s *settings.Settings) {
+				s.Newsletters = []settings.NewsletterType{{ID: "x", Name: "X"}}
+				s.Consents = []settings.Consent{{ID: "x", Message: "m"}}
+				s.Attributes = []settings.Attribute{{ID: "x", Name: "X", Type: settings.AttributeText}}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := settings.Default()
+			tt.edit(&want)
+			if got := parse(t, tt.doc); !reflect.DeepEqual(got, want) {
+				t.Errorf("Parse(%s) =\n%+v\nwant\n%+v", tt.doc, got, want)
+			}
+		})
+	}
+}
+
+func TestParseRefusesMalformedDocuments(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		want string
+	}{
+		{"an unknown top-level key fails", `{"storName": "typo"}`, `unknown field "storName"`},
+		{"an unknown nested key fails", `{"urls": {"loginPage": "/login"}}`, `unknown field "loginPage"`},
+		{"an unknown key inside a list entry fails", `{"newsletters": [{"id": "a", "name": "A", "ticked": true}]}`, `unknown field "ticked"`},
+		{"a second document after the first fails", `{} {}`, "trailing data"},
+		{"garbage after the document fails", `{"storeName": "x"} x`, "trailing data"},
+		{"a document that is not an object fails", `[]`, "settings:"},
+		{"a truncated document fails", `{"storeName": "x"`, "settings:"},
+		{"a value of the wrong type fails", `{"storeName": 5}`, "settings:"},
+		{"a duration that is a number fails", `{"sessionLifetime": 3600}`, `duration must be a string such as "24h"`},
+		{"a duration that is not Go duration text fails", `{"sessionLifetime": "one day"}`, "settings:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := parseErr(t, tt.doc); !strings.Contains(got, tt.want) {
+				t.Errorf("error = %q, want it to contain %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseNamesTheOffendingKey(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		key  string
+	}{
+		{"an empty store name", `{"storeName": " "}`, "storeName"},
+		{"a store id with a slash", `{"defaultStoreId": "a/b"}`, "defaultStoreId"},
+		{"an unknown registration type", `{"registrationType": "Open"}`, "registrationType"},
+		{"a registration type in the wrong case", `{"registrationType": "standard"}`, "registrationType"},
+		{"an empty language list", `{"languages": []}`, "languages"},
+		{"an upper-case language code", `{"languages": ["EN"], "defaultLanguage": "EN"}`, "languages"},
+		{"a default language not in the list", `{"defaultLanguage": "fr"}`, "defaultLanguage"},
+		{"an unknown profile field", `{"fields": {"nickname": {"enabled": true}}}`, "fields.nickname"},
+		{"a field required but disabled", `{"fields": {"company": {"enabled": false, "required": true}}}`, "fields.company"},
+		{"a state without a country", `{"fields": {"stateProvince": {"enabled": true}}}`, "fields.stateProvince"},
+		{"a consent without an id", `{"consents": [{"id": "", "message": "m"}]}`, "consents[0].id"},
+		{"a consent id with a space", `{"consents": [{"id": "a b", "message": "m"}]}`, "consents[0].id"},
+		{"a duplicate consent id", `{"consents": [{"id": "a", "message": "m"}, {"id": "a", "message": "m"}]}`, "consents[1].id"},
+		{"a consent without a message", `{"consents": [{"id": "a", "message": " "}]}`, "consents[0].message"},
+		{"a newsletter id starting with a dot", `{"newsletters": [{"id": ".a", "name": "A"}]}`, "newsletters[0].id"},
+		{"a duplicate newsletter id", `{"newsletters": [{"id": "a", "name": "A"}, {"id": "a", "name": "B"}]}`, "newsletters[1].id"},
+		{"a newsletter without a name", `{"newsletters": [{"id": "a", "name": ""}]}`, "newsletters[0].name"},
+		{"a dropdown without values", `{"attributes": [{"id": "size", "name": "Size", "type": "dropdown"}]}`, "attributes[0].values"},
+		{"a text attribute with values", `{"attributes": [{"id": "note", "name": "Note", "type": "text", "values": ["x"]}]}`, "attributes[0].values"},
+		{"an unknown attribute type", `{"attributes": [{"id": "a", "name": "A", "type": "radio"}]}`, "attributes[0].type"},
+		{"a duplicate attribute id", `{"attributes": [{"id": "a", "name": "A", "type": "text"}, {"id": "a", "name": "B", "type": "checkbox"}]}`, "attributes[1].id"},
+		{"a CAPTCHA", `{"captcha": {"provider": "recaptcha", "siteKey": "k"}}`, "captcha"},
+		{"a password policy with minLength 0", `{"passwordPolicy": {"minLength": 0}}`, "passwordPolicy"},
+		{"a password policy with maxLength below minLength", `{"passwordPolicy": {"minLength": 10, "maxLength": 8}}`, "passwordPolicy"},
+		{"hashing with zero iterations", `{"passwordHashing": {"iterations": 0}}`, "passwordHashing"},
+		{"hashing with too little memory", `{"passwordHashing": {"memoryKiB": 4}}`, "passwordHashing"},
+		{"a negative lockout", `{"lockout": {"maxFailedAttempts": -1}}`, "lockout.maxFailedAttempts"},
+		{"a lockout with a zero window", `{"lockout": {"window": "0s"}}`, "lockout"},
+		{"a zero verification token lifetime", `{"verificationTokenLifetime": "0s"}`, "verificationTokenLifetime"},
+		{"a verification token lifetime over 30 days", `{"verificationTokenLifetime": "721h"}`, "verificationTokenLifetime"},
+		{"a negative session lifetime", `{"sessionLifetime": "-1h"}`, "sessionLifetime"},
+		{"a remember-me lifetime over a year", `{"rememberMeLifetime": "8761h"}`, "rememberMeLifetime"},
+		{"a public API without a scheme", `{"urls": {"publicApi": "api.shop.example"}}`, "urls.publicApi"},
+		{"a public API over ftp", `{"urls": {"publicApi": "ftp://api.shop.example"}}`, "urls.publicApi"},
+		{"a public API with a query", `{"urls": {"publicApi": "https://api.shop.example?x=1"}}`, "urls.publicApi"},
+		{"a public API with a fragment", `{"urls": {"publicApi": "https://api.shop.example#x"}}`, "urls.publicApi"},
+		{"an empty public API", `{"urls": {"publicApi": ""}}`, "urls.publicApi"},
+		{"a storefront without a host", `{"urls": {"storefront": "https:///path"}}`, "urls.storefront"},
+		{"a protocol-relative login path", `{"urls": {"loginPath": "//evil"}}`, "urls.loginPath"},
+		{"a relative login path", `{"urls": {"loginPath": "login"}}`, "urls.loginPath"},
+		{"a login path with a query", `{"urls": {"loginPath": "/login?x=1"}}`, "urls.loginPath"},
+		{"a login path with a backslash", `{"urls": {"loginPath": "/\\evil"}}`, "urls.loginPath"},
+		{"an empty login path", `{"urls": {"loginPath": ""}}`, "urls.loginPath"},
+		{"a sender with a display name", `{"mailFrom": "Name <a@b.com>"}`, "mailFrom"},
+		{"a sender with surrounding spaces", `{"mailFrom": " a@b.com"}`, "mailFrom"},
+		{"a sender that is not an address", `{"mailFrom": "no-reply"}`, "mailFrom"},
+		{"an empty sender", `{"mailFrom": ""}`, "mailFrom"},
+		{"no store owner address with notifications on", `{"notifyStoreOwner": true}`, "storeOwnerEmail"},
+		{"a store owner address with a display name", `{"notifyStoreOwner": true, "storeOwnerEmail": "Owner <o@b.com>"}`, "storeOwnerEmail"},
+	}
+	for _, tt := range tests {
+		t.Run("the error names settings."+tt.key+" for "+tt.name, func(t *testing.T) {
+			got := parseErr(t, tt.doc)
+			if want := "settings." + tt.key + ":"; !strings.Contains(got, want) {
+				t.Errorf("error = %q, want it to name %q", got, want)
+			}
+		})
+	}
+}
+
+func TestValidateReportsEveryProblemAtOnce(t *testing.T) {
+	got := parseErr(t, `{"storeName": "", "registrationType": "Open", "urls": {"loginPath": "x"}, "mailFrom": "x"}`)
+	for _, key := range []string{"settings.storeName:", "settings.registrationType:", "settings.urls.loginPath:", "settings.mailFrom:"} {
+		if !strings.Contains(got, key) {
+			t.Errorf("error = %q, want it to name %q too", got, key)
+		}
+	}
+}
+
+func TestValidateAcceptsOptionalOffSettings(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+	}{
+		{"no store owner address is needed with notifications off", `{"notifyStoreOwner": false, "storeOwnerEmail": ""}`},
+		{"a zero lockout turns it off whatever the window", `{"lockout": {"maxFailedAttempts": 0, "window": "0s", "duration": "0s"}}`},
+		{"a state is accepted with a country", `{"fields": {"stateProvince": {"enabled": true}, "countryCode": {"enabled": true}}}`},
+		{"a disabled, not required field is accepted", `{"fields": {"fax": {"enabled": false}}}`},
+		{"a null CAPTCHA is accepted", `{"captcha": null}`},
+		{"the longest lifetimes are accepted", `{"verificationTokenLifetime": "720h", "sessionLifetime": "8760h", "rememberMeLifetime": "8760h"}`},
+		{"https URLs with paths are accepted", `{"urls": {"publicApi": "https://api.shop.example/v1", "storefront": "https://shop.example"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parse(t, tt.doc)
+		})
+	}
+}
+
+func TestDurationJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		d    settings.Duration
+		json string
+	}{
+		{"a day is written as hours", settings.Duration(24 * time.Hour), `"24h0m0s"`},
+		{"ninety minutes are written in hours and minutes", settings.Duration(90 * time.Minute), `"1h30m0s"`},
+		{"a fraction of a second survives", settings.Duration(1500 * time.Millisecond), `"1.5s"`},
+		{"zero is written as 0s", 0, `"0s"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := json.Marshal(tt.d)
+			if err != nil {
+				t.Fatalf("Marshal: %v", err)
+			}
+			if got := string(b); got != tt.json {
+				t.Errorf("Marshal(%v) = %s, want %s", time.Duration(tt.d), got, tt.json)
+			}
+			var back settings.Duration
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatalf("Unmarshal(%s): %v", b, err)
+			}
+			if back != tt.d {
+				t.Errorf("round trip of %v gave %v", time.Duration(tt.d), time.Duration(back))
+			}
+		})
+	}
+
+	bad := []struct {
+		name string
+		json string
+	}{
+		{"a number is refused", `86400`},
+		{"text that is not a duration is refused", `"a day"`},
+		{"a duration without a unit is refused", `"24"`},
+		{"null inside a string is refused", `"null"`},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			d := settings.Duration(time.Hour)
+			if err := json.Unmarshal([]byte(tt.json), &d); err == nil {
+				t.Errorf("Unmarshal(%s) = nil error, gave %v", tt.json, time.Duration(d))
+			}
+		})
+	}
+
+	t.Run("shorter unit spellings are read", func(t *testing.T) {
+		var d settings.Duration
+		if err := json.Unmarshal([]byte(`"30m"`), &d); err != nil {
+			t.Fatalf("Unmarshal: %v", err)
+		}
+		if got, want := time.Duration(d), 30*time.Minute; got != want {
+			t.Errorf("got %v, want %v", got, want)
+		}
+	})
+}
+
+func TestSettingsRoundTripThroughJSON(t *testing.T) {
+	want := settings.Default()
+	want.Consents = []settings.Consent{{ID: "terms", Message: "Terms", Required: true}}
+	want.Attributes = []settings.Attribute{{ID: "size", Name: "Size", Type: settings.AttributeDropdown, Values: []string{"S"}}}
+	want.Fields[settings.Phone] = settings.Field{Enabled: true, Required: true}
+	b, err := json.Marshal(want)
+	if err != nil {
+		t.Fatalf("Marshal: %v", err)
+	}
+	if got := parse(t, string(b)); !reflect.DeepEqual(got, want) {
+		t.Errorf("Parse(Marshal(s)) =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestLanguage(t *testing.T) {
+	tests := []struct {
+		name      string
+		languages []string
+		preferred []string
+		want      string
+	}{
+		{"the first supported preference wins", []string{"en", "de"}, []string{"de-DE", "en"}, "de"},
+		{"an unsupported language falls back to the default", []string{"en", "de"}, []string{"fr"}, "en"},
+		{"a region in upper and lower case is handled", []string{"en", "de"}, []string{"EN-us"}, "en"},
+		{"an underscore region separator is handled", []string{"en", "de"}, []string{"de_AT"}, "de"},
+		{"unsupported preferences are skipped", []string{"en", "de"}, []string{"fr-FR", "it", "de"}, "de"},
+		{"no preferences give the default", []string{"en", "de"}, nil, "en"},
+		{"an empty preference gives the default", []string{"en", "de"}, []string{""}, "en"},
+		{"a wildcard gives the default", []string{"en", "de"}, []string{"*"}, "en"},
+		{"a preference starting with a separator is not cut to nothing", []string{"en", "de"}, []string{"-de"}, "en"},
+		{"a three-letter code is matched", []string{"en", "gsw"}, []string{"gsw-CH"}, "gsw"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := settings.Default()
+			s.Languages = tt.languages
+			if got := s.Language(tt.preferred); got != tt.want {
+				t.Errorf("Language(%q) with languages %v = %q, want %q", tt.preferred, tt.languages, got, tt.want)
+			}
+		})
+	}
+
+	t.Run("the fallback is the configured default language", func(t *testing.T) {
+		s := parse(t, `{"defaultLanguage": "de"}`)
+		if got, want := s.Language([]string{"fr"}), "de"; got != want {
+			t.Errorf("Language([fr]) = %q, want %q", got, want)
+		}
+	})
+}
+
+func TestField(t *testing.T) {
+	s := settings.Default()
+	tests := []struct {
+		name  string
+		field string
+		want  settings.Field
+	}{
+		{"a configured field is returned", settings.FirstName, settings.Field{Enabled: true, Required: true}},
+		{"an optional field is returned", settings.Company, settings.Field{Enabled: true}},
+		{"an unconfigured field is disabled", settings.Fax, settings.Field{}},
+		{"an unknown field is disabled", "nickname", settings.Field{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := s.Field(tt.field); got != tt.want {
+				t.Errorf("Field(%q) = %+v, want %+v", tt.field, got, tt.want)
+			}
+		})
+	}
+}
