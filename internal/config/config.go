@@ -75,11 +75,11 @@ func Load(getenv func(string) string, needs ...Need) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s must be DEBUG, INFO, WARN or ERROR, got %q", EnvLogLevel, v))
 		}
 	}
-	doc, err := settingsDocument(getenv)
+	doc, source, err := settingsDocument(getenv)
 	if err != nil {
 		errs = append(errs, err)
 	} else if c.Settings, err = settings.Parse(doc); err != nil {
-		errs = append(errs, fmt.Errorf("%s is invalid:\n%w", EnvSettings, err))
+		errs = append(errs, fmt.Errorf("%s is invalid:\n%w", source, err))
 	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration error:\n%w", errors.Join(errs...))
@@ -88,18 +88,19 @@ func Load(getenv func(string) string, needs ...Need) (Config, error) {
 }
 
 // settingsDocument returns the settings JSON from REGISTRATION_SETTINGS, or
-// from the file REGISTRATION_SETTINGS_FILE names; empty means defaults.
-func settingsDocument(getenv func(string) string) ([]byte, error) {
-	inline, file := getenv(EnvSettings), strings.TrimSpace(getenv(EnvSettingsFile))
+// from the file REGISTRATION_SETTINGS_FILE names, and where it came from;
+// empty means defaults.
+func settingsDocument(getenv func(string) string) ([]byte, string, error) {
+	inline, file := strings.TrimSpace(getenv(EnvSettings)), strings.TrimSpace(getenv(EnvSettingsFile))
 	switch {
 	case inline != "" && file != "":
-		return nil, fmt.Errorf("set %s or %s, not both", EnvSettings, EnvSettingsFile)
+		return nil, "", fmt.Errorf("set %s or %s, not both", EnvSettings, EnvSettingsFile)
 	case file != "":
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", EnvSettingsFile, err)
+			return nil, "", fmt.Errorf("%s: %w", EnvSettingsFile, err)
 		}
-		return b, nil
+		return b, fmt.Sprintf("%s (%s)", EnvSettingsFile, file), nil
 	}
-	return []byte(inline), nil
+	return []byte(inline), EnvSettings, nil
 }

@@ -13,23 +13,32 @@ import (
 const MaxEmailLength = 254
 
 // NormalizeLogin returns the key under which an email address or username is
-// unique: trimmed, Unicode NFC, and case-folded. " Ada@Example.com " and
-// "ada@example.com" are one account.
+// unique: trimmed, lower-cased and in Unicode NFC. " Ada@Example.com " and
+// "ada@example.com" are one account, and so are an accent typed as one code
+// point or as a letter plus a combining mark. NFC is applied after lowering
+// because lowering can leave a decomposable sequence behind.
 func NormalizeLogin(s string) string {
-	return strings.ToLower(norm.NFC.String(strings.TrimSpace(s)))
+	return norm.NFC.String(strings.ToLower(Canonical(s)))
+}
+
+// Canonical returns s trimmed and in Unicode NFC: the form in which an
+// address or name is validated and stored, so input from a keyboard that
+// sends combining marks (macOS) is treated like any other.
+func Canonical(s string) string {
+	return norm.NFC.String(strings.TrimSpace(s))
 }
 
 // EmailProblem is why an address is refused, as a stable code; "" means the
 // address is acceptable.
 func EmailProblem(raw string) (code, message string) {
-	s := strings.TrimSpace(raw)
+	s := Canonical(raw)
 	switch {
 	case s == "":
 		return "required", "Email is required."
 	case !utf8.ValidString(s):
 		return "invalid_encoding", "Email must be valid UTF-8."
 	case len(s) > MaxEmailLength:
-		return "too_long", "Email must have at most 254 characters."
+		return "too_long", "Email must have at most 254 bytes."
 	case !validEmail(s):
 		return "invalid_email", "Email is not a valid address."
 	}
@@ -80,7 +89,7 @@ const MaxUsernameLength = 64
 // Usernames are letters, digits and ". _ -", so they cannot be mistaken for an
 // email address at sign-in.
 func UsernameProblem(raw string) (code, message string) {
-	s := strings.TrimSpace(raw)
+	s := Canonical(raw)
 	switch {
 	case s == "":
 		return "required", "Username is required."

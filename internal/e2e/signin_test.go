@@ -152,3 +152,39 @@ func (s *stack) countCustomers() int {
 	}
 	return int(out.Count)
 }
+
+// TestTakenUsernameRevealsNoEmail: with usernames on under double opt-in, a
+// taken username is refused the same way whether or not the email address
+// is registered, so the username cannot be used to probe addresses.
+func TestTakenUsernameRevealsNoEmail(t *testing.T) {
+	s := newStack(t, func(st *settings.Settings) { st.UsernamesEnabled = true })
+	owner := person("owner@example.com")
+	owner["username"] = "taken"
+	if r := s.register(owner); r.status != 202 {
+		t.Fatalf("owner: %d %s", r.status, r.body)
+	}
+	probeRegistered := person("owner@example.com")
+	probeRegistered["username"] = "taken"
+	probeFree := person("free@example.com")
+	probeFree["username"] = "taken"
+	a, b := s.register(probeRegistered), s.register(probeFree)
+	if a.status != b.status || a.code(t) != b.code(t) || a.status != http.StatusConflict {
+		t.Errorf("registered address: %d %s; free address: %d %s", a.status, a.body, b.status, b.body)
+	}
+}
+
+// TestFailedRegistrationKeepsTheSession: the sign-out that registering
+// implies happens in the same write as the new account, so a refused
+// registration leaves the current customer signed in.
+func TestFailedRegistrationKeepsTheSession(t *testing.T) {
+	s := newStack(t, func(st *settings.Settings) { st.RegistrationType = settings.Standard })
+	first := s.register(person("stay@example.com"))
+	tok, _ := first.json(t)["sessionToken"].(string)
+	r := s.register(person("stay@example.com"), "Cookie: cr_session="+tok)
+	if r.status != http.StatusConflict {
+		t.Fatalf("duplicate: %d %s", r.status, r.body)
+	}
+	if me := s.do(http.MethodGet, "/v1/customers/me", "", nil, "Authorization: Bearer "+tok); me.status != 200 {
+		t.Errorf("the session did not survive a refused registration: %d", me.status)
+	}
+}

@@ -30,6 +30,9 @@ func (p Params) Validate() error {
 	switch {
 	case p.Iterations < 1:
 		return errors.New("iterations must be at least 1")
+	case p.Iterations > maxIterations:
+		// Also bounds what a corrupted stored hash can make a sign-in cost.
+		return fmt.Errorf("iterations must be at most %d", maxIterations)
 	case p.Parallelism < 1:
 		return errors.New("parallelism must be at least 1")
 	case p.MemoryKiB < 8*uint32(p.Parallelism):
@@ -41,8 +44,9 @@ func (p Params) Validate() error {
 }
 
 const (
-	saltLen = 16
-	keyLen  = 32
+	maxIterations = 64
+	saltLen       = 16
+	keyLen        = 32
 )
 
 // ErrMalformedHash means a stored hash is not an argon2id PHC string this

@@ -35,6 +35,9 @@ type Account struct {
 	// Outbox holds the mails to send; they are stored with the account so
 	// that no committed registration can lose its mail.
 	Outbox []mail.Message
+	// RevokeSession is the digest of the session the request carried, if
+	// any: registering signs that customer out in the same write.
+	RevokeSession string
 }
 
 // Verification is a stored email verification token (its digest only).
@@ -45,7 +48,9 @@ type Verification struct {
 	CreatedAt  time.Time
 }
 
-// Errors a Store returns from CreateAccount.
+// Errors a Store returns from CreateAccount. When both keys are taken the
+// store reports the username: a username clash must not depend on whether
+// the email address is registered, or it would reveal the address.
 var (
 	ErrEmailTaken    = errors.New("registration: email already registered")
 	ErrUsernameTaken = errors.New("registration: username already taken")
@@ -178,13 +183,7 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 
-	res := Result{Redirect: redirect.Local(req.ReturnURL)}
-	if req.SessionToken != "" {
-		if err := s.sessions.Revoke(ctx, req.SessionToken); err != nil {
-			return Result{}, err
-		}
-		res.SignedOut = true
-	}
+	res := Result{Redirect: redirect.Local(req.ReturnURL), SignedOut: req.SessionToken != ""}
 
 	// Hash before knowing whether the address is taken, so both answers of
 	// the double opt-in path cost the same.
@@ -196,6 +195,12 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// The request's session ends in the same write that creates the account,
+	// so a failed registration leaves the customer signed in and a
+	// successful one never leaves the old session alive.
+	if token.WellFormed(req.SessionToken) {
+		acc.RevokeSession = token.Digest(req.SessionToken)
+	}
 
 	err = s.store.CreateAccount(ctx, acc)
 	switch {
@@ -205,6 +210,12 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	case errors.Is(err, ErrEmailTaken):
 		if s.settings.RegistrationType == settings.Standard {
 			return Result{}, apperr.New(apperr.EmailTaken, "An account with this email address exists.")
+		}
+		// Answer exactly as for a new address: sign out, tell the owner.
+		if req.SessionToken != "" {
+			if err := s.sessions.Revoke(ctx, req.SessionToken); err != nil {
+				return Result{}, err
+			}
 		}
 		if err := s.tellOwner(ctx, acc, req); err != nil {
 			return Result{}, err

@@ -98,13 +98,13 @@ func (s *Service) validate(req Request) (clean, error) {
 	now := s.now()
 	c := clean{}
 
-	email := strings.TrimSpace(req.Email)
+	email := customer.Canonical(req.Email)
 	if code, msg := customer.EmailProblem(email); code != "" {
 		f.Add("email", code, msg)
 	}
 	c.email = email
 
-	username := strings.TrimSpace(req.Username)
+	username := customer.Canonical(req.Username)
 	switch {
 	case cfg.UsernamesEnabled:
 		if code, msg := customer.UsernameProblem(username); code != "" {

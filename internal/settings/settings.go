@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/password"
+	"github.com/openreg/registration/internal/redirect"
 )
 
 // RegistrationType is how a new account becomes usable.
@@ -370,7 +371,7 @@ func (s Settings) Validate() error {
 			bad(key, "must be an absolute http(s) URL without query or fragment, got %q", raw)
 		}
 	}
-	if !strings.HasPrefix(s.URLs.LoginPath, "/") || strings.HasPrefix(s.URLs.LoginPath, "//") || strings.ContainsAny(s.URLs.LoginPath, "?#\\") {
+	if !redirect.IsLocal(s.URLs.LoginPath) || strings.ContainsAny(s.URLs.LoginPath, "?#") {
 		bad("urls.loginPath", "must be a path starting with a single '/', got %q", s.URLs.LoginPath)
 	}
 	if !plainAddress(s.MailFrom) {

@@ -2,6 +2,7 @@ package signin
 
 import (
 	"context"
+	"errors"
 
 	"github.com/openreg/registration/internal/customer"
 )
@@ -27,11 +28,12 @@ func (s *Service) Me(ctx context.Context, plain string) (customer.Customer, erro
 		return customer.Customer{}, err
 	}
 	c, err := s.store.Customer(ctx, sess.CustomerID)
-	if err != nil {
+	if err != nil && !errors.Is(err, customer.ErrNotFound) {
 		return customer.Customer{}, err
 	}
-	if !c.CanSignIn() {
-		// Deactivated since signing in: the session is worth nothing.
+	if err != nil || !c.CanSignIn() {
+		// Deleted or deactivated since signing in: the session is worth
+		// nothing.
 		_ = s.sessions.Revoke(ctx, plain)
 		return customer.Customer{}, unauthenticated()
 	}

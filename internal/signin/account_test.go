@@ -126,4 +126,16 @@ func TestMe(t *testing.T) {
 			appErr(t, err, apperr.Unauthenticated)
 		})
 	}
+
+	t.Run("a customer deleted since signing in is unauthenticated and the session revoked", func(t *testing.T) {
+		f := newFixture(t)
+		c := f.addCustomer(t, ada())
+		res := mustSignIn(t, f, signin.Request{Login: "ada@example.com", Password: goodPassword})
+		delete(f.store.customers, c.ID)
+		_, err := f.svc.Me(ctx, res.Session.Token)
+		appErr(t, err, apperr.Unauthenticated)
+		if _, err := f.mgr.Authenticate(ctx, res.Session.Token); err == nil {
+			t.Error("got the session still live, want it revoked")
+		}
+	})
 }

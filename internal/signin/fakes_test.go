@@ -30,15 +30,17 @@ type fakeStore struct {
 	failures   map[string]signin.Failures
 	activities []customer.Activity
 
-	lookups        []string // "kind:key" of every CustomerIDByLogin call
-	recorded       []string // login keys of every RecordFailure call
-	cleared        []string // login keys of every ClearFailures call
-	hashUpdates    []hashUpdate
-	hashUpdateErr  error
-	customerErr    error
-	customerByIDs  int
-	failuresReads  int
-	failuresReadEr error
+	lookups       []string // "kind:key" of every CustomerIDByLogin call
+	recorded      []string // login keys of every RecordFailure call
+	cleared       []string // login keys of every ClearFailures call
+	hashUpdates   []hashUpdate
+	failuresReads int
+	customerReads int
+
+	// Errors to return, when set.
+	hashUpdateErr error
+	customerErr   error
+	failuresErr   error
 }
 
 type hashUpdate struct{ id, old, new string }
@@ -92,7 +94,7 @@ func (s *fakeStore) CustomerIDByLogin(_ context.Context, kind, key string) (stri
 func (s *fakeStore) Customer(_ context.Context, id string) (customer.Customer, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.customerByIDs++
+	s.customerReads++
 	if s.customerErr != nil {
 		return customer.Customer{}, s.customerErr
 	}
@@ -107,8 +109,8 @@ func (s *fakeStore) Failures(_ context.Context, key string) (signin.Failures, er
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failuresReads++
-	if s.failuresReadEr != nil {
-		return signin.Failures{}, s.failuresReadEr
+	if s.failuresErr != nil {
+		return signin.Failures{}, s.failuresErr
 	}
 	return s.failures[key], nil
 }

@@ -169,6 +169,19 @@ func TestWrongPasswordAndUnknownLoginLookAlike(t *testing.T) {
 		}
 	})
 
+	t.Run("an unknown login costs the same store reads as a wrong password", func(t *testing.T) {
+		reads := func(login string) [3]int {
+			f := newFixture(t)
+			f.addCustomer(t, ada())
+			_, _ = signIn(t, f, login, "wrong password")
+			return [3]int{len(f.store.lookups), f.store.customerReads, f.store.failuresReads}
+		}
+		known, unknown := reads("ada@example.com"), reads("nobody@example.com")
+		if known != unknown {
+			t.Errorf("got [lookups customer-reads failure-reads] %v for a wrong password and %v for an unknown login, want them equal", known, unknown)
+		}
+	})
+
 	t.Run("spellings of one login share one failure counter", func(t *testing.T) {
 		f := newFixture(t)
 		for _, login := range []string{" Nobody@Example.com ", "nobody@example.com", "NOBODY@EXAMPLE.COM"} {
@@ -531,7 +544,7 @@ func TestSignInStoreFailures(t *testing.T) {
 		name  string
 		setup func(s *fakeStore)
 	}{
-		{"a failing lockout read is returned", func(s *fakeStore) { s.failuresReadEr = down }},
+		{"a failing lockout read is returned", func(s *fakeStore) { s.failuresErr = down }},
 		{"a failing customer read is returned", func(s *fakeStore) { s.customerErr = down }},
 	}
 	for _, tt := range tests {

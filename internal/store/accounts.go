@@ -73,16 +73,24 @@ func (s *Store) CreateAccount(ctx context.Context, acc registration.Account) err
 		}
 	}
 
+	if acc.RevokeSession != "" {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{
+			TableName: aws.String(s.table), Key: keyOf(sessionPK(acc.RevokeSession), skSession),
+		}})
+	}
+
 	err := s.transact(ctx, items)
 	if err == nil {
 		return nil
 	}
 	if codes := cancelReasons(err); codes != nil {
+		// DynamoDB reports every failed condition, so the username is
+		// checked first: its answer must not depend on the email's.
 		switch {
-		case codes[emailIdx] == "ConditionalCheckFailed":
-			return registration.ErrEmailTaken
 		case usernameIdx >= 0 && codes[usernameIdx] == "ConditionalCheckFailed":
 			return registration.ErrUsernameTaken
+		case codes[emailIdx] == "ConditionalCheckFailed":
+			return registration.ErrEmailTaken
 		}
 	}
 	return unavailable("TransactWriteItems", err)

@@ -105,6 +105,9 @@ func (s *Service) confirm(ctx context.Context, digest string) (Result, error) {
 		return Result{}, err
 	}
 	cust, err := s.store.Customer(ctx, tok.CustomerID)
+	if errors.Is(err, customer.ErrNotFound) {
+		return Result{}, invalid()
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -117,15 +120,16 @@ func (s *Service) confirm(ctx context.Context, digest string) (Result, error) {
 		}
 		return Result{}, invalid()
 	}
-	if !now.Before(tok.ExpiresAt) {
-		return Result{}, apperr.New(apperr.TokenExpired, "This link has expired; request a new one.")
-	}
 	if cust.Status != customer.Unverified {
-		// Verified through another token (a resent mail): this one is moot.
+		// Verified through another token (a resent mail): this one is moot,
+		// expired or not, and the customer only needs to hear it is done.
 		if cust.Status == customer.Active || cust.Status == customer.PendingApproval {
 			return Result{Status: cust.Status, AlreadyVerified: true}, nil
 		}
 		return Result{}, invalid()
+	}
+	if !now.Before(tok.ExpiresAt) {
+		return Result{}, apperr.New(apperr.TokenExpired, "This link has expired; request a new one.")
 	}
 	next := customer.Active
 	if cust.RequiresApproval {

@@ -215,6 +215,9 @@ func TestConfirm(t *testing.T) {
 		{name: "an unused token of an account verified through another token answers already verified",
 			cust: withStatus(customer.Active), expiresAt: later,
 			want: verification.Result{Status: customer.Active, AlreadyVerified: true}},
+		{name: "an unused but expired token of an account verified through another token answers already verified",
+			cust: withStatus(customer.Active), expiresAt: earlier,
+			want: verification.Result{Status: customer.Active, AlreadyVerified: true}},
 		{name: "an unused token of a deactivated account is invalid",
 			cust: withStatus(customer.Deactivated), expiresAt: later, wantCode: apperr.TokenInvalid},
 	}
@@ -339,4 +342,14 @@ func TestConfirmStoreFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestConfirmTokenOfDeletedCustomer(t *testing.T) {
+	t.Run("a token whose customer no longer exists is invalid, not an internal error", func(t *testing.T) {
+		f := newFixture(t)
+		plain := f.addToken(t, customer.Customer{ID: "gone", Status: customer.Unverified}, now.Add(time.Hour), time.Time{})
+		delete(f.store.customers, "gone")
+		_, err := f.svc.Confirm(context.Background(), plain)
+		wantCode(t, err, apperr.TokenInvalid)
+	})
 }
