@@ -8,18 +8,28 @@ DDB_STAMP  := $(TOOLS)/dynamodb/.installed-2.6.1
 LAUNCHER   := $(TOOLS)/dynamodb/classes/LoopbackDynamoDBLocal.class
 VENV       := $(TOOLS)/venv
 MOTO_STAMP := $(VENV)/.installed
+CDK_VERSION := 2.1148.1
+CDK        := $(TOOLS)/cdk/node_modules/.bin/cdk
+CDK_STAMP  := $(TOOLS)/cdk/.installed-$(CDK_VERSION)
 EMU_DIR    := infra/local/emulators
 FUNCTIONS  := $(notdir $(wildcard functions/*))
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
 
 export GOFLAGS := -buildvcs=false
+# The CDK CLI and the jsii runtime must never wait on the network: no
+# telemetry, notices or version checks. Node 20 works with this jsii release;
+# silence its end-of-life banner (Node 22 or later is recommended).
+export CDK_DISABLE_VERSION_CHECK := true
+export CDK_DISABLE_CLI_TELEMETRY := true
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export AWS_EC2_METADATA_DISABLED := true
 
 .PHONY: help
 help: ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: tools
-tools: $(DDB_STAMP) $(LAUNCHER) $(MOTO_STAMP) ## install the local AWS emulators (DynamoDB Local, moto) under .tools/
+tools: $(DDB_STAMP) $(LAUNCHER) $(MOTO_STAMP) $(CDK_STAMP) ## install the emulators (DynamoDB Local, moto), cfn-lint and the CDK CLI under .tools/
 
 $(DDB_STAMP): $(EMU_DIR)/pom.xml
 	mvn -q -B -f $(EMU_DIR)/pom.xml dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/$(DDB_LIB)
@@ -29,9 +39,15 @@ $(LAUNCHER): $(EMU_DIR)/LoopbackDynamoDBLocal.java $(DDB_STAMP)
 	mkdir -p $(dir $@)
 	javac -nowarn -cp '$(DDB_LIB)/*' -d $(dir $@) $<
 
-$(MOTO_STAMP): $(EMU_DIR)/requirements.txt
+$(MOTO_STAMP): $(EMU_DIR)/requirements.txt infra/requirements.txt
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -r $<
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r $(EMU_DIR)/requirements.txt -r infra/requirements.txt
+	touch $@
+
+# node_modules lives under .tools/ so Go's ./... never walks into it.
+$(CDK_STAMP):
+	mkdir -p $(TOOLS)/cdk
+	npm install --prefix $(TOOLS)/cdk --no-audit --no-fund --silent aws-cdk@$(CDK_VERSION)
 	touch $@
 
 .PHONY: dev
@@ -39,8 +55,9 @@ dev: tools ## run the whole stack locally (API on http://127.0.0.1:8080)
 	go run ./infra/local
 
 .PHONY: test
-test: tools lint ## set up and run every test (unit and integration against the emulators)
+test: tools lint ## set up and run every test (unit, integration against the emulators, infrastructure)
 	go test -count=1 ./...
+	$(MAKE) --no-print-directory synth
 
 .PHONY: lint
 lint: ## gofmt, go vet, go mod tidy check
@@ -57,6 +74,15 @@ build: ## build each function as bin/<name>/bootstrap for provided.al2023 on arm
 	  echo "build $$fn"; \
 	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build $(GOFLAGS_LAMBDA) -o bin/$$fn/bootstrap ./functions/$$fn || exit 1; \
 	done
+
+.PHONY: synth
+synth: tools build ## synthesize the CloudFormation template into cdk.out/ (offline, no credentials)
+	$(CDK) synth --quiet
+
+.PHONY: deploy
+deploy: tools build ## deploy to the AWS account of your credentials: make deploy SETTINGS=path/to/settings.json
+	@test -n "$(SETTINGS)" || { echo "set SETTINGS=path/to/your/settings.json"; exit 1; }
+	$(CDK) deploy -c settingsFile=$(SETTINGS) $(CDK_ARGS)
 
 .PHONY: bench
 bench: tools ## run the benchmarks

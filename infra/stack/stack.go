@@ -1,0 +1,359 @@
+// Package stack is the CDK definition of the whole system in one stack: the
+// HTTP API and its functions, the table, the mail queue with its dead-letter
+// queue, the mailer, the outbox relay, SES, alarms, and least-privilege IAM.
+// infra/main.go builds it from the operator's settings; the tests synthesize
+// it offline and check it with the CDK assertions library, cdk-nag and
+// cfn-lint.
+package stack
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/openreg/registration/internal/config"
+	"github.com/openreg/registration/internal/devstack"
+	"github.com/openreg/registration/internal/httpapi"
+	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/store"
+)
+
+// Props configure the stack.
+type Props struct {
+	awscdk.StackProps
+	// Settings is the validated settings document; SettingsJSON is the same
+	// document as the operator wrote it, handed to every function unchanged.
+	Settings     settings.Settings
+	SettingsJSON string
+	// CodeDir holds <function>/bootstrap as `make build` writes them.
+	CodeDir string
+	// SESIdentity is the verified sender: a domain ("shop.example") or an
+	// address; empty means the settings' mailFrom address.
+	SESIdentity string
+	// OperatorEmail, when set, receives the alarms through an SNS topic.
+	OperatorEmail string
+	// ThrottleRate and ThrottleBurst limit the API stage (requests per
+	// second); zero means 50 and 100.
+	ThrottleRate, ThrottleBurst float64
+	// LogRetention of every log group; zero means one month.
+	LogRetention awslogs.RetentionDays
+}
+
+// Function names, as in functions/.
+const (
+	FnMailer      = "mailer"
+	FnOutboxRelay = "outbox-relay"
+)
+
+// Mail queue tuning: SQS wants the visibility timeout at six times the
+// consumer's timeout; a mail is tried devstack.MaxReceives times before it is
+// parked in the dead-letter queue.
+const (
+	mailerTimeoutSeconds = 30
+	mailerConcurrency    = 5
+)
+
+// New defines the stack.
+func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
+	stack := awscdk.NewStack(scope, jsii.String(id), &p.StackProps)
+	if p.ThrottleRate == 0 {
+		p.ThrottleRate = 50
+	}
+	if p.ThrottleBurst == 0 {
+		p.ThrottleBurst = 100
+	}
+	if p.LogRetention == "" {
+		p.LogRetention = awslogs.RetentionDays_ONE_MONTH
+	}
+	if p.SESIdentity == "" {
+		p.SESIdentity = p.Settings.MailFrom
+	}
+	b := &builder{stack: stack, p: p}
+
+	table := b.table()
+	dlq, queue := b.queues()
+	configSet := awsses.NewConfigurationSet(stack, jsii.String("MailConfigurationSet"), &awsses.ConfigurationSetProps{
+		ReputationMetrics:  jsii.Bool(true),
+		SuppressionReasons: awsses.SuppressionReasons_BOUNCES_AND_COMPLAINTS,
+	})
+	identity := b.sesIdentity(configSet)
+
+	common := map[string]*string{
+		config.EnvTable:        table.TableName(),
+		config.EnvMailQueueURL: queue.QueueUrl(),
+		config.EnvSettings:     jsii.String(p.SettingsJSON),
+		config.EnvLogLevel:     jsii.String("INFO"),
+	}
+	fns := map[string]awslambda.Function{}
+	// Hashing with argon2id at m=19 MiB wants CPU, and Lambda gives CPU in
+	// proportion to memory: 1 GiB keeps a sign-in well under 100 ms.
+	fns[httpapi.FnRegister] = b.function(httpapi.FnRegister, 1024, 10, common, "Registers customers (POST /v1/customers, GET /v1/registration-form)")
+	fns[httpapi.FnSignIn] = b.function(httpapi.FnSignIn, 1024, 10, common, "Signs customers in and out (/v1/sessions, /v1/customers/me)")
+	fns[httpapi.FnVerifyEmail] = b.function(httpapi.FnVerifyEmail, 256, 10, common, "Confirms email addresses (/v1/verify-email)")
+	fns[FnOutboxRelay] = b.function(FnOutboxRelay, 256, 60, common, "Sends mails the mail queue missed (scheduled)")
+	fns[FnMailer] = b.function(FnMailer, 256, mailerTimeoutSeconds, map[string]*string{
+		config.EnvSettings:         jsii.String(p.SettingsJSON),
+		config.EnvConfigurationSet: configSet.ConfigurationSetName(),
+		config.EnvLogLevel:         jsii.String("INFO"),
+	}, "Sends queued mails through SES")
+
+	// Least privilege: each function gets the item-level actions it calls.
+	b.allowItems(fns[httpapi.FnRegister], table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem")
+	b.allowItems(fns[httpapi.FnSignIn], table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+	b.allowItems(fns[httpapi.FnVerifyEmail], table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+	b.allowItems(fns[FnOutboxRelay], table, "dynamodb:DeleteItem")
+	fns[FnOutboxRelay].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("dynamodb:Query"),
+		Resources: jsii.Strings(*table.TableArn() + "/index/" + store.GSI1),
+	}))
+	queue.GrantSendMessages(fns[httpapi.FnRegister])
+	queue.GrantSendMessages(fns[FnOutboxRelay])
+	identity.GrantSendEmail(fns[FnMailer])
+	fns[FnMailer].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ses:SendEmail"),
+		Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ses"), Resource: jsii.String("configuration-set"), ResourceName: configSet.ConfigurationSetName()})},
+	}))
+
+	fns[FnMailer].AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
+		BatchSize:               jsii.Number(10),
+		MaxBatchingWindow:       awscdk.Duration_Seconds(jsii.Number(1)),
+		ReportBatchItemFailures: jsii.Bool(true),
+		// Protects SES's sending rate from a burst of mail.
+		MaxConcurrency: jsii.Number(mailerConcurrency),
+	}))
+	awsevents.NewRule(stack, jsii.String("OutboxRelaySchedule"), &awsevents.RuleProps{
+		Description: jsii.String("Drains the mail outbox every minute"),
+		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(1))),
+		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fns[FnOutboxRelay], nil)},
+	})
+
+	api, stage := b.api(fns)
+	b.alarms(fns, dlq, api)
+
+	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: stage.Url(), Description: jsii.String("Base URL of the HTTP API")})
+	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: table.TableName()})
+	awscdk.NewCfnOutput(stack, jsii.String("MailQueueName"), &awscdk.CfnOutputProps{Value: queue.QueueName()})
+	awscdk.NewCfnOutput(stack, jsii.String("MailDeadLetterQueueName"), &awscdk.CfnOutputProps{Value: dlq.QueueName()})
+	return stack
+}
+
+type builder struct {
+	stack awscdk.Stack
+	p     Props
+}
+
+func (b *builder) table() awsdynamodb.Table {
+	t := awsdynamodb.NewTable(b.stack, jsii.String("Table"), &awsdynamodb.TableProps{
+		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String("PK"), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:      &awsdynamodb.Attribute{Name: jsii.String("SK"), Type: awsdynamodb.AttributeType_STRING},
+		BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
+			PointInTimeRecoveryEnabled: jsii.Bool(true),
+		},
+		TimeToLiveAttribute: jsii.String(store.AttrTTL),
+		// Encrypted at rest with an AWS-owned key: no KMS cost per request.
+		Encryption:         awsdynamodb.TableEncryption_DEFAULT,
+		DeletionProtection: jsii.Bool(true),
+		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
+	})
+	t.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:    jsii.String(store.GSI1),
+		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String("GSI1PK"), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:      &awsdynamodb.Attribute{Name: jsii.String("GSI1SK"), Type: awsdynamodb.AttributeType_STRING},
+	})
+	return t
+}
+
+func (b *builder) queues() (dlq, queue awssqs.Queue) {
+	dlq = awssqs.NewQueue(b.stack, jsii.String("MailDeadLetterQueue"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(dlq, &[]*cdknag.NagPackSuppression{{
+		Id:     jsii.String("AwsSolutions-SQS3"),
+		Reason: jsii.String("This queue is the dead-letter queue of the mail queue; it has none of its own."),
+	}}, jsii.Bool(false))
+	queue = awssqs.NewQueue(b.stack, jsii.String("MailQueue"), &awssqs.QueueProps{
+		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(6 * mailerTimeoutSeconds)),
+		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(devstack.MaxReceives)},
+	})
+	return dlq, queue
+}
+
+func (b *builder) sesIdentity(cs awsses.ConfigurationSet) awsses.EmailIdentity {
+	id := awsses.Identity_Domain(jsii.String(b.p.SESIdentity))
+	if strings.Contains(b.p.SESIdentity, "@") {
+		id = awsses.Identity_Email(jsii.String(b.p.SESIdentity))
+	}
+	return awsses.NewEmailIdentity(b.stack, jsii.String("MailIdentity"), &awsses.EmailIdentityProps{
+		Identity:         id,
+		ConfigurationSet: cs,
+	})
+}
+
+// function defines one Lambda function with its own role and log group. The
+// role starts empty: no managed policy, only what the stack grants.
+func (b *builder) function(name string, memoryMB, timeoutSeconds float64, env map[string]*string, description string) awslambda.Function {
+	id := resourceID(name)
+	logs := awslogs.NewLogGroup(b.stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
+		Retention:     b.p.LogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	role := awsiam.NewRole(b.stack, jsii.String(id+"Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("Runs the " + name + " function"),
+	})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+		Resources: jsii.Strings(*logs.LogGroupArn()),
+	}))
+	return awslambda.NewFunction(b.stack, jsii.String(id), &awslambda.FunctionProps{
+		Description:   jsii.String(description),
+		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:  awslambda.Architecture_ARM_64(),
+		Handler:       jsii.String("bootstrap"),
+		Code:          awslambda.Code_FromAsset(jsii.String(filepath.Join(b.p.CodeDir, name)), nil),
+		MemorySize:    jsii.Number(memoryMB),
+		Timeout:       awscdk.Duration_Seconds(jsii.Number(timeoutSeconds)),
+		Role:          role,
+		LogGroup:      logs,
+		LoggingFormat: awslambda.LoggingFormat_JSON,
+		Environment:   &env,
+	})
+}
+
+// allowItems grants item-level DynamoDB actions on the table itself (not its
+// indexes). Transactions need the same per-item actions.
+func (b *builder) allowItems(fn awslambda.Function, t awsdynamodb.Table, actions ...string) {
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings(actions...),
+		Resources: &[]*string{t.TableArn()},
+	}))
+}
+
+func (b *builder) api(fns map[string]awslambda.Function) (awsapigatewayv2.HttpApi, awsapigatewayv2.HttpStage) {
+	api := awsapigatewayv2.NewHttpApi(b.stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
+		Description:        jsii.String("Customer registration API (v1)"),
+		CreateDefaultStage: jsii.Bool(false),
+	})
+	integrations := map[string]awsapigatewayv2.HttpRouteIntegration{}
+	for _, r := range httpapi.Routes {
+		in, ok := integrations[r.Function]
+		if !ok {
+			in = awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(resourceID(r.Function)+"Integration"), fns[r.Function], nil)
+			integrations[r.Function] = in
+		}
+		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path:        jsii.String(r.Path),
+			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},
+			Integration: in,
+		})
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(api, &[]*cdknag.NagPackSuppression{{
+		Id:     jsii.String("AwsSolutions-APIG4"),
+		Reason: jsii.String("These are the public storefront routes: registering, confirming an address and signing in happen before a customer has any credential. The routes that need identity check the session token themselves; back-office routes will use IAM authorisation."),
+	}}, jsii.Bool(true))
+
+	stage := awsapigatewayv2.NewHttpStage(b.stack, jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageProps{
+		HttpApi:    api,
+		StageName:  jsii.String("$default"),
+		AutoDeploy: jsii.Bool(true),
+		Throttle: &awsapigatewayv2.ThrottleSettings{
+			RateLimit: jsii.Number(b.p.ThrottleRate), BurstLimit: jsii.Number(b.p.ThrottleBurst),
+		},
+	})
+	accessLogs := awslogs.NewLogGroup(b.stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		Retention: b.p.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	cfnStage := stage.Node().DefaultChild().(awsapigatewayv2.CfnStage)
+	cfnStage.SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
+		DestinationArn: accessLogs.LogGroupArn(),
+		Format: jsii.String(`{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","time":"$context.requestTime",` +
+			`"method":"$context.httpMethod","route":"$context.routeKey","status":"$context.status","length":"$context.responseLength",` +
+			`"latencyMs":"$context.responseLatency","integrationError":"$context.integrationErrorMessage"}`),
+	})
+	return api, stage
+}
+
+func (b *builder) alarms(fns map[string]awslambda.Function, dlq awssqs.Queue, api awsapigatewayv2.HttpApi) {
+	var action awscloudwatch.IAlarmAction
+	if b.p.OperatorEmail != "" {
+		topic := awssns.NewTopic(b.stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
+			DisplayName: jsii.String("Customer registration alarms"),
+			EnforceSSL:  jsii.Bool(true),
+		})
+		cdknag.NagSuppressions_AddResourceSuppressions(topic, &[]*cdknag.NagPackSuppression{{
+			Id:     jsii.String("AwsSolutions-SNS2"),
+			Reason: jsii.String("Alarm notifications carry no customer data; CloudWatch cannot publish to a topic under the AWS-managed key, and a customer-managed key would cost money at rest."),
+		}}, jsii.Bool(false))
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(b.p.OperatorEmail), nil))
+		action = awscloudwatchactions.NewSnsAction(topic)
+	}
+	alarm := func(id string, metric awscloudwatch.IMetric, threshold float64, description string) {
+		a := awscloudwatch.NewAlarm(b.stack, jsii.String(id), &awscloudwatch.AlarmProps{
+			Metric:             metric,
+			Threshold:          jsii.Number(threshold),
+			EvaluationPeriods:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+			AlarmDescription:   jsii.String(description),
+		})
+		if action != nil {
+			a.AddAlarmAction(action)
+		}
+	}
+	five := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}
+	alarm("MailDeadLetterAlarm", dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+		Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum"),
+	}), 0, "Mails failed 5 times and are parked in the dead-letter queue; read the mailer's logs, fix, then redrive.")
+	for _, name := range []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, FnMailer, FnOutboxRelay} {
+		fn := fns[name]
+		alarm(resourceID(name)+"ErrorsAlarm", fn.MetricErrors(five), 0, fmt.Sprintf("The %s function failed.", name))
+		alarm(resourceID(name)+"ThrottlesAlarm", fn.MetricThrottles(five), 0, fmt.Sprintf("The %s function was throttled.", name))
+	}
+	rate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		// Only a rate over a meaningful number of requests alarms.
+		Expression: jsii.String("IF(requests >= 20, 100 * errors / requests, 0)"),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{
+			"errors":   api.MetricServerError(five),
+			"requests": api.MetricCount(five),
+		},
+		Period: awscdk.Duration_Minutes(jsii.Number(5)),
+		Label:  jsii.String("5xx rate (%)"),
+	})
+	alarm("Api5xxRateAlarm", rate, 1, "More than 1% of API requests answered 5xx in 5 minutes.")
+}
+
+// resourceID turns "verify-email" into "VerifyEmail" for construct ids.
+func resourceID(name string) string {
+	var out strings.Builder
+	for _, part := range strings.Split(name, "-") {
+		if part != "" {
+			out.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return out.String()
+}
