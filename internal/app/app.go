@@ -23,6 +23,7 @@ import (
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/queue"
 	"github.com/openreg/registration/internal/registration"
+	"github.com/openreg/registration/internal/sesevents"
 	"github.com/openreg/registration/internal/sesmail"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/signin"
@@ -82,24 +83,41 @@ func NewSystem(cfg config.Config, c Clients, rt Runtime) (*System, error) {
 	api := httpapi.New(httpapi.Deps{
 		Settings:     s,
 		Registration: reg,
-		Verification: verification.New(db, rt.Now),
-		SignIn:       signin.New(s, db, sessions, hasher, rt.Now, rt.Log),
-		Cookies:      httpapi.Cookies{Secure: cfg.CookieSecure},
-		Log:          rt.Log,
-		Now:          rt.Now,
+		Verification: verification.New(db, relay, rt.Random, rt.Now),
+		Resend: verification.NewRequests(db, queue.New(c.SQS, cfg.MailQueueURL), s.Resend.PerClientPerHour,
+			rt.Random, rt.Now, rt.Log),
+		SignIn:  signin.New(s, db, sessions, hasher, rt.Now, rt.Log),
+		Cookies: httpapi.Cookies{Secure: cfg.CookieSecure},
+		Log:     rt.Log,
+		Now:     rt.Now,
 	})
 	return &System{API: api, Relay: relay, Store: db}, nil
 }
 
-// NewMailer wires the mailer function's SQS consumer.
+// NewMailer wires the mailer function's SQS consumer: it sends each mail at
+// most once (the ledger in the table), never to a suppressed address, and
+// carries out resend jobs.
 func NewMailer(cfg config.Config, c Clients, rt Runtime) (*queue.Consumer, error) {
 	s := cfg.Settings
 	tpl, err := mail.LoadTemplates(s.Languages, s.DefaultLanguage)
 	if err != nil {
 		return nil, err
 	}
-	m := mail.NewMailer(tpl, sesmail.New(c.SES, cfg.ConfigurationSet), s.MailFrom, s.StoreName)
-	return queue.NewConsumer(m, rt.Log), nil
+	db := store.New(c.DynamoDB, cfg.Table, rt.Random, rt.Now)
+	m := mail.NewMailer(mail.MailerDeps{
+		Templates: tpl, Sender: sesmail.New(c.SES, cfg.ConfigurationSet), Ledger: db,
+		From: s.MailFrom, StoreName: s.StoreName, Now: rt.Now, Log: rt.Log,
+	})
+	resender := verification.NewResender(verification.ResenderDeps{
+		Store: db, Tokens: token.NewGenerator(rt.Random), Lifetime: time.Duration(s.VerificationTokenLifetime),
+		Interval: time.Duration(s.Resend.Interval), PublicAPI: s.URLs.PublicAPI, Now: rt.Now, Log: rt.Log,
+	})
+	return queue.NewConsumer(mail.NewWorker(m, resender), rt.Log), nil
+}
+
+// NewFeedback wires the ses-events function's handler.
+func NewFeedback(cfg config.Config, c Clients, rt Runtime) *sesevents.Handler {
+	return sesevents.New(mail.NewFeedback(store.New(c.DynamoDB, cfg.Table, rt.Random, rt.Now), rt.Now, rt.Log))
 }
 
 // Exit ends a cold start that cannot go on, with a message an operator can

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -96,7 +97,8 @@ func TestSampleEvents(t *testing.T) {
 	t.Run("mailer-sqs-batch.json sends both mails", func(t *testing.T) {
 		var ev events.SQSEvent
 		loadEvent(t, "mailer-sqs-batch.json", &ev)
-		consumer, err := app.NewMailer(config.Config{Settings: s.settings}, s.clients, app.Runtime{Log: discardLog()})
+		consumer, err := app.NewMailer(config.Config{Settings: s.settings, Table: s.res.Table}, s.clients,
+			app.Runtime{Log: discardLog(), Now: s.clock.Now, Random: rand.Reader})
 		if err != nil {
 			t.Fatal(err)
 		}

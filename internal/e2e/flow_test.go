@@ -121,7 +121,7 @@ func TestRegistrationTypes(t *testing.T) {
 			`{"status":"pending_verification","next":"verify_email"}`, customer.Unverified, 1},
 		{"admin approval accepts, mails a link and waits", settings.AdminApproval, 202,
 			`{"status":"pending_approval","next":"await_approval"}`, customer.Unverified, 1},
-		{"standard creates an active account and signs it in", settings.Standard, 201, "", customer.Active, 0},
+		{"standard creates an active account, signs it in and welcomes it", settings.Standard, 201, "", customer.Active, 1},
 		{"disabled refuses and stores nothing", settings.Disabled, 403, "", "", 0},
 	}
 	for _, tt := range tests {

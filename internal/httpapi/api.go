@@ -45,6 +45,7 @@ var Routes = []Route{
 	{http.MethodGet, "/v1/verify-email", FnVerifyEmail},
 	{http.MethodHead, "/v1/verify-email", FnVerifyEmail},
 	{http.MethodPost, "/v1/verify-email", FnVerifyEmail},
+	{http.MethodPost, "/v1/verify-email/resend", FnVerifyEmail},
 	{http.MethodPost, "/v1/sessions", FnSignIn},
 	{http.MethodDelete, "/v1/sessions/current", FnSignIn},
 	{http.MethodGet, "/v1/customers/me", FnSignIn},
@@ -61,6 +62,7 @@ type API struct {
 	settings settings.Settings
 	register *registration.Service
 	verify   *verification.Service
+	resend   *verification.Requests
 	signIn   *signin.Service
 	cookies  Cookies
 	log      *slog.Logger
@@ -72,6 +74,7 @@ type Deps struct {
 	Settings     settings.Settings
 	Registration *registration.Service
 	Verification *verification.Service
+	Resend       *verification.Requests
 	SignIn       *signin.Service
 	Cookies      Cookies
 	Log          *slog.Logger
@@ -80,7 +83,7 @@ type Deps struct {
 
 // New returns an API.
 func New(d Deps) *API {
-	return &API{settings: d.Settings, register: d.Registration, verify: d.Verification, signIn: d.SignIn,
+	return &API{settings: d.Settings, register: d.Registration, verify: d.Verification, resend: d.Resend, signIn: d.SignIn,
 		cookies: d.Cookies, log: d.Log, now: d.Now}
 }
 
@@ -88,14 +91,15 @@ type endpoint func(ctx context.Context, r *Request) (*Response, error)
 
 func (a *API) endpoints() map[string]endpoint {
 	return map[string]endpoint{
-		"GET /v1/registration-form":   a.registrationForm,
-		"POST /v1/customers":          a.registerCustomer,
-		"GET /v1/verify-email":        a.confirmPage,
-		"HEAD /v1/verify-email":       a.confirmPage,
-		"POST /v1/verify-email":       a.confirmEmail,
-		"POST /v1/sessions":           a.createSession,
-		"DELETE /v1/sessions/current": a.deleteSession,
-		"GET /v1/customers/me":        a.me,
+		"GET /v1/registration-form":    a.registrationForm,
+		"POST /v1/customers":           a.registerCustomer,
+		"GET /v1/verify-email":         a.confirmPage,
+		"HEAD /v1/verify-email":        a.confirmPage,
+		"POST /v1/verify-email":        a.confirmEmail,
+		"POST /v1/verify-email/resend": a.resendLink,
+		"POST /v1/sessions":            a.createSession,
+		"DELETE /v1/sessions/current":  a.deleteSession,
+		"GET /v1/customers/me":         a.me,
 	}
 }
 

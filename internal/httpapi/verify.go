@@ -181,3 +181,20 @@ func (a *API) loginURL(query string) string {
 	}
 	return u
 }
+
+type resendBody struct {
+	Email string `json:"email"`
+}
+
+// resendLink answers POST /v1/verify-email/resend: 202 for every
+// well-formed address, registered or not, verified or not.
+func (a *API) resendLink(ctx context.Context, r *Request) (*Response, error) {
+	var b resendBody
+	if err := r.decodeJSON(&b); err != nil {
+		return nil, err
+	}
+	if err := a.resend.Request(ctx, b.Email, r.Languages(), r.SourceIP); err != nil {
+		return nil, err
+	}
+	return jsonResponse(http.StatusAccepted, map[string]string{"status": "accepted"}), nil
+}

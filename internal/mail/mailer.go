@@ -2,7 +2,12 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/openreg/registration/internal/customer"
 )
 
 // Email is one outgoing email.
@@ -21,30 +26,131 @@ type Sender interface {
 	Send(ctx context.Context, e Email) error
 }
 
-// Mailer renders queued messages and sends them.
+// Errors of a Ledger's Claim.
+var (
+	// ErrAlreadySent: the message was mailed before; this is a duplicate.
+	ErrAlreadySent = errors.New("mail: message already sent")
+	// ErrInFlight: another delivery of the same message holds the claim
+	// right now; try again after its lease.
+	ErrInFlight = errors.New("mail: message is being sent by another worker")
+)
+
+// Ledger remembers which messages went out, so a message the queue delivers
+// twice is mailed once, and which addresses must not be mailed at all.
+type Ledger interface {
+	// Claim reserves message id for one sender until now+lease; a claim
+	// whose lease ran out can be taken over (its sender died).
+	Claim(ctx context.Context, id string, now time.Time, lease time.Duration) error
+	// MarkSent records that message id was handed to the provider.
+	MarkSent(ctx context.Context, id string, now time.Time) error
+	// Release gives up a claim after a failed send, so a retry can send.
+	Release(ctx context.Context, id string) error
+	// Suppressed reports whether an address (normalised) hard-bounced or
+	// complained and must not be mailed again.
+	Suppressed(ctx context.Context, addressKey string) (bool, error)
+}
+
+// Mailer renders queued messages and sends each at most once.
 type Mailer struct {
 	templates *Templates
 	sender    Sender
+	ledger    Ledger
 	from      string
 	storeName string
+	now       func() time.Time
+	log       *slog.Logger
 }
 
-// NewMailer returns a Mailer sending from the given address.
-func NewMailer(t *Templates, s Sender, from, storeName string) *Mailer {
-	return &Mailer{templates: t, sender: s, from: from, storeName: storeName}
+// MailerDeps are the collaborators of a Mailer.
+type MailerDeps struct {
+	Templates *Templates
+	Sender    Sender
+	Ledger    Ledger
+	From      string
+	StoreName string
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
-// Deliver renders and sends one message.
+// NewMailer returns a Mailer.
+func NewMailer(d MailerDeps) *Mailer {
+	return &Mailer{templates: d.Templates, sender: d.Sender, ledger: d.Ledger, from: d.From,
+		storeName: d.StoreName, now: d.Now, log: d.Log}
+}
+
+// claimLease outlasts one send attempt (the mailer's timeout is 30 s); a
+// claim older than this belongs to a sender that died.
+const claimLease = 2 * time.Minute
+
+// Deliver renders and sends one message, unless it was sent before or its
+// address is suppressed; both of those are successes, not errors. Any error
+// leaves the message free to be retried.
 func (m *Mailer) Deliver(ctx context.Context, msg Message) error {
 	if err := msg.Validate(); err != nil {
 		return fmt.Errorf("mail: invalid message %s: %w", msg.ID, err)
+	}
+	suppressed, err := m.ledger.Suppressed(ctx, customer.NormalizeLogin(msg.To))
+	if err != nil {
+		return err
+	}
+	if suppressed {
+		m.log.InfoContext(ctx, "mail not sent: address suppressed after a bounce or complaint", "messageId", msg.ID, "kind", msg.Kind)
+		return nil
 	}
 	r, err := m.templates.Render(msg, m.storeName)
 	if err != nil {
 		return err
 	}
-	return m.sender.Send(ctx, Email{
+	switch err := m.ledger.Claim(ctx, msg.ID, m.now(), claimLease); {
+	case errors.Is(err, ErrAlreadySent):
+		m.log.InfoContext(ctx, "duplicate delivery dropped", "messageId", msg.ID, "kind", msg.Kind)
+		return nil
+	case err != nil:
+		return err
+	}
+	if err := m.sender.Send(ctx, Email{
 		From: m.from, To: msg.To, Subject: r.Subject, HTML: r.HTML, Text: r.Text,
 		Tags: map[string]string{"kind": string(msg.Kind), "message_id": msg.ID},
-	})
+	}); err != nil {
+		if rerr := m.ledger.Release(ctx, msg.ID); rerr != nil {
+			// The claim expires on its own; the retry waits for it.
+			m.log.WarnContext(ctx, "could not release mail claim", "messageId", msg.ID, "error", rerr)
+		}
+		return err
+	}
+	if err := m.ledger.MarkSent(ctx, msg.ID, m.now()); err != nil {
+		// The mail is out. Failing now would make SQS redeliver it and,
+		// once the claim expires, send it twice; log and succeed instead.
+		m.log.WarnContext(ctx, "mail sent but not recorded as sent", "messageId", msg.ID, "error", err)
+	}
+	m.log.InfoContext(ctx, "mail sent", "messageId", msg.ID, "kind", msg.Kind, "customerId", msg.CustomerID)
+	return nil
+}
+
+// Resender turns a ResendVerification job into the mail to send, or reports
+// that none is due (unknown address, already verified, throttled).
+type Resender interface {
+	Resend(ctx context.Context, job Message) (Message, bool, error)
+}
+
+// Worker is what the mailer function runs for each queue message: mails are
+// delivered, jobs are carried out first.
+type Worker struct {
+	mailer   *Mailer
+	resender Resender
+}
+
+// NewWorker returns a Worker.
+func NewWorker(m *Mailer, r Resender) *Worker { return &Worker{mailer: m, resender: r} }
+
+// Deliver handles one queue message.
+func (w *Worker) Deliver(ctx context.Context, msg Message) error {
+	if msg.Kind == ResendVerification {
+		mail, due, err := w.resender.Resend(ctx, msg)
+		if err != nil || !due {
+			return err
+		}
+		msg = mail
+	}
+	return w.mailer.Deliver(ctx, msg)
 }

@@ -22,6 +22,16 @@ const (
 	// AccountExists tells the owner of an address that someone tried to
 	// register it again; it keeps the 202 answer from revealing accounts.
 	AccountExists Kind = "account_exists"
+	// Welcome greets a customer whose account became active.
+	Welcome Kind = "welcome"
+	// StoreOwnerNewCustomer tells the store owner about a registration.
+	StoreOwnerNewCustomer Kind = "store_owner_new_customer"
+
+	// ResendVerification is not a mail but a job on the mail queue: a
+	// customer asked for a new verification link. The mailer decides, off
+	// the request path, whether one is due (so the answer to the request
+	// reveals nothing) and then sends an EmailValidation mail.
+	ResendVerification Kind = "resend_verification"
 )
 
 // Message is one mail to send, as it travels through the outbox and the
@@ -37,9 +47,20 @@ type Message struct {
 	FirstName  string `json:"firstName,omitempty"`
 	LastName   string `json:"lastName,omitempty"`
 	// Link is the action link of the mail (the verification URL), if any.
-	Link      string    `json:"link,omitempty"`
+	Link string `json:"link,omitempty"`
+	// About describes the customer a store-owner notification is about.
+	About     *Subject  `json:"about,omitempty"`
 	ExpiresAt time.Time `json:"expiresAt,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Subject is the customer a notification to someone else is about.
+type Subject struct {
+	Email            string `json:"email"`
+	FirstName        string `json:"firstName,omitempty"`
+	LastName         string `json:"lastName,omitempty"`
+	Company          string `json:"company,omitempty"`
+	RegistrationType string `json:"registrationType"`
 }
 
 // Validate rejects a message the mailer could not render.
@@ -56,7 +77,11 @@ func (m Message) Validate() error {
 		if m.Link == "" {
 			errs = append(errs, errors.New("email_validation needs a link"))
 		}
-	case AccountExists:
+	case AccountExists, Welcome, ResendVerification:
+	case StoreOwnerNewCustomer:
+		if m.About == nil || m.About.Email == "" {
+			errs = append(errs, errors.New("store_owner_new_customer needs the customer it is about"))
+		}
 	default:
 		errs = append(errs, fmt.Errorf("unknown kind %q", m.Kind))
 	}

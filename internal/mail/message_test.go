@@ -3,8 +3,12 @@ package mail_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openreg/registration/internal/mail"
 )
@@ -59,7 +63,7 @@ func TestDecode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got != want {
+		if !reflect.DeepEqual(got, want) {
 			t.Errorf("got %+v, want %+v", got, want)
 		}
 	})
@@ -105,15 +109,61 @@ func (s *fakeSender) Send(_ context.Context, e mail.Email) error {
 	return s.err
 }
 
+// memLedger is an in-memory mail.Ledger with the same rules as the store's.
+type memLedger struct {
+	state      map[string]string // id -> "sending" | "sent"
+	lease      map[string]time.Time
+	suppressed map[string]bool
+	releases   int
+}
+
+func newLedger() *memLedger {
+	return &memLedger{state: map[string]string{}, lease: map[string]time.Time{}, suppressed: map[string]bool{}}
+}
+
+func (l *memLedger) Claim(_ context.Context, id string, now time.Time, lease time.Duration) error {
+	switch l.state[id] {
+	case "sent":
+		return mail.ErrAlreadySent
+	case "sending":
+		if now.Before(l.lease[id]) {
+			return mail.ErrInFlight
+		}
+	}
+	l.state[id], l.lease[id] = "sending", now.Add(lease)
+	return nil
+}
+
+func (l *memLedger) MarkSent(_ context.Context, id string, _ time.Time) error {
+	l.state[id] = "sent"
+	return nil
+}
+
+func (l *memLedger) Release(_ context.Context, id string) error {
+	l.releases++
+	delete(l.state, id)
+	return nil
+}
+
+func (l *memLedger) Suppressed(_ context.Context, key string) (bool, error) {
+	return l.suppressed[key], nil
+}
+
+const from = "no-reply@shop.example"
+
+func newMailer(tpl *mail.Templates, s mail.Sender, l mail.Ledger) *mail.Mailer {
+	return mail.NewMailer(mail.MailerDeps{Templates: tpl, Sender: s, Ledger: l, From: from, StoreName: storeName,
+		Now: func() time.Time { return created }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+}
+
 func TestMailerDeliver(t *testing.T) {
 	tpl := loadTemplates(t)
-	const from = "no-reply@shop.example"
 
 	for _, kind := range mail.Kinds {
 		t.Run("the "+string(kind)+" message is sent rendered, addressed and tagged", func(t *testing.T) {
 			s := &fakeSender{}
 			m := fixedMessage(kind, "de")
-			if err := mail.NewMailer(tpl, s, from, storeName).Deliver(context.Background(), m); err != nil {
+			if err := newMailer(tpl, s, newLedger()).Deliver(context.Background(), m); err != nil {
 				t.Fatal(err)
 			}
 			if len(s.sent) != 1 {
@@ -141,7 +191,7 @@ func TestMailerDeliver(t *testing.T) {
 		s := &fakeSender{}
 		m := fixedMessage(mail.EmailValidation, "en")
 		m.Link = ""
-		if err := mail.NewMailer(tpl, s, from, storeName).Deliver(context.Background(), m); err == nil {
+		if err := newMailer(tpl, s, newLedger()).Deliver(context.Background(), m); err == nil {
 			t.Error("got nil error, want one for a validation mail without link")
 		}
 		if len(s.sent) != 0 {
@@ -152,9 +202,62 @@ func TestMailerDeliver(t *testing.T) {
 	t.Run("a sender failure is returned", func(t *testing.T) {
 		down := errors.New("ses throttled")
 		s := &fakeSender{err: down}
-		err := mail.NewMailer(tpl, s, from, storeName).Deliver(context.Background(), fixedMessage(mail.AccountExists, "en"))
+		err := newMailer(tpl, s, newLedger()).Deliver(context.Background(), fixedMessage(mail.AccountExists, "en"))
 		if !errors.Is(err, down) {
 			t.Errorf("got %v, want the sender's error", err)
+		}
+	})
+}
+
+func TestMailerSendsEachMessageOnce(t *testing.T) {
+	tpl := loadTemplates(t)
+	ctx := context.Background()
+
+	t.Run("a message delivered twice is mailed once", func(t *testing.T) {
+		s, l := &fakeSender{}, newLedger()
+		m := newMailer(tpl, s, l)
+		for range 2 {
+			if err := m.Deliver(ctx, fixedMessage(mail.Welcome, "en")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(s.sent) != 1 {
+			t.Errorf("got %d mails, want 1", len(s.sent))
+		}
+	})
+	t.Run("a failed send frees the message for the retry", func(t *testing.T) {
+		s, l := &fakeSender{err: errors.New("throttled")}, newLedger()
+		m := newMailer(tpl, s, l)
+		if err := m.Deliver(ctx, fixedMessage(mail.Welcome, "en")); err == nil {
+			t.Fatal("got nil, want the send error")
+		}
+		s.err = nil
+		if err := m.Deliver(ctx, fixedMessage(mail.Welcome, "en")); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.sent) != 2 || l.releases != 1 || l.state[fixedMessage(mail.Welcome, "en").ID] != "sent" {
+			t.Errorf("attempts %d, releases %d, state %q", len(s.sent), l.releases, l.state[fixedMessage(mail.Welcome, "en").ID])
+		}
+	})
+	t.Run("a message another worker is sending right now is retried later, not sent twice", func(t *testing.T) {
+		s, l := &fakeSender{}, newLedger()
+		id := fixedMessage(mail.Welcome, "en").ID
+		l.state[id], l.lease[id] = "sending", created.Add(time.Minute)
+		err := newMailer(tpl, s, l).Deliver(ctx, fixedMessage(mail.Welcome, "en"))
+		if !errors.Is(err, mail.ErrInFlight) || len(s.sent) != 0 {
+			t.Errorf("got %v and %d mails, want ErrInFlight and none", err, len(s.sent))
+		}
+	})
+	t.Run("a suppressed address is never mailed", func(t *testing.T) {
+		s, l := &fakeSender{}, newLedger()
+		l.suppressed["ada@example.com"] = true
+		m := fixedMessage(mail.EmailValidation, "en")
+		m.To = " ADA@example.com"
+		if err := newMailer(tpl, s, l).Deliver(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.sent) != 0 {
+			t.Errorf("got %d mails to a suppressed address", len(s.sent))
 		}
 	})
 }

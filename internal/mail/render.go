@@ -33,7 +33,7 @@ type Templates struct {
 }
 
 // Kinds lists every mail kind; each needs templates in every language.
-var Kinds = []Kind{EmailValidation, AccountExists}
+var Kinds = []Kind{EmailValidation, AccountExists, Welcome, StoreOwnerNewCustomer}
 
 // LoadTemplates parses the embedded templates for languages, failing if any
 // language lacks any kind: a missing template must stop a deploy, not a mail.
@@ -67,7 +67,8 @@ func LoadTemplates(languages []string, fallback string) (*Templates, error) {
 	return t, nil
 }
 
-// view is what templates see.
+// view is what templates see. Every value a customer typed has gone through
+// defuse.
 type view struct {
 	StoreName string
 	FirstName string
@@ -75,6 +76,31 @@ type view struct {
 	Email     string
 	Link      string
 	ExpiresAt string
+	About     *aboutView
+}
+
+type aboutView struct {
+	Email, FirstName, LastName, Company, RegistrationType string
+}
+
+// zeroWidthSpace breaks what mail clients would otherwise turn into links.
+const zeroWidthSpace = "\u200b"
+
+// defuse keeps customer-typed text from becoming a link. html/template already
+// escapes markup, but mail clients also turn anything that looks like a URL,
+// a host name or an address ("www.evil.example", "https://…") into a
+// clickable link. A zero-width space after each dot, colon, slash and at sign
+// breaks those patterns without changing what a reader sees.
+func defuse(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		b.WriteRune(r)
+		switch r {
+		case '.', ':', '/', '@', '\\':
+			b.WriteString(zeroWidthSpace)
+		}
+	}
+	return b.String()
 }
 
 // Render renders m for a store.
@@ -88,8 +114,12 @@ func (t *Templates) Render(m Message, storeName string) (Rendered, error) {
 	if !ok {
 		return Rendered{}, fmt.Errorf("mail: no template for kind %q", m.Kind)
 	}
-	v := view{StoreName: storeName, FirstName: m.FirstName, LastName: m.LastName, Email: m.To,
+	v := view{StoreName: storeName, FirstName: defuse(m.FirstName), LastName: defuse(m.LastName), Email: m.To,
 		Link: m.Link, ExpiresAt: formatExpiry(m.ExpiresAt, lang)}
+	if a := m.About; a != nil {
+		v.About = &aboutView{Email: a.Email, FirstName: defuse(a.FirstName), LastName: defuse(a.LastName),
+			Company: defuse(a.Company), RegistrationType: a.RegistrationType}
+	}
 	var html, text, subject bytes.Buffer
 	if err := h.Execute(&html, v); err != nil {
 		return Rendered{}, fmt.Errorf("mail: render %s html: %w", key, err)

@@ -31,6 +31,8 @@ func fixedMessage(kind mail.Kind, lang string) mail.Message {
 		StoreID: "default", CustomerID: "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d", FirstName: "Ada", LastName: "Lovelace",
 		Link:      "https://api.example.com/v1/verify-email?token=AbC-123_xyz&src=mail",
 		ExpiresAt: expires, CreatedAt: created,
+		About: &mail.Subject{Email: "grace@example.com", FirstName: "Grace", LastName: "Hopper",
+			Company: "Navy", RegistrationType: "EmailValidation"},
 	}
 }
 
@@ -146,6 +148,7 @@ func TestRenderEscapesCustomerInput(t *testing.T) {
 			t.Run("a first name with markup is escaped in the "+lang+" "+string(kind)+" HTML", func(t *testing.T) {
 				m := fixedMessage(kind, lang)
 				m.FirstName = evil
+				m.About.FirstName = evil
 				r := render(t, tpl, m)
 				if strings.Contains(r.HTML, `<a href="https://evil.example"`) {
 					t.Errorf("got the customer's markup as a live link in the HTML:\n%s", r.HTML)
@@ -155,6 +158,24 @@ func TestRenderEscapesCustomerInput(t *testing.T) {
 				}
 				if strings.Contains(r.Subject, "evil.example") {
 					t.Errorf("got subject %q, want no customer input in it", r.Subject)
+				}
+			})
+		}
+	}
+
+	for _, name := range []string{"www.evil.example", "https://evil.example/x", "evil.example", "mail@evil.example"} {
+		for _, kind := range mail.Kinds {
+			t.Run("a first name "+name+" cannot become a link in "+string(kind), func(t *testing.T) {
+				m := fixedMessage(kind, "en")
+				m.FirstName, m.About.FirstName, m.About.Company = name, name, name
+				r := render(t, tpl, m)
+				for part, body := range map[string]string{"HTML": r.HTML, "text": r.Text} {
+					if strings.Contains(body, name) {
+						t.Errorf("the %s part holds %q intact, which mail clients turn into a link", part, name)
+					}
+				}
+				if !strings.Contains(r.Text, strings.ReplaceAll(name, ".", ".\u200b")[:3]) {
+					t.Errorf("the name vanished from the text part: %q", r.Text)
 				}
 			})
 		}

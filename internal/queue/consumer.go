@@ -58,9 +58,5 @@ func (c *Consumer) one(ctx context.Context, rec events.SQSMessage) error {
 	if err != nil {
 		return err
 	}
-	if err := c.mailer.Deliver(ctx, m); err != nil {
-		return err
-	}
-	c.log.InfoContext(ctx, "mail sent", "messageId", m.ID, "kind", m.Kind, "customerId", m.CustomerID)
-	return nil
+	return c.mailer.Deliver(ctx, m)
 }

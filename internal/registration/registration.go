@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/url"
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
@@ -19,6 +18,7 @@ import (
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/token"
+	"github.com/openreg/registration/internal/verification"
 )
 
 // Account is everything a registration writes. The store writes it in one
@@ -274,6 +274,17 @@ func (s *Service) account(c clean, req Request, hash string) (Account, *session.
 	}
 	acc.Consents = consentLog(id, c, now)
 
+	if s.settings.NotifyStoreOwner {
+		note, err := s.message(mail.StoreOwnerNewCustomer, cust, now)
+		if err != nil {
+			return Account{}, nil, err
+		}
+		note.To, note.Language, note.FirstName, note.LastName, note.CustomerID = s.settings.StoreOwnerEmail, s.settings.OwnerLanguage(), "", "", cust.ID
+		note.About = &mail.Subject{Email: cust.Email, FirstName: cust.Profile.FirstName, LastName: cust.Profile.LastName,
+			Company: cust.Profile.Company, RegistrationType: string(s.settings.RegistrationType)}
+		acc.Outbox = append(acc.Outbox, note)
+	}
+
 	var issued *session.Issued
 	switch s.settings.RegistrationType {
 	case settings.Standard:
@@ -283,6 +294,11 @@ func (s *Service) account(c clean, req Request, hash string) (Account, *session.
 			return Account{}, nil, err
 		}
 		acc.Session, issued = &sess, &iss
+		welcome, err := s.message(mail.Welcome, acc.Customer, now)
+		if err != nil {
+			return Account{}, nil, err
+		}
+		acc.Outbox = append(acc.Outbox, welcome)
 	default:
 		plain, digest, err := s.tokens.New()
 		if err != nil {
@@ -294,7 +310,7 @@ func (s *Service) account(c clean, req Request, hash string) (Account, *session.
 		if err != nil {
 			return Account{}, nil, err
 		}
-		msg.Link = VerificationLink(s.settings.URLs.PublicAPI, plain)
+		msg.Link = verification.Link(s.settings.URLs.PublicAPI, plain)
 		msg.ExpiresAt = expires
 		acc.Outbox = append(acc.Outbox, msg)
 	}
@@ -335,12 +351,6 @@ func (s *Service) message(kind mail.Kind, c customer.Customer, now time.Time) (m
 		ID: id, Kind: kind, To: c.Email, Language: c.Language, StoreID: c.StoreID, CustomerID: c.ID,
 		FirstName: c.Profile.FirstName, LastName: c.Profile.LastName, CreatedAt: now,
 	}, nil
-}
-
-// VerificationLink is the URL mailed to the customer: it opens the confirm
-// page, which changes nothing until the customer presses its button.
-func VerificationLink(publicAPI, plainToken string) string {
-	return publicAPI + "/v1/verify-email?token=" + url.QueryEscape(plainToken)
 }
 
 func consentLog(customerID string, c clean, now time.Time) []customer.ConsentRecord {

@@ -140,8 +140,11 @@ func TestRegisterByType(t *testing.T) {
 				if len(f.store.verifications) != 0 {
 					t.Errorf("got %d verification tokens, want none", len(f.store.verifications))
 				}
-				if len(f.store.outbox) != 0 || len(f.outbox.flushed()) != 0 {
-					t.Errorf("got outbox %+v and flushed %+v, want no mail", f.store.outbox, f.outbox.flushed())
+				// Standard: the only mail is the welcome, stored with the
+				// account and flushed.
+				if len(f.store.outbox) != 1 || f.store.outbox[0].Kind != mail.Welcome || f.store.outbox[0].To != c.Email ||
+					len(f.outbox.flushed()) != 1 {
+					t.Errorf("got outbox %+v and flushed %+v, want one welcome mail", f.store.outbox, f.outbox.flushed())
 				}
 				return
 			}
@@ -305,8 +308,8 @@ func TestRegisterExistingEmail(t *testing.T) {
 		if len(f.sessions.sessions) != sessions {
 			t.Errorf("got %d sessions, want %d (no session for the refused registration)", len(f.sessions.sessions), sessions)
 		}
-		if len(f.store.outbox) != 0 || len(f.store.attempts) != 0 {
-			t.Errorf("got outbox %+v and attempts %+v, want nothing recorded", f.store.outbox, f.store.attempts)
+		if len(f.store.outbox) != 1 || len(f.store.attempts) != 0 {
+			t.Errorf("got outbox %+v and attempts %+v, want only the first account's welcome", f.store.outbox, f.store.attempts)
 		}
 	})
 
@@ -610,4 +613,41 @@ func TestRegisterStoreFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRegisterNotifiesTheStoreOwner(t *testing.T) {
+	for _, rt := range []settings.RegistrationType{settings.Standard, settings.EmailValidation, settings.AdminApproval} {
+		t.Run(string(rt)+" registration tells the store owner in the owner's language", func(t *testing.T) {
+			f := newFixture(t, withType(rt), func(s *settings.Settings) {
+				s.NotifyStoreOwner, s.StoreOwnerEmail, s.StoreOwnerLanguage = true, "owner@shop.example", "de"
+			})
+			req := validRequest()
+			req.Profile.Company = "Analytical Engines"
+			f.register(t, req)
+			c := f.onlyCustomer(t)
+			var notes []mail.Message
+			for _, m := range f.store.outbox {
+				if m.Kind == mail.StoreOwnerNewCustomer {
+					notes = append(notes, m)
+				}
+			}
+			if len(notes) != 1 {
+				t.Fatalf("got %d owner notes in %+v, want 1", len(notes), f.store.outbox)
+			}
+			n := notes[0]
+			if n.To != "owner@shop.example" || n.Language != "de" || n.About == nil || n.About.Email != c.Email ||
+				n.About.Company != "Analytical Engines" || n.About.RegistrationType != string(rt) {
+				t.Errorf("got note %+v about %+v", n, n.About)
+			}
+		})
+	}
+	t.Run("no note when the settings do not ask for one", func(t *testing.T) {
+		f := newFixture(t)
+		f.register(t, validRequest())
+		for _, m := range f.store.outbox {
+			if m.Kind == mail.StoreOwnerNewCustomer {
+				t.Errorf("got an owner note: %+v", m)
+			}
+		}
+	})
 }

@@ -185,9 +185,22 @@ type Settings struct {
 	URLs URLs `json:"urls"`
 	// MailFrom is the sender of customer mails; it must be an SES identity.
 	MailFrom string `json:"mailFrom"`
-	// StoreOwnerEmail receives notifications when NotifyStoreOwner is set.
-	StoreOwnerEmail  string `json:"storeOwnerEmail"`
-	NotifyStoreOwner bool   `json:"notifyStoreOwner"`
+	// StoreOwnerEmail receives notifications when NotifyStoreOwner is set,
+	// in StoreOwnerLanguage (the default language when empty).
+	StoreOwnerEmail    string `json:"storeOwnerEmail"`
+	NotifyStoreOwner   bool   `json:"notifyStoreOwner"`
+	StoreOwnerLanguage string `json:"storeOwnerLanguage"`
+	// Resend limits POST /v1/verify-email/resend.
+	Resend Resend `json:"resend"`
+}
+
+// Resend throttles requests for a new verification link.
+type Resend struct {
+	// Interval is the least time between two links mailed to one address.
+	Interval Duration `json:"interval"`
+	// PerClientPerHour caps requests from one client address; 0 turns the
+	// cap off (a storefront calling from its own server is one client).
+	PerClientPerHour int `json:"perClientPerHour"`
 }
 
 // Default returns the settings an operator gets without writing any: the seed
@@ -226,6 +239,7 @@ func Default() Settings {
 			LoginPath:  "/login",
 		},
 		MailFrom: "no-reply@example.com",
+		Resend:   Resend{Interval: Duration(60 * time.Second), PerClientPerHour: 30},
 	}
 }
 
@@ -377,10 +391,27 @@ func (s Settings) Validate() error {
 	if !plainAddress(s.MailFrom) {
 		bad("mailFrom", "must be a plain email address, got %q", s.MailFrom)
 	}
+	if s.StoreOwnerLanguage != "" && !contains(s.Languages, s.StoreOwnerLanguage) {
+		bad("storeOwnerLanguage", "%q must be one of languages %v", s.StoreOwnerLanguage, s.Languages)
+	}
+	if s.Resend.Interval < Duration(time.Second) || time.Duration(s.Resend.Interval) > 24*time.Hour {
+		bad("resend.interval", "must be between 1s and 24h, got %s", time.Duration(s.Resend.Interval))
+	}
+	if s.Resend.PerClientPerHour < 0 {
+		bad("resend.perClientPerHour", "must not be negative")
+	}
 	if s.NotifyStoreOwner && !plainAddress(s.StoreOwnerEmail) {
 		bad("storeOwnerEmail", "must be a plain email address when notifyStoreOwner is on, got %q", s.StoreOwnerEmail)
 	}
 	return errors.Join(errs...)
+}
+
+// OwnerLanguage is the language of store-owner notifications.
+func (s Settings) OwnerLanguage() string {
+	if s.StoreOwnerLanguage != "" {
+		return s.StoreOwnerLanguage
+	}
+	return s.DefaultLanguage
 }
 
 // Field returns the setting of a profile field (disabled when unset).

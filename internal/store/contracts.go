@@ -1,6 +1,7 @@
 package store
 
 import (
+	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/session"
@@ -10,9 +11,12 @@ import (
 
 // The store satisfies every use case's own Store interface.
 var (
-	_ registration.Store = (*Store)(nil)
-	_ verification.Store = (*Store)(nil)
-	_ signin.Store       = (*Store)(nil)
-	_ session.Store      = (*Store)(nil)
-	_ outbox.Store       = (*Store)(nil)
+	_ registration.Store       = (*Store)(nil)
+	_ verification.Store       = (*Store)(nil)
+	_ signin.Store             = (*Store)(nil)
+	_ session.Store            = (*Store)(nil)
+	_ outbox.Store             = (*Store)(nil)
+	_ mail.Ledger              = (*Store)(nil)
+	_ verification.ResendStore = (*Store)(nil)
+	_ verification.RateStore   = (*Store)(nil)
 )

@@ -62,6 +62,17 @@ func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error 
 		}},
 		act,
 	}
+	for _, m := range c.Outbox {
+		oi, err := newOutboxItem(m)
+		if err != nil {
+			return apperr.Wrap(apperr.Internal, "Internal error.", err)
+		}
+		put, err := s.put(oi, notExists)
+		if err != nil {
+			return err
+		}
+		items = append(items, put)
+	}
 	err = s.transact(ctx, items)
 	if err == nil {
 		return nil

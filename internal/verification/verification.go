@@ -6,10 +6,12 @@ package verification
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/token"
 )
 
@@ -21,13 +23,15 @@ type Token struct {
 	UsedAt     time.Time // zero while unused
 }
 
-// Confirmation is the write that uses a token: the token is marked used
-// and the customer moves from Unverified to Next, both or neither.
+// Confirmation is the write that uses a token: the token is marked used,
+// the customer moves from Unverified to Next and the mails it causes enter
+// the outbox, all or nothing.
 type Confirmation struct {
 	Digest     string
 	CustomerID string
 	Next       customer.Status
 	At         time.Time
+	Outbox     []mail.Message
 }
 
 // Errors a Store returns.
@@ -59,15 +63,23 @@ type Result struct {
 	AlreadyVerified bool
 }
 
-// Service confirms email addresses.
-type Service struct {
-	store Store
-	now   func() time.Time
+// Outbox sends mails stored with a change on their way; what it cannot send
+// now, the outbox relay sends later.
+type Outbox interface {
+	Flush(ctx context.Context, msgs []mail.Message)
 }
 
-// New returns a Service.
-func New(store Store, now func() time.Time) *Service {
-	return &Service{store: store, now: now}
+// Service confirms email addresses.
+type Service struct {
+	store  Store
+	outbox Outbox
+	random io.Reader
+	now    func() time.Time
+}
+
+// New returns a Service. random feeds message ids.
+func New(store Store, outbox Outbox, random io.Reader, now func() time.Time) *Service {
+	return &Service{store: store, outbox: outbox, random: random, now: now}
 }
 
 // CheckShape reports whether a token could be genuine, without a lookup:
@@ -135,9 +147,20 @@ func (s *Service) confirm(ctx context.Context, digest string) (Result, error) {
 	if cust.RequiresApproval {
 		next = customer.PendingApproval
 	}
-	if err := s.store.Confirm(ctx, Confirmation{Digest: digest, CustomerID: cust.ID, Next: next, At: now}); err != nil {
+	c := Confirmation{Digest: digest, CustomerID: cust.ID, Next: next, At: now}
+	if next == customer.Active {
+		id, err := customer.NewID(s.random)
+		if err != nil {
+			return Result{}, apperr.Wrap(apperr.Internal, "Internal error.", err)
+		}
+		c.Outbox = []mail.Message{{ID: id, Kind: mail.Welcome, To: cust.Email, Language: cust.Language,
+			StoreID: cust.StoreID, CustomerID: cust.ID, FirstName: cust.Profile.FirstName,
+			LastName: cust.Profile.LastName, CreatedAt: now}}
+	}
+	if err := s.store.Confirm(ctx, c); err != nil {
 		return Result{}, err
 	}
+	s.outbox.Flush(ctx, c.Outbox)
 	return Result{Status: next}, nil
 }
 

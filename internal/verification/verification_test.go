@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/token"
 	"github.com/openreg/registration/internal/verification"
 )
@@ -85,17 +87,26 @@ func (c *clock) Now() time.Time { return c.t }
 
 var now = time.Date(2030, 5, 1, 12, 0, 0, 0, time.UTC)
 
+// fakeOutbox records what was flushed.
+type fakeOutbox struct{ flushed []mail.Message }
+
+func (o *fakeOutbox) Flush(_ context.Context, msgs []mail.Message) {
+	o.flushed = append(o.flushed, msgs...)
+}
+
 type fixture struct {
-	store *fakeStore
-	clock *clock
-	svc   *verification.Service
-	gen   *token.Generator
+	outbox *fakeOutbox
+	store  *fakeStore
+	clock  *clock
+	svc    *verification.Service
+	gen    *token.Generator
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{store: newFakeStore(), clock: &clock{t: now}, gen: token.NewGenerator(rand.NewChaCha8([32]byte{7}))}
-	f.svc = verification.New(f.store, f.clock.Now)
+	f.outbox = &fakeOutbox{}
+	f.svc = verification.New(f.store, f.outbox, rand.NewChaCha8([32]byte{9}), f.clock.Now)
 	return f
 }
 
@@ -242,7 +253,7 @@ func TestConfirm(t *testing.T) {
 				return
 			}
 			wantConf := []verification.Confirmation{{Digest: token.Digest(plain), CustomerID: "c1", Next: tt.wantNext, At: now}}
-			if len(f.store.confirms) != 1 || f.store.confirms[0] != wantConf[0] {
+			if len(f.store.confirms) != 1 || !sameConfirmation(f.store.confirms[0], wantConf[0]) {
 				t.Errorf("got Confirm calls %+v, want %+v", f.store.confirms, wantConf)
 			}
 			if got := f.store.customers["c1"].Status; got != tt.wantNext {
@@ -352,4 +363,43 @@ func TestConfirmTokenOfDeletedCustomer(t *testing.T) {
 		_, err := f.svc.Confirm(context.Background(), plain)
 		wantCode(t, err, apperr.TokenInvalid)
 	})
+}
+
+func TestConfirmSendsWelcome(t *testing.T) {
+	t.Run("an account that becomes active gets a welcome mail stored with the change and flushed", func(t *testing.T) {
+		f := newFixture(t)
+		c := customer.Customer{ID: "c1", Email: "ada@example.com", Status: customer.Unverified, Language: "de",
+			Profile: customer.Profile{FirstName: "Ada"}}
+		plain := f.addToken(t, c, now.Add(time.Hour), time.Time{})
+		if _, err := f.svc.Confirm(context.Background(), plain); err != nil {
+			t.Fatal(err)
+		}
+		if len(f.store.confirms) != 1 || len(f.store.confirms[0].Outbox) != 1 {
+			t.Fatalf("confirmations = %+v", f.store.confirms)
+		}
+		w := f.store.confirms[0].Outbox[0]
+		if w.Kind != mail.Welcome || w.To != "ada@example.com" || w.Language != "de" || w.FirstName != "Ada" || w.ID == "" {
+			t.Errorf("welcome = %+v", w)
+		}
+		if len(f.outbox.flushed) != 1 || f.outbox.flushed[0].ID != w.ID {
+			t.Errorf("flushed = %+v", f.outbox.flushed)
+		}
+	})
+	t.Run("an account that still needs approval gets no welcome yet", func(t *testing.T) {
+		f := newFixture(t)
+		plain := f.addToken(t, customer.Customer{ID: "c1", Status: customer.Unverified, RequiresApproval: true}, now.Add(time.Hour), time.Time{})
+		if _, err := f.svc.Confirm(context.Background(), plain); err != nil {
+			t.Fatal(err)
+		}
+		if len(f.store.confirms[0].Outbox) != 0 || len(f.outbox.flushed) != 0 {
+			t.Errorf("outbox = %+v, flushed %+v", f.store.confirms[0].Outbox, f.outbox.flushed)
+		}
+	})
+}
+
+// sameConfirmation compares confirmations without their outbox (checked on
+// its own in TestConfirmSendsWelcome).
+func sameConfirmation(a, b verification.Confirmation) bool {
+	a.Outbox, b.Outbox = nil, nil
+	return reflect.DeepEqual(a, b)
 }

@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/verification"
+)
+
+// The mail ledger: one item per message id, "sending" while a mailer holds
+// it, "sent" once SES took it. It lives as long as SQS could still redeliver
+// the message (its retention is at most 14 days).
+const (
+	ledgerRetention = 15 * 24 * time.Hour
+	stateSending    = "sending"
+	stateSent       = "sent"
+	skLedger        = "LEDGER"
+	skSuppress      = "SUPPRESS"
+	skResend        = "RESEND"
+	skRate          = "RATE"
+)
+
+func ledgerPK(id string) string    { return "MAILED#" + id }
+func suppressPK(key string) string { return "SUPPRESS#" + key }
+func resendPK(key string) string   { return "RESEND#" + key }
+func ratePK(key string, w int64) string {
+	return "RATE#" + key + "#" + time.UnixMilli(w).UTC().Format("2006-01-02T15:04")
+}
+
+// Claim reserves a message for one sender; see mail.Ledger.
+func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease time.Duration) error {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table),
+		Item: map[string]types.AttributeValue{
+			attrPK: str(ledgerPK(id)), attrSK: str(skLedger), "type": str("ledger"),
+			"state": str(stateSending), "leaseUntil": num(now.Add(lease).UnixMilli()),
+			AttrTTL: num(now.Add(ledgerRetention).Unix()),
+		},
+		ConditionExpression:                 aws.String("attribute_not_exists(PK) OR (#state = :sending AND leaseUntil < :now)"),
+		ExpressionAttributeNames:            map[string]string{"#state": "state"},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":sending": str(stateSending), ":now": num(now.UnixMilli())},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var cf *types.ConditionalCheckFailedException
+	if errors.As(err, &cf) {
+		if st, ok := cf.Item["state"].(*types.AttributeValueMemberS); ok && st.Value == stateSent {
+			return mail.ErrAlreadySent
+		}
+		return mail.ErrInFlight
+	}
+	if err != nil {
+		return unavailable("PutItem", err)
+	}
+	return nil
+}
+
+// MarkSent records that a message went out.
+func (s *Store) MarkSent(ctx context.Context, id string, now time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       keyOf(ledgerPK(id), skLedger),
+		UpdateExpression:          aws.String("SET #state = :sent, sentAt = :at"),
+		ExpressionAttributeNames:  map[string]string{"#state": "state"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":sent": str(stateSent), ":at": str(formatTime(now))},
+	})
+	if err != nil {
+		return unavailable("UpdateItem", err)
+	}
+	return nil
+}
+
+// Release gives up a claim that did not lead to a sent mail.
+func (s *Store) Release(ctx context.Context, id string) error {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       keyOf(ledgerPK(id), skLedger),
+		ConditionExpression:       aws.String("#state = :sending"),
+		ExpressionAttributeNames:  map[string]string{"#state": "state"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":sending": str(stateSending)},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return unavailable("DeleteItem", err)
+	}
+	return nil
+}
+
+// Suppressed reports whether an address must not be mailed.
+func (s *Store) Suppressed(ctx context.Context, addressKey string) (bool, error) {
+	var it struct {
+		PK string `dynamodbav:"PK"`
+	}
+	return s.get(ctx, suppressPK(addressKey), skSuppress, &it)
+}
+
+// Suppress records that an address hard-bounced or complained. The entry
+// stays until an operator removes it.
+func (s *Store) Suppress(ctx context.Context, addressKey, reason string, at time.Time) error {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table),
+		Item: map[string]types.AttributeValue{
+			attrPK: str(suppressPK(addressKey)), attrSK: str(skSuppress), "type": str("suppression"),
+			"reason": str(reason), "at": str(formatTime(at)),
+		},
+	})
+	if err != nil {
+		return unavailable("PutItem", err)
+	}
+	return nil
+}
+
+// ClaimResend lets a resend job mail a link unless another job did within
+// interval. The job's own retry passes, so a failed send can be retried.
+func (s *Store) ClaimResend(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error) {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table),
+		Item: map[string]types.AttributeValue{
+			attrPK: str(resendPK(emailKey)), attrSK: str(skResend), "type": str("resend"),
+			"jobId": str(jobID), "at": num(now.UnixMilli()), AttrTTL: num(now.Add(interval).Add(time.Hour).Unix()),
+		},
+		ConditionExpression:       aws.String("attribute_not_exists(PK) OR #at <= :cutoff OR jobId = :job"),
+		ExpressionAttributeNames:  map[string]string{"#at": "at"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":cutoff": num(now.Add(-interval).UnixMilli()), ":job": str(jobID)},
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, unavailable("PutItem", err)
+	}
+	return true, nil
+}
+
+// AddVerificationToken stores a verification token issued outside a
+// registration (a resend).
+func (s *Store) AddVerificationToken(ctx context.Context, t verification.Token, createdAt time.Time) error {
+	ti, err := s.put(tokenItem{PK: verifyPK(t.Digest), SK: skToken, Type: "verification", CustomerID: t.CustomerID,
+		ExpiresAt: t.ExpiresAt.Unix(), CreatedAt: formatTime(createdAt), TTL: t.ExpiresAt.Add(usedTokenRetention).Unix()}, notExists)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: ti.Put.Item, ConditionExpression: ti.Put.ConditionExpression}); err != nil {
+		return unavailable("PutItem", err)
+	}
+	return nil
+}
+
+// Hit counts an event in the fixed window containing now and returns the
+// count so far.
+func (s *Store) Hit(ctx context.Context, key string, now time.Time, window time.Duration) (int, error) {
+	start := now.Truncate(window)
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       keyOf(ratePK(key, start.UnixMilli()), skRate),
+		UpdateExpression:          aws.String("ADD hits :one SET #ttl = :ttl, #type = :type"),
+		ExpressionAttributeNames:  map[string]string{"#ttl": AttrTTL, "#type": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":ttl": num(start.Add(2 * window).Unix()), ":type": str("rate")},
+		ReturnValues:              types.ReturnValueUpdatedNew,
+	})
+	if err != nil {
+		return 0, unavailable("UpdateItem", err)
+	}
+	var v struct {
+		Hits int `dynamodbav:"hits"`
+	}
+	if err := unmarshal(out.Attributes, &v); err != nil {
+		return 0, err
+	}
+	return v.Hits, nil
+}
