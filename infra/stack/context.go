@@ -85,7 +85,7 @@ func PropsFromContext(get func(string) any) (AppProps, error) {
 	}
 	out.Props.Settings, out.Props.SettingsJSON = s, js
 
-	for _, fn := range []string{"register", "verify-email", "sign-in", FnMailer, FnOutboxRelay} {
+	for _, fn := range Functions {
 		if _, err := os.Stat(out.Props.CodeDir + "/" + fn + "/bootstrap"); err != nil {
 			errs = append(errs, fmt.Errorf("%s/%s/bootstrap is missing: run `make build` first", out.Props.CodeDir, fn))
 		}

@@ -63,7 +63,11 @@ type Props struct {
 const (
 	FnMailer      = "mailer"
 	FnOutboxRelay = "outbox-relay"
+	FnSESEvents   = "ses-events"
 )
+
+// Functions lists every function the stack deploys.
+var Functions = []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, FnMailer, FnOutboxRelay, FnSESEvents}
 
 // Mail queue tuning: SQS wants the visibility timeout at six times the
 // consumer's timeout; a mail is tried devstack.MaxReceives times before it is
@@ -112,22 +116,32 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	fns[httpapi.FnVerifyEmail] = b.function(httpapi.FnVerifyEmail, 256, 10, common, "Confirms email addresses (/v1/verify-email)")
 	fns[FnOutboxRelay] = b.function(FnOutboxRelay, 256, 60, common, "Sends mails the mail queue missed (scheduled)")
 	fns[FnMailer] = b.function(FnMailer, 256, mailerTimeoutSeconds, map[string]*string{
+		config.EnvTable:            table.TableName(),
 		config.EnvSettings:         jsii.String(p.SettingsJSON),
 		config.EnvConfigurationSet: configSet.ConfigurationSetName(),
 		config.EnvLogLevel:         jsii.String("INFO"),
-	}, "Sends queued mails through SES")
+	}, "Sends queued mails through SES, each once, and carries out resend jobs")
+	fns[FnSESEvents] = b.function(FnSESEvents, 256, 10, map[string]*string{
+		config.EnvTable:    table.TableName(),
+		config.EnvSettings: jsii.String(p.SettingsJSON),
+		config.EnvLogLevel: jsii.String("INFO"),
+	}, "Records SES bounces and complaints so those addresses are not mailed again")
 
 	// Least privilege: each function gets the item-level actions it calls.
 	b.allowItems(fns[httpapi.FnRegister], table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem")
 	b.allowItems(fns[httpapi.FnSignIn], table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 	b.allowItems(fns[httpapi.FnVerifyEmail], table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 	b.allowItems(fns[FnOutboxRelay], table, "dynamodb:DeleteItem")
+	// The mailer's ledger, suppression list and resend jobs.
+	b.allowItems(fns[FnMailer], table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+	b.allowItems(fns[FnSESEvents], table, "dynamodb:PutItem")
 	fns[FnOutboxRelay].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("dynamodb:Query"),
 		Resources: jsii.Strings(*table.TableArn() + "/index/" + store.GSI1),
 	}))
 	queue.GrantSendMessages(fns[httpapi.FnRegister])
 	queue.GrantSendMessages(fns[FnOutboxRelay])
+	queue.GrantSendMessages(fns[httpapi.FnVerifyEmail]) // resend jobs
 	identity.GrantSendEmail(fns[FnMailer])
 	fns[FnMailer].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("ses:SendEmail"),
@@ -145,6 +159,22 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 		Description: jsii.String("Drains the mail outbox every minute"),
 		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(1))),
 		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fns[FnOutboxRelay], nil)},
+	})
+
+	// SES reports bounces and complaints to the default event bus; the
+	// ses-events function suppresses those addresses.
+	defaultBus := awsevents.EventBus_FromEventBusName(stack, jsii.String("DefaultBus"), jsii.String("default"))
+	configSet.AddEventDestination(jsii.String("Feedback"), &awsses.ConfigurationSetEventDestinationOptions{
+		Destination: awsses.EventDestination_EventBus(defaultBus),
+		Events:      &[]awsses.EmailSendingEvent{awsses.EmailSendingEvent_BOUNCE, awsses.EmailSendingEvent_COMPLAINT},
+	})
+	awsevents.NewRule(stack, jsii.String("MailFeedbackRule"), &awsevents.RuleProps{
+		Description: jsii.String("SES bounces and complaints"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.ses"),
+			DetailType: jsii.Strings("Email Bounced", "Email Complaint Received"),
+		},
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fns[FnSESEvents], nil)},
 	})
 
 	api, stage := b.api(fns)
@@ -329,7 +359,7 @@ func (b *builder) alarms(fns map[string]awslambda.Function, dlq awssqs.Queue, ap
 	alarm("MailDeadLetterAlarm", dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
 		Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum"),
 	}), 0, "Mails failed 5 times and are parked in the dead-letter queue; read the mailer's logs, fix, then redrive.")
-	for _, name := range []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, FnMailer, FnOutboxRelay} {
+	for _, name := range Functions {
 		fn := fns[name]
 		alarm(resourceID(name)+"ErrorsAlarm", fn.MetricErrors(five), 0, fmt.Sprintf("The %s function failed.", name))
 		alarm(resourceID(name)+"ThrottlesAlarm", fn.MetricThrottles(five), 0, fmt.Sprintf("The %s function was throttled.", name))

@@ -51,7 +51,7 @@ func synth(t *testing.T) synthesized {
 			t.Fatal(err)
 		}
 		defer os.RemoveAll(codeDir)
-		for _, fn := range []string{"register", "verify-email", "sign-in", "mailer", "outbox-relay"} {
+		for _, fn := range stack.Functions {
 			if err := os.MkdirAll(filepath.Join(codeDir, fn), 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -126,7 +126,7 @@ func TestMain(m *testing.M) {
 func TestFunctions(t *testing.T) {
 	s := synth(t)
 	t.Run("every function is a bootstrap on provided.al2023 for arm64 with JSON logs", func(t *testing.T) {
-		s.tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(5))
+		s.tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(float64(len(stack.Functions))))
 		s.tpl.AllResourcesProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
 			"Runtime": "provided.al2023", "Architectures": []any{"arm64"}, "Handler": "bootstrap",
 			"LoggingConfig": map[string]any{"LogFormat": "JSON"},
@@ -222,6 +222,16 @@ func TestMailPath(t *testing.T) {
 		})
 		s.tpl.HasResourceProperties(jsii.String("AWS::SES::EmailIdentity"), &map[string]any{"EmailIdentity": "no-reply@shop.example"})
 	})
+	t.Run("bounces and complaints reach the ses-events function", func(t *testing.T) {
+		s.tpl.HasResourceProperties(jsii.String("AWS::SES::ConfigurationSetEventDestination"), &map[string]any{
+			"EventDestination": assertions.Match_ObjectLike(&map[string]any{
+				"MatchingEventTypes": []any{"bounce", "complaint"}, "Enabled": true,
+			}),
+		})
+		s.tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), &map[string]any{
+			"EventPattern": map[string]any{"source": []any{"aws.ses"}, "detail-type": []any{"Email Bounced", "Email Complaint Received"}},
+		})
+	})
 	t.Run("the outbox relay runs every minute", func(t *testing.T) {
 		s.tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), &map[string]any{"ScheduleExpression": "rate(1 minute)"})
 	})
@@ -270,9 +280,10 @@ func TestLeastPrivilege(t *testing.T) {
 		want := map[string]struct{ has, lacks []string }{
 			"Register":    {[]string{"dynamodb:PutItem", "sqs:SendMessage"}, []string{"ses:SendEmail", "dynamodb:Scan", "dynamodb:Query"}},
 			"SignIn":      {[]string{"dynamodb:GetItem"}, []string{"sqs:SendMessage", "ses:SendEmail", "dynamodb:Scan"}},
-			"VerifyEmail": {[]string{"dynamodb:UpdateItem"}, []string{"dynamodb:DeleteItem", "ses:SendEmail", "dynamodb:Scan"}},
-			"Mailer":      {[]string{"ses:SendEmail", "sqs:ReceiveMessage"}, []string{"dynamodb:PutItem", "sqs:SendMessage"}},
+			"VerifyEmail": {[]string{"dynamodb:UpdateItem", "sqs:SendMessage"}, []string{"dynamodb:DeleteItem", "ses:SendEmail", "dynamodb:Scan"}},
+			"Mailer":      {[]string{"ses:SendEmail", "sqs:ReceiveMessage", "dynamodb:PutItem"}, []string{"sqs:SendMessage", "dynamodb:Query", "dynamodb:Scan"}},
 			"OutboxRelay": {[]string{"dynamodb:Query", "sqs:SendMessage"}, []string{"dynamodb:PutItem", "ses:SendEmail"}},
+			"SesEvents":   {[]string{"dynamodb:PutItem"}, []string{"dynamodb:GetItem", "sqs:SendMessage", "ses:SendEmail"}},
 		}
 		actions := policyActions(s)
 		for fn, w := range want {
@@ -299,8 +310,8 @@ func TestLeastPrivilege(t *testing.T) {
 
 func TestAlarms(t *testing.T) {
 	s := synth(t)
-	// DLQ, errors and throttles of five functions, the API 5xx rate.
-	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(1+2*5+1))
+	// DLQ, errors and throttles of every function, the API 5xx rate.
+	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(float64(1+2*len(stack.Functions)+1)))
 	for id, a := range resources(s, "AWS::CloudWatch::Alarm") {
 		if actions, _ := a["Properties"].(map[string]any)["AlarmActions"].([]any); len(actions) != 1 {
 			t.Errorf("%s notifies %d topics, want the operator's one", id, len(actions))
