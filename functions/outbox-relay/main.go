@@ -5,24 +5,16 @@ package main
 
 import (
 	"context"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/openreg/registration/internal/app"
 	"github.com/openreg/registration/internal/config"
 )
 
 func main() {
-	cfg, err := config.Load(os.Getenv, config.NeedTable, config.NeedMailQueue)
-	app.Exit(err)
-	aws, err := awsconfig.LoadDefaultConfig(context.Background())
-	app.Exit(err)
-	rt := app.Production(cfg.LogLevel)
-	sys, err := app.NewSystem(cfg, app.Clients{DynamoDB: dynamodb.NewFromConfig(aws), SQS: sqs.NewFromConfig(aws)}, rt)
+	cfg, clients, rt := app.Boot(config.NeedTable, config.NeedMailQueue)
+	sys, err := app.NewSystem(cfg, clients, rt)
 	app.Exit(err)
 	lambda.Start(func(ctx context.Context) error {
 		n, err := sys.Relay.Drain(ctx)

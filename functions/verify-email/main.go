@@ -1,15 +1,10 @@
-// Command verify-email is the Lambda function behind the contract's verify-email routes
-// (see httpapi.Routes). It takes API Gateway HTTP API payload 2.0 events.
+// Command verify-email is the Lambda function that confirms email addresses and takes resend requests: the
+// contract's routes that httpapi.Routes assigns to "verify-email", as API Gateway
+// HTTP API payload 2.0 events.
 package main
 
 import (
-	"context"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/openreg/registration/internal/app"
 	"github.com/openreg/registration/internal/config"
@@ -17,11 +12,8 @@ import (
 )
 
 func main() {
-	cfg, err := config.Load(os.Getenv, config.NeedTable, config.NeedMailQueue)
-	app.Exit(err)
-	aws, err := awsconfig.LoadDefaultConfig(context.Background())
-	app.Exit(err)
-	sys, err := app.NewSystem(cfg, app.Clients{DynamoDB: dynamodb.NewFromConfig(aws), SQS: sqs.NewFromConfig(aws)}, app.Production(cfg.LogLevel))
+	cfg, clients, rt := app.Boot(config.NeedTable, config.NeedMailQueue)
+	sys, err := app.NewSystem(cfg, clients, rt)
 	app.Exit(err)
 	lambda.Start(sys.API.Handler(httpapi.FnVerifyEmail))
 }

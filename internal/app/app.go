@@ -5,6 +5,7 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -118,6 +120,20 @@ func NewMailer(cfg config.Config, c Clients, rt Runtime) (*queue.Consumer, error
 // NewFeedback wires the ses-events function's handler.
 func NewFeedback(cfg config.Config, c Clients, rt Runtime) *sesevents.Handler {
 	return sesevents.New(mail.NewFeedback(store.New(c.DynamoDB, cfg.Table, rt.Random, rt.Now), rt.Now, rt.Log))
+}
+
+// Boot is a function's cold start: it loads the configuration from the
+// environment (requiring what needs names), builds the AWS configuration once
+// and every client from it (building a client makes no call), and returns
+// the production runtime. It ends the process with an operator-readable
+// message when any of that fails. Only mains call it.
+func Boot(needs ...config.Need) (config.Config, Clients, Runtime) {
+	cfg, err := config.Load(os.Getenv, needs...)
+	Exit(err)
+	aws, err := awsconfig.LoadDefaultConfig(context.Background())
+	Exit(err)
+	c := Clients{DynamoDB: dynamodb.NewFromConfig(aws), SQS: sqs.NewFromConfig(aws), SES: sesv2.NewFromConfig(aws)}
+	return cfg, c, Production(cfg.LogLevel)
 }
 
 // Exit ends a cold start that cannot go on, with a message an operator can
