@@ -56,7 +56,13 @@ func TestSampleEvents(t *testing.T) {
 				t.Errorf("page = %s", r.Body)
 			}
 		}},
+		{httpapi.FnVerifyEmail, "verify-email-head.json", 200, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
+			if r.Body != "" {
+				t.Errorf("HEAD answered with a body")
+			}
+		}},
 		{httpapi.FnVerifyEmail, "verify-email-json.json", 400, nil},
+		{httpapi.FnVerifyEmail, "verify-email-resend.json", 202, nil},
 		{httpapi.FnVerifyEmail, "verify-email-form.json", 400, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
 			if !strings.Contains(r.Body, "This link is not valid") {
 				t.Errorf("a base64 form body was not decoded: %s", r.Body)

@@ -335,6 +335,17 @@ func TestBounceSuppressesAddress(t *testing.T) {
 		t.Errorf("a healthy address got %d mails, want 1", n)
 	}
 
+	t.Run("a complaint suppresses the complaining address", func(t *testing.T) {
+		var c events.EventBridgeEvent
+		loadEvent(t, "ses-complaint.json", &c)
+		if err := h.Handle(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+		if suppressed, _ := s.sys.Store.Suppressed(context.Background(), "annoyed@example.com"); !suppressed {
+			t.Error("a complaint did not suppress the address")
+		}
+	})
+
 	t.Run("a transient bounce suppresses nothing", func(t *testing.T) {
 		ev2 := ev
 		ev2.Detail = json.RawMessage(strings.Replace(string(ev.Detail), `"Permanent"`, `"Transient"`, 1))
