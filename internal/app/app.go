@@ -114,7 +114,10 @@ func NewMailer(cfg config.Config, c Clients, rt Runtime) (*queue.Consumer, error
 		Store: db, Tokens: token.NewGenerator(rt.Random), Lifetime: time.Duration(s.VerificationTokenLifetime),
 		Interval: time.Duration(s.Resend.Interval), PublicAPI: s.URLs.PublicAPI, Now: rt.Now, Log: rt.Log,
 	})
-	return queue.NewConsumer(mail.NewWorker(m, resender), rt.Log), nil
+	notifier := registration.NewNotifier(db, rt.Now, rt.Log)
+	return queue.NewConsumer(mail.NewWorker(m, map[mail.Kind]mail.Job{
+		mail.ResendVerification: resender, mail.RegistrationAttempt: notifier,
+	}), rt.Log), nil
 }
 
 // NewFeedback wires the ses-events function's handler.

@@ -22,6 +22,7 @@ import (
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/queue"
+	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/sesmail"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/store"
@@ -203,7 +204,9 @@ func (s *stack) mailerWith(sender mail.Sender) *devstack.Poller {
 		StoreName: s.settings.StoreName, Now: s.clock.Now, Log: discardLog()})
 	resender := verification.NewResender(verification.ResenderDeps{Store: db, Tokens: token.NewGenerator(rand.Reader),
 		Lifetime: time.Hour, Interval: time.Minute, PublicAPI: s.settings.URLs.PublicAPI, Now: s.clock.Now, Log: discardLog()})
-	c := queue.NewConsumer(mail.NewWorker(m, resender), discardLog())
+	c := queue.NewConsumer(mail.NewWorker(m, map[mail.Kind]mail.Job{
+		mail.ResendVerification: resender, mail.RegistrationAttempt: registration.NewNotifier(db, s.clock.Now, discardLog()),
+	}), discardLog())
 	return devstack.NewPoller(s.clients.SQS, s.res.QueueURL, s.res.QueueARN, c.Handle, discardLog())
 }
 

@@ -127,26 +127,29 @@ func (m *Mailer) Deliver(ctx context.Context, msg Message) error {
 	return nil
 }
 
-// Resender turns a ResendVerification job into the mail to send, or reports
-// that none is due (unknown address, already verified, throttled).
-type Resender interface {
-	Resend(ctx context.Context, job Message) (Message, bool, error)
+// Job turns a queued job into the mail to send, or reports that none is due.
+type Job interface {
+	Prepare(ctx context.Context, job Message) (Message, bool, error)
 }
 
 // Worker is what the mailer function runs for each queue message: mails are
-// delivered, jobs are carried out first.
+// delivered, jobs are prepared first.
 type Worker struct {
-	mailer   *Mailer
-	resender Resender
+	mailer *Mailer
+	jobs   map[Kind]Job
 }
 
-// NewWorker returns a Worker.
-func NewWorker(m *Mailer, r Resender) *Worker { return &Worker{mailer: m, resender: r} }
+// NewWorker returns a Worker that prepares jobs of the given kinds.
+func NewWorker(m *Mailer, jobs map[Kind]Job) *Worker { return &Worker{mailer: m, jobs: jobs} }
 
 // Deliver handles one queue message.
 func (w *Worker) Deliver(ctx context.Context, msg Message) error {
-	if msg.Kind == ResendVerification {
-		mail, due, err := w.resender.Resend(ctx, msg)
+	if msg.Kind.IsJob() {
+		job, ok := w.jobs[msg.Kind]
+		if !ok {
+			return fmt.Errorf("mail: no handler for job %s of kind %s", msg.ID, msg.Kind)
+		}
+		mail, due, err := job.Prepare(ctx, msg)
 		if err != nil || !due {
 			return err
 		}

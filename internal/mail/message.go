@@ -32,7 +32,15 @@ const (
 	// the request path, whether one is due (so the answer to the request
 	// reveals nothing) and then sends an EmailValidation mail.
 	ResendVerification Kind = "resend_verification"
+	// RegistrationAttempt is a job too: someone tried to register an address
+	// that has an account. The mailer finds the owner and sends them an
+	// AccountExists mail; the request itself looked nothing up.
+	RegistrationAttempt Kind = "registration_attempt"
 )
+
+// IsJob reports whether a queue message is a job that turns into a mail in
+// the mailer, rather than a mail.
+func (k Kind) IsJob() bool { return k == ResendVerification || k == RegistrationAttempt }
 
 // Message is one mail to send, as it travels through the outbox and the
 // queue. ID identifies the message for its whole life (outbox key, queue
@@ -49,7 +57,10 @@ type Message struct {
 	// Link is the action link of the mail (the verification URL), if any.
 	Link string `json:"link,omitempty"`
 	// About describes the customer a store-owner notification is about.
-	About     *Subject  `json:"about,omitempty"`
+	About *Subject `json:"about,omitempty"`
+	// SourceIP is the client address of the request behind a job, for the
+	// owner's activity log.
+	SourceIP  string    `json:"sourceIp,omitempty"`
 	ExpiresAt time.Time `json:"expiresAt,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 }
@@ -77,7 +88,7 @@ func (m Message) Validate() error {
 		if m.Link == "" {
 			errs = append(errs, errors.New("email_validation needs a link"))
 		}
-	case AccountExists, Welcome, ResendVerification:
+	case AccountExists, Welcome, ResendVerification, RegistrationAttempt:
 	case StoreOwnerNewCustomer:
 		if m.About == nil || m.About.Email == "" {
 			errs = append(errs, errors.New("store_owner_new_customer needs the customer it is about"))

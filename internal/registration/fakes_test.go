@@ -32,7 +32,7 @@ type fakeStore struct {
 	activities    []customer.Activity
 	outbox        []mail.Message
 	accounts      []registration.Account // committed accounts
-	attempts      []customer.Activity    // RecordAttempt calls
+	attempts      []mail.Message         // jobs stored by RecordAttempt
 
 	createCalls int
 
@@ -82,7 +82,6 @@ func (s *fakeStore) CreateAccount(_ context.Context, acc registration.Account) e
 		}
 	}
 	s.consents = append(s.consents, acc.Consents...)
-	s.activities = append(s.activities, acc.Activity)
 	s.outbox = append(s.outbox, acc.Outbox...)
 	s.accounts = append(s.accounts, acc)
 	return nil
@@ -110,13 +109,22 @@ func (s *fakeStore) Customer(_ context.Context, id string) (customer.Customer, e
 	return c, nil
 }
 
-func (s *fakeStore) RecordAttempt(_ context.Context, a customer.Activity, m mail.Message) error {
+func (s *fakeStore) RecordAttempt(_ context.Context, job mail.Message, revokeSession string) error {
 	if s.recordErr != nil {
 		return s.recordErr
 	}
-	s.attempts = append(s.attempts, a)
+	if revokeSession != "" {
+		if err := s.sessions.DeleteSession(context.Background(), revokeSession); err != nil {
+			return err
+		}
+	}
+	s.attempts = append(s.attempts, job)
+	s.outbox = append(s.outbox, job)
+	return nil
+}
+
+func (s *fakeStore) AddActivity(_ context.Context, a customer.Activity) error {
 	s.activities = append(s.activities, a)
-	s.outbox = append(s.outbox, m)
 	return nil
 }
 

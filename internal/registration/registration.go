@@ -31,7 +31,6 @@ type Account struct {
 	Verification *Verification
 	Session      *session.Session
 	Consents     []customer.ConsentRecord
-	Activity     customer.Activity
 	// Outbox holds the mails to send; they are stored with the account so
 	// that no committed registration can lose its mail.
 	Outbox []mail.Message
@@ -61,14 +60,12 @@ type Store interface {
 	// CreateAccount writes acc atomically; ErrEmailTaken or
 	// ErrUsernameTaken when a key is in use.
 	CreateAccount(ctx context.Context, acc Account) error
-	// CustomerIDByEmail returns the id of the account owning a normalised
-	// address.
-	CustomerIDByEmail(ctx context.Context, emailKey string) (string, error)
-	// Customer returns a customer by id.
-	Customer(ctx context.Context, id string) (customer.Customer, error)
-	// RecordAttempt stores the activity entry and the outbox mail of a
-	// registration attempt for an address that already has an account.
-	RecordAttempt(ctx context.Context, a customer.Activity, m mail.Message) error
+	// RecordAttempt stores, in one write, the outbox job that will tell
+	// the owner of a taken address, and ends the request's session
+	// (revokeSession is its digest, or empty).
+	RecordAttempt(ctx context.Context, job mail.Message, revokeSession string) error
+	// AddActivity appends to a customer's activity log.
+	AddActivity(ctx context.Context, a customer.Activity) error
 }
 
 // Outbox sends mails recorded in the store on their way now. A failure is not
@@ -211,19 +208,24 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 		if s.settings.RegistrationType == settings.Standard {
 			return Result{}, apperr.New(apperr.EmailTaken, "An account with this email address exists.")
 		}
-		// Answer exactly as for a new address: sign out, tell the owner.
-		if req.SessionToken != "" {
-			if err := s.sessions.Revoke(ctx, req.SessionToken); err != nil {
-				return Result{}, err
-			}
-		}
-		if err := s.tellOwner(ctx, acc, req); err != nil {
+		// Answer exactly as for a new address, with the same number of
+		// writes and no lookup: one write stores a job (and ends the
+		// session), and the mailer finds and tells the owner later.
+		job, err := s.message(mail.RegistrationAttempt, acc.Customer, s.now().UTC())
+		if err != nil {
 			return Result{}, err
 		}
+		job.CustomerID, job.FirstName, job.LastName, job.SourceIP = "", "", "", req.SourceIP
+		if err := s.store.RecordAttempt(ctx, job, acc.RevokeSession); err != nil {
+			return Result{}, err
+		}
+		s.outbox.Flush(ctx, []mail.Message{job})
 		return s.pending(res), nil
 	case err != nil:
 		return Result{}, err
 	}
+	s.activity(ctx, customer.Activity{CustomerID: acc.Customer.ID, Type: customer.ActivityRegistered, At: acc.Customer.CreatedAt,
+		Detail: map[string]string{"store": acc.Customer.StoreID, "registrationType": string(s.settings.RegistrationType), "sourceIp": req.SourceIP}})
 	s.outbox.Flush(ctx, acc.Outbox)
 
 	if s.settings.RegistrationType == settings.Standard {
@@ -263,12 +265,7 @@ func (s *Service) account(c clean, req Request, hash string) (Account, *session.
 		Attributes: c.attributes, Newsletters: c.newsletters,
 		CreatedAt: now, UpdatedAt: now,
 	}
-	acc := Account{
-		Customer: cust,
-		EmailKey: customer.NormalizeLogin(c.email),
-		Activity: customer.Activity{CustomerID: id, Type: customer.ActivityRegistered, At: now,
-			Detail: map[string]string{"store": storeID, "registrationType": string(s.settings.RegistrationType), "sourceIp": req.SourceIP}},
-	}
+	acc := Account{Customer: cust, EmailKey: customer.NormalizeLogin(c.email)}
 	if c.username != "" {
 		acc.UsernameKey = customer.NormalizeLogin(c.username)
 	}
@@ -317,29 +314,12 @@ func (s *Service) account(c clean, req Request, hash string) (Account, *session.
 	return acc, issued, nil
 }
 
-// tellOwner records, for the owner of an address someone tried to register
-// again, an activity entry and an "account exists" mail.
-func (s *Service) tellOwner(ctx context.Context, attempt Account, req Request) error {
-	ownerID, err := s.store.CustomerIDByEmail(ctx, attempt.EmailKey)
-	if err != nil {
-		return err
+// activity writes an audit entry after the account exists; a failure is
+// logged, not returned, because the registration already happened.
+func (s *Service) activity(ctx context.Context, a customer.Activity) {
+	if err := s.store.AddActivity(ctx, a); err != nil {
+		s.log.WarnContext(ctx, "activity log write failed", "customerId", a.CustomerID, "type", a.Type, "error", err)
 	}
-	owner, err := s.store.Customer(ctx, ownerID)
-	if err != nil {
-		return err
-	}
-	now := s.now().UTC()
-	msg, err := s.message(mail.AccountExists, owner, now)
-	if err != nil {
-		return err
-	}
-	act := customer.Activity{CustomerID: owner.ID, Type: customer.ActivityRegisterAgain, At: now,
-		Detail: map[string]string{"sourceIp": req.SourceIP}}
-	if err := s.store.RecordAttempt(ctx, act, msg); err != nil {
-		return err
-	}
-	s.outbox.Flush(ctx, []mail.Message{msg})
-	return nil
 }
 
 func (s *Service) message(kind mail.Kind, c customer.Customer, now time.Time) (mail.Message, error) {

@@ -53,9 +53,6 @@ func (s *Store) CreateAccount(ctx context.Context, acc registration.Account) err
 			return err
 		}
 	}
-	if err := add(s.newActivityItem(acc.Activity), ""); err != nil {
-		return err
-	}
 	for _, cr := range acc.Consents {
 		if err := add(consentItem{PK: customerPK(cr.CustomerID), SK: "CONSENT#" + sortableTime(cr.At) + "#" + cr.ConsentID,
 			Type: "consent", CustomerID: cr.CustomerID, ConsentID: cr.ConsentID, Agreed: cr.Agreed,
@@ -132,14 +129,10 @@ func (s *Store) Customer(ctx context.Context, id string) (customer.Customer, err
 	return it.customer(), nil
 }
 
-// RecordAttempt stores the activity entry and outbox mail of a registration
-// attempt on an existing address, both or neither.
-func (s *Store) RecordAttempt(ctx context.Context, a customer.Activity, m mail.Message) error {
-	act, err := s.put(s.newActivityItem(a), "")
-	if err != nil {
-		return err
-	}
-	oi, err := newOutboxItem(m)
+// RecordAttempt stores the outbox job of a registration attempt on a taken
+// address and ends the request's session, both or neither.
+func (s *Store) RecordAttempt(ctx context.Context, job mail.Message, revokeSession string) error {
+	oi, err := newOutboxItem(job)
 	if err != nil {
 		return apperr.Wrap(apperr.Internal, "Internal error.", err)
 	}
@@ -147,7 +140,13 @@ func (s *Store) RecordAttempt(ctx context.Context, a customer.Activity, m mail.M
 	if err != nil {
 		return err
 	}
-	if err := s.transact(ctx, []types.TransactWriteItem{act, out}); err != nil {
+	items := []types.TransactWriteItem{out}
+	if revokeSession != "" {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{
+			TableName: aws.String(s.table), Key: keyOf(sessionPK(revokeSession), skSession),
+		}})
+	}
+	if err := s.transact(ctx, items); err != nil {
 		return unavailable("TransactWriteItems", err)
 	}
 	return nil

@@ -43,7 +43,6 @@ func account(id, email, username string) registration.Account {
 		Profile: customer.Profile{FirstName: "Ada"}, CreatedAt: t0, UpdatedAt: t0}
 	acc := registration.Account{
 		Customer: c, EmailKey: customer.NormalizeLogin(email),
-		Activity: customer.Activity{CustomerID: id, Type: customer.ActivityRegistered, At: t0},
 		Consents: []customer.ConsentRecord{{CustomerID: id, ConsentID: "terms", Agreed: true, Message: "Terms", At: t0}},
 		Verification: &registration.Verification{Digest: "digest-" + id, CustomerID: id,
 			ExpiresAt: t0.Add(24 * time.Hour), CreatedAt: t0},
@@ -72,8 +71,8 @@ func TestCreateAccount(t *testing.T) {
 		if err := s.CreateAccount(ctx, account("c1", "Ada@Example.com", "ada")); err != nil {
 			t.Fatalf("CreateAccount: %v", err)
 		}
-		// customer, email key, username key, token, activity, consent, outbox
-		if got, want := count(t, db, table), 7; got != want {
+		// customer, email key, username key, token, consent, outbox
+		if got, want := count(t, db, table), 6; got != want {
 			t.Errorf("items = %d, want %d", got, want)
 		}
 		got, err := s.Customer(ctx, "c1")
@@ -149,8 +148,8 @@ func TestCreateAccountRace(t *testing.T) {
 	if ok != 1 || taken != n-1 {
 		t.Errorf("created %d, refused %d; want exactly 1 and %d", ok, taken, n-1)
 	}
-	// customer, email key, token, activity, consent, outbox of the winner only
-	if got, want := count(t, db, table), 6; got != want {
+	// customer, email key, token, consent, outbox of the winner only
+	if got, want := count(t, db, table), 5; got != want {
 		t.Errorf("items = %d, want %d (one account)", got, want)
 	}
 }

@@ -132,11 +132,11 @@ func NewResender(d ResenderDeps) *Resender {
 		publicAPI: d.PublicAPI, now: d.Now, log: d.Log}
 }
 
-var _ mail.Resender = (*Resender)(nil)
+var _ mail.Job = (*Resender)(nil)
 
-// Resend carries out a job: it returns the EmailValidation mail to send, or
-// false when none is due.
-func (r *Resender) Resend(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
+// Prepare carries out a resend job: it returns the EmailValidation mail to
+// send, or false when none is due.
+func (r *Resender) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
 	key := customer.NormalizeLogin(job.To)
 	id, err := r.store.CustomerIDByEmail(ctx, key)
 	if errors.Is(err, customer.ErrNotFound) {
