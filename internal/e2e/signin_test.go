@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -186,5 +188,35 @@ func TestFailedRegistrationKeepsTheSession(t *testing.T) {
 	}
 	if me := s.do(http.MethodGet, "/v1/customers/me", "", nil, "Authorization: Bearer "+tok); me.status != 200 {
 		t.Errorf("the session did not survive a refused registration: %d", me.status)
+	}
+}
+
+// TestLockoutHoldsUnderParallelGuesses: a burst of concurrent guesses gets no
+// more password checks than the limit allows.
+func TestLockoutHoldsUnderParallelGuesses(t *testing.T) {
+	s := newStack(t, nil)
+	s.activeCustomer("burst@example.com", "the right one")
+	const n = 30
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = s.signIn("burst@example.com", fmt.Sprintf("guess %d", i)).status
+		}()
+	}
+	wg.Wait()
+	checked := 0
+	for _, st := range statuses {
+		if st == http.StatusUnauthorized {
+			checked++
+		}
+	}
+	if max := s.settings.Lockout.MaxFailedAttempts; checked > max-1 {
+		t.Errorf("%d guesses were answered invalid_credentials; at most %d may be checked before the lock", checked, max-1)
+	}
+	if r := s.signIn("burst@example.com", "the right one"); r.status != http.StatusTooManyRequests {
+		t.Errorf("the right password after the burst: %d, want 429", r.status)
 	}
 }

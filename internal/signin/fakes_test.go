@@ -31,7 +31,7 @@ type fakeStore struct {
 	activities []customer.Activity
 
 	lookups       []string // "kind:key" of every CustomerIDByLogin call
-	recorded      []string // login keys of every RecordFailure call
+	recorded      []string // login keys of every counted attempt
 	cleared       []string // login keys of every ClearFailures call
 	hashUpdates   []hashUpdate
 	failuresReads int
@@ -105,34 +105,36 @@ func (s *fakeStore) Customer(_ context.Context, id string) (customer.Customer, e
 	return c, nil
 }
 
-func (s *fakeStore) Failures(_ context.Context, key string) (signin.Failures, error) {
+// CountAttempt follows the real store: attempts count in a window, the
+// attempt that reaches max stores the lock, a live lock refuses, and an
+// expired lock or window starts afresh.
+func (s *fakeStore) CountAttempt(_ context.Context, key string, now time.Time, window time.Duration, max int, lockUntil time.Time) (signin.Failures, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failuresReads++
 	if s.failuresErr != nil {
-		return signin.Failures{}, s.failuresErr
+		return signin.Failures{}, false, s.failuresErr
 	}
-	return s.failures[key], nil
-}
-
-func (s *fakeStore) RecordFailure(_ context.Context, key string, now time.Time, window time.Duration, max int, lockUntil time.Time) (signin.Failures, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.recorded = append(s.recorded, key)
 	st, ok := s.failures[key]
-	if ok && st.WindowStart.After(now.Add(-window)) {
+	if ok && now.Before(st.LockedUntil) {
+		return st, false, nil
+	}
+	if ok && st.LockedUntil.IsZero() && st.WindowStart.After(now.Add(-window)) {
 		st.Count++
 	} else {
 		st = signin.Failures{Count: 1, WindowStart: now}
 	}
-	if st.Count >= max {
-		s.failures[key] = signin.Failures{Count: 0, WindowStart: now, LockedUntil: lockUntil}
+	if st.Count == max {
 		st.LockedUntil = lockUntil
-		return st, nil
 	}
 	s.failures[key] = st
-	return st, nil
+	s.recorded = append(s.recorded, key)
+	return st, true, nil
 }
+
+// counted is the number of attempts counted and not cleared again: the
+// failures that stay on the login's record.
+func (s *fakeStore) counted() int { return len(s.recorded) - len(s.cleared) }
 
 func (s *fakeStore) ClearFailures(_ context.Context, key string) error {
 	s.mu.Lock()

@@ -36,13 +36,15 @@ type Store interface {
 	// (kind "email") or username (kind "username"), or ErrNotFound.
 	CustomerIDByLogin(ctx context.Context, kind, key string) (string, error)
 	Customer(ctx context.Context, id string) (customer.Customer, error)
-	// Failures returns the failure state of a login key (zero when none).
-	Failures(ctx context.Context, loginKey string) (Failures, error)
-	// RecordFailure counts a failure in the window that starts at
-	// now-window (starting a new window when the last one is over),
-	// returning the new state; lockUntil is stored when the count reaches
-	// max.
-	RecordFailure(ctx context.Context, loginKey string, now time.Time, window time.Duration, max int, lockUntil time.Time) (Failures, error)
+	// CountAttempt counts a sign-in attempt on a login key before its
+	// password is checked, atomically, so concurrent guesses cannot all
+	// slip past one check. Attempts count in a window that starts with the
+	// first one (a new window starts once the old one is over); the attempt
+	// that brings the count to max stores a lock until lockUntil. counted is
+	// false when an existing lock refused the attempt; st.LockedUntil says
+	// until when.
+	CountAttempt(ctx context.Context, loginKey string, now time.Time, window time.Duration, max int, lockUntil time.Time) (st Failures, counted bool, err error)
+	// ClearFailures forgets a login's attempts (a right password).
 	ClearFailures(ctx context.Context, loginKey string) error
 	// UpdatePasswordHash replaces the stored hash if it is still old.
 	UpdatePasswordHash(ctx context.Context, customerID, old, new string) error
@@ -112,10 +114,12 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	key := customer.NormalizeLogin(login)
 	throttleKey := token.Digest("login:" + key)
 	now := s.now()
-	// The lockout is checked before anything is looked up, and it is kept
-	// per login whether or not an account exists, so a lockout does not
-	// reveal accounts either.
-	if err := s.checkLock(ctx, throttleKey, now); err != nil {
+	// The attempt is counted before anything is looked up, per login
+	// whether or not an account exists (so the lockout reveals no accounts
+	// either), and before the password is checked (so a burst of parallel
+	// guesses gets no more checks than the limit).
+	attempt, err := s.countAttempt(ctx, throttleKey, now)
+	if err != nil {
 		return Result{}, err
 	}
 
@@ -130,7 +134,7 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 		// trips, then the same argon2 work.
 		_, _ = s.store.Customer(ctx, "absent:"+throttleKey)
 		s.hasher.VerifyDummy(req.Password)
-		return Result{}, s.fail(ctx, throttleKey, now)
+		return Result{}, attempt.failed()
 	}
 	if err != nil {
 		return Result{}, err
@@ -140,7 +144,15 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 		return Result{}, apperr.Wrap(apperr.Internal, "Could not sign in.", err)
 	}
 	if !ok {
-		return Result{}, s.fail(ctx, throttleKey, now)
+		return Result{}, attempt.failed()
+	}
+	// The password was right: the attempt was no failure, whatever the
+	// account's state. (A deactivated account keeps its count so that it
+	// answers exactly like a wrong password.)
+	if cust.Status != customer.Deactivated {
+		if err := s.store.ClearFailures(ctx, throttleKey); err != nil {
+			return Result{}, err
+		}
 	}
 	// Only someone who knows the password learns the account's state.
 	switch cust.Status {
@@ -150,10 +162,7 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	case customer.PendingApproval:
 		return Result{}, apperr.New(apperr.PendingApproval, "Your account is waiting for approval.")
 	default:
-		return Result{}, s.fail(ctx, throttleKey, now)
-	}
-	if err := s.store.ClearFailures(ctx, throttleKey); err != nil {
-		return Result{}, err
+		return Result{}, attempt.failed()
 	}
 	if rehash {
 		s.upgradeHash(ctx, cust, req.Password)
@@ -175,36 +184,42 @@ func (s *Service) find(ctx context.Context, kind, key string) (customer.Customer
 	return s.store.Customer(ctx, id)
 }
 
-func (s *Service) checkLock(ctx context.Context, key string, now time.Time) error {
-	if s.settings.Lockout.MaxFailedAttempts == 0 {
-		return nil
-	}
-	st, err := s.store.Failures(ctx, key)
-	if err != nil {
-		return err
-	}
-	if now.Before(st.LockedUntil) {
-		return lockedOut(st.LockedUntil.Sub(now))
-	}
-	return nil
+// attempt is a counted sign-in attempt.
+type attempt struct {
+	lockedOut bool          // the count reached the limit with this attempt
+	lockFor   time.Duration // how long the lock lasts
 }
 
-// fail counts a failed attempt and answers invalid_credentials, or
-// locked_out on the attempt that reaches the limit.
-func (s *Service) fail(ctx context.Context, key string, now time.Time) error {
-	lock := s.settings.Lockout
-	if lock.MaxFailedAttempts == 0 {
-		return invalidCredentials()
-	}
-	until := now.Add(time.Duration(lock.Duration))
-	st, err := s.store.RecordFailure(ctx, key, now, time.Duration(lock.Window), lock.MaxFailedAttempts, until)
-	if err != nil {
-		return err
-	}
-	if st.Count >= lock.MaxFailedAttempts {
-		return lockedOut(time.Duration(lock.Duration))
+// failed is the answer to a failed attempt: invalid_credentials, or
+// locked_out for the attempt that reached the limit.
+func (a attempt) failed() error {
+	if a.lockedOut {
+		return lockedOut(a.lockFor)
 	}
 	return invalidCredentials()
+}
+
+// countAttempt counts an attempt and refuses it outright when the login is
+// locked or over its limit.
+func (s *Service) countAttempt(ctx context.Context, key string, now time.Time) (attempt, error) {
+	lock := s.settings.Lockout
+	if lock.MaxFailedAttempts == 0 {
+		return attempt{}, nil
+	}
+	lockFor := time.Duration(lock.Duration)
+	st, counted, err := s.store.CountAttempt(ctx, key, now, time.Duration(lock.Window), lock.MaxFailedAttempts, now.Add(lockFor))
+	if err != nil {
+		return attempt{}, err
+	}
+	if !counted {
+		return attempt{}, lockedOut(st.LockedUntil.Sub(now))
+	}
+	if st.Count > lock.MaxFailedAttempts {
+		// Over the limit while the attempt that reached it is still being
+		// checked: refuse without checking.
+		return attempt{}, lockedOut(lockFor)
+	}
+	return attempt{lockedOut: st.Count == lock.MaxFailedAttempts, lockFor: lockFor}, nil
 }
 
 // upgradeHash replaces a hash made with older parameters. It is best effort:

@@ -320,7 +320,7 @@ func TestLockout(t *testing.T) {
 			appErr(t, err, apperr.InvalidCredentials)
 		}
 		if len(f.store.recorded) != 0 || f.store.failuresReads != 0 {
-			t.Errorf("got %d failures recorded and %d read, want none", len(f.store.recorded), f.store.failuresReads)
+			t.Errorf("got %d attempts counted and %d store calls, want none", len(f.store.recorded), f.store.failuresReads)
 		}
 		mustSignIn(t, f, signin.Request{Login: "ada@example.com", Password: goodPassword})
 	})
@@ -363,8 +363,8 @@ func TestStatusRules(t *testing.T) {
 					t.Errorf("got %d sessions, want none", len(f.sessions.sessions))
 				}
 			}
-			if got := len(f.store.recorded) == 1; got != tt.wantFail {
-				t.Errorf("got %d failures recorded, want a failure counted: %v", len(f.store.recorded), tt.wantFail)
+			if got := f.store.counted() == 1; got != tt.wantFail {
+				t.Errorf("got %d failures left on record, want a failure counted: %v", f.store.counted(), tt.wantFail)
 			}
 		})
 	}
@@ -544,7 +544,7 @@ func TestSignInStoreFailures(t *testing.T) {
 		name  string
 		setup func(s *fakeStore)
 	}{
-		{"a failing lockout read is returned", func(s *fakeStore) { s.failuresErr = down }},
+		{"a failing attempt count is returned", func(s *fakeStore) { s.failuresErr = down }},
 		{"a failing customer read is returned", func(s *fakeStore) { s.customerErr = down }},
 	}
 	for _, tt := range tests {

@@ -232,79 +232,91 @@ func TestSessions(t *testing.T) {
 	}
 }
 
-func TestFailures(t *testing.T) {
+func TestCountAttempt(t *testing.T) {
 	ctx := context.Background()
 	s, _, _ := newStore(t)
 	window, lockFor := 30*time.Minute, 15*time.Minute
+	count := func(t *testing.T, key string, at time.Time, max int) (int, bool, time.Time) {
+		t.Helper()
+		st, counted, err := s.CountAttempt(ctx, key, at, window, max, at.Add(lockFor))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Count, counted, st.LockedUntil
+	}
 
-	t.Run("counts failures inside the window and locks at the limit", func(t *testing.T) {
+	t.Run("counts attempts inside the window and locks at the limit", func(t *testing.T) {
 		for i := 1; i <= 2; i++ {
-			st, err := s.RecordFailure(ctx, "k1", t0.Add(time.Duration(i)*time.Minute), window, 3, t0.Add(lockFor))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st.Count != i || !st.LockedUntil.IsZero() {
-				t.Fatalf("after %d failures state = %+v", i, st)
+			if n, counted, locked := count(t, "k1", t0.Add(time.Duration(i)*time.Minute), 3); n != i || !counted || !locked.IsZero() {
+				t.Fatalf("attempt %d: count %d counted %v locked %v", i, n, counted, locked)
 			}
 		}
-		until := t0.Add(3*time.Minute + lockFor)
-		st, err := s.RecordFailure(ctx, "k1", t0.Add(3*time.Minute), window, 3, until)
-		if err != nil {
-			t.Fatal(err)
+		n, counted, locked := count(t, "k1", t0.Add(3*time.Minute), 3)
+		if want := t0.Add(3*time.Minute + lockFor); n != 3 || !counted || !locked.Equal(want) {
+			t.Errorf("third attempt: count %d counted %v locked %v, want 3, true, %v", n, counted, locked, want)
 		}
-		if st.Count != 3 || !st.LockedUntil.Equal(until) {
-			t.Errorf("third failure state = %+v, want count 3 locked until %v", st, until)
+		if _, counted, locked := count(t, "k1", t0.Add(4*time.Minute), 3); counted || locked.IsZero() {
+			t.Errorf("an attempt while locked was counted (locked until %v)", locked)
 		}
-		read, err := s.Failures(ctx, "k1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !read.LockedUntil.Equal(until) || read.Count != 0 {
-			t.Errorf("stored state = %+v, want locked until %v with the count reset", read, until)
+	})
+
+	t.Run("starts afresh once the lock is over", func(t *testing.T) {
+		n, counted, locked := count(t, "k1", t0.Add(3*time.Minute+lockFor+time.Second), 3)
+		if n != 1 || !counted || !locked.IsZero() {
+			t.Errorf("after the lock: count %d counted %v locked %v", n, counted, locked)
 		}
 	})
 
 	t.Run("starts a new window after the old one ends", func(t *testing.T) {
-		if _, err := s.RecordFailure(ctx, "k2", t0, window, 3, t0.Add(lockFor)); err != nil {
-			t.Fatal(err)
-		}
-		st, err := s.RecordFailure(ctx, "k2", t0.Add(window+time.Minute), window, 3, t0.Add(lockFor))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Count != 1 {
-			t.Errorf("count = %d, want 1 in a fresh window", st.Count)
+		count(t, "k2", t0, 3)
+		if n, _, _ := count(t, "k2", t0.Add(window+time.Minute), 3); n != 1 {
+			t.Errorf("count = %d, want 1 in a fresh window", n)
 		}
 	})
 
-	t.Run("counts concurrent failures without losing any", func(t *testing.T) {
+	t.Run("gives concurrent attempts distinct numbers, so only max of them pass", func(t *testing.T) {
+		const n, max = 20, 5
 		var wg sync.WaitGroup
-		for range 8 {
+		var mu sync.Mutex
+		numbers := map[int]bool{}
+		refused := 0
+		for range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := s.RecordFailure(ctx, "k3", t0, window, 100, t0.Add(lockFor)); err != nil {
+				st, counted, err := s.CountAttempt(ctx, "k3", t0, window, max, t0.Add(lockFor))
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err != nil:
 					t.Error(err)
+				case !counted:
+					refused++
+				case numbers[st.Count]:
+					t.Errorf("number %d handed out twice", st.Count)
+				default:
+					numbers[st.Count] = true
 				}
 			}()
 		}
 		wg.Wait()
-		st, err := s.Failures(ctx, "k3")
-		if err != nil {
-			t.Fatal(err)
+		within := 0
+		for k := range numbers {
+			if k <= max {
+				within++
+			}
 		}
-		if st.Count != 8 {
-			t.Errorf("count = %d, want 8", st.Count)
+		if within != max {
+			t.Errorf("%d attempts got a number within the limit, want exactly %d (numbers %v, refused %d)", within, max, numbers, refused)
 		}
 	})
 
-	t.Run("forgets failures on request", func(t *testing.T) {
+	t.Run("forgets attempts on request", func(t *testing.T) {
 		if err := s.ClearFailures(ctx, "k3"); err != nil {
 			t.Fatal(err)
 		}
-		st, err := s.Failures(ctx, "k3")
-		if err != nil || st.Count != 0 {
-			t.Errorf("after clear = %+v, %v", st, err)
+		if n, counted, _ := count(t, "k3", t0, 5); n != 1 || !counted {
+			t.Errorf("after clear: count %d counted %v", n, counted)
 		}
 	})
 }

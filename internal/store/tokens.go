@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -131,7 +132,7 @@ func (s *Store) DeleteSession(ctx context.Context, digest string) error {
 	return nil
 }
 
-// Failures returns the failed sign-in state of a login key.
+// Failures returns the sign-in attempt state of a login key.
 func (s *Store) Failures(ctx context.Context, loginKey string) (signin.Failures, error) {
 	var it throttleItem
 	found, err := s.get(ctx, throttlePK(loginKey), skThrottle, &it)
@@ -149,77 +150,94 @@ func (it throttleItem) failures() signin.Failures {
 	return f
 }
 
-// RecordFailure counts a failed sign-in. The count lives in a window: a
-// failure inside the current window increments it atomically; one after it
-// starts a new window. Reaching max stores the lock and starts counting
-// afresh, as the seed system does.
-func (s *Store) RecordFailure(ctx context.Context, loginKey string, now time.Time, window time.Duration, max int, lockUntil time.Time) (signin.Failures, error) {
+// CountAttempt counts a sign-in attempt; see signin.Store. Inside a live,
+// unlocked window the count goes up with one atomic update, so concurrent
+// attempts each get their own number. Otherwise (no item, an old window, an
+// expired lock) a conditional put starts a new window; a live lock refuses.
+func (s *Store) CountAttempt(ctx context.Context, loginKey string, now time.Time, window time.Duration, max int, lockUntil time.Time) (signin.Failures, bool, error) {
 	key := keyOf(throttlePK(loginKey), skThrottle)
-	ttl := now.Add(window).Add(lockUntil.Sub(now)).Unix()
-	for attempt := 0; attempt < 3; attempt++ {
-		// Inside the current window: count up.
+	cutoff := num(now.Add(-window).UnixMilli())
+	ttl := num(now.Add(window).Add(lockUntil.Sub(now)).Unix())
+	for attempt := 0; attempt < 4; attempt++ {
 		res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:                aws.String(s.table),
-			Key:                      key,
-			UpdateExpression:         aws.String("ADD failures :one SET #ttl = :ttl"),
-			ConditionExpression:      aws.String("attribute_exists(PK) AND windowStart > :cutoff"),
-			ExpressionAttributeNames: map[string]string{"#ttl": AttrTTL},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":one": num(1), ":ttl": num(ttl), ":cutoff": num(now.Add(-window).UnixMilli()),
-			},
-			ReturnValues: types.ReturnValueAllNew,
+			TableName:                           aws.String(s.table),
+			Key:                                 key,
+			UpdateExpression:                    aws.String("ADD failures :one SET #ttl = :ttl"),
+			ConditionExpression:                 aws.String("attribute_exists(PK) AND windowStart > :cutoff AND lockedUntil = :zero"),
+			ExpressionAttributeNames:            map[string]string{"#ttl": AttrTTL},
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":one": num(1), ":ttl": ttl, ":cutoff": cutoff, ":zero": num(0)},
+			ReturnValues:                        types.ReturnValueAllNew,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		})
-		var st signin.Failures
+		var cf *types.ConditionalCheckFailedException
 		switch {
 		case err == nil:
 			var it throttleItem
 			if err := unmarshal(res.Attributes, &it); err != nil {
-				return signin.Failures{}, err
+				return signin.Failures{}, false, err
 			}
-			st = it.failures()
-		case isConditionFailed(err):
-			// No window, or an old one: start a new window unless another
-			// request just did.
+			st := it.failures()
+			if st.Count == max {
+				if err := s.setLock(ctx, loginKey, lockUntil); err != nil {
+					return signin.Failures{}, false, err
+				}
+				st.LockedUntil = lockUntil
+			}
+			return st, true, nil
+		case errors.As(err, &cf):
+			if cf.Item != nil {
+				var old throttleItem
+				if err := unmarshal(cf.Item, &old); err != nil {
+					return signin.Failures{}, false, err
+				}
+				if old.LockedUntil > now.UnixMilli() {
+					return old.failures(), false, nil
+				}
+			}
+			// No window, an old one, or an expired lock: start afresh
+			// unless another attempt just did.
+			item := map[string]types.AttributeValue{
+				attrPK: str(throttlePK(loginKey)), attrSK: str(skThrottle), "type": str("throttle"),
+				"failures": num(1), "windowStart": num(now.UnixMilli()), "lockedUntil": num(0), AttrTTL: ttl,
+			}
 			_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-				TableName: aws.String(s.table),
-				Item: map[string]types.AttributeValue{
-					attrPK: str(throttlePK(loginKey)), attrSK: str(skThrottle), "type": str("throttle"),
-					"failures": num(1), "windowStart": num(now.UnixMilli()), "lockedUntil": num(0), AttrTTL: num(ttl),
-				},
-				ConditionExpression:       aws.String("attribute_not_exists(PK) OR windowStart <= :cutoff"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":cutoff": num(now.Add(-window).UnixMilli())},
+				TableName:                 aws.String(s.table),
+				Item:                      item,
+				ConditionExpression:       aws.String("attribute_not_exists(PK) OR windowStart <= :cutoff OR (lockedUntil > :zero AND lockedUntil <= :now)"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":cutoff": cutoff, ":zero": num(0), ":now": num(now.UnixMilli())},
 			})
 			if isConditionFailed(err) {
 				continue
 			}
 			if err != nil {
-				return signin.Failures{}, unavailable("PutItem", err)
+				return signin.Failures{}, false, unavailable("PutItem", err)
 			}
-			st = signin.Failures{Count: 1, WindowStart: now}
+			st := signin.Failures{Count: 1, WindowStart: now}
+			if max == 1 {
+				if err := s.setLock(ctx, loginKey, lockUntil); err != nil {
+					return signin.Failures{}, false, err
+				}
+				st.LockedUntil = lockUntil
+			}
+			return st, true, nil
 		default:
-			return signin.Failures{}, unavailable("UpdateItem", err)
+			return signin.Failures{}, false, unavailable("UpdateItem", err)
 		}
-		if st.Count >= max {
-			if err := s.lock(ctx, loginKey, now, lockUntil, ttl); err != nil {
-				return signin.Failures{}, err
-			}
-			st.LockedUntil = lockUntil
-		}
-		return st, nil
 	}
-	return signin.Failures{}, apperr.New(apperr.Unavailable, "Too much contention on this login; try again.")
+	return signin.Failures{}, false, apperr.New(apperr.Unavailable, "Too much contention on this login; try again.")
 }
 
-func (s *Store) lock(ctx context.Context, loginKey string, now, until time.Time, ttl int64) error {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(s.table),
-		Item: map[string]types.AttributeValue{
-			attrPK: str(throttlePK(loginKey)), attrSK: str(skThrottle), "type": str("throttle"),
-			"failures": num(0), "windowStart": num(now.UnixMilli()), "lockedUntil": num(until.UnixMilli()), AttrTTL: num(ttl),
-		},
+// setLock stores a lock; the count stays, so attempts racing the lock are
+// still over the limit.
+func (s *Store) setLock(ctx context.Context, loginKey string, until time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       keyOf(throttlePK(loginKey), skThrottle),
+		UpdateExpression:          aws.String("SET lockedUntil = :until"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":until": num(until.UnixMilli())},
 	})
 	if err != nil {
-		return unavailable("PutItem", err)
+		return unavailable("UpdateItem", err)
 	}
 	return nil
 }
