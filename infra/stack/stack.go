@@ -128,10 +128,12 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	}, "Records SES bounces and complaints so those addresses are not mailed again")
 
 	// Least privilege: each function gets the item-level actions it calls.
-	b.allowItems(fns[httpapi.FnRegister], table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem")
+	// (A transaction needs the item actions of its parts; flushing the
+	// outbox deletes in one BatchWriteItem.)
+	b.allowItems(fns[httpapi.FnRegister], table, "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
 	b.allowItems(fns[httpapi.FnSignIn], table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
-	b.allowItems(fns[httpapi.FnVerifyEmail], table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
-	b.allowItems(fns[FnOutboxRelay], table, "dynamodb:DeleteItem")
+	b.allowItems(fns[httpapi.FnVerifyEmail], table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem")
+	b.allowItems(fns[FnOutboxRelay], table, "dynamodb:BatchWriteItem")
 	// The mailer's ledger, suppression list and resend jobs.
 	b.allowItems(fns[FnMailer], table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 	b.allowItems(fns[FnSESEvents], table, "dynamodb:PutItem")

@@ -2,6 +2,7 @@ package stack_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -278,11 +279,11 @@ func TestLeastPrivilege(t *testing.T) {
 	})
 	t.Run("each function has only the services it calls", func(t *testing.T) {
 		want := map[string]struct{ has, lacks []string }{
-			"Register":    {[]string{"dynamodb:PutItem", "sqs:SendMessage"}, []string{"ses:SendEmail", "dynamodb:Scan", "dynamodb:Query"}},
+			"Register":    {[]string{"dynamodb:PutItem", "dynamodb:BatchWriteItem", "sqs:SendMessage"}, []string{"ses:SendEmail", "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem"}},
 			"SignIn":      {[]string{"dynamodb:GetItem"}, []string{"sqs:SendMessage", "ses:SendEmail", "dynamodb:Scan"}},
-			"VerifyEmail": {[]string{"dynamodb:UpdateItem", "sqs:SendMessage"}, []string{"dynamodb:DeleteItem", "ses:SendEmail", "dynamodb:Scan"}},
+			"VerifyEmail": {[]string{"dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "sqs:SendMessage"}, []string{"ses:SendEmail", "dynamodb:Scan", "dynamodb:Query"}},
 			"Mailer":      {[]string{"ses:SendEmail", "sqs:ReceiveMessage", "dynamodb:PutItem"}, []string{"sqs:SendMessage", "dynamodb:Query", "dynamodb:Scan"}},
-			"OutboxRelay": {[]string{"dynamodb:Query", "sqs:SendMessage"}, []string{"dynamodb:PutItem", "ses:SendEmail"}},
+			"OutboxRelay": {[]string{"dynamodb:Query", "dynamodb:BatchWriteItem", "sqs:SendMessage"}, []string{"dynamodb:PutItem", "ses:SendEmail"}},
 			"SesEvents":   {[]string{"dynamodb:PutItem"}, []string{"dynamodb:GetItem", "sqs:SendMessage", "ses:SendEmail"}},
 		}
 		actions := policyActions(s)
@@ -356,7 +357,7 @@ func TestSettingsAreValidatedAtSynth(t *testing.T) {
 	tests := []struct{ name, doc, want string }{
 		{"refuses an unknown registration type", `{"registrationType":"Open"}`, "settings.registrationType"},
 		{"refuses an unknown key", `{"registrationTyp":"Standard"}`, "unknown field"},
-		{"refuses a document too large for a Lambda environment", `{"consents":[` + strings.Repeat(`{"id":"c","message":"`+strings.Repeat("x", 200)+`"},`, 20) + `{"id":"d","message":"m"}]}`, ""},
+		{"refuses a document too large for a Lambda environment", largeSettings(), "bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -377,4 +378,13 @@ func TestSettingsAreValidatedAtSynth(t *testing.T) {
 			t.Errorf("err = %v", err)
 		}
 	})
+}
+
+// largeSettings is a valid document larger than a Lambda environment holds.
+func largeSettings() string {
+	var consents []string
+	for i := range 20 {
+		consents = append(consents, fmt.Sprintf(`{"id":"c%d","message":"%s"}`, i, strings.Repeat("x", 200)))
+	}
+	return `{"consents":[` + strings.Join(consents, ",") + `]}`
 }

@@ -39,10 +39,12 @@ type ConsentRecord struct {
 	At         time.Time
 }
 
-// PrivacyPolicyConsentID is the consent log id of the privacy policy box.
+// PrivacyPolicyConsentID is the consent log id of the privacy policy box
+// (settings.ReservedPrivacyConsent keeps stores from reusing it).
 const PrivacyPolicyConsentID = "privacy_policy"
 
-// NewsletterConsentID is the consent log id of newsletter subscriptions.
+// NewsletterConsentID is the consent log id of newsletter subscriptions
+// (settings.ReservedNewsletterConsent keeps stores from reusing it).
 const NewsletterConsentID = "newsletter"
 
 // NewID returns a random RFC 4122 version 4 UUID read from random.

@@ -48,7 +48,7 @@ func TestFullFlow(t *testing.T) {
 	}
 
 	page := s.do(http.MethodGet, "/v1/verify-email?"+link.RawQuery, "", nil)
-	if page.status != http.StatusOK || !strings.Contains(string(page.body), `<form method="post" action="/v1/verify-email">`) ||
+	if page.status != http.StatusOK || !strings.Contains(string(page.body), `<form method="post" action="https://api.shop.example/v1/verify-email">`) ||
 		!strings.Contains(string(page.body), `value="`+tok+`"`) {
 		t.Fatalf("confirm page: %d %s", page.status, page.body)
 	}

@@ -101,6 +101,11 @@ func TestConfirmPage(t *testing.T) {
 					t.Errorf("%s = %q, want %q", k, resp.Headers[k], v)
 				}
 			}
+			// The form posts to the public API and is redirected to the
+			// storefront, two other origins in production.
+			if csp := resp.Headers["Content-Security-Policy"]; !strings.Contains(csp, "form-action 'self' https://api.shop.example https://shop.example;") {
+				t.Errorf("CSP %q would block the confirm post or its redirect", csp)
+			}
 			if strings.Contains(resp.Body, "<script>") {
 				t.Errorf("the page reflects markup from the query")
 			}

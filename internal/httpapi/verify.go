@@ -51,12 +51,15 @@ var pageTexts = map[string]pageText{
 }
 
 type pageView struct {
-	Lang, Store, Title, Text, Button, Token, Link, LinkText string
+	Lang, Store, Title, Text, Button, Token, Action, Link, LinkText string
 }
 
 // renderPage answers an HTML page. The page's URL carries a secret token,
 // so it must not leak through the Referer header, be framed, or run script.
-func renderPage(status int, v pageView) *Response {
+// Its form may post to the public API and be redirected on to the
+// storefront; browsers check both against form-action.
+func (a *API) renderPage(status int, v pageView) *Response {
+	v.Action = a.settings.URLs.PublicAPI + "/v1/verify-email"
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, v); err != nil {
 		return &Response{Status: http.StatusInternalServerError, Headers: baseHeaders(), Body: "Internal error."}
@@ -64,7 +67,8 @@ func renderPage(status int, v pageView) *Response {
 	h := baseHeaders()
 	h["Content-Type"] = "text/html; charset=utf-8"
 	h["Referrer-Policy"] = "no-referrer"
-	h["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	h["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' " +
+		origin(a.settings.URLs.PublicAPI) + " " + origin(a.settings.URLs.Storefront) + "; frame-ancestors 'none'; base-uri 'none'"
 	h["X-Frame-Options"] = "DENY"
 	return &Response{Status: status, Headers: h, Body: buf.String()}
 }
@@ -85,9 +89,9 @@ func (a *API) confirmPage(_ context.Context, r *Request) (*Response, error) {
 	lang, t := a.texts(r)
 	tok := r.Query.Get("token")
 	if err := verification.CheckShape(tok); err != nil {
-		return renderPage(http.StatusBadRequest, pageView{Lang: lang, Store: a.settings.StoreName, Title: t.InvalidTitle, Text: t.InvalidText}), nil
+		return a.renderPage(http.StatusBadRequest, pageView{Lang: lang, Store: a.settings.StoreName, Title: t.InvalidTitle, Text: t.InvalidText}), nil
 	}
-	return renderPage(http.StatusOK, pageView{Lang: lang, Store: a.settings.StoreName,
+	return a.renderPage(http.StatusOK, pageView{Lang: lang, Store: a.settings.StoreName,
 		Title: t.ConfirmTitle, Text: t.ConfirmText, Button: t.Button, Token: tok}), nil
 }
 
@@ -149,7 +153,7 @@ func (a *API) confirmResultPage(ctx context.Context, r *Request, res verificatio
 		if res.Status == customer.PendingApproval {
 			v.Text = t.PendingApprovalText
 		}
-		return renderPage(http.StatusOK, v)
+		return a.renderPage(http.StatusOK, v)
 	}
 	if err == nil {
 		q := "verified=1"
@@ -162,16 +166,21 @@ func (a *API) confirmResultPage(ctx context.Context, r *Request, res verificatio
 	}
 	e := apperr.As(err)
 	status := StatusOf(e.Code)
+	retry := ""
 	switch e.Code {
 	case apperr.TokenExpired:
 		v.Title, v.Text = t.ExpiredTitle, t.ExpiredText
 	case apperr.TokenInvalid:
 		v.Title, v.Text = t.InvalidTitle, t.InvalidText
 	default:
-		a.failure(ctx, r, err) // logs the cause
+		retry = a.failure(ctx, r, err).Headers["Retry-After"] // also logs the cause
 		v.Title, v.Text, v.Link = t.UnavailableTitle, t.UnavailableText, ""
 	}
-	return renderPage(status, v)
+	resp := a.renderPage(status, v)
+	if retry != "" {
+		resp.Headers["Retry-After"] = retry
+	}
+	return resp
 }
 
 func (a *API) loginURL(query string) string {
@@ -197,4 +206,13 @@ func (a *API) resendLink(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	return jsonResponse(http.StatusAccepted, map[string]string{"status": "accepted"}), nil
+}
+
+// origin returns scheme://host of an absolute URL for a CSP source list.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }

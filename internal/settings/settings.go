@@ -97,6 +97,12 @@ var ProfileFields = []string{
 	City, County, CountryCode, StateProvince, Phone, Fax, TimeZone, VatNumber,
 }
 
+// Consent log ids the service itself uses; a store's consents may not.
+const (
+	ReservedPrivacyConsent    = "privacy_policy"
+	ReservedNewsletterConsent = "newsletter"
+)
+
 // Consent is a GDPR consent shown during registration.
 type Consent struct {
 	ID       string `json:"id"`
@@ -268,6 +274,9 @@ func Parse(doc []byte) (Settings, error) {
 			return Settings{}, errors.New("settings: trailing data after the JSON document")
 		}
 	}
+	// Links are built by appending paths; a trailing slash would double.
+	s.URLs.PublicAPI = strings.TrimRight(s.URLs.PublicAPI, "/")
+	s.URLs.Storefront = strings.TrimRight(s.URLs.Storefront, "/")
 	if err := s.Validate(); err != nil {
 		return Settings{}, err
 	}
@@ -319,6 +328,9 @@ func (s Settings) Validate() error {
 		key := fmt.Sprintf("consents[%d]", i)
 		if !idPattern.MatchString(c.ID) || seen["c"+c.ID] {
 			bad(key+".id", "must be a unique id of letters, digits, '_', '.' or '-', got %q", c.ID)
+		}
+		if c.ID == ReservedPrivacyConsent || c.ID == ReservedNewsletterConsent {
+			bad(key+".id", "%q is reserved for the consent log's own entries", c.ID)
 		}
 		seen["c"+c.ID] = true
 		if strings.TrimSpace(c.Message) == "" {

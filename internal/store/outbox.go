@@ -8,46 +8,76 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/mail"
 )
 
-// MailSent removes a mail from the outbox once the queue has it.
-func (s *Store) MailSent(ctx context.Context, id string) error {
-	if _, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: aws.String(s.table), Key: keyOf(outboxPK(id), skMail),
-	}); err != nil {
-		return unavailable("DeleteItem", err)
+// MailSent removes mails from the outbox once the queue has them, in one
+// batch write (up to 25 per call).
+func (s *Store) MailSent(ctx context.Context, ids ...string) error {
+	for start := 0; start < len(ids); start += 25 {
+		var reqs []types.WriteRequest
+		for _, id := range ids[start:min(start+25, len(ids))] {
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: keyOf(outboxPK(id), skMail)}})
+		}
+		pending := map[string][]types.WriteRequest{s.table: reqs}
+		for attempt := 0; len(pending[s.table]) > 0; attempt++ {
+			if attempt == 3 {
+				return apperr.New(apperr.Unavailable, "outbox entries left undeleted after retries")
+			}
+			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return unavailable("BatchWriteItem", err)
+			}
+			pending = out.UnprocessedItems
+		}
 	}
 	return nil
 }
 
 // PendingMail returns up to limit outbox mails created before the given
-// time, oldest first. The relay passes a time a little in the past so it does
-// not race the request that is flushing its own mail right now.
-func (s *Store) PendingMail(ctx context.Context, before time.Time, limit int) ([]mail.Message, error) {
-	res, err := s.db.Query(ctx, &dynamodb.QueryInput{
-		TableName:              aws.String(s.table),
-		IndexName:              aws.String(GSI1),
-		KeyConditionExpression: aws.String("GSI1PK = :p AND GSI1SK < :before"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":p": str(outboxPartition), ":before": str(sortableTime(before)),
-		},
-		Limit: aws.Int32(int32(limit)),
-	})
-	if err != nil {
-		return nil, unavailable("Query", err)
-	}
-	msgs := make([]mail.Message, 0, len(res.Items))
-	for _, item := range res.Items {
-		var it outboxItem
-		if err := unmarshal(item, &it); err != nil {
-			return nil, err
-		}
-		m, err := mail.Decode(it.Message)
+// time, oldest first, and how many entries it skipped because it could not
+// read them. The relay passes a time a little in the past so it does not race
+// the request that is flushing its own mail right now.
+//
+// An unreadable entry (a message kind a rolled-back version does not know)
+// must not hold up the mails behind it, so it is skipped and counted; it
+// stays until an operator looks or its TTL ends.
+func (s *Store) PendingMail(ctx context.Context, before time.Time, limit int) ([]mail.Message, int, error) {
+	var msgs []mail.Message
+	skipped := 0
+	var start map[string]types.AttributeValue
+	for page := 0; page < 5 && len(msgs) < limit; page++ {
+		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:              aws.String(s.table),
+			IndexName:              aws.String(GSI1),
+			KeyConditionExpression: aws.String("GSI1PK = :p AND GSI1SK < :before"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":p": str(outboxPartition), ":before": str(sortableTime(before)),
+			},
+			Limit:             aws.Int32(int32(limit)),
+			ExclusiveStartKey: start,
+		})
 		if err != nil {
-			return nil, err
+			return nil, skipped, unavailable("Query", err)
 		}
-		msgs = append(msgs, m)
+		for _, item := range res.Items {
+			var it outboxItem
+			if err := unmarshal(item, &it); err != nil {
+				skipped++
+				continue
+			}
+			m, err := mail.Decode(it.Message)
+			if err != nil {
+				skipped++
+				continue
+			}
+			msgs = append(msgs, m)
+		}
+		if res.LastEvaluatedKey == nil {
+			break
+		}
+		start = res.LastEvaluatedKey
 	}
-	return msgs, nil
+	return msgs, skipped, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/openreg/registration/internal/apperr"
 )
@@ -32,6 +33,7 @@ type API interface {
 	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	BatchWriteItem(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 }
 
 // Store is the DynamoDB-backed store of every use case.
@@ -129,6 +131,12 @@ func unavailable(op string, err error) error {
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
 		return err
+	}
+	// DynamoDB refusing a request's shape is a bug here, not an outage:
+	// retrying would fail the same way.
+	var api smithy.APIError
+	if errors.As(err, &api) && api.ErrorCode() == "ValidationException" {
+		return apperr.Wrap(apperr.Internal, "Internal error.", fmt.Errorf("dynamodb %s: %w", op, err))
 	}
 	return apperr.Wrap(apperr.Unavailable, "The service is temporarily unavailable; nothing was changed. Try again.", fmt.Errorf("dynamodb %s: %w", op, err))
 }

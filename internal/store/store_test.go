@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
@@ -323,7 +324,7 @@ func TestCountAttempt(t *testing.T) {
 
 func TestOutbox(t *testing.T) {
 	ctx := context.Background()
-	s, _, _ := newStore(t)
+	s, db, table := newStore(t)
 	for i, id := range []string{"o1", "o2", "o3"} {
 		acc := account(id, id+"@example.com", "")
 		acc.Outbox[0].CreatedAt = t0.Add(time.Duration(i) * time.Second)
@@ -331,7 +332,7 @@ func TestOutbox(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	pending, err := s.PendingMail(ctx, t0.Add(time.Minute), 10)
+	pending, skipped, err := s.PendingMail(ctx, t0.Add(time.Minute), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,19 +340,33 @@ func TestOutbox(t *testing.T) {
 	for _, m := range pending {
 		ids = append(ids, m.ID)
 	}
-	if fmt.Sprint(ids) != "[mail-o1 mail-o2 mail-o3]" {
+	if fmt.Sprint(ids) != "[mail-o1 mail-o2 mail-o3]" || skipped != 0 {
 		t.Errorf("pending = %v, want oldest first", ids)
 	}
-	if early, _ := s.PendingMail(ctx, t0.Add(500*time.Millisecond), 10); len(early) != 1 {
+	if early, _, _ := s.PendingMail(ctx, t0.Add(500*time.Millisecond), 10); len(early) != 1 {
 		t.Errorf("mails created before t0+0.5s = %d, want 1", len(early))
 	}
-	if err := s.MailSent(ctx, "mail-o2"); err != nil {
+	if err := s.MailSent(ctx, "mail-o2", "mail-o3"); err != nil {
 		t.Fatal(err)
 	}
-	pending, _ = s.PendingMail(ctx, t0.Add(time.Minute), 10)
-	if len(pending) != 2 {
-		t.Errorf("after MailSent pending = %d, want 2", len(pending))
+	pending, _, _ = s.PendingMail(ctx, t0.Add(time.Minute), 10)
+	if len(pending) != 1 || pending[0].ID != "mail-o1" {
+		t.Errorf("after MailSent pending = %+v, want mail-o1 only", pending)
 	}
+
+	t.Run("an unreadable entry is skipped, not a wall", func(t *testing.T) {
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: "OUTBOX#bad"}, "SK": &types.AttributeValueMemberS{Value: "MAIL"},
+			"GSI1PK": &types.AttributeValueMemberS{Value: "OUTBOX"}, "GSI1SK": &types.AttributeValueMemberS{Value: "0000-bad"},
+			"message": &types.AttributeValueMemberS{Value: `{"id":"bad","kind":"from_the_future","to":"x@example.com"}`},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		pending, skipped, err := s.PendingMail(ctx, t0.Add(time.Minute), 10)
+		if err != nil || skipped != 1 || len(pending) != 1 {
+			t.Errorf("got %d mails, %d skipped, %v; want the readable one and one skipped", len(pending), skipped, err)
+		}
+	})
 }
 
 func TestPasswordHashUpdateIsConditional(t *testing.T) {
