@@ -201,6 +201,16 @@ func TestDuplicateEmail(t *testing.T) {
 		if len(mails) != 2 || !strings.Contains(mails[1].Subject, "someone tried to register") {
 			t.Fatalf("mails = %+v", mails)
 		}
+		// More attempts within the hour answer the same and mail nothing more.
+		for range 3 {
+			if r := s.register(person("dup@example.com")); string(r.body) != string(first.body) {
+				t.Errorf("a later attempt answered %s", r.body)
+			}
+		}
+		s.deliverMail()
+		if n := len(s.mailsTo("dup@example.com")); n != 2 {
+			t.Errorf("mails after more attempts = %d, want still 2", n)
+		}
 		if len(mails[1].Links) != 0 {
 			t.Errorf("the notice carries links: %v", mails[1].Links)
 		}

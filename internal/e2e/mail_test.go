@@ -124,6 +124,15 @@ func TestResend(t *testing.T) {
 		}
 	})
 
+	t.Run("the registration's own link holds off a resend for a minute", func(t *testing.T) {
+		s.register(person("eager@example.com"))
+		resend("eager@example.com")
+		s.deliverMail()
+		if n := len(s.mailsTo("eager@example.com")); n != 1 {
+			t.Errorf("mails = %d, want only the registration's link", n)
+		}
+	})
+
 	t.Run("one address gets at most one link a minute", func(t *testing.T) {
 		s.register(person("hammer@example.com"))
 		s.deliverMail()

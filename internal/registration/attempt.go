@@ -15,7 +15,15 @@ type AttemptStore interface {
 	CustomerIDByEmail(ctx context.Context, emailKey string) (string, error)
 	Customer(ctx context.Context, id string) (customer.Customer, error)
 	AddActivity(ctx context.Context, a customer.Activity) error
+	// ClaimNotice lets job tell the owner of emailKey unless another job
+	// did within interval (a retry of the same job passes).
+	ClaimNotice(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error)
 }
+
+// NoticeInterval is the least time between two "someone tried to register
+// with your address" mails to one address: enough to warn the owner, too
+// few to flood them.
+const NoticeInterval = time.Hour
 
 // Notifier is the mailer's half of a registration attempt on a taken
 // address: it finds the owner, logs the attempt on their account and
@@ -48,6 +56,14 @@ func (n *Notifier) Prepare(ctx context.Context, job mail.Message) (mail.Message,
 	}
 	if err != nil {
 		return mail.Message{}, false, err
+	}
+	fresh, err := n.store.ClaimNotice(ctx, customer.NormalizeLogin(owner.Email), job.ID, n.now(), NoticeInterval)
+	if err != nil {
+		return mail.Message{}, false, err
+	}
+	if !fresh {
+		n.log.InfoContext(ctx, "owner notice skipped: one went out within the hour", "customerId", owner.ID, "jobId", job.ID)
+		return mail.Message{}, false, nil
 	}
 	if err := n.store.AddActivity(ctx, customer.Activity{CustomerID: owner.ID, Type: customer.ActivityRegisterAgain,
 		At: job.CreatedAt, Detail: map[string]string{"sourceIp": job.SourceIP}}); err != nil {

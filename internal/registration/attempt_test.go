@@ -41,6 +41,26 @@ func TestNotifierPreparesTheOwnersNotice(t *testing.T) {
 			t.Errorf("got activities %+v, want one attempt entry for the owner", f.store.activities)
 		}
 	})
+	t.Run("an owner gets at most one notice an hour, however many attempts", func(t *testing.T) {
+		f := newFixture(t)
+		f.register(t, validRequest())
+		n := registration.NewNotifier(f.store, f.clock.Now, log)
+		second := job
+		second.ID = "job-2"
+		if _, due, _ := n.Prepare(ctx, job); !due {
+			t.Fatal("the first notice was not due")
+		}
+		if _, due, _ := n.Prepare(ctx, second); due {
+			t.Error("a second notice within the hour was due")
+		}
+		if _, due, _ := n.Prepare(ctx, job); !due {
+			t.Error("a retry of the first job was refused")
+		}
+		f.clock.Advance(registration.NoticeInterval)
+		if _, due, _ := n.Prepare(ctx, second); !due {
+			t.Error("a notice after the hour was refused")
+		}
+	})
 	t.Run("no mail when the account went away meanwhile", func(t *testing.T) {
 		f := newFixture(t)
 		_, due, err := registration.NewNotifier(f.store, f.clock.Now, log).Prepare(ctx, job)

@@ -35,6 +35,7 @@ type fakeStore struct {
 	attempts      []mail.Message         // jobs stored by RecordAttempt
 
 	createCalls int
+	notices     map[string]noticeClaim
 
 	// Errors to return, when set.
 	createErr, lookupErr, customerErr, recordErr error
@@ -176,6 +177,9 @@ type clock struct{ t time.Time }
 
 func (c *clock) Now() time.Time { return c.t }
 
+// Advance moves the clock forward.
+func (c *clock) Advance(d time.Duration) { c.t = c.t.Add(d) }
+
 var now = time.Date(2030, 3, 14, 9, 26, 53, 0, time.UTC)
 
 const publicAPI = "https://api.shop.example"
@@ -298,4 +302,23 @@ func validRequest() registration.Request {
 		Language: []string{"en-GB"},
 		SourceIP: "192.0.2.7",
 	}
+}
+
+// ClaimNotice follows the real store: one notice per address per interval,
+// and a retry of the same job passes.
+func (s *fakeStore) ClaimNotice(_ context.Context, key, jobID string, now time.Time, interval time.Duration) (bool, error) {
+	if s.notices == nil {
+		s.notices = map[string]noticeClaim{}
+	}
+	last, ok := s.notices[key]
+	if ok && last.job != jobID && now.Before(last.at.Add(interval)) {
+		return false, nil
+	}
+	s.notices[key] = noticeClaim{job: jobID, at: now}
+	return true, nil
+}
+
+type noticeClaim struct {
+	job string
+	at  time.Time
 }

@@ -37,6 +37,8 @@ type Account struct {
 	// RevokeSession is the digest of the session the request carried, if
 	// any: registering signs that customer out in the same write.
 	RevokeSession string
+	// ResendInterval is how long the mailed link holds off a resend.
+	ResendInterval time.Duration
 }
 
 // Verification is a stored email verification token (its digest only).
@@ -265,7 +267,7 @@ func (s *Service) account(c clean, req Request, hash string) (Account, *session.
 		Attributes: c.attributes, Newsletters: c.newsletters,
 		CreatedAt: now, UpdatedAt: now,
 	}
-	acc := Account{Customer: cust, EmailKey: customer.NormalizeLogin(c.email)}
+	acc := Account{Customer: cust, EmailKey: customer.NormalizeLogin(c.email), ResendInterval: time.Duration(s.settings.Resend.Interval)}
 	if c.username != "" {
 		acc.UsernameKey = customer.NormalizeLogin(c.username)
 	}

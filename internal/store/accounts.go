@@ -42,6 +42,9 @@ func (s *Store) CreateAccount(ctx context.Context, acc registration.Account) err
 		}
 	}
 	if v := acc.Verification; v != nil {
+		// The registration's own link starts the resend interval.
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table),
+			Item: intervalItem(resendPK(acc.EmailKey), skResend, "registration:"+c.ID, v.CreatedAt, acc.ResendInterval)}})
 		if err := add(tokenItem{PK: verifyPK(v.Digest), SK: skToken, Type: "verification", CustomerID: v.CustomerID,
 			ExpiresAt: v.ExpiresAt.Unix(), CreatedAt: formatTime(v.CreatedAt),
 			TTL: v.ExpiresAt.Add(usedTokenRetention).Unix()}, notExists); err != nil {

@@ -114,15 +114,23 @@ func (s *Store) Suppress(ctx context.Context, addressKey, reason string, at time
 	return nil
 }
 
-// ClaimResend lets a resend job mail a link unless another job did within
-// interval. The job's own retry passes, so a failed send can be retried.
+// ClaimResend lets a resend job mail a link unless another job (or the
+// registration itself) did within interval. The job's own retry passes, so a
+// failed send can be retried.
 func (s *Store) ClaimResend(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error) {
+	return s.claimInterval(ctx, resendPK(emailKey), skResend, jobID, now, interval)
+}
+
+// ClaimNotice lets a registration-attempt job tell an owner unless another
+// job did within interval, so nobody can flood an address with notices.
+func (s *Store) ClaimNotice(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error) {
+	return s.claimInterval(ctx, "NOTICE#"+emailKey, skResend, jobID, now, interval)
+}
+
+func (s *Store) claimInterval(ctx context.Context, pk, sk, jobID string, now time.Time, interval time.Duration) (bool, error) {
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(s.table),
-		Item: map[string]types.AttributeValue{
-			attrPK: str(resendPK(emailKey)), attrSK: str(skResend), "type": str("resend"),
-			"jobId": str(jobID), "at": num(now.UnixMilli()), AttrTTL: num(now.Add(interval).Add(time.Hour).Unix()),
-		},
+		TableName:                 aws.String(s.table),
+		Item:                      intervalItem(pk, sk, jobID, now, interval),
 		ConditionExpression:       aws.String("attribute_not_exists(PK) OR #at <= :cutoff OR jobId = :job"),
 		ExpressionAttributeNames:  map[string]string{"#at": "at"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":cutoff": num(now.Add(-interval).UnixMilli()), ":job": str(jobID)},
@@ -134,6 +142,13 @@ func (s *Store) ClaimResend(ctx context.Context, emailKey, jobID string, now tim
 		return false, unavailable("PutItem", err)
 	}
 	return true, nil
+}
+
+func intervalItem(pk, sk, jobID string, now time.Time, interval time.Duration) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		attrPK: str(pk), attrSK: str(sk), "type": str("interval"),
+		"jobId": str(jobID), "at": num(now.UnixMilli()), AttrTTL: num(now.Add(interval).Add(time.Hour).Unix()),
+	}
 }
 
 // AddVerificationToken stores a verification token issued outside a

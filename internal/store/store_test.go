@@ -68,12 +68,12 @@ func TestCreateAccount(t *testing.T) {
 	ctx := context.Background()
 	s, db, table := newStore(t)
 
-	t.Run("writes the customer, its keys, token, consent, activity and outbox mail together", func(t *testing.T) {
+	t.Run("writes the customer, its keys, token, consent and outbox mail together", func(t *testing.T) {
 		if err := s.CreateAccount(ctx, account("c1", "Ada@Example.com", "ada")); err != nil {
 			t.Fatalf("CreateAccount: %v", err)
 		}
-		// customer, email key, username key, token, consent, outbox
-		if got, want := count(t, db, table), 6; got != want {
+		// customer, email key, username key, token, resend interval, consent, outbox
+		if got, want := count(t, db, table), 7; got != want {
 			t.Errorf("items = %d, want %d", got, want)
 		}
 		got, err := s.Customer(ctx, "c1")
@@ -149,8 +149,8 @@ func TestCreateAccountRace(t *testing.T) {
 	if ok != 1 || taken != n-1 {
 		t.Errorf("created %d, refused %d; want exactly 1 and %d", ok, taken, n-1)
 	}
-	// customer, email key, token, consent, outbox of the winner only
-	if got, want := count(t, db, table), 5; got != want {
+	// customer, email key, token, resend interval, consent, outbox of the winner only
+	if got, want := count(t, db, table), 6; got != want {
 		t.Errorf("items = %d, want %d (one account)", got, want)
 	}
 }
