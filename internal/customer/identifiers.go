@@ -5,6 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/net/idna"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -13,12 +14,18 @@ import (
 const MaxEmailLength = 254
 
 // NormalizeLogin returns the key under which an email address or username is
-// unique: trimmed, lower-cased and in Unicode NFC. " Ada@Example.com " and
-// "ada@example.com" are one account, and so are an accent typed as one code
-// point or as a letter plus a combining mark. NFC is applied after lowering
-// because lowering can leave a decomposable sequence behind.
+// unique: trimmed, lower-cased and in Unicode NFC, with an internationalised
+// mail domain in its ASCII form. " Ada@Example.com " and "ada@example.com"
+// are one account, and so are an accent typed as one code point or as a
+// letter plus a combining mark, and "ada@bücher.de" and
+// "ada@xn--bcher-kva.de". NFC is applied after lowering because lowering can
+// leave a decomposable sequence behind.
 func NormalizeLogin(s string) string {
-	return norm.NFC.String(strings.ToLower(Canonical(s)))
+	s = Canonical(s)
+	if strings.Contains(s, "@") {
+		s = CanonicalEmail(s)
+	}
+	return norm.NFC.String(strings.ToLower(s))
 }
 
 // Canonical returns s trimmed and in Unicode NFC: the form in which an
@@ -28,21 +35,54 @@ func Canonical(s string) string {
 	return norm.NFC.String(strings.TrimSpace(s))
 }
 
-// EmailProblem is why an address is refused, as a stable code; "" means the
-// address is acceptable.
-func EmailProblem(raw string) (code, message string) {
+// CanonicalEmail returns an address as it is stored and mailed: canonical,
+// with an internationalised domain converted to its ASCII (punycode) form,
+// which is what mail servers and SES route on. An address whose domain
+// cannot be converted comes back unchanged (and fails validation).
+func CanonicalEmail(raw string) string {
 	s := Canonical(raw)
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 || isASCII(s[at+1:]) {
+		return s
+	}
+	domain, err := idna.Lookup.ToASCII(s[at+1:])
+	if err != nil {
+		return s
+	}
+	return s[:at+1] + domain
+}
+
+// EmailProblem is why an address is refused, as a stable code; "" means the
+// address is acceptable. It judges the address in its CanonicalEmail form.
+func EmailProblem(raw string) (code, message string) {
+	if !utf8.ValidString(raw) {
+		return "invalid_encoding", "Email must be valid UTF-8."
+	}
+	s := CanonicalEmail(raw)
+	at := strings.LastIndexByte(s, '@')
 	switch {
 	case s == "":
 		return "required", "Email is required."
-	case !utf8.ValidString(s):
-		return "invalid_encoding", "Email must be valid UTF-8."
 	case len(s) > MaxEmailLength:
 		return "too_long", "Email must have at most 254 bytes."
-	case !validEmail(s):
+	case at > 0 && !isASCII(s[:at]) && validEmail(s):
+		// SES, like most of the mail system, cannot deliver to a local part
+		// outside ASCII (SMTPUTF8); refusing it now beats an account whose
+		// mail can never arrive.
+		return "unsupported_characters", "The part before @ must use only ASCII letters, digits and symbols."
+	case !validEmail(s) || !isASCII(s):
 		return "invalid_email", "Email is not a valid address."
 	}
 	return "", ""
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // validEmail accepts the addresses people actually use: a dot-atom local part

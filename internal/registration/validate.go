@@ -98,7 +98,7 @@ func (s *Service) validate(req Request) (clean, error) {
 	now := s.now()
 	c := clean{}
 
-	email := customer.Canonical(req.Email)
+	email := customer.CanonicalEmail(req.Email)
 	if code, msg := customer.EmailProblem(email); code != "" {
 		f.Add("email", code, msg)
 	}

@@ -58,7 +58,7 @@ func NewRequests(rate RateStore, q Queue, perClientPerHour int, random io.Reader
 // Request asks for a new verification link for email. Whatever the address,
 // a well-formed request succeeds the same way.
 func (r *Requests) Request(ctx context.Context, email string, languages []string, sourceIP string) error {
-	email = customer.Canonical(email)
+	email = customer.CanonicalEmail(email)
 	if code, msg := customer.EmailProblem(email); code != "" {
 		return apperr.Invalid([]apperr.FieldError{{Field: "email", Code: code, Message: msg}})
 	}
