@@ -290,6 +290,17 @@ func (b *builder) api(fns map[string]awslambda.Function) (awsapigatewayv2.HttpAp
 	api := awsapigatewayv2.NewHttpApi(b.stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
 		Description:        jsii.String("Customer registration API (v1)"),
 		CreateDefaultStage: jsii.Bool(false),
+		// Browser storefronts call the API from their own origin, with the
+		// session cookie: only the configured origins may.
+		CorsPreflight: &awsapigatewayv2.CorsPreflightOptions{
+			AllowOrigins:     jsii.Strings(b.p.Settings.URLs.BrowserOrigins()...),
+			AllowCredentials: jsii.Bool(true),
+			AllowMethods: &[]awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_GET, awsapigatewayv2.CorsHttpMethod_POST,
+				awsapigatewayv2.CorsHttpMethod_DELETE, awsapigatewayv2.CorsHttpMethod_HEAD},
+			AllowHeaders:  jsii.Strings("content-type", "authorization", "accept-language", "x-store-id", "x-guest-id"),
+			ExposeHeaders: jsii.Strings("retry-after", "location"),
+			MaxAge:        awscdk.Duration_Hours(jsii.Number(1)),
+		},
 	})
 	integrations := map[string]awsapigatewayv2.HttpRouteIntegration{}
 	for _, r := range httpapi.Routes {

@@ -171,6 +171,13 @@ func TestRoutes(t *testing.T) {
 	if len(got) != len(httpapi.Routes) {
 		t.Errorf("deployed %d routes, the contract has %d", len(got), len(httpapi.Routes))
 	}
+	t.Run("only the storefront's origin may call from a browser, with credentials", func(t *testing.T) {
+		s.tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), &map[string]any{
+			"CorsConfiguration": assertions.Match_ObjectLike(&map[string]any{
+				"AllowOrigins": []any{"https://shop.example"}, "AllowCredentials": true,
+			}),
+		})
+	})
 	t.Run("the stage throttles and writes access logs", func(t *testing.T) {
 		s.tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Stage"), &map[string]any{
 			"StageName":            "$default",

@@ -161,6 +161,29 @@ type URLs struct {
 	// customer to its LoginPath.
 	Storefront string `json:"storefront"`
 	LoginPath  string `json:"loginPath"`
+	// AllowedOrigins may call the API from a browser (CORS), besides the
+	// storefront's own origin.
+	AllowedOrigins []string `json:"allowedOrigins,omitempty"`
+}
+
+// BrowserOrigins is every origin allowed to call the API from a browser:
+// the storefront's and AllowedOrigins.
+func (u URLs) BrowserOrigins() []string {
+	out := []string{originOf(u.Storefront)}
+	for _, o := range u.AllowedOrigins {
+		if !contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func originOf(raw string) string {
+	p, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return p.Scheme + "://" + p.Host
 }
 
 // Settings is the whole document.
@@ -395,6 +418,11 @@ func (s Settings) Validate() error {
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 			bad(key, "must be an absolute http(s) URL without query or fragment, got %q", raw)
+		}
+	}
+	for i, o := range s.URLs.AllowedOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || originOf(o) != o {
+			bad(fmt.Sprintf("urls.allowedOrigins[%d]", i), "must be an origin such as https://shop.example (no path), got %q", o)
 		}
 	}
 	if !redirect.IsLocal(s.URLs.LoginPath) || strings.ContainsAny(s.URLs.LoginPath, "?#") {

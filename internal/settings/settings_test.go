@@ -442,3 +442,24 @@ func TestField(t *testing.T) {
 		})
 	}
 }
+
+func TestBrowserOrigins(t *testing.T) {
+	t.Run("the storefront's origin is always allowed, plus the configured ones once each", func(t *testing.T) {
+		s, err := settings.Parse([]byte(`{"urls":{"publicApi":"https://api.shop.example","storefront":"https://shop.example/de/","loginPath":"/login",
+			"allowedOrigins":["https://m.shop.example","https://shop.example"]}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(s.URLs.BrowserOrigins(), " "); got != "https://shop.example https://m.shop.example" {
+			t.Errorf("origins = %s", got)
+		}
+	})
+	for _, bad := range []string{"https://shop.example/", "shop.example", "https://shop.example/path", "ftp://shop.example"} {
+		t.Run("refuses "+bad+" as an origin", func(t *testing.T) {
+			_, err := settings.Parse([]byte(`{"urls":{"publicApi":"https://a.example","storefront":"https://s.example","loginPath":"/login","allowedOrigins":["` + bad + `"]}}`))
+			if err == nil || !strings.Contains(err.Error(), "settings.urls.allowedOrigins[0]") {
+				t.Errorf("err = %v", err)
+			}
+		})
+	}
+}
