@@ -13,7 +13,6 @@ import (
 	"os"
 	"time"
 
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -126,10 +125,6 @@ func NewFeedback(cfg config.Config, c Clients, rt Runtime) *sesevents.Handler {
 	return sesevents.New(mail.NewFeedback(store.New(c.DynamoDB, cfg.Table, rt.Random, rt.Now), rt.Now, rt.Log))
 }
 
-// awsCallTimeout bounds one attempt of one AWS call; with the SDK's three
-// attempts a request still answers before the HTTP functions' 10 s timeout.
-const awsCallTimeout = 2500 * time.Millisecond
-
 // Boot is a function's cold start: it loads the configuration from the
 // environment (requiring what needs names), builds the AWS configuration once
 // and every client from it (building a client makes no call), and returns
@@ -138,11 +133,10 @@ const awsCallTimeout = 2500 * time.Millisecond
 func Boot(needs ...config.Need) (config.Config, Clients, Runtime) {
 	cfg, err := config.Load(os.Getenv, needs...)
 	Exit(err)
-	// Each call to AWS gets a deadline well inside the functions' timeouts,
-	// so a hanging dependency ends in a clean 503 rather than a killed
-	// invocation.
-	aws, err := awsconfig.LoadDefaultConfig(context.Background(),
-		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(awsCallTimeout)))
+	// No per-call HTTP timeout: a timed-out SES send may have been accepted,
+	// and retrying it would mail twice. Calls are bounded by the invocation's
+	// context instead (see httpapi.Handler for the HTTP functions).
+	aws, err := awsconfig.LoadDefaultConfig(context.Background())
 	Exit(err)
 	c := Clients{DynamoDB: dynamodb.NewFromConfig(aws), SQS: sqs.NewFromConfig(aws), SES: sesv2.NewFromConfig(aws)}
 	return cfg, c, Production(cfg.LogLevel)

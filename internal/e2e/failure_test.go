@@ -28,7 +28,7 @@ func TestQueueOutage(t *testing.T) {
 	if n := len(healthy.mailsTo("outage@example.com")); n != 0 {
 		t.Fatalf("mail went out during the outage: %d", n)
 	}
-	pending, _, err := healthy.sys.Store.PendingMail(context.Background(), broken.clock.Now().Add(time.Second), 10)
+	pending, _, _, err := healthy.sys.Store.PendingMail(context.Background(), broken.clock.Now().Add(time.Second), "", 10)
 	if err != nil || len(pending) != 1 || pending[0].To != "outage@example.com" {
 		t.Fatalf("outbox = %+v, %v; want the mail waiting", pending, err)
 	}

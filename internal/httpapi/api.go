@@ -117,6 +117,13 @@ func (a *API) Handler(function string) LambdaHandler {
 	}
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		start := time.Now()
+		// Leave room to answer: a dependency that hangs until the
+		// invocation's end must become a 503, not a killed function.
+		if deadline, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, deadline.Add(-answerMargin))
+			defer cancel()
+		}
 		r := newRequest(ev)
 		var resp *Response
 		ep, ok := mine[r.Method+" "+r.Path]
@@ -140,6 +147,10 @@ func (a *API) Handler(function string) LambdaHandler {
 		return resp.event(), nil
 	}
 }
+
+// answerMargin is the time kept back from the invocation's deadline to write
+// the answer.
+const answerMargin = 1500 * time.Millisecond
 
 // statusOf is the one table from error codes to HTTP statuses.
 var statusOf = map[apperr.Code]int{

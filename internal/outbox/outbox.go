@@ -8,6 +8,8 @@ package outbox
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -16,8 +18,9 @@ import (
 
 // Store holds the outbox.
 type Store interface {
-	// PendingMail returns readable waiting mails and how many it skipped.
-	PendingMail(ctx context.Context, before time.Time, limit int) ([]mail.Message, int, error)
+	// PendingMail returns readable waiting mails after cursor, the cursor
+	// to continue from ("" at the end) and how many entries it skipped.
+	PendingMail(ctx context.Context, before time.Time, cursor string, limit int) ([]mail.Message, string, int, error)
 	// MailSent removes mails from the outbox.
 	MailSent(ctx context.Context, ids ...string) error
 }
@@ -63,38 +66,37 @@ func (r *Relay) Flush(ctx context.Context, msgs []mail.Message) {
 // does not race the request that is flushing it.
 const settle = 30 * time.Second
 
+// ErrUnreadable reports outbox entries Drain had to leave behind; it makes
+// the relay's invocation fail so its error alarm fires.
+var ErrUnreadable = errors.New("outbox: entries that cannot be read were left behind; inspect the OUTBOX# items")
+
 // Drain sends every mail that has waited in the outbox longer than a short
-// settling time, in batches, and reports how many it sent. The index it
-// reads lags behind deletes, so it remembers what it sent in this run.
+// settling time, page by page from the oldest, and reports how many it sent.
 func (r *Relay) Drain(ctx context.Context) (int, error) {
-	sent := 0
-	done := map[string]bool{}
+	sent, skipped := 0, 0
+	before := r.now().Add(-settle)
+	cursor := ""
 	for {
-		msgs, skipped, err := r.store.PendingMail(ctx, r.now().Add(-settle), 50)
-		if skipped > 0 {
-			r.log.ErrorContext(ctx, "outbox entries cannot be read and were skipped; inspect OUTBOX# items", "count", skipped)
-		}
+		msgs, next, skip, err := r.store.PendingMail(ctx, before, cursor, 50)
+		skipped += skip
 		if err != nil {
 			return sent, err
 		}
-		var fresh []mail.Message
-		for _, m := range msgs {
-			if !done[m.ID] {
-				fresh = append(fresh, m)
-			}
-		}
-		if len(fresh) == 0 {
-			return sent, nil
-		}
-		n, err := r.send(ctx, fresh)
-		for _, m := range fresh {
-			done[m.ID] = true
-		}
+		n, err := r.send(ctx, msgs)
 		sent += n
-		if err != nil || n == 0 {
+		if err != nil {
 			return sent, err
 		}
+		if next == "" {
+			break
+		}
+		cursor = next
 	}
+	if skipped > 0 {
+		r.log.ErrorContext(ctx, "outbox entries cannot be read and were left behind", "count", skipped)
+		return sent, fmt.Errorf("%w (%d)", ErrUnreadable, skipped)
+	}
+	return sent, nil
 }
 
 // send enqueues msgs in batches of ten (SQS's limit) and removes what was

@@ -57,6 +57,11 @@ func (n *Notifier) Prepare(ctx context.Context, job mail.Message) (mail.Message,
 	if err != nil {
 		return mail.Message{}, false, err
 	}
+	if err := n.store.AddActivity(ctx, customer.Activity{CustomerID: owner.ID, Type: customer.ActivityRegisterAgain,
+		At: job.CreatedAt, Detail: map[string]string{"sourceIp": job.SourceIP}}); err != nil {
+		// The notice matters more than the log line; a retry would log twice.
+		n.log.WarnContext(ctx, "activity log write failed", "customerId", owner.ID, "error", err)
+	}
 	fresh, err := n.store.ClaimNotice(ctx, customer.NormalizeLogin(owner.Email), job.ID, n.now(), NoticeInterval)
 	if err != nil {
 		return mail.Message{}, false, err
@@ -64,11 +69,6 @@ func (n *Notifier) Prepare(ctx context.Context, job mail.Message) (mail.Message,
 	if !fresh {
 		n.log.InfoContext(ctx, "owner notice skipped: one went out within the hour", "customerId", owner.ID, "jobId", job.ID)
 		return mail.Message{}, false, nil
-	}
-	if err := n.store.AddActivity(ctx, customer.Activity{CustomerID: owner.ID, Type: customer.ActivityRegisterAgain,
-		At: job.CreatedAt, Detail: map[string]string{"sourceIp": job.SourceIP}}); err != nil {
-		// The notice matters more than the log line; a retry would log twice.
-		n.log.WarnContext(ctx, "activity log write failed", "customerId", owner.ID, "error", err)
 	}
 	return mail.Message{
 		// Derived from the job, so a redelivered job sends one mail.

@@ -332,27 +332,44 @@ func TestOutbox(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	pending, skipped, err := s.PendingMail(ctx, t0.Add(time.Minute), 10)
+	ids := func(ms []mail.Message) string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.ID)
+		}
+		return fmt.Sprint(out)
+	}
+	pending, next, skipped, err := s.PendingMail(ctx, t0.Add(time.Minute), "", 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ids []string
-	for _, m := range pending {
-		ids = append(ids, m.ID)
+	if ids(pending) != "[mail-o1 mail-o2 mail-o3]" || skipped != 0 || next != "" {
+		t.Errorf("pending = %v (next %q, skipped %d), want all three oldest first and nothing more", ids(pending), next, skipped)
 	}
-	if fmt.Sprint(ids) != "[mail-o1 mail-o2 mail-o3]" || skipped != 0 {
-		t.Errorf("pending = %v, want oldest first", ids)
-	}
-	if early, _, _ := s.PendingMail(ctx, t0.Add(500*time.Millisecond), 10); len(early) != 1 {
+	if early, _, _, _ := s.PendingMail(ctx, t0.Add(500*time.Millisecond), "", 10); len(early) != 1 {
 		t.Errorf("mails created before t0+0.5s = %d, want 1", len(early))
 	}
-	if err := s.MailSent(ctx, "mail-o2", "mail-o3"); err != nil {
-		t.Fatal(err)
-	}
-	pending, _, _ = s.PendingMail(ctx, t0.Add(time.Minute), 10)
-	if len(pending) != 1 || pending[0].ID != "mail-o1" {
-		t.Errorf("after MailSent pending = %+v, want mail-o1 only", pending)
-	}
+
+	t.Run("pages continue from the cursor, not from the oldest entry", func(t *testing.T) {
+		first, next, _, err := s.PendingMail(ctx, t0.Add(time.Minute), "", 2)
+		if err != nil || ids(first) != "[mail-o1 mail-o2]" || next == "" {
+			t.Fatalf("first page = %v next %q err %v", ids(first), next, err)
+		}
+		second, after, _, err := s.PendingMail(ctx, t0.Add(time.Minute), next, 2)
+		if err != nil || ids(second) != "[mail-o3]" || after != "" {
+			t.Errorf("second page = %v next %q err %v, want mail-o3 and the end", ids(second), after, err)
+		}
+	})
+
+	t.Run("sent mails leave the outbox", func(t *testing.T) {
+		if err := s.MailSent(ctx, "mail-o2", "mail-o3"); err != nil {
+			t.Fatal(err)
+		}
+		pending, _, _, _ := s.PendingMail(ctx, t0.Add(time.Minute), "", 10)
+		if ids(pending) != "[mail-o1]" {
+			t.Errorf("after MailSent pending = %v, want mail-o1 only", ids(pending))
+		}
+	})
 
 	t.Run("an unreadable entry is skipped, not a wall", func(t *testing.T) {
 		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
@@ -362,9 +379,9 @@ func TestOutbox(t *testing.T) {
 		}}); err != nil {
 			t.Fatal(err)
 		}
-		pending, skipped, err := s.PendingMail(ctx, t0.Add(time.Minute), 10)
-		if err != nil || skipped != 1 || len(pending) != 1 {
-			t.Errorf("got %d mails, %d skipped, %v; want the readable one and one skipped", len(pending), skipped, err)
+		pending, _, skipped, err := s.PendingMail(ctx, t0.Add(time.Minute), "", 10)
+		if err != nil || skipped != 1 || ids(pending) != "[mail-o1]" {
+			t.Errorf("got %v, %d skipped, %v; want the readable one and one skipped", ids(pending), skipped, err)
 		}
 	})
 }

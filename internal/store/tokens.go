@@ -231,12 +231,15 @@ func (s *Store) CountAttempt(ctx context.Context, loginKey string, now time.Time
 // still over the limit.
 func (s *Store) setLock(ctx context.Context, loginKey string, until time.Time) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(s.table),
-		Key:                       keyOf(throttlePK(loginKey), skThrottle),
-		UpdateExpression:          aws.String("SET lockedUntil = :until"),
+		TableName:        aws.String(s.table),
+		Key:              keyOf(throttlePK(loginKey), skThrottle),
+		UpdateExpression: aws.String("SET lockedUntil = :until"),
+		// A right password may have cleared the count meanwhile; then
+		// there is nothing to lock.
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":until": num(until.UnixMilli())},
 	})
-	if err != nil {
+	if err != nil && !isConditionFailed(err) {
 		return unavailable("UpdateItem", err)
 	}
 	return nil
