@@ -2,14 +2,17 @@ package e2e
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/openreg/registration/internal/httpapi"
 	"github.com/openreg/registration/internal/testenv"
 )
 
@@ -100,4 +103,44 @@ func containsAny(s string, subs ...string) bool {
 		}
 	}
 	return false
+}
+
+// TestHangingDatabaseAnswersInTime: a database that accepts connections and
+// never answers still gets the client a 503 before the invocation ends.
+func TestHangingDatabaseAnswersInTime(t *testing.T) {
+	s := newStack(t, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // hold the connection open, say nothing
+		}
+	}()
+	clients := s.clients
+	clients.DynamoDB = dynamodb.NewFromConfig(testenv.AWSConfig(t), func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String("http://" + ln.Addr().String())
+	})
+	hung := buildStack(t, s.settings, clients, s.res, s.res.QueueURL)
+
+	var ev events.APIGatewayV2HTTPRequest
+	loadEvent(t, "sign-in.json", &ev)
+	// An invocation with 3 s left, as Lambda would give it.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	start := time.Now()
+	resp, err := hung.sys.API.Handler(httpapi.FnSignIn)(ctx, ev)
+	took := time.Since(start)
+	if err != nil || resp.StatusCode != 503 {
+		t.Fatalf("got %d %v: %s", resp.StatusCode, err, resp.Body)
+	}
+	if took > 2500*time.Millisecond {
+		t.Errorf("answered after %v; the invocation had 3 s and the answer needs time to travel", took)
+	}
 }
