@@ -14,10 +14,9 @@ import (
 
 func main() {
 	cfg, clients, rt := app.Boot(config.NeedTable, config.NeedMailQueue)
-	sys, err := app.NewSystem(cfg, clients, rt)
-	app.Exit(err)
+	relay := app.NewRelay(cfg, clients, rt)
 	lambda.Start(func(ctx context.Context) error {
-		n, err := sys.Relay.Drain(ctx)
+		n, err := relay.Drain(ctx)
 		rt.Log.InfoContext(ctx, "outbox drained", "sent", n, "error", err)
 		return err
 	})

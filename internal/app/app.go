@@ -77,7 +77,7 @@ func NewSystem(cfg config.Config, c Clients, rt Runtime) (*System, error) {
 	sessions := session.NewManager(db, tokens, session.Lifetimes{
 		Default: time.Duration(s.SessionLifetime), RememberMe: time.Duration(s.RememberMeLifetime),
 	}, rt.Now)
-	relay := outbox.New(db, queue.New(c.SQS, cfg.MailQueueURL), rt.Now, rt.Log)
+	relay := NewRelay(cfg, c, rt)
 	reg := registration.New(registration.Deps{
 		Settings: s, Store: db, Outbox: relay, Sessions: sessions, Hasher: hasher,
 		Tokens: tokens, Random: rt.Random, Now: rt.Now, Log: rt.Log,
@@ -94,6 +94,12 @@ func NewSystem(cfg config.Config, c Clients, rt Runtime) (*System, error) {
 		Now:     rt.Now,
 	})
 	return &System{API: api, Relay: relay, Store: db}, nil
+}
+
+// NewRelay wires only the outbox relay, for the scheduled function: it needs
+// no use case, so it pays for none at cold start (no argon2 hasher).
+func NewRelay(cfg config.Config, c Clients, rt Runtime) *outbox.Relay {
+	return outbox.New(store.New(c.DynamoDB, cfg.Table, rt.Random, rt.Now), queue.New(c.SQS, cfg.MailQueueURL), rt.Now, rt.Log)
 }
 
 // NewMailer wires the mailer function's SQS consumer: it sends each mail at

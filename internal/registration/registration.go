@@ -79,7 +79,6 @@ type Outbox interface {
 // Sessions is the part of the session manager registration uses.
 type Sessions interface {
 	New(customerID string, rememberMe bool) (session.Issued, session.Session, error)
-	Revoke(ctx context.Context, plain string) error
 }
 
 // Request is a registration as the storefront sent it.

@@ -132,16 +132,6 @@ func (s *Store) DeleteSession(ctx context.Context, digest string) error {
 	return nil
 }
 
-// Failures returns the sign-in attempt state of a login key.
-func (s *Store) Failures(ctx context.Context, loginKey string) (signin.Failures, error) {
-	var it throttleItem
-	found, err := s.get(ctx, throttlePK(loginKey), skThrottle, &it)
-	if err != nil || !found {
-		return signin.Failures{}, err
-	}
-	return it.failures(), nil
-}
-
 func (it throttleItem) failures() signin.Failures {
 	f := signin.Failures{Count: it.Count, WindowStart: time.UnixMilli(it.WindowStart).UTC()}
 	if it.LockedUntil > 0 {
