@@ -11,6 +11,8 @@ MOTO_STAMP := $(VENV)/.installed
 CDK_VERSION := 2.1148.1
 CDK        := $(TOOLS)/cdk/node_modules/.bin/cdk
 CDK_STAMP  := $(TOOLS)/cdk/.installed-$(CDK_VERSION)
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(TOOLS)/bin/staticcheck-$(STATICCHECK_VERSION)
 EMU_DIR    := infra/local/emulators
 FUNCTIONS  := $(notdir $(wildcard functions/*))
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
@@ -29,7 +31,7 @@ help: ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: tools
-tools: $(DDB_STAMP) $(LAUNCHER) $(MOTO_STAMP) $(CDK_STAMP) ## install the emulators (DynamoDB Local, moto), cfn-lint and the CDK CLI under .tools/
+tools: $(DDB_STAMP) $(LAUNCHER) $(MOTO_STAMP) $(CDK_STAMP) $(STATICCHECK) ## install the emulators (DynamoDB Local, moto), cfn-lint, staticcheck and the CDK CLI under .tools/
 
 $(DDB_STAMP): $(EMU_DIR)/pom.xml
 	mvn -q -B -f $(EMU_DIR)/pom.xml dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/$(DDB_LIB)
@@ -43,6 +45,11 @@ $(MOTO_STAMP): $(EMU_DIR)/requirements.txt infra/requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r $(EMU_DIR)/requirements.txt -r infra/requirements.txt
 	touch $@
+
+$(STATICCHECK):
+	mkdir -p $(TOOLS)/bin
+	GOBIN=$(CURDIR)/$(TOOLS)/bin go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv $(TOOLS)/bin/staticcheck $@
 
 # node_modules lives under .tools/ so Go's ./... never walks into it.
 $(CDK_STAMP):
@@ -60,10 +67,11 @@ test: tools lint ## set up and run every test (unit, integration against the emu
 	$(MAKE) --no-print-directory synth
 
 .PHONY: lint
-lint: ## gofmt, go vet, go mod tidy check
+lint: $(STATICCHECK) ## gofmt, go vet, staticcheck, go mod tidy check
 	@fmt_out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.tools/*')); \
 	  if [ -n "$$fmt_out" ]; then echo "gofmt would change: $$fmt_out"; exit 1; fi
 	go vet ./...
+	$(STATICCHECK) ./...
 	@cp go.mod /tmp/go.mod.before && cp go.sum /tmp/go.sum.before && go mod tidy && \
 	  if ! diff -q go.mod /tmp/go.mod.before >/dev/null || ! diff -q go.sum /tmp/go.sum.before >/dev/null; then \
 	    echo "go.mod/go.sum were not tidy (now fixed; commit them)"; exit 1; fi
@@ -87,6 +95,15 @@ deploy: tools build ## deploy to the AWS account of your credentials: make deplo
 .PHONY: bench
 bench: tools ## run the benchmarks
 	go test -run='^$$' -bench=. -benchmem ./...
+
+# Every package that talks to the emulators, twenty times over: a test that
+# fails one run in twenty is a flaky test.
+INTEGRATION_PKGS := ./internal/store ./internal/e2e
+STRESS_COUNT ?= 20
+
+.PHONY: stress
+stress: tools ## run the integration packages $(STRESS_COUNT) times (STRESS_COUNT=n to change)
+	go test -count=$(STRESS_COUNT) $(INTEGRATION_PKGS)
 
 .PHONY: fuzz
 fuzz: ## fuzz the input parsers (60 s each)
