@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -23,6 +26,14 @@ const (
 	CtxOperatorEmail = "operatorEmail"
 	CtxThrottleRate  = "throttleRate"
 	CtxThrottleBurst = "throttleBurst"
+	// CtxRouteThrottleRate and CtxRouteThrottleBurst throttle each of
+	// ThrottledRoutes (default 10 and 20).
+	CtxRouteThrottleRate  = "routeThrottleRate"
+	CtxRouteThrottleBurst = "routeThrottleBurst"
+	// CtxReservedConcurrency is reserved for each of
+	// ReservedConcurrencyFunctions (default DefaultReservedConcurrency; 0
+	// reserves none).
+	CtxReservedConcurrency = "reservedConcurrency"
 )
 
 // maxSettingsBytes keeps the settings document inside Lambda's 4 KB budget for
@@ -45,29 +56,53 @@ func PropsFromContext(get func(string) any) (AppProps, error) {
 		return def
 	}
 	var errs []error
-	num := func(key string) float64 {
+	// number reads a numeric context value, given in cdk.json (a number) or
+	// with -c (a string); ok is false when the key is unset or wrong.
+	number := func(key, want string, valid func(float64) bool) (f float64, ok bool) {
 		switch v := get(key).(type) {
 		case nil:
-			return 0
+			return 0, false
 		case float64:
-			return v
+			f = v
 		case string:
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil || f <= 0 {
-				errs = append(errs, fmt.Errorf("context %s must be a positive number, got %q", key, v))
+			var err error
+			if f, err = strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil {
+				errs = append(errs, fmt.Errorf("context %s must be %s, got %q", key, want, v))
+				return 0, false
 			}
-			return f
 		default:
-			errs = append(errs, fmt.Errorf("context %s must be a number", key))
-			return 0
+			errs = append(errs, fmt.Errorf("context %s must be %s, got %v", key, want, v))
+			return 0, false
 		}
+		if math.IsNaN(f) || math.IsInf(f, 0) || !valid(f) {
+			errs = append(errs, fmt.Errorf("context %s must be %s, got %v", key, want, get(key)))
+			return 0, false
+		}
+		return f, true
+	}
+	whole := func(f float64) bool { return f == math.Trunc(f) }
+	// rate is requests per second (fractions allowed); burst and
+	// concurrency are whole numbers, as API Gateway and Lambda take them.
+	rate := func(key string) float64 {
+		f, _ := number(key, "a positive number", func(f float64) bool { return f > 0 })
+		return f
+	}
+	burst := func(key string) float64 {
+		f, _ := number(key, "a positive whole number", func(f float64) bool { return f > 0 && whole(f) })
+		return f
 	}
 	out := AppProps{StackName: str(CtxStackName, "CustomerRegistration")}
 	out.Props.CodeDir = str(CtxCodeDir, "bin")
 	out.Props.SESIdentity = str(CtxSESIdentity, "")
 	out.Props.OperatorEmail = str(CtxOperatorEmail, "")
-	out.Props.ThrottleRate = num(CtxThrottleRate)
-	out.Props.ThrottleBurst = num(CtxThrottleBurst)
+	out.Props.ThrottleRate = rate(CtxThrottleRate)
+	out.Props.ThrottleBurst = burst(CtxThrottleBurst)
+	out.Props.RouteThrottleRate = rate(CtxRouteThrottleRate)
+	out.Props.RouteThrottleBurst = burst(CtxRouteThrottleBurst)
+	if f, ok := number(CtxReservedConcurrency, "a whole number, 0 or more", func(f float64) bool { return f >= 0 && f <= 1e6 && whole(f) }); ok {
+		n := int(f)
+		out.Props.ReservedConcurrency = &n
+	}
 
 	// Deploying on defaults would mail links to 127.0.0.1: the operator
 	// must say where the API and the storefront live.
@@ -95,24 +130,137 @@ func PropsFromContext(get func(string) any) (AppProps, error) {
 }
 
 // ValidateSettings checks a settings document exactly as the functions will at
-// cold start, and returns it compacted (same content, no insignificant
-// whitespace) for the functions' environment.
+// cold start, and that its public URLs work for a deployed stack (see
+// deployableURLs), and returns it compacted (same content, no insignificant
+// whitespace) for the functions' environment. Every problem is reported at
+// once.
 func ValidateSettings(doc []byte) (settings.Settings, string, error) {
+	var errs []error
 	s, err := settings.Parse(doc)
+	urls := s.URLs
 	if err != nil {
+		errs = append(errs, err)
+		// Parse returns nothing on error; read the URLs alone (over the
+		// defaults, as Parse does) so that their problems are listed too.
+		var d struct {
+			URLs settings.URLs `json:"urls"`
+		}
+		d.URLs = settings.Default().URLs
+		if json.Unmarshal(doc, &d) == nil {
+			urls = d.URLs
+		}
+	}
+	errs = append(errs, deployableURLs(urls))
+	var buf bytes.Buffer
+	if len(bytes.TrimSpace(doc)) > 0 {
+		if err := json.Compact(&buf, doc); err != nil {
+			errs = append(errs, fmt.Errorf("settings: %w", err))
+		} else if buf.Len() > maxSettingsBytes {
+			errs = append(errs, fmt.Errorf("registration settings are %d bytes; Lambda environments allow about %d", buf.Len(), maxSettingsBytes))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		return settings.Settings{}, "", fmt.Errorf("registration settings are invalid:\n%w", err)
 	}
-	if len(bytes.TrimSpace(doc)) == 0 {
-		return s, "", nil
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, doc); err != nil {
-		return settings.Settings{}, "", err
-	}
-	if buf.Len() > maxSettingsBytes {
-		return settings.Settings{}, "", fmt.Errorf("registration settings are %d bytes; Lambda environments allow about %d", buf.Len(), maxSettingsBytes)
-	}
 	return s, buf.String(), nil
+}
+
+// deployableURLs refuses public URLs that work only on a developer's
+// machine: customers follow mailed links to urls.publicApi and are sent on to
+// urls.storefront, and browsers on those origins call the API with the
+// session cookie. Each must be https (the cookie is Secure) on a host other
+// than this machine. The settings package accepts plain http on loopback for
+// the local stack; a deployed stack must not.
+func deployableURLs(u settings.URLs) error {
+	var errs []error
+	check := func(key, raw string) {
+		if why := notDeployable(raw); why != "" {
+			errs = append(errs, fmt.Errorf("settings.%s: %s in a deployed stack, got %q", key, why, raw))
+		}
+	}
+	check("urls.publicApi", u.PublicAPI)
+	check("urls.storefront", u.Storefront)
+	for i, o := range u.AllowedOrigins {
+		check(fmt.Sprintf("urls.allowedOrigins[%d]", i), o)
+	}
+	return errors.Join(errs...)
+}
+
+// notDeployable says why raw is no public https URL, or returns "".
+func notDeployable(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "must be an https URL"
+	}
+	var why []string
+	if u.Scheme != "https" {
+		why = append(why, "must use https")
+	}
+	if host := u.Hostname(); host == "" {
+		why = append(why, "must have a host")
+	} else if thisMachine(host) {
+		why = append(why, "must not point at this machine ("+host+" is loopback or unspecified)")
+	}
+	return strings.Join(why, " and ")
+}
+
+// thisMachine reports whether host names the local machine: localhost and
+// its subdomains, 127.0.0.0/8, ::1 (also IPv4-mapped), 0.0.0.0 and ::, in
+// any of the forms a browser resolves (127.1, 2130706433, 0x7f.0.0.1).
+func thisMachine(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(h)
+	if err != nil {
+		var ok bool
+		if a, ok = legacyIPv4(h); !ok {
+			return false
+		}
+	}
+	a = a.Unmap()
+	return a.IsLoopback() || a.IsUnspecified()
+}
+
+// legacyIPv4 parses the IPv4 forms of the WHATWG URL standard that
+// netip.ParseAddr does not: one to four parts, each decimal, octal (leading
+// 0) or hex (0x), the last one filling the remaining bytes.
+func legacyIPv4(h string) (netip.Addr, bool) {
+	parts := strings.Split(h, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	var n uint64
+	for i, p := range parts {
+		base := 10
+		switch {
+		case len(p) > 1 && (strings.HasPrefix(p, "0x")):
+			base, p = 16, p[2:]
+		case len(p) > 1 && p[0] == '0':
+			base, p = 8, p[1:]
+		}
+		v, err := strconv.ParseUint(p, base, 32)
+		if p == "" && base == 16 {
+			v, err = 0, nil // "0x" is 0
+		}
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		if i < len(parts)-1 {
+			if v > 255 {
+				return netip.Addr{}, false
+			}
+			n = n<<8 | v
+			continue
+		}
+		rest := uint(4 - i) // bytes the last part fills
+		if v >= 1<<(8*rest) {
+			return netip.Addr{}, false
+		}
+		n = n<<(8*rest) | v
+	}
+	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), true
 }
 
 func strPtr(s string) *string { return &s }

@@ -9,6 +9,7 @@ package stack
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -55,6 +56,14 @@ type Props struct {
 	// ThrottleRate and ThrottleBurst limit the API stage (requests per
 	// second); zero means 50 and 100.
 	ThrottleRate, ThrottleBurst float64
+	// RouteThrottleRate and RouteThrottleBurst limit each of the
+	// unauthenticated write routes (ThrottledRoutes) instead; zero means 10
+	// and 20.
+	RouteThrottleRate, RouteThrottleBurst float64
+	// ReservedConcurrency is reserved for, and caps, each of the functions
+	// in ReservedConcurrencyFunctions; nil means
+	// DefaultReservedConcurrency, 0 reserves none.
+	ReservedConcurrency *int
 	// LogRetention of every log group; zero means one month.
 	LogRetention awslogs.RetentionDays
 }
@@ -68,6 +77,93 @@ const (
 
 // Functions lists every function the stack deploys.
 var Functions = []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, FnMailer, FnOutboxRelay, FnSESEvents}
+
+// ThrottledRoutes are the routes anyone can call to make the stack write:
+// each gets its own, lower, stage throttle (Props.RouteThrottleRate) so that
+// a flood on one of them neither exhausts the stage's budget for the others
+// nor turns into a flood of table writes. Every key must be in
+// httpapi.Routes.
+var ThrottledRoutes = []string{
+	"POST /v1/customers",
+	"POST /v1/verify-email/resend",
+	"POST /v1/sessions",
+	"POST /v1/verify-email",
+}
+
+// ReservedConcurrencyFunctions get Props.ReservedConcurrency. Reserving
+// also caps: it bounds how many concurrent argon2id hashers and DynamoDB
+// writers a flood of anonymous requests can create (and keeps the rest of
+// the account's concurrency free of them). The mailer is capped by its
+// queue's maximum concurrency instead.
+var ReservedConcurrencyFunctions = []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail}
+
+// DefaultReservedConcurrency is the reserved concurrency when Props leave it
+// unset. Lambda keeps 100 of the account's concurrency unreserved, so the
+// three functions together need an account limit of at least 250.
+const DefaultReservedConcurrency = 50
+
+// tableGrant is one function's access to the table.
+type tableGrant struct {
+	// Actions are the item-level actions it calls on the table. A
+	// transaction needs the item actions of its parts (ConditionCheckItem
+	// for its checks); flushing the outbox deletes in one BatchWriteItem.
+	Actions []string
+	// Prefixes are the partition-key prefixes of the items it may touch;
+	// each is granted as PREFIX#*.
+	Prefixes []string
+	// Queries are the indexes it queries and the exact index partition
+	// values it may read.
+	Queries []indexQuery
+}
+
+type indexQuery struct {
+	Index      string
+	Partitions []string
+}
+
+// itemActions is what the functions that write in transactions call.
+var itemActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+	"dynamodb:ConditionCheckItem", "dynamodb:BatchWriteItem"}
+
+// tableAccess is every function's access to the table, and the only place
+// the stack's DynamoDB grants are built from. Each statement is conditioned
+// on dynamodb:LeadingKeys, so a function reaches only the items whose
+// partition key starts with a prefix it owns. The prefixes are the store's
+// key layout (internal/store, the xxxPK functions; the README's data model):
+// the source of truth. A prefix the store adds or renames must be added here
+// too, or the function that uses it is denied in AWS (the local stack does
+// not check IAM).
+var tableAccess = map[string]tableGrant{
+	httpapi.FnRegister: {
+		Actions:  itemActions,
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "SESSION", "OUTBOX", "RATE"},
+	},
+	httpapi.FnVerifyEmail: {
+		Actions:  itemActions,
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "SESSION", "OUTBOX", "RATE"},
+	},
+	httpapi.FnSignIn: {
+		Actions:  itemActions,
+		Prefixes: []string{"EMAIL", "USERNAME", "CUSTOMER", "SESSION", "THROTTLE", "OUTBOX", "RATE"},
+	},
+	// The mailer's ledger, suppression list and resend jobs.
+	FnMailer: {
+		Actions:  []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"},
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "MAILED", "SUPPRESS", "RESEND", "NOTICE"},
+	},
+	// The relay finds pending mails in GSI1's one OUTBOX partition (a
+	// Query's leading key is the index's partition key value) and deletes
+	// the sent ones.
+	FnOutboxRelay: {
+		Actions:  []string{"dynamodb:BatchWriteItem"},
+		Prefixes: []string{"OUTBOX"},
+		Queries:  []indexQuery{{Index: store.GSI1, Partitions: []string{"OUTBOX"}}},
+	},
+	FnSESEvents: {
+		Actions:  []string{"dynamodb:PutItem"},
+		Prefixes: []string{"SUPPRESS"},
+	},
+}
 
 // Mail queue tuning: SQS wants the visibility timeout at six times the
 // consumer's timeout; a mail is tried devstack.MaxReceives times before it is
@@ -85,6 +181,16 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	}
 	if p.ThrottleBurst == 0 {
 		p.ThrottleBurst = 100
+	}
+	if p.RouteThrottleRate == 0 {
+		p.RouteThrottleRate = 10
+	}
+	if p.RouteThrottleBurst == 0 {
+		p.RouteThrottleBurst = 20
+	}
+	if p.ReservedConcurrency == nil {
+		n := DefaultReservedConcurrency
+		p.ReservedConcurrency = &n
 	}
 	if p.LogRetention == "" {
 		p.LogRetention = awslogs.RetentionDays_ONE_MONTH
@@ -127,27 +233,23 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 		config.EnvLogLevel: jsii.String("INFO"),
 	}, "Records SES bounces and complaints so those addresses are not mailed again")
 
-	// Least privilege: each function gets the item-level actions it calls.
-	// (A transaction needs the item actions of its parts; flushing the
-	// outbox deletes in one BatchWriteItem.)
-	b.allowItems(fns[httpapi.FnRegister], table, "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
-	b.allowItems(fns[httpapi.FnSignIn], table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
-	b.allowItems(fns[httpapi.FnVerifyEmail], table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem")
-	b.allowItems(fns[FnOutboxRelay], table, "dynamodb:BatchWriteItem")
-	// The mailer's ledger, suppression list and resend jobs.
-	b.allowItems(fns[FnMailer], table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
-	b.allowItems(fns[FnSESEvents], table, "dynamodb:PutItem")
-	fns[FnOutboxRelay].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("dynamodb:Query"),
-		Resources: jsii.Strings(*table.TableArn() + "/index/" + store.GSI1),
-	}))
+	// Least privilege: each function gets the item-level actions it calls,
+	// on the items it owns (tableAccess).
+	b.grantTable(fns, table)
 	queue.GrantSendMessages(fns[httpapi.FnRegister])
 	queue.GrantSendMessages(fns[FnOutboxRelay])
 	queue.GrantSendMessages(fns[httpapi.FnVerifyEmail]) // resend jobs
-	identity.GrantSendEmail(fns[FnMailer])
+	// The mailer sends with SES v2's SendEmail (which needs no
+	// ses:SendRawEmail), through its configuration set, and only as the
+	// store's sender: a bug or a forged queue message cannot mail as
+	// anyone else from a verified domain.
 	fns[FnMailer].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("ses:SendEmail"),
-		Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ses"), Resource: jsii.String("configuration-set"), ResourceName: configSet.ConfigurationSetName()})},
+		Actions: jsii.Strings("ses:SendEmail"),
+		Resources: &[]*string{
+			identity.EmailIdentityArn(),
+			stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ses"), Resource: jsii.String("configuration-set"), ResourceName: configSet.ConfigurationSetName()}),
+		},
+		Conditions: &map[string]any{"StringEquals": map[string]any{"ses:FromAddress": p.Settings.MailFrom}},
 	}))
 
 	fns[FnMailer].AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
@@ -262,6 +364,10 @@ func (b *builder) function(name string, memoryMB, timeoutSeconds float64, env ma
 		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
 		Resources: jsii.Strings(*logs.LogGroupArn()),
 	}))
+	var reserved *float64
+	if n := *b.p.ReservedConcurrency; n > 0 && slices.Contains(ReservedConcurrencyFunctions, name) {
+		reserved = jsii.Number(float64(n))
+	}
 	return awslambda.NewFunction(b.stack, jsii.String(id), &awslambda.FunctionProps{
 		Description:   jsii.String(description),
 		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
@@ -274,16 +380,39 @@ func (b *builder) function(name string, memoryMB, timeoutSeconds float64, env ma
 		LogGroup:      logs,
 		LoggingFormat: awslambda.LoggingFormat_JSON,
 		Environment:   &env,
+
+		ReservedConcurrentExecutions: reserved,
 	})
 }
 
-// allowItems grants item-level DynamoDB actions on the table itself (not its
-// indexes). Transactions need the same per-item actions.
-func (b *builder) allowItems(fn awslambda.Function, t awsdynamodb.Table, actions ...string) {
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings(actions...),
-		Resources: &[]*string{t.TableArn()},
-	}))
+// grantTable grants each function its tableAccess: the item actions on the
+// table itself (not its indexes) for the keys it owns, and each Query on the
+// index it names for the partitions it names. ForAllValues holds for every
+// key a request touches (all items of a BatchWriteItem; each part of a
+// transaction is authorised as its own item action).
+func (b *builder) grantTable(fns map[string]awslambda.Function, t awsdynamodb.Table) {
+	for _, name := range Functions {
+		g, ok := tableAccess[name]
+		if !ok {
+			continue // a function that does not use the table
+		}
+		keys := make([]string, len(g.Prefixes))
+		for i, p := range g.Prefixes {
+			keys[i] = p + "#*"
+		}
+		fns[name].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:    jsii.Strings(g.Actions...),
+			Resources:  &[]*string{t.TableArn()},
+			Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": keys}},
+		}))
+		for _, q := range g.Queries {
+			fns[name].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions:    jsii.Strings("dynamodb:Query"),
+				Resources:  jsii.Strings(*t.TableArn() + "/index/" + q.Index),
+				Conditions: &map[string]any{"ForAllValues:StringEquals": map[string]any{"dynamodb:LeadingKeys": q.Partitions}},
+			}))
+		}
+	}
 }
 
 func (b *builder) api(fns map[string]awslambda.Function) (awsapigatewayv2.HttpApi, awsapigatewayv2.HttpStage) {
@@ -303,17 +432,19 @@ func (b *builder) api(fns map[string]awslambda.Function) (awsapigatewayv2.HttpAp
 		},
 	})
 	integrations := map[string]awsapigatewayv2.HttpRouteIntegration{}
+	routes := map[string]awsapigatewayv2.HttpRoute{}
 	for _, r := range httpapi.Routes {
 		in, ok := integrations[r.Function]
 		if !ok {
 			in = awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(resourceID(r.Function)+"Integration"), fns[r.Function], nil)
 			integrations[r.Function] = in
 		}
-		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		added := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
 			Path:        jsii.String(r.Path),
 			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},
 			Integration: in,
 		})
+		routes[r.Method+" "+r.Path] = (*added)[0]
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(api, &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("AwsSolutions-APIG4"),
@@ -332,6 +463,23 @@ func (b *builder) api(fns map[string]awslambda.Function) (awsapigatewayv2.HttpAp
 		Retention: b.p.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 	cfnStage := stage.Node().DefaultChild().(awsapigatewayv2.CfnStage)
+	routeSettings := map[string]any{}
+	for _, key := range ThrottledRoutes {
+		route, ok := routes[key]
+		if !ok {
+			awscdk.Annotations_Of(stage).AddError(jsii.String("throttled route " + key + " is not in httpapi.Routes"))
+			continue
+		}
+		// RouteSettings is plain JSON to CloudFormation: a
+		// CfnStage_RouteSettingsProperty here would be written with
+		// jsii's camelCase names, which API Gateway does not read.
+		routeSettings[key] = map[string]any{
+			"ThrottlingRateLimit": b.p.RouteThrottleRate, "ThrottlingBurstLimit": b.p.RouteThrottleBurst,
+		}
+		// API Gateway refuses settings for a route that does not exist yet.
+		cfnStage.Node().AddDependency(route)
+	}
+	cfnStage.SetRouteSettings(routeSettings)
 	cfnStage.SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
 		DestinationArn: accessLogs.LogGroupArn(),
 		Format: jsii.String(`{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","time":"$context.requestTime",` +

@@ -6,6 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -52,15 +56,7 @@ func synth(t *testing.T) synthesized {
 			t.Fatal(err)
 		}
 		defer os.RemoveAll(codeDir)
-		for _, fn := range stack.Functions {
-			if err := os.MkdirAll(filepath.Join(codeDir, fn), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			// A stand-in binary: the template does not depend on its contents.
-			if err := os.WriteFile(filepath.Join(codeDir, fn, "bootstrap"), []byte("#!/bin/sh\n"), 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
+		fakeCode(t, codeDir)
 		s, js, err := stack.ValidateSettings([]byte(settingsDoc))
 		if err != nil {
 			t.Fatal(err)
@@ -71,8 +67,11 @@ func synth(t *testing.T) synthesized {
 			t.Fatal(err)
 		}
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(out)})
+		// Not the defaults, to show the configured numbers arrive
+		// (TestDefaults checks the defaults).
 		st := stack.New(app, "Test", stack.Props{
 			Settings: s, SettingsJSON: js, CodeDir: codeDir, OperatorEmail: "ops@shop.example",
+			RouteThrottleRate: 7, RouteThrottleBurst: 14, ReservedConcurrency: ptr(40),
 		})
 		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 		app.Synth(nil)
@@ -101,14 +100,54 @@ func synth(t *testing.T) synthesized {
 	return result
 }
 
+// fakeCode writes a stand-in bootstrap for every function: the template
+// does not depend on its contents.
+func fakeCode(t *testing.T, dir string) {
+	t.Helper()
+	for _, fn := range stack.Functions {
+		if err := os.MkdirAll(filepath.Join(dir, fn), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fn, "bootstrap"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// synthWith synthesizes one more stack from p (with the test settings and
+// stand-in code) and returns its template as JSON; no cdk-nag, no cfn-lint.
+func synthWith(t *testing.T, p stack.Props) map[string]any {
+	t.Helper()
+	s, js, err := stack.ValidateSettings([]byte(settingsDoc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Settings, p.SettingsJSON, p.CodeDir = s, js, t.TempDir()
+	fakeCode(t, p.CodeDir)
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	st := stack.New(app, "Variant", p)
+	out := map[string]any{}
+	b, _ := json.Marshal(assertions.Template_FromStack(st, nil).ToJSON())
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
+
 func jsonString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
 
 func resources(s synthesized, typ string) map[string]map[string]any {
+	return resourcesOf(s.json, typ)
+}
+
+func resourcesOf(template map[string]any, typ string) map[string]map[string]any {
 	out := map[string]map[string]any{}
-	for id, r := range s.json["Resources"].(map[string]any) {
+	for id, r := range template["Resources"].(map[string]any) {
 		res := r.(map[string]any)
 		if res["Type"] == typ {
 			out[id] = res
@@ -148,6 +187,15 @@ func TestFunctions(t *testing.T) {
 			}
 		}
 	})
+	t.Run("the functions a flood of anonymous requests reaches have reserved concurrency, the others none", func(t *testing.T) {
+		want := map[string]any{httpapi.FnRegister: float64(40), httpapi.FnSignIn: float64(40), httpapi.FnVerifyEmail: float64(40),
+			stack.FnMailer: nil, stack.FnOutboxRelay: nil, stack.FnSESEvents: nil}
+		for name, fn := range functionsByName(t, s.json) {
+			if got := fn["Properties"].(map[string]any)["ReservedConcurrentExecutions"]; got != want[name] {
+				t.Errorf("%s ReservedConcurrentExecutions = %v, want %v", name, got, want[name])
+			}
+		}
+	})
 	t.Run("argon2id functions get a full GiB for CPU", func(t *testing.T) {
 		for id, fn := range resources(s, "AWS::Lambda::Function") {
 			p := fn["Properties"].(map[string]any)
@@ -180,6 +228,28 @@ func TestRoutes(t *testing.T) {
 			}),
 		})
 	})
+	t.Run("each unauthenticated write route has its own throttle, after its route exists", func(t *testing.T) {
+		stages := resources(s, "AWS::ApiGatewayV2::Stage")
+		if len(stages) != 1 {
+			t.Fatalf("%d stages", len(stages))
+		}
+		for _, st := range stages {
+			want := map[string]any{}
+			for _, key := range []string{"POST /v1/customers", "POST /v1/verify-email/resend", "POST /v1/sessions", "POST /v1/verify-email"} {
+				want[key] = map[string]any{"ThrottlingRateLimit": float64(7), "ThrottlingBurstLimit": float64(14)}
+			}
+			got := st["Properties"].(map[string]any)["RouteSettings"]
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("RouteSettings = %s, want %s", jsonString(got), jsonString(want))
+			}
+			dependsOn := jsonString(st["DependsOn"])
+			for id, r := range routes {
+				if _, throttled := want[r["Properties"].(map[string]any)["RouteKey"].(string)]; throttled && !strings.Contains(dependsOn, `"`+id+`"`) {
+					t.Errorf("the stage does not depend on route %s (DependsOn %s)", id, dependsOn)
+				}
+			}
+		}
+	})
 	t.Run("the stage throttles and writes access logs", func(t *testing.T) {
 		s.tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Stage"), &map[string]any{
 			"StageName":            "$default",
@@ -187,6 +257,65 @@ func TestRoutes(t *testing.T) {
 			"AccessLogSettings":    assertions.Match_ObjectLike(&map[string]any{"DestinationArn": assertions.Match_AnyValue()}),
 		})
 	})
+}
+
+func TestDefaults(t *testing.T) {
+	synth(t) // starts the jsii runtime once, for every test
+	t.Run("routes are throttled at 10/s (burst 20) and 50 executions are reserved", func(t *testing.T) {
+		tpl := synthWith(t, stack.Props{})
+		for _, st := range resourcesOf(tpl, "AWS::ApiGatewayV2::Stage") {
+			p := st["Properties"].(map[string]any)
+			if got := jsonString(p["DefaultRouteSettings"]); got != `{"ThrottlingBurstLimit":100,"ThrottlingRateLimit":50}` {
+				t.Errorf("DefaultRouteSettings = %s", got)
+			}
+			rs := p["RouteSettings"].(map[string]any)
+			if len(rs) != 4 {
+				t.Errorf("RouteSettings = %s", jsonString(rs))
+			}
+			for key, v := range rs {
+				if got := jsonString(v); got != `{"ThrottlingBurstLimit":20,"ThrottlingRateLimit":10}` {
+					t.Errorf("%s: %s", key, got)
+				}
+			}
+		}
+		for name, fn := range functionsByName(t, tpl) {
+			got := fn["Properties"].(map[string]any)["ReservedConcurrentExecutions"]
+			if want := slices.Contains(stack.ReservedConcurrencyFunctions, name); want != (got == float64(stack.DefaultReservedConcurrency)) || (!want && got != nil) {
+				t.Errorf("%s ReservedConcurrentExecutions = %v", name, got)
+			}
+		}
+	})
+	t.Run("reserved concurrency 0 reserves none", func(t *testing.T) {
+		for name, fn := range functionsByName(t, synthWith(t, stack.Props{ReservedConcurrency: ptr(0)})) {
+			if got, ok := fn["Properties"].(map[string]any)["ReservedConcurrentExecutions"]; ok {
+				t.Errorf("%s ReservedConcurrentExecutions = %v", name, got)
+			}
+		}
+	})
+}
+
+// functionIDs are the construct ids of the functions.
+var functionIDs = map[string]string{httpapi.FnRegister: "Register", httpapi.FnSignIn: "SignIn", httpapi.FnVerifyEmail: "VerifyEmail",
+	stack.FnMailer: "Mailer", stack.FnOutboxRelay: "OutboxRelay", stack.FnSESEvents: "SesEvents"}
+
+// cdkSuffix is the hash CDK appends to a logical id.
+var cdkSuffix = regexp.MustCompile(`^[0-9A-F]{8}$`)
+
+// functionsByName finds every function's resource in a template.
+func functionsByName(t *testing.T, template map[string]any) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	for id, r := range resourcesOf(template, "AWS::Lambda::Function") {
+		for name, prefix := range functionIDs {
+			if strings.HasPrefix(id, prefix) && cdkSuffix.MatchString(id[len(prefix):]) {
+				out[name] = r
+			}
+		}
+	}
+	if len(out) != len(stack.Functions) {
+		t.Fatalf("found %d of %d functions", len(out), len(stack.Functions))
+	}
+	return out
 }
 
 func TestTable(t *testing.T) {
@@ -288,10 +417,10 @@ func TestLeastPrivilege(t *testing.T) {
 	})
 	t.Run("each function has only the services it calls", func(t *testing.T) {
 		want := map[string]struct{ has, lacks []string }{
-			"Register":    {[]string{"dynamodb:PutItem", "dynamodb:BatchWriteItem", "sqs:SendMessage"}, []string{"ses:SendEmail", "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem"}},
+			"Register":    {[]string{"dynamodb:PutItem", "dynamodb:BatchWriteItem", "sqs:SendMessage"}, []string{"ses:SendEmail", "dynamodb:Scan", "dynamodb:Query"}},
 			"SignIn":      {[]string{"dynamodb:GetItem"}, []string{"sqs:SendMessage", "ses:SendEmail", "dynamodb:Scan"}},
 			"VerifyEmail": {[]string{"dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "sqs:SendMessage"}, []string{"ses:SendEmail", "dynamodb:Scan", "dynamodb:Query"}},
-			"Mailer":      {[]string{"ses:SendEmail", "sqs:ReceiveMessage", "dynamodb:PutItem"}, []string{"sqs:SendMessage", "dynamodb:Query", "dynamodb:Scan"}},
+			"Mailer":      {[]string{"ses:SendEmail", "sqs:ReceiveMessage", "dynamodb:PutItem"}, []string{"sqs:SendMessage", "dynamodb:Query", "dynamodb:Scan", "ses:SendRawEmail", "dynamodb:BatchWriteItem"}},
 			"OutboxRelay": {[]string{"dynamodb:Query", "dynamodb:BatchWriteItem", "sqs:SendMessage"}, []string{"dynamodb:PutItem", "ses:SendEmail"}},
 			"SesEvents":   {[]string{"dynamodb:PutItem"}, []string{"dynamodb:GetItem", "sqs:SendMessage", "ses:SendEmail"}},
 		}
@@ -316,6 +445,155 @@ func TestLeastPrivilege(t *testing.T) {
 			}
 		}
 	})
+}
+
+// statementsOf returns the policy statements of one function's role.
+func statementsOf(s synthesized, fn string) []map[string]any {
+	var out []map[string]any
+	for _, p := range resources(s, "AWS::IAM::Policy") {
+		props := p["Properties"].(map[string]any)
+		if !strings.Contains(jsonString(props["Roles"]), `"`+functionIDs[fn]+"Role") {
+			continue
+		}
+		for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			out = append(out, st.(map[string]any))
+		}
+	}
+	return out
+}
+
+// actionsOf lists a statement's actions.
+func actionsOf(st map[string]any) []string {
+	switch a := st["Action"].(type) {
+	case string:
+		return []string{a}
+	case []any:
+		var out []string
+		for _, x := range a {
+			out = append(out, x.(string))
+		}
+		return out
+	}
+	return nil
+}
+
+func TestTableAccess(t *testing.T) {
+	s := synth(t)
+	tx := []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "BatchWriteItem"}
+	// The store's key layout as the store is being changed to: each
+	// function reaches only the partitions it owns.
+	tests := []struct {
+		fn       string
+		actions  []string
+		prefixes []string
+	}{
+		{httpapi.FnRegister, tx, []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "SESSION", "OUTBOX", "RATE"}},
+		{httpapi.FnVerifyEmail, tx, []string{"CUSTOMER", "EMAIL", "USERNAME", "SESSION", "OUTBOX", "RATE"}},
+		{httpapi.FnSignIn, tx, []string{"EMAIL", "USERNAME", "CUSTOMER", "SESSION", "THROTTLE", "OUTBOX", "RATE"}},
+		{stack.FnMailer, []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+			[]string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "MAILED", "SUPPRESS", "RESEND", "NOTICE"}},
+		{stack.FnOutboxRelay, []string{"BatchWriteItem"}, []string{"OUTBOX"}},
+		{stack.FnSESEvents, []string{"PutItem"}, []string{"SUPPRESS"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fn+" reaches only its items", func(t *testing.T) {
+			var items []map[string]any
+			for _, st := range statementsOf(s, tt.fn) {
+				if acts := actionsOf(st); strings.HasPrefix(acts[0], "dynamodb:") && strings.HasPrefix(jsonString(st["Resource"]), `{"Fn::GetAtt":["Table`) {
+					items = append(items, st)
+				}
+			}
+			if len(items) != 1 {
+				t.Fatalf("%d item statements on the table: %s", len(items), jsonString(items))
+			}
+			var wantActions, wantKeys []string
+			for _, a := range tt.actions {
+				wantActions = append(wantActions, "dynamodb:"+a)
+			}
+			for _, p := range tt.prefixes {
+				wantKeys = append(wantKeys, p+"#*")
+			}
+			if got := actionsOf(items[0]); !sameSet(got, wantActions) {
+				t.Errorf("actions = %v, want %v", got, wantActions)
+			}
+			cond := jsonString(items[0]["Condition"])
+			if want := jsonString(map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": wantKeys}}); cond != want {
+				t.Errorf("condition = %s, want %s", cond, want)
+			}
+		})
+	}
+	t.Run("every DynamoDB statement is limited to leading keys", func(t *testing.T) {
+		for _, fn := range stack.Functions {
+			for _, st := range statementsOf(s, fn) {
+				if strings.HasPrefix(actionsOf(st)[0], "dynamodb:") && !strings.Contains(jsonString(st["Condition"]), `"dynamodb:LeadingKeys"`) {
+					t.Errorf("%s: %s has no LeadingKeys condition", fn, jsonString(st))
+				}
+			}
+		}
+	})
+	t.Run("the outbox relay queries only GSI1's OUTBOX partition", func(t *testing.T) {
+		var queries []map[string]any
+		for _, fn := range stack.Functions {
+			for _, st := range statementsOf(s, fn) {
+				if slices.Contains(actionsOf(st), "dynamodb:Query") {
+					if fn != stack.FnOutboxRelay {
+						t.Errorf("%s may query", fn)
+					}
+					queries = append(queries, st)
+				}
+			}
+		}
+		if len(queries) != 1 {
+			t.Fatalf("%d query statements", len(queries))
+		}
+		q := queries[0]
+		if got := actionsOf(q); len(got) != 1 {
+			t.Errorf("query statement allows %v", got)
+		}
+		if res := jsonString(q["Resource"]); !strings.Contains(res, `"/index/GSI1"`) {
+			t.Errorf("query resource = %s, want the GSI1 index", res)
+		}
+		if got, want := jsonString(q["Condition"]), `{"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["OUTBOX"]}}`; got != want {
+			t.Errorf("query condition = %s, want %s", got, want)
+		}
+	})
+}
+
+func TestMailerSendsOnlyAsTheStore(t *testing.T) {
+	s := synth(t)
+	var sends []map[string]any
+	for _, fn := range stack.Functions {
+		for _, st := range statementsOf(s, fn) {
+			if strings.Contains(jsonString(st["Action"]), `"ses:`) {
+				if fn != stack.FnMailer {
+					t.Errorf("%s may use SES: %s", fn, jsonString(st))
+				}
+				sends = append(sends, st)
+			}
+		}
+	}
+	if len(sends) == 0 {
+		t.Fatal("the mailer may not send")
+	}
+	for _, st := range sends {
+		if got := actionsOf(st); !sameSet(got, []string{"ses:SendEmail"}) {
+			t.Errorf("actions = %v, want SES v2's SendEmail alone", got)
+		}
+		if got, want := jsonString(st["Condition"]), `{"StringEquals":{"ses:FromAddress":"no-reply@shop.example"}}`; got != want {
+			t.Errorf("condition = %s, want %s", got, want)
+		}
+		res := jsonString(st["Resource"])
+		if !strings.Contains(res, ":identity/") || !strings.Contains(res, ":configuration-set/") {
+			t.Errorf("resources = %s, want the identity and the configuration set", res)
+		}
+	}
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
 
 func TestAlarms(t *testing.T) {
@@ -376,6 +654,21 @@ func TestSettingsAreValidatedAtSynth(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the example settings are accepted", func(t *testing.T) {
+		doc, err := os.ReadFile(filepath.Join("..", "settings.example.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := stack.ValidateSettings(doc); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Run("the defaults are refused: they point at 127.0.0.1", func(t *testing.T) {
+		_, _, err := stack.ValidateSettings(nil)
+		if err == nil || !strings.Contains(err.Error(), `settings.urls.publicApi`) || !strings.Contains(err.Error(), `settings.urls.storefront`) {
+			t.Errorf("err = %v", err)
+		}
+	})
 	t.Run("the app refuses to synthesize without built functions", func(t *testing.T) {
 		_, err := stack.PropsFromContext(func(key string) any {
 			if key == stack.CtxCodeDir {
@@ -395,5 +688,151 @@ func largeSettings() string {
 	for i := range 20 {
 		consents = append(consents, fmt.Sprintf(`{"id":"c%d","message":"%s"}`, i, strings.Repeat("x", 200)))
 	}
-	return `{"consents":[` + strings.Join(consents, ",") + `]}`
+	return `{"urls":{"publicApi":"https://api.shop.example","storefront":"https://shop.example"},"consents":[` + strings.Join(consents, ",") + `]}`
+}
+
+// urlsDoc is a settings document with these URLs and nothing else wrong.
+func urlsDoc(publicAPI, storefront string, origins ...string) string {
+	u := map[string]any{"publicApi": publicAPI, "storefront": storefront}
+	if len(origins) > 0 {
+		u["allowedOrigins"] = origins
+	}
+	return jsonString(map[string]any{"urls": u})
+}
+
+func TestDeployedStacksNeedPublicHTTPSURLs(t *testing.T) {
+	const api, shop = "https://api.shop.example", "https://shop.example"
+	tests := []struct{ key, value, doc string }{
+		{"urls.publicApi", "http://api.shop.example", urlsDoc("http://api.shop.example", shop)},
+		{"urls.publicApi", "https://127.0.0.1", urlsDoc("https://127.0.0.1", shop)},
+		{"urls.publicApi", "https://127.8.9.10:8443", urlsDoc("https://127.8.9.10:8443", shop)},
+		{"urls.publicApi", "https://localhost", urlsDoc("https://localhost", shop)},
+		{"urls.publicApi", "https://LocalHost.", urlsDoc("https://LocalHost.", shop)},
+		{"urls.publicApi", "https://api.localhost:8443", urlsDoc("https://api.localhost:8443", shop)},
+		{"urls.publicApi", "https://[::1]", urlsDoc("https://[::1]", shop)},
+		{"urls.publicApi", "https://[::ffff:127.0.0.1]", urlsDoc("https://[::ffff:127.0.0.1]", shop)},
+		{"urls.publicApi", "https://0.0.0.0", urlsDoc("https://0.0.0.0", shop)},
+		{"urls.publicApi", "https://[::]", urlsDoc("https://[::]", shop)},
+		{"urls.publicApi", "https://127.1", urlsDoc("https://127.1", shop)},
+		{"urls.publicApi", "https://2130706433", urlsDoc("https://2130706433", shop)},
+		{"urls.publicApi", "https://0x7f.0.0.1", urlsDoc("https://0x7f.0.0.1", shop)},
+		{"urls.publicApi", "https://0177.0.0.1", urlsDoc("https://0177.0.0.1", shop)},
+		{"urls.publicApi", "https://0", urlsDoc("https://0", shop)},
+		{"urls.storefront", "http://127.0.0.1:8080", urlsDoc(api, "http://127.0.0.1:8080")},
+		{"urls.storefront", "https://localhost:3000/shop", urlsDoc(api, "https://localhost:3000/shop")},
+		{"urls.storefront", "https:///shop", urlsDoc(api, "https:///shop")},
+		{"urls.allowedOrigins[0]", "https://0.0.0.0", urlsDoc(api, shop, "https://0.0.0.0")},
+		{"urls.allowedOrigins[1]", "http://localhost:3000", urlsDoc(api, shop, "https://admin.shop.example", "http://localhost:3000")},
+		{"urls.allowedOrigins[0]", "http://admin.shop.example", urlsDoc(api, shop, "http://admin.shop.example")},
+		// Reported even when other settings are wrong too.
+		{"urls.publicApi", "http://127.0.0.1:8080", `{"registrationType":"Open","urls":{"publicApi":"http://127.0.0.1:8080","storefront":"https://shop.example"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
+			_, _, err := stack.ValidateSettings([]byte(tt.doc))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			named := false
+			for _, line := range strings.Split(err.Error(), "\n") {
+				named = named || (strings.HasPrefix(line, "settings."+tt.key+": ") && strings.Contains(line, "deployed stack") && strings.HasSuffix(line, strconv.Quote(tt.value)))
+			}
+			if !named {
+				t.Errorf("err = %v, want a line naming %s and %q", err, tt.key, tt.value)
+			}
+		})
+	}
+	t.Run("every bad URL is named at once", func(t *testing.T) {
+		_, _, err := stack.ValidateSettings([]byte(urlsDoc("http://127.0.0.1:8080", "https://localhost", "https://ok.shop.example", "http://0.0.0.0")))
+		for _, key := range []string{"urls.publicApi", "urls.storefront", "urls.allowedOrigins[1]"} {
+			if err == nil || !strings.Contains(err.Error(), "settings."+key+": ") {
+				t.Errorf("err = %v, want %s named", err, key)
+			}
+		}
+		if err != nil && strings.Contains(err.Error(), "allowedOrigins[0]") {
+			t.Errorf("err = %v names the good origin", err)
+		}
+	})
+	for _, good := range []string{"https://api.shop.example", "https://shop.example:8443", "https://127.example", "https://localhost.example",
+		"https://api.localhost.shop.example", "https://[2001:db8::1]", "https://10.0.0.5", "https://0x7f.example"} {
+		t.Run("accepts "+good, func(t *testing.T) {
+			if _, _, err := stack.ValidateSettings([]byte(urlsDoc(good, good, good))); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+func TestContext(t *testing.T) {
+	code := t.TempDir()
+	fakeCode(t, code)
+	base := map[string]any{stack.CtxCodeDir: code, stack.CtxSettingsFile: filepath.Join("..", "settings.example.json")}
+	props := func(extra map[string]any) (stack.AppProps, error) {
+		return stack.PropsFromContext(func(key string) any {
+			if v, ok := extra[key]; ok {
+				return v
+			}
+			return base[key]
+		})
+	}
+	t.Run("unset numbers leave the stack's defaults", func(t *testing.T) {
+		got, err := props(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := got.Props
+		if p.ThrottleRate != 0 || p.ThrottleBurst != 0 || p.RouteThrottleRate != 0 || p.RouteThrottleBurst != 0 || p.ReservedConcurrency != nil {
+			t.Errorf("props = %+v", p)
+		}
+	})
+	t.Run("numbers come from -c (text) or cdk.json (numbers)", func(t *testing.T) {
+		got, err := props(map[string]any{stack.CtxRouteThrottleRate: "2.5", stack.CtxRouteThrottleBurst: float64(5), stack.CtxReservedConcurrency: "0",
+			stack.CtxThrottleRate: float64(40), stack.CtxThrottleBurst: " 80 "})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := got.Props
+		if p.RouteThrottleRate != 2.5 || p.RouteThrottleBurst != 5 || p.ReservedConcurrency == nil || *p.ReservedConcurrency != 0 || p.ThrottleRate != 40 || p.ThrottleBurst != 80 {
+			t.Errorf("props = %+v", p)
+		}
+		if got, _ := props(map[string]any{stack.CtxReservedConcurrency: float64(25)}); got.Props.ReservedConcurrency == nil || *got.Props.ReservedConcurrency != 25 {
+			t.Errorf("reservedConcurrency 25 read as %v", got.Props.ReservedConcurrency)
+		}
+	})
+	bad := []struct {
+		key   string
+		value any
+	}{
+		{stack.CtxRouteThrottleRate, "0"},
+		{stack.CtxRouteThrottleRate, "-1"},
+		{stack.CtxRouteThrottleRate, "fast"},
+		{stack.CtxRouteThrottleRate, "NaN"},
+		{stack.CtxRouteThrottleRate, "Inf"},
+		{stack.CtxRouteThrottleRate, float64(-3)},
+		{stack.CtxRouteThrottleRate, true},
+		{stack.CtxRouteThrottleBurst, "0"},
+		{stack.CtxRouteThrottleBurst, "1.5"},
+		{stack.CtxThrottleRate, float64(0)},
+		{stack.CtxThrottleBurst, float64(2.5)},
+		{stack.CtxReservedConcurrency, "-1"},
+		{stack.CtxReservedConcurrency, "2.5"},
+		{stack.CtxReservedConcurrency, "many"},
+		{stack.CtxReservedConcurrency, float64(-1)},
+	}
+	for _, tt := range bad {
+		t.Run(fmt.Sprintf("refuses %s=%v", tt.key, tt.value), func(t *testing.T) {
+			_, err := props(map[string]any{tt.key: tt.value})
+			if err == nil || !strings.Contains(err.Error(), "context "+tt.key+" must be") {
+				t.Errorf("err = %v", err)
+			}
+		})
+	}
+	t.Run("every problem at once", func(t *testing.T) {
+		_, err := props(map[string]any{stack.CtxRouteThrottleRate: "0", stack.CtxRouteThrottleBurst: "x", stack.CtxReservedConcurrency: "-5"})
+		for _, key := range []string{stack.CtxRouteThrottleRate, stack.CtxRouteThrottleBurst, stack.CtxReservedConcurrency} {
+			if err == nil || !strings.Contains(err.Error(), "context "+key+" ") {
+				t.Errorf("err = %v, want %s named", err, key)
+			}
+		}
+	})
 }

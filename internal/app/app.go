@@ -80,15 +80,16 @@ func NewSystem(cfg config.Config, c Clients, rt Runtime) (*System, error) {
 	relay := NewRelay(cfg, c, rt)
 	reg := registration.New(registration.Deps{
 		Settings: s, Store: db, Outbox: relay, Sessions: sessions, Hasher: hasher,
-		Tokens: tokens, Random: rt.Random, Now: rt.Now, Log: rt.Log,
+		Random: rt.Random, Now: rt.Now, Log: rt.Log,
 	})
 	api := httpapi.New(httpapi.Deps{
 		Settings:     s,
 		Registration: reg,
-		Verification: verification.New(db, relay, rt.Random, rt.Now),
-		Resend: verification.NewRequests(db, queue.New(c.SQS, cfg.MailQueueURL), s.Resend.PerClientPerHour,
-			rt.Random, rt.Now, rt.Log),
-		SignIn:  signin.New(s, db, sessions, hasher, rt.Now, rt.Log),
+		Verification: verification.New(verification.Deps{Store: db, Outbox: relay, Sessions: sessions, Hasher: hasher,
+			Policy: s.PasswordPolicy, Random: rt.Random, Now: rt.Now}),
+		Resend: verification.NewRequests(db, queue.New(c.SQS, cfg.MailQueueURL), s.ClientLimits.Resend, rt.Random, rt.Now),
+		SignIn: signin.New(signin.Deps{Settings: s, Store: db, Sessions: sessions, Outbox: relay, Hasher: hasher,
+			Random: rt.Random, Now: rt.Now, Log: rt.Log}),
 		Cookies: httpapi.Cookies{Secure: cfg.CookieSecure},
 		Log:     rt.Log,
 		Now:     rt.Now,
@@ -106,6 +107,11 @@ func NewRelay(cfg config.Config, c Clients, rt Runtime) *outbox.Relay {
 // most once (the ledger in the table), never to a suppressed address, and
 // carries out resend jobs.
 func NewMailer(cfg config.Config, c Clients, rt Runtime) (*queue.Consumer, error) {
+	return NewMailerWith(cfg, c, rt, sesmail.New(c.SES, cfg.ConfigurationSet))
+}
+
+// NewMailerWith is NewMailer around a given sender (tests wrap SES).
+func NewMailerWith(cfg config.Config, c Clients, rt Runtime, sender mail.Sender) (*queue.Consumer, error) {
 	s := cfg.Settings
 	tpl, err := mail.LoadTemplates(s.Languages, s.DefaultLanguage)
 	if err != nil {
@@ -113,18 +119,37 @@ func NewMailer(cfg config.Config, c Clients, rt Runtime) (*queue.Consumer, error
 	}
 	db := store.New(c.DynamoDB, cfg.Table, rt.Random, rt.Now)
 	m := mail.NewMailer(mail.MailerDeps{
-		Templates: tpl, Sender: sesmail.New(c.SES, cfg.ConfigurationSet), Ledger: db,
+		Templates: tpl, Sender: sender, Ledger: db,
 		From: s.MailFrom, StoreName: s.StoreName, Now: rt.Now, Log: rt.Log,
 	})
-	resender := verification.NewResender(verification.ResenderDeps{
+	linker := verification.NewLinker(verification.LinkerDeps{
 		Store: db, Tokens: token.NewGenerator(rt.Random), Lifetime: time.Duration(s.VerificationTokenLifetime),
 		Interval: time.Duration(s.Resend.Interval), PublicAPI: s.URLs.PublicAPI, Now: rt.Now, Log: rt.Log,
 	})
-	notifier := registration.NewNotifier(db, rt.Now, rt.Log)
+	completer := registration.NewCompleter(registration.CompleterDeps{
+		Settings: s, Store: db, Linker: linker, Outbox: mailerOutbox(cfg, c, rt), Random: rt.Random, Now: rt.Now, Log: rt.Log,
+	})
 	return queue.NewConsumer(mail.NewWorker(m, map[mail.Kind]mail.Job{
-		mail.ResendVerification: resender, mail.RegistrationAttempt: notifier,
+		mail.ResendVerification:   verification.NewResender(linker),
+		mail.VerificationLink:     verification.NewSignInLinker(linker),
+		mail.CompleteRegistration: completer,
 	}), rt.Log), nil
 }
+
+// mailerOutbox is how the mailer sends on the mails its jobs store (the
+// store owner's notice of a completed registration): flushed at once when
+// it knows the mail queue, else left to the outbox relay.
+func mailerOutbox(cfg config.Config, c Clients, rt Runtime) registration.Outbox {
+	if cfg.MailQueueURL == "" {
+		return relayOnly{}
+	}
+	return NewRelay(cfg, c, rt)
+}
+
+// relayOnly leaves stored mails to the scheduled outbox relay.
+type relayOnly struct{}
+
+func (relayOnly) Flush(context.Context, []mail.Message) {}
 
 // NewFeedback wires the ses-events function's handler.
 func NewFeedback(cfg config.Config, c Clients, rt Runtime) *sesevents.Handler {

@@ -28,14 +28,21 @@ const (
 	EmailTaken           Code = "email_taken"
 	UsernameTaken        Code = "username_taken"
 
-	TokenInvalid Code = "token_invalid"
-	TokenExpired Code = "token_expired"
+	TokenInvalid  Code = "token_invalid"
+	TokenExpired  Code = "token_expired"
+	TokenReplaced Code = "token_replaced"
+	// PasswordMismatch: the password typed on the confirm page is not the
+	// account's.
+	PasswordMismatch Code = "password_mismatch"
 
 	InvalidCredentials Code = "invalid_credentials"
 	EmailNotVerified   Code = "email_not_verified"
 	PendingApproval    Code = "pending_approval"
 	LockedOut          Code = "locked_out"
-	Unauthenticated    Code = "unauthenticated"
+	// TooManyRequests: the client (or a login under attack) is over a
+	// limit; Retry-After says when to come back.
+	TooManyRequests Code = "too_many_requests"
+	Unauthenticated Code = "unauthenticated"
 
 	// Unavailable means a dependency (database, queue) failed; the request
 	// changed nothing and may be retried.

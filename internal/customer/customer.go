@@ -47,7 +47,74 @@ type Customer struct {
 	Newsletters      []string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+
+	// Link is the one live verification link of an unverified account
+	// (nil once verified). VoidedLinks are the digests of the links it
+	// replaced, newest last; VerifiedLink is the digest of the link that
+	// verified the address. Old links are told apart by these.
+	Link         *Link
+	VoidedLinks  []string
+	VerifiedLink string
+	// ExpiresAt is when an unverified account is gone and frees its
+	// address and username (zero once verified).
+	ExpiresAt time.Time
+	// ReturnURL is the local path the registration asked to come back to
+	// after confirming.
+	ReturnURL string
 }
+
+// MaxVoidedLinks bounds how many replaced links an account remembers.
+const MaxVoidedLinks = 10
+
+// Link is a mailed one-time verification link; only its digest is stored.
+type Link struct {
+	Digest    string
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	// Attempts counts wrong passwords typed with this link.
+	Attempts int
+}
+
+// NewLink returns the stored half of a link issued at now.
+func NewLink(digest string, now time.Time, lifetime time.Duration) Link {
+	return Link{Digest: digest, IssuedAt: now.UTC(), ExpiresAt: now.Add(lifetime).UTC().Truncate(time.Second)}
+}
+
+// Expired reports whether the link can no longer be used at now.
+func (l Link) Expired(now time.Time) bool { return !now.Before(l.ExpiresAt) }
+
+// Expired reports whether an unverified account has outlived its time at
+// now; the table's TTL removes it later, but it is gone from this moment.
+func (c Customer) Expired(now time.Time) bool {
+	return c.Status == Unverified && !c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt)
+}
+
+// Replaced reports whether digest names a link this account replaced.
+func (c Customer) Replaced(digest string) bool {
+	for _, d := range c.VoidedLinks {
+		if d == digest {
+			return true
+		}
+	}
+	return false
+}
+
+// WithLink returns the account's link list after issuing l: the live link
+// becomes a voided one (the list keeps the newest MaxVoidedLinks).
+func (c Customer) WithLink(l Link) (live *Link, voided []string) {
+	voided = append([]string(nil), c.VoidedLinks...)
+	if c.Link != nil {
+		voided = append(voided, c.Link.Digest)
+	}
+	if len(voided) > MaxVoidedLinks {
+		voided = voided[len(voided)-MaxVoidedLinks:]
+	}
+	return &l, voided
+}
+
+// Verified reports whether the address was confirmed (whatever the
+// account's state since).
+func (c Customer) Verified() bool { return c.Status != Unverified }
 
 // Profile holds the optional profile fields a store can enable.
 type Profile struct {

@@ -144,15 +144,21 @@ func UsernameProblem(raw string) (code, message string) {
 	return "", ""
 }
 
-// HasControl reports whether s holds a control character (including the
-// line breaks and NULs that break mail headers, logs and CSV exports) or is
-// not valid UTF-8.
+// HasControl reports whether s is text a field must refuse: not valid UTF-8,
+// or holding a control character (Unicode category Cc: the line breaks, tabs
+// and NULs that break mail headers, logs and CSV exports), a format character
+// (category Cf: the bidi embeddings, overrides and isolates U+202A-U+202E and
+// U+2066-U+2069, the marks LRM U+200E, RLM U+200F and ALM U+061C, the
+// zero-width space U+200B, ZWNJ U+200C, ZWJ U+200D, the word joiner U+2060,
+// the byte order mark U+FEFF, the soft hyphen U+00AD and the rest of Cf,
+// which can reorder or hide what a mail or a back-office screen shows), or
+// the Unicode line and paragraph separators U+2028 and U+2029.
 func HasControl(s string) bool {
 	if !utf8.ValidString(s) {
 		return true
 	}
 	return strings.IndexFunc(s, func(r rune) bool {
-		return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+		return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
 	}) >= 0
 }
 

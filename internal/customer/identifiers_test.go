@@ -228,6 +228,13 @@ func TestHasControl(t *testing.T) {
 		{"accented and non-Latin text has none", "Jürgen 用户", false},
 		{"an emoji has none", "😀👍🏽", false},
 		{"a no-break space has none", "a\u00a0b", false},
+		{"a name with diacritics, an apostrophe and a hyphen has none", "Zoë Ångström-O'Brien", false},
+		{"a typographic apostrophe has none", "O\u2019Brien", false},
+		{"Arabic letters have none", "محمد", false},
+		{"Devanagari letters with combining marks have none", "श्रीनिवास", false},
+		{"a format character at the start is found", "\u202eAda", true},
+		{"an emoji sequence joined by ZWJ is refused because ZWJ is a format character", "👩\u200d💻", true},
+		{"a tag character (Cf) is refused", "a\U000E0041b", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,6 +243,62 @@ func TestHasControl(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHasControlRefusesFormatAndBidiCharactersInAName puts each character
+// that can reorder, hide or split what a mail or screen shows into an
+// otherwise plain name.
+func TestHasControlRefusesFormatAndBidiCharactersInAName(t *testing.T) {
+	const name = "Zoë Ångström-O'Brien"
+	if customer.HasControl(name) {
+		t.Fatalf("HasControl(%q) = true, want the plain name accepted", name)
+	}
+	chars := []struct {
+		name string
+		r    rune
+	}{
+		{"left-to-right embedding U+202A", '\u202a'},
+		{"right-to-left embedding U+202B", '\u202b'},
+		{"pop directional formatting U+202C", '\u202c'},
+		{"left-to-right override U+202D", '\u202d'},
+		{"right-to-left override U+202E", '\u202e'},
+		{"left-to-right isolate U+2066", '\u2066'},
+		{"right-to-left isolate U+2067", '\u2067'},
+		{"first strong isolate U+2068", '\u2068'},
+		{"pop directional isolate U+2069", '\u2069'},
+		{"left-to-right mark U+200E", '\u200e'},
+		{"right-to-left mark U+200F", '\u200f'},
+		{"Arabic letter mark U+061C", '\u061c'},
+		{"zero-width space U+200B", '\u200b'},
+		{"zero-width non-joiner U+200C", '\u200c'},
+		{"zero-width joiner U+200D", '\u200d'},
+		{"word joiner U+2060", '\u2060'},
+		{"byte order mark U+FEFF", '\ufeff'},
+		{"soft hyphen U+00AD", '\u00ad'},
+		{"line separator U+2028", '\u2028'},
+		{"paragraph separator U+2029", '\u2029'},
+	}
+	for _, c := range chars {
+		for _, pos := range []struct {
+			where string
+			s     string
+		}{
+			{"at the start", string(c.r) + name},
+			{"in the middle", "Zoë " + string(c.r) + "Ångström-O'Brien"},
+			{"at the end", name + string(c.r)},
+		} {
+			t.Run("the "+c.name+" "+pos.where+" of a name is refused", func(t *testing.T) {
+				if !customer.HasControl(pos.s) {
+					t.Errorf("HasControl(%q) = false, want true", pos.s)
+				}
+			})
+		}
+	}
+	t.Run("invalid UTF-8 in a name is refused", func(t *testing.T) {
+		if s := "Zo\xc3 Ångström"; !customer.HasControl(s) {
+			t.Errorf("HasControl(%q) = false, want true", s)
+		}
+	})
 }
 
 // FuzzEmailProblem checks what every accepted address is guaranteed to be.

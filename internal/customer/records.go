@@ -12,12 +12,16 @@ type ActivityType string
 
 // Activity types.
 const (
-	ActivityRegistered     ActivityType = "registered"
-	ActivityEmailVerified  ActivityType = "email_verified"
-	ActivitySignedIn       ActivityType = "signed_in"
-	ActivitySignedOut      ActivityType = "signed_out"
-	ActivityRegisterAgain  ActivityType = "registration_attempt_existing_email"
-	ActivityPasswordRehash ActivityType = "password_rehashed"
+	ActivityRegistered    ActivityType = "registered"
+	ActivityEmailVerified ActivityType = "email_verified"
+	ActivitySignedIn      ActivityType = "signed_in"
+	ActivitySignedOut     ActivityType = "signed_out"
+	ActivityRegisterAgain ActivityType = "registration_attempt_existing_email"
+	// ActivityRegistrationReplaced: the address was registered again before
+	// it was confirmed, and the new registration replaced the old.
+	ActivityRegistrationReplaced ActivityType = "registration_replaced"
+	ActivitySignInFailed         ActivityType = "sign_in_failed"
+	ActivityPasswordRehash       ActivityType = "password_rehashed"
 )
 
 // Activity is one entry of the activity log kept for auditing.

@@ -68,7 +68,7 @@ func TestSampleEvents(t *testing.T) {
 				t.Errorf("a base64 form body was not decoded: %s", r.Body)
 			}
 		}},
-		{httpapi.FnSignIn, "sign-in.json", 403, nil}, // registered, not yet verified
+		{httpapi.FnSignIn, "sign-in.json", 401, nil}, // registered, not yet verified: like a wrong password
 		{httpapi.FnSignIn, "me.json", 401, nil},
 		{httpapi.FnSignIn, "sign-out.json", 204, nil},
 	}
@@ -86,11 +86,11 @@ func TestSampleEvents(t *testing.T) {
 
 	t.Run("sign-in.json signs in once the address is confirmed", func(t *testing.T) {
 		tok := s.verificationToken("ada@example.com")
-		if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok}); r.status != 200 {
+		if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse"}); r.status != 200 {
 			t.Fatalf("verify: %d", r.status)
 		}
 		r := invoke(httpapi.FnSignIn, "sign-in.json")
-		if r.StatusCode != 200 || len(r.Cookies) != 1 || !strings.HasPrefix(r.Cookies[0], "cr_session=") {
+		if r.StatusCode != 200 || len(r.Cookies) != 1 || !strings.HasPrefix(r.Cookies[0], "__Host-cr_session=") {
 			t.Fatalf("sign-in: %d %v %s", r.StatusCode, r.Cookies, r.Body)
 		}
 		var b map[string]any

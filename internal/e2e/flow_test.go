@@ -43,8 +43,8 @@ func TestFullFlow(t *testing.T) {
 	tok := link.Query().Get("token")
 
 	r = s.signIn(email, "correct horse")
-	if r.status != http.StatusForbidden || r.code(t) != "email_not_verified" {
-		t.Errorf("sign-in before verification: %d %s", r.status, r.body)
+	if r.status != http.StatusUnauthorized || r.code(t) != "invalid_credentials" {
+		t.Errorf("sign-in before verification: %d %s, want 401 invalid_credentials like a wrong password", r.status, r.body)
 	}
 
 	page := s.do(http.MethodGet, "/v1/verify-email?"+link.RawQuery, "", nil)
@@ -59,9 +59,9 @@ func TestFullFlow(t *testing.T) {
 		t.Fatalf("status after GET = %s, want unverified", c.Status)
 	}
 
-	form := url.Values{"token": {tok}}.Encode()
+	form := url.Values{"token": {tok}, "password": {"correct horse"}}.Encode()
 	r = s.do(http.MethodPost, "/v1/verify-email", "application/x-www-form-urlencoded", []byte(form))
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "https://shop.example/login?verified=1" {
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "https://shop.example/" || r.cookie("__Host-cr_session") == nil {
 		t.Fatalf("confirm: %d Location %q %s", r.status, r.header.Get("Location"), r.body)
 	}
 	if c, _ := s.customerByEmail(email); c.Status != customer.Active || c.EmailVerifiedAt.IsZero() {
@@ -74,7 +74,7 @@ func TestFullFlow(t *testing.T) {
 	}
 	body := r.json(t)
 	sessionToken, _ := body["sessionToken"].(string)
-	ck := r.cookie("cr_session")
+	ck := r.cookie("__Host-cr_session")
 	if ck == nil || ck.Value != sessionToken || !ck.HttpOnly || !ck.Secure || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" {
 		t.Fatalf("session cookie = %+v", ck)
 	}
@@ -99,7 +99,7 @@ func TestFullFlow(t *testing.T) {
 	if out.status != http.StatusNoContent {
 		t.Fatalf("sign-out: %d %s", out.status, out.body)
 	}
-	if c := out.cookie("cr_session"); c == nil || c.MaxAge >= 0 {
+	if c := out.cookie("__Host-cr_session"); c == nil || c.MaxAge >= 0 {
 		t.Errorf("sign-out did not clear the cookie: %+v", c)
 	}
 	me = s.do(http.MethodGet, "/v1/customers/me", "", nil, "Authorization: Bearer "+sessionToken)
@@ -136,6 +136,7 @@ func TestRegistrationTypes(t *testing.T) {
 			if tt.wantBody != "" && string(r.body) != tt.wantBody {
 				t.Errorf("body = %s, want %s", r.body, tt.wantBody)
 			}
+			s.deliverMail() // double opt-in and approval accounts are completed by the mailer
 			c, found := s.customerByEmail(email)
 			switch {
 			case tt.wantState == "" && found:
@@ -159,7 +160,7 @@ func TestRegistrationTypes(t *testing.T) {
 				if b["status"] != "active" || b["next"] != "signed_in" || b["customerId"] != c.ID || b["sessionToken"] == "" {
 					t.Errorf("body = %s", r.body)
 				}
-				if ck := r.cookie("cr_session"); ck == nil || ck.Value != b["sessionToken"] {
+				if ck := r.cookie("__Host-cr_session"); ck == nil || ck.Value != b["sessionToken"] {
 					t.Errorf("no session cookie: %+v", r.cookies)
 				}
 				if me := s.do(http.MethodGet, "/v1/customers/me", "", nil, "Authorization: Bearer "+b["sessionToken"].(string)); me.status != 200 {
@@ -167,15 +168,15 @@ func TestRegistrationTypes(t *testing.T) {
 				}
 			case settings.AdminApproval:
 				tok := s.verificationToken(email)
-				v := s.postJSON("/v1/verify-email", map[string]string{"token": tok})
+				v := s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse"})
 				if v.status != 200 || string(v.body) != `{"status":"pending_approval"}` {
 					t.Errorf("verify: %d %s", v.status, v.body)
 				}
 				if c, _ := s.customerByEmail(email); c.Status != customer.PendingApproval {
 					t.Errorf("status after verify = %s", c.Status)
 				}
-				if in := s.signIn(email, "correct horse"); in.status != 403 || in.code(t) != "pending_approval" {
-					t.Errorf("sign-in awaiting approval: %d %s", in.status, in.body)
+				if in := s.signIn(email, "correct horse"); in.status != 401 || in.code(t) != "invalid_credentials" {
+					t.Errorf("sign-in awaiting approval: %d %s, want 401 like a wrong password", in.status, in.body)
 				}
 			}
 		})
@@ -259,6 +260,7 @@ func TestConcurrentRegistrations(t *testing.T) {
 			if fmt.Sprint(counts) != fmt.Sprint(want) {
 				t.Errorf("statuses = %v, want %v", counts, want)
 			}
+			s.deliverMail()
 			if got := s.countCustomers(); got != 1 {
 				t.Errorf("customers stored = %d, want 1", got)
 			}
@@ -272,15 +274,15 @@ func TestVerificationTokens(t *testing.T) {
 	t.Run("a token works once; the second use says already verified", func(t *testing.T) {
 		s.register(person("once@example.com"))
 		tok := s.verificationToken("once@example.com")
-		first := s.postJSON("/v1/verify-email", map[string]string{"token": tok})
+		first := s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse"})
 		if first.status != 200 || string(first.body) != `{"status":"verified"}` {
 			t.Fatalf("first: %d %s", first.status, first.body)
 		}
-		again := s.postJSON("/v1/verify-email", map[string]string{"token": tok})
+		again := s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse"})
 		if again.status != 200 || string(again.body) != `{"status":"verified","alreadyVerified":true}` {
 			t.Errorf("second: %d %s", again.status, again.body)
 		}
-		page := s.do(http.MethodPost, "/v1/verify-email", "application/x-www-form-urlencoded", []byte("token="+tok))
+		page := s.do(http.MethodPost, "/v1/verify-email", "application/x-www-form-urlencoded", []byte("token="+tok+"&password=correct+horse"))
 		if page.status != 200 || !strings.Contains(string(page.body), "Your email address is confirmed") {
 			t.Errorf("form post of a used token: %d %s", page.status, page.body)
 		}
@@ -291,14 +293,14 @@ func TestVerificationTokens(t *testing.T) {
 		tok := s.verificationToken("late@example.com")
 		s.clock.Advance(24*time.Hour + time.Second)
 		defer s.clock.Advance(-(24*time.Hour + time.Second))
-		r := s.postJSON("/v1/verify-email", map[string]string{"token": tok})
+		r := s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse"})
 		if r.status != http.StatusGone || r.code(t) != "token_expired" {
 			t.Errorf("expired: %d %s", r.status, r.body)
 		}
 		if c, _ := s.customerByEmail("late@example.com"); c.Status != customer.Unverified {
 			t.Errorf("status = %s", c.Status)
 		}
-		page := s.do(http.MethodPost, "/v1/verify-email", "application/x-www-form-urlencoded", []byte("token="+tok))
+		page := s.do(http.MethodPost, "/v1/verify-email", "application/x-www-form-urlencoded", []byte("token="+tok+"&password=correct+horse"))
 		if page.status != http.StatusGone || !strings.Contains(string(page.body), "This link has expired") {
 			t.Errorf("form post of an expired token: %d %s", page.status, page.body)
 		}
@@ -319,14 +321,14 @@ func TestVerificationTokens(t *testing.T) {
 		if c, _ := s.customerByEmail("scanner@example.com"); c.Status != customer.Unverified {
 			t.Fatalf("status after GET/HEAD = %s", c.Status)
 		}
-		if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok}); r.status != 200 {
+		if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse"}); r.status != 200 {
 			t.Errorf("token burnt by GET/HEAD: %d %s", r.status, r.body)
 		}
 	})
 
 	t.Run("unknown and malformed tokens are invalid", func(t *testing.T) {
 		for _, tok := range []string{"", "short", strings.Repeat("A", 43), "../../etc/passwd", strings.Repeat("x", 5000)} {
-			r := s.postJSON("/v1/verify-email", map[string]string{"token": tok})
+			r := s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse"})
 			if r.status != 400 || r.code(t) != "token_invalid" {
 				t.Errorf("token %.20q: %d %s", tok, r.status, r.body)
 			}

@@ -85,6 +85,9 @@ func testSettings() settings.Settings {
 	s.URLs = settings.URLs{PublicAPI: "https://api.shop.example", Storefront: "https://shop.example", LoginPath: "/login"}
 	s.MailFrom = "no-reply@shop.example"
 	s.StoreName = "Test Shop"
+	// Every test client is 127.0.0.1; the per-client caps have tests of
+	// their own, which turn them on.
+	s.ClientLimits = settings.ClientLimits{}
 	return s
 }
 

@@ -22,12 +22,8 @@ import (
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/queue"
-	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/sesmail"
 	"github.com/openreg/registration/internal/settings"
-	"github.com/openreg/registration/internal/store"
-	"github.com/openreg/registration/internal/token"
-	"github.com/openreg/registration/internal/verification"
 )
 
 func subjects(mails []devstack.Mail) []string {
@@ -42,7 +38,7 @@ func TestWelcomeAfterVerification(t *testing.T) {
 	s := newStack(t, nil)
 	s.register(person("welcome@example.com"))
 	tok := s.verificationToken("welcome@example.com")
-	if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok}); r.status != 200 {
+	if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse"}); r.status != 200 {
 		t.Fatalf("verify: %d", r.status)
 	}
 	s.deliverMail()
@@ -51,7 +47,7 @@ func TestWelcomeAfterVerification(t *testing.T) {
 		t.Errorf("mails = %q, want the link and then a welcome", got)
 	}
 	// A second click changes nothing and welcomes nobody twice.
-	s.postJSON("/v1/verify-email", map[string]string{"token": tok})
+	s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse"})
 	s.deliverMail()
 	if n := len(s.mailsTo("welcome@example.com")); n != 2 {
 		t.Errorf("mails after a second click = %d, want 2", n)
@@ -77,7 +73,7 @@ func TestStoreOwnerNotification(t *testing.T) {
 }
 
 func TestResend(t *testing.T) {
-	s := newStack(t, func(st *settings.Settings) { st.Resend.PerClientPerHour = 0 })
+	s := newStack(t, func(st *settings.Settings) { st.ClientLimits.Resend.Max = 0 })
 	resend := func(email string) response {
 		t.Helper()
 		r := s.postJSON("/v1/verify-email/resend", map[string]string{"email": email})
@@ -101,7 +97,7 @@ func TestResend(t *testing.T) {
 		if newTok == first {
 			t.Fatal("the resent link carries the old token")
 		}
-		if r := s.postJSON("/v1/verify-email", map[string]string{"token": newTok}); r.status != 200 {
+		if r := s.postJSON("/v1/verify-email", map[string]string{"token": newTok, "password": "correct horse"}); r.status != 200 {
 			t.Errorf("the new link does not verify: %d %s", r.status, r.body)
 		}
 	})
@@ -161,14 +157,17 @@ func TestResend(t *testing.T) {
 }
 
 func TestResendPerClientCap(t *testing.T) {
-	s := newStack(t, func(st *settings.Settings) { st.Resend.PerClientPerHour = 2 })
-	for i := range 4 {
-		r := s.postJSON("/v1/verify-email/resend", map[string]string{"email": "cap@example.com"})
-		if r.status != http.StatusAccepted {
+	s := newStack(t, func(st *settings.Settings) { st.ClientLimits.Resend.Max = 2 })
+	for i := range 2 {
+		if r := s.postJSON("/v1/verify-email/resend", map[string]string{"email": "cap@example.com"}); r.status != http.StatusAccepted {
 			t.Fatalf("request %d: %d", i, r.status)
 		}
 	}
-	// Only two jobs reached the queue; the rest were dropped at the door.
+	r := s.postJSON("/v1/verify-email/resend", map[string]string{"email": "cap@example.com"})
+	if r.status != http.StatusTooManyRequests || r.code(t) != "too_many_requests" || r.header.Get("Retry-After") == "" {
+		t.Errorf("request over the cap: %d %s (Retry-After %q), want 429 too_many_requests with Retry-After", r.status, r.body, r.header.Get("Retry-After"))
+	}
+	// Only two jobs reached the queue.
 	out, err := s.clients.SQS.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(s.res.QueueURL), AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages"},
 	})
@@ -204,18 +203,12 @@ func (f *flakySender) Send(ctx context.Context, e mail.Email) error {
 
 // mailerWith wires the mailer as app.NewMailer does, around a given sender.
 func (s *stack) mailerWith(sender mail.Sender) *devstack.Poller {
-	tpl, err := mail.LoadTemplates(s.settings.Languages, s.settings.DefaultLanguage)
+	rt := app.Runtime{Now: s.clock.Now, Random: rand.Reader, Log: discardLog()}
+	cfg := config.Config{Table: s.res.Table, MailQueueURL: s.res.QueueURL, Settings: s.settings, CookieSecure: true}
+	c, err := app.NewMailerWith(cfg, s.clients, rt, sender)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	db := store.New(s.clients.DynamoDB, s.res.Table, rand.Reader, s.clock.Now)
-	m := mail.NewMailer(mail.MailerDeps{Templates: tpl, Sender: sender, Ledger: db, From: s.settings.MailFrom,
-		StoreName: s.settings.StoreName, Now: s.clock.Now, Log: discardLog()})
-	resender := verification.NewResender(verification.ResenderDeps{Store: db, Tokens: token.NewGenerator(rand.Reader),
-		Lifetime: time.Hour, Interval: time.Minute, PublicAPI: s.settings.URLs.PublicAPI, Now: s.clock.Now, Log: discardLog()})
-	c := queue.NewConsumer(mail.NewWorker(m, map[mail.Kind]mail.Job{
-		mail.ResendVerification: resender, mail.RegistrationAttempt: registration.NewNotifier(db, s.clock.Now, discardLog()),
-	}), discardLog())
 	return devstack.NewPoller(s.clients.SQS, s.res.QueueURL, s.res.QueueARN, c.Handle, discardLog())
 }
 

@@ -25,7 +25,7 @@ func (s *stack) activeCustomer(email, pw string) {
 		s.t.Fatalf("register: %d %s", r.status, r.body)
 	}
 	tok := s.verificationToken(email)
-	if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok}); r.status != 200 {
+	if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": pw}); r.status != 200 {
 		s.t.Fatalf("verify: %d %s", r.status, r.body)
 	}
 }
@@ -66,11 +66,11 @@ func TestSignIn(t *testing.T) {
 
 	t.Run("remember me makes the cookie persistent", func(t *testing.T) {
 		r := s.postJSON("/v1/sessions", map[string]any{"login": "grace@example.com", "password": "hopper123", "rememberMe": true})
-		ck := r.cookie("cr_session")
+		ck := r.cookie("__Host-cr_session")
 		if ck == nil || ck.MaxAge < 29*24*3600 {
 			t.Errorf("cookie = %+v", ck)
 		}
-		short := s.signIn("grace@example.com", "hopper123").cookie("cr_session")
+		short := s.signIn("grace@example.com", "hopper123").cookie("__Host-cr_session")
 		if short == nil || short.MaxAge != 0 || !short.Expires.IsZero() {
 			t.Errorf("non-persistent cookie = %+v", short)
 		}
@@ -79,11 +79,15 @@ func TestSignIn(t *testing.T) {
 	t.Run("too many failures lock the login, known or not", func(t *testing.T) {
 		for _, login := range []string{"grace@example.com", "ghost@example.com"} {
 			var last response
-			for i := 0; i < s.settings.Lockout.MaxFailedAttempts; i++ {
-				last = s.signIn(login, "bad guess")
+			limit := s.settings.SignInThrottle.PerLoginAndClient.Max
+			for i := 0; i < limit; i++ {
+				if r := s.signIn(login, "bad guess"); r.status != http.StatusUnauthorized {
+					t.Fatalf("%s failure %d of %d: %d %s, want 401", login, i+1, limit, r.status, r.body)
+				}
 			}
+			last = s.signIn(login, "bad guess")
 			if last.status != http.StatusTooManyRequests || last.code(t) != "locked_out" {
-				t.Fatalf("%s after %d failures: %d %s", login, s.settings.Lockout.MaxFailedAttempts, last.status, last.body)
+				t.Fatalf("%s after %d failures: %d %s", login, limit, last.status, last.body)
 			}
 			if ra, err := strconv.Atoi(last.header.Get("Retry-After")); err != nil || ra < 60 {
 				t.Errorf("Retry-After = %q", last.header.Get("Retry-After"))
@@ -92,7 +96,7 @@ func TestSignIn(t *testing.T) {
 				t.Errorf("%s while locked with the right password: %d", login, r.status)
 			}
 		}
-		s.clock.Advance(31 * time.Minute)
+		s.clock.Advance(time.Duration(s.settings.SignInThrottle.PerLoginAndClient.Window))
 		if r := s.signIn("grace@example.com", "hopper123"); r.status != 200 {
 			t.Errorf("after the lock: %d %s", r.status, r.body)
 		}
@@ -213,8 +217,8 @@ func TestLockoutHoldsUnderParallelGuesses(t *testing.T) {
 			checked++
 		}
 	}
-	if max := s.settings.Lockout.MaxFailedAttempts; checked > max-1 {
-		t.Errorf("%d guesses were answered invalid_credentials; at most %d may be checked before the lock", checked, max-1)
+	if max := s.settings.SignInThrottle.PerLoginAndClient.Max; checked > max {
+		t.Errorf("%d guesses were answered invalid_credentials; at most %d may be answered before the lock", checked, max)
 	}
 	if r := s.signIn("burst@example.com", "the right one"); r.status != http.StatusTooManyRequests {
 		t.Errorf("the right password after the burst: %d, want 429", r.status)

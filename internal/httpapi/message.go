@@ -23,10 +23,14 @@ import (
 // MaxBody is the largest request body accepted (16 KiB).
 const MaxBody = 16 << 10
 
-// Cookie names of the contract.
+// Cookie names of the contract. Where cookies are Secure the session cookie
+// is SecureSessionCookie: the __Host- prefix makes browsers refuse it unless
+// it is Secure, host-only and for Path=/, so no subdomain can plant or
+// shadow it.
 const (
-	SessionCookie = "cr_session"
-	GuestCookie   = "cr_guest"
+	SessionCookie       = "cr_session"
+	SecureSessionCookie = "__Host-cr_session"
+	GuestCookie         = "cr_guest"
 )
 
 // Request is the part of an API Gateway event the endpoints use.
@@ -84,7 +88,18 @@ func (r *Request) SessionToken() string {
 			return strings.TrimSpace(tok)
 		}
 	}
+	if tok := r.Cookies[SecureSessionCookie]; tok != "" {
+		return tok
+	}
 	return r.Cookies[SessionCookie]
+}
+
+// WantsToken reports whether the session token may go in the answer's body:
+// callers that are not browsers (no Origin header) get it, browsers only
+// when they ask with X-Session-Transport: token. A browser's session stays
+// in its HttpOnly cookie, out of reach of the page's scripts.
+func (r *Request) WantsToken() bool {
+	return r.Headers["origin"] == "" || strings.EqualFold(strings.TrimSpace(r.Headers["x-session-transport"]), "token")
 }
 
 // Languages returns the Accept-Language tags, most preferred first.
@@ -248,7 +263,7 @@ func emptyResponse(status int) *Response {
 // sessionCookie sets the session cookie. Without remember-me it is a browser
 // session cookie; the server-side expiry applies either way.
 func (a *API) sessionCookie(tok string, expires time.Time, persistent bool) string {
-	c := &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: a.cookies.Secure, SameSite: http.SameSiteLaxMode}
+	c := &http.Cookie{Name: a.sessionCookieName(), Value: tok, Path: "/", HttpOnly: true, Secure: a.cookies.Secure, SameSite: http.SameSiteLaxMode}
 	if persistent {
 		c.Expires = expires.UTC()
 		c.MaxAge = max(int(expires.Sub(a.now()).Seconds()), 1)
@@ -256,8 +271,15 @@ func (a *API) sessionCookie(tok string, expires time.Time, persistent bool) stri
 	return c.String()
 }
 
+func (a *API) sessionCookieName() string {
+	if a.cookies.Secure {
+		return SecureSessionCookie
+	}
+	return SessionCookie
+}
+
 func (a *API) clearSessionCookie() string {
-	c := &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: a.cookies.Secure, SameSite: http.SameSiteLaxMode, MaxAge: -1}
+	c := &http.Cookie{Name: a.sessionCookieName(), Value: "", Path: "/", HttpOnly: true, Secure: a.cookies.Secure, SameSite: http.SameSiteLaxMode, MaxAge: -1}
 	return c.String()
 }
 

@@ -104,10 +104,14 @@ func (a *API) registerCustomer(ctx context.Context, r *Request) (*Response, erro
 	var resp *Response
 	switch res.Outcome {
 	case registration.SignedIn:
-		resp = jsonResponse(http.StatusCreated, registeredBody{
+		body := registeredBody{
 			CustomerID: res.CustomerID, Status: string(customer.Active), Next: string(res.Outcome),
-			Redirect: res.Redirect, SessionToken: res.Session.Token, ExpiresAt: rfc3339(res.Session.ExpiresAt),
-		})
+			Redirect: res.Redirect, ExpiresAt: rfc3339(res.Session.ExpiresAt),
+		}
+		if r.WantsToken() {
+			body.SessionToken = res.Session.Token
+		}
+		resp = jsonResponse(http.StatusCreated, body)
 		resp.Headers["Location"] = "/v1/customers/me"
 		resp.Cookies = append(resp.Cookies, a.sessionCookie(res.Session.Token, res.Session.ExpiresAt, false))
 		return resp, nil

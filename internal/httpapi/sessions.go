@@ -19,7 +19,7 @@ type signInBody struct {
 type sessionBody struct {
 	CustomerID   string `json:"customerId"`
 	Redirect     string `json:"redirect"`
-	SessionToken string `json:"sessionToken"`
+	SessionToken string `json:"sessionToken,omitempty"`
 	ExpiresAt    string `json:"expiresAt"`
 }
 
@@ -34,10 +34,11 @@ func (a *API) createSession(ctx context.Context, r *Request) (*Response, error) 
 	if err != nil {
 		return nil, err
 	}
-	resp := jsonResponse(http.StatusOK, sessionBody{
-		CustomerID: res.CustomerID, Redirect: res.Redirect,
-		SessionToken: res.Session.Token, ExpiresAt: rfc3339(res.Session.ExpiresAt),
-	})
+	body := sessionBody{CustomerID: res.CustomerID, Redirect: res.Redirect, ExpiresAt: rfc3339(res.Session.ExpiresAt)}
+	if r.WantsToken() {
+		body.SessionToken = res.Session.Token
+	}
+	resp := jsonResponse(http.StatusOK, body)
 	resp.Cookies = []string{a.sessionCookie(res.Session.Token, res.Session.ExpiresAt, b.RememberMe)}
 	return resp, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/redirect"
 	"github.com/openreg/registration/internal/verification"
 )
 
@@ -22,6 +23,8 @@ var pageTemplate = template.Must(template.ParseFS(pageFS, "pages/page.html"))
 // pageText is the wording of the confirm page, per language.
 type pageText struct {
 	ConfirmTitle, ConfirmText, Button                string
+	PasswordLabel, MismatchText, ReplacedTitle       string
+	ReplacedText                                     string
 	InvalidTitle, InvalidText                        string
 	ExpiredTitle, ExpiredText                        string
 	VerifiedTitle, VerifiedText, PendingApprovalText string
@@ -31,7 +34,9 @@ type pageText struct {
 
 var pageTexts = map[string]pageText{
 	"en": {
-		ConfirmTitle: "Confirm your email address", ConfirmText: "Press the button to confirm your email address and activate your account.", Button: "Confirm",
+		ConfirmTitle: "Confirm your email address", ConfirmText: "Type the password you chose when you registered and press the button to confirm your email address and activate your account.", Button: "Confirm",
+		PasswordLabel: "Password", MismatchText: "This is not the password chosen at registration. Try again.",
+		ReplacedTitle: "This link was replaced", ReplacedText: "A newer link was mailed to you; only the most recent one works. Use the link in the most recent mail, or request a new one.",
 		InvalidTitle: "This link is not valid", InvalidText: "The link is incomplete or was replaced by a newer one. Use the link in the most recent mail, or request a new one.",
 		ExpiredTitle: "This link has expired", ExpiredText: "Confirmation links are valid for a limited time. Request a new one from the store.",
 		VerifiedTitle: "Your email address is confirmed", VerifiedText: "Your account is active. You can sign in now.",
@@ -40,7 +45,9 @@ var pageTexts = map[string]pageText{
 		LoginLink: "Go to sign-in",
 	},
 	"de": {
-		ConfirmTitle: "E-Mail-Adresse bestätigen", ConfirmText: "Klicken Sie auf die Schaltfläche, um Ihre E-Mail-Adresse zu bestätigen und Ihr Konto zu aktivieren.", Button: "Bestätigen",
+		ConfirmTitle: "E-Mail-Adresse bestätigen", ConfirmText: "Geben Sie das Passwort ein, das Sie bei der Registrierung gewählt haben, und klicken Sie auf die Schaltfläche, um Ihre E-Mail-Adresse zu bestätigen und Ihr Konto zu aktivieren.", Button: "Bestätigen",
+		PasswordLabel: "Passwort", MismatchText: "Das ist nicht das bei der Registrierung gewählte Passwort. Bitte versuchen Sie es erneut.",
+		ReplacedTitle: "Dieser Link wurde ersetzt", ReplacedText: "Wir haben Ihnen einen neueren Link geschickt; nur der neueste gilt. Verwenden Sie den Link aus der neuesten E-Mail oder fordern Sie einen neuen an.",
 		InvalidTitle: "Dieser Link ist ungültig", InvalidText: "Der Link ist unvollständig oder wurde durch einen neueren ersetzt. Verwenden Sie den Link aus der neuesten E-Mail oder fordern Sie einen neuen an.",
 		ExpiredTitle: "Dieser Link ist abgelaufen", ExpiredText: "Bestätigungslinks sind nur begrenzt gültig. Fordern Sie im Shop einen neuen an.",
 		VerifiedTitle: "Ihre E-Mail-Adresse ist bestätigt", VerifiedText: "Ihr Konto ist aktiv. Sie können sich jetzt anmelden.",
@@ -52,6 +59,7 @@ var pageTexts = map[string]pageText{
 
 type pageView struct {
 	Lang, Store, Title, Text, Button, Token, Action, Link, LinkText string
+	PasswordLabel, Error                                            string
 }
 
 // renderPage answers an HTML page. The page's URL carries a secret token,
@@ -59,7 +67,7 @@ type pageView struct {
 // Its form may post to the public API and be redirected on to the
 // storefront; browsers check both against form-action.
 func (a *API) renderPage(status int, v pageView) *Response {
-	v.Action = a.settings.URLs.PublicAPI + "/v1/verify-email"
+	v.Action = a.settings.URLs.PublicAPI + verification.Path
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, v); err != nil {
 		return &Response{Status: http.StatusInternalServerError, Headers: baseHeaders(), Body: "Internal error."}
@@ -91,27 +99,36 @@ func (a *API) confirmPage(_ context.Context, r *Request) (*Response, error) {
 	if err := verification.CheckShape(tok); err != nil {
 		return a.renderPage(http.StatusBadRequest, pageView{Lang: lang, Store: a.settings.StoreName, Title: t.InvalidTitle, Text: t.InvalidText}), nil
 	}
-	return a.renderPage(http.StatusOK, pageView{Lang: lang, Store: a.settings.StoreName,
-		Title: t.ConfirmTitle, Text: t.ConfirmText, Button: t.Button, Token: tok}), nil
+	return a.renderPage(http.StatusOK, a.confirmForm(lang, t, tok, "")), nil
+}
+
+func (a *API) confirmForm(lang string, t pageText, tok, problem string) pageView {
+	return pageView{Lang: lang, Store: a.settings.StoreName, Title: t.ConfirmTitle, Text: t.ConfirmText,
+		Button: t.Button, Token: tok, PasswordLabel: t.PasswordLabel, Error: problem}
 }
 
 type verifyBody struct {
-	Token string `json:"token"`
+	Token    string `json:"token"`
+	Password string `json:"password"`
 }
 
 type verifiedBody struct {
 	Status          string `json:"status"`
+	CustomerID      string `json:"customerId,omitempty"`
+	SessionToken    string `json:"sessionToken,omitempty"`
+	ExpiresAt       string `json:"expiresAt,omitempty"`
 	AlreadyVerified bool   `json:"alreadyVerified,omitempty"`
 }
 
 // confirmEmail answers POST /v1/verify-email: a form post from the confirm
-// page gets a redirect (or an error page), a JSON call gets JSON.
+// page gets a redirect with the session cookie (or the page again), a JSON
+// call gets JSON with the session.
 func (a *API) confirmEmail(ctx context.Context, r *Request) (*Response, error) {
 	if err := r.checkBody(); err != nil {
 		return nil, err
 	}
 	mt := r.mediaType()
-	var tok string
+	var b verifyBody
 	form := mt == "application/x-www-form-urlencoded"
 	switch {
 	case form:
@@ -119,33 +136,41 @@ func (a *API) confirmEmail(ctx context.Context, r *Request) (*Response, error) {
 		if err != nil {
 			return nil, apperr.New(apperr.MalformedBody, "The form body is malformed.")
 		}
-		tok = vals.Get("token")
+		b.Token, b.Password = vals.Get("token"), vals.Get("password")
 	case isJSON(mt):
-		var b verifyBody
 		if err := decodeStrict(r.Body, &b); err != nil {
 			return nil, err
 		}
-		tok = b.Token
 	default:
-		return nil, apperr.New(apperr.UnsupportedMediaType, "Send the token form-encoded or as application/json.")
+		return nil, apperr.New(apperr.UnsupportedMediaType, "Send the token and password form-encoded or as application/json.")
 	}
-	res, err := a.verify.Confirm(ctx, strings.TrimSpace(tok))
+	res, err := a.verify.Confirm(ctx, verification.Request{Token: strings.TrimSpace(b.Token), Password: b.Password, SourceIP: r.SourceIP})
 	if form {
-		return a.confirmResultPage(ctx, r, res, err), nil
+		return a.confirmResultPage(ctx, r, strings.TrimSpace(b.Token), res, err), nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	status := "verified"
+	body := verifiedBody{Status: "verified", AlreadyVerified: res.AlreadyVerified}
 	if res.Status == customer.PendingApproval {
-		status = string(customer.PendingApproval)
+		body.Status = string(customer.PendingApproval)
 	}
-	return jsonResponse(http.StatusOK, verifiedBody{Status: status, AlreadyVerified: res.AlreadyVerified}), nil
+	var cookies []string
+	if res.Session != nil {
+		body.CustomerID, body.ExpiresAt = res.CustomerID, rfc3339(res.Session.ExpiresAt)
+		if r.WantsToken() {
+			body.SessionToken = res.Session.Token
+		}
+		cookies = append(cookies, a.sessionCookie(res.Session.Token, res.Session.ExpiresAt, false))
+	}
+	resp := jsonResponse(http.StatusOK, body)
+	resp.Cookies = cookies
+	return resp, nil
 }
 
-// confirmResultPage sends a browser on to the storefront's login page, or
+// confirmResultPage sends a browser on to the storefront, signed in, or
 // shows why it cannot.
-func (a *API) confirmResultPage(ctx context.Context, r *Request, res verification.Result, err error) *Response {
+func (a *API) confirmResultPage(ctx context.Context, r *Request, tok string, res verification.Result, err error) *Response {
 	lang, t := a.texts(r)
 	v := pageView{Lang: lang, Store: a.settings.StoreName, Link: a.loginURL(""), LinkText: t.LoginLink}
 	if err == nil && res.AlreadyVerified {
@@ -156,20 +181,29 @@ func (a *API) confirmResultPage(ctx context.Context, r *Request, res verificatio
 		return a.renderPage(http.StatusOK, v)
 	}
 	if err == nil {
-		q := "verified=1"
-		if res.Status == customer.PendingApproval {
-			q += "&approval=pending"
-		}
 		resp := emptyResponse(http.StatusSeeOther)
-		resp.Headers["Location"] = a.loginURL(q)
+		if res.Session == nil { // waiting for approval
+			resp.Headers["Location"] = a.loginURL("verified=1&approval=pending")
+			return resp
+		}
+		target := res.ReturnURL
+		if target == "" {
+			target = a.settings.URLs.AccountPath
+		}
+		resp.Headers["Location"] = strings.TrimRight(a.settings.URLs.Storefront, "/") + redirect.Local(target)
+		resp.Cookies = []string{a.sessionCookie(res.Session.Token, res.Session.ExpiresAt, false)}
 		return resp
 	}
 	e := apperr.As(err)
 	status := StatusOf(e.Code)
 	retry := ""
 	switch e.Code {
+	case apperr.PasswordMismatch, apperr.Validation:
+		return a.renderPage(status, a.confirmForm(lang, t, tok, t.MismatchText))
 	case apperr.TokenExpired:
 		v.Title, v.Text = t.ExpiredTitle, t.ExpiredText
+	case apperr.TokenReplaced:
+		v.Title, v.Text = t.ReplacedTitle, t.ReplacedText
 	case apperr.TokenInvalid:
 		v.Title, v.Text = t.InvalidTitle, t.InvalidText
 	default:

@@ -89,18 +89,6 @@ func (m *Mailer) Deliver(ctx context.Context, msg Message) error {
 	if err := msg.Validate(); err != nil {
 		return fmt.Errorf("mail: invalid message %s: %w", msg.ID, err)
 	}
-	suppressed, err := m.ledger.Suppressed(ctx, customer.NormalizeLogin(msg.To))
-	if err != nil {
-		return err
-	}
-	if suppressed {
-		m.log.InfoContext(ctx, "mail not sent: address suppressed after a bounce or complaint", "messageId", msg.ID, "kind", msg.Kind)
-		return nil
-	}
-	r, err := m.templates.Render(msg, m.storeName)
-	if err != nil {
-		return err
-	}
 	switch err := m.ledger.Claim(ctx, msg.ID, m.now(), claimLease); {
 	case errors.Is(err, ErrAlreadySent):
 		m.log.InfoContext(ctx, "duplicate delivery dropped", "messageId", msg.ID, "kind", msg.Kind)
@@ -108,26 +96,63 @@ func (m *Mailer) Deliver(ctx context.Context, msg Message) error {
 	case err != nil:
 		return err
 	}
+	return m.sendClaimed(ctx, msg)
+}
+
+// sendClaimed sends a message whose ledger claim the caller holds, and
+// settles the claim: sent (or suppressed), or released for a retry.
+func (m *Mailer) sendClaimed(ctx context.Context, msg Message) error {
+	if err := msg.Validate(); err != nil {
+		m.release(ctx, msg.ID)
+		return fmt.Errorf("mail: invalid message %s: %w", msg.ID, err)
+	}
+	suppressed, err := m.ledger.Suppressed(ctx, customer.NormalizeLogin(msg.To))
+	if err != nil {
+		m.release(ctx, msg.ID)
+		return err
+	}
+	if suppressed {
+		m.log.InfoContext(ctx, "mail not sent: address suppressed after a bounce or complaint", "messageId", msg.ID, "kind", msg.Kind)
+		m.settle(ctx, msg.ID)
+		return nil
+	}
+	r, err := m.templates.Render(msg, m.storeName)
+	if err != nil {
+		m.release(ctx, msg.ID)
+		return err
+	}
 	if err := m.sender.Send(ctx, Email{
 		From: m.from, To: msg.To, Subject: r.Subject, HTML: r.HTML, Text: r.Text,
 		Tags: map[string]string{"kind": string(msg.Kind), "message_id": msg.ID},
 	}); err != nil {
-		if rerr := m.ledger.Release(ctx, msg.ID); rerr != nil {
-			// The claim expires on its own; the retry waits for it.
-			m.log.WarnContext(ctx, "could not release mail claim", "messageId", msg.ID, "error", rerr)
-		}
+		m.release(ctx, msg.ID)
 		return err
 	}
-	if err := m.ledger.MarkSent(ctx, msg.ID, m.now()); err != nil {
-		// The mail is out. Failing now would make SQS redeliver it and,
-		// once the claim expires, send it twice; log and succeed instead.
-		m.log.WarnContext(ctx, "mail sent but not recorded as sent", "messageId", msg.ID, "error", err)
-	}
+	m.settle(ctx, msg.ID)
 	m.log.InfoContext(ctx, "mail sent", "messageId", msg.ID, "kind", msg.Kind, "customerId", msg.CustomerID)
 	return nil
 }
 
+// settle marks a claim done. The work is done; failing now would make SQS
+// redeliver it and, once the claim expires, do it twice; log and succeed.
+func (m *Mailer) settle(ctx context.Context, id string) {
+	if err := m.ledger.MarkSent(ctx, id, m.now()); err != nil {
+		m.log.WarnContext(ctx, "message handled but not recorded as done", "messageId", id, "error", err)
+	}
+}
+
+// release gives up a claim so a retry can take it; if that fails, the claim
+// expires on its own and the retry waits for it.
+func (m *Mailer) release(ctx context.Context, id string) {
+	if err := m.ledger.Release(ctx, id); err != nil {
+		m.log.WarnContext(ctx, "could not release mail claim", "messageId", id, "error", err)
+	}
+}
+
 // Job turns a queued job into the mail to send, or reports that none is due.
+// Prepare runs while the worker holds the job's ledger claim, so two
+// deliveries of one job never prepare at once, and a job that was done is
+// never prepared again (preparing mints a link, which voids the last one).
 type Job interface {
 	Prepare(ctx context.Context, job Message) (Message, bool, error)
 }
@@ -142,18 +167,37 @@ type Worker struct {
 // NewWorker returns a Worker that prepares jobs of the given kinds.
 func NewWorker(m *Mailer, jobs map[Kind]Job) *Worker { return &Worker{mailer: m, jobs: jobs} }
 
-// Deliver handles one queue message.
+// Deliver handles one queue message. A job and the mail it turns into share
+// one ledger entry, under the job's id: the claim is taken before the job is
+// prepared and settled when its mail is sent (or when none is due).
 func (w *Worker) Deliver(ctx context.Context, msg Message) error {
-	if msg.Kind.IsJob() {
-		job, ok := w.jobs[msg.Kind]
-		if !ok {
-			return fmt.Errorf("mail: no handler for job %s of kind %s", msg.ID, msg.Kind)
-		}
-		mail, due, err := job.Prepare(ctx, msg)
-		if err != nil || !due {
-			return err
-		}
-		msg = mail
+	if !msg.Kind.IsJob() {
+		return w.mailer.Deliver(ctx, msg)
 	}
-	return w.mailer.Deliver(ctx, msg)
+	if err := msg.Validate(); err != nil {
+		return fmt.Errorf("mail: invalid job %s: %w", msg.ID, err)
+	}
+	job, ok := w.jobs[msg.Kind]
+	if !ok {
+		return fmt.Errorf("mail: no handler for job %s of kind %s", msg.ID, msg.Kind)
+	}
+	m := w.mailer
+	switch err := m.ledger.Claim(ctx, msg.ID, m.now(), claimLease); {
+	case errors.Is(err, ErrAlreadySent):
+		m.log.InfoContext(ctx, "duplicate job dropped", "jobId", msg.ID, "kind", msg.Kind)
+		return nil
+	case err != nil:
+		return err
+	}
+	out, due, err := job.Prepare(ctx, msg)
+	if err != nil {
+		m.release(ctx, msg.ID)
+		return err
+	}
+	if !due {
+		m.settle(ctx, msg.ID)
+		return nil
+	}
+	out.ID = msg.ID
+	return m.sendClaimed(ctx, out)
 }

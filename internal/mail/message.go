@@ -32,15 +32,27 @@ const (
 	// the request path, whether one is due (so the answer to the request
 	// reveals nothing) and then sends an EmailValidation mail.
 	ResendVerification Kind = "resend_verification"
-	// RegistrationAttempt is a job too: someone tried to register an address
-	// that has an account. The mailer finds the owner and sends them an
-	// AccountExists mail; the request itself looked nothing up.
-	RegistrationAttempt Kind = "registration_attempt"
+	// CompleteRegistration is a job too: a registration under double opt-in
+	// or approval was stored as pending. The mailer decides, off the
+	// request path, what it is: a new account (it gets a link), a
+	// replacement of an account that never confirmed its address (the new
+	// registration wins, and gets a new link), or an attempt on a verified
+	// account (its owner gets an AccountExists notice). The request looked
+	// nothing up, so its answer is the same in every case.
+	CompleteRegistration Kind = "complete_registration"
+	// VerificationLink is a job: a customer whose address is not verified
+	// yet signed in with the right password; the mailer mails a fresh link
+	// if none went out within the resend interval.
+	VerificationLink Kind = "verification_link"
 )
 
 // IsJob reports whether a queue message is a job that turns into a mail in
-// the mailer, rather than a mail.
-func (k Kind) IsJob() bool { return k == ResendVerification || k == RegistrationAttempt }
+// the mailer, rather than a mail. Jobs carry ids, never a link or token:
+// the mailer mints a link's token as it sends it, so no plain token is ever
+// at rest in the table, the outbox, a queue or a dead-letter queue.
+func (k Kind) IsJob() bool {
+	return k == ResendVerification || k == CompleteRegistration || k == VerificationLink
+}
 
 // Message is one mail to send, as it travels through the outbox and the
 // queue. ID identifies the message for its whole life (outbox key, queue
@@ -58,6 +70,9 @@ type Message struct {
 	Link string `json:"link,omitempty"`
 	// About describes the customer a store-owner notification is about.
 	About *Subject `json:"about,omitempty"`
+	// RegistrationID names the pending registration of a
+	// CompleteRegistration job.
+	RegistrationID string `json:"registrationId,omitempty"`
 	// SourceIP is the client address of the request behind a job, for the
 	// owner's activity log.
 	SourceIP  string    `json:"sourceIp,omitempty"`
@@ -80,15 +95,26 @@ func (m Message) Validate() error {
 	if m.ID == "" {
 		errs = append(errs, errors.New("id is empty"))
 	}
-	if m.To == "" {
+	if m.To == "" && m.Kind != CompleteRegistration && m.Kind != VerificationLink {
 		errs = append(errs, errors.New("to is empty"))
+	}
+	if m.Kind.IsJob() && m.Link != "" {
+		errs = append(errs, errors.New("a job must not carry a link"))
 	}
 	switch m.Kind {
 	case EmailValidation:
 		if m.Link == "" {
 			errs = append(errs, errors.New("email_validation needs a link"))
 		}
-	case AccountExists, Welcome, ResendVerification, RegistrationAttempt:
+	case CompleteRegistration:
+		if m.RegistrationID == "" {
+			errs = append(errs, errors.New("complete_registration needs a registration id"))
+		}
+	case VerificationLink:
+		if m.CustomerID == "" {
+			errs = append(errs, errors.New("verification_link needs a customer id"))
+		}
+	case AccountExists, Welcome, ResendVerification:
 	case StoreOwnerNewCustomer:
 		if m.About == nil || m.About.Email == "" {
 			errs = append(errs, errors.New("store_owner_new_customer needs the customer it is about"))

@@ -3,6 +3,7 @@ package registration_test
 import (
 	"context"
 	"errors"
+	"github.com/openreg/registration/internal/apperr"
 	"log/slog"
 	"math/rand/v2"
 	"testing"
@@ -17,35 +18,31 @@ import (
 	"github.com/openreg/registration/internal/token"
 )
 
-// fakeStore is an in-memory registration.Store. Like the real store it
-// writes an account all or nothing and enforces uniqueness of the email key
-// (checked first) and the username key in that write. It does not normalise
-// keys itself: that is the service's job.
+// fakeStore is an in-memory registration.Store: it writes a Standard
+// account or a pending registration all or nothing, and enforces the
+// uniqueness of the email key and the username key in that write (the
+// username first). It does not normalise keys itself: that is the service's
+// job.
 type fakeStore struct {
 	sessions *memSessions // an account's session lands here, as in the real table
 
-	customers     map[string]customer.Customer
-	emailKeys     map[string]string // email key -> customer id
-	usernameKeys  map[string]string // username key -> customer id
-	verifications map[string]registration.Verification
-	consents      []customer.ConsentRecord
-	activities    []customer.Activity
-	outbox        []mail.Message
-	accounts      []registration.Account // committed accounts
-	attempts      []mail.Message         // jobs stored by RecordAttempt
+	customers    map[string]customer.Customer
+	pending      map[string]registration.Pending
+	emailKeys    map[string]string // email key -> customer id
+	usernameKeys map[string]string // username key -> customer or registration id
+	consents     []customer.ConsentRecord
+	activities   []customer.Activity
+	outbox       []mail.Message
 
+	// createCalls counts writes, refused or not.
 	createCalls int
-	notices     map[string]noticeClaim
-
-	// Errors to return, when set.
-	createErr, lookupErr, customerErr, recordErr error
+	// createErr is returned by every write when set.
+	createErr error
 }
 
 func newFakeStore(sessions *memSessions) *fakeStore {
-	return &fakeStore{
-		sessions: sessions, customers: map[string]customer.Customer{}, emailKeys: map[string]string{},
-		usernameKeys: map[string]string{}, verifications: map[string]registration.Verification{},
-	}
+	return &fakeStore{sessions: sessions, customers: map[string]customer.Customer{}, pending: map[string]registration.Pending{},
+		emailKeys: map[string]string{}, usernameKeys: map[string]string{}}
 }
 
 func (s *fakeStore) CreateAccount(_ context.Context, acc registration.Account) error {
@@ -53,83 +50,50 @@ func (s *fakeStore) CreateAccount(_ context.Context, acc registration.Account) e
 	if s.createErr != nil {
 		return s.createErr
 	}
-	// Like the real store: the username is reported first, so its answer
-	// does not depend on whether the email address is registered.
 	if _, ok := s.usernameKeys[acc.UsernameKey]; ok && acc.UsernameKey != "" {
 		return registration.ErrUsernameTaken
 	}
 	if _, ok := s.emailKeys[acc.EmailKey]; ok {
 		return registration.ErrEmailTaken
 	}
-	if _, ok := s.customers[acc.Customer.ID]; ok {
-		return errors.New("fakeStore: customer id exists")
-	}
 	s.customers[acc.Customer.ID] = acc.Customer
 	s.emailKeys[acc.EmailKey] = acc.Customer.ID
 	if acc.UsernameKey != "" {
 		s.usernameKeys[acc.UsernameKey] = acc.Customer.ID
 	}
-	if v := acc.Verification; v != nil {
-		s.verifications[v.Digest] = *v
-	}
 	if acc.Session != nil {
-		if err := s.sessions.CreateSession(context.Background(), *acc.Session); err != nil {
-			return err
-		}
+		s.sessions.sessions[acc.Session.Digest] = *acc.Session
 	}
 	if acc.RevokeSession != "" {
-		if err := s.sessions.DeleteSession(context.Background(), acc.RevokeSession); err != nil {
-			return err
-		}
+		delete(s.sessions.sessions, acc.RevokeSession)
 	}
 	s.consents = append(s.consents, acc.Consents...)
+	s.activities = append(s.activities, acc.Activity)
 	s.outbox = append(s.outbox, acc.Outbox...)
-	s.accounts = append(s.accounts, acc)
 	return nil
 }
 
-func (s *fakeStore) CustomerIDByEmail(_ context.Context, emailKey string) (string, error) {
-	if s.lookupErr != nil {
-		return "", s.lookupErr
+func (s *fakeStore) Submit(_ context.Context, sub registration.Submission) error {
+	s.createCalls++
+	if s.createErr != nil {
+		return s.createErr
 	}
-	id, ok := s.emailKeys[emailKey]
-	if !ok {
-		return "", customer.ErrNotFound
+	p := sub.Pending
+	if _, ok := s.usernameKeys[p.UsernameKey]; ok && p.UsernameKey != "" {
+		return registration.ErrUsernameTaken
 	}
-	return id, nil
-}
-
-func (s *fakeStore) Customer(_ context.Context, id string) (customer.Customer, error) {
-	if s.customerErr != nil {
-		return customer.Customer{}, s.customerErr
+	s.pending[p.ID] = p
+	if p.UsernameKey != "" {
+		s.usernameKeys[p.UsernameKey] = p.ID
 	}
-	c, ok := s.customers[id]
-	if !ok {
-		return customer.Customer{}, customer.ErrNotFound
+	if sub.RevokeSession != "" {
+		delete(s.sessions.sessions, sub.RevokeSession)
 	}
-	return c, nil
-}
-
-func (s *fakeStore) RecordAttempt(_ context.Context, job mail.Message, revokeSession string) error {
-	if s.recordErr != nil {
-		return s.recordErr
-	}
-	if revokeSession != "" {
-		if err := s.sessions.DeleteSession(context.Background(), revokeSession); err != nil {
-			return err
-		}
-	}
-	s.attempts = append(s.attempts, job)
-	s.outbox = append(s.outbox, job)
+	s.consents = append(s.consents, p.Consents...)
+	s.outbox = append(s.outbox, sub.Job)
 	return nil
 }
 
-func (s *fakeStore) AddActivity(_ context.Context, a customer.Activity) error {
-	s.activities = append(s.activities, a)
-	return nil
-}
-
-// fakeOutbox records what it is asked to flush.
 type fakeOutbox struct{ flushes [][]mail.Message }
 
 func (o *fakeOutbox) Flush(_ context.Context, msgs []mail.Message) {
@@ -223,7 +187,7 @@ func newFixture(t *testing.T, opts ...func(*settings.Settings)) *fixture {
 		Default: time.Duration(s.SessionLifetime), RememberMe: time.Duration(s.RememberMeLifetime)}, f.clock.Now)
 	f.svc = registration.New(registration.Deps{
 		Settings: s, Store: f.store, Outbox: f.outbox, Sessions: f.mgr, Hasher: hasher,
-		Tokens: tokens, Random: random, Now: f.clock.Now, Log: slog.New(slog.DiscardHandler),
+		Random: random, Now: f.clock.Now, Log: slog.New(slog.DiscardHandler),
 	})
 	return f
 }
@@ -242,14 +206,18 @@ func (f *fixture) register(t *testing.T, req registration.Request) registration.
 	return res
 }
 
-// onlyCustomer returns the one stored customer, failing otherwise.
+// onlyCustomer returns the one stored customer (or the account the one
+// pending registration becomes), failing otherwise.
 func (f *fixture) onlyCustomer(t *testing.T) customer.Customer {
 	t.Helper()
-	if len(f.store.customers) != 1 {
-		t.Fatalf("got %d stored customers, want 1", len(f.store.customers))
+	if n := len(f.store.customers) + len(f.store.pending); n != 1 {
+		t.Fatalf("got %d stored customers and pending registrations, want 1", n)
 	}
 	for _, c := range f.store.customers {
 		return c
+	}
+	for _, p := range f.store.pending {
+		return p.Customer(customer.Unverified)
 	}
 	panic("unreachable")
 }
@@ -274,14 +242,11 @@ func (f *fixture) sessionLive(plain string) bool {
 // nothingStored fails the test when the store or the outbox saw a write.
 func (f *fixture) nothingStored(t *testing.T) {
 	t.Helper()
-	if n := len(f.store.customers); n != 0 {
-		t.Errorf("got %d customers stored, want none", n)
+	if n := len(f.store.customers) + len(f.store.pending); n != 0 {
+		t.Errorf("got %d customers and pending registrations stored, want none", n)
 	}
 	if n := len(f.store.outbox); n != 0 {
 		t.Errorf("got %d mails in the outbox, want none", n)
-	}
-	if n := len(f.store.verifications); n != 0 {
-		t.Errorf("got %d verification tokens, want none", n)
 	}
 	if n := len(f.store.activities) + len(f.store.consents); n != 0 {
 		t.Errorf("got %d activity and consent records, want none", n)
@@ -304,21 +269,16 @@ func validRequest() registration.Request {
 	}
 }
 
-// ClaimNotice follows the real store: one notice per address per interval,
-// and a retry of the same job passes.
-func (s *fakeStore) ClaimNotice(_ context.Context, key, jobID string, now time.Time, interval time.Duration) (bool, error) {
-	if s.notices == nil {
-		s.notices = map[string]noticeClaim{}
+// wantCode fails the test unless err is an apperr.Error with code want.
+func wantCode(t *testing.T, err error, want apperr.Code) *apperr.Error {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want %s", want)
 	}
-	last, ok := s.notices[key]
-	if ok && last.job != jobID && now.Before(last.at.Add(interval)) {
-		return false, nil
+	e := apperr.As(err)
+	if e.Code != want {
+		t.Fatalf("got error code %s (%v), want %s", e.Code, err, want)
 	}
-	s.notices[key] = noticeClaim{job: jobID, at: now}
-	return true, nil
+	return e
 }
-
-type noticeClaim struct {
-	job string
-	at  time.Time
-}
+var ctx = context.Background()

@@ -1,6 +1,10 @@
 // Package registration is the register use case: it checks a request against
-// the store's settings, creates the account with everything that belongs to
-// it in one atomic write, and decides what the customer does next.
+// the store's settings and stores it in one atomic write. Under Standard the
+// account is created at once. Under double opt-in and approval the request
+// stores a pending registration and looks nothing up, so its answer, timing
+// and writes are the same for a new address, an address whose account never
+// confirmed, and an address with a verified account; the mailer completes it
+// (complete.go) off the request path.
 package registration
 
 import (
@@ -8,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
@@ -17,57 +22,89 @@ import (
 	"github.com/openreg/registration/internal/redirect"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/throttle"
 	"github.com/openreg/registration/internal/token"
 	"github.com/openreg/registration/internal/verification"
 )
 
-// Account is everything a registration writes. The store writes it in one
-// transaction, so either all of it exists or none of it does; uniqueness of
-// the email address and username is part of that write, never a read first.
+// Account is everything a Standard registration writes, in one transaction:
+// either all of it exists or none of it does. Uniqueness of the email
+// address and username is part of that write, never a read first.
 type Account struct {
-	Customer     customer.Customer
-	EmailKey     string
-	UsernameKey  string // empty when usernames are off
-	Verification *Verification
-	Session      *session.Session
-	Consents     []customer.ConsentRecord
+	Customer    customer.Customer
+	EmailKey    string
+	UsernameKey string // empty when usernames are off
+	Session     *session.Session
+	Consents    []customer.ConsentRecord
+	Activity    customer.Activity
 	// Outbox holds the mails to send; they are stored with the account so
 	// that no committed registration can lose its mail.
 	Outbox []mail.Message
 	// RevokeSession is the digest of the session the request carried, if
 	// any: registering signs that customer out in the same write.
 	RevokeSession string
-	// ResendInterval is how long the mailed link holds off a resend.
-	ResendInterval time.Duration
+	// Limit is the client's registration counter, counted in the same
+	// write (nil when off).
+	Limit *throttle.Counter
 }
 
-// Verification is a stored email verification token (its digest only).
-type Verification struct {
-	Digest     string
+// Pending is a registration under double opt-in or approval, stored until
+// the mailer completes it. Its ID becomes the new customer's id.
+type Pending struct {
+	ID               string
+	StoreID          string
+	Email            string
+	EmailKey         string
+	Username         string
+	UsernameKey      string
+	PasswordHash     string
+	Language         string
+	Profile          customer.Profile
+	Attributes       map[string]string
+	Newsletters      []string
+	Consents         []customer.ConsentRecord // CustomerID empty until completed
+	RequiresApproval bool
+	ReturnURL        string
+	SourceIP         string
+	CreatedAt        time.Time
+	// ExpiresAt is when the account it becomes expires unless confirmed;
+	// the pending registration and its username reservation expire then
+	// too.
+	ExpiresAt time.Time
+	// Outcome is set once completed: what it became and for which
+	// customer (the personal data is then removed from it).
+	Outcome    Outcome
 	CustomerID string
-	ExpiresAt  time.Time
-	CreatedAt  time.Time
 }
 
-// Errors a Store returns from CreateAccount. When both keys are taken the
-// store reports the username: a username clash must not depend on whether
-// the email address is registered, or it would reveal the address.
+// Submission is what a double opt-in or approval registration writes, in
+// one transaction: the pending registration, the job that completes it, the
+// username's reservation, the end of the request's session and the client's
+// counter.
+type Submission struct {
+	Pending       Pending
+	Job           mail.Message
+	RevokeSession string
+	Limit         *throttle.Counter
+}
+
+// Errors a Store returns. When both keys are taken the store reports the
+// username: a username clash must not depend on whether the email address
+// is registered, or it would reveal the address. A counter over its limit
+// is a *throttle.Exceeded.
 var (
 	ErrEmailTaken    = errors.New("registration: email already registered")
 	ErrUsernameTaken = errors.New("registration: username already taken")
 )
 
-// Store persists accounts.
+// Store persists registrations.
 type Store interface {
 	// CreateAccount writes acc atomically; ErrEmailTaken or
 	// ErrUsernameTaken when a key is in use.
 	CreateAccount(ctx context.Context, acc Account) error
-	// RecordAttempt stores, in one write, the outbox job that will tell
-	// the owner of a taken address, and ends the request's session
-	// (revokeSession is its digest, or empty).
-	RecordAttempt(ctx context.Context, job mail.Message, revokeSession string) error
-	// AddActivity appends to a customer's activity log.
-	AddActivity(ctx context.Context, a customer.Activity) error
+	// Submit writes sub atomically; ErrUsernameTaken when the username is
+	// reserved, by an account or by another pending registration.
+	Submit(ctx context.Context, sub Submission) error
 }
 
 // Outbox sends mails recorded in the store on their way now. A failure is not
@@ -97,19 +134,24 @@ type Request struct {
 	// StoreID is the store the request is for (X-Store-Id), or "".
 	StoreID string
 	// SessionToken is the session the request carried, if any; registering
-	// signs that customer out first.
+	// signs that customer out in the same write.
 	SessionToken string
 	SourceIP     string
 }
 
-// Outcome is what the storefront should do next.
+// Outcome is what the storefront should do next, or what a pending
+// registration became.
 type Outcome string
 
-// Outcomes, as the contract names them.
+// Outcomes, as the contract names them, and of completed registrations.
 const (
 	PendingVerification Outcome = "pending_verification"
 	PendingApproval     Outcome = "pending_approval"
 	SignedIn            Outcome = "signed_in"
+
+	Created  Outcome = "created"  // a new account
+	Replaced Outcome = "replaced" // an unverified account took the new registration
+	Notified Outcome = "notified" // the address's verified owner was told
 )
 
 // Result of a registration.
@@ -129,7 +171,6 @@ type Service struct {
 	outbox   Outbox
 	sessions Sessions
 	hasher   *password.Hasher
-	tokens   *token.Generator
 	random   io.Reader
 	now      func() time.Time
 	log      *slog.Logger
@@ -142,7 +183,6 @@ type Deps struct {
 	Outbox   Outbox
 	Sessions Sessions
 	Hasher   *password.Hasher
-	Tokens   *token.Generator
 	Random   io.Reader
 	Now      func() time.Time
 	Log      *slog.Logger
@@ -152,7 +192,7 @@ type Deps struct {
 func New(d Deps) *Service {
 	return &Service{
 		settings: d.Settings, store: d.Store, outbox: d.Outbox, sessions: d.Sessions,
-		hasher: d.Hasher, tokens: d.Tokens, random: d.Random, now: d.Now, log: d.Log,
+		hasher: d.Hasher, random: d.Random, now: d.Now, log: d.Log,
 	}
 }
 
@@ -180,151 +220,143 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-
+	now := s.now().UTC()
 	res := Result{Redirect: redirect.Local(req.ReturnURL), SignedOut: req.SessionToken != ""}
-
-	// Hash before knowing whether the address is taken, so both answers of
-	// the double opt-in path cost the same.
+	var limit *throttle.Counter
+	if ctr, on := throttle.NewCounter(throttle.ClientRegister, s.settings.ClientLimits.Register, now, req.SourceIP); on && req.SourceIP != "" {
+		limit = &ctr
+	}
+	revoke := ""
+	if token.WellFormed(req.SessionToken) {
+		revoke = token.Digest(req.SessionToken)
+	}
+	// Hashing comes first on every path, so no answer is cheaper than
+	// another.
 	hash, err := s.hasher.Hash(req.Password)
 	if err != nil {
 		return Result{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
 	}
-	acc, issued, err := s.account(c, req, hash)
-	if err != nil {
-		return Result{}, err
-	}
-	// The request's session ends in the same write that creates the account,
-	// so a failed registration leaves the customer signed in and a
-	// successful one never leaves the old session alive.
-	if token.WellFormed(req.SessionToken) {
-		acc.RevokeSession = token.Digest(req.SessionToken)
-	}
-
-	err = s.store.CreateAccount(ctx, acc)
-	switch {
-	case errors.Is(err, ErrUsernameTaken):
-		return Result{}, &apperr.Error{Code: apperr.UsernameTaken, Message: "This username is taken.",
-			Fields: []apperr.FieldError{{Field: "username", Code: string(apperr.UsernameTaken), Message: "This username is taken."}}}
-	case errors.Is(err, ErrEmailTaken):
-		if s.settings.RegistrationType == settings.Standard {
-			return Result{}, apperr.New(apperr.EmailTaken, "An account with this email address exists.")
-		}
-		// Answer exactly as for a new address, with the same number of
-		// writes and no lookup: one write stores a job (and ends the
-		// session), and the mailer finds and tells the owner later.
-		job, err := s.message(mail.RegistrationAttempt, acc.Customer, s.now().UTC())
-		if err != nil {
-			return Result{}, err
-		}
-		job.CustomerID, job.FirstName, job.LastName, job.SourceIP = "", "", "", req.SourceIP
-		if err := s.store.RecordAttempt(ctx, job, acc.RevokeSession); err != nil {
-			return Result{}, err
-		}
-		s.outbox.Flush(ctx, []mail.Message{job})
-		return s.pending(res), nil
-	case err != nil:
-		return Result{}, err
-	}
-	s.activity(ctx, customer.Activity{CustomerID: acc.Customer.ID, Type: customer.ActivityRegistered, At: acc.Customer.CreatedAt,
-		Detail: map[string]string{"store": acc.Customer.StoreID, "registrationType": string(s.settings.RegistrationType), "sourceIp": req.SourceIP}})
-	s.outbox.Flush(ctx, acc.Outbox)
-
-	if s.settings.RegistrationType == settings.Standard {
-		res.Outcome = SignedIn
-		res.CustomerID = acc.Customer.ID
-		res.Session = issued
-		return res, nil
-	}
-	return s.pending(res), nil
-}
-
-func (s *Service) pending(res Result) Result {
-	res.Outcome = PendingVerification
-	if s.settings.RegistrationType == settings.AdminApproval {
-		res.Outcome = PendingApproval
-	}
-	return res
-}
-
-// account builds everything the registration writes.
-func (s *Service) account(c clean, req Request, hash string) (Account, *session.Issued, error) {
-	now := s.now().UTC()
 	id, err := customer.NewID(s.random)
 	if err != nil {
-		return Account{}, nil, apperr.Wrap(apperr.Internal, "Could not register.", err)
+		return Result{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
 	}
 	storeID := req.StoreID
 	if storeID == "" {
 		storeID = s.settings.DefaultStoreID
 	}
-	lang := s.settings.Language(req.Language)
-	cust := customer.Customer{
-		ID: id, StoreID: storeID, Email: c.email, Username: c.username,
-		Status:           customer.Unverified,
+	p := Pending{
+		ID: id, StoreID: storeID, Email: c.email, EmailKey: customer.NormalizeLogin(c.email), Username: c.username,
+		PasswordHash: hash, Language: s.settings.Language(req.Language), Profile: c.profile,
+		Attributes: c.attributes, Newsletters: c.newsletters, Consents: consentLog("", c, now),
 		RequiresApproval: s.settings.RegistrationType == settings.AdminApproval,
-		PasswordHash:     hash, Language: lang, Profile: c.profile,
-		Attributes: c.attributes, Newsletters: c.newsletters,
-		CreatedAt: now, UpdatedAt: now,
+		ReturnURL:        storedReturnURL(req.ReturnURL), SourceIP: req.SourceIP, CreatedAt: now,
+		ExpiresAt: now.Add(time.Duration(s.settings.UnverifiedAccountLifetime)).Truncate(time.Second),
 	}
-	acc := Account{Customer: cust, EmailKey: customer.NormalizeLogin(c.email), ResendInterval: time.Duration(s.settings.Resend.Interval)}
 	if c.username != "" {
-		acc.UsernameKey = customer.NormalizeLogin(c.username)
+		p.UsernameKey = customer.NormalizeLogin(c.username)
 	}
-	acc.Consents = consentLog(id, c, now)
+	if s.settings.RegistrationType == settings.Standard {
+		return s.createActive(ctx, p, revoke, limit, res)
+	}
+	jobID, err := customer.NewID(s.random)
+	if err != nil {
+		return Result{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
+	}
+	job := mail.Message{ID: jobID, Kind: mail.CompleteRegistration, RegistrationID: p.ID, StoreID: storeID, CreatedAt: now}
+	err = s.store.Submit(ctx, Submission{Pending: p, Job: job, RevokeSession: revoke, Limit: limit})
+	if err != nil {
+		return Result{}, refused(err)
+	}
+	s.outbox.Flush(ctx, []mail.Message{job})
+	res.Outcome = PendingVerification
+	if s.settings.RegistrationType == settings.AdminApproval {
+		res.Outcome = PendingApproval
+	}
+	return res, nil
+}
 
+// createActive is the Standard registration: the account is active and
+// signed in at once, and a taken address is told (the operator chose a
+// store without double opt-in, and with it an answer that tells).
+func (s *Service) createActive(ctx context.Context, p Pending, revoke string, limit *throttle.Counter, res Result) (Result, error) {
+	cust := p.Customer(customer.Active)
+	cust.ExpiresAt = time.Time{}
+	acc := Account{Customer: cust, EmailKey: p.EmailKey, UsernameKey: p.UsernameKey, Consents: p.consentsOf(cust.ID),
+		RevokeSession: revoke, Limit: limit,
+		Activity: customer.Activity{CustomerID: cust.ID, Type: customer.ActivityRegistered, At: p.CreatedAt,
+			Detail: map[string]string{"store": p.StoreID, "registrationType": string(settings.Standard), "sourceIp": p.SourceIP}}}
+	issued, sess, err := s.sessions.New(cust.ID, false)
+	if err != nil {
+		return Result{}, err
+	}
+	acc.Session = &sess
+	welcome, err := mailFor(s.random, mail.Welcome, cust, p.CreatedAt)
+	if err != nil {
+		return Result{}, err
+	}
+	acc.Outbox = append(acc.Outbox, welcome)
 	if s.settings.NotifyStoreOwner {
-		note, err := s.message(mail.StoreOwnerNewCustomer, cust, now)
+		note, err := ownerNotice(s.random, s.settings, cust, p.CreatedAt)
 		if err != nil {
-			return Account{}, nil, err
+			return Result{}, err
 		}
-		note.To, note.Language, note.FirstName, note.LastName, note.CustomerID = s.settings.StoreOwnerEmail, s.settings.OwnerLanguage(), "", "", cust.ID
-		note.About = &mail.Subject{Email: cust.Email, FirstName: cust.Profile.FirstName, LastName: cust.Profile.LastName,
-			Company: cust.Profile.Company, RegistrationType: string(s.settings.RegistrationType)}
 		acc.Outbox = append(acc.Outbox, note)
 	}
-
-	var issued *session.Issued
-	switch s.settings.RegistrationType {
-	case settings.Standard:
-		acc.Customer.Status = customer.Active
-		iss, sess, err := s.sessions.New(id, false)
-		if err != nil {
-			return Account{}, nil, err
+	if err := s.store.CreateAccount(ctx, acc); err != nil {
+		if errors.Is(err, ErrEmailTaken) {
+			return Result{}, apperr.New(apperr.EmailTaken, "An account with this email address exists.")
 		}
-		acc.Session, issued = &sess, &iss
-		welcome, err := s.message(mail.Welcome, acc.Customer, now)
-		if err != nil {
-			return Account{}, nil, err
-		}
-		acc.Outbox = append(acc.Outbox, welcome)
-	default:
-		plain, digest, err := s.tokens.New()
-		if err != nil {
-			return Account{}, nil, apperr.Wrap(apperr.Internal, "Could not register.", err)
-		}
-		expires := now.Add(time.Duration(s.settings.VerificationTokenLifetime)).Truncate(time.Second)
-		acc.Verification = &Verification{Digest: digest, CustomerID: id, ExpiresAt: expires, CreatedAt: now}
-		msg, err := s.message(mail.EmailValidation, cust, now)
-		if err != nil {
-			return Account{}, nil, err
-		}
-		msg.Link = verification.Link(s.settings.URLs.PublicAPI, plain)
-		msg.ExpiresAt = expires
-		acc.Outbox = append(acc.Outbox, msg)
+		return Result{}, refused(err)
 	}
-	return acc, issued, nil
+	s.outbox.Flush(ctx, acc.Outbox)
+	res.Outcome, res.CustomerID, res.Session = SignedIn, cust.ID, &issued
+	return res, nil
 }
 
-// activity writes an audit entry after the account exists; a failure is
-// logged, not returned, because the registration already happened.
-func (s *Service) activity(ctx context.Context, a customer.Activity) {
-	if err := s.store.AddActivity(ctx, a); err != nil {
-		s.log.WarnContext(ctx, "activity log write failed", "customerId", a.CustomerID, "type", a.Type, "error", err)
+// refused turns a store's refusal into the client's answer.
+func refused(err error) error {
+	if errors.Is(err, ErrUsernameTaken) {
+		return &apperr.Error{Code: apperr.UsernameTaken, Message: "This username is taken.",
+			Fields: []apperr.FieldError{{Field: "username", Code: string(apperr.UsernameTaken), Message: "This username is taken."}}}
+	}
+	return verification.Throttled(err)
+}
+
+// storedReturnURL is the registration's returnUrl as the confirm step will
+// honour it: its normalised local path, or "" when there is none to honour
+// (then the customer lands on the account page).
+func storedReturnURL(raw string) string {
+	if strings.TrimSpace(raw) == "" {
+		return ""
+	}
+	if l := redirect.Local(raw); l != "/" || strings.TrimSpace(raw) == "/" {
+		return l
+	}
+	return ""
+}
+
+// Customer is the account a pending registration becomes.
+func (p Pending) Customer(status customer.Status) customer.Customer {
+	return customer.Customer{
+		ID: p.ID, StoreID: p.StoreID, Email: p.Email, Username: p.Username, Status: status,
+		RequiresApproval: p.RequiresApproval, PasswordHash: p.PasswordHash, Language: p.Language,
+		Profile: p.Profile, Attributes: p.Attributes, Newsletters: p.Newsletters,
+		CreatedAt: p.CreatedAt, UpdatedAt: p.CreatedAt, ExpiresAt: p.ExpiresAt, ReturnURL: p.ReturnURL,
 	}
 }
 
-func (s *Service) message(kind mail.Kind, c customer.Customer, now time.Time) (mail.Message, error) {
-	id, err := customer.NewID(s.random)
+// consentsOf returns the registration's consent log entries for customer id.
+func (p Pending) consentsOf(id string) []customer.ConsentRecord {
+	out := make([]customer.ConsentRecord, len(p.Consents))
+	for i, c := range p.Consents {
+		c.CustomerID = id
+		out[i] = c
+	}
+	return out
+}
+
+func mailFor(random io.Reader, kind mail.Kind, c customer.Customer, now time.Time) (mail.Message, error) {
+	id, err := customer.NewID(random)
 	if err != nil {
 		return mail.Message{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
 	}
@@ -332,6 +364,19 @@ func (s *Service) message(kind mail.Kind, c customer.Customer, now time.Time) (m
 		ID: id, Kind: kind, To: c.Email, Language: c.Language, StoreID: c.StoreID, CustomerID: c.ID,
 		FirstName: c.Profile.FirstName, LastName: c.Profile.LastName, CreatedAt: now,
 	}, nil
+}
+
+// ownerNotice is the store owner's "new customer" mail, in the owner's
+// language.
+func ownerNotice(random io.Reader, s settings.Settings, c customer.Customer, now time.Time) (mail.Message, error) {
+	note, err := mailFor(random, mail.StoreOwnerNewCustomer, c, now)
+	if err != nil {
+		return mail.Message{}, err
+	}
+	note.To, note.Language, note.FirstName, note.LastName = s.StoreOwnerEmail, s.OwnerLanguage(), "", ""
+	note.About = &mail.Subject{Email: c.Email, FirstName: c.Profile.FirstName, LastName: c.Profile.LastName,
+		Company: c.Profile.Company, RegistrationType: string(s.RegistrationType)}
+	return note, nil
 }
 
 func consentLog(customerID string, c clean, now time.Time) []customer.ConsentRecord {

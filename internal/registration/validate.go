@@ -18,6 +18,9 @@ import (
 type fieldRule struct {
 	max   int
 	check func(v string, now time.Time) (code, message string)
+	// name marks a person's name, which must match the store's
+	// NamePattern as a whole.
+	name bool
 }
 
 var (
@@ -31,8 +34,8 @@ var (
 var Genders = []string{"M", "F", "X"}
 
 var fieldRules = map[string]fieldRule{
-	settings.FirstName:      {max: 100},
-	settings.LastName:       {max: 100},
+	settings.FirstName:      {max: 100, name: true},
+	settings.LastName:       {max: 100, name: true},
 	settings.Company:        {max: 200},
 	settings.StreetAddress:  {max: 200},
 	settings.StreetAddress2: {max: 200},
@@ -90,6 +93,19 @@ func phoneCheck(v string, _ time.Time) (string, string) {
 // maxAttributeLength bounds a text attribute.
 const maxAttributeLength = 500
 
+// controlMessage explains a control_character problem (customer.HasControl).
+const controlMessage = "Text must not contain control characters, invisible formatting characters or text-direction overrides."
+
+// wholeMatch reports whether re matches all of s, so that a store's
+// NamePattern written without ^ and $ still judges the whole name rather
+// than finding an acceptable piece of it. (With leftmost-first matching an
+// unanchored alternation can miss a whole match and refuse; it can never
+// accept a name it does not match whole.)
+func wholeMatch(re *regexp.Regexp, s string) bool {
+	loc := re.FindStringIndex(s)
+	return loc != nil && loc[0] == 0 && loc[1] == len(s)
+}
+
 // validate checks a request against the settings and returns the cleaned
 // values, or a validation error listing every problem at once.
 func (s *Service) validate(req Request) (clean, error) {
@@ -137,9 +153,11 @@ func (s *Service) validate(req Request) (clean, error) {
 		case !setting.Enabled:
 			f.Add(name, "not_enabled", fmt.Sprintf("This store does not collect %s.", name))
 		case customer.HasControl(v):
-			f.Add(name, "control_character", "Text must not contain control characters.")
+			f.Add(name, "control_character", controlMessage)
 		case utf8.RuneCountInString(v) > rule.max:
 			f.Add(name, "too_long", fmt.Sprintf("%s must have at most %d characters.", name, rule.max))
+		case rule.name && !wholeMatch(cfg.NameRegexp(), customer.Canonical(v)):
+			f.Add(name, "invalid_name", fmt.Sprintf("%s may contain only letters, spaces, apostrophes, hyphens and dots, and must start with a letter.", name))
 		case rule.check != nil:
 			if code, msg := rule.check(v, now); code != "" {
 				f.Add(name, code, msg)
@@ -160,7 +178,7 @@ func (s *Service) validate(req Request) (clean, error) {
 		case !ok:
 			f.Add(field, "unknown_attribute", "This store has no such attribute.")
 		case customer.HasControl(v):
-			f.Add(field, "control_character", "Text must not contain control characters.")
+			f.Add(field, "control_character", controlMessage)
 		case a.Type == settings.AttributeText && utf8.RuneCountInString(v) > maxAttributeLength:
 			f.Add(field, "too_long", fmt.Sprintf("Attribute must have at most %d characters.", maxAttributeLength))
 		case a.Type == settings.AttributeCheckbox && v != "true" && v != "false":

@@ -160,6 +160,13 @@ func TestValidationRules(t *testing.T) {
 		{"a last name with a NUL is refused", nil, func(r *req) { r.Profile.LastName = "Love\x00lace" }, []problem{{"lastName", "control_character"}}},
 		{"a last name with a line break inside is refused", nil, func(r *req) { r.Profile.LastName = "Love\nlace" }, []problem{{"lastName", "control_character"}}},
 		{"a last name with a line separator is refused", nil, func(r *req) { r.Profile.LastName = "Love\u2028lace" }, []problem{{"lastName", "control_character"}}},
+		{"a last name with a right-to-left override is refused", nil, func(r *req) { r.Profile.LastName = "Love\u202elace" }, []problem{{"lastName", "control_character"}}},
+		{"a first name with a zero-width space is refused", nil, func(r *req) { r.Profile.FirstName = "A\u200bda" }, []problem{{"firstName", "control_character"}}},
+		{"a company with a bidi isolate is refused", nil, func(r *req) { r.Profile.Company = "Engines \u2067Ltd" }, []problem{{"company", "control_character"}}},
+		{"a text attribute with a soft hyphen is refused", nil, func(r *req) { r.Attributes["nickname"] = "Ad\u00ada" }, []problem{{"attributes.nickname", "control_character"}}},
+		{"a first name with a digit is not a name", nil, func(r *req) { r.Profile.FirstName = "Ada1" }, []problem{{"firstName", "invalid_name"}}},
+		{"a last name with markup is not a name", nil, func(r *req) { r.Profile.LastName = "Love<b>lace</b>" }, []problem{{"lastName", "invalid_name"}}},
+		{"a first name of 101 letters is too long rather than not a name", nil, func(r *req) { r.Profile.FirstName = strings.Repeat("a", 101) }, []problem{{"firstName", "too_long"}}},
 		{"a company of 200 characters is valid", nil, func(r *req) { r.Profile.Company = strings.Repeat("ä", 200) }, nil},
 		{"a company of 201 characters is too long", nil, func(r *req) { r.Profile.Company = strings.Repeat("ä", 201) }, []problem{{"company", "too_long"}}},
 
@@ -251,4 +258,155 @@ func TestValidationKeepsOnlyCleanValues(t *testing.T) {
 			t.Errorf("got attributes %v, want map[size:M vip:true]", got)
 		}
 	})
+}
+
+// names are first and last names every script's customers have, which the
+// default NamePattern must accept.
+var names = []struct{ name, value string }{
+	{"a Latin name with diacritics is a name", "Zoë Ångström-O'Brien"},
+	{"a Latin name typed with a combining diaeresis is a name", "Zoe\u0308"},
+	{"a Greek name is a name", "Αλέξανδρος Παπαδόπουλος"},
+	{"a Cyrillic name is a name", "Дмитрий Шостакович"},
+	{"an Arabic name is a name", "عبد الله"},
+	{"a Devanagari name with combining marks is a name", "श्रीनिवास रामानुजन्"},
+	{"a Chinese name is a name", "山田太郎"},
+	{"a Korean name is a name", "김민준"},
+	{"a name with an ASCII apostrophe is a name", "O'Brien"},
+	{"a name with a typographic apostrophe is a name", "O’Brien"},
+	{"a hyphenated name is a name", "Jean-Luc"},
+	{"initials with dots and a space are a name", "J. R."},
+	{"a single letter is a name", "Q"},
+	{"a name with surrounding spaces is a name once trimmed", "  Ada  "},
+	// Dots are allowed, so a host name passes the pattern; mails defuse links.
+	{"a host name passes because dots are allowed", "www.evil.example"},
+}
+
+// notNames are first and last names the default NamePattern refuses: text to
+// phrase a message or a link with, markup, digits.
+var notNames = []struct{ name, value string }{
+	{"a sentence with digits and an exclamation mark is not a name", "Your order 4411 is cancelled! Call"},
+	{"a name with a script tag is not a name", "Ada<script>"},
+	{"a name with a digit is not a name", "Ada1"},
+	{"a URL is not a name", "http://x"},
+	{"an email address is not a name", "ada@example.com"},
+	{"a name with an ampersand is not a name", "Ada & Charles"},
+	{"a name with an emoji is not a name", "Ada 😀"},
+	{"a name with a comma is not a name", "Lovelace, Ada"},
+	{"a name starting with a hyphen is not a name", "-Ada"},
+	{"a name starting with a dot is not a name", ".Ada"},
+	{"a name of Arabic-Indic digits is not a name", "٤٤١١"},
+}
+
+func TestValidationNamesFollowTheDefaultNamePattern(t *testing.T) {
+	for _, field := range []string{settings.FirstName, settings.LastName} {
+		set := func(r *registration.Request, v string) {
+			if field == settings.FirstName {
+				r.Profile.FirstName = v
+			} else {
+				r.Profile.LastName = v
+			}
+		}
+		for _, tt := range names {
+			t.Run(field+": "+tt.name, func(t *testing.T) {
+				f := newFixture(t)
+				r := validRequest()
+				set(&r, tt.value)
+				if _, err := f.svc.Register(ctx, r); err != nil {
+					t.Fatalf("got %v, want %q accepted as %s", err, tt.value, field)
+				}
+				stored := f.onlyCustomer(t).Profile
+				got := *stored.ByName(field)
+				// Compared in NFC: the test is about the name being kept,
+				// not about which normal form it is stored in.
+				if got, want := customer.Canonical(got), customer.Canonical(tt.value); got != want {
+					t.Errorf("got %s %q stored, want %q", field, got, want)
+				}
+			})
+		}
+		for _, tt := range notNames {
+			t.Run(field+": "+tt.name, func(t *testing.T) {
+				f := newFixture(t)
+				r := validRequest()
+				set(&r, tt.value)
+				_, err := f.svc.Register(ctx, r)
+				if got, want := problems(t, err), []problem{{field, "invalid_name"}}; !slices.Equal(got, want) {
+					t.Errorf("got problems %v, want %v", got, want)
+				}
+				f.nothingStored(t)
+			})
+		}
+	}
+}
+
+func TestValidationNameProblemExplainsWhatANameMayHold(t *testing.T) {
+	f := newFixture(t)
+	r := validRequest()
+	r.Profile.FirstName = "Ada1"
+	_, err := f.svc.Register(ctx, r)
+	e := wantCode(t, err, apperr.Validation)
+	if len(e.Fields) != 1 || e.Fields[0].Field != settings.FirstName || e.Fields[0].Code != "invalid_name" {
+		t.Fatalf("got field problems %+v, want one firstName invalid_name", e.Fields)
+	}
+	msg := e.Fields[0].Message
+	for _, word := range []string{"letters", "spaces", "apostrophes", "hyphens", "dots"} {
+		if !strings.Contains(msg, word) {
+			t.Errorf("got message %q, want it to mention %s", msg, word)
+		}
+	}
+}
+
+func TestValidationReportsNameProblemsWithEveryOtherProblem(t *testing.T) {
+	f := newFixture(t, richSettings)
+	r := richRequest()
+	r.Email = "not-an-email"
+	r.Profile.FirstName = "Your order 4411 is cancelled! Call"
+	r.Profile.LastName = "http://x"
+	r.Profile.DateOfBirth = "1990-13-01"
+	r.Attributes["size"] = "XXL"
+	_, err := f.svc.Register(ctx, r)
+	got := problems(t, err)
+	want := sortProblems([]problem{
+		{"email", "invalid_email"},
+		{"firstName", "invalid_name"},
+		{"lastName", "invalid_name"},
+		{"dateOfBirth", "invalid_date"},
+		{"attributes.size", "invalid_value"},
+	})
+	if !slices.Equal(got, want) {
+		t.Errorf("got problems\n%v\nwant\n%v", got, want)
+	}
+	f.nothingStored(t)
+}
+
+func TestValidationNamesFollowTheStoresNamePattern(t *testing.T) {
+	tests := []struct {
+		name    string
+		pattern string
+		value   string
+		want    []problem // nil: accepted
+	}{
+		{"an ASCII-only pattern refuses a diaeresis", `^[A-Za-z][A-Za-z '-]*$`, "Zoë", []problem{{"firstName", "invalid_name"}}},
+		{"an ASCII-only pattern accepts a plain name", `^[A-Za-z][A-Za-z '-]*$`, "Zoe", nil},
+		{"a pattern with precomposed letters accepts a name typed with a combining mark", `^[A-Za-zÀ-ÿ]+$`, "Zoe\u0308", nil},
+		{"a pattern without anchors must still match the whole name", `[A-Za-z]+`, "Ada1", []problem{{"firstName", "invalid_name"}}},
+		{"a pattern without anchors accepts a name it matches whole", `[A-Za-z]+`, "Ada", nil},
+		{"a pattern that allows digits accepts them", `^[\p{L}0-9 ]+$`, "Ada 2", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, func(s *settings.Settings) { s.NamePattern = tt.pattern })
+			r := validRequest()
+			r.Profile.FirstName = tt.value
+			_, err := f.svc.Register(ctx, r)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("got %v, want %q accepted under %s", err, tt.value, tt.pattern)
+				}
+				return
+			}
+			if got := problems(t, err); !slices.Equal(got, tt.want) {
+				t.Errorf("got problems %v, want %v", got, tt.want)
+			}
+		})
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/openreg/registration/internal/password"
@@ -143,13 +144,52 @@ type Captcha struct {
 	SiteKey  string `json:"siteKey"`
 }
 
-// Lockout limits failed sign-ins per login.
-type Lockout struct {
-	// MaxFailedAttempts within Window lock the login for Duration; 0 turns
-	// the lockout off.
-	MaxFailedAttempts int      `json:"maxFailedAttempts"`
-	Window            Duration `json:"window"`
-	Duration          Duration `json:"duration"`
+// Limit is at most Max events per Window; Max 0 turns the limit off.
+type Limit struct {
+	Max    int      `json:"max"`
+	Window Duration `json:"window"`
+}
+
+// On reports whether the limit applies.
+func (l Limit) On() bool { return l.Max > 0 }
+
+func (l Limit) validate(key string, bad func(key, format string, a ...any)) {
+	if l.Max < 0 {
+		bad(key+".max", "must not be negative")
+	}
+	if l.Max > 0 && (l.Window < Duration(time.Second) || time.Duration(l.Window) > 24*time.Hour) {
+		bad(key+".window", "must be between 1s and 24h when max is set, got %s", time.Duration(l.Window))
+	}
+}
+
+// SignInThrottle limits failed sign-ins so that a guessing client is stopped
+// while the account's owner, from another address, still signs in. A login
+// is counted by the account it names once that is found (so its email
+// address and username share one budget), else by the login text.
+type SignInThrottle struct {
+	// PerLoginAndClient counts failures of one login from one client
+	// address; past Max that client is refused for that login until the
+	// window ends (429 locked_out). The owner elsewhere is unaffected.
+	PerLoginAndClient Limit `json:"perLoginAndClient"`
+	// PerClient counts failures from one client address across all logins
+	// (password spraying); past Max the client is refused (429
+	// too_many_requests) until the window ends.
+	PerClient Limit `json:"perClient"`
+	// PerLogin counts failures of one login from all clients. Past Max the
+	// login is not locked: attempts on it are let through at most one per
+	// Slowdown, so a distributed attack crawls and the owner waits seconds.
+	PerLogin Limit    `json:"perLogin"`
+	Slowdown Duration `json:"slowdown"`
+}
+
+// ClientLimits cap the requests one client address makes to the routes that
+// can be abused without an account (429 too_many_requests with Retry-After).
+// A storefront that calls from its own servers is one client: raise them or
+// set max 0 there.
+type ClientLimits struct {
+	Register Limit `json:"register"`
+	SignIn   Limit `json:"signIn"`
+	Resend   Limit `json:"resend"`
 }
 
 // URLs are the public addresses mails and redirects point at.
@@ -161,6 +201,10 @@ type URLs struct {
 	// customer to its LoginPath.
 	Storefront string `json:"storefront"`
 	LoginPath  string `json:"loginPath"`
+	// AccountPath is where a customer lands after confirming the address
+	// when the registration carried no local returnUrl ("" is the
+	// storefront's root).
+	AccountPath string `json:"accountPath"`
 	// AllowedOrigins may call the API from a browser (CORS), besides the
 	// storefront's own origin.
 	AllowedOrigins []string `json:"allowedOrigins,omitempty"`
@@ -205,9 +249,24 @@ type Settings struct {
 
 	PasswordPolicy  password.Policy `json:"passwordPolicy"`
 	PasswordHashing password.Params `json:"passwordHashing"`
-	Lockout         Lockout         `json:"lockout"`
+	// SignInThrottle and ClientLimits stop guessing and flooding.
+	SignInThrottle SignInThrottle `json:"signInThrottle"`
+	ClientLimits   ClientLimits   `json:"clientLimits"`
+	// RevealAccountState makes sign-in with a right password on an
+	// unverified or unapproved account answer 403 email_not_verified or
+	// pending_approval instead of 401 invalid_credentials. It helps
+	// customers and lets anyone who registers an address with a password
+	// of their own learn whether the address had an account: off by default.
+	RevealAccountState bool `json:"revealAccountState"`
+	// NamePattern is what first and last names may hold (a Go regular
+	// expression, matched against the whole trimmed name).
+	NamePattern string `json:"namePattern"`
 
 	VerificationTokenLifetime Duration `json:"verificationTokenLifetime"`
+	// UnverifiedAccountLifetime is how long an account that never confirmed
+	// its address is kept; then it is gone and its address and username are
+	// free again.
+	UnverifiedAccountLifetime Duration `json:"unverifiedAccountLifetime"`
 	SessionLifetime           Duration `json:"sessionLifetime"`
 	RememberMeLifetime        Duration `json:"rememberMeLifetime"`
 
@@ -223,13 +282,32 @@ type Settings struct {
 	Resend Resend `json:"resend"`
 }
 
-// Resend throttles requests for a new verification link.
+// Resend throttles new verification links per address (per client:
+// ClientLimits.Resend).
 type Resend struct {
 	// Interval is the least time between two links mailed to one address.
 	Interval Duration `json:"interval"`
-	// PerClientPerHour caps requests from one client address; 0 turns the
-	// cap off (a storefront calling from its own server is one client).
-	PerClientPerHour int `json:"perClientPerHour"`
+}
+
+// DefaultNamePattern admits letters, combining marks, spaces, apostrophes,
+// hyphens and dots: every script's names, and no digits, punctuation or
+// symbols to phrase a message with.
+const DefaultNamePattern = `^[\p{L}\p{M}][\p{L}\p{M} '’.\-]*$`
+
+var namePatterns sync.Map // pattern text -> *regexp.Regexp
+
+// NameRegexp returns the compiled NamePattern (Validate has checked it
+// compiles; an uncompilable one matches nothing).
+func (s Settings) NameRegexp() *regexp.Regexp {
+	if re, ok := namePatterns.Load(s.NamePattern); ok {
+		return re.(*regexp.Regexp)
+	}
+	re, err := regexp.Compile(s.NamePattern)
+	if err != nil {
+		re = regexp.MustCompile(`^\b\B$`) // matches nothing
+	}
+	namePatterns.Store(s.NamePattern, re)
+	return re
 }
 
 // Default returns the settings an operator gets without writing any: the seed
@@ -252,23 +330,32 @@ func Default() Settings {
 		Newsletters:     []NewsletterType{{ID: "general", Name: "Newsletter", TickedByDefault: true}},
 		PasswordPolicy:  password.DefaultPolicy(),
 		PasswordHashing: password.OWASPParams(),
-		// The seed system ships with lockout off (0 attempts); the contract
-		// promises 429 locked_out, so we keep its 30 minutes and allow 5 tries.
-		Lockout: Lockout{
-			MaxFailedAttempts: 5,
-			Window:            Duration(30 * time.Minute),
-			Duration:          Duration(30 * time.Minute),
+		// The seed system ships with lockout off; the contract promises
+		// 429, so one client gets 5 tries per login in 15 minutes.
+		SignInThrottle: SignInThrottle{
+			PerLoginAndClient: Limit{Max: 5, Window: Duration(15 * time.Minute)},
+			PerClient:         Limit{Max: 20, Window: Duration(time.Hour)},
+			PerLogin:          Limit{Max: 20, Window: Duration(15 * time.Minute)},
+			Slowdown:          Duration(3 * time.Second),
 		},
+		ClientLimits: ClientLimits{
+			Register: Limit{Max: 30, Window: Duration(time.Hour)},
+			SignIn:   Limit{Max: 100, Window: Duration(10 * time.Minute)},
+			Resend:   Limit{Max: 30, Window: Duration(time.Hour)},
+		},
+		NamePattern:               DefaultNamePattern,
 		VerificationTokenLifetime: Duration(24 * time.Hour),
+		UnverifiedAccountLifetime: Duration(7 * 24 * time.Hour),
 		SessionLifetime:           Duration(24 * time.Hour),
 		RememberMeLifetime:        Duration(30 * 24 * time.Hour),
 		URLs: URLs{
-			PublicAPI:  "http://127.0.0.1:8080",
-			Storefront: "http://127.0.0.1:8080",
-			LoginPath:  "/login",
+			PublicAPI:   "http://127.0.0.1:8080",
+			Storefront:  "http://127.0.0.1:8080",
+			LoginPath:   "/login",
+			AccountPath: "/account",
 		},
 		MailFrom: "no-reply@example.com",
-		Resend:   Resend{Interval: Duration(60 * time.Second), PerClientPerHour: 30},
+		Resend:   Resend{Interval: Duration(60 * time.Second)},
 	}
 }
 
@@ -400,11 +487,18 @@ func (s Settings) Validate() error {
 	if err := s.PasswordHashing.Validate(); err != nil {
 		bad("passwordHashing", "%v", err)
 	}
-	if s.Lockout.MaxFailedAttempts < 0 {
-		bad("lockout.maxFailedAttempts", "must not be negative")
+	t := s.SignInThrottle
+	t.PerLoginAndClient.validate("signInThrottle.perLoginAndClient", bad)
+	t.PerClient.validate("signInThrottle.perClient", bad)
+	t.PerLogin.validate("signInThrottle.perLogin", bad)
+	if t.PerLogin.On() && (t.Slowdown < Duration(time.Second) || time.Duration(t.Slowdown) > time.Minute) {
+		bad("signInThrottle.slowdown", "must be between 1s and 1m when perLogin is set, got %s", time.Duration(t.Slowdown))
 	}
-	if s.Lockout.MaxFailedAttempts > 0 && (s.Lockout.Window <= 0 || s.Lockout.Duration <= 0) {
-		bad("lockout", "window and duration must be positive when maxFailedAttempts is set")
+	s.ClientLimits.Register.validate("clientLimits.register", bad)
+	s.ClientLimits.SignIn.validate("clientLimits.signIn", bad)
+	s.ClientLimits.Resend.validate("clientLimits.resend", bad)
+	if _, err := regexp.Compile(s.NamePattern); err != nil || s.NamePattern == "" {
+		bad("namePattern", "must be a regular expression, got %q", s.NamePattern)
 	}
 	positive := func(key string, d Duration, max time.Duration) {
 		if d <= 0 || time.Duration(d) > max {
@@ -412,6 +506,10 @@ func (s Settings) Validate() error {
 		}
 	}
 	positive("verificationTokenLifetime", s.VerificationTokenLifetime, 30*24*time.Hour)
+	positive("unverifiedAccountLifetime", s.UnverifiedAccountLifetime, 90*24*time.Hour)
+	if s.UnverifiedAccountLifetime < s.VerificationTokenLifetime {
+		bad("unverifiedAccountLifetime", "must not be shorter than verificationTokenLifetime")
+	}
 	positive("sessionLifetime", s.SessionLifetime, 365*24*time.Hour)
 	positive("rememberMeLifetime", s.RememberMeLifetime, 365*24*time.Hour)
 	for key, raw := range map[string]string{"urls.publicApi": s.URLs.PublicAPI, "urls.storefront": s.URLs.Storefront} {
@@ -425,8 +523,13 @@ func (s Settings) Validate() error {
 			bad(fmt.Sprintf("urls.allowedOrigins[%d]", i), "must be an origin such as https://shop.example (no path), got %q", o)
 		}
 	}
-	if !redirect.IsLocal(s.URLs.LoginPath) || strings.ContainsAny(s.URLs.LoginPath, "?#") {
-		bad("urls.loginPath", "must be a path starting with a single '/', got %q", s.URLs.LoginPath)
+	for key, p := range map[string]string{"urls.loginPath": s.URLs.LoginPath, "urls.accountPath": s.URLs.AccountPath} {
+		if key == "urls.accountPath" && p == "" {
+			continue // the storefront's root
+		}
+		if !redirect.IsLocal(p) || redirect.Local(p) != p || strings.ContainsAny(p, "?#") {
+			bad(key, "must be a path starting with a single '/', got %q", p)
+		}
 	}
 	if !plainAddress(s.MailFrom) {
 		bad("mailFrom", "must be a plain email address, got %q", s.MailFrom)
@@ -436,9 +539,6 @@ func (s Settings) Validate() error {
 	}
 	if s.Resend.Interval < Duration(time.Second) || time.Duration(s.Resend.Interval) > 24*time.Hour {
 		bad("resend.interval", "must be between 1s and 24h, got %s", time.Duration(s.Resend.Interval))
-	}
-	if s.Resend.PerClientPerHour < 0 {
-		bad("resend.perClientPerHour", "must not be negative")
 	}
 	if s.NotifyStoreOwner && !plainAddress(s.StoreOwnerEmail) {
 		bad("storeOwnerEmail", "must be a plain email address when notifyStoreOwner is on, got %q", s.StoreOwnerEmail)

@@ -50,7 +50,9 @@ func TestDefaultValues(t *testing.T) {
 		{"registration defaults to double opt-in", d.RegistrationType, settings.EmailValidation},
 		{"hashing defaults to OWASP's argon2id parameters", d.PasswordHashing, password.OWASPParams()},
 		{"the password policy defaults to the seed system's", d.PasswordPolicy, password.DefaultPolicy()},
-		{"the lockout is on by default", d.Lockout.MaxFailedAttempts > 0, true},
+		{"the sign-in throttle is on by default", d.SignInThrottle.PerLoginAndClient.On() && d.SignInThrottle.PerClient.On() && d.SignInThrottle.PerLogin.On(), true},
+		{"account states stay hidden by default", d.RevealAccountState, false},
+		{"unverified accounts live a week", time.Duration(d.UnverifiedAccountLifetime), 7 * 24 * time.Hour},
 		{"no CAPTCHA is configured by default", d.Captcha == nil, true},
 		{"verification links live a day", time.Duration(d.VerificationTokenLifetime), 24 * time.Hour},
 	}
@@ -99,8 +101,8 @@ func TestParsePartialDocumentKeepsOtherDefaults(t *testing.T) {
 		},
 		{
 			"a nested object keeps its unlisted keys",
-			`{"lockout": {"maxFailedAttempts": 3}}`,
-			func(s *settings.Settings) { s.Lockout.MaxFailedAttempts = 3 },
+			`{"signInThrottle": {"perClient": {"max": 3}}}`,
+			func(s *settings.Settings) { s.SignInThrottle.PerClient.Max = 3 },
 		},
 		{
 			"a password policy keeps its unlisted lengths",
@@ -250,8 +252,12 @@ func TestParseNamesTheOffendingKey(t *testing.T) {
 		{"a password policy with maxLength below minLength", `{"passwordPolicy": {"minLength": 10, "maxLength": 8}}`, "passwordPolicy"},
 		{"hashing with zero iterations", `{"passwordHashing": {"iterations": 0}}`, "passwordHashing"},
 		{"hashing with too little memory", `{"passwordHashing": {"memoryKiB": 4}}`, "passwordHashing"},
-		{"a negative lockout", `{"lockout": {"maxFailedAttempts": -1}}`, "lockout.maxFailedAttempts"},
-		{"a lockout with a zero window", `{"lockout": {"window": "0s"}}`, "lockout"},
+		{"a negative sign-in limit", `{"signInThrottle": {"perLogin": {"max": -1}}}`, "signInThrottle.perLogin.max"},
+		{"a sign-in limit with a zero window", `{"signInThrottle": {"perLoginAndClient": {"window": "0s"}}}`, "signInThrottle.perLoginAndClient.window"},
+		{"a client limit with a window over a day", `{"clientLimits": {"register": {"window": "25h"}}}`, "clientLimits.register.window"},
+		{"a name pattern that does not compile", `{"namePattern": "[a-"}`, "namePattern"},
+		{"unverified accounts that expire before their link", `{"unverifiedAccountLifetime": "1h"}`, "unverifiedAccountLifetime"},
+		{"an account path that leaves the storefront", `{"urls": {"accountPath": "//evil.example"}}`, "urls.accountPath"},
 		{"a zero verification token lifetime", `{"verificationTokenLifetime": "0s"}`, "verificationTokenLifetime"},
 		{"a verification token lifetime over 30 days", `{"verificationTokenLifetime": "721h"}`, "verificationTokenLifetime"},
 		{"a negative session lifetime", `{"sessionLifetime": "-1h"}`, "sessionLifetime"},
@@ -299,11 +305,11 @@ func TestValidateAcceptsOptionalOffSettings(t *testing.T) {
 		doc  string
 	}{
 		{"no store owner address is needed with notifications off", `{"notifyStoreOwner": false, "storeOwnerEmail": ""}`},
-		{"a zero lockout turns it off whatever the window", `{"lockout": {"maxFailedAttempts": 0, "window": "0s", "duration": "0s"}}`},
+		{"a zero limit turns it off whatever the window", `{"signInThrottle": {"perLoginAndClient": {"max": 0, "window": "0s"}}, "clientLimits": {"signIn": {"max": 0, "window": "0s"}}}`},
 		{"a state is accepted with a country", `{"fields": {"stateProvince": {"enabled": true}, "countryCode": {"enabled": true}}}`},
 		{"a disabled, not required field is accepted", `{"fields": {"fax": {"enabled": false}}}`},
 		{"a null CAPTCHA is accepted", `{"captcha": null}`},
-		{"the longest lifetimes are accepted", `{"verificationTokenLifetime": "720h", "sessionLifetime": "8760h", "rememberMeLifetime": "8760h"}`},
+		{"the longest lifetimes are accepted", `{"verificationTokenLifetime": "720h", "unverifiedAccountLifetime": "2160h", "sessionLifetime": "8760h", "rememberMeLifetime": "8760h"}`},
 		{"https URLs with paths are accepted", `{"urls": {"publicApi": "https://api.shop.example/v1", "storefront": "https://shop.example"}}`},
 	}
 	for _, tt := range tests {

@@ -1,33 +1,49 @@
 // Package signin signs customers in and out and answers "who am I". It is
-// built so that an attacker learns nothing about which logins exist: an
-// unknown login and a wrong password take the same path, the same time and
-// the same lockout.
+// built so that an attacker learns nothing about which logins exist or what
+// state an account is in: an unknown login, a wrong password and a right
+// password on an account that cannot sign in take the same path, the same
+// time and the same throttle. Failures are counted per login and client
+// (a guessing client is locked out of that login), per client (spraying) and
+// per login across clients (slowed, never locked against its owner).
 package signin
 
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/redirect"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
-	"github.com/openreg/registration/internal/token"
+	"github.com/openreg/registration/internal/throttle"
 )
 
 // ErrNotFound is returned by a Store for an unknown login or customer.
 var ErrNotFound = customer.ErrNotFound
 
-// Failures is the failed-attempt state of one login.
-type Failures struct {
-	Count       int
-	WindowStart time.Time
-	LockedUntil time.Time
+// Attempt is the write that ends a sign-in attempt, in one transaction with
+// the throttle counters of its login and client. A failed attempt counts on
+// every counter (and is refused, writing nothing, when one is over its
+// limit); a successful one checks the counters are under their limits,
+// clears the login's, and starts the session.
+type Attempt struct {
+	Counters []throttle.Counter
+	// Record is what a failed attempt leaves besides its counts: an
+	// activity entry on a known account, or the job that mails an
+	// unverified account a fresh link. Every failure writes one item, so
+	// unknown logins, wrong passwords and accounts not yet usable cost the
+	// same.
+	Activity *customer.Activity
+	Job      *mail.Message
+	// Success only.
+	Session *session.Session
 }
 
 // Store is what sign-in reads and writes.
@@ -36,16 +52,13 @@ type Store interface {
 	// (kind "email") or username (kind "username"), or ErrNotFound.
 	CustomerIDByLogin(ctx context.Context, kind, key string) (string, error)
 	Customer(ctx context.Context, id string) (customer.Customer, error)
-	// CountAttempt counts a sign-in attempt on a login key before its
-	// password is checked, atomically, so concurrent guesses cannot all
-	// slip past one check. Attempts count in a window that starts with the
-	// first one (a new window starts once the old one is over); the attempt
-	// that brings the count to max stores a lock until lockUntil. counted is
-	// false when an existing lock refused the attempt; st.LockedUntil says
-	// until when.
-	CountAttempt(ctx context.Context, loginKey string, now time.Time, window time.Duration, max int, lockUntil time.Time) (st Failures, counted bool, err error)
-	// ClearFailures forgets a login's attempts (a right password).
-	ClearFailures(ctx context.Context, loginKey string) error
+	// SignInFailed counts a failed attempt; *throttle.Exceeded when a
+	// counter is over its limit (nothing is written then).
+	SignInFailed(ctx context.Context, a Attempt) error
+	// SignInSucceeded clears the login's counters and stores the session
+	// and the activity entry; *throttle.Exceeded when a counter is over its
+	// limit (nothing is written then).
+	SignInSucceeded(ctx context.Context, a Attempt) error
 	// UpdatePasswordHash replaces the stored hash if it is still old.
 	UpdatePasswordHash(ctx context.Context, customerID, old, new string) error
 	AddActivity(ctx context.Context, a customer.Activity) error
@@ -53,9 +66,14 @@ type Store interface {
 
 // Sessions is the part of the session manager sign-in uses.
 type Sessions interface {
-	Start(ctx context.Context, customerID string, rememberMe bool) (session.Issued, error)
+	New(customerID string, rememberMe bool) (session.Issued, session.Session, error)
 	Authenticate(ctx context.Context, plain string) (session.Session, error)
 	Revoke(ctx context.Context, plain string) error
+}
+
+// Outbox sends stored jobs on their way now (the relay sends what it cannot).
+type Outbox interface {
+	Flush(ctx context.Context, msgs []mail.Message)
 }
 
 // Service signs customers in.
@@ -63,14 +81,29 @@ type Service struct {
 	settings settings.Settings
 	store    Store
 	sessions Sessions
+	outbox   Outbox
 	hasher   *password.Hasher
+	random   io.Reader
 	now      func() time.Time
 	log      *slog.Logger
 }
 
+// Deps are the collaborators of a Service.
+type Deps struct {
+	Settings settings.Settings
+	Store    Store
+	Sessions Sessions
+	Outbox   Outbox
+	Hasher   *password.Hasher
+	Random   io.Reader
+	Now      func() time.Time
+	Log      *slog.Logger
+}
+
 // New returns a Service.
-func New(s settings.Settings, store Store, sessions Sessions, hasher *password.Hasher, now func() time.Time, log *slog.Logger) *Service {
-	return &Service{settings: s, store: store, sessions: sessions, hasher: hasher, now: now, log: log}
+func New(d Deps) *Service {
+	return &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, outbox: d.Outbox, hasher: d.Hasher,
+		random: d.Random, now: d.Now, log: d.Log}
 }
 
 // Request is a sign-in attempt.
@@ -93,7 +126,13 @@ type Result struct {
 // attacker a megabyte of argon2 work.
 const maxInput = 1024
 
-// SignIn checks the credentials and starts a session.
+// SignIn checks the credentials and starts a session. Every attempt takes
+// the same path whatever the login is: two reads (the login's key, the
+// account), one argon2id verification (against a dummy hash when there is
+// no account), and one write that counts it or starts the session. An
+// account that cannot sign in (unverified, waiting for approval,
+// deactivated) answers a right password exactly like a wrong one, unless
+// the store opted into revealAccountState.
 func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	var f apperr.Fields
 	login := strings.TrimSpace(req.Login)
@@ -112,68 +151,84 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	}
 
 	key := customer.NormalizeLogin(login)
-	throttleKey := token.Digest("login:" + key)
-	now := s.now()
-	// The attempt is counted before anything is looked up, per login
-	// whether or not an account exists (so the lockout reveals no accounts
-	// either), and before the password is checked (so a burst of parallel
-	// guesses gets no more checks than the limit).
-	attempt, err := s.countAttempt(ctx, throttleKey, now)
-	if err != nil {
-		return Result{}, err
-	}
-
 	kind := "email"
 	if s.settings.UsernamesEnabled && !strings.Contains(key, "@") {
 		kind = "username"
 	}
+	now := s.now().UTC()
 	cust, err := s.find(ctx, kind, key)
-	if errors.Is(err, ErrNotFound) {
-		// A known login costs two reads (login key, customer); read a
-		// customer that cannot exist so an unknown one costs the same round
-		// trips, then the same argon2 work.
-		_, _ = s.store.Customer(ctx, "absent:"+throttleKey)
-		s.hasher.VerifyDummy(req.Password)
-		return Result{}, attempt.failed()
-	}
-	if err != nil {
+	found := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Result{}, err
 	}
-	ok, rehash, err := s.hasher.Verify(req.Password, cust.PasswordHash)
-	if err != nil {
-		return Result{}, apperr.Wrap(apperr.Internal, "Could not sign in.", err)
+	if found && cust.Expired(now) {
+		found = false
 	}
-	if !ok {
-		return Result{}, attempt.failed()
+	// The budget is the account's once it is found, so its email address
+	// and its username share one; else the login text's.
+	subject := "login:" + kind + ":" + key
+	if found {
+		subject = "customer:" + cust.ID
 	}
-	// The password was right: the attempt was no failure, whatever the
-	// account's state. (A deactivated account keeps its count so that it
-	// answers exactly like a wrong password.)
-	if cust.Status != customer.Deactivated {
-		if err := s.store.ClearFailures(ctx, throttleKey); err != nil {
+	attempt := Attempt{Counters: s.counters(subject, req.SourceIP, now)}
+
+	right := false
+	if found {
+		ok, rehash, err := s.hasher.Verify(req.Password, cust.PasswordHash)
+		if err != nil {
+			return Result{}, apperr.Wrap(apperr.Internal, "Could not sign in.", err)
+		}
+		right = ok
+		if ok && rehash && cust.CanSignIn() {
+			defer s.upgradeHash(ctx, cust, req.Password)
+		}
+	} else {
+		s.hasher.VerifyDummy(req.Password)
+	}
+
+	if right && cust.CanSignIn() {
+		issued, sess, err := s.sessions.New(cust.ID, req.RememberMe)
+		if err != nil {
 			return Result{}, err
 		}
+		attempt.Session = &sess
+		attempt.Activity = &customer.Activity{CustomerID: cust.ID, Type: customer.ActivitySignedIn, At: now,
+			Detail: map[string]string{"sourceIp": req.SourceIP}}
+		if err := s.store.SignInSucceeded(ctx, attempt); err != nil {
+			return Result{}, s.refused(err)
+		}
+		return Result{CustomerID: cust.ID, Redirect: redirect.Local(req.ReturnURL), Session: issued}, nil
 	}
-	// Only someone who knows the password learns the account's state.
-	switch cust.Status {
-	case customer.Active:
-	case customer.Unverified:
-		return Result{}, apperr.New(apperr.EmailNotVerified, "Confirm your email address first; we sent you a link.")
-	case customer.PendingApproval:
-		return Result{}, apperr.New(apperr.PendingApproval, "Your account is waiting for approval.")
-	default:
-		return Result{}, attempt.failed()
+
+	switch {
+	case right && cust.Status == customer.Unverified:
+		// The mailbox owner may have lost the link: mail a fresh one (the
+		// mailer holds it to one per resend interval).
+		id, err := customer.NewID(s.random)
+		if err != nil {
+			return Result{}, apperr.Wrap(apperr.Internal, "Could not sign in.", err)
+		}
+		attempt.Job = &mail.Message{ID: id, Kind: mail.VerificationLink, CustomerID: cust.ID, StoreID: cust.StoreID,
+			Language: cust.Language, CreatedAt: now}
+	case found:
+		attempt.Activity = &customer.Activity{CustomerID: cust.ID, Type: customer.ActivitySignInFailed, At: now,
+			Detail: map[string]string{"sourceIp": req.SourceIP}}
 	}
-	if rehash {
-		s.upgradeHash(ctx, cust, req.Password)
+	if err := s.store.SignInFailed(ctx, attempt); err != nil {
+		return Result{}, s.refused(err)
 	}
-	issued, err := s.sessions.Start(ctx, cust.ID, req.RememberMe)
-	if err != nil {
-		return Result{}, err
+	if attempt.Job != nil {
+		s.outbox.Flush(ctx, []mail.Message{*attempt.Job})
 	}
-	s.activity(ctx, customer.Activity{CustomerID: cust.ID, Type: customer.ActivitySignedIn, At: now.UTC(),
-		Detail: map[string]string{"sourceIp": req.SourceIP}})
-	return Result{CustomerID: cust.ID, Redirect: redirect.Local(req.ReturnURL), Session: issued}, nil
+	if right && s.settings.RevealAccountState {
+		switch cust.Status {
+		case customer.Unverified:
+			return Result{}, apperr.New(apperr.EmailNotVerified, "Confirm your email address first; we sent you a link.")
+		case customer.PendingApproval:
+			return Result{}, apperr.New(apperr.PendingApproval, "Your account is waiting for approval.")
+		}
+	}
+	return Result{}, invalidCredentials()
 }
 
 func (s *Service) find(ctx context.Context, kind, key string) (customer.Customer, error) {
@@ -184,42 +239,36 @@ func (s *Service) find(ctx context.Context, kind, key string) (customer.Customer
 	return s.store.Customer(ctx, id)
 }
 
-// attempt is a counted sign-in attempt.
-type attempt struct {
-	lockedOut bool          // the count reached the limit with this attempt
-	lockFor   time.Duration // how long the lock lasts
+// counters are the throttle counters of an attempt on subject from client.
+func (s *Service) counters(subject, client string, now time.Time) []throttle.Counter {
+	t := s.settings.SignInThrottle
+	var out []throttle.Counter
+	add := func(c throttle.Counter, on bool) {
+		if on {
+			out = append(out, c)
+		}
+	}
+	add(throttle.NewCounter(throttle.SignInLoginClient, t.PerLoginAndClient, now, subject, client))
+	add(throttle.NewCounter(throttle.SignInClient, t.PerClient, now, client))
+	if c, on := throttle.NewCounter(throttle.SignInLogin, t.PerLogin, now, subject); on {
+		c.Gate = time.Duration(t.Slowdown)
+		out = append(out, c)
+	}
+	add(throttle.NewCounter(throttle.ClientSignIn, s.settings.ClientLimits.SignIn, now, client))
+	return out
 }
 
-// failed is the answer to a failed attempt: invalid_credentials, or
-// locked_out for the attempt that reached the limit.
-func (a attempt) failed() error {
-	if a.lockedOut {
-		return lockedOut(a.lockFor)
+// refused answers a counter over its limit: the login is locked for this
+// client, or the client (or the login, across clients) must slow down.
+func (s *Service) refused(err error) error {
+	var ex *throttle.Exceeded
+	if !errors.As(err, &ex) {
+		return err
 	}
-	return invalidCredentials()
-}
-
-// countAttempt counts an attempt and refuses it outright when the login is
-// locked or over its limit.
-func (s *Service) countAttempt(ctx context.Context, key string, now time.Time) (attempt, error) {
-	lock := s.settings.Lockout
-	if lock.MaxFailedAttempts == 0 {
-		return attempt{}, nil
+	if ex.Counter.Kind == throttle.SignInLoginClient {
+		return lockedOut(ex.RetryAfter())
 	}
-	lockFor := time.Duration(lock.Duration)
-	st, counted, err := s.store.CountAttempt(ctx, key, now, time.Duration(lock.Window), lock.MaxFailedAttempts, now.Add(lockFor))
-	if err != nil {
-		return attempt{}, err
-	}
-	if !counted {
-		return attempt{}, lockedOut(st.LockedUntil.Sub(now))
-	}
-	if st.Count > lock.MaxFailedAttempts {
-		// Over the limit while the attempt that reached it is still being
-		// checked: refuse without checking.
-		return attempt{}, lockedOut(lockFor)
-	}
-	return attempt{lockedOut: st.Count == lock.MaxFailedAttempts, lockFor: lockFor}, nil
+	return &apperr.Error{Code: apperr.TooManyRequests, Message: "Too many sign-in attempts; try again later.", RetryAfter: ex.RetryAfter()}
 }
 
 // upgradeHash replaces a hash made with older parameters. It is best effort:

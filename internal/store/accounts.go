@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -12,88 +14,263 @@ import (
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/registration"
+	"github.com/openreg/registration/internal/throttle"
 )
 
-// CreateAccount writes a registration in one transaction. The email and
-// username keys are conditional puts, so of any number of concurrent
+// keyFree is the condition of claiming an email or username key: none
+// exists, or the one there belonged to an account (or pending registration)
+// whose time ran out.
+const keyFree = "attribute_not_exists(PK) OR (attribute_exists(#ttl) AND #ttl <= :now)"
+
+// tx collects the items of one transaction and remembers which item stands
+// for what, to read a cancellation.
+type tx struct {
+	s     *Store
+	items []types.TransactWriteItem
+	err   error
+	// counters maps item positions to the throttle counters they apply.
+	counters map[int]throttle.Counter
+}
+
+func (s *Store) newTx() *tx { return &tx{s: s, counters: map[int]throttle.Counter{}} }
+
+// put adds a Put of item on cond (none when empty) and returns its position.
+func (t *tx) put(item any, cond string, values map[string]types.AttributeValue) int {
+	ti, err := t.s.put(item, cond)
+	if err != nil {
+		t.err = errors.Join(t.err, err)
+		return -1
+	}
+	if len(values) > 0 {
+		ti.Put.ExpressionAttributeValues = values
+	}
+	if strings.Contains(cond, "#ttl") {
+		ti.Put.ExpressionAttributeNames = map[string]string{"#ttl": AttrTTL}
+	}
+	t.items = append(t.items, ti)
+	return len(t.items) - 1
+}
+
+func (t *tx) add(item types.TransactWriteItem) int {
+	t.items = append(t.items, item)
+	return len(t.items) - 1
+}
+
+func (t *tx) outbox(msgs []mail.Message) {
+	for _, m := range msgs {
+		oi, err := newOutboxItem(m)
+		if err != nil {
+			t.err = errors.Join(t.err, apperr.Wrap(apperr.Internal, "Internal error.", err))
+			continue
+		}
+		t.put(oi, notExists, nil)
+	}
+}
+
+func (t *tx) activity(a customer.Activity) {
+	if a.CustomerID != "" {
+		t.put(t.s.newActivityItem(a), "", nil)
+	}
+}
+
+func (t *tx) consents(log []customer.ConsentRecord) {
+	for _, cr := range log {
+		t.put(consentItem{PK: customerPK(cr.CustomerID), SK: "CONSENT#" + sortableTime(cr.At) + "#" + cr.ConsentID,
+			Type: "consent", CustomerID: cr.CustomerID, ConsentID: cr.ConsentID, Agreed: cr.Agreed,
+			Message: cr.Message, At: formatTime(cr.At)}, "", nil)
+	}
+}
+
+func (t *tx) revoke(sessionDigest string) {
+	if sessionDigest != "" {
+		t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(t.s.table), Key: keyOf(sessionPK(sessionDigest), skSession)}})
+	}
+}
+
+// count adds a throttle counter that counts one event.
+func (t *tx) count(c *throttle.Counter) {
+	if c != nil {
+		t.counters[t.add(t.s.countItem(*c))] = *c
+	}
+}
+
+// run commits the transaction; a counter over its limit comes back as
+// *throttle.Exceeded, other cancellations as their reason codes.
+func (t *tx) run(ctx context.Context) ([]string, error) {
+	if t.err != nil {
+		return nil, t.err
+	}
+	err := t.s.transact(ctx, t.items)
+	if err == nil {
+		return nil, nil
+	}
+	codes := cancelReasons(err)
+	if codes == nil {
+		return nil, unavailable("TransactWriteItems", err)
+	}
+	for i, c := range t.counters {
+		if i < len(codes) && codes[i] == "ConditionalCheckFailed" {
+			return codes, exceeded(c, cancelItem(err, i))
+		}
+	}
+	return codes, err
+}
+
+func failedAt(codes []string, i int) bool {
+	return i >= 0 && i < len(codes) && codes[i] == "ConditionalCheckFailed"
+}
+
+// CreateAccount writes a Standard registration in one transaction. The email
+// and username keys are conditional puts, so of any number of concurrent
 // registrations of one address exactly one succeeds.
 func (s *Store) CreateAccount(ctx context.Context, acc registration.Account) error {
 	c := acc.Customer
-	var items []types.TransactWriteItem
-	add := func(item any, cond string) error {
-		ti, err := s.put(item, cond)
-		if err == nil {
-			items = append(items, ti)
-		}
-		return err
-	}
-	if err := add(newCustomerItem(c, acc.EmailKey, acc.UsernameKey), notExists); err != nil {
-		return err
-	}
-	emailIdx := len(items)
-	if err := add(keyItem{PK: emailPK(acc.EmailKey), SK: skKey, Type: "email", CustomerID: c.ID}, notExists); err != nil {
-		return err
-	}
+	now := map[string]types.AttributeValue{":now": num(s.now().Unix())}
+	t := s.newTx()
+	t.put(newCustomerItem(c, acc.EmailKey, acc.UsernameKey), notExists, nil)
+	emailIdx := t.put(keyItem{PK: emailPK(acc.EmailKey), SK: skKey, Type: "email", CustomerID: c.ID}, keyFree, now)
 	usernameIdx := -1
 	if acc.UsernameKey != "" {
-		usernameIdx = len(items)
-		if err := add(keyItem{PK: usernamePK(acc.UsernameKey), SK: skKey, Type: "username", CustomerID: c.ID}, notExists); err != nil {
-			return err
+		usernameIdx = t.put(keyItem{PK: usernamePK(acc.UsernameKey), SK: skKey, Type: "username", CustomerID: c.ID}, keyFree, now)
+	}
+	if acc.Session != nil {
+		t.put(newSessionItem(*acc.Session), notExists, nil)
+	}
+	t.consents(acc.Consents)
+	t.activity(acc.Activity)
+	t.outbox(acc.Outbox)
+	t.revoke(acc.RevokeSession)
+	t.count(acc.Limit)
+	codes, err := t.run(ctx)
+	switch {
+	case err == nil:
+		return nil
+	case failedAt(codes, usernameIdx):
+		// Checked first: a username's answer must not depend on the email's.
+		return registration.ErrUsernameTaken
+	case failedAt(codes, emailIdx):
+		return registration.ErrEmailTaken
+	}
+	return unavailable("TransactWriteItems", err)
+}
+
+// Submit writes a pending registration, the job that completes it, the
+// reservation of its username, the end of the request's session and the
+// client's counter, in one transaction.
+func (s *Store) Submit(ctx context.Context, sub registration.Submission) error {
+	p := sub.Pending
+	t := s.newTx()
+	t.put(newPendingItem(p), notExists, nil)
+	usernameIdx := -1
+	if p.UsernameKey != "" {
+		// Reserved now, whatever the address turns out to be, and for as
+		// long as an unverified account would hold it: whether the
+		// username's first claim became an account never shows.
+		usernameIdx = t.put(keyItem{PK: usernamePK(p.UsernameKey), SK: skKey, Type: "username", RegistrationID: p.ID,
+			TTL: p.ExpiresAt.Unix()}, keyFree, map[string]types.AttributeValue{":now": num(s.now().Unix())})
+	}
+	t.outbox([]mail.Message{sub.Job})
+	t.revoke(sub.RevokeSession)
+	t.count(sub.Limit)
+	codes, err := t.run(ctx)
+	switch {
+	case err == nil:
+		return nil
+	case failedAt(codes, usernameIdx):
+		return registration.ErrUsernameTaken
+	}
+	return unavailable("TransactWriteItems", err)
+}
+
+// PendingRegistration returns a pending (or completed) registration.
+func (s *Store) PendingRegistration(ctx context.Context, id string) (registration.Pending, error) {
+	var it pendingItem
+	found, err := s.get(ctx, pendingPK(id), skPending, &it)
+	if err != nil {
+		return registration.Pending{}, err
+	}
+	if !found {
+		return registration.Pending{}, registration.ErrNotFound
+	}
+	return it.pending(), nil
+}
+
+// Complete writes the completion of a pending registration in one
+// transaction; see registration.Completion.
+func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
+	p := c.Registration
+	now := s.now()
+	nowV := map[string]types.AttributeValue{":now": num(now.Unix())}
+	t := s.newTx()
+	// The outcome replaces the pending item: its personal data goes.
+	t.put(pendingItem{PK: pendingPK(p.ID), SK: skPending, Type: "registration", ID: p.ID, ExpiresAt: p.ExpiresAt.Unix(),
+		Outcome: string(c.Outcome), CustomerID: c.Customer.ID, TTL: p.ExpiresAt.Unix()},
+		"attribute_exists(PK) AND attribute_not_exists(outcome)", nil)
+	cust := c.Customer
+	ttl := cust.ExpiresAt.Unix()
+	emailKey := customer.NormalizeLogin(cust.Email)
+	usernameKey := ""
+	if cust.Username != "" {
+		usernameKey = customer.NormalizeLogin(cust.Username)
+	}
+	claimUsername := func() {
+		if usernameKey != "" {
+			t.put(keyItem{PK: usernamePK(usernameKey), SK: skKey, Type: "username", CustomerID: cust.ID, TTL: ttl},
+				"registrationId = :rid", map[string]types.AttributeValue{":rid": str(p.ID)})
 		}
 	}
-	if v := acc.Verification; v != nil {
+	switch c.Outcome {
+	case registration.Created:
+		t.put(newCustomerItem(cust, emailKey, usernameKey), notExists, nil)
+		t.put(keyItem{PK: emailPK(emailKey), SK: skKey, Type: "email", CustomerID: cust.ID, TTL: ttl}, keyFree, nowV)
+		claimUsername()
+	case registration.Replaced:
+		prev := c.Previous
+		item := newCustomerItem(cust, emailKey, usernameKey)
+		t.put(item, "#status = :unverified AND updatedAt = :prev", map[string]types.AttributeValue{
+			":unverified": str(string(customer.Unverified)), ":prev": str(formatTime(prev.UpdatedAt))})
+		t.items[len(t.items)-1].Put.ExpressionAttributeNames = map[string]string{"#status": "status"}
+		t.add(s.keyTTL(emailPK(emailKey), cust.ID, ttl))
+		prevUsername := ""
+		if prev.Username != "" {
+			prevUsername = customer.NormalizeLogin(prev.Username)
+		}
+		switch {
+		case usernameKey != "" && usernameKey == prevUsername:
+			t.add(s.keyTTL(usernamePK(usernameKey), cust.ID, ttl))
+		default:
+			claimUsername()
+			if prevUsername != "" {
+				t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table),
+					Key: keyOf(usernamePK(prevUsername), skKey), ConditionExpression: aws.String("customerId = :cid"),
+					ExpressionAttributeValues: map[string]types.AttributeValue{":cid": str(cust.ID)}}})
+			}
+		}
+	}
+	if c.ResendInterval > 0 {
 		// The registration's own link starts the resend interval.
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table),
-			Item: intervalItem(resendPK(acc.EmailKey), skResend, "registration:"+c.ID, v.CreatedAt, acc.ResendInterval)}})
-		if err := add(tokenItem{PK: verifyPK(v.Digest), SK: skToken, Type: "verification", CustomerID: v.CustomerID,
-			ExpiresAt: v.ExpiresAt.Unix(), CreatedAt: formatTime(v.CreatedAt),
-			TTL: v.ExpiresAt.Add(usedTokenRetention).Unix()}, notExists); err != nil {
-			return err
-		}
+		t.add(types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table),
+			Item: intervalItem(resendPK(emailKey), skResend, "registration:"+p.ID, now, c.ResendInterval)}})
 	}
-	if ss := acc.Session; ss != nil {
-		if err := add(newSessionItem(*ss), notExists); err != nil {
-			return err
-		}
-	}
-	for _, cr := range acc.Consents {
-		if err := add(consentItem{PK: customerPK(cr.CustomerID), SK: "CONSENT#" + sortableTime(cr.At) + "#" + cr.ConsentID,
-			Type: "consent", CustomerID: cr.CustomerID, ConsentID: cr.ConsentID, Agreed: cr.Agreed,
-			Message: cr.Message, At: formatTime(cr.At)}, ""); err != nil {
-			return err
-		}
-	}
-	for _, m := range acc.Outbox {
-		oi, err := newOutboxItem(m)
-		if err != nil {
-			return apperr.Wrap(apperr.Internal, "Internal error.", err)
-		}
-		if err := add(oi, notExists); err != nil {
-			return err
-		}
-	}
-
-	if acc.RevokeSession != "" {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{
-			TableName: aws.String(s.table), Key: keyOf(sessionPK(acc.RevokeSession), skSession),
-		}})
-	}
-
-	err := s.transact(ctx, items)
+	t.consents(c.Consents)
+	t.activity(c.Activity)
+	t.outbox(c.Outbox)
+	codes, err := t.run(ctx)
 	if err == nil {
 		return nil
 	}
-	if codes := cancelReasons(err); codes != nil {
-		// DynamoDB reports every failed condition, so the username is
-		// checked first: its answer must not depend on the email's.
-		switch {
-		case usernameIdx >= 0 && codes[usernameIdx] == "ConditionalCheckFailed":
-			return registration.ErrUsernameTaken
-		case codes[emailIdx] == "ConditionalCheckFailed":
-			return registration.ErrEmailTaken
-		}
+	if hasReason(codes, "ConditionalCheckFailed") {
+		return registration.ErrConflict
 	}
 	return unavailable("TransactWriteItems", err)
+}
+
+// keyTTL moves a key's expiry along with its account's.
+func (s *Store) keyTTL(pk, customerID string, ttl int64) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, skKey),
+		UpdateExpression: aws.String("SET #ttl = :ttl"), ConditionExpression: aws.String("customerId = :cid"),
+		ExpressionAttributeNames:  map[string]string{"#ttl": AttrTTL},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":ttl": num(ttl), ":cid": str(customerID)}}}
 }
 
 // CustomerIDByEmail returns the owner of a normalised email address.
@@ -102,7 +279,8 @@ func (s *Store) CustomerIDByEmail(ctx context.Context, emailKey string) (string,
 }
 
 // CustomerIDByLogin returns the owner of a normalised email address (kind
-// "email") or username (kind "username"), or customer.ErrNotFound.
+// "email") or username (kind "username"), or customer.ErrNotFound, also for a
+// key whose time ran out or that only a pending registration holds.
 func (s *Store) CustomerIDByLogin(ctx context.Context, kind, key string) (string, error) {
 	pk := emailPK(key)
 	if kind == "username" {
@@ -113,7 +291,7 @@ func (s *Store) CustomerIDByLogin(ctx context.Context, kind, key string) (string
 	if err != nil {
 		return "", err
 	}
-	if !found {
+	if !found || k.CustomerID == "" || (k.TTL > 0 && k.TTL <= s.now().Unix()) {
 		return "", customer.ErrNotFound
 	}
 	return k.CustomerID, nil
@@ -130,35 +308,6 @@ func (s *Store) Customer(ctx context.Context, id string) (customer.Customer, err
 		return customer.Customer{}, customer.ErrNotFound
 	}
 	return it.customer(), nil
-}
-
-// RecordAttempt stores the outbox job of a registration attempt on a taken
-// address and ends the request's session, both or neither.
-func (s *Store) RecordAttempt(ctx context.Context, job mail.Message, revokeSession string) error {
-	oi, err := newOutboxItem(job)
-	if err != nil {
-		return apperr.Wrap(apperr.Internal, "Internal error.", err)
-	}
-	out, err := s.put(oi, notExists)
-	if err != nil {
-		return err
-	}
-	if revokeSession == "" {
-		// A plain put: the same kind of call the new-address path makes
-		// after its transaction, so the two answers cost alike.
-		if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: out.Put.Item,
-			ConditionExpression: out.Put.ConditionExpression}); err != nil {
-			return unavailable("PutItem", err)
-		}
-		return nil
-	}
-	items := []types.TransactWriteItem{out, {Delete: &types.Delete{
-		TableName: aws.String(s.table), Key: keyOf(sessionPK(revokeSession), skSession),
-	}}}
-	if err := s.transact(ctx, items); err != nil {
-		return unavailable("TransactWriteItems", err)
-	}
-	return nil
 }
 
 // AddActivity appends an entry to a customer's activity log.

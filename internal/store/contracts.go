@@ -11,12 +11,13 @@ import (
 
 // The store satisfies every use case's own Store interface.
 var (
-	_ registration.Store       = (*Store)(nil)
-	_ verification.Store       = (*Store)(nil)
-	_ signin.Store             = (*Store)(nil)
-	_ session.Store            = (*Store)(nil)
-	_ outbox.Store             = (*Store)(nil)
-	_ mail.Ledger              = (*Store)(nil)
-	_ verification.ResendStore = (*Store)(nil)
-	_ verification.RateStore   = (*Store)(nil)
+	_ registration.Store           = (*Store)(nil)
+	_ verification.Store           = (*Store)(nil)
+	_ signin.Store                 = (*Store)(nil)
+	_ session.Store                = (*Store)(nil)
+	_ outbox.Store                 = (*Store)(nil)
+	_ mail.Ledger                  = (*Store)(nil)
+	_ verification.LinkStore       = (*Store)(nil)
+	_ verification.Counters        = (*Store)(nil)
+	_ registration.CompletionStore = (*Store)(nil)
 )

@@ -5,6 +5,7 @@ import (
 
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/registration"
 )
 
 // The item shapes. Field names are the attribute names; times are RFC 3339
@@ -30,6 +31,44 @@ type customerItem struct {
 	Newsletters      []string          `dynamodbav:"newsletters,omitempty"`
 	CreatedAt        string            `dynamodbav:"createdAt"`
 	UpdatedAt        string            `dynamodbav:"updatedAt"`
+	Link             *linkItem         `dynamodbav:"link,omitempty"`
+	VoidedLinks      []string          `dynamodbav:"voidedLinks,omitempty"`
+	VerifiedLink     string            `dynamodbav:"verifiedLink,omitempty"`
+	ReturnURL        string            `dynamodbav:"returnUrl,omitempty"`
+	// ExpiresAt (epoch seconds) is set while the account is unverified;
+	// TTL carries the same value, so the table forgets the account and its
+	// keys at the time the code stops seeing them.
+	ExpiresAt int64 `dynamodbav:"expiresAt,omitempty"`
+	TTL       int64 `dynamodbav:"ttl,omitempty"`
+}
+
+// linkItem is the live verification link (its digest only).
+type linkItem struct {
+	Digest    string `dynamodbav:"digest"`
+	IssuedAt  string `dynamodbav:"issuedAt"`
+	ExpiresAt int64  `dynamodbav:"expiresAt"`
+	Attempts  int    `dynamodbav:"attempts"`
+}
+
+func newLinkItem(l *customer.Link) *linkItem {
+	if l == nil {
+		return nil
+	}
+	return &linkItem{Digest: l.Digest, IssuedAt: formatTime(l.IssuedAt), ExpiresAt: l.ExpiresAt.Unix(), Attempts: l.Attempts}
+}
+
+func epoch(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+func fromEpoch(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(n, 0).UTC()
 }
 
 func newCustomerItem(c customer.Customer, emailKey, usernameKey string) customerItem {
@@ -41,41 +80,93 @@ func newCustomerItem(c customer.Customer, emailKey, usernameKey string) customer
 		EmailVerifiedAt: formatTime(c.EmailVerifiedAt), PasswordHash: c.PasswordHash,
 		Language: c.Language, Profile: c.Profile, Attributes: c.Attributes, Newsletters: c.Newsletters,
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
+		Link: newLinkItem(c.Link), VoidedLinks: c.VoidedLinks, VerifiedLink: c.VerifiedLink, ReturnURL: c.ReturnURL,
+		ExpiresAt: epoch(c.ExpiresAt), TTL: epoch(c.ExpiresAt),
 	}
 }
 
 func (i customerItem) customer() customer.Customer {
-	return customer.Customer{
+	c := customer.Customer{
 		ID: i.ID, StoreID: i.StoreID, Email: i.Email, Username: i.Username,
 		Status: customer.Status(i.Status), RequiresApproval: i.RequiresApproval,
 		EmailVerifiedAt: parseTime(i.EmailVerifiedAt), PasswordHash: i.PasswordHash,
 		Language: i.Language, Profile: i.Profile, Attributes: i.Attributes, Newsletters: i.Newsletters,
 		CreatedAt: parseTime(i.CreatedAt), UpdatedAt: parseTime(i.UpdatedAt),
+		VoidedLinks: i.VoidedLinks, VerifiedLink: i.VerifiedLink, ReturnURL: i.ReturnURL, ExpiresAt: fromEpoch(i.ExpiresAt),
+	}
+	if i.Link != nil {
+		c.Link = &customer.Link{Digest: i.Link.Digest, IssuedAt: parseTime(i.Link.IssuedAt),
+			ExpiresAt: fromEpoch(i.Link.ExpiresAt), Attempts: i.Link.Attempts}
+	}
+	return c
+}
+
+// pendingItem is a registration waiting for the mailer to complete it.
+// Once completed it keeps only its outcome.
+type pendingItem struct {
+	PK               string                   `dynamodbav:"PK"`
+	SK               string                   `dynamodbav:"SK"`
+	Type             string                   `dynamodbav:"type"`
+	ID               string                   `dynamodbav:"id"`
+	StoreID          string                   `dynamodbav:"storeId,omitempty"`
+	Email            string                   `dynamodbav:"email,omitempty"`
+	EmailKey         string                   `dynamodbav:"emailKey,omitempty"`
+	Username         string                   `dynamodbav:"username,omitempty"`
+	UsernameKey      string                   `dynamodbav:"usernameKey,omitempty"`
+	PasswordHash     string                   `dynamodbav:"passwordHash,omitempty"`
+	Language         string                   `dynamodbav:"language,omitempty"`
+	Profile          *customer.Profile        `dynamodbav:"profile,omitempty"`
+	Attributes       map[string]string        `dynamodbav:"attributes,omitempty"`
+	Newsletters      []string                 `dynamodbav:"newsletters,omitempty"`
+	Consents         []customer.ConsentRecord `dynamodbav:"consents,omitempty"`
+	RequiresApproval bool                     `dynamodbav:"requiresApproval,omitempty"`
+	ReturnURL        string                   `dynamodbav:"returnUrl,omitempty"`
+	SourceIP         string                   `dynamodbav:"sourceIp,omitempty"`
+	CreatedAt        string                   `dynamodbav:"createdAt,omitempty"`
+	ExpiresAt        int64                    `dynamodbav:"expiresAt"`
+	Outcome          string                   `dynamodbav:"outcome,omitempty"`
+	CustomerID       string                   `dynamodbav:"customerId,omitempty"`
+	TTL              int64                    `dynamodbav:"ttl"`
+}
+
+func newPendingItem(p registration.Pending) pendingItem {
+	profile := p.Profile
+	return pendingItem{
+		PK: pendingPK(p.ID), SK: skPending, Type: "registration", ID: p.ID, StoreID: p.StoreID,
+		Email: p.Email, EmailKey: p.EmailKey, Username: p.Username, UsernameKey: p.UsernameKey,
+		PasswordHash: p.PasswordHash, Language: p.Language, Profile: &profile, Attributes: p.Attributes,
+		Newsletters: p.Newsletters, Consents: p.Consents, RequiresApproval: p.RequiresApproval,
+		ReturnURL: p.ReturnURL, SourceIP: p.SourceIP, CreatedAt: formatTime(p.CreatedAt),
+		ExpiresAt: p.ExpiresAt.Unix(), TTL: p.ExpiresAt.Unix(),
 	}
 }
 
-// keyItem reserves an email address or username for one customer.
+func (i pendingItem) pending() registration.Pending {
+	p := registration.Pending{
+		ID: i.ID, StoreID: i.StoreID, Email: i.Email, EmailKey: i.EmailKey, Username: i.Username,
+		UsernameKey: i.UsernameKey, PasswordHash: i.PasswordHash, Language: i.Language, Attributes: i.Attributes,
+		Newsletters: i.Newsletters, Consents: i.Consents, RequiresApproval: i.RequiresApproval,
+		ReturnURL: i.ReturnURL, SourceIP: i.SourceIP, CreatedAt: parseTime(i.CreatedAt),
+		ExpiresAt: fromEpoch(i.ExpiresAt), Outcome: registration.Outcome(i.Outcome), CustomerID: i.CustomerID,
+	}
+	if i.Profile != nil {
+		p.Profile = *i.Profile
+	}
+	return p
+}
+
+// keyItem reserves an email address or username for one customer, or (a
+// username only) for a pending registration. TTL is set while its holder is
+// unverified or pending: a key whose TTL has passed is free, whether or not
+// the table has deleted it yet.
 type keyItem struct {
-	PK         string `dynamodbav:"PK"`
-	SK         string `dynamodbav:"SK"`
-	Type       string `dynamodbav:"type"`
-	CustomerID string `dynamodbav:"customerId"`
+	PK             string `dynamodbav:"PK"`
+	SK             string `dynamodbav:"SK"`
+	Type           string `dynamodbav:"type"`
+	CustomerID     string `dynamodbav:"customerId,omitempty"`
+	RegistrationID string `dynamodbav:"registrationId,omitempty"`
+	TTL            int64  `dynamodbav:"ttl,omitempty"`
 }
-
-type tokenItem struct {
-	PK         string `dynamodbav:"PK"`
-	SK         string `dynamodbav:"SK"`
-	Type       string `dynamodbav:"type"`
-	CustomerID string `dynamodbav:"customerId"`
-	ExpiresAt  int64  `dynamodbav:"expiresAt"`
-	UsedAt     string `dynamodbav:"usedAt,omitempty"`
-	CreatedAt  string `dynamodbav:"createdAt"`
-	TTL        int64  `dynamodbav:"ttl"`
-}
-
-// usedTokenRetention keeps a token after it expires so a second click on an
-// old link still gets "already verified" rather than "invalid" for a while.
-const usedTokenRetention = 30 * 24 * time.Hour
 
 type sessionItem struct {
 	PK         string `dynamodbav:"PK"`
@@ -120,16 +211,6 @@ type consentItem struct {
 	Agreed     bool   `dynamodbav:"agreed"`
 	Message    string `dynamodbav:"message"`
 	At         string `dynamodbav:"at"`
-}
-
-type throttleItem struct {
-	PK          string `dynamodbav:"PK"`
-	SK          string `dynamodbav:"SK"`
-	Type        string `dynamodbav:"type"`
-	Count       int    `dynamodbav:"failures"`
-	WindowStart int64  `dynamodbav:"windowStart"`
-	LockedUntil int64  `dynamodbav:"lockedUntil"`
-	TTL         int64  `dynamodbav:"ttl"`
 }
 
 // outboxRetention bounds how long an unsent mail waits in the outbox; the

@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/openreg/registration/internal/mail"
-	"github.com/openreg/registration/internal/verification"
 )
 
 // The mail ledger: one item per message id, "sending" while a mailer holds
@@ -23,15 +22,11 @@ const (
 	skLedger        = "LEDGER"
 	skSuppress      = "SUPPRESS"
 	skResend        = "RESEND"
-	skRate          = "RATE"
 )
 
 func ledgerPK(id string) string    { return "MAILED#" + id }
 func suppressPK(key string) string { return "SUPPRESS#" + key }
 func resendPK(key string) string   { return "RESEND#" + key }
-func ratePK(key string, w int64) string {
-	return "RATE#" + key + "#" + time.UnixMilli(w).UTC().Format("2006-01-02T15:04")
-}
 
 // Claim reserves a message for one sender; see mail.Ledger.
 func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease time.Duration) error {
@@ -149,42 +144,4 @@ func intervalItem(pk, sk, jobID string, now time.Time, interval time.Duration) m
 		attrPK: str(pk), attrSK: str(sk), "type": str("interval"),
 		"jobId": str(jobID), "at": num(now.UnixMilli()), AttrTTL: num(now.Add(interval).Add(time.Hour).Unix()),
 	}
-}
-
-// AddVerificationToken stores a verification token issued outside a
-// registration (a resend).
-func (s *Store) AddVerificationToken(ctx context.Context, t verification.Token, createdAt time.Time) error {
-	ti, err := s.put(tokenItem{PK: verifyPK(t.Digest), SK: skToken, Type: "verification", CustomerID: t.CustomerID,
-		ExpiresAt: t.ExpiresAt.Unix(), CreatedAt: formatTime(createdAt), TTL: t.ExpiresAt.Add(usedTokenRetention).Unix()}, notExists)
-	if err != nil {
-		return err
-	}
-	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: ti.Put.Item, ConditionExpression: ti.Put.ConditionExpression}); err != nil {
-		return unavailable("PutItem", err)
-	}
-	return nil
-}
-
-// Hit counts an event in the fixed window containing now and returns the
-// count so far.
-func (s *Store) Hit(ctx context.Context, key string, now time.Time, window time.Duration) (int, error) {
-	start := now.Truncate(window)
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(s.table),
-		Key:                       keyOf(ratePK(key, start.UnixMilli()), skRate),
-		UpdateExpression:          aws.String("ADD hits :one SET #ttl = :ttl, #type = :type"),
-		ExpressionAttributeNames:  map[string]string{"#ttl": AttrTTL, "#type": "type"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":ttl": num(start.Add(2 * window).Unix()), ":type": str("rate")},
-		ReturnValues:              types.ReturnValueUpdatedNew,
-	})
-	if err != nil {
-		return 0, unavailable("UpdateItem", err)
-	}
-	var v struct {
-		Hits int `dynamodbav:"hits"`
-	}
-	if err := unmarshal(out.Attributes, &v); err != nil {
-		return 0, err
-	}
-	return v.Hits, nil
 }

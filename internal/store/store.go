@@ -71,20 +71,19 @@ const (
 	// GSI1 is the name of the sparse secondary index.
 	GSI1 = "GSI1"
 
-	skProfile  = "PROFILE"
-	skKey      = "KEY"
-	skToken    = "TOKEN"
-	skSession  = "SESSION"
-	skThrottle = "THROTTLE"
-	skMail     = "MAIL"
+	skProfile = "PROFILE"
+	skKey     = "KEY"
+	skSession = "SESSION"
+	skCount   = "COUNT"
+	skMail    = "MAIL"
+	skPending = "PENDING"
 )
 
 func customerPK(id string) string    { return "CUSTOMER#" + id }
 func emailPK(key string) string      { return "EMAIL#" + key }
 func usernamePK(key string) string   { return "USERNAME#" + key }
-func verifyPK(digest string) string  { return "VERIFY#" + digest }
+func pendingPK(id string) string     { return "REGISTRATION#" + id }
 func sessionPK(digest string) string { return "SESSION#" + digest }
-func throttlePK(key string) string   { return "LOGIN#" + key }
 func outboxPK(id string) string      { return "OUTBOX#" + id }
 func keyOf(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{attrPK: str(pk), attrSK: str(sk)}
@@ -107,6 +106,13 @@ func parseTime(s string) time.Time {
 		return time.Time{}
 	}
 	return t
+}
+
+func fromMillis(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(n).UTC()
 }
 
 func formatTime(t time.Time) string {

@@ -18,9 +18,10 @@ import (
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/session"
+	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/store"
 	"github.com/openreg/registration/internal/testenv"
-	"github.com/openreg/registration/internal/verification"
+	"github.com/openreg/registration/internal/throttle"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
@@ -45,9 +46,7 @@ func account(id, email, username string) registration.Account {
 	acc := registration.Account{
 		Customer: c, EmailKey: customer.NormalizeLogin(email),
 		Consents: []customer.ConsentRecord{{CustomerID: id, ConsentID: "terms", Agreed: true, Message: "Terms", At: t0}},
-		Verification: &registration.Verification{Digest: "digest-" + id, CustomerID: id,
-			ExpiresAt: t0.Add(24 * time.Hour), CreatedAt: t0},
-		Outbox: []mail.Message{{ID: "mail-" + id, Kind: mail.EmailValidation, To: email, Link: "https://x/v1/verify-email?token=t", CreatedAt: t0}},
+		Outbox:   []mail.Message{{ID: "mail-" + id, Kind: mail.EmailValidation, To: email, Link: "https://x/v1/verify-email?token=t", CreatedAt: t0}},
 	}
 	if username != "" {
 		acc.UsernameKey = customer.NormalizeLogin(username)
@@ -68,12 +67,12 @@ func TestCreateAccount(t *testing.T) {
 	ctx := context.Background()
 	s, db, table := newStore(t)
 
-	t.Run("writes the customer, its keys, token, consent and outbox mail together", func(t *testing.T) {
+	t.Run("writes the customer, its keys, consent and outbox mail together", func(t *testing.T) {
 		if err := s.CreateAccount(ctx, account("c1", "Ada@Example.com", "ada")); err != nil {
 			t.Fatalf("CreateAccount: %v", err)
 		}
-		// customer, email key, username key, token, resend interval, consent, outbox
-		if got, want := count(t, db, table), 7; got != want {
+		// customer, email key, username key, consent, outbox
+		if got, want := count(t, db, table), 5; got != want {
 			t.Errorf("items = %d, want %d", got, want)
 		}
 		got, err := s.Customer(ctx, "c1")
@@ -149,63 +148,10 @@ func TestCreateAccountRace(t *testing.T) {
 	if ok != 1 || taken != n-1 {
 		t.Errorf("created %d, refused %d; want exactly 1 and %d", ok, taken, n-1)
 	}
-	// customer, email key, token, resend interval, consent, outbox of the winner only
-	if got, want := count(t, db, table), 6; got != want {
+	// customer, email key, consent, outbox of the winner only
+	if got, want := count(t, db, table), 4; got != want {
 		t.Errorf("items = %d, want %d (one account)", got, want)
 	}
-}
-
-func TestConfirm(t *testing.T) {
-	ctx := context.Background()
-	s, _, _ := newStore(t)
-	if err := s.CreateAccount(ctx, account("v1", "v1@example.com", "")); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := s.VerificationToken(ctx, "digest-v1")
-	if err != nil {
-		t.Fatalf("VerificationToken: %v", err)
-	}
-	if tok.CustomerID != "v1" || !tok.ExpiresAt.Equal(t0.Add(24*time.Hour)) || !tok.UsedAt.IsZero() {
-		t.Fatalf("token = %+v", tok)
-	}
-
-	t.Run("does not use an expired token", func(t *testing.T) {
-		err := s.Confirm(ctx, verification.Confirmation{Digest: "digest-v1", CustomerID: "v1", Next: customer.Active, At: t0.Add(24 * time.Hour)})
-		if !errors.Is(err, verification.ErrConflict) {
-			t.Errorf("err = %v, want ErrConflict", err)
-		}
-	})
-	t.Run("does not use a token for another customer", func(t *testing.T) {
-		err := s.Confirm(ctx, verification.Confirmation{Digest: "digest-v1", CustomerID: "someone-else", Next: customer.Active, At: t0})
-		if !errors.Is(err, verification.ErrConflict) {
-			t.Errorf("err = %v, want ErrConflict", err)
-		}
-	})
-	t.Run("uses a valid token and activates the customer", func(t *testing.T) {
-		at := t0.Add(time.Hour)
-		if err := s.Confirm(ctx, verification.Confirmation{Digest: "digest-v1", CustomerID: "v1", Next: customer.Active, At: at}); err != nil {
-			t.Fatalf("Confirm: %v", err)
-		}
-		c, _ := s.Customer(ctx, "v1")
-		if c.Status != customer.Active || !c.EmailVerifiedAt.Equal(at) {
-			t.Errorf("customer = %s verified %v; want active at %v", c.Status, c.EmailVerifiedAt, at)
-		}
-		tok, _ := s.VerificationToken(ctx, "digest-v1")
-		if !tok.UsedAt.Equal(at) {
-			t.Errorf("usedAt = %v, want %v", tok.UsedAt, at)
-		}
-	})
-	t.Run("uses a token only once", func(t *testing.T) {
-		err := s.Confirm(ctx, verification.Confirmation{Digest: "digest-v1", CustomerID: "v1", Next: customer.Active, At: t0.Add(2 * time.Hour)})
-		if !errors.Is(err, verification.ErrConflict) {
-			t.Errorf("err = %v, want ErrConflict", err)
-		}
-	})
-	t.Run("reports an unknown token as not found", func(t *testing.T) {
-		if _, err := s.VerificationToken(ctx, "nope"); !errors.Is(err, verification.ErrNotFound) {
-			t.Errorf("err = %v, want ErrNotFound", err)
-		}
-	})
 }
 
 func TestSessions(t *testing.T) {
@@ -233,91 +179,65 @@ func TestSessions(t *testing.T) {
 	}
 }
 
-func TestCountAttempt(t *testing.T) {
+func TestThrottleCounters(t *testing.T) {
 	ctx := context.Background()
 	s, _, _ := newStore(t)
-	window, lockFor := 30*time.Minute, 15*time.Minute
-	count := func(t *testing.T, key string, at time.Time, max int) (int, bool, time.Time) {
-		t.Helper()
-		st, counted, err := s.CountAttempt(ctx, key, at, window, max, at.Add(lockFor))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st.Count, counted, st.LockedUntil
-	}
+	limit := settings.Limit{Max: 5, Window: settings.Duration(15 * time.Minute)}
 
-	t.Run("counts attempts inside the window and locks at the limit", func(t *testing.T) {
-		for i := 1; i <= 2; i++ {
-			if n, counted, locked := count(t, "k1", t0.Add(time.Duration(i)*time.Minute), 3); n != i || !counted || !locked.IsZero() {
-				t.Fatalf("attempt %d: count %d counted %v locked %v", i, n, counted, locked)
-			}
-		}
-		n, counted, locked := count(t, "k1", t0.Add(3*time.Minute), 3)
-		if want := t0.Add(3*time.Minute + lockFor); n != 3 || !counted || !locked.Equal(want) {
-			t.Errorf("third attempt: count %d counted %v locked %v, want 3, true, %v", n, counted, locked, want)
-		}
-		if _, counted, locked := count(t, "k1", t0.Add(4*time.Minute), 3); counted || locked.IsZero() {
-			t.Errorf("an attempt while locked was counted (locked until %v)", locked)
-		}
-	})
-
-	t.Run("starts afresh once the lock is over", func(t *testing.T) {
-		n, counted, locked := count(t, "k1", t0.Add(3*time.Minute+lockFor+time.Second), 3)
-		if n != 1 || !counted || !locked.IsZero() {
-			t.Errorf("after the lock: count %d counted %v locked %v", n, counted, locked)
-		}
-	})
-
-	t.Run("starts a new window after the old one ends", func(t *testing.T) {
-		count(t, "k2", t0, 3)
-		if n, _, _ := count(t, "k2", t0.Add(window+time.Minute), 3); n != 1 {
-			t.Errorf("count = %d, want 1 in a fresh window", n)
-		}
-	})
-
-	t.Run("gives concurrent attempts distinct numbers, so only max of them pass", func(t *testing.T) {
-		const n, max = 20, 5
+	t.Run("counts concurrent events exactly: only max of them pass", func(t *testing.T) {
+		c, _ := throttle.NewCounter(throttle.ClientRegister, limit, t0, "192.0.2.1")
 		var wg sync.WaitGroup
 		var mu sync.Mutex
-		numbers := map[int]bool{}
-		refused := 0
-		for range n {
+		passed, refused := 0, 0
+		for range 20 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				st, counted, err := s.CountAttempt(ctx, "k3", t0, window, max, t0.Add(lockFor))
+				err := s.Count(ctx, c)
+				var ex *throttle.Exceeded
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
-				case err != nil:
-					t.Error(err)
-				case !counted:
+				case err == nil:
+					passed++
+				case errors.As(err, &ex):
 					refused++
-				case numbers[st.Count]:
-					t.Errorf("number %d handed out twice", st.Count)
+					if ra := ex.RetryAfter(); ra != 15*time.Minute {
+						t.Errorf("Retry-After = %s, want the rest of the window (15m)", ra)
+					}
 				default:
-					numbers[st.Count] = true
+					t.Errorf("Count: %v", err)
 				}
 			}()
 		}
 		wg.Wait()
-		within := 0
-		for k := range numbers {
-			if k <= max {
-				within++
-			}
-		}
-		if within != max {
-			t.Errorf("%d attempts got a number within the limit, want exactly %d (numbers %v, refused %d)", within, max, numbers, refused)
+		if passed != 5 || refused != 15 {
+			t.Errorf("passed %d, refused %d; want 5 and 15", passed, refused)
 		}
 	})
-
-	t.Run("forgets attempts on request", func(t *testing.T) {
-		if err := s.ClearFailures(ctx, "k3"); err != nil {
-			t.Fatal(err)
+	t.Run("a new window starts a new count", func(t *testing.T) {
+		c, _ := throttle.NewCounter(throttle.ClientRegister, limit, t0.Add(15*time.Minute), "192.0.2.1")
+		if err := s.Count(ctx, c); err != nil {
+			t.Errorf("first event of the next window: %v", err)
 		}
-		if n, counted, _ := count(t, "k3", t0, 5); n != 1 || !counted {
-			t.Errorf("after clear: count %d counted %v", n, counted)
+	})
+	t.Run("a gated counter past its limit lets one event through per gate", func(t *testing.T) {
+		at := t0.Add(time.Hour)
+		c, _ := throttle.NewCounter(throttle.SignInLogin, settings.Limit{Max: 1, Window: settings.Duration(time.Hour)}, at, "login")
+		c.Gate = 3 * time.Second
+		if err := s.Count(ctx, c); err != nil {
+			t.Fatalf("under the limit: %v", err)
+		}
+		c.Now = at.Add(time.Second)
+		var ex *throttle.Exceeded
+		if err := s.Count(ctx, c); !errors.As(err, &ex) {
+			t.Fatalf("inside the gate: %v, want refused", err)
+		} else if ra := ex.RetryAfter(); ra != 2*time.Second {
+			t.Errorf("Retry-After = %s, want 2s (when the gate opens)", ra)
+		}
+		c.Now = at.Add(3 * time.Second)
+		if err := s.Count(ctx, c); err != nil {
+			t.Errorf("gate open: %v, want counted", err)
 		}
 	})
 }

@@ -5,54 +5,46 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/url"
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/throttle"
 	"github.com/openreg/registration/internal/token"
 )
 
-// Link is the URL mailed to the customer: it opens the confirm page, which
-// changes nothing until the customer presses its button.
-func Link(publicAPI, plainToken string) string {
-	return publicAPI + "/v1/verify-email?token=" + url.QueryEscape(plainToken)
-}
-
 // A resend happens in two halves. The request half answers the HTTP call: it
-// checks the address's shape, applies the per-client cap and puts a job on
-// the mail queue; it never looks the address up, so its answer and its timing
-// are the same for every address. The job half runs in the mailer: it looks
-// the customer up, applies the per-address interval, issues a new token and
-// mails the link.
+// checks the address's shape, applies the per-client limit and puts a job on
+// the mail queue; it never looks the address up, so its answer and its
+// timing are the same for every address. The job half runs in the mailer: it
+// looks the customer up, applies the per-address interval, mints a new link
+// (voiding the older ones) and mails it.
 
 // Queue takes jobs.
 type Queue interface {
 	Send(ctx context.Context, msgs []mail.Message) (failed []string, err error)
 }
 
-// RateStore counts events in fixed windows.
-type RateStore interface {
-	// Hit counts one event for key in the window that contains now and
-	// returns the count so far.
-	Hit(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
+// Counters applies throttle counters.
+type Counters interface {
+	// Count counts one event on c, or returns *throttle.Exceeded.
+	Count(ctx context.Context, c throttle.Counter) error
 }
 
 // Requests is the request half of resend.
 type Requests struct {
-	rate      RateStore
-	queue     Queue
-	perClient int
-	random    io.Reader
-	now       func() time.Time
-	log       *slog.Logger
+	counters Counters
+	queue    Queue
+	limit    settings.Limit
+	random   io.Reader
+	now      func() time.Time
 }
 
-// NewRequests returns the request half; perClientPerHour 0 turns the
-// per-client cap off.
-func NewRequests(rate RateStore, q Queue, perClientPerHour int, random io.Reader, now func() time.Time, log *slog.Logger) *Requests {
-	return &Requests{rate: rate, queue: q, perClient: perClientPerHour, random: random, now: now, log: log}
+// NewRequests returns the request half; limit is the per-client limit.
+func NewRequests(counters Counters, q Queue, limit settings.Limit, random io.Reader, now func() time.Time) *Requests {
+	return &Requests{counters: counters, queue: q, limit: limit, random: random, now: now}
 }
 
 // Request asks for a new verification link for email. Whatever the address,
@@ -63,15 +55,9 @@ func (r *Requests) Request(ctx context.Context, email string, languages []string
 		return apperr.Invalid([]apperr.FieldError{{Field: "email", Code: code, Message: msg}})
 	}
 	now := r.now()
-	if r.perClient > 0 && sourceIP != "" {
-		n, err := r.rate.Hit(ctx, "resend-client:"+token.Digest(sourceIP), now, time.Hour)
-		if err != nil {
-			return err
-		}
-		if n > r.perClient {
-			// Still "accepted": the answer must not become a way to probe.
-			r.log.WarnContext(ctx, "resend request over the per-client cap dropped", "count", n)
-			return nil
+	if c, on := throttle.NewCounter(throttle.ClientResend, r.limit, now, sourceIP); on && sourceIP != "" {
+		if err := r.counters.Count(ctx, c); err != nil {
+			return Throttled(err)
 		}
 	}
 	id, err := customer.NewID(r.random)
@@ -93,20 +79,34 @@ func (r *Requests) Request(ctx context.Context, email string, languages []string
 	return nil
 }
 
-// ResendStore is what the job half reads and writes.
-type ResendStore interface {
+// Throttled turns a store's *throttle.Exceeded into the client's 429 and
+// passes any other error on.
+func Throttled(err error) error {
+	var ex *throttle.Exceeded
+	if errors.As(err, &ex) {
+		return &apperr.Error{Code: apperr.TooManyRequests, Message: "Too many requests; try again later.", RetryAfter: ex.RetryAfter()}
+	}
+	return err
+}
+
+// LinkStore is what issuing links reads and writes.
+type LinkStore interface {
 	CustomerIDByEmail(ctx context.Context, emailKey string) (string, error)
 	Customer(ctx context.Context, id string) (customer.Customer, error)
 	// ClaimResend lets job send a link to emailKey now unless another job
-	// did within interval; a retry of the same job is let through.
+	// (or the registration) did within interval; a retry of the same job
+	// passes.
 	ClaimResend(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error)
-	// AddVerificationToken stores a new token.
-	AddVerificationToken(ctx context.Context, t Token, createdAt time.Time) error
+	// IssueLink makes l the customer's live link and voided its voided list,
+	// on the condition that the customer is still Unverified and its live
+	// link is still previous (nil: none); otherwise ErrConflict.
+	IssueLink(ctx context.Context, customerID string, previous *customer.Link, l customer.Link, voided []string) error
 }
 
-// Resender is the job half of resend.
-type Resender struct {
-	store     ResendStore
+// Linker mints verification links and the mails that carry them. It runs in
+// the mailer only: the plain token exists in its memory and in the mail.
+type Linker struct {
+	store     LinkStore
 	tokens    *token.Generator
 	lifetime  time.Duration
 	interval  time.Duration
@@ -115,72 +115,131 @@ type Resender struct {
 	log       *slog.Logger
 }
 
-// ResenderDeps are the collaborators of a Resender.
-type ResenderDeps struct {
-	Store     ResendStore
+// LinkerDeps are the collaborators of a Linker.
+type LinkerDeps struct {
+	Store     LinkStore
 	Tokens    *token.Generator
-	Lifetime  time.Duration // of a verification token
+	Lifetime  time.Duration // of a link
 	Interval  time.Duration // between two links to one address
 	PublicAPI string
 	Now       func() time.Time
 	Log       *slog.Logger
 }
 
-// NewResender returns the job half.
-func NewResender(d ResenderDeps) *Resender {
-	return &Resender{store: d.Store, tokens: d.Tokens, lifetime: d.Lifetime, interval: d.Interval,
+// NewLinker returns a Linker.
+func NewLinker(d LinkerDeps) *Linker {
+	return &Linker{store: d.Store, tokens: d.Tokens, lifetime: d.Lifetime, interval: d.Interval,
 		publicAPI: d.PublicAPI, now: d.Now, log: d.Log}
 }
+
+// Mint returns a fresh link for cust and the mail that carries it, without
+// storing anything: callers that write the link inside a larger change
+// (completing a registration) store it themselves.
+func (l *Linker) Mint(cust customer.Customer, now time.Time) (customer.Link, mail.Message, error) {
+	plain, link, err := NewLink(l.tokens, cust.ID, now, l.lifetime)
+	if err != nil {
+		return customer.Link{}, mail.Message{}, err
+	}
+	return link, mail.Message{Kind: mail.EmailValidation, To: cust.Email, Language: cust.Language, StoreID: cust.StoreID,
+		CustomerID: cust.ID, FirstName: cust.Profile.FirstName, LastName: cust.Profile.LastName,
+		Link: URL(l.publicAPI, plain), ExpiresAt: link.ExpiresAt, CreatedAt: now}, nil
+}
+
+// Reissue mints and stores a new link for an unverified customer, voiding
+// the live one, and returns its mail; false when the account is verified or
+// gone.
+func (l *Linker) Reissue(ctx context.Context, id string) (mail.Message, bool, error) {
+	for attempt := 0; attempt < 3; attempt++ {
+		cust, err := l.store.Customer(ctx, id)
+		if errors.Is(err, customer.ErrNotFound) {
+			return mail.Message{}, false, nil
+		}
+		if err != nil {
+			return mail.Message{}, false, err
+		}
+		now := l.now().UTC()
+		if cust.Status != customer.Unverified || cust.Expired(now) {
+			return mail.Message{}, false, nil
+		}
+		link, msg, err := l.Mint(cust, now)
+		if err != nil {
+			return mail.Message{}, false, err
+		}
+		live, voided := cust.WithLink(link)
+		err = l.store.IssueLink(ctx, cust.ID, cust.Link, *live, voided)
+		if errors.Is(err, ErrConflict) {
+			continue // another link was issued meanwhile; read again
+		}
+		if err != nil {
+			return mail.Message{}, false, err
+		}
+		return msg, true, nil
+	}
+	return mail.Message{}, false, apperr.New(apperr.Unavailable, "the customer's link kept changing")
+}
+
+// resendDue applies the per-address interval to a job.
+func (l *Linker) resendDue(ctx context.Context, cust customer.Customer, jobID string) (bool, error) {
+	ok, err := l.store.ClaimResend(ctx, customer.NormalizeLogin(cust.Email), jobID, l.now().UTC(), l.interval)
+	if err != nil || ok {
+		return ok, err
+	}
+	l.log.InfoContext(ctx, "link not mailed: one went out within the resend interval", "jobId", jobID, "customerId", cust.ID)
+	return false, nil
+}
+
+// Resender is the job half of resend: by address.
+type Resender struct{ linker *Linker }
+
+// NewResender returns the job half of resend.
+func NewResender(l *Linker) *Resender { return &Resender{linker: l} }
 
 var _ mail.Job = (*Resender)(nil)
 
 // Prepare carries out a resend job: it returns the EmailValidation mail to
 // send, or false when none is due.
 func (r *Resender) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
-	key := customer.NormalizeLogin(job.To)
-	id, err := r.store.CustomerIDByEmail(ctx, key)
+	id, err := r.linker.store.CustomerIDByEmail(ctx, customer.NormalizeLogin(job.To))
 	if errors.Is(err, customer.ErrNotFound) {
 		return mail.Message{}, false, nil
 	}
 	if err != nil {
 		return mail.Message{}, false, err
 	}
-	cust, err := r.store.Customer(ctx, id)
+	return r.linker.prepareFor(ctx, id, job)
+}
+
+// SignInLinker is the job a right password on an unverified account leaves:
+// by customer id.
+type SignInLinker struct{ linker *Linker }
+
+// NewSignInLinker returns the job half of a sign-in on an unverified account.
+func NewSignInLinker(l *Linker) *SignInLinker { return &SignInLinker{linker: l} }
+
+var _ mail.Job = (*SignInLinker)(nil)
+
+// Prepare mails a fresh link unless one went out within the interval.
+func (s *SignInLinker) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
+	return s.linker.prepareFor(ctx, job.CustomerID, job)
+}
+
+func (l *Linker) prepareFor(ctx context.Context, id string, job mail.Message) (mail.Message, bool, error) {
+	cust, err := l.store.Customer(ctx, id)
 	if errors.Is(err, customer.ErrNotFound) {
 		return mail.Message{}, false, nil
 	}
 	if err != nil {
 		return mail.Message{}, false, err
 	}
-	if cust.Status != customer.Unverified {
+	if cust.Status != customer.Unverified || cust.Expired(l.now()) {
 		return mail.Message{}, false, nil
 	}
-	now := r.now().UTC()
-	ok, err := r.store.ClaimResend(ctx, key, job.ID, now, r.interval)
-	if err != nil {
+	if due, err := l.resendDue(ctx, cust, job.ID); err != nil || !due {
 		return mail.Message{}, false, err
 	}
-	if !ok {
-		r.log.InfoContext(ctx, "resend throttled for this address", "jobId", job.ID, "customerId", cust.ID)
-		return mail.Message{}, false, nil
+	msg, ok, err := l.Reissue(ctx, id)
+	if ok && msg.Language == "" {
+		msg.Language = job.Language
 	}
-	plain, digest, err := r.tokens.New()
-	if err != nil {
-		return mail.Message{}, false, err
-	}
-	expires := now.Add(r.lifetime).Truncate(time.Second)
-	if err := r.store.AddVerificationToken(ctx, Token{Digest: digest, CustomerID: cust.ID, ExpiresAt: expires}, now); err != nil {
-		return mail.Message{}, false, err
-	}
-	lang := cust.Language
-	if lang == "" {
-		lang = job.Language
-	}
-	return mail.Message{
-		// Derived from the job, so a redelivered job maps to the same mail
-		// and the ledger sends it once.
-		ID: job.ID + "-link", Kind: mail.EmailValidation, To: cust.Email, Language: lang, StoreID: cust.StoreID,
-		CustomerID: cust.ID, FirstName: cust.Profile.FirstName, LastName: cust.Profile.LastName,
-		Link: Link(r.publicAPI, plain), ExpiresAt: expires, CreatedAt: now,
-	}, true, nil
+	return msg, ok, err
 }

@@ -1,66 +1,109 @@
-// Package verification confirms email addresses (the second step of double
-// opt-in). Looking at a link changes nothing; only Confirm does, and it uses
-// a token at most once.
+// Package verification confirms email addresses, the second step of double
+// opt-in. An account becomes usable only when one person proves both the
+// mailbox (the link's token) and the password: the one chosen at
+// registration, typed on the confirm page, or, for an account created
+// without one, chosen there. So whoever registered an address first cannot
+// own the account once its real owner confirms it. Looking at a link
+// changes nothing; only Confirm does.
 package verification
 
 import (
 	"context"
 	"errors"
 	"io"
+	"net/url"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/password"
+	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/token"
 )
 
-// Token is a stored verification token.
-type Token struct {
-	Digest     string
-	CustomerID string
-	ExpiresAt  time.Time
-	UsedAt     time.Time // zero while unused
+// Path is the confirm page's route; httpapi serves it there.
+const Path = "/v1/verify-email"
+
+// MaxPasswordTries is how many wrong passwords one link takes; then it is
+// spent and a new link must be requested.
+const MaxPasswordTries = 5
+
+// A link's token is "<customer id>.<secret>": the id lets the confirm step
+// read the account in one lookup, the secret (256 bits) proves the mailbox.
+// Only the secret's digest is stored.
+
+var customerIDPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// NewLink mints a link for a customer: the token to mail and the stored
+// half.
+func NewLink(gen *token.Generator, customerID string, now time.Time, lifetime time.Duration) (plain string, l customer.Link, err error) {
+	secret, digest, err := gen.New()
+	if err != nil {
+		return "", customer.Link{}, err
+	}
+	return customerID + "." + secret, customer.NewLink(digest, now, lifetime), nil
 }
 
-// Confirmation is the write that uses a token: the token is marked used,
-// the customer moves from Unverified to Next and the mails it causes enter
-// the outbox, all or nothing.
+// ParseToken splits a link token into the customer id and the secret's
+// digest; ok is false for anything this package did not make.
+func ParseToken(plain string) (customerID, digest string, ok bool) {
+	id, secret, found := strings.Cut(plain, ".")
+	if !found || !customerIDPattern.MatchString(id) || !token.WellFormed(secret) {
+		return "", "", false
+	}
+	return id, token.Digest(secret), true
+}
+
+// URL is the link mailed to the customer: it opens the confirm page.
+func URL(publicAPI, plain string) string {
+	return publicAPI + Path + "?token=" + url.QueryEscape(plain)
+}
+
+// CheckShape reports whether a token could be genuine, without a lookup:
+// the confirm page uses it to refuse garbage links at once.
+func CheckShape(plain string) error {
+	if _, _, ok := ParseToken(plain); !ok {
+		return invalid()
+	}
+	return nil
+}
+
+// Confirmation is the write that verifies an address: the link is spent, the
+// customer moves from Unverified to Next and stops expiring (with its keys),
+// the session starts (when Next is Active), the activity entry and the mails
+// it causes are stored, all or nothing.
 type Confirmation struct {
-	Digest     string
-	CustomerID string
-	Next       customer.Status
-	At         time.Time
-	Outbox     []mail.Message
+	CustomerID  string
+	Digest      string
+	EmailKey    string
+	UsernameKey string // empty without a username
+	Next        customer.Status
+	At          time.Time
+	// PasswordHash is set when the account had no password and the
+	// customer chose one now.
+	PasswordHash string
+	Session      *session.Session
+	Activity     customer.Activity
+	Outbox       []mail.Message
 }
 
-// Errors a Store returns.
-var (
-	// ErrNotFound: no token with that digest.
-	ErrNotFound = errors.New("verification: token not found")
-	// ErrConflict: the token was used, or the customer left Unverified,
-	// between reading and writing. The caller reads again.
-	ErrConflict = errors.New("verification: token or customer changed")
-)
+// ErrConflict is returned by a Store when the customer or its link changed
+// between reading and writing; the caller reads again.
+var ErrConflict = errors.New("verification: customer or link changed")
 
-// Store reads tokens and applies confirmations.
+// Store reads customers and applies confirmations.
 type Store interface {
-	VerificationToken(ctx context.Context, digest string) (Token, error)
 	Customer(ctx context.Context, id string) (customer.Customer, error)
-	// Confirm applies c atomically, on the conditions that the token is
-	// unused and unexpired at c.At and the customer is Unverified;
-	// otherwise ErrConflict.
+	// Confirm applies c atomically, on the conditions that the customer is
+	// Unverified and unexpired and its live link is c.Digest, unexpired and
+	// under MaxPasswordTries; otherwise ErrConflict.
 	Confirm(ctx context.Context, c Confirmation) error
-}
-
-// Result is the state of the account after confirming.
-type Result struct {
-	// Status is Active, or PendingApproval when an administrator must still
-	// approve.
-	Status customer.Status
-	// AlreadyVerified is set when the token had been used before and the
-	// account is verified: the link was clicked twice.
-	AlreadyVerified bool
+	// LinkFailed counts a wrong password on the customer's live link, if
+	// it is still digest, and returns the count.
+	LinkFailed(ctx context.Context, customerID, digest string) (int, error)
 }
 
 // Outbox sends mails stored with a change on their way; what it cannot send
@@ -69,38 +112,82 @@ type Outbox interface {
 	Flush(ctx context.Context, msgs []mail.Message)
 }
 
+// Sessions makes sessions stored inside the confirmation's write.
+type Sessions interface {
+	New(customerID string, rememberMe bool) (session.Issued, session.Session, error)
+}
+
+// Request is a press of the confirm page's button.
+type Request struct {
+	Token    string
+	Password string
+	SourceIP string
+}
+
+// Result is the state of the account after confirming.
+type Result struct {
+	// Status is Active, or PendingApproval when an administrator must still
+	// approve.
+	Status     customer.Status
+	CustomerID string
+	// Session is the new session when the account is active now.
+	Session *session.Issued
+	// ReturnURL is the local path the registration asked to return to.
+	ReturnURL string
+	// AlreadyVerified is set when the link had been used before and the
+	// account is verified: the link was clicked twice. Nobody is signed in.
+	AlreadyVerified bool
+}
+
 // Service confirms email addresses.
 type Service struct {
-	store  Store
-	outbox Outbox
-	random io.Reader
-	now    func() time.Time
+	store    Store
+	outbox   Outbox
+	sessions Sessions
+	hasher   *password.Hasher
+	policy   password.Policy
+	random   io.Reader
+	now      func() time.Time
 }
 
-// New returns a Service. random feeds message ids.
-func New(store Store, outbox Outbox, random io.Reader, now func() time.Time) *Service {
-	return &Service{store: store, outbox: outbox, random: random, now: now}
+// Deps are the collaborators of a Service.
+type Deps struct {
+	Store    Store
+	Outbox   Outbox
+	Sessions Sessions
+	Hasher   *password.Hasher
+	// Policy applies to a password chosen on the confirm page.
+	Policy password.Policy
+	Random io.Reader
+	Now    func() time.Time
 }
 
-// CheckShape reports whether a token could be genuine, without a lookup:
-// the confirm page uses it to refuse garbage links at once.
-func CheckShape(plain string) error {
-	if !token.WellFormed(plain) {
-		return invalid()
+// New returns a Service.
+func New(d Deps) *Service {
+	return &Service{store: d.Store, outbox: d.Outbox, sessions: d.Sessions, hasher: d.Hasher, policy: d.Policy,
+		random: d.Random, now: d.Now}
+}
+
+// maxInput bounds what is hashed.
+const maxInput = 1024
+
+// Confirm checks the link and the password and, when both are right,
+// verifies the address and signs the customer in.
+func (s *Service) Confirm(ctx context.Context, req Request) (Result, error) {
+	id, digest, ok := ParseToken(strings.TrimSpace(req.Token))
+	if !ok {
+		return Result{}, invalid()
 	}
-	return nil
-}
-
-// Confirm uses the token and verifies the customer's address.
-func (s *Service) Confirm(ctx context.Context, plain string) (Result, error) {
-	if err := CheckShape(plain); err != nil {
-		return Result{}, err
+	if req.Password == "" {
+		return Result{}, apperr.Invalid([]apperr.FieldError{{Field: "password", Code: "required", Message: "Password is required."}})
 	}
-	digest := token.Digest(plain)
-	// One retry covers the race of two clicks at once: the loser reads the
-	// token again and sees it used.
+	if len(req.Password) > maxInput {
+		return Result{}, apperr.Invalid([]apperr.FieldError{{Field: "password", Code: "too_long", Message: "Password is too long."}})
+	}
+	// One retry covers two presses at once: the loser reads again and sees
+	// the account verified.
 	for attempt := 0; attempt < 2; attempt++ {
-		res, err := s.confirm(ctx, digest)
+		res, err := s.confirm(ctx, id, digest, req)
 		if !errors.Is(err, ErrConflict) {
 			return res, err
 		}
@@ -108,15 +195,8 @@ func (s *Service) Confirm(ctx context.Context, plain string) (Result, error) {
 	return Result{}, apperr.New(apperr.Unavailable, "The address could not be confirmed right now; try again.")
 }
 
-func (s *Service) confirm(ctx context.Context, digest string) (Result, error) {
-	tok, err := s.store.VerificationToken(ctx, digest)
-	if errors.Is(err, ErrNotFound) {
-		return Result{}, invalid()
-	}
-	if err != nil {
-		return Result{}, err
-	}
-	cust, err := s.store.Customer(ctx, tok.CustomerID)
+func (s *Service) confirm(ctx context.Context, id, digest string, req Request) (Result, error) {
+	cust, err := s.store.Customer(ctx, id)
 	if errors.Is(err, customer.ErrNotFound) {
 		return Result{}, invalid()
 	}
@@ -124,36 +204,54 @@ func (s *Service) confirm(ctx context.Context, digest string) (Result, error) {
 		return Result{}, err
 	}
 	now := s.now().UTC()
-	if !tok.UsedAt.IsZero() {
-		// A used token answers kindly only while its account stays verified;
-		// for an account that was deactivated since, it is just invalid.
-		if cust.Status == customer.Active || cust.Status == customer.PendingApproval {
-			return Result{Status: cust.Status, AlreadyVerified: true}, nil
+	if err := linkState(cust, digest, now); err != nil {
+		return Result{}, err
+	}
+	if cust.Verified() {
+		return Result{Status: cust.Status, AlreadyVerified: true}, nil
+	}
+	c := Confirmation{CustomerID: cust.ID, Digest: digest, EmailKey: customer.NormalizeLogin(cust.Email), Next: customer.Active, At: now}
+	if cust.Username != "" {
+		c.UsernameKey = customer.NormalizeLogin(cust.Username)
+	}
+	if cust.PasswordHash == "" {
+		// Created without a password: the customer chooses it here.
+		if v := s.policy.Check(req.Password); len(v) > 0 {
+			var f apperr.Fields
+			for _, x := range v {
+				f.Add("password", x.Code, x.Message)
+			}
+			return Result{}, f.Err()
 		}
-		return Result{}, invalid()
-	}
-	if cust.Status != customer.Unverified {
-		// Verified through another token (a resent mail): this one is moot,
-		// expired or not, and the customer only needs to hear it is done.
-		if cust.Status == customer.Active || cust.Status == customer.PendingApproval {
-			return Result{Status: cust.Status, AlreadyVerified: true}, nil
+		if c.PasswordHash, err = s.hasher.Hash(req.Password); err != nil {
+			return Result{}, apperr.Wrap(apperr.Internal, "Could not confirm.", err)
 		}
-		return Result{}, invalid()
+	} else {
+		ok, _, err := s.hasher.Verify(req.Password, cust.PasswordHash)
+		if err != nil {
+			return Result{}, apperr.Wrap(apperr.Internal, "Could not confirm.", err)
+		}
+		if !ok {
+			return Result{}, s.mismatch(ctx, cust.ID, digest)
+		}
 	}
-	if !now.Before(tok.ExpiresAt) {
-		return Result{}, apperr.New(apperr.TokenExpired, "This link has expired; request a new one.")
-	}
-	next := customer.Active
 	if cust.RequiresApproval {
-		next = customer.PendingApproval
+		c.Next = customer.PendingApproval
 	}
-	c := Confirmation{Digest: digest, CustomerID: cust.ID, Next: next, At: now}
-	if next == customer.Active {
-		id, err := customer.NewID(s.random)
+	c.Activity = customer.Activity{CustomerID: cust.ID, Type: customer.ActivityEmailVerified, At: now,
+		Detail: map[string]string{"sourceIp": req.SourceIP}}
+	res := Result{Status: c.Next, CustomerID: cust.ID, ReturnURL: cust.ReturnURL}
+	if c.Next == customer.Active {
+		issued, sess, err := s.sessions.New(cust.ID, false)
+		if err != nil {
+			return Result{}, err
+		}
+		c.Session, res.Session = &sess, &issued
+		msgID, err := customer.NewID(s.random)
 		if err != nil {
 			return Result{}, apperr.Wrap(apperr.Internal, "Internal error.", err)
 		}
-		c.Outbox = []mail.Message{{ID: id, Kind: mail.Welcome, To: cust.Email, Language: cust.Language,
+		c.Outbox = []mail.Message{{ID: msgID, Kind: mail.Welcome, To: cust.Email, Language: cust.Language,
 			StoreID: cust.StoreID, CustomerID: cust.ID, FirstName: cust.Profile.FirstName,
 			LastName: cust.Profile.LastName, CreatedAt: now}}
 	}
@@ -161,9 +259,55 @@ func (s *Service) confirm(ctx context.Context, digest string) (Result, error) {
 		return Result{}, err
 	}
 	s.outbox.Flush(ctx, c.Outbox)
-	return Result{Status: next}, nil
+	return res, nil
+}
+
+// linkState says what a link is worth for an account at now, before any
+// password is checked: nil for the live link of an unverified account (or
+// any of its links once it is verified: a second click only needs to hear
+// it is done), else the error to answer.
+func linkState(c customer.Customer, digest string, now time.Time) error {
+	switch {
+	case c.Verified():
+		if c.Status == customer.Deactivated || (c.VerifiedLink != digest && !c.Replaced(digest)) {
+			return invalid()
+		}
+		return nil
+	case c.Expired(now):
+		return invalid()
+	case c.Link == nil || c.Link.Digest != digest:
+		if c.Replaced(digest) {
+			return apperr.New(apperr.TokenReplaced, "This link was replaced by a newer one; use the link in the most recent mail.")
+		}
+		return invalid()
+	case c.Link.Expired(now):
+		return apperr.New(apperr.TokenExpired, "This link has expired; request a new one.")
+	case c.Link.Attempts >= MaxPasswordTries:
+		return spent()
+	}
+	return nil
+}
+
+// mismatch counts a wrong password on the link and answers it.
+func (s *Service) mismatch(ctx context.Context, customerID, digest string) error {
+	n, err := s.store.LinkFailed(ctx, customerID, digest)
+	if errors.Is(err, ErrConflict) {
+		return invalid() // the link was replaced or used meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	if n >= MaxPasswordTries {
+		return spent()
+	}
+	return &apperr.Error{Code: apperr.PasswordMismatch, Message: "The password does not match the one chosen at registration.",
+		Fields: []apperr.FieldError{{Field: "password", Code: string(apperr.PasswordMismatch), Message: "This is not the password chosen at registration."}}}
 }
 
 func invalid() error {
 	return apperr.New(apperr.TokenInvalid, "This link is not valid.")
+}
+
+func spent() error {
+	return apperr.New(apperr.TokenInvalid, "Too many wrong passwords for this link; request a new one.")
 }

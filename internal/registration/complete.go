@@ -1,0 +1,241 @@
+package registration
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/verification"
+)
+
+// Completion is the write that completes a pending registration, atomically:
+// the registration's outcome (its personal data removed), and
+//   - Created: the new customer with its live link, its email key, its
+//     username key (taken over from the registration's reservation), consent
+//     log, activity entry, resend interval and outbox mails;
+//   - Replaced: the unverified account Previous overwritten with the new
+//     registration (password, profile, consents shown, a new link that voids
+//     the old ones, a new expiry for it and its keys), a changed username's
+//     keys swapped;
+//   - Notified: the activity entry on the verified owner's account.
+type Completion struct {
+	Registration Pending
+	Outcome      Outcome
+	Customer     customer.Customer
+	// Previous is the account as read before a replacement; the write is
+	// conditional on it being unchanged.
+	Previous       *customer.Customer
+	Consents       []customer.ConsentRecord
+	Activity       customer.Activity
+	Outbox         []mail.Message
+	ResendInterval time.Duration
+}
+
+// ErrConflict is returned by a CompletionStore when the address's account
+// changed between reading and writing (another registration completed
+// first); the caller reads again.
+var ErrConflict = errors.New("registration: the address's account changed")
+
+// ErrNotFound is returned for a pending registration that does not exist
+// (completed long ago and expired).
+var ErrNotFound = errors.New("registration: no such pending registration")
+
+// CompletionStore is what completing a registration reads and writes.
+type CompletionStore interface {
+	PendingRegistration(ctx context.Context, id string) (Pending, error)
+	CustomerIDByEmail(ctx context.Context, emailKey string) (string, error)
+	Customer(ctx context.Context, id string) (customer.Customer, error)
+	// Complete writes c atomically; ErrConflict when the email key or the
+	// previous account changed, or the registration was completed already.
+	Complete(ctx context.Context, c Completion) error
+	// ClaimNotice lets job tell the owner of emailKey unless another job
+	// did within interval (a retry of the same job passes).
+	ClaimNotice(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error)
+}
+
+// NoticeInterval is the least time between two "someone tried to register
+// with your address" mails to one address: enough to warn the owner, too
+// few to flood them.
+const NoticeInterval = time.Hour
+
+// Linker mints and reissues verification links.
+type Linker interface {
+	Mint(cust customer.Customer, now time.Time) (customer.Link, mail.Message, error)
+	Reissue(ctx context.Context, customerID string) (mail.Message, bool, error)
+}
+
+// Completer is the mailer's half of a double opt-in or approval
+// registration: it decides what the pending registration is and returns the
+// mail that goes with it (the link, or the owner's notice).
+type Completer struct {
+	settings settings.Settings
+	store    CompletionStore
+	linker   Linker
+	outbox   Outbox
+	random   io.Reader
+	now      func() time.Time
+	log      *slog.Logger
+}
+
+// CompleterDeps are the collaborators of a Completer.
+type CompleterDeps struct {
+	Settings settings.Settings
+	Store    CompletionStore
+	Linker   Linker
+	Outbox   Outbox
+	Random   io.Reader
+	Now      func() time.Time
+	Log      *slog.Logger
+}
+
+// NewCompleter returns a Completer.
+func NewCompleter(d CompleterDeps) *Completer {
+	return &Completer{settings: d.Settings, store: d.Store, linker: d.Linker, outbox: d.Outbox, random: d.Random, now: d.Now, log: d.Log}
+}
+
+var _ mail.Job = (*Completer)(nil)
+
+// Prepare completes the job's registration and returns its mail.
+func (c *Completer) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
+	p, err := c.store.PendingRegistration(ctx, job.RegistrationID)
+	if errors.Is(err, ErrNotFound) {
+		return mail.Message{}, false, nil
+	}
+	if err != nil {
+		return mail.Message{}, false, err
+	}
+	if p.Outcome != "" {
+		return c.again(ctx, p, job)
+	}
+	for attempt := 0; attempt < 4; attempt++ {
+		msg, due, err := c.complete(ctx, p, job)
+		if !errors.Is(err, ErrConflict) {
+			return msg, due, err
+		}
+	}
+	return mail.Message{}, false, apperr.New(apperr.Unavailable, "the address's account kept changing")
+}
+
+// again handles a job whose registration was completed but whose mail did
+// not go out (the send failed and the job came back): a fresh link for the
+// account it became, or the owner's notice again.
+func (c *Completer) again(ctx context.Context, p Pending, job mail.Message) (mail.Message, bool, error) {
+	switch p.Outcome {
+	case Created, Replaced:
+		return c.linker.Reissue(ctx, p.CustomerID)
+	case Notified:
+		return c.notice(ctx, p, job, nil)
+	}
+	return mail.Message{}, false, nil
+}
+
+func (c *Completer) complete(ctx context.Context, p Pending, job mail.Message) (mail.Message, bool, error) {
+	now := c.now().UTC()
+	id, err := c.store.CustomerIDByEmail(ctx, p.EmailKey)
+	var owner customer.Customer
+	if err == nil {
+		owner, err = c.store.Customer(ctx, id)
+	}
+	switch {
+	case errors.Is(err, customer.ErrNotFound):
+		return c.create(ctx, p, now)
+	case err != nil:
+		return mail.Message{}, false, err
+	case owner.Expired(now):
+		return c.create(ctx, p, now)
+	case owner.Status == customer.Unverified:
+		return c.replace(ctx, p, owner, now)
+	default:
+		return c.notice(ctx, p, job, &owner)
+	}
+}
+
+func (c *Completer) create(ctx context.Context, p Pending, now time.Time) (mail.Message, bool, error) {
+	cust := p.Customer(customer.Unverified)
+	link, msg, err := c.linker.Mint(cust, now)
+	if err != nil {
+		return mail.Message{}, false, err
+	}
+	cust.Link = &link
+	comp := Completion{Registration: p, Outcome: Created, Customer: cust, Consents: p.consentsOf(cust.ID),
+		ResendInterval: time.Duration(c.settings.Resend.Interval),
+		Activity: customer.Activity{CustomerID: cust.ID, Type: customer.ActivityRegistered, At: p.CreatedAt,
+			Detail: map[string]string{"store": p.StoreID, "registrationType": string(c.settings.RegistrationType), "sourceIp": p.SourceIP}}}
+	if c.settings.NotifyStoreOwner {
+		note, err := ownerNotice(c.random, c.settings, cust, now)
+		if err != nil {
+			return mail.Message{}, false, err
+		}
+		comp.Outbox = append(comp.Outbox, note)
+	}
+	if err := c.store.Complete(ctx, comp); err != nil {
+		return mail.Message{}, false, err
+	}
+	c.outbox.Flush(ctx, comp.Outbox)
+	return msg, true, nil
+}
+
+// replace lets a new registration of an address whose account never
+// confirmed it take that account over: the new password, profile and
+// consents, a new link that voids the old ones, a new expiry. Whoever
+// registered first cannot keep the account from its real owner this way
+// either: the owner's link goes to the owner, and confirming proves the
+// owner's password.
+func (c *Completer) replace(ctx context.Context, p Pending, owner customer.Customer, now time.Time) (mail.Message, bool, error) {
+	next := p.Customer(customer.Unverified)
+	next.ID, next.CreatedAt, next.UpdatedAt = owner.ID, owner.CreatedAt, now
+	link, msg, err := c.linker.Mint(next, now)
+	if err != nil {
+		return mail.Message{}, false, err
+	}
+	next.Link, next.VoidedLinks = owner.WithLink(link)
+	comp := Completion{Registration: p, Outcome: Replaced, Customer: next, Previous: &owner, Consents: p.consentsOf(owner.ID),
+		ResendInterval: time.Duration(c.settings.Resend.Interval),
+		Activity: customer.Activity{CustomerID: owner.ID, Type: customer.ActivityRegistrationReplaced, At: p.CreatedAt,
+			Detail: map[string]string{"sourceIp": p.SourceIP}}}
+	if err := c.store.Complete(ctx, comp); err != nil {
+		return mail.Message{}, false, err
+	}
+	return msg, true, nil
+}
+
+// notice tells the verified owner of the address that someone tried to
+// register it, at most once per NoticeInterval. owner is nil on a retry.
+func (c *Completer) notice(ctx context.Context, p Pending, job mail.Message, owner *customer.Customer) (mail.Message, bool, error) {
+	if owner == nil {
+		o, err := c.store.Customer(ctx, p.CustomerID)
+		if errors.Is(err, customer.ErrNotFound) {
+			return mail.Message{}, false, nil
+		}
+		if err != nil {
+			return mail.Message{}, false, err
+		}
+		owner = &o
+	} else {
+		comp := Completion{Registration: p, Outcome: Notified, Customer: *owner,
+			Activity: customer.Activity{CustomerID: owner.ID, Type: customer.ActivityRegisterAgain, At: p.CreatedAt,
+				Detail: map[string]string{"sourceIp": p.SourceIP}}}
+		if err := c.store.Complete(ctx, comp); err != nil {
+			return mail.Message{}, false, err
+		}
+	}
+	now := c.now().UTC()
+	fresh, err := c.store.ClaimNotice(ctx, customer.NormalizeLogin(owner.Email), job.ID, now, NoticeInterval)
+	if err != nil {
+		return mail.Message{}, false, err
+	}
+	if !fresh {
+		c.log.InfoContext(ctx, "owner notice skipped: one went out within the hour", "customerId", owner.ID, "jobId", job.ID)
+		return mail.Message{}, false, nil
+	}
+	return mail.Message{Kind: mail.AccountExists, To: owner.Email, Language: owner.Language, StoreID: owner.StoreID,
+		CustomerID: owner.ID, FirstName: owner.Profile.FirstName, LastName: owner.Profile.LastName, CreatedAt: now}, true, nil
+}
+
+var _ Linker = (*verification.Linker)(nil)

@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/signin"
+	"github.com/openreg/registration/internal/throttle"
+)
+
+// Throttle counters are items of their own, one per counter and window
+// (the window is part of the key, see package throttle): THROTTLE# for the
+// sign-in failure counters, RATE# for the per-client request limits. Each
+// event is one conditional update: counted while under the limit (or, for a
+// gated counter past its limit, once the gate is open), refused otherwise.
+
+func counterPK(c throttle.Counter) string {
+	if strings.HasPrefix(c.Kind, "signin-") {
+		return "THROTTLE#" + c.Key
+	}
+	return "RATE#" + c.Key
+}
+
+// underLimit is the condition of counting one more event on a counter.
+func underLimit(c throttle.Counter) (cond string, values map[string]types.AttributeValue) {
+	cond = "attribute_not_exists(n) OR n < :max"
+	values = map[string]types.AttributeValue{":max": num(int64(c.Max))}
+	if c.Gate > 0 {
+		cond += " OR gate <= :now"
+		values[":now"] = num(c.Now.UnixMilli())
+	}
+	return cond, values
+}
+
+// countItem is the update that counts one event on c.
+func (s *Store) countItem(c throttle.Counter) types.TransactWriteItem {
+	cond, values := underLimit(c)
+	set := "ADD n :one SET #ttl = :ttl, #type = :type"
+	values[":one"] = num(1)
+	values[":ttl"] = num(c.Ends.Unix() + 60)
+	values[":type"] = str("throttle")
+	if c.Gate > 0 {
+		set += ", gate = :next"
+		values[":next"] = num(c.Now.Add(c.Gate).UnixMilli())
+	}
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(s.table), Key: keyOf(counterPK(c), skCount),
+		UpdateExpression: aws.String(set), ConditionExpression: aws.String(cond),
+		ExpressionAttributeNames:            map[string]string{"#ttl": AttrTTL, "#type": "type"},
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}
+}
+
+// clearItem removes a login's counter after a right password, on the same
+// condition as counting: a locked counter stays locked.
+func (s *Store) clearItem(c throttle.Counter) types.TransactWriteItem {
+	cond, values := underLimit(c)
+	return types.TransactWriteItem{Delete: &types.Delete{
+		TableName: aws.String(s.table), Key: keyOf(counterPK(c), skCount),
+		ConditionExpression: aws.String(cond), ExpressionAttributeValues: values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}
+}
+
+// checkItem only checks a counter is under its limit.
+func (s *Store) checkItem(c throttle.Counter) types.TransactWriteItem {
+	cond, values := underLimit(c)
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName: aws.String(s.table), Key: keyOf(counterPK(c), skCount),
+		ConditionExpression: aws.String(cond), ExpressionAttributeValues: values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}
+}
+
+func exceeded(c throttle.Counter, old map[string]types.AttributeValue) error {
+	ex := &throttle.Exceeded{Counter: c}
+	if g, ok := old["gate"].(*types.AttributeValueMemberN); ok {
+		var it struct {
+			Gate int64 `dynamodbav:"gate"`
+		}
+		if unmarshal(map[string]types.AttributeValue{"gate": g}, &it) == nil {
+			ex.GateOpens = fromMillis(it.Gate)
+		}
+	}
+	return ex
+}
+
+// cancelItem returns the old item a cancelled transaction reported for
+// position i, if any.
+func cancelItem(err error, i int) map[string]types.AttributeValue {
+	var tc *types.TransactionCanceledException
+	if errors.As(err, &tc) && i < len(tc.CancellationReasons) {
+		return tc.CancellationReasons[i].Item
+	}
+	return nil
+}
+
+// Count counts one event on c; see verification.Counters.
+func (s *Store) Count(ctx context.Context, c throttle.Counter) error {
+	u := s.countItem(c).Update
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames,
+		ExpressionAttributeValues:           u.ExpressionAttributeValues,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var cf *types.ConditionalCheckFailedException
+	if errors.As(err, &cf) {
+		return exceeded(c, cf.Item)
+	}
+	if err != nil {
+		return unavailable("UpdateItem", err)
+	}
+	return nil
+}
+
+// SignInFailed counts a failed sign-in on every counter and stores its
+// record, in one transaction.
+func (s *Store) SignInFailed(ctx context.Context, a signin.Attempt) error {
+	t := s.newTx()
+	for i := range a.Counters {
+		t.count(&a.Counters[i])
+	}
+	if a.Activity != nil {
+		t.activity(*a.Activity)
+	}
+	if a.Job != nil {
+		t.outbox([]mail.Message{*a.Job})
+	}
+	_, err := t.run(ctx)
+	return s.attemptErr(err)
+}
+
+// SignInSucceeded checks every counter, clears the login's, counts the
+// client's request, and stores the session and the activity entry, in one
+// transaction.
+func (s *Store) SignInSucceeded(ctx context.Context, a signin.Attempt) error {
+	t := s.newTx()
+	for _, c := range a.Counters {
+		switch c.Kind {
+		case throttle.SignInLoginClient, throttle.SignInLogin:
+			t.counters[t.add(s.clearItem(c))] = c
+		case throttle.SignInClient:
+			t.counters[t.add(s.checkItem(c))] = c
+		default:
+			t.counters[t.add(s.countItem(c))] = c
+		}
+	}
+	if a.Session != nil {
+		t.put(newSessionItem(*a.Session), notExists, nil)
+	}
+	if a.Activity != nil {
+		t.activity(*a.Activity)
+	}
+	_, err := t.run(ctx)
+	return s.attemptErr(err)
+}
+
+func (s *Store) attemptErr(err error) error {
+	var ex *throttle.Exceeded
+	var ae *apperr.Error
+	if err == nil || errors.As(err, &ex) || errors.As(err, &ae) {
+		return err
+	}
+	return unavailable("TransactWriteItems", err)
+}

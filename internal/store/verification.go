@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/session"
+	"github.com/openreg/registration/internal/verification"
+)
+
+// Confirm verifies an address in one transaction: the customer leaves
+// Unverified (on the conditions that its live link is the one used, unexpired
+// and not spent, and the account itself unexpired), its keys stop expiring,
+// and the session, activity entry and mails are stored. However many presses
+// race, one wins.
+func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error {
+	at := formatTime(c.At)
+	set := "SET #status = :next, emailVerifiedAt = :at, updatedAt = :at, verifiedLink = :d"
+	values := map[string]types.AttributeValue{
+		":next": str(string(c.Next)), ":at": str(at), ":d": str(c.Digest), ":now": num(c.At.Unix()),
+		":unverified": str(string(customer.Unverified)), ":max": num(verification.MaxPasswordTries),
+	}
+	if c.PasswordHash != "" {
+		set += ", passwordHash = :hash"
+		values[":hash"] = str(c.PasswordHash)
+	}
+	t := s.newTx()
+	t.add(types.TransactWriteItem{Update: &types.Update{
+		TableName:        aws.String(s.table),
+		Key:              keyOf(customerPK(c.CustomerID), skProfile),
+		UpdateExpression: aws.String(set + " REMOVE link, expiresAt, #ttl"),
+		ConditionExpression: aws.String("#status = :unverified AND link.digest = :d AND link.expiresAt > :now" +
+			" AND link.attempts < :max AND (attribute_not_exists(expiresAt) OR expiresAt > :now)"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status", "#ttl": AttrTTL},
+		ExpressionAttributeValues: values,
+	}})
+	for _, pk := range []string{emailPK(c.EmailKey), usernamePK(c.UsernameKey)} {
+		if pk == usernamePK("") {
+			continue
+		}
+		t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, skKey),
+			UpdateExpression: aws.String("REMOVE #ttl"), ConditionExpression: aws.String("customerId = :cid"),
+			ExpressionAttributeNames:  map[string]string{"#ttl": AttrTTL},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":cid": str(c.CustomerID)}}})
+	}
+	if c.Session != nil {
+		t.put(newSessionItem(*c.Session), notExists, nil)
+	}
+	t.activity(c.Activity)
+	t.outbox(c.Outbox)
+	codes, err := t.run(ctx)
+	if err == nil {
+		return nil
+	}
+	if hasReason(codes, "ConditionalCheckFailed") {
+		return verification.ErrConflict
+	}
+	return unavailable("TransactWriteItems", err)
+}
+
+// LinkFailed counts a wrong password on the customer's live link.
+func (s *Store) LinkFailed(ctx context.Context, customerID, digest string) (int, error) {
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      keyOf(customerPK(customerID), skProfile),
+		UpdateExpression:         aws.String("SET link.attempts = link.attempts + :one"),
+		ConditionExpression:      aws.String("#status = :unverified AND link.digest = :d AND link.attempts < :max"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":d": str(digest),
+			":unverified": str(string(customer.Unverified)), ":max": num(verification.MaxPasswordTries)},
+		ReturnValues: types.ReturnValueUpdatedNew,
+	})
+	if isConditionFailed(err) {
+		return 0, verification.ErrConflict
+	}
+	if err != nil {
+		return 0, unavailable("UpdateItem", err)
+	}
+	var v struct {
+		Link linkItem `dynamodbav:"link"`
+	}
+	if err := unmarshal(out.Attributes, &v); err != nil {
+		return 0, err
+	}
+	return v.Link.Attempts, nil
+}
+
+// IssueLink makes l the customer's live link, on the conditions that it is
+// still unverified and its live link is still previous.
+func (s *Store) IssueLink(ctx context.Context, customerID string, previous *customer.Link, l customer.Link, voided []string) error {
+	li, err := attributevalue.Marshal(newLinkItem(&l))
+	if err != nil {
+		return apperr.Wrap(apperr.Internal, "Internal error.", err)
+	}
+	vl, err := attributevalue.Marshal(voided)
+	if err != nil {
+		return apperr.Wrap(apperr.Internal, "Internal error.", err)
+	}
+	cond := "#status = :unverified AND attribute_not_exists(link)"
+	values := map[string]types.AttributeValue{":l": li, ":v": vl, ":unverified": str(string(customer.Unverified)),
+		":now": str(formatTime(s.now()))}
+	if previous != nil {
+		cond = "#status = :unverified AND link.digest = :prev"
+		values[":prev"] = str(previous.Digest)
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: keyOf(customerPK(customerID), skProfile),
+		UpdateExpression:    aws.String("SET link = :l, voidedLinks = :v, updatedAt = :now"),
+		ConditionExpression: aws.String(cond), ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: values,
+	})
+	if isConditionFailed(err) {
+		return verification.ErrConflict
+	}
+	if err != nil {
+		return unavailable("UpdateItem", err)
+	}
+	return nil
+}
+
+func newSessionItem(ss session.Session) sessionItem {
+	return sessionItem{
+		PK: sessionPK(ss.Digest), SK: skSession, Type: "session", CustomerID: ss.CustomerID,
+		RememberMe: ss.RememberMe, CreatedAt: formatTime(ss.CreatedAt),
+		ExpiresAt: ss.ExpiresAt.Unix(), TTL: ss.ExpiresAt.Unix(),
+	}
+}
+
+// CreateSession stores a session.
+func (s *Store) CreateSession(ctx context.Context, ss session.Session) error {
+	ti, err := s.put(newSessionItem(ss), notExists)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table), Item: ti.Put.Item, ConditionExpression: ti.Put.ConditionExpression,
+	}); err != nil {
+		return unavailable("PutItem", err)
+	}
+	return nil
+}
+
+// Session returns a session by digest, or session.ErrNotFound.
+func (s *Store) Session(ctx context.Context, digest string) (session.Session, error) {
+	var it sessionItem
+	found, err := s.get(ctx, sessionPK(digest), skSession, &it)
+	if err != nil {
+		return session.Session{}, err
+	}
+	if !found {
+		return session.Session{}, session.ErrNotFound
+	}
+	return session.Session{
+		Digest: digest, CustomerID: it.CustomerID, RememberMe: it.RememberMe,
+		CreatedAt: parseTime(it.CreatedAt), ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(),
+	}, nil
+}
+
+// DeleteSession revokes a session.
+func (s *Store) DeleteSession(ctx context.Context, digest string) error {
+	if _, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: aws.String(s.table), Key: keyOf(sessionPK(digest), skSession),
+	}); err != nil {
+		return unavailable("DeleteItem", err)
+	}
+	return nil
+}

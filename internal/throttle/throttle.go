@@ -1,0 +1,79 @@
+// Package throttle holds the arithmetic of every limit the service applies:
+// failed sign-ins per login and client, per client and per login, and the
+// per-client caps on the routes that can be abused without an account. A
+// limit counts events in fixed windows; each window is its own counter (its
+// key names the window), so no counter ever needs resetting, every counter
+// expires with its window, and the load of a busy client spreads over new
+// keys as time passes. Stores apply a Counter atomically: an event is
+// counted only while the counter is under its Max, or, for a counter with a
+// Gate, at most once per Gate past it.
+package throttle
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/token"
+)
+
+// Kinds of counters. The sign-in kinds count failures; the client kinds
+// count requests.
+const (
+	SignInLoginClient = "signin-pair"   // one login from one client
+	SignInClient      = "signin-client" // one client across logins
+	SignInLogin       = "signin-login"  // one login across clients
+	ClientRegister    = "client-register"
+	ClientSignIn      = "client-signin"
+	ClientResend      = "client-resend"
+)
+
+// Counter is one limit's counter for the current window.
+type Counter struct {
+	Kind string
+	// Key identifies the counter and its window; subjects are hashed, so
+	// no address or login is stored in it.
+	Key string
+	Max int
+	// Ends is when the window ends: a refused client may retry then, and
+	// the counter may be forgotten after.
+	Ends time.Time
+	// Gate, when positive, lets one event through per Gate past Max
+	// instead of refusing all: a slowdown, not a lock.
+	Gate time.Duration
+	// Now is the time of the event.
+	Now time.Time
+}
+
+// NewCounter returns the counter of limit l for an event at now about the
+// given subjects (a login, a client address), or false when l is off.
+func NewCounter(kind string, l settings.Limit, now time.Time, subjects ...string) (Counter, bool) {
+	if !l.On() {
+		return Counter{}, false
+	}
+	window := time.Duration(l.Window)
+	start := now.Truncate(window)
+	key := kind + "#" + token.Digest(strings.Join(subjects, "\x00"))[:32] + "#" + fmt.Sprint(start.Unix())
+	return Counter{Kind: kind, Key: key, Max: l.Max, Ends: start.Add(window), Now: now}, true
+}
+
+// Exceeded is the error a store returns when a counter refused an event.
+type Exceeded struct {
+	Counter Counter
+	// GateOpens is, for a gated counter, when the next event may pass.
+	GateOpens time.Time
+}
+
+func (e *Exceeded) Error() string {
+	return fmt.Sprintf("throttle: %s over its limit of %d", e.Counter.Kind, e.Counter.Max)
+}
+
+// RetryAfter is how long the refused client should wait, at least a second.
+func (e *Exceeded) RetryAfter() time.Duration {
+	until := e.Counter.Ends
+	if e.Counter.Gate > 0 && !e.GateOpens.IsZero() && e.GateOpens.Before(until) {
+		until = e.GateOpens
+	}
+	return max(until.Sub(e.Counter.Now).Round(time.Second), time.Second)
+}
