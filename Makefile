@@ -107,7 +107,7 @@ stress: tools ## run the integration packages $(STRESS_COUNT) times (STRESS_COUN
 
 .PHONY: fuzz
 fuzz: ## fuzz the input parsers (60 s each)
-	go test -run='^$$' -fuzz=FuzzIsLocal -fuzztime=60s ./internal/redirect
+	go test -run='^$$' -fuzz=FuzzLocal -fuzztime=60s ./internal/redirect
 	go test -run='^$$' -fuzz=FuzzEmailProblem -fuzztime=60s ./internal/customer
 	go test -run='^$$' -fuzz=FuzzDecodeRegister -fuzztime=60s ./internal/httpapi
 

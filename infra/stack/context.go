@@ -67,15 +67,15 @@ func PropsFromContext(get func(string) any) (AppProps, error) {
 		case string:
 			var err error
 			if f, err = strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil {
-				errs = append(errs, fmt.Errorf("context %s must be %s, got %q", key, want, v))
+				errs = append(errs, fmt.Errorf("context %s must be %s, got %s", key, want, shown(v)))
 				return 0, false
 			}
 		default:
-			errs = append(errs, fmt.Errorf("context %s must be %s, got %v", key, want, v))
+			errs = append(errs, fmt.Errorf("context %s must be %s, got %s", key, want, shown(v)))
 			return 0, false
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) || !valid(f) {
-			errs = append(errs, fmt.Errorf("context %s must be %s, got %v", key, want, get(key)))
+			errs = append(errs, fmt.Errorf("context %s must be %s, got %s", key, want, shown(get(key))))
 			return 0, false
 		}
 		return f, true
@@ -199,7 +199,7 @@ func notDeployable(raw string) string {
 	if host := u.Hostname(); host == "" {
 		why = append(why, "must have a host")
 	} else if thisMachine(host) {
-		why = append(why, "must not point at this machine ("+host+" is loopback or unspecified)")
+		why = append(why, "must not point at this machine ("+host+")")
 	}
 	return strings.Join(why, " and ")
 }
@@ -235,7 +235,7 @@ func legacyIPv4(h string) (netip.Addr, bool) {
 	for i, p := range parts {
 		base := 10
 		switch {
-		case len(p) > 1 && (strings.HasPrefix(p, "0x")):
+		case strings.HasPrefix(p, "0x"):
 			base, p = 16, p[2:]
 		case len(p) > 1 && p[0] == '0':
 			base, p = 8, p[1:]
@@ -264,3 +264,11 @@ func legacyIPv4(h string) (netip.Addr, bool) {
 }
 
 func strPtr(s string) *string { return &s }
+
+// shown is a context value as an error message quotes it.
+func shown(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprint(v)
+}

@@ -78,10 +78,12 @@ const (
 // Functions lists every function the stack deploys.
 var Functions = []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, FnMailer, FnOutboxRelay, FnSESEvents}
 
-// ThrottledRoutes are the routes anyone can call to make the stack write:
-// each gets its own, lower, stage throttle (Props.RouteThrottleRate) so that
-// a flood on one of them neither exhausts the stage's budget for the others
-// nor turns into a flood of table writes. Every key must be in
+// ThrottledRoutes are the routes anyone can call, without an account, to
+// make the stack hash a password or write: each gets its own stage throttle
+// (Props.RouteThrottleRate) so that a flood on one of them neither exhausts
+// the stage's budget for the others nor turns into a flood of table writes.
+// The throttle counts all clients together; limiting one client is the
+// functions' job (settings.ClientLimits). Every key must be in
 // httpapi.Routes.
 var ThrottledRoutes = []string{
 	"POST /v1/customers",

@@ -86,7 +86,7 @@ func TestSampleEvents(t *testing.T) {
 
 	t.Run("sign-in.json signs in once the address is confirmed", func(t *testing.T) {
 		tok := s.verificationToken("ada@example.com")
-		if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse"}); r.status != 200 {
+		if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse battery"}); r.status != 200 {
 			t.Fatalf("verify: %d", r.status)
 		}
 		r := invoke(httpapi.FnSignIn, "sign-in.json")
