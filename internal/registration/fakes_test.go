@@ -281,4 +281,5 @@ func wantCode(t *testing.T, err error, want apperr.Code) *apperr.Error {
 	}
 	return e
 }
+
 var ctx = context.Background()
