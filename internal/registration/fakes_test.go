@@ -192,10 +192,6 @@ func newFixture(t *testing.T, opts ...func(*settings.Settings)) *fixture {
 	return f
 }
 
-func withType(rt settings.RegistrationType) func(*settings.Settings) {
-	return func(s *settings.Settings) { s.RegistrationType = rt }
-}
-
 // register runs a registration and fails the test on an error.
 func (f *fixture) register(t *testing.T, req registration.Request) registration.Result {
 	t.Helper()
