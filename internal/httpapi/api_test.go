@@ -78,7 +78,7 @@ func TestProblemDocuments(t *testing.T) {
 func TestConfirmPage(t *testing.T) {
 	a := newTestAPI()
 	h := a.Handler(FnVerifyEmail)
-	tok := strings.Repeat("A", 43)
+	tok := "0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f." + strings.Repeat("A", 43)
 	tests := []struct {
 		name, golden, query, lang string
 		wantStatus                int

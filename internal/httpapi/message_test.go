@@ -45,6 +45,7 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 		apperr.EmailTaken, apperr.UsernameTaken, apperr.TokenInvalid, apperr.TokenExpired,
 		apperr.InvalidCredentials, apperr.EmailNotVerified, apperr.PendingApproval, apperr.LockedOut,
 		apperr.Unauthenticated, apperr.Unavailable, apperr.Internal,
+		apperr.TokenReplaced, apperr.PasswordMismatch, apperr.TooManyRequests,
 	}
 	if len(codes) != len(statusOf) {
 		t.Errorf("the table maps %d codes, the test knows %d: keep them in step", len(statusOf), len(codes))
