@@ -4,12 +4,13 @@ package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/openreg/registration/internal/app"
 	"github.com/openreg/registration/internal/config"
 )
 
 func main() {
-	cfg, clients, rt := app.Boot(config.NeedTable)
-	lambda.Start(app.NewFeedback(cfg, clients, rt).Handle)
+	cfg, aws, rt := app.Boot(config.NeedTable)
+	lambda.Start(app.NewFeedback(cfg, dynamodb.NewFromConfig(aws), rt).Handle)
 }

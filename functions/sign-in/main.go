@@ -5,6 +5,7 @@ package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/openreg/registration/internal/app"
 	"github.com/openreg/registration/internal/config"
@@ -12,8 +13,8 @@ import (
 )
 
 func main() {
-	cfg, clients, rt := app.Boot(config.NeedTable, config.NeedMailQueue)
-	sys, err := app.NewSystem(cfg, clients, rt)
+	cfg, aws, rt := app.Boot(config.NeedTable)
+	sys, err := app.NewSystem(cfg, dynamodb.NewFromConfig(aws), rt)
 	app.Exit(err)
 	lambda.Start(sys.API.Handler(httpapi.FnSignIn))
 }

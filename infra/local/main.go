@@ -1,7 +1,7 @@
 // Command local runs the whole system on this machine: DynamoDB Local and
 // moto on 127.0.0.1, the table, queues and SES identity, a gateway serving the
-// HTTP contract through the real Lambda handlers, the mail poller, the outbox
-// relay and a mailbox page. `make dev` runs it.
+// HTTP contract through the real Lambda handlers, the stream-to-queue pipe,
+// the mail poller and a mailbox page. `make dev` runs it.
 package main
 
 import (
@@ -19,9 +19,6 @@ import (
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/openreg/registration/internal/app"
 	"github.com/openreg/registration/internal/config"
@@ -69,28 +66,23 @@ func run(addr, settingsFile string, dynamoPort, motoPort int) error {
 	if err != nil {
 		return err
 	}
-	clients := app.Clients{DynamoDB: dynamodb.NewFromConfig(awsCfg), SQS: sqs.NewFromConfig(awsCfg), SES: sesv2.NewFromConfig(awsCfg)}
-	pre, err := config.Load(os.Getenv, config.NeedTable)
+	clients := devstack.NewClients(awsCfg)
+	cfg, err := config.Load(os.Getenv, config.NeedTable)
 	if err != nil {
 		return err
 	}
-	res, err := devstack.Setup(ctx, clients.DynamoDB, clients.SQS, clients.SES, pre.Table, "mail", pre.Settings.MailFrom, 10)
-	if err != nil {
-		return err
-	}
-	os.Setenv(config.EnvMailQueueURL, res.QueueURL)
-	cfg, err := config.Load(os.Getenv, config.NeedTable, config.NeedMailQueue)
+	res, err := devstack.Setup(ctx, clients.DynamoDB, clients.SQS, clients.SES, cfg.Table, "mail", cfg.Settings.MailFrom, 10)
 	if err != nil {
 		return err
 	}
 
 	rt := app.Production(cfg.LogLevel)
 	rt.Log = log
-	sys, err := app.NewSystem(cfg, clients, rt)
+	sys, err := app.NewSystem(cfg, clients.DynamoDB, rt)
 	if err != nil {
 		return err
 	}
-	consumer, err := app.NewMailer(cfg, clients, rt)
+	consumer, err := app.NewMailer(cfg, clients.DynamoDB, clients.SES, rt)
 	if err != nil {
 		return err
 	}
@@ -111,20 +103,8 @@ func run(addr, settingsFile string, dynamoPort, motoPort int) error {
 	})
 
 	go devstack.NewPoller(clients.SQS, res.QueueURL, res.QueueARN, consumer.Handle, log).Run(ctx)
-	go func() {
-		t := time.NewTicker(10 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if n, err := sys.Relay.Drain(ctx); err != nil || n > 0 {
-					log.Info("outbox relay", "sent", n, "error", err)
-				}
-			}
-		}
-	}()
+	// The Pipe's stand-in: the stream to the mail queue, every 200 ms.
+	go devstack.NewPipe(clients.Streams, clients.SQS, res.Table, res.QueueURL, log).Run(ctx, 200*time.Millisecond)
 
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", addr)

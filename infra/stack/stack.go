@@ -1,6 +1,7 @@
 // Package stack is the CDK definition of the whole system in one stack: the
-// HTTP API and its functions, the table, the mail queue with its dead-letter
-// queue, the mailer, the outbox relay, SES, alarms, and least-privilege IAM.
+// HTTP API and its functions, the table and its stream, the Pipe that carries
+// the outbox to the mail queue, the mail queue with its dead-letter queue, the
+// mailer, SES, alarms, and least-privilege IAM.
 // infra/main.go builds it from the operator's settings; the tests synthesize
 // it offline and check it with the CDK assertions library, cdk-nag and
 // cfn-lint.
@@ -24,6 +25,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awspipes"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
@@ -70,13 +72,12 @@ type Props struct {
 
 // Function names, as in functions/.
 const (
-	FnMailer      = "mailer"
-	FnOutboxRelay = "outbox-relay"
-	FnSESEvents   = "ses-events"
+	FnMailer    = "mailer"
+	FnSESEvents = "ses-events"
 )
 
 // Functions lists every function the stack deploys.
-var Functions = []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, FnMailer, FnOutboxRelay, FnSESEvents}
+var Functions = []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, FnMailer, FnSESEvents}
 
 // ThrottledRoutes are the routes anyone can call, without an account, to
 // make the stack hash a password or write: each gets its own stage throttle
@@ -108,24 +109,16 @@ const DefaultReservedConcurrency = 50
 type tableGrant struct {
 	// Actions are the item-level actions it calls on the table. A
 	// transaction needs the item actions of its parts (ConditionCheckItem
-	// for its checks); flushing the outbox deletes in one BatchWriteItem.
+	// for its checks).
 	Actions []string
 	// Prefixes are the partition-key prefixes of the items it may touch;
 	// each is granted as PREFIX#*.
 	Prefixes []string
-	// Queries are the indexes it queries and the exact index partition
-	// values it may read.
-	Queries []indexQuery
-}
-
-type indexQuery struct {
-	Index      string
-	Partitions []string
 }
 
 // itemActions is what the functions that write in transactions call.
 var itemActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-	"dynamodb:ConditionCheckItem", "dynamodb:BatchWriteItem"}
+	"dynamodb:ConditionCheckItem", "dynamodb:BatchGetItem"}
 
 // tableAccess is every function's access to the table, and the only place
 // the stack's DynamoDB grants are built from. Each statement is conditioned
@@ -152,14 +145,6 @@ var tableAccess = map[string]tableGrant{
 	FnMailer: {
 		Actions:  []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"},
 		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "MAILED", "SUPPRESS", "RESEND", "NOTICE"},
-	},
-	// The relay finds pending mails in GSI1's one OUTBOX partition (a
-	// Query's leading key is the index's partition key value) and deletes
-	// the sent ones.
-	FnOutboxRelay: {
-		Actions:  []string{"dynamodb:BatchWriteItem"},
-		Prefixes: []string{"OUTBOX"},
-		Queries:  []indexQuery{{Index: store.GSI1, Partitions: []string{"OUTBOX"}}},
 	},
 	FnSESEvents: {
 		Actions:  []string{"dynamodb:PutItem"},
@@ -211,10 +196,9 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	identity := b.sesIdentity(configSet)
 
 	common := map[string]*string{
-		config.EnvTable:        table.TableName(),
-		config.EnvMailQueueURL: queue.QueueUrl(),
-		config.EnvSettings:     jsii.String(p.SettingsJSON),
-		config.EnvLogLevel:     jsii.String("INFO"),
+		config.EnvTable:    table.TableName(),
+		config.EnvSettings: jsii.String(p.SettingsJSON),
+		config.EnvLogLevel: jsii.String("INFO"),
 	}
 	fns := map[string]awslambda.Function{}
 	// Hashing with argon2id at m=19 MiB wants CPU, and Lambda gives CPU in
@@ -222,7 +206,6 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	fns[httpapi.FnRegister] = b.function(httpapi.FnRegister, 1024, 10, common, "Registers customers (POST /v1/customers, GET /v1/registration-form)")
 	fns[httpapi.FnSignIn] = b.function(httpapi.FnSignIn, 1024, 10, common, "Signs customers in and out (/v1/sessions, /v1/customers/me)")
 	fns[httpapi.FnVerifyEmail] = b.function(httpapi.FnVerifyEmail, 256, 10, common, "Confirms email addresses (/v1/verify-email)")
-	fns[FnOutboxRelay] = b.function(FnOutboxRelay, 256, 60, common, "Sends mails the mail queue missed (scheduled)")
 	fns[FnMailer] = b.function(FnMailer, 256, mailerTimeoutSeconds, map[string]*string{
 		config.EnvTable:            table.TableName(),
 		config.EnvSettings:         jsii.String(p.SettingsJSON),
@@ -238,9 +221,7 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	// Least privilege: each function gets the item-level actions it calls,
 	// on the items it owns (tableAccess).
 	b.grantTable(fns, table)
-	queue.GrantSendMessages(fns[httpapi.FnRegister])
-	queue.GrantSendMessages(fns[FnOutboxRelay])
-	queue.GrantSendMessages(fns[httpapi.FnVerifyEmail]) // resend jobs
+	pipeDLQ := b.outboxPipe(table, queue)
 	// The mailer sends with SES v2's SendEmail (which needs no
 	// ses:SendRawEmail), through its configuration set, and only as the
 	// store's sender: a bug or a forged queue message cannot mail as
@@ -261,11 +242,6 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 		// Protects SES's sending rate from a burst of mail.
 		MaxConcurrency: jsii.Number(mailerConcurrency),
 	}))
-	awsevents.NewRule(stack, jsii.String("OutboxRelaySchedule"), &awsevents.RuleProps{
-		Description: jsii.String("Drains the mail outbox every minute"),
-		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(1))),
-		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fns[FnOutboxRelay], nil)},
-	})
 
 	// SES reports bounces and complaints to the default event bus; the
 	// ses-events function suppresses those addresses.
@@ -284,7 +260,7 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	})
 
 	api, stage := b.api(fns)
-	b.alarms(fns, dlq, api)
+	b.alarms(fns, dlq, pipeDLQ, api)
 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: stage.Url(), Description: jsii.String("Base URL of the HTTP API")})
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: table.TableName()})
@@ -311,13 +287,71 @@ func (b *builder) table() awsdynamodb.Table {
 		Encryption:         awsdynamodb.TableEncryption_DEFAULT,
 		DeletionProtection: jsii.Bool(true),
 		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
-	})
-	t.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
-		IndexName:    jsii.String(store.GSI1),
-		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String("GSI1PK"), Type: awsdynamodb.AttributeType_STRING},
-		SortKey:      &awsdynamodb.Attribute{Name: jsii.String("GSI1SK"), Type: awsdynamodb.AttributeType_STRING},
+		// The outbox's new items reach the mail queue through the stream.
+		Stream: awsdynamodb.StreamViewType_NEW_IMAGE,
 	})
 	return t
+}
+
+// OutboxFilter is the Pipe's filter: inserted outbox items only (TTL
+// deletions and every other item stay out; see internal/store/outbox.go).
+var OutboxFilter = fmt.Sprintf(`{"eventName":["INSERT"],"dynamodb":{"NewImage":{%q:{"S":[%q]}}}}`, store.AttrType, store.TypeOutbox)
+
+// OutboxTemplate makes the queue message's body the item's encoded message.
+var OutboxTemplate = fmt.Sprintf("<$.dynamodb.NewImage.%s.S>", store.AttrOutboxMessage)
+
+// outboxPipe defines the EventBridge Pipe from the table's stream to the mail
+// queue and its dead-letter queue, which receives the stream positions of
+// records the Pipe could not deliver after its retries (the items stay in
+// the table for store's outbox retention, so an operator can redrive them).
+func (b *builder) outboxPipe(t awsdynamodb.Table, queue awssqs.Queue) awssqs.Queue {
+	dlq := awssqs.NewQueue(b.stack, jsii.String("OutboxPipeDeadLetterQueue"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(dlq, &[]*cdknag.NagPackSuppression{{
+		Id:     jsii.String("AwsSolutions-SQS3"),
+		Reason: jsii.String("This queue is the dead-letter queue of the outbox Pipe; it has none of its own."),
+	}}, jsii.Bool(false))
+	role := awsiam.NewRole(b.stack, jsii.String("OutboxPipeRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("pipes.amazonaws.com"), nil),
+		Description: jsii.String("Carries new outbox items from the table's stream to the mail queue"),
+	})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"),
+		Resources: &[]*string{t.TableStreamArn()},
+	}))
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("sqs:SendMessage"),
+		Resources: &[]*string{queue.QueueArn(), dlq.QueueArn()},
+	}))
+	pipe := awspipes.NewCfnPipe(b.stack, jsii.String("OutboxPipe"), &awspipes.CfnPipeProps{
+		Description: jsii.String("Outbox: new mail items from the table's stream to the mail queue"),
+		RoleArn:     role.RoleArn(),
+		Source:      t.TableStreamArn(),
+		Target:      queue.QueueArn(),
+		SourceParameters: &awspipes.CfnPipe_PipeSourceParametersProperty{
+			DynamoDbStreamParameters: &awspipes.CfnPipe_PipeSourceDynamoDBStreamParametersProperty{
+				StartingPosition:               jsii.String("LATEST"),
+				BatchSize:                      jsii.Number(10),
+				MaximumBatchingWindowInSeconds: jsii.Number(0),
+				// Retried for up to a day (the stream's retention),
+				// then parked with its position in the dead-letter
+				// queue.
+				MaximumRetryAttempts:      jsii.Number(185),
+				MaximumRecordAgeInSeconds: jsii.Number(86400),
+				OnPartialBatchItemFailure: jsii.String("AUTOMATIC_BISECT"),
+				DeadLetterConfig:          &awspipes.CfnPipe_DeadLetterConfigProperty{Arn: dlq.QueueArn()},
+			},
+			FilterCriteria: &awspipes.CfnPipe_FilterCriteriaProperty{
+				Filters: &[]any{&awspipes.CfnPipe_FilterProperty{Pattern: jsii.String(OutboxFilter)}},
+			},
+		},
+		TargetParameters: &awspipes.CfnPipe_PipeTargetParametersProperty{InputTemplate: jsii.String(OutboxTemplate)},
+	})
+	pipe.Node().AddDependency(role)
+	return dlq
 }
 
 func (b *builder) queues() (dlq, queue awssqs.Queue) {
@@ -388,8 +422,7 @@ func (b *builder) function(name string, memoryMB, timeoutSeconds float64, env ma
 }
 
 // grantTable grants each function its tableAccess: the item actions on the
-// table itself (not its indexes) for the keys it owns, and each Query on the
-// index it names for the partitions it names. ForAllValues holds for every
+// table itself for the keys it owns. ForAllValues holds for every
 // key a request touches (all items of a BatchWriteItem; each part of a
 // transaction is authorised as its own item action).
 func (b *builder) grantTable(fns map[string]awslambda.Function, t awsdynamodb.Table) {
@@ -407,13 +440,6 @@ func (b *builder) grantTable(fns map[string]awslambda.Function, t awsdynamodb.Ta
 			Resources:  &[]*string{t.TableArn()},
 			Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": keys}},
 		}))
-		for _, q := range g.Queries {
-			fns[name].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Actions:    jsii.Strings("dynamodb:Query"),
-				Resources:  jsii.Strings(*t.TableArn() + "/index/" + q.Index),
-				Conditions: &map[string]any{"ForAllValues:StringEquals": map[string]any{"dynamodb:LeadingKeys": q.Partitions}},
-			}))
-		}
 	}
 }
 
@@ -491,7 +517,7 @@ func (b *builder) api(fns map[string]awslambda.Function) (awsapigatewayv2.HttpAp
 	return api, stage
 }
 
-func (b *builder) alarms(fns map[string]awslambda.Function, dlq awssqs.Queue, api awsapigatewayv2.HttpApi) {
+func (b *builder) alarms(fns map[string]awslambda.Function, dlq, pipeDLQ awssqs.Queue, api awsapigatewayv2.HttpApi) {
 	var action awscloudwatch.IAlarmAction
 	if b.p.OperatorEmail != "" {
 		topic := awssns.NewTopic(b.stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
@@ -522,6 +548,9 @@ func (b *builder) alarms(fns map[string]awslambda.Function, dlq awssqs.Queue, ap
 	alarm("MailDeadLetterAlarm", dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
 		Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum"),
 	}), 0, "Mails failed 5 times and are parked in the dead-letter queue; read the mailer's logs, fix, then redrive.")
+	alarm("OutboxPipeDeadLetterAlarm", pipeDLQ.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+		Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum"),
+	}), 0, "The outbox Pipe could not put mails on the mail queue for a day; its dead-letter queue names the stream records. Redrive them from the outbox items in the table.")
 	for _, name := range Functions {
 		fn := fns[name]
 		alarm(resourceID(name)+"ErrorsAlarm", fn.MetricErrors(five), 0, fmt.Sprintf("The %s function failed.", name))

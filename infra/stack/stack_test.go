@@ -189,7 +189,7 @@ func TestFunctions(t *testing.T) {
 	})
 	t.Run("the functions a flood of anonymous requests reaches have reserved concurrency, the others none", func(t *testing.T) {
 		want := map[string]any{httpapi.FnRegister: float64(40), httpapi.FnSignIn: float64(40), httpapi.FnVerifyEmail: float64(40),
-			stack.FnMailer: nil, stack.FnOutboxRelay: nil, stack.FnSESEvents: nil}
+			stack.FnMailer: nil, stack.FnSESEvents: nil}
 		for name, fn := range functionsByName(t, s.json) {
 			if got := fn["Properties"].(map[string]any)["ReservedConcurrentExecutions"]; got != want[name] {
 				t.Errorf("%s ReservedConcurrentExecutions = %v, want %v", name, got, want[name])
@@ -296,7 +296,7 @@ func TestDefaults(t *testing.T) {
 
 // functionIDs are the construct ids of the functions.
 var functionIDs = map[string]string{httpapi.FnRegister: "Register", httpapi.FnSignIn: "SignIn", httpapi.FnVerifyEmail: "VerifyEmail",
-	stack.FnMailer: "Mailer", stack.FnOutboxRelay: "OutboxRelay", stack.FnSESEvents: "SesEvents"}
+	stack.FnMailer: "Mailer", stack.FnSESEvents: "SesEvents"}
 
 // cdkSuffix is the hash CDK appends to a logical id.
 var cdkSuffix = regexp.MustCompile(`^[0-9A-F]{8}$`)
@@ -327,7 +327,8 @@ func TestTable(t *testing.T) {
 			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
 			"TimeToLiveSpecification":          map[string]any{"AttributeName": "ttl", "Enabled": true},
 			"DeletionProtectionEnabled":        true,
-			"GlobalSecondaryIndexes":           assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"IndexName": "GSI1"})}),
+			"StreamSpecification":              map[string]any{"StreamViewType": "NEW_IMAGE"},
+			"GlobalSecondaryIndexes":           assertions.Match_Absent(),
 		}),
 	})
 }
@@ -341,8 +342,8 @@ func TestMailPath(t *testing.T) {
 			"VisibilityTimeout":    180,
 		})
 	})
-	t.Run("both queues refuse requests without TLS", func(t *testing.T) {
-		s.tpl.ResourceCountIs(jsii.String("AWS::SQS::QueuePolicy"), jsii.Number(2))
+	t.Run("every queue refuses requests without TLS", func(t *testing.T) {
+		s.tpl.ResourceCountIs(jsii.String("AWS::SQS::QueuePolicy"), jsii.Number(3))
 		s.tpl.AllResourcesProperties(jsii.String("AWS::SQS::QueuePolicy"), &map[string]any{
 			"PolicyDocument": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
 				assertions.Match_ObjectLike(&map[string]any{"Effect": "Deny", "Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}}}),
@@ -371,8 +372,39 @@ func TestMailPath(t *testing.T) {
 			"EventPattern": map[string]any{"source": []any{"aws.ses"}, "detail-type": []any{"Email Bounced", "Email Complaint Received"}},
 		})
 	})
-	t.Run("the outbox relay runs every minute", func(t *testing.T) {
-		s.tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), &map[string]any{"ScheduleExpression": "rate(1 minute)"})
+	t.Run("the outbox Pipe carries only inserted outbox items from the stream to the mail queue", func(t *testing.T) {
+		s.tpl.ResourceCountIs(jsii.String("AWS::Pipes::Pipe"), jsii.Number(1))
+		s.tpl.HasResourceProperties(jsii.String("AWS::Pipes::Pipe"), &map[string]any{
+			"Source": map[string]any{"Fn::GetAtt": assertions.Match_ArrayWith(&[]any{"StreamArn"})},
+			"Target": map[string]any{"Fn::GetAtt": assertions.Match_ArrayWith(&[]any{"Arn"})},
+			"SourceParameters": map[string]any{
+				"DynamoDBStreamParameters": assertions.Match_ObjectLike(&map[string]any{
+					"StartingPosition": "LATEST", "DeadLetterConfig": map[string]any{"Arn": assertions.Match_AnyValue()},
+				}),
+				"FilterCriteria": map[string]any{"Filters": []any{map[string]any{
+					"Pattern": `{"eventName":["INSERT"],"dynamodb":{"NewImage":{"type":{"S":["outbox"]}}}}`,
+				}}},
+			},
+			"TargetParameters": map[string]any{"InputTemplate": "<$.dynamodb.NewImage.message.S>"},
+		})
+	})
+	t.Run("no scheduled relay remains", func(t *testing.T) {
+		s.tpl.ResourcePropertiesCountIs(jsii.String("AWS::Events::Rule"), &map[string]any{"ScheduleExpression": assertions.Match_AnyValue()}, jsii.Number(0))
+	})
+	t.Run("the Pipe's role reads only the stream and sends only to its queues", func(t *testing.T) {
+		for id, p := range resources(s, "AWS::IAM::Policy") {
+			props := p["Properties"].(map[string]any)
+			if !strings.Contains(jsonString(props["Roles"]), `"OutboxPipeRole`) {
+				continue
+			}
+			for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				for _, a := range actionsOf(st.(map[string]any)) {
+					if !slices.Contains([]string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams", "sqs:SendMessage"}, a) {
+						t.Errorf("%s allows %s", id, a)
+					}
+				}
+			}
+		}
 	})
 }
 
@@ -417,11 +449,10 @@ func TestLeastPrivilege(t *testing.T) {
 	})
 	t.Run("each function has only the services it calls", func(t *testing.T) {
 		want := map[string]struct{ has, lacks []string }{
-			"Register":    {[]string{"dynamodb:PutItem", "dynamodb:BatchWriteItem", "sqs:SendMessage"}, []string{"ses:SendEmail", "dynamodb:Scan", "dynamodb:Query"}},
+			"Register":    {[]string{"dynamodb:PutItem"}, []string{"sqs:SendMessage", "ses:SendEmail", "dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchWriteItem"}},
 			"SignIn":      {[]string{"dynamodb:GetItem"}, []string{"sqs:SendMessage", "ses:SendEmail", "dynamodb:Scan"}},
-			"VerifyEmail": {[]string{"dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "sqs:SendMessage"}, []string{"ses:SendEmail", "dynamodb:Scan", "dynamodb:Query"}},
+			"VerifyEmail": {[]string{"dynamodb:UpdateItem"}, []string{"sqs:SendMessage", "ses:SendEmail", "dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchWriteItem"}},
 			"Mailer":      {[]string{"ses:SendEmail", "sqs:ReceiveMessage", "dynamodb:PutItem"}, []string{"sqs:SendMessage", "dynamodb:Query", "dynamodb:Scan", "ses:SendRawEmail", "dynamodb:BatchWriteItem"}},
-			"OutboxRelay": {[]string{"dynamodb:Query", "dynamodb:BatchWriteItem", "sqs:SendMessage"}, []string{"dynamodb:PutItem", "ses:SendEmail"}},
 			"SesEvents":   {[]string{"dynamodb:PutItem"}, []string{"dynamodb:GetItem", "sqs:SendMessage", "ses:SendEmail"}},
 		}
 		actions := policyActions(s)
@@ -479,7 +510,7 @@ func actionsOf(st map[string]any) []string {
 
 func TestTableAccess(t *testing.T) {
 	s := synth(t)
-	tx := []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "BatchWriteItem"}
+	tx := []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "BatchGetItem"}
 	// The store's key layout as the store is being changed to: each
 	// function reaches only the partitions it owns.
 	tests := []struct {
@@ -492,7 +523,6 @@ func TestTableAccess(t *testing.T) {
 		{httpapi.FnSignIn, tx, []string{"EMAIL", "USERNAME", "CUSTOMER", "SESSION", "THROTTLE", "OUTBOX", "RATE"}},
 		{stack.FnMailer, []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
 			[]string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "MAILED", "SUPPRESS", "RESEND", "NOTICE"}},
-		{stack.FnOutboxRelay, []string{"BatchWriteItem"}, []string{"OUTBOX"}},
 		{stack.FnSESEvents, []string{"PutItem"}, []string{"SUPPRESS"}},
 	}
 	for _, tt := range tests {
@@ -531,30 +561,13 @@ func TestTableAccess(t *testing.T) {
 			}
 		}
 	})
-	t.Run("the outbox relay queries only GSI1's OUTBOX partition", func(t *testing.T) {
-		var queries []map[string]any
+	t.Run("no function queries or scans", func(t *testing.T) {
 		for _, fn := range stack.Functions {
 			for _, st := range statementsOf(s, fn) {
-				if slices.Contains(actionsOf(st), "dynamodb:Query") {
-					if fn != stack.FnOutboxRelay {
-						t.Errorf("%s may query", fn)
-					}
-					queries = append(queries, st)
+				if acts := actionsOf(st); slices.Contains(acts, "dynamodb:Query") || slices.Contains(acts, "dynamodb:Scan") {
+					t.Errorf("%s may query or scan: %v", fn, acts)
 				}
 			}
-		}
-		if len(queries) != 1 {
-			t.Fatalf("%d query statements", len(queries))
-		}
-		q := queries[0]
-		if got := actionsOf(q); len(got) != 1 {
-			t.Errorf("query statement allows %v", got)
-		}
-		if res := jsonString(q["Resource"]); !strings.Contains(res, `"/index/GSI1"`) {
-			t.Errorf("query resource = %s, want the GSI1 index", res)
-		}
-		if got, want := jsonString(q["Condition"]), `{"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["OUTBOX"]}}`; got != want {
-			t.Errorf("query condition = %s, want %s", got, want)
 		}
 	})
 }
@@ -598,8 +611,9 @@ func sameSet(a, b []string) bool {
 
 func TestAlarms(t *testing.T) {
 	s := synth(t)
-	// DLQ, errors and throttles of every function, the API 5xx rate.
-	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(float64(1+2*len(stack.Functions)+1)))
+	// The two dead-letter queues (mail, Pipe), errors and throttles of every
+	// function, the API 5xx rate.
+	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(float64(2+2*len(stack.Functions)+1)))
 	for id, a := range resources(s, "AWS::CloudWatch::Alarm") {
 		if actions, _ := a["Properties"].(map[string]any)["AlarmActions"].([]any); len(actions) != 1 {
 			t.Errorf("%s notifies %d topics, want the operator's one", id, len(actions))

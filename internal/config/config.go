@@ -18,7 +18,6 @@ import (
 // Environment variable names.
 const (
 	EnvTable            = "TABLE_NAME"
-	EnvMailQueueURL     = "MAIL_QUEUE_URL"
 	EnvSettings         = "REGISTRATION_SETTINGS"
 	EnvSettingsFile     = "REGISTRATION_SETTINGS_FILE"
 	EnvConfigurationSet = "SES_CONFIGURATION_SET"
@@ -29,7 +28,6 @@ const (
 // Config is a function's configuration.
 type Config struct {
 	Table            string
-	MailQueueURL     string
 	ConfigurationSet string
 	CookieSecure     bool
 	LogLevel         slog.Level
@@ -42,7 +40,6 @@ type Need int
 // What a function may need.
 const (
 	NeedTable Need = iota
-	NeedMailQueue
 )
 
 // Load reads the configuration. needs lists what this function requires;
@@ -51,7 +48,6 @@ func Load(getenv func(string) string, needs ...Need) (Config, error) {
 	var errs []error
 	c := Config{
 		Table:            strings.TrimSpace(getenv(EnvTable)),
-		MailQueueURL:     strings.TrimSpace(getenv(EnvMailQueueURL)),
 		ConfigurationSet: strings.TrimSpace(getenv(EnvConfigurationSet)),
 		CookieSecure:     true,
 	}
@@ -59,8 +55,6 @@ func Load(getenv func(string) string, needs ...Need) (Config, error) {
 		switch {
 		case n == NeedTable && c.Table == "":
 			errs = append(errs, fmt.Errorf("%s is not set: name the DynamoDB table", EnvTable))
-		case n == NeedMailQueue && c.MailQueueURL == "":
-			errs = append(errs, fmt.Errorf("%s is not set: give the URL of the SQS mail queue", EnvMailQueueURL))
 		}
 	}
 	if v := strings.TrimSpace(getenv(EnvCookieSecure)); v != "" {

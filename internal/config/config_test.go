@@ -60,17 +60,15 @@ func TestLoadWithAnEmptyEnvironment(t *testing.T) {
 
 func TestLoadReadsAndTrimsTheVariables(t *testing.T) {
 	got := load(t, map[string]string{
-		"TABLE_NAME":            " registrations ",
-		"MAIL_QUEUE_URL":        "https://sqs.eu-central-1.amazonaws.com/1/mail\n",
+		"TABLE_NAME":            " registrations\n",
 		"SES_CONFIGURATION_SET": "\tcustomers",
-	}, config.NeedTable, config.NeedMailQueue)
+	}, config.NeedTable)
 	tests := []struct {
 		name string
 		got  string
 		want string
 	}{
 		{"the table name is read trimmed", got.Table, "registrations"},
-		{"the mail queue URL is read trimmed", got.MailQueueURL, "https://sqs.eu-central-1.amazonaws.com/1/mail"},
 		{"the configuration set is read trimmed", got.ConfigurationSet, "customers"},
 	}
 	for _, tt := range tests {
@@ -91,34 +89,14 @@ func TestLoadReportsMissingNeeds(t *testing.T) {
 		notWant []string
 	}{
 		{
-			"both missing variables are reported in one error",
-			nil, []config.Need{config.NeedTable, config.NeedMailQueue},
-			[]string{"TABLE_NAME is not set", "MAIL_QUEUE_URL is not set"}, nil,
-		},
-		{
-			"only the missing table is reported",
-			map[string]string{"MAIL_QUEUE_URL": "https://q"}, []config.Need{config.NeedTable, config.NeedMailQueue},
-			[]string{"TABLE_NAME"}, []string{"MAIL_QUEUE_URL"},
-		},
-		{
-			"only the missing queue is reported",
-			map[string]string{"TABLE_NAME": "t"}, []config.Need{config.NeedTable, config.NeedMailQueue},
-			[]string{"MAIL_QUEUE_URL"}, []string{"TABLE_NAME"},
+			"a missing table is reported",
+			nil, []config.Need{config.NeedTable},
+			[]string{"TABLE_NAME is not set"}, nil,
 		},
 		{
 			"a blank table name counts as missing",
 			map[string]string{"TABLE_NAME": "   "}, []config.Need{config.NeedTable},
 			[]string{"TABLE_NAME"}, nil,
-		},
-		{
-			"a missing queue is not reported when only the table is needed",
-			map[string]string{"TABLE_NAME": "t"}, []config.Need{config.NeedTable},
-			nil, nil,
-		},
-		{
-			"a missing table is not reported when only the queue is needed",
-			map[string]string{"MAIL_QUEUE_URL": "https://q"}, []config.Need{config.NeedMailQueue},
-			nil, nil,
 		},
 		{
 			"nothing is reported when nothing is needed",
@@ -310,8 +288,8 @@ func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
 		"COOKIE_SECURE":         "maybe",
 		"LOG_LEVEL":             "loud",
 		"REGISTRATION_SETTINGS": `{"registrationType": "Open"}`,
-	}, config.NeedTable, config.NeedMailQueue)
-	for _, want := range []string{"configuration error", "TABLE_NAME", "MAIL_QUEUE_URL", "COOKIE_SECURE", "LOG_LEVEL", "settings.registrationType:"} {
+	}, config.NeedTable)
+	for _, want := range []string{"configuration error", "TABLE_NAME", "COOKIE_SECURE", "LOG_LEVEL", "settings.registrationType:"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("error = %q, want it to contain %q", got, want)
 		}

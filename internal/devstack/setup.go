@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -74,4 +75,20 @@ func queueARN(ctx context.Context, q *sqs.Client, url string) (string, error) {
 		return "", fmt.Errorf("queue attributes of %s: %w", url, err)
 	}
 	return out.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], nil
+}
+
+// Clients are the SDK clients of the local stack and the tests: the
+// functions' own (DynamoDB, SES) and those that stand in for AWS's
+// plumbing (the stream and the queue, read by the Pipe and the poller).
+type Clients struct {
+	DynamoDB *dynamodb.Client
+	Streams  *dynamodbstreams.Client
+	SQS      *sqs.Client
+	SES      *sesv2.Client
+}
+
+// NewClients builds every client from one configuration.
+func NewClients(cfg aws.Config) Clients {
+	return Clients{DynamoDB: dynamodb.NewFromConfig(cfg), Streams: dynamodbstreams.NewFromConfig(cfg),
+		SQS: sqs.NewFromConfig(cfg), SES: sesv2.NewFromConfig(cfg)}
 }

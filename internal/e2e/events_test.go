@@ -103,7 +103,7 @@ func TestSampleEvents(t *testing.T) {
 	t.Run("mailer-sqs-batch.json sends both mails", func(t *testing.T) {
 		var ev events.SQSEvent
 		loadEvent(t, "mailer-sqs-batch.json", &ev)
-		consumer, err := app.NewMailer(config.Config{Settings: s.settings, Table: s.res.Table}, s.clients,
+		consumer, err := app.NewMailer(config.Config{Settings: s.settings, Table: s.res.Table}, s.clients.DynamoDB, s.clients.SES,
 			app.Runtime{Log: discardLog(), Now: s.clock.Now, Random: rand.Reader})
 		if err != nil {
 			t.Fatal(err)
@@ -118,11 +118,4 @@ func TestSampleEvents(t *testing.T) {
 		}
 	})
 
-	t.Run("outbox-relay-schedule.json is a scheduled event", func(t *testing.T) {
-		var ev events.EventBridgeEvent
-		loadEvent(t, "outbox-relay-schedule.json", &ev)
-		if ev.DetailType != "Scheduled Event" {
-			t.Errorf("detail-type = %q", ev.DetailType)
-		}
-	})
 }

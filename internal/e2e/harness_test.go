@@ -22,6 +22,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/openreg/registration/internal/app"
 	"github.com/openreg/registration/internal/config"
@@ -29,8 +30,10 @@ import (
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/httpapi"
 	"github.com/openreg/registration/internal/httpapi/contract"
+	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/store"
 	"github.com/openreg/registration/internal/testenv"
 )
 
@@ -69,12 +72,13 @@ type stack struct {
 	url      string
 	client   *http.Client
 	sys      *app.System
+	pipe     *devstack.Pipe
 	poller   *devstack.Poller
 	mailbox  *devstack.Mailbox
 	res      devstack.Resources
 	settings settings.Settings
 	clock    *clock
-	clients  app.Clients
+	clients  devstack.Clients
 }
 
 // testSettings are the defaults with argon2 parameters cheap enough for
@@ -106,22 +110,21 @@ func newStack(t testing.TB, mutate func(*settings.Settings)) *stack {
 	if err != nil {
 		t.Fatalf("setup: %v", err)
 	}
-	return buildStack(t, s, clients, res, res.QueueURL)
+	return buildStack(t, s, clients, res)
 }
 
-// buildStack wires a system on existing resources; queueURL may differ from
-// res.QueueURL to simulate a queue outage.
-func buildStack(t testing.TB, s settings.Settings, clients app.Clients, res devstack.Resources, queueURL string) *stack {
+// buildStack wires a system on existing resources.
+func buildStack(t testing.TB, s settings.Settings, clients devstack.Clients, res devstack.Resources) *stack {
 	t.Helper()
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	log := discardLog()
 	rt := app.Runtime{Now: clk.Now, Random: rand.Reader, Log: log}
-	cfg := config.Config{Table: res.Table, MailQueueURL: queueURL, Settings: s, CookieSecure: true}
-	sys, err := app.NewSystem(cfg, clients, rt)
+	cfg := config.Config{Table: res.Table, Settings: s, CookieSecure: true}
+	sys, err := app.NewSystem(cfg, clients.DynamoDB, rt)
 	if err != nil {
 		t.Fatalf("wire system: %v", err)
 	}
-	consumer, err := app.NewMailer(cfg, clients, rt)
+	consumer, err := app.NewMailer(cfg, clients.DynamoDB, clients.SES, rt)
 	if err != nil {
 		t.Fatalf("wire mailer: %v", err)
 	}
@@ -137,6 +140,7 @@ func buildStack(t testing.TB, s settings.Settings, clients app.Clients, res devs
 			Timeout:       30 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
+		pipe:    devstack.NewPipe(clients.Streams, clients.SQS, res.Table, res.QueueURL, log),
 		poller:  devstack.NewPoller(clients.SQS, res.QueueURL, res.QueueARN, consumer.Handle, log),
 		mailbox: devstack.NewMailbox(testenv.Stack(t).Moto),
 	}
@@ -230,15 +234,20 @@ func person(email string) map[string]any {
 	return map[string]any{"email": email, "password": "correct horse", "firstName": "Ada", "lastName": "Lovelace"}
 }
 
-// deliverMail runs the mailer until the queue is empty.
+// deliverMail carries the outbox to the queue (the Pipe's part) and runs
+// the mailer, until both are empty (a job's mail may store more mail).
 func (s *stack) deliverMail() {
 	s.t.Helper()
 	for i := 0; i < 20; i++ {
+		piped, err := s.pipe.Once(context.Background())
+		if err != nil {
+			s.t.Fatalf("outbox pipe: %v", err)
+		}
 		n, err := s.poller.Once(context.Background(), 0)
 		if err != nil {
 			s.t.Fatalf("mail poller: %v", err)
 		}
-		if n == 0 {
+		if n == 0 && piped == 0 {
 			return
 		}
 	}
@@ -303,6 +312,32 @@ func (s *stack) items() int {
 		s.t.Fatal(err)
 	}
 	return int(out.Count)
+}
+
+// outboxItems decodes every outbox item in the stack's table.
+func (s *stack) outboxItems() []mail.Message {
+	s.t.Helper()
+	out, err := s.clients.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(s.res.Table),
+		FilterExpression:          aws.String("#type = :outbox"),
+		ExpressionAttributeNames:  map[string]string{"#type": store.AttrType},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":outbox": &types.AttributeValueMemberS{Value: store.TypeOutbox}},
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var msgs []mail.Message
+	for _, it := range out.Items {
+		body, _ := it[store.AttrOutboxMessage].(*types.AttributeValueMemberS)
+		if body == nil {
+			s.t.Fatalf("outbox item without a message: %v", it)
+		}
+		m, err := mail.Decode(body.Value)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs
 }
 
 // discardLog keeps test output quiet unless -v is given.

@@ -21,7 +21,6 @@ import (
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/mail"
-	"github.com/openreg/registration/internal/queue"
 	"github.com/openreg/registration/internal/sesmail"
 	"github.com/openreg/registration/internal/settings"
 )
@@ -171,15 +170,12 @@ func TestResendPerClientCap(t *testing.T) {
 	if r.status != http.StatusTooManyRequests || r.code(t) != "too_many_requests" || r.header.Get("Retry-After") == "" {
 		t.Errorf("request over the cap: %d %s (Retry-After %q), want 429 too_many_requests with Retry-After", r.status, r.body, r.header.Get("Retry-After"))
 	}
-	// Only two jobs reached the queue.
-	out, err := s.clients.SQS.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(s.res.QueueURL), AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages"},
-	})
-	if err != nil {
-		t.Fatal(err)
+	// Only two jobs were stored, and the Pipe carries exactly those.
+	if jobs := s.outboxItems(); len(jobs) != 2 {
+		t.Errorf("jobs stored = %d, want 2", len(jobs))
 	}
-	if got := out.Attributes["ApproximateNumberOfMessages"]; got != "2" {
-		t.Errorf("jobs queued = %s, want 2", got)
+	if n, err := s.pipe.Once(context.Background()); err != nil || n != 2 {
+		t.Errorf("jobs piped to the queue = %d, %v; want 2", n, err)
 	}
 }
 
@@ -208,12 +204,27 @@ func (f *flakySender) Send(ctx context.Context, e mail.Email) error {
 // mailerWith wires the mailer as app.NewMailer does, around a given sender.
 func (s *stack) mailerWith(sender mail.Sender) *devstack.Poller {
 	rt := app.Runtime{Now: s.clock.Now, Random: rand.Reader, Log: discardLog()}
-	cfg := config.Config{Table: s.res.Table, MailQueueURL: s.res.QueueURL, Settings: s.settings, CookieSecure: true}
-	c, err := app.NewMailerWith(cfg, s.clients, rt, sender)
+	cfg := config.Config{Table: s.res.Table, Settings: s.settings, CookieSecure: true}
+	c, err := app.NewMailerWith(cfg, s.clients.DynamoDB, rt, sender)
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	return devstack.NewPoller(s.clients.SQS, s.res.QueueURL, s.res.QueueARN, c.Handle, discardLog())
+}
+
+// enqueue puts messages on the mail queue directly, as the Pipe would.
+func (s *stack) enqueue(msgs ...mail.Message) {
+	s.t.Helper()
+	for _, m := range msgs {
+		body, err := m.Encode()
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		if _, err := s.clients.SQS.SendMessage(context.Background(), &sqs.SendMessageInput{
+			QueueUrl: aws.String(s.res.QueueURL), MessageBody: aws.String(body)}); err != nil {
+			s.t.Fatalf("send: %v", err)
+		}
+	}
 }
 
 // TestDuplicateDeliveryMailsOnce: SQS delivers at least once; the same
@@ -221,12 +232,7 @@ func (s *stack) mailerWith(sender mail.Sender) *devstack.Poller {
 func TestDuplicateDeliveryMailsOnce(t *testing.T) {
 	s := newStack(t, nil)
 	msg := mail.Message{ID: "dup-" + testName(t), Kind: mail.Welcome, To: "twice@example.com", Language: "en", CreatedAt: s.clock.Now()}
-	q := queue.New(s.clients.SQS, s.res.QueueURL)
-	for range 2 {
-		if failed, err := q.Send(context.Background(), []mail.Message{msg}); err != nil || len(failed) > 0 {
-			t.Fatalf("send: %v %v", failed, err)
-		}
-	}
+	s.enqueue(msg, msg)
 	s.deliverMail()
 	if n := len(s.mailsTo("twice@example.com")); n != 1 {
 		t.Errorf("mails = %d, want 1", n)
@@ -239,14 +245,11 @@ func TestTransientFailureRetriesOnlyThatMail(t *testing.T) {
 	s := newStack(t, nil)
 	flaky := &flakySender{next: sesmail.New(s.clients.SES, ""), fail: map[string]int{"slow@example.com": 1}, tries: map[string]int{}}
 	poller := s.mailerWith(flaky)
-	q := queue.New(s.clients.SQS, s.res.QueueURL)
 	var batch []mail.Message
 	for _, to := range []string{"fast1@example.com", "slow@example.com", "fast2@example.com"} {
 		batch = append(batch, mail.Message{ID: "t-" + to, Kind: mail.Welcome, To: to, Language: "en", CreatedAt: s.clock.Now()})
 	}
-	if _, err := q.Send(context.Background(), batch); err != nil {
-		t.Fatal(err)
-	}
+	s.enqueue(batch...)
 	until(t, poller, func() bool { return len(s.mailsTo("slow@example.com")) == 1 })
 	for _, to := range []string{"fast1@example.com", "fast2@example.com", "slow@example.com"} {
 		if n := len(s.mailsTo(to)); n != 1 {
@@ -265,9 +268,7 @@ func TestPoisonMailEndsInDeadLetterQueue(t *testing.T) {
 	flaky := &flakySender{next: sesmail.New(s.clients.SES, ""), fail: map[string]int{"poison@example.com": -1}, tries: map[string]int{}}
 	poller := s.mailerWith(flaky)
 	msg := mail.Message{ID: "poison-" + testName(t), Kind: mail.Welcome, To: "poison@example.com", Language: "en", CreatedAt: s.clock.Now()}
-	if _, err := queue.New(s.clients.SQS, s.res.QueueURL).Send(context.Background(), []mail.Message{msg}); err != nil {
-		t.Fatal(err)
-	}
+	s.enqueue(msg)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) && flaky.tries["poison@example.com"] < devstack.MaxReceives+2 {
 		if _, err := poller.Once(context.Background(), 1); err != nil {
@@ -320,7 +321,7 @@ func TestBounceSuppressesAddress(t *testing.T) {
 	s := newStack(t, nil)
 	var ev events.EventBridgeEvent
 	loadEvent(t, "ses-bounce.json", &ev)
-	h := app.NewFeedback(config.Config{Table: s.res.Table, Settings: s.settings}, s.clients, app.Runtime{Now: s.clock.Now, Log: discardLog(), Random: rand.Reader})
+	h := app.NewFeedback(config.Config{Table: s.res.Table, Settings: s.settings}, s.clients.DynamoDB, app.Runtime{Now: s.clock.Now, Log: discardLog(), Random: rand.Reader})
 	if err := h.Handle(context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}

@@ -139,11 +139,13 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 func (s *Stack) Env() map[string]string {
 	return map[string]string{
 		"AWS_ENDPOINT_URL_DYNAMODB": s.DynamoDB,
-		"AWS_ENDPOINT_URL_SQS":      s.Moto,
-		"AWS_ENDPOINT_URL_SESV2":    s.Moto,
-		"AWS_REGION":                Region,
-		"AWS_ACCESS_KEY_ID":         AccessKey,
-		"AWS_SECRET_ACCESS_KEY":     SecretKey,
+		// The table's stream, read by the local Pipe.
+		"AWS_ENDPOINT_URL_DYNAMODB_STREAMS": s.DynamoDB,
+		"AWS_ENDPOINT_URL_SQS":              s.Moto,
+		"AWS_ENDPOINT_URL_SESV2":            s.Moto,
+		"AWS_REGION":                        Region,
+		"AWS_ACCESS_KEY_ID":                 AccessKey,
+		"AWS_SECRET_ACCESS_KEY":             SecretKey,
 		// A developer's shared config must not redirect the tests.
 		"AWS_PROFILE":                 "",
 		"AWS_CONFIG_FILE":             os.DevNull,

@@ -58,28 +58,27 @@ var ErrMalformedHash = errors.New("password: malformed argon2id hash")
 type Hasher struct {
 	params Params
 	random io.Reader
-	// dummy is a real hash of a random secret with the current parameters;
-	// verifying against it makes an unknown login cost what a wrong password
-	// costs.
+	// dummy is a hash no password matches, with the current parameters:
+	// verifying against it makes an unknown login cost what a wrong
+	// password costs.
 	dummy string
 }
 
 // NewHasher returns a Hasher producing hashes with params. random supplies
-// salts (crypto/rand.Reader in production).
+// salts (crypto/rand.Reader in production). It computes no hash: the dummy
+// is a random salt and a random key in the current parameters' PHC string,
+// so a cold start pays nothing for it, and verifying against it runs
+// exactly one argon2id computation with those parameters.
 func NewHasher(params Params, random io.Reader) (*Hasher, error) {
 	if err := params.Validate(); err != nil {
 		return nil, err
 	}
 	h := &Hasher{params: params, random: random}
-	secret := make([]byte, 32)
-	if _, err := io.ReadFull(random, secret); err != nil {
+	b := make([]byte, saltLen+keyLen)
+	if _, err := io.ReadFull(random, b); err != nil {
 		return nil, fmt.Errorf("password: read random: %w", err)
 	}
-	dummy, err := h.Hash(string(secret))
-	if err != nil {
-		return nil, err
-	}
-	h.dummy = dummy
+	h.dummy = h.encode(b[:saltLen], b[saltLen:])
 	return h, nil
 }
 
@@ -90,10 +89,15 @@ func (h *Hasher) Hash(pw string) (string, error) {
 		return "", fmt.Errorf("password: read salt: %w", err)
 	}
 	key := argon2.IDKey([]byte(pw), salt, h.params.Iterations, h.params.MemoryKiB, h.params.Parallelism, keyLen)
+	return h.encode(salt, key), nil
+}
+
+// encode is the PHC string of a salt and key under the current parameters.
+func (h *Hasher) encode(salt, key []byte) string {
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, h.params.MemoryKiB, h.params.Iterations, h.params.Parallelism,
-		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+		b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
 // Verify reports whether pw matches encoded, comparing in constant time, and

@@ -19,8 +19,8 @@ import (
 var cheap = password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1}
 
 // consumedByNewHasher is how many random bytes NewHasher reads before the
-// first Hash: a 32-byte dummy secret and the dummy hash's 16-byte salt.
-const consumedByNewHasher = 32 + 16
+// first Hash: the dummy hash's 16-byte salt and 32-byte key.
+const consumedByNewHasher = 16 + 32
 
 var b64 = base64.RawStdEncoding
 
@@ -294,8 +294,7 @@ func TestNewHasherErrors(t *testing.T) {
 	}{
 		{"invalid parameters are refused", password.Params{MemoryKiB: 64, Iterations: 0, Parallelism: 1}, rand.Reader, "iterations"},
 		{"a failing reader is reported", cheap, errReader{errors.New("entropy gone")}, "entropy gone"},
-		{"a reader too short for the dummy secret is reported", cheap, bytes.NewReader(make([]byte, 31)), "read random"},
-		{"a reader too short for the dummy salt is reported", cheap, bytes.NewReader(make([]byte, 40)), "read salt"},
+		{"a reader too short for the dummy hash is reported", cheap, bytes.NewReader(make([]byte, 47)), "read random"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -77,7 +77,6 @@ type Completer struct {
 	settings settings.Settings
 	store    CompletionStore
 	linker   Linker
-	outbox   Outbox
 	random   io.Reader
 	now      func() time.Time
 	log      *slog.Logger
@@ -88,7 +87,6 @@ type CompleterDeps struct {
 	Settings settings.Settings
 	Store    CompletionStore
 	Linker   Linker
-	Outbox   Outbox
 	Random   io.Reader
 	Now      func() time.Time
 	Log      *slog.Logger
@@ -96,7 +94,7 @@ type CompleterDeps struct {
 
 // NewCompleter returns a Completer.
 func NewCompleter(d CompleterDeps) *Completer {
-	return &Completer{settings: d.Settings, store: d.Store, linker: d.Linker, outbox: d.Outbox, random: d.Random, now: d.Now, log: d.Log}
+	return &Completer{settings: d.Settings, store: d.Store, linker: d.Linker, random: d.Random, now: d.Now, log: d.Log}
 }
 
 var _ mail.Job = (*Completer)(nil)
@@ -177,7 +175,6 @@ func (c *Completer) create(ctx context.Context, p Pending, now time.Time) (mail.
 	if err := c.store.Complete(ctx, comp); err != nil {
 		return mail.Message{}, false, err
 	}
-	c.outbox.Flush(ctx, comp.Outbox)
 	return msg, true, nil
 }
 

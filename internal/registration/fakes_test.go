@@ -94,21 +94,6 @@ func (s *fakeStore) Submit(_ context.Context, sub registration.Submission) error
 	return nil
 }
 
-type fakeOutbox struct{ flushes [][]mail.Message }
-
-func (o *fakeOutbox) Flush(_ context.Context, msgs []mail.Message) {
-	o.flushes = append(o.flushes, append([]mail.Message(nil), msgs...))
-}
-
-// flushed returns every message flushed, in order.
-func (o *fakeOutbox) flushed() []mail.Message {
-	var all []mail.Message
-	for _, f := range o.flushes {
-		all = append(all, f...)
-	}
-	return all
-}
-
 // memSessions is an in-memory session.Store for the real session.Manager.
 type memSessions struct {
 	sessions map[string]session.Session
@@ -154,7 +139,6 @@ var cheap = password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1}
 type fixture struct {
 	settings settings.Settings
 	store    *fakeStore
-	outbox   *fakeOutbox
 	sessions *memSessions
 	mgr      *session.Manager
 	hasher   *password.Hasher
@@ -179,14 +163,14 @@ func newFixture(t *testing.T, opts ...func(*settings.Settings)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{settings: s, outbox: &fakeOutbox{}, sessions: &memSessions{sessions: map[string]session.Session{}},
+	f := &fixture{settings: s, sessions: &memSessions{sessions: map[string]session.Session{}},
 		hasher: hasher, clock: &clock{t: now}}
 	f.store = newFakeStore(f.sessions)
 	tokens := token.NewGenerator(random)
 	f.mgr = session.NewManager(f.sessions, tokens, session.Lifetimes{
 		Default: time.Duration(s.SessionLifetime), RememberMe: time.Duration(s.RememberMeLifetime)}, f.clock.Now)
 	f.svc = registration.New(registration.Deps{
-		Settings: s, Store: f.store, Outbox: f.outbox, Sessions: f.mgr, Hasher: hasher,
+		Settings: s, Store: f.store, Sessions: f.mgr, Hasher: hasher,
 		Random: random, Now: f.clock.Now, Log: slog.New(slog.DiscardHandler),
 	})
 	return f
@@ -246,9 +230,6 @@ func (f *fixture) nothingStored(t *testing.T) {
 	}
 	if n := len(f.store.activities) + len(f.store.consents); n != 0 {
 		t.Errorf("got %d activity and consent records, want none", n)
-	}
-	if n := len(f.outbox.flushed()); n != 0 {
-		t.Errorf("got %d mails flushed, want none", n)
 	}
 }
 

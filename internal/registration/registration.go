@@ -107,12 +107,6 @@ type Store interface {
 	Submit(ctx context.Context, sub Submission) error
 }
 
-// Outbox sends mails recorded in the store on their way now. A failure is not
-// the caller's failure: the mail is stored and the outbox relay sends it.
-type Outbox interface {
-	Flush(ctx context.Context, msgs []mail.Message)
-}
-
 // Sessions is the part of the session manager registration uses.
 type Sessions interface {
 	New(customerID string, rememberMe bool) (session.Issued, session.Session, error)
@@ -168,7 +162,6 @@ type Result struct {
 type Service struct {
 	settings settings.Settings
 	store    Store
-	outbox   Outbox
 	sessions Sessions
 	hasher   *password.Hasher
 	random   io.Reader
@@ -180,7 +173,6 @@ type Service struct {
 type Deps struct {
 	Settings settings.Settings
 	Store    Store
-	Outbox   Outbox
 	Sessions Sessions
 	Hasher   *password.Hasher
 	Random   io.Reader
@@ -191,7 +183,7 @@ type Deps struct {
 // New returns a Service.
 func New(d Deps) *Service {
 	return &Service{
-		settings: d.Settings, store: d.Store, outbox: d.Outbox, sessions: d.Sessions,
+		settings: d.Settings, store: d.Store, sessions: d.Sessions,
 		hasher: d.Hasher, random: d.Random, now: d.Now, log: d.Log,
 	}
 }
@@ -267,7 +259,6 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, refused(err)
 	}
-	s.outbox.Flush(ctx, []mail.Message{job})
 	res.Outcome = PendingVerification
 	if s.settings.RegistrationType == settings.AdminApproval {
 		res.Outcome = PendingApproval
@@ -308,7 +299,6 @@ func (s *Service) createActive(ctx context.Context, p Pending, revoke string, li
 		}
 		return Result{}, refused(err)
 	}
-	s.outbox.Flush(ctx, acc.Outbox)
 	res.Outcome, res.CustomerID, res.Session = SignedIn, cust.ID, &issued
 	return res, nil
 }

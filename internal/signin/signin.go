@@ -71,17 +71,11 @@ type Sessions interface {
 	Revoke(ctx context.Context, plain string) error
 }
 
-// Outbox sends stored jobs on their way now (the relay sends what it cannot).
-type Outbox interface {
-	Flush(ctx context.Context, msgs []mail.Message)
-}
-
 // Service signs customers in.
 type Service struct {
 	settings settings.Settings
 	store    Store
 	sessions Sessions
-	outbox   Outbox
 	hasher   *password.Hasher
 	random   io.Reader
 	now      func() time.Time
@@ -93,7 +87,6 @@ type Deps struct {
 	Settings settings.Settings
 	Store    Store
 	Sessions Sessions
-	Outbox   Outbox
 	Hasher   *password.Hasher
 	Random   io.Reader
 	Now      func() time.Time
@@ -102,7 +95,7 @@ type Deps struct {
 
 // New returns a Service.
 func New(d Deps) *Service {
-	return &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, outbox: d.Outbox, hasher: d.Hasher,
+	return &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, hasher: d.Hasher,
 		random: d.Random, now: d.Now, log: d.Log}
 }
 
@@ -216,9 +209,6 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	}
 	if err := s.store.SignInFailed(ctx, attempt); err != nil {
 		return Result{}, s.refused(err)
-	}
-	if attempt.Job != nil {
-		s.outbox.Flush(ctx, []mail.Message{*attempt.Job})
 	}
 	if right && s.settings.RevealAccountState {
 		switch cust.Status {

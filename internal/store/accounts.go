@@ -342,3 +342,13 @@ func (s *Store) UpdatePasswordHash(ctx context.Context, customerID, old, new str
 	}
 	return nil
 }
+
+// Enqueue stores a job in the outbox with the client's count, in one
+// transaction; see verification.Jobs.
+func (s *Store) Enqueue(ctx context.Context, job mail.Message, limit *throttle.Counter) error {
+	t := s.newTx()
+	t.outbox([]mail.Message{job})
+	t.count(limit)
+	_, err := t.run(ctx)
+	return s.attemptErr(err)
+}

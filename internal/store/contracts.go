@@ -2,7 +2,6 @@ package store
 
 import (
 	"github.com/openreg/registration/internal/mail"
-	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/signin"
@@ -15,9 +14,8 @@ var (
 	_ verification.Store           = (*Store)(nil)
 	_ signin.Store                 = (*Store)(nil)
 	_ session.Store                = (*Store)(nil)
-	_ outbox.Store                 = (*Store)(nil)
 	_ mail.Ledger                  = (*Store)(nil)
 	_ verification.LinkStore       = (*Store)(nil)
-	_ verification.Counters        = (*Store)(nil)
+	_ verification.Jobs            = (*Store)(nil)
 	_ registration.CompletionStore = (*Store)(nil)
 )

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/customer"
-	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/registration"
 )
 
@@ -211,34 +210,4 @@ type consentItem struct {
 	Agreed     bool   `dynamodbav:"agreed"`
 	Message    string `dynamodbav:"message"`
 	At         string `dynamodbav:"at"`
-}
-
-// outboxRetention bounds how long an unsent mail waits in the outbox; the
-// relay alarms long before that.
-const outboxRetention = 7 * 24 * time.Hour
-
-type outboxItem struct {
-	PK        string `dynamodbav:"PK"`
-	SK        string `dynamodbav:"SK"`
-	Type      string `dynamodbav:"type"`
-	GSI1PK    string `dynamodbav:"GSI1PK"`
-	GSI1SK    string `dynamodbav:"GSI1SK"`
-	Message   string `dynamodbav:"message"`
-	CreatedAt string `dynamodbav:"createdAt"`
-	TTL       int64  `dynamodbav:"ttl"`
-}
-
-// outboxPartition is the GSI1 partition of pending mails.
-const outboxPartition = "OUTBOX"
-
-func newOutboxItem(m mail.Message) (outboxItem, error) {
-	body, err := m.Encode()
-	if err != nil {
-		return outboxItem{}, err
-	}
-	return outboxItem{
-		PK: outboxPK(m.ID), SK: skMail, Type: "outbox",
-		GSI1PK: outboxPartition, GSI1SK: sortableTime(m.CreatedAt) + "#" + m.ID,
-		Message: body, CreatedAt: formatTime(m.CreatedAt), TTL: m.CreatedAt.Add(outboxRetention).Unix(),
-	}, nil
 }

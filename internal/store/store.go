@@ -59,17 +59,12 @@ func New(db API, table string, random io.Reader, now func() time.Time) *Store {
 	return &Store{db: db, table: table, random: random, sleep: time.Sleep, now: now}
 }
 
-// Key layout. Every item has PK and SK; GSI1 is sparse and holds only items
-// that set GSI1PK (the outbox today).
+// Key layout. Every item has PK and SK.
 const (
-	attrPK     = "PK"
-	attrSK     = "SK"
-	attrGSI1PK = "GSI1PK"
-	attrGSI1SK = "GSI1SK"
+	attrPK = "PK"
+	attrSK = "SK"
 	// AttrTTL is the table's time-to-live attribute (epoch seconds).
 	AttrTTL = "ttl"
-	// GSI1 is the name of the sparse secondary index.
-	GSI1 = "GSI1"
 
 	skProfile = "PROFILE"
 	skKey     = "KEY"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 	"testing"
@@ -11,10 +12,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/session"
@@ -242,9 +244,14 @@ func TestThrottleCounters(t *testing.T) {
 	})
 }
 
-func TestOutbox(t *testing.T) {
+// TestOutboxReachesTheStream: the mails of a committed change reach the
+// table's stream as inserted outbox items, oldest first, each once; a
+// refused change puts nothing there. The Pipe (devstack's locally) forwards
+// exactly those.
+func TestOutboxReachesTheStream(t *testing.T) {
 	ctx := context.Background()
-	s, db, table := newStore(t)
+	s, _, table := newStore(t)
+	clients := testenv.Clients(t)
 	for i, id := range []string{"o1", "o2", "o3"} {
 		acc := account(id, id+"@example.com", "")
 		acc.Outbox[0].CreatedAt = t0.Add(time.Duration(i) * time.Second)
@@ -252,85 +259,41 @@ func TestOutbox(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ids := func(ms []mail.Message) string {
-		var out []string
-		for _, m := range ms {
-			out = append(out, m.ID)
-		}
-		return fmt.Sprint(out)
+	// Refused: the address is taken, so its mail must not be sent.
+	taken := account("o4", "o1@example.com", "")
+	if err := s.CreateAccount(ctx, taken); !errors.Is(err, registration.ErrEmailTaken) {
+		t.Fatalf("duplicate: %v", err)
 	}
-	pending, next, skipped, err := s.PendingMail(ctx, t0.Add(time.Minute), "", 10)
+	q, err := clients.SQS.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(testenv.Name("outbox"))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ids(pending) != "[mail-o1 mail-o2 mail-o3]" || skipped != 0 || next != "" {
-		t.Errorf("pending = %v (next %q, skipped %d), want all three oldest first and nothing more", ids(pending), next, skipped)
+	pipe := devstack.NewPipe(clients.Streams, clients.SQS, table, aws.ToString(q.QueueUrl), slog.New(slog.DiscardHandler))
+	if n, err := pipe.Once(ctx); err != nil || n != 3 {
+		t.Fatalf("pipe sent %d, %v; want the three committed mails", n, err)
 	}
-	if early, _, _, _ := s.PendingMail(ctx, t0.Add(500*time.Millisecond), "", 10); len(early) != 1 {
-		t.Errorf("mails created before t0+0.5s = %d, want 1", len(early))
+	if n, err := pipe.Once(ctx); err != nil || n != 0 {
+		t.Errorf("second pass sent %d, %v; want nothing again", n, err)
 	}
-
-	t.Run("pages continue from the cursor, not from the oldest entry", func(t *testing.T) {
-		first, next, _, err := s.PendingMail(ctx, t0.Add(time.Minute), "", 2)
-		if err != nil || ids(first) != "[mail-o1 mail-o2]" || next == "" {
-			t.Fatalf("first page = %v next %q err %v", ids(first), next, err)
-		}
-		second, after, _, err := s.PendingMail(ctx, t0.Add(time.Minute), next, 2)
-		if err != nil || ids(second) != "[mail-o3]" || after != "" {
-			t.Errorf("second page = %v next %q err %v, want mail-o3 and the end", ids(second), after, err)
-		}
-	})
-
-	t.Run("sent mails leave the outbox", func(t *testing.T) {
-		if err := s.MailSent(ctx, "mail-o2", "mail-o3"); err != nil {
-			t.Fatal(err)
-		}
-		// The outbox index, like every DynamoDB GSI, follows the table
-		// eventually: wait for the deletes to reach it rather than read
-		// once and race them.
-		got := eventually(t, func() (string, error) {
-			pending, _, _, err := s.PendingMail(ctx, t0.Add(time.Minute), "", 10)
-			return ids(pending), err
-		}, "[mail-o1]")
-		if got != "[mail-o1]" {
-			t.Errorf("after MailSent pending = %v, want mail-o1 only", got)
-		}
-	})
-
-	t.Run("an unreadable entry is skipped, not a wall", func(t *testing.T) {
-		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
-			"PK": &types.AttributeValueMemberS{Value: "OUTBOX#bad"}, "SK": &types.AttributeValueMemberS{Value: "MAIL"},
-			"GSI1PK": &types.AttributeValueMemberS{Value: "OUTBOX"}, "GSI1SK": &types.AttributeValueMemberS{Value: "0000-bad"},
-			"message": &types.AttributeValueMemberS{Value: `{"id":"bad","kind":"from_the_future","to":"x@example.com"}`},
-		}}); err != nil {
-			t.Fatal(err)
-		}
-		want := "[mail-o1] 1 skipped"
-		got := eventually(t, func() (string, error) {
-			pending, _, skipped, err := s.PendingMail(ctx, t0.Add(time.Minute), "", 10)
-			return fmt.Sprintf("%s %d skipped", ids(pending), skipped), err
-		}, want)
-		if got != want {
-			t.Errorf("got %s; want the readable one and one skipped", got)
-		}
-	})
-}
-
-// eventually reads until read returns want or a deadline passes, and returns
-// the last value read. A read that fails fails the test at once: an error is
-// never mistaken for an empty result.
-func eventually(t *testing.T, read func() (string, error), want string) string {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		got, err := read()
+	var got []string
+	for len(got) < 4 {
+		out, err := clients.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10})
 		if err != nil {
-			t.Fatalf("read: %v", err)
+			t.Fatal(err)
 		}
-		if got == want || time.Now().After(deadline) {
-			return got
+		if len(out.Messages) == 0 {
+			break
 		}
-		<-time.After(20 * time.Millisecond) // poll interval, not a guess at how long it takes
+		for _, m := range out.Messages {
+			msg, err := mail.Decode(aws.ToString(m.Body))
+			if err != nil {
+				t.Fatalf("queue body is not a mail message: %v", err)
+			}
+			got = append(got, msg.ID)
+		}
+	}
+	if fmt.Sprint(got) != "[mail-o1 mail-o2 mail-o3]" {
+		t.Errorf("queue holds %v, want the three committed mails in order", got)
 	}
 }
 

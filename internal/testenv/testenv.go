@@ -15,11 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/openreg/registration/internal/app"
+	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/emulator"
 )
 
@@ -68,10 +65,9 @@ func AWSConfig(t testing.TB) aws.Config {
 }
 
 // Clients returns SDK clients on the emulators.
-func Clients(t testing.TB) app.Clients {
+func Clients(t testing.TB) devstack.Clients {
 	t.Helper()
-	cfg := AWSConfig(t)
-	return app.Clients{DynamoDB: dynamodb.NewFromConfig(cfg), SQS: sqs.NewFromConfig(cfg), SES: sesv2.NewFromConfig(cfg)}
+	return devstack.NewClients(AWSConfig(t))
 }
 
 // Name returns a unique resource name with a prefix, so tests can share

@@ -16,35 +16,32 @@ import (
 )
 
 // A resend happens in two halves. The request half answers the HTTP call: it
-// checks the address's shape, applies the per-client limit and puts a job on
-// the mail queue; it never looks the address up, so its answer and its
+// checks the address's shape and stores the job with the client's count in
+// one write (the outbox carries it to the mailer); it never looks the
+// address up, so its answer and its
 // timing are the same for every address. The job half runs in the mailer: it
 // looks the customer up, applies the per-address interval, mints a new link
 // (voiding the older ones) and mails it.
 
-// Queue takes jobs.
-type Queue interface {
-	Send(ctx context.Context, msgs []mail.Message) (failed []string, err error)
-}
-
-// Counters applies throttle counters.
-type Counters interface {
-	// Count counts one event on c, or returns *throttle.Exceeded.
-	Count(ctx context.Context, c throttle.Counter) error
+// Jobs stores jobs for the mailer.
+type Jobs interface {
+	// Enqueue stores job in the outbox and counts one event on limit (when
+	// set) in one write; *throttle.Exceeded, storing nothing, when the
+	// limit is reached.
+	Enqueue(ctx context.Context, job mail.Message, limit *throttle.Counter) error
 }
 
 // Requests is the request half of resend.
 type Requests struct {
-	counters Counters
-	queue    Queue
-	limit    settings.Limit
-	random   io.Reader
-	now      func() time.Time
+	jobs   Jobs
+	limit  settings.Limit
+	random io.Reader
+	now    func() time.Time
 }
 
 // NewRequests returns the request half; limit is the per-client limit.
-func NewRequests(counters Counters, q Queue, limit settings.Limit, random io.Reader, now func() time.Time) *Requests {
-	return &Requests{counters: counters, queue: q, limit: limit, random: random, now: now}
+func NewRequests(jobs Jobs, limit settings.Limit, random io.Reader, now func() time.Time) *Requests {
+	return &Requests{jobs: jobs, limit: limit, random: random, now: now}
 }
 
 // Request asks for a new verification link for email. Whatever the address,
@@ -55,10 +52,9 @@ func (r *Requests) Request(ctx context.Context, email string, languages []string
 		return apperr.Invalid([]apperr.FieldError{{Field: "email", Code: code, Message: msg}})
 	}
 	now := r.now()
+	var limit *throttle.Counter
 	if c, on := throttle.NewCounter(throttle.ClientResend, r.limit, now, sourceIP); on && sourceIP != "" {
-		if err := r.counters.Count(ctx, c); err != nil {
-			return Throttled(err)
-		}
+		limit = &c
 	}
 	id, err := customer.NewID(r.random)
 	if err != nil {
@@ -69,14 +65,7 @@ func (r *Requests) Request(ctx context.Context, email string, languages []string
 		lang = languages[0]
 	}
 	job := mail.Message{ID: id, Kind: mail.ResendVerification, To: email, Language: lang, CreatedAt: now.UTC()}
-	failed, err := r.queue.Send(ctx, []mail.Message{job})
-	if err == nil && len(failed) > 0 {
-		err = errors.New("the queue refused the job")
-	}
-	if err != nil {
-		return apperr.Wrap(apperr.Unavailable, "The request could not be taken right now; nothing was changed. Try again.", err)
-	}
-	return nil
+	return Throttled(r.jobs.Enqueue(ctx, job, limit))
 }
 
 // Throttled turns a store's *throttle.Exceeded into the client's 429 and

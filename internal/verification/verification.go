@@ -106,12 +106,6 @@ type Store interface {
 	LinkFailed(ctx context.Context, customerID, digest string) (int, error)
 }
 
-// Outbox sends mails stored with a change on their way; what it cannot send
-// now, the outbox relay sends later.
-type Outbox interface {
-	Flush(ctx context.Context, msgs []mail.Message)
-}
-
 // Sessions makes sessions stored inside the confirmation's write.
 type Sessions interface {
 	New(customerID string, rememberMe bool) (session.Issued, session.Session, error)
@@ -142,7 +136,6 @@ type Result struct {
 // Service confirms email addresses.
 type Service struct {
 	store    Store
-	outbox   Outbox
 	sessions Sessions
 	hasher   *password.Hasher
 	policy   password.Policy
@@ -153,7 +146,6 @@ type Service struct {
 // Deps are the collaborators of a Service.
 type Deps struct {
 	Store    Store
-	Outbox   Outbox
 	Sessions Sessions
 	Hasher   *password.Hasher
 	// Policy applies to a password chosen on the confirm page.
@@ -164,7 +156,7 @@ type Deps struct {
 
 // New returns a Service.
 func New(d Deps) *Service {
-	return &Service{store: d.Store, outbox: d.Outbox, sessions: d.Sessions, hasher: d.Hasher, policy: d.Policy,
+	return &Service{store: d.Store, sessions: d.Sessions, hasher: d.Hasher, policy: d.Policy,
 		random: d.Random, now: d.Now}
 }
 
@@ -258,7 +250,6 @@ func (s *Service) confirm(ctx context.Context, id, digest string, req Request) (
 	if err := s.store.Confirm(ctx, c); err != nil {
 		return Result{}, err
 	}
-	s.outbox.Flush(ctx, c.Outbox)
 	return res, nil
 }
 
