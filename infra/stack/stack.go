@@ -118,7 +118,7 @@ type tableGrant struct {
 
 // itemActions is what the functions that write in transactions call.
 var itemActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-	"dynamodb:ConditionCheckItem", "dynamodb:BatchGetItem"}
+	"dynamodb:ConditionCheckItem"}
 
 // tableAccess is every function's access to the table, and the only place
 // the stack's DynamoDB grants are built from. Each statement is conditioned
@@ -131,15 +131,17 @@ var itemActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Upd
 var tableAccess = map[string]tableGrant{
 	httpapi.FnRegister: {
 		Actions:  itemActions,
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "SESSION", "OUTBOX", "RATE"},
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "RATE"},
 	},
 	httpapi.FnVerifyEmail: {
 		Actions:  itemActions,
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "SESSION", "OUTBOX", "RATE"},
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX", "RATE"},
 	},
+	// Sessions live in their customer's partition: "who am I" reads the
+	// session and the customer in one BatchGetItem.
 	httpapi.FnSignIn: {
-		Actions:  itemActions,
-		Prefixes: []string{"EMAIL", "USERNAME", "CUSTOMER", "SESSION", "THROTTLE", "OUTBOX", "RATE"},
+		Actions:  append(slices.Clone(itemActions), "dynamodb:BatchGetItem"),
+		Prefixes: []string{"EMAIL", "USERNAME", "CUSTOMER", "THROTTLE", "LOGIN", "OUTBOX", "RATE"},
 	},
 	// The mailer's ledger, suppression list and resend jobs.
 	FnMailer: {

@@ -57,6 +57,13 @@ func Start(o Options) (*Process, error) {
 	if o.MemoryMB == 0 {
 		o.MemoryMB = 128
 	}
+	// The process runs in the binary's directory (Lambda's /var/task), so a
+	// relative path would no longer name it.
+	bin, err := filepath.Abs(o.Binary)
+	if err != nil {
+		return nil, err
+	}
+	o.Binary = bin
 	arn := fmt.Sprintf("arn:aws:lambda:%s:000000000000:function:%s", o.Region, o.FunctionName)
 	api, err := NewRuntimeAPI(arn, o.Timeout)
 	if err != nil {
@@ -126,12 +133,17 @@ func (p *Process) Invoke(ctx context.Context, payload []byte) (Result, error) {
 }
 
 // PeakRSS is the process's peak resident set size (VmHWM) in bytes.
-func (p *Process) PeakRSS() (int64, error) {
+func (p *Process) PeakRSS() (int64, error) { return p.status("VmHWM") }
+
+// RSS is the process's resident set size now (VmRSS) in bytes.
+func (p *Process) RSS() (int64, error) { return p.status("VmRSS") }
+
+func (p *Process) status(field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.PID()))
 	if err != nil {
 		return 0, err
 	}
-	return StatusBytes(b, "VmHWM")
+	return StatusBytes(b, field)
 }
 
 // Output is the tail of what the bootstrap wrote to stdout and stderr.

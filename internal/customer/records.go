@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -16,6 +17,9 @@ const (
 	ActivityEmailVerified ActivityType = "email_verified"
 	ActivitySignedIn      ActivityType = "signed_in"
 	ActivitySignedOut     ActivityType = "signed_out"
+	// ActivitySessionEnded: a session was refused and ended because its
+	// account can no longer sign in.
+	ActivitySessionEnded  ActivityType = "session_ended"
 	ActivityRegisterAgain ActivityType = "registration_attempt_existing_email"
 	// ActivityRegistrationReplaced: the address was registered again before
 	// it was confirmed, and the new registration replaced the old.
@@ -63,4 +67,24 @@ func NewID(random io.Reader) (string, error) {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
+}
+
+// ValidID reports whether s has the shape NewID gives ids (a version 4 UUID
+// in lower case), so a forged id in a token never reaches the table.
+func ValidID(s string) bool {
+	if len(s) != 36 || s[14] != '4' || !strings.ContainsRune("89ab", rune(s[19])) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -67,7 +67,7 @@ func TestDatabaseOutage(t *testing.T) {
 			return down.postJSON("/v1/verify-email", map[string]string{"token": "0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "password": "correct horse"})
 		}},
 		{"me", func() response {
-			return down.do(http.MethodGet, "/v1/customers/me", "", nil, "Authorization: Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+			return down.do(http.MethodGet, "/v1/customers/me", "", nil, "Authorization: Bearer 0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
 		}},
 	}
 	for _, c := range checks {

@@ -2,7 +2,9 @@ package queue
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -54,9 +56,23 @@ func (c *Consumer) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEv
 }
 
 func (c *Consumer) one(ctx context.Context, rec events.SQSMessage) error {
-	m, err := mail.Decode(rec.Body)
+	m, err := mail.Decode(body(rec.Body))
 	if err != nil {
 		return err
 	}
 	return c.mailer.Deliver(ctx, m)
+}
+
+// body is the encoded message a record carries. The outbox Pipe's input
+// template sends the outbox item's message string as the body; were a Pipe
+// configuration ever to deliver it as a JSON string literal instead, it is
+// read the same rather than parked in the dead-letter queue.
+func body(raw string) string {
+	if strings.HasPrefix(raw, `"`) {
+		var s string
+		if json.Unmarshal([]byte(raw), &s) == nil {
+			return s
+		}
+	}
+	return raw
 }

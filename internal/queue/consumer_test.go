@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -139,6 +140,20 @@ func TestHandle(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("a message delivered as a JSON string literal is read like the raw message", func(t *testing.T) {
+		d := &fakeDeliverer{}
+		rec := record(t, "sqs-quoted", "m1")
+		quoted, _ := json.Marshal(rec.Body)
+		rec.Body = string(quoted)
+		resp, err := queue.NewConsumer(d, discardLog()).Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{rec}})
+		if err != nil || len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("got %v, failures %v; want it delivered", err, failedIDs(resp))
+		}
+		if got, want := d.delivered, []string{"m1"}; !slices.Equal(got, want) {
+			t.Errorf("got delivered %v, want %v", got, want)
+		}
+	})
 
 	t.Run("a message that decodes but fails validation is reported without a delivery", func(t *testing.T) {
 		d := &fakeDeliverer{}

@@ -2,7 +2,6 @@ package registration_test
 
 import (
 	"context"
-	"errors"
 	"github.com/openreg/registration/internal/apperr"
 	"log/slog"
 	"math/rand/v2"
@@ -64,8 +63,8 @@ func (s *fakeStore) CreateAccount(_ context.Context, acc registration.Account) e
 	if acc.Session != nil {
 		s.sessions.sessions[acc.Session.Digest] = *acc.Session
 	}
-	if acc.RevokeSession != "" {
-		delete(s.sessions.sessions, acc.RevokeSession)
+	if !acc.RevokeSession.IsZero() {
+		delete(s.sessions.sessions, acc.RevokeSession.Digest)
 	}
 	s.consents = append(s.consents, acc.Consents...)
 	s.activities = append(s.activities, acc.Activity)
@@ -86,8 +85,8 @@ func (s *fakeStore) Submit(_ context.Context, sub registration.Submission) error
 	if p.UsernameKey != "" {
 		s.usernameKeys[p.UsernameKey] = p.ID
 	}
-	if sub.RevokeSession != "" {
-		delete(s.sessions.sessions, sub.RevokeSession)
+	if !sub.RevokeSession.IsZero() {
+		delete(s.sessions.sessions, sub.RevokeSession.Digest)
 	}
 	s.consents = append(s.consents, p.Consents...)
 	s.outbox = append(s.outbox, sub.Job)
@@ -97,28 +96,18 @@ func (s *fakeStore) Submit(_ context.Context, sub registration.Submission) error
 // memSessions is an in-memory session.Store for the real session.Manager.
 type memSessions struct {
 	sessions map[string]session.Session
-	deletes  []string
 }
 
-func (m *memSessions) CreateSession(_ context.Context, s session.Session) error {
-	if _, ok := m.sessions[s.Digest]; ok {
-		return errors.New("memSessions: session exists")
+func (m *memSessions) SessionOf(_ context.Context, r session.Ref) (session.Session, customer.Customer, error) {
+	s, ok := m.sessions[r.Digest]
+	if !ok || s.CustomerID != r.CustomerID {
+		return session.Session{}, customer.Customer{}, session.ErrNotFound
 	}
-	m.sessions[s.Digest] = s
-	return nil
+	return s, customer.Customer{ID: s.CustomerID, Status: customer.Active}, nil
 }
 
-func (m *memSessions) Session(_ context.Context, digest string) (session.Session, error) {
-	s, ok := m.sessions[digest]
-	if !ok {
-		return session.Session{}, session.ErrNotFound
-	}
-	return s, nil
-}
-
-func (m *memSessions) DeleteSession(_ context.Context, digest string) error {
-	m.deletes = append(m.deletes, digest)
-	delete(m.sessions, digest)
+func (m *memSessions) EndSession(_ context.Context, r session.Ref, _ customer.Activity) error {
+	delete(m.sessions, r.Digest)
 	return nil
 }
 
@@ -206,16 +195,17 @@ func (f *fixture) onlyCustomer(t *testing.T) customer.Customer {
 // token, as a request that carries a session would.
 func (f *fixture) startSession(t *testing.T) string {
 	t.Helper()
-	issued, err := f.mgr.Start(context.Background(), "signed-in-customer", false)
+	issued, sess, err := f.mgr.New("0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f", false)
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.sessions.sessions[sess.Digest] = sess
 	return issued.Token
 }
 
 // sessionLive reports whether a session token still authenticates.
 func (f *fixture) sessionLive(plain string) bool {
-	_, err := f.mgr.Authenticate(context.Background(), plain)
+	_, _, err := f.mgr.Authenticate(context.Background(), plain)
 	return err == nil
 }
 

@@ -23,7 +23,6 @@ import (
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/throttle"
-	"github.com/openreg/registration/internal/token"
 	"github.com/openreg/registration/internal/verification"
 )
 
@@ -40,9 +39,9 @@ type Account struct {
 	// Outbox holds the mails to send; they are stored with the account so
 	// that no committed registration can lose its mail.
 	Outbox []mail.Message
-	// RevokeSession is the digest of the session the request carried, if
-	// any: registering signs that customer out in the same write.
-	RevokeSession string
+	// RevokeSession is the session the request carried, if any:
+	// registering signs that customer out in the same write.
+	RevokeSession session.Ref
 	// Limit is the client's registration counter, counted in the same
 	// write (nil when off).
 	Limit *throttle.Counter
@@ -84,7 +83,7 @@ type Pending struct {
 type Submission struct {
 	Pending       Pending
 	Job           mail.Message
-	RevokeSession string
+	RevokeSession session.Ref
 	Limit         *throttle.Counter
 }
 
@@ -218,10 +217,7 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	if ctr, on := throttle.NewCounter(throttle.ClientRegister, s.settings.ClientLimits.Register, now, req.SourceIP); on && req.SourceIP != "" {
 		limit = &ctr
 	}
-	revoke := ""
-	if token.WellFormed(req.SessionToken) {
-		revoke = token.Digest(req.SessionToken)
-	}
+	revoke, _ := session.Parse(req.SessionToken)
 	// Hashing comes first on every path, so no answer is cheaper than
 	// another.
 	hash, err := s.hasher.Hash(req.Password)
@@ -269,7 +265,7 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 // createActive is the Standard registration: the account is active and
 // signed in at once, and a taken address is told (the operator chose a
 // store without double opt-in, and with it an answer that tells).
-func (s *Service) createActive(ctx context.Context, p Pending, revoke string, limit *throttle.Counter, res Result) (Result, error) {
+func (s *Service) createActive(ctx context.Context, p Pending, revoke session.Ref, limit *throttle.Counter, res Result) (Result, error) {
 	cust := p.Customer(customer.Active)
 	cust.ExpiresAt = time.Time{}
 	acc := Account{Customer: cust, EmailKey: p.EmailKey, UsernameKey: p.UsernameKey, Consents: p.consentsOf(cust.ID),

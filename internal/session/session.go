@@ -1,14 +1,18 @@
-// Package session issues, checks and revokes sign-in sessions. A session is an
-// opaque random token handed to the client; the store keeps only its digest,
-// so reading the table never yields a usable session.
+// Package session issues, checks and ends sign-in sessions. A session token is
+// "<customer id>.<secret>": the id places the session beside its customer in
+// the table, so one read brings both and one write ends it; the 256-bit
+// secret proves the session, and the store keeps only its digest, so reading
+// the table never yields a usable session.
 package session
 
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/token"
 )
 
@@ -21,21 +25,47 @@ type Session struct {
 	ExpiresAt  time.Time
 }
 
+// Ref names a stored session: whose it is and its secret's digest.
+func (s Session) Ref() Ref { return Ref{CustomerID: s.CustomerID, Digest: s.Digest} }
+
+// Ref names a stored session. The zero Ref names none.
+type Ref struct {
+	CustomerID string
+	Digest     string
+}
+
+// IsZero reports whether r names no session.
+func (r Ref) IsZero() bool { return r == Ref{} }
+
+// Parse reads a session token; ok is false for anything this package did
+// not make, without a lookup.
+func Parse(plain string) (Ref, bool) {
+	id, secret, found := strings.Cut(plain, ".")
+	if !found || !customer.ValidID(id) || !token.WellFormed(secret) {
+		return Ref{}, false
+	}
+	return Ref{CustomerID: id, Digest: token.Digest(secret)}, true
+}
+
 // Issued is what the client receives: the token itself and its expiry.
 type Issued struct {
 	Token     string
 	ExpiresAt time.Time
 }
 
-// ErrNotFound is returned by a Store for an unknown session digest.
+// ErrNotFound is returned by a Store for an unknown session or customer.
 var ErrNotFound = errors.New("session: not found")
 
-// Store keeps sessions.
+// Store reads and ends sessions. Sessions start inside the writes of the use
+// cases that start them (sign-in, confirmation, Standard registration).
 type Store interface {
-	CreateSession(ctx context.Context, s Session) error
-	// Session returns the session with digest, or ErrNotFound.
-	Session(ctx context.Context, digest string) (Session, error)
-	DeleteSession(ctx context.Context, digest string) error
+	// SessionOf returns the session r names and its customer, in one read;
+	// ErrNotFound when either is missing.
+	SessionOf(ctx context.Context, r Ref) (Session, customer.Customer, error)
+	// EndSession deletes the session r names and, if there was one, stores
+	// the activity entry, in one write. Ending a session that does not
+	// exist stores nothing and succeeds.
+	EndSession(ctx context.Context, r Ref, a customer.Activity) error
 }
 
 // Lifetimes are how long sessions last.
@@ -57,10 +87,10 @@ func NewManager(store Store, tokens *token.Generator, lifetimes Lifetimes, now f
 	return &Manager{store: store, tokens: tokens, lifetimes: lifetimes, now: now}
 }
 
-// New makes a session for customerID without storing it, for callers that
-// store it inside a larger transaction (registration).
+// New makes a session for customerID without storing it: the caller stores
+// it inside its own write.
 func (m *Manager) New(customerID string, rememberMe bool) (Issued, Session, error) {
-	plain, digest, err := m.tokens.New()
+	secret, digest, err := m.tokens.New()
 	if err != nil {
 		return Issued{}, Session{}, apperr.Wrap(apperr.Internal, "Could not create a session.", err)
 	}
@@ -70,48 +100,42 @@ func (m *Manager) New(customerID string, rememberMe bool) (Issued, Session, erro
 		life = m.lifetimes.RememberMe
 	}
 	s := Session{Digest: digest, CustomerID: customerID, RememberMe: rememberMe, CreatedAt: now, ExpiresAt: now.Add(life).Truncate(time.Second)}
-	return Issued{Token: plain, ExpiresAt: s.ExpiresAt}, s, nil
+	return Issued{Token: customerID + "." + secret, ExpiresAt: s.ExpiresAt}, s, nil
 }
 
-// Start makes and stores a session.
-func (m *Manager) Start(ctx context.Context, customerID string, rememberMe bool) (Issued, error) {
-	issued, s, err := m.New(customerID, rememberMe)
-	if err != nil {
-		return Issued{}, err
-	}
-	if err := m.store.CreateSession(ctx, s); err != nil {
-		return Issued{}, err
-	}
-	return issued, nil
-}
+func unauthenticated() error { return apperr.New(apperr.Unauthenticated, "Sign in first.") }
 
-// Authenticate returns the live session a token names. Malformed, unknown,
-// expired and revoked tokens are all the same Unauthenticated error.
-func (m *Manager) Authenticate(ctx context.Context, plain string) (Session, error) {
-	unauth := apperr.New(apperr.Unauthenticated, "Sign in first.")
-	if !token.WellFormed(plain) {
-		return Session{}, unauth
+// Authenticate returns the live session a token names and its customer.
+// Malformed, unknown, expired and revoked tokens are all the same
+// Unauthenticated error.
+func (m *Manager) Authenticate(ctx context.Context, plain string) (Session, customer.Customer, error) {
+	ref, ok := Parse(plain)
+	if !ok {
+		return Session{}, customer.Customer{}, unauthenticated()
 	}
-	s, err := m.store.Session(ctx, token.Digest(plain))
+	s, c, err := m.store.SessionOf(ctx, ref)
 	if errors.Is(err, ErrNotFound) {
-		return Session{}, unauth
+		return Session{}, customer.Customer{}, unauthenticated()
 	}
 	if err != nil {
-		return Session{}, err
+		return Session{}, customer.Customer{}, err
 	}
 	// DynamoDB's TTL deletes expired items lazily (up to days later), so the
 	// expiry is enforced here, not left to the table.
 	if !m.now().Before(s.ExpiresAt) {
-		return Session{}, unauth
+		return Session{}, customer.Customer{}, unauthenticated()
 	}
-	return s, nil
+	return s, c, nil
 }
 
-// Revoke ends the session a token names. Revoking an unknown or malformed
-// token succeeds: the client's goal, no live session, holds either way.
-func (m *Manager) Revoke(ctx context.Context, plain string) error {
-	if !token.WellFormed(plain) {
+// End ends the session a token names and logs a as its customer's, in one
+// write. Ending an unknown or malformed token succeeds: the client's goal, no
+// live session, holds either way.
+func (m *Manager) End(ctx context.Context, plain string, a customer.Activity) error {
+	ref, ok := Parse(plain)
+	if !ok {
 		return nil
 	}
-	return m.store.DeleteSession(ctx, token.Digest(plain))
+	a.CustomerID = ref.CustomerID
+	return m.store.EndSession(ctx, ref, a)
 }

@@ -2,7 +2,6 @@ package session_test
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/token"
 )
@@ -17,49 +17,46 @@ import (
 // memStore is an in-memory session.Store that counts its calls.
 type memStore struct {
 	mu       sync.Mutex
-	sessions map[string]session.Session
+	sessions map[session.Ref]session.Session
+	ended    []customer.Activity
 	calls    int
 	err      error // returned by every call when set
 }
 
-func newMemStore() *memStore { return &memStore{sessions: map[string]session.Session{}} }
+func newMemStore() *memStore { return &memStore{sessions: map[session.Ref]session.Session{}} }
 
-func (m *memStore) CreateSession(_ context.Context, s session.Session) error {
+// put stores a session as the use cases' own writes do.
+func (m *memStore) put(s session.Session) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.calls++
-	if m.err != nil {
-		return m.err
-	}
-	if _, ok := m.sessions[s.Digest]; ok {
-		return errors.New("memStore: session exists")
-	}
-	m.sessions[s.Digest] = s
-	return nil
+	m.sessions[s.Ref()] = s
 }
 
-func (m *memStore) Session(_ context.Context, digest string) (session.Session, error) {
+func (m *memStore) SessionOf(_ context.Context, r session.Ref) (session.Session, customer.Customer, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls++
 	if m.err != nil {
-		return session.Session{}, m.err
+		return session.Session{}, customer.Customer{}, m.err
 	}
-	s, ok := m.sessions[digest]
+	s, ok := m.sessions[r]
 	if !ok {
-		return session.Session{}, session.ErrNotFound
+		return session.Session{}, customer.Customer{}, session.ErrNotFound
 	}
-	return s, nil
+	return s, customer.Customer{ID: s.CustomerID, Status: customer.Active}, nil
 }
 
-func (m *memStore) DeleteSession(_ context.Context, digest string) error {
+func (m *memStore) EndSession(_ context.Context, r session.Ref, a customer.Activity) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls++
 	if m.err != nil {
 		return m.err
 	}
-	delete(m.sessions, digest)
+	if _, ok := m.sessions[r]; ok {
+		delete(m.sessions, r)
+		m.ended = append(m.ended, a)
+	}
 	return nil
 }
 
@@ -77,6 +74,23 @@ type fixture struct {
 	store *memStore
 	clock *clock
 	mgr   *session.Manager
+}
+
+// Customer ids as customer.NewID makes them.
+const (
+	cust1 = "0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f"
+	cust2 = "1c7a3d2f-6e3b-4d2c-8a4f-3b2c4d5e6f70"
+)
+
+// start makes and stores a session, as sign-in's write would.
+func (f fixture) start(t *testing.T, customerID string) session.Issued {
+	t.Helper()
+	issued, s, err := f.mgr.New(customerID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.store.put(s)
+	return issued
 }
 
 func newFixture(t *testing.T) fixture {
@@ -109,7 +123,7 @@ func TestNew(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			issued, s, err := f.mgr.New("cust-1", tt.rememberMe)
+			issued, s, err := f.mgr.New(cust1, tt.rememberMe)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,13 +131,17 @@ func TestNew(t *testing.T) {
 			if !issued.ExpiresAt.Equal(wantExpiry) {
 				t.Errorf("got issued expiry %v, want %v", issued.ExpiresAt, wantExpiry)
 			}
-			want := session.Session{Digest: token.Digest(issued.Token), CustomerID: "cust-1",
+			id, secret, _ := strings.Cut(issued.Token, ".")
+			want := session.Session{Digest: token.Digest(secret), CustomerID: cust1,
 				RememberMe: tt.rememberMe, CreatedAt: start, ExpiresAt: wantExpiry}
 			if s != want {
 				t.Errorf("got session %+v, want %+v", s, want)
 			}
-			if !token.WellFormed(issued.Token) {
-				t.Errorf("got token %q, want a well-formed token", issued.Token)
+			if id != cust1 || !token.WellFormed(secret) {
+				t.Errorf("got token %q, want <customer id>.<well-formed secret>", issued.Token)
+			}
+			if ref, ok := session.Parse(issued.Token); !ok || ref != s.Ref() {
+				t.Errorf("Parse(token) = %+v, %v; want the session's ref", ref, ok)
 			}
 			if f.store.calls != 0 {
 				t.Errorf("got %d store calls, want New to store nothing", f.store.calls)
@@ -134,7 +152,7 @@ func TestNew(t *testing.T) {
 	t.Run("the expiry is truncated to whole seconds", func(t *testing.T) {
 		f := newFixture(t)
 		f.clock.t = start.Add(700 * time.Millisecond)
-		issued, _, err := f.mgr.New("cust-1", false)
+		issued, _, err := f.mgr.New(cust1, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,40 +163,35 @@ func TestNew(t *testing.T) {
 
 	t.Run("two sessions get different tokens", func(t *testing.T) {
 		f := newFixture(t)
-		a, _, _ := f.mgr.New("cust-1", false)
-		b, _, _ := f.mgr.New("cust-1", false)
+		a, _, _ := f.mgr.New(cust1, false)
+		b, _, _ := f.mgr.New(cust1, false)
 		if a.Token == b.Token {
 			t.Errorf("got the same token twice: %q", a.Token)
 		}
 	})
 }
 
-func TestStartAndAuthenticate(t *testing.T) {
+func TestAuthenticate(t *testing.T) {
 	ctx := context.Background()
 
-	t.Run("a started session is stored under its digest and authenticates", func(t *testing.T) {
+	t.Run("a stored session authenticates, and only its digest is stored", func(t *testing.T) {
 		f := newFixture(t)
-		issued, err := f.mgr.Start(ctx, "cust-1", false)
+		issued := f.start(t, cust1)
+		for ref := range f.store.sessions {
+			if strings.Contains(issued.Token, ref.Digest) {
+				t.Error("got the plain token as a store key, want only its digest stored")
+			}
+		}
+		got, c, err := f.mgr.Authenticate(ctx, issued.Token)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := f.store.sessions[issued.Token]; ok {
-			t.Error("got the plain token as a store key, want only its digest stored")
+		if got.CustomerID != cust1 || c.ID != cust1 {
+			t.Errorf("got %+v and customer %q, want the session of %s", got, c.ID, cust1)
 		}
-		got, err := f.mgr.Authenticate(ctx, issued.Token)
-		if err != nil {
-			t.Fatal(err)
+		if f.store.calls != 1 {
+			t.Errorf("got %d store calls, want one read for the session and its customer", f.store.calls)
 		}
-		if got.CustomerID != "cust-1" || got.Digest != token.Digest(issued.Token) {
-			t.Errorf("got %+v, want the session of cust-1", got)
-		}
-	})
-
-	t.Run("a store failure while starting is returned", func(t *testing.T) {
-		f := newFixture(t)
-		f.store.err = apperr.New(apperr.Unavailable, "down")
-		_, err := f.mgr.Start(ctx, "cust-1", false)
-		wantCode(t, err, apperr.Unavailable)
 	})
 
 	tests := []struct {
@@ -194,8 +207,14 @@ func TestStartAndAuthenticate(t *testing.T) {
 			func(string) string { return "" }, 0, 0},
 		{"an over-long token is refused without a store read",
 			func(s string) string { return s + "A" }, 0, 0},
+		{"a token without its customer id is refused without a store read",
+			func(s string) string { _, secret, _ := strings.Cut(s, "."); return secret }, 0, 0},
+		{"a token with a forged customer id is refused without a store read",
+			func(s string) string { _, secret, _ := strings.Cut(s, "."); return "cust-1." + secret }, 0, 0},
 		{"an unknown well-formed token is refused",
-			func(string) string { return strings.Repeat("A", 43) }, 0, 1},
+			func(string) string { return cust1 + "." + strings.Repeat("A", 43) }, 0, 1},
+		{"another customer's id with a real secret is refused",
+			func(s string) string { _, secret, _ := strings.Cut(s, "."); return cust2 + "." + secret }, 0, 1},
 		{"a session is refused at exactly its expiry",
 			func(s string) string { return s }, lifetimes.Default, 1},
 		{"a session is refused after its expiry",
@@ -204,13 +223,10 @@ func TestStartAndAuthenticate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			issued, err := f.mgr.Start(ctx, "cust-1", false)
-			if err != nil {
-				t.Fatal(err)
-			}
+			issued := f.start(t, cust1)
 			f.clock.Advance(tt.advance)
 			f.store.calls = 0
-			_, err = f.mgr.Authenticate(ctx, tt.token(issued.Token))
+			_, _, err := f.mgr.Authenticate(ctx, tt.token(issued.Token))
 			wantCode(t, err, apperr.Unauthenticated)
 			if f.store.calls != tt.wantCalls {
 				t.Errorf("got %d store calls, want %d", f.store.calls, tt.wantCalls)
@@ -220,36 +236,40 @@ func TestStartAndAuthenticate(t *testing.T) {
 
 	t.Run("a session is accepted one second before its expiry", func(t *testing.T) {
 		f := newFixture(t)
-		issued, _ := f.mgr.Start(ctx, "cust-1", false)
+		issued := f.start(t, cust1)
 		f.clock.Advance(lifetimes.Default - time.Second)
-		if _, err := f.mgr.Authenticate(ctx, issued.Token); err != nil {
+		if _, _, err := f.mgr.Authenticate(ctx, issued.Token); err != nil {
 			t.Errorf("got %v, want the session accepted", err)
 		}
 	})
 
 	t.Run("a store failure while authenticating is not reported as unauthenticated", func(t *testing.T) {
 		f := newFixture(t)
-		issued, _ := f.mgr.Start(ctx, "cust-1", false)
+		issued := f.start(t, cust1)
 		f.store.err = apperr.New(apperr.Unavailable, "down")
-		_, err := f.mgr.Authenticate(ctx, issued.Token)
+		_, _, err := f.mgr.Authenticate(ctx, issued.Token)
 		wantCode(t, err, apperr.Unavailable)
 	})
 }
 
-func TestRevoke(t *testing.T) {
+func TestEnd(t *testing.T) {
 	ctx := context.Background()
+	signedOut := customer.Activity{Type: customer.ActivitySignedOut, At: start}
 
-	t.Run("a revoked session no longer authenticates", func(t *testing.T) {
+	t.Run("an ended session no longer authenticates, and its activity names its customer", func(t *testing.T) {
 		f := newFixture(t)
-		issued, _ := f.mgr.Start(ctx, "cust-1", false)
-		other, _ := f.mgr.Start(ctx, "cust-2", false)
-		if err := f.mgr.Revoke(ctx, issued.Token); err != nil {
+		issued := f.start(t, cust1)
+		other := f.start(t, cust2)
+		if err := f.mgr.End(ctx, issued.Token, signedOut); err != nil {
 			t.Fatal(err)
 		}
-		_, err := f.mgr.Authenticate(ctx, issued.Token)
+		_, _, err := f.mgr.Authenticate(ctx, issued.Token)
 		wantCode(t, err, apperr.Unauthenticated)
-		if _, err := f.mgr.Authenticate(ctx, other.Token); err != nil {
+		if _, _, err := f.mgr.Authenticate(ctx, other.Token); err != nil {
 			t.Errorf("got %v for another customer's session, want it untouched", err)
+		}
+		if len(f.store.ended) != 1 || f.store.ended[0].CustomerID != cust1 || f.store.ended[0].Type != customer.ActivitySignedOut {
+			t.Errorf("activity = %+v, want one signed-out entry for %s", f.store.ended, cust1)
 		}
 	})
 
@@ -258,26 +278,29 @@ func TestRevoke(t *testing.T) {
 		token     string
 		wantCalls int
 	}{
-		{"revoking a malformed token succeeds without a store call", "garbage", 0},
-		{"revoking an empty token succeeds without a store call", "", 0},
-		{"revoking an unknown token succeeds", strings.Repeat("B", 43), 1},
+		{"ending a malformed token succeeds without a store call", "garbage", 0},
+		{"ending an empty token succeeds without a store call", "", 0},
+		{"ending an unknown token succeeds in one call", cust1 + "." + strings.Repeat("B", 43), 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			if err := f.mgr.Revoke(ctx, tt.token); err != nil {
+			if err := f.mgr.End(ctx, tt.token, signedOut); err != nil {
 				t.Errorf("got %v, want nil", err)
 			}
 			if f.store.calls != tt.wantCalls {
 				t.Errorf("got %d store calls, want %d", f.store.calls, tt.wantCalls)
 			}
+			if len(f.store.ended) != 0 {
+				t.Errorf("activity = %+v, want none for a session that did not exist", f.store.ended)
+			}
 		})
 	}
 
-	t.Run("a store failure while revoking is returned", func(t *testing.T) {
+	t.Run("a store failure while ending is returned", func(t *testing.T) {
 		f := newFixture(t)
-		issued, _ := f.mgr.Start(ctx, "cust-1", false)
+		issued := f.start(t, cust1)
 		f.store.err = apperr.New(apperr.Unavailable, "down")
-		wantCode(t, f.mgr.Revoke(ctx, issued.Token), apperr.Unavailable)
+		wantCode(t, f.mgr.End(ctx, issued.Token, signedOut), apperr.Unavailable)
 	})
 }

@@ -35,22 +35,27 @@ var ErrNotFound = customer.ErrNotFound
 // clears the login's, and starts the session.
 type Attempt struct {
 	Counters []throttle.Counter
-	// Record is what a failed attempt leaves besides its counts: an
-	// activity entry on a known account, or the job that mails an
-	// unverified account a fresh link. Every failure writes one item, so
-	// unknown logins, wrong passwords and accounts not yet usable cost the
-	// same.
+	// What a failed attempt leaves besides its counts: an activity entry
+	// on a known account, the job that mails an unverified account a fresh
+	// link, or, for a login without an account, a record of the attempt
+	// under Login (the normalised login). Every failure writes exactly one
+	// of them, so unknown logins, wrong passwords and accounts not yet
+	// usable write the same number of items.
 	Activity *customer.Activity
 	Job      *mail.Message
+	Login    string
+	At       time.Time
+	SourceIP string
 	// Success only.
 	Session *session.Session
 }
 
 // Store is what sign-in reads and writes.
 type Store interface {
-	// CustomerIDByLogin returns the id owning a normalised email
-	// (kind "email") or username (kind "username"), or ErrNotFound.
-	CustomerIDByLogin(ctx context.Context, kind, key string) (string, error)
+	// Login returns the sign-in view (ID, PasswordHash, Status, StoreID,
+	// Language, ExpiresAt) of the customer holding a normalised email (kind
+	// "email") or username (kind "username"), in one read, or ErrNotFound.
+	Login(ctx context.Context, kind, key string) (customer.Customer, error)
 	Customer(ctx context.Context, id string) (customer.Customer, error)
 	// SignInFailed counts a failed attempt; *throttle.Exceeded when a
 	// counter is over its limit (nothing is written then).
@@ -59,16 +64,16 @@ type Store interface {
 	// and the activity entry; *throttle.Exceeded when a counter is over its
 	// limit (nothing is written then).
 	SignInSucceeded(ctx context.Context, a Attempt) error
-	// UpdatePasswordHash replaces the stored hash if it is still old.
-	UpdatePasswordHash(ctx context.Context, customerID, old, new string) error
-	AddActivity(ctx context.Context, a customer.Activity) error
+	// UpdatePasswordHash replaces c's hash with new if it is still
+	// c.PasswordHash, and stores a, in one write.
+	UpdatePasswordHash(ctx context.Context, c customer.Customer, new string, a customer.Activity) error
 }
 
 // Sessions is the part of the session manager sign-in uses.
 type Sessions interface {
 	New(customerID string, rememberMe bool) (session.Issued, session.Session, error)
-	Authenticate(ctx context.Context, plain string) (session.Session, error)
-	Revoke(ctx context.Context, plain string) error
+	Authenticate(ctx context.Context, plain string) (session.Session, customer.Customer, error)
+	End(ctx context.Context, plain string, a customer.Activity) error
 }
 
 // Service signs customers in.
@@ -120,9 +125,10 @@ type Result struct {
 const maxInput = 1024
 
 // SignIn checks the credentials and starts a session. Every attempt takes
-// the same path whatever the login is: two reads (the login's key, the
-// account), one argon2id verification (against a dummy hash when there is
-// no account), and one write that counts it or starts the session. An
+// the same path whatever the login is: one read (the login's key, which
+// carries its account's sign-in view), one argon2id verification (against a
+// dummy hash when there is no account), and one write that counts it or
+// starts the session. An
 // account that cannot sign in (unverified, waiting for approval,
 // deactivated) answers a right password exactly like a wrong one, unless
 // the store opted into revealAccountState.
@@ -149,7 +155,7 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 		kind = "username"
 	}
 	now := s.now().UTC()
-	cust, err := s.find(ctx, kind, key)
+	cust, err := s.store.Login(ctx, kind, key)
 	found := err == nil
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Result{}, err
@@ -163,7 +169,7 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	if found {
 		subject = "customer:" + cust.ID
 	}
-	attempt := Attempt{Counters: s.counters(subject, req.SourceIP, now)}
+	attempt := Attempt{Counters: s.counters(subject, req.SourceIP, now), At: now, SourceIP: req.SourceIP}
 
 	right := false
 	if found {
@@ -206,6 +212,8 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	case found:
 		attempt.Activity = &customer.Activity{CustomerID: cust.ID, Type: customer.ActivitySignInFailed, At: now,
 			Detail: map[string]string{"sourceIp": req.SourceIP}}
+	default:
+		attempt.Login = kind + ":" + key
 	}
 	if err := s.store.SignInFailed(ctx, attempt); err != nil {
 		return Result{}, s.refused(err)
@@ -219,14 +227,6 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 		}
 	}
 	return Result{}, invalidCredentials()
-}
-
-func (s *Service) find(ctx context.Context, kind, key string) (customer.Customer, error) {
-	id, err := s.store.CustomerIDByLogin(ctx, kind, key)
-	if err != nil {
-		return customer.Customer{}, err
-	}
-	return s.store.Customer(ctx, id)
 }
 
 // counters are the throttle counters of an attempt on subject from client.
@@ -261,25 +261,22 @@ func (s *Service) refused(err error) error {
 	return &apperr.Error{Code: apperr.TooManyRequests, Message: "Too many sign-in attempts; try again later.", RetryAfter: ex.RetryAfter()}
 }
 
-// upgradeHash replaces a hash made with older parameters. It is best effort:
-// the sign-in already succeeded, and the next one tries again.
-func (s *Service) upgradeHash(ctx context.Context, c customer.Customer, pw string) {
+// upgradeHash replaces a hash made with older parameters, on the account
+// and its login keys (so it reads the whole account first: this runs only
+// after the parameters changed, once per account). It is best effort: the
+// sign-in already succeeded, and the next one tries again.
+func (s *Service) upgradeHash(ctx context.Context, view customer.Customer, pw string) {
 	fresh, err := s.hasher.Hash(pw)
+	var c customer.Customer
 	if err == nil {
-		err = s.store.UpdatePasswordHash(ctx, c.ID, c.PasswordHash, fresh)
+		c, err = s.store.Customer(ctx, view.ID)
+	}
+	if err == nil {
+		err = s.store.UpdatePasswordHash(ctx, c, fresh,
+			customer.Activity{CustomerID: c.ID, Type: customer.ActivityPasswordRehash, At: s.now().UTC()})
 	}
 	if err != nil {
-		s.log.WarnContext(ctx, "password rehash failed", "customerId", c.ID, "error", err)
-		return
-	}
-	s.activity(ctx, customer.Activity{CustomerID: c.ID, Type: customer.ActivityPasswordRehash, At: s.now().UTC()})
-}
-
-// activity writes an audit entry; a failure is logged, not returned, because
-// the customer's action already happened.
-func (s *Service) activity(ctx context.Context, a customer.Activity) {
-	if err := s.store.AddActivity(ctx, a); err != nil {
-		s.log.WarnContext(ctx, "activity log write failed", "customerId", a.CustomerID, "type", a.Type, "error", err)
+		s.log.WarnContext(ctx, "password rehash failed", "customerId", view.ID, "error", err)
 	}
 }
 

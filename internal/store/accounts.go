@@ -7,20 +7,15 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/registration"
+	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/throttle"
 )
-
-// keyFree is the condition of claiming an email or username key: none
-// exists, or the one there belonged to an account (or pending registration)
-// whose time ran out.
-const keyFree = "attribute_not_exists(PK) OR (attribute_exists(#ttl) AND #ttl <= :now)"
 
 // tx collects the items of one transaction and remembers which item stands
 // for what, to read a cancellation.
@@ -81,9 +76,9 @@ func (t *tx) consents(log []customer.ConsentRecord) {
 	}
 }
 
-func (t *tx) revoke(sessionDigest string) {
-	if sessionDigest != "" {
-		t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(t.s.table), Key: keyOf(sessionPK(sessionDigest), skSession)}})
+func (t *tx) revoke(r session.Ref) {
+	if !r.IsZero() {
+		t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(t.s.table), Key: sessionKey(r)}})
 	}
 }
 
@@ -128,10 +123,10 @@ func (s *Store) CreateAccount(ctx context.Context, acc registration.Account) err
 	now := map[string]types.AttributeValue{":now": num(s.now().Unix())}
 	t := s.newTx()
 	t.put(newCustomerItem(c, acc.EmailKey, acc.UsernameKey), notExists, nil)
-	emailIdx := t.put(keyItem{PK: emailPK(acc.EmailKey), SK: skKey, Type: "email", CustomerID: c.ID}, keyFree, now)
+	emailIdx := t.put(loginKey(emailPK(acc.EmailKey), c), keyFree, now)
 	usernameIdx := -1
 	if acc.UsernameKey != "" {
-		usernameIdx = t.put(keyItem{PK: usernamePK(acc.UsernameKey), SK: skKey, Type: "username", CustomerID: c.ID}, keyFree, now)
+		usernameIdx = t.put(loginKey(usernamePK(acc.UsernameKey), c), keyFree, now)
 	}
 	if acc.Session != nil {
 		t.put(newSessionItem(*acc.Session), notExists, nil)
@@ -207,7 +202,6 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 		Outcome: string(c.Outcome), CustomerID: c.Customer.ID, TTL: p.ExpiresAt.Unix()},
 		"attribute_exists(PK) AND attribute_not_exists(outcome)", nil)
 	cust := c.Customer
-	ttl := cust.ExpiresAt.Unix()
 	emailKey := customer.NormalizeLogin(cust.Email)
 	usernameKey := ""
 	if cust.Username != "" {
@@ -215,14 +209,14 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 	}
 	claimUsername := func() {
 		if usernameKey != "" {
-			t.put(keyItem{PK: usernamePK(usernameKey), SK: skKey, Type: "username", CustomerID: cust.ID, TTL: ttl},
+			t.put(loginKey(usernamePK(usernameKey), cust),
 				"registrationId = :rid", map[string]types.AttributeValue{":rid": str(p.ID)})
 		}
 	}
 	switch c.Outcome {
 	case registration.Created:
 		t.put(newCustomerItem(cust, emailKey, usernameKey), notExists, nil)
-		t.put(keyItem{PK: emailPK(emailKey), SK: skKey, Type: "email", CustomerID: cust.ID, TTL: ttl}, keyFree, nowV)
+		t.put(loginKey(emailPK(emailKey), cust), keyFree, nowV)
 		claimUsername()
 	case registration.Replaced:
 		prev := c.Previous
@@ -230,14 +224,14 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 		t.put(item, "#status = :unverified AND updatedAt = :prev", map[string]types.AttributeValue{
 			":unverified": str(string(customer.Unverified)), ":prev": str(formatTime(prev.UpdatedAt))})
 		t.items[len(t.items)-1].Put.ExpressionAttributeNames = map[string]string{"#status": "status"}
-		t.add(s.keyTTL(emailPK(emailKey), cust.ID, ttl))
+		t.add(s.loginView(emailPK(emailKey), cust))
 		prevUsername := ""
 		if prev.Username != "" {
 			prevUsername = customer.NormalizeLogin(prev.Username)
 		}
 		switch {
 		case usernameKey != "" && usernameKey == prevUsername:
-			t.add(s.keyTTL(usernamePK(usernameKey), cust.ID, ttl))
+			t.add(s.loginView(usernamePK(usernameKey), cust))
 		default:
 			claimUsername()
 			if prevUsername != "" {
@@ -265,38 +259,6 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 	return unavailable("TransactWriteItems", err)
 }
 
-// keyTTL moves a key's expiry along with its account's.
-func (s *Store) keyTTL(pk, customerID string, ttl int64) types.TransactWriteItem {
-	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, skKey),
-		UpdateExpression: aws.String("SET #ttl = :ttl"), ConditionExpression: aws.String("customerId = :cid"),
-		ExpressionAttributeNames:  map[string]string{"#ttl": AttrTTL},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":ttl": num(ttl), ":cid": str(customerID)}}}
-}
-
-// CustomerIDByEmail returns the owner of a normalised email address.
-func (s *Store) CustomerIDByEmail(ctx context.Context, emailKey string) (string, error) {
-	return s.CustomerIDByLogin(ctx, "email", emailKey)
-}
-
-// CustomerIDByLogin returns the owner of a normalised email address (kind
-// "email") or username (kind "username"), or customer.ErrNotFound, also for a
-// key whose time ran out or that only a pending registration holds.
-func (s *Store) CustomerIDByLogin(ctx context.Context, kind, key string) (string, error) {
-	pk := emailPK(key)
-	if kind == "username" {
-		pk = usernamePK(key)
-	}
-	var k keyItem
-	found, err := s.get(ctx, pk, skKey, &k)
-	if err != nil {
-		return "", err
-	}
-	if !found || k.CustomerID == "" || (k.TTL > 0 && k.TTL <= s.now().Unix()) {
-		return "", customer.ErrNotFound
-	}
-	return k.CustomerID, nil
-}
-
 // Customer returns a customer by id, or customer.ErrNotFound.
 func (s *Store) Customer(ctx context.Context, id string) (customer.Customer, error) {
 	var it customerItem
@@ -310,37 +272,30 @@ func (s *Store) Customer(ctx context.Context, id string) (customer.Customer, err
 	return it.customer(), nil
 }
 
-// AddActivity appends an entry to a customer's activity log.
-func (s *Store) AddActivity(ctx context.Context, a customer.Activity) error {
-	ti, err := s.put(s.newActivityItem(a), "")
-	if err != nil {
-		return err
-	}
-	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: ti.Put.Item}); err != nil {
-		return unavailable("PutItem", err)
-	}
-	return nil
-}
-
-// UpdatePasswordHash replaces a customer's password hash if it is still old,
-// so two concurrent upgrades cannot overwrite a password change.
-func (s *Store) UpdatePasswordHash(ctx context.Context, customerID, old, new string) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           aws.String(s.table),
-		Key:                 keyOf(customerPK(customerID), skProfile),
+// UpdatePasswordHash replaces c's password hash, on c and its login keys,
+// and stores a, in one transaction, if it is still c.PasswordHash, so two concurrent upgrades
+// cannot overwrite a password change.
+func (s *Store) UpdatePasswordHash(ctx context.Context, c customer.Customer, new string, a customer.Activity) error {
+	t := s.newTx()
+	t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(customerPK(c.ID), skProfile),
 		UpdateExpression:    aws.String("SET passwordHash = :new, updatedAt = :now"),
 		ConditionExpression: aws.String("passwordHash = :old"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":new": str(new), ":old": str(old), ":now": str(formatTime(s.now())),
-		},
-	})
-	if isConditionFailed(err) {
-		return fmt.Errorf("store: password hash of %s changed meanwhile", customerID)
+			":new": str(new), ":old": str(c.PasswordHash), ":now": str(formatTime(s.now())),
+		}}})
+	c.PasswordHash = new
+	t.items = append(t.items, s.loginViews(c)...)
+	t.activity(a)
+	codes, err := t.run(ctx)
+	switch {
+	case err == nil:
+		return nil
+	case hasReason(codes, "ConditionalCheckFailed"):
+		return fmt.Errorf("store: password hash of %s changed meanwhile", c.ID)
+	case codes == nil:
+		return err
 	}
-	if err != nil {
-		return unavailable("UpdateItem", err)
-	}
-	return nil
+	return unavailable("TransactWriteItems", err)
 }
 
 // Enqueue stores a job in the outbox with the client's count, in one

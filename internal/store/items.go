@@ -154,30 +154,6 @@ func (i pendingItem) pending() registration.Pending {
 	return p
 }
 
-// keyItem reserves an email address or username for one customer, or (a
-// username only) for a pending registration. TTL is set while its holder is
-// unverified or pending: a key whose TTL has passed is free, whether or not
-// the table has deleted it yet.
-type keyItem struct {
-	PK             string `dynamodbav:"PK"`
-	SK             string `dynamodbav:"SK"`
-	Type           string `dynamodbav:"type"`
-	CustomerID     string `dynamodbav:"customerId,omitempty"`
-	RegistrationID string `dynamodbav:"registrationId,omitempty"`
-	TTL            int64  `dynamodbav:"ttl,omitempty"`
-}
-
-type sessionItem struct {
-	PK         string `dynamodbav:"PK"`
-	SK         string `dynamodbav:"SK"`
-	Type       string `dynamodbav:"type"`
-	CustomerID string `dynamodbav:"customerId"`
-	RememberMe bool   `dynamodbav:"rememberMe"`
-	CreatedAt  string `dynamodbav:"createdAt"`
-	ExpiresAt  int64  `dynamodbav:"expiresAt"`
-	TTL        int64  `dynamodbav:"ttl"`
-}
-
 type activityItem struct {
 	PK         string            `dynamodbav:"PK"`
 	SK         string            `dynamodbav:"SK"`

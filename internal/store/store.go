@@ -33,7 +33,7 @@ type API interface {
 	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
-	BatchWriteItem(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 }
 
 // Store is the DynamoDB-backed store of every use case.
@@ -68,18 +68,16 @@ const (
 
 	skProfile = "PROFILE"
 	skKey     = "KEY"
-	skSession = "SESSION"
 	skCount   = "COUNT"
 	skMail    = "MAIL"
 	skPending = "PENDING"
 )
 
-func customerPK(id string) string    { return "CUSTOMER#" + id }
-func emailPK(key string) string      { return "EMAIL#" + key }
-func usernamePK(key string) string   { return "USERNAME#" + key }
-func pendingPK(id string) string     { return "REGISTRATION#" + id }
-func sessionPK(digest string) string { return "SESSION#" + digest }
-func outboxPK(id string) string      { return "OUTBOX#" + id }
+func customerPK(id string) string  { return "CUSTOMER#" + id }
+func emailPK(key string) string    { return "EMAIL#" + key }
+func usernamePK(key string) string { return "USERNAME#" + key }
+func pendingPK(id string) string   { return "REGISTRATION#" + id }
+func outboxPK(id string) string    { return "OUTBOX#" + id }
 func keyOf(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{attrPK: str(pk), attrSK: str(sk)}
 }

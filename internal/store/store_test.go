@@ -28,7 +28,10 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
-var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+// t0 is the store's clock. It lies in the future: DynamoDB Local runs TTL
+// deletions, and items stamped in the past would vanish while a test reads
+// them.
+var t0 = time.Date(2036, 11, 21, 10, 0, 0, 0, time.UTC)
 
 // newStore creates a fresh table on DynamoDB Local.
 func newStore(t *testing.T) (*store.Store, *dynamodb.Client, string) {
@@ -88,9 +91,13 @@ func TestCreateAccount(t *testing.T) {
 		if err != nil || id != "c1" {
 			t.Errorf("CustomerIDByEmail = %q, %v; want c1", id, err)
 		}
-		id, err = s.CustomerIDByLogin(ctx, "username", "ada")
-		if err != nil || id != "c1" {
-			t.Errorf("CustomerIDByLogin(username) = %q, %v; want c1", id, err)
+		for _, kind := range []string{"email", "username"} {
+			key := map[string]string{"email": "ada@example.com", "username": "ada"}[kind]
+			view, err := s.Login(ctx, kind, key)
+			if err != nil || view.ID != "c1" || view.PasswordHash != got.PasswordHash || view.Status != customer.Unverified ||
+				view.Language != "en" || view.StoreID != "default" {
+				t.Errorf("Login(%s) = %+v, %v; want c1's sign-in view", kind, view, err)
+			}
 		}
 	})
 
@@ -158,26 +165,37 @@ func TestCreateAccountRace(t *testing.T) {
 
 func TestSessions(t *testing.T) {
 	ctx := context.Background()
-	s, _, _ := newStore(t)
-	want := session.Session{Digest: "d1", CustomerID: "c1", RememberMe: true, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
-	if err := s.CreateSession(ctx, want); err != nil {
-		t.Fatalf("CreateSession: %v", err)
+	s, db, table := newStore(t)
+	acc := account("s1", "s1@example.com", "")
+	acc.Customer.Status = customer.Active
+	want := session.Session{Digest: "d1", CustomerID: "s1", RememberMe: true, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	acc.Session = &want
+	if err := s.CreateAccount(ctx, acc); err != nil {
+		t.Fatalf("CreateAccount: %v", err)
 	}
-	got, err := s.Session(ctx, "d1")
+	got, c, err := s.SessionOf(ctx, want.Ref())
 	if err != nil {
-		t.Fatalf("Session: %v", err)
+		t.Fatalf("SessionOf: %v", err)
 	}
-	if got != want {
-		t.Errorf("session = %+v, want %+v", got, want)
+	if got != want || c.ID != "s1" || c.Status != customer.Active || c.Email != "s1@example.com" {
+		t.Errorf("session = %+v with customer %+v, want %+v of s1", got, c, want)
 	}
-	if err := s.CreateSession(ctx, want); err == nil {
-		t.Error("a second session with the same digest was accepted")
+	if _, _, err := s.SessionOf(ctx, session.Ref{CustomerID: "other", Digest: "d1"}); !errors.Is(err, session.ErrNotFound) {
+		t.Errorf("the digest under another customer: %v, want ErrNotFound", err)
 	}
-	if err := s.DeleteSession(ctx, "d1"); err != nil {
-		t.Fatalf("DeleteSession: %v", err)
+	out := customer.Activity{Type: customer.ActivitySignedOut, At: t0, CustomerID: "s1"}
+	if err := s.EndSession(ctx, want.Ref(), out); err != nil {
+		t.Fatalf("EndSession: %v", err)
 	}
-	if _, err := s.Session(ctx, "d1"); !errors.Is(err, session.ErrNotFound) {
-		t.Errorf("after delete err = %v, want ErrNotFound", err)
+	if _, _, err := s.SessionOf(ctx, want.Ref()); !errors.Is(err, session.ErrNotFound) {
+		t.Errorf("after EndSession err = %v, want ErrNotFound", err)
+	}
+	before := count(t, db, table)
+	if err := s.EndSession(ctx, want.Ref(), out); err != nil {
+		t.Fatalf("ending it again: %v", err)
+	}
+	if after := count(t, db, table); after != before {
+		t.Errorf("ending a gone session wrote %d items, want none (no activity for nothing)", after-before)
 	}
 }
 
@@ -304,15 +322,19 @@ func TestPasswordHashUpdateIsConditional(t *testing.T) {
 	if err := s.CreateAccount(ctx, acc); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.UpdatePasswordHash(ctx, "p1", "not-the-current-hash", "new"); err == nil {
+	rehashed := customer.Activity{CustomerID: "p1", Type: customer.ActivityPasswordRehash, At: t0}
+	stale := acc.Customer
+	stale.PasswordHash = "not-the-current-hash"
+	if err := s.UpdatePasswordHash(ctx, stale, "new", rehashed); err == nil {
 		t.Error("update with a stale old hash succeeded")
 	}
-	if err := s.UpdatePasswordHash(ctx, "p1", acc.Customer.PasswordHash, "new"); err != nil {
+	if err := s.UpdatePasswordHash(ctx, acc.Customer, "new", rehashed); err != nil {
 		t.Fatalf("update: %v", err)
 	}
 	c, _ := s.Customer(ctx, "p1")
-	if c.PasswordHash != "new" {
-		t.Errorf("hash = %q, want new", c.PasswordHash)
+	view, _ := s.Login(ctx, "email", "p1@example.com")
+	if c.PasswordHash != "new" || view.PasswordHash != "new" {
+		t.Errorf("hash = %q, login view's %q; want new on both", c.PasswordHash, view.PasswordHash)
 	}
 }
 

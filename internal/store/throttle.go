@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -13,6 +14,7 @@ import (
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/signin"
 	"github.com/openreg/registration/internal/throttle"
+	"github.com/openreg/registration/internal/token"
 )
 
 // Throttle counters are items of their own, one per counter and window
@@ -135,8 +137,31 @@ func (s *Store) SignInFailed(ctx context.Context, a signin.Attempt) error {
 	if a.Job != nil {
 		t.outbox([]mail.Message{*a.Job})
 	}
+	if a.Login != "" {
+		t.put(s.newAttemptItem(a), "", nil)
+	}
 	_, err := t.run(ctx)
 	return s.attemptErr(err)
+}
+
+// attemptRetention is how long a failed sign-in on a login without an
+// account is kept, for operators looking into an attack.
+const attemptRetention = 30 * 24 * time.Hour
+
+// attemptItem records a failed sign-in on a login that has no account, under
+// LOGIN#<digest of the login> (the login itself is not stored).
+type attemptItem struct {
+	PK       string `dynamodbav:"PK"`
+	SK       string `dynamodbav:"SK"`
+	Type     string `dynamodbav:"type"`
+	At       string `dynamodbav:"at"`
+	SourceIP string `dynamodbav:"sourceIp,omitempty"`
+	TTL      int64  `dynamodbav:"ttl"`
+}
+
+func (s *Store) newAttemptItem(a signin.Attempt) attemptItem {
+	return attemptItem{PK: "LOGIN#" + token.Digest(a.Login)[:32], SK: "ATTEMPT#" + sortableTime(a.At) + "#" + s.suffix(),
+		Type: "attempt", At: formatTime(a.At), SourceIP: a.SourceIP, TTL: a.At.Add(attemptRetention).Unix()}
 }
 
 // SignInSucceeded checks every counter, clears the login's, counts the

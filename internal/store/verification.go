@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
-	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/verification"
 )
 
@@ -41,14 +39,22 @@ func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error 
 		ExpressionAttributeNames:  map[string]string{"#status": "status", "#ttl": AttrTTL},
 		ExpressionAttributeValues: values,
 	}})
+	// The login keys stop expiring and take the new status (and chosen
+	// password) into their sign-in view.
+	keySet := "SET #status = :next"
+	keyValues := map[string]types.AttributeValue{":cid": str(c.CustomerID), ":next": str(string(c.Next))}
+	if c.PasswordHash != "" {
+		keySet += ", passwordHash = :hash"
+		keyValues[":hash"] = str(c.PasswordHash)
+	}
 	for _, pk := range []string{emailPK(c.EmailKey), usernamePK(c.UsernameKey)} {
 		if pk == usernamePK("") {
 			continue
 		}
 		t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, skKey),
-			UpdateExpression: aws.String("REMOVE #ttl"), ConditionExpression: aws.String("customerId = :cid"),
-			ExpressionAttributeNames:  map[string]string{"#ttl": AttrTTL},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":cid": str(c.CustomerID)}}})
+			UpdateExpression: aws.String(keySet + " REMOVE #ttl"), ConditionExpression: aws.String("customerId = :cid"),
+			ExpressionAttributeNames:  map[string]string{"#ttl": AttrTTL, "#status": "status"},
+			ExpressionAttributeValues: keyValues}})
 	}
 	if c.Session != nil {
 		t.put(newSessionItem(*c.Session), notExists, nil)
@@ -121,54 +127,6 @@ func (s *Store) IssueLink(ctx context.Context, customerID string, previous *cust
 	}
 	if err != nil {
 		return unavailable("UpdateItem", err)
-	}
-	return nil
-}
-
-func newSessionItem(ss session.Session) sessionItem {
-	return sessionItem{
-		PK: sessionPK(ss.Digest), SK: skSession, Type: "session", CustomerID: ss.CustomerID,
-		RememberMe: ss.RememberMe, CreatedAt: formatTime(ss.CreatedAt),
-		ExpiresAt: ss.ExpiresAt.Unix(), TTL: ss.ExpiresAt.Unix(),
-	}
-}
-
-// CreateSession stores a session.
-func (s *Store) CreateSession(ctx context.Context, ss session.Session) error {
-	ti, err := s.put(newSessionItem(ss), notExists)
-	if err != nil {
-		return err
-	}
-	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(s.table), Item: ti.Put.Item, ConditionExpression: ti.Put.ConditionExpression,
-	}); err != nil {
-		return unavailable("PutItem", err)
-	}
-	return nil
-}
-
-// Session returns a session by digest, or session.ErrNotFound.
-func (s *Store) Session(ctx context.Context, digest string) (session.Session, error) {
-	var it sessionItem
-	found, err := s.get(ctx, sessionPK(digest), skSession, &it)
-	if err != nil {
-		return session.Session{}, err
-	}
-	if !found {
-		return session.Session{}, session.ErrNotFound
-	}
-	return session.Session{
-		Digest: digest, CustomerID: it.CustomerID, RememberMe: it.RememberMe,
-		CreatedAt: parseTime(it.CreatedAt), ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(),
-	}, nil
-}
-
-// DeleteSession revokes a session.
-func (s *Store) DeleteSession(ctx context.Context, digest string) error {
-	if _, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: aws.String(s.table), Key: keyOf(sessionPK(digest), skSession),
-	}); err != nil {
-		return unavailable("DeleteItem", err)
 	}
 	return nil
 }

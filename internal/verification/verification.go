@@ -12,7 +12,6 @@ import (
 	"errors"
 	"io"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -35,8 +34,6 @@ const MaxPasswordTries = 5
 // read the account in one lookup, the secret (256 bits) proves the mailbox.
 // Only the secret's digest is stored.
 
-var customerIDPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-
 // NewLink mints a link for a customer: the token to mail and the stored
 // half.
 func NewLink(gen *token.Generator, customerID string, now time.Time, lifetime time.Duration) (plain string, l customer.Link, err error) {
@@ -51,7 +48,7 @@ func NewLink(gen *token.Generator, customerID string, now time.Time, lifetime ti
 // digest; ok is false for anything this package did not make.
 func ParseToken(plain string) (customerID, digest string, ok bool) {
 	id, secret, found := strings.Cut(plain, ".")
-	if !found || !customerIDPattern.MatchString(id) || !token.WellFormed(secret) {
+	if !found || !customer.ValidID(id) || !token.WellFormed(secret) {
 		return "", "", false
 	}
 	return id, token.Digest(secret), true

@@ -1,0 +1,110 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/session"
+)
+
+// Sessions live in their customer's partition (CUSTOMER#<id>,
+// SESSION#<digest>): one BatchGetItem reads a session with its customer, one
+// transaction ends it with its activity entry, and every session of a
+// customer is one Query away.
+
+func sessionSK(digest string) string { return "SESSION#" + digest }
+
+func sessionKey(r session.Ref) map[string]types.AttributeValue {
+	return keyOf(customerPK(r.CustomerID), sessionSK(r.Digest))
+}
+
+type sessionItem struct {
+	PK         string `dynamodbav:"PK"`
+	SK         string `dynamodbav:"SK"`
+	Type       string `dynamodbav:"type"`
+	CustomerID string `dynamodbav:"customerId"`
+	RememberMe bool   `dynamodbav:"rememberMe"`
+	CreatedAt  string `dynamodbav:"createdAt"`
+	ExpiresAt  int64  `dynamodbav:"expiresAt"`
+	TTL        int64  `dynamodbav:"ttl"`
+}
+
+func newSessionItem(ss session.Session) sessionItem {
+	return sessionItem{
+		PK: customerPK(ss.CustomerID), SK: sessionSK(ss.Digest), Type: "session", CustomerID: ss.CustomerID,
+		RememberMe: ss.RememberMe, CreatedAt: formatTime(ss.CreatedAt),
+		ExpiresAt: ss.ExpiresAt.Unix(), TTL: ss.ExpiresAt.Unix(),
+	}
+}
+
+func (i sessionItem) session(digest string) session.Session {
+	return session.Session{Digest: digest, CustomerID: i.CustomerID, RememberMe: i.RememberMe,
+		CreatedAt: parseTime(i.CreatedAt), ExpiresAt: time.Unix(i.ExpiresAt, 0).UTC()}
+}
+
+// SessionOf returns a session and its customer from one BatchGetItem; see
+// session.Store.
+func (s *Store) SessionOf(ctx context.Context, r session.Ref) (session.Session, customer.Customer, error) {
+	keys := &types.KeysAndAttributes{ConsistentRead: aws.Bool(true),
+		Keys: []map[string]types.AttributeValue{sessionKey(r), keyOf(customerPK(r.CustomerID), skProfile)}}
+	var sess *sessionItem
+	var cust *customerItem
+	// A batch may leave keys unprocessed under load; they are asked again.
+	for attempt := 0; keys != nil && len(keys.Keys) > 0; attempt++ {
+		if attempt == 3 {
+			return session.Session{}, customer.Customer{}, unavailable("BatchGetItem", fmt.Errorf("keys left unprocessed"))
+		}
+		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{s.table: *keys}})
+		if err != nil {
+			return session.Session{}, customer.Customer{}, unavailable("BatchGetItem", err)
+		}
+		for _, item := range out.Responses[s.table] {
+			sk, _ := item[attrSK].(*types.AttributeValueMemberS)
+			switch {
+			case sk == nil:
+			case sk.Value == skProfile:
+				cust = &customerItem{}
+				if err := unmarshal(item, cust); err != nil {
+					return session.Session{}, customer.Customer{}, err
+				}
+			default:
+				sess = &sessionItem{}
+				if err := unmarshal(item, sess); err != nil {
+					return session.Session{}, customer.Customer{}, err
+				}
+			}
+		}
+		next, ok := out.UnprocessedKeys[s.table]
+		keys = nil
+		if ok {
+			keys = &next
+		}
+	}
+	if sess == nil || cust == nil {
+		return session.Session{}, customer.Customer{}, session.ErrNotFound
+	}
+	return sess.session(r.Digest), cust.customer(), nil
+}
+
+// EndSession deletes a session and logs a, in one transaction; see
+// session.Store.
+func (s *Store) EndSession(ctx context.Context, r session.Ref, a customer.Activity) error {
+	t := s.newTx()
+	t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: sessionKey(r),
+		ConditionExpression: aws.String("attribute_exists(PK)")}})
+	t.activity(a)
+	codes, err := t.run(ctx)
+	switch {
+	case err == nil, failedAt(codes, 0): // no such session: nothing to end, nothing to log
+		return nil
+	case codes == nil: // already translated by run
+		return err
+	}
+	return unavailable("TransactWriteItems", err)
+}
