@@ -38,6 +38,7 @@ import (
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/httpapi"
 	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/sizing"
 	"github.com/openreg/registration/internal/store"
 )
 
@@ -157,10 +158,7 @@ var tableAccess = map[string]tableGrant{
 // Mail queue tuning: SQS wants the visibility timeout at six times the
 // consumer's timeout; a mail is tried devstack.MaxReceives times before it is
 // parked in the dead-letter queue.
-const (
-	mailerTimeoutSeconds = 30
-	mailerConcurrency    = 5
-)
+const mailerConcurrency = 5
 
 // New defines the stack.
 func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
@@ -203,18 +201,18 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 		config.EnvLogLevel: jsii.String("INFO"),
 	}
 	fns := map[string]awslambda.Function{}
-	// Hashing with argon2id at m=19 MiB wants CPU, and Lambda gives CPU in
-	// proportion to memory: 1 GiB keeps a sign-in well under 100 ms.
-	fns[httpapi.FnRegister] = b.function(httpapi.FnRegister, 1024, 10, common, "Registers customers (POST /v1/customers, GET /v1/registration-form)")
-	fns[httpapi.FnSignIn] = b.function(httpapi.FnSignIn, 1024, 10, common, "Signs customers in and out (/v1/sessions, /v1/customers/me)")
-	fns[httpapi.FnVerifyEmail] = b.function(httpapi.FnVerifyEmail, 256, 10, common, "Confirms email addresses (/v1/verify-email)")
-	fns[FnMailer] = b.function(FnMailer, 256, mailerTimeoutSeconds, map[string]*string{
+	// Memory sizes and timeouts are internal/sizing's (chosen from the
+	// measured duration × price curve).
+	fns[httpapi.FnRegister] = b.function(httpapi.FnRegister, common, "Registers customers (POST /v1/customers, GET /v1/registration-form)")
+	fns[httpapi.FnSignIn] = b.function(httpapi.FnSignIn, common, "Signs customers in and out (/v1/sessions, /v1/customers/me)")
+	fns[httpapi.FnVerifyEmail] = b.function(httpapi.FnVerifyEmail, common, "Confirms email addresses (/v1/verify-email)")
+	fns[FnMailer] = b.function(FnMailer, map[string]*string{
 		config.EnvTable:            table.TableName(),
 		config.EnvSettings:         jsii.String(p.SettingsJSON),
 		config.EnvConfigurationSet: configSet.ConfigurationSetName(),
 		config.EnvLogLevel:         jsii.String("INFO"),
 	}, "Sends queued mails through SES, each once, and carries out resend jobs")
-	fns[FnSESEvents] = b.function(FnSESEvents, 256, 10, map[string]*string{
+	fns[FnSESEvents] = b.function(FnSESEvents, map[string]*string{
 		config.EnvTable:    table.TableName(),
 		config.EnvSettings: jsii.String(p.SettingsJSON),
 		config.EnvLogLevel: jsii.String("INFO"),
@@ -295,9 +293,10 @@ func (b *builder) table() awsdynamodb.Table {
 	return t
 }
 
-// OutboxFilter is the Pipe's filter: inserted outbox items only (TTL
-// deletions and every other item stay out; see internal/store/outbox.go).
-var OutboxFilter = fmt.Sprintf(`{"eventName":["INSERT"],"dynamodb":{"NewImage":{%q:{"S":[%q]}}}}`, store.AttrType, store.TypeOutbox)
+// OutboxFilter is the Pipe's filter: inserted items that carry a message
+// (updates, TTL deletions and every other item stay out; see
+// internal/store/outbox.go).
+var OutboxFilter = fmt.Sprintf(`{"eventName":["INSERT"],"dynamodb":{"NewImage":{%q:{"S":[{"exists":true}]}}}}`, store.AttrOutboxMessage)
 
 // OutboxTemplate makes the queue message's body the item's encoded message.
 var OutboxTemplate = fmt.Sprintf("<$.dynamodb.NewImage.%s.S>", store.AttrOutboxMessage)
@@ -369,7 +368,7 @@ func (b *builder) queues() (dlq, queue awssqs.Queue) {
 	queue = awssqs.NewQueue(b.stack, jsii.String("MailQueue"), &awssqs.QueueProps{
 		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:        jsii.Bool(true),
-		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(6 * mailerTimeoutSeconds)),
+		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(float64(6 * sizing.TimeoutSeconds[FnMailer]))),
 		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(devstack.MaxReceives)},
 	})
 	return dlq, queue
@@ -388,7 +387,11 @@ func (b *builder) sesIdentity(cs awsses.ConfigurationSet) awsses.EmailIdentity {
 
 // function defines one Lambda function with its own role and log group. The
 // role starts empty: no managed policy, only what the stack grants.
-func (b *builder) function(name string, memoryMB, timeoutSeconds float64, env map[string]*string, description string) awslambda.Function {
+func (b *builder) function(name string, env map[string]*string, description string) awslambda.Function {
+	memoryMB, timeoutSeconds := sizing.MemoryMB[name], sizing.TimeoutSeconds[name]
+	if memoryMB == 0 || timeoutSeconds == 0 {
+		awscdk.Annotations_Of(b.stack).AddError(jsii.String("internal/sizing has no memory size or timeout for " + name))
+	}
 	id := resourceID(name)
 	logs := awslogs.NewLogGroup(b.stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		Retention:     b.p.LogRetention,
@@ -412,8 +415,8 @@ func (b *builder) function(name string, memoryMB, timeoutSeconds float64, env ma
 		Architecture:  awslambda.Architecture_ARM_64(),
 		Handler:       jsii.String("bootstrap"),
 		Code:          awslambda.Code_FromAsset(jsii.String(filepath.Join(b.p.CodeDir, name)), nil),
-		MemorySize:    jsii.Number(memoryMB),
-		Timeout:       awscdk.Duration_Seconds(jsii.Number(timeoutSeconds)),
+		MemorySize:    jsii.Number(float64(memoryMB)),
+		Timeout:       awscdk.Duration_Seconds(jsii.Number(float64(timeoutSeconds))),
 		Role:          role,
 		LogGroup:      logs,
 		LoggingFormat: awslambda.LoggingFormat_JSON,

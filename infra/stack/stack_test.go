@@ -23,6 +23,7 @@ import (
 	"github.com/openreg/registration/infra/stack"
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/httpapi"
+	"github.com/openreg/registration/internal/sizing"
 )
 
 // settingsDoc is what an operator might pass; it must reach the functions
@@ -196,11 +197,19 @@ func TestFunctions(t *testing.T) {
 			}
 		}
 	})
-	t.Run("argon2id functions get a full GiB for CPU", func(t *testing.T) {
-		for id, fn := range resources(s, "AWS::Lambda::Function") {
+	t.Run("every function gets internal/sizing's memory size and timeout", func(t *testing.T) {
+		for name, fn := range functionsByName(t, s.json) {
 			p := fn["Properties"].(map[string]any)
-			if (strings.HasPrefix(id, "Register") || strings.HasPrefix(id, "SignIn")) && p["MemorySize"] != float64(1024) {
-				t.Errorf("%s memory = %v", id, p["MemorySize"])
+			if p["MemorySize"] != float64(sizing.MemoryMB[name]) || p["Timeout"] != float64(sizing.TimeoutSeconds[name]) {
+				t.Errorf("%s memory = %v, timeout = %v; want %d MB, %d s", name, p["MemorySize"], p["Timeout"],
+					sizing.MemoryMB[name], sizing.TimeoutSeconds[name])
+			}
+		}
+	})
+	t.Run("the hashing functions get at least 1 GiB for CPU", func(t *testing.T) {
+		for _, name := range []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail} {
+			if sizing.MemoryMB[name] < 1024 {
+				t.Errorf("%s has %d MB", name, sizing.MemoryMB[name])
 			}
 		}
 	})
@@ -382,10 +391,10 @@ func TestMailPath(t *testing.T) {
 					"StartingPosition": "LATEST", "DeadLetterConfig": map[string]any{"Arn": assertions.Match_AnyValue()},
 				}),
 				"FilterCriteria": map[string]any{"Filters": []any{map[string]any{
-					"Pattern": `{"eventName":["INSERT"],"dynamodb":{"NewImage":{"type":{"S":["outbox"]}}}}`,
+					"Pattern": `{"eventName":["INSERT"],"dynamodb":{"NewImage":{"outboxMessage":{"S":[{"exists":true}]}}}}`,
 				}}},
 			},
-			"TargetParameters": map[string]any{"InputTemplate": "<$.dynamodb.NewImage.message.S>"},
+			"TargetParameters": map[string]any{"InputTemplate": "<$.dynamodb.NewImage.outboxMessage.S>"},
 		})
 	})
 	t.Run("no scheduled relay remains", func(t *testing.T) {

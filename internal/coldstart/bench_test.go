@@ -10,7 +10,9 @@ package coldstart
 //	go test -run='^$' -bench=. ./internal/coldstart
 //
 // The figures are this machine's, with local emulators: compare functions
-// with each other and with the hello-world baseline, not with AWS.
+// with each other and with the hello-world baseline, not with AWS. `go test`
+// runs packages in parallel, so for quiet figures run this package alone
+// (or with -p 1) on an otherwise idle machine.
 
 import (
 	"bytes"
@@ -406,7 +408,7 @@ func BenchmarkColdStart(b *testing.B) {
 	fmt.Printf("\nCold start: median of %d fresh processes per function (%s/%s, %d CPUs, %s, emulators on loopback; builds took %s)\n",
 		coldRuns, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), f.buildTook.Round(time.Second))
 	w := newTable()
-	fmt.Fprintln(w, "function\tinit\tinit min–max\t× hello\t× mailer\tfirst invocation\tfirst min–max\tevent\tanswers\tarm64 bootstrap\t")
+	fmt.Fprintln(w, "function\tinit\tinit min–max\t× hello\t× mailer\tfirst invocation\tfirst min–max\tevent\tanswers\tlinux/arm64 bootstrap (MB = 10⁶ B)\t")
 	var verdicts []string
 	for _, name := range names {
 		s, ok := got[name]
@@ -645,7 +647,9 @@ func BenchmarkMemory(b *testing.B) {
 
 // BenchmarkMemorySizes emulates Lambda's CPU share at each memory size with
 // a CFS quota on a cgroup v1 cpu group, and reports the warm duration of
-// register and of a right-password sign-in at each, with the price.
+// register and of a right-password sign-in at each, with the price. Each
+// size has its own process in its own group; the sizes take turns, one
+// invocation each, so load elsewhere on the machine falls on all alike.
 func BenchmarkMemorySizes(b *testing.B) {
 	f := getFixture(b)
 	env := f.deploy(b, steadySettings())
@@ -663,14 +667,14 @@ func BenchmarkMemorySizes(b *testing.B) {
 		b.Fatalf("create the sign-in account: %v %s", err, r.Payload)
 	}
 
-	cg, cgErr := NewCPUCgroup(CPUControllerV1, fmt.Sprintf("openreg-coldstart-%d", os.Getpid()))
-	if cgErr == nil {
-		defer func() {
-			if err := cg.Remove(); err != nil {
+	groups, cgErr := sizeGroups(memorySizes)
+	defer func() {
+		for _, g := range groups {
+			if err := g.Remove(); err != nil {
 				b.Errorf("clean up the cgroup: %v", err)
 			}
-		}()
-	}
+		}
+	}()
 
 	loads := []struct {
 		function string
@@ -682,7 +686,7 @@ func BenchmarkMemorySizes(b *testing.B) {
 		}, 201},
 		{"sign-in", func(int, int) []byte { return f.events["sign-in"] }, 200},
 	}
-	fmt.Printf("\nMemory sizes: median of %d warm invocations after %d discarded, one fresh process per size; "+
+	fmt.Printf("\nMemory sizes: median of %d warm invocations after %d discarded, one process per size, sizes taking turns; "+
 		"CPU quota = %s × size/%d MB, capped at one CPU (arm64, us-east-1: $%.10f per GB-s, $%.2f per million requests)\n",
 		sizeSamples, sizeWarmups, cfsPeriod, FullCPUMemoryMB, PricePerGBSecond, PricePerMillionRequests)
 	if cgErr != nil {
@@ -692,84 +696,124 @@ func BenchmarkMemorySizes(b *testing.B) {
 		if _, ok := f.host[l.function]; !ok {
 			continue
 		}
-		sizes := []int{0} // 0: no quota
-		if cgErr == nil {
-			sizes = append(sizes, memorySizes...)
+		lanes := []*lane{{}} // the first runs without a quota
+		for _, mem := range memorySizes {
+			if g, ok := groups[mem]; ok {
+				lanes = append(lanes, &lane{mem: mem, group: g})
+			}
 		}
+		for _, ln := range lanes {
+			if err := ln.start(f, l.function, env); err != nil {
+				stopLanes(lanes)
+				b.Fatal(err)
+			}
+		}
+		for i := 0; i < sizeWarmups+sizeSamples; i++ {
+			for _, ln := range lanes {
+				r, err := invoke(ln.p, l.function, l.event(ln.mem, i))
+				if err != nil || statusCode(r) != l.want {
+					stopLanes(lanes)
+					b.Fatalf("%s at %d MB, invocation %d: %v %s", l.function, ln.mem, i, err, r.Payload)
+				}
+				if i >= sizeWarmups {
+					ln.durations = append(ln.durations, r.Duration())
+				}
+			}
+		}
+		stopLanes(lanes)
+
 		var points []SizePoint
 		w := newTable()
 		fmt.Fprintf(w, "%s\tCPU quota\tinit (1 sample)\twarm median\twarm min–max\tprice per million\t\n", l.function)
-		for _, mem := range sizes {
-			quota := "none (host, unthrottled)"
-			memoryMB := mem
-			if mem == 0 {
-				memoryMB = profileOf(l.function).memoryMB
-			}
-			p, err := Start(Options{Binary: f.host[l.function], FunctionName: l.function,
-				MemoryMB: memoryMB, Timeout: profileOf(l.function).timeout, Env: env})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if mem > 0 {
-				// The process is moved in right after exec, so its init runs
-				// under (almost all of) the quota too.
-				err := cg.SetQuota(CPUQuota(mem, cfsPeriod), cfsPeriod)
-				if err == nil {
-					err = cg.Add(p.PID())
-				}
-				if err == nil {
-					var in bool
-					if in, err = cg.Contains(p.PID()); err == nil && !in {
-						err = fmt.Errorf("pid %d is not in %s after the move", p.PID(), cg.Dir())
-					}
-				}
-				if err != nil {
-					p.Stop()
-					fmt.Fprintf(w, "%d MB\tcannot throttle: %v\t\t\t\t\t\n", mem, err)
-					cgErr = err
-					break
-				}
-				q, per, _ := cg.Quota()
+		for _, ln := range lanes {
+			med := Median(ln.durations)
+			lo, hi := minMax(ln.durations)
+			label, quota, price := "host", "none (unthrottled)", "—"
+			if ln.mem > 0 {
+				label = fmt.Sprintf("%d MB", ln.mem)
+				q, per, _ := ln.group.Quota()
 				quota = fmt.Sprintf("%d/%d µs", q.Microseconds(), per.Microseconds())
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			init, err := p.Init(ctx)
-			cancel()
-			if err != nil {
-				p.Stop()
-				b.Fatalf("%s at %d MB: %v", l.function, mem, err)
-			}
-			var ds []time.Duration
-			for i := 0; i < sizeWarmups+sizeSamples; i++ {
-				r, err := invoke(p, l.function, l.event(mem, i))
-				if err != nil || statusCode(r) != l.want {
-					p.Stop()
-					b.Fatalf("%s at %d MB, invocation %d: %v %s", l.function, mem, i, err, r.Payload)
-				}
-				if i >= sizeWarmups {
-					ds = append(ds, r.Duration())
-				}
-			}
-			p.Stop()
-			med := Median(ds)
-			lo, hi := minMax(ds)
-			label, price := "host", "—"
-			if mem > 0 {
-				label = fmt.Sprintf("%d MB", mem)
-				pt := SizePoint{MemoryMB: mem, Duration: med, PricePerMillion: PricePerMillion(med, mem)}
+				pt := SizePoint{MemoryMB: ln.mem, Duration: med, PricePerMillion: PricePerMillion(med, ln.mem)}
 				points = append(points, pt)
 				price = fmt.Sprintf("$%.2f", pt.PricePerMillion)
-				b.ReportMetric(float64(med)/1e6, fmt.Sprintf("%s-%dMB-ms", l.function, mem))
+				b.ReportMetric(float64(med)/1e6, fmt.Sprintf("%s-%dMB-ms", l.function, ln.mem))
 			} else {
 				b.ReportMetric(float64(med)/1e6, l.function+"-unthrottled-ms")
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s–%s\t%s\t\n", label, quota, ms(init), ms(med), ms(lo), ms(hi), price)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s–%s\t%s\t\n", label, quota, ms(ln.init), ms(med), ms(lo), ms(hi), price)
 		}
 		w.Flush()
 		if c, fw := Choose(points); c >= 0 {
 			fmt.Printf("%s: cheapest %d MB ($%.2f per million, %s); fastest within 10%% of that: %d MB ($%.2f, %s)\n",
 				l.function, points[c].MemoryMB, points[c].PricePerMillion, ms(points[c].Duration),
 				points[fw].MemoryMB, points[fw].PricePerMillion, ms(points[fw].Duration))
+		}
+	}
+}
+
+// sizeGroups creates one CPU cgroup per memory size with its quota. On the
+// first failure it removes what it made and returns the error.
+func sizeGroups(sizes []int) (map[int]*CPUCgroup, error) {
+	groups := map[int]*CPUCgroup{}
+	for _, mem := range sizes {
+		g, err := NewCPUCgroup(CPUControllerV1, fmt.Sprintf("openreg-coldstart-%d-%dmb", os.Getpid(), mem))
+		if err == nil {
+			groups[mem] = g
+			err = g.SetQuota(CPUQuota(mem, cfsPeriod), cfsPeriod)
+		}
+		if err != nil {
+			for _, g := range groups {
+				_ = g.Remove()
+			}
+			return nil, err
+		}
+	}
+	return groups, nil
+}
+
+// lane is one process of BenchmarkMemorySizes: a memory size (0: none) and
+// its group.
+type lane struct {
+	mem       int
+	group     *CPUCgroup
+	p         *Process
+	init      time.Duration
+	durations []time.Duration
+}
+
+// start runs the function and moves it into the lane's group right after
+// exec, so its init runs under (almost all of) the quota too.
+func (ln *lane) start(f *fixture, function string, env []string) error {
+	memoryMB := ln.mem
+	if memoryMB == 0 {
+		memoryMB = profileOf(function).memoryMB
+	}
+	p, err := Start(Options{Binary: f.host[function], FunctionName: function,
+		MemoryMB: memoryMB, Timeout: profileOf(function).timeout, Env: env})
+	if err != nil {
+		return err
+	}
+	ln.p = p
+	if ln.group != nil {
+		if err := ln.group.Add(p.PID()); err != nil {
+			return err
+		}
+		if in, err := ln.group.Contains(p.PID()); err != nil || !in {
+			return fmt.Errorf("pid %d is not in %s after the move (%v)", p.PID(), ln.group.Dir(), err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if ln.init, err = p.Init(ctx); err != nil {
+		return fmt.Errorf("%s at %d MB: %w", function, ln.mem, err)
+	}
+	return nil
+}
+
+func stopLanes(lanes []*lane) {
+	for _, ln := range lanes {
+		if ln.p != nil {
+			ln.p.Stop()
 		}
 	}
 }

@@ -86,10 +86,10 @@ func (e *InitError) Error() string {
 // environment: it hands out one event at a time to GET /next and collects
 // the responses. It listens on 127.0.0.1 only.
 type RuntimeAPI struct {
-	// FunctionARN is sent as Lambda-Runtime-Invoked-Function-Arn.
-	FunctionARN string
-	// Timeout sets each event's deadline (Lambda-Runtime-Deadline-Ms).
-	Timeout time.Duration
+	// arn is sent as Lambda-Runtime-Invoked-Function-Arn; timeout sets
+	// each event's deadline (Lambda-Runtime-Deadline-Ms).
+	arn     string
+	timeout time.Duration
 
 	ln  net.Listener
 	srv *http.Server
@@ -103,7 +103,7 @@ type RuntimeAPI struct {
 	firstPoll time.Time
 	polled    chan struct{} // closed at the first GET /next
 	initErr   *InitError
-	closed    chan struct{} // closed by abort
+	closed    chan struct{} // closed by Abort
 	closeErr  error
 }
 
@@ -114,20 +114,21 @@ type invocation struct {
 	handed  time.Time
 }
 
-// NewRuntimeAPI starts a stub on a free loopback port.
+// NewRuntimeAPI starts a stub on a free loopback port for the function
+// functionARN, whose events get deadlines timeout after they are handed out.
 func NewRuntimeAPI(functionARN string, timeout time.Duration) (*RuntimeAPI, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("coldstart: listen: %w", err)
 	}
 	a := &RuntimeAPI{
-		FunctionARN: functionARN,
-		Timeout:     timeout,
-		ln:          ln,
-		queue:       make(chan *invocation),
-		inflight:    map[string]*invocation{},
-		polled:      make(chan struct{}),
-		closed:      make(chan struct{}),
+		arn:      functionARN,
+		timeout:  timeout,
+		ln:       ln,
+		queue:    make(chan *invocation),
+		inflight: map[string]*invocation{},
+		polled:   make(chan struct{}),
+		closed:   make(chan struct{}),
 	}
 	a.srv = &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = a.srv.Serve(ln) }()
@@ -244,8 +245,8 @@ func (a *RuntimeAPI) next(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set(HeaderRequestID, inv.id)
-	h.Set(HeaderDeadlineMS, strconv.FormatInt(now.Add(a.Timeout).UnixMilli(), 10))
-	h.Set(HeaderInvokedFunctionARN, a.FunctionARN)
+	h.Set(HeaderDeadlineMS, strconv.FormatInt(now.Add(a.timeout).UnixMilli(), 10))
+	h.Set(HeaderInvokedFunctionARN, a.arn)
 	h.Set(HeaderTraceID, traceID(now))
 	a.mu.Lock()
 	inv.handed = time.Now()

@@ -73,6 +73,10 @@ type Link struct {
 	ExpiresAt time.Time
 	// Attempts counts wrong passwords typed with this link.
 	Attempts int
+	// IssuedBy is the mailer job that minted the link: the resend interval
+	// runs from IssuedAt for every other job, and the job's own retry may
+	// mail it again.
+	IssuedBy string
 }
 
 // NewLink returns the stored half of a link issued at now.

@@ -20,7 +20,7 @@ import (
 
 // Pipe does locally what the stack's EventBridge Pipe does in AWS: it reads
 // the table's stream (DynamoDB Local's), keeps the records the Pipe's filter
-// keeps (inserted items of type store.TypeOutbox), and sends each one's message
+// keeps (inserted items that carry a store.AttrOutboxMessage), and sends each one's message
 // to the mail queue, as the Pipe's input template does. Like the Pipe, it
 // moves past a batch only once the queue took all of it, so a queue outage
 // delays mail and loses none.
@@ -151,10 +151,7 @@ func (p *Pipe) send(ctx context.Context, records []streamtypes.Record) (int, err
 		if r.EventName != streamtypes.OperationTypeInsert || r.Dynamodb == nil {
 			continue
 		}
-		img := r.Dynamodb.NewImage
-		typ, _ := img[store.AttrType].(*streamtypes.AttributeValueMemberS)
-		msg, _ := img[store.AttrOutboxMessage].(*streamtypes.AttributeValueMemberS)
-		if typ != nil && typ.Value == store.TypeOutbox && msg != nil {
+		if msg, ok := r.Dynamodb.NewImage[store.AttrOutboxMessage].(*streamtypes.AttributeValueMemberS); ok {
 			bodies = append(bodies, msg.Value)
 		}
 	}

@@ -23,16 +23,45 @@ import (
 type calls struct {
 	mu  sync.Mutex
 	ops map[string]int
+	// log holds each call's input and output while recording.
+	log    []call
+	record bool
+}
+
+// call is one recorded SDK call.
+type call struct {
+	op      string
+	in, out any
 }
 
 func (c *calls) count(stack *middleware.Stack) error {
 	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("countCalls",
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			op := awsmiddleware.GetOperationName(ctx)
 			c.mu.Lock()
-			c.ops[awsmiddleware.GetOperationName(ctx)]++
+			c.ops[op]++
 			c.mu.Unlock()
-			return next.HandleInitialize(ctx, in)
+			out, md, err := next.HandleInitialize(ctx, in)
+			c.mu.Lock()
+			if c.record {
+				c.log = append(c.log, call{op: op, in: in.Parameters, out: out.Result})
+			}
+			c.mu.Unlock()
+			return out, md, err
 		}), middleware.After)
+}
+
+// recording returns every call made while do runs, with its input and
+// output.
+func (c *calls) recording(do func()) []call {
+	c.mu.Lock()
+	c.log, c.record = nil, true
+	c.mu.Unlock()
+	do()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.record = false
+	return c.log
 }
 
 // during returns the operations made while do runs, as "Op×n" in name order,
@@ -57,7 +86,7 @@ func (c *calls) during(do func()) (string, int) {
 // countingStack is a stack whose functions' DynamoDB client counts its calls.
 // The functions have no other client: nothing on the request path can call
 // SQS or SES.
-func countingStack(t *testing.T, mutate func(*settings.Settings)) (*stack, *calls) {
+func countingStack(t testing.TB, mutate func(*settings.Settings)) (*stack, *calls) {
 	t.Helper()
 	plain := newStack(t, mutate)
 	c := &calls{ops: map[string]int{}}

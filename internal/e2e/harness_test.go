@@ -74,6 +74,8 @@ type stack struct {
 	sys      *app.System
 	pipe     *devstack.Pipe
 	poller   *devstack.Poller
+	// mailer is the mailer function's handler the poller invokes.
+	mailer devstack.SQSHandler
 	mailbox  *devstack.Mailbox
 	res      devstack.Resources
 	settings settings.Settings
@@ -141,6 +143,7 @@ func buildStack(t testing.TB, s settings.Settings, clients devstack.Clients, res
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		pipe:    devstack.NewPipe(clients.Streams, clients.SQS, res.Table, res.QueueURL, log),
+		mailer:  consumer.Handle,
 		poller:  devstack.NewPoller(clients.SQS, res.QueueURL, res.QueueARN, consumer.Handle, log),
 		mailbox: devstack.NewMailbox(testenv.Stack(t).Moto),
 	}
@@ -154,7 +157,7 @@ type response struct {
 	cookies []*http.Cookie
 }
 
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -314,13 +317,13 @@ func (s *stack) items() int {
 	return int(out.Count)
 }
 
-// outboxItems decodes every outbox item in the stack's table.
+// outboxItems decodes every message an item in the stack's table carries to
+// the mailer.
 func (s *stack) outboxItems() []mail.Message {
 	s.t.Helper()
 	out, err := s.clients.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(s.res.Table),
-		FilterExpression:          aws.String("#type = :outbox"),
-		ExpressionAttributeNames:  map[string]string{"#type": store.AttrType},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":outbox": &types.AttributeValueMemberS{Value: store.TypeOutbox}},
+		FilterExpression:         aws.String("attribute_exists(#message)"),
+		ExpressionAttributeNames: map[string]string{"#message": store.AttrOutboxMessage},
 	})
 	if err != nil {
 		s.t.Fatal(err)

@@ -30,11 +30,10 @@ type Completion struct {
 	Customer     customer.Customer
 	// Previous is the account as read before a replacement; the write is
 	// conditional on it being unchanged.
-	Previous       *customer.Customer
-	Consents       []customer.ConsentRecord
-	Activity       customer.Activity
-	Outbox         []mail.Message
-	ResendInterval time.Duration
+	Previous *customer.Customer
+	Consents []customer.ConsentRecord
+	Activity customer.Activity
+	Outbox   []mail.Message
 }
 
 // ErrConflict is returned by a CompletionStore when the address's account
@@ -66,8 +65,8 @@ const NoticeInterval = time.Hour
 
 // Linker mints and reissues verification links.
 type Linker interface {
-	Mint(cust customer.Customer, now time.Time) (customer.Link, mail.Message, error)
-	Reissue(ctx context.Context, customerID string) (mail.Message, bool, error)
+	Mint(cust customer.Customer, now time.Time, jobID string) (customer.Link, mail.Message, error)
+	Reissue(ctx context.Context, customerID, jobID string) (mail.Message, bool, error)
 }
 
 // Completer is the mailer's half of a double opt-in or approval
@@ -126,7 +125,7 @@ func (c *Completer) Prepare(ctx context.Context, job mail.Message) (mail.Message
 func (c *Completer) again(ctx context.Context, p Pending, job mail.Message) (mail.Message, bool, error) {
 	switch p.Outcome {
 	case Created, Replaced:
-		return c.linker.Reissue(ctx, p.CustomerID)
+		return c.linker.Reissue(ctx, p.CustomerID, job.ID)
 	case Notified:
 		return c.notice(ctx, p, job, nil)
 	}
@@ -142,27 +141,26 @@ func (c *Completer) complete(ctx context.Context, p Pending, job mail.Message) (
 	}
 	switch {
 	case errors.Is(err, customer.ErrNotFound):
-		return c.create(ctx, p, now)
+		return c.create(ctx, p, job, now)
 	case err != nil:
 		return mail.Message{}, false, err
 	case owner.Expired(now):
-		return c.create(ctx, p, now)
+		return c.create(ctx, p, job, now)
 	case owner.Status == customer.Unverified:
-		return c.replace(ctx, p, owner, now)
+		return c.replace(ctx, p, job, owner, now)
 	default:
 		return c.notice(ctx, p, job, &owner)
 	}
 }
 
-func (c *Completer) create(ctx context.Context, p Pending, now time.Time) (mail.Message, bool, error) {
+func (c *Completer) create(ctx context.Context, p Pending, job mail.Message, now time.Time) (mail.Message, bool, error) {
 	cust := p.Customer(customer.Unverified)
-	link, msg, err := c.linker.Mint(cust, now)
+	link, msg, err := c.linker.Mint(cust, now, job.ID)
 	if err != nil {
 		return mail.Message{}, false, err
 	}
 	cust.Link = &link
 	comp := Completion{Registration: p, Outcome: Created, Customer: cust, Consents: p.consentsOf(cust.ID),
-		ResendInterval: time.Duration(c.settings.Resend.Interval),
 		Activity: customer.Activity{CustomerID: cust.ID, Type: customer.ActivityRegistered, At: p.CreatedAt,
 			Detail: map[string]string{"store": p.StoreID, "registrationType": string(c.settings.RegistrationType), "sourceIp": p.SourceIP}}}
 	if c.settings.NotifyStoreOwner {
@@ -184,16 +182,15 @@ func (c *Completer) create(ctx context.Context, p Pending, now time.Time) (mail.
 // registered first cannot keep the account from its real owner this way
 // either: the owner's link goes to the owner, and confirming proves the
 // owner's password.
-func (c *Completer) replace(ctx context.Context, p Pending, owner customer.Customer, now time.Time) (mail.Message, bool, error) {
+func (c *Completer) replace(ctx context.Context, p Pending, job mail.Message, owner customer.Customer, now time.Time) (mail.Message, bool, error) {
 	next := p.Customer(customer.Unverified)
 	next.ID, next.CreatedAt, next.UpdatedAt = owner.ID, owner.CreatedAt, now
-	link, msg, err := c.linker.Mint(next, now)
+	link, msg, err := c.linker.Mint(next, now, job.ID)
 	if err != nil {
 		return mail.Message{}, false, err
 	}
 	next.Link, next.VoidedLinks = owner.WithLink(link)
 	comp := Completion{Registration: p, Outcome: Replaced, Customer: next, Previous: &owner, Consents: p.consentsOf(owner.ID),
-		ResendInterval: time.Duration(c.settings.Resend.Interval),
 		Activity: customer.Activity{CustomerID: owner.ID, Type: customer.ActivityRegistrationReplaced, At: p.CreatedAt,
 			Detail: map[string]string{"sourceIp": p.SourceIP}}}
 	if err := c.store.Complete(ctx, comp); err != nil {

@@ -68,6 +68,26 @@ func (t *tx) activity(a customer.Activity) {
 	}
 }
 
+// logged adds the activity entry of an event and the mails it causes: the
+// first mail rides on the entry (an item the write inserts anyway, so it
+// costs no item of its own), the others are outbox items.
+func (t *tx) logged(a customer.Activity, msgs []mail.Message) {
+	if a.CustomerID == "" || len(msgs) == 0 {
+		t.activity(a)
+		t.outbox(msgs)
+		return
+	}
+	item := t.s.newActivityItem(a)
+	body, err := msgs[0].Encode()
+	if err != nil {
+		t.err = errors.Join(t.err, apperr.Wrap(apperr.Internal, "Internal error.", err))
+		return
+	}
+	item.Message = body
+	t.put(item, "", nil)
+	t.outbox(msgs[1:])
+}
+
 func (t *tx) consents(log []customer.ConsentRecord) {
 	for _, cr := range log {
 		t.put(consentItem{PK: customerPK(cr.CustomerID), SK: "CONSENT#" + sortableTime(cr.At) + "#" + cr.ConsentID,
@@ -95,7 +115,12 @@ func (t *tx) run(ctx context.Context) ([]string, error) {
 	if t.err != nil {
 		return nil, t.err
 	}
-	err := t.s.transact(ctx, t.items)
+	var err error
+	if len(t.items) == 1 {
+		err = t.s.single(ctx, t.items[0])
+	} else {
+		err = t.s.transact(ctx, t.items)
+	}
 	if err == nil {
 		return nil, nil
 	}
@@ -132,8 +157,7 @@ func (s *Store) CreateAccount(ctx context.Context, acc registration.Account) err
 		t.put(newSessionItem(*acc.Session), notExists, nil)
 	}
 	t.consents(acc.Consents)
-	t.activity(acc.Activity)
-	t.outbox(acc.Outbox)
+	t.logged(acc.Activity, acc.Outbox)
 	t.revoke(acc.RevokeSession)
 	t.count(acc.Limit)
 	codes, err := t.run(ctx)
@@ -149,13 +173,19 @@ func (s *Store) CreateAccount(ctx context.Context, acc registration.Account) err
 	return unavailable("TransactWriteItems", err)
 }
 
-// Submit writes a pending registration, the job that completes it, the
-// reservation of its username, the end of the request's session and the
-// client's counter, in one transaction.
+// Submit writes a pending registration carrying the job that completes it,
+// the reservation of its username, the end of the request's session and the
+// client's counter, in one write.
 func (s *Store) Submit(ctx context.Context, sub registration.Submission) error {
 	p := sub.Pending
+	job, err := sub.Job.Encode()
+	if err != nil {
+		return apperr.Wrap(apperr.Internal, "Internal error.", err)
+	}
+	item := newPendingItem(p)
+	item.Message = job
 	t := s.newTx()
-	t.put(newPendingItem(p), notExists, nil)
+	t.put(item, notExists, nil)
 	usernameIdx := -1
 	if p.UsernameKey != "" {
 		// Reserved now, whatever the address turns out to be, and for as
@@ -164,7 +194,6 @@ func (s *Store) Submit(ctx context.Context, sub registration.Submission) error {
 		usernameIdx = t.put(keyItem{PK: usernamePK(p.UsernameKey), SK: skKey, Type: "username", RegistrationID: p.ID,
 			TTL: p.ExpiresAt.Unix()}, keyFree, map[string]types.AttributeValue{":now": num(s.now().Unix())})
 	}
-	t.outbox([]mail.Message{sub.Job})
 	t.revoke(sub.RevokeSession)
 	t.count(sub.Limit)
 	codes, err := t.run(ctx)
@@ -241,14 +270,8 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 			}
 		}
 	}
-	if c.ResendInterval > 0 {
-		// The registration's own link starts the resend interval.
-		t.add(types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table),
-			Item: intervalItem(resendPK(emailKey), skResend, "registration:"+p.ID, now, c.ResendInterval)}})
-	}
 	t.consents(c.Consents)
-	t.activity(c.Activity)
-	t.outbox(c.Outbox)
+	t.logged(c.Activity, c.Outbox)
 	codes, err := t.run(ctx)
 	if err == nil {
 		return nil

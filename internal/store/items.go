@@ -47,13 +47,14 @@ type linkItem struct {
 	IssuedAt  string `dynamodbav:"issuedAt"`
 	ExpiresAt int64  `dynamodbav:"expiresAt"`
 	Attempts  int    `dynamodbav:"attempts"`
+	IssuedBy  string `dynamodbav:"issuedBy,omitempty"`
 }
 
 func newLinkItem(l *customer.Link) *linkItem {
 	if l == nil {
 		return nil
 	}
-	return &linkItem{Digest: l.Digest, IssuedAt: formatTime(l.IssuedAt), ExpiresAt: l.ExpiresAt.Unix(), Attempts: l.Attempts}
+	return &linkItem{Digest: l.Digest, IssuedAt: formatTime(l.IssuedAt), ExpiresAt: l.ExpiresAt.Unix(), Attempts: l.Attempts, IssuedBy: l.IssuedBy}
 }
 
 func epoch(t time.Time) int64 {
@@ -95,7 +96,7 @@ func (i customerItem) customer() customer.Customer {
 	}
 	if i.Link != nil {
 		c.Link = &customer.Link{Digest: i.Link.Digest, IssuedAt: parseTime(i.Link.IssuedAt),
-			ExpiresAt: fromEpoch(i.Link.ExpiresAt), Attempts: i.Link.Attempts}
+			ExpiresAt: fromEpoch(i.Link.ExpiresAt), Attempts: i.Link.Attempts, IssuedBy: i.Link.IssuedBy}
 	}
 	return c
 }
@@ -126,6 +127,9 @@ type pendingItem struct {
 	Outcome          string                   `dynamodbav:"outcome,omitempty"`
 	CustomerID       string                   `dynamodbav:"customerId,omitempty"`
 	TTL              int64                    `dynamodbav:"ttl"`
+	// Message is the job that completes the registration, carried to the
+	// mailer by the stream (see outbox.go).
+	Message string `dynamodbav:"outboxMessage,omitempty"`
 }
 
 func newPendingItem(p registration.Pending) pendingItem {
@@ -162,6 +166,9 @@ type activityItem struct {
 	Activity   string            `dynamodbav:"activity"`
 	At         string            `dynamodbav:"at"`
 	Detail     map[string]string `dynamodbav:"detail,omitempty"`
+	// Message is a mail the recorded event causes, carried to the mailer
+	// by the stream (see outbox.go).
+	Message string `dynamodbav:"outboxMessage,omitempty"`
 }
 
 func (s *Store) newActivityItem(a customer.Activity) activityItem {

@@ -6,21 +6,26 @@ import (
 	"github.com/openreg/registration/internal/mail"
 )
 
-// The outbox. A use case stores the mails and jobs its change causes as
-// outbox items in the change's own transaction, so a committed change always
-// has its mail and a failed one has none. The table's stream carries each new
-// outbox item to an EventBridge Pipe (devstack.Pipe locally), which passes
-// inserted items of TypeOutbox and sends their AttrOutboxMessage to the mail
-// queue. Nothing on the request path talks to the queue. The stream delivers
-// at least once; the mailer's ledger makes a repeat harmless.
+// The outbox. A use case stores the mails and jobs its change causes in the
+// change's own write, so a committed change always has its mail and a failed
+// one has none: as outbox items (TypeOutbox), or, where the change inserts an
+// item of its own anyway, on that item (a pending registration carries the
+// job that completes it, so registering writes one item fewer). Either way
+// the mail is the item's AttrOutboxMessage. The table's stream carries every
+// inserted item that has one to an EventBridge Pipe (devstack.Pipe locally),
+// which sends the message to the mail queue. Nothing on the request path
+// talks to the queue. The stream delivers at least once; the mailer's ledger
+// makes a repeat harmless.
 const (
 	// AttrType is every item's kind.
 	AttrType = "type"
-	// TypeOutbox is the kind of outbox items: the Pipe's filter.
+	// TypeOutbox is the kind of items that exist only to carry a message.
 	TypeOutbox = "outbox"
-	// AttrOutboxMessage holds the encoded mail.Message: the queue
-	// message's body.
-	AttrOutboxMessage = "message"
+	// AttrOutboxMessage holds an encoded mail.Message: the queue message's
+	// body. An inserted item that has it is what the Pipe forwards.
+	// No other item may use this name: the consent log's "message" is why
+	// it is not called that.
+	AttrOutboxMessage = "outboxMessage"
 )
 
 // outboxRetention is how long an outbox item stays after the stream took
@@ -32,7 +37,7 @@ type outboxItem struct {
 	PK        string `dynamodbav:"PK"`
 	SK        string `dynamodbav:"SK"`
 	Type      string `dynamodbav:"type"`
-	Message   string `dynamodbav:"message"`
+	Message   string `dynamodbav:"outboxMessage"`
 	CreatedAt string `dynamodbav:"createdAt"`
 	TTL       int64  `dynamodbav:"ttl"`
 }

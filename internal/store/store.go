@@ -186,6 +186,41 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) e
 	return err
 }
 
+// single writes a one-item "transaction" as the plain call it amounts to:
+// same conditions, half the write units (DynamoDB charges a transaction
+// twice). A refusal comes back as the cancellation a transaction would have
+// given, so callers read both alike.
+func (s *Store) single(ctx context.Context, it types.TransactWriteItem) error {
+	var err error
+	all := types.ReturnValuesOnConditionCheckFailureAllOld
+	switch {
+	case it.Put != nil:
+		p := it.Put
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item,
+			ConditionExpression: p.ConditionExpression, ExpressionAttributeNames: p.ExpressionAttributeNames,
+			ExpressionAttributeValues: p.ExpressionAttributeValues, ReturnValuesOnConditionCheckFailure: all})
+	case it.Update != nil:
+		u := it.Update
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key,
+			UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
+			ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
+			ReturnValuesOnConditionCheckFailure: all})
+	case it.Delete != nil:
+		d := it.Delete
+		_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: d.TableName, Key: d.Key,
+			ConditionExpression: d.ConditionExpression, ExpressionAttributeNames: d.ExpressionAttributeNames,
+			ExpressionAttributeValues: d.ExpressionAttributeValues, ReturnValuesOnConditionCheckFailure: all})
+	default:
+		return s.transact(ctx, []types.TransactWriteItem{it})
+	}
+	var cf *types.ConditionalCheckFailedException
+	if errors.As(err, &cf) {
+		return &types.TransactionCanceledException{Message: aws.String(cf.ErrorMessage()),
+			CancellationReasons: []types.CancellationReason{{Code: aws.String("ConditionalCheckFailed"), Item: cf.Item}}}
+	}
+	return err
+}
+
 func (s *Store) put(item any, condition string) (types.TransactWriteItem, error) {
 	av, err := attributevalue.MarshalMap(item)
 	if err != nil {

@@ -59,8 +59,7 @@ func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error 
 	if c.Session != nil {
 		t.put(newSessionItem(*c.Session), notExists, nil)
 	}
-	t.activity(c.Activity)
-	t.outbox(c.Outbox)
+	t.logged(c.Activity, c.Outbox)
 	codes, err := t.run(ctx)
 	if err == nil {
 		return nil

@@ -121,23 +121,25 @@ func NewLinker(d LinkerDeps) *Linker {
 		publicAPI: d.PublicAPI, now: d.Now, log: d.Log}
 }
 
-// Mint returns a fresh link for cust and the mail that carries it, without
+// Mint returns a fresh link for cust, minted by the job jobID, and the mail
+// that carries it, without
 // storing anything: callers that write the link inside a larger change
 // (completing a registration) store it themselves.
-func (l *Linker) Mint(cust customer.Customer, now time.Time) (customer.Link, mail.Message, error) {
+func (l *Linker) Mint(cust customer.Customer, now time.Time, jobID string) (customer.Link, mail.Message, error) {
 	plain, link, err := NewLink(l.tokens, cust.ID, now, l.lifetime)
 	if err != nil {
 		return customer.Link{}, mail.Message{}, err
 	}
+	link.IssuedBy = jobID
 	return link, mail.Message{Kind: mail.EmailValidation, To: cust.Email, Language: cust.Language, StoreID: cust.StoreID,
 		CustomerID: cust.ID, FirstName: cust.Profile.FirstName, LastName: cust.Profile.LastName,
 		Link: URL(l.publicAPI, plain), ExpiresAt: link.ExpiresAt, CreatedAt: now}, nil
 }
 
-// Reissue mints and stores a new link for an unverified customer, voiding
-// the live one, and returns its mail; false when the account is verified or
-// gone.
-func (l *Linker) Reissue(ctx context.Context, id string) (mail.Message, bool, error) {
+// Reissue mints (for the job jobID) and stores a new link for an unverified
+// customer, voiding the live one, and returns its mail; false when the
+// account is verified or gone.
+func (l *Linker) Reissue(ctx context.Context, id, jobID string) (mail.Message, bool, error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		cust, err := l.store.Customer(ctx, id)
 		if errors.Is(err, customer.ErrNotFound) {
@@ -150,7 +152,7 @@ func (l *Linker) Reissue(ctx context.Context, id string) (mail.Message, bool, er
 		if cust.Status != customer.Unverified || cust.Expired(now) {
 			return mail.Message{}, false, nil
 		}
-		link, msg, err := l.Mint(cust, now)
+		link, msg, err := l.Mint(cust, now, jobID)
 		if err != nil {
 			return mail.Message{}, false, err
 		}
@@ -167,8 +169,14 @@ func (l *Linker) Reissue(ctx context.Context, id string) (mail.Message, bool, er
 	return mail.Message{}, false, apperr.New(apperr.Unavailable, "the customer's link kept changing")
 }
 
-// resendDue applies the per-address interval to a job.
+// resendDue applies the per-address interval to a job: the live link of
+// another job (the registration's own included) starts it, and the resend
+// claim keeps concurrent jobs apart. A job's own retry passes both.
 func (l *Linker) resendDue(ctx context.Context, cust customer.Customer, jobID string) (bool, error) {
+	if ln := cust.Link; ln != nil && ln.IssuedBy != jobID && l.now().Before(ln.IssuedAt.Add(l.interval)) {
+		l.log.InfoContext(ctx, "link not mailed: the live one is younger than the resend interval", "jobId", jobID, "customerId", cust.ID)
+		return false, nil
+	}
 	ok, err := l.store.ClaimResend(ctx, customer.NormalizeLogin(cust.Email), jobID, l.now().UTC(), l.interval)
 	if err != nil || ok {
 		return ok, err
@@ -226,7 +234,7 @@ func (l *Linker) prepareFor(ctx context.Context, id string, job mail.Message) (m
 	if due, err := l.resendDue(ctx, cust, job.ID); err != nil || !due {
 		return mail.Message{}, false, err
 	}
-	msg, ok, err := l.Reissue(ctx, id)
+	msg, ok, err := l.Reissue(ctx, id, job.ID)
 	if ok && msg.Language == "" {
 		msg.Language = job.Language
 	}

@@ -1,0 +1,33 @@
+// Package sizing holds what each function is given in AWS: its memory size
+// (which also buys its CPU share) and its timeout. The CDK stack deploys
+// these numbers and the cost benchmark prices them, so both read them here.
+// The memory sizes come from the duration × price curve measured by
+// internal/coldstart's BenchmarkMemorySizes (the README's performance
+// section shows it).
+package sizing
+
+// Function names, as in functions/.
+const (
+	Register    = "register"
+	SignIn      = "sign-in"
+	VerifyEmail = "verify-email"
+	Mailer      = "mailer"
+	SESEvents   = "ses-events"
+)
+
+// MemoryMB is each function's memory size.
+var MemoryMB = map[string]int{
+	// argon2id at m=19 MiB wants CPU, and Lambda gives CPU in proportion
+	// to memory.
+	Register: 1024,
+	SignIn:   1024,
+	// Confirming hashes once too (the password proves the account).
+	VerifyEmail: 1024,
+	Mailer:      256,
+	SESEvents:   256,
+}
+
+// TimeoutSeconds is each function's timeout.
+var TimeoutSeconds = map[string]int{
+	Register: 10, SignIn: 10, VerifyEmail: 10, Mailer: 30, SESEvents: 10,
+}
