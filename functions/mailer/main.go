@@ -6,16 +6,15 @@ package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/openreg/registration/internal/app"
+	"github.com/openreg/registration/internal/app/mailapp"
 	"github.com/openreg/registration/internal/config"
 )
 
 func main() {
 	cfg, aws, rt := app.Boot(config.NeedTable)
-	consumer, err := app.NewMailer(cfg, dynamodb.NewFromConfig(aws), sesv2.NewFromConfig(aws), rt)
+	consumer, err := mailapp.New(cfg, app.DynamoDB(cfg.AWS, aws), mailapp.SES(cfg.AWS, aws), rt)
 	app.Exit(err)
 	lambda.Start(consumer.Handle)
 }

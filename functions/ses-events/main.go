@@ -4,7 +4,6 @@ package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/openreg/registration/internal/app"
 	"github.com/openreg/registration/internal/config"
@@ -12,5 +11,5 @@ import (
 
 func main() {
 	cfg, aws, rt := app.Boot(config.NeedTable)
-	lambda.Start(app.NewFeedback(cfg, dynamodb.NewFromConfig(aws), rt).Handle)
+	lambda.Start(app.NewFeedback(cfg, app.DynamoDB(cfg.AWS, aws), rt).Handle)
 }

@@ -5,7 +5,6 @@ package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/openreg/registration/internal/app"
 	"github.com/openreg/registration/internal/config"
@@ -14,7 +13,7 @@ import (
 
 func main() {
 	cfg, aws, rt := app.Boot(config.NeedTable)
-	sys, err := app.NewSystem(cfg, dynamodb.NewFromConfig(aws), rt)
+	sys, err := app.NewSystem(cfg, app.DynamoDB(cfg.AWS, aws), rt)
 	app.Exit(err)
 	lambda.Start(sys.API.Handler(httpapi.FnSignIn))
 }

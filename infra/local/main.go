@@ -21,6 +21,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/openreg/registration/internal/app"
+	"github.com/openreg/registration/internal/app/mailapp"
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/emulator"
@@ -82,7 +83,7 @@ func run(addr, settingsFile string, dynamoPort, motoPort int) error {
 	if err != nil {
 		return err
 	}
-	consumer, err := app.NewMailer(cfg, clients.DynamoDB, clients.SES, rt)
+	consumer, err := mailapp.New(cfg, clients.DynamoDB, clients.SES, rt)
 	if err != nil {
 		return err
 	}

@@ -15,16 +15,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/httpapi"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
-	"github.com/openreg/registration/internal/queue"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/sesevents"
-	"github.com/openreg/registration/internal/sesmail"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/signin"
 	"github.com/openreg/registration/internal/store"
@@ -88,59 +86,49 @@ func NewSystem(cfg config.Config, db store.API, rt Runtime) (*System, error) {
 	return &System{API: api, Store: st}, nil
 }
 
-// NewMailer wires the mailer function's SQS consumer: it sends each mail at
-// most once (the ledger in the table), never to a suppressed address, and
-// carries out the jobs (completing registrations, minting links).
-func NewMailer(cfg config.Config, db store.API, ses sesmail.API, rt Runtime) (*queue.Consumer, error) {
-	return NewMailerWith(cfg, db, rt, sesmail.New(ses, cfg.ConfigurationSet))
-}
-
-// NewMailerWith is NewMailer around a given sender (tests wrap SES).
-func NewMailerWith(cfg config.Config, db store.API, rt Runtime, sender mail.Sender) (*queue.Consumer, error) {
-	s := cfg.Settings
-	tpl, err := mail.LoadTemplates(s.Languages, s.DefaultLanguage)
-	if err != nil {
-		return nil, err
-	}
-	st := store.New(db, cfg.Table, rt.Random, rt.Now)
-	m := mail.NewMailer(mail.MailerDeps{
-		Templates: tpl, Sender: sender, Ledger: st,
-		From: s.MailFrom, StoreName: s.StoreName, Now: rt.Now, Log: rt.Log,
-	})
-	linker := verification.NewLinker(verification.LinkerDeps{
-		Store: st, Tokens: token.NewGenerator(rt.Random), Lifetime: time.Duration(s.VerificationTokenLifetime),
-		Interval: time.Duration(s.Resend.Interval), PublicAPI: s.URLs.PublicAPI, Now: rt.Now, Log: rt.Log,
-	})
-	completer := registration.NewCompleter(registration.CompleterDeps{
-		Settings: s, Store: st, Linker: linker, Random: rt.Random, Now: rt.Now, Log: rt.Log,
-	})
-	return queue.NewConsumer(mail.NewWorker(m, map[mail.Kind]mail.Job{
-		mail.ResendVerification:   verification.NewResender(linker),
-		mail.VerificationLink:     verification.NewSignInLinker(linker),
-		mail.CompleteRegistration: completer,
-	}), rt.Log), nil
-}
-
 // NewFeedback wires the ses-events function's handler.
 func NewFeedback(cfg config.Config, db store.API, rt Runtime) *sesevents.Handler {
 	return sesevents.New(mail.NewFeedback(store.New(db, cfg.Table, rt.Random, rt.Now), rt.Now, rt.Log))
 }
 
 // Boot is a function's cold start: it loads the configuration from the
-// environment (requiring what needs names) and the AWS configuration (from
-// which main builds only the clients its function uses; building a client
-// makes no call), and returns the production runtime. It ends the process
-// with an operator-readable message when any of that fails. Only mains call
-// it.
+// environment (requiring what needs names, and always the region and
+// credentials Lambda provides) and the AWS configuration, from which main
+// builds only the clients its function uses (building a client makes no
+// call), and returns the production runtime. It ends the process with an
+// operator-readable message when any of that fails. Only mains call it.
 func Boot(needs ...config.Need) (config.Config, aws.Config, Runtime) {
-	cfg, err := config.Load(os.Getenv, needs...)
+	cfg, err := config.Load(os.Getenv, append(needs, config.NeedAWS)...)
 	Exit(err)
-	// No per-call HTTP timeout: a timed-out SES send may have been accepted,
-	// and retrying it would mail twice. Calls are bounded by the invocation's
-	// context instead (see httpapi.Handler for the HTTP functions).
-	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	Exit(err)
-	return cfg, awsCfg, Production(cfg.LogLevel)
+	return cfg, AWSConfig(cfg.AWS), Production(cfg.LogLevel)
+}
+
+// AWSConfig is the SDK configuration of a function: its region and its
+// role's credentials, as Lambda gives them. The SDK's own loader is not used:
+// in Lambda it would find the same environment variables, after linking in
+// (and initialising) the SSO, STS, IMDS and shared-file providers.
+//
+// No per-call HTTP timeout: a timed-out SES send may have been accepted, and
+// retrying it would mail twice. Calls are bounded by the invocation's context
+// instead (see httpapi.Handler for the HTTP functions).
+func AWSConfig(a config.AWS) aws.Config {
+	creds := aws.Credentials{AccessKeyID: a.AccessKeyID, SecretAccessKey: a.SecretAccessKey, SessionToken: a.SessionToken,
+		Source: "EnvConfigCredentials"}
+	return aws.Config{
+		Region: a.Region,
+		Credentials: aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return creds, nil
+		})),
+	}
+}
+
+// DynamoDB builds the DynamoDB client, at the endpoint override if any.
+func DynamoDB(a config.AWS, c aws.Config) *dynamodb.Client {
+	return dynamodb.NewFromConfig(c, func(o *dynamodb.Options) {
+		if e := a.Endpoint("DYNAMODB"); e != "" {
+			o.BaseEndpoint = aws.String(e)
+		}
+	})
 }
 
 // Exit ends a cold start that cannot go on, with a message an operator can

@@ -33,6 +33,7 @@ import (
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/sizing"
 	"github.com/openreg/registration/internal/testenv"
 )
 
@@ -62,24 +63,36 @@ const (
 // emulates.
 var memorySizes = []int{128, 256, 512, 1024, 1769}
 
-// profile is how a function is deployed and what it is invoked with.
+// eventFiles name each function's event under events/; a function not
+// listed (or whose file is gone) is invoked with events/<name>*.json if
+// there is one, and only its init is measured if not.
+var eventFiles = map[string]string{
+	sizing.Register:    "register.json",
+	sizing.SignIn:      "sign-in.json",
+	sizing.VerifyEmail: "verify-email-page.json",
+	sizing.Mailer:      "mailer-sqs-batch.json",
+	sizing.SESEvents:   "ses-bounce.json",
+}
+
+// profile is how a function is deployed: infra/stack's memory size and
+// timeout, from internal/sizing.
 type profile struct {
-	// event is a file under events/.
-	event string
-	// memoryMB and timeout are infra/stack's.
 	memoryMB int
 	timeout  time.Duration
 }
 
-// profiles covers the functions this package knows; a new function is
-// invoked with events/<name>*.json if there is one, at 256 MB and 10 s.
-var profiles = map[string]profile{
-	"register":     {"register.json", 1024, 10 * time.Second},
-	"sign-in":      {"sign-in.json", 1024, 10 * time.Second},
-	"verify-email": {"verify-email-page.json", 256, 10 * time.Second},
-	"mailer":       {"mailer-sqs-batch.json", 256, 30 * time.Second},
-	"ses-events":   {"ses-bounce.json", 256, 10 * time.Second},
-	helloName:      {"", 128, 3 * time.Second},
+func profileOf(name string) profile {
+	p := profile{memoryMB: 256, timeout: 10 * time.Second}
+	if name == helloName {
+		return profile{memoryMB: 128, timeout: 3 * time.Second}
+	}
+	if mb, ok := sizing.MemoryMB[name]; ok {
+		p.memoryMB = mb
+	}
+	if s, ok := sizing.TimeoutSeconds[name]; ok {
+		p.timeout = time.Duration(s) * time.Second
+	}
+	return p
 }
 
 // fixture is what every benchmark shares: the bootstraps built for this
@@ -184,12 +197,12 @@ func newFixture(b *testing.B) (*fixture, error) {
 	return f, nil
 }
 
-// findEvent is the profile's event file if it exists, else the first
-// events/<name>*.json, else "".
+// findEvent is the function's file in eventFiles if it exists, else the
+// first events/<name>*.json, else "".
 func (f *fixture) findEvent(name string) string {
-	if p, ok := profiles[name]; ok && p.event != "" {
-		if _, err := os.Stat(filepath.Join(f.root, "events", p.event)); err == nil {
-			return p.event
+	if file, ok := eventFiles[name]; ok {
+		if _, err := os.Stat(filepath.Join(f.root, "events", file)); err == nil {
+			return file
 		}
 	}
 	m, _ := filepath.Glob(filepath.Join(f.root, "events", name+"*.json"))
@@ -197,13 +210,6 @@ func (f *fixture) findEvent(name string) string {
 		return ""
 	}
 	return filepath.Base(m[0])
-}
-
-func profileOf(name string) profile {
-	if p, ok := profiles[name]; ok {
-		return p
-	}
-	return profile{memoryMB: 256, timeout: 10 * time.Second}
 }
 
 // deploy creates a table, mail queue and SES identity as the CDK stack does

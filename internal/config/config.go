@@ -23,7 +23,33 @@ const (
 	EnvConfigurationSet = "SES_CONFIGURATION_SET"
 	EnvCookieSecure     = "COOKIE_SECURE"
 	EnvLogLevel         = "LOG_LEVEL"
+
+	// What Lambda sets for every function (and the local stack imitates).
+	EnvRegion          = "AWS_REGION"
+	EnvAccessKeyID     = "AWS_ACCESS_KEY_ID"
+	EnvSecretAccessKey = "AWS_SECRET_ACCESS_KEY"
+	EnvSessionToken    = "AWS_SESSION_TOKEN"
+	// EnvEndpointPrefix + a service's id (DYNAMODB, SESV2) points that
+	// service at another endpoint: the standard SDK setting, for the
+	// emulators.
+	EnvEndpointPrefix = "AWS_ENDPOINT_URL_"
 )
+
+// AWS is how a function reaches AWS: the region and the role's credentials
+// Lambda puts in the environment, and endpoint overrides by service id. It
+// is read here rather than by the SDK's config loader, which would link the
+// SSO, STS and shared-file machinery into every binary for nothing.
+type AWS struct {
+	Region          string
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string
+	Endpoints       map[string]string
+}
+
+// Endpoint returns the override for a service id ("DYNAMODB", "SESV2"), or
+// "" for the service's AWS endpoint.
+func (a AWS) Endpoint(service string) string { return a.Endpoints[service] }
 
 // Config is a function's configuration.
 type Config struct {
@@ -32,6 +58,7 @@ type Config struct {
 	CookieSecure     bool
 	LogLevel         slog.Level
 	Settings         settings.Settings
+	AWS              AWS
 }
 
 // Need names a setting a function cannot run without.
@@ -40,7 +67,12 @@ type Need int
 // What a function may need.
 const (
 	NeedTable Need = iota
+	// NeedAWS: the region and credentials (every deployed function).
+	NeedAWS
 )
+
+// endpointServices are the services whose endpoint may be overridden.
+var endpointServices = []string{"DYNAMODB", "SESV2"}
 
 // Load reads the configuration. needs lists what this function requires;
 // everything missing or malformed is reported at once, naming the variable.
@@ -55,6 +87,20 @@ func Load(getenv func(string) string, needs ...Need) (Config, error) {
 		switch {
 		case n == NeedTable && c.Table == "":
 			errs = append(errs, fmt.Errorf("%s is not set: name the DynamoDB table", EnvTable))
+		case n == NeedAWS:
+			c.AWS = AWS{Region: strings.TrimSpace(getenv(EnvRegion)), AccessKeyID: strings.TrimSpace(getenv(EnvAccessKeyID)),
+				SecretAccessKey: strings.TrimSpace(getenv(EnvSecretAccessKey)), SessionToken: strings.TrimSpace(getenv(EnvSessionToken)),
+				Endpoints: map[string]string{}}
+			for _, svc := range endpointServices {
+				if v := strings.TrimSpace(getenv(EnvEndpointPrefix + svc)); v != "" {
+					c.AWS.Endpoints[svc] = v
+				}
+			}
+			for _, v := range [][2]string{{EnvRegion, c.AWS.Region}, {EnvAccessKeyID, c.AWS.AccessKeyID}, {EnvSecretAccessKey, c.AWS.SecretAccessKey}} {
+				if v[1] == "" {
+					errs = append(errs, fmt.Errorf("%s is not set: Lambda sets it for every function; set it to run one elsewhere", v[0]))
+				}
+			}
 		}
 	}
 	if v := strings.TrimSpace(getenv(EnvCookieSecure)); v != "" {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/openreg/registration/internal/app"
+	"github.com/openreg/registration/internal/app/mailapp"
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/httpapi"
 )
@@ -103,7 +104,7 @@ func TestSampleEvents(t *testing.T) {
 	t.Run("mailer-sqs-batch.json sends both mails", func(t *testing.T) {
 		var ev events.SQSEvent
 		loadEvent(t, "mailer-sqs-batch.json", &ev)
-		consumer, err := app.NewMailer(config.Config{Settings: s.settings, Table: s.res.Table}, s.clients.DynamoDB, s.clients.SES,
+		consumer, err := mailapp.New(config.Config{Settings: s.settings, Table: s.res.Table}, s.clients.DynamoDB, s.clients.SES,
 			app.Runtime{Log: discardLog(), Now: s.clock.Now, Random: rand.Reader})
 		if err != nil {
 			t.Fatal(err)

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/openreg/registration/internal/app"
+	"github.com/openreg/registration/internal/app/mailapp"
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/devstack"
@@ -68,14 +69,14 @@ func (c *clock) Advance(d time.Duration) {
 
 // stack is one configured system on its own table and queue.
 type stack struct {
-	t        testing.TB
-	url      string
-	client   *http.Client
-	sys      *app.System
-	pipe     *devstack.Pipe
-	poller   *devstack.Poller
+	t      testing.TB
+	url    string
+	client *http.Client
+	sys    *app.System
+	pipe   *devstack.Pipe
+	poller *devstack.Poller
 	// mailer is the mailer function's handler the poller invokes.
-	mailer devstack.SQSHandler
+	mailer   devstack.SQSHandler
 	mailbox  *devstack.Mailbox
 	res      devstack.Resources
 	settings settings.Settings
@@ -126,7 +127,7 @@ func buildStack(t testing.TB, s settings.Settings, clients devstack.Clients, res
 	if err != nil {
 		t.Fatalf("wire system: %v", err)
 	}
-	consumer, err := app.NewMailer(cfg, clients.DynamoDB, clients.SES, rt)
+	consumer, err := mailapp.New(cfg, clients.DynamoDB, clients.SES, rt)
 	if err != nil {
 		t.Fatalf("wire mailer: %v", err)
 	}

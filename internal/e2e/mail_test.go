@@ -17,6 +17,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/openreg/registration/internal/app"
+	"github.com/openreg/registration/internal/app/mailapp"
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/devstack"
@@ -201,11 +202,11 @@ func (f *flakySender) Send(ctx context.Context, e mail.Email) error {
 	return f.next.Send(ctx, e)
 }
 
-// mailerWith wires the mailer as app.NewMailer does, around a given sender.
+// mailerWith wires the mailer as mailapp.New does, around a given sender.
 func (s *stack) mailerWith(sender mail.Sender) *devstack.Poller {
 	rt := app.Runtime{Now: s.clock.Now, Random: rand.Reader, Log: discardLog()}
 	cfg := config.Config{Table: s.res.Table, Settings: s.settings, CookieSecure: true}
-	c, err := app.NewMailerWith(cfg, s.clients.DynamoDB, rt, sender)
+	c, err := mailapp.NewWith(cfg, s.clients.DynamoDB, rt, sender)
 	if err != nil {
 		s.t.Fatal(err)
 	}
