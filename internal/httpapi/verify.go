@@ -1,10 +1,8 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"embed"
-	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,13 +10,20 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/redirect"
+	"github.com/openreg/registration/internal/tmpl"
 	"github.com/openreg/registration/internal/verification"
 )
 
 //go:embed pages/page.html
 var pageFS embed.FS
 
-var pageTemplate = template.Must(template.ParseFS(pageFS, "pages/page.html"))
+var pageTemplate = func() *tmpl.Template {
+	src, err := pageFS.ReadFile("pages/page.html")
+	if err != nil {
+		panic(err)
+	}
+	return tmpl.Must(tmpl.Parse("pages/page.html", string(src), tmpl.HTML))
+}()
 
 // pageText is the wording of the confirm page, per language.
 type pageText struct {
@@ -62,14 +67,22 @@ type pageView struct {
 	PasswordLabel, Error                                            string
 }
 
+// values are what the page template sees.
+func (v pageView) values() map[string]string {
+	return map[string]string{"Lang": v.Lang, "Store": v.Store, "Title": v.Title, "Text": v.Text, "Button": v.Button,
+		"Token": v.Token, "Action": v.Action, "Link": v.Link, "LinkText": v.LinkText, "PasswordLabel": v.PasswordLabel,
+		"Error": v.Error}
+}
+
 // renderPage answers an HTML page. The page's URL carries a secret token,
 // so it must not leak through the Referer header, be framed, or run script.
 // Its form may post to the public API and be redirected on to the
 // storefront; browsers check both against form-action.
 func (a *API) renderPage(status int, v pageView) *Response {
 	v.Action = a.settings.URLs.PublicAPI + verification.Path
-	var buf bytes.Buffer
-	if err := pageTemplate.Execute(&buf, v); err != nil {
+	body, err := pageTemplate.Execute(v.values())
+	if err != nil {
+		a.log.Error("confirm page", "error", err)
 		return &Response{Status: http.StatusInternalServerError, Headers: baseHeaders(), Body: "Internal error."}
 	}
 	h := baseHeaders()
@@ -78,7 +91,7 @@ func (a *API) renderPage(status int, v pageView) *Response {
 	h["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' " +
 		origin(a.settings.URLs.PublicAPI) + " " + origin(a.settings.URLs.Storefront) + "; frame-ancestors 'none'; base-uri 'none'"
 	h["X-Frame-Options"] = "DENY"
-	return &Response{Status: status, Headers: h, Body: buf.String()}
+	return &Response{Status: status, Headers: h, Body: body}
 }
 
 func (a *API) texts(r *Request) (string, pageText) {

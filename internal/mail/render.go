@@ -1,13 +1,12 @@
 package mail
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
-	htmltemplate "html/template"
 	"strings"
-	texttemplate "text/template"
 	"time"
+
+	"github.com/openreg/registration/internal/tmpl"
 )
 
 //go:embed templates
@@ -21,12 +20,12 @@ type Rendered struct {
 }
 
 // Templates renders messages in the languages the repository has templates
-// for. HTML parts go through html/template, which escapes every value by
-// context, so a customer-supplied name can never become markup or a link.
+// for. HTML parts are escaped by context (package tmpl), so a
+// customer-supplied name can never become markup or a link.
 type Templates struct {
-	html    map[string]*htmltemplate.Template
-	text    map[string]*texttemplate.Template
-	subject map[string]*texttemplate.Template
+	html    map[string]*tmpl.Template
+	text    map[string]*tmpl.Template
+	subject map[string]*tmpl.Template
 	// fallback is the language used when a message asks for one without
 	// templates.
 	fallback string
@@ -39,26 +38,30 @@ var Kinds = []Kind{EmailValidation, AccountExists, Welcome, StoreOwnerNewCustome
 // language lacks any kind: a missing template must stop a deploy, not a mail.
 func LoadTemplates(languages []string, fallback string) (*Templates, error) {
 	t := &Templates{
-		html: map[string]*htmltemplate.Template{}, text: map[string]*texttemplate.Template{},
-		subject: map[string]*texttemplate.Template{}, fallback: fallback,
+		html: map[string]*tmpl.Template{}, text: map[string]*tmpl.Template{},
+		subject: map[string]*tmpl.Template{}, fallback: fallback,
+	}
+	parse := func(file string, mode tmpl.Mode) (*tmpl.Template, error) {
+		src, err := templateFS.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("mail: template %s: %w", file, err)
+		}
+		return tmpl.Parse(file, string(src), mode)
 	}
 	for _, lang := range languages {
 		for _, k := range Kinds {
 			base := fmt.Sprintf("templates/%s/%s", lang, k)
 			key := lang + "/" + string(k)
-			h, err := htmltemplate.ParseFS(templateFS, base+".html")
-			if err != nil {
-				return nil, fmt.Errorf("mail: template %s.html: %w", base, err)
+			var err error
+			if t.html[key], err = parse(base+".html", tmpl.HTML); err != nil {
+				return nil, err
 			}
-			x, err := texttemplate.ParseFS(templateFS, base+".txt")
-			if err != nil {
-				return nil, fmt.Errorf("mail: template %s.txt: %w", base, err)
+			if t.text[key], err = parse(base+".txt", tmpl.Text); err != nil {
+				return nil, err
 			}
-			s, err := texttemplate.ParseFS(templateFS, base+".subject.txt")
-			if err != nil {
-				return nil, fmt.Errorf("mail: template %s.subject.txt: %w", base, err)
+			if t.subject[key], err = parse(base+".subject.txt", tmpl.Text); err != nil {
+				return nil, err
 			}
-			t.html[key], t.text[key], t.subject[key] = h.Option("missingkey=error"), x.Option("missingkey=error"), s.Option("missingkey=error")
 		}
 	}
 	if _, ok := t.html[fallback+"/"+string(EmailValidation)]; !ok {
@@ -67,27 +70,11 @@ func LoadTemplates(languages []string, fallback string) (*Templates, error) {
 	return t, nil
 }
 
-// view is what templates see. Every value a customer typed has gone through
-// defuse.
-type view struct {
-	StoreName string
-	FirstName string
-	LastName  string
-	Email     string
-	Link      string
-	ExpiresAt string
-	About     *aboutView
-}
-
-type aboutView struct {
-	Email, FirstName, LastName, Company, RegistrationType string
-}
-
 // zeroWidthSpace breaks what mail clients would otherwise turn into links.
 const zeroWidthSpace = "\u200b"
 
-// defuse keeps customer-typed text from becoming a link. html/template already
-// escapes markup, but mail clients also turn anything that looks like a URL,
+// defuse keeps customer-typed text from becoming a link. The HTML escaping
+// already keeps markup out, but mail clients also turn anything that looks like a URL,
 // a host name or an address ("www.evil.example", "https://…") into a
 // clickable link. A zero-width space after each dot, colon, slash and at sign
 // breaks those patterns without changing what a reader sees.
@@ -114,28 +101,29 @@ func (t *Templates) Render(m Message, storeName string) (Rendered, error) {
 	if !ok {
 		return Rendered{}, fmt.Errorf("mail: no template for kind %q", m.Kind)
 	}
-	v := view{StoreName: storeName, FirstName: defuse(m.FirstName), LastName: defuse(m.LastName), Email: m.To,
-		Link: m.Link, ExpiresAt: formatExpiry(m.ExpiresAt, lang)}
+	// What templates see. Every value a customer typed has gone through
+	// defuse.
+	v := map[string]string{"StoreName": storeName, "FirstName": defuse(m.FirstName), "LastName": defuse(m.LastName),
+		"Email": m.To, "Link": m.Link, "ExpiresAt": formatExpiry(m.ExpiresAt, lang),
+		"About.Email": "", "About.FirstName": "", "About.LastName": "", "About.Company": "", "About.RegistrationType": ""}
 	if a := m.About; a != nil {
-		v.About = &aboutView{Email: a.Email, FirstName: defuse(a.FirstName), LastName: defuse(a.LastName),
-			Company: defuse(a.Company), RegistrationType: a.RegistrationType}
+		v["About.Email"], v["About.FirstName"], v["About.LastName"] = a.Email, defuse(a.FirstName), defuse(a.LastName)
+		v["About.Company"], v["About.RegistrationType"] = defuse(a.Company), a.RegistrationType
 	}
-	var html, text, subject bytes.Buffer
-	if err := h.Execute(&html, v); err != nil {
+	html, err := h.Execute(v)
+	if err != nil {
 		return Rendered{}, fmt.Errorf("mail: render %s html: %w", key, err)
 	}
-	if err := t.text[key].Execute(&text, v); err != nil {
+	text, err := t.text[key].Execute(v)
+	if err != nil {
 		return Rendered{}, fmt.Errorf("mail: render %s text: %w", key, err)
 	}
-	if err := t.subject[key].Execute(&subject, v); err != nil {
+	subject, err := t.subject[key].Execute(v)
+	if err != nil {
 		return Rendered{}, fmt.Errorf("mail: render %s subject: %w", key, err)
 	}
-	return Rendered{
-		// A subject is one header line: fold whatever the template produced.
-		Subject: strings.Join(strings.Fields(subject.String()), " "),
-		HTML:    html.String(),
-		Text:    text.String(),
-	}, nil
+	// A subject is one header line: fold whatever the template produced.
+	return Rendered{Subject: strings.Join(strings.Fields(subject), " "), HTML: html, Text: text}, nil
 }
 
 func formatExpiry(t time.Time, lang string) string {
