@@ -94,7 +94,7 @@ deploy: tools build ## deploy to the AWS account of your credentials: make deplo
 
 .PHONY: bench
 bench: tools ## run the benchmarks
-	go test -run='^$$' -bench=. -benchmem ./...
+	go test -p 1 -run='^$$' -bench=. -benchmem -timeout 30m ./...
 
 # Every package that talks to the emulators, twenty times over: a test that
 # fails one run in twenty is a flaky test.
@@ -106,10 +106,11 @@ stress: tools ## run the integration packages $(STRESS_COUNT) times (STRESS_COUN
 	go test -count=$(STRESS_COUNT) $(INTEGRATION_PKGS)
 
 .PHONY: fuzz
-fuzz: ## fuzz the input parsers (60 s each)
+fuzz: ## fuzz the input parsers and the template escaping (60 s each)
 	go test -run='^$$' -fuzz=FuzzLocal -fuzztime=60s ./internal/redirect
 	go test -run='^$$' -fuzz=FuzzEmailProblem -fuzztime=60s ./internal/customer
 	go test -run='^$$' -fuzz=FuzzDecodeRegister -fuzztime=60s ./internal/httpapi
+	go test -run='^$$' -fuzz=FuzzRender -fuzztime=60s ./internal/tmpl
 
 .PHONY: clean
 clean: ## remove build output (keeps .tools)

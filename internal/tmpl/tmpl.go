@@ -7,19 +7,29 @@
 // the binary (3 to 5 MB per Lambda function, and the cold start that goes
 // with it).
 //
-// HTML templates are escaped by context, checked when the template is
-// parsed: a value may stand in text or inside a double-quoted attribute; in
-// a URL attribute (href, src, action, formaction) it must begin the value and
-// is refused at render time unless it is an http(s) URL or a local path.
-// Anywhere else (a tag or attribute name, an unquoted attribute, a comment,
-// <script> or <style>) is a parse error. Values are strings from a map; a
-// name the template uses and the map lacks is an error, never an empty
-// string.
+// HTML templates are escaped by context, decided when the template is
+// parsed by following its HTML (scan.go). A value may stand only
+//   - in text, or in the text of <title> and <textarea>;
+//   - as the whole or the end of a double-quoted value of an attribute on a
+//     short list of plain ones (title, alt, value, lang, class, id, name,
+//     placeholder, for, role, aria-*);
+//   - at the very start of a double-quoted URL attribute (href, src,
+//     action), where it is refused at render time unless it is an http(s)
+//     URL or a local path.
+//
+// Anywhere else (a tag or attribute name, any other attribute, an unquoted
+// or single-quoted value, a comment, <script>, <style> and the like) is a
+// parse error, as is an {{if}} whose body does not end where it began.
+// Values are strings from a map; Execute refuses a map that lacks a name the
+// template uses, whether or not that part would render.
 package tmpl
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
+
+	"github.com/openreg/registration/internal/redirect"
 )
 
 // Mode says how values are written.
@@ -38,14 +48,15 @@ type Template struct {
 	name  string
 	mode  Mode
 	nodes []node
+	keys  []string // every name the template uses
 }
 
 type context int
 
 const (
 	inText context = iota
-	inAttr         // inside a double-quoted attribute value
-	inURL          // at the start of a double-quoted URL attribute value
+	inAttr         // a plain double-quoted attribute value
+	inURL          // the start of a double-quoted URL attribute value
 )
 
 type node struct {
@@ -58,18 +69,15 @@ type node struct {
 
 // Parse parses src.
 func Parse(name, src string, mode Mode) (*Template, error) {
-	p := &parser{name: name, src: src, mode: mode}
-	nodes, end, err := p.parse(false)
+	p := &parser{name: name, src: src, mode: mode, seen: map[string]bool{}}
+	nodes, err := p.parse(-1)
 	if err != nil {
 		return nil, err
 	}
-	if end {
-		return nil, p.errorf("{{end}} without {{if}}")
+	if mode == HTML && p.html.state != sText {
+		return nil, p.errorf("the template ends inside %s", p.html.state)
 	}
-	if mode == HTML && p.html.state != stateText {
-		return nil, p.errorf("the template ends inside a tag")
-	}
-	return &Template{name: name, mode: mode, nodes: nodes}, nil
+	return &Template{name: name, mode: mode, nodes: nodes, keys: p.keys}, nil
 }
 
 // Must panics on a parse error (for templates embedded in the binary).
@@ -82,6 +90,11 @@ func Must(t *Template, err error) *Template {
 
 // Execute renders the template with values.
 func (t *Template) Execute(values map[string]string) (string, error) {
+	for _, k := range t.keys {
+		if _, ok := values[k]; !ok {
+			return "", fmt.Errorf("tmpl: %s: no value for %q", t.name, k)
+		}
+	}
 	var b strings.Builder
 	if err := t.exec(&b, t.nodes, values); err != nil {
 		return "", fmt.Errorf("tmpl: %s: %w", t.name, err)
@@ -95,10 +108,7 @@ func (t *Template) exec(b *strings.Builder, nodes []node, values map[string]stri
 			b.WriteString(n.text)
 			continue
 		}
-		v, ok := values[n.key]
-		if !ok {
-			return fmt.Errorf("no value for %q", n.key)
-		}
+		v := values[n.key]
 		switch {
 		case n.cond:
 			if v != "" {
@@ -108,7 +118,7 @@ func (t *Template) exec(b *strings.Builder, nodes []node, values map[string]stri
 			}
 		case t.mode == Text:
 			b.WriteString(v)
-		case n.ctx == inURL && !safeURL(v):
+		case n.ctx == inURL && !SafeURL(v):
 			return fmt.Errorf("%q is not an http(s) URL or a local path", n.key)
 		default:
 			b.WriteString(escapeHTML(v))
@@ -117,17 +127,17 @@ func (t *Template) exec(b *strings.Builder, nodes []node, values map[string]stri
 	return nil
 }
 
-// safeURL reports whether v may begin a URL attribute: an http(s) URL or a
-// local path (not "//host", which leaves the site).
-func safeURL(v string) bool {
-	l := strings.ToLower(v)
-	switch {
-	case strings.HasPrefix(l, "https://"), strings.HasPrefix(l, "http://"):
-		return true
-	case strings.HasPrefix(v, "/"):
-		return !strings.HasPrefix(v, "//") && !strings.HasPrefix(v, `/\`)
+// SafeURL reports whether v may begin a URL attribute: an http(s) URL or a
+// local path, with no whitespace or control characters anywhere (browsers
+// drop tabs and newlines from URLs, so "/\t/evil" would become "//evil").
+func SafeURL(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] <= ' ' || v[i] == 0x7f {
+			return false
+		}
 	}
-	return false
+	l := strings.ToLower(v)
+	return strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://") || redirect.IsLocal(v)
 }
 
 // escapeHTML escapes as html/template does in text and quoted attributes.
@@ -161,87 +171,111 @@ type parser struct {
 	src  string
 	pos  int
 	mode Mode
-	html htmlScanner
+	html scanner
+	keys []string
+	seen map[string]bool
 }
+
+func (p *parser) line(pos int) int { return 1 + strings.Count(p.src[:pos], "\n") }
 
 func (p *parser) errorf(format string, args ...any) error {
-	line := 1 + strings.Count(p.src[:p.pos], "\n")
-	return fmt.Errorf("tmpl: %s:%d: %s", p.name, line, fmt.Sprintf(format, args...))
+	return fmt.Errorf("tmpl: %s:%d: %s", p.name, p.line(p.pos), fmt.Sprintf(format, args...))
 }
 
-// parse reads nodes up to the end of src or an {{end}} (end reports which).
-func (p *parser) parse(inIf bool) (nodes []node, end bool, err error) {
+// keyPattern is a dotted name: .Name or .About.Email.
+var keyPattern = regexp.MustCompile(`^\.[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// parse reads nodes up to the end of src or, inside an {{if}} opened at
+// ifPos (-1 at the top), up to its {{end}}.
+func (p *parser) parse(ifPos int) ([]node, error) {
+	var nodes []node
 	for p.pos < len(p.src) {
 		open := strings.Index(p.src[p.pos:], "{{")
 		if open < 0 {
-			nodes = p.literal(nodes, p.src[p.pos:])
+			if err := p.literal(&nodes, p.src[p.pos:]); err != nil {
+				return nil, err
+			}
 			p.pos = len(p.src)
 			break
 		}
-		lit := p.src[p.pos : p.pos+open]
-		p.pos += open + 2
-		closeAt := strings.Index(p.src[p.pos:], "}}")
+		start := p.pos + open
+		lit := p.src[p.pos:start]
+		closeAt := strings.Index(p.src[start+2:], "}}")
 		if closeAt < 0 {
-			return nil, false, p.errorf("unclosed action")
+			p.pos = start
+			return nil, p.errorf("unclosed action")
 		}
-		action := p.src[p.pos : p.pos+closeAt]
-		p.pos += closeAt + 2
-		if strings.HasPrefix(action, "- ") {
+		action := p.src[start+2 : start+2+closeAt]
+		p.pos = start + 2 + closeAt + 2
+		// "{{- " and " -}}" trim the whitespace on their side, as in
+		// text/template (the dash must be followed, or preceded, by a
+		// space, tab or newline).
+		if len(action) >= 2 && action[0] == '-' && isSpace(action[1]) {
 			lit = strings.TrimRight(lit, " \t\r\n")
-			action = action[2:]
+			action = action[1:]
 		}
-		trimAfter := strings.HasSuffix(action, " -")
-		action = strings.TrimSpace(strings.TrimSuffix(action, " -"))
-		nodes = p.literal(nodes, lit)
+		trimAfter := len(action) >= 2 && action[len(action)-1] == '-' && isSpace(action[len(action)-2])
+		if trimAfter {
+			action = action[:len(action)-1]
+		}
+		action = strings.TrimSpace(action)
+		if err := p.literal(&nodes, lit); err != nil {
+			return nil, err
+		}
 		switch {
 		case action == "end":
-			if !inIf {
-				return nil, false, p.errorf("{{end}} without {{if}}")
+			if ifPos < 0 {
+				return nil, p.errorf("{{end}} without {{if}}")
 			}
 			p.trim(trimAfter)
-			return nodes, true, nil
-		case strings.HasPrefix(action, "if "):
+			return nodes, nil
+		case strings.HasPrefix(action, "if ") || strings.HasPrefix(action, "if\t"):
 			key, err := p.key(strings.TrimSpace(action[3:]))
 			if err != nil {
-				return nil, false, err
+				return nil, err
 			}
 			p.trim(trimAfter)
 			before := p.html
-			body, end, err := p.parse(true)
+			body, err := p.parse(start)
 			if err != nil {
-				return nil, false, err
+				return nil, err
 			}
-			if !end {
-				return nil, false, p.errorf("{{if %s}} without {{end}}", key)
-			}
-			if p.mode == HTML && (p.html.state != before.state || p.html.rawTag != before.rawTag) {
-				return nil, false, p.errorf("{{if %s}} … {{end}} does not end where it began in the HTML", key)
+			if p.mode == HTML && p.html != before {
+				return nil, fmt.Errorf("tmpl: %s:%d: {{if .%s}} … {{end}} does not end where it began in the HTML", p.name, p.line(start), key)
 			}
 			nodes = append(nodes, node{key: key, cond: true, body: body})
 		default:
 			key, err := p.key(action)
 			if err != nil {
-				return nil, false, err
+				return nil, err
 			}
 			ctx, err := p.context()
 			if err != nil {
-				return nil, false, err
+				return nil, err
 			}
 			p.trim(trimAfter)
 			nodes = append(nodes, node{key: key, ctx: ctx})
 		}
 	}
-	return nodes, false, nil
+	if ifPos >= 0 {
+		return nil, fmt.Errorf("tmpl: %s:%d: {{if}} without {{end}}", p.name, p.line(ifPos))
+	}
+	return nodes, nil
 }
 
-func (p *parser) literal(nodes []node, s string) []node {
+func (p *parser) literal(nodes *[]node, s string) error {
 	if s == "" {
-		return nodes
+		return nil
 	}
 	if p.mode == HTML {
-		p.html.scan(s)
+		if err := p.html.scan(s); err != nil {
+			return p.errorf("%v", err)
+		}
 	}
-	return append(nodes, node{text: s})
+	*nodes = append(*nodes, node{text: s})
+	return nil
 }
 
 // trim drops the whitespace after an action that ends with " -}}".
@@ -253,125 +287,42 @@ func (p *parser) trim(yes bool) {
 }
 
 func (p *parser) key(action string) (string, error) {
-	if !strings.HasPrefix(action, ".") || len(action) < 2 || strings.ContainsAny(action, " \t|()$\"") {
+	if !keyPattern.MatchString(action) {
 		return "", p.errorf("unsupported action {{%s}}: only {{.Name}}, {{if .Name}} and {{end}}", action)
 	}
-	return action[1:], nil
+	key := action[1:]
+	if !p.seen[key] {
+		p.seen[key] = true
+		p.keys = append(p.keys, key)
+	}
+	return key, nil
 }
 
-// context is where a value would stand, or an error if it may not stand there.
+// context is where a value would stand, or an error if it may not stand
+// there.
 func (p *parser) context() (context, error) {
 	if p.mode != HTML {
 		return inText, nil
 	}
-	h := p.html
+	h := &p.html
 	switch {
-	case h.state == stateText:
+	case h.openTag:
+		return 0, p.errorf("a value may stand only in text or inside a double-quoted attribute (here: a tag name)")
+	case h.state == sText, h.state == sRCData:
 		return inText, nil
-	case h.state == stateAttrValue && h.urlAttr && h.valueStart:
-		// The value begins the URL, so the render-time check covers its
-		// scheme; whatever follows in the attribute is part of that URL.
-		p.html.valueStart = false
+	case h.state == sAttrValueDQ && urlAttrs[h.attr]:
+		if !h.valueStart {
+			return 0, p.errorf("a value in %s=\"…\" must begin it, so its scheme can be checked", h.attr)
+		}
+		// What follows in the attribute is part of the URL the value
+		// began.
+		h.valueStart = false
 		return inURL, nil
-	case h.state == stateAttrValue:
+	case h.state == sAttrValueDQ && plainAttr(h.attr):
+		h.valueStart = false
 		return inAttr, nil
+	case h.state == sAttrValueDQ:
+		return 0, p.errorf("a value may not stand in the %s attribute", h.attr)
 	}
 	return 0, p.errorf("a value may stand only in text or inside a double-quoted attribute (here: %s)", h.state)
-}
-
-// htmlScanner follows the template's literal HTML far enough to tell where a
-// value would land.
-type htmlScanner struct {
-	state      scanState
-	attr       string // the attribute being read
-	urlAttr    bool   // its value is a URL
-	valueStart bool   // nothing of its value has been seen yet
-	rawTag     string // script or style, while inside one
-}
-
-type scanState int
-
-const (
-	stateText      scanState = iota
-	stateTag                 // between < and >, outside attribute values
-	stateAttrValue           // inside a double-quoted attribute value
-	stateRaw                 // inside a comment, <script>, <style> or a single-quoted or unquoted value
-)
-
-func (s scanState) String() string {
-	return [...]string{"text", "a tag", "an attribute value", "a comment, script, style or unquoted value"}[s]
-}
-
-func (h *htmlScanner) scan(s string) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch h.state {
-		case stateText:
-			switch {
-			case strings.HasPrefix(s[i:], "<!--"):
-				end := strings.Index(s[i+4:], "-->")
-				if end < 0 {
-					h.state = stateRaw
-					return
-				}
-				i += 4 + end + 2
-			case c == '<':
-				h.state, h.attr = stateTag, ""
-				name := tagName(s[i+1:])
-				if name == "script" || name == "style" {
-					h.rawTag = name
-				}
-			}
-		case stateTag:
-			switch {
-			case c == '>':
-				h.state = stateText
-				if h.rawTag != "" {
-					end := strings.Index(strings.ToLower(s[i:]), "</"+h.rawTag)
-					if end < 0 {
-						h.state = stateRaw
-						return
-					}
-					i += end - 1
-					h.rawTag = ""
-				}
-			case c == '"':
-				h.state, h.valueStart = stateAttrValue, true
-				h.urlAttr = isURLAttr(h.attr)
-			case c == '\'':
-				h.state = stateRaw
-				return
-			case c == '=' || c == ' ' || c == '\n' || c == '\t' || c == '/':
-				if c != '=' {
-					h.attr = ""
-				}
-			default:
-				h.attr += string(c)
-			}
-		case stateAttrValue:
-			if c == '"' {
-				h.state, h.attr = stateTag, ""
-			} else {
-				h.valueStart = false
-			}
-		case stateRaw:
-			return
-		}
-	}
-}
-
-func tagName(s string) string {
-	end := strings.IndexAny(s, " \t\n>/")
-	if end < 0 {
-		end = len(s)
-	}
-	return strings.ToLower(s[:end])
-}
-
-func isURLAttr(name string) bool {
-	switch strings.ToLower(name) {
-	case "href", "src", "action", "formaction":
-		return true
-	}
-	return false
 }

@@ -1,6 +1,7 @@
 package tmpl_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -38,6 +39,17 @@ func TestExecute(t *testing.T) {
 		{"an if around a whole element keeps the text context", tmpl.HTML, `{{if .E}}<p class="x">{{.E}}</p>{{end}}<i>{{.N}}</i>`,
 			map[string]string{"E": "e", "N": "n"}, `<p class="x">e</p><i>n</i>`},
 		{"a comment without values passes through", tmpl.HTML, `<!-- note --><p>{{.N}}</p>`, map[string]string{"N": "x"}, `<!-- note --><p>x</p>`},
+		{"a value in title is escaped text", tmpl.HTML, `<title>{{.N}}</title><p>{{.N}}</p>`,
+			map[string]string{"N": "</title><script>"}, `<title>&lt;/title&gt;&lt;script&gt;</title><p>&lt;/title&gt;&lt;script&gt;</p>`},
+		{"a value after the end of a script is text again", tmpl.HTML, "<script>var a = 1;</script >\n<p>{{.N}}</p>",
+			map[string]string{"N": "x"}, "<script>var a = 1;</script >\n<p>x</p>"},
+		{"a single-quoted attribute without values passes through", tmpl.HTML, `<p style='color:red'>{{.N}}</p>`,
+			map[string]string{"N": "x"}, `<p style='color:red'>x</p>`},
+		{"a less-than sign in text is not a tag", tmpl.HTML, `<p>1 < 2 {{.N}}</p>`, map[string]string{"N": "x"}, `<p>1 < 2 x</p>`},
+		{"spaces around = still make a URL attribute", tmpl.HTML, `<a href = "{{.L}}">x</a>`,
+			map[string]string{"L": "/a"}, `<a href = "/a">x</a>`},
+		{"an aria attribute takes a value", tmpl.HTML, `<p aria-label="{{.N}}">`, map[string]string{"N": `a"b`}, `<p aria-label="a&#34;b">`},
+		{"trim markers take tabs and newlines", tmpl.Text, "a \n{{-\t.N\n-}}\n b", map[string]string{"N": "x"}, "axb"},
 		{"a style block without values passes through", tmpl.HTML, `<style>a{color:red}</style><p>{{.N}}</p>`, map[string]string{"N": "x"}, `<style>a{color:red}</style><p>x</p>`},
 	}
 	for _, tt := range tests {
@@ -74,7 +86,30 @@ func TestParseRefusesUnsafePlaces(t *testing.T) {
 		{"an unclosed action", `{{.A`, "unclosed action"},
 		{"an if without end", `{{if .A}}x`, "without {{end}}"},
 		{"an end without if", `x{{end}}`, "{{end}} without {{if}}"},
-		{"a template that ends inside a tag", `<p class="x`, "ends inside a tag"},
+		{"a template that ends inside a tag", `<p class="x`, "ends inside"},
+		{"a value in an event handler attribute", `<p onclick="{{.A}}">`, "may not stand in the onclick attribute"},
+		{"a value in a style attribute", `<p style="color:{{.A}}">`, "may not stand in the style attribute"},
+		{"a value in srcdoc", `<iframe srcdoc="{{.A}}"></iframe>`, "may not stand in the srcdoc attribute"},
+		{"a value in xlink:href", `<svg><a xlink:href="{{.A}}"></a></svg>`, "may not stand in the xlink:href attribute"},
+		{"a value in srcset", `<img srcset="{{.A}}">`, "may not stand in the srcset attribute"},
+		{"a value after a literal prefix in href", `<a href="https://x/{{.A}}">`, "must begin it"},
+		{"a value after a space in href", `<a href=" {{.A}}">`, "must begin it"},
+		{"two values in one href", `<a href="{{.L}}{{.A}}">`, "must begin it"},
+		{"an if that skips the start of an href", `<a href="{{if .B}}{{.B}}{{end}}{{.A}}">`, "does not end where it began"},
+		{"an if that ends inside an attribute name", `<a {{if .X}}x{{end}}href="{{.A}}">`, "does not end where it began"},
+		{"an if that ends inside an href", `<a href="{{if .B}}/{{end}}{{.A}}">`, "does not end where it began"},
+		{"a value in a script after CR LF in the tag", "<script\r\n>var n = {{.A}};</script>", "only in text"},
+		{"a value in a script after a form feed in the tag", "<script\f>{{.A}}</script>", "only in text"},
+		{"a value after a look-alike end tag", `<script>var a="</scriptx>"; var b = {{.A}};</script>`, "only in text"},
+		{"script data with a comment", `<script><!--<script></script>{{.A}}--></script>`, "does not follow"},
+		{"a value after an empty comment that opens a script", `<!--><script>/*-->*/ {{.A}}</script>`, "only in text"},
+		{"a value in noscript", `<noscript>{{.A}}</noscript>`, "only in text"},
+		{"a value in a quoted value opened after an unquoted one", `<p title=x"{{.A}}">`, "only in text"},
+		{"a quote where an attribute name begins", `<p "{{.A}}">`, "does not follow"},
+		{"a value after a second quote", `<p title="a""{{.A}}">`, "does not follow"},
+		{"a key with braces", `{{.A{{.B}}`, "unsupported action"},
+		{"a key with a dash", `{{.A-}}`, "unsupported action"},
+		{"an uppercase SCRIPT", `<SCRIPT>{{.A}}</SCRIPT>`, "only in text"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is refused", func(t *testing.T) {
@@ -97,6 +132,9 @@ func TestExecuteRefuses(t *testing.T) {
 		{"a scheme-relative URL in href", `<a href="{{.L}}">x</a>`, map[string]string{"L": "//evil.example"}, "not an http(s) URL"},
 		{"a backslash path in action", `<form action="{{.L}}"></form>`, map[string]string{"L": `/\evil.example`}, "not an http(s) URL"},
 		{"a data URL in src", `<img src="{{.L}}">`, map[string]string{"L": "data:text/html,x"}, "not an http(s) URL"},
+		{"a local path with a tab", `<a href="{{.L}}">x</a>`, map[string]string{"L": "/\t/evil.example"}, "not an http(s) URL"},
+		{"a local path with a newline", `<a href="{{.L}}">x</a>`, map[string]string{"L": "/\n\\evil.example"}, "not an http(s) URL"},
+		{"a value missing from a branch that would not render", `{{if .A}}{{.Typo}}{{end}}`, map[string]string{"A": ""}, `no value for "Typo"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is refused", func(t *testing.T) {
@@ -107,3 +145,35 @@ func TestExecuteRefuses(t *testing.T) {
 		})
 	}
 }
+
+// FuzzRender: whatever template parses and whatever a value holds, parsing
+// and rendering never panic, and a value never adds markup: the rendered
+// HTML has exactly the '<' of the template's own text.
+func FuzzRender(f *testing.F) {
+	f.Add(`<p class="{{.A}}">{{if .A}}<b>{{.A}}</b>{{end}}</p>`, `<script>alert(1)</script>`)
+	f.Add(`<a href="{{.A}}">x</a>`, `https://shop.example/?a=<b>`)
+	f.Add(`<title>{{.A}}</title>{{- .A -}}`, `</title><img src=x onerror=alert(1)>`)
+	f.Add(`<!-- c --><style>p{}</style><textarea>{{.A}}</textarea>`, `</textarea><script>`)
+	f.Fuzz(func(t *testing.T, src, v string) {
+		tp, err := tmpl.Parse("fuzz", src, tmpl.HTML)
+		if err != nil || v == "" {
+			return
+		}
+		values := map[string]string{}
+		for _, m := range keyRef.FindAllStringSubmatch(src, -1) {
+			values[m[1]] = v
+		}
+		out, err := tp.Execute(values)
+		if err != nil {
+			return // a URL the check refused
+		}
+		if got, want := strings.Count(out, "<"), strings.Count(actionRef.ReplaceAllString(src, ""), "<"); got != want {
+			t.Errorf("template %q with value %q rendered %d '<', the template has %d:\n%s", src, v, got, want, out)
+		}
+	})
+}
+
+var (
+	keyRef    = regexp.MustCompile(`\{\{-?\s*(?:if\s+)?\.([A-Za-z_][A-Za-z0-9_.]*)\s*-?\}\}`)
+	actionRef = regexp.MustCompile(`\{\{[^}]*\}\}`)
+)
