@@ -78,15 +78,37 @@ func (t *tx) logged(a customer.Activity, msgs []mail.Message) {
 		return
 	}
 	item := t.s.newActivityItem(a)
-	body, err := msgs[0].Encode()
-	if err != nil {
-		t.err = errors.Join(t.err, apperr.Wrap(apperr.Internal, "Internal error.", err))
-		return
-	}
-	item.Message = body
+	item.Message = t.encode(msgs[0])
 	t.put(item, "", nil)
 	t.outbox(msgs[1:])
 }
+
+// session adds a session that carries the first of msgs (the others become
+// outbox items), and returns the mails left to place.
+func (t *tx) session(ss *session.Session, msgs []mail.Message) []mail.Message {
+	if ss == nil {
+		return msgs
+	}
+	item := newSessionItem(*ss)
+	if len(msgs) > 0 {
+		item.Message = t.encode(msgs[0])
+		msgs = msgs[1:]
+	}
+	t.put(item, notExists, nil)
+	return msgs
+}
+
+func (t *tx) encode(m mail.Message) string {
+	body, err := m.Encode()
+	if err != nil {
+		t.err = errors.Join(t.err, apperr.Wrap(apperr.Internal, "Internal error.", err))
+	}
+	return body
+}
+
+// accountEvent reports whether a is one of the account's own entries, kept
+// on the customer item (see customerItem.Registered).
+func accountEvent(a customer.Activity) bool { return a.Type == customer.ActivityRegistered }
 
 func (t *tx) consents(log []customer.ConsentRecord) {
 	for _, cr := range log {
@@ -147,17 +169,20 @@ func (s *Store) CreateAccount(ctx context.Context, acc registration.Account) err
 	c := acc.Customer
 	now := map[string]types.AttributeValue{":now": num(s.now().Unix())}
 	t := s.newTx()
-	t.put(newCustomerItem(c, acc.EmailKey, acc.UsernameKey), notExists, nil)
+	item := newCustomerItem(c, acc.EmailKey, acc.UsernameKey)
+	activity := acc.Activity
+	if accountEvent(activity) {
+		item.Registered, activity = newEventRecord(activity), customer.Activity{}
+	}
+	t.put(item, notExists, nil)
 	emailIdx := t.put(loginKey(emailPK(acc.EmailKey), c), keyFree, now)
 	usernameIdx := -1
 	if acc.UsernameKey != "" {
 		usernameIdx = t.put(loginKey(usernamePK(acc.UsernameKey), c), keyFree, now)
 	}
-	if acc.Session != nil {
-		t.put(newSessionItem(*acc.Session), notExists, nil)
-	}
+	outbox := t.session(acc.Session, acc.Outbox)
 	t.consents(acc.Consents)
-	t.logged(acc.Activity, acc.Outbox)
+	t.logged(activity, outbox)
 	t.revoke(acc.RevokeSession)
 	t.count(acc.Limit)
 	codes, err := t.run(ctx)
@@ -242,9 +267,14 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 				"registrationId = :rid", map[string]types.AttributeValue{":rid": str(p.ID)})
 		}
 	}
+	activity := c.Activity
 	switch c.Outcome {
 	case registration.Created:
-		t.put(newCustomerItem(cust, emailKey, usernameKey), notExists, nil)
+		item := newCustomerItem(cust, emailKey, usernameKey)
+		if accountEvent(activity) {
+			item.Registered, activity = newEventRecord(activity), customer.Activity{}
+		}
+		t.put(item, notExists, nil)
 		t.put(loginKey(emailPK(emailKey), cust), keyFree, nowV)
 		claimUsername()
 	case registration.Replaced:
@@ -271,7 +301,7 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 		}
 	}
 	t.consents(c.Consents)
-	t.logged(c.Activity, c.Outbox)
+	t.logged(activity, c.Outbox)
 	codes, err := t.run(ctx)
 	if err == nil {
 		return nil

@@ -39,6 +39,29 @@ type customerItem struct {
 	// keys at the time the code stops seeing them.
 	ExpiresAt int64 `dynamodbav:"expiresAt,omitempty"`
 	TTL       int64 `dynamodbav:"ttl,omitempty"`
+	// Registered and Verified are the account's own activity entries
+	// (registered, email verified): written with the account in the same
+	// item, so they cost no item of their own. The activity log is these
+	// and the ACTIVITY# items.
+	Registered *eventRecord `dynamodbav:"registered,omitempty"`
+	Verified   *eventRecord `dynamodbav:"verified,omitempty"`
+}
+
+// eventRecord is an activity entry kept on the item it is about.
+type eventRecord struct {
+	Type   string            `dynamodbav:"type"`
+	At     string            `dynamodbav:"at"`
+	Detail map[string]string `dynamodbav:"detail,omitempty"`
+}
+
+func newEventRecord(a customer.Activity) *eventRecord {
+	detail := map[string]string{}
+	for k, v := range a.Detail {
+		if v != "" {
+			detail[k] = v
+		}
+	}
+	return &eventRecord{Type: string(a.Type), At: formatTime(a.At), Detail: detail}
 }
 
 // linkItem is the live verification link (its digest only).

@@ -29,6 +29,13 @@ func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error 
 		set += ", passwordHash = :hash"
 		values[":hash"] = str(c.PasswordHash)
 	}
+	// The verification's activity entry is kept on the customer item.
+	verified, err := attributevalue.Marshal(newEventRecord(c.Activity))
+	if err != nil {
+		return apperr.Wrap(apperr.Internal, "Internal error.", err)
+	}
+	set += ", verified = :event"
+	values[":event"] = verified
 	t := s.newTx()
 	t.add(types.TransactWriteItem{Update: &types.Update{
 		TableName:        aws.String(s.table),
@@ -56,10 +63,7 @@ func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error 
 			ExpressionAttributeNames:  map[string]string{"#ttl": AttrTTL, "#status": "status"},
 			ExpressionAttributeValues: keyValues}})
 	}
-	if c.Session != nil {
-		t.put(newSessionItem(*c.Session), notExists, nil)
-	}
-	t.logged(c.Activity, c.Outbox)
+	t.outbox(t.session(c.Session, c.Outbox))
 	codes, err := t.run(ctx)
 	if err == nil {
 		return nil
