@@ -93,7 +93,8 @@ deploy: tools build ## deploy to the AWS account of your credentials: make deplo
 	$(CDK) deploy -c settingsFile=$(SETTINGS) $(CDK_ARGS)
 
 .PHONY: bench
-bench: tools ## run the benchmarks
+bench: tools ## print the performance figures: call budgets, latency, cost, cold start, binaries, memory (about 5 minutes)
+	@go test -count=1 -run='^TestCallBudgets$$' -v ./internal/e2e | grep -E 'call\(s\)|^(ok|FAIL)'
 	go test -p 1 -run='^$$' -bench=. -benchmem -timeout 30m ./...
 
 # Every package that talks to the emulators, twenty times over: a test that
