@@ -13,6 +13,11 @@ CDK        := $(TOOLS)/cdk/node_modules/.bin/cdk
 CDK_STAMP  := $(TOOLS)/cdk/.installed-$(CDK_VERSION)
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(TOOLS)/bin/staticcheck-$(STATICCHECK_VERSION)
+# AWS's Lambda Runtime Interface Emulator (what SAM and LocalStack run in
+# Docker), for the real bootstraps locally.
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+RIE        := $(TOOLS)/bin/aws-lambda-rie
+RIE_STAMP  := $(TOOLS)/bin/.aws-lambda-rie-$(RIE_VERSION)
 EMU_DIR    := infra/local/emulators
 FUNCTIONS  := $(notdir $(wildcard functions/*))
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
@@ -31,7 +36,7 @@ help: ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: tools
-tools: $(DDB_STAMP) $(LAUNCHER) $(MOTO_STAMP) $(CDK_STAMP) $(STATICCHECK) ## install the emulators (DynamoDB Local, moto), cfn-lint, staticcheck and the CDK CLI under .tools/
+tools: $(DDB_STAMP) $(LAUNCHER) $(MOTO_STAMP) $(CDK_STAMP) $(STATICCHECK) $(RIE_STAMP) ## install the emulators (DynamoDB Local, moto, the Lambda RIE), cfn-lint, staticcheck and the CDK CLI under .tools/
 
 $(DDB_STAMP): $(EMU_DIR)/pom.xml
 	mvn -q -B -f $(EMU_DIR)/pom.xml dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/$(DDB_LIB)
@@ -51,20 +56,31 @@ $(STATICCHECK):
 	GOBIN=$(CURDIR)/$(TOOLS)/bin go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	mv $(TOOLS)/bin/staticcheck $@
 
+$(RIE_STAMP):
+	mkdir -p $(TOOLS)/bin
+	GOBIN=$(CURDIR)/$(TOOLS)/bin go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+	touch $@
+
 # node_modules lives under .tools/ so Go's ./... never walks into it.
 $(CDK_STAMP):
 	mkdir -p $(TOOLS)/cdk
 	npm install --prefix $(TOOLS)/cdk --no-audit --no-fund --silent aws-cdk@$(CDK_VERSION)
 	touch $@
 
+LAMBDA ?= inprocess
+
 .PHONY: dev
-dev: tools ## run the whole stack locally (API on http://127.0.0.1:8080)
-	go run ./infra/local
+dev: tools $(if $(filter rie,$(LAMBDA)),build-host synth) ## run the whole stack locally (API on http://127.0.0.1:8080); LAMBDA=rie runs the real bootstraps under the Lambda RIE
+	go run ./infra/local -lambda=$(LAMBDA)
+
+.PHONY: invoke
+invoke: tools build-host synth ## run one function once under the Lambda RIE: make invoke FN=register EVENT=events/register.json
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "set FN=<function> EVENT=<events/file.json>"; exit 1; }
+	go run ./infra/local -invoke=$(FN) -event=$(EVENT)
 
 .PHONY: test
-test: tools lint ## set up and run every test (unit, integration against the emulators, infrastructure)
+test: tools lint synth ## set up and run every test (unit, integration against the emulators, the bootstraps under the RIE from the synthesized template, infrastructure)
 	go test -count=1 ./...
-	$(MAKE) --no-print-directory synth
 
 .PHONY: lint
 lint: $(STATICCHECK) ## gofmt, go vet, staticcheck, go mod tidy check
@@ -81,6 +97,12 @@ build: ## build each function as bin/<name>/bootstrap for provided.al2023 on arm
 	@for fn in $(FUNCTIONS); do \
 	  echo "build $$fn"; \
 	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build $(GOFLAGS_LAMBDA) -o bin/$$fn/bootstrap ./functions/$$fn || exit 1; \
+	done
+
+.PHONY: build-host
+build-host: ## build each function for this machine as bin/host/<name>/bootstrap (for the RIE)
+	@for fn in $(FUNCTIONS); do \
+	  CGO_ENABLED=0 go build $(GOFLAGS_LAMBDA) -o bin/host/$$fn/bootstrap ./functions/$$fn || exit 1; \
 	done
 
 .PHONY: synth

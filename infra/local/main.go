@@ -1,7 +1,14 @@
 // Command local runs the whole system on this machine: DynamoDB Local and
 // moto on 127.0.0.1, the table, queues and SES identity, a gateway serving the
-// HTTP contract through the real Lambda handlers, the stream-to-queue pipe,
-// the mail poller and a mailbox page. `make dev` runs it.
+// HTTP contract, the stream-to-queue pipe, the mail poller and a mailbox page.
+// `make dev` runs it.
+//
+// With -lambda=inprocess (the default) the gateway calls the Lambda handlers
+// in this process. With -lambda=rie each function runs as its real bootstrap
+// under AWS's Runtime Interface Emulator, with the environment, timeout and
+// memory size of the synthesized template (`make dev LAMBDA=rie`). With
+// -invoke it runs one function once on a sample event and prints what it
+// answered and logged (`make invoke`).
 package main
 
 import (
@@ -26,29 +33,49 @@ import (
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/emulator"
 	"github.com/openreg/registration/internal/httpapi"
+	"github.com/openreg/registration/internal/sizing"
 )
 
+type options struct {
+	addr, settingsFile   string
+	dynamoPort, motoPort int
+	lambda, bin          string
+	invoke, event        string
+}
+
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "address of the local API (loopback only)")
-	settingsFile := flag.String("settings", "infra/local/settings.json", "registration settings document")
-	dynamoPort := flag.Int("dynamodb-port", 8000, "DynamoDB Local port (0 = any free port)")
-	motoPort := flag.Int("moto-port", 5000, "moto port (0 = any free port)")
+	var o options
+	flag.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address of the local API (loopback only)")
+	flag.StringVar(&o.settingsFile, "settings", "infra/local/settings.json", "registration settings document")
+	flag.IntVar(&o.dynamoPort, "dynamodb-port", 8000, "DynamoDB Local port (0 = any free port)")
+	flag.IntVar(&o.motoPort, "moto-port", 5000, "moto port (0 = any free port)")
+	flag.StringVar(&o.lambda, "lambda", "inprocess", "how functions run: inprocess, or rie (their bootstraps under the Runtime Interface Emulator)")
+	flag.StringVar(&o.bin, "bin", "bin/host", "where the bootstraps built for this machine are (<bin>/<function>/bootstrap), for -lambda=rie and -invoke")
+	flag.StringVar(&o.invoke, "invoke", "", "run this function once under the emulator on -event, print its answer and logs, and exit")
+	flag.StringVar(&o.event, "event", "", "the event file for -invoke")
 	flag.Parse()
-	if err := run(*addr, *settingsFile, *dynamoPort, *motoPort); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "local stack:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, settingsFile string, dynamoPort, motoPort int) error {
-	if host, _, err := net.SplitHostPort(addr); err != nil || !net.ParseIP(host).IsLoopback() {
-		return fmt.Errorf("-addr %q must be a loopback address such as 127.0.0.1:8080", addr)
+func run(o options) error {
+	if host, _, err := net.SplitHostPort(o.addr); err != nil || !net.ParseIP(host).IsLoopback() {
+		return fmt.Errorf("-addr %q must be a loopback address such as 127.0.0.1:8080", o.addr)
+	}
+	if o.lambda != "inprocess" && o.lambda != "rie" {
+		return fmt.Errorf("-lambda must be inprocess or rie, not %q", o.lambda)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	fmt.Fprintln(os.Stderr, "starting DynamoDB Local and moto ...")
+	dynamoPort, motoPort := o.dynamoPort, o.motoPort
+	if o.invoke != "" {
+		dynamoPort, motoPort = 0, 0 // beside a running `make dev`
+	}
 	emu, err := emulator.Start(ctx, emulator.Options{DynamoDBPort: dynamoPort, MotoPort: motoPort, LogDir: os.TempDir()})
 	if err != nil {
 		return err
@@ -60,7 +87,7 @@ func run(addr, settingsFile string, dynamoPort, motoPort int) error {
 		os.Setenv(k, v)
 	}
 	os.Setenv(config.EnvTable, "registration")
-	os.Setenv(config.EnvSettingsFile, settingsFile)
+	os.Setenv(config.EnvSettingsFile, o.settingsFile)
 	os.Setenv(config.EnvCookieSecure, "false")
 
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
@@ -77,19 +104,36 @@ func run(addr, settingsFile string, dynamoPort, motoPort int) error {
 		return err
 	}
 
-	rt := app.Production(cfg.LogLevel)
-	rt.Log = log
-	sys, err := app.NewSystem(cfg, clients.DynamoDB, rt)
-	if err != nil {
-		return err
-	}
-	consumer, err := mailapp.New(cfg, clients.DynamoDB, clients.SES, rt)
-	if err != nil {
-		return err
-	}
-	functions := map[string]httpapi.LambdaHandler{}
-	for _, r := range httpapi.Routes {
-		functions[r.Function] = sys.API.Handler(r.Function)
+	var functions map[string]httpapi.LambdaHandler
+	var mailer devstack.SQSHandler
+	if o.lambda == "rie" || o.invoke != "" {
+		rs, err := startRuntimes(ctx, o, emu, res, log)
+		if err != nil {
+			return err
+		}
+		defer rs.Stop()
+		if o.invoke != "" {
+			return invoke(ctx, rs[o.invoke], o.event)
+		}
+		functions, mailer = rs.HTTP(), rs[sizing.Mailer].SQS()
+	} else {
+		rt := app.Production(cfg.LogLevel)
+		rt.Log = log
+		sys, err := app.NewSystem(cfg, clients.DynamoDB, rt)
+		if err != nil {
+			return err
+		}
+		consumer, err := mailapp.New(cfg, clients.DynamoDB, clients.SES, rt)
+		if err != nil {
+			return err
+		}
+		functions = map[string]httpapi.LambdaHandler{}
+		for _, r := range httpapi.Routes {
+			// Each invocation gets its function's timeout as deadline,
+			// as in Lambda.
+			functions[r.Function] = devstack.WithTimeout(sys.API.Handler(r.Function), time.Duration(sizing.TimeoutSeconds[r.Function])*time.Second)
+		}
+		mailer = consumer.Handle
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", devstack.NewGateway(httpapi.Routes, functions, log, time.Now))
@@ -103,24 +147,24 @@ func run(addr, settingsFile string, dynamoPort, motoPort int) error {
 		fmt.Fprintf(w, "Storefront login page (local stand-in). Query: %s\n", r.URL.RawQuery)
 	})
 
-	go devstack.NewPoller(clients.SQS, res.QueueURL, res.QueueARN, consumer.Handle, log).Run(ctx)
+	go devstack.NewPoller(clients.SQS, res.QueueURL, res.QueueARN, mailer, log).Run(ctx)
 	// The Pipe's stand-in: the stream to the mail queue, every 200 ms.
 	go devstack.NewPipe(clients.Streams, clients.SQS, res.Table, res.QueueURL, log).Run(ctx, 200*time.Millisecond)
 
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	ln, err := net.Listen("tcp", addr)
+	srv := &http.Server{Addr: o.addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(os.Stderr, `
-Local stack is up.
+Local stack is up (functions: %s).
   API:             %s   (routes: %s)
   Mailbox:         %s/_local/mailbox
   DynamoDB Local:  %s   (table %s)
   moto (SQS, SES): %s   (queue %s)
 Press Ctrl-C to stop.
-`, base, routeList(), base, emu.DynamoDB, res.Table, emu.Moto, res.QueueURL)
+`, o.lambda, base, routeList(), base, emu.DynamoDB, res.Table, emu.Moto, res.QueueURL)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -130,6 +174,56 @@ Press Ctrl-C to stop.
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// startRuntimes runs every function of the synthesized template under the
+// emulator: the template's environment with its references resolved to the
+// local resources, then the emulators' endpoints and credentials, the local
+// settings document (its URLs point here, which a deployable template may
+// not) and plain-HTTP cookies put over it.
+func startRuntimes(ctx context.Context, o options, emu *emulator.Stack, res devstack.Resources, log *slog.Logger) (devstack.Runtimes, error) {
+	tpl, err := devstack.LoadTemplate(devstack.TemplatePath)
+	if err != nil {
+		return nil, err
+	}
+	if o.invoke != "" {
+		f, ok := tpl.Functions[o.invoke]
+		if !ok {
+			return nil, fmt.Errorf("no function %q in the template", o.invoke)
+		}
+		tpl.Functions = map[string]devstack.Function{o.invoke: f}
+	}
+	doc, err := os.ReadFile(o.settingsFile)
+	if err != nil {
+		return nil, err
+	}
+	overrides := map[string]string{config.EnvSettings: string(doc), config.EnvCookieSecure: "false"}
+	for k, v := range emu.Env() {
+		if strings.HasPrefix(k, "AWS_") && v != "" {
+			overrides[k] = v
+		}
+	}
+	refs := map[string]string{"AWS::DynamoDB::Table": res.Table, "AWS::SES::ConfigurationSet": ""}
+	return devstack.StartRuntimes(ctx, tpl, devstack.RIEPath, o.bin, refs, overrides, log)
+}
+
+// invoke runs one function once on an event file and prints its answer and
+// what it logged, as `sam local invoke` does.
+func invoke(ctx context.Context, r *devstack.Runtime, eventFile string) error {
+	if eventFile == "" {
+		return errors.New("-invoke needs -event, a file under events/")
+	}
+	payload, err := os.ReadFile(eventFile)
+	if err != nil {
+		return err
+	}
+	out, err := r.Invoke(ctx, payload)
+	fmt.Fprintf(os.Stderr, "--- %s logs\n%s", r.Function.Name, r.Output())
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(out))
 	return nil
 }
 

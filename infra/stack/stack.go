@@ -409,7 +409,7 @@ func (b *builder) function(name string, env map[string]*string, description stri
 	if n := *b.p.ReservedConcurrency; n > 0 && slices.Contains(ReservedConcurrencyFunctions, name) {
 		reserved = jsii.Number(float64(n))
 	}
-	return awslambda.NewFunction(b.stack, jsii.String(id), &awslambda.FunctionProps{
+	fn := awslambda.NewFunction(b.stack, jsii.String(id), &awslambda.FunctionProps{
 		Description:   jsii.String(description),
 		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:  awslambda.Architecture_ARM_64(),
@@ -424,6 +424,10 @@ func (b *builder) function(name string, env map[string]*string, description stri
 
 		ReservedConcurrentExecutions: reserved,
 	})
+	// The local Lambda runtime (devstack.LoadTemplate) finds each
+	// function's bootstrap by this tag.
+	awscdk.Tags_Of(fn).Add(jsii.String(devstack.FunctionTag), jsii.String(name), nil)
+	return fn
 }
 
 // grantTable grants each function its tableAccess: the item actions on the

@@ -133,11 +133,11 @@ func cleanupFixture() {
 
 func newFixture(b *testing.B) (*fixture, error) {
 	wd, _ := os.Getwd()
-	root, err := ModuleRoot(wd)
+	root, err := devstack.ModuleRoot(wd)
 	if err != nil {
 		return nil, err
 	}
-	names, err := Functions(root)
+	names, err := devstack.Functions(root)
 	if err != nil {
 		return nil, err
 	}
@@ -165,12 +165,12 @@ func newFixture(b *testing.B) (*fixture, error) {
 		}
 		hostBin := filepath.Join(dir, runtime.GOARCH, name, "bootstrap")
 		armBin := filepath.Join(dir, "arm64-linux", name, "bootstrap")
-		if err := Build(ctx, root, pkg, hostBin, runtime.GOOS, runtime.GOARCH); err != nil {
+		if err := devstack.Build(ctx, root, pkg, hostBin, runtime.GOOS, runtime.GOARCH); err != nil {
 			f.buildErr[name] = err
 			continue
 		}
 		f.host[name] = hostBin
-		if err := Build(ctx, root, pkg, armBin, "linux", "arm64"); err != nil {
+		if err := devstack.Build(ctx, root, pkg, armBin, "linux", "arm64"); err != nil {
 			f.buildErr[name] = err
 			continue
 		}

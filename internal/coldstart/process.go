@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/openreg/registration/internal/emulator"
 )
 
 // Options describe one execution environment.
@@ -74,7 +76,7 @@ func Start(o Options) (*Process, error) {
 	cmd.Dir = filepath.Dir(o.Binary)
 	cmd.Env = append(LambdaEnv(o, api.Addr()), o.Env...)
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = dieWithParent()
+	cmd.SysProcAttr = emulator.ChildProcess()
 	p := &Process{API: api, cmd: cmd, out: out, exited: make(chan struct{})}
 	p.started = time.Now()
 	if err := cmd.Start(); err != nil {

@@ -106,23 +106,10 @@ func containsAny(s string, subs ...string) bool {
 // never answers still gets the client a 503 before the invocation ends.
 func TestHangingDatabaseAnswersInTime(t *testing.T) {
 	s := newStack(t, nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close() // hold the connection open, say nothing
-		}
-	}()
+	hang := hangingListener(t)
 	clients := s.clients
 	clients.DynamoDB = dynamodb.NewFromConfig(testenv.AWSConfig(t), func(o *dynamodb.Options) {
-		o.BaseEndpoint = aws.String("http://" + ln.Addr().String())
+		o.BaseEndpoint = aws.String("http://" + hang)
 	})
 	hung := buildStack(t, s.settings, clients, s.res)
 
@@ -140,4 +127,31 @@ func TestHangingDatabaseAnswersInTime(t *testing.T) {
 	if took > 2500*time.Millisecond {
 		t.Errorf("answered after %v; the invocation had 3 s and the answer needs time to travel", took)
 	}
+}
+
+// hangingListener is a database that accepts connections and never answers;
+// it returns its address.
+func hangingListener(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		var held []net.Conn // hold the connections open, say nothing
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	return ln.Addr().String()
 }

@@ -194,7 +194,7 @@ func (s *Stack) launch(cmd *exec.Cmd, logPath string) error {
 		return err
 	}
 	cmd.Stdout, cmd.Stderr = f, f
-	cmd.SysProcAttr = dieWithParent()
+	cmd.SysProcAttr = ChildProcess()
 	if err := cmd.Start(); err != nil {
 		f.Close()
 		return fmt.Errorf("emulator: start %s: %w", cmd.Path, err)

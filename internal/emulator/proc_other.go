@@ -2,8 +2,18 @@
 
 package emulator
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
 
-// dieWithParent has no portable equivalent outside Linux; Stop ends the
-// emulators there.
-func dieWithParent() *syscall.SysProcAttr { return &syscall.SysProcAttr{} }
+// ChildProcess has no portable equivalent outside Linux; Stop ends the
+// children there.
+func ChildProcess() *syscall.SysProcAttr { return &syscall.SysProcAttr{} }
+
+// KillGroup kills pid (its children are left to it outside Linux).
+func KillGroup(pid int) {
+	if p, err := os.FindProcess(pid); err == nil {
+		_ = p.Kill()
+	}
+}

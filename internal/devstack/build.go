@@ -1,4 +1,4 @@
-package coldstart
+package devstack
 
 import (
 	"bytes"
@@ -66,7 +66,7 @@ func ModuleRoot(dir string) (string, error) {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("coldstart: no go.mod above " + dir)
+			return "", errors.New("devstack: no go.mod above " + dir)
 		}
 		dir = parent
 	}

@@ -1,0 +1,402 @@
+package devstack
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/openreg/registration/internal/emulator"
+	"github.com/openreg/registration/internal/httpapi"
+)
+
+// The local Lambda runtime: each function's real bootstrap, run under AWS's
+// Runtime Interface Emulator (the program SAM and LocalStack run inside
+// Docker) on loopback, with the environment, timeout and memory size the
+// synthesized CloudFormation template gives it.
+
+// Where `make synth` writes the template and `make tools` installs the
+// emulator, relative to the repository's top directory.
+const (
+	TemplatePath = "cdk.out/CustomerRegistration.template.json"
+	RIEPath      = ".tools/bin/aws-lambda-rie"
+)
+
+// FunctionTag is the tag that names, on each Lambda function of the
+// template, its directory under functions/ (the stack sets it).
+const FunctionTag = "openreg:function"
+
+// Function is one Lambda function of a synthesized template.
+type Function struct {
+	Name           string // its directory under functions/
+	LogicalID      string
+	MemoryMB       int
+	TimeoutSeconds int
+	// Environment is the template's, unresolved: each value a string or a
+	// CloudFormation intrinsic.
+	Environment map[string]json.RawMessage
+}
+
+// Template is what a synthesized template tells the local runtime.
+type Template struct {
+	Functions map[string]Function
+	// Types maps each resource's logical id to its type, to resolve Refs.
+	Types map[string]string
+}
+
+type cfnTemplate struct {
+	Resources map[string]struct {
+		Type       string `json:"Type"`
+		Properties struct {
+			MemorySize  int `json:"MemorySize"`
+			Timeout     int `json:"Timeout"`
+			Environment struct {
+				Variables map[string]json.RawMessage `json:"Variables"`
+			} `json:"Environment"`
+			Tags []struct{ Key, Value string } `json:"Tags"`
+		} `json:"Properties"`
+	} `json:"Resources"`
+}
+
+// LoadTemplate reads a synthesized template.
+func LoadTemplate(path string) (Template, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Template{}, fmt.Errorf("read the synthesized template (run `make synth`): %w", err)
+	}
+	var t cfnTemplate
+	if err := json.Unmarshal(b, &t); err != nil {
+		return Template{}, fmt.Errorf("template %s: %w", path, err)
+	}
+	out := Template{Functions: map[string]Function{}, Types: map[string]string{}}
+	for id, r := range t.Resources {
+		out.Types[id] = r.Type
+		if r.Type != "AWS::Lambda::Function" {
+			continue
+		}
+		name := ""
+		for _, tag := range r.Properties.Tags {
+			if tag.Key == FunctionTag {
+				name = tag.Value
+			}
+		}
+		if name == "" {
+			continue // a function of CDK's own (custom resources)
+		}
+		p := r.Properties
+		out.Functions[name] = Function{Name: name, LogicalID: id, MemoryMB: p.MemorySize, TimeoutSeconds: p.Timeout,
+			Environment: p.Environment.Variables}
+	}
+	if len(out.Functions) == 0 {
+		return Template{}, fmt.Errorf("template %s has no function tagged %s", path, FunctionTag)
+	}
+	return out, nil
+}
+
+// Resolve returns f's environment with every CloudFormation reference
+// replaced by the local value of its resource type (refs maps resource types
+// to values, e.g. AWS::DynamoDB::Table to the local table's name). A
+// reference it cannot resolve is an error naming the variable: a function
+// must not start locally with a variable it would not have in AWS.
+func (t Template) Resolve(f Function, refs map[string]string) (map[string]string, error) {
+	env := map[string]string{}
+	var errs []error
+	for _, name := range sortedKeys(f.Environment) {
+		raw := f.Environment[name]
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			env[name] = s
+			continue
+		}
+		var ref struct {
+			Ref string `json:"Ref"`
+		}
+		if json.Unmarshal(raw, &ref) == nil && ref.Ref != "" {
+			if v, ok := refs[t.Types[ref.Ref]]; ok {
+				env[name] = v
+				continue
+			}
+		}
+		errs = append(errs, fmt.Errorf("%s: %s has %s, which the local runtime cannot resolve", f.Name, name, raw))
+	}
+	return env, errors.Join(errs...)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Runtime is one function's bootstrap running under the emulator.
+type Runtime struct {
+	Function Function
+	url      string
+	cmd      *exec.Cmd
+	done     chan struct{}
+	log      *slog.Logger
+	mu       sync.Mutex
+	output   bytes.Buffer // the function's and the emulator's output, for failures
+}
+
+// StartRuntime runs bootstrap under the emulator rie with exactly env (and
+// the Lambda variables for f's name, timeout and memory size), on two free
+// loopback ports, and waits until it accepts invocations. The function
+// initialises on its first invocation, as in Lambda.
+func StartRuntime(ctx context.Context, rie, bootstrap string, f Function, env map[string]string, log *slog.Logger) (*Runtime, error) {
+	if _, err := os.Stat(rie); err != nil {
+		return nil, fmt.Errorf("the Lambda Runtime Interface Emulator is not installed (run `make tools`): %w", err)
+	}
+	invokeAddr, err := freeLoopback()
+	if err != nil {
+		return nil, err
+	}
+	apiAddr, err := freeLoopback()
+	if err != nil {
+		return nil, err
+	}
+	r := &Runtime{Function: f, url: "http://" + invokeAddr + "/2015-03-31/functions/function/invocations", done: make(chan struct{}), log: log}
+	r.cmd = exec.CommandContext(ctx, rie, "--runtime-interface-emulator-address", invokeAddr, "--runtime-api-address", apiAddr, bootstrap)
+	vars := map[string]string{
+		// The emulator passes its environment on to the function.
+		"PATH":                            "/usr/bin:/bin",
+		"AWS_LAMBDA_FUNCTION_NAME":        f.Name,
+		"AWS_LAMBDA_FUNCTION_TIMEOUT":     strconv.Itoa(f.TimeoutSeconds),
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(f.MemoryMB),
+		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	for _, k := range sortedKeys(vars) {
+		r.cmd.Env = append(r.cmd.Env, k+"="+vars[k])
+	}
+	r.cmd.SysProcAttr = emulator.ChildProcess()
+	out, err := r.cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	r.cmd.Stderr = r.cmd.Stdout
+	if err := r.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the emulator for %s: %w", f.Name, err)
+	}
+	go r.read(out)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", invokeAddr, 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return r, nil
+		}
+		select {
+		case <-r.done:
+			return nil, fmt.Errorf("the emulator for %s exited: %s", f.Name, r.Output())
+		default:
+		}
+		if time.Now().After(deadline) {
+			r.Stop()
+			return nil, fmt.Errorf("the emulator for %s did not listen on %s: %s", f.Name, invokeAddr, r.Output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// read keeps the output and logs the emulator's REPORT lines (init and
+// invocation times, as Lambda reports them) and the function's errors.
+func (r *Runtime) read(out io.Reader) {
+	defer close(r.done)
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := sc.Text()
+		r.mu.Lock()
+		if r.output.Len() > 256*1024 {
+			r.output.Reset()
+		}
+		r.output.WriteString(line + "\n")
+		r.mu.Unlock()
+		switch {
+		case strings.Contains(line, "INIT REPORT("):
+			// The emulator's own measure of the cold start (its REPORT
+			// line's "Init Duration" is not).
+			_, d, _ := strings.Cut(line, "INIT REPORT(")
+			r.log.Info("lambda cold start", "function", r.Function.Name, "init", strings.TrimSuffix(d, ")"))
+		case strings.HasPrefix(line, "REPORT "):
+			_, d, _ := strings.Cut(line, "\tDuration: ")
+			d, _, _ = strings.Cut(d, "\t")
+			r.log.Info("lambda invocation", "function", r.Function.Name, "duration", d)
+		}
+	}
+}
+
+// Output is what the function and the emulator printed.
+func (r *Runtime) Output() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.output.String()
+}
+
+// Stop ends the emulator and the function.
+func (r *Runtime) Stop() {
+	if r.cmd.Process != nil {
+		// The emulator's child, the bootstrap, goes with it.
+		emulator.KillGroup(r.cmd.Process.Pid)
+		<-r.done
+		_ = r.cmd.Wait()
+	}
+}
+
+// Invoke invokes the function once with payload and returns its answer. A
+// function error (the emulator's 502, a timeout) is an error carrying the
+// function's output.
+func (r *Runtime) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.url, bytes.NewReader(payload))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("invoke %s: %w", r.Function.Name, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK || bytes.HasPrefix(body, []byte("Task timed out")) {
+		return nil, fmt.Errorf("%s failed (%d %s); its output:\n%s", r.Function.Name, resp.StatusCode, body, r.tail())
+	}
+	var fnErr struct {
+		ErrorMessage string `json:"errorMessage"`
+		ErrorType    string `json:"errorType"`
+	}
+	if json.Unmarshal(body, &fnErr) == nil && fnErr.ErrorMessage != "" && fnErr.ErrorType != "" {
+		return nil, fmt.Errorf("%s returned an error: %s (%s); its output:\n%s", r.Function.Name, fnErr.ErrorMessage, fnErr.ErrorType, r.tail())
+	}
+	return body, nil
+}
+
+func (r *Runtime) tail() string {
+	out := r.Output()
+	if len(out) > 4000 {
+		out = out[len(out)-4000:]
+	}
+	return out
+}
+
+// HTTP is the function as the gateway calls it.
+func (r *Runtime) HTTP() httpapi.LambdaHandler {
+	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		var resp events.APIGatewayV2HTTPResponse
+		err := r.invokeJSON(ctx, ev, &resp)
+		return resp, err
+	}
+}
+
+// SQS is the function as the poller calls it.
+func (r *Runtime) SQS() SQSHandler {
+	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		var resp events.SQSEventResponse
+		err := r.invokeJSON(ctx, ev, &resp)
+		return resp, err
+	}
+}
+
+func (r *Runtime) invokeJSON(ctx context.Context, in, out any) error {
+	payload, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	body, err := r.Invoke(ctx, payload)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("%s answered %q: %w", r.Function.Name, body, err)
+	}
+	return nil
+}
+
+func freeLoopback() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// WithTimeout gives every invocation of an in-process handler the function's
+// timeout as its deadline, as Lambda (and the emulator) do.
+func WithTimeout(h httpapi.LambdaHandler, timeout time.Duration) httpapi.LambdaHandler {
+	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		return h(ctx, ev)
+	}
+}
+
+// Runtimes are every function of a template running under the emulator.
+type Runtimes map[string]*Runtime
+
+// StartRuntimes starts every function of t under the emulator rie, from
+// binDir/<name>/bootstrap (built for this machine), with its template
+// environment resolved by refs and then overrides put over it (the
+// emulators' endpoints and credentials; for `make dev`, the local settings
+// and plain-HTTP cookies).
+func StartRuntimes(ctx context.Context, t Template, rie, binDir string, refs, overrides map[string]string, log *slog.Logger) (Runtimes, error) {
+	rs := Runtimes{}
+	for _, name := range sortedKeys(t.Functions) {
+		f := t.Functions[name]
+		env, err := t.Resolve(f, refs)
+		if err != nil {
+			rs.Stop()
+			return nil, err
+		}
+		for k, v := range overrides {
+			env[k] = v
+		}
+		r, err := StartRuntime(ctx, rie, filepath.Join(binDir, name, "bootstrap"), f, env, log)
+		if err != nil {
+			rs.Stop()
+			return nil, err
+		}
+		rs[name] = r
+	}
+	return rs, nil
+}
+
+// HTTP are the handlers of the functions the gateway routes to.
+func (rs Runtimes) HTTP() map[string]httpapi.LambdaHandler {
+	out := map[string]httpapi.LambdaHandler{}
+	for name, r := range rs {
+		out[name] = r.HTTP()
+	}
+	return out
+}
+
+// Stop ends every runtime.
+func (rs Runtimes) Stop() {
+	for _, r := range rs {
+		r.Stop()
+	}
+}

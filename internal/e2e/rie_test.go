@@ -1,0 +1,258 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/openreg/registration/internal/config"
+	"github.com/openreg/registration/internal/devstack"
+	"github.com/openreg/registration/internal/httpapi"
+	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/testenv"
+)
+
+// The real bootstraps under AWS's Runtime Interface Emulator, configured
+// from the synthesized template: what `make dev LAMBDA=rie` runs. `make
+// test` synthesizes the template first.
+
+// moduleRoot is the repository's top directory.
+func moduleRoot(t testing.TB) string {
+	t.Helper()
+	wd, _ := os.Getwd()
+	root, err := devstack.ModuleRoot(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+var (
+	bootstrapsOnce sync.Once
+	bootstrapsDir  string
+	bootstrapsErr  error
+)
+
+// bootstraps builds every function for this machine, once per test binary.
+func bootstraps(t testing.TB) string {
+	t.Helper()
+	bootstrapsOnce.Do(func() {
+		root := moduleRoot(t)
+		bootstrapsDir, bootstrapsErr = os.MkdirTemp("", "openreg-bootstraps-")
+		if bootstrapsErr != nil {
+			return
+		}
+		names, err := devstack.Functions(root)
+		if err != nil {
+			bootstrapsErr = err
+			return
+		}
+		for _, n := range names {
+			out := filepath.Join(bootstrapsDir, n, "bootstrap")
+			if err := devstack.Build(context.Background(), root, "./functions/"+n, out, runtime.GOOS, runtime.GOARCH); err != nil {
+				bootstrapsErr = err
+				return
+			}
+		}
+	})
+	if bootstrapsErr != nil {
+		t.Fatalf("build the bootstraps: %v", bootstrapsErr)
+	}
+	return bootstrapsDir
+}
+
+// template is the synthesized template, which `make synth` writes.
+func template(t testing.TB) devstack.Template {
+	t.Helper()
+	tpl, err := devstack.LoadTemplate(filepath.Join(moduleRoot(t), devstack.TemplatePath))
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	return tpl
+}
+
+func rieBinary(t testing.TB) string { return filepath.Join(moduleRoot(t), devstack.RIEPath) }
+
+// localOverrides are what the local runtime puts over a function's template
+// environment: the emulators' endpoints and credentials.
+func localOverrides(t testing.TB) map[string]string {
+	env := testenv.Stack(t).Env()
+	out := map[string]string{}
+	for k, v := range env {
+		if strings.HasPrefix(k, "AWS_") && v != "" && k != "AWS_CONFIG_FILE" && k != "AWS_SHARED_CREDENTIALS_FILE" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// rieStack is a stack whose functions run as their bootstraps under the
+// emulator, with the template's environment (and the test settings).
+func rieStack(t *testing.T, mutate func(*settings.Settings), tweak func(devstack.Template)) *stack {
+	t.Helper()
+	base := newStack(t, mutate)
+	doc, err := json.Marshal(base.settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	overrides := localOverrides(t)
+	overrides[config.EnvSettings] = string(doc)
+	tpl := template(t)
+	if tweak != nil {
+		tweak(tpl)
+	}
+	log := discardLog()
+	rs, err := devstack.StartRuntimes(context.Background(), tpl, rieBinary(t), bootstraps(t),
+		map[string]string{"AWS::DynamoDB::Table": base.res.Table, "AWS::SES::ConfigurationSet": ""}, overrides, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rs.Stop)
+	s := *base
+	s.t = t
+	srv := httptest.NewServer(devstack.NewGateway(httpapi.Routes, rs.HTTP(), log, time.Now))
+	t.Cleanup(srv.Close)
+	s.url = srv.URL
+	s.mailer = rs["mailer"].SQS()
+	s.poller = devstack.NewPoller(s.clients.SQS, s.res.QueueURL, s.res.QueueARN, s.mailer, log)
+	return &s
+}
+
+// TestRIEFlow: register → mail → confirm → sign-in, every request through
+// the gateway, the Runtime API and each function's real main.
+func TestRIEFlow(t *testing.T) {
+	s := rieStack(t, nil, nil)
+	if r := s.register(person("rie@example.com")); r.status != http.StatusAccepted {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	tok := s.verificationToken("rie@example.com")
+	if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse"}); r.status != http.StatusOK {
+		t.Fatalf("confirm: %d %s", r.status, r.body)
+	}
+	r := s.signIn("rie@example.com", "correct horse")
+	if r.status != http.StatusOK {
+		t.Fatalf("sign-in: %d %s", r.status, r.body)
+	}
+	token, _ := r.json(t)["sessionToken"].(string)
+	if me := s.do(http.MethodGet, "/v1/customers/me", "", nil, "Authorization: Bearer "+token); me.status != http.StatusOK || me.json(t)["email"] != "rie@example.com" {
+		t.Errorf("me: %d %s", me.status, me.body)
+	}
+	s.deliverMail()
+	if n := len(s.mailsTo("rie@example.com")); n != 2 {
+		t.Errorf("mails = %d, want the link and the welcome", n)
+	}
+}
+
+// TestEveryFunctionBootsFromTheTemplate: each function starts with exactly
+// the environment the stack gives it (its settings too) and answers its
+// sample event. A variable the stack forgets makes its function fail at
+// cold start, and this test with it, naming the variable.
+func TestEveryFunctionBootsFromTheTemplate(t *testing.T) {
+	base := newStack(t, nil)
+	tpl := template(t)
+	samples := map[string]string{
+		"register": "registration-form.json", "sign-in": "sign-in.json", "verify-email": "verify-email-page.json",
+		"mailer": "mailer-sqs-batch.json", "ses-events": "ses-bounce.json",
+	}
+	for name, f := range tpl.Functions {
+		t.Run(name+" boots under its template environment and answers "+samples[name], func(t *testing.T) {
+			sample, ok := samples[name]
+			if !ok {
+				t.Fatalf("no sample event for %s: add one under events/", name)
+			}
+			env, err := tpl.Resolve(f, map[string]string{"AWS::DynamoDB::Table": base.res.Table, "AWS::SES::ConfigurationSet": ""})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range localOverrides(t) {
+				env[k] = v
+			}
+			r, err := devstack.StartRuntime(context.Background(), rieBinary(t), filepath.Join(bootstraps(t), name, "bootstrap"), f, env, discardLog())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Stop()
+			payload, err := os.ReadFile(filepath.Join(moduleRoot(t), "events", sample))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := r.Invoke(context.Background(), payload)
+			if err != nil {
+				t.Fatalf("%v", err)
+			}
+			var resp struct {
+				StatusCode int `json:"statusCode"`
+			}
+			if json.Unmarshal(out, &resp) == nil && resp.StatusCode >= 500 {
+				t.Errorf("%s answered %s", name, out)
+			}
+		})
+	}
+
+	t.Run("a variable the stack forgets stops the function and names the variable", func(t *testing.T) {
+		f := tpl.Functions["sign-in"]
+		env, err := tpl.Resolve(f, map[string]string{"AWS::DynamoDB::Table": base.res.Table, "AWS::SES::ConfigurationSet": ""})
+		if err != nil {
+			t.Fatal(err)
+		}
+		delete(env, config.EnvTable)
+		for k, v := range localOverrides(t) {
+			env[k] = v
+		}
+		r, err := devstack.StartRuntime(context.Background(), rieBinary(t), filepath.Join(bootstraps(t), "sign-in", "bootstrap"), f, env, discardLog())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Stop()
+		payload, _ := os.ReadFile(filepath.Join(moduleRoot(t), "events", "sign-in.json"))
+		_, err = r.Invoke(context.Background(), payload)
+		if err == nil || !strings.Contains(err.Error(), config.EnvTable) {
+			t.Errorf("got %v, want a cold-start failure naming %s", err, config.EnvTable)
+		}
+	})
+}
+
+// TestRIEDeadline: a database that never answers gets the client a 503
+// before the function's timeout from the template ends the invocation.
+func TestRIEDeadline(t *testing.T) {
+	hang := hangingListener(t)
+	s := newStack(t, nil)
+	tpl := template(t)
+	f := tpl.Functions["sign-in"]
+	env, err := tpl.Resolve(f, map[string]string{"AWS::DynamoDB::Table": s.res.Table, "AWS::SES::ConfigurationSet": ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range localOverrides(t) {
+		env[k] = v
+	}
+	env["AWS_ENDPOINT_URL_DYNAMODB"] = "http://" + hang
+	r, err := devstack.StartRuntime(context.Background(), rieBinary(t), filepath.Join(bootstraps(t), "sign-in", "bootstrap"), f, env, discardLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Stop()
+	var ev events.APIGatewayV2HTTPRequest
+	loadEvent(t, "sign-in.json", &ev)
+	start := time.Now()
+	resp, err := r.HTTP()(context.Background(), ev)
+	took := time.Since(start)
+	timeout := time.Duration(f.TimeoutSeconds) * time.Second
+	if err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("got %d %v %s, want 503", resp.StatusCode, err, resp.Body)
+	}
+	if took >= timeout {
+		t.Errorf("answered after %v, the function's timeout is %v", took, timeout)
+	}
+	t.Logf("answered 503 after %v of the function's %v", took.Round(time.Millisecond), timeout)
+}
