@@ -34,6 +34,7 @@ import (
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/sizing"
 	"github.com/openreg/registration/internal/store"
 	"github.com/openreg/registration/internal/testenv"
 )
@@ -133,7 +134,9 @@ func buildStack(t testing.TB, s settings.Settings, clients devstack.Clients, res
 	}
 	functions := map[string]httpapi.LambdaHandler{}
 	for _, r := range httpapi.Routes {
-		functions[r.Function] = sys.API.Handler(r.Function)
+		// As in Lambda (and make dev): the function's timeout is each
+		// invocation's deadline.
+		functions[r.Function] = devstack.WithTimeout(sys.API.Handler(r.Function), time.Duration(sizing.TimeoutSeconds[r.Function])*time.Second)
 	}
 	srv := httptest.NewServer(devstack.NewGateway(httpapi.Routes, functions, log, clk.Now))
 	t.Cleanup(srv.Close)
