@@ -22,6 +22,7 @@ import (
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/store"
+	"github.com/openreg/registration/internal/store/storetest"
 	"github.com/openreg/registration/internal/testenv"
 	"github.com/openreg/registration/internal/throttle"
 )
@@ -351,4 +352,17 @@ func TestUnavailableDatabase(t *testing.T) {
 	if _, err := s.Customer(context.Background(), "x"); apperr.CodeOf(err) != apperr.Unavailable {
 		t.Errorf("read during outage: %v, want unavailable", err)
 	}
+}
+
+// TestContract runs the store contract, which the in-memory store of the
+// unit tests passes too, against DynamoDB Local.
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, clock *storetest.Clock) storetest.Store {
+		db := testenv.Clients(t).DynamoDB
+		table := testenv.Name("contract")
+		if err := store.CreateTable(context.Background(), db, table); err != nil {
+			t.Fatalf("create table: %v", err)
+		}
+		return store.New(db, table, nil, clock.Now)
+	})
 }

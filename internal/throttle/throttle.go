@@ -77,3 +77,21 @@ func (e *Exceeded) RetryAfter() time.Duration {
 	}
 	return max(until.Sub(e.Counter.Now).Round(time.Second), time.Second)
 }
+
+// Allows reports whether c may count one more event on a counter that holds
+// n events and whose gate (zero if none) opens at gate: under Max, or, for a
+// gated counter past Max, once the gate is open. Every store applies this
+// rule (the DynamoDB store as a condition expression), and the store
+// contract suite checks they agree.
+func (c Counter) Allows(n int, gate time.Time) bool {
+	return n < c.Max || (c.Gate > 0 && !gate.After(c.Now))
+}
+
+// NextGate is when a gated counter's gate opens after an event counted at
+// c.Now (zero for a counter without a gate).
+func (c Counter) NextGate() time.Time {
+	if c.Gate <= 0 {
+		return time.Time{}
+	}
+	return c.Now.Add(c.Gate)
+}

@@ -1,0 +1,326 @@
+package signin_test
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/password"
+	"github.com/openreg/registration/internal/session"
+	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/signin"
+	"github.com/openreg/registration/internal/store/memstore"
+	"github.com/openreg/registration/internal/store/storetest"
+	"github.com/openreg/registration/internal/token"
+)
+
+var cheap = password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1}
+
+type fixture struct {
+	store    *memstore.Store
+	clock    *storetest.Clock
+	sessions *session.Manager
+	svc      *signin.Service
+	hasher   *password.Hasher
+}
+
+const (
+	adaID = "0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f"
+	pw    = "correct horse"
+)
+
+func newFixture(t *testing.T, mutate func(*settings.Settings)) *fixture {
+	t.Helper()
+	s := settings.Default()
+	s.PasswordHashing = cheap
+	if mutate != nil {
+		mutate(&s)
+	}
+	clock := storetest.NewClock(storetest.Start)
+	st := memstore.New(clock.Now)
+	h, err := password.NewHasher(s.PasswordHashing, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr := session.NewManager(st, token.NewGenerator(rand.Reader), session.Lifetimes{Default: time.Hour, RememberMe: 24 * time.Hour}, clock.Now)
+	f := &fixture{store: st, clock: clock, sessions: mgr, hasher: h}
+	f.svc = signin.New(signin.Deps{Settings: s, Store: st, Sessions: mgr, Hasher: h, Random: rand.Reader, Now: clock.Now,
+		Log: slog.New(slog.DiscardHandler)})
+	return f
+}
+
+// account stores Ada with status and the password pw, hashed with params.
+func (f *fixture) account(t *testing.T, status customer.Status, h *password.Hasher) {
+	t.Helper()
+	if h == nil {
+		h = f.hasher
+	}
+	hash, err := h.Hash(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.store.Put(customer.Customer{ID: adaID, StoreID: "default", Email: "ada@example.com", Username: "ada", Status: status,
+		PasswordHash: hash, Language: "en", CreatedAt: f.clock.Now()})
+}
+
+func (f *fixture) signIn(login, password, ip string) (signin.Result, error) {
+	return f.svc.SignIn(context.Background(), signin.Request{Login: login, Password: password, SourceIP: ip})
+}
+
+func wantCode(t *testing.T, err error, want apperr.Code) {
+	t.Helper()
+	if got := apperr.CodeOf(err); err == nil || got != want {
+		t.Fatalf("got %v (%s), want %s", err, got, want)
+	}
+}
+
+func TestSignIn(t *testing.T) {
+	t.Run("a right password starts a session that authenticates", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.account(t, customer.Active, nil)
+		res, err := f.signIn("Ada@Example.com", pw, "10.0.0.1")
+		if err != nil || res.CustomerID != adaID || res.Redirect != "/" {
+			t.Fatalf("got %+v, %v", res, err)
+		}
+		if _, c, err := f.sessions.Authenticate(context.Background(), res.Session.Token); err != nil || c.ID != adaID {
+			t.Errorf("the session does not authenticate: %v", err)
+		}
+		if got := f.store.Activities; len(got) != 1 || got[0].Type != customer.ActivitySignedIn || got[0].Detail["sourceIp"] != "10.0.0.1" {
+			t.Errorf("activity = %+v, want one signed-in entry with the source address", got)
+		}
+	})
+
+	t.Run("the username signs in too", func(t *testing.T) {
+		f := newFixture(t, func(s *settings.Settings) { s.UsernamesEnabled = true })
+		f.account(t, customer.Active, nil)
+		if _, err := f.signIn("ADA", pw, "10.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("a wrong password and an unknown login answer alike and leave one record each", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.account(t, customer.Active, nil)
+		_, wrong := f.signIn("ada@example.com", "wrong horse", "10.0.0.1")
+		_, unknown := f.signIn("nobody@example.com", "wrong horse", "10.0.0.2")
+		wantCode(t, wrong, apperr.InvalidCredentials)
+		wantCode(t, unknown, apperr.InvalidCredentials)
+		if wrong.Error() != unknown.Error() {
+			t.Errorf("answers differ: %q vs %q", wrong, unknown)
+		}
+		if len(f.store.Activities) != 1 || f.store.Activities[0].Type != customer.ActivitySignInFailed || len(f.store.Attempts) != 1 {
+			t.Errorf("activities %+v, attempts %+v; want one failed entry and one attempt record", f.store.Activities, f.store.Attempts)
+		}
+		if strings.Contains(f.store.Attempts[0].Login, "@") && !strings.HasPrefix(f.store.Attempts[0].Login, "email:") {
+			t.Errorf("attempt login = %q", f.store.Attempts[0].Login)
+		}
+	})
+
+	tests := []struct {
+		name   string
+		status customer.Status
+		reveal bool
+		want   apperr.Code
+	}{
+		{"an unverified account answers a right password like a wrong one", customer.Unverified, false, apperr.InvalidCredentials},
+		{"an account waiting for approval answers a right password like a wrong one", customer.PendingApproval, false, apperr.InvalidCredentials},
+		{"a deactivated account answers a right password like a wrong one", customer.Deactivated, false, apperr.InvalidCredentials},
+		{"revealAccountState tells an unverified account", customer.Unverified, true, apperr.EmailNotVerified},
+		{"revealAccountState tells an account waiting for approval", customer.PendingApproval, true, apperr.PendingApproval},
+		{"revealAccountState still hides a deactivated account", customer.Deactivated, true, apperr.InvalidCredentials},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, func(s *settings.Settings) { s.RevealAccountState = tt.reveal })
+			f.account(t, tt.status, nil)
+			_, err := f.signIn("ada@example.com", pw, "10.0.0.1")
+			wantCode(t, err, tt.want)
+			if f.store.Sessions(adaID) != 0 {
+				t.Error("a session was started")
+			}
+		})
+	}
+
+	t.Run("a right password on an unverified account queues a fresh link, no link itself", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.account(t, customer.Unverified, nil)
+		_, _ = f.signIn("ada@example.com", pw, "10.0.0.1")
+		if got := f.store.Outbox; len(got) != 1 || got[0].Kind != mail.VerificationLink || got[0].CustomerID != adaID || got[0].Link != "" {
+			t.Errorf("outbox = %+v, want one verification-link job for Ada without a link", got)
+		}
+	})
+
+	t.Run("an expired unverified account is an unknown login", func(t *testing.T) {
+		f := newFixture(t, nil)
+		hash, _ := f.hasher.Hash(pw)
+		f.store.Put(customer.Customer{ID: adaID, Email: "ada@example.com", Status: customer.Unverified, PasswordHash: hash,
+			ExpiresAt: f.clock.Now().Add(time.Minute)})
+		f.clock.Advance(time.Minute)
+		_, err := f.signIn("ada@example.com", pw, "10.0.0.1")
+		wantCode(t, err, apperr.InvalidCredentials)
+		if len(f.store.Outbox) != 0 || len(f.store.Attempts) != 1 {
+			t.Errorf("outbox %+v, attempts %d; want no link for an expired account and an attempt record", f.store.Outbox, len(f.store.Attempts))
+		}
+	})
+
+	t.Run("bad input is refused with every field's problem, and nothing is stored", func(t *testing.T) {
+		f := newFixture(t, nil)
+		_, err := f.signIn(" ", "", "10.0.0.1")
+		var ae *apperr.Error
+		if !asApp(err, &ae) || ae.Code != apperr.Validation || len(ae.Fields) != 2 {
+			t.Fatalf("got %v, want a validation error for login and password", err)
+		}
+		_, err = f.signIn("ada@example.com", strings.Repeat("x", 1025), "10.0.0.1")
+		wantCode(t, err, apperr.Validation)
+		if len(f.store.Attempts) != 0 || len(f.store.Activities) != 0 {
+			t.Error("bad input was counted")
+		}
+	})
+
+	t.Run("a hash made with older parameters is replaced by a right password", func(t *testing.T) {
+		f := newFixture(t, nil)
+		older, err := password.NewHasher(password.Params{MemoryKiB: 32, Iterations: 1, Parallelism: 1}, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.account(t, customer.Active, older)
+		if _, err := f.signIn("ada@example.com", pw, "10.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := f.store.Customer(context.Background(), adaID)
+		if ok, rehash, err := f.hasher.Verify(pw, c.PasswordHash); !ok || rehash || err != nil {
+			t.Errorf("stored hash %q: ok %v, rehash %v, %v; want one made with the current parameters", c.PasswordHash, ok, rehash, err)
+		}
+	})
+}
+
+func TestThrottles(t *testing.T) {
+	limits := func(s *settings.Settings) {
+		s.SignInThrottle = settings.SignInThrottle{
+			PerLoginAndClient: settings.Limit{Max: 3, Window: settings.Duration(15 * time.Minute)},
+			PerClient:         settings.Limit{Max: 5, Window: settings.Duration(time.Hour)},
+			PerLogin:          settings.Limit{Max: 6, Window: settings.Duration(15 * time.Minute)},
+			Slowdown:          settings.Duration(3 * time.Second),
+		}
+		s.ClientLimits = settings.ClientLimits{}
+	}
+
+	t.Run("a client that guesses one login is locked out of it; the owner elsewhere signs in", func(t *testing.T) {
+		f := newFixture(t, limits)
+		f.account(t, customer.Active, nil)
+		for range 3 {
+			_, err := f.signIn("ada@example.com", "guess", "10.0.0.66")
+			wantCode(t, err, apperr.InvalidCredentials)
+		}
+		_, err := f.signIn("ada@example.com", pw, "10.0.0.66")
+		wantCode(t, err, apperr.LockedOut)
+		if ae := err.(*apperr.Error); ae.RetryAfter < time.Second {
+			t.Errorf("Retry-After = %v", ae.RetryAfter)
+		}
+		if _, err := f.signIn("ada@example.com", pw, "10.0.0.1"); err != nil {
+			t.Errorf("the owner from another address: %v", err)
+		}
+	})
+
+	t.Run("a login without an account locks the same way", func(t *testing.T) {
+		f := newFixture(t, limits)
+		for range 3 {
+			_, _ = f.signIn("ghost@example.com", "guess", "10.0.0.66")
+		}
+		_, err := f.signIn("ghost@example.com", "guess", "10.0.0.66")
+		wantCode(t, err, apperr.LockedOut)
+	})
+
+	t.Run("a client spraying many logins is refused across all of them", func(t *testing.T) {
+		f := newFixture(t, limits)
+		for i := range 5 {
+			_, err := f.signIn(string(rune('a'+i))+"@example.com", "guess", "10.0.0.66")
+			wantCode(t, err, apperr.InvalidCredentials)
+		}
+		_, err := f.signIn("z@example.com", "guess", "10.0.0.66")
+		wantCode(t, err, apperr.TooManyRequests)
+	})
+
+	t.Run("a login attacked from many clients slows down, one attempt per slowdown, and is never locked", func(t *testing.T) {
+		f := newFixture(t, limits)
+		f.account(t, customer.Active, nil)
+		for i := range 6 {
+			_, err := f.signIn("ada@example.com", "guess", "10.0.1."+string(rune('1'+i)))
+			wantCode(t, err, apperr.InvalidCredentials)
+		}
+		_, err := f.signIn("ada@example.com", "guess", "10.0.2.1")
+		wantCode(t, err, apperr.TooManyRequests)
+		f.clock.Advance(3 * time.Second)
+		if _, err := f.signIn("ada@example.com", pw, "10.0.2.2"); err != nil {
+			t.Errorf("the owner once the slowdown passed: %v", err)
+		}
+	})
+}
+
+func TestSessions(t *testing.T) {
+	ctx := context.Background()
+	t.Run("me answers the customer of a live session", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.account(t, customer.Active, nil)
+		res, err := f.signIn("ada@example.com", pw, "10.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := f.svc.Me(ctx, res.Session.Token); err != nil || c.Email != "ada@example.com" {
+			t.Errorf("Me = %+v, %v", c, err)
+		}
+	})
+
+	t.Run("a deactivated customer's session ends at its next use", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.account(t, customer.Active, nil)
+		res, _ := f.signIn("ada@example.com", pw, "10.0.0.1")
+		c, _ := f.store.Customer(ctx, adaID)
+		c.Status = customer.Deactivated
+		f.store.Put(c)
+		_, err := f.svc.Me(ctx, res.Session.Token)
+		wantCode(t, err, apperr.Unauthenticated)
+		if f.store.Sessions(adaID) != 0 {
+			t.Error("the session outlived the deactivation")
+		}
+	})
+
+	t.Run("signing out ends the session and logs it; signing out again is fine and logs nothing", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.account(t, customer.Active, nil)
+		res, _ := f.signIn("ada@example.com", pw, "10.0.0.1")
+		before := len(f.store.Activities)
+		if err := f.svc.SignOut(ctx, res.Session.Token); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.SignOut(ctx, res.Session.Token); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.store.Activities[before:]; len(got) != 1 || got[0].Type != customer.ActivitySignedOut || got[0].CustomerID != adaID {
+			t.Errorf("activity = %+v, want one signed-out entry", got)
+		}
+		_, err := f.svc.Me(ctx, res.Session.Token)
+		wantCode(t, err, apperr.Unauthenticated)
+	})
+
+	t.Run("an outage is a 503, not a sign-in failure", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.store.Err = apperr.New(apperr.Unavailable, "down")
+		_, err := f.signIn("ada@example.com", pw, "10.0.0.1")
+		wantCode(t, err, apperr.Unavailable)
+	})
+}
+
+func asApp(err error, target **apperr.Error) bool {
+	ae, ok := err.(*apperr.Error)
+	if ok {
+		*target = ae
+	}
+	return ok
+}

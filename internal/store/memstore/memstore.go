@@ -1,0 +1,430 @@
+// Package memstore is an in-memory store for unit tests: it implements the
+// request-path use cases' store interfaces (registration, sign-in, sessions,
+// resend jobs) with the same rules as the DynamoDB store, and the store
+// contract suite (package storetest) runs against both, so a use case's unit
+// tests test the use case, not a fake that drifted. Domain rules it applies
+// (throttle windows and gates, account expiry) are the domain packages'
+// functions, not copies. Every write is all or nothing, as the DynamoDB
+// store's transactions are.
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/registration"
+	"github.com/openreg/registration/internal/session"
+	"github.com/openreg/registration/internal/signin"
+	"github.com/openreg/registration/internal/throttle"
+	"github.com/openreg/registration/internal/verification"
+)
+
+// The store satisfies the use cases' interfaces it is for.
+var (
+	_ registration.Store = (*Store)(nil)
+	_ signin.Store       = (*Store)(nil)
+	_ session.Store      = (*Store)(nil)
+	_ verification.Jobs  = (*Store)(nil)
+)
+
+// Store is the in-memory store.
+type Store struct {
+	mu  sync.Mutex
+	now func() time.Time
+
+	customers map[string]customer.Customer
+	// keys are the login keys ("email:"/"username:" + normalised login):
+	// the holder's customer id, or a pending registration's id.
+	keys     map[string]key
+	pending  map[string]registration.Pending
+	sessions map[session.Ref]session.Session
+	counters map[string]counter
+
+	// What a test may inspect.
+	Outbox     []mail.Message
+	Activities []customer.Activity
+	Consents   []customer.ConsentRecord
+	// Attempts are the failed sign-ins on logins without an account.
+	Attempts []signin.Attempt
+
+	// Err, when set, is returned by every call (a database outage).
+	Err error
+}
+
+type key struct {
+	customerID, registrationID string
+	expires                    time.Time // zero: never
+}
+
+type counter struct {
+	n    int
+	gate time.Time
+	ends time.Time
+}
+
+// New returns an empty store on the clock now.
+func New(now func() time.Time) *Store {
+	return &Store{now: now, customers: map[string]customer.Customer{}, keys: map[string]key{},
+		pending: map[string]registration.Pending{}, sessions: map[session.Ref]session.Session{}, counters: map[string]counter{}}
+}
+
+func emailKey(k string) string    { return "email:" + k }
+func usernameKey(k string) string { return "username:" + k }
+
+// free reports whether a login key may be claimed: nobody holds it, or its
+// holder's time ran out.
+func (s *Store) free(k string) bool {
+	h, ok := s.keys[k]
+	return !ok || (!h.expires.IsZero() && !s.now().Before(h.expires))
+}
+
+// tx is one all-or-nothing write: checks first, then the changes.
+type tx struct {
+	s       *Store
+	checks  []func() error
+	changes []func()
+}
+
+func (t *tx) check(f func() error) { t.checks = append(t.checks, f) }
+func (t *tx) change(f func())      { t.changes = append(t.changes, f) }
+
+// count adds counting one event on c (nil: none).
+func (t *tx) count(c *throttle.Counter) {
+	if c == nil {
+		return
+	}
+	cc := *c
+	t.check(func() error { return t.s.allows(cc) })
+	t.change(func() {
+		cur := t.s.live(cc)
+		t.s.counters[cc.Key] = counter{n: cur.n + 1, gate: cc.NextGate(), ends: cc.Ends}
+	})
+}
+
+func (t *tx) run() error {
+	for _, c := range t.checks {
+		if err := c(); err != nil {
+			return err
+		}
+	}
+	for _, c := range t.changes {
+		c()
+	}
+	return nil
+}
+
+func (s *Store) live(c throttle.Counter) counter {
+	cur, ok := s.counters[c.Key]
+	if !ok || !s.now().Before(cur.ends.Add(time.Minute)) {
+		return counter{}
+	}
+	return cur
+}
+
+func (s *Store) allows(c throttle.Counter) error {
+	cur := s.live(c)
+	if c.Allows(cur.n, cur.gate) {
+		return nil
+	}
+	return &throttle.Exceeded{Counter: c, GateOpens: cur.gate}
+}
+
+func (s *Store) begin() (*tx, func(), error) {
+	s.mu.Lock()
+	if s.Err != nil {
+		s.mu.Unlock()
+		return nil, nil, s.Err
+	}
+	return &tx{s: s}, s.mu.Unlock, nil
+}
+
+// CreateAccount writes a Standard registration; see registration.Store.
+func (s *Store) CreateAccount(_ context.Context, acc registration.Account) error {
+	t, unlock, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	c := acc.Customer
+	if acc.UsernameKey != "" {
+		t.check(func() error {
+			if !s.free(usernameKey(acc.UsernameKey)) {
+				return registration.ErrUsernameTaken
+			}
+			return nil
+		})
+	}
+	t.check(func() error {
+		if !s.free(emailKey(acc.EmailKey)) {
+			return registration.ErrEmailTaken
+		}
+		if _, ok := s.customers[c.ID]; ok {
+			return fmt.Errorf("memstore: customer %s exists", c.ID)
+		}
+		return nil
+	})
+	t.count(acc.Limit)
+	t.change(func() {
+		s.customers[c.ID] = c
+		s.keys[emailKey(acc.EmailKey)] = key{customerID: c.ID, expires: c.ExpiresAt}
+		if acc.UsernameKey != "" {
+			s.keys[usernameKey(acc.UsernameKey)] = key{customerID: c.ID, expires: c.ExpiresAt}
+		}
+		if acc.Session != nil {
+			s.sessions[acc.Session.Ref()] = *acc.Session
+		}
+		if !acc.RevokeSession.IsZero() {
+			delete(s.sessions, acc.RevokeSession)
+		}
+		s.Consents = append(s.Consents, acc.Consents...)
+		if acc.Activity.CustomerID != "" {
+			s.Activities = append(s.Activities, acc.Activity)
+		}
+		s.Outbox = append(s.Outbox, acc.Outbox...)
+	})
+	return t.run()
+}
+
+// Submit writes a pending registration; see registration.Store.
+func (s *Store) Submit(_ context.Context, sub registration.Submission) error {
+	t, unlock, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	p := sub.Pending
+	if p.UsernameKey != "" {
+		t.check(func() error {
+			if !s.free(usernameKey(p.UsernameKey)) {
+				return registration.ErrUsernameTaken
+			}
+			return nil
+		})
+	}
+	t.count(sub.Limit)
+	t.change(func() {
+		s.pending[p.ID] = p
+		if p.UsernameKey != "" {
+			s.keys[usernameKey(p.UsernameKey)] = key{registrationID: p.ID, expires: p.ExpiresAt}
+		}
+		if !sub.RevokeSession.IsZero() {
+			delete(s.sessions, sub.RevokeSession)
+		}
+		s.Outbox = append(s.Outbox, sub.Job)
+	})
+	return t.run()
+}
+
+// Stored returns every stored customer and pending registration (for
+// tests).
+func (s *Store) Stored() ([]customer.Customer, []registration.Pending) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var cs []customer.Customer
+	for _, c := range s.customers {
+		cs = append(cs, c)
+	}
+	var ps []registration.Pending
+	for _, p := range s.pending {
+		ps = append(ps, p)
+	}
+	return cs, ps
+}
+
+// StartSession stores a session (for tests of requests that carry one).
+func (s *Store) StartSession(ss session.Session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessions[ss.Ref()] = ss
+	if _, ok := s.customers[ss.CustomerID]; !ok {
+		s.customers[ss.CustomerID] = customer.Customer{ID: ss.CustomerID, Status: customer.Active}
+	}
+}
+
+// Pending returns a stored pending registration (for tests).
+func (s *Store) Pending(id string) (registration.Pending, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.pending[id]
+	return p, ok
+}
+
+// Put stores a customer and its login keys as a completed registration
+// would (for tests that start from an account).
+func (s *Store) Put(c customer.Customer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.customers[c.ID] = c
+	s.keys[emailKey(customer.NormalizeLogin(c.Email))] = key{customerID: c.ID, expires: c.ExpiresAt}
+	if c.Username != "" {
+		s.keys[usernameKey(customer.NormalizeLogin(c.Username))] = key{customerID: c.ID, expires: c.ExpiresAt}
+	}
+}
+
+// Login returns the sign-in view of a login's holder; see signin.Store.
+func (s *Store) Login(_ context.Context, kind, k string) (customer.Customer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return customer.Customer{}, s.Err
+	}
+	name := emailKey(k)
+	if kind == "username" {
+		name = usernameKey(k)
+	}
+	h, ok := s.keys[name]
+	if !ok || h.customerID == "" || s.free(name) {
+		return customer.Customer{}, customer.ErrNotFound
+	}
+	c := s.customers[h.customerID]
+	return customer.Customer{ID: c.ID, PasswordHash: c.PasswordHash, Status: c.Status, StoreID: c.StoreID,
+		Language: c.Language, ExpiresAt: c.ExpiresAt}, nil
+}
+
+// Customer returns a customer; see signin.Store.
+func (s *Store) Customer(_ context.Context, id string) (customer.Customer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return customer.Customer{}, s.Err
+	}
+	c, ok := s.customers[id]
+	if !ok {
+		return customer.Customer{}, customer.ErrNotFound
+	}
+	return c, nil
+}
+
+// SignInFailed counts a failed sign-in; see signin.Store.
+func (s *Store) SignInFailed(_ context.Context, a signin.Attempt) error {
+	t, unlock, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	for i := range a.Counters {
+		t.count(&a.Counters[i])
+	}
+	t.change(func() {
+		switch {
+		case a.Activity != nil:
+			s.Activities = append(s.Activities, *a.Activity)
+		case a.Job != nil:
+			s.Outbox = append(s.Outbox, *a.Job)
+		case a.Login != "":
+			s.Attempts = append(s.Attempts, a)
+		}
+	})
+	return t.run()
+}
+
+// SignInSucceeded starts a session; see signin.Store.
+func (s *Store) SignInSucceeded(_ context.Context, a signin.Attempt) error {
+	t, unlock, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	for _, c := range a.Counters {
+		switch c.Kind {
+		case throttle.SignInLoginClient, throttle.SignInLogin:
+			t.check(func() error { return s.allows(c) })
+			t.change(func() { delete(s.counters, c.Key) })
+		case throttle.SignInClient:
+			t.check(func() error { return s.allows(c) })
+		default:
+			t.count(&c)
+		}
+	}
+	t.change(func() {
+		if a.Session != nil {
+			s.sessions[a.Session.Ref()] = *a.Session
+		}
+		if a.Activity != nil {
+			s.Activities = append(s.Activities, *a.Activity)
+		}
+	})
+	return t.run()
+}
+
+// UpdatePasswordHash replaces a hash if it is unchanged; see signin.Store.
+func (s *Store) UpdatePasswordHash(_ context.Context, c customer.Customer, hash string, a customer.Activity) error {
+	t, unlock, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	t.check(func() error {
+		if s.customers[c.ID].PasswordHash != c.PasswordHash {
+			return fmt.Errorf("memstore: password hash of %s changed meanwhile", c.ID)
+		}
+		return nil
+	})
+	t.change(func() {
+		cur := s.customers[c.ID]
+		cur.PasswordHash = hash
+		s.customers[c.ID] = cur
+		s.Activities = append(s.Activities, a)
+	})
+	return t.run()
+}
+
+// SessionOf returns a session with its customer; see session.Store.
+func (s *Store) SessionOf(_ context.Context, r session.Ref) (session.Session, customer.Customer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return session.Session{}, customer.Customer{}, s.Err
+	}
+	ss, ok := s.sessions[r]
+	c, found := s.customers[r.CustomerID]
+	if !ok || !found {
+		return session.Session{}, customer.Customer{}, session.ErrNotFound
+	}
+	return ss, c, nil
+}
+
+// EndSession ends a session; see session.Store.
+func (s *Store) EndSession(_ context.Context, r session.Ref, a customer.Activity) error {
+	t, unlock, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	t.change(func() {
+		if _, ok := s.sessions[r]; ok {
+			delete(s.sessions, r)
+			s.Activities = append(s.Activities, a)
+		}
+	})
+	return t.run()
+}
+
+// Sessions counts the live sessions of a customer (for tests).
+func (s *Store) Sessions(customerID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for r := range s.sessions {
+		if r.CustomerID == customerID {
+			n++
+		}
+	}
+	return n
+}
+
+// Enqueue stores a job with the client's count; see verification.Jobs.
+func (s *Store) Enqueue(_ context.Context, job mail.Message, limit *throttle.Counter) error {
+	t, unlock, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	t.count(limit)
+	t.change(func() { s.Outbox = append(s.Outbox, job) })
+	return t.run()
+}

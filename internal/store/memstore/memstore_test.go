@@ -1,0 +1,12 @@
+package memstore_test
+
+import (
+	"testing"
+
+	"github.com/openreg/registration/internal/store/memstore"
+	"github.com/openreg/registration/internal/store/storetest"
+)
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, clock *storetest.Clock) storetest.Store { return memstore.New(clock.Now) })
+}

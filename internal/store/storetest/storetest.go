@@ -1,0 +1,310 @@
+// Package storetest is the store contract: one suite of behaviours every
+// store of the request-path use cases must have, run against the DynamoDB
+// store on DynamoDB Local (internal/store) and against the in-memory store
+// the unit tests use (internal/store/memstore). A rule either store gets
+// wrong fails here, for both.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/registration"
+	"github.com/openreg/registration/internal/session"
+	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/signin"
+	"github.com/openreg/registration/internal/throttle"
+	"github.com/openreg/registration/internal/verification"
+)
+
+// Store is what the suite exercises.
+type Store interface {
+	registration.Store
+	signin.Store
+	session.Store
+	verification.Jobs
+}
+
+// Clock is the suite's settable clock.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// Start is where every clock starts: ahead of the real time, so a store with
+// a real TTL (DynamoDB Local runs them) never deletes what a test wrote.
+var Start = time.Date(2036, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// New makes an empty store on the clock.
+type New func(t *testing.T, clock *Clock) Store
+
+const hash = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5"
+
+func account(id, email, username string, status customer.Status, now time.Time) registration.Account {
+	c := customer.Customer{ID: id, StoreID: "default", Email: email, Username: username, Status: status,
+		PasswordHash: hash, Language: "de", Profile: customer.Profile{FirstName: "Ada"}, CreatedAt: now, UpdatedAt: now}
+	acc := registration.Account{Customer: c, EmailKey: customer.NormalizeLogin(email)}
+	if username != "" {
+		acc.UsernameKey = customer.NormalizeLogin(username)
+	}
+	return acc
+}
+
+func counter(t *testing.T, kind string, max int, window time.Duration, now time.Time, subject string) throttle.Counter {
+	t.Helper()
+	c, on := throttle.NewCounter(kind, settings.Limit{Max: max, Window: settings.Duration(window)}, now, subject)
+	if !on {
+		t.Fatal("counter is off")
+	}
+	return c
+}
+
+// Run runs the contract against the stores newStore makes.
+func Run(t *testing.T, newStore New) {
+	ctx := context.Background()
+	fresh := func(t *testing.T) (Store, *Clock) {
+		clock := NewClock(Start)
+		return newStore(t, clock), clock
+	}
+
+	t.Run("a created account signs in by email and by username, from its sign-in view", func(t *testing.T) {
+		s, clock := fresh(t)
+		if err := s.CreateAccount(ctx, account("c1", "Ada@Example.com", "Ada", customer.Active, clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range []struct{ kind, key string }{{"email", "ada@example.com"}, {"username", "ada"}} {
+			v, err := s.Login(ctx, l.kind, l.key)
+			if err != nil || v.ID != "c1" || v.PasswordHash != hash || v.Status != customer.Active || v.StoreID != "default" || v.Language != "de" {
+				t.Errorf("Login(%s) = %+v, %v; want c1's view", l.kind, v, err)
+			}
+		}
+		if _, err := s.Login(ctx, "email", "nobody@example.com"); !errors.Is(err, customer.ErrNotFound) {
+			t.Errorf("unknown login: %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("a taken username is reported before a taken address, and nothing of the refused account is stored", func(t *testing.T) {
+		s, clock := fresh(t)
+		if err := s.CreateAccount(ctx, account("c1", "ada@example.com", "ada", customer.Active, clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateAccount(ctx, account("c2", "ada@example.com", "ada", customer.Active, clock.Now())); !errors.Is(err, registration.ErrUsernameTaken) {
+			t.Errorf("both taken: %v, want ErrUsernameTaken", err)
+		}
+		if err := s.CreateAccount(ctx, account("c3", "ada@example.com", "other", customer.Active, clock.Now())); !errors.Is(err, registration.ErrEmailTaken) {
+			t.Errorf("address taken: %v, want ErrEmailTaken", err)
+		}
+		if _, err := s.Login(ctx, "username", "other"); !errors.Is(err, customer.ErrNotFound) {
+			t.Errorf("the refused account's username: %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("an unverified account's logins are free once it expired", func(t *testing.T) {
+		s, clock := fresh(t)
+		acc := account("c1", "late@example.com", "", customer.Unverified, clock.Now())
+		acc.Customer.ExpiresAt = clock.Now().Add(time.Hour)
+		if err := s.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := s.Login(ctx, "email", "late@example.com"); err != nil || v.ExpiresAt.IsZero() {
+			t.Fatalf("before expiry: %+v, %v; want the view with its expiry", v, err)
+		}
+		clock.Advance(time.Hour)
+		if _, err := s.Login(ctx, "email", "late@example.com"); !errors.Is(err, customer.ErrNotFound) {
+			t.Errorf("after expiry: %v, want ErrNotFound", err)
+		}
+		if err := s.CreateAccount(ctx, account("c2", "late@example.com", "", customer.Active, clock.Now())); err != nil {
+			t.Errorf("claiming the expired address: %v", err)
+		}
+	})
+
+	t.Run("a pending registration reserves its username without making it a login", func(t *testing.T) {
+		s, clock := fresh(t)
+		p := registration.Pending{ID: "r1", Email: "p@example.com", EmailKey: "p@example.com", Username: "pat", UsernameKey: "pat",
+			PasswordHash: hash, CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}
+		job := mail.Message{ID: "job-r1", Kind: mail.CompleteRegistration, RegistrationID: "r1", CreatedAt: clock.Now()}
+		if err := s.Submit(ctx, registration.Submission{Pending: p, Job: job}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Login(ctx, "username", "pat"); !errors.Is(err, customer.ErrNotFound) {
+			t.Errorf("a reserved username: %v, want ErrNotFound", err)
+		}
+		p2 := p
+		p2.ID, p2.Email, p2.EmailKey = "r2", "q@example.com", "q@example.com"
+		if err := s.Submit(ctx, registration.Submission{Pending: p2, Job: job}); !errors.Is(err, registration.ErrUsernameTaken) {
+			t.Errorf("a second reservation: %v, want ErrUsernameTaken", err)
+		}
+		if err := s.CreateAccount(ctx, account("c1", "x@example.com", "pat", customer.Active, clock.Now())); !errors.Is(err, registration.ErrUsernameTaken) {
+			t.Errorf("an account on a reserved username: %v, want ErrUsernameTaken", err)
+		}
+	})
+
+	t.Run("a failure counts on every counter, and the one at its limit refuses until its window ends", func(t *testing.T) {
+		s, clock := fresh(t)
+		pair := counter(t, throttle.SignInLoginClient, 2, 15*time.Minute, clock.Now(), "a")
+		for i := range 2 {
+			if err := s.SignInFailed(ctx, signin.Attempt{Counters: []throttle.Counter{pair}, Login: "email:a", At: clock.Now()}); err != nil {
+				t.Fatalf("failure %d: %v", i+1, err)
+			}
+		}
+		err := s.SignInFailed(ctx, signin.Attempt{Counters: []throttle.Counter{pair}, Login: "email:a", At: clock.Now()})
+		var ex *throttle.Exceeded
+		if !errors.As(err, &ex) || ex.Counter.Kind != throttle.SignInLoginClient || ex.RetryAfter() != pair.Ends.Sub(pair.Now) {
+			t.Fatalf("over the limit: %v, want *throttle.Exceeded until the window ends", err)
+		}
+		clock.Advance(15 * time.Minute)
+		next := counter(t, throttle.SignInLoginClient, 2, 15*time.Minute, clock.Now(), "a")
+		if err := s.SignInFailed(ctx, signin.Attempt{Counters: []throttle.Counter{next}, Login: "email:a", At: clock.Now()}); err != nil {
+			t.Errorf("in the next window: %v", err)
+		}
+	})
+
+	t.Run("a gated counter past its limit lets one event through per gate", func(t *testing.T) {
+		s, clock := fresh(t)
+		gated := func() throttle.Counter {
+			c := counter(t, throttle.SignInLogin, 1, time.Hour, clock.Now(), "b")
+			c.Gate = 3 * time.Second
+			return c
+		}
+		fail := func() error {
+			return s.SignInFailed(ctx, signin.Attempt{Counters: []throttle.Counter{gated()}, Login: "email:b", At: clock.Now()})
+		}
+		if err := fail(); err != nil {
+			t.Fatal(err)
+		}
+		var ex *throttle.Exceeded
+		if err := fail(); !errors.As(err, &ex) || !ex.GateOpens.Equal(clock.Now().Add(3*time.Second)) {
+			t.Fatalf("at once: %v, want refused until the gate opens in 3 s", err)
+		}
+		clock.Advance(3 * time.Second)
+		if err := fail(); err != nil {
+			t.Errorf("once the gate opened: %v", err)
+		}
+		if err := fail(); !errors.As(err, &ex) {
+			t.Errorf("right after: %v, want refused again", err)
+		}
+	})
+
+	t.Run("a success clears the login's counters and starts the session, which reads back with its customer", func(t *testing.T) {
+		s, clock := fresh(t)
+		if err := s.CreateAccount(ctx, account("c1", "ok@example.com", "", customer.Active, clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+		pair := counter(t, throttle.SignInLoginClient, 2, time.Hour, clock.Now(), "c1")
+		if err := s.SignInFailed(ctx, signin.Attempt{Counters: []throttle.Counter{pair}, At: clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		sess := session.Session{Digest: "d1", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour).Truncate(time.Second)}
+		if err := s.SignInSucceeded(ctx, signin.Attempt{Counters: []throttle.Counter{pair}, Session: &sess}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 2 {
+			if err := s.SignInFailed(ctx, signin.Attempt{Counters: []throttle.Counter{pair}, At: clock.Now()}); err != nil {
+				t.Fatalf("failure %d after the success: %v (the success must have cleared the count)", i+1, err)
+			}
+		}
+		got, c, err := s.SessionOf(ctx, sess.Ref())
+		if err != nil || got != sess || c.ID != "c1" || c.Email != "ok@example.com" {
+			t.Fatalf("SessionOf = %+v, %+v, %v", got, c, err)
+		}
+		if err := s.EndSession(ctx, sess.Ref(), customer.Activity{CustomerID: "c1", Type: customer.ActivitySignedOut, At: clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.SessionOf(ctx, sess.Ref()); !errors.Is(err, session.ErrNotFound) {
+			t.Errorf("after EndSession: %v, want ErrNotFound", err)
+		}
+		if err := s.EndSession(ctx, sess.Ref(), customer.Activity{CustomerID: "c1", Type: customer.ActivitySignedOut, At: clock.Now()}); err != nil {
+			t.Errorf("ending it again: %v, want nil", err)
+		}
+	})
+
+	t.Run("a success while a counter is over its limit is refused and starts no session", func(t *testing.T) {
+		s, clock := fresh(t)
+		if err := s.CreateAccount(ctx, account("c1", "locked@example.com", "", customer.Active, clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+		client := counter(t, throttle.SignInClient, 1, time.Hour, clock.Now(), "10.0.0.1")
+		if err := s.SignInFailed(ctx, signin.Attempt{Counters: []throttle.Counter{client}, At: clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		sess := session.Session{Digest: "d2", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}
+		var ex *throttle.Exceeded
+		if err := s.SignInSucceeded(ctx, signin.Attempt{Counters: []throttle.Counter{client}, Session: &sess}); !errors.As(err, &ex) {
+			t.Fatalf("got %v, want *throttle.Exceeded", err)
+		}
+		if _, _, err := s.SessionOf(ctx, sess.Ref()); !errors.Is(err, session.ErrNotFound) {
+			t.Errorf("a refused success stored its session: %v", err)
+		}
+	})
+
+	t.Run("a session under another customer's id is not found", func(t *testing.T) {
+		s, clock := fresh(t)
+		acc := account("c1", "s@example.com", "", customer.Active, clock.Now())
+		sess := session.Session{Digest: "d3", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}
+		acc.Session = &sess
+		if err := s.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.SessionOf(ctx, session.Ref{CustomerID: "c2", Digest: "d3"}); !errors.Is(err, session.ErrNotFound) {
+			t.Errorf("got %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("a job is stored with its client's count, and refused with it at the limit", func(t *testing.T) {
+		s, clock := fresh(t)
+		limit := counter(t, throttle.ClientResend, 1, time.Hour, clock.Now(), "10.0.0.2")
+		job := mail.Message{ID: "j1", Kind: mail.ResendVerification, To: "x@example.com", CreatedAt: clock.Now()}
+		if err := s.Enqueue(ctx, job, &limit); err != nil {
+			t.Fatal(err)
+		}
+		job.ID = "j2"
+		var ex *throttle.Exceeded
+		if err := s.Enqueue(ctx, job, &limit); !errors.As(err, &ex) {
+			t.Errorf("over the limit: %v, want *throttle.Exceeded", err)
+		}
+	})
+
+	t.Run("a password hash is replaced only while it is the one read, on the account and its login", func(t *testing.T) {
+		s, clock := fresh(t)
+		acc := account("c1", "h@example.com", "", customer.Active, clock.Now())
+		if err := s.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+		a := customer.Activity{CustomerID: "c1", Type: customer.ActivityPasswordRehash, At: clock.Now()}
+		stale := acc.Customer
+		stale.PasswordHash = "not-the-stored-one"
+		if err := s.UpdatePasswordHash(ctx, stale, "new", a); err == nil {
+			t.Error("a stale hash was replaced")
+		}
+		if err := s.UpdatePasswordHash(ctx, acc.Customer, "new", a); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := s.Customer(ctx, "c1")
+		v, _ := s.Login(ctx, "email", "h@example.com")
+		if c.PasswordHash != "new" || v.PasswordHash != "new" {
+			t.Errorf("hash %q, login view %q; want new on both", c.PasswordHash, v.PasswordHash)
+		}
+	})
+}
