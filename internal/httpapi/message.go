@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/text/language"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -102,33 +102,22 @@ func (r *Request) WantsToken() bool {
 	return r.Headers["origin"] == "" || strings.EqualFold(strings.TrimSpace(r.Headers["x-session-transport"]), "token")
 }
 
-// Languages returns the Accept-Language tags, most preferred first.
+// anyLanguage is how the parser reads "*".
+var anyLanguage = language.Make("mul")
+
+// Languages returns the Accept-Language tags, best first (quality, then
+// order; q=0 and * dropped), as x/text's parser reads them. A header it
+// cannot read gives none: the store's default language then applies.
 func (r *Request) Languages() []string {
-	type tag struct {
-		name string
-		q    float64
-		pos  int
+	tags, _, err := language.ParseAcceptLanguage(r.Headers["accept-language"])
+	if err != nil {
+		return nil
 	}
-	var tags []tag
-	for i, part := range strings.Split(r.Headers["accept-language"], ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if name == "" || name == "*" {
-			continue
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		if t != language.Und && t != anyLanguage {
+			out = append(out, t.String())
 		}
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		if q > 0 {
-			tags = append(tags, tag{name, q, i})
-		}
-	}
-	sort.SliceStable(tags, func(i, j int) bool { return tags[i].q > tags[j].q })
-	out := make([]string, len(tags))
-	for i, t := range tags {
-		out[i] = t.name
 	}
 	return out
 }

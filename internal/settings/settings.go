@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/redirect"
 )
@@ -560,16 +562,35 @@ func (s Settings) Field(name string) Field { return s.Fields[name] }
 // Language picks the first of the customer's preferred languages the store
 // supports, falling back to the store default.
 func (s Settings) Language(preferred []string) string {
+	var prefs []language.Tag
 	for _, p := range preferred {
-		p = strings.ToLower(p)
-		if i := strings.IndexAny(p, "-_"); i > 0 {
-			p = p[:i]
-		}
-		if contains(s.Languages, p) {
-			return p
+		if t, err := language.Parse(strings.ReplaceAll(p, "_", "-")); err == nil && t != language.Und {
+			prefs = append(prefs, t)
 		}
 	}
-	return s.DefaultLanguage
+	if len(prefs) == 0 {
+		return s.DefaultLanguage
+	}
+	// x/text's matcher knows regional and script fallbacks (de-AT is de,
+	// zh-TW is zh-Hant, nn reads nb); the default goes first, as the
+	// matcher's answer when nothing matches.
+	names := []string{s.DefaultLanguage}
+	for _, l := range s.Languages {
+		if l != s.DefaultLanguage {
+			names = append(names, l)
+		}
+	}
+	supported := make([]language.Tag, len(names))
+	for i, n := range names {
+		supported[i] = language.Make(n)
+	}
+	// Only a sure match (exact or a close relative) counts: a low one
+	// would mail a Taiwanese reader in simplified Chinese.
+	_, i, conf := language.NewMatcher(supported).Match(prefs...)
+	if conf < language.High {
+		return s.DefaultLanguage
+	}
+	return names[i]
 }
 
 func plainAddress(s string) bool {

@@ -469,3 +469,26 @@ func TestBrowserOrigins(t *testing.T) {
 		})
 	}
 }
+
+func TestLanguageFallbacks(t *testing.T) {
+	tests := []struct {
+		name      string
+		languages []string
+		preferred []string
+		want      string
+	}{
+		{"a regional variant of a supported language gets it", []string{"en", "de"}, []string{"de-CH"}, "de"},
+		{"Norwegian Nynorsk reads Bokmål", []string{"en", "nb"}, []string{"nn"}, "nb"},
+		{"traditional Chinese is not simplified Chinese", []string{"en", "zh-Hans"}, []string{"zh-TW"}, "en"},
+		{"a better later preference does not beat an earlier exact one", []string{"en", "de", "fr"}, []string{"fr", "de-DE"}, "fr"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := settings.Default()
+			s.Languages = tt.languages
+			if got := s.Language(tt.preferred); got != tt.want {
+				t.Errorf("Language(%q) with languages %v = %q, want %q", tt.preferred, tt.languages, got, tt.want)
+			}
+		})
+	}
+}
