@@ -156,7 +156,7 @@ var tableAccess = map[string]tableGrant{
 }
 
 // Mail queue tuning: SQS wants the visibility timeout at six times the
-// consumer's timeout; a mail is tried devstack.MaxReceives times before it is
+// consumer's timeout; a mail is tried sizing.MailMaxReceives times before it is
 // parked in the dead-letter queue.
 const mailerConcurrency = 5
 
@@ -276,8 +276,8 @@ type builder struct {
 
 func (b *builder) table() awsdynamodb.Table {
 	t := awsdynamodb.NewTable(b.stack, jsii.String("Table"), &awsdynamodb.TableProps{
-		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String("PK"), Type: awsdynamodb.AttributeType_STRING},
-		SortKey:      &awsdynamodb.Attribute{Name: jsii.String("SK"), Type: awsdynamodb.AttributeType_STRING},
+		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String(store.AttrPK), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:      &awsdynamodb.Attribute{Name: jsii.String(store.AttrSK), Type: awsdynamodb.AttributeType_STRING},
 		BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
 			PointInTimeRecoveryEnabled: jsii.Bool(true),
@@ -369,7 +369,7 @@ func (b *builder) queues() (dlq, queue awssqs.Queue) {
 		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:        jsii.Bool(true),
 		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(float64(6 * sizing.TimeoutSeconds[FnMailer]))),
-		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(devstack.MaxReceives)},
+		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(sizing.MailMaxReceives)},
 	})
 	return dlq, queue
 }

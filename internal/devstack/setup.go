@@ -13,6 +13,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/openreg/registration/internal/sizing"
 	"github.com/openreg/registration/internal/store"
 )
 
@@ -23,10 +24,6 @@ type Resources struct {
 	QueueARN string
 	DLQURL   string
 }
-
-// MaxReceives is how often a mail is tried before it moves to the
-// dead-letter queue (the CDK stack uses the same number).
-const MaxReceives = 5
 
 // Setup creates, if missing, the table, the mail queue with its dead-letter
 // queue, and the SES sending identity, as the CDK stack does in AWS.
@@ -48,7 +45,7 @@ func Setup(ctx context.Context, db *dynamodb.Client, q *sqs.Client, ses *sesv2.C
 		QueueName: aws.String(queue),
 		Attributes: map[string]string{
 			"VisibilityTimeout": fmt.Sprint(visibilitySeconds),
-			"RedrivePolicy":     fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"%d"}`, dlqARN, MaxReceives),
+			"RedrivePolicy":     fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"%d"}`, dlqARN, sizing.MailMaxReceives),
 		},
 	})
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/sesmail"
 	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/sizing"
 )
 
 func subjects(mails []devstack.Mail) []string {
@@ -271,7 +272,7 @@ func TestPoisonMailEndsInDeadLetterQueue(t *testing.T) {
 	msg := mail.Message{ID: "poison-" + testName(t), Kind: mail.Welcome, To: "poison@example.com", Language: "en", CreatedAt: s.clock.Now()}
 	s.enqueue(msg)
 	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) && flaky.tries["poison@example.com"] < devstack.MaxReceives+2 {
+	for time.Now().Before(deadline) && flaky.tries["poison@example.com"] < sizing.MailMaxReceives+2 {
 		if _, err := poller.Once(context.Background(), 1); err != nil {
 			t.Fatal(err)
 		}
@@ -279,8 +280,8 @@ func TestPoisonMailEndsInDeadLetterQueue(t *testing.T) {
 			break
 		}
 	}
-	if got := flaky.tries["poison@example.com"]; got != devstack.MaxReceives {
-		t.Errorf("tries = %d, want %d", got, devstack.MaxReceives)
+	if got := flaky.tries["poison@example.com"]; got != sizing.MailMaxReceives {
+		t.Errorf("tries = %d, want %d", got, sizing.MailMaxReceives)
 	}
 	if n := inDLQ(t, s); n != 1 {
 		t.Errorf("dead-letter queue holds %d messages, want 1", n)

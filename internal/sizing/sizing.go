@@ -1,6 +1,7 @@
 // Package sizing holds what each function is given in AWS: its memory size
-// (which also buys its CPU share) and its timeout. The CDK stack deploys
-// these numbers and the cost benchmark prices them, so both read them here.
+// (which also buys its CPU share) and its timeout, and how often the mail
+// queue retries a mail. The CDK stack deploys these numbers, and the local
+// stack and the cost benchmark use the same, so all read them here.
 // The memory sizes come from the duration × price curve measured by
 // internal/coldstart's BenchmarkMemorySizes (the README's performance
 // section shows it).
@@ -26,6 +27,11 @@ var MemoryMB = map[string]int{
 	Mailer:      256,
 	SESEvents:   256,
 }
+
+// MailMaxReceives is how often the mail queue hands a mail to the mailer
+// before it parks it in the dead-letter queue (the stack's redrive policy;
+// the local queue has the same).
+const MailMaxReceives = 5
 
 // TimeoutSeconds is each function's timeout.
 var TimeoutSeconds = map[string]int{

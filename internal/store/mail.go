@@ -33,7 +33,7 @@ func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease time.
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(s.table),
 		Item: map[string]types.AttributeValue{
-			attrPK: str(ledgerPK(id)), attrSK: str(skLedger), "type": str("ledger"),
+			AttrPK: str(ledgerPK(id)), AttrSK: str(skLedger), "type": str("ledger"),
 			"state": str(stateSending), "leaseUntil": num(now.Add(lease).UnixMilli()),
 			AttrTTL: num(now.Add(ledgerRetention).Unix()),
 		},
@@ -99,7 +99,7 @@ func (s *Store) Suppress(ctx context.Context, addressKey, reason string, at time
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(s.table),
 		Item: map[string]types.AttributeValue{
-			attrPK: str(suppressPK(addressKey)), attrSK: str(skSuppress), "type": str("suppression"),
+			AttrPK: str(suppressPK(addressKey)), AttrSK: str(skSuppress), "type": str("suppression"),
 			"reason": str(reason), "at": str(formatTime(at)),
 		},
 	})
@@ -141,7 +141,7 @@ func (s *Store) claimInterval(ctx context.Context, pk, sk, jobID string, now tim
 
 func intervalItem(pk, sk, jobID string, now time.Time, interval time.Duration) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
-		attrPK: str(pk), attrSK: str(sk), "type": str("interval"),
+		AttrPK: str(pk), AttrSK: str(sk), "type": str("interval"),
 		"jobId": str(jobID), "at": num(now.UnixMilli()), AttrTTL: num(now.Add(interval).Add(time.Hour).Unix()),
 	}
 }

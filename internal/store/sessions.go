@@ -68,7 +68,7 @@ func (s *Store) SessionOf(ctx context.Context, r session.Ref) (session.Session, 
 			return session.Session{}, customer.Customer{}, unavailable("BatchGetItem", err)
 		}
 		for _, item := range out.Responses[s.table] {
-			sk, _ := item[attrSK].(*types.AttributeValueMemberS)
+			sk, _ := item[AttrSK].(*types.AttributeValueMemberS)
 			switch {
 			case sk == nil:
 			case sk.Value == skProfile:

@@ -61,8 +61,10 @@ func New(db API, table string, random io.Reader, now func() time.Time) *Store {
 
 // Key layout. Every item has PK and SK.
 const (
-	attrPK = "PK"
-	attrSK = "SK"
+	// AttrPK and AttrSK are the table's key schema (both strings); the
+	// stack declares its table from them.
+	AttrPK = "PK"
+	AttrSK = "SK"
 	// AttrTTL is the table's time-to-live attribute (epoch seconds).
 	AttrTTL = "ttl"
 
@@ -79,7 +81,7 @@ func usernamePK(key string) string { return "USERNAME#" + key }
 func pendingPK(id string) string   { return "REGISTRATION#" + id }
 func outboxPK(id string) string    { return "OUTBOX#" + id }
 func keyOf(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{attrPK: str(pk), attrSK: str(sk)}
+	return map[string]types.AttributeValue{AttrPK: str(pk), AttrSK: str(sk)}
 }
 
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
