@@ -1,6 +1,6 @@
 // Package memstore is an in-memory store for unit tests: it implements the
 // request-path use cases' store interfaces (registration, sign-in, sessions,
-// resend jobs) with the same rules as the DynamoDB store, and the store
+// confirmation, resend jobs) with the same rules as the DynamoDB store, and the store
 // contract suite (package storetest) runs against both, so a use case's unit
 // tests test the use case, not a fake that drifted. Domain rules it applies
 // (throttle windows and gates, account expiry) are the domain packages'
@@ -29,6 +29,7 @@ var (
 	_ signin.Store       = (*Store)(nil)
 	_ session.Store      = (*Store)(nil)
 	_ verification.Jobs  = (*Store)(nil)
+	_ verification.Store = (*Store)(nil)
 )
 
 // Store is the in-memory store.
@@ -427,4 +428,62 @@ func (s *Store) Enqueue(_ context.Context, job mail.Message, limit *throttle.Cou
 	t.count(limit)
 	t.change(func() { s.Outbox = append(s.Outbox, job) })
 	return t.run()
+}
+
+// Confirm verifies an address; see verification.Store.
+func (s *Store) Confirm(_ context.Context, c verification.Confirmation) error {
+	t, unlock, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	t.check(func() error {
+		cur, ok := s.customers[c.CustomerID]
+		if !ok || cur.Status != customer.Unverified || cur.Link == nil || cur.Link.Digest != c.Digest ||
+			cur.Link.Expired(c.At) || cur.Link.Attempts >= verification.MaxPasswordTries || cur.Expired(c.At) {
+			return verification.ErrConflict
+		}
+		return nil
+	})
+	t.change(func() {
+		cur := s.customers[c.CustomerID]
+		cur.Status, cur.EmailVerifiedAt, cur.UpdatedAt, cur.VerifiedLink = c.Next, c.At, c.At, c.Digest
+		if c.PasswordHash != "" {
+			cur.PasswordHash = c.PasswordHash
+		}
+		cur.Link, cur.ExpiresAt = nil, time.Time{}
+		s.customers[c.CustomerID] = cur
+		for _, k := range []string{emailKey(c.EmailKey), usernameKey(c.UsernameKey)} {
+			if h, ok := s.keys[k]; ok && h.customerID == c.CustomerID {
+				h.expires = time.Time{}
+				s.keys[k] = h
+			}
+		}
+		if c.Session != nil {
+			s.sessions[c.Session.Ref()] = *c.Session
+		}
+		s.Activities = append(s.Activities, c.Activity)
+		s.Outbox = append(s.Outbox, c.Outbox...)
+	})
+	return t.run()
+}
+
+// LinkFailed counts a wrong password on the live link; see
+// verification.Store.
+func (s *Store) LinkFailed(_ context.Context, customerID, digest string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return 0, s.Err
+	}
+	cur, ok := s.customers[customerID]
+	if !ok || cur.Status != customer.Unverified || cur.Link == nil || cur.Link.Digest != digest ||
+		cur.Link.Attempts >= verification.MaxPasswordTries {
+		return 0, verification.ErrConflict
+	}
+	l := *cur.Link
+	l.Attempts++
+	cur.Link = &l
+	s.customers[customerID] = cur
+	return l.Attempts, nil
 }

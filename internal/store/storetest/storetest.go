@@ -28,6 +28,7 @@ type Store interface {
 	signin.Store
 	session.Store
 	verification.Jobs
+	verification.Store
 }
 
 // Clock is the suite's settable clock.
@@ -283,6 +284,73 @@ func Run(t *testing.T, newStore New) {
 		var ex *throttle.Exceeded
 		if err := s.Enqueue(ctx, job, &limit); !errors.As(err, &ex) {
 			t.Errorf("over the limit: %v, want *throttle.Exceeded", err)
+		}
+	})
+
+	t.Run("a confirmation verifies an unverified account once, through its live link, and signs it in", func(t *testing.T) {
+		s, clock := fresh(t)
+		acc := account("c1", "v@example.com", "vic", customer.Unverified, clock.Now())
+		acc.Customer.ExpiresAt = clock.Now().Add(time.Hour)
+		link := customer.NewLink("d-live", clock.Now(), time.Hour)
+		acc.Customer.Link = &link
+		if err := s.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.LinkFailed(ctx, "c1", "d-live"); err != nil || n != 1 {
+			t.Fatalf("LinkFailed = %d, %v; want 1", n, err)
+		}
+		if _, err := s.LinkFailed(ctx, "c1", "d-other"); !errors.Is(err, verification.ErrConflict) {
+			t.Errorf("LinkFailed on another link: %v, want ErrConflict", err)
+		}
+		sess := session.Session{Digest: "s1", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour).Truncate(time.Second)}
+		conf := verification.Confirmation{CustomerID: "c1", Digest: "d-live", EmailKey: "v@example.com", UsernameKey: "vic",
+			Next: customer.Active, At: clock.Now(), Session: &sess,
+			Activity: customer.Activity{CustomerID: "c1", Type: customer.ActivityEmailVerified, At: clock.Now()}}
+		if err := s.Confirm(ctx, verification.Confirmation{CustomerID: "c1", Digest: "d-other", Next: customer.Active, At: clock.Now(),
+			EmailKey: "v@example.com"}); !errors.Is(err, verification.ErrConflict) {
+			t.Errorf("confirming with another link: %v, want ErrConflict", err)
+		}
+		if err := s.Confirm(ctx, conf); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Confirm(ctx, conf); !errors.Is(err, verification.ErrConflict) {
+			t.Errorf("confirming twice: %v, want ErrConflict", err)
+		}
+		c, _ := s.Customer(ctx, "c1")
+		if c.Status != customer.Active || c.Link != nil || !c.ExpiresAt.IsZero() || c.VerifiedLink != "d-live" || c.EmailVerifiedAt.IsZero() {
+			t.Errorf("customer after confirming = %+v", c)
+		}
+		clock.Advance(2 * time.Hour) // past the account's old expiry: its logins must not have kept it
+		for _, l := range []struct{ kind, key string }{{"email", "v@example.com"}, {"username", "vic"}} {
+			if v, err := s.Login(ctx, l.kind, l.key); err != nil || v.Status != customer.Active {
+				t.Errorf("Login(%s) after confirming = %+v, %v; want the active account, no longer expiring", l.kind, v, err)
+			}
+		}
+		if _, _, err := s.SessionOf(ctx, sess.Ref()); err != nil {
+			t.Errorf("the confirmation's session: %v", err)
+		}
+	})
+
+	t.Run("a link with five wrong passwords confirms nothing", func(t *testing.T) {
+		s, clock := fresh(t)
+		acc := account("c1", "w@example.com", "", customer.Unverified, clock.Now())
+		link := customer.NewLink("d1", clock.Now(), time.Hour)
+		acc.Customer.Link = &link
+		if err := s.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+		for range verification.MaxPasswordTries {
+			if _, err := s.LinkFailed(ctx, "c1", "d1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.LinkFailed(ctx, "c1", "d1"); !errors.Is(err, verification.ErrConflict) {
+			t.Errorf("a sixth wrong password: %v, want ErrConflict", err)
+		}
+		err := s.Confirm(ctx, verification.Confirmation{CustomerID: "c1", Digest: "d1", EmailKey: "w@example.com", Next: customer.Active, At: clock.Now(),
+			Activity: customer.Activity{CustomerID: "c1", Type: customer.ActivityEmailVerified, At: clock.Now()}})
+		if !errors.Is(err, verification.ErrConflict) {
+			t.Errorf("confirming a spent link: %v, want ErrConflict", err)
 		}
 	})
 
