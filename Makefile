@@ -128,12 +128,23 @@ STRESS_COUNT ?= 20
 stress: tools ## run the integration packages $(STRESS_COUNT) times (STRESS_COUNT=n to change)
 	go test -count=$(STRESS_COUNT) $(INTEGRATION_PKGS)
 
+# Every fuzz target: package and name. Each checks a property, not only
+# "no panic" (see the targets' comments).
+FUZZ_TARGETS := \
+  internal/redirect:FuzzLocal \
+  internal/customer:FuzzEmailProblem internal/customer:FuzzNormalizeLogin \
+  internal/httpapi:FuzzDecodeRegister internal/httpapi:FuzzDecodeRegisterRoundTrip \
+  internal/httpapi:FuzzDecodeSignIn internal/httpapi:FuzzDecodeVerify internal/httpapi:FuzzDecodeResend \
+  internal/httpapi:FuzzConfirmForm internal/httpapi:FuzzLanguages internal/httpapi:FuzzSessionToken \
+  internal/session:FuzzParse internal/mail:FuzzDecode internal/tmpl:FuzzRender
+FUZZTIME ?= 60s
+
 .PHONY: fuzz
-fuzz: ## fuzz the input parsers and the template escaping (60 s each)
-	go test -run='^$$' -fuzz=FuzzLocal -fuzztime=60s ./internal/redirect
-	go test -run='^$$' -fuzz=FuzzEmailProblem -fuzztime=60s ./internal/customer
-	go test -run='^$$' -fuzz=FuzzDecodeRegister -fuzztime=60s ./internal/httpapi
-	go test -run='^$$' -fuzz=FuzzRender -fuzztime=60s ./internal/tmpl
+fuzz: ## fuzz every decoder of untrusted input and the template escaping, FUZZTIME each (default 60s)
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+	  go test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) ./$$pkg || exit 1; \
+	done
 
 .PHONY: clean
 clean: ## remove build output (keeps .tools)

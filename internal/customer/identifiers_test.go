@@ -343,3 +343,21 @@ func FuzzEmailProblem(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNormalizeLogin: normalising a login is idempotent, so a key computed
+// at registration and one computed from a normalised login agree.
+func FuzzNormalizeLogin(f *testing.F) {
+	for _, seed := range []string{"Ada@Example.COM", " ada ", "ÄDA@bücher.example", "ada@xn--bcher-kva.example", "İ", "ß@ß"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, login string) {
+		once := customer.NormalizeLogin(login)
+		if twice := customer.NormalizeLogin(once); twice != once {
+			t.Errorf("NormalizeLogin(%q) = %q, but normalising that gives %q", login, once, twice)
+		}
+		canon := customer.CanonicalEmail(login)
+		if again := customer.CanonicalEmail(canon); again != canon {
+			t.Errorf("CanonicalEmail(%q) = %q, but again gives %q", login, canon, again)
+		}
+	})
+}

@@ -261,3 +261,26 @@ func TestMailerSendsEachMessageOnce(t *testing.T) {
 		}
 	})
 }
+
+// FuzzDecode: whatever an SQS record's body holds, decoding never panics,
+// and a body that decodes into a valid message encodes and decodes back to
+// the same message.
+func FuzzDecode(f *testing.F) {
+	f.Add(`{"id":"m1","kind":"welcome","to":"ada@example.com","language":"en","createdAt":"2030-01-01T00:00:00Z"}`)
+	f.Add(`{"id":"m1","kind":"from_the_future"}`)
+	f.Add(`"quoted"`)
+	f.Fuzz(func(t *testing.T, body string) {
+		m, err := mail.Decode(body)
+		if err != nil {
+			return
+		}
+		again, err := m.Encode()
+		if err != nil {
+			t.Fatalf("encode %+v: %v", m, err)
+		}
+		back, err := mail.Decode(again)
+		if err != nil || !reflect.DeepEqual(back, m) {
+			t.Errorf("body %q decoded to %+v, which round-trips to %+v (%v)", body, m, back, err)
+		}
+	})
+}

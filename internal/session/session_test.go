@@ -304,3 +304,25 @@ func TestEnd(t *testing.T) {
 		wantCode(t, f.mgr.End(ctx, issued.Token, signedOut), apperr.Unavailable)
 	})
 }
+
+// FuzzParse: a session token that parses names a customer id of the right
+// shape and the digest of exactly its secret; anything else parses to
+// nothing, without a lookup.
+func FuzzParse(f *testing.F) {
+	f.Add(cust1 + "." + strings.Repeat("A", 43))
+	f.Add("cust-1." + strings.Repeat("A", 43))
+	f.Add(".")
+	f.Fuzz(func(t *testing.T, plain string) {
+		ref, ok := session.Parse(plain)
+		if !ok {
+			if !ref.IsZero() {
+				t.Errorf("Parse(%q) refused but returned %+v", plain, ref)
+			}
+			return
+		}
+		id, secret, _ := strings.Cut(plain, ".")
+		if ref.CustomerID != id || ref.Digest != token.Digest(secret) || !token.WellFormed(secret) {
+			t.Errorf("Parse(%q) = %+v", plain, ref)
+		}
+	})
+}

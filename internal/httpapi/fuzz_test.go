@@ -1,0 +1,124 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/settings"
+)
+
+// decodesLikeBodies checks a request body type: a body that decodes is
+// encoded and decoded back to the same value (nothing is lost or invented on
+// the way in), and a body that does not is a 4xx, never a 5xx.
+func decodesLikeBodies[T any](t *testing.T, body []byte) {
+	var b T
+	err := decodeStrict(body, &b)
+	if err != nil {
+		if s := StatusOf(apperr.CodeOf(err)); s < 400 || s >= 500 {
+			t.Errorf("body %q gave status %d (%v)", body, s, err)
+		}
+		return
+	}
+	again, err := json.Marshal(b)
+	if err != nil {
+		t.Fatalf("re-encoding %+v: %v", b, err)
+	}
+	var back T
+	if err := decodeStrict(again, &back); err != nil || !reflect.DeepEqual(b, back) {
+		t.Errorf("body %q decoded to %+v, which round-trips to %+v (%v)", body, b, back, err)
+	}
+}
+
+func FuzzDecodeSignIn(f *testing.F) {
+	for _, seed := range []string{`{"login":"a@b.co","password":"x","rememberMe":true,"returnUrl":"/a"}`, `{"login":1}`, `{}`, `{"rememberMe":"yes"}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) { decodesLikeBodies[signInBody](t, body) })
+}
+
+func FuzzDecodeVerify(f *testing.F) {
+	for _, seed := range []string{`{"token":"a.b","password":"x"}`, `{"token":null}`, `{"password":[]}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) { decodesLikeBodies[verifyBody](t, body) })
+}
+
+func FuzzDecodeResend(f *testing.F) {
+	for _, seed := range []string{`{"email":"a@b.co"}`, `{"email":""}`, `{"email":{}}`, `{"email":"a","x":1}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) { decodesLikeBodies[resendBody](t, body) })
+}
+
+func FuzzDecodeRegisterRoundTrip(f *testing.F) {
+	f.Add([]byte(`{"email":"a@b.co","password":"x","attributes":{"a":"b"},"consents":{"t":true},"newsletters":["n"]}`))
+	f.Fuzz(func(t *testing.T, body []byte) { decodesLikeBodies[registerBody](t, body) })
+}
+
+// FuzzConfirmForm: whatever a confirm page's form post carries as its
+// token, the page it is shown again on (after a wrong password) holds it
+// escaped: the page has exactly the markup of a page with a plain token.
+func FuzzConfirmForm(f *testing.F) {
+	for _, seed := range []string{"token=a.b&password=x", "token=%22%3E%3Cscript%3E", "token=%zz", "password=<b>&token=\"><x"} {
+		f.Add(seed)
+	}
+	a := New(Deps{Settings: settings.Default(), Log: slog.New(slog.DiscardHandler)})
+	plain := a.renderPage(200, a.confirmForm("en", pageTexts["en"], "a.b", "mismatch")).Body
+	if !strings.Contains(plain, `<form method="post"`) {
+		f.Fatalf("the confirm page did not render:\n%s", plain)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		vals, err := url.ParseQuery(body)
+		if err != nil {
+			return // the route answers 400 malformed_body
+		}
+		tok := vals.Get("token")
+		if tok == "" {
+			return
+		}
+		page := a.renderPage(200, a.confirmForm("en", pageTexts["en"], tok, "mismatch")).Body
+		if strings.Count(page, "<") != strings.Count(plain, "<") || strings.Count(page, `"`) != strings.Count(plain, `"`) {
+			t.Errorf("token %q changed the page's markup:\n%s", tok, page)
+		}
+	})
+}
+
+// FuzzLanguages: any Accept-Language header gives well-formed tags, and the
+// store's choice among them is always one of its languages.
+func FuzzLanguages(f *testing.F) {
+	for _, seed := range []string{"de-CH, fr;q=0.9, *;q=0.1", "", ";;;q=x", "zh-Hant-TW", strings.Repeat("en,", 300)} {
+		f.Add(seed)
+	}
+	s := settings.Default()
+	s.Languages = []string{"en", "de"}
+	f.Fuzz(func(t *testing.T, header string) {
+		r := newRequest(events.APIGatewayV2HTTPRequest{Headers: map[string]string{"accept-language": header}})
+		got := s.Language(r.Languages())
+		if got != "en" && got != "de" {
+			t.Errorf("header %q chose %q, not a supported language", header, got)
+		}
+	})
+}
+
+// FuzzSessionToken: whatever the cookies and the Authorization header hold,
+// reading the session token never panics and yields what one of them
+// carried.
+func FuzzSessionToken(f *testing.F) {
+	f.Add("cr_session=abc; other=1", "Bearer xyz")
+	f.Add("__Host-cr_session=a", "")
+	f.Add("=;;=", "Bearer")
+	f.Fuzz(func(t *testing.T, cookie, auth string) {
+		r := newRequest(events.APIGatewayV2HTTPRequest{Cookies: strings.Split(cookie, ";"), Headers: map[string]string{"authorization": auth}})
+		got := r.SessionToken()
+		if got != "" && !strings.Contains(cookie, got) && !strings.Contains(auth, got) {
+			t.Errorf("cookies %q and authorization %q gave the token %q from neither", cookie, auth, got)
+		}
+	})
+}
