@@ -19,6 +19,8 @@ require (
 	golang.org/x/text v0.40.0
 )
 
+require github.com/santhosh-tekuri/jsonschema/v5 v5.3.1
+
 require (
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect

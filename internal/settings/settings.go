@@ -234,6 +234,10 @@ func originOf(raw string) string {
 
 // Settings is the whole document.
 type Settings struct {
+	// Schema names the document's JSON Schema (infra/settings.schema.json)
+	// for editors; the service ignores it.
+	Schema string `json:"$schema,omitempty"`
+
 	StoreName        string           `json:"storeName"`
 	DefaultStoreID   string           `json:"defaultStoreId"`
 	DefaultLanguage  string           `json:"defaultLanguage"`
