@@ -402,154 +402,194 @@ func Parse(doc []byte) (Settings, error) {
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 var langPattern = regexp.MustCompile(`^[a-z]{2,3}$`)
 
-// Validate lists every problem with the document, each naming its key.
+// problems collects what is wrong with a document, each naming its key.
+type problems []error
+
+func (p *problems) bad(key, format string, a ...any) {
+	*p = append(*p, fmt.Errorf("settings.%s: %s", key, fmt.Sprintf(format, a...)))
+}
+
+// Validate lists every problem with the document, each naming its key: the
+// rules infra/settings.schema.json states and those a schema cannot (a
+// required field must be enabled, a notifying store needs an owner address,
+// and the like). One method per section of the document.
 func (s Settings) Validate() error {
-	var errs []error
-	bad := func(key, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("settings.%s: %s", key, fmt.Sprintf(format, a...)))
-	}
+	var p problems
+	s.validateStore(&p)
+	s.validateForm(&p)
+	s.validateSecurity(&p)
+	s.validateLifetimes(&p)
+	s.validateURLs(&p)
+	s.validateMail(&p)
+	return errors.Join(p...)
+}
+
+// validateStore checks the store's name, id, registration type and
+// languages.
+func (s Settings) validateStore(p *problems) {
 	if strings.TrimSpace(s.StoreName) == "" {
-		bad("storeName", "must not be empty")
+		p.bad("storeName", "must not be empty")
 	}
 	if !idPattern.MatchString(s.DefaultStoreID) {
-		bad("defaultStoreId", "must be 1-64 letters, digits, '_', '.' or '-', got %q", s.DefaultStoreID)
+		p.bad("defaultStoreId", "must be 1-64 letters, digits, '_', '.' or '-', got %q", s.DefaultStoreID)
 	}
 	if !s.RegistrationType.valid() {
-		bad("registrationType", "must be one of Standard, EmailValidation, AdminApproval, Disabled; got %q", s.RegistrationType)
+		p.bad("registrationType", "must be one of Standard, EmailValidation, AdminApproval, Disabled; got %q", s.RegistrationType)
 	}
 	if len(s.Languages) == 0 {
-		bad("languages", "must list at least one language")
+		p.bad("languages", "must list at least one language")
 	}
 	for _, l := range s.Languages {
 		if !langPattern.MatchString(l) {
-			bad("languages", "%q is not a lower-case ISO 639 language code", l)
+			p.bad("languages", "%q is not a lower-case ISO 639 language code", l)
 		}
 	}
 	if !contains(s.Languages, s.DefaultLanguage) {
-		bad("defaultLanguage", "%q must be one of languages %v", s.DefaultLanguage, s.Languages)
+		p.bad("defaultLanguage", "%q must be one of languages %v", s.DefaultLanguage, s.Languages)
 	}
+}
+
+// validateForm checks what the registration form shows: profile fields,
+// consents, newsletters, attributes and CAPTCHA.
+func (s Settings) validateForm(p *problems) {
 	for name, f := range s.Fields {
 		if !contains(ProfileFields, name) {
-			bad("fields."+name, "is not a profile field (known: %s)", strings.Join(ProfileFields, ", "))
+			p.bad("fields."+name, "is not a profile field (known: %s)", strings.Join(ProfileFields, ", "))
 		}
 		if f.Required && !f.Enabled {
-			bad("fields."+name, "cannot be required while disabled")
+			p.bad("fields."+name, "cannot be required while disabled")
 		}
 	}
 	if s.Fields[StateProvince].Enabled && !s.Fields[CountryCode].Enabled {
-		bad("fields.stateProvince", "needs countryCode enabled")
+		p.bad("fields.stateProvince", "needs countryCode enabled")
 	}
 	seen := map[string]bool{}
+	unique := func(key, kind, id string) {
+		if !idPattern.MatchString(id) || seen[kind+id] {
+			p.bad(key+".id", "must be a unique id of letters, digits, '_', '.' or '-', got %q", id)
+		}
+		seen[kind+id] = true
+	}
 	for i, c := range s.Consents {
 		key := fmt.Sprintf("consents[%d]", i)
-		if !idPattern.MatchString(c.ID) || seen["c"+c.ID] {
-			bad(key+".id", "must be a unique id of letters, digits, '_', '.' or '-', got %q", c.ID)
-		}
+		unique(key, "c", c.ID)
 		if c.ID == ReservedPrivacyConsent || c.ID == ReservedNewsletterConsent {
-			bad(key+".id", "%q is reserved for the consent log's own entries", c.ID)
+			p.bad(key+".id", "%q is reserved for the consent log's own entries", c.ID)
 		}
-		seen["c"+c.ID] = true
 		if strings.TrimSpace(c.Message) == "" {
-			bad(key+".message", "must not be empty")
+			p.bad(key+".message", "must not be empty")
 		}
 	}
 	for i, n := range s.Newsletters {
 		key := fmt.Sprintf("newsletters[%d]", i)
-		if !idPattern.MatchString(n.ID) || seen["n"+n.ID] {
-			bad(key+".id", "must be a unique id of letters, digits, '_', '.' or '-', got %q", n.ID)
-		}
-		seen["n"+n.ID] = true
+		unique(key, "n", n.ID)
 		if strings.TrimSpace(n.Name) == "" {
-			bad(key+".name", "must not be empty")
+			p.bad(key+".name", "must not be empty")
 		}
 	}
 	for i, a := range s.Attributes {
 		key := fmt.Sprintf("attributes[%d]", i)
-		if !idPattern.MatchString(a.ID) || seen["a"+a.ID] {
-			bad(key+".id", "must be a unique id of letters, digits, '_', '.' or '-', got %q", a.ID)
-		}
-		seen["a"+a.ID] = true
+		unique(key, "a", a.ID)
 		switch a.Type {
 		case AttributeText, AttributeCheckbox:
 			if len(a.Values) > 0 {
-				bad(key+".values", "only dropdown attributes have values")
+				p.bad(key+".values", "only dropdown attributes have values")
 			}
 		case AttributeDropdown:
 			if len(a.Values) == 0 {
-				bad(key+".values", "a dropdown needs at least one value")
+				p.bad(key+".values", "a dropdown needs at least one value")
 			}
 		default:
-			bad(key+".type", "must be text, dropdown or checkbox, got %q", a.Type)
+			p.bad(key+".type", "must be text, dropdown or checkbox, got %q", a.Type)
 		}
 	}
 	if s.Captcha != nil {
 		// Verifying CAPTCHA answers is not built yet; refusing the setting
 		// is honest, accepting it would let every bot through.
-		bad("captcha", "CAPTCHA verification is not supported yet; leave it null")
+		p.bad("captcha", "CAPTCHA verification is not supported yet; leave it null")
 	}
+}
+
+// validateSecurity checks the password rules, the hashing parameters, the
+// throttles and the name pattern.
+func (s Settings) validateSecurity(p *problems) {
 	if err := s.PasswordPolicy.Validate(); err != nil {
-		bad("passwordPolicy", "%v", err)
+		p.bad("passwordPolicy", "%v", err)
 	}
 	if err := s.PasswordHashing.Validate(); err != nil {
-		bad("passwordHashing", "%v", err)
+		p.bad("passwordHashing", "%v", err)
 	}
 	t := s.SignInThrottle
-	t.PerLoginAndClient.validate("signInThrottle.perLoginAndClient", bad)
-	t.PerClient.validate("signInThrottle.perClient", bad)
-	t.PerLogin.validate("signInThrottle.perLogin", bad)
+	t.PerLoginAndClient.validate("signInThrottle.perLoginAndClient", p.bad)
+	t.PerClient.validate("signInThrottle.perClient", p.bad)
+	t.PerLogin.validate("signInThrottle.perLogin", p.bad)
 	if t.PerLogin.On() && (t.Slowdown < Duration(time.Second) || time.Duration(t.Slowdown) > time.Minute) {
-		bad("signInThrottle.slowdown", "must be between 1s and 1m when perLogin is set, got %s", time.Duration(t.Slowdown))
+		p.bad("signInThrottle.slowdown", "must be between 1s and 1m when perLogin is set, got %s", time.Duration(t.Slowdown))
 	}
-	s.ClientLimits.Register.validate("clientLimits.register", bad)
-	s.ClientLimits.SignIn.validate("clientLimits.signIn", bad)
-	s.ClientLimits.Resend.validate("clientLimits.resend", bad)
+	s.ClientLimits.Register.validate("clientLimits.register", p.bad)
+	s.ClientLimits.SignIn.validate("clientLimits.signIn", p.bad)
+	s.ClientLimits.Resend.validate("clientLimits.resend", p.bad)
 	if _, err := regexp.Compile(s.NamePattern); err != nil || s.NamePattern == "" {
-		bad("namePattern", "must be a regular expression, got %q", s.NamePattern)
+		p.bad("namePattern", "must be a regular expression, got %q", s.NamePattern)
 	}
+}
+
+// validateLifetimes checks how long links, unverified accounts and
+// sessions last.
+func (s Settings) validateLifetimes(p *problems) {
 	positive := func(key string, d Duration, max time.Duration) {
 		if d <= 0 || time.Duration(d) > max {
-			bad(key, "must be between 1s and %s, got %s", max, time.Duration(d))
+			p.bad(key, "must be between 1s and %s, got %s", max, time.Duration(d))
 		}
 	}
 	positive("verificationTokenLifetime", s.VerificationTokenLifetime, 30*24*time.Hour)
 	positive("unverifiedAccountLifetime", s.UnverifiedAccountLifetime, 90*24*time.Hour)
 	if s.UnverifiedAccountLifetime < s.VerificationTokenLifetime {
-		bad("unverifiedAccountLifetime", "must not be shorter than verificationTokenLifetime")
+		p.bad("unverifiedAccountLifetime", "must not be shorter than verificationTokenLifetime")
 	}
 	positive("sessionLifetime", s.SessionLifetime, 365*24*time.Hour)
 	positive("rememberMeLifetime", s.RememberMeLifetime, 365*24*time.Hour)
-	for key, raw := range map[string]string{"urls.publicApi": s.URLs.PublicAPI, "urls.storefront": s.URLs.Storefront} {
-		u, err := url.Parse(raw)
+}
+
+// validateURLs checks the public API's and the storefront's addresses, the
+// allowed origins and the storefront's paths.
+func (s Settings) validateURLs(p *problems) {
+	for _, k := range [][2]string{{"urls.publicApi", s.URLs.PublicAPI}, {"urls.storefront", s.URLs.Storefront}} {
+		u, err := url.Parse(k[1])
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			bad(key, "must be an absolute http(s) URL without query or fragment, got %q", raw)
+			p.bad(k[0], "must be an absolute http(s) URL without query or fragment, got %q", k[1])
 		}
 	}
 	for i, o := range s.URLs.AllowedOrigins {
 		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || originOf(o) != o {
-			bad(fmt.Sprintf("urls.allowedOrigins[%d]", i), "must be an origin such as https://shop.example (no path), got %q", o)
+			p.bad(fmt.Sprintf("urls.allowedOrigins[%d]", i), "must be an origin such as https://shop.example (no path), got %q", o)
 		}
 	}
-	for key, p := range map[string]string{"urls.loginPath": s.URLs.LoginPath, "urls.accountPath": s.URLs.AccountPath} {
-		if key == "urls.accountPath" && p == "" {
+	for _, k := range [][2]string{{"urls.loginPath", s.URLs.LoginPath}, {"urls.accountPath", s.URLs.AccountPath}} {
+		if k[0] == "urls.accountPath" && k[1] == "" {
 			continue // the storefront's root
 		}
-		if !redirect.IsLocal(p) || redirect.Local(p) != p || strings.ContainsAny(p, "?#") {
-			bad(key, "must be a path starting with a single '/', got %q", p)
+		if !redirect.IsLocal(k[1]) || redirect.Local(k[1]) != k[1] || strings.ContainsAny(k[1], "?#") {
+			p.bad(k[0], "must be a path starting with a single '/', got %q", k[1])
 		}
 	}
+}
+
+// validateMail checks the sender, the store owner's notices and the resend
+// interval.
+func (s Settings) validateMail(p *problems) {
 	if !plainAddress(s.MailFrom) {
-		bad("mailFrom", "must be a plain email address, got %q", s.MailFrom)
+		p.bad("mailFrom", "must be a plain email address, got %q", s.MailFrom)
 	}
 	if s.StoreOwnerLanguage != "" && !contains(s.Languages, s.StoreOwnerLanguage) {
-		bad("storeOwnerLanguage", "%q must be one of languages %v", s.StoreOwnerLanguage, s.Languages)
+		p.bad("storeOwnerLanguage", "%q must be one of languages %v", s.StoreOwnerLanguage, s.Languages)
 	}
 	if s.Resend.Interval < Duration(time.Second) || time.Duration(s.Resend.Interval) > 24*time.Hour {
-		bad("resend.interval", "must be between 1s and 24h, got %s", time.Duration(s.Resend.Interval))
+		p.bad("resend.interval", "must be between 1s and 24h, got %s", time.Duration(s.Resend.Interval))
 	}
 	if s.NotifyStoreOwner && !plainAddress(s.StoreOwnerEmail) {
-		bad("storeOwnerEmail", "must be a plain email address when notifyStoreOwner is on, got %q", s.StoreOwnerEmail)
+		p.bad("storeOwnerEmail", "must be a plain email address when notifyStoreOwner is on, got %q", s.StoreOwnerEmail)
 	}
-	return errors.Join(errs...)
 }
 
 // OwnerLanguage is the language of store-owner notifications.
