@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/signin"
@@ -23,11 +24,14 @@ import (
 // LambdaHandler is the signature of an HTTP function's Lambda handler.
 type LambdaHandler func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
 
-// Route is one route of the contract and the function that serves it.
+// Route is one route of the contract, the function that serves it and its
+// handler. The stack, the local gateway and the OpenAPI check read the first
+// three; the function's Lambda handler dispatches on them to the fourth.
 type Route struct {
 	Method   string
 	Path     string
 	Function string
+	handle   endpoint
 }
 
 // Function names, as deployed.
@@ -40,15 +44,15 @@ const (
 // Routes is every route of the public contract served so far. The CDK stack
 // and the local gateway both build their routing from this list.
 var Routes = []Route{
-	{http.MethodGet, "/v1/registration-form", FnRegister},
-	{http.MethodPost, "/v1/customers", FnRegister},
-	{http.MethodGet, "/v1/verify-email", FnVerifyEmail},
-	{http.MethodHead, "/v1/verify-email", FnVerifyEmail},
-	{http.MethodPost, "/v1/verify-email", FnVerifyEmail},
-	{http.MethodPost, "/v1/verify-email/resend", FnVerifyEmail},
-	{http.MethodPost, "/v1/sessions", FnSignIn},
-	{http.MethodDelete, "/v1/sessions/current", FnSignIn},
-	{http.MethodGet, "/v1/customers/me", FnSignIn},
+	{http.MethodGet, "/v1/registration-form", FnRegister, (*API).registrationForm},
+	{http.MethodPost, "/v1/customers", FnRegister, (*API).registerCustomer},
+	{http.MethodGet, "/v1/verify-email", FnVerifyEmail, (*API).confirmPage},
+	{http.MethodHead, "/v1/verify-email", FnVerifyEmail, (*API).confirmPage},
+	{http.MethodPost, "/v1/verify-email", FnVerifyEmail, (*API).confirmEmail},
+	{http.MethodPost, "/v1/verify-email/resend", FnVerifyEmail, (*API).resendLink},
+	{http.MethodPost, "/v1/sessions", FnSignIn, (*API).createSession},
+	{http.MethodDelete, "/v1/sessions/current", FnSignIn, (*API).deleteSession},
+	{http.MethodGet, "/v1/customers/me", FnSignIn, (*API).me},
 }
 
 // Cookies configures the cookies the API sets.
@@ -57,13 +61,37 @@ type Cookies struct {
 	Secure bool
 }
 
+// The use cases the API calls, each as the small interface the API needs.
+
+// Registrar registers customers (registration.Service).
+type Registrar interface {
+	Register(ctx context.Context, req registration.Request) (registration.Result, error)
+}
+
+// Confirmer confirms addresses (verification.Service).
+type Confirmer interface {
+	Confirm(ctx context.Context, req verification.Request) (verification.Result, error)
+}
+
+// Resender takes resend requests (verification.Requests).
+type Resender interface {
+	Request(ctx context.Context, email string, languages []string, sourceIP string) error
+}
+
+// Authenticator signs customers in and out (signin.Service).
+type Authenticator interface {
+	SignIn(ctx context.Context, req signin.Request) (signin.Result, error)
+	SignOut(ctx context.Context, token string) error
+	Me(ctx context.Context, token string) (customer.Customer, error)
+}
+
 // API serves the contract.
 type API struct {
 	settings settings.Settings
-	register *registration.Service
-	verify   *verification.Service
-	resend   *verification.Requests
-	signIn   *signin.Service
+	register Registrar
+	verify   Confirmer
+	resend   Resender
+	signIn   Authenticator
 	cookies  Cookies
 	log      *slog.Logger
 	now      func() time.Time
@@ -72,10 +100,10 @@ type API struct {
 // Deps are the use cases and settings the API serves.
 type Deps struct {
 	Settings     settings.Settings
-	Registration *registration.Service
-	Verification *verification.Service
-	Resend       *verification.Requests
-	SignIn       *signin.Service
+	Registration Registrar
+	Verification Confirmer
+	Resend       Resender
+	SignIn       Authenticator
 	Cookies      Cookies
 	Log          *slog.Logger
 	Now          func() time.Time
@@ -87,32 +115,19 @@ func New(d Deps) *API {
 		cookies: d.Cookies, log: d.Log, now: d.Now}
 }
 
-type endpoint func(ctx context.Context, r *Request) (*Response, error)
-
-func (a *API) endpoints() map[string]endpoint {
-	return map[string]endpoint{
-		"GET /v1/registration-form":    a.registrationForm,
-		"POST /v1/customers":           a.registerCustomer,
-		"GET /v1/verify-email":         a.confirmPage,
-		"HEAD /v1/verify-email":        a.confirmPage,
-		"POST /v1/verify-email":        a.confirmEmail,
-		"POST /v1/verify-email/resend": a.resendLink,
-		"POST /v1/sessions":            a.createSession,
-		"DELETE /v1/sessions/current":  a.deleteSession,
-		"GET /v1/customers/me":         a.me,
-	}
-}
+type endpoint func(a *API, ctx context.Context, r *Request) (*Response, error)
 
 // Handler returns the Lambda handler of one function: it serves that
 // function's routes and answers 404/405 for anything else.
 func (a *API) Handler(function string) LambdaHandler {
-	all := a.endpoints()
 	mine := map[string]endpoint{}
-	paths := map[string]bool{}
+	// allow lists the methods of each of the function's paths, for 405's
+	// Allow header.
+	allow := map[string][]string{}
 	for _, rt := range Routes {
 		if rt.Function == function {
-			mine[rt.Method+" "+rt.Path] = all[rt.Method+" "+rt.Path]
-			paths[rt.Path] = true
+			mine[rt.Method+" "+rt.Path] = rt.handle
+			allow[rt.Path] = append(allow[rt.Path], rt.Method)
 		}
 	}
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
@@ -130,12 +145,13 @@ func (a *API) Handler(function string) LambdaHandler {
 		switch {
 		case ok:
 			var err error
-			resp, err = ep(ctx, r)
+			resp, err = ep(a, ctx, r)
 			if err != nil {
 				resp = a.failure(ctx, r, err)
 			}
-		case paths[r.Path]:
+		case allow[r.Path] != nil:
 			resp = a.failure(ctx, r, apperr.New(apperr.MethodNotAllowed, "This method is not allowed here."))
+			resp.Headers["Allow"] = strings.Join(allow[r.Path], ", ")
 		default:
 			resp = a.failure(ctx, r, apperr.New(apperr.NotFound, "No such resource."))
 		}
@@ -219,15 +235,6 @@ func (a *API) failure(ctx context.Context, r *Request, err error) *Response {
 		resp.Headers["Retry-After"] = retryAfter(e.RetryAfter)
 	} else if status == http.StatusServiceUnavailable {
 		resp.Headers["Retry-After"] = "1"
-	}
-	if status == http.StatusMethodNotAllowed {
-		var allow []string
-		for _, rt := range Routes {
-			if rt.Path == r.Path {
-				allow = append(allow, rt.Method)
-			}
-		}
-		resp.Headers["Allow"] = strings.Join(allow, ", ")
 	}
 	return resp
 }
