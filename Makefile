@@ -139,6 +139,13 @@ FUZZ_TARGETS := \
   internal/session:FuzzParse internal/mail:FuzzDecode internal/tmpl:FuzzRender
 FUZZTIME ?= 60s
 
+LOAD_N ?= 300
+LOAD_C ?= 8
+
+.PHONY: load
+load: tools ## register LOAD_N customers at concurrency LOAD_C on the local stack, then count the mails (none lost, none doubled)
+	LOAD_N=$(LOAD_N) LOAD_C=$(LOAD_C) go test -count=1 -run '^TestLoad$$' -v ./internal/e2e | grep -vE '^(=== RUN|--- PASS|PASS)|level=(INFO|WARN|DEBUG)'
+
 .PHONY: fuzz
 fuzz: ## fuzz every decoder of untrusted input and the template escaping, FUZZTIME each (default 60s)
 	@for t in $(FUZZ_TARGETS); do \
