@@ -116,7 +116,7 @@ deploy: tools build ## deploy to the AWS account of your credentials: make deplo
 
 .PHONY: bench
 bench: tools ## print the performance figures: call budgets, latency, cost, cold start, binaries, memory (about 5 minutes)
-	@go test -count=1 -run='^TestCallBudgets$$' -v ./internal/e2e | grep -E 'call\(s\)|^(ok|FAIL)'
+	@set -o pipefail; go test -count=1 -run='^TestCallBudgets$$' -v ./internal/e2e | grep -E 'call\(s\)|^(ok|FAIL)'
 	go test -p 1 -run='^$$' -bench=. -benchmem -timeout 30m ./...
 
 # Every package that talks to the emulators, twenty times over: a test that
@@ -144,7 +144,7 @@ LOAD_C ?= 8
 
 .PHONY: load
 load: tools ## register LOAD_N customers at concurrency LOAD_C on the local stack, then count the mails (none lost, none doubled)
-	LOAD_N=$(LOAD_N) LOAD_C=$(LOAD_C) go test -count=1 -run '^TestLoad$$' -v ./internal/e2e | grep -vE '^(=== RUN|--- PASS|PASS)|level=(INFO|WARN|DEBUG)'
+	set -o pipefail; LOAD_N=$(LOAD_N) LOAD_C=$(LOAD_C) go test -count=1 -run '^TestLoad$$' -v ./internal/e2e | grep -vE '^(=== RUN|--- PASS|PASS)|level=(INFO|WARN|DEBUG)'
 
 .PHONY: fuzz
 fuzz: ## fuzz every decoder of untrusted input and the template escaping, FUZZTIME each (default 60s)
