@@ -126,7 +126,7 @@ STRESS_COUNT ?= 20
 
 .PHONY: stress
 stress: tools ## run the integration packages $(STRESS_COUNT) times (STRESS_COUNT=n to change)
-	go test -count=$(STRESS_COUNT) $(INTEGRATION_PKGS)
+	go test -count=$(STRESS_COUNT) -timeout 90m $(INTEGRATION_PKGS)
 
 # Every fuzz target: package and name. Each checks a property, not only
 # "no panic" (see the targets' comments).
