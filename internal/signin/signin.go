@@ -271,6 +271,9 @@ func (s *Service) upgradeHash(ctx context.Context, view customer.Customer, pw st
 	if err == nil {
 		c, err = s.store.Customer(ctx, view.ID)
 	}
+	if err == nil && c.PasswordHash != view.PasswordHash {
+		return // the password changed since it was checked: keep the new one
+	}
 	if err == nil {
 		err = s.store.UpdatePasswordHash(ctx, c, fresh,
 			customer.Activity{CustomerID: c.ID, Type: customer.ActivityPasswordRehash, At: s.now().UTC()})

@@ -336,8 +336,16 @@ func (s *Store) UpdatePasswordHash(ctx context.Context, c customer.Customer, new
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":new": str(new), ":old": str(c.PasswordHash), ":now": str(formatTime(s.now())),
 		}}})
-	c.PasswordHash = new
-	t.items = append(t.items, s.loginViews(c)...)
+	// The login keys take the new hash only, and only while they hold the
+	// old one: their status and the rest of their view stay whatever the
+	// account's latest write made them.
+	for _, pk := range loginKeys(c) {
+		t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, skKey),
+			UpdateExpression:    aws.String("SET passwordHash = :new"),
+			ConditionExpression: aws.String("customerId = :cid AND passwordHash = :old"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":new": str(new), ":old": str(c.PasswordHash), ":cid": str(c.ID)}}})
+	}
 	t.activity(a)
 	codes, err := t.run(ctx)
 	switch {

@@ -74,15 +74,6 @@ func (s *Store) loginView(pk string, c customer.Customer) types.TransactWriteIte
 		ExpressionAttributeValues: values}}
 }
 
-// loginViews are the updates of every login key of c.
-func (s *Store) loginViews(c customer.Customer) []types.TransactWriteItem {
-	var out []types.TransactWriteItem
-	for _, pk := range loginKeys(c) {
-		out = append(out, s.loginView(pk, c))
-	}
-	return out
-}
-
 // Login returns the sign-in view of the customer holding a normalised email
 // address (kind "email") or username (kind "username"), from one read, or
 // customer.ErrNotFound, also for a key whose time ran out or that only a

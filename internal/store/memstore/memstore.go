@@ -365,6 +365,7 @@ func (s *Store) UpdatePasswordHash(_ context.Context, c customer.Customer, hash 
 		}
 		return nil
 	})
+	// Only the hash changes: the status stays what the latest write made it.
 	t.change(func() {
 		cur := s.customers[c.ID]
 		cur.PasswordHash = hash

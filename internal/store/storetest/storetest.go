@@ -354,6 +354,28 @@ func Run(t *testing.T, newStore New) {
 		}
 	})
 
+	t.Run("a rehash changes only the hash: a status written since it was read stays", func(t *testing.T) {
+		s, clock := fresh(t)
+		acc := account("c1", "r@example.com", "", customer.Unverified, clock.Now())
+		link := customer.NewLink("d1", clock.Now(), time.Hour)
+		acc.Customer.Link = &link
+		if err := s.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+		read := acc.Customer // as read before the confirmation
+		if err := s.Confirm(ctx, verification.Confirmation{CustomerID: "c1", Digest: "d1", EmailKey: "r@example.com", Next: customer.Active,
+			At: clock.Now(), Activity: customer.Activity{CustomerID: "c1", Type: customer.ActivityEmailVerified, At: clock.Now()}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UpdatePasswordHash(ctx, read, "new", customer.Activity{CustomerID: "c1", Type: customer.ActivityPasswordRehash, At: clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		v, _ := s.Login(ctx, "email", "r@example.com")
+		if v.Status != customer.Active || v.PasswordHash != "new" {
+			t.Errorf("login view = %+v; want the new hash and the status the confirmation wrote", v)
+		}
+	})
+
 	t.Run("a password hash is replaced only while it is the one read, on the account and its login", func(t *testing.T) {
 		s, clock := fresh(t)
 		acc := account("c1", "h@example.com", "", customer.Active, clock.Now())
