@@ -61,6 +61,9 @@ type Customer struct {
 	// ReturnURL is the local path the registration asked to come back to
 	// after confirming.
 	ReturnURL string
+	// Registered is the activity entry of the registration that created
+	// the account, kept with it (nil until the account is stored).
+	Registered *Activity
 }
 
 // MaxVoidedLinks bounds how many replaced links an account remembers.

@@ -279,6 +279,9 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 		claimUsername()
 	case registration.Replaced:
 		prev := c.Previous
+		// The account's own registration entry outlives the replacement
+		// (which logs its own entry).
+		cust.Registered = prev.Registered
 		item := newCustomerItem(cust, emailKey, usernameKey)
 		t.put(item, "#status = :unverified AND updatedAt = :prev", map[string]types.AttributeValue{
 			":unverified": str(string(customer.Unverified)), ":prev": str(formatTime(prev.UpdatedAt))})

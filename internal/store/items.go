@@ -105,7 +105,22 @@ func newCustomerItem(c customer.Customer, emailKey, usernameKey string) customer
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
 		Link: newLinkItem(c.Link), VoidedLinks: c.VoidedLinks, VerifiedLink: c.VerifiedLink, ReturnURL: c.ReturnURL,
 		ExpiresAt: epoch(c.ExpiresAt), TTL: epoch(c.ExpiresAt),
+		Registered: eventOf(c.Registered),
 	}
+}
+
+func eventOf(a *customer.Activity) *eventRecord {
+	if a == nil {
+		return nil
+	}
+	return newEventRecord(*a)
+}
+
+func (e *eventRecord) activity(customerID string) *customer.Activity {
+	if e == nil {
+		return nil
+	}
+	return &customer.Activity{CustomerID: customerID, Type: customer.ActivityType(e.Type), At: parseTime(e.At), Detail: e.Detail}
 }
 
 func (i customerItem) customer() customer.Customer {
@@ -116,6 +131,7 @@ func (i customerItem) customer() customer.Customer {
 		Language: i.Language, Profile: i.Profile, Attributes: i.Attributes, Newsletters: i.Newsletters,
 		CreatedAt: parseTime(i.CreatedAt), UpdatedAt: parseTime(i.UpdatedAt),
 		VoidedLinks: i.VoidedLinks, VerifiedLink: i.VerifiedLink, ReturnURL: i.ReturnURL, ExpiresAt: fromEpoch(i.ExpiresAt),
+		Registered: i.Registered.activity(i.ID),
 	}
 	if i.Link != nil {
 		c.Link = &customer.Link{Digest: i.Link.Digest, IssuedAt: parseTime(i.Link.IssuedAt),

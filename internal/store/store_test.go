@@ -366,3 +366,46 @@ func TestContract(t *testing.T) {
 		return store.New(db, table, nil, clock.Now)
 	})
 }
+
+// TestReplacementKeepsTheRegistrationEntry: an unverified account that a
+// new registration replaces keeps the entry of the registration that
+// created it (the account's own entries live on its item).
+func TestReplacementKeepsTheRegistrationEntry(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	pending := func(id string) registration.Pending {
+		return registration.Pending{ID: id, StoreID: "default", Email: "rep@example.com", EmailKey: "rep@example.com",
+			PasswordHash: "h-" + id, Language: "en", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	}
+	job := func(id string) mail.Message {
+		return mail.Message{ID: "job-" + id, Kind: mail.CompleteRegistration, RegistrationID: id, CreatedAt: t0}
+	}
+	first := pending("0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f")
+	if err := s.Submit(ctx, registration.Submission{Pending: first, Job: job(first.ID)}); err != nil {
+		t.Fatal(err)
+	}
+	created := first.Customer(customer.Unverified)
+	registered := customer.Activity{CustomerID: created.ID, Type: customer.ActivityRegistered, At: t0, Detail: map[string]string{"sourceIp": "10.0.0.1"}}
+	if err := s.Complete(ctx, registration.Completion{Registration: first, Outcome: registration.Created, Customer: created, Activity: registered}); err != nil {
+		t.Fatal(err)
+	}
+	prev, err := s.Customer(ctx, created.ID)
+	if err != nil || prev.Registered == nil {
+		t.Fatalf("after creation: %+v, %v; want the registration entry on the account", prev.Registered, err)
+	}
+	second := pending("1c7a3d2f-6e3b-4d2c-8a4f-3b2c4d5e6f70")
+	if err := s.Submit(ctx, registration.Submission{Pending: second, Job: job(second.ID)}); err != nil {
+		t.Fatal(err)
+	}
+	next := second.Customer(customer.Unverified)
+	next.ID, next.CreatedAt = prev.ID, prev.CreatedAt
+	if err := s.Complete(ctx, registration.Completion{Registration: second, Outcome: registration.Replaced, Customer: next, Previous: &prev,
+		Activity: customer.Activity{CustomerID: prev.ID, Type: customer.ActivityRegistrationReplaced, At: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Customer(ctx, prev.ID)
+	if got.PasswordHash != "h-"+second.ID || got.Registered == nil || got.Registered.Type != customer.ActivityRegistered ||
+		!got.Registered.At.Equal(t0) || got.Registered.Detail["sourceIp"] != "10.0.0.1" {
+		t.Errorf("after replacement: hash %q, registered %+v; want the new hash and the first registration's entry", got.PasswordHash, got.Registered)
+	}
+}
