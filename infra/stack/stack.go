@@ -334,7 +334,10 @@ func (b *builder) outboxPipe(t awsdynamodb.Table, queue awssqs.Queue) awssqs.Que
 		Target:      queue.QueueArn(),
 		SourceParameters: &awspipes.CfnPipe_PipeSourceParametersProperty{
 			DynamoDbStreamParameters: &awspipes.CfnPipe_PipeSourceDynamoDBStreamParametersProperty{
-				StartingPosition:               jsii.String("LATEST"),
+				// From the oldest record still in the stream: a Pipe
+				// created (or re-created) after writes delivers them
+				// too, and the mailer's ledger absorbs repeats.
+				StartingPosition:               jsii.String("TRIM_HORIZON"),
 				BatchSize:                      jsii.Number(10),
 				MaximumBatchingWindowInSeconds: jsii.Number(0),
 				// Retried for up to a day (the stream's retention),

@@ -388,7 +388,7 @@ func TestMailPath(t *testing.T) {
 			"Target": map[string]any{"Fn::GetAtt": assertions.Match_ArrayWith(&[]any{"Arn"})},
 			"SourceParameters": map[string]any{
 				"DynamoDBStreamParameters": assertions.Match_ObjectLike(&map[string]any{
-					"StartingPosition": "LATEST", "DeadLetterConfig": map[string]any{"Arn": assertions.Match_AnyValue()},
+					"StartingPosition": "TRIM_HORIZON", "DeadLetterConfig": map[string]any{"Arn": assertions.Match_AnyValue()},
 				}),
 				"FilterCriteria": map[string]any{"Filters": []any{map[string]any{
 					"Pattern": `{"eventName":["INSERT"],"dynamodb":{"NewImage":{"outboxMessage":{"S":[{"exists":true}]}}}}`,

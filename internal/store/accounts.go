@@ -83,19 +83,13 @@ func (t *tx) logged(a customer.Activity, msgs []mail.Message) {
 	t.outbox(msgs[1:])
 }
 
-// session adds a session that carries the first of msgs (the others become
-// outbox items), and returns the mails left to place.
-func (t *tx) session(ss *session.Session, msgs []mail.Message) []mail.Message {
-	if ss == nil {
-		return msgs
+// session adds a session. It carries no mail: a session is deleted at
+// sign-out, and a mail the Pipe could not deliver must stay in the table
+// for a redrive (see outbox.go).
+func (t *tx) session(ss *session.Session) {
+	if ss != nil {
+		t.put(newSessionItem(*ss), notExists, nil)
 	}
-	item := newSessionItem(*ss)
-	if len(msgs) > 0 {
-		item.Message = t.encode(msgs[0])
-		msgs = msgs[1:]
-	}
-	t.put(item, notExists, nil)
-	return msgs
 }
 
 func (t *tx) encode(m mail.Message) string {
@@ -180,9 +174,9 @@ func (s *Store) CreateAccount(ctx context.Context, acc registration.Account) err
 	if acc.UsernameKey != "" {
 		usernameIdx = t.put(loginKey(usernamePK(acc.UsernameKey), c), keyFree, now)
 	}
-	outbox := t.session(acc.Session, acc.Outbox)
+	t.session(acc.Session)
 	t.consents(acc.Consents)
-	t.logged(activity, outbox)
+	t.logged(activity, acc.Outbox)
 	t.revoke(acc.RevokeSession)
 	t.count(acc.Limit)
 	codes, err := t.run(ctx)

@@ -9,8 +9,10 @@ import (
 // The outbox. A use case stores the mails and jobs its change causes in the
 // change's own write, so a committed change always has its mail and a failed
 // one has none: as outbox items (TypeOutbox), or, where the change inserts an
-// item of its own anyway, on that item (a pending registration carries the
-// job that completes it, so registering writes one item fewer). Either way
+// item of its own anyway that stays in the table, on that item (a pending
+// registration carries the job that completes it until the job is done; an
+// activity entry the mail it causes), so registering writes one item fewer.
+// Never on an item that may go before a redrive (a session). Either way
 // the mail is the item's AttrOutboxMessage. The table's stream carries every
 // inserted item that has one to an EventBridge Pipe (devstack.Pipe locally),
 // which sends the message to the mail queue. Nothing on the request path

@@ -33,9 +33,6 @@ type sessionItem struct {
 	CreatedAt  string `dynamodbav:"createdAt"`
 	ExpiresAt  int64  `dynamodbav:"expiresAt"`
 	TTL        int64  `dynamodbav:"ttl"`
-	// Message is a mail the session's start causes (the welcome), carried
-	// to the mailer by the stream (see outbox.go).
-	Message string `dynamodbav:"outboxMessage,omitempty"`
 }
 
 func newSessionItem(ss session.Session) sessionItem {

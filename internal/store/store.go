@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -217,6 +218,14 @@ func (s *Store) single(ctx context.Context, it types.TransactWriteItem) error {
 	}
 	var cf *types.ConditionalCheckFailedException
 	if errors.As(err, &cf) {
+		// The SDK retries a call whose answer was lost. A transaction is
+		// idempotent across retries (its client token); a conditional put
+		// would fail on its own earlier success. The item it finds is then
+		// exactly the one it writes (every put names fresh ids): that is
+		// success, not a refusal.
+		if it.Put != nil && cf.Item != nil && reflect.DeepEqual(cf.Item, it.Put.Item) {
+			return nil
+		}
 		return &types.TransactionCanceledException{Message: aws.String(cf.ErrorMessage()),
 			CancellationReasons: []types.CancellationReason{{Code: aws.String("ConditionalCheckFailed"), Item: cf.Item}}}
 	}

@@ -409,3 +409,43 @@ func TestReplacementKeepsTheRegistrationEntry(t *testing.T) {
 		t.Errorf("after replacement: hash %q, registered %+v; want the new hash and the first registration's entry", got.PasswordHash, got.Registered)
 	}
 }
+
+// lostAnswer is a DynamoDB client whose first PutItem succeeds and then
+// fails as a connection lost before the answer would: the SDK's retry
+// sends the same put again.
+type lostAnswer struct {
+	store.API
+	lost bool
+}
+
+func (l *lostAnswer) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	out, err := l.API.PutItem(ctx, in, opts...)
+	if err == nil && !l.lost {
+		l.lost = true
+		out, err = l.API.PutItem(ctx, in, opts...) // the retry, after the lost answer
+	}
+	return out, err
+}
+
+// TestRetriedSinglePutIsItsOwnSuccess: a one-item write runs as a plain
+// conditional put; when its answer is lost and the retry finds its own item,
+// the write succeeded, as a transaction's retry would.
+func TestRetriedSinglePutIsItsOwnSuccess(t *testing.T) {
+	ctx := context.Background()
+	_, db, table := newStore(t)
+	s := store.New(&lostAnswer{API: db}, table, nil, func() time.Time { return t0 })
+	p := registration.Pending{ID: "2d8b4e30-7f4c-4e3d-9b50-4c3d5e6f7081", Email: "retry@example.com", EmailKey: "retry@example.com",
+		PasswordHash: "h", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	job := mail.Message{ID: "job-retry", Kind: mail.CompleteRegistration, RegistrationID: p.ID, CreatedAt: t0}
+	if err := s.Submit(ctx, registration.Submission{Pending: p, Job: job}); err != nil {
+		t.Errorf("Submit after a lost answer: %v, want success", err)
+	}
+	if got, err := s.PendingRegistration(ctx, p.ID); err != nil || got.ID != p.ID {
+		t.Errorf("pending = %+v, %v", got, err)
+	}
+	other := p
+	other.EmailKey = "other@example.com"
+	if err := store.New(db, table, nil, func() time.Time { return t0 }).Submit(ctx, registration.Submission{Pending: other, Job: job}); err == nil {
+		t.Error("a different registration under the same id was accepted")
+	}
+}

@@ -63,7 +63,8 @@ func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error 
 			ExpressionAttributeNames:  map[string]string{"#ttl": AttrTTL, "#status": "status"},
 			ExpressionAttributeValues: keyValues}})
 	}
-	t.outbox(t.session(c.Session, c.Outbox))
+	t.session(c.Session)
+	t.outbox(c.Outbox)
 	codes, err := t.run(ctx)
 	if err == nil {
 		return nil
