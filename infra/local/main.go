@@ -115,7 +115,11 @@ func run(o options) error {
 		if o.invoke != "" {
 			return invoke(ctx, rs[o.invoke], o.event)
 		}
-		functions, mailer = rs.HTTP(), rs[sizing.Mailer].SQS()
+		m, ok := rs[sizing.Mailer]
+		if !ok {
+			return fmt.Errorf("the template has no %s function", sizing.Mailer)
+		}
+		functions, mailer = rs.HTTP(), m.SQS()
 	} else {
 		rt := app.Production(cfg.LogLevel)
 		rt.Log = log

@@ -209,6 +209,7 @@ func StartRuntime(ctx context.Context, rie, bootstrap string, f Function, env ma
 		}
 		select {
 		case <-r.done:
+			r.Stop()
 			return nil, fmt.Errorf("the emulator for %s exited: %s", f.Name, r.Output())
 		default:
 		}

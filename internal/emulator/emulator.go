@@ -146,6 +146,10 @@ func (s *Stack) Env() map[string]string {
 		"AWS_REGION":                        Region,
 		"AWS_ACCESS_KEY_ID":                 AccessKey,
 		"AWS_SECRET_ACCESS_KEY":             SecretKey,
+		// A developer's session token or endpoint switch must not leak
+		// into requests to the emulators.
+		"AWS_SESSION_TOKEN":                   "",
+		"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "",
 		// A developer's shared config must not redirect the tests.
 		"AWS_PROFILE":                 "",
 		"AWS_CONFIG_FILE":             os.DevNull,
