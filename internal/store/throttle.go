@@ -149,7 +149,10 @@ func (s *Store) SignInFailed(ctx context.Context, a signin.Attempt) error {
 const attemptRetention = 30 * 24 * time.Hour
 
 // attemptItem records a failed sign-in on a login that has no account, under
-// LOGIN#<digest of the login> (the login itself is not stored).
+// LOGIN#<digest of the login>. The digest is unsalted: whoever reads the
+// table can tell whether a login they know was tried (and from where) in the
+// last 30 days, not what was tried; a keyed digest needs a deployment secret
+// the stack does not have yet.
 type attemptItem struct {
 	PK       string `dynamodbav:"PK"`
 	SK       string `dynamodbav:"SK"`
