@@ -19,9 +19,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -465,10 +467,10 @@ func BenchmarkColdStart(b *testing.B) {
 	} else {
 		fmt.Println("Target init ≤ 1.3 × mailer: no mailer measured in this run")
 	}
-	for _, name := range sortedKeys(f.buildErr) {
+	for _, name := range slices.Sorted(maps.Keys(f.buildErr)) {
 		fmt.Printf("build of %s failed: %v\n", name, f.buildErr[name])
 	}
-	for _, name := range sortedKeys(failed) {
+	for _, name := range slices.Sorted(maps.Keys(failed)) {
 		fmt.Printf("%s failed: %v\n", name, failed[name])
 	}
 	if len(failed) > 0 {
@@ -482,15 +484,6 @@ func times(a, b time.Duration) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.2f", float64(a)/float64(b))
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func seriesOrEmpty[T any](p *T) T {

@@ -9,12 +9,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -117,7 +118,7 @@ func LoadTemplate(path string) (Template, error) {
 func (t Template) Resolve(f Function, refs map[string]string) (map[string]string, error) {
 	env := map[string]string{}
 	var errs []error
-	for _, name := range sortedKeys(f.Environment) {
+	for _, name := range slices.Sorted(maps.Keys(f.Environment)) {
 		raw := f.Environment[name]
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
@@ -136,15 +137,6 @@ func (t Template) Resolve(f Function, refs map[string]string) (map[string]string
 		errs = append(errs, fmt.Errorf("%s: %s has %s, which the local runtime cannot resolve", f.Name, name, raw))
 	}
 	return env, errors.Join(errs...)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Runtime is one function's bootstrap running under the emulator.
@@ -187,7 +179,7 @@ func StartRuntime(ctx context.Context, rie, bootstrap string, f Function, env ma
 	for k, v := range env {
 		vars[k] = v
 	}
-	for _, k := range sortedKeys(vars) {
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
 		r.cmd.Env = append(r.cmd.Env, k+"="+vars[k])
 	}
 	r.cmd.SysProcAttr = emulator.ChildProcess()
@@ -366,7 +358,7 @@ type Runtimes map[string]*Runtime
 // and plain-HTTP cookies).
 func StartRuntimes(ctx context.Context, t Template, rie, binDir string, refs, overrides map[string]string, log *slog.Logger) (Runtimes, error) {
 	rs := Runtimes{}
-	for _, name := range sortedKeys(t.Functions) {
+	for _, name := range slices.Sorted(maps.Keys(t.Functions)) {
 		f := t.Functions[name]
 		env, err := t.Resolve(f, refs)
 		if err != nil {

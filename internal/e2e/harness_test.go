@@ -16,7 +16,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,6 +35,7 @@ import (
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/sizing"
 	"github.com/openreg/registration/internal/store"
+	"github.com/openreg/registration/internal/store/storetest"
 	"github.com/openreg/registration/internal/testenv"
 )
 
@@ -49,24 +49,6 @@ var spec = func() *contract.Spec {
 	}
 	return s
 }()
-
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // stack is one configured system on its own table and queue.
 type stack struct {
@@ -85,7 +67,7 @@ type stack struct {
 	mailsBefore int
 	res         devstack.Resources
 	settings    settings.Settings
-	clock       *clock
+	clock       *storetest.Clock
 	clients     devstack.Clients
 }
 
@@ -124,7 +106,7 @@ func newStack(t testing.TB, mutate func(*settings.Settings)) *stack {
 // buildStack wires a system on existing resources.
 func buildStack(t testing.TB, s settings.Settings, clients devstack.Clients, res devstack.Resources) *stack {
 	t.Helper()
-	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	clk := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
 	log := discardLog()
 	rt := app.Runtime{Now: clk.Now, Random: rand.Reader, Log: log}
 	cfg := config.Config{Table: res.Table, Settings: s, CookieSecure: true}

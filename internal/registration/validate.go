@@ -2,8 +2,9 @@ package registration
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // time zones are validated against the IANA database, which a Lambda image may lack
@@ -170,7 +171,7 @@ func (s *Service) validate(req Request) (clean, error) {
 	for _, a := range cfg.Attributes {
 		known[a.ID] = a
 	}
-	for _, id := range sortedKeys(req.Attributes) {
+	for _, id := range slices.Sorted(maps.Keys(req.Attributes)) {
 		v := strings.TrimSpace(req.Attributes[id])
 		a, ok := known[id]
 		field := "attributes." + id
@@ -208,7 +209,7 @@ func (s *Service) validate(req Request) (clean, error) {
 		}
 		c.consents = append(c.consents, consentAnswer{consent: consent, agreed: agreed})
 	}
-	for _, id := range sortedKeys(req.Consents) {
+	for _, id := range slices.Sorted(maps.Keys(req.Consents)) {
 		if !shown[id] {
 			f.Add("consents."+id, "unknown_consent", "This store shows no such consent.")
 		}
@@ -242,15 +243,6 @@ func (s *Service) validate(req Request) (clean, error) {
 		return clean{}, err
 	}
 	return c, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func contains(list []string, s string) bool {
