@@ -618,9 +618,35 @@ func (s Settings) Language(preferred []string) string {
 	// x/text's matcher knows regional and script fallbacks (de-AT is de,
 	// zh-TW is zh-Hant, nn reads nb); the default goes first, as the
 	// matcher's answer when nothing matches.
-	names := []string{s.DefaultLanguage}
-	for _, l := range s.Languages {
-		if l != s.DefaultLanguage {
+	m := matcherFor(s.DefaultLanguage, s.Languages)
+	// Only a sure match (exact or a close relative) counts: a low one
+	// would mail a Taiwanese reader in simplified Chinese.
+	_, i, conf := m.matcher.Match(prefs...)
+	if conf < language.High {
+		return s.DefaultLanguage
+	}
+	return m.names[i]
+}
+
+// languageMatcher is a store's languages, the default first, and x/text's
+// matcher over them.
+type languageMatcher struct {
+	names   []string
+	matcher language.Matcher
+}
+
+// matchers caches one matcher per set of languages: a process serves one
+// settings document, so this is built once, not per request.
+var matchers sync.Map
+
+func matcherFor(def string, languages []string) languageMatcher {
+	key := def + "|" + strings.Join(languages, ",")
+	if m, ok := matchers.Load(key); ok {
+		return m.(languageMatcher)
+	}
+	names := []string{def}
+	for _, l := range languages {
+		if l != def {
 			names = append(names, l)
 		}
 	}
@@ -628,13 +654,9 @@ func (s Settings) Language(preferred []string) string {
 	for i, n := range names {
 		supported[i] = language.Make(n)
 	}
-	// Only a sure match (exact or a close relative) counts: a low one
-	// would mail a Taiwanese reader in simplified Chinese.
-	_, i, conf := language.NewMatcher(supported).Match(prefs...)
-	if conf < language.High {
-		return s.DefaultLanguage
-	}
-	return names[i]
+	m := languageMatcher{names: names, matcher: language.NewMatcher(supported)}
+	matchers.Store(key, m)
+	return m
 }
 
 func plainAddress(s string) bool {
