@@ -71,6 +71,10 @@ func NewSystem(cfg config.Config, db store.API, rt Runtime) (*System, error) {
 		Settings: s, Store: st, Sessions: sessions, Hasher: hasher,
 		Random: rt.Random, Now: rt.Now, Log: rt.Log,
 	})
+	pages, err := httpapi.LoadPages(s.Languages, s.DefaultLanguage)
+	if err != nil {
+		return nil, err
+	}
 	api := httpapi.New(httpapi.Deps{
 		Settings:     s,
 		Registration: reg,
@@ -80,6 +84,7 @@ func NewSystem(cfg config.Config, db store.API, rt Runtime) (*System, error) {
 		SignIn: signin.New(signin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher,
 			Random: rt.Random, Now: rt.Now, Log: rt.Log}),
 		Cookies: httpapi.Cookies{Secure: cfg.CookieSecure},
+		Pages:   pages,
 		Log:     rt.Log,
 		Now:     rt.Now,
 	})

@@ -33,7 +33,7 @@ func TestQueueOutage(t *testing.T) {
 		t.Fatalf("pipe to a missing queue sent %d, %v; want an error", n, err)
 	}
 	jobs := s.outboxItems()
-	if len(jobs) != 1 || jobs[0].Kind != mail.CompleteRegistration || jobs[0].Link != "" {
+	if len(jobs) != 1 || jobs[0].Kind() != mail.CompleteRegistration || !jobs[0].IsJob() {
 		t.Fatalf("outbox = %+v; want the registration's job waiting, with no link in it", jobs)
 	}
 	if n := len(s.mailsTo("outage@example.com")); n != 0 {

@@ -93,6 +93,7 @@ type API struct {
 	resend   Resender
 	signIn   Authenticator
 	cookies  Cookies
+	pages    *Pages
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -105,6 +106,7 @@ type Deps struct {
 	Resend       Resender
 	SignIn       Authenticator
 	Cookies      Cookies
+	Pages        *Pages
 	Log          *slog.Logger
 	Now          func() time.Time
 }
@@ -112,7 +114,7 @@ type Deps struct {
 // New returns an API.
 func New(d Deps) *API {
 	return &API{settings: d.Settings, register: d.Registration, verify: d.Verification, resend: d.Resend, signIn: d.SignIn,
-		cookies: d.Cookies, log: d.Log, now: d.Now}
+		cookies: d.Cookies, pages: d.Pages, log: d.Log, now: d.Now}
 }
 
 type endpoint func(a *API, ctx context.Context, r *Request) (*Response, error)

@@ -23,10 +23,19 @@ func newTestAPI() *API {
 	s.StoreName = "Test Shop"
 	s.URLs = settings.URLs{PublicAPI: "https://api.shop.example", Storefront: "https://shop.example", LoginPath: "/login"}
 	return New(Deps{
-		Settings: s, Cookies: Cookies{Secure: true},
+		Settings: s, Cookies: Cookies{Secure: true}, Pages: testPages(),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now: func() time.Time { return time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC) },
 	})
+}
+
+// testPages are the pages of every shipped language.
+func testPages() *Pages {
+	p, err := LoadPages([]string{"en", "de"}, "en")
+	if err != nil {
+		panic(err)
+	}
+	return p
 }
 
 func request(method, path, query string, headers map[string]string) events.APIGatewayV2HTTPRequest {

@@ -69,8 +69,8 @@ func FuzzConfirmForm(f *testing.F) {
 	for _, seed := range []string{"token=a.b&password=x", "token=%22%3E%3Cscript%3E", "token=%zz", "password=<b>&token=\"><x"} {
 		f.Add(seed)
 	}
-	a := New(Deps{Settings: settings.Default(), Log: slog.New(slog.DiscardHandler)})
-	plain := a.renderPage(200, a.confirmForm("en", pageTexts["en"], "a.b", "mismatch")).Body
+	a := New(Deps{Settings: settings.Default(), Pages: testPages(), Log: slog.New(slog.DiscardHandler)})
+	plain := a.renderPage(200, pageView{Lang: "en", State: stateForm, Token: "a.b", Mismatch: true}).Body
 	if !strings.Contains(plain, `<form method="post"`) {
 		f.Fatalf("the confirm page did not render:\n%s", plain)
 	}
@@ -83,7 +83,7 @@ func FuzzConfirmForm(f *testing.F) {
 		if tok == "" {
 			return
 		}
-		page := a.renderPage(200, a.confirmForm("en", pageTexts["en"], tok, "mismatch")).Body
+		page := a.renderPage(200, pageView{Lang: "en", State: stateForm, Token: tok, Mismatch: true}).Body
 		if strings.Count(page, "<") != strings.Count(plain, "<") || strings.Count(page, `"`) != strings.Count(plain, `"`) {
 			t.Errorf("token %q changed the page's markup:\n%s", tok, page)
 		}

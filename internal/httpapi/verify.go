@@ -2,7 +2,7 @@ package httpapi
 
 import (
 	"context"
-	"embed"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,68 +10,82 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/redirect"
+	"github.com/openreg/registration/internal/texts"
 	"github.com/openreg/registration/internal/tmpl"
 	"github.com/openreg/registration/internal/verification"
 )
 
-//go:embed pages/page.html
-var pageFS embed.FS
+// confirmPageFile is the confirm page's template in every language
+// (package texts holds it beside the mails).
+const confirmPageFile = "confirm_page.html"
 
-var pageTemplate = func() *tmpl.Template {
-	src, err := pageFS.ReadFile("pages/page.html")
+// Pages are the HTML pages a mailed link opens, in every language.
+type Pages struct{ set *texts.Set }
+
+// LoadPages parses the pages for languages, failing if any language lacks
+// one or a page uses a name it is not given.
+func LoadPages(languages []string, fallback string) (*Pages, error) {
+	set, err := texts.Load(languages, fallback, []texts.File{{Name: confirmPageFile, Mode: tmpl.HTML}})
 	if err != nil {
-		panic(err)
+		return nil, fmt.Errorf("httpapi: %w", err)
 	}
-	return tmpl.Must(tmpl.Parse("pages/page.html", string(src), tmpl.HTML))
-}()
-
-// pageText is the wording of the confirm page, per language.
-type pageText struct {
-	ConfirmTitle, ConfirmText, Button                string
-	PasswordLabel, MismatchText, ReplacedTitle       string
-	ReplacedText                                     string
-	InvalidTitle, InvalidText                        string
-	ExpiredTitle, ExpiredText                        string
-	VerifiedTitle, VerifiedText, PendingApprovalText string
-	UnavailableTitle, UnavailableText                string
-	LoginLink                                        string
+	given := pageView{}.values()
+	err = set.Each(func(lang, name string, t *tmpl.Template) error {
+		for _, k := range t.Keys() {
+			if _, ok := given[k]; !ok {
+				return fmt.Errorf("httpapi: page %s/%s uses %q, which the page is not given", lang, name, k)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Pages{set: set}, nil
 }
 
-var pageTexts = map[string]pageText{
-	"en": {
-		ConfirmTitle: "Confirm your email address", ConfirmText: "Type the password you chose when you registered and press the button to confirm your email address and activate your account.", Button: "Confirm",
-		PasswordLabel: "Password", MismatchText: "This is not the password chosen at registration. Try again.",
-		ReplacedTitle: "This link was replaced", ReplacedText: "A newer link was mailed to you; only the most recent one works. Use the link in the most recent mail, or request a new one.",
-		InvalidTitle: "This link is not valid", InvalidText: "The link is incomplete or was replaced by a newer one. Use the link in the most recent mail, or request a new one.",
-		ExpiredTitle: "This link has expired", ExpiredText: "Confirmation links are valid for a limited time. Request a new one from the store.",
-		VerifiedTitle: "Your email address is confirmed", VerifiedText: "Your account is active. You can sign in now.",
-		PendingApprovalText: "Thank you. The store will review your account; you will be able to sign in once it is approved.",
-		UnavailableTitle:    "Please try again", UnavailableText: "We could not confirm your address just now. Nothing was changed; please try again in a moment.",
-		LoginLink: "Go to sign-in",
-	},
-	"de": {
-		ConfirmTitle: "E-Mail-Adresse bestätigen", ConfirmText: "Geben Sie das Passwort ein, das Sie bei der Registrierung gewählt haben, und klicken Sie auf die Schaltfläche, um Ihre E-Mail-Adresse zu bestätigen und Ihr Konto zu aktivieren.", Button: "Bestätigen",
-		PasswordLabel: "Passwort", MismatchText: "Das ist nicht das bei der Registrierung gewählte Passwort. Bitte versuchen Sie es erneut.",
-		ReplacedTitle: "Dieser Link wurde ersetzt", ReplacedText: "Wir haben Ihnen einen neueren Link geschickt; nur der neueste gilt. Verwenden Sie den Link aus der neuesten E-Mail oder fordern Sie einen neuen an.",
-		InvalidTitle: "Dieser Link ist ungültig", InvalidText: "Der Link ist unvollständig oder wurde durch einen neueren ersetzt. Verwenden Sie den Link aus der neuesten E-Mail oder fordern Sie einen neuen an.",
-		ExpiredTitle: "Dieser Link ist abgelaufen", ExpiredText: "Bestätigungslinks sind nur begrenzt gültig. Fordern Sie im Shop einen neuen an.",
-		VerifiedTitle: "Ihre E-Mail-Adresse ist bestätigt", VerifiedText: "Ihr Konto ist aktiv. Sie können sich jetzt anmelden.",
-		PendingApprovalText: "Vielen Dank. Der Shop prüft Ihr Konto; Sie können sich anmelden, sobald es freigegeben ist.",
-		UnavailableTitle:    "Bitte versuchen Sie es erneut", UnavailableText: "Wir konnten Ihre Adresse gerade nicht bestätigen. Es wurde nichts geändert; bitte versuchen Sie es gleich noch einmal.",
-		LoginLink: "Zur Anmeldung",
-	},
-}
+// pageState is what the confirm page shows; the template has the words for
+// each state.
+type pageState string
+
+const (
+	stateForm        pageState = "Form"
+	stateInvalid     pageState = "Invalid"
+	stateExpired     pageState = "Expired"
+	stateReplaced    pageState = "Replaced"
+	stateVerified    pageState = "Verified"
+	stateUnavailable pageState = "Unavailable"
+)
+
+var pageStates = []pageState{stateForm, stateInvalid, stateExpired, stateReplaced, stateVerified, stateUnavailable}
 
 type pageView struct {
-	Lang, Store, Title, Text, Button, Token, Action, Link, LinkText string
-	PasswordLabel, Error                                            string
+	Lang     string
+	State    pageState
+	Token    string
+	Link     string
+	Mismatch bool // the form again, after a wrong password
+	// PendingApproval: verified, but the store approves accounts first.
+	PendingApproval bool
+	store, action   string
 }
 
-// values are what the page template sees.
+func yes(b bool) string {
+	if b {
+		return "yes"
+	}
+	return ""
+}
+
+// values are what the page template sees: one flag per state.
 func (v pageView) values() map[string]string {
-	return map[string]string{"Lang": v.Lang, "Store": v.Store, "Title": v.Title, "Text": v.Text, "Button": v.Button,
-		"Token": v.Token, "Action": v.Action, "Link": v.Link, "LinkText": v.LinkText, "PasswordLabel": v.PasswordLabel,
-		"Error": v.Error}
+	m := map[string]string{"Store": v.store, "Token": v.Token, "Action": v.action, "Link": v.Link,
+		"Mismatch": yes(v.Mismatch), "PendingApproval": yes(v.PendingApproval),
+		"Active": yes(v.State == stateVerified && !v.PendingApproval)}
+	for _, s := range pageStates {
+		m[string(s)] = yes(v.State == s)
+	}
+	return m
 }
 
 // renderPage answers an HTML page. The page's URL carries a secret token,
@@ -79,10 +93,14 @@ func (v pageView) values() map[string]string {
 // Its form may post to the public API and be redirected on to the
 // storefront; browsers check both against form-action.
 func (a *API) renderPage(status int, v pageView) *Response {
-	v.Action = a.settings.URLs.PublicAPI + verification.Path
-	body, err := pageTemplate.Execute(v.values())
-	if err != nil {
-		a.log.Error("confirm page", "error", err)
+	v.store, v.action = a.settings.StoreName, a.settings.URLs.PublicAPI+verification.Path
+	t, ok := a.pages.set.Get(v.Lang, confirmPageFile)
+	body, err := "", error(nil)
+	if ok {
+		body, err = t.Execute(v.values())
+	}
+	if !ok || err != nil {
+		a.log.Error("confirm page", "language", v.Lang, "error", err)
 		return &Response{Status: http.StatusInternalServerError, Headers: baseHeaders(), Body: "Internal error."}
 	}
 	h := baseHeaders()
@@ -94,30 +112,22 @@ func (a *API) renderPage(status int, v pageView) *Response {
 	return &Response{Status: status, Headers: h, Body: body}
 }
 
-func (a *API) texts(r *Request) (string, pageText) {
-	lang := a.settings.Language(r.Languages())
-	t, ok := pageTexts[lang]
-	if !ok {
-		lang, t = "en", pageTexts["en"]
-	}
-	return lang, t
+// pageLanguage is the language of a page for r: the best of the store's
+// languages for the caller, if the pages speak it.
+func (a *API) pageLanguage(r *Request) string {
+	return a.pages.set.Language(a.settings.Language(r.Languages()))
 }
 
 // confirmPage answers GET and HEAD of the mailed link. It reads nothing and
 // writes nothing, so mail scanners that fetch links cannot verify anyone or
 // burn a token: only the button's POST confirms.
 func (a *API) confirmPage(_ context.Context, r *Request) (*Response, error) {
-	lang, t := a.texts(r)
+	lang := a.pageLanguage(r)
 	tok := r.Query.Get("token")
 	if err := verification.CheckShape(tok); err != nil {
-		return a.renderPage(http.StatusBadRequest, pageView{Lang: lang, Store: a.settings.StoreName, Title: t.InvalidTitle, Text: t.InvalidText}), nil
+		return a.renderPage(http.StatusBadRequest, pageView{Lang: lang, State: stateInvalid}), nil
 	}
-	return a.renderPage(http.StatusOK, a.confirmForm(lang, t, tok, "")), nil
-}
-
-func (a *API) confirmForm(lang string, t pageText, tok, problem string) pageView {
-	return pageView{Lang: lang, Store: a.settings.StoreName, Title: t.ConfirmTitle, Text: t.ConfirmText,
-		Button: t.Button, Token: tok, PasswordLabel: t.PasswordLabel, Error: problem}
+	return a.renderPage(http.StatusOK, pageView{Lang: lang, State: stateForm, Token: tok}), nil
 }
 
 type verifyBody struct {
@@ -184,13 +194,10 @@ func (a *API) confirmEmail(ctx context.Context, r *Request) (*Response, error) {
 // confirmResultPage sends a browser on to the storefront, signed in, or
 // shows why it cannot.
 func (a *API) confirmResultPage(ctx context.Context, r *Request, tok string, res verification.Result, err error) *Response {
-	lang, t := a.texts(r)
-	v := pageView{Lang: lang, Store: a.settings.StoreName, Link: a.loginURL(""), LinkText: t.LoginLink}
+	lang := a.pageLanguage(r)
+	v := pageView{Lang: lang, Link: a.loginURL("")}
 	if err == nil && res.AlreadyVerified {
-		v.Title, v.Text = t.VerifiedTitle, t.VerifiedText
-		if res.Status == customer.PendingApproval {
-			v.Text = t.PendingApprovalText
-		}
+		v.State, v.PendingApproval = stateVerified, res.Status == customer.PendingApproval
 		return a.renderPage(http.StatusOK, v)
 	}
 	if err == nil {
@@ -212,16 +219,16 @@ func (a *API) confirmResultPage(ctx context.Context, r *Request, tok string, res
 	retry := ""
 	switch e.Code {
 	case apperr.PasswordMismatch, apperr.Validation:
-		return a.renderPage(status, a.confirmForm(lang, t, tok, t.MismatchText))
+		return a.renderPage(status, pageView{Lang: lang, State: stateForm, Token: tok, Mismatch: true})
 	case apperr.TokenExpired:
-		v.Title, v.Text = t.ExpiredTitle, t.ExpiredText
+		v.State = stateExpired
 	case apperr.TokenReplaced:
-		v.Title, v.Text = t.ReplacedTitle, t.ReplacedText
+		v.State = stateReplaced
 	case apperr.TokenInvalid:
-		v.Title, v.Text = t.InvalidTitle, t.InvalidText
+		v.State = stateInvalid
 	default:
 		retry = a.failure(ctx, r, err).Headers["Retry-After"] // also logs the cause
-		v.Title, v.Text, v.Link = t.UnavailableTitle, t.UnavailableText, ""
+		v.State, v.Link = stateUnavailable, ""
 	}
 	resp := a.renderPage(status, v)
 	if retry != "" {

@@ -91,7 +91,7 @@ func (m *Mailer) Deliver(ctx context.Context, msg Message) error {
 	}
 	switch err := m.ledger.Claim(ctx, msg.ID, m.now(), claimLease); {
 	case errors.Is(err, ErrAlreadySent):
-		m.log.InfoContext(ctx, "duplicate delivery dropped", "messageId", msg.ID, "kind", msg.Kind)
+		m.log.InfoContext(ctx, "duplicate delivery dropped", "messageId", msg.ID, "kind", msg.Kind())
 		return nil
 	case err != nil:
 		return err
@@ -106,13 +106,13 @@ func (m *Mailer) sendClaimed(ctx context.Context, msg Message) error {
 		m.release(ctx, msg.ID)
 		return fmt.Errorf("mail: invalid message %s: %w", msg.ID, err)
 	}
-	suppressed, err := m.ledger.Suppressed(ctx, customer.NormalizeLogin(msg.To))
+	suppressed, err := m.ledger.Suppressed(ctx, customer.NormalizeLogin(msg.To.Email))
 	if err != nil {
 		m.release(ctx, msg.ID)
 		return err
 	}
 	if suppressed {
-		m.log.InfoContext(ctx, "mail not sent: address suppressed after a bounce or complaint", "messageId", msg.ID, "kind", msg.Kind)
+		m.log.InfoContext(ctx, "mail not sent: address suppressed after a bounce or complaint", "messageId", msg.ID, "kind", msg.Kind())
 		m.settle(ctx, msg.ID)
 		return nil
 	}
@@ -122,14 +122,14 @@ func (m *Mailer) sendClaimed(ctx context.Context, msg Message) error {
 		return err
 	}
 	if err := m.sender.Send(ctx, Email{
-		From: m.from, To: msg.To, Subject: r.Subject, HTML: r.HTML, Text: r.Text,
-		Tags: map[string]string{"kind": string(msg.Kind), "message_id": msg.ID},
+		From: m.from, To: msg.To.Email, Subject: r.Subject, HTML: r.HTML, Text: r.Text,
+		Tags: map[string]string{"kind": string(msg.Kind()), "message_id": msg.ID},
 	}); err != nil {
 		m.release(ctx, msg.ID)
 		return err
 	}
 	m.settle(ctx, msg.ID)
-	m.log.InfoContext(ctx, "mail sent", "messageId", msg.ID, "kind", msg.Kind, "customerId", msg.CustomerID)
+	m.log.InfoContext(ctx, "mail sent", "messageId", msg.ID, "kind", msg.Kind(), "customerId", msg.To.CustomerID)
 	return nil
 }
 
@@ -171,20 +171,20 @@ func NewWorker(m *Mailer, jobs map[Kind]Job) *Worker { return &Worker{mailer: m,
 // one ledger entry, under the job's id: the claim is taken before the job is
 // prepared and settled when its mail is sent (or when none is due).
 func (w *Worker) Deliver(ctx context.Context, msg Message) error {
-	if !msg.Kind.IsJob() {
+	if !msg.IsJob() {
 		return w.mailer.Deliver(ctx, msg)
 	}
 	if err := msg.Validate(); err != nil {
 		return fmt.Errorf("mail: invalid job %s: %w", msg.ID, err)
 	}
-	job, ok := w.jobs[msg.Kind]
+	job, ok := w.jobs[msg.Kind()]
 	if !ok {
-		return fmt.Errorf("mail: no handler for job %s of kind %s", msg.ID, msg.Kind)
+		return fmt.Errorf("mail: no handler for job %s of kind %s", msg.ID, msg.Kind())
 	}
 	m := w.mailer
 	switch err := m.ledger.Claim(ctx, msg.ID, m.now(), claimLease); {
 	case errors.Is(err, ErrAlreadySent):
-		m.log.InfoContext(ctx, "duplicate job dropped", "jobId", msg.ID, "kind", msg.Kind)
+		m.log.InfoContext(ctx, "duplicate job dropped", "jobId", msg.ID, "kind", msg.Kind())
 		return nil
 	case err != nil:
 		return err

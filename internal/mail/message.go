@@ -10,132 +10,177 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/openreg/registration/internal/customer"
 )
 
-// Kind names a mail template.
+// Kind names a mail template or a job.
 type Kind string
 
-// The mails of the core flow.
-const (
-	// EmailValidation carries the double opt-in link.
-	EmailValidation Kind = "email_validation"
-	// AccountExists tells the owner of an address that someone tried to
-	// register it again; it keeps the 202 answer from revealing accounts.
-	AccountExists Kind = "account_exists"
-	// Welcome greets a customer whose account became active.
-	Welcome Kind = "welcome"
-	// StoreOwnerNewCustomer tells the store owner about a registration.
-	StoreOwnerNewCustomer Kind = "store_owner_new_customer"
-
-	// ResendVerification is not a mail but a job on the mail queue: a
-	// customer asked for a new verification link. The mailer decides, off
-	// the request path, whether one is due (so the answer to the request
-	// reveals nothing) and then sends an EmailValidation mail.
-	ResendVerification Kind = "resend_verification"
-	// CompleteRegistration is a job too: a registration under double opt-in
-	// or approval was stored as pending. The mailer decides, off the
-	// request path, what it is: a new account (it gets a link), a
-	// replacement of an account that never confirmed its address (the new
-	// registration wins, and gets a new link), or an attempt on a verified
-	// account (its owner gets an AccountExists notice). The request looked
-	// nothing up, so its answer is the same in every case.
-	CompleteRegistration Kind = "complete_registration"
-	// VerificationLink is a job: a customer whose address is not verified
-	// yet signed in with the right password; the mailer mails a fresh link
-	// if none went out within the resend interval.
-	VerificationLink Kind = "verification_link"
-)
-
-// IsJob reports whether a queue message is a job that turns into a mail in
-// the mailer, rather than a mail. Jobs carry ids, never a link or token:
-// the mailer mints a link's token as it sends it, so no plain token is ever
-// at rest in the table, the outbox, a queue or a dead-letter queue.
-func (k Kind) IsJob() bool {
-	return k == ResendVerification || k == CompleteRegistration || k == VerificationLink
+// Message is the envelope every mail and job travels in, through the
+// outbox and the queue: who it is for, when it was made, and one Content
+// value whose type says what it is. ID identifies the message for its whole
+// life (outbox key, queue deduplication, ledger, logs).
+type Message struct {
+	ID        string
+	CreatedAt time.Time
+	// To is the mail's recipient; a job has none (it finds its recipient
+	// when it runs).
+	To      Recipient
+	Content Content
 }
 
-// Message is one mail to send, as it travels through the outbox and the
-// queue. ID identifies the message for its whole life (outbox key, queue
-// deduplication, logs).
-type Message struct {
-	ID         string `json:"id"`
-	Kind       Kind   `json:"kind"`
-	To         string `json:"to"`
-	Language   string `json:"language"`
-	StoreID    string `json:"storeId"`
-	CustomerID string `json:"customerId"`
+// New returns a message.
+func New(id string, now time.Time, to Recipient, c Content) Message {
+	return Message{ID: id, CreatedAt: now.UTC(), To: to, Content: c}
+}
+
+// Recipient is who a mail goes to, and the few facts about them the
+// templates use.
+type Recipient struct {
+	Email      string `json:"email,omitempty"`
+	Language   string `json:"language,omitempty"`
+	StoreID    string `json:"storeId,omitempty"`
+	CustomerID string `json:"customerId,omitempty"`
 	FirstName  string `json:"firstName,omitempty"`
 	LastName   string `json:"lastName,omitempty"`
-	// Link is the action link of the mail (the verification URL), if any.
-	Link string `json:"link,omitempty"`
-	// About describes the customer a store-owner notification is about.
-	About *Subject `json:"about,omitempty"`
-	// RegistrationID names the pending registration of a
-	// CompleteRegistration job.
-	RegistrationID string `json:"registrationId,omitempty"`
-	// SourceIP is the client address of the request behind a job, for the
-	// owner's activity log.
-	SourceIP  string    `json:"sourceIp,omitempty"`
-	ExpiresAt time.Time `json:"expiresAt,omitempty"`
-	CreatedAt time.Time `json:"createdAt"`
 }
 
-// Subject is the customer a notification to someone else is about.
-type Subject struct {
-	Email            string `json:"email"`
-	FirstName        string `json:"firstName,omitempty"`
-	LastName         string `json:"lastName,omitempty"`
-	Company          string `json:"company,omitempty"`
-	RegistrationType string `json:"registrationType"`
+// To addresses a mail to a customer, in the customer's language.
+func To(c customer.Customer) Recipient {
+	return Recipient{Email: c.Email, Language: c.Language, StoreID: c.StoreID, CustomerID: c.ID,
+		FirstName: c.Profile.FirstName, LastName: c.Profile.LastName}
 }
 
-// Validate rejects a message the mailer could not render.
+// Content is the kind-specific part of a message: one type per kind.
+type Content interface {
+	Kind() Kind
+	check() error
+}
+
+// A job is content that is not a mail but work for the mailer, which turns
+// it into a mail (or decides none is due) off the request path, so the
+// answer to the request that queued it reveals nothing. Jobs carry ids,
+// never a link or token: the mailer mints a link's token as it sends it, so
+// no plain token is ever at rest in the table, the outbox, a queue or a
+// dead-letter queue.
+type job interface {
+	Content
+	isJob()
+}
+
+// IsJob reports whether m is a job rather than a mail.
+func (m Message) IsJob() bool {
+	_, ok := m.Content.(job)
+	return ok
+}
+
+// Kind is the kind of m's content ("" when it has none).
+func (m Message) Kind() Kind {
+	if m.Content == nil {
+		return ""
+	}
+	return m.Content.Kind()
+}
+
+// Validate rejects a message the mailer could not handle.
 func (m Message) Validate() error {
 	var errs []error
 	if m.ID == "" {
 		errs = append(errs, errors.New("id is empty"))
 	}
-	if m.To == "" && m.Kind != CompleteRegistration && m.Kind != VerificationLink {
+	switch {
+	case m.Content == nil:
+		errs = append(errs, errors.New("content is missing"))
+	case m.IsJob():
+		if m.To != (Recipient{}) {
+			errs = append(errs, errors.New("a job has no recipient"))
+		}
+	case m.To.Email == "":
 		errs = append(errs, errors.New("to is empty"))
 	}
-	if m.Kind.IsJob() && m.Link != "" {
-		errs = append(errs, errors.New("a job must not carry a link"))
-	}
-	switch m.Kind {
-	case EmailValidation:
-		if m.Link == "" {
-			errs = append(errs, errors.New("email_validation needs a link"))
+	if m.Content != nil {
+		if err := m.Content.check(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", m.Content.Kind(), err))
 		}
-	case CompleteRegistration:
-		if m.RegistrationID == "" {
-			errs = append(errs, errors.New("complete_registration needs a registration id"))
-		}
-	case VerificationLink:
-		if m.CustomerID == "" {
-			errs = append(errs, errors.New("verification_link needs a customer id"))
-		}
-	case AccountExists, Welcome, ResendVerification:
-	case StoreOwnerNewCustomer:
-		if m.About == nil || m.About.Email == "" {
-			errs = append(errs, errors.New("store_owner_new_customer needs the customer it is about"))
-		}
-	default:
-		errs = append(errs, fmt.Errorf("unknown kind %q", m.Kind))
 	}
 	return errors.Join(errs...)
 }
 
+// wire is a message as JSON: the content under the kind that names its type.
+type wire struct {
+	ID        string          `json:"id"`
+	Kind      Kind            `json:"kind"`
+	CreatedAt time.Time       `json:"createdAt"`
+	To        *Recipient      `json:"to,omitempty"`
+	Content   json.RawMessage `json:"content"`
+}
+
 // Encode returns the message as the JSON body used on the queue.
 func (m Message) Encode() (string, error) {
-	b, err := json.Marshal(m)
+	if m.Content == nil {
+		return "", errors.New("mail: encode: message has no content")
+	}
+	content, err := json.Marshal(m.Content)
+	if err != nil {
+		return "", fmt.Errorf("mail: encode %s: %w", m.Kind(), err)
+	}
+	w := wire{ID: m.ID, Kind: m.Kind(), CreatedAt: m.CreatedAt, Content: content}
+	if m.To != (Recipient{}) {
+		w.To = &m.To
+	}
+	b, err := json.Marshal(w)
 	return string(b), err
 }
 
 // Decode reads a queue body.
 func Decode(body string) (Message, error) {
-	var m Message
-	if err := json.Unmarshal([]byte(body), &m); err != nil {
+	var w wire
+	if err := json.Unmarshal([]byte(body), &w); err != nil {
 		return Message{}, fmt.Errorf("mail: decode message: %w", err)
 	}
+	decode, ok := contents[w.Kind]
+	if !ok {
+		return Message{}, fmt.Errorf("mail: decode message: unknown kind %q", w.Kind)
+	}
+	c, err := decode(w.Content)
+	if err != nil {
+		return Message{}, fmt.Errorf("mail: decode %s content: %w", w.Kind, err)
+	}
+	m := Message{ID: w.ID, CreatedAt: w.CreatedAt, Content: c}
+	if w.To != nil {
+		m.To = *w.To
+	}
 	return m, m.Validate()
+}
+
+// contents maps each kind to the decoder of its content type.
+var contents = map[Kind]func(json.RawMessage) (Content, error){
+	EmailValidation:       decodeAs[Validation],
+	AccountExists:         decodeAs[AccountExistsNotice],
+	Welcome:               decodeAs[WelcomeMail],
+	StoreOwnerNewCustomer: decodeAs[NewCustomerNotice],
+	ResendVerification:    decodeAs[ResendJob],
+	CompleteRegistration:  decodeAs[CompleteRegistrationJob],
+	VerificationLink:      decodeAs[VerificationLinkJob],
+}
+
+func decodeAs[T Content](raw json.RawMessage) (Content, error) {
+	var c T
+	if len(raw) == 0 || string(raw) == "null" {
+		return c, nil
+	}
+	err := json.Unmarshal(raw, &c)
+	return c, err
+}
+
+// ContentOf returns m's content as a T, or an error when m is of another
+// kind: a job handler registered for the wrong kind fails loudly.
+func ContentOf[T Content](m Message) (T, error) {
+	c, ok := m.Content.(T)
+	if !ok {
+		var want T
+		return want, fmt.Errorf("mail: message %s is %q, not %q", m.ID, m.Kind(), want.Kind())
+	}
+	return c, nil
 }

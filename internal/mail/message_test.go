@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/store/memstore"
 )
 
 func TestMessageValidate(t *testing.T) {
@@ -21,13 +22,23 @@ func TestMessageValidate(t *testing.T) {
 		wantErr []string // substrings of the error; nil means valid
 	}{
 		{"a complete validation mail is valid", func(*mail.Message) {}, nil},
-		{"an account-exists mail needs no link", func(m *mail.Message) { m.Kind, m.Link = mail.AccountExists, "" }, nil},
+		{"an account-exists mail needs no link", func(m *mail.Message) { m.Content = mail.AccountExistsNotice{} }, nil},
+		{"a job needs no recipient", func(m *mail.Message) {
+			m.To, m.Content = mail.Recipient{}, mail.CompleteRegistrationJob{RegistrationID: "r1"}
+		}, nil},
 		{"a message without id is invalid", func(m *mail.Message) { m.ID = "" }, []string{"id is empty"}},
-		{"a message without recipient is invalid", func(m *mail.Message) { m.To = "" }, []string{"to is empty"}},
-		{"a validation mail without link is invalid", func(m *mail.Message) { m.Link = "" }, []string{"needs a link"}},
-		{"a message of an unknown kind is invalid", func(m *mail.Message) { m.Kind = "newsletter" }, []string{`unknown kind "newsletter"`}},
-		{"every problem is reported at once", func(m *mail.Message) { m.ID, m.To, m.Kind = "", "", "" },
-			[]string{"id is empty", "to is empty", "unknown kind"}},
+		{"a mail without recipient is invalid", func(m *mail.Message) { m.To.Email = "" }, []string{"to is empty"}},
+		{"a job with a recipient is invalid", func(m *mail.Message) { m.Content = mail.ResendJob{Email: "x@example.com"} },
+			[]string{"a job has no recipient"}},
+		{"a validation mail without link is invalid", func(m *mail.Message) { m.Content = mail.Validation{} }, []string{"needs a link"}},
+		{"a completion job without registration is invalid", func(m *mail.Message) {
+			m.To, m.Content = mail.Recipient{}, mail.CompleteRegistrationJob{}
+		}, []string{"needs a registration id"}},
+		{"a store-owner notice about nobody is invalid", func(m *mail.Message) { m.Content = mail.NewCustomerNotice{} },
+			[]string{"needs the customer it is about"}},
+		{"a message without content is invalid", func(m *mail.Message) { m.Content = nil }, []string{"content is missing"}},
+		{"every problem is reported at once", func(m *mail.Message) { m.ID, m.To.Email, m.Content = "", "", mail.Validation{} },
+			[]string{"id is empty", "to is empty", "needs a link"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,20 +64,41 @@ func TestMessageValidate(t *testing.T) {
 }
 
 func TestDecode(t *testing.T) {
-	t.Run("an encoded message decodes to the same message", func(t *testing.T) {
-		want := fixedMessage(mail.EmailValidation, "de")
-		body, err := want.Encode()
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := mail.Decode(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("got %+v, want %+v", got, want)
-		}
-	})
+	for _, kind := range mail.Kinds {
+		t.Run("an encoded "+string(kind)+" message decodes to the same message", func(t *testing.T) {
+			want := fixedMessage(kind, "de")
+			body, err := want.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := mail.Decode(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %+v, want %+v", got, want)
+			}
+		})
+	}
+	jobs := []mail.Content{mail.ResendJob{Email: "ada@example.com", Language: "de"},
+		mail.CompleteRegistrationJob{RegistrationID: "r1", StoreID: "default"},
+		mail.VerificationLinkJob{CustomerID: "c1", StoreID: "default"}}
+	for _, c := range jobs {
+		t.Run("an encoded "+string(c.Kind())+" job decodes to the same job", func(t *testing.T) {
+			want := mail.New("j1", created, mail.Recipient{}, c)
+			body, err := want.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := mail.Decode(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) || !got.IsJob() {
+				t.Errorf("got %+v (job %v), want %+v", got, got.IsJob(), want)
+			}
+		})
+	}
 
 	tests := []struct {
 		name string
@@ -75,8 +107,9 @@ func TestDecode(t *testing.T) {
 		{"a body that is not JSON is refused", "not json"},
 		{"an empty body is refused", ""},
 		{"a JSON array is refused", `[1,2]`},
-		{"a JSON message that fails validation is refused", `{"id":"m1","kind":"email_validation","to":"ada@example.com"}`},
-		{"a JSON message of an unknown kind is refused", `{"id":"m1","kind":"password_reset","to":"ada@example.com"}`},
+		{"a JSON message that fails validation is refused", `{"id":"m1","kind":"email_validation","to":{"email":"ada@example.com"}}`},
+		{"a JSON message of an unknown kind is refused", `{"id":"m1","kind":"newsletter","to":{"email":"ada@example.com"}}`},
+		{"a content of the wrong shape is refused", `{"id":"m1","kind":"email_validation","to":{"email":"a@example.com"},"content":{"link":7}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,15 +120,25 @@ func TestDecode(t *testing.T) {
 	}
 
 	t.Run("a minimal account-exists message decodes", func(t *testing.T) {
-		got, err := mail.Decode(`{"id":"m1","kind":"account_exists","to":"ada@example.com","language":"de"}`)
+		got, err := mail.Decode(`{"id":"m1","kind":"account_exists","to":{"email":"ada@example.com","language":"de"}}`)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := mail.Message{ID: "m1", Kind: mail.AccountExists, To: "ada@example.com", Language: "de"}
-		if got != want {
+		want := mail.Message{ID: "m1", To: mail.Recipient{Email: "ada@example.com", Language: "de"}, Content: mail.AccountExistsNotice{}}
+		if !reflect.DeepEqual(got, want) {
 			t.Errorf("got %+v, want %+v", got, want)
 		}
 	})
+}
+
+func TestContentOf(t *testing.T) {
+	job := mail.New("j1", created, mail.Recipient{}, mail.ResendJob{Email: "ada@example.com"})
+	if got, err := mail.ContentOf[mail.ResendJob](job); err != nil || got.Email != "ada@example.com" {
+		t.Errorf("ContentOf[ResendJob] = %+v, %v; want the job's content", got, err)
+	}
+	if _, err := mail.ContentOf[mail.CompleteRegistrationJob](job); err == nil {
+		t.Error("ContentOf of the wrong kind returned no error")
+	}
 }
 
 // fakeSender records the emails it is asked to send.
@@ -109,45 +152,8 @@ func (s *fakeSender) Send(_ context.Context, e mail.Email) error {
 	return s.err
 }
 
-// memLedger is an in-memory mail.Ledger with the same rules as the store's.
-type memLedger struct {
-	state      map[string]string // id -> "sending" | "sent"
-	lease      map[string]time.Time
-	suppressed map[string]bool
-	releases   int
-}
-
-func newLedger() *memLedger {
-	return &memLedger{state: map[string]string{}, lease: map[string]time.Time{}, suppressed: map[string]bool{}}
-}
-
-func (l *memLedger) Claim(_ context.Context, id string, now time.Time, lease time.Duration) error {
-	switch l.state[id] {
-	case "sent":
-		return mail.ErrAlreadySent
-	case "sending":
-		if now.Before(l.lease[id]) {
-			return mail.ErrInFlight
-		}
-	}
-	l.state[id], l.lease[id] = "sending", now.Add(lease)
-	return nil
-}
-
-func (l *memLedger) MarkSent(_ context.Context, id string, _ time.Time) error {
-	l.state[id] = "sent"
-	return nil
-}
-
-func (l *memLedger) Release(_ context.Context, id string) error {
-	l.releases++
-	delete(l.state, id)
-	return nil
-}
-
-func (l *memLedger) Suppressed(_ context.Context, key string) (bool, error) {
-	return l.suppressed[key], nil
-}
+// newLedger is the shared in-memory store, as the mailer's ledger.
+func newLedger() *memstore.Store { return memstore.New(func() time.Time { return created }) }
 
 const from = "no-reply@shop.example"
 
@@ -171,8 +177,8 @@ func TestMailerDeliver(t *testing.T) {
 			}
 			got := s.sent[0]
 			r := render(t, tpl, m)
-			if got.From != from || got.To != m.To {
-				t.Errorf("got From %q To %q, want From %q To %q", got.From, got.To, from, m.To)
+			if got.From != from || got.To != m.To.Email {
+				t.Errorf("got From %q To %q, want From %q To %q", got.From, got.To, from, m.To.Email)
 			}
 			if got.Subject != r.Subject || got.HTML != r.HTML || got.Text != r.Text {
 				t.Errorf("got subject %q and parts that differ from the rendering, want %q", got.Subject, r.Subject)
@@ -190,7 +196,7 @@ func TestMailerDeliver(t *testing.T) {
 	t.Run("an invalid message is not sent", func(t *testing.T) {
 		s := &fakeSender{}
 		m := fixedMessage(mail.EmailValidation, "en")
-		m.Link = ""
+		m.Content = mail.Validation{}
 		if err := newMailer(tpl, s, newLedger()).Deliver(context.Background(), m); err == nil {
 			t.Error("got nil error, want one for a validation mail without link")
 		}
@@ -235,14 +241,19 @@ func TestMailerSendsEachMessageOnce(t *testing.T) {
 		if err := m.Deliver(ctx, fixedMessage(mail.Welcome, "en")); err != nil {
 			t.Fatal(err)
 		}
-		if len(s.sent) != 2 || l.releases != 1 || l.state[fixedMessage(mail.Welcome, "en").ID] != "sent" {
-			t.Errorf("attempts %d, releases %d, state %q", len(s.sent), l.releases, l.state[fixedMessage(mail.Welcome, "en").ID])
+		if len(s.sent) != 2 {
+			t.Errorf("got %d attempts, want the failed one and the retry", len(s.sent))
+		}
+		if err := l.Claim(ctx, fixedMessage(mail.Welcome, "en").ID, created, time.Minute); !errors.Is(err, mail.ErrAlreadySent) {
+			t.Errorf("after the retry the ledger says %v, want ErrAlreadySent", err)
 		}
 	})
 	t.Run("a message another worker is sending right now is retried later, not sent twice", func(t *testing.T) {
 		s, l := &fakeSender{}, newLedger()
 		id := fixedMessage(mail.Welcome, "en").ID
-		l.state[id], l.lease[id] = "sending", created.Add(time.Minute)
+		if err := l.Claim(ctx, id, created, time.Minute); err != nil { // the other worker's claim
+			t.Fatal(err)
+		}
 		err := newMailer(tpl, s, l).Deliver(ctx, fixedMessage(mail.Welcome, "en"))
 		if !errors.Is(err, mail.ErrInFlight) || len(s.sent) != 0 {
 			t.Errorf("got %v and %d mails, want ErrInFlight and none", err, len(s.sent))
@@ -250,9 +261,11 @@ func TestMailerSendsEachMessageOnce(t *testing.T) {
 	})
 	t.Run("a suppressed address is never mailed", func(t *testing.T) {
 		s, l := &fakeSender{}, newLedger()
-		l.suppressed["ada@example.com"] = true
+		if err := l.Suppress(ctx, "ada@example.com", "Permanent", created); err != nil {
+			t.Fatal(err)
+		}
 		m := fixedMessage(mail.EmailValidation, "en")
-		m.To = " ADA@example.com"
+		m.To.Email = " ADA@example.com"
 		if err := newMailer(tpl, s, l).Deliver(ctx, m); err != nil {
 			t.Fatal(err)
 		}
@@ -266,7 +279,8 @@ func TestMailerSendsEachMessageOnce(t *testing.T) {
 // and a body that decodes into a valid message encodes and decodes back to
 // the same message.
 func FuzzDecode(f *testing.F) {
-	f.Add(`{"id":"m1","kind":"welcome","to":"ada@example.com","language":"en","createdAt":"2030-01-01T00:00:00Z"}`)
+	f.Add(`{"id":"m1","kind":"welcome","to":{"email":"ada@example.com","language":"en"},"createdAt":"2030-01-01T00:00:00Z","content":{}}`)
+	f.Add(`{"id":"j1","kind":"resend_verification","createdAt":"2030-01-01T00:00:00Z","content":{"email":"ada@example.com"}}`)
 	f.Add(`{"id":"m1","kind":"from_the_future"}`)
 	f.Add(`"quoted"`)
 	f.Fuzz(func(t *testing.T, body string) {

@@ -1,16 +1,13 @@
 package mail
 
 import (
-	"embed"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/openreg/registration/internal/texts"
 	"github.com/openreg/registration/internal/tmpl"
 )
-
-//go:embed templates
-var templateFS embed.FS
 
 // Rendered is a mail ready to send.
 type Rendered struct {
@@ -19,55 +16,61 @@ type Rendered struct {
 	Text    string
 }
 
-// Templates renders messages in the languages the repository has templates
-// for. HTML parts are escaped by context (package tmpl), so a
-// customer-supplied name can never become markup or a link.
+// Templates renders messages in the languages the repository has texts
+// for (package texts). HTML parts are escaped by context (package tmpl), so
+// a customer-supplied name can never become markup or a link.
 type Templates struct {
-	html    map[string]*tmpl.Template
-	text    map[string]*tmpl.Template
-	subject map[string]*tmpl.Template
-	// fallback is the language used when a message asks for one without
-	// templates.
-	fallback string
+	set *texts.Set
 }
 
-// Kinds lists every mail kind; each needs templates in every language.
-var Kinds = []Kind{EmailValidation, AccountExists, Welcome, StoreOwnerNewCustomer}
+// The three parts of every mail.
+var parts = []struct {
+	suffix string
+	mode   tmpl.Mode
+}{{".html", tmpl.HTML}, {".txt", tmpl.Text}, {".subject.txt", tmpl.Text}}
 
-// LoadTemplates parses the embedded templates for languages, failing if any
-// language lacks any kind: a missing template must stop a deploy, not a mail.
+// LoadTemplates parses the templates of every mail kind for languages,
+// failing if any language lacks any of them or if a template uses a name
+// its kind does not give it: a broken template must stop a deploy, not a
+// mail.
 func LoadTemplates(languages []string, fallback string) (*Templates, error) {
-	t := &Templates{
-		html: map[string]*tmpl.Template{}, text: map[string]*tmpl.Template{},
-		subject: map[string]*tmpl.Template{}, fallback: fallback,
-	}
-	parse := func(file string, mode tmpl.Mode) (*tmpl.Template, error) {
-		src, err := templateFS.ReadFile(file)
+	var want []texts.File
+	provided := map[string]map[string]string{} // file → the values its kind gives
+	for _, k := range Kinds {
+		zero, err := contents[k](nil)
 		if err != nil {
-			return nil, fmt.Errorf("mail: template %s: %w", file, err)
+			return nil, err
 		}
-		return tmpl.Parse(file, string(src), mode)
-	}
-	for _, lang := range languages {
-		for _, k := range Kinds {
-			base := fmt.Sprintf("templates/%s/%s", lang, k)
-			key := lang + "/" + string(k)
-			var err error
-			if t.html[key], err = parse(base+".html", tmpl.HTML); err != nil {
-				return nil, err
-			}
-			if t.text[key], err = parse(base+".txt", tmpl.Text); err != nil {
-				return nil, err
-			}
-			if t.subject[key], err = parse(base+".subject.txt", tmpl.Text); err != nil {
-				return nil, err
-			}
+		v := commonValues(Recipient{}, "")
+		zero.(mailContent).fill(v, fallback)
+		for _, p := range parts {
+			want = append(want, texts.File{Name: string(k) + p.suffix, Mode: p.mode})
+			provided[string(k)+p.suffix] = v
 		}
 	}
-	if _, ok := t.html[fallback+"/"+string(EmailValidation)]; !ok {
-		return nil, fmt.Errorf("mail: no templates for fallback language %q", fallback)
+	set, err := texts.Load(languages, fallback, want)
+	if err != nil {
+		return nil, fmt.Errorf("mail: %w", err)
 	}
-	return t, nil
+	err = set.Each(func(lang, name string, t *tmpl.Template) error {
+		for _, key := range t.Keys() {
+			if _, ok := provided[name][key]; !ok {
+				return fmt.Errorf("mail: template %s/%s uses %q, which its kind does not provide", lang, name, key)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Templates{set: set}, nil
+}
+
+// commonValues are what every mail's templates see. Every value a customer
+// typed goes through defuse.
+func commonValues(to Recipient, storeName string) map[string]string {
+	return map[string]string{"StoreName": storeName, "FirstName": defuse(to.FirstName),
+		"LastName": defuse(to.LastName), "Email": to.Email}
 }
 
 // zeroWidthSpace breaks what mail clients would otherwise turn into links.
@@ -92,38 +95,27 @@ func defuse(s string) string {
 
 // Render renders m for a store.
 func (t *Templates) Render(m Message, storeName string) (Rendered, error) {
-	lang := m.Language
-	if _, ok := t.html[lang+"/"+string(m.Kind)]; !ok {
-		lang = t.fallback
-	}
-	key := lang + "/" + string(m.Kind)
-	h, ok := t.html[key]
+	c, ok := m.Content.(mailContent)
 	if !ok {
-		return Rendered{}, fmt.Errorf("mail: no template for kind %q", m.Kind)
+		return Rendered{}, fmt.Errorf("mail: %s is not a mail", m.Kind())
 	}
-	// What templates see. Every value a customer typed has gone through
-	// defuse.
-	v := map[string]string{"StoreName": storeName, "FirstName": defuse(m.FirstName), "LastName": defuse(m.LastName),
-		"Email": m.To, "Link": m.Link, "ExpiresAt": formatExpiry(m.ExpiresAt, lang),
-		"About.Email": "", "About.FirstName": "", "About.LastName": "", "About.Company": "", "About.RegistrationType": ""}
-	if a := m.About; a != nil {
-		v["About.Email"], v["About.FirstName"], v["About.LastName"] = a.Email, defuse(a.FirstName), defuse(a.LastName)
-		v["About.Company"], v["About.RegistrationType"] = defuse(a.Company), a.RegistrationType
-	}
-	html, err := h.Execute(v)
-	if err != nil {
-		return Rendered{}, fmt.Errorf("mail: render %s html: %w", key, err)
-	}
-	text, err := t.text[key].Execute(v)
-	if err != nil {
-		return Rendered{}, fmt.Errorf("mail: render %s text: %w", key, err)
-	}
-	subject, err := t.subject[key].Execute(v)
-	if err != nil {
-		return Rendered{}, fmt.Errorf("mail: render %s subject: %w", key, err)
+	lang := t.set.Language(m.To.Language)
+	v := commonValues(m.To, storeName)
+	c.fill(v, lang)
+	var out [3]string
+	for i, p := range parts {
+		name := string(c.Kind()) + p.suffix
+		tp, ok := t.set.Get(lang, name)
+		if !ok {
+			return Rendered{}, fmt.Errorf("mail: no template %s", name)
+		}
+		var err error
+		if out[i], err = tp.Execute(v); err != nil {
+			return Rendered{}, fmt.Errorf("mail: render %s/%s: %w", lang, name, err)
+		}
 	}
 	// A subject is one header line: fold whatever the template produced.
-	return Rendered{Subject: strings.Join(strings.Fields(subject), " "), HTML: html, Text: text}, nil
+	return Rendered{Subject: strings.Join(strings.Fields(out[2]), " "), HTML: out[0], Text: out[1]}, nil
 }
 
 func formatExpiry(t time.Time, lang string) string {

@@ -67,8 +67,8 @@ func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // record returns an SQS record carrying a mail message with id.
 func record(t *testing.T, sqsID, msgID string) events.SQSMessage {
 	t.Helper()
-	body, err := mail.Message{ID: msgID, Kind: mail.AccountExists, To: msgID + "@example.com", Language: "en",
-		CreatedAt: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}.Encode()
+	body, err := mail.New(msgID, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC),
+		mail.Recipient{Email: msgID + "@example.com", Language: "en"}, mail.AccountExistsNotice{}).Encode()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,7 +100,11 @@ var _ mail.Job = (*Completer)(nil)
 
 // Prepare completes the job's registration and returns its mail.
 func (c *Completer) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
-	p, err := c.store.PendingRegistration(ctx, job.RegistrationID)
+	j, err := mail.ContentOf[mail.CompleteRegistrationJob](job)
+	if err != nil {
+		return mail.Message{}, false, err
+	}
+	p, err := c.store.PendingRegistration(ctx, j.RegistrationID)
 	if errors.Is(err, ErrNotFound) {
 		return mail.Message{}, false, nil
 	}
@@ -228,8 +232,7 @@ func (c *Completer) notice(ctx context.Context, p Pending, job mail.Message, own
 		c.log.InfoContext(ctx, "owner notice skipped: one went out within the hour", "customerId", owner.ID, "jobId", job.ID)
 		return mail.Message{}, false, nil
 	}
-	return mail.Message{Kind: mail.AccountExists, To: owner.Email, Language: owner.Language, StoreID: owner.StoreID,
-		CustomerID: owner.ID, FirstName: owner.Profile.FirstName, LastName: owner.Profile.LastName, CreatedAt: now}, true, nil
+	return mail.New("", now, mail.To(*owner), mail.AccountExistsNotice{}), true, nil
 }
 
 var _ Linker = (*verification.Linker)(nil)

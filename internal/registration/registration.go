@@ -250,7 +250,7 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
 	}
-	job := mail.Message{ID: jobID, Kind: mail.CompleteRegistration, RegistrationID: p.ID, StoreID: storeID, CreatedAt: now}
+	job := mail.New(jobID, now, mail.Recipient{}, mail.CompleteRegistrationJob{RegistrationID: p.ID, StoreID: storeID})
 	err = s.store.Submit(ctx, Submission{Pending: p, Job: job, RevokeSession: revoke, Limit: limit})
 	if err != nil {
 		return Result{}, refused(err)
@@ -277,7 +277,7 @@ func (s *Service) createActive(ctx context.Context, p Pending, revoke session.Re
 		return Result{}, err
 	}
 	acc.Session = &sess
-	welcome, err := mailFor(s.random, mail.Welcome, cust, p.CreatedAt)
+	welcome, err := mailFor(s.random, p.CreatedAt, mail.To(cust), mail.WelcomeMail{})
 	if err != nil {
 		return Result{}, err
 	}
@@ -341,28 +341,21 @@ func (p Pending) consentsOf(id string) []customer.ConsentRecord {
 	return out
 }
 
-func mailFor(random io.Reader, kind mail.Kind, c customer.Customer, now time.Time) (mail.Message, error) {
+func mailFor(random io.Reader, now time.Time, to mail.Recipient, c mail.Content) (mail.Message, error) {
 	id, err := customer.NewID(random)
 	if err != nil {
 		return mail.Message{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
 	}
-	return mail.Message{
-		ID: id, Kind: kind, To: c.Email, Language: c.Language, StoreID: c.StoreID, CustomerID: c.ID,
-		FirstName: c.Profile.FirstName, LastName: c.Profile.LastName, CreatedAt: now,
-	}, nil
+	return mail.New(id, now, to, c), nil
 }
 
 // ownerNotice is the store owner's "new customer" mail, in the owner's
 // language.
 func ownerNotice(random io.Reader, s settings.Settings, c customer.Customer, now time.Time) (mail.Message, error) {
-	note, err := mailFor(random, mail.StoreOwnerNewCustomer, c, now)
-	if err != nil {
-		return mail.Message{}, err
-	}
-	note.To, note.Language, note.FirstName, note.LastName = s.StoreOwnerEmail, s.OwnerLanguage(), "", ""
-	note.About = &mail.Subject{Email: c.Email, FirstName: c.Profile.FirstName, LastName: c.Profile.LastName,
-		Company: c.Profile.Company, RegistrationType: string(s.RegistrationType)}
-	return note, nil
+	owner := mail.Recipient{Email: s.StoreOwnerEmail, Language: s.OwnerLanguage(), StoreID: c.StoreID}
+	return mailFor(random, now, owner, mail.NewCustomerNotice{About: mail.Subject{Email: c.Email,
+		FirstName: c.Profile.FirstName, LastName: c.Profile.LastName, Company: c.Profile.Company,
+		RegistrationType: string(s.RegistrationType)}})
 }
 
 func consentLog(customerID string, c clean, now time.Time) []customer.ConsentRecord {

@@ -31,7 +31,7 @@ func TestDoubleOptIn(t *testing.T) {
 		if ok, _, _ := f.hasher.Verify("analytical engine", p.PasswordHash); !ok {
 			t.Error("the stored hash does not verify the password")
 		}
-		if got := f.store.Outbox; len(got) != 1 || got[0].Kind != mail.CompleteRegistration || got[0].RegistrationID != p.ID || got[0].Link != "" {
+		if got := f.store.Outbox; len(got) != 1 || got[0].Content != (mail.CompleteRegistrationJob{RegistrationID: p.ID, StoreID: p.StoreID}) {
 			t.Errorf("outbox = %+v, want the completion job, without a link", got)
 		}
 	})
@@ -131,7 +131,7 @@ func TestStandard(t *testing.T) {
 		if !f.sessionLive(res.Session.Token) {
 			t.Error("the new session does not authenticate")
 		}
-		if got := f.store.Outbox; len(got) != 1 || got[0].Kind != mail.Welcome || got[0].To != "ada@example.com" {
+		if got := f.store.Outbox; len(got) != 1 || got[0].Kind() != mail.Welcome || got[0].To.Email != "ada@example.com" {
 			t.Errorf("outbox = %+v, want the welcome", got)
 		}
 		if got := f.store.Activities; len(got) != 1 || got[0].Type != customer.ActivityRegistered {
@@ -155,9 +155,9 @@ func TestStandard(t *testing.T) {
 		f.register(t, validRequest())
 		var kinds []mail.Kind
 		for _, m := range f.store.Outbox {
-			kinds = append(kinds, m.Kind)
+			kinds = append(kinds, m.Kind())
 		}
-		if len(kinds) != 2 || kinds[1] != mail.StoreOwnerNewCustomer || f.store.Outbox[1].To != "owner@shop.example" {
+		if len(kinds) != 2 || kinds[1] != mail.StoreOwnerNewCustomer || f.store.Outbox[1].To.Email != "owner@shop.example" {
 			t.Errorf("outbox kinds = %v, want the welcome and the owner's notice", kinds)
 		}
 	})

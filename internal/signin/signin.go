@@ -207,8 +207,8 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 		if err != nil {
 			return Result{}, apperr.Wrap(apperr.Internal, "Could not sign in.", err)
 		}
-		attempt.Job = &mail.Message{ID: id, Kind: mail.VerificationLink, CustomerID: cust.ID, StoreID: cust.StoreID,
-			Language: cust.Language, CreatedAt: now}
+		job := mail.New(id, now, mail.Recipient{}, mail.VerificationLinkJob{CustomerID: cust.ID, StoreID: cust.StoreID})
+		attempt.Job = &job
 	case found:
 		attempt.Activity = &customer.Activity{CustomerID: cust.ID, Type: customer.ActivitySignInFailed, At: now,
 			Detail: map[string]string{"sourceIp": req.SourceIP}}

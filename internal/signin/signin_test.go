@@ -151,7 +151,7 @@ func TestSignIn(t *testing.T) {
 		f := newFixture(t, nil)
 		f.account(t, customer.Unverified, nil)
 		_, _ = f.signIn("ada@example.com", pw, "10.0.0.1")
-		if got := f.store.Outbox; len(got) != 1 || got[0].Kind != mail.VerificationLink || got[0].CustomerID != adaID || got[0].Link != "" {
+		if got := f.store.Outbox; len(got) != 1 || got[0].Content != (mail.VerificationLinkJob{CustomerID: adaID, StoreID: "default"}) {
 			t.Errorf("outbox = %+v, want one verification-link job for Ada without a link", got)
 		}
 	})

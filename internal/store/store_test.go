@@ -52,7 +52,7 @@ func account(id, email, username string) registration.Account {
 	acc := registration.Account{
 		Customer: c, EmailKey: customer.NormalizeLogin(email),
 		Consents: []customer.ConsentRecord{{CustomerID: id, ConsentID: "terms", Agreed: true, Message: "Terms", At: t0}},
-		Outbox:   []mail.Message{{ID: "mail-" + id, Kind: mail.EmailValidation, To: email, Link: "https://x/v1/verify-email?token=t", CreatedAt: t0}},
+		Outbox:   []mail.Message{mail.New("mail-"+id, t0, mail.Recipient{Email: email}, mail.Validation{Link: "https://x/v1/verify-email?token=t"})},
 	}
 	if username != "" {
 		acc.UsernameKey = customer.NormalizeLogin(username)
@@ -378,7 +378,7 @@ func TestReplacementKeepsTheRegistrationEntry(t *testing.T) {
 			PasswordHash: "h-" + id, Language: "en", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 	}
 	job := func(id string) mail.Message {
-		return mail.Message{ID: "job-" + id, Kind: mail.CompleteRegistration, RegistrationID: id, CreatedAt: t0}
+		return mail.New("job-"+id, t0, mail.Recipient{}, mail.CompleteRegistrationJob{RegistrationID: id})
 	}
 	first := pending("0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f")
 	if err := s.Submit(ctx, registration.Submission{Pending: first, Job: job(first.ID)}); err != nil {
@@ -436,7 +436,7 @@ func TestRetriedSinglePutIsItsOwnSuccess(t *testing.T) {
 	s := store.New(&lostAnswer{API: db}, table, nil, func() time.Time { return t0 })
 	p := registration.Pending{ID: "2d8b4e30-7f4c-4e3d-9b50-4c3d5e6f7081", Email: "retry@example.com", EmailKey: "retry@example.com",
 		PasswordHash: "h", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
-	job := mail.Message{ID: "job-retry", Kind: mail.CompleteRegistration, RegistrationID: p.ID, CreatedAt: t0}
+	job := mail.New("job-retry", t0, mail.Recipient{}, mail.CompleteRegistrationJob{RegistrationID: p.ID})
 	if err := s.Submit(ctx, registration.Submission{Pending: p, Job: job}); err != nil {
 		t.Errorf("Submit after a lost answer: %v, want success", err)
 	}

@@ -88,6 +88,10 @@ func Must(t *Template, err error) *Template {
 	return t
 }
 
+// Keys returns every name the template uses, so a loader can check at start
+// that each will have a value.
+func (t *Template) Keys() []string { return append([]string(nil), t.keys...) }
+
 // Execute renders the template with values.
 func (t *Template) Execute(values map[string]string) (string, error) {
 	for _, k := range t.keys {

@@ -92,7 +92,7 @@ func TestConfirm(t *testing.T) {
 		if _, c, err := f.mgr.Authenticate(context.Background(), res.Session.Token); err != nil || c.Status != customer.Active {
 			t.Errorf("the session: %v (status %s)", err, c.Status)
 		}
-		if got := f.store.Outbox; len(got) != 1 || got[0].Kind != mail.Welcome || got[0].To != "ada@example.com" {
+		if got := f.store.Outbox; len(got) != 1 || got[0].Kind() != mail.Welcome || got[0].To.Email != "ada@example.com" {
 			t.Errorf("outbox = %+v, want the welcome", got)
 		}
 		if got := f.store.Activities; len(got) != 1 || got[0].Type != customer.ActivityEmailVerified {

@@ -64,7 +64,7 @@ func (r *Requests) Request(ctx context.Context, email string, languages []string
 	if len(languages) > 0 {
 		lang = languages[0]
 	}
-	job := mail.Message{ID: id, Kind: mail.ResendVerification, To: email, Language: lang, CreatedAt: now.UTC()}
+	job := mail.New(id, now, mail.Recipient{}, mail.ResendJob{Email: email, Language: lang})
 	return Throttled(r.jobs.Enqueue(ctx, job, limit))
 }
 
@@ -131,9 +131,7 @@ func (l *Linker) Mint(cust customer.Customer, now time.Time, jobID string) (cust
 		return customer.Link{}, mail.Message{}, err
 	}
 	link.IssuedBy = jobID
-	return link, mail.Message{Kind: mail.EmailValidation, To: cust.Email, Language: cust.Language, StoreID: cust.StoreID,
-		CustomerID: cust.ID, FirstName: cust.Profile.FirstName, LastName: cust.Profile.LastName,
-		Link: URL(l.publicAPI, plain), ExpiresAt: link.ExpiresAt, CreatedAt: now}, nil
+	return link, mail.New("", now, mail.To(cust), mail.Validation{Link: URL(l.publicAPI, plain), ExpiresAt: link.ExpiresAt}), nil
 }
 
 // Reissue mints (for the job jobID) and stores a new link for an unverified
@@ -196,14 +194,18 @@ var _ mail.Job = (*Resender)(nil)
 // Prepare carries out a resend job: it returns the EmailValidation mail to
 // send, or false when none is due.
 func (r *Resender) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
-	id, err := r.linker.store.CustomerIDByEmail(ctx, customer.NormalizeLogin(job.To))
+	j, err := mail.ContentOf[mail.ResendJob](job)
+	if err != nil {
+		return mail.Message{}, false, err
+	}
+	id, err := r.linker.store.CustomerIDByEmail(ctx, customer.NormalizeLogin(j.Email))
 	if errors.Is(err, customer.ErrNotFound) {
 		return mail.Message{}, false, nil
 	}
 	if err != nil {
 		return mail.Message{}, false, err
 	}
-	return r.linker.prepareFor(ctx, id, job)
+	return r.linker.prepareFor(ctx, id, job.ID, j.Language)
 }
 
 // SignInLinker is the job a right password on an unverified account leaves:
@@ -217,10 +219,16 @@ var _ mail.Job = (*SignInLinker)(nil)
 
 // Prepare mails a fresh link unless one went out within the interval.
 func (s *SignInLinker) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
-	return s.linker.prepareFor(ctx, job.CustomerID, job)
+	j, err := mail.ContentOf[mail.VerificationLinkJob](job)
+	if err != nil {
+		return mail.Message{}, false, err
+	}
+	return s.linker.prepareFor(ctx, j.CustomerID, job.ID, "")
 }
 
-func (l *Linker) prepareFor(ctx context.Context, id string, job mail.Message) (mail.Message, bool, error) {
+// prepareFor reissues the link of customer id for the job jobID when one is
+// due, in the customer's language or else in lang.
+func (l *Linker) prepareFor(ctx context.Context, id, jobID, lang string) (mail.Message, bool, error) {
 	cust, err := l.store.Customer(ctx, id)
 	if errors.Is(err, customer.ErrNotFound) {
 		return mail.Message{}, false, nil
@@ -231,12 +239,12 @@ func (l *Linker) prepareFor(ctx context.Context, id string, job mail.Message) (m
 	if cust.Status != customer.Unverified || cust.Expired(l.now()) {
 		return mail.Message{}, false, nil
 	}
-	if due, err := l.resendDue(ctx, cust, job.ID); err != nil || !due {
+	if due, err := l.resendDue(ctx, cust, jobID); err != nil || !due {
 		return mail.Message{}, false, err
 	}
-	msg, ok, err := l.Reissue(ctx, id, job.ID)
-	if ok && msg.Language == "" {
-		msg.Language = job.Language
+	msg, ok, err := l.Reissue(ctx, id, jobID)
+	if ok && msg.To.Language == "" {
+		msg.To.Language = lang
 	}
 	return msg, ok, err
 }

@@ -240,9 +240,7 @@ func (s *Service) confirm(ctx context.Context, id, digest string, req Request) (
 		if err != nil {
 			return Result{}, apperr.Wrap(apperr.Internal, "Internal error.", err)
 		}
-		c.Outbox = []mail.Message{{ID: msgID, Kind: mail.Welcome, To: cust.Email, Language: cust.Language,
-			StoreID: cust.StoreID, CustomerID: cust.ID, FirstName: cust.Profile.FirstName,
-			LastName: cust.Profile.LastName, CreatedAt: now}}
+		c.Outbox = []mail.Message{mail.New(msgID, now, mail.To(cust), mail.WelcomeMail{})}
 	}
 	if err := s.store.Confirm(ctx, c); err != nil {
 		return Result{}, err

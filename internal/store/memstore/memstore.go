@@ -1,6 +1,7 @@
-// Package memstore is an in-memory store for unit tests: it implements the
-// request-path use cases' store interfaces (registration, sign-in, sessions,
-// confirmation, resend jobs) with the same rules as the DynamoDB store, and the store
+// Package memstore is an in-memory store for unit tests: it implements every
+// use case's store interface (registration, sign-in, sessions, confirmation,
+// resend jobs, and the mailer's: completion, links, the mail ledger) with
+// the same rules as the DynamoDB store, and the store
 // contract suite (package storetest) runs against both, so a use case's unit
 // tests test the use case, not a fake that drifted. Domain rules it applies
 // (throttle windows and gates, account expiry) are the domain packages'
@@ -44,6 +45,10 @@ type Store struct {
 	pending  map[string]registration.Pending
 	sessions map[session.Ref]session.Session
 	counters map[string]counter
+	// The mailer's records.
+	ledger     map[string]ledgerEntry
+	suppressed map[string]bool
+	intervals  map[string]interval
 
 	// What a test may inspect.
 	Outbox     []mail.Message
@@ -70,7 +75,8 @@ type counter struct {
 // New returns an empty store on the clock now.
 func New(now func() time.Time) *Store {
 	return &Store{now: now, customers: map[string]customer.Customer{}, keys: map[string]key{},
-		pending: map[string]registration.Pending{}, sessions: map[session.Ref]session.Session{}, counters: map[string]counter{}}
+		pending: map[string]registration.Pending{}, sessions: map[session.Ref]session.Session{}, counters: map[string]counter{},
+		ledger: map[string]ledgerEntry{}, suppressed: map[string]bool{}, intervals: map[string]interval{}}
 }
 
 func emailKey(k string) string    { return "email:" + k }

@@ -1,5 +1,5 @@
 // Package storetest is the store contract: one suite of behaviours every
-// store of the request-path use cases must have, run against the DynamoDB
+// store of the use cases (the request path's and the mailer's) must have, run against the DynamoDB
 // store on DynamoDB Local (internal/store) and against the in-memory store
 // the unit tests use (internal/store/memstore). A rule either store gets
 // wrong fails here, for both.
@@ -29,6 +29,11 @@ type Store interface {
 	session.Store
 	verification.Jobs
 	verification.Store
+	// The mailer's side.
+	mail.Ledger
+	verification.LinkStore
+	registration.CompletionStore
+	Suppress(ctx context.Context, addressKey, reason string, at time.Time) error
 }
 
 // Clock is the suite's settable clock.
@@ -145,7 +150,7 @@ func Run(t *testing.T, newStore New) {
 		s, clock := fresh(t)
 		p := registration.Pending{ID: "r1", Email: "p@example.com", EmailKey: "p@example.com", Username: "pat", UsernameKey: "pat",
 			PasswordHash: hash, CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}
-		job := mail.Message{ID: "job-r1", Kind: mail.CompleteRegistration, RegistrationID: "r1", CreatedAt: clock.Now()}
+		job := mail.New("job-r1", clock.Now(), mail.Recipient{}, mail.CompleteRegistrationJob{RegistrationID: "r1"})
 		if err := s.Submit(ctx, registration.Submission{Pending: p, Job: job}); err != nil {
 			t.Fatal(err)
 		}
@@ -276,7 +281,7 @@ func Run(t *testing.T, newStore New) {
 	t.Run("a job is stored with its client's count, and refused with it at the limit", func(t *testing.T) {
 		s, clock := fresh(t)
 		limit := counter(t, throttle.ClientResend, 1, time.Hour, clock.Now(), "10.0.0.2")
-		job := mail.Message{ID: "j1", Kind: mail.ResendVerification, To: "x@example.com", CreatedAt: clock.Now()}
+		job := mail.New("j1", clock.Now(), mail.Recipient{}, mail.ResendJob{Email: "x@example.com"})
 		if err := s.Enqueue(ctx, job, &limit); err != nil {
 			t.Fatal(err)
 		}
@@ -395,6 +400,185 @@ func Run(t *testing.T, newStore New) {
 		v, _ := s.Login(ctx, "email", "h@example.com")
 		if c.PasswordHash != "new" || v.PasswordHash != "new" {
 			t.Errorf("hash %q, login view %q; want new on both", c.PasswordHash, v.PasswordHash)
+		}
+	})
+
+	mailerContract(t, fresh)
+}
+
+// mailerContract is the mailer's part of the contract: the ledger,
+// the intervals between mails, links and completions.
+func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
+	ctx := context.Background()
+
+	t.Run("a message is claimed by one sender, sent once, and a released claim can be taken again", func(t *testing.T) {
+		s, clock := fresh(t)
+		now := clock.Now()
+		if err := s.Claim(ctx, "m1", now, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Claim(ctx, "m1", now, time.Minute); !errors.Is(err, mail.ErrInFlight) {
+			t.Errorf("second claim within the lease: %v, want ErrInFlight", err)
+		}
+		if err := s.Claim(ctx, "m1", now.Add(2*time.Minute), time.Minute); err != nil {
+			t.Errorf("claim after the lease ran out: %v, want it taken over", err)
+		}
+		if err := s.Release(ctx, "m1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Claim(ctx, "m1", now, time.Minute); err != nil {
+			t.Errorf("claim after release: %v", err)
+		}
+		if err := s.MarkSent(ctx, "m1", now); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Release(ctx, "m1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Claim(ctx, "m1", now.Add(time.Hour), time.Minute); !errors.Is(err, mail.ErrAlreadySent) {
+			t.Errorf("claim of a sent message, even after a release: %v, want ErrAlreadySent", err)
+		}
+	})
+
+	t.Run("a suppressed address stays suppressed; others are not", func(t *testing.T) {
+		s, clock := fresh(t)
+		if err := s.Suppress(ctx, "bounce@example.com", "Permanent", clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		for addr, want := range map[string]bool{"bounce@example.com": true, "fine@example.com": false} {
+			if got, err := s.Suppressed(ctx, addr); err != nil || got != want {
+				t.Errorf("Suppressed(%s) = %v, %v; want %v", addr, got, err, want)
+			}
+		}
+	})
+
+	t.Run("one job per interval mails an address; a retry of that job passes; resends and notices are separate", func(t *testing.T) {
+		s, clock := fresh(t)
+		now := clock.Now()
+		claims := []struct {
+			name string
+			f    func(emailKey, job string, at time.Time, every time.Duration) (bool, error)
+		}{
+			{"resend", func(k, j string, at time.Time, e time.Duration) (bool, error) { return s.ClaimResend(ctx, k, j, at, e) }},
+			{"notice", func(k, j string, at time.Time, e time.Duration) (bool, error) { return s.ClaimNotice(ctx, k, j, at, e) }},
+		}
+		for _, c := range claims {
+			steps := []struct {
+				job  string
+				at   time.Duration
+				want bool
+			}{{"j1", 0, true}, {"j2", time.Minute, false}, {"j1", 2 * time.Minute, true}, {"j3", time.Hour + 3*time.Minute, true}}
+			for _, st := range steps {
+				if got, err := c.f("a@example.com", st.job, now.Add(st.at), time.Hour); err != nil || got != st.want {
+					t.Errorf("%s: %s at +%v = %v, %v; want %v", c.name, st.job, st.at, got, err, st.want)
+				}
+			}
+		}
+	})
+
+	t.Run("a link is issued only over the live link read, and only on an unverified account", func(t *testing.T) {
+		s, clock := fresh(t)
+		acc := account("c1", "l@example.com", "", customer.Unverified, clock.Now())
+		acc.Customer.ExpiresAt = clock.Now().Add(24 * time.Hour)
+		if err := s.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+		first := customer.Link{Digest: "d1", ExpiresAt: clock.Now().Add(time.Hour), IssuedBy: "j1"}
+		if err := s.IssueLink(ctx, "c1", nil, first, nil); err != nil {
+			t.Fatal(err)
+		}
+		second := customer.Link{Digest: "d2", ExpiresAt: clock.Now().Add(time.Hour), IssuedBy: "j2"}
+		if err := s.IssueLink(ctx, "c1", nil, second, nil); !errors.Is(err, verification.ErrConflict) {
+			t.Errorf("issue over a link not read: %v, want ErrConflict", err)
+		}
+		if err := s.IssueLink(ctx, "c1", &first, second, []string{"d1"}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.Customer(ctx, "c1")
+		if err != nil || c.Link == nil || c.Link.Digest != "d2" || c.Link.IssuedBy != "j2" || len(c.VoidedLinks) != 1 || c.VoidedLinks[0] != "d1" {
+			t.Errorf("customer = %+v, %v; want live link d2 issued by j2, d1 voided", c, err)
+		}
+		if err := s.CreateAccount(ctx, account("c2", "v@example.com", "", customer.Active, clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.IssueLink(ctx, "c2", nil, first, nil); !errors.Is(err, verification.ErrConflict) {
+			t.Errorf("issue on a verified account: %v, want ErrConflict", err)
+		}
+	})
+
+	t.Run("a pending registration completes once, into an account whose logins work, and keeps no personal data", func(t *testing.T) {
+		s, clock := fresh(t)
+		now := clock.Now()
+		p := registration.Pending{ID: "r1", StoreID: "default", Email: "new@example.com", EmailKey: "new@example.com",
+			Username: "neo", UsernameKey: "neo", PasswordHash: hash, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
+		job := mail.New("job-r1", now, mail.Recipient{}, mail.CompleteRegistrationJob{RegistrationID: "r1"})
+		if err := s.Submit(ctx, registration.Submission{Pending: p, Job: job}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.PendingRegistration(ctx, "r1")
+		if err != nil || got.Email != "new@example.com" || got.Outcome != "" {
+			t.Fatalf("PendingRegistration = %+v, %v; want it open, with its address", got, err)
+		}
+		cust := customer.Customer{ID: "c9", StoreID: "default", Email: p.Email, Username: p.Username, Status: customer.Unverified,
+			PasswordHash: hash, CreatedAt: now, UpdatedAt: now, ExpiresAt: p.ExpiresAt,
+			Link: &customer.Link{Digest: "d1", ExpiresAt: now.Add(time.Hour), IssuedBy: job.ID}}
+		comp := registration.Completion{Registration: p, Outcome: registration.Created, Customer: cust,
+			Activity: customer.Activity{CustomerID: "c9", Type: customer.ActivityRegistered, At: now}}
+		if err := s.Complete(ctx, comp); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Complete(ctx, comp); !errors.Is(err, registration.ErrConflict) {
+			t.Errorf("second completion: %v, want ErrConflict", err)
+		}
+		for _, l := range []struct{ kind, key string }{{"email", "new@example.com"}, {"username", "neo"}} {
+			if v, err := s.Login(ctx, l.kind, l.key); err != nil || v.ID != "c9" {
+				t.Errorf("Login(%s) = %+v, %v; want c9", l.kind, v, err)
+			}
+		}
+		if id, err := s.CustomerIDByEmail(ctx, "new@example.com"); err != nil || id != "c9" {
+			t.Errorf("CustomerIDByEmail = %q, %v; want c9", id, err)
+		}
+		done, err := s.PendingRegistration(ctx, "r1")
+		if err != nil || done.Outcome != registration.Created || done.CustomerID != "c9" || done.Email != "" || done.PasswordHash != "" {
+			t.Errorf("completed registration = %+v, %v; want the outcome and customer only", done, err)
+		}
+		if _, err := s.PendingRegistration(ctx, "r-none"); !errors.Is(err, registration.ErrNotFound) {
+			t.Errorf("unknown registration: %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("a replacement of an unverified account is refused once the account changed since it was read", func(t *testing.T) {
+		s, clock := fresh(t)
+		now := clock.Now()
+		acc := account("c1", "re@example.com", "", customer.Unverified, now)
+		acc.Customer.ExpiresAt = now.Add(24 * time.Hour)
+		if err := s.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+		p := registration.Pending{ID: "r2", StoreID: "default", Email: "re@example.com", EmailKey: "re@example.com",
+			PasswordHash: "second", CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
+		job := mail.New("job-r2", now, mail.Recipient{}, mail.CompleteRegistrationJob{RegistrationID: "r2"})
+		if err := s.Submit(ctx, registration.Submission{Pending: p, Job: job}); err != nil {
+			t.Fatal(err)
+		}
+		prev, err := s.Customer(ctx, "c1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		next := prev
+		next.PasswordHash, next.UpdatedAt = "second", now.Add(time.Second)
+		stale := prev
+		stale.UpdatedAt = now.Add(-time.Hour)
+		comp := registration.Completion{Registration: p, Outcome: registration.Replaced, Customer: next, Previous: &stale}
+		if err := s.Complete(ctx, comp); !errors.Is(err, registration.ErrConflict) {
+			t.Errorf("replacement over a changed account: %v, want ErrConflict", err)
+		}
+		comp.Previous = &prev
+		if err := s.Complete(ctx, comp); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := s.Login(ctx, "email", "re@example.com"); err != nil || v.ID != "c1" || v.PasswordHash != "second" {
+			t.Errorf("login view = %+v, %v; want c1 with the replacement's hash", v, err)
 		}
 	})
 }

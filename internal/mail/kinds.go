@@ -1,0 +1,170 @@
+package mail
+
+import (
+	"errors"
+	"time"
+)
+
+// The mails, one content type each. A mail's content says what its
+// template shows beyond the recipient.
+const (
+	// EmailValidation carries the double opt-in link.
+	EmailValidation Kind = "email_validation"
+	// AccountExists tells the owner of an address that someone tried to
+	// register it again; it keeps the 202 answer from revealing accounts.
+	AccountExists Kind = "account_exists"
+	// Welcome greets a customer whose account became active.
+	Welcome Kind = "welcome"
+	// StoreOwnerNewCustomer tells the store owner about a registration.
+	StoreOwnerNewCustomer Kind = "store_owner_new_customer"
+)
+
+// The jobs, one content type each.
+const (
+	// ResendVerification: a customer asked for a new verification link.
+	// The mailer decides whether one is due and then sends an
+	// EmailValidation mail.
+	ResendVerification Kind = "resend_verification"
+	// CompleteRegistration: a registration under double opt-in or approval
+	// was stored as pending. The mailer decides what it is: a new account
+	// (it gets a link), a replacement of an account that never confirmed
+	// its address (the new registration wins, and gets a new link), or an
+	// attempt on a verified account (its owner gets an AccountExists
+	// notice). The request looked nothing up, so its answer is the same in
+	// every case.
+	CompleteRegistration Kind = "complete_registration"
+	// VerificationLink: a customer whose address is not verified yet signed
+	// in with the right password; the mailer mails a fresh link if none
+	// went out within the resend interval.
+	VerificationLink Kind = "verification_link"
+)
+
+// Kinds lists every mail kind; each needs templates in every language.
+var Kinds = []Kind{EmailValidation, AccountExists, Welcome, StoreOwnerNewCustomer}
+
+// A mail is content that a template renders. fill adds what the content
+// shows to the values the template sees.
+type mailContent interface {
+	Content
+	fill(v map[string]string, lang string)
+}
+
+// Validation is the double opt-in mail: the link and when it expires.
+type Validation struct {
+	Link      string    `json:"link"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// Kind implements Content.
+func (Validation) Kind() Kind { return EmailValidation }
+
+func (c Validation) check() error {
+	if c.Link == "" {
+		return errors.New("needs a link")
+	}
+	return nil
+}
+
+func (c Validation) fill(v map[string]string, lang string) {
+	v["Link"], v["ExpiresAt"] = c.Link, formatExpiry(c.ExpiresAt, lang)
+}
+
+// AccountExistsNotice tells an account's owner that their address was used
+// to register again.
+type AccountExistsNotice struct{}
+
+// Kind implements Content.
+func (AccountExistsNotice) Kind() Kind                     { return AccountExists }
+func (AccountExistsNotice) check() error                   { return nil }
+func (AccountExistsNotice) fill(map[string]string, string) {}
+
+// WelcomeMail greets a customer whose account became active.
+type WelcomeMail struct{}
+
+// Kind implements Content.
+func (WelcomeMail) Kind() Kind                     { return Welcome }
+func (WelcomeMail) check() error                   { return nil }
+func (WelcomeMail) fill(map[string]string, string) {}
+
+// NewCustomerNotice tells the store owner about a registration.
+type NewCustomerNotice struct {
+	About Subject `json:"about"`
+}
+
+// Subject is the customer a notification to someone else is about.
+type Subject struct {
+	Email            string `json:"email"`
+	FirstName        string `json:"firstName,omitempty"`
+	LastName         string `json:"lastName,omitempty"`
+	Company          string `json:"company,omitempty"`
+	RegistrationType string `json:"registrationType"`
+}
+
+// Kind implements Content.
+func (NewCustomerNotice) Kind() Kind { return StoreOwnerNewCustomer }
+
+func (c NewCustomerNotice) check() error {
+	if c.About.Email == "" {
+		return errors.New("needs the customer it is about")
+	}
+	return nil
+}
+
+func (c NewCustomerNotice) fill(v map[string]string, _ string) {
+	a := c.About
+	v["About.Email"], v["About.FirstName"], v["About.LastName"] = a.Email, defuse(a.FirstName), defuse(a.LastName)
+	v["About.Company"], v["About.RegistrationType"] = defuse(a.Company), a.RegistrationType
+}
+
+// ResendJob asks for a new verification link for an address, as typed by
+// the caller, in the caller's language should the account have none.
+type ResendJob struct {
+	Email    string `json:"email"`
+	Language string `json:"language,omitempty"`
+}
+
+// Kind implements Content.
+func (ResendJob) Kind() Kind { return ResendVerification }
+func (ResendJob) isJob()     {}
+
+func (c ResendJob) check() error {
+	if c.Email == "" {
+		return errors.New("needs an address")
+	}
+	return nil
+}
+
+// CompleteRegistrationJob finishes a pending registration.
+type CompleteRegistrationJob struct {
+	RegistrationID string `json:"registrationId"`
+	StoreID        string `json:"storeId,omitempty"`
+}
+
+// Kind implements Content.
+func (CompleteRegistrationJob) Kind() Kind { return CompleteRegistration }
+func (CompleteRegistrationJob) isJob()     {}
+
+func (c CompleteRegistrationJob) check() error {
+	if c.RegistrationID == "" {
+		return errors.New("needs a registration id")
+	}
+	return nil
+}
+
+// VerificationLinkJob mails a fresh link to an unverified customer who
+// signed in with the right password.
+type VerificationLinkJob struct {
+	CustomerID string `json:"customerId"`
+	StoreID    string `json:"storeId,omitempty"`
+}
+
+// Kind implements Content.
+func (VerificationLinkJob) Kind() Kind { return VerificationLink }
+func (VerificationLinkJob) isJob()     {}
+
+func (c VerificationLinkJob) check() error {
+	if c.CustomerID == "" {
+		return errors.New("needs a customer id")
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+// Package texts holds every text the service shows a person, in every
+// language it speaks: the mails and the pages a mailed link opens. One
+// mechanism for all of them: a directory per language under templates/, a
+// file per text, written in package tmpl's template language. A translator
+// finds everything to translate in one place; a language that lacks a text
+// stops the start-up, not a mail or a page.
+package texts
+
+import (
+	"embed"
+	"fmt"
+	"path"
+
+	"github.com/openreg/registration/internal/tmpl"
+)
+
+//go:embed templates
+var files embed.FS
+
+// File names one text and how it is escaped.
+type File struct {
+	Name string
+	Mode tmpl.Mode
+}
+
+// Set is a parsed set of texts in a number of languages.
+type Set struct {
+	byLang   map[string]map[string]*tmpl.Template
+	fallback string
+}
+
+// Load parses the named files for every language, failing if any language
+// lacks any of them, or if fallback is not among the languages.
+func Load(languages []string, fallback string, want []File) (*Set, error) {
+	s := &Set{byLang: map[string]map[string]*tmpl.Template{}, fallback: fallback}
+	for _, lang := range languages {
+		m := map[string]*tmpl.Template{}
+		for _, f := range want {
+			name := path.Join("templates", lang, f.Name)
+			src, err := files.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("texts: %s: %w", name, err)
+			}
+			if m[f.Name], err = tmpl.Parse(name, string(src), f.Mode); err != nil {
+				return nil, err
+			}
+		}
+		s.byLang[lang] = m
+	}
+	if _, ok := s.byLang[fallback]; !ok {
+		return nil, fmt.Errorf("texts: no texts for fallback language %q", fallback)
+	}
+	return s, nil
+}
+
+// Language returns lang if the set has it, else the fallback language.
+func (s *Set) Language(lang string) string {
+	if _, ok := s.byLang[lang]; ok {
+		return lang
+	}
+	return s.fallback
+}
+
+// Get returns text name in lang (or the fallback language), and false when
+// the set was not loaded with that name.
+func (s *Set) Get(lang, name string) (*tmpl.Template, bool) {
+	t, ok := s.byLang[s.Language(lang)][name]
+	return t, ok
+}
+
+// Each calls f for every text of every language, so a loader can check
+// the texts against what their users will give them.
+func (s *Set) Each(f func(lang, name string, t *tmpl.Template) error) error {
+	for lang, m := range s.byLang {
+		for name, t := range m {
+			if err := f(lang, name, t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
