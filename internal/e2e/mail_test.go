@@ -233,7 +233,7 @@ func (s *stack) enqueue(msgs ...mail.Message) {
 // message arriving twice produces one mail.
 func TestDuplicateDeliveryMailsOnce(t *testing.T) {
 	s := newStack(t, nil)
-	msg := mail.New("dup-" + testName(t), s.clock.Now(), mail.Recipient{Email: "twice@example.com", Language: "en"}, mail.WelcomeMail{})
+	msg := mail.New("dup-"+testName(t), s.clock.Now(), mail.Recipient{Email: "twice@example.com", Language: "en"}, mail.WelcomeMail{})
 	s.enqueue(msg, msg)
 	s.deliverMail()
 	if n := len(s.mailsTo("twice@example.com")); n != 1 {
@@ -249,7 +249,7 @@ func TestTransientFailureRetriesOnlyThatMail(t *testing.T) {
 	poller := s.mailerWith(flaky)
 	var batch []mail.Message
 	for _, to := range []string{"fast1@example.com", "slow@example.com", "fast2@example.com"} {
-		batch = append(batch, mail.New("t-" + to, s.clock.Now(), mail.Recipient{Email: to, Language: "en"}, mail.WelcomeMail{}))
+		batch = append(batch, mail.New("t-"+to, s.clock.Now(), mail.Recipient{Email: to, Language: "en"}, mail.WelcomeMail{}))
 	}
 	s.enqueue(batch...)
 	until(t, poller, func() bool { return len(s.mailsTo("slow@example.com")) == 1 })
@@ -269,7 +269,7 @@ func TestPoisonMailEndsInDeadLetterQueue(t *testing.T) {
 	s := newStack(t, nil)
 	flaky := &flakySender{next: sesmail.New(s.clients.SES, ""), fail: map[string]int{"poison@example.com": -1}, tries: map[string]int{}}
 	poller := s.mailerWith(flaky)
-	msg := mail.New("poison-" + testName(t), s.clock.Now(), mail.Recipient{Email: "poison@example.com", Language: "en"}, mail.WelcomeMail{})
+	msg := mail.New("poison-"+testName(t), s.clock.Now(), mail.Recipient{Email: "poison@example.com", Language: "en"}, mail.WelcomeMail{})
 	s.enqueue(msg)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) && flaky.tries["poison@example.com"] < sizing.MailMaxReceives+2 {
