@@ -64,7 +64,32 @@ type Customer struct {
 	// Registered is the activity entry of the registration that created
 	// the account, kept with it (nil until the account is stored).
 	Registered *Activity
+	// Verification is the activity entry of the confirmation that
+	// verified the address, kept with the account too.
+	Verification *Activity
+
+	// SessionsValidFrom revokes every session started at or before it,
+	// except KeptSession (the digest of the one session a revocation kept:
+	// the one that changed the password). One write ends every session.
+	SessionsValidFrom time.Time
+	KeptSession       string
+	// Reset is the live password-reset link (nil when none); a newer one
+	// replaces it.
+	Reset *Link
+	// EmailChange is an address change waiting for its link (nil when
+	// none); the account keeps Email until it is confirmed.
+	EmailChange *EmailChange
 }
+
+// EmailChange is a requested change of address: the new address and the
+// link mailed to it.
+type EmailChange struct {
+	NewEmail string
+	Link     Link
+}
+
+// Deleted is the status of an erased account's tombstone.
+const Deleted Status = "deleted"
 
 // MaxVoidedLinks bounds how many replaced links an account remembers.
 const MaxVoidedLinks = 10

@@ -165,3 +165,24 @@ func HasControl(s string) bool {
 func isAlnum(b byte) bool {
 	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
 }
+
+// MaskEmail shows enough of an address for its owner to recognise it and
+// little to anyone else: the first character of the local part and of the
+// domain, and the top-level domain ("ada@example.com" → "a***@e***.com").
+func MaskEmail(email string) string {
+	local, domain, ok := strings.Cut(email, "@")
+	if !ok || local == "" || domain == "" {
+		return "***"
+	}
+	first := func(s string) string {
+		for _, r := range s {
+			return string(r)
+		}
+		return ""
+	}
+	tld := ""
+	if i := strings.LastIndexByte(domain, '.'); i > 0 {
+		tld = domain[i:]
+	}
+	return first(local) + "***@" + first(domain) + "***" + tld
+}

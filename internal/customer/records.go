@@ -26,6 +26,14 @@ const (
 	ActivityRegistrationReplaced ActivityType = "registration_replaced"
 	ActivitySignInFailed         ActivityType = "sign_in_failed"
 	ActivityPasswordRehash       ActivityType = "password_rehashed"
+	// My account.
+	ActivitySignedOutEverywhere  ActivityType = "signed_out_everywhere"
+	ActivityPasswordChanged      ActivityType = "password_changed"
+	ActivityPasswordReset        ActivityType = "password_reset"
+	ActivityProfileUpdated       ActivityType = "profile_updated"
+	ActivityEmailChangeRequested ActivityType = "email_change_requested"
+	ActivityEmailChanged         ActivityType = "email_changed"
+	ActivityDeleted              ActivityType = "deleted"
 )
 
 // Activity is one entry of the activity log kept for auditing.

@@ -168,3 +168,177 @@ func (c VerificationLinkJob) check() error {
 	}
 	return nil
 }
+
+// My account's mails and jobs.
+const (
+	// PasswordReset carries the link that lets a customer choose a new
+	// password.
+	PasswordReset Kind = "password_reset"
+	// PasswordChanged tells a customer their password was changed or reset.
+	PasswordChanged Kind = "password_changed"
+	// EmailChangeConfirm carries, to the new address, the link that
+	// confirms an address change.
+	EmailChangeConfirm Kind = "email_change_confirm"
+	// EmailChangeNotice tells the old address that a change was asked for,
+	// naming the new address masked.
+	EmailChangeNotice Kind = "email_change_notice"
+	// AccountErased confirms an erasure to the address it had.
+	AccountErased Kind = "account_erased"
+
+	// PasswordResetRequest: someone asked for a reset link for an address.
+	// The mailer looks the address up (so the answer revealed nothing),
+	// mints the link and mails it, at most once per interval.
+	PasswordResetRequest Kind = "password_reset_request"
+	// EmailChangeRequest: a signed-in customer asked to move to a new
+	// address; the mailer mints the link and mails it there.
+	EmailChangeRequest Kind = "email_change_request"
+	// Erasure: an erased customer's remaining items (sessions, activity,
+	// mails) are swept from the table.
+	Erasure Kind = "erasure"
+)
+
+func init() {
+	Kinds = append(Kinds, PasswordReset, PasswordChanged, EmailChangeConfirm, EmailChangeNotice, AccountErased)
+	contents[PasswordReset] = decodeAs[ResetLink]
+	contents[PasswordChanged] = decodeAs[PasswordChangedNotice]
+	contents[EmailChangeConfirm] = decodeAs[EmailChangeLink]
+	contents[EmailChangeNotice] = decodeAs[EmailChangeWarning]
+	contents[AccountErased] = decodeAs[ErasedNotice]
+	contents[PasswordResetRequest] = decodeAs[PasswordResetJob]
+	contents[EmailChangeRequest] = decodeAs[EmailChangeJob]
+	contents[Erasure] = decodeAs[ErasureJob]
+}
+
+// ResetLink is the password-reset mail.
+type ResetLink struct {
+	Link      string    `json:"link"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// Kind implements Content.
+func (ResetLink) Kind() Kind { return PasswordReset }
+
+func (c ResetLink) check() error {
+	if c.Link == "" {
+		return errors.New("needs a link")
+	}
+	return nil
+}
+
+func (c ResetLink) fill(v map[string]string, lang string) {
+	v["Link"], v["ExpiresAt"] = c.Link, formatExpiry(c.ExpiresAt, lang)
+}
+
+// PasswordChangedNotice tells a customer their password changed at At.
+type PasswordChangedNotice struct {
+	At time.Time `json:"at"`
+}
+
+// Kind implements Content.
+func (PasswordChangedNotice) Kind() Kind   { return PasswordChanged }
+func (PasswordChangedNotice) check() error { return nil }
+
+func (c PasswordChangedNotice) fill(v map[string]string, lang string) {
+	v["ChangedAt"] = formatExpiry(c.At, lang)
+}
+
+// EmailChangeLink is the link to the new address.
+type EmailChangeLink struct {
+	Link      string    `json:"link"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// Kind implements Content.
+func (EmailChangeLink) Kind() Kind { return EmailChangeConfirm }
+
+func (c EmailChangeLink) check() error {
+	if c.Link == "" {
+		return errors.New("needs a link")
+	}
+	return nil
+}
+
+func (c EmailChangeLink) fill(v map[string]string, lang string) {
+	v["Link"], v["ExpiresAt"] = c.Link, formatExpiry(c.ExpiresAt, lang)
+}
+
+// EmailChangeWarning tells the old address about a requested change;
+// MaskedNewEmail shows enough of the new address for the owner to know it
+// and no more (customer.MaskEmail).
+type EmailChangeWarning struct {
+	MaskedNewEmail string `json:"maskedNewEmail"`
+}
+
+// Kind implements Content.
+func (EmailChangeWarning) Kind() Kind { return EmailChangeNotice }
+
+func (c EmailChangeWarning) check() error {
+	if c.MaskedNewEmail == "" {
+		return errors.New("needs the masked new address")
+	}
+	return nil
+}
+
+func (c EmailChangeWarning) fill(v map[string]string, _ string) {
+	v["NewEmail"] = defuse(c.MaskedNewEmail)
+}
+
+// ErasedNotice confirms an erasure.
+type ErasedNotice struct{}
+
+// Kind implements Content.
+func (ErasedNotice) Kind() Kind                     { return AccountErased }
+func (ErasedNotice) check() error                   { return nil }
+func (ErasedNotice) fill(map[string]string, string) {}
+
+// PasswordResetJob asks for a reset link for an address, as typed, in the
+// caller's language should the account have none.
+type PasswordResetJob struct {
+	Email    string `json:"email"`
+	Language string `json:"language,omitempty"`
+}
+
+// Kind implements Content.
+func (PasswordResetJob) Kind() Kind { return PasswordResetRequest }
+func (PasswordResetJob) isJob()     {}
+
+func (c PasswordResetJob) check() error {
+	if c.Email == "" {
+		return errors.New("needs an address")
+	}
+	return nil
+}
+
+// EmailChangeJob mints and mails the link confirming a customer's new
+// address.
+type EmailChangeJob struct {
+	CustomerID string `json:"customerId"`
+	NewEmail   string `json:"newEmail"`
+}
+
+// Kind implements Content.
+func (EmailChangeJob) Kind() Kind { return EmailChangeRequest }
+func (EmailChangeJob) isJob()     {}
+
+func (c EmailChangeJob) check() error {
+	if c.CustomerID == "" || c.NewEmail == "" {
+		return errors.New("needs a customer and the new address")
+	}
+	return nil
+}
+
+// ErasureJob sweeps an erased customer's remaining items.
+type ErasureJob struct {
+	CustomerID string `json:"customerId"`
+}
+
+// Kind implements Content.
+func (ErasureJob) Kind() Kind { return Erasure }
+func (ErasureJob) isJob()     {}
+
+func (c ErasureJob) check() error {
+	if c.CustomerID == "" {
+		return errors.New("needs a customer id")
+	}
+	return nil
+}

@@ -140,9 +140,64 @@ func (s *Service) validate(req Request) (clean, error) {
 		}
 	}
 
-	c.profile = req.Profile
+	c.profile, c.attributes = checkProfile(cfg, now, &f, req.Profile, req.Attributes)
+	shown := map[string]bool{}
+	for _, consent := range cfg.Consents {
+		shown[consent.ID] = true
+		agreed := req.Consents[consent.ID]
+		if consent.Required && !agreed {
+			f.Add("consents."+consent.ID, "consent_required", "This consent is required to register.")
+		}
+		c.consents = append(c.consents, consentAnswer{consent: consent, agreed: agreed})
+	}
+	for _, id := range slices.Sorted(maps.Keys(req.Consents)) {
+		if !shown[id] {
+			f.Add("consents."+id, "unknown_consent", "This store shows no such consent.")
+		}
+	}
+	if cfg.AcceptPrivacyPolicy {
+		if req.AcceptPrivacyPolicy == nil || !*req.AcceptPrivacyPolicy {
+			f.Add("acceptPrivacyPolicy", "consent_required", "The privacy policy must be accepted.")
+		}
+		c.privacyAccepted = true
+	}
+
+	c.newsletters = checkNewsletters(cfg, &f, req.Newsletters)
+
+	if err := f.Err(); err != nil {
+		return clean{}, err
+	}
+	return c, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckAccountFields checks a customer's profile fields, attributes and
+// newsletter choices under the store's settings: the rules of registration,
+// which an update in My account follows too. It returns the cleaned values,
+// or a validation error listing every problem at once.
+func CheckAccountFields(cfg settings.Settings, now time.Time, p customer.Profile, attrs map[string]string, newsletters []string) (customer.Profile, map[string]string, []string, error) {
+	var f apperr.Fields
+	profile, attributes := checkProfile(cfg, now, &f, p, attrs)
+	list := checkNewsletters(cfg, &f, newsletters)
+	if err := f.Err(); err != nil {
+		return customer.Profile{}, nil, nil, err
+	}
+	return profile, attributes, list, nil
+}
+
+// checkProfile checks the profile fields and custom attributes.
+func checkProfile(cfg settings.Settings, now time.Time, f *apperr.Fields, p customer.Profile, attrs map[string]string) (customer.Profile, map[string]string) {
+	profile := p
 	for _, name := range settings.ProfileFields {
-		p := c.profile.ByName(name)
+		p := profile.ByName(name)
 		*p = strings.TrimSpace(*p)
 		v := *p
 		setting := cfg.Field(name)
@@ -166,13 +221,13 @@ func (s *Service) validate(req Request) (clean, error) {
 		}
 	}
 
-	c.attributes = map[string]string{}
+	attributes := map[string]string{}
 	known := map[string]settings.Attribute{}
 	for _, a := range cfg.Attributes {
 		known[a.ID] = a
 	}
-	for _, id := range slices.Sorted(maps.Keys(req.Attributes)) {
-		v := strings.TrimSpace(req.Attributes[id])
+	for _, id := range slices.Sorted(maps.Keys(attrs)) {
+		v := strings.TrimSpace(attrs[id])
 		a, ok := known[id]
 		field := "attributes." + id
 		switch {
@@ -188,45 +243,30 @@ func (s *Service) validate(req Request) (clean, error) {
 			f.Add(field, "invalid_value", "Choose one of: "+strings.Join(a.Values, ", ")+".")
 		default:
 			if v != "" {
-				c.attributes[id] = v
+				attributes[id] = v
 			}
 		}
 	}
 	for _, a := range cfg.Attributes {
-		v, given := c.attributes[a.ID]
+		v, given := attributes[a.ID]
 		missing := !given || a.Type == settings.AttributeCheckbox && v != "true"
 		if a.Required && missing && !f.Has("attributes."+a.ID) {
 			f.Add("attributes."+a.ID, "required", fmt.Sprintf("%s is required.", a.Name))
 		}
 	}
 
-	shown := map[string]bool{}
-	for _, consent := range cfg.Consents {
-		shown[consent.ID] = true
-		agreed := req.Consents[consent.ID]
-		if consent.Required && !agreed {
-			f.Add("consents."+consent.ID, "consent_required", "This consent is required to register.")
-		}
-		c.consents = append(c.consents, consentAnswer{consent: consent, agreed: agreed})
-	}
-	for _, id := range slices.Sorted(maps.Keys(req.Consents)) {
-		if !shown[id] {
-			f.Add("consents."+id, "unknown_consent", "This store shows no such consent.")
-		}
-	}
-	if cfg.AcceptPrivacyPolicy {
-		if req.AcceptPrivacyPolicy == nil || !*req.AcceptPrivacyPolicy {
-			f.Add("acceptPrivacyPolicy", "consent_required", "The privacy policy must be accepted.")
-		}
-		c.privacyAccepted = true
-	}
+	return profile, attributes
+}
 
+// checkNewsletters checks newsletter choices: known types, each once.
+func checkNewsletters(cfg settings.Settings, f *apperr.Fields, list []string) []string {
+	var out []string
 	newsletters := map[string]bool{}
 	for _, n := range cfg.Newsletters {
 		newsletters[n.ID] = true
 	}
 	picked := map[string]bool{}
-	for i, id := range req.Newsletters {
+	for i, id := range list {
 		field := fmt.Sprintf("newsletters[%d]", i)
 		switch {
 		case !newsletters[id]:
@@ -235,21 +275,9 @@ func (s *Service) validate(req Request) (clean, error) {
 			f.Add(field, "duplicate", "Each newsletter may be listed once.")
 		default:
 			picked[id] = true
-			c.newsletters = append(c.newsletters, id)
+			out = append(out, id)
 		}
 	}
 
-	if err := f.Err(); err != nil {
-		return clean{}, err
-	}
-	return c, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
+	return out
 }

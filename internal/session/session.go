@@ -25,6 +25,13 @@ type Session struct {
 	ExpiresAt  time.Time
 }
 
+// Revoked reports whether c ended s without deleting it: a revocation
+// ("sign out everywhere", a password change or reset) ends every session
+// started at or before its time, except the one it kept.
+func (s Session) Revoked(c customer.Customer) bool {
+	return !c.SessionsValidFrom.IsZero() && !s.CreatedAt.After(c.SessionsValidFrom) && s.Digest != c.KeptSession
+}
+
 // Ref names a stored session: whose it is and its secret's digest.
 func (s Session) Ref() Ref { return Ref{CustomerID: s.CustomerID, Digest: s.Digest} }
 
@@ -107,7 +114,8 @@ func unauthenticated() error { return apperr.New(apperr.Unauthenticated, "Sign i
 
 // Authenticate returns the live session a token names and its customer.
 // Malformed, unknown, expired and revoked tokens are all the same
-// Unauthenticated error.
+// Unauthenticated error. (Whether the customer may still act is the
+// caller's question: Customer.CanSignIn.)
 func (m *Manager) Authenticate(ctx context.Context, plain string) (Session, customer.Customer, error) {
 	ref, ok := Parse(plain)
 	if !ok {
@@ -122,7 +130,7 @@ func (m *Manager) Authenticate(ctx context.Context, plain string) (Session, cust
 	}
 	// DynamoDB's TTL deletes expired items lazily (up to days later), so the
 	// expiry is enforced here, not left to the table.
-	if !m.now().Before(s.ExpiresAt) {
+	if !m.now().Before(s.ExpiresAt) || s.Revoked(c) {
 		return Session{}, customer.Customer{}, unauthenticated()
 	}
 	return s, c, nil

@@ -192,6 +192,8 @@ type ClientLimits struct {
 	Register Limit `json:"register"`
 	SignIn   Limit `json:"signIn"`
 	Resend   Limit `json:"resend"`
+	// PasswordReset caps POST /v1/password-resets.
+	PasswordReset Limit `json:"passwordReset"`
 }
 
 // URLs are the public addresses mails and redirects point at.
@@ -275,6 +277,10 @@ type Settings struct {
 	UnverifiedAccountLifetime Duration `json:"unverifiedAccountLifetime"`
 	SessionLifetime           Duration `json:"sessionLifetime"`
 	RememberMeLifetime        Duration `json:"rememberMeLifetime"`
+	// PasswordResetLifetime is how long a password-reset link works;
+	// EmailChangeLifetime how long the link confirming a new address does.
+	PasswordResetLifetime Duration `json:"passwordResetLifetime"`
+	EmailChangeLifetime   Duration `json:"emailChangeLifetime"`
 
 	URLs URLs `json:"urls"`
 	// MailFrom is the sender of customer mails; it must be an SES identity.
@@ -284,7 +290,8 @@ type Settings struct {
 	StoreOwnerEmail    string `json:"storeOwnerEmail"`
 	NotifyStoreOwner   bool   `json:"notifyStoreOwner"`
 	StoreOwnerLanguage string `json:"storeOwnerLanguage"`
-	// Resend limits POST /v1/verify-email/resend.
+	// Resend limits POST /v1/verify-email/resend; its interval also
+	// spaces password-reset mails to one address.
 	Resend Resend `json:"resend"`
 }
 
@@ -348,12 +355,16 @@ func Default() Settings {
 			Register: Limit{Max: 30, Window: Duration(time.Hour)},
 			SignIn:   Limit{Max: 100, Window: Duration(10 * time.Minute)},
 			Resend:   Limit{Max: 30, Window: Duration(time.Hour)},
+			// A reset request costs a mail; a person needs a few.
+			PasswordReset: Limit{Max: 10, Window: Duration(time.Hour)},
 		},
 		NamePattern:               DefaultNamePattern,
 		VerificationTokenLifetime: Duration(24 * time.Hour),
 		UnverifiedAccountLifetime: Duration(7 * 24 * time.Hour),
 		SessionLifetime:           Duration(24 * time.Hour),
 		RememberMeLifetime:        Duration(30 * 24 * time.Hour),
+		PasswordResetLifetime:     Duration(time.Hour),
+		EmailChangeLifetime:       Duration(24 * time.Hour),
 		URLs: URLs{
 			PublicAPI:   "http://127.0.0.1:8080",
 			Storefront:  "http://127.0.0.1:8080",
@@ -529,6 +540,7 @@ func (s Settings) validateSecurity(p *problems) {
 	s.ClientLimits.Register.validate("clientLimits.register", p.bad)
 	s.ClientLimits.SignIn.validate("clientLimits.signIn", p.bad)
 	s.ClientLimits.Resend.validate("clientLimits.resend", p.bad)
+	s.ClientLimits.PasswordReset.validate("clientLimits.passwordReset", p.bad)
 	if _, err := regexp.Compile(s.NamePattern); err != nil || s.NamePattern == "" {
 		p.bad("namePattern", "must be a regular expression, got %q", s.NamePattern)
 	}
@@ -549,6 +561,8 @@ func (s Settings) validateLifetimes(p *problems) {
 	}
 	positive("sessionLifetime", s.SessionLifetime, 365*24*time.Hour)
 	positive("rememberMeLifetime", s.RememberMeLifetime, 365*24*time.Hour)
+	positive("passwordResetLifetime", s.PasswordResetLifetime, 24*time.Hour)
+	positive("emailChangeLifetime", s.EmailChangeLifetime, 7*24*time.Hour)
 }
 
 // validateURLs checks the public API's and the storefront's addresses, the

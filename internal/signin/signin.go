@@ -23,6 +23,7 @@ import (
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/throttle"
+	"github.com/openreg/registration/internal/token"
 )
 
 // ErrNotFound is returned by a Store for an unknown login or customer.
@@ -167,7 +168,7 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	// and its username share one; else the login text's.
 	subject := "login:" + kind + ":" + key
 	if found {
-		subject = "customer:" + cust.ID
+		subject = accountSubject(cust)
 	}
 	attempt := Attempt{Counters: s.counters(subject, req.SourceIP, now), At: now, SourceIP: req.SourceIP}
 
@@ -227,6 +228,41 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 		}
 	}
 	return Result{}, invalidCredentials()
+}
+
+// accountSubject is the throttle subject of an account's failed sign-ins.
+// It names the password as well as the account (by a digest of its hash),
+// so a new password (reset or changed) starts the account's counters
+// afresh: what was guessed against the old one no longer counts.
+func accountSubject(c customer.Customer) string {
+	return "customer:" + c.ID + ":" + token.Digest(c.PasswordHash)[:16]
+}
+
+// CheckPassword checks the password of a signed-in customer before a
+// change that needs it (a new password or address, erasure) under the
+// sign-in throttle: a wrong one is a failed sign-in (counted, logged,
+// 401 invalid_credentials, then 429), and a client locked out of the
+// account is refused even with the right one, so the check is no way
+// around the lockout.
+func (s *Service) CheckPassword(ctx context.Context, c customer.Customer, pw, sourceIP string) error {
+	if pw == "" || len(pw) > maxInput {
+		return invalidCredentials()
+	}
+	now := s.now().UTC()
+	attempt := Attempt{Counters: s.counters(accountSubject(c), sourceIP, now), At: now, SourceIP: sourceIP}
+	ok, _, err := s.hasher.Verify(pw, c.PasswordHash)
+	if err != nil {
+		return apperr.Wrap(apperr.Internal, "Could not check the password.", err)
+	}
+	if ok {
+		return s.refused(s.store.SignInSucceeded(ctx, attempt))
+	}
+	attempt.Activity = &customer.Activity{CustomerID: c.ID, Type: customer.ActivitySignInFailed, At: now,
+		Detail: map[string]string{"sourceIp": sourceIP}}
+	if err := s.store.SignInFailed(ctx, attempt); err != nil {
+		return s.refused(err)
+	}
+	return invalidCredentials()
 }
 
 // counters are the throttle counters of an attempt on subject from client.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/session"
@@ -18,4 +19,5 @@ var (
 	_ verification.LinkStore       = (*Store)(nil)
 	_ verification.Jobs            = (*Store)(nil)
 	_ registration.CompletionStore = (*Store)(nil)
+	_ account.Store                = (*Store)(nil)
 )

@@ -45,6 +45,18 @@ type customerItem struct {
 	// and the ACTIVITY# items.
 	Registered *eventRecord `dynamodbav:"registered,omitempty"`
 	Verified   *eventRecord `dynamodbav:"verified,omitempty"`
+	// Session revocation, the password-reset link and a pending address
+	// change (customer.Customer).
+	SessionsValidFrom string           `dynamodbav:"sessionsValidFrom,omitempty"`
+	KeptSession       string           `dynamodbav:"keptSession,omitempty"`
+	Reset             *linkItem        `dynamodbav:"reset,omitempty"`
+	EmailChange       *emailChangeItem `dynamodbav:"emailChange,omitempty"`
+}
+
+// emailChangeItem is a requested address change and its link's digest.
+type emailChangeItem struct {
+	NewEmail string   `dynamodbav:"newEmail"`
+	Link     linkItem `dynamodbav:"link"`
 }
 
 // eventRecord is an activity entry kept on the item it is about.
@@ -95,7 +107,7 @@ func fromEpoch(n int64) time.Time {
 }
 
 func newCustomerItem(c customer.Customer, emailKey, usernameKey string) customerItem {
-	return customerItem{
+	it := customerItem{
 		PK: customerPK(c.ID), SK: skProfile, Type: "customer",
 		ID: c.ID, StoreID: c.StoreID, Email: c.Email, EmailKey: emailKey,
 		Username: c.Username, UsernameKey: usernameKey,
@@ -105,8 +117,14 @@ func newCustomerItem(c customer.Customer, emailKey, usernameKey string) customer
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
 		Link: newLinkItem(c.Link), VoidedLinks: c.VoidedLinks, VerifiedLink: c.VerifiedLink, ReturnURL: c.ReturnURL,
 		ExpiresAt: epoch(c.ExpiresAt), TTL: epoch(c.ExpiresAt),
-		Registered: eventOf(c.Registered),
+		Registered: eventOf(c.Registered), Verified: eventOf(c.Verification),
+		SessionsValidFrom: formatTime(c.SessionsValidFrom), KeptSession: c.KeptSession,
+		Reset: newLinkItem(c.Reset),
 	}
+	if ch := c.EmailChange; ch != nil {
+		it.EmailChange = &emailChangeItem{NewEmail: ch.NewEmail, Link: *newLinkItem(&ch.Link)}
+	}
+	return it
 }
 
 func eventOf(a *customer.Activity) *eventRecord {
@@ -131,13 +149,22 @@ func (i customerItem) customer() customer.Customer {
 		Language: i.Language, Profile: i.Profile, Attributes: i.Attributes, Newsletters: i.Newsletters,
 		CreatedAt: parseTime(i.CreatedAt), UpdatedAt: parseTime(i.UpdatedAt),
 		VoidedLinks: i.VoidedLinks, VerifiedLink: i.VerifiedLink, ReturnURL: i.ReturnURL, ExpiresAt: fromEpoch(i.ExpiresAt),
-		Registered: i.Registered.activity(i.ID),
+		Registered: i.Registered.activity(i.ID), Verification: i.Verified.activity(i.ID),
 	}
-	if i.Link != nil {
-		c.Link = &customer.Link{Digest: i.Link.Digest, IssuedAt: parseTime(i.Link.IssuedAt),
-			ExpiresAt: fromEpoch(i.Link.ExpiresAt), Attempts: i.Link.Attempts, IssuedBy: i.Link.IssuedBy}
+	c.Link = i.Link.link()
+	c.SessionsValidFrom, c.KeptSession, c.Reset = parseTime(i.SessionsValidFrom), i.KeptSession, i.Reset.link()
+	if ch := i.EmailChange; ch != nil {
+		c.EmailChange = &customer.EmailChange{NewEmail: ch.NewEmail, Link: *ch.Link.link()}
 	}
 	return c
+}
+
+func (l *linkItem) link() *customer.Link {
+	if l == nil {
+		return nil
+	}
+	return &customer.Link{Digest: l.Digest, IssuedAt: parseTime(l.IssuedAt), ExpiresAt: fromEpoch(l.ExpiresAt),
+		Attempts: l.Attempts, IssuedBy: l.IssuedBy}
 }
 
 // pendingItem is a registration waiting for the mailer to complete it.

@@ -49,8 +49,15 @@ func newOutboxItem(m mail.Message) (outboxItem, error) {
 	if err != nil {
 		return outboxItem{}, err
 	}
+	// A customer's mail is kept in the customer's partition, so erasing
+	// the customer finds it; others (jobs naming a typed address, the
+	// store owner's notices) under their own key.
+	pk, sk := outboxPK(m.ID), skMail
+	if m.To.CustomerID != "" {
+		pk, sk = customerPK(m.To.CustomerID), "OUTBOX#"+m.ID
+	}
 	return outboxItem{
-		PK: outboxPK(m.ID), SK: skMail, Type: TypeOutbox,
+		PK: pk, SK: sk, Type: TypeOutbox,
 		Message: body, CreatedAt: formatTime(m.CreatedAt), TTL: m.CreatedAt.Add(outboxRetention).Unix(),
 	}, nil
 }

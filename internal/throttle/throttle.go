@@ -21,12 +21,13 @@ import (
 // Kinds of counters. The sign-in kinds count failures; the client kinds
 // count requests.
 const (
-	SignInLoginClient = "signin-pair"   // one login from one client
-	SignInClient      = "signin-client" // one client across logins
-	SignInLogin       = "signin-login"  // one login across clients
-	ClientRegister    = "client-register"
-	ClientSignIn      = "client-signin"
-	ClientResend      = "client-resend"
+	SignInLoginClient   = "signin-pair"   // one login from one client
+	SignInClient        = "signin-client" // one client across logins
+	SignInLogin         = "signin-login"  // one login across clients
+	ClientRegister      = "client-register"
+	ClientSignIn        = "client-signin"
+	ClientResend        = "client-resend"
+	ClientPasswordReset = "client-password-reset"
 )
 
 // Counter is one limit's counter for the current window.

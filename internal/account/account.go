@@ -1,0 +1,253 @@
+// Package account is "My account": what a customer does with an account
+// they have (or lost the password of). Forgotten passwords, password and
+// address changes, profile updates, signing out everywhere, and the GDPR
+// export and erasure.
+//
+// Every change is one conditional write of the account (Update): it is
+// applied only if the account is still as it was read, so two changes never
+// overwrite each other, and it carries the activity entry and the mails it
+// causes, so a committed change always has them and a refused one none.
+// Links (password reset, address change) are minted by the mailer, off the
+// request path, so their plain tokens exist only in the mail and the answer
+// to the request tells nothing about the account.
+package account
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/password"
+	"github.com/openreg/registration/internal/session"
+	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/throttle"
+)
+
+// Update is one change of an account, written atomically on the condition
+// that the account is still Before (its UpdatedAt is unchanged):
+//   - After replaces the account; its login keys follow its sign-in view
+//     (hash, status, expiry). When After's address differs from Before's,
+//     the old address's key is released and the new one claimed, which
+//     fails with ErrEmailTaken if another account holds it. When After is
+//     Deleted, the login keys are released.
+//   - Activity (if set) is stored with the mails in Outbox.
+type Update struct {
+	Before   customer.Customer
+	After    customer.Customer
+	Activity *customer.Activity
+	Outbox   []mail.Message
+}
+
+// ErrConflict is returned by a Store when the account changed since it was
+// read; the caller reads again.
+var ErrConflict = errors.New("account: the account changed")
+
+// ErrEmailTaken is returned by a Store when an address change finds the new
+// address held by another account.
+var ErrEmailTaken = errors.New("account: the new address is taken")
+
+// Store is what My account reads and writes.
+type Store interface {
+	Customer(ctx context.Context, id string) (customer.Customer, error)
+	CustomerIDByEmail(ctx context.Context, emailKey string) (string, error)
+	// Update applies u; see Update.
+	Update(ctx context.Context, u Update) error
+	// Enqueue stores a job, counted on limit (nil: none);
+	// *throttle.Exceeded when over it (nothing is stored then).
+	Enqueue(ctx context.Context, job mail.Message, limit *throttle.Counter) error
+	// ClaimReset lets job mail a reset link to emailKey unless another job
+	// did within interval (a retry of the same job passes).
+	ClaimReset(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error)
+	// Records returns what is stored about a customer besides the account
+	// itself: its consent log and activity log, oldest first.
+	Records(ctx context.Context, customerID string) (Records, error)
+	// Sweep deletes what an erased customer left in the table besides its
+	// tombstone and consent log (sessions, activity entries, mails), and
+	// reports how many items it deleted. It can be run again.
+	Sweep(ctx context.Context, customerID string) (int, error)
+}
+
+// Records are a customer's logs.
+type Records struct {
+	Consents []customer.ConsentRecord
+	Activity []customer.Activity
+	Sessions []session.Session
+}
+
+// Sessions is the part of the session manager My account uses.
+type Sessions interface {
+	Authenticate(ctx context.Context, plain string) (session.Session, customer.Customer, error)
+}
+
+// Passwords checks a signed-in customer's password the way sign-in does:
+// a wrong one counts as a failed sign-in, under the same throttle
+// (signin.Service).
+type Passwords interface {
+	CheckPassword(ctx context.Context, c customer.Customer, password, sourceIP string) error
+}
+
+// Service runs My account.
+type Service struct {
+	settings  settings.Settings
+	store     Store
+	sessions  Sessions
+	passwords Passwords
+	hasher    *password.Hasher
+	random    io.Reader
+	now       func() time.Time
+	log       *slog.Logger
+}
+
+// Deps are the collaborators of a Service.
+type Deps struct {
+	Settings  settings.Settings
+	Store     Store
+	Sessions  Sessions
+	Passwords Passwords
+	Hasher    *password.Hasher
+	Random    io.Reader
+	Now       func() time.Time
+	Log       *slog.Logger
+}
+
+// New returns a Service.
+func New(d Deps) *Service {
+	return &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, passwords: d.Passwords,
+		hasher: d.Hasher, random: d.Random, now: d.Now, log: d.Log}
+}
+
+// maxInput bounds what is hashed.
+const maxInput = 1024
+
+// update applies a change to the account read fresh, retrying once when
+// another change came first: change returns the update to write from the
+// account as read (or an error to answer).
+func (s *Service) update(ctx context.Context, id string, change func(c customer.Customer) (Update, error)) error {
+	for attempt := 0; attempt < 3; attempt++ {
+		c, err := s.store.Customer(ctx, id)
+		if errors.Is(err, customer.ErrNotFound) {
+			return unauthenticated()
+		}
+		if err != nil {
+			return err
+		}
+		u, err := change(c)
+		if err != nil {
+			return err
+		}
+		u.Before = c
+		u.After.UpdatedAt = later(s.now().UTC(), c.UpdatedAt)
+		if err := s.store.Update(ctx, u); !errors.Is(err, ErrConflict) {
+			return err
+		}
+	}
+	return apperr.New(apperr.Unavailable, "The account kept changing; try again.")
+}
+
+// signedIn is the customer of a session token, or Unauthenticated.
+func (s *Service) signedIn(ctx context.Context, token string) (session.Session, customer.Customer, error) {
+	sess, c, err := s.sessions.Authenticate(ctx, token)
+	if err == nil && !c.CanSignIn() {
+		return session.Session{}, customer.Customer{}, unauthenticated()
+	}
+	return sess, c, err
+}
+
+// newID is a fresh id for a message.
+func (s *Service) newID() (string, error) {
+	id, err := customer.NewID(s.random)
+	if err != nil {
+		return "", apperr.Wrap(apperr.Internal, "Internal error.", err)
+	}
+	return id, nil
+}
+
+// mailTo is a mail to c, with a fresh id.
+func (s *Service) mailTo(c customer.Customer, content mail.Content) (mail.Message, error) {
+	id, err := s.newID()
+	if err != nil {
+		return mail.Message{}, err
+	}
+	return mail.New(id, s.now(), mail.To(c), content), nil
+}
+
+// activity is an activity entry of c at now, from sourceIP.
+func activity(c customer.Customer, t customer.ActivityType, now time.Time, sourceIP string) *customer.Activity {
+	return &customer.Activity{CustomerID: c.ID, Type: t, At: now, Detail: map[string]string{"sourceIp": sourceIP}}
+}
+
+// SignOutEverywhere ends every session of the signed-in customer, the
+// current one included, in one write.
+func (s *Service) SignOutEverywhere(ctx context.Context, token, sourceIP string) error {
+	_, c, err := s.signedIn(ctx, token)
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, c.ID, func(c customer.Customer) (Update, error) {
+		now := s.now().UTC()
+		after := c
+		after.SessionsValidFrom, after.KeptSession = now, ""
+		return Update{After: after, Activity: activity(c, customer.ActivitySignedOutEverywhere, now, sourceIP)}, nil
+	})
+}
+
+// checkNewPassword applies the password policy to a new password.
+func (s *Service) checkNewPassword(field, pw string) error {
+	var f apperr.Fields
+	switch {
+	case pw == "":
+		f.Add(field, "required", "The new password is required.")
+	case len(pw) > maxInput:
+		f.Add(field, "too_long", "The new password is too long.")
+	default:
+		for _, v := range s.settings.PasswordPolicy.Check(pw) {
+			f.Add(field, v.Code, v.Message)
+		}
+	}
+	return f.Err()
+}
+
+// ChangePassword replaces the signed-in customer's password after checking
+// the current one (a wrong one counts as a failed sign-in), ends every
+// other session and mails a notice.
+func (s *Service) ChangePassword(ctx context.Context, token, current, next, sourceIP string) error {
+	sess, c, err := s.signedIn(ctx, token)
+	if err != nil {
+		return err
+	}
+	var f apperr.Fields
+	if current == "" {
+		f.Add("currentPassword", "required", "The current password is required.")
+	}
+	if err := s.checkNewPassword("newPassword", next); err != nil {
+		f = append(f, apperr.As(err).Fields...)
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if err := s.passwords.CheckPassword(ctx, c, current, sourceIP); err != nil {
+		return err
+	}
+	hash, err := s.hasher.Hash(next)
+	if err != nil {
+		return apperr.Wrap(apperr.Internal, "Could not change the password.", err)
+	}
+	return s.update(ctx, c.ID, func(c customer.Customer) (Update, error) {
+		now := s.now().UTC()
+		after := c
+		after.PasswordHash, after.SessionsValidFrom, after.KeptSession = hash, now, sess.Digest
+		notice, err := s.mailTo(c, mail.PasswordChangedNotice{At: now})
+		if err != nil {
+			return Update{}, err
+		}
+		return Update{After: after, Activity: activity(c, customer.ActivityPasswordChanged, now, sourceIP),
+			Outbox: []mail.Message{notice}}, nil
+	})
+}
+
+func unauthenticated() error { return apperr.New(apperr.Unauthenticated, "Sign in first.") }

@@ -1,0 +1,95 @@
+package account
+
+import (
+	"context"
+	"time"
+
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
+)
+
+// Export is everything stored about a customer.
+type Export struct {
+	Customer customer.Customer
+	Records
+	ExportedAt time.Time
+}
+
+// Export returns everything stored about the signed-in customer (GDPR
+// access and portability).
+func (s *Service) Export(ctx context.Context, token string) (Export, error) {
+	_, c, err := s.signedIn(ctx, token)
+	if err != nil {
+		return Export{}, err
+	}
+	r, err := s.store.Records(ctx, c.ID)
+	if err != nil {
+		return Export{}, err
+	}
+	for _, a := range []*customer.Activity{c.Registered, c.Verification} {
+		if a != nil {
+			r.Activity = append([]customer.Activity{*a}, r.Activity...)
+		}
+	}
+	return Export{Customer: c, Records: r, ExportedAt: s.now().UTC()}, nil
+}
+
+// Erase deletes the signed-in customer's account after checking the
+// password. One conditional write turns the account into a tombstone that
+// holds no personal data (id, store, dates), releases its address and
+// username, ends every session, and queues the sweep of what else the
+// customer left (sessions, activity entries, mails) and the confirmation
+// mail. The consent log stays, under the customer id only, as evidence.
+func (s *Service) Erase(ctx context.Context, token, pw, sourceIP string) error {
+	_, c, err := s.signedIn(ctx, token)
+	if err != nil {
+		return err
+	}
+	if pw == "" {
+		return apperr.Invalid([]apperr.FieldError{{Field: "password", Code: "required", Message: "The password is required."}})
+	}
+	if err := s.passwords.CheckPassword(ctx, c, pw, sourceIP); err != nil {
+		return err
+	}
+	return s.update(ctx, c.ID, func(c customer.Customer) (Update, error) {
+		now := s.now().UTC()
+		id, err := s.newID()
+		if err != nil {
+			return Update{}, err
+		}
+		sweep := mail.New(id, now, mail.Recipient{}, mail.ErasureJob{CustomerID: c.ID})
+		notice, err := s.mailTo(c, mail.ErasedNotice{})
+		if err != nil {
+			return Update{}, err
+		}
+		tomb := customer.Customer{ID: c.ID, StoreID: c.StoreID, Status: customer.Deleted, CreatedAt: c.CreatedAt,
+			SessionsValidFrom: now}
+		// The entry names no address: it says only that the account went.
+		return Update{After: tomb, Activity: &customer.Activity{CustomerID: c.ID, Type: customer.ActivityDeleted, At: now},
+			Outbox: []mail.Message{sweep, notice}}, nil
+	})
+}
+
+// SweepJob carries out ErasureJob jobs.
+type SweepJob struct{ store Store }
+
+// SweepJobs returns the job handler of erasures.
+func (l *Links) SweepJobs() SweepJob { return SweepJob{store: l.store} }
+
+var _ mail.Job = SweepJob{}
+
+// Prepare sweeps the erased customer's items; it mails nothing (the
+// confirmation travels on its own).
+func (j SweepJob) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
+	e, err := mail.ContentOf[mail.ErasureJob](job)
+	if err != nil {
+		return mail.Message{}, false, err
+	}
+	c, err := j.store.Customer(ctx, e.CustomerID)
+	if err != nil || c.Status != customer.Deleted {
+		return mail.Message{}, false, err // never sweep a live account
+	}
+	_, err = j.store.Sweep(ctx, e.CustomerID)
+	return mail.Message{}, false, err
+}

@@ -1,0 +1,146 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/verification"
+)
+
+// EmailChangePath is the page an address-change mail links to; httpapi
+// serves it there.
+const EmailChangePath = "/v1/email-change"
+
+// RequestEmailChange asks to move the signed-in customer to newEmail,
+// after checking the password. The new address gets a link (minted by the
+// mailer), the old one a notice naming the new address masked; the account
+// keeps its address, and signs in with it, until the link is used. The
+// answer is the same whether or not the new address has an account:
+// uniqueness is decided when the link is used.
+func (s *Service) RequestEmailChange(ctx context.Context, token, newEmail, pw, sourceIP string) error {
+	_, c, err := s.signedIn(ctx, token)
+	if err != nil {
+		return err
+	}
+	newEmail = customer.CanonicalEmail(newEmail)
+	var f apperr.Fields
+	if code, msg := customer.EmailProblem(newEmail); code != "" {
+		f.Add("newEmail", code, msg)
+	} else if customer.NormalizeLogin(newEmail) == customer.NormalizeLogin(c.Email) {
+		f.Add("newEmail", "unchanged", "This is the account's address already.")
+	}
+	if pw == "" {
+		f.Add("password", "required", "The password is required.")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if err := s.passwords.CheckPassword(ctx, c, pw, sourceIP); err != nil {
+		return err
+	}
+	return s.update(ctx, c.ID, func(c customer.Customer) (Update, error) {
+		now := s.now().UTC()
+		id, err := s.newID()
+		if err != nil {
+			return Update{}, err
+		}
+		// The job rides on the activity entry, in the customer's partition,
+		// so an erasure finds the new address it names.
+		job := mail.New(id, now, mail.Recipient{}, mail.EmailChangeJob{CustomerID: c.ID, NewEmail: newEmail})
+		notice, err := s.mailTo(c, mail.EmailChangeWarning{MaskedNewEmail: customer.MaskEmail(newEmail)})
+		if err != nil {
+			return Update{}, err
+		}
+		return Update{After: c, Activity: activity(c, customer.ActivityEmailChangeRequested, now, sourceIP),
+			Outbox: []mail.Message{job, notice}}, nil
+	})
+}
+
+// EmailChangeJob carries out EmailChangeJob jobs.
+type EmailChangeJob struct{ links *Links }
+
+// EmailChangeJobs returns the job handler of address changes.
+func (l *Links) EmailChangeJobs() EmailChangeJob { return EmailChangeJob{links: l} }
+
+var _ mail.Job = EmailChangeJob{}
+
+// Prepare mints the link for the new address (voiding any earlier one) and
+// returns its mail, addressed to the new address.
+func (e EmailChangeJob) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
+	l := e.links
+	j, err := mail.ContentOf[mail.EmailChangeJob](job)
+	if err != nil {
+		return mail.Message{}, false, err
+	}
+	for attempt := 0; attempt < 3; attempt++ {
+		c, err := l.store.Customer(ctx, j.CustomerID)
+		if errors.Is(err, customer.ErrNotFound) {
+			return mail.Message{}, false, nil
+		}
+		if err != nil {
+			return mail.Message{}, false, err
+		}
+		if !c.CanSignIn() || customer.NormalizeLogin(c.Email) == customer.NormalizeLogin(j.NewEmail) {
+			return mail.Message{}, false, nil
+		}
+		now := l.now().UTC()
+		plain, link, err := verification.NewLink(l.tokens, c.ID, now, l.settings.EmailChangeLifetime)
+		if err != nil {
+			return mail.Message{}, false, err
+		}
+		link.IssuedBy = job.ID
+		after := c
+		after.EmailChange = &customer.EmailChange{NewEmail: j.NewEmail, Link: link}
+		after.UpdatedAt = later(now, c.UpdatedAt)
+		err = l.store.Update(ctx, Update{Before: c, After: after})
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return mail.Message{}, false, err
+		}
+		to := mail.To(c)
+		to.Email = j.NewEmail
+		return mail.New("", now, to, mail.EmailChangeLink{Link: l.url(EmailChangePath, plain), ExpiresAt: link.ExpiresAt}), true, nil
+	}
+	return mail.Message{}, false, apperr.New(apperr.Unavailable, "the account kept changing")
+}
+
+// ConfirmEmailChange moves the account to the new address its link names,
+// releasing the old address and claiming the new one in one write; 409
+// email_taken if another account holds the new address by then.
+func (s *Service) ConfirmEmailChange(ctx context.Context, token, sourceIP string) (string, error) {
+	id, digest, ok := verification.ParseToken(strings.TrimSpace(token))
+	if !ok {
+		return "", apperr.New(apperr.TokenInvalid, "This link is not valid.")
+	}
+	var changedTo string
+	err := s.update(ctx, id, func(c customer.Customer) (Update, error) {
+		now := s.now().UTC()
+		if c.EmailChange == nil || !c.CanSignIn() {
+			return Update{}, apperr.New(apperr.TokenInvalid, "This link is not valid; it was used, replaced by a newer one, or never existed.")
+		}
+		if err := liveLink(&c.EmailChange.Link, digest, now); err != nil {
+			return Update{}, err
+		}
+		after := c
+		after.Email, after.EmailChange, after.EmailVerifiedAt = c.EmailChange.NewEmail, nil, now
+		changedTo = after.Email
+		a := activity(c, customer.ActivityEmailChanged, now, sourceIP)
+		a.Detail["from"] = customer.MaskEmail(c.Email)
+		return Update{After: after, Activity: a}, nil
+	})
+	switch {
+	case errors.Is(err, ErrEmailTaken):
+		return "", apperr.New(apperr.EmailTaken, "Another account uses this address now; the change was not made.")
+	case apperr.CodeOf(err) == apperr.Unauthenticated:
+		return "", apperr.New(apperr.TokenInvalid, "This link is not valid.")
+	case err != nil:
+		return "", err
+	}
+	return changedTo, nil
+}

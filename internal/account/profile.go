@@ -1,0 +1,79 @@
+package account
+
+import (
+	"context"
+	"maps"
+
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/registration"
+	"github.com/openreg/registration/internal/settings"
+)
+
+// ProfilePatch is a partial update of the profile: what it names changes,
+// the rest stays.
+type ProfilePatch struct {
+	// Fields maps profile field names (settings.ProfileFields) to their
+	// new values; "" clears a field.
+	Fields map[string]string
+	// Attributes maps attribute ids to new values; "" removes one.
+	Attributes map[string]string
+	// Newsletters, when not nil, is the new list of subscriptions (an
+	// empty list unsubscribes from all).
+	Newsletters *[]string
+}
+
+// UpdateProfile applies a patch to the signed-in customer's profile. The
+// result must pass the same rules as a registration (a required field
+// cannot be cleared, a disabled one cannot be set).
+func (s *Service) UpdateProfile(ctx context.Context, token string, p ProfilePatch, sourceIP string) (customer.Customer, error) {
+	_, c, err := s.signedIn(ctx, token)
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	var f apperr.Fields
+	known := map[string]bool{}
+	for _, name := range settings.ProfileFields {
+		known[name] = true
+	}
+	for name := range p.Fields {
+		if !known[name] {
+			f.Add(name, "unknown_field", "There is no such profile field.")
+		}
+	}
+	if err := f.Err(); err != nil {
+		return customer.Customer{}, err
+	}
+	var out customer.Customer
+	err = s.update(ctx, c.ID, func(c customer.Customer) (Update, error) {
+		profile := c.Profile
+		for name, v := range p.Fields {
+			*profile.ByName(name) = v
+		}
+		attrs := maps.Clone(c.Attributes)
+		if attrs == nil {
+			attrs = map[string]string{}
+		}
+		for id, v := range p.Attributes {
+			if v == "" {
+				delete(attrs, id)
+			} else {
+				attrs[id] = v
+			}
+		}
+		newsletters := c.Newsletters
+		if p.Newsletters != nil {
+			newsletters = *p.Newsletters
+		}
+		now := s.now().UTC()
+		profile, attrs, newsletters, err := registration.CheckAccountFields(s.settings, now, profile, attrs, newsletters)
+		if err != nil {
+			return Update{}, err
+		}
+		after := c
+		after.Profile, after.Attributes, after.Newsletters = profile, attrs, newsletters
+		out = after
+		return Update{After: after, Activity: activity(c, customer.ActivityProfileUpdated, now, sourceIP)}, nil
+	})
+	return out, err
+}

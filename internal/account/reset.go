@@ -1,0 +1,242 @@
+package account
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/throttle"
+	"github.com/openreg/registration/internal/token"
+	"github.com/openreg/registration/internal/verification"
+)
+
+// ResetPath is the page a reset mail links to; httpapi serves it there.
+const ResetPath = "/v1/password-reset"
+
+// RequestReset asks for a password-reset mail for email. Every well-formed
+// request is answered alike and writes alike (one job, one count on the
+// client's limit): whether the address has an account is decided by the
+// mailer, off the request path.
+func (s *Service) RequestReset(ctx context.Context, email string, languages []string, sourceIP string) error {
+	email = customer.CanonicalEmail(email)
+	if code, msg := customer.EmailProblem(email); code != "" {
+		return apperr.Invalid([]apperr.FieldError{{Field: "email", Code: code, Message: msg}})
+	}
+	now := s.now().UTC()
+	var limit *throttle.Counter
+	if c, on := throttle.NewCounter(throttle.ClientPasswordReset, s.settings.ClientLimits.PasswordReset, now, sourceIP); on && sourceIP != "" {
+		limit = &c
+	}
+	id, err := s.newID()
+	if err != nil {
+		return err
+	}
+	lang := ""
+	if len(languages) > 0 {
+		lang = languages[0]
+	}
+	job := mail.New(id, now, mail.Recipient{}, mail.PasswordResetJob{Email: email, Language: lang})
+	return verification.Throttled(s.store.Enqueue(ctx, job, limit))
+}
+
+// Links mints the links of My account (password reset, address change) in
+// the mailer: the plain token exists in its memory and in the mail only.
+type Links struct {
+	store     Store
+	tokens    *token.Generator
+	settings  Settings
+	publicAPI string
+	now       func() time.Time
+}
+
+// Settings are the lifetimes and interval Links use.
+type Settings struct {
+	ResetLifetime, EmailChangeLifetime, Interval time.Duration
+}
+
+// NewLinks returns the mailer's half of My account.
+func NewLinks(store Store, tokens *token.Generator, s Settings, publicAPI string, now func() time.Time) *Links {
+	return &Links{store: store, tokens: tokens, settings: s, publicAPI: publicAPI, now: now}
+}
+
+// ResetJob carries out PasswordResetJob jobs.
+type ResetJob struct{ links *Links }
+
+// ResetJobs returns the job handler of reset requests.
+func (l *Links) ResetJobs() ResetJob { return ResetJob{links: l} }
+
+var _ mail.Job = ResetJob{}
+
+// Prepare mints a reset link for the job's address and returns its mail;
+// false when the address has no account that can use one, or a link went
+// to it within the interval.
+func (r ResetJob) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
+	l := r.links
+	j, err := mail.ContentOf[mail.PasswordResetJob](job)
+	if err != nil {
+		return mail.Message{}, false, err
+	}
+	key := customer.NormalizeLogin(j.Email)
+	id, err := l.store.CustomerIDByEmail(ctx, key)
+	if errors.Is(err, customer.ErrNotFound) {
+		return mail.Message{}, false, nil
+	}
+	if err != nil {
+		return mail.Message{}, false, err
+	}
+	now := l.now().UTC()
+	if due, err := l.store.ClaimReset(ctx, key, job.ID, now, l.settings.Interval); err != nil || !due {
+		return mail.Message{}, false, err
+	}
+	for attempt := 0; attempt < 3; attempt++ {
+		c, err := l.store.Customer(ctx, id)
+		if errors.Is(err, customer.ErrNotFound) {
+			return mail.Message{}, false, nil
+		}
+		if err != nil {
+			return mail.Message{}, false, err
+		}
+		if !resettable(c, now) {
+			return mail.Message{}, false, nil
+		}
+		plain, link, err := verification.NewLink(l.tokens, c.ID, now, l.settings.ResetLifetime)
+		if err != nil {
+			return mail.Message{}, false, err
+		}
+		link.IssuedBy = job.ID
+		after := c
+		after.Reset = &link
+		after.UpdatedAt = later(now, c.UpdatedAt)
+		err = l.store.Update(ctx, Update{Before: c, After: after})
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return mail.Message{}, false, err
+		}
+		to := mail.To(c)
+		if to.Language == "" {
+			to.Language = j.Language
+		}
+		return mail.New("", now, to, mail.ResetLink{Link: l.url(ResetPath, plain), ExpiresAt: link.ExpiresAt}), true, nil
+	}
+	return mail.Message{}, false, apperr.New(apperr.Unavailable, "the account kept changing")
+}
+
+// resettable reports whether a reset link may be mailed to c: any account
+// that is not switched off or gone (an unverified one too: using the link
+// proves the mailbox and so verifies it), and not expired.
+func resettable(c customer.Customer, now time.Time) bool {
+	switch c.Status {
+	case customer.Deactivated, customer.Deleted:
+		return false
+	}
+	return !c.Expired(now)
+}
+
+func (l *Links) url(path, plain string) string {
+	return strings.TrimRight(l.publicAPI, "/") + path + "?token=" + url.QueryEscape(plain)
+}
+
+// later is now, or just after prev when the clock has not moved past it:
+// every write of an account changes its UpdatedAt.
+func later(now, prev time.Time) time.Time {
+	if now.After(prev) {
+		return now
+	}
+	return prev.Add(time.Microsecond)
+}
+
+// ResetRequest is the form of the reset page.
+type ResetRequest struct {
+	Token    string
+	Password string
+	SourceIP string
+}
+
+// liveLink checks a token against a stored link: nil when it is that link
+// and unexpired.
+func liveLink(l *customer.Link, digest string, now time.Time) error {
+	if l == nil || subtle.ConstantTimeCompare([]byte(l.Digest), []byte(digest)) != 1 {
+		return apperr.New(apperr.TokenInvalid, "This link is not valid; it was used, replaced by a newer one, or never existed.")
+	}
+	if l.Expired(now) {
+		return apperr.New(apperr.TokenExpired, "This link has expired; ask for a new one.")
+	}
+	return nil
+}
+
+// ResetPassword sets a new password through a reset link: the link is
+// spent, every session ends, the sign-in throttle of the account starts
+// afresh (its counters name the password), a notice is mailed, and an
+// account whose address was not verified yet is verified (the link proves
+// the mailbox, the password is chosen now).
+func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
+	id, digest, ok := verification.ParseToken(strings.TrimSpace(req.Token))
+	if !ok {
+		return apperr.New(apperr.TokenInvalid, "This link is not valid.")
+	}
+	if err := s.checkNewPassword("password", req.Password); err != nil {
+		return err
+	}
+	c, err := s.store.Customer(ctx, id)
+	if errors.Is(err, customer.ErrNotFound) {
+		return apperr.New(apperr.TokenInvalid, "This link is not valid.")
+	}
+	if err != nil {
+		return err
+	}
+	if err := liveLink(c.Reset, digest, s.now()); err != nil || !resettable(c, s.now()) {
+		if err == nil {
+			err = apperr.New(apperr.TokenInvalid, "This link is not valid.")
+		}
+		return err
+	}
+	hash, err := s.hasher.Hash(req.Password)
+	if err != nil {
+		return apperr.Wrap(apperr.Internal, "Could not set the password.", err)
+	}
+	err = s.update(ctx, id, func(c customer.Customer) (Update, error) {
+		now := s.now().UTC()
+		if err := liveLink(c.Reset, digest, now); err != nil {
+			return Update{}, err
+		}
+		after := c
+		after.PasswordHash, after.Reset = hash, nil
+		after.SessionsValidFrom, after.KeptSession = now, ""
+		notice, err := s.mailTo(c, mail.PasswordChangedNotice{At: now})
+		if err != nil {
+			return Update{}, err
+		}
+		u := Update{After: after, Activity: activity(c, customer.ActivityPasswordReset, now, req.SourceIP),
+			Outbox: []mail.Message{notice}}
+		if c.Status == customer.Unverified {
+			after.Status = customer.Active
+			if c.RequiresApproval {
+				after.Status = customer.PendingApproval
+			}
+			after.EmailVerifiedAt, after.ExpiresAt, after.Link = now, time.Time{}, nil
+			after.Verification = &customer.Activity{CustomerID: c.ID, Type: customer.ActivityEmailVerified, At: now,
+				Detail: map[string]string{"sourceIp": req.SourceIP, "via": "password_reset"}}
+			u.After = after
+			if after.Status == customer.Active {
+				welcome, err := s.mailTo(c, mail.WelcomeMail{})
+				if err != nil {
+					return Update{}, err
+				}
+				u.Outbox = append(u.Outbox, welcome)
+			}
+		}
+		return u, nil
+	})
+	if apperr.CodeOf(err) == apperr.Unauthenticated {
+		return apperr.New(apperr.TokenInvalid, "This link is not valid.")
+	}
+	return err
+}

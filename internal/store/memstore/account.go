@@ -1,0 +1,120 @@
+package memstore
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
+)
+
+var _ account.Store = (*Store)(nil)
+
+// Update applies one change of an account; see account.Update.
+func (s *Store) Update(_ context.Context, u account.Update) error {
+	t, unlock, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	before, after := u.Before, u.After
+	oldEmail := emailKey(customer.NormalizeLogin(before.Email))
+	oldUsername := ""
+	if before.Username != "" {
+		oldUsername = usernameKey(customer.NormalizeLogin(before.Username))
+	}
+	deleted := after.Status == customer.Deleted
+	newEmail := emailKey(customer.NormalizeLogin(after.Email))
+	t.check(func() error {
+		cur, ok := s.customers[before.ID]
+		if !ok || !cur.UpdatedAt.Equal(before.UpdatedAt) {
+			return account.ErrConflict
+		}
+		return nil
+	})
+	if !deleted && newEmail != oldEmail {
+		t.check(func() error {
+			if !s.free(newEmail) {
+				return account.ErrEmailTaken
+			}
+			return nil
+		})
+	}
+	t.change(func() {
+		s.customers[after.ID] = after
+		switch {
+		case deleted:
+			delete(s.keys, oldEmail)
+			if oldUsername != "" {
+				delete(s.keys, oldUsername)
+			}
+		case newEmail != oldEmail:
+			delete(s.keys, oldEmail)
+			s.keys[newEmail] = key{customerID: after.ID, expires: after.ExpiresAt}
+		default:
+			for _, k := range []string{oldEmail, oldUsername} {
+				if k != "" {
+					s.keys[k] = key{customerID: after.ID, expires: after.ExpiresAt}
+				}
+			}
+		}
+		if u.Activity != nil {
+			s.Activities = append(s.Activities, *u.Activity)
+		}
+		s.Outbox = append(s.Outbox, u.Outbox...)
+	})
+	return t.run()
+}
+
+// ClaimReset; see account.Store.
+func (s *Store) ClaimReset(_ context.Context, emailKey, jobID string, now time.Time, every time.Duration) (bool, error) {
+	return s.claimInterval("reset:"+emailKey, jobID, now, every)
+}
+
+// Records returns a customer's logs and live sessions.
+func (s *Store) Records(_ context.Context, customerID string) (account.Records, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return account.Records{}, s.Err
+	}
+	var r account.Records
+	for _, c := range s.Consents {
+		if c.CustomerID == customerID {
+			r.Consents = append(r.Consents, c)
+		}
+	}
+	for _, a := range s.Activities {
+		if a.CustomerID == customerID {
+			r.Activity = append(r.Activity, a)
+		}
+	}
+	for ref, ss := range s.sessions {
+		if ref.CustomerID == customerID && ss.ExpiresAt.After(s.now()) {
+			r.Sessions = append(r.Sessions, ss)
+		}
+	}
+	return r, nil
+}
+
+// Sweep deletes an erased customer's sessions, activity entries and mails.
+func (s *Store) Sweep(_ context.Context, customerID string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return 0, s.Err
+	}
+	n := 0
+	for ref := range s.sessions {
+		if ref.CustomerID == customerID {
+			delete(s.sessions, ref)
+			n++
+		}
+	}
+	before := len(s.Activities) + len(s.Outbox)
+	s.Activities = slices.DeleteFunc(s.Activities, func(a customer.Activity) bool { return a.CustomerID == customerID })
+	s.Outbox = slices.DeleteFunc(s.Outbox, func(m mail.Message) bool { return m.To.CustomerID == customerID })
+	return n + before - len(s.Activities) - len(s.Outbox), nil
+}
