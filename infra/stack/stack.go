@@ -78,7 +78,7 @@ const (
 )
 
 // Functions lists every function the stack deploys.
-var Functions = []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, FnMailer, FnSESEvents}
+var Functions = []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, httpapi.FnAccount, FnMailer, FnSESEvents}
 
 // ThrottledRoutes are the routes anyone can call, without an account, to
 // make the stack hash a password or write: each gets its own stage throttle
@@ -92,6 +92,9 @@ var ThrottledRoutes = []string{
 	"POST /v1/verify-email/resend",
 	"POST /v1/sessions",
 	"POST /v1/verify-email",
+	"POST /v1/password-resets",
+	"POST /v1/password-reset",
+	"POST /v1/email-change",
 }
 
 // ReservedConcurrencyFunctions get Props.ReservedConcurrency. Reserving
@@ -99,11 +102,11 @@ var ThrottledRoutes = []string{
 // writers a flood of anonymous requests can create (and keeps the rest of
 // the account's concurrency free of them). The mailer is capped by its
 // queue's maximum concurrency instead.
-var ReservedConcurrencyFunctions = []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail}
+var ReservedConcurrencyFunctions = []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, httpapi.FnAccount}
 
 // DefaultReservedConcurrency is the reserved concurrency when Props leave it
 // unset. Lambda keeps 100 of the account's concurrency unreserved, so the
-// three functions together need an account limit of at least 250.
+// four functions together need an account limit of at least 300.
 const DefaultReservedConcurrency = 50
 
 // tableGrant is one function's access to the table.
@@ -144,10 +147,20 @@ var tableAccess = map[string]tableGrant{
 		Actions:  append(slices.Clone(itemActions), "dynamodb:BatchGetItem"),
 		Prefixes: []string{"EMAIL", "USERNAME", "CUSTOMER", "THROTTLE", "LOGIN", "OUTBOX", "RATE"},
 	},
-	// The mailer's ledger, suppression list and resend jobs.
+	// My account: the account and its keys (an address change moves the
+	// email key), the sign-in throttle (a password check counts like a
+	// sign-in), reset requests' jobs and limits; Query reads the
+	// customer's partition for the export.
+	httpapi.FnAccount: {
+		Actions:  append(slices.Clone(itemActions), "dynamodb:BatchGetItem", "dynamodb:Query"),
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "THROTTLE", "OUTBOX", "RATE"},
+	},
+	// The mailer's ledger, suppression list and jobs; Query finds what an
+	// erased customer left in its partition.
 	FnMailer: {
-		Actions:  []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"},
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "MAILED", "SUPPRESS", "RESEND", "NOTICE"},
+		Actions: []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+			"dynamodb:ConditionCheckItem", "dynamodb:Query"},
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "MAILED", "SUPPRESS", "RESEND", "NOTICE", "RESET"},
 	},
 	FnSESEvents: {
 		Actions:  []string{"dynamodb:PutItem"},
@@ -206,6 +219,7 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	fns[httpapi.FnRegister] = b.function(httpapi.FnRegister, common, "Registers customers (POST /v1/customers, GET /v1/registration-form)")
 	fns[httpapi.FnSignIn] = b.function(httpapi.FnSignIn, common, "Signs customers in and out (/v1/sessions, /v1/customers/me)")
 	fns[httpapi.FnVerifyEmail] = b.function(httpapi.FnVerifyEmail, common, "Confirms email addresses (/v1/verify-email)")
+	fns[httpapi.FnAccount] = b.function(httpapi.FnAccount, common, "My account: profile, password, address, export, erasure, password reset")
 	fns[FnMailer] = b.function(FnMailer, map[string]*string{
 		config.EnvTable:            table.TableName(),
 		config.EnvSettings:         jsii.String(p.SettingsJSON),

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"github.com/openreg/registration/internal/account"
 	"io"
 	"log/slog"
 	"os"
@@ -71,6 +72,8 @@ func NewSystem(cfg config.Config, db store.API, rt Runtime) (*System, error) {
 		Settings: s, Store: st, Sessions: sessions, Hasher: hasher,
 		Random: rt.Random, Now: rt.Now, Log: rt.Log,
 	})
+	signIn := signin.New(signin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher,
+		Random: rt.Random, Now: rt.Now, Log: rt.Log})
 	pages, err := httpapi.LoadPages(s.Languages, s.DefaultLanguage)
 	if err != nil {
 		return nil, err
@@ -81,8 +84,9 @@ func NewSystem(cfg config.Config, db store.API, rt Runtime) (*System, error) {
 		Verification: verification.New(verification.Deps{Store: st, Sessions: sessions, Hasher: hasher,
 			Policy: s.PasswordPolicy, Random: rt.Random, Now: rt.Now}),
 		Resend: verification.NewRequests(st, s.ClientLimits.Resend, rt.Random, rt.Now),
-		SignIn: signin.New(signin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher,
-			Random: rt.Random, Now: rt.Now, Log: rt.Log}),
+		SignIn: signIn,
+		Account: account.New(account.Deps{Settings: s, Store: st, Sessions: sessions, Passwords: signIn,
+			Hasher: hasher, Random: rt.Random, Now: rt.Now, Log: rt.Log}),
 		Cookies: httpapi.Cookies{Secure: cfg.CookieSecure},
 		Pages:   pages,
 		Log:     rt.Log,

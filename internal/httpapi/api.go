@@ -39,6 +39,7 @@ const (
 	FnRegister    = "register"
 	FnVerifyEmail = "verify-email"
 	FnSignIn      = "sign-in"
+	FnAccount     = "account"
 )
 
 // Routes is every route of the public contract served so far. The CDK stack
@@ -53,6 +54,19 @@ var Routes = []Route{
 	{http.MethodPost, "/v1/sessions", FnSignIn, (*API).createSession},
 	{http.MethodDelete, "/v1/sessions/current", FnSignIn, (*API).deleteSession},
 	{http.MethodGet, "/v1/customers/me", FnSignIn, (*API).me},
+	{http.MethodDelete, "/v1/sessions", FnSignIn, (*API).signOutEverywhere},
+	{http.MethodPatch, "/v1/customers/me", FnAccount, (*API).updateProfile},
+	{http.MethodDelete, "/v1/customers/me", FnAccount, (*API).erase},
+	{http.MethodPut, "/v1/customers/me/password", FnAccount, (*API).changePassword},
+	{http.MethodPost, "/v1/customers/me/email-change", FnAccount, (*API).requestEmailChange},
+	{http.MethodGet, "/v1/customers/me/export", FnAccount, (*API).export},
+	{http.MethodPost, "/v1/password-resets", FnAccount, (*API).requestReset},
+	{http.MethodGet, "/v1/password-reset", FnAccount, (*API).resetPage},
+	{http.MethodHead, "/v1/password-reset", FnAccount, (*API).resetPage},
+	{http.MethodPost, "/v1/password-reset", FnAccount, (*API).resetPassword},
+	{http.MethodGet, "/v1/email-change", FnAccount, (*API).emailChangePage},
+	{http.MethodHead, "/v1/email-change", FnAccount, (*API).emailChangePage},
+	{http.MethodPost, "/v1/email-change", FnAccount, (*API).confirmEmailChange},
 }
 
 // Cookies configures the cookies the API sets.
@@ -92,6 +106,7 @@ type API struct {
 	verify   Confirmer
 	resend   Resender
 	signIn   Authenticator
+	account  AccountManager
 	cookies  Cookies
 	pages    *Pages
 	log      *slog.Logger
@@ -105,6 +120,7 @@ type Deps struct {
 	Verification Confirmer
 	Resend       Resender
 	SignIn       Authenticator
+	Account      AccountManager
 	Cookies      Cookies
 	Pages        *Pages
 	Log          *slog.Logger
@@ -114,7 +130,7 @@ type Deps struct {
 // New returns an API.
 func New(d Deps) *API {
 	return &API{settings: d.Settings, register: d.Registration, verify: d.Verification, resend: d.Resend, signIn: d.SignIn,
-		cookies: d.Cookies, pages: d.Pages, log: d.Log, now: d.Now}
+		account: d.Account, cookies: d.Cookies, pages: d.Pages, log: d.Log, now: d.Now}
 }
 
 type endpoint func(a *API, ctx context.Context, r *Request) (*Response, error)

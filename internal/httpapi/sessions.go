@@ -74,6 +74,11 @@ func (a *API) me(ctx context.Context, r *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	return jsonResponse(http.StatusOK, profileOf(c)), nil
+}
+
+// profileOf is the profile document of c.
+func profileOf(c customer.Customer) meBody {
 	b := meBody{
 		CustomerID: c.ID, Email: c.Email, Username: c.Username, Status: c.Status,
 		EmailVerified: !c.EmailVerifiedAt.IsZero(), StoreID: c.StoreID, Language: c.Language,
@@ -85,7 +90,7 @@ func (a *API) me(ctx context.Context, r *Request) (*Response, error) {
 	if b.Newsletters == nil {
 		b.Newsletters = []string{}
 	}
-	return jsonResponse(http.StatusOK, b), nil
+	return b
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
+	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/redirect"
@@ -15,9 +17,15 @@ import (
 	"github.com/openreg/registration/internal/verification"
 )
 
-// confirmPageFile is the confirm page's template in every language
-// (package texts holds it beside the mails).
-const confirmPageFile = "confirm_page.html"
+// The pages a mailed link opens, each a template in every language
+// (package texts holds them beside the mails).
+const (
+	confirmPageFile     = "confirm_page.html"
+	resetPageFile       = "reset_page.html"
+	emailChangePageFile = "email_change_page.html"
+)
+
+var pageFiles = []string{confirmPageFile, resetPageFile, emailChangePageFile}
 
 // Pages are the HTML pages a mailed link opens, in every language.
 type Pages struct{ set *texts.Set }
@@ -25,7 +33,11 @@ type Pages struct{ set *texts.Set }
 // LoadPages parses the pages for languages, failing if any language lacks
 // one or a page uses a name it is not given.
 func LoadPages(languages []string, fallback string) (*Pages, error) {
-	set, err := texts.Load(languages, fallback, []texts.File{{Name: confirmPageFile, Mode: tmpl.HTML}})
+	var files []texts.File
+	for _, f := range pageFiles {
+		files = append(files, texts.File{Name: f, Mode: tmpl.HTML})
+	}
+	set, err := texts.Load(languages, fallback, files)
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: %w", err)
 	}
@@ -55,11 +67,18 @@ const (
 	stateReplaced    pageState = "Replaced"
 	stateVerified    pageState = "Verified"
 	stateUnavailable pageState = "Unavailable"
+	// Done: a password was reset or an address changed.
+	stateDone pageState = "Done"
+	// Taken: the new address belongs to another account by now.
+	stateTaken pageState = "Taken"
 )
 
-var pageStates = []pageState{stateForm, stateInvalid, stateExpired, stateReplaced, stateVerified, stateUnavailable}
+var pageStates = []pageState{stateForm, stateInvalid, stateExpired, stateReplaced, stateVerified, stateUnavailable,
+	stateDone, stateTaken}
 
 type pageView struct {
+	// File is the page's template; the confirm page when empty.
+	File     string
 	Lang     string
 	State    pageState
 	Token    string
@@ -67,7 +86,9 @@ type pageView struct {
 	Mismatch bool // the form again, after a wrong password
 	// PendingApproval: verified, but the store approves accounts first.
 	PendingApproval bool
-	store, action   string
+	// Weak: the reset form again, after a password the policy refuses.
+	Weak                     bool
+	store, action, minLength string
 }
 
 func yes(b bool) string {
@@ -81,7 +102,7 @@ func yes(b bool) string {
 func (v pageView) values() map[string]string {
 	m := map[string]string{"Store": v.store, "Token": v.Token, "Action": v.action, "Link": v.Link,
 		"Mismatch": yes(v.Mismatch), "PendingApproval": yes(v.PendingApproval),
-		"Active": yes(v.State == stateVerified && !v.PendingApproval)}
+		"Active": yes(v.State == stateVerified && !v.PendingApproval), "Weak": yes(v.Weak), "MinLength": v.minLength}
 	for _, s := range pageStates {
 		m[string(s)] = yes(v.State == s)
 	}
@@ -93,14 +114,19 @@ func (v pageView) values() map[string]string {
 // Its form may post to the public API and be redirected on to the
 // storefront; browsers check both against form-action.
 func (a *API) renderPage(status int, v pageView) *Response {
-	v.store, v.action = a.settings.StoreName, a.settings.URLs.PublicAPI+verification.Path
-	t, ok := a.pages.set.Get(v.Lang, confirmPageFile)
+	if v.File == "" {
+		v.File = confirmPageFile
+	}
+	v.store, v.minLength = a.settings.StoreName, strconv.Itoa(a.settings.PasswordPolicy.MinLength)
+	v.action = a.settings.URLs.PublicAPI + map[string]string{confirmPageFile: verification.Path,
+		resetPageFile: account.ResetPath, emailChangePageFile: account.EmailChangePath}[v.File]
+	t, ok := a.pages.set.Get(v.Lang, v.File)
 	body, err := "", error(nil)
 	if ok {
 		body, err = t.Execute(v.values())
 	}
 	if !ok || err != nil {
-		a.log.Error("confirm page", "language", v.Lang, "error", err)
+		a.log.Error("page", "page", v.File, "language", v.Lang, "error", err)
 		return &Response{Status: http.StatusInternalServerError, Headers: baseHeaders(), Body: "Internal error."}
 	}
 	h := baseHeaders()

@@ -40,6 +40,17 @@ func fixedMessage(kind mail.Kind, lang string) mail.Message {
 		to = mail.Recipient{Email: "owner@example.com", Language: lang, StoreID: "default"}
 		c = mail.NewCustomerNotice{About: mail.Subject{Email: "grace@example.com", FirstName: "Grace", LastName: "Hopper",
 			Company: "Navy", RegistrationType: "EmailValidation"}}
+	case mail.PasswordReset:
+		c = mail.ResetLink{Link: "https://api.example.com/v1/password-reset?token=AbC-123_xyz&src=mail", ExpiresAt: expires}
+	case mail.PasswordChanged:
+		c = mail.PasswordChangedNotice{At: created}
+	case mail.EmailChangeConfirm:
+		to.Email = "ada.new@example.org"
+		c = mail.EmailChangeLink{Link: "https://api.example.com/v1/email-change?token=AbC-123_xyz&src=mail", ExpiresAt: expires}
+	case mail.EmailChangeNotice:
+		c = mail.EmailChangeWarning{MaskedNewEmail: "a***@e***.org"}
+	case mail.AccountErased:
+		c = mail.ErasedNotice{}
 	default:
 		panic("fixedMessage: no fixture for " + kind)
 	}

@@ -11,6 +11,7 @@ package sizing
 const (
 	Register    = "register"
 	SignIn      = "sign-in"
+	Account     = "account"
 	VerifyEmail = "verify-email"
 	Mailer      = "mailer"
 	SESEvents   = "ses-events"
@@ -24,8 +25,10 @@ var MemoryMB = map[string]int{
 	SignIn:   1024,
 	// Confirming hashes once too (the password proves the account).
 	VerifyEmail: 1024,
-	Mailer:      256,
-	SESEvents:   256,
+	// A reset or a password change hashes the new password.
+	Account:   1024,
+	Mailer:    256,
+	SESEvents: 256,
 }
 
 // MailMaxReceives is how often the mail queue hands a mail to the mailer
@@ -35,5 +38,5 @@ const MailMaxReceives = 5
 
 // TimeoutSeconds is each function's timeout.
 var TimeoutSeconds = map[string]int{
-	Register: 10, SignIn: 10, VerifyEmail: 10, Mailer: 30, SESEvents: 10,
+	Register: 10, SignIn: 10, VerifyEmail: 10, Account: 10, Mailer: 30, SESEvents: 10,
 }

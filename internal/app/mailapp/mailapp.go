@@ -5,6 +5,7 @@
 package mailapp
 
 import (
+	"github.com/openreg/registration/internal/account"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -47,10 +48,17 @@ func NewWith(cfg config.Config, db store.API, rt app.Runtime, sender mail.Sender
 	completer := registration.NewCompleter(registration.CompleterDeps{
 		Settings: s, Store: st, Linker: linker, Random: rt.Random, Now: rt.Now, Log: rt.Log,
 	})
+	links := account.NewLinks(st, token.NewGenerator(rt.Random), account.Settings{
+		ResetLifetime: time.Duration(s.PasswordResetLifetime), EmailChangeLifetime: time.Duration(s.EmailChangeLifetime),
+		Interval: time.Duration(s.Resend.Interval),
+	}, s.URLs.PublicAPI, rt.Now)
 	return queue.NewConsumer(mail.NewWorker(m, map[mail.Kind]mail.Job{
 		mail.ResendVerification:   verification.NewResender(linker),
 		mail.VerificationLink:     verification.NewSignInLinker(linker),
 		mail.CompleteRegistration: completer,
+		mail.PasswordResetRequest: links.ResetJobs(),
+		mail.EmailChangeRequest:   links.EmailChangeJobs(),
+		mail.Erasure:              links.SweepJobs(),
 	}), rt.Log), nil
 }
 
