@@ -8,6 +8,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	acct "github.com/openreg/registration/internal/account"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,8 @@ type Store interface {
 	mail.Ledger
 	verification.LinkStore
 	registration.CompletionStore
+	// My account's.
+	acct.Store
 	Suppress(ctx context.Context, addressKey, reason string, at time.Time) error
 }
 
@@ -404,6 +407,123 @@ func Run(t *testing.T, newStore New) {
 	})
 
 	mailerContract(t, fresh)
+	accountContract(t, fresh)
+}
+
+// accountContract is My account's part: one conditional write per change,
+// login keys that follow the account, the logs, the erasure sweep.
+func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
+	ctx := context.Background()
+	created := func(t *testing.T, s Store, clock *Clock, id, email, username string) customer.Customer {
+		t.Helper()
+		if err := s.CreateAccount(ctx, account(id, email, username, customer.Active, clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.Customer(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	changed := func(c customer.Customer, clock *Clock, f func(*customer.Customer)) customer.Customer {
+		clock.Advance(time.Second)
+		after := c
+		f(&after)
+		after.UpdatedAt = clock.Now()
+		return after
+	}
+
+	t.Run("an update applies only over the account as read, and the login keys follow its hash", func(t *testing.T) {
+		s, clock := fresh(t)
+		c := created(t, s, clock, "c1", "u@example.com", "ursula")
+		after := changed(c, clock, func(a *customer.Customer) { a.PasswordHash = "rehashed" })
+		a := customer.Activity{CustomerID: "c1", Type: customer.ActivityPasswordChanged, At: clock.Now()}
+		if err := s.Update(ctx, accountUpdate(c, after, &a)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Update(ctx, accountUpdate(c, changed(c, clock, func(a *customer.Customer) { a.Language = "en" }), nil)); !errors.Is(err, acct.ErrConflict) {
+			t.Errorf("an update over a stale read: %v, want ErrConflict", err)
+		}
+		for _, l := range []struct{ kind, key string }{{"email", "u@example.com"}, {"username", "ursula"}} {
+			if v, err := s.Login(ctx, l.kind, l.key); err != nil || v.PasswordHash != "rehashed" {
+				t.Errorf("Login(%s) = %+v, %v; want the new hash", l.kind, v, err)
+			}
+		}
+		r, err := s.Records(ctx, "c1")
+		if err != nil || len(r.Activity) != 1 || r.Activity[0].Type != customer.ActivityPasswordChanged {
+			t.Errorf("Records = %+v, %v; want the change's activity entry", r, err)
+		}
+	})
+
+	t.Run("a new address is claimed and the old one freed in one write, unless another account holds it", func(t *testing.T) {
+		s, clock := fresh(t)
+		c := created(t, s, clock, "c1", "old@example.com", "")
+		created(t, s, clock, "c2", "held@example.com", "")
+		if err := s.Update(ctx, accountUpdate(c, changed(c, clock, func(a *customer.Customer) { a.Email = "Held@Example.com" }), nil)); !errors.Is(err, acct.ErrEmailTaken) {
+			t.Errorf("moving to a held address: %v, want ErrEmailTaken", err)
+		}
+		if v, err := s.Login(ctx, "email", "old@example.com"); err != nil || v.ID != "c1" {
+			t.Errorf("the refused move changed the old key: %+v, %v", v, err)
+		}
+		if err := s.Update(ctx, accountUpdate(c, changed(c, clock, func(a *customer.Customer) { a.Email = "New@Example.com" }), nil)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Login(ctx, "email", "old@example.com"); !errors.Is(err, customer.ErrNotFound) {
+			t.Errorf("the old address after the move: %v, want ErrNotFound", err)
+		}
+		if v, err := s.Login(ctx, "email", "new@example.com"); err != nil || v.ID != "c1" {
+			t.Errorf("the new address: %+v, %v", v, err)
+		}
+		if err := s.CreateAccount(ctx, account("c3", "old@example.com", "", customer.Active, clock.Now())); err != nil {
+			t.Errorf("registering the freed address: %v", err)
+		}
+	})
+
+	t.Run("an erased account frees its logins, and the sweep leaves only the tombstone and the consent log", func(t *testing.T) {
+		s, clock := fresh(t)
+		acc := account("c1", "gone@example.com", "gone", customer.Active, clock.Now())
+		acc.Consents = []customer.ConsentRecord{{CustomerID: "c1", ConsentID: "privacy", Agreed: true, Message: "ok", At: clock.Now()}}
+		if err := s.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := s.Customer(ctx, "c1")
+		sess := session.Session{Digest: "s1", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour).Truncate(time.Second)}
+		if err := s.SignInSucceeded(ctx, signin.Attempt{Session: &sess}); err != nil {
+			t.Fatal(err)
+		}
+		if r, err := s.Records(ctx, "c1"); err != nil || len(r.Sessions) != 1 || len(r.Consents) != 1 {
+			t.Fatalf("Records before erasure = %+v, %v; want the session and the consent", r, err)
+		}
+		tomb := customer.Customer{ID: "c1", StoreID: "default", Status: customer.Deleted, CreatedAt: c.CreatedAt}
+		clock.Advance(time.Second)
+		tomb.UpdatedAt, tomb.SessionsValidFrom = clock.Now(), clock.Now()
+		a := customer.Activity{CustomerID: "c1", Type: customer.ActivityDeleted, At: clock.Now()}
+		if err := s.Update(ctx, accountUpdate(c, tomb, &a)); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range []struct{ kind, key string }{{"email", "gone@example.com"}, {"username", "gone"}} {
+			if _, err := s.Login(ctx, l.kind, l.key); !errors.Is(err, customer.ErrNotFound) {
+				t.Errorf("Login(%s) after erasure: %v, want ErrNotFound", l.kind, err)
+			}
+		}
+		for range 2 { // a sweep can run again
+			if _, err := s.Sweep(ctx, "c1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err := s.Records(ctx, "c1")
+		if err != nil || len(r.Activity) != 0 || len(r.Sessions) != 0 || len(r.Consents) != 1 {
+			t.Errorf("after the sweep: %+v, %v; want the consent only", r, err)
+		}
+		if got, err := s.Customer(ctx, "c1"); err != nil || got.Status != customer.Deleted || got.Email != "" {
+			t.Errorf("tombstone = %+v, %v", got, err)
+		}
+	})
+}
+
+// accountUpdate is a change of an account from before to after, logged as a.
+func accountUpdate(before, after customer.Customer, a *customer.Activity) acct.Update {
+	return acct.Update{Before: before, After: after, Activity: a}
 }
 
 // mailerContract is the mailer's part of the contract: the ledger,
