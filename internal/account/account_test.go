@@ -1,0 +1,336 @@
+package account_test
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/password"
+	"github.com/openreg/registration/internal/session"
+	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/signin"
+	"github.com/openreg/registration/internal/store/memstore"
+	"github.com/openreg/registration/internal/store/storetest"
+	"github.com/openreg/registration/internal/token"
+)
+
+const (
+	adaID = "0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f"
+	pw    = "correct horse"
+)
+
+type fixture struct {
+	store    *memstore.Store
+	clock    *storetest.Clock
+	sessions *session.Manager
+	svc      *account.Service
+	links    *account.Links
+	hasher   *password.Hasher
+	signIn   *signin.Service
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	s := settings.Default()
+	s.PasswordHashing = password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1}
+	clock := storetest.NewClock(storetest.Start)
+	st := memstore.New(clock.Now)
+	h, err := password.NewHasher(s.PasswordHashing, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr := session.NewManager(st, token.NewGenerator(rand.Reader), session.Lifetimes{Default: time.Hour, RememberMe: 24 * time.Hour}, clock.Now)
+	log := slog.New(slog.DiscardHandler)
+	in := signin.New(signin.Deps{Settings: s, Store: st, Sessions: mgr, Hasher: h, Random: rand.Reader, Now: clock.Now, Log: log})
+	f := &fixture{store: st, clock: clock, sessions: mgr, hasher: h, signIn: in}
+	f.svc = account.New(account.Deps{Settings: s, Store: st, Sessions: mgr, Passwords: in, Hasher: h,
+		Random: rand.Reader, Now: clock.Now, Log: log})
+	f.links = account.NewLinks(st, token.NewGenerator(rand.Reader), account.Settings{ResetLifetime: time.Hour,
+		EmailChangeLifetime: 24 * time.Hour, Interval: time.Minute}, "https://api.example.com", clock.Now)
+	return f
+}
+
+// ada stores Ada with status and the password pw.
+func (f *fixture) ada(t *testing.T, status customer.Status) {
+	t.Helper()
+	hash, err := f.hasher.Hash(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := customer.Customer{ID: adaID, StoreID: "default", Email: "ada@example.com", Status: status,
+		PasswordHash: hash, Language: "en", Profile: customer.Profile{FirstName: "Ada", LastName: "Lovelace"},
+		CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now()}
+	if status == customer.Unverified {
+		c.ExpiresAt = f.clock.Now().Add(7 * 24 * time.Hour)
+	}
+	f.store.Put(c)
+}
+
+// session signs Ada in with password.
+func (f *fixture) session(t *testing.T, password string) string {
+	t.Helper()
+	f.clock.Advance(time.Millisecond)
+	res, err := f.signIn.SignIn(context.Background(), signin.Request{Login: "ada@example.com", Password: password, SourceIP: "10.0.0.1"})
+	if err != nil {
+		t.Fatalf("sign-in: %v", err)
+	}
+	return res.Session.Token
+}
+
+func (f *fixture) live(tok string) bool {
+	_, _, err := f.sessions.Authenticate(context.Background(), tok)
+	return err == nil
+}
+
+func wantCode(t *testing.T, err error, want apperr.Code) {
+	t.Helper()
+	if got := apperr.CodeOf(err); err == nil || got != want {
+		t.Fatalf("got %v (%s), want %s", err, got, want)
+	}
+}
+
+// runJob prepares the newest queued job of kind and returns its mail.
+func (f *fixture) runJob(t *testing.T, kind mail.Kind, job mail.Job) (mail.Message, bool) {
+	t.Helper()
+	for i := len(f.store.Outbox) - 1; i >= 0; i-- {
+		if m := f.store.Outbox[i]; m.Kind() == kind {
+			out, due, err := job.Prepare(context.Background(), m)
+			if err != nil {
+				t.Fatalf("prepare %s: %v", kind, err)
+			}
+			return out, due
+		}
+	}
+	t.Fatalf("no %s job queued", kind)
+	return mail.Message{}, false
+}
+
+func tokenOf(t *testing.T, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get("token")
+}
+
+func TestSignOutEverywhereEndsEverySession(t *testing.T) {
+	f := newFixture(t)
+	f.ada(t, customer.Active)
+	a, b := f.session(t, pw), f.session(t, pw)
+	if err := f.svc.SignOutEverywhere(context.Background(), b, "10.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if f.live(a) || f.live(b) {
+		t.Errorf("sessions alive after signing out everywhere: %v %v", f.live(a), f.live(b))
+	}
+	if c := f.session(t, pw); !f.live(c) {
+		t.Error("a session started afterwards is not alive")
+	}
+	wantCode(t, f.svc.SignOutEverywhere(context.Background(), "garbage", ""), apperr.Unauthenticated)
+}
+
+func TestChangePassword(t *testing.T) {
+	tests := []struct {
+		name             string
+		current, next    string
+		want             apperr.Code
+		otherSessionDies bool
+	}{
+		{"a wrong current password is refused like a failed sign-in", "wrong", "new password", apperr.InvalidCredentials, false},
+		{"a new password under the policy is refused with its field", pw, "x", apperr.Validation, false},
+		{"a missing current password is a field error", "", "new password", apperr.Validation, false},
+		{"the right current password changes it and ends the other sessions", pw, "new password", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.ada(t, customer.Active)
+			mine, other := f.session(t, pw), f.session(t, pw)
+			err := f.svc.ChangePassword(context.Background(), mine, tt.current, tt.next, "10.0.0.1")
+			if tt.want != "" {
+				wantCode(t, err, tt.want)
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if !f.live(mine) {
+				t.Error("the session that asked lost its session")
+			}
+			if f.live(other) == tt.otherSessionDies {
+				t.Errorf("other session alive = %v", f.live(other))
+			}
+			if tt.want == "" {
+				f.session(t, "new password")
+				if got := f.store.Outbox[len(f.store.Outbox)-1]; got.Kind() != mail.PasswordChanged || got.To.Email != "ada@example.com" {
+					t.Errorf("last mail = %+v, want the notice", got)
+				}
+			}
+		})
+	}
+}
+
+func TestPasswordReset(t *testing.T) {
+	ctx := context.Background()
+	t.Run("an unknown address queues the same job and mails nothing", func(t *testing.T) {
+		f := newFixture(t)
+		if err := f.svc.RequestReset(ctx, "nobody@example.com", nil, "10.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, due := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs()); due {
+			t.Error("a mail is due for an unknown address")
+		}
+	})
+	t.Run("a malformed address is a field error", func(t *testing.T) {
+		f := newFixture(t)
+		wantCode(t, f.svc.RequestReset(ctx, "not an address", nil, ""), apperr.Validation)
+		if len(f.store.Outbox) != 0 {
+			t.Error("a refused request queued a job")
+		}
+	})
+	t.Run("a link sets the password once, ends every session and verifies an unverified account", func(t *testing.T) {
+		f := newFixture(t)
+		f.ada(t, customer.Unverified)
+		if err := f.svc.RequestReset(ctx, "Ada@Example.com", []string{"de"}, "10.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+		m, due := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
+		link, ok := m.Content.(mail.ResetLink)
+		if !due || !ok || m.To.Email != "ada@example.com" {
+			t.Fatalf("job mail = %+v, %v", m, due)
+		}
+		tok := tokenOf(t, link.Link)
+		wantCode(t, f.svc.ResetPassword(ctx, account.ResetRequest{Token: tok, Password: "x"}), apperr.Validation)
+		if err := f.svc.ResetPassword(ctx, account.ResetRequest{Token: tok, Password: "brand new"}); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := f.store.Customer(ctx, adaID)
+		if c.Status != customer.Active || c.EmailVerifiedAt.IsZero() || c.Reset != nil || !c.ExpiresAt.IsZero() {
+			t.Errorf("after reset: status %s verified %v reset %v expires %v", c.Status, c.EmailVerifiedAt, c.Reset, c.ExpiresAt)
+		}
+		wantCode(t, f.svc.ResetPassword(ctx, account.ResetRequest{Token: tok, Password: "again new"}), apperr.TokenInvalid)
+		f.session(t, "brand new")
+	})
+	t.Run("one mail per interval, a newer link voids the older, links expire", func(t *testing.T) {
+		f := newFixture(t)
+		f.ada(t, customer.Active)
+		_ = f.svc.RequestReset(ctx, "ada@example.com", nil, "")
+		first, _ := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
+		_ = f.svc.RequestReset(ctx, "ada@example.com", nil, "")
+		if _, due := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs()); due {
+			t.Error("a second mail within the interval")
+		}
+		f.clock.Advance(2 * time.Minute)
+		_ = f.svc.RequestReset(ctx, "ada@example.com", nil, "")
+		second, _ := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
+		wantCode(t, f.svc.ResetPassword(ctx, account.ResetRequest{Token: tokenOf(t, first.Content.(mail.ResetLink).Link), Password: "brand new"}), apperr.TokenInvalid)
+		f.clock.Advance(time.Hour)
+		wantCode(t, f.svc.ResetPassword(ctx, account.ResetRequest{Token: tokenOf(t, second.Content.(mail.ResetLink).Link), Password: "brand new"}), apperr.TokenExpired)
+	})
+	t.Run("a deactivated account gets no link", func(t *testing.T) {
+		f := newFixture(t)
+		f.ada(t, customer.Deactivated)
+		_ = f.svc.RequestReset(ctx, "ada@example.com", nil, "")
+		if _, due := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs()); due {
+			t.Error("a deactivated account got a reset link")
+		}
+	})
+}
+
+func TestEmailChange(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.ada(t, customer.Active)
+	tok := f.session(t, pw)
+	wantCode(t, f.svc.RequestEmailChange(ctx, tok, "ada@example.com", pw, ""), apperr.Validation)
+	wantCode(t, f.svc.RequestEmailChange(ctx, tok, "new@example.org", "wrong", ""), apperr.InvalidCredentials)
+	if err := f.svc.RequestEmailChange(ctx, tok, "New@Example.org", pw, ""); err != nil {
+		t.Fatal(err)
+	}
+	notice := f.store.Outbox[len(f.store.Outbox)-1]
+	if w, ok := notice.Content.(mail.EmailChangeWarning); !ok || notice.To.Email != "ada@example.com" || w.MaskedNewEmail != "N***@E***.org" {
+		t.Errorf("notice = %+v", notice)
+	}
+	m, due := f.runJob(t, mail.EmailChangeRequest, f.links.EmailChangeJobs())
+	if !due || m.To.Email != "New@Example.org" {
+		t.Fatalf("link mail = %+v", m)
+	}
+	if v, err := f.store.Login(ctx, "email", "ada@example.com"); err != nil || v.ID != adaID {
+		t.Errorf("the old address before confirmation: %v", err)
+	}
+	email, err := f.svc.ConfirmEmailChange(ctx, tokenOf(t, m.Content.(mail.EmailChangeLink).Link), "")
+	if err != nil || email != "New@Example.org" {
+		t.Fatalf("confirm = %q, %v", email, err)
+	}
+	if _, err := f.store.Login(ctx, "email", "ada@example.com"); err == nil {
+		t.Error("the old address still signs in")
+	}
+	if v, err := f.store.Login(ctx, "email", "new@example.org"); err != nil || v.ID != adaID {
+		t.Errorf("the new address: %v", err)
+	}
+	_, err = f.svc.ConfirmEmailChange(ctx, tokenOf(t, m.Content.(mail.EmailChangeLink).Link), "")
+	wantCode(t, err, apperr.TokenInvalid)
+}
+
+func TestEraseLeavesATombstoneAndFreesTheAddress(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.ada(t, customer.Active)
+	tok := f.session(t, pw)
+	wantCode(t, f.svc.Erase(ctx, tok, "", ""), apperr.Validation)
+	wantCode(t, f.svc.Erase(ctx, tok, "wrong", ""), apperr.InvalidCredentials)
+	if err := f.svc.Erase(ctx, tok, pw, "10.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := f.store.Customer(ctx, adaID)
+	if c.Status != customer.Deleted || c.Email != "" || c.PasswordHash != "" || c.Profile != (customer.Profile{}) {
+		t.Errorf("tombstone = %+v", c)
+	}
+	if _, err := f.store.Login(ctx, "email", "ada@example.com"); err == nil {
+		t.Error("the erased address still signs in")
+	}
+	if _, err := f.svc.Export(ctx, tok); apperr.CodeOf(err) != apperr.Unauthenticated {
+		t.Errorf("export after erasure: %v", err)
+	}
+	if _, due := f.runJob(t, mail.Erasure, f.links.SweepJobs()); due {
+		t.Error("the sweep mailed something")
+	}
+	r, _ := f.store.Records(ctx, adaID)
+	if len(r.Activity) != 0 || len(r.Sessions) != 0 {
+		t.Errorf("after the sweep: %+v", r)
+	}
+}
+
+func TestUpdateProfileFollowsTheRegistrationRules(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		patch account.ProfilePatch
+		want  apperr.Code
+	}{
+		{"a first name is set", account.ProfilePatch{Fields: map[string]string{"firstName": "Augusta"}}, ""},
+		{"a name with digits is refused", account.ProfilePatch{Fields: map[string]string{"firstName": "R2D2"}}, apperr.Validation},
+		{"an unknown field is refused", account.ProfilePatch{Fields: map[string]string{"shoeSize": "42"}}, apperr.Validation},
+		{"an unknown newsletter is refused", account.ProfilePatch{Newsletters: &[]string{"nope"}}, apperr.Validation},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.ada(t, customer.Active)
+			c, err := f.svc.UpdateProfile(ctx, f.session(t, pw), tt.patch, "")
+			if tt.want != "" {
+				wantCode(t, err, tt.want)
+				return
+			}
+			if err != nil || c.Profile.FirstName != "Augusta" {
+				t.Fatalf("UpdateProfile = %+v, %v", c.Profile, err)
+			}
+		})
+	}
+}
