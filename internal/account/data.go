@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
@@ -27,11 +28,14 @@ func (s *Service) Export(ctx context.Context, token string) (Export, error) {
 	if err != nil {
 		return Export{}, err
 	}
+	// The account's own entries are kept on the account; the log is
+	// oldest first.
 	for _, a := range []*customer.Activity{c.Registered, c.Verification} {
 		if a != nil {
-			r.Activity = append([]customer.Activity{*a}, r.Activity...)
+			r.Activity = append(r.Activity, *a)
 		}
 	}
+	slices.SortStableFunc(r.Activity, func(a, b customer.Activity) int { return a.At.Compare(b.At) })
 	return Export{Customer: c, Records: r, ExportedAt: s.now().UTC()}, nil
 }
 
