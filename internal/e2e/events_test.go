@@ -72,6 +72,15 @@ func TestSampleEvents(t *testing.T) {
 		{httpapi.FnSignIn, "sign-in.json", 401, nil}, // registered, not yet verified: like a wrong password
 		{httpapi.FnSignIn, "me.json", 401, nil},
 		{httpapi.FnSignIn, "sign-out.json", 204, nil},
+		{httpapi.FnSignIn, "sign-out-everywhere.json", 401, nil}, // the sample's token names no session
+		{httpapi.FnAccount, "export.json", 401, nil},
+		{httpapi.FnAccount, "password-reset-request.json", 202, nil},
+		{httpapi.FnAccount, "password-reset-page.json", 200, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
+			if !strings.Contains(r.Body, `autocomplete="new-password"`) {
+				t.Errorf("page = %s", r.Body)
+			}
+		}},
+		{httpapi.FnAccount, "password-reset-json.json", 400, nil}, // a well-formed token of no account
 	}
 	for _, st := range steps {
 		t.Run(st.file+" answers as the contract says", func(t *testing.T) {
