@@ -124,17 +124,20 @@ func New(d Deps) *Service {
 // maxInput bounds what is hashed.
 const maxInput = 1024
 
-// update applies a change to the account read fresh, retrying once when
-// another change came first: change returns the update to write from the
-// account as read (or an error to answer).
-func (s *Service) update(ctx context.Context, id string, change func(c customer.Customer) (Update, error)) error {
+// update applies a change to the account c (as the caller read it; read
+// again after a conflict, up to twice): change returns the update to write
+// from the account as read, or an error to answer.
+func (s *Service) update(ctx context.Context, c customer.Customer, change func(c customer.Customer) (Update, error)) error {
 	for attempt := 0; attempt < 3; attempt++ {
-		c, err := s.store.Customer(ctx, id)
-		if errors.Is(err, customer.ErrNotFound) {
-			return unauthenticated()
-		}
-		if err != nil {
-			return err
+		if attempt > 0 {
+			var err error
+			c, err = s.store.Customer(ctx, c.ID)
+			if errors.Is(err, customer.ErrNotFound) {
+				return unauthenticated()
+			}
+			if err != nil {
+				return err
+			}
 		}
 		u, err := change(c)
 		if err != nil {
@@ -188,7 +191,7 @@ func (s *Service) SignOutEverywhere(ctx context.Context, token, sourceIP string)
 	if err != nil {
 		return err
 	}
-	return s.update(ctx, c.ID, func(c customer.Customer) (Update, error) {
+	return s.update(ctx, c, func(c customer.Customer) (Update, error) {
 		now := s.now().UTC()
 		after := c
 		after.SessionsValidFrom, after.KeptSession = now, ""
@@ -237,7 +240,7 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, sour
 	if err != nil {
 		return apperr.Wrap(apperr.Internal, "Could not change the password.", err)
 	}
-	return s.update(ctx, c.ID, func(c customer.Customer) (Update, error) {
+	return s.update(ctx, c, func(c customer.Customer) (Update, error) {
 		now := s.now().UTC()
 		after := c
 		after.PasswordHash, after.SessionsValidFrom, after.KeptSession = hash, now, sess.Digest

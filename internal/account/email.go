@@ -42,7 +42,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, token, newEmail, pw, s
 	if err := s.passwords.CheckPassword(ctx, c, pw, sourceIP); err != nil {
 		return err
 	}
-	return s.update(ctx, c.ID, func(c customer.Customer) (Update, error) {
+	return s.update(ctx, c, func(c customer.Customer) (Update, error) {
 		now := s.now().UTC()
 		id, err := s.newID()
 		if err != nil {
@@ -124,8 +124,15 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token, sourceIP string
 	if !ok {
 		return "", apperr.New(apperr.TokenInvalid, "This link is not valid.")
 	}
+	c, err := s.store.Customer(ctx, id)
+	if errors.Is(err, customer.ErrNotFound) {
+		return "", apperr.New(apperr.TokenInvalid, "This link is not valid.")
+	}
+	if err != nil {
+		return "", err
+	}
 	var changedTo string
-	err := s.update(ctx, id, func(c customer.Customer) (Update, error) {
+	err = s.update(ctx, c, func(c customer.Customer) (Update, error) {
 		now := s.now().UTC()
 		if c.EmailChange == nil || !c.CanSignIn() {
 			return Update{}, apperr.New(apperr.TokenInvalid, "This link is not valid; it was used, replaced by a newer one, or never existed.")

@@ -202,7 +202,7 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 	if err != nil {
 		return apperr.Wrap(apperr.Internal, "Could not set the password.", err)
 	}
-	err = s.update(ctx, id, func(c customer.Customer) (Update, error) {
+	err = s.update(ctx, c, func(c customer.Customer) (Update, error) {
 		now := s.now().UTC()
 		if err := liveLink(c.Reset, digest, now); err != nil {
 			return Update{}, err

@@ -18,23 +18,6 @@ import (
 	"github.com/openreg/registration/internal/devstack"
 )
 
-// activeAccount registers email with pw, confirms it, and returns a session
-// token of the new account.
-func (s *stack) activeAccount(email, pw string) string {
-	s.t.Helper()
-	body := person(email)
-	body["password"] = pw
-	if r := s.register(body); r.status != http.StatusAccepted {
-		s.t.Fatalf("register %s: %d %s", email, r.status, r.body)
-	}
-	r := s.postJSON("/v1/verify-email", map[string]any{"token": s.verificationToken(email), "password": pw})
-	tok, _ := r.json(s.t)["sessionToken"].(string)
-	if r.status != http.StatusOK || tok == "" {
-		s.t.Fatalf("confirm %s: %d %s", email, r.status, r.body)
-	}
-	return tok
-}
-
 // session signs in and returns the session token.
 func (s *stack) session(login, pw string) string {
 	s.t.Helper()
@@ -82,7 +65,7 @@ func (s *stack) subjectsTo(addr string) []string {
 func TestForgottenPassword(t *testing.T) {
 	s := newStack(t, nil)
 	email := "forgot@example.com"
-	first := s.activeAccount(email, "old password")
+	first := s.activeCustomer(email, "old password")
 	second := s.session(email, "old password")
 
 	before := s.items()
@@ -194,7 +177,7 @@ func TestResetVerifiesAnUnverifiedAccount(t *testing.T) {
 func TestResetClearsTheSignInThrottle(t *testing.T) {
 	s := newStack(t, nil)
 	email := "locked@example.com"
-	s.activeAccount(email, "right password")
+	s.activeCustomer(email, "right password")
 	var last response
 	for range s.settings.SignInThrottle.PerLoginAndClient.Max + 1 {
 		last = s.signIn(email, "wrong password")
@@ -215,7 +198,7 @@ func TestResetClearsTheSignInThrottle(t *testing.T) {
 func TestPasswordChange(t *testing.T) {
 	s := newStack(t, nil)
 	email := "changer@example.com"
-	current := s.activeAccount(email, "first password")
+	current := s.activeCustomer(email, "first password")
 	other := s.session(email, "first password")
 	put := func(body map[string]any) response {
 		t.Helper()
@@ -253,7 +236,7 @@ func TestPasswordChange(t *testing.T) {
 func TestSignOutEverywhere(t *testing.T) {
 	s := newStack(t, nil)
 	email := "everywhere@example.com"
-	a := s.activeAccount(email, "a password")
+	a := s.activeCustomer(email, "a password")
 	b := s.session(email, "a password")
 	if r := s.do(http.MethodDelete, "/v1/sessions", "", nil); r.status != http.StatusUnauthorized {
 		t.Errorf("without a session: %d", r.status)
@@ -276,7 +259,7 @@ func TestSignOutEverywhere(t *testing.T) {
 func TestEmailChange(t *testing.T) {
 	s := newStack(t, nil)
 	old, next := "moving@example.com", "moved@example.org"
-	tok := s.activeAccount(old, "a password")
+	tok := s.activeCustomer(old, "a password")
 	request := func(tok, newEmail, pw string) response {
 		t.Helper()
 		return s.postJSON("/v1/customers/me/email-change", map[string]any{"newEmail": newEmail, "password": pw}, as(tok))
@@ -334,7 +317,7 @@ func TestEmailChange(t *testing.T) {
 
 	t.Run("a taken address is answered alike, and refused at confirmation", func(t *testing.T) {
 		other := "other-owner@example.com"
-		s.activeAccount(other, "another password")
+		s.activeCustomer(other, "another password")
 		tok := s.session(next, "a password")
 		free := request(tok, "free-address@example.com", "a password")
 		s.clock.Advance(time.Second)
@@ -355,7 +338,7 @@ func TestEmailChange(t *testing.T) {
 		target := "contested@example.com"
 		var links []string
 		for _, e := range []string{"racer-one@example.com", "racer-two@example.com"} {
-			tok := s.activeAccount(e, "race password")
+			tok := s.activeCustomer(e, "race password")
 			if r := request(tok, target, "race password"); r.status != http.StatusAccepted {
 				t.Fatal(r.status)
 			}
@@ -397,7 +380,7 @@ func TestEmailChange(t *testing.T) {
 
 func TestProfileUpdate(t *testing.T) {
 	s := newStack(t, nil)
-	tok := s.activeAccount("profile@example.com", "a password")
+	tok := s.activeCustomer("profile@example.com", "a password")
 	patch := func(body map[string]any) response {
 		t.Helper()
 		return s.do(http.MethodPatch, "/v1/customers/me", "application/json", mustJSON(t, body), as(tok))
@@ -435,7 +418,7 @@ func TestProfileUpdate(t *testing.T) {
 func TestExportAndErasure(t *testing.T) {
 	s := newStack(t, nil)
 	email := "leaving@example.com"
-	tok := s.activeAccount(email, "a password")
+	tok := s.activeCustomer(email, "a password")
 	x := s.do(http.MethodGet, "/v1/customers/me/export", "", nil, as(tok))
 	if x.status != http.StatusOK {
 		t.Fatalf("export: %d %s", x.status, x.body)
@@ -498,7 +481,7 @@ func TestExportAndErasure(t *testing.T) {
 	if r := s.register(person(email)); r.status != http.StatusAccepted {
 		t.Fatalf("re-register: %d", r.status)
 	}
-	if tok := s.activeAccount("leaving-again@example.com", "a password"); tok == "" {
+	if tok := s.activeCustomer("leaving-again@example.com", "a password"); tok == "" {
 		t.Fatal("no session")
 	}
 	r := s.postJSON("/v1/verify-email", map[string]any{"token": s.verificationToken(email), "password": "correct horse"})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -114,6 +115,10 @@ var budgets = []struct {
 	{"sign-in, unknown login", 2},
 	{"me", 1},
 	{"sign-out", 1},
+	{"password reset request", 1},
+	{"profile update", 2},
+	{"password change", 3},
+	{"sign-out everywhere", 2},
 }
 
 func TestCallBudgets(t *testing.T) {
@@ -165,6 +170,29 @@ func TestCallBudgets(t *testing.T) {
 			return c.during(func() {
 				expect(t, s.do(http.MethodDelete, "/v1/sessions/current", "", nil, "Authorization: Bearer "+session), http.StatusNoContent)
 			})
+		},
+		"password reset request": func() (string, int) {
+			return c.during(func() {
+				expect(t, s.postJSON("/v1/password-resets", map[string]string{"email": "taken@example.com"}), http.StatusAccepted)
+			})
+		},
+		"profile update": func() (string, int) {
+			tok := s.session("taken@example.com", "correct horse")
+			return c.during(func() {
+				expect(t, s.do(http.MethodPatch, "/v1/customers/me", "application/json", []byte(`{"firstName":"Grace"}`), as(tok)), http.StatusOK)
+			})
+		},
+		"password change": func() (string, int) {
+			tok := s.session("taken@example.com", "correct horse")
+			return c.during(func() {
+				expect(t, s.do(http.MethodPut, "/v1/customers/me/password", "application/json",
+					[]byte(`{"currentPassword":"correct horse","newPassword":"correct horse"}`), as(tok)), http.StatusNoContent)
+			})
+		},
+		"sign-out everywhere": func() (string, int) {
+			s.clock.Advance(time.Millisecond) // a session starts after the password change's revocation
+			tok := s.session("taken@example.com", "correct horse")
+			return c.during(func() { expect(t, s.do(http.MethodDelete, "/v1/sessions", "", nil, as(tok)), http.StatusNoContent) })
 		},
 	}
 	for _, b := range budgets {

@@ -17,17 +17,21 @@ import (
 )
 
 // activeCustomer registers and verifies an account.
-func (s *stack) activeCustomer(email, pw string) {
+// activeCustomer registers email with pw and confirms it, and returns the
+// session the confirmation started.
+func (s *stack) activeCustomer(email, pw string) string {
 	s.t.Helper()
 	body := person(email)
 	body["password"] = pw
 	if r := s.register(body); r.status != 202 {
-		s.t.Fatalf("register: %d %s", r.status, r.body)
+		s.t.Fatalf("register %s: %d %s", email, r.status, r.body)
 	}
-	tok := s.verificationToken(email)
-	if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": pw}); r.status != 200 {
-		s.t.Fatalf("verify: %d %s", r.status, r.body)
+	r := s.postJSON("/v1/verify-email", map[string]string{"token": s.verificationToken(email), "password": pw})
+	tok, _ := r.json(s.t)["sessionToken"].(string)
+	if r.status != 200 || tok == "" {
+		s.t.Fatalf("verify %s: %d %s", email, r.status, r.body)
 	}
+	return tok
 }
 
 func TestSignIn(t *testing.T) {
