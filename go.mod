@@ -21,6 +21,8 @@ require (
 
 require github.com/santhosh-tekuri/jsonschema/v5 v5.3.1
 
+require github.com/aws/aws-sdk-go-v2/service/eventbridge v1.45.13
+
 require (
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect

@@ -103,6 +103,10 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
+	bus, err := devstack.SetupEvents(ctx, clients.Events, clients.SQS, cfg.Settings.EventBusName)
+	if err != nil {
+		return err
+	}
 
 	var functions map[string]httpapi.LambdaHandler
 	var mailer devstack.SQSHandler
@@ -144,6 +148,10 @@ func run(o options) error {
 	mailbox := devstack.NewMailbox(emu.Moto)
 	mux.Handle("/_local/mailbox", mailbox)
 	mux.Handle("/_local/mailbox.json", mailbox)
+	events := devstack.NewEventLog(clients.SQS, bus.QueueURL, 200, log)
+	mux.Handle("/_local/events", events)
+	mux.Handle("/_local/events.json", events)
+	go events.Run(ctx, time.Second)
 	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
 		// Stands in for the storefront's login page the confirm page
 		// redirects to.
@@ -152,8 +160,9 @@ func run(o options) error {
 	})
 
 	go devstack.NewPoller(clients.SQS, res.QueueURL, res.QueueARN, mailer, log).Run(ctx)
-	// The Pipe's stand-in: the stream to the mail queue, every 200 ms.
-	go devstack.NewPipe(clients.Streams, clients.SQS, res.Table, res.QueueURL, log).Run(ctx, 200*time.Millisecond)
+	// The Pipes' stand-in: the stream to the mail queue and the event bus,
+	// every 200 ms.
+	go devstack.NewPipe(clients.Streams, clients.SQS, res.Table, res.QueueURL, log).ToBus(clients.Events, bus.Bus).Run(ctx, 200*time.Millisecond)
 
 	srv := &http.Server{Addr: o.addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", o.addr)
@@ -165,10 +174,11 @@ func run(o options) error {
 Local stack is up (functions: %s).
   API:             %s   (routes: %s)
   Mailbox:         %s/_local/mailbox
+  Events:          %s/_local/events   (bus %s)
   DynamoDB Local:  %s   (table %s)
   moto (SQS, SES): %s   (queue %s)
 Press Ctrl-C to stop.
-`, o.lambda, base, routeList(), base, emu.DynamoDB, res.Table, emu.Moto, res.QueueURL)
+`, o.lambda, base, routeList(), base, base, bus.Bus, emu.DynamoDB, res.Table, emu.Moto, res.QueueURL)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -36,6 +36,7 @@ import (
 
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/devstack"
+	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/httpapi"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/sizing"
@@ -236,6 +237,7 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	// on the items it owns (tableAccess).
 	b.grantTable(fns, table)
 	pipeDLQ := b.outboxPipe(table, queue)
+	bus, eventsDLQ := b.eventsPipe(table)
 	// The mailer sends with SES v2's SendEmail (which needs no
 	// ses:SendRawEmail), through its configuration set, and only as the
 	// store's sender: a bug or a forged queue message cannot mail as
@@ -274,12 +276,14 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	})
 
 	api, stage := b.api(fns)
-	b.alarms(fns, dlq, pipeDLQ, api)
+	b.alarms(fns, dlq, pipeDLQ, eventsDLQ, api)
 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: stage.Url(), Description: jsii.String("Base URL of the HTTP API")})
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: table.TableName()})
 	awscdk.NewCfnOutput(stack, jsii.String("MailQueueName"), &awscdk.CfnOutputProps{Value: queue.QueueName()})
 	awscdk.NewCfnOutput(stack, jsii.String("MailDeadLetterQueueName"), &awscdk.CfnOutputProps{Value: dlq.QueueName()})
+	awscdk.NewCfnOutput(stack, jsii.String("EventBusName"), &awscdk.CfnOutputProps{Value: bus.EventBusName(),
+		Description: jsii.String("The customer events' bus (source " + event.Source + "); add rules for the rest of the shop")})
 	return stack
 }
 
@@ -370,6 +374,79 @@ func (b *builder) outboxPipe(t awsdynamodb.Table, queue awssqs.Queue) awssqs.Que
 	})
 	pipe.Node().AddDependency(role)
 	return dlq
+}
+
+// EventsFilter is the events Pipe's filter: inserted items that carry an
+// event (see internal/store/outbox.go).
+var EventsFilter = fmt.Sprintf(`{"eventName":["INSERT"],"dynamodb":{"NewImage":{%q:{"S":[{"exists":true}]},%q:{"S":[{"exists":true}]}}}}`,
+	store.AttrOutboxEvent, store.AttrEventType)
+
+// EventsTemplate makes the event's detail the item's encoded detail; the
+// detail-type is the item's event type (EventsDetailType).
+var (
+	EventsTemplate   = fmt.Sprintf("<$.dynamodb.NewImage.%s.S>", store.AttrOutboxEvent)
+	EventsDetailType = fmt.Sprintf("$.dynamodb.NewImage.%s.S", store.AttrEventType)
+)
+
+// eventsPipe defines the customer event bus (named in the settings) and the
+// EventBridge Pipe from the table's stream to it, with its dead-letter
+// queue: the same outbox discipline as mail.
+func (b *builder) eventsPipe(t awsdynamodb.Table) (awsevents.EventBus, awssqs.Queue) {
+	bus := awsevents.NewEventBus(b.stack, jsii.String("CustomerEvents"), &awsevents.EventBusProps{
+		EventBusName: jsii.String(b.p.Settings.EventBusName),
+		Description:  jsii.String("Customer events (" + event.Source + "): registered, verified, signed in, …"),
+	})
+	dlq := awssqs.NewQueue(b.stack, jsii.String("EventsPipeDeadLetterQueue"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(dlq, &[]*cdknag.NagPackSuppression{{
+		Id:     jsii.String("AwsSolutions-SQS3"),
+		Reason: jsii.String("This queue is the dead-letter queue of the events Pipe; it has none of its own."),
+	}}, jsii.Bool(false))
+	role := awsiam.NewRole(b.stack, jsii.String("EventsPipeRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("pipes.amazonaws.com"), nil),
+		Description: jsii.String("Carries new event items from the table's stream to the customer event bus"),
+	})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"),
+		Resources: &[]*string{t.TableStreamArn()},
+	}))
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("events:PutEvents"), Resources: &[]*string{bus.EventBusArn()},
+	}))
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("sqs:SendMessage"), Resources: &[]*string{dlq.QueueArn()},
+	}))
+	pipe := awspipes.NewCfnPipe(b.stack, jsii.String("EventsPipe"), &awspipes.CfnPipeProps{
+		Description: jsii.String("Outbox: new event items from the table's stream to the customer event bus"),
+		RoleArn:     role.RoleArn(),
+		Source:      t.TableStreamArn(),
+		Target:      bus.EventBusArn(),
+		SourceParameters: &awspipes.CfnPipe_PipeSourceParametersProperty{
+			DynamoDbStreamParameters: &awspipes.CfnPipe_PipeSourceDynamoDBStreamParametersProperty{
+				StartingPosition:               jsii.String("TRIM_HORIZON"),
+				BatchSize:                      jsii.Number(10),
+				MaximumBatchingWindowInSeconds: jsii.Number(0),
+				MaximumRetryAttempts:           jsii.Number(185),
+				MaximumRecordAgeInSeconds:      jsii.Number(86400),
+				OnPartialBatchItemFailure:      jsii.String("AUTOMATIC_BISECT"),
+				DeadLetterConfig:               &awspipes.CfnPipe_DeadLetterConfigProperty{Arn: dlq.QueueArn()},
+			},
+			FilterCriteria: &awspipes.CfnPipe_FilterCriteriaProperty{
+				Filters: &[]any{&awspipes.CfnPipe_FilterProperty{Pattern: jsii.String(EventsFilter)}},
+			},
+		},
+		TargetParameters: &awspipes.CfnPipe_PipeTargetParametersProperty{
+			InputTemplate: jsii.String(EventsTemplate),
+			EventBridgeEventBusParameters: &awspipes.CfnPipe_PipeTargetEventBridgeEventBusParametersProperty{
+				DetailType: jsii.String(EventsDetailType), Source: jsii.String(event.Source),
+			},
+		},
+	})
+	pipe.Node().AddDependency(role)
+	return bus, dlq
 }
 
 func (b *builder) queues() (dlq, queue awssqs.Queue) {
@@ -543,7 +620,7 @@ func (b *builder) api(fns map[string]awslambda.Function) (awsapigatewayv2.HttpAp
 	return api, stage
 }
 
-func (b *builder) alarms(fns map[string]awslambda.Function, dlq, pipeDLQ awssqs.Queue, api awsapigatewayv2.HttpApi) {
+func (b *builder) alarms(fns map[string]awslambda.Function, dlq, pipeDLQ, eventsDLQ awssqs.Queue, api awsapigatewayv2.HttpApi) {
 	var action awscloudwatch.IAlarmAction
 	if b.p.OperatorEmail != "" {
 		topic := awssns.NewTopic(b.stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
@@ -577,6 +654,9 @@ func (b *builder) alarms(fns map[string]awslambda.Function, dlq, pipeDLQ awssqs.
 	alarm("OutboxPipeDeadLetterAlarm", pipeDLQ.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
 		Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum"),
 	}), 0, "The outbox Pipe could not put mails on the mail queue for a day; its dead-letter queue names the stream records. Redrive them from the outbox items in the table.")
+	alarm("EventsPipeDeadLetterAlarm", eventsDLQ.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+		Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum"),
+	}), 0, "The events Pipe could not put customer events on the bus for a day; its dead-letter queue names the stream records.")
 	for _, name := range Functions {
 		fn := fns[name]
 		alarm(resourceID(name)+"ErrorsAlarm", fn.MetricErrors(five), 0, fmt.Sprintf("The %s function failed.", name))

@@ -353,7 +353,7 @@ func TestMailPath(t *testing.T) {
 		})
 	})
 	t.Run("every queue refuses requests without TLS", func(t *testing.T) {
-		s.tpl.ResourceCountIs(jsii.String("AWS::SQS::QueuePolicy"), jsii.Number(3))
+		s.tpl.ResourceCountIs(jsii.String("AWS::SQS::QueuePolicy"), jsii.Number(4))
 		s.tpl.AllResourcesProperties(jsii.String("AWS::SQS::QueuePolicy"), &map[string]any{
 			"PolicyDocument": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
 				assertions.Match_ObjectLike(&map[string]any{"Effect": "Deny", "Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}}}),
@@ -383,7 +383,7 @@ func TestMailPath(t *testing.T) {
 		})
 	})
 	t.Run("the outbox Pipe carries only inserted outbox items from the stream to the mail queue", func(t *testing.T) {
-		s.tpl.ResourceCountIs(jsii.String("AWS::Pipes::Pipe"), jsii.Number(1))
+		s.tpl.ResourceCountIs(jsii.String("AWS::Pipes::Pipe"), jsii.Number(2))
 		s.tpl.HasResourceProperties(jsii.String("AWS::Pipes::Pipe"), &map[string]any{
 			"Source": map[string]any{"Fn::GetAtt": assertions.Match_ArrayWith(&[]any{"StreamArn"})},
 			"Target": map[string]any{"Fn::GetAtt": assertions.Match_ArrayWith(&[]any{"Arn"})},
@@ -397,6 +397,36 @@ func TestMailPath(t *testing.T) {
 			},
 			"TargetParameters": map[string]any{"InputTemplate": "<$.dynamodb.NewImage.outboxMessage.S>"},
 		})
+	})
+	t.Run("the events Pipe carries only inserted event items to the customer bus, as their type and detail", func(t *testing.T) {
+		s.tpl.HasResourceProperties(jsii.String("AWS::Events::EventBus"), &map[string]any{"Name": "customer-events"})
+		s.tpl.HasResourceProperties(jsii.String("AWS::Pipes::Pipe"), &map[string]any{
+			"Source": map[string]any{"Fn::GetAtt": assertions.Match_ArrayWith(&[]any{"StreamArn"})},
+			"Target": map[string]any{"Fn::GetAtt": assertions.Match_ArrayWith(&[]any{"Arn"})},
+			"SourceParameters": map[string]any{
+				"DynamoDBStreamParameters": assertions.Match_ObjectLike(&map[string]any{
+					"StartingPosition": "TRIM_HORIZON", "DeadLetterConfig": map[string]any{"Arn": assertions.Match_AnyValue()},
+				}),
+				"FilterCriteria": map[string]any{"Filters": []any{map[string]any{
+					"Pattern": `{"eventName":["INSERT"],"dynamodb":{"NewImage":{"outboxEvent":{"S":[{"exists":true}]},"eventType":{"S":[{"exists":true}]}}}}`,
+				}}},
+			},
+			"TargetParameters": map[string]any{"InputTemplate": "<$.dynamodb.NewImage.outboxEvent.S>",
+				"EventBridgeEventBusParameters": map[string]any{"DetailType": "$.dynamodb.NewImage.eventType.S", "Source": "openreg.customers"}},
+		})
+		for id, p := range resources(s, "AWS::IAM::Policy") {
+			props := p["Properties"].(map[string]any)
+			if !strings.Contains(jsonString(props["Roles"]), `"EventsPipeRole`) {
+				continue
+			}
+			for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				for _, a := range actionsOf(st.(map[string]any)) {
+					if !slices.Contains([]string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams", "sqs:SendMessage", "events:PutEvents"}, a) {
+						t.Errorf("%s allows %s", id, a)
+					}
+				}
+			}
+		}
 	})
 	t.Run("no scheduled relay remains", func(t *testing.T) {
 		s.tpl.ResourcePropertiesCountIs(jsii.String("AWS::Events::Rule"), &map[string]any{"ScheduleExpression": assertions.Match_AnyValue()}, jsii.Number(0))
@@ -627,9 +657,9 @@ func sameSet(a, b []string) bool {
 
 func TestAlarms(t *testing.T) {
 	s := synth(t)
-	// The two dead-letter queues (mail, Pipe), errors and throttles of every
+	// The three dead-letter queues (mail, outbox Pipe, events Pipe), errors and throttles of every
 	// function, the API 5xx rate.
-	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(float64(2+2*len(stack.Functions)+1)))
+	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(float64(3+2*len(stack.Functions)+1)))
 	for id, a := range resources(s, "AWS::CloudWatch::Alarm") {
 		if actions, _ := a["Properties"].(map[string]any)["AlarmActions"].([]any); len(actions) != 1 {
 			t.Errorf("%s notifies %d topics, want the operator's one", id, len(actions))

@@ -15,6 +15,7 @@ package account
 import (
 	"context"
 	"errors"
+	"github.com/openreg/registration/internal/event"
 	"io"
 	"log/slog"
 	"time"
@@ -41,6 +42,7 @@ type Update struct {
 	After    customer.Customer
 	Activity *customer.Activity
 	Outbox   []mail.Message
+	Events   []event.Event
 }
 
 // ErrConflict is returned by a Store when the account changed since it was
@@ -195,7 +197,11 @@ func (s *Service) SignOutEverywhere(ctx context.Context, token, sourceIP string)
 		now := s.now().UTC()
 		after := c
 		after.SessionsValidFrom, after.KeptSession = now, ""
-		return Update{After: after, Activity: activity(c, customer.ActivitySignedOutEverywhere, now, sourceIP)}, nil
+		evs, err := event.Of(s.random, c.ID, c.StoreID, now, event.Spec{Type: event.SignedOut, Changes: map[string]any{"scope": "everywhere"}})
+		if err != nil {
+			return Update{}, err
+		}
+		return Update{After: after, Activity: activity(c, customer.ActivitySignedOutEverywhere, now, sourceIP), Events: evs}, nil
 	})
 }
 
@@ -248,8 +254,12 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, sour
 		if err != nil {
 			return Update{}, err
 		}
+		evs, err := event.Of(s.random, c.ID, c.StoreID, now, event.Spec{Type: event.PasswordChanged, Changes: map[string]any{"via": "change"}})
+		if err != nil {
+			return Update{}, err
+		}
 		return Update{After: after, Activity: activity(c, customer.ActivityPasswordChanged, now, sourceIP),
-			Outbox: []mail.Message{notice}}, nil
+			Outbox: []mail.Message{notice}, Events: evs}, nil
 	})
 }
 

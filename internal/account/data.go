@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"github.com/openreg/registration/internal/event"
 	"slices"
 	"time"
 
@@ -69,9 +70,13 @@ func (s *Service) Erase(ctx context.Context, token, pw, sourceIP string) error {
 		}
 		tomb := customer.Customer{ID: c.ID, StoreID: c.StoreID, Status: customer.Deleted, CreatedAt: c.CreatedAt,
 			SessionsValidFrom: now}
+		evs, err := event.Of(s.random, c.ID, c.StoreID, now, event.Spec{Type: event.Deleted})
+		if err != nil {
+			return Update{}, err
+		}
 		// The entry names no address: it says only that the account went.
 		return Update{After: tomb, Activity: &customer.Activity{CustomerID: c.ID, Type: customer.ActivityDeleted, At: now},
-			Outbox: []mail.Message{sweep, notice}}, nil
+			Outbox: []mail.Message{sweep, notice}, Events: evs}, nil
 	})
 }
 

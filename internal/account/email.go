@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"github.com/openreg/registration/internal/event"
 	"strings"
 
 	"github.com/openreg/registration/internal/apperr"
@@ -145,7 +146,11 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token, sourceIP string
 		changedTo = after.Email
 		a := activity(c, customer.ActivityEmailChanged, now, sourceIP)
 		a.Detail["from"] = customer.MaskEmail(c.Email)
-		return Update{After: after, Activity: a}, nil
+		evs, err := event.Of(s.random, c.ID, c.StoreID, now, event.Spec{Type: event.EmailChanged, Changes: map[string]any{"email": after.Email}})
+		if err != nil {
+			return Update{}, err
+		}
+		return Update{After: after, Activity: a, Events: evs}, nil
 	})
 	switch {
 	case errors.Is(err, ErrEmailTaken):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"github.com/openreg/registration/internal/event"
 	"net/url"
 	"strings"
 	"time"
@@ -214,6 +215,7 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 		if err != nil {
 			return Update{}, err
 		}
+		specs := []event.Spec{{Type: event.PasswordChanged, Changes: map[string]any{"via": "reset"}}}
 		u := Update{After: after, Activity: activity(c, customer.ActivityPasswordReset, now, req.SourceIP),
 			Outbox: []mail.Message{notice}}
 		if c.Status == customer.Unverified {
@@ -225,13 +227,18 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 			after.Verification = &customer.Activity{CustomerID: c.ID, Type: customer.ActivityEmailVerified, At: now,
 				Detail: map[string]string{"sourceIp": req.SourceIP, "via": "password_reset"}}
 			u.After = after
+			specs = append(specs, event.Spec{Type: event.Verified, Changes: map[string]any{"status": string(after.Status)}})
 			if after.Status == customer.Active {
 				welcome, err := s.mailTo(c, mail.WelcomeMail{})
 				if err != nil {
 					return Update{}, err
 				}
 				u.Outbox = append(u.Outbox, welcome)
+				specs = append(specs, event.Spec{Type: event.Activated, Changes: map[string]any{"status": string(after.Status)}})
 			}
+		}
+		if u.Events, err = event.Of(s.random, c.ID, c.StoreID, now, specs...); err != nil {
+			return Update{}, err
 		}
 		return u, nil
 	})

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -82,10 +83,11 @@ type Clients struct {
 	Streams  *dynamodbstreams.Client
 	SQS      *sqs.Client
 	SES      *sesv2.Client
+	Events   *eventbridge.Client
 }
 
 // NewClients builds every client from one configuration.
 func NewClients(cfg aws.Config) Clients {
 	return Clients{DynamoDB: dynamodb.NewFromConfig(cfg), Streams: dynamodbstreams.NewFromConfig(cfg),
-		SQS: sqs.NewFromConfig(cfg), SES: sesv2.NewFromConfig(cfg)}
+		SQS: sqs.NewFromConfig(cfg), SES: sesv2.NewFromConfig(cfg), Events: eventbridge.NewFromConfig(cfg)}
 }

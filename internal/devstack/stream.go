@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -31,6 +33,10 @@ type Pipe struct {
 	queueURL string
 	log      *slog.Logger
 
+	// events and bus, when set, are where the events Pipe's part goes.
+	events *eventbridge.Client
+	bus    string
+
 	mu sync.Mutex
 	// after is the last sequence number sent, per shard.
 	after map[string]string
@@ -42,6 +48,13 @@ type Pipe struct {
 func NewPipe(streams *dynamodbstreams.Client, q *sqs.Client, table, queueURL string, log *slog.Logger) *Pipe {
 	return &Pipe{streams: streams, sqs: q, table: table, queueURL: queueURL, log: log,
 		after: map[string]string{}, done: map[string]bool{}}
+}
+
+// ToBus makes the pipe also forward the items that carry events to an
+// event bus, as the stack's second Pipe does.
+func (p *Pipe) ToBus(eb *eventbridge.Client, bus string) *Pipe {
+	p.events, p.bus = eb, bus
+	return p
 }
 
 // Run pumps until ctx ends, every interval.
@@ -147,13 +160,25 @@ func (p *Pipe) drainShard(ctx context.Context, arn string, sh streamtypes.Shard)
 // send forwards the outbox records of a batch, ten per queue call.
 func (p *Pipe) send(ctx context.Context, records []streamtypes.Record) (int, error) {
 	var bodies []string
+	var evs []ebtypes.PutEventsRequestEntry
 	for _, r := range records {
 		if r.EventName != streamtypes.OperationTypeInsert || r.Dynamodb == nil {
 			continue
 		}
-		if msg, ok := r.Dynamodb.NewImage[store.AttrOutboxMessage].(*streamtypes.AttributeValueMemberS); ok {
+		img := r.Dynamodb.NewImage
+		if msg, ok := img[store.AttrOutboxMessage].(*streamtypes.AttributeValueMemberS); ok {
 			bodies = append(bodies, msg.Value)
 		}
+		detail, ok := img[store.AttrOutboxEvent].(*streamtypes.AttributeValueMemberS)
+		typ, typed := img[store.AttrEventType].(*streamtypes.AttributeValueMemberS)
+		if ok && typed && p.events != nil {
+			evs = append(evs, ebtypes.PutEventsRequestEntry{DetailType: aws.String(typ.Value), Detail: aws.String(detail.Value)})
+		}
+	}
+	// Events first: a batch whose mail went out is sent again, mail and
+	// events, when the bus refuses (both are delivered at least once).
+	if err := putEvents(ctx, p.events, p.bus, evs); err != nil {
+		return 0, err
 	}
 	for start := 0; start < len(bodies); start += 10 {
 		var entries []sqstypes.SendMessageBatchRequestEntry

@@ -66,9 +66,11 @@ type stack struct {
 	// addresses again.
 	mailsBefore int
 	res         devstack.Resources
-	settings    settings.Settings
-	clock       *storetest.Clock
-	clients     devstack.Clients
+	// bus is the stack's event bus and the queue its rule feeds.
+	bus      devstack.EventResources
+	settings settings.Settings
+	clock    *storetest.Clock
+	clients  devstack.Clients
 }
 
 // testSettings are the defaults with argon2 parameters cheap enough for
@@ -126,6 +128,10 @@ func buildStack(t testing.TB, s settings.Settings, clients devstack.Clients, res
 	}
 	srv := httptest.NewServer(devstack.NewGateway(httpapi.Routes, functions, log, clk.Now))
 	t.Cleanup(srv.Close)
+	bus, err := devstack.SetupEvents(context.Background(), clients.Events, clients.SQS, testenv.Name("bus"))
+	if err != nil {
+		t.Fatalf("event bus: %v", err)
+	}
 	mailbox := devstack.NewMailbox(testenv.Stack(t).Moto)
 	before, err := mailbox.Mails(context.Background())
 	if err != nil {
@@ -137,7 +143,8 @@ func buildStack(t testing.TB, s settings.Settings, clients devstack.Clients, res
 			Timeout:       30 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		pipe:    devstack.NewPipe(clients.Streams, clients.SQS, res.Table, res.QueueURL, log),
+		pipe:    devstack.NewPipe(clients.Streams, clients.SQS, res.Table, res.QueueURL, log).ToBus(clients.Events, bus.Bus),
+		bus:     bus,
 		mailer:  consumer.Handle,
 		poller:  devstack.NewPoller(clients.SQS, res.QueueURL, res.QueueARN, consumer.Handle, log),
 		mailbox: mailbox, mailsBefore: len(before),

@@ -143,6 +143,7 @@ func (s *Stack) Env() map[string]string {
 		"AWS_ENDPOINT_URL_DYNAMODB_STREAMS": s.DynamoDB,
 		"AWS_ENDPOINT_URL_SQS":              s.Moto,
 		"AWS_ENDPOINT_URL_SESV2":            s.Moto,
+		"AWS_ENDPOINT_URL_EVENTBRIDGE":      s.Moto,
 		"AWS_REGION":                        Region,
 		"AWS_ACCESS_KEY_ID":                 AccessKey,
 		"AWS_SECRET_ACCESS_KEY":             SecretKey,

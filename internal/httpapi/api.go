@@ -95,7 +95,7 @@ type Resender interface {
 // Authenticator signs customers in and out (signin.Service).
 type Authenticator interface {
 	SignIn(ctx context.Context, req signin.Request) (signin.Result, error)
-	SignOut(ctx context.Context, token string) error
+	SignOut(ctx context.Context, token, storeID string) error
 	Me(ctx context.Context, token string) (customer.Customer, error)
 }
 

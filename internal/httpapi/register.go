@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"regexp"
 
-	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/registration"
 )
@@ -78,9 +77,9 @@ func (a *API) registerCustomer(ctx context.Context, r *Request) (*Response, erro
 	if err := r.decodeJSON(&b); err != nil {
 		return nil, err
 	}
-	storeID := r.Headers["x-store-id"]
-	if storeID != "" && !storeIDPattern.MatchString(storeID) {
-		return nil, apperr.Invalid([]apperr.FieldError{{Field: "X-Store-Id", Code: "invalid_store", Message: "X-Store-Id is not a valid store id."}})
+	storeID, err := r.storeID()
+	if err != nil {
+		return nil, err
 	}
 	attrs := make(map[string]string, len(b.Attributes))
 	for k, v := range b.Attributes {

@@ -141,3 +141,13 @@ func (r *Request) checkBody() error {
 	}
 	return nil
 }
+
+// storeID is the store the request names (X-Store-Id), or "" for the
+// default store.
+func (r *Request) storeID() (string, error) {
+	id := r.Headers["x-store-id"]
+	if id != "" && !storeIDPattern.MatchString(id) {
+		return "", apperr.Invalid([]apperr.FieldError{{Field: "X-Store-Id", Code: "invalid_store", Message: "X-Store-Id is not a valid store id."}})
+	}
+	return id, nil
+}

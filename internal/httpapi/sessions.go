@@ -45,7 +45,8 @@ func (a *API) createSession(ctx context.Context, r *Request) (*Response, error) 
 
 func (a *API) deleteSession(ctx context.Context, r *Request) (*Response, error) {
 	if tok := r.SessionToken(); tok != "" {
-		if err := a.signIn.SignOut(ctx, tok); err != nil {
+		storeID, _ := r.storeID() // a malformed one: the default store
+		if err := a.signIn.SignOut(ctx, tok, storeID); err != nil {
 			return nil, err
 		}
 	}

@@ -3,6 +3,7 @@ package registration
 import (
 	"context"
 	"errors"
+	"github.com/openreg/registration/internal/event"
 	"io"
 	"log/slog"
 	"time"
@@ -34,6 +35,7 @@ type Completion struct {
 	Consents []customer.ConsentRecord
 	Activity customer.Activity
 	Outbox   []mail.Message
+	Events   []event.Event
 }
 
 // ErrConflict is returned by a CompletionStore when the address's account
@@ -173,6 +175,11 @@ func (c *Completer) create(ctx context.Context, p Pending, job mail.Message, now
 			return mail.Message{}, false, err
 		}
 		comp.Outbox = append(comp.Outbox, note)
+	}
+	comp.Events, err = event.Of(c.random, cust.ID, cust.StoreID, p.CreatedAt,
+		event.Spec{Type: event.Registered, Changes: registeredChanges(cust, c.settings.RegistrationType)})
+	if err != nil {
+		return mail.Message{}, false, err
 	}
 	if err := c.store.Complete(ctx, comp); err != nil {
 		return mail.Message{}, false, err

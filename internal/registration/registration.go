@@ -10,6 +10,7 @@ package registration
 import (
 	"context"
 	"errors"
+	"github.com/openreg/registration/internal/event"
 	"io"
 	"log/slog"
 	"strings"
@@ -39,6 +40,8 @@ type Account struct {
 	// Outbox holds the mails to send; they are stored with the account so
 	// that no committed registration can lose its mail.
 	Outbox []mail.Message
+	// Events are the domain events the account's creation publishes.
+	Events []event.Event
 	// RevokeSession is the session the request carried, if any:
 	// registering signs that customer out in the same write.
 	RevokeSession session.Ref
@@ -277,6 +280,13 @@ func (s *Service) createActive(ctx context.Context, p Pending, revoke session.Re
 		return Result{}, err
 	}
 	acc.Session = &sess
+	acc.Events, err = event.Of(s.random, cust.ID, cust.StoreID, p.CreatedAt,
+		event.Spec{Type: event.Registered, Changes: registeredChanges(cust, settings.Standard)},
+		event.Spec{Type: event.Activated, Changes: map[string]any{"status": string(customer.Active)}},
+		event.Spec{Type: event.SignedIn, Changes: map[string]any{"rememberMe": false}})
+	if err != nil {
+		return Result{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
+	}
 	welcome, err := mailFor(s.random, p.CreatedAt, mail.To(cust), mail.WelcomeMail{})
 	if err != nil {
 		return Result{}, err
@@ -339,6 +349,11 @@ func (p Pending) consentsOf(id string) []customer.ConsentRecord {
 		out[i] = c
 	}
 	return out
+}
+
+// registeredChanges is what customer.registered says of a new account.
+func registeredChanges(c customer.Customer, t settings.RegistrationType) map[string]any {
+	return map[string]any{"status": string(c.Status), "email": c.Email, "registrationType": string(t)}
 }
 
 func mailFor(random io.Reader, now time.Time, to mail.Recipient, c mail.Content) (mail.Message, error) {

@@ -8,6 +8,7 @@ package session
 import (
 	"context"
 	"errors"
+	"github.com/openreg/registration/internal/event"
 	"strings"
 	"time"
 
@@ -72,7 +73,7 @@ type Store interface {
 	// EndSession deletes the session r names and, if there was one, stores
 	// the activity entry, in one write. Ending a session that does not
 	// exist stores nothing and succeeds.
-	EndSession(ctx context.Context, r Ref, a customer.Activity) error
+	EndSession(ctx context.Context, r Ref, a customer.Activity, events []event.Event) error
 }
 
 // Lifetimes are how long sessions last.
@@ -136,14 +137,17 @@ func (m *Manager) Authenticate(ctx context.Context, plain string) (Session, cust
 	return s, c, nil
 }
 
-// End ends the session a token names and logs a as its customer's, in one
-// write. Ending an unknown or malformed token succeeds: the client's goal, no
-// live session, holds either way.
-func (m *Manager) End(ctx context.Context, plain string, a customer.Activity) error {
+// End ends the session a token names and logs a (and publishes events) as
+// its customer's, in one write. Ending an unknown or malformed token
+// succeeds: the client's goal, no live session, holds either way.
+func (m *Manager) End(ctx context.Context, plain string, a customer.Activity, events ...event.Event) error {
 	ref, ok := Parse(plain)
 	if !ok {
 		return nil
 	}
 	a.CustomerID = ref.CustomerID
-	return m.store.EndSession(ctx, ref, a)
+	for i := range events {
+		events[i].CustomerID = ref.CustomerID
+	}
+	return m.store.EndSession(ctx, ref, a, events)
 }

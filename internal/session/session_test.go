@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"github.com/openreg/registration/internal/event"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -46,7 +47,7 @@ func (m *memStore) SessionOf(_ context.Context, r session.Ref) (session.Session,
 	return s, customer.Customer{ID: s.CustomerID, Status: customer.Active}, nil
 }
 
-func (m *memStore) EndSession(_ context.Context, r session.Ref, a customer.Activity) error {
+func (m *memStore) EndSession(_ context.Context, r session.Ref, a customer.Activity, _ []event.Event) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls++

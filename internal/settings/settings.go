@@ -290,6 +290,9 @@ type Settings struct {
 	StoreOwnerEmail    string `json:"storeOwnerEmail"`
 	NotifyStoreOwner   bool   `json:"notifyStoreOwner"`
 	StoreOwnerLanguage string `json:"storeOwnerLanguage"`
+	// EventBusName is the EventBridge bus the customer events go to; the
+	// stack creates it.
+	EventBusName string `json:"eventBusName"`
 	// Resend limits POST /v1/verify-email/resend; its interval also
 	// spaces password-reset mails to one address.
 	Resend Resend `json:"resend"`
@@ -371,8 +374,9 @@ func Default() Settings {
 			LoginPath:   "/login",
 			AccountPath: "/account",
 		},
-		MailFrom: "no-reply@example.com",
-		Resend:   Resend{Interval: Duration(60 * time.Second)},
+		MailFrom:     "no-reply@example.com",
+		EventBusName: "customer-events",
+		Resend:       Resend{Interval: Duration(60 * time.Second)},
 	}
 }
 
@@ -411,6 +415,9 @@ func Parse(doc []byte) (Settings, error) {
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+// busPattern is what EventBridge accepts as a custom bus name.
+var busPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,256}$`)
 var langPattern = regexp.MustCompile(`^[a-z]{2,3}$`)
 
 // problems collects what is wrong with a document, each naming its key.
@@ -440,6 +447,9 @@ func (s Settings) Validate() error {
 func (s Settings) validateStore(p *problems) {
 	if strings.TrimSpace(s.StoreName) == "" {
 		p.bad("storeName", "must not be empty")
+	}
+	if !busPattern.MatchString(s.EventBusName) {
+		p.bad("eventBusName", "must be 1-256 letters, digits, '.', '-' or '_', got %q", s.EventBusName)
 	}
 	if !idPattern.MatchString(s.DefaultStoreID) {
 		p.bad("defaultStoreId", "must be 1-64 letters, digits, '_', '.' or '-', got %q", s.DefaultStoreID)

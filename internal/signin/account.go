@@ -3,14 +3,27 @@ package signin
 import (
 	"context"
 
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/event"
+
 	"github.com/openreg/registration/internal/customer"
 )
 
-// SignOut ends the session a token names and logs it, in one write. Signing
-// out without a live session succeeds: the client wanted no session and has
-// none.
-func (s *Service) SignOut(ctx context.Context, plain string) error {
-	return s.sessions.End(ctx, plain, customer.Activity{Type: customer.ActivitySignedOut, At: s.now().UTC()})
+// SignOut ends the session a token names, logs it and publishes
+// customer.signed_out, in one write. Signing out without a live session
+// succeeds: the client wanted no session and has none. The write reads
+// nothing, so the event names the store the request was for (storeID, or
+// the default store).
+func (s *Service) SignOut(ctx context.Context, plain, storeID string) error {
+	now := s.now().UTC()
+	if storeID == "" {
+		storeID = s.settings.DefaultStoreID
+	}
+	ev, err := event.New(s.random, event.SignedOut, "", storeID, now, map[string]any{"scope": "session"})
+	if err != nil {
+		return apperr.Wrap(apperr.Internal, "Could not sign out.", err)
+	}
+	return s.sessions.End(ctx, plain, customer.Activity{Type: customer.ActivitySignedOut, At: now}, ev)
 }
 
 // Me returns the customer a session token belongs to, from one read.

@@ -10,6 +10,7 @@ package signin
 import (
 	"context"
 	"errors"
+	"github.com/openreg/registration/internal/event"
 	"io"
 	"log/slog"
 	"strings"
@@ -49,6 +50,7 @@ type Attempt struct {
 	SourceIP string
 	// Success only.
 	Session *session.Session
+	Events  []event.Event
 }
 
 // Store is what sign-in reads and writes.
@@ -74,7 +76,7 @@ type Store interface {
 type Sessions interface {
 	New(customerID string, rememberMe bool) (session.Issued, session.Session, error)
 	Authenticate(ctx context.Context, plain string) (session.Session, customer.Customer, error)
-	End(ctx context.Context, plain string, a customer.Activity) error
+	End(ctx context.Context, plain string, a customer.Activity, events ...event.Event) error
 }
 
 // Service signs customers in.
@@ -194,6 +196,10 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 		attempt.Session = &sess
 		attempt.Activity = &customer.Activity{CustomerID: cust.ID, Type: customer.ActivitySignedIn, At: now,
 			Detail: map[string]string{"sourceIp": req.SourceIP}}
+		if attempt.Events, err = event.Of(s.random, cust.ID, cust.StoreID, now, event.Spec{Type: event.SignedIn,
+			Changes: map[string]any{"rememberMe": req.RememberMe}}); err != nil {
+			return Result{}, apperr.Wrap(apperr.Internal, "Could not sign in.", err)
+		}
 		if err := s.store.SignInSucceeded(ctx, attempt); err != nil {
 			return Result{}, s.refused(err)
 		}

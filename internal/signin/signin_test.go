@@ -296,10 +296,10 @@ func TestSessions(t *testing.T) {
 		f.account(t, customer.Active, nil)
 		res, _ := f.signIn("ada@example.com", pw, "10.0.0.1")
 		before := len(f.store.Activities)
-		if err := f.svc.SignOut(ctx, res.Session.Token); err != nil {
+		if err := f.svc.SignOut(ctx, res.Session.Token, ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.svc.SignOut(ctx, res.Session.Token); err != nil {
+		if err := f.svc.SignOut(ctx, res.Session.Token, ""); err != nil {
 			t.Fatal(err)
 		}
 		if got := f.store.Activities[before:]; len(got) != 1 || got[0].Type != customer.ActivitySignedOut || got[0].CustomerID != adaID {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/openreg/registration/internal/event"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -59,6 +60,18 @@ func (t *tx) outbox(msgs []mail.Message) {
 			continue
 		}
 		t.put(oi, notExists, nil)
+	}
+}
+
+// events adds the items that carry events to the bus.
+func (t *tx) events(evs []event.Event) {
+	for _, e := range evs {
+		it, err := newEventItem(e)
+		if err != nil {
+			t.err = errors.Join(t.err, apperr.Wrap(apperr.Internal, "Internal error.", err))
+			continue
+		}
+		t.put(it, notExists, nil)
 	}
 }
 
@@ -177,6 +190,7 @@ func (s *Store) CreateAccount(ctx context.Context, acc registration.Account) err
 	t.session(acc.Session)
 	t.consents(acc.Consents)
 	t.logged(activity, acc.Outbox)
+	t.events(acc.Events)
 	t.revoke(acc.RevokeSession)
 	t.count(acc.Limit)
 	codes, err := t.run(ctx)
@@ -299,6 +313,7 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 	}
 	t.consents(c.Consents)
 	t.logged(activity, c.Outbox)
+	t.events(c.Events)
 	codes, err := t.run(ctx)
 	if err == nil {
 		return nil

@@ -3,6 +3,8 @@ package store
 import (
 	"time"
 
+	"github.com/openreg/registration/internal/event"
+
 	"github.com/openreg/registration/internal/mail"
 )
 
@@ -60,4 +62,34 @@ func newOutboxItem(m mail.Message) (outboxItem, error) {
 		PK: pk, SK: sk, Type: TypeOutbox,
 		Message: body, CreatedAt: formatTime(m.CreatedAt), TTL: m.CreatedAt.Add(outboxRetention).Unix(),
 	}, nil
+}
+
+// AttrOutboxEvent holds an event's JSON detail and AttrEventType its type:
+// an inserted item that has them is what the events Pipe forwards to the
+// bus (detail-type AttrEventType, detail AttrOutboxEvent).
+const (
+	AttrOutboxEvent = "outboxEvent"
+	AttrEventType   = "eventType"
+	// TypeEvent is the kind of items that carry an event.
+	TypeEvent = "event"
+)
+
+// eventItem carries one event to the bus. It lives in its customer's
+// partition (an erasure sweeps it) and expires with the outbox's retention.
+type eventItem struct {
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	Type      string `dynamodbav:"type"`
+	EventType string `dynamodbav:"eventType"`
+	Detail    string `dynamodbav:"outboxEvent"`
+	TTL       int64  `dynamodbav:"ttl"`
+}
+
+func newEventItem(e event.Event) (eventItem, error) {
+	d, err := e.Detail()
+	if err != nil {
+		return eventItem{}, err
+	}
+	return eventItem{PK: customerPK(e.CustomerID), SK: "EVENT#" + sortableTime(e.At) + "#" + e.ID, Type: TypeEvent,
+		EventType: string(e.Type), Detail: d, TTL: e.At.Add(outboxRetention).Unix()}, nil
 }

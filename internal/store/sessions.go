@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"github.com/openreg/registration/internal/event"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -94,11 +95,12 @@ func (s *Store) SessionOf(ctx context.Context, r session.Ref) (session.Session, 
 
 // EndSession deletes a session and logs a, in one transaction; see
 // session.Store.
-func (s *Store) EndSession(ctx context.Context, r session.Ref, a customer.Activity) error {
+func (s *Store) EndSession(ctx context.Context, r session.Ref, a customer.Activity, events []event.Event) error {
 	t := s.newTx()
 	t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: sessionKey(r),
 		ConditionExpression: aws.String("attribute_exists(PK)")}})
 	t.activity(a)
+	t.events(events)
 	codes, err := t.run(ctx)
 	switch {
 	case err == nil, failedAt(codes, 0): // no such session: nothing to end, nothing to log

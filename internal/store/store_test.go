@@ -185,14 +185,14 @@ func TestSessions(t *testing.T) {
 		t.Errorf("the digest under another customer: %v, want ErrNotFound", err)
 	}
 	out := customer.Activity{Type: customer.ActivitySignedOut, At: t0, CustomerID: "s1"}
-	if err := s.EndSession(ctx, want.Ref(), out); err != nil {
+	if err := s.EndSession(ctx, want.Ref(), out, nil); err != nil {
 		t.Fatalf("EndSession: %v", err)
 	}
 	if _, _, err := s.SessionOf(ctx, want.Ref()); !errors.Is(err, session.ErrNotFound) {
 		t.Errorf("after EndSession err = %v, want ErrNotFound", err)
 	}
 	before := count(t, db, table)
-	if err := s.EndSession(ctx, want.Ref(), out); err != nil {
+	if err := s.EndSession(ctx, want.Ref(), out, nil); err != nil {
 		t.Fatalf("ending it again: %v", err)
 	}
 	if after := count(t, db, table); after != before {

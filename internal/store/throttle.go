@@ -188,6 +188,7 @@ func (s *Store) SignInSucceeded(ctx context.Context, a signin.Attempt) error {
 	if a.Activity != nil {
 		t.activity(*a.Activity)
 	}
+	t.events(a.Events)
 	_, err := t.run(ctx)
 	return s.attemptErr(err)
 }

@@ -10,6 +10,7 @@ package verification
 import (
 	"context"
 	"errors"
+	"github.com/openreg/registration/internal/event"
 	"io"
 	"net/url"
 	"strings"
@@ -85,6 +86,7 @@ type Confirmation struct {
 	Session      *session.Session
 	Activity     customer.Activity
 	Outbox       []mail.Message
+	Events       []event.Event
 }
 
 // ErrConflict is returned by a Store when the customer or its link changed
@@ -241,6 +243,14 @@ func (s *Service) confirm(ctx context.Context, id, digest string, req Request) (
 			return Result{}, apperr.Wrap(apperr.Internal, "Internal error.", err)
 		}
 		c.Outbox = []mail.Message{mail.New(msgID, now, mail.To(cust), mail.WelcomeMail{})}
+	}
+	specs := []event.Spec{{Type: event.Verified, Changes: map[string]any{"status": string(c.Next)}}}
+	if c.Next == customer.Active {
+		specs = append(specs, event.Spec{Type: event.Activated, Changes: map[string]any{"status": string(c.Next)}},
+			event.Spec{Type: event.SignedIn, Changes: map[string]any{"rememberMe": false}})
+	}
+	if c.Events, err = event.Of(s.random, cust.ID, cust.StoreID, now, specs...); err != nil {
+		return Result{}, apperr.Wrap(apperr.Internal, "Internal error.", err)
 	}
 	if err := s.store.Confirm(ctx, c); err != nil {
 		return Result{}, err

@@ -64,6 +64,7 @@ func (s *Store) Update(_ context.Context, u account.Update) error {
 			s.Activities = append(s.Activities, *u.Activity)
 		}
 		s.Outbox = append(s.Outbox, u.Outbox...)
+		s.Events = append(s.Events, u.Events...)
 	})
 	return t.run()
 }

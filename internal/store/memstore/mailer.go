@@ -239,6 +239,7 @@ func (s *Store) Complete(_ context.Context, c registration.Completion) error {
 			s.Activities = append(s.Activities, c.Activity)
 		}
 		s.Outbox = append(s.Outbox, c.Outbox...)
+		s.Events = append(s.Events, c.Events...)
 	})
 	return t.run()
 }

@@ -11,7 +11,9 @@ package memstore
 
 import (
 	"context"
+
 	"fmt"
+	"github.com/openreg/registration/internal/event"
 	"sync"
 	"time"
 
@@ -52,6 +54,7 @@ type Store struct {
 
 	// What a test may inspect.
 	Outbox     []mail.Message
+	Events     []event.Event
 	Activities []customer.Activity
 	Consents   []customer.ConsentRecord
 	// Attempts are the failed sign-ins on logins without an account.
@@ -192,6 +195,7 @@ func (s *Store) CreateAccount(_ context.Context, acc registration.Account) error
 			s.Activities = append(s.Activities, acc.Activity)
 		}
 		s.Outbox = append(s.Outbox, acc.Outbox...)
+		s.Events = append(s.Events, acc.Events...)
 	})
 	return t.run()
 }
@@ -354,6 +358,7 @@ func (s *Store) SignInSucceeded(_ context.Context, a signin.Attempt) error {
 		if a.Activity != nil {
 			s.Activities = append(s.Activities, *a.Activity)
 		}
+		s.Events = append(s.Events, a.Events...)
 	})
 	return t.run()
 }
@@ -397,7 +402,7 @@ func (s *Store) SessionOf(_ context.Context, r session.Ref) (session.Session, cu
 }
 
 // EndSession ends a session; see session.Store.
-func (s *Store) EndSession(_ context.Context, r session.Ref, a customer.Activity) error {
+func (s *Store) EndSession(_ context.Context, r session.Ref, a customer.Activity, events []event.Event) error {
 	t, unlock, err := s.begin()
 	if err != nil {
 		return err
@@ -407,6 +412,7 @@ func (s *Store) EndSession(_ context.Context, r session.Ref, a customer.Activity
 		if _, ok := s.sessions[r]; ok {
 			delete(s.sessions, r)
 			s.Activities = append(s.Activities, a)
+			s.Events = append(s.Events, events...)
 		}
 	})
 	return t.run()
@@ -471,6 +477,7 @@ func (s *Store) Confirm(_ context.Context, c verification.Confirmation) error {
 		}
 		s.Activities = append(s.Activities, c.Activity)
 		s.Outbox = append(s.Outbox, c.Outbox...)
+		s.Events = append(s.Events, c.Events...)
 	})
 	return t.run()
 }

@@ -238,13 +238,13 @@ func Run(t *testing.T, newStore New) {
 		if err != nil || got != sess || c.ID != "c1" || c.Email != "ok@example.com" {
 			t.Fatalf("SessionOf = %+v, %+v, %v", got, c, err)
 		}
-		if err := s.EndSession(ctx, sess.Ref(), customer.Activity{CustomerID: "c1", Type: customer.ActivitySignedOut, At: clock.Now()}); err != nil {
+		if err := s.EndSession(ctx, sess.Ref(), customer.Activity{CustomerID: "c1", Type: customer.ActivitySignedOut, At: clock.Now()}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := s.SessionOf(ctx, sess.Ref()); !errors.Is(err, session.ErrNotFound) {
 			t.Errorf("after EndSession: %v, want ErrNotFound", err)
 		}
-		if err := s.EndSession(ctx, sess.Ref(), customer.Activity{CustomerID: "c1", Type: customer.ActivitySignedOut, At: clock.Now()}); err != nil {
+		if err := s.EndSession(ctx, sess.Ref(), customer.Activity{CustomerID: "c1", Type: customer.ActivitySignedOut, At: clock.Now()}, nil); err != nil {
 			t.Errorf("ending it again: %v, want nil", err)
 		}
 	})
