@@ -79,7 +79,7 @@ const (
 )
 
 // Functions lists every function the stack deploys.
-var Functions = []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, httpapi.FnAccount, FnMailer, FnSESEvents}
+var Functions = []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, httpapi.FnAccount, httpapi.FnCart, FnMailer, FnSESEvents}
 
 // ThrottledRoutes are the routes anyone can call, without an account, to
 // make the stack hash a password or write: each gets its own stage throttle
@@ -96,6 +96,8 @@ var ThrottledRoutes = []string{
 	"POST /v1/password-resets",
 	"POST /v1/password-reset",
 	"POST /v1/email-change",
+	"POST /v1/guests",
+	"PUT /v1/cart/items/{sku}",
 }
 
 // ReservedConcurrencyFunctions get Props.ReservedConcurrency. Reserving
@@ -155,6 +157,12 @@ var tableAccess = map[string]tableGrant{
 	httpapi.FnAccount: {
 		Actions:  append(slices.Clone(itemActions), "dynamodb:BatchGetItem", "dynamodb:Query"),
 		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "THROTTLE", "OUTBOX", "RATE"},
+	},
+	// Guests and carts: the guest items, the customers' carts (beside the
+	// customer, read with the session), the guests' per-client limit.
+	httpapi.FnCart: {
+		Actions:  append(slices.Clone(itemActions), "dynamodb:BatchGetItem"),
+		Prefixes: []string{"GUEST", "CUSTOMER", "RATE"},
 	},
 	// The mailer's ledger, suppression list and jobs; Query finds what an
 	// erased customer left in its partition.
@@ -221,6 +229,7 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	fns[httpapi.FnSignIn] = b.function(httpapi.FnSignIn, common, "Signs customers in and out (/v1/sessions, /v1/customers/me)")
 	fns[httpapi.FnVerifyEmail] = b.function(httpapi.FnVerifyEmail, common, "Confirms email addresses (/v1/verify-email)")
 	fns[httpapi.FnAccount] = b.function(httpapi.FnAccount, common, "My account: profile, password, address, export, erasure, password reset")
+	fns[httpapi.FnCart] = b.function(httpapi.FnCart, common, "Guests and carts (/v1/guests, /v1/cart)")
 	fns[FnMailer] = b.function(FnMailer, map[string]*string{
 		config.EnvTable:            table.TableName(),
 		config.EnvSettings:         jsii.String(p.SettingsJSON),

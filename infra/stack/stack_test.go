@@ -190,7 +190,7 @@ func TestFunctions(t *testing.T) {
 	})
 	t.Run("the functions a flood of anonymous requests reaches have reserved concurrency, the others none", func(t *testing.T) {
 		want := map[string]any{httpapi.FnRegister: float64(40), httpapi.FnSignIn: float64(40), httpapi.FnVerifyEmail: float64(40),
-			httpapi.FnAccount: float64(40), stack.FnMailer: nil, stack.FnSESEvents: nil}
+			httpapi.FnAccount: float64(40), httpapi.FnCart: nil, stack.FnMailer: nil, stack.FnSESEvents: nil}
 		for name, fn := range functionsByName(t, s.json) {
 			if got := fn["Properties"].(map[string]any)["ReservedConcurrentExecutions"]; got != want[name] {
 				t.Errorf("%s ReservedConcurrentExecutions = %v, want %v", name, got, want[name])
@@ -245,7 +245,7 @@ func TestRoutes(t *testing.T) {
 		for _, st := range stages {
 			want := map[string]any{}
 			for _, key := range []string{"POST /v1/customers", "POST /v1/verify-email/resend", "POST /v1/sessions", "POST /v1/verify-email",
-				"POST /v1/password-resets", "POST /v1/password-reset", "POST /v1/email-change"} {
+				"POST /v1/password-resets", "POST /v1/password-reset", "POST /v1/email-change", "POST /v1/guests", "PUT /v1/cart/items/{sku}"} {
 				want[key] = map[string]any{"ThrottlingRateLimit": float64(7), "ThrottlingBurstLimit": float64(14)}
 			}
 			got := st["Properties"].(map[string]any)["RouteSettings"]
@@ -306,7 +306,7 @@ func TestDefaults(t *testing.T) {
 
 // functionIDs are the construct ids of the functions.
 var functionIDs = map[string]string{httpapi.FnRegister: "Register", httpapi.FnSignIn: "SignIn", httpapi.FnVerifyEmail: "VerifyEmail",
-	httpapi.FnAccount: "Account", stack.FnMailer: "Mailer", stack.FnSESEvents: "SesEvents"}
+	httpapi.FnAccount: "Account", httpapi.FnCart: "Cart", stack.FnMailer: "Mailer", stack.FnSESEvents: "SesEvents"}
 
 // cdkSuffix is the hash CDK appends to a logical id.
 var cdkSuffix = regexp.MustCompile(`^[0-9A-F]{8}$`)
@@ -563,6 +563,7 @@ func TestTableAccess(t *testing.T) {
 		{httpapi.FnVerifyEmail, tx, []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX", "RATE"}},
 		{httpapi.FnSignIn, append(slices.Clone(tx), "BatchGetItem"), []string{"EMAIL", "USERNAME", "CUSTOMER", "THROTTLE", "LOGIN", "OUTBOX", "RATE"}},
 		{httpapi.FnAccount, append(slices.Clone(tx), "BatchGetItem", "Query"), []string{"CUSTOMER", "EMAIL", "USERNAME", "THROTTLE", "OUTBOX", "RATE"}},
+		{httpapi.FnCart, append(slices.Clone(tx), "BatchGetItem"), []string{"GUEST", "CUSTOMER", "RATE"}},
 		{stack.FnMailer, append(slices.Clone(tx), "Query"),
 			[]string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "MAILED", "SUPPRESS", "RESEND", "NOTICE", "RESET"}},
 		{stack.FnSESEvents, []string{"PutItem"}, []string{"SUPPRESS"}},

@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/cart"
 	"io"
 	"log/slog"
 	"os"
@@ -72,7 +73,8 @@ func NewSystem(cfg config.Config, db store.API, rt Runtime) (*System, error) {
 		Settings: s, Store: st, Sessions: sessions, Hasher: hasher,
 		Random: rt.Random, Now: rt.Now, Log: rt.Log,
 	})
-	signIn := signin.New(signin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher,
+	shop := cart.New(cart.Deps{Settings: s, Store: st, Sessions: sessions, Random: rt.Random, Now: rt.Now})
+	signIn := signin.New(signin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher, HandOvers: shop,
 		Random: rt.Random, Now: rt.Now, Log: rt.Log})
 	pages, err := httpapi.LoadPages(s.Languages, s.DefaultLanguage)
 	if err != nil {
@@ -87,10 +89,11 @@ func NewSystem(cfg config.Config, db store.API, rt Runtime) (*System, error) {
 		SignIn: signIn,
 		Account: account.New(account.Deps{Settings: s, Store: st, Sessions: sessions, Passwords: signIn,
 			Hasher: hasher, Random: rt.Random, Now: rt.Now, Log: rt.Log}),
-		Cookies: httpapi.Cookies{Secure: cfg.CookieSecure},
-		Pages:   pages,
-		Log:     rt.Log,
-		Now:     rt.Now,
+		Shopping: shop,
+		Cookies:  httpapi.Cookies{Secure: cfg.CookieSecure},
+		Pages:    pages,
+		Log:      rt.Log,
+		Now:      rt.Now,
 	})
 	return &System{API: api, Store: st}, nil
 }

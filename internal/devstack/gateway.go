@@ -74,12 +74,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // this method still goes to that path's function, which answers 405.
 func (g *Gateway) match(method, path string) (function, routeKey string) {
 	for _, rt := range g.routes {
-		if rt.Path == path && rt.Method == method {
+		if _, ok := httpapi.MatchPath(rt.Path, path); ok && rt.Method == method {
 			return rt.Function, rt.Method + " " + rt.Path
 		}
 	}
 	for _, rt := range g.routes {
-		if rt.Path == path {
+		if _, ok := httpapi.MatchPath(rt.Path, path); ok {
 			return rt.Function, "$default"
 		}
 	}

@@ -40,6 +40,7 @@ const (
 	FnVerifyEmail = "verify-email"
 	FnSignIn      = "sign-in"
 	FnAccount     = "account"
+	FnCart        = "cart"
 )
 
 // Routes is every route of the public contract served so far. The CDK stack
@@ -67,6 +68,10 @@ var Routes = []Route{
 	{http.MethodGet, "/v1/email-change", FnAccount, (*API).emailChangePage},
 	{http.MethodHead, "/v1/email-change", FnAccount, (*API).emailChangePage},
 	{http.MethodPost, "/v1/email-change", FnAccount, (*API).confirmEmailChange},
+	{http.MethodPost, "/v1/guests", FnCart, (*API).createGuest},
+	{http.MethodGet, "/v1/cart", FnCart, (*API).getCart},
+	{http.MethodPut, "/v1/cart/items/{sku}", FnCart, (*API).putCartItem},
+	{http.MethodDelete, "/v1/cart/items/{sku}", FnCart, (*API).deleteCartItem},
 }
 
 // Cookies configures the cookies the API sets.
@@ -107,6 +112,7 @@ type API struct {
 	resend   Resender
 	signIn   Authenticator
 	account  AccountManager
+	shop     Shopping
 	cookies  Cookies
 	pages    *Pages
 	log      *slog.Logger
@@ -121,6 +127,7 @@ type Deps struct {
 	Resend       Resender
 	SignIn       Authenticator
 	Account      AccountManager
+	Shopping     Shopping
 	Cookies      Cookies
 	Pages        *Pages
 	Log          *slog.Logger
@@ -130,7 +137,7 @@ type Deps struct {
 // New returns an API.
 func New(d Deps) *API {
 	return &API{settings: d.Settings, register: d.Registration, verify: d.Verification, resend: d.Resend, signIn: d.SignIn,
-		account: d.Account, cookies: d.Cookies, pages: d.Pages, log: d.Log, now: d.Now}
+		account: d.Account, shop: d.Shopping, cookies: d.Cookies, pages: d.Pages, log: d.Log, now: d.Now}
 }
 
 type endpoint func(a *API, ctx context.Context, r *Request) (*Response, error)
@@ -138,15 +145,32 @@ type endpoint func(a *API, ctx context.Context, r *Request) (*Response, error)
 // Handler returns the Lambda handler of one function: it serves that
 // function's routes and answers 404/405 for anything else.
 func (a *API) Handler(function string) LambdaHandler {
-	mine := map[string]endpoint{}
+	var mine []Route
 	// allow lists the methods of each of the function's paths, for 405's
 	// Allow header.
 	allow := map[string][]string{}
 	for _, rt := range Routes {
 		if rt.Function == function {
-			mine[rt.Method+" "+rt.Path] = rt.handle
+			mine = append(mine, rt)
 			allow[rt.Path] = append(allow[rt.Path], rt.Method)
 		}
+	}
+	// find is the route of a request, or the route path its path matches
+	// (for a 405).
+	find := func(r *Request) (endpoint, string) {
+		path := ""
+		for _, rt := range mine {
+			params, ok := MatchPath(rt.Path, r.Path)
+			if !ok {
+				continue
+			}
+			path = rt.Path
+			if rt.Method == r.Method {
+				r.PathParams = params
+				return rt.handle, path
+			}
+		}
+		return nil, path
 	}
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		start := time.Now()
@@ -159,17 +183,17 @@ func (a *API) Handler(function string) LambdaHandler {
 		}
 		r := newRequest(ev)
 		var resp *Response
-		ep, ok := mine[r.Method+" "+r.Path]
+		ep, path := find(r)
 		switch {
-		case ok:
+		case ep != nil:
 			var err error
 			resp, err = ep(a, ctx, r)
 			if err != nil {
 				resp = a.failure(ctx, r, err)
 			}
-		case allow[r.Path] != nil:
+		case path != "":
 			resp = a.failure(ctx, r, apperr.New(apperr.MethodNotAllowed, "This method is not allowed here."))
-			resp.Headers["Allow"] = strings.Join(allow[r.Path], ", ")
+			resp.Headers["Allow"] = strings.Join(allow[path], ", ")
 		default:
 			resp = a.failure(ctx, r, apperr.New(apperr.NotFound, "No such resource."))
 		}

@@ -26,7 +26,6 @@ const MaxBody = 16 << 10
 const (
 	SessionCookie       = "cr_session"
 	SecureSessionCookie = "__Host-cr_session"
-	GuestCookie         = "cr_guest"
 )
 
 // Request is the part of an API Gateway event the endpoints use.
@@ -40,6 +39,8 @@ type Request struct {
 	bodyErr   error
 	RequestID string
 	SourceIP  string
+	// PathParams are the values of the route path's {segments}.
+	PathParams map[string]string
 }
 
 func newRequest(ev events.APIGatewayV2HTTPRequest) *Request {

@@ -30,6 +30,7 @@ func (a *API) createSession(ctx context.Context, r *Request) (*Response, error) 
 	}
 	res, err := a.signIn.SignIn(ctx, signin.Request{
 		Login: b.Login, Password: b.Password, RememberMe: b.RememberMe, ReturnURL: b.ReturnURL, SourceIP: r.SourceIP,
+		GuestID: r.GuestID(),
 	})
 	if err != nil {
 		return nil, err
@@ -40,6 +41,9 @@ func (a *API) createSession(ctx context.Context, r *Request) (*Response, error) 
 	}
 	resp := jsonResponse(http.StatusOK, body)
 	resp.Cookies = []string{a.sessionCookie(res.Session.Token, res.Session.ExpiresAt, b.RememberMe)}
+	if res.HandedOver {
+		resp.Cookies = append(resp.Cookies, a.clearGuestCookie())
+	}
 	return resp, nil
 }
 

@@ -194,6 +194,8 @@ type ClientLimits struct {
 	Resend   Limit `json:"resend"`
 	// PasswordReset caps POST /v1/password-resets.
 	PasswordReset Limit `json:"passwordReset"`
+	// Guests caps the guests one client creates.
+	Guests Limit `json:"guests"`
 }
 
 // URLs are the public addresses mails and redirects point at.
@@ -290,12 +292,38 @@ type Settings struct {
 	StoreOwnerEmail    string `json:"storeOwnerEmail"`
 	NotifyStoreOwner   bool   `json:"notifyStoreOwner"`
 	StoreOwnerLanguage string `json:"storeOwnerLanguage"`
+	// Guests and Cart shape the customer context of shoppers without an
+	// account.
+	Guests Guests `json:"guests"`
+	Cart   Cart   `json:"cart"`
 	// EventBusName is the EventBridge bus the customer events go to; the
 	// stack creates it.
 	EventBusName string `json:"eventBusName"`
 	// Resend limits POST /v1/verify-email/resend; its interval also
 	// spaces password-reset mails to one address.
 	Resend Resend `json:"resend"`
+}
+
+// Guests are shoppers without an account.
+type Guests struct {
+	// Lifetime is how long a guest lasts without being seen.
+	Lifetime Duration `json:"lifetime"`
+}
+
+// Cart bounds carts and says how a guest's joins a customer's.
+type Cart struct {
+	MaxQuantity int    `json:"maxQuantity"`
+	MaxLines    int    `json:"maxLines"`
+	SKUPattern  string `json:"skuPattern"`
+	// MergeStrategy is sum (capped at MaxQuantity), max, replace or
+	// keep-customer.
+	MergeStrategy string `json:"mergeStrategy"`
+}
+
+// SKURegexp is the compiled SKU pattern (valid after Validate), matched
+// against the whole SKU.
+func (c Cart) SKURegexp() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:` + c.SKUPattern + `)$`)
 }
 
 // Resend throttles new verification links per address (per client:
@@ -360,6 +388,7 @@ func Default() Settings {
 			Resend:   Limit{Max: 30, Window: Duration(time.Hour)},
 			// A reset request costs a mail; a person needs a few.
 			PasswordReset: Limit{Max: 10, Window: Duration(time.Hour)},
+			Guests:        Limit{Max: 100, Window: Duration(time.Hour)},
 		},
 		NamePattern:               DefaultNamePattern,
 		VerificationTokenLifetime: Duration(24 * time.Hour),
@@ -374,6 +403,8 @@ func Default() Settings {
 			LoginPath:   "/login",
 			AccountPath: "/account",
 		},
+		Guests:       Guests{Lifetime: Duration(30 * 24 * time.Hour)},
+		Cart:         Cart{MaxQuantity: 99, MaxLines: 100, SKUPattern: `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`, MergeStrategy: "sum"},
 		MailFrom:     "no-reply@example.com",
 		EventBusName: "customer-events",
 		Resend:       Resend{Interval: Duration(60 * time.Second)},
@@ -447,6 +478,23 @@ func (s Settings) Validate() error {
 func (s Settings) validateStore(p *problems) {
 	if strings.TrimSpace(s.StoreName) == "" {
 		p.bad("storeName", "must not be empty")
+	}
+	if time.Duration(s.Guests.Lifetime) < 24*time.Hour || time.Duration(s.Guests.Lifetime) > 365*24*time.Hour {
+		p.bad("guests.lifetime", "must be between 24h and 8760h, got %s", time.Duration(s.Guests.Lifetime))
+	}
+	if s.Cart.MaxQuantity < 1 || s.Cart.MaxQuantity > 10000 {
+		p.bad("cart.maxQuantity", "must be between 1 and 10000, got %d", s.Cart.MaxQuantity)
+	}
+	if s.Cart.MaxLines < 1 || s.Cart.MaxLines > 500 {
+		p.bad("cart.maxLines", "must be between 1 and 500, got %d", s.Cart.MaxLines)
+	}
+	if _, err := regexp.Compile(s.Cart.SKUPattern); err != nil || s.Cart.SKUPattern == "" {
+		p.bad("cart.skuPattern", "must be a regular expression, got %q", s.Cart.SKUPattern)
+	}
+	switch s.Cart.MergeStrategy {
+	case "sum", "max", "replace", "keep-customer":
+	default:
+		p.bad("cart.mergeStrategy", "must be sum, max, replace or keep-customer, got %q", s.Cart.MergeStrategy)
 	}
 	if !busPattern.MatchString(s.EventBusName) {
 		p.bad("eventBusName", "must be 1-256 letters, digits, '.', '-' or '_', got %q", s.EventBusName)
@@ -551,6 +599,7 @@ func (s Settings) validateSecurity(p *problems) {
 	s.ClientLimits.SignIn.validate("clientLimits.signIn", p.bad)
 	s.ClientLimits.Resend.validate("clientLimits.resend", p.bad)
 	s.ClientLimits.PasswordReset.validate("clientLimits.passwordReset", p.bad)
+	s.ClientLimits.Guests.validate("clientLimits.guests", p.bad)
 	if _, err := regexp.Compile(s.NamePattern); err != nil || s.NamePattern == "" {
 		p.bad("namePattern", "must be a regular expression, got %q", s.NamePattern)
 	}

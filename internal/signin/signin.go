@@ -10,6 +10,7 @@ package signin
 import (
 	"context"
 	"errors"
+	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/event"
 	"io"
 	"log/slog"
@@ -51,6 +52,14 @@ type Attempt struct {
 	// Success only.
 	Session *session.Session
 	Events  []event.Event
+	// HandOver gives the request's guest cart to the customer (nil: no
+	// guest).
+	HandOver *cart.HandOver
+}
+
+// HandOvers prepares the hand-over of a guest to a customer (cart.Service).
+type HandOvers interface {
+	HandOver(ctx context.Context, guestID, customerID string) (*cart.HandOver, error)
 }
 
 // Store is what sign-in reads and writes.
@@ -85,9 +94,11 @@ type Service struct {
 	store    Store
 	sessions Sessions
 	hasher   *password.Hasher
-	random   io.Reader
-	now      func() time.Time
-	log      *slog.Logger
+	// handOvers is nil where no guest can come along (unit tests).
+	handOvers HandOvers
+	random    io.Reader
+	now       func() time.Time
+	log       *slog.Logger
 }
 
 // Deps are the collaborators of a Service.
@@ -96,15 +107,17 @@ type Deps struct {
 	Store    Store
 	Sessions Sessions
 	Hasher   *password.Hasher
-	Random   io.Reader
-	Now      func() time.Time
-	Log      *slog.Logger
+	// HandOvers, when set, hands a signing-in guest's cart over.
+	HandOvers HandOvers
+	Random    io.Reader
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
 	return &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, hasher: d.Hasher,
-		random: d.Random, now: d.Now, log: d.Log}
+		handOvers: d.HandOvers, random: d.Random, now: d.Now, log: d.Log}
 }
 
 // Request is a sign-in attempt.
@@ -114,6 +127,9 @@ type Request struct {
 	RememberMe bool
 	ReturnURL  string
 	SourceIP   string
+	// GuestID is the guest the request carried, if any: its cart goes to
+	// the customer.
+	GuestID string
 }
 
 // Result of a successful sign-in.
@@ -121,6 +137,8 @@ type Result struct {
 	CustomerID string
 	Redirect   string
 	Session    session.Issued
+	// HandedOver reports that the request's guest became the customer.
+	HandedOver bool
 }
 
 // maxInput bounds what is hashed: a megabyte "password" must not buy an
@@ -196,14 +214,31 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 		attempt.Session = &sess
 		attempt.Activity = &customer.Activity{CustomerID: cust.ID, Type: customer.ActivitySignedIn, At: now,
 			Detail: map[string]string{"sourceIp": req.SourceIP}}
-		if attempt.Events, err = event.Of(s.random, cust.ID, cust.StoreID, now, event.Spec{Type: event.SignedIn,
-			Changes: map[string]any{"rememberMe": req.RememberMe}}); err != nil {
-			return Result{}, apperr.Wrap(apperr.Internal, "Could not sign in.", err)
+		// The guest's cart is handed over exactly once: a sign-in that
+		// loses a race for the guest (or finds the cart changed) reads
+		// again and finds the guest retired.
+		for try := 0; ; try++ {
+			if attempt.HandOver, err = s.handOver(ctx, req.GuestID, cust.ID); err != nil {
+				return Result{}, err
+			}
+			changes := attempt.HandOver.Changes()
+			changes["rememberMe"] = req.RememberMe
+			if attempt.Events, err = event.Of(s.random, cust.ID, cust.StoreID, now, event.Spec{Type: event.SignedIn, Changes: changes}); err != nil {
+				return Result{}, apperr.Wrap(apperr.Internal, "Could not sign in.", err)
+			}
+			err = s.store.SignInSucceeded(ctx, attempt)
+			if !errors.Is(err, cart.ErrHandOverConflict) || try == 2 {
+				break
+			}
 		}
-		if err := s.store.SignInSucceeded(ctx, attempt); err != nil {
+		if errors.Is(err, cart.ErrHandOverConflict) {
+			return Result{}, apperr.New(apperr.Unavailable, "The cart kept changing; try again.")
+		}
+		if err != nil {
 			return Result{}, s.refused(err)
 		}
-		return Result{CustomerID: cust.ID, Redirect: redirect.Local(req.ReturnURL), Session: issued}, nil
+		return Result{CustomerID: cust.ID, Redirect: redirect.Local(req.ReturnURL), Session: issued,
+			HandedOver: attempt.HandOver != nil}, nil
 	}
 
 	switch {
@@ -269,6 +304,14 @@ func (s *Service) CheckPassword(ctx context.Context, c customer.Customer, pw, so
 		return s.refused(err)
 	}
 	return invalidCredentials()
+}
+
+// handOver prepares the hand-over of the request's guest, if any.
+func (s *Service) handOver(ctx context.Context, guestID, customerID string) (*cart.HandOver, error) {
+	if guestID == "" || s.handOvers == nil {
+		return nil, nil
+	}
+	return s.handOvers.HandOver(ctx, guestID, customerID)
 }
 
 // counters are the throttle counters of an attempt on subject from client.

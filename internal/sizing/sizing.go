@@ -12,6 +12,7 @@ const (
 	Register    = "register"
 	SignIn      = "sign-in"
 	Account     = "account"
+	Cart        = "cart"
 	VerifyEmail = "verify-email"
 	Mailer      = "mailer"
 	SESEvents   = "ses-events"
@@ -26,7 +27,9 @@ var MemoryMB = map[string]int{
 	// Confirming hashes once too (the password proves the account).
 	VerifyEmail: 1024,
 	// A reset or a password change hashes the new password.
-	Account:   1024,
+	Account: 1024,
+	// No hashing: guests and carts are reads and one-line writes.
+	Cart:      512,
 	Mailer:    256,
 	SESEvents: 256,
 }
@@ -38,5 +41,5 @@ const MailMaxReceives = 5
 
 // TimeoutSeconds is each function's timeout.
 var TimeoutSeconds = map[string]int{
-	Register: 10, SignIn: 10, VerifyEmail: 10, Account: 10, Mailer: 30, SESEvents: 10,
+	Register: 10, SignIn: 10, VerifyEmail: 10, Account: 10, Cart: 10, Mailer: 30, SESEvents: 10,
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/session"
@@ -20,4 +21,5 @@ var (
 	_ verification.Jobs            = (*Store)(nil)
 	_ registration.CompletionStore = (*Store)(nil)
 	_ account.Store                = (*Store)(nil)
+	_ cart.Store                   = (*Store)(nil)
 )

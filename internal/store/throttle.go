@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"github.com/openreg/registration/internal/cart"
 	"strings"
 	"time"
 
@@ -189,7 +190,11 @@ func (s *Store) SignInSucceeded(ctx context.Context, a signin.Attempt) error {
 		t.activity(*a.Activity)
 	}
 	t.events(a.Events)
-	_, err := t.run(ctx)
+	gi, ci := t.handOver(a.HandOver)
+	codes, err := t.run(ctx)
+	if gi >= 0 && (failedAt(codes, gi) || failedAt(codes, ci)) {
+		return cart.ErrHandOverConflict
+	}
 	return s.attemptErr(err)
 }
 

@@ -28,6 +28,7 @@ const (
 	ClientSignIn        = "client-signin"
 	ClientResend        = "client-resend"
 	ClientPasswordReset = "client-password-reset"
+	ClientGuests        = "client-guests"
 )
 
 // Counter is one limit's counter for the current window.

@@ -51,6 +51,9 @@ type Store struct {
 	ledger     map[string]ledgerEntry
 	suppressed map[string]bool
 	intervals  map[string]interval
+	// Guests and carts.
+	guests map[string]guestRecord
+	carts  map[string]*cartRecord
 
 	// What a test may inspect.
 	Outbox     []mail.Message
@@ -360,6 +363,7 @@ func (s *Store) SignInSucceeded(_ context.Context, a signin.Attempt) error {
 		}
 		s.Events = append(s.Events, a.Events...)
 	})
+	t.handOver(a.HandOver)
 	return t.run()
 }
 
