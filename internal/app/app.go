@@ -69,11 +69,11 @@ func NewSystem(cfg config.Config, db store.API, rt Runtime) (*System, error) {
 	sessions := session.NewManager(st, tokens, session.Lifetimes{
 		Default: time.Duration(s.SessionLifetime), RememberMe: time.Duration(s.RememberMeLifetime),
 	}, rt.Now)
+	shop := cart.New(cart.Deps{Settings: s, Store: st, Sessions: sessions, Random: rt.Random, Now: rt.Now})
 	reg := registration.New(registration.Deps{
-		Settings: s, Store: st, Sessions: sessions, Hasher: hasher,
+		Settings: s, Store: st, Sessions: sessions, Hasher: hasher, HandOvers: shop,
 		Random: rt.Random, Now: rt.Now, Log: rt.Log,
 	})
-	shop := cart.New(cart.Deps{Settings: s, Store: st, Sessions: sessions, Random: rt.Random, Now: rt.Now})
 	signIn := signin.New(signin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher, HandOvers: shop,
 		Random: rt.Random, Now: rt.Now, Log: rt.Log})
 	pages, err := httpapi.LoadPages(s.Languages, s.DefaultLanguage)
@@ -84,7 +84,7 @@ func NewSystem(cfg config.Config, db store.API, rt Runtime) (*System, error) {
 		Settings:     s,
 		Registration: reg,
 		Verification: verification.New(verification.Deps{Store: st, Sessions: sessions, Hasher: hasher,
-			Policy: s.PasswordPolicy, Random: rt.Random, Now: rt.Now}),
+			Policy: s.PasswordPolicy, HandOvers: shop, Random: rt.Random, Now: rt.Now}),
 		Resend: verification.NewRequests(st, s.ClientLimits.Resend, rt.Random, rt.Now),
 		SignIn: signIn,
 		Account: account.New(account.Deps{Settings: s, Store: st, Sessions: sessions, Passwords: signIn,

@@ -214,3 +214,52 @@ func TestRacingSignInsMergeOnce(t *testing.T) {
 		t.Errorf("%d signed_in events name the guest, want 1", merged)
 	}
 }
+
+func TestCheckoutRegistrationKeepsTheCart(t *testing.T) {
+	t.Run("double opt-in: the cart is the customer's after confirmation", func(t *testing.T) {
+		s := newStack(t, nil)
+		email := "checkout@example.com"
+		guest := s.newGuest(t, map[string]int{"A": 2, "B": 1})
+		if r := s.register(person(email), guestHeader(guest)); r.status != http.StatusAccepted {
+			t.Fatalf("register: %d %s", r.status, r.body)
+		}
+		tok := s.verificationToken(email)
+		// The confirming browser shopped on as a new guest meanwhile.
+		later := s.newGuest(t, map[string]int{"C": 1})
+		r := s.postJSON("/v1/verify-email", map[string]any{"token": tok, "password": "correct horse"}, guestHeader(later))
+		session, _ := r.json(t)["sessionToken"].(string)
+		if r.status != http.StatusOK || session == "" {
+			t.Fatalf("confirm: %d %s", r.status, r.body)
+		}
+		if got := lines(t, s.cart(as(session))); fmt.Sprint(got) != fmt.Sprint(map[string]int{"A": 2, "B": 1, "C": 1}) {
+			t.Errorf("cart after confirmation = %v", got)
+		}
+		for _, g := range []string{guest, later} {
+			if got := lines(t, s.cart(guestHeader(g))); len(got) != 0 {
+				t.Errorf("guest %s still has %v", g, got)
+			}
+		}
+	})
+	t.Run("Standard: the cart moves in the registration's own write", func(t *testing.T) {
+		s := newStack(t, func(st *settings.Settings) { st.RegistrationType = settings.Standard })
+		guest := s.newGuest(t, map[string]int{"A": 3})
+		r := s.register(person("standard-checkout@example.com"), guestHeader(guest))
+		session, _ := r.json(t)["sessionToken"].(string)
+		if r.status != http.StatusCreated {
+			t.Fatalf("register: %d %s", r.status, r.body)
+		}
+		if got := lines(t, s.cart(as(session))); got["A"] != 3 {
+			t.Errorf("cart after registering = %v", got)
+		}
+	})
+	t.Run("an attempt on a verified address leaves the guest its cart", func(t *testing.T) {
+		s := newStack(t, nil)
+		s.activeCustomer("owner@example.com", "owner password")
+		guest := s.newGuest(t, map[string]int{"A": 1})
+		s.register(person("owner@example.com"), guestHeader(guest))
+		s.deliverMail()
+		if got := lines(t, s.cart(guestHeader(guest))); got["A"] != 1 {
+			t.Errorf("the guest's cart = %v, want it kept", got)
+		}
+	})
+}

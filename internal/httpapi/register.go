@@ -94,7 +94,7 @@ func (a *API) registerCustomer(ctx context.Context, r *Request) (*Response, erro
 			StateProvince: b.StateProvince, Phone: b.Phone, Fax: b.Fax, TimeZone: b.TimeZone, VatNumber: b.VatNumber,
 		},
 		Attributes: attrs, Consents: b.Consents, AcceptPrivacyPolicy: b.AcceptPrivacyPolicy,
-		Newsletters: b.Newsletters, ReturnURL: b.ReturnURL, Language: r.Languages(), StoreID: storeID,
+		Newsletters: b.Newsletters, ReturnURL: b.ReturnURL, Language: r.Languages(), StoreID: storeID, GuestID: r.GuestID(),
 		SessionToken: r.SessionToken(), SourceIP: r.SourceIP,
 	})
 	if err != nil {
@@ -113,6 +113,9 @@ func (a *API) registerCustomer(ctx context.Context, r *Request) (*Response, erro
 		resp = jsonResponse(http.StatusCreated, body)
 		resp.Headers["Location"] = "/v1/customers/me"
 		resp.Cookies = append(resp.Cookies, a.sessionCookie(res.Session.Token, res.Session.ExpiresAt, false))
+		if res.HandedOver {
+			resp.Cookies = append(resp.Cookies, a.clearGuestCookie())
+		}
 		return resp, nil
 	case registration.PendingApproval:
 		resp = jsonResponse(http.StatusAccepted, registeredBody{Status: string(res.Outcome), Next: "await_approval"})

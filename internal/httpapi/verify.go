@@ -193,7 +193,8 @@ func (a *API) confirmEmail(ctx context.Context, r *Request) (*Response, error) {
 	default:
 		return nil, apperr.New(apperr.UnsupportedMediaType, "Send the token and password form-encoded or as application/json.")
 	}
-	res, err := a.verify.Confirm(ctx, verification.Request{Token: strings.TrimSpace(b.Token), Password: b.Password, SourceIP: r.SourceIP})
+	res, err := a.verify.Confirm(ctx, verification.Request{Token: strings.TrimSpace(b.Token), Password: b.Password,
+		SourceIP: r.SourceIP, GuestID: r.GuestID()})
 	if form {
 		return a.confirmResultPage(ctx, r, strings.TrimSpace(b.Token), res, err), nil
 	}
@@ -211,6 +212,9 @@ func (a *API) confirmEmail(ctx context.Context, r *Request) (*Response, error) {
 			body.SessionToken = res.Session.Token
 		}
 		cookies = append(cookies, a.sessionCookie(res.Session.Token, res.Session.ExpiresAt, false))
+	}
+	if res.HandedOver {
+		cookies = append(cookies, a.clearGuestCookie())
 	}
 	resp := jsonResponse(http.StatusOK, body)
 	resp.Cookies = cookies
@@ -238,6 +242,9 @@ func (a *API) confirmResultPage(ctx context.Context, r *Request, tok string, res
 		}
 		resp.Headers["Location"] = strings.TrimRight(a.settings.URLs.Storefront, "/") + redirect.Local(target)
 		resp.Cookies = []string{a.sessionCookie(res.Session.Token, res.Session.ExpiresAt, false)}
+		if res.HandedOver {
+			resp.Cookies = append(resp.Cookies, a.clearGuestCookie())
+		}
 		return resp
 	}
 	e := apperr.As(err)

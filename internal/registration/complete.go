@@ -3,6 +3,7 @@ package registration
 import (
 	"context"
 	"errors"
+	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/event"
 	"io"
 	"log/slog"
@@ -36,6 +37,8 @@ type Completion struct {
 	Activity customer.Activity
 	Outbox   []mail.Message
 	Events   []event.Event
+	// HandOver gives the registration's guest cart to the account.
+	HandOver *cart.HandOver
 }
 
 // ErrConflict is returned by a CompletionStore when the address's account
@@ -78,9 +81,11 @@ type Completer struct {
 	settings settings.Settings
 	store    CompletionStore
 	linker   Linker
-	random   io.Reader
-	now      func() time.Time
-	log      *slog.Logger
+	// handOvers is nil where no guest can come along (unit tests).
+	handOvers HandOvers
+	random    io.Reader
+	now       func() time.Time
+	log       *slog.Logger
 }
 
 // CompleterDeps are the collaborators of a Completer.
@@ -88,14 +93,17 @@ type CompleterDeps struct {
 	Settings settings.Settings
 	Store    CompletionStore
 	Linker   Linker
-	Random   io.Reader
-	Now      func() time.Time
-	Log      *slog.Logger
+	// HandOvers, when set, hands the registration's guest cart to the
+	// account it becomes.
+	HandOvers HandOvers
+	Random    io.Reader
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // NewCompleter returns a Completer.
 func NewCompleter(d CompleterDeps) *Completer {
-	return &Completer{settings: d.Settings, store: d.Store, linker: d.Linker, random: d.Random, now: d.Now, log: d.Log}
+	return &Completer{settings: d.Settings, store: d.Store, linker: d.Linker, handOvers: d.HandOvers, random: d.Random, now: d.Now, log: d.Log}
 }
 
 var _ mail.Job = (*Completer)(nil)
@@ -118,7 +126,7 @@ func (c *Completer) Prepare(ctx context.Context, job mail.Message) (mail.Message
 	}
 	for attempt := 0; attempt < 4; attempt++ {
 		msg, due, err := c.complete(ctx, p, job)
-		if !errors.Is(err, ErrConflict) {
+		if !errors.Is(err, ErrConflict) && !errors.Is(err, cart.ErrHandOverConflict) {
 			return msg, due, err
 		}
 	}
@@ -181,6 +189,9 @@ func (c *Completer) create(ctx context.Context, p Pending, job mail.Message, now
 	if err != nil {
 		return mail.Message{}, false, err
 	}
+	if comp.HandOver, err = c.handOver(ctx, p, cust.ID); err != nil {
+		return mail.Message{}, false, err
+	}
 	if err := c.store.Complete(ctx, comp); err != nil {
 		return mail.Message{}, false, err
 	}
@@ -204,10 +215,23 @@ func (c *Completer) replace(ctx context.Context, p Pending, job mail.Message, ow
 	comp := Completion{Registration: p, Outcome: Replaced, Customer: next, Previous: &owner, Consents: p.consentsOf(owner.ID),
 		Activity: customer.Activity{CustomerID: owner.ID, Type: customer.ActivityRegistrationReplaced, At: p.CreatedAt,
 			Detail: map[string]string{"sourceIp": p.SourceIP}}}
+	if comp.HandOver, err = c.handOver(ctx, p, owner.ID); err != nil {
+		return mail.Message{}, false, err
+	}
 	if err := c.store.Complete(ctx, comp); err != nil {
 		return mail.Message{}, false, err
 	}
 	return msg, true, nil
+}
+
+// handOver prepares the hand-over of the registration's guest to the
+// account it becomes (checkout registration). An attempt on a verified
+// account hands nothing over: the guest keeps its cart.
+func (c *Completer) handOver(ctx context.Context, p Pending, customerID string) (*cart.HandOver, error) {
+	if p.GuestID == "" || c.handOvers == nil {
+		return nil, nil
+	}
+	return c.handOvers.HandOver(ctx, p.GuestID, customerID)
 }
 
 // notice tells the verified owner of the address that someone tried to

@@ -10,6 +10,7 @@ package registration
 import (
 	"context"
 	"errors"
+	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/event"
 	"io"
 	"log/slog"
@@ -42,6 +43,8 @@ type Account struct {
 	Outbox []mail.Message
 	// Events are the domain events the account's creation publishes.
 	Events []event.Event
+	// HandOver gives the request's guest cart to the new customer.
+	HandOver *cart.HandOver
 	// RevokeSession is the session the request carried, if any:
 	// registering signs that customer out in the same write.
 	RevokeSession session.Ref
@@ -68,7 +71,10 @@ type Pending struct {
 	RequiresApproval bool
 	ReturnURL        string
 	SourceIP         string
-	CreatedAt        time.Time
+	// GuestID is the guest the registration came from; completing it hands
+	// the guest's cart to the account.
+	GuestID   string
+	CreatedAt time.Time
 	// ExpiresAt is when the account it becomes expires unless confirmed;
 	// the pending registration and its username reservation expire then
 	// too.
@@ -133,6 +139,14 @@ type Request struct {
 	// signs that customer out in the same write.
 	SessionToken string
 	SourceIP     string
+	// GuestID is the guest the request carried (checkout registration): its
+	// cart and affiliate go to the new customer.
+	GuestID string
+}
+
+// HandOvers prepares the hand-over of a guest to a customer (cart.Service).
+type HandOvers interface {
+	HandOver(ctx context.Context, guestID, customerID string) (*cart.HandOver, error)
 }
 
 // Outcome is what the storefront should do next, or what a pending
@@ -158,6 +172,8 @@ type Result struct {
 	Session    *session.Issued
 	// SignedOut is set when the request's session was revoked.
 	SignedOut bool
+	// HandedOver is set when the request's guest became the customer.
+	HandedOver bool
 }
 
 // Service registers customers.
@@ -166,9 +182,11 @@ type Service struct {
 	store    Store
 	sessions Sessions
 	hasher   *password.Hasher
-	random   io.Reader
-	now      func() time.Time
-	log      *slog.Logger
+	// handOvers is nil where no guest can come along (unit tests).
+	handOvers HandOvers
+	random    io.Reader
+	now       func() time.Time
+	log       *slog.Logger
 }
 
 // Deps are the collaborators of a Service.
@@ -177,15 +195,17 @@ type Deps struct {
 	Store    Store
 	Sessions Sessions
 	Hasher   *password.Hasher
-	Random   io.Reader
-	Now      func() time.Time
-	Log      *slog.Logger
+	// HandOvers, when set, hands a registering guest's cart over.
+	HandOvers HandOvers
+	Random    io.Reader
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
 	return &Service{
-		settings: d.Settings, store: d.Store, sessions: d.Sessions,
+		settings: d.Settings, store: d.Store, sessions: d.Sessions, handOvers: d.HandOvers,
 		hasher: d.Hasher, random: d.Random, now: d.Now, log: d.Log,
 	}
 }
@@ -240,7 +260,7 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 		PasswordHash: hash, Language: s.settings.Language(req.Language), Profile: c.profile,
 		Attributes: c.attributes, Newsletters: c.newsletters, Consents: consentLog("", c, now),
 		RequiresApproval: s.settings.RegistrationType == settings.AdminApproval,
-		ReturnURL:        storedReturnURL(req.ReturnURL), SourceIP: req.SourceIP, CreatedAt: now,
+		ReturnURL:        storedReturnURL(req.ReturnURL), SourceIP: req.SourceIP, GuestID: req.GuestID, CreatedAt: now,
 		ExpiresAt: now.Add(time.Duration(s.settings.UnverifiedAccountLifetime)).Truncate(time.Second),
 	}
 	if c.username != "" {
@@ -280,10 +300,17 @@ func (s *Service) createActive(ctx context.Context, p Pending, revoke session.Re
 		return Result{}, err
 	}
 	acc.Session = &sess
+	if p.GuestID != "" && s.handOvers != nil {
+		if acc.HandOver, err = s.handOvers.HandOver(ctx, p.GuestID, cust.ID); err != nil {
+			return Result{}, err
+		}
+	}
+	signedIn := acc.HandOver.Changes()
+	signedIn["rememberMe"] = false
 	acc.Events, err = event.Of(s.random, cust.ID, cust.StoreID, p.CreatedAt,
 		event.Spec{Type: event.Registered, Changes: registeredChanges(cust, settings.Standard)},
 		event.Spec{Type: event.Activated, Changes: map[string]any{"status": string(customer.Active)}},
-		event.Spec{Type: event.SignedIn, Changes: map[string]any{"rememberMe": false}})
+		event.Spec{Type: event.SignedIn, Changes: signedIn})
 	if err != nil {
 		return Result{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
 	}
@@ -300,12 +327,15 @@ func (s *Service) createActive(ctx context.Context, p Pending, revoke session.Re
 		acc.Outbox = append(acc.Outbox, note)
 	}
 	if err := s.store.CreateAccount(ctx, acc); err != nil {
+		if errors.Is(err, cart.ErrHandOverConflict) {
+			return Result{}, apperr.New(apperr.Unavailable, "The guest's cart changed meanwhile; try again.")
+		}
 		if errors.Is(err, ErrEmailTaken) {
 			return Result{}, apperr.New(apperr.EmailTaken, "An account with this email address exists.")
 		}
 		return Result{}, refused(err)
 	}
-	res.Outcome, res.CustomerID, res.Session = SignedIn, cust.ID, &issued
+	res.Outcome, res.CustomerID, res.Session, res.HandedOver = SignedIn, cust.ID, &issued, acc.HandOver != nil
 	return res, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/event"
 	"strings"
 
@@ -191,9 +192,13 @@ func (s *Store) CreateAccount(ctx context.Context, acc registration.Account) err
 	t.consents(acc.Consents)
 	t.logged(activity, acc.Outbox)
 	t.events(acc.Events)
+	handGuest, handCart := t.handOver(acc.HandOver)
 	t.revoke(acc.RevokeSession)
 	t.count(acc.Limit)
 	codes, err := t.run(ctx)
+	if handGuest >= 0 && (failedAt(codes, handGuest) || failedAt(codes, handCart)) {
+		return cart.ErrHandOverConflict
+	}
 	switch {
 	case err == nil:
 		return nil
@@ -314,6 +319,7 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 	t.consents(c.Consents)
 	t.logged(activity, c.Outbox)
 	t.events(c.Events)
+	t.handOver(c.HandOver)
 	codes, err := t.run(ctx)
 	if err == nil {
 		return nil

@@ -188,6 +188,7 @@ type pendingItem struct {
 	RequiresApproval bool                     `dynamodbav:"requiresApproval,omitempty"`
 	ReturnURL        string                   `dynamodbav:"returnUrl,omitempty"`
 	SourceIP         string                   `dynamodbav:"sourceIp,omitempty"`
+	GuestID          string                   `dynamodbav:"guestId,omitempty"`
 	CreatedAt        string                   `dynamodbav:"createdAt,omitempty"`
 	ExpiresAt        int64                    `dynamodbav:"expiresAt"`
 	Outcome          string                   `dynamodbav:"outcome,omitempty"`
@@ -205,7 +206,7 @@ func newPendingItem(p registration.Pending) pendingItem {
 		Email: p.Email, EmailKey: p.EmailKey, Username: p.Username, UsernameKey: p.UsernameKey,
 		PasswordHash: p.PasswordHash, Language: p.Language, Profile: &profile, Attributes: p.Attributes,
 		Newsletters: p.Newsletters, Consents: p.Consents, RequiresApproval: p.RequiresApproval,
-		ReturnURL: p.ReturnURL, SourceIP: p.SourceIP, CreatedAt: formatTime(p.CreatedAt),
+		ReturnURL: p.ReturnURL, SourceIP: p.SourceIP, GuestID: p.GuestID, CreatedAt: formatTime(p.CreatedAt),
 		ExpiresAt: p.ExpiresAt.Unix(), TTL: p.ExpiresAt.Unix(),
 	}
 }
@@ -215,7 +216,7 @@ func (i pendingItem) pending() registration.Pending {
 		ID: i.ID, StoreID: i.StoreID, Email: i.Email, EmailKey: i.EmailKey, Username: i.Username,
 		UsernameKey: i.UsernameKey, PasswordHash: i.PasswordHash, Language: i.Language, Attributes: i.Attributes,
 		Newsletters: i.Newsletters, Consents: i.Consents, RequiresApproval: i.RequiresApproval,
-		ReturnURL: i.ReturnURL, SourceIP: i.SourceIP, CreatedAt: parseTime(i.CreatedAt),
+		ReturnURL: i.ReturnURL, SourceIP: i.SourceIP, GuestID: i.GuestID, CreatedAt: parseTime(i.CreatedAt),
 		ExpiresAt: fromEpoch(i.ExpiresAt), Outcome: registration.Outcome(i.Outcome), CustomerID: i.CustomerID,
 	}
 	if i.Profile != nil {

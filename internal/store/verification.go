@@ -66,6 +66,7 @@ func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error 
 	t.session(c.Session)
 	t.outbox(c.Outbox)
 	t.events(c.Events)
+	t.handOver(c.HandOver)
 	codes, err := t.run(ctx)
 	if err == nil {
 		return nil

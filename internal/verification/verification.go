@@ -10,6 +10,7 @@ package verification
 import (
 	"context"
 	"errors"
+	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/event"
 	"io"
 	"net/url"
@@ -87,6 +88,7 @@ type Confirmation struct {
 	Activity     customer.Activity
 	Outbox       []mail.Message
 	Events       []event.Event
+	HandOver     *cart.HandOver
 }
 
 // ErrConflict is returned by a Store when the customer or its link changed
@@ -115,6 +117,14 @@ type Request struct {
 	Token    string
 	Password string
 	SourceIP string
+	// GuestID is the guest the confirming browser carries: a confirmation
+	// that signs the customer in hands its cart over.
+	GuestID string
+}
+
+// HandOvers prepares the hand-over of a guest to a customer (cart.Service).
+type HandOvers interface {
+	HandOver(ctx context.Context, guestID, customerID string) (*cart.HandOver, error)
 }
 
 // Result is the state of the account after confirming.
@@ -130,6 +140,8 @@ type Result struct {
 	// AlreadyVerified is set when the link had been used before and the
 	// account is verified: the link was clicked twice. Nobody is signed in.
 	AlreadyVerified bool
+	// HandedOver is set when the request's guest became the customer.
+	HandedOver bool
 }
 
 // Service confirms email addresses.
@@ -138,8 +150,10 @@ type Service struct {
 	sessions Sessions
 	hasher   *password.Hasher
 	policy   password.Policy
-	random   io.Reader
-	now      func() time.Time
+	// handOvers is nil where no guest can come along (unit tests).
+	handOvers HandOvers
+	random    io.Reader
+	now       func() time.Time
 }
 
 // Deps are the collaborators of a Service.
@@ -149,14 +163,16 @@ type Deps struct {
 	Hasher   *password.Hasher
 	// Policy applies to a password chosen on the confirm page.
 	Policy password.Policy
-	Random io.Reader
-	Now    func() time.Time
+	// HandOvers, when set, hands a confirming guest's cart over.
+	HandOvers HandOvers
+	Random    io.Reader
+	Now       func() time.Time
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
 	return &Service{store: d.Store, sessions: d.Sessions, hasher: d.Hasher, policy: d.Policy,
-		random: d.Random, now: d.Now}
+		handOvers: d.HandOvers, random: d.Random, now: d.Now}
 }
 
 // maxInput bounds what is hashed.
@@ -179,7 +195,7 @@ func (s *Service) Confirm(ctx context.Context, req Request) (Result, error) {
 	// the account verified.
 	for attempt := 0; attempt < 2; attempt++ {
 		res, err := s.confirm(ctx, id, digest, req)
-		if !errors.Is(err, ErrConflict) {
+		if !errors.Is(err, ErrConflict) && !errors.Is(err, cart.ErrHandOverConflict) {
 			return res, err
 		}
 	}
@@ -246,8 +262,16 @@ func (s *Service) confirm(ctx context.Context, id, digest string, req Request) (
 	}
 	specs := []event.Spec{{Type: event.Verified, Changes: map[string]any{"status": string(c.Next)}}}
 	if c.Next == customer.Active {
+		if req.GuestID != "" && s.handOvers != nil {
+			if c.HandOver, err = s.handOvers.HandOver(ctx, req.GuestID, cust.ID); err != nil {
+				return Result{}, err
+			}
+			res.HandedOver = c.HandOver != nil
+		}
+		signedIn := c.HandOver.Changes()
+		signedIn["rememberMe"] = false
 		specs = append(specs, event.Spec{Type: event.Activated, Changes: map[string]any{"status": string(c.Next)}},
-			event.Spec{Type: event.SignedIn, Changes: map[string]any{"rememberMe": false}})
+			event.Spec{Type: event.SignedIn, Changes: signedIn})
 	}
 	if c.Events, err = event.Of(s.random, cust.ID, cust.StoreID, now, specs...); err != nil {
 		return Result{}, apperr.Wrap(apperr.Internal, "Internal error.", err)

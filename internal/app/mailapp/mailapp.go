@@ -6,6 +6,7 @@ package mailapp
 
 import (
 	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/cart"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,8 +46,10 @@ func NewWith(cfg config.Config, db store.API, rt app.Runtime, sender mail.Sender
 		Store: st, Tokens: token.NewGenerator(rt.Random), Lifetime: time.Duration(s.VerificationTokenLifetime),
 		Interval: time.Duration(s.Resend.Interval), PublicAPI: s.URLs.PublicAPI, Now: rt.Now, Log: rt.Log,
 	})
+	// Completing a checkout registration hands the guest's cart over.
+	shop := cart.New(cart.Deps{Settings: s, Store: st, Random: rt.Random, Now: rt.Now})
 	completer := registration.NewCompleter(registration.CompleterDeps{
-		Settings: s, Store: st, Linker: linker, Random: rt.Random, Now: rt.Now, Log: rt.Log,
+		Settings: s, Store: st, Linker: linker, HandOvers: shop, Random: rt.Random, Now: rt.Now, Log: rt.Log,
 	})
 	links := account.NewLinks(st, token.NewGenerator(rt.Random), account.Settings{
 		ResetLifetime: time.Duration(s.PasswordResetLifetime), EmailChangeLifetime: time.Duration(s.EmailChangeLifetime),

@@ -241,5 +241,6 @@ func (s *Store) Complete(_ context.Context, c registration.Completion) error {
 		s.Outbox = append(s.Outbox, c.Outbox...)
 		s.Events = append(s.Events, c.Events...)
 	})
+	t.handOver(c.HandOver)
 	return t.run()
 }

@@ -200,6 +200,7 @@ func (s *Store) CreateAccount(_ context.Context, acc registration.Account) error
 		s.Outbox = append(s.Outbox, acc.Outbox...)
 		s.Events = append(s.Events, acc.Events...)
 	})
+	t.handOver(acc.HandOver)
 	return t.run()
 }
 
@@ -483,6 +484,7 @@ func (s *Store) Confirm(_ context.Context, c verification.Confirmation) error {
 		s.Outbox = append(s.Outbox, c.Outbox...)
 		s.Events = append(s.Events, c.Events...)
 	})
+	t.handOver(c.HandOver)
 	return t.run()
 }
 
