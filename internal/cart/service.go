@@ -101,7 +101,18 @@ type Request struct {
 type Shopper struct {
 	CustomerID string
 	Guest      *guest.Guest
-	lines      []Line
+	// Refreshed: the guest's life was extended now, so its cookie should
+	// be set again with the new expiry.
+	Refreshed bool
+	lines     []Line
+}
+
+// cookie is the guest whose cookie the answer should (re)set, if any.
+func (s Shopper) cookie() *guest.Guest {
+	if s.Refreshed {
+		return s.Guest
+	}
+	return nil
 }
 
 // Owner is the shopper's cart owner.
@@ -153,6 +164,7 @@ func (s *Service) guestOf(ctx context.Context, id string) (Shopper, error) {
 			return Shopper{}, err
 		}
 		g.ExpiresAt = now.Add(s.lifetime)
+		return Shopper{Guest: &g, Refreshed: true, lines: lines}, nil
 	}
 	return Shopper{Guest: &g, lines: lines}, nil
 }
@@ -190,13 +202,15 @@ func (s *Service) newGuest(ctx context.Context, r Request, affiliateID string, l
 	return &g, nil
 }
 
-// Cart returns the shopper's lines, in SKU order.
-func (s *Service) Cart(ctx context.Context, r Request) ([]Line, error) {
+// Cart returns the shopper's lines, in SKU order, and the guest whose
+// cookie to set again when its life was extended.
+func (s *Service) Cart(ctx context.Context, r Request) ([]Line, *guest.Guest, error) {
 	sh, err := s.Resolve(ctx, r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s.linesOf(ctx, sh)
+	lines, err := s.linesOf(ctx, sh)
+	return lines, sh.cookie(), err
 }
 
 func (s *Service) linesOf(ctx context.Context, sh Shopper) ([]Line, error) {
@@ -211,8 +225,9 @@ func (s *Service) linesOf(ctx context.Context, sh Shopper) ([]Line, error) {
 }
 
 // SetLine sets a line of the shopper's cart and returns the cart, and the
-// guest it created when the request had no shopper (none for a crawler,
-// whose cart stays empty and unstored).
+// guest whose cookie to set: the one it created when the request had no
+// shopper (none for a crawler, whose cart stays empty and unstored), or
+// the one whose life it extended.
 func (s *Service) SetLine(ctx context.Context, r Request, sku string, quantity int) ([]Line, *guest.Guest, error) {
 	if err := s.rules.CheckLine(sku, quantity); err != nil {
 		return nil, nil, err
@@ -241,12 +256,12 @@ func (s *Service) SetLine(ctx context.Context, r Request, sku string, quantity i
 	case err != nil:
 		return nil, nil, err
 	}
-	sh, err = s.Resolve(ctx, r)
+	again, err := s.Resolve(ctx, r)
 	if err != nil {
 		return nil, nil, err
 	}
-	lines, err := s.linesOf(ctx, sh)
-	return lines, nil, err
+	lines, err := s.linesOf(ctx, again)
+	return lines, sh.cookie(), err
 }
 
 // RemoveLine removes a line from the shopper's cart and returns the cart.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/openreg/registration/internal/settings"
 )
@@ -80,6 +81,19 @@ func TestGuests(t *testing.T) {
 	if r := s.do(http.MethodPost, "/v1/guests", "application/json", []byte(`{"affiliateId":"<x>"}`), browser); r.status != http.StatusBadRequest {
 		t.Errorf("a bad affiliate: %d %s", r.status, r.body)
 	}
+
+	t.Run("a guest seen again after a day lives on, and its cookie with it", func(t *testing.T) {
+		id, _ := r.json(t)["guestId"].(string)
+		first := r.cookie("__Host-cr_guest").Expires
+		if c := s.cart(guestHeader(id)).cookie("__Host-cr_guest"); c != nil {
+			t.Errorf("a read within the day set the cookie again: %+v", c)
+		}
+		s.clock.Advance(25 * time.Hour)
+		c := s.cart(guestHeader(id)).cookie("__Host-cr_guest")
+		if c == nil || !c.Expires.After(first) {
+			t.Errorf("after a day: cookie %+v, want one expiring after %v", c, first)
+		}
+	})
 }
 
 func TestCart(t *testing.T) {

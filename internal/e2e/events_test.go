@@ -81,6 +81,14 @@ func TestSampleEvents(t *testing.T) {
 			}
 		}},
 		{httpapi.FnAccount, "password-reset-json.json", 400, nil}, // a well-formed token of no account
+		{httpapi.FnCart, "guest-create.json", 201, nil},
+		{httpapi.FnCart, "cart.json", 200, nil},
+		// The sample's guest does not exist: the line goes to a new guest.
+		{httpapi.FnCart, "cart-put-item.json", 200, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
+			if r.Headers["X-Guest-Id"] == "" || r.Headers["X-Guest-Id"] == "0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f" {
+				t.Errorf("guest = %q; want a new one", r.Headers["X-Guest-Id"])
+			}
+		}},
 	}
 	for _, st := range steps {
 		t.Run(st.file+" answers as the contract says", func(t *testing.T) {

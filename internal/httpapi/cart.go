@@ -20,7 +20,7 @@ const (
 // Shopping runs guests and carts (cart.Service).
 type Shopping interface {
 	CreateGuest(ctx context.Context, r cart.Request, affiliateID string) (*guest.Guest, error)
-	Cart(ctx context.Context, r cart.Request) ([]cart.Line, error)
+	Cart(ctx context.Context, r cart.Request) ([]cart.Line, *guest.Guest, error)
 	SetLine(ctx context.Context, r cart.Request, sku string, quantity int) ([]cart.Line, *guest.Guest, error)
 	RemoveLine(ctx context.Context, r cart.Request, sku string) ([]cart.Line, error)
 }
@@ -62,8 +62,8 @@ func (a *API) clearGuestCookie() string {
 		SameSite: http.SameSiteLaxMode, MaxAge: -1}).String()
 }
 
-// withGuest sets a new guest on a response: its cookie, and its id in a
-// header for apps.
+// withGuest sets a guest on a response (a new one, or one whose life was
+// extended): its cookie, and its id in a header for apps.
 func (a *API) withGuest(resp *Response, g *guest.Guest) *Response {
 	if g != nil {
 		resp.Cookies = append(resp.Cookies, a.guestCookie(*g))
@@ -116,11 +116,11 @@ func cartResponse(lines []cart.Line) *Response {
 // getCart answers GET /v1/cart: the shopper's lines (none without one; a
 // read never makes a guest).
 func (a *API) getCart(ctx context.Context, r *Request) (*Response, error) {
-	lines, err := a.shop.Cart(ctx, r.shopper())
+	lines, g, err := a.shop.Cart(ctx, r.shopper())
 	if err != nil {
 		return nil, err
 	}
-	return cartResponse(lines), nil
+	return a.withGuest(cartResponse(lines), g), nil
 }
 
 type quantityBody struct {
