@@ -153,6 +153,12 @@ fuzz: ## fuzz every decoder of untrusted input and the template escaping, FUZZTI
 	  go test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) ./$$pkg || exit 1; \
 	done
 
+.PHONY: crawlers
+crawlers: ## refresh internal/guest/crawlers from the newest npm release of crawler-user-agents (then run make test)
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack crawler-user-agents --silent >/dev/null && tar xzf crawler-user-agents-*.tgz && \
+	cp package/crawler-user-agents.json package/LICENSE $(CURDIR)/internal/guest/crawlers/ && \
+	echo "crawler list now from $$(ls crawler-user-agents-*.tgz); update internal/guest/crawlers/README.md" && rm -rf $$tmp
+
 .PHONY: clean
 clean: ## remove build output (keeps .tools)
 	rm -rf bin cdk.out
