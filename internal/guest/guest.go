@@ -104,7 +104,8 @@ var crawlers = sync.OnceValues(func() (*matcher, error) {
 		return nil, err
 	}
 	var list []struct {
-		Pattern string `json:"pattern"`
+		Pattern string   `json:"pattern"`
+		Tags    []string `json:"tags"`
 	}
 	if err := json.Unmarshal(raw, &list); err != nil {
 		return nil, fmt.Errorf("guest: crawler list: %w", err)
@@ -112,6 +113,9 @@ var crawlers = sync.OnceValues(func() (*matcher, error) {
 	m := &matcher{byPrefix: map[[2]byte][]string{}}
 	var others []string
 	for _, c := range list {
+		if !Crawls(c.Tags) {
+			continue
+		}
 		re, err := syntax.Parse(c.Pattern, syntax.Perl)
 		if err != nil {
 			return nil, fmt.Errorf("guest: crawler pattern %q: %w", c.Pattern, err)
@@ -133,6 +137,23 @@ var crawlers = sync.OnceValues(func() (*matcher, error) {
 	}
 	return m, nil
 })
+
+// notCrawlers are the list's tags of agents that are not crawlers to us:
+// HTTP libraries (a storefront's own servers call the API with them) and
+// browser automation (a storefront's end-to-end tests).
+var notCrawlers = []string{"http-library", "browser-automation"}
+
+// Crawls reports whether an entry of the list with tags is a crawler.
+func Crawls(tags []string) bool {
+	for _, t := range tags {
+		for _, n := range notCrawlers {
+			if t == n {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // IsCrawler reports whether a user agent is a known crawler
 // (crawlers/README.md says where the list comes from).

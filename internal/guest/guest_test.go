@@ -21,6 +21,7 @@ func TestCrawlerList(t *testing.T) {
 	var list []struct {
 		Pattern   string   `json:"pattern"`
 		Instances []string `json:"instances"`
+		Tags      []string `json:"tags"`
 	}
 	if err := json.Unmarshal(raw, &list); err != nil {
 		t.Fatal(err)
@@ -30,6 +31,9 @@ func TestCrawlerList(t *testing.T) {
 	}
 	for _, c := range list {
 		re := regexp.MustCompile(c.Pattern)
+		if !guest.Crawls(c.Tags) {
+			continue // an HTTP library or browser automation: shoppers' tools, not crawlers
+		}
 		for _, ua := range c.Instances {
 			if !re.MatchString(ua) || !guest.IsCrawler(ua) {
 				t.Errorf("%q is listed for %q but not recognised", ua, c.Pattern)
@@ -48,6 +52,9 @@ func TestIsCrawler(t *testing.T) {
 		{"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36", false},
 		{"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1", false},
 		{"", false},
+		{"curl/8.5.0", false},
+		{"Go-http-client/1.1", false},
+		{"python-requests/2.31.0", false},
 	}
 	for _, tt := range tests {
 		if got := guest.IsCrawler(tt.ua); got != tt.want {
