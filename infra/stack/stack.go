@@ -317,6 +317,15 @@ func (b *builder) table() awsdynamodb.Table {
 		// The outbox's new items reach the mail queue through the stream.
 		Stream: awsdynamodb.StreamViewType_NEW_IMAGE,
 	})
+	// The back office's list of customers by store and status, sharded
+	// (internal/store/statusindex.go).
+	t.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:        jsii.String(store.IndexByStatus),
+		PartitionKey:     &awsdynamodb.Attribute{Name: jsii.String(store.AttrStatusKey), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:          &awsdynamodb.Attribute{Name: jsii.String(store.AttrStatusSort), Type: awsdynamodb.AttributeType_STRING},
+		ProjectionType:   awsdynamodb.ProjectionType_INCLUDE,
+		NonKeyAttributes: jsii.Strings(store.StatusIndexAttributes...),
+	})
 	return t
 }
 

@@ -338,7 +338,14 @@ func TestTable(t *testing.T) {
 			"TimeToLiveSpecification":          map[string]any{"AttributeName": "ttl", "Enabled": true},
 			"DeletionProtectionEnabled":        true,
 			"StreamSpecification":              map[string]any{"StreamViewType": "NEW_IMAGE"},
-			"GlobalSecondaryIndexes":           assertions.Match_Absent(),
+			// One index: the back office's sharded status list.
+			"GlobalSecondaryIndexes": []any{map[string]any{
+				"IndexName": "byStatus",
+				"KeySchema": []any{map[string]any{"AttributeName": "statusKey", "KeyType": "HASH"},
+					map[string]any{"AttributeName": "statusSort", "KeyType": "RANGE"}},
+				"Projection": map[string]any{"ProjectionType": "INCLUDE",
+					"NonKeyAttributes": []any{"id", "storeId", "email", "username", "status", "createdAt", "emailVerifiedAt", "profile"}},
+			}},
 		}),
 	})
 }

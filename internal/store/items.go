@@ -51,6 +51,9 @@ type customerItem struct {
 	KeptSession       string           `dynamodbav:"keptSession,omitempty"`
 	Reset             *linkItem        `dynamodbav:"reset,omitempty"`
 	EmailChange       *emailChangeItem `dynamodbav:"emailChange,omitempty"`
+	// The back office's index (statusindex.go).
+	StatusKey  string `dynamodbav:"statusKey,omitempty"`
+	StatusSort string `dynamodbav:"statusSort,omitempty"`
 }
 
 // emailChangeItem is a requested address change and its link's digest.
@@ -124,6 +127,7 @@ func newCustomerItem(c customer.Customer, emailKey, usernameKey string) customer
 	if ch := c.EmailChange; ch != nil {
 		it.EmailChange = &emailChangeItem{NewEmail: ch.NewEmail, Link: *newLinkItem(&ch.Link)}
 	}
+	it.StatusKey, it.StatusSort = statusKeys(c)
 	return it
 }
 

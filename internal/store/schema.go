@@ -12,6 +12,18 @@ import (
 	"github.com/aws/smithy-go"
 )
 
+// The back office's index of customers by store and status (see
+// statusindex.go): its key attributes and the attributes it copies.
+const (
+	IndexByStatus  = "byStatus"
+	AttrStatusKey  = "statusKey"
+	AttrStatusSort = "statusSort"
+)
+
+// StatusIndexAttributes are the customer attributes the index copies: what
+// a back-office list shows.
+var StatusIndexAttributes = []string{"id", "storeId", "email", "username", "status", "createdAt", "emailVerifiedAt", "profile"}
+
 // CreateTable creates the table with the layout this package expects and
 // waits until it is active. The CDK stack declares the same layout for AWS;
 // this is for the local stack and the tests.
@@ -22,7 +34,17 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
 		AttributeDefinitions: []types.AttributeDefinition{
 			{AttributeName: aws.String(AttrPK), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(AttrSK), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(AttrStatusKey), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(AttrStatusSort), AttributeType: types.ScalarAttributeTypeS},
 		},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+			IndexName: aws.String(IndexByStatus),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(AttrStatusKey), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(AttrStatusSort), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: StatusIndexAttributes},
+		}},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash},
 			{AttributeName: aws.String(AttrSK), KeyType: types.KeyTypeRange},

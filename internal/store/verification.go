@@ -20,9 +20,11 @@ import (
 // race, one wins.
 func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error {
 	at := formatTime(c.At)
-	set := "SET #status = :next, emailVerifiedAt = :at, updatedAt = :at, verifiedLink = :d"
+	// The back office's index follows the status (statusindex.go).
+	set := "SET #status = :next, emailVerifiedAt = :at, updatedAt = :at, verifiedLink = :d, statusKey = :sk"
 	values := map[string]types.AttributeValue{
 		":next": str(string(c.Next)), ":at": str(at), ":d": str(c.Digest), ":now": num(c.At.Unix()),
+		":sk":         str(statusKey(c.StoreID, c.Next, statusShard(c.CustomerID))),
 		":unverified": str(string(customer.Unverified)), ":max": num(verification.MaxPasswordTries),
 	}
 	if c.PasswordHash != "" {

@@ -76,6 +76,7 @@ func CheckShape(plain string) error {
 // it causes are stored, all or nothing.
 type Confirmation struct {
 	CustomerID  string
+	StoreID     string
 	Digest      string
 	EmailKey    string
 	UsernameKey string // empty without a username
@@ -217,7 +218,7 @@ func (s *Service) confirm(ctx context.Context, id, digest string, req Request) (
 	if cust.Verified() {
 		return Result{Status: cust.Status, AlreadyVerified: true}, nil
 	}
-	c := Confirmation{CustomerID: cust.ID, Digest: digest, EmailKey: customer.NormalizeLogin(cust.Email), Next: customer.Active, At: now}
+	c := Confirmation{CustomerID: cust.ID, StoreID: cust.StoreID, Digest: digest, EmailKey: customer.NormalizeLogin(cust.Email), Next: customer.Active, At: now}
 	if cust.Username != "" {
 		c.UsernameKey = customer.NormalizeLogin(cust.Username)
 	}

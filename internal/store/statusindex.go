@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/openreg/registration/internal/customer"
+)
+
+// The byStatus index lists a store's customers of one status, newest
+// first, for the back office. Its partition key is sharded: a customer's
+// statusKey is "<store>#<status>#<shard>", the shard a hash of its id, so the
+// writes of one busy status (every registration is unverified first) spread
+// over StatusShards partitions instead of funnelling into one. A page queries
+// every shard for at most a page of items older than the cursor and merges
+// them: StatusShards × limit items read per page, whatever the table's size,
+// and never a scan.
+
+// ErrBadCursor is a cursor this store did not make.
+var ErrBadCursor = errors.New("store: malformed cursor")
+
+// StatusShards is how many partitions one store's status is spread over.
+const StatusShards = 8
+
+func statusShard(id string) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() % StatusShards)
+}
+
+func statusKey(storeID string, st customer.Status, shard int) string {
+	return fmt.Sprintf("%s#%s#%d", storeID, st, shard)
+}
+
+// statusKeys are the index attributes of c; none for an erased account.
+func statusKeys(c customer.Customer) (key, sort string) {
+	if c.Status == customer.Deleted || c.ID == "" {
+		return "", ""
+	}
+	return statusKey(c.StoreID, c.Status, statusShard(c.ID)), sortableTime(c.CreatedAt) + "#" + c.ID
+}
+
+// ListPage is one page of a status list.
+type ListPage struct {
+	Customers []customer.Customer
+	// Cursor names the next page ("" after the last).
+	Cursor string
+}
+
+// ListByStatus returns up to limit customers of a store with a status,
+// newest first, after the cursor of an earlier page. The index is
+// eventually consistent: a customer written a moment ago may not be listed
+// yet.
+func (s *Store) ListByStatus(ctx context.Context, storeID string, st customer.Status, limit int, cursor string) (ListPage, error) {
+	before := ""
+	if cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil || len(b) == 0 {
+			return ListPage{}, ErrBadCursor
+		}
+		before = string(b)
+	}
+	var all []customerItem
+	for shard := range StatusShards {
+		in := &dynamodb.QueryInput{TableName: aws.String(s.table), IndexName: aws.String(IndexByStatus),
+			KeyConditionExpression:    aws.String("#k = :k"),
+			ExpressionAttributeNames:  map[string]string{"#k": AttrStatusKey},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":k": str(statusKey(storeID, st, shard))},
+			ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit + 1))}
+		if before != "" {
+			in.KeyConditionExpression = aws.String("#k = :k AND #s < :b")
+			in.ExpressionAttributeNames["#s"] = AttrStatusSort
+			in.ExpressionAttributeValues[":b"] = str(before)
+		}
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return ListPage{}, unavailable("Query", err)
+		}
+		for _, item := range out.Items {
+			var it customerItem
+			if err := unmarshal(item, &it); err != nil {
+				return ListPage{}, err
+			}
+			all = append(all, it)
+		}
+	}
+	slices.SortFunc(all, func(a, b customerItem) int { return strings.Compare(b.StatusSort, a.StatusSort) })
+	page := ListPage{}
+	for i, it := range all {
+		if i == limit {
+			page.Cursor = base64.RawURLEncoding.EncodeToString([]byte(all[i-1].StatusSort))
+			break
+		}
+		page.Customers = append(page.Customers, it.customer())
+	}
+	return page, nil
+}
