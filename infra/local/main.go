@@ -13,6 +13,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -38,6 +41,7 @@ import (
 
 type options struct {
 	addr, settingsFile   string
+	adminTokenFile       string
 	dynamoPort, motoPort int
 	lambda, bin          string
 	invoke, event        string
@@ -47,6 +51,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address of the local API (loopback only)")
 	flag.StringVar(&o.settingsFile, "settings", "infra/local/settings.json", "registration settings document")
+	flag.StringVar(&o.adminTokenFile, "admin-token-file", ".tools/admin-token", "where the back office's admin token of this run is written")
 	flag.IntVar(&o.dynamoPort, "dynamodb-port", 8000, "DynamoDB Local port (0 = any free port)")
 	flag.IntVar(&o.motoPort, "moto-port", 5000, "moto port (0 = any free port)")
 	flag.StringVar(&o.lambda, "lambda", "inprocess", "how functions run: inprocess, or rie (their bootstraps under the Runtime Interface Emulator)")
@@ -144,7 +149,11 @@ func run(o options) error {
 		mailer = consumer.Handle
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", devstack.NewGateway(httpapi.Routes, functions, log, time.Now))
+	adminToken, err := newAdminToken(o.adminTokenFile)
+	if err != nil {
+		return err
+	}
+	mux.Handle("/", devstack.NewGateway(httpapi.Routes, functions, log, time.Now).WithAdminToken(adminToken))
 	mailbox := devstack.NewMailbox(emu.Moto)
 	mux.Handle("/_local/mailbox", mailbox)
 	mux.Handle("/_local/mailbox.json", mailbox)
@@ -175,10 +184,11 @@ Local stack is up (functions: %s).
   API:             %s   (routes: %s)
   Mailbox:         %s/_local/mailbox
   Events:          %s/_local/events   (bus %s)
+  Back office:     Authorization: Bearer %s   (also in %s)
   DynamoDB Local:  %s   (table %s)
   moto (SQS, SES): %s   (queue %s)
 Press Ctrl-C to stop.
-`, o.lambda, base, routeList(), base, base, bus.Bus, emu.DynamoDB, res.Table, emu.Moto, res.QueueURL)
+`, o.lambda, base, routeList(), base, base, bus.Bus, adminToken, o.adminTokenFile, emu.DynamoDB, res.Table, emu.Moto, res.QueueURL)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -247,4 +257,19 @@ func routeList() string {
 		parts = append(parts, r.Method+" "+r.Path)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// newAdminToken makes the local back office's admin token (random, for this
+// run) and writes it to file (readable by the developer only), as the local
+// stand-in for the IAM authority the deployed back office needs.
+func newAdminToken(file string) (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	tok := hex.EncodeToString(b)
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return "", err
+	}
+	return tok, os.WriteFile(file, []byte(tok+"\n"), 0o600)
 }

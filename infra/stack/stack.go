@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
@@ -79,7 +80,7 @@ const (
 )
 
 // Functions lists every function the stack deploys.
-var Functions = []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, httpapi.FnAccount, httpapi.FnCart, FnMailer, FnSESEvents}
+var Functions = []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, httpapi.FnAccount, httpapi.FnCart, httpapi.FnAdmin, FnMailer, FnSESEvents}
 
 // ThrottledRoutes are the routes anyone can call, without an account, to
 // make the stack hash a password or write: each gets its own stage throttle
@@ -158,6 +159,13 @@ var tableAccess = map[string]tableGrant{
 		Actions:  append(slices.Clone(itemActions), "dynamodb:BatchGetItem", "dynamodb:Query"),
 		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "THROTTLE", "OUTBOX", "RATE"},
 	},
+	// The back office: the customers and their keys (creating one claims
+	// them), their logs (Query of a customer's partition), the jobs it
+	// queues; its status list reads the byStatus index (grantTable).
+	httpapi.FnAdmin: {
+		Actions:  append(slices.Clone(itemActions), "dynamodb:Query"),
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX"},
+	},
 	// Guests and carts: the guest items, the customers' carts (beside the
 	// customer, read with the session), the guests' per-client limit.
 	httpapi.FnCart: {
@@ -230,6 +238,7 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	fns[httpapi.FnVerifyEmail] = b.function(httpapi.FnVerifyEmail, common, "Confirms email addresses (/v1/verify-email)")
 	fns[httpapi.FnAccount] = b.function(httpapi.FnAccount, common, "My account: profile, password, address, export, erasure, password reset")
 	fns[httpapi.FnCart] = b.function(httpapi.FnCart, common, "Guests and carts (/v1/guests, /v1/cart)")
+	fns[httpapi.FnAdmin] = b.function(httpapi.FnAdmin, common, "The back office (/v1/admin/*, IAM-authorised)")
 	fns[FnMailer] = b.function(FnMailer, map[string]*string{
 		config.EnvTable:            table.TableName(),
 		config.EnvSettings:         jsii.String(p.SettingsJSON),
@@ -562,6 +571,25 @@ func (b *builder) grantTable(fns map[string]awslambda.Function, t awsdynamodb.Ta
 			Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": keys}},
 		}))
 	}
+	// The back office lists customers from the byStatus index: a Query of
+	// that index only (its keys are "<store>#<status>#<shard>", which a
+	// LeadingKeys prefix cannot scope further).
+	fns[httpapi.FnAdmin].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("dynamodb:Query"),
+		Resources: &[]*string{awscdk.Fn_Join(jsii.String(""), &[]*string{t.TableArn(), jsii.String("/index/" + store.IndexByStatus)})},
+	}))
+}
+
+// wildPath is a route path as an execute-api ARN names it: {params} match
+// any one segment.
+func wildPath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if strings.HasPrefix(s, "{") {
+			segs[i] = "*"
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 func (b *builder) api(fns map[string]awslambda.Function) (awsapigatewayv2.HttpApi, awsapigatewayv2.HttpStage) {
@@ -574,27 +602,50 @@ func (b *builder) api(fns map[string]awslambda.Function) (awsapigatewayv2.HttpAp
 			AllowOrigins:     jsii.Strings(b.p.Settings.URLs.BrowserOrigins()...),
 			AllowCredentials: jsii.Bool(true),
 			AllowMethods: &[]awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_GET, awsapigatewayv2.CorsHttpMethod_POST,
+				awsapigatewayv2.CorsHttpMethod_PUT, awsapigatewayv2.CorsHttpMethod_PATCH,
 				awsapigatewayv2.CorsHttpMethod_DELETE, awsapigatewayv2.CorsHttpMethod_HEAD},
-			AllowHeaders:  jsii.Strings("content-type", "authorization", "accept-language", "x-store-id", "x-guest-id"),
-			ExposeHeaders: jsii.Strings("retry-after", "location"),
+			AllowHeaders: jsii.Strings("content-type", "authorization", "accept-language", "x-store-id", "x-guest-id",
+				"x-session-transport"),
+			ExposeHeaders: jsii.Strings("retry-after", "location", "x-guest-id"),
 			MaxAge:        awscdk.Duration_Hours(jsii.Number(1)),
 		},
 	})
 	integrations := map[string]awsapigatewayv2.HttpRouteIntegration{}
 	routes := map[string]awsapigatewayv2.HttpRoute{}
+	// The back office's routes need a SigV4 signature of a principal the
+	// BackOfficePolicy grants; the storefront's routes are public.
+	iam := awsapigatewayv2authorizers.NewHttpIamAuthorizer()
+	var adminArns []*string
 	for _, r := range httpapi.Routes {
 		in, ok := integrations[r.Function]
 		if !ok {
 			in = awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(resourceID(r.Function)+"Integration"), fns[r.Function], nil)
 			integrations[r.Function] = in
 		}
-		added := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		opts := &awsapigatewayv2.AddRoutesOptions{
 			Path:        jsii.String(r.Path),
 			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},
 			Integration: in,
-		})
+		}
+		if httpapi.IsAdmin(r.Path) {
+			opts.Authorizer = iam
+			adminArns = append(adminArns, api.ArnForExecuteApi(jsii.String(r.Method), jsii.String(wildPath(r.Path)), jsii.String("$default")))
+		}
+		added := api.AddRoutes(opts)
 		routes[r.Method+" "+r.Path] = (*added)[0]
 	}
+	policy := awsiam.NewManagedPolicy(b.stack, jsii.String("BackOfficePolicy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("Calls the back office's routes (and nothing else): attach it to the operator's back-office role"),
+		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("execute-api:Invoke"), Resources: &adminArns,
+		})},
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
+		Id:     jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("The * stands for the one customer id segment of a back-office route ({id}); the policy names each route and method."),
+	}}, jsii.Bool(true))
+	awscdk.NewCfnOutput(b.stack, jsii.String("BackOfficePolicyArn"), &awscdk.CfnOutputProps{Value: policy.ManagedPolicyArn(),
+		Description: jsii.String("Managed policy that grants exactly the back office's routes (SigV4-signed calls)")})
 	cdknag.NagSuppressions_AddResourceSuppressions(api, &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("AwsSolutions-APIG4"),
 		Reason: jsii.String("These are the public storefront routes: registering, confirming an address and signing in happen before a customer has any credential. The routes that need identity check the session token themselves; back-office routes will use IAM authorisation."),

@@ -190,7 +190,7 @@ func TestFunctions(t *testing.T) {
 	})
 	t.Run("the functions a flood of anonymous requests reaches have reserved concurrency, the others none", func(t *testing.T) {
 		want := map[string]any{httpapi.FnRegister: float64(40), httpapi.FnSignIn: float64(40), httpapi.FnVerifyEmail: float64(40),
-			httpapi.FnAccount: float64(40), httpapi.FnCart: nil, stack.FnMailer: nil, stack.FnSESEvents: nil}
+			httpapi.FnAccount: float64(40), httpapi.FnCart: nil, httpapi.FnAdmin: nil, stack.FnMailer: nil, stack.FnSESEvents: nil}
 		for name, fn := range functionsByName(t, s.json) {
 			if got := fn["Properties"].(map[string]any)["ReservedConcurrentExecutions"]; got != want[name] {
 				t.Errorf("%s ReservedConcurrentExecutions = %v, want %v", name, got, want[name])
@@ -306,7 +306,7 @@ func TestDefaults(t *testing.T) {
 
 // functionIDs are the construct ids of the functions.
 var functionIDs = map[string]string{httpapi.FnRegister: "Register", httpapi.FnSignIn: "SignIn", httpapi.FnVerifyEmail: "VerifyEmail",
-	httpapi.FnAccount: "Account", httpapi.FnCart: "Cart", stack.FnMailer: "Mailer", stack.FnSESEvents: "SesEvents"}
+	httpapi.FnAccount: "Account", httpapi.FnCart: "Cart", httpapi.FnAdmin: "Admin", stack.FnMailer: "Mailer", stack.FnSESEvents: "SesEvents"}
 
 // cdkSuffix is the hash CDK appends to a logical id.
 var cdkSuffix = regexp.MustCompile(`^[0-9A-F]{8}$`)
@@ -326,6 +326,35 @@ func functionsByName(t *testing.T, template map[string]any) map[string]map[strin
 		t.Fatalf("found %d of %d functions", len(out), len(stack.Functions))
 	}
 	return out
+}
+
+func TestBackOfficeAuthority(t *testing.T) {
+	s := synth(t)
+	for id, r := range resources(s, "AWS::ApiGatewayV2::Route") {
+		props := r["Properties"].(map[string]any)
+		key := props["RouteKey"].(string)
+		admin := strings.Contains(key, " /v1/admin/")
+		if got := props["AuthorizationType"]; admin && got != "AWS_IAM" {
+			t.Errorf("%s (%s) has authorisation %v, want AWS_IAM", key, id, got)
+		} else if !admin && got != nil && got != "NONE" {
+			t.Errorf("storefront route %s has authorisation %v", key, got)
+		}
+		if fn := jsonString(props["Target"]); admin != strings.Contains(fn, "AdminIntegration") {
+			t.Errorf("%s goes to %s", key, fn)
+		}
+	}
+	s.tpl.HasOutput(jsii.String("BackOfficePolicyArn"), &map[string]any{})
+	for _, p := range resources(s, "AWS::IAM::ManagedPolicy") {
+		for _, st := range p["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			res := jsonString(st.(map[string]any)["Resource"])
+			if acts := actionsOf(st.(map[string]any)); !slices.Equal(acts, []string{"execute-api:Invoke"}) || strings.Contains(res, "/v1/customers") && !strings.Contains(res, "/v1/admin/") {
+				t.Errorf("back-office policy statement %v on %s", acts, res)
+			}
+			if n := strings.Count(res, "/v1/admin/"); n != 8 {
+				t.Errorf("the back-office policy names %d routes, want the 8 admin routes: %s", n, res)
+			}
+		}
+	}
 }
 
 func TestTable(t *testing.T) {
@@ -571,6 +600,7 @@ func TestTableAccess(t *testing.T) {
 		{httpapi.FnSignIn, append(slices.Clone(tx), "BatchGetItem"), []string{"EMAIL", "USERNAME", "CUSTOMER", "THROTTLE", "LOGIN", "OUTBOX", "RATE"}},
 		{httpapi.FnAccount, append(slices.Clone(tx), "BatchGetItem", "Query"), []string{"CUSTOMER", "EMAIL", "USERNAME", "THROTTLE", "OUTBOX", "RATE"}},
 		{httpapi.FnCart, append(slices.Clone(tx), "BatchGetItem"), []string{"GUEST", "CUSTOMER", "RATE"}},
+		{httpapi.FnAdmin, append(slices.Clone(tx), "Query"), []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX"}},
 		{stack.FnMailer, append(slices.Clone(tx), "Query"),
 			[]string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "MAILED", "SUPPRESS", "RESEND", "NOTICE", "RESET"}},
 		{stack.FnSESEvents, []string{"PutItem"}, []string{"SUPPRESS"}},
@@ -602,10 +632,14 @@ func TestTableAccess(t *testing.T) {
 			}
 		})
 	}
-	t.Run("every DynamoDB statement is limited to leading keys", func(t *testing.T) {
+	t.Run("every DynamoDB statement on the table is limited to leading keys; only the back office queries the status index", func(t *testing.T) {
 		for _, fn := range stack.Functions {
 			for _, st := range statementsOf(s, fn) {
-				if strings.HasPrefix(actionsOf(st)[0], "dynamodb:") && !strings.Contains(jsonString(st["Condition"]), `"dynamodb:LeadingKeys"`) {
+				onIndex := strings.Contains(jsonString(st["Resource"]), "/index/byStatus")
+				if onIndex && (fn != httpapi.FnAdmin || !slices.Equal(actionsOf(st), []string{"dynamodb:Query"})) {
+					t.Errorf("%s: %s reaches the status index", fn, jsonString(st))
+				}
+				if strings.HasPrefix(actionsOf(st)[0], "dynamodb:") && !onIndex && !strings.Contains(jsonString(st["Condition"]), `"dynamodb:LeadingKeys"`) {
 					t.Errorf("%s: %s has no LeadingKeys condition", fn, jsonString(st))
 				}
 			}
@@ -618,7 +652,7 @@ func TestTableAccess(t *testing.T) {
 				if slices.Contains(acts, "dynamodb:Scan") {
 					t.Errorf("%s may scan: %v", fn, acts)
 				}
-				if slices.Contains(acts, "dynamodb:Query") && fn != httpapi.FnAccount && fn != stack.FnMailer {
+				if slices.Contains(acts, "dynamodb:Query") && fn != httpapi.FnAccount && fn != stack.FnMailer && fn != httpapi.FnAdmin {
 					t.Errorf("%s may query: %v", fn, acts)
 				}
 			}

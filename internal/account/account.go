@@ -189,8 +189,11 @@ func activity(c customer.Customer, t customer.ActivityType, now time.Time, sourc
 // SignOutEverywhere ends every session of the signed-in customer, the
 // current one included, in one write.
 func (s *Service) SignOutEverywhere(ctx context.Context, token, sourceIP string) error {
-	_, c, err := s.signedIn(ctx, token)
+	sess, c, err := s.signedIn(ctx, token)
 	if err != nil {
+		return err
+	}
+	if err := own(sess); err != nil {
 		return err
 	}
 	return s.update(ctx, c, func(c customer.Customer) (Update, error) {
@@ -229,6 +232,9 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, sour
 	if err != nil {
 		return err
 	}
+	if err := own(sess); err != nil {
+		return err
+	}
 	var f apperr.Fields
 	if current == "" {
 		f.Add("currentPassword", "required", "The current password is required.")
@@ -264,3 +270,21 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, sour
 }
 
 func unauthenticated() error { return apperr.New(apperr.Unauthenticated, "Sign in first.") }
+
+// own refuses an impersonation session: an administrator acting as the
+// customer cannot change the password or the address or delete the
+// account, nor end the customer's own sessions.
+func own(sess session.Session) error {
+	if sess.ImpersonatedBy != "" {
+		return apperr.New(apperr.ImpersonationForbidden, "An administrator acting as the customer cannot do this.")
+	}
+	return nil
+}
+
+// by names the administrator of an impersonation on an activity entry.
+func by(a *customer.Activity, sess session.Session) *customer.Activity {
+	if sess.ImpersonatedBy != "" {
+		a.Detail["impersonatedBy"] = sess.ImpersonatedBy
+	}
+	return a
+}

@@ -47,8 +47,11 @@ func (s *Service) Export(ctx context.Context, token string) (Export, error) {
 // customer left (sessions, activity entries, mails) and the confirmation
 // mail. The consent log stays, under the customer id only, as evidence.
 func (s *Service) Erase(ctx context.Context, token, pw, sourceIP string) error {
-	_, c, err := s.signedIn(ctx, token)
+	sess, c, err := s.signedIn(ctx, token)
 	if err != nil {
+		return err
+	}
+	if err := own(sess); err != nil {
 		return err
 	}
 	if pw == "" {

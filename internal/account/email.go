@@ -23,8 +23,11 @@ const EmailChangePath = "/v1/email-change"
 // answer is the same whether or not the new address has an account:
 // uniqueness is decided when the link is used.
 func (s *Service) RequestEmailChange(ctx context.Context, token, newEmail, pw, sourceIP string) error {
-	_, c, err := s.signedIn(ctx, token)
+	sess, c, err := s.signedIn(ctx, token)
 	if err != nil {
+		return err
+	}
+	if err := own(sess); err != nil {
 		return err
 	}
 	newEmail = customer.CanonicalEmail(newEmail)

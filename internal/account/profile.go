@@ -27,7 +27,7 @@ type ProfilePatch struct {
 // result must pass the same rules as a registration (a required field
 // cannot be cleared, a disabled one cannot be set).
 func (s *Service) UpdateProfile(ctx context.Context, token string, p ProfilePatch, sourceIP string) (customer.Customer, error) {
-	_, c, err := s.signedIn(ctx, token)
+	sess, c, err := s.signedIn(ctx, token)
 	if err != nil {
 		return customer.Customer{}, err
 	}
@@ -73,7 +73,7 @@ func (s *Service) UpdateProfile(ctx context.Context, token string, p ProfilePatc
 		after := c
 		after.Profile, after.Attributes, after.Newsletters = profile, attrs, newsletters
 		out = after
-		return Update{After: after, Activity: activity(c, customer.ActivityProfileUpdated, now, sourceIP)}, nil
+		return Update{After: after, Activity: by(activity(c, customer.ActivityProfileUpdated, now, sourceIP), sess)}, nil
 	})
 	return out, err
 }

@@ -6,6 +6,7 @@
 package app
 
 import (
+	"github.com/openreg/registration/internal/admin"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -90,6 +91,8 @@ func NewSystem(cfg config.Config, db store.API, rt Runtime) (*System, error) {
 		Account: account.New(account.Deps{Settings: s, Store: st, Sessions: sessions, Passwords: signIn,
 			Hasher: hasher, Random: rt.Random, Now: rt.Now, Log: rt.Log}),
 		Shopping: shop,
+		BackOffice: admin.New(admin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher,
+			Random: rt.Random, Now: rt.Now}),
 		Cookies:  httpapi.Cookies{Secure: cfg.CookieSecure},
 		Pages:    pages,
 		Log:      rt.Log,

@@ -43,6 +43,17 @@ const (
 	// limit; Retry-After says when to come back.
 	TooManyRequests Code = "too_many_requests"
 	Unauthenticated Code = "unauthenticated"
+	// ImpersonationForbidden: an administrator acting as a customer asked
+	// for what only the customer may do.
+	ImpersonationForbidden Code = "impersonation_forbidden"
+	// Forbidden: the caller is not allowed here (the back office without
+	// its authority).
+	Forbidden Code = "forbidden"
+	// InvalidState: the customer is not in a state the action applies to.
+	InvalidState Code = "invalid_state"
+	// CustomerNotFound: the back office named a customer that does not
+	// exist.
+	CustomerNotFound Code = "customer_not_found"
 
 	// Unavailable means a dependency (database, queue) failed; the request
 	// changed nothing and may be retried.

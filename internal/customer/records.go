@@ -34,6 +34,10 @@ const (
 	ActivityEmailChangeRequested ActivityType = "email_change_requested"
 	ActivityEmailChanged         ActivityType = "email_changed"
 	ActivityDeleted              ActivityType = "deleted"
+	// Back office.
+	ActivityApproved     ActivityType = "approved"
+	ActivityDeactivated  ActivityType = "deactivated"
+	ActivityImpersonated ActivityType = "impersonated"
 )
 
 // Activity is one entry of the activity log kept for auditing.

@@ -41,6 +41,7 @@ const (
 	FnSignIn      = "sign-in"
 	FnAccount     = "account"
 	FnCart        = "cart"
+	FnAdmin       = "admin"
 )
 
 // Routes is every route of the public contract served so far. The CDK stack
@@ -72,6 +73,14 @@ var Routes = []Route{
 	{http.MethodGet, "/v1/cart", FnCart, (*API).getCart},
 	{http.MethodPut, "/v1/cart/items/{sku}", FnCart, (*API).putCartItem},
 	{http.MethodDelete, "/v1/cart/items/{sku}", FnCart, (*API).deleteCartItem},
+	{http.MethodPost, "/v1/admin/customers", FnAdmin, (*API).adminCreate},
+	{http.MethodGet, "/v1/admin/customers", FnAdmin, (*API).adminList},
+	{http.MethodPost, "/v1/admin/customers/{id}/approve", FnAdmin, (*API).adminApprove},
+	{http.MethodPost, "/v1/admin/customers/{id}/deactivate", FnAdmin, (*API).adminDeactivate},
+	{http.MethodPost, "/v1/admin/customers/{id}/verification-email", FnAdmin, (*API).adminResend},
+	{http.MethodPost, "/v1/admin/customers/{id}/impersonation", FnAdmin, (*API).adminImpersonate},
+	{http.MethodGet, "/v1/admin/customers/{id}/activity", FnAdmin, (*API).adminActivity},
+	{http.MethodGet, "/v1/admin/customers/{id}/consents", FnAdmin, (*API).adminConsents},
 }
 
 // Cookies configures the cookies the API sets.
@@ -113,6 +122,7 @@ type API struct {
 	signIn   Authenticator
 	account  AccountManager
 	shop     Shopping
+	office   BackOffice
 	cookies  Cookies
 	pages    *Pages
 	log      *slog.Logger
@@ -128,6 +138,7 @@ type Deps struct {
 	SignIn       Authenticator
 	Account      AccountManager
 	Shopping     Shopping
+	BackOffice   BackOffice
 	Cookies      Cookies
 	Pages        *Pages
 	Log          *slog.Logger
@@ -137,7 +148,7 @@ type Deps struct {
 // New returns an API.
 func New(d Deps) *API {
 	return &API{settings: d.Settings, register: d.Registration, verify: d.Verification, resend: d.Resend, signIn: d.SignIn,
-		account: d.Account, shop: d.Shopping, cookies: d.Cookies, pages: d.Pages, log: d.Log, now: d.Now}
+		account: d.Account, shop: d.Shopping, office: d.BackOffice, cookies: d.Cookies, pages: d.Pages, log: d.Log, now: d.Now}
 }
 
 type endpoint func(a *API, ctx context.Context, r *Request) (*Response, error)
@@ -212,28 +223,32 @@ const answerMargin = 1500 * time.Millisecond
 
 // statusOf is the one table from error codes to HTTP statuses.
 var statusOf = map[apperr.Code]int{
-	apperr.Validation:           http.StatusBadRequest,
-	apperr.MalformedBody:        http.StatusBadRequest,
-	apperr.UnknownField:         http.StatusBadRequest,
-	apperr.PayloadTooLarge:      http.StatusRequestEntityTooLarge,
-	apperr.UnsupportedMediaType: http.StatusUnsupportedMediaType,
-	apperr.NotFound:             http.StatusNotFound,
-	apperr.MethodNotAllowed:     http.StatusMethodNotAllowed,
-	apperr.RegistrationDisabled: http.StatusForbidden,
-	apperr.EmailTaken:           http.StatusConflict,
-	apperr.UsernameTaken:        http.StatusConflict,
-	apperr.TokenInvalid:         http.StatusBadRequest,
-	apperr.TokenExpired:         http.StatusGone,
-	apperr.TokenReplaced:        http.StatusGone,
-	apperr.PasswordMismatch:     http.StatusBadRequest,
-	apperr.TooManyRequests:      http.StatusTooManyRequests,
-	apperr.InvalidCredentials:   http.StatusUnauthorized,
-	apperr.EmailNotVerified:     http.StatusForbidden,
-	apperr.PendingApproval:      http.StatusForbidden,
-	apperr.LockedOut:            http.StatusTooManyRequests,
-	apperr.Unauthenticated:      http.StatusUnauthorized,
-	apperr.Unavailable:          http.StatusServiceUnavailable,
-	apperr.Internal:             http.StatusInternalServerError,
+	apperr.Validation:             http.StatusBadRequest,
+	apperr.MalformedBody:          http.StatusBadRequest,
+	apperr.UnknownField:           http.StatusBadRequest,
+	apperr.PayloadTooLarge:        http.StatusRequestEntityTooLarge,
+	apperr.UnsupportedMediaType:   http.StatusUnsupportedMediaType,
+	apperr.NotFound:               http.StatusNotFound,
+	apperr.MethodNotAllowed:       http.StatusMethodNotAllowed,
+	apperr.RegistrationDisabled:   http.StatusForbidden,
+	apperr.EmailTaken:             http.StatusConflict,
+	apperr.UsernameTaken:          http.StatusConflict,
+	apperr.TokenInvalid:           http.StatusBadRequest,
+	apperr.TokenExpired:           http.StatusGone,
+	apperr.TokenReplaced:          http.StatusGone,
+	apperr.PasswordMismatch:       http.StatusBadRequest,
+	apperr.TooManyRequests:        http.StatusTooManyRequests,
+	apperr.InvalidCredentials:     http.StatusUnauthorized,
+	apperr.EmailNotVerified:       http.StatusForbidden,
+	apperr.PendingApproval:        http.StatusForbidden,
+	apperr.LockedOut:              http.StatusTooManyRequests,
+	apperr.Unauthenticated:        http.StatusUnauthorized,
+	apperr.ImpersonationForbidden: http.StatusForbidden,
+	apperr.Forbidden:              http.StatusForbidden,
+	apperr.InvalidState:           http.StatusConflict,
+	apperr.CustomerNotFound:       http.StatusNotFound,
+	apperr.Unavailable:            http.StatusServiceUnavailable,
+	apperr.Internal:               http.StatusInternalServerError,
 }
 
 // StatusOf returns the HTTP status of an error code.

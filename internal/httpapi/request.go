@@ -41,6 +41,9 @@ type Request struct {
 	SourceIP  string
 	// PathParams are the values of the route path's {segments}.
 	PathParams map[string]string
+	// Operator is the IAM principal API Gateway authorised (back-office
+	// routes only; the local gateway's admin token stands for one).
+	Operator string
 }
 
 func newRequest(ev events.APIGatewayV2HTTPRequest) *Request {
@@ -56,6 +59,9 @@ func newRequest(ev events.APIGatewayV2HTTPRequest) *Request {
 		r.Path = ev.RequestContext.HTTP.Path
 	}
 	r.Query, _ = url.ParseQuery(ev.RawQueryString)
+	if az := ev.RequestContext.Authorizer; az != nil && az.IAM != nil {
+		r.Operator = az.IAM.UserARN
+	}
 	for k, v := range ev.Headers {
 		r.Headers[strings.ToLower(k)] = v
 	}

@@ -53,6 +53,9 @@ type mailContent interface {
 type Validation struct {
 	Link      string    `json:"link"`
 	ExpiresAt time.Time `json:"expiresAt"`
+	// Invitation: the account was created for the customer without a
+	// password (back office), who chooses one on the confirm page.
+	Invitation bool `json:"invitation,omitempty"`
 }
 
 // Kind implements Content.
@@ -67,6 +70,10 @@ func (c Validation) check() error {
 
 func (c Validation) fill(v map[string]string, lang string) {
 	v["Link"], v["ExpiresAt"] = c.Link, formatExpiry(c.ExpiresAt, lang)
+	v["Invitation"], v["Registered"] = "", "yes"
+	if c.Invitation {
+		v["Invitation"], v["Registered"] = "yes", ""
+	}
 }
 
 // AccountExistsNotice tells an account's owner that their address was used
@@ -156,6 +163,8 @@ func (c CompleteRegistrationJob) check() error {
 type VerificationLinkJob struct {
 	CustomerID string `json:"customerId"`
 	StoreID    string `json:"storeId,omitempty"`
+	// Invitation: mail the invitation wording (no password was set).
+	Invitation bool `json:"invitation,omitempty"`
 }
 
 // Kind implements Content.

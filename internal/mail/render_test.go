@@ -120,6 +120,17 @@ func TestRenderGolden(t *testing.T) {
 				golden(t, base+".txt", r.Text)
 			})
 		}
+		t.Run(lang+" invitation (an account the back office created without a password) matches its golden files", func(t *testing.T) {
+			m := fixedMessage(mail.EmailValidation, lang)
+			v := m.Content.(mail.Validation)
+			v.Invitation = true
+			m.Content = v
+			r := render(t, tpl, m)
+			base := lang + "_invitation"
+			golden(t, base+".subject.txt", r.Subject)
+			golden(t, base+".html", r.HTML)
+			golden(t, base+".txt", r.Text)
+		})
 	}
 }
 

@@ -24,6 +24,11 @@ type Session struct {
 	RememberMe bool
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
+	// ImpersonatedBy is the administrator acting as the customer in this
+	// session ("" for the customer's own): every activity entry it causes
+	// names them, and it cannot change the password or the address or
+	// delete the account.
+	ImpersonatedBy string
 }
 
 // Revoked reports whether c ended s without deleting it: a revocation

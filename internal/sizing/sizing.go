@@ -13,6 +13,7 @@ const (
 	SignIn      = "sign-in"
 	Account     = "account"
 	Cart        = "cart"
+	Admin       = "admin"
 	VerifyEmail = "verify-email"
 	Mailer      = "mailer"
 	SESEvents   = "ses-events"
@@ -29,7 +30,9 @@ var MemoryMB = map[string]int{
 	// A reset or a password change hashes the new password.
 	Account: 1024,
 	// No hashing: guests and carts are reads and one-line writes.
-	Cart:      512,
+	Cart: 512,
+	// Creating a customer with a password hashes it.
+	Admin:     1024,
 	Mailer:    256,
 	SESEvents: 256,
 }
@@ -41,5 +44,5 @@ const MailMaxReceives = 5
 
 // TimeoutSeconds is each function's timeout.
 var TimeoutSeconds = map[string]int{
-	Register: 10, SignIn: 10, VerifyEmail: 10, Account: 10, Cart: 10, Mailer: 30, SESEvents: 10,
+	Register: 10, SignIn: 10, VerifyEmail: 10, Account: 10, Cart: 10, Admin: 10, Mailer: 30, SESEvents: 10,
 }

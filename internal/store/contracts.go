@@ -2,6 +2,7 @@ package store
 
 import (
 	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/admin"
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/registration"
@@ -22,4 +23,5 @@ var (
 	_ registration.CompletionStore = (*Store)(nil)
 	_ account.Store                = (*Store)(nil)
 	_ cart.Store                   = (*Store)(nil)
+	_ admin.Store                  = (*Store)(nil)
 )

@@ -32,21 +32,23 @@ type sessionItem struct {
 	CustomerID string `dynamodbav:"customerId"`
 	RememberMe bool   `dynamodbav:"rememberMe"`
 	CreatedAt  string `dynamodbav:"createdAt"`
-	ExpiresAt  int64  `dynamodbav:"expiresAt"`
-	TTL        int64  `dynamodbav:"ttl"`
+	// ImpersonatedBy names the administrator of an impersonation.
+	ImpersonatedBy string `dynamodbav:"impersonatedBy,omitempty"`
+	ExpiresAt      int64  `dynamodbav:"expiresAt"`
+	TTL            int64  `dynamodbav:"ttl"`
 }
 
 func newSessionItem(ss session.Session) sessionItem {
 	return sessionItem{
 		PK: customerPK(ss.CustomerID), SK: sessionSK(ss.Digest), Type: "session", CustomerID: ss.CustomerID,
-		RememberMe: ss.RememberMe, CreatedAt: formatTime(ss.CreatedAt),
+		RememberMe: ss.RememberMe, CreatedAt: formatTime(ss.CreatedAt), ImpersonatedBy: ss.ImpersonatedBy,
 		ExpiresAt: ss.ExpiresAt.Unix(), TTL: ss.ExpiresAt.Unix(),
 	}
 }
 
 func (i sessionItem) session(digest string) session.Session {
 	return session.Session{Digest: digest, CustomerID: i.CustomerID, RememberMe: i.RememberMe,
-		CreatedAt: parseTime(i.CreatedAt), ExpiresAt: time.Unix(i.ExpiresAt, 0).UTC()}
+		CreatedAt: parseTime(i.CreatedAt), ExpiresAt: time.Unix(i.ExpiresAt, 0).UTC(), ImpersonatedBy: i.ImpersonatedBy}
 }
 
 // SessionOf returns a session and its customer from one BatchGetItem; see

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/openreg/registration/internal/admin"
 	"github.com/openreg/registration/internal/customer"
 )
 
@@ -24,9 +24,6 @@ import (
 // every shard for at most a page of items older than the cursor and merges
 // them: StatusShards × limit items read per page, whatever the table's size,
 // and never a scan.
-
-// ErrBadCursor is a cursor this store did not make.
-var ErrBadCursor = errors.New("store: malformed cursor")
 
 // StatusShards is how many partitions one store's status is spread over.
 const StatusShards = 8
@@ -49,23 +46,16 @@ func statusKeys(c customer.Customer) (key, sort string) {
 	return statusKey(c.StoreID, c.Status, statusShard(c.ID)), sortableTime(c.CreatedAt) + "#" + c.ID
 }
 
-// ListPage is one page of a status list.
-type ListPage struct {
-	Customers []customer.Customer
-	// Cursor names the next page ("" after the last).
-	Cursor string
-}
-
 // ListByStatus returns up to limit customers of a store with a status,
 // newest first, after the cursor of an earlier page. The index is
 // eventually consistent: a customer written a moment ago may not be listed
 // yet.
-func (s *Store) ListByStatus(ctx context.Context, storeID string, st customer.Status, limit int, cursor string) (ListPage, error) {
+func (s *Store) ListByStatus(ctx context.Context, storeID string, st customer.Status, limit int, cursor string) (admin.Page, error) {
 	before := ""
 	if cursor != "" {
 		b, err := base64.RawURLEncoding.DecodeString(cursor)
 		if err != nil || len(b) == 0 {
-			return ListPage{}, ErrBadCursor
+			return admin.Page{}, admin.ErrBadCursor
 		}
 		before = string(b)
 	}
@@ -83,18 +73,18 @@ func (s *Store) ListByStatus(ctx context.Context, storeID string, st customer.St
 		}
 		out, err := s.db.Query(ctx, in)
 		if err != nil {
-			return ListPage{}, unavailable("Query", err)
+			return admin.Page{}, unavailable("Query", err)
 		}
 		for _, item := range out.Items {
 			var it customerItem
 			if err := unmarshal(item, &it); err != nil {
-				return ListPage{}, err
+				return admin.Page{}, err
 			}
 			all = append(all, it)
 		}
 	}
 	slices.SortFunc(all, func(a, b customerItem) int { return strings.Compare(b.StatusSort, a.StatusSort) })
-	page := ListPage{}
+	page := admin.Page{}
 	for i, it := range all {
 		if i == limit {
 			page.Cursor = base64.RawURLEncoding.EncodeToString([]byte(all[i-1].StatusSort))
@@ -103,4 +93,37 @@ func (s *Store) ListByStatus(ctx context.Context, storeID string, st customer.St
 		page.Customers = append(page.Customers, it.customer())
 	}
 	return page, nil
+}
+
+// ActivityPage returns up to limit entries of a customer's activity log
+// (its ACTIVITY# items), newest first, after the cursor of an earlier page.
+func (s *Store) ActivityPage(ctx context.Context, customerID string, limit int, cursor string) (admin.ActivityPage, error) {
+	in := &dynamodb.QueryInput{TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :a)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(customerPK(customerID)), ":a": str("ACTIVITY#")},
+		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit))}
+	if cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil || !strings.HasPrefix(string(b), "ACTIVITY#") {
+			return admin.ActivityPage{}, admin.ErrBadCursor
+		}
+		in.ExclusiveStartKey = keyOf(customerPK(customerID), string(b))
+	}
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return admin.ActivityPage{}, unavailable("Query", err)
+	}
+	var p admin.ActivityPage
+	for _, item := range out.Items {
+		var it activityItem
+		if err := unmarshal(item, &it); err != nil {
+			return admin.ActivityPage{}, err
+		}
+		p.Entries = append(p.Entries, customer.Activity{CustomerID: it.CustomerID, Type: customer.ActivityType(it.Activity),
+			At: parseTime(it.At), Detail: it.Detail})
+	}
+	if sk, ok := out.LastEvaluatedKey[AttrSK].(*types.AttributeValueMemberS); ok && len(out.Items) == limit {
+		p.Cursor = base64.RawURLEncoding.EncodeToString([]byte(sk.Value))
+	}
+	return p, nil
 }

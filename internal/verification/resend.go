@@ -223,7 +223,12 @@ func (s *SignInLinker) Prepare(ctx context.Context, job mail.Message) (mail.Mess
 	if err != nil {
 		return mail.Message{}, false, err
 	}
-	return s.linker.prepareFor(ctx, j.CustomerID, job.ID, "")
+	msg, due, err := s.linker.prepareFor(ctx, j.CustomerID, job.ID, "")
+	if v, ok := msg.Content.(mail.Validation); ok && j.Invitation {
+		v.Invitation = true
+		msg.Content = v
+	}
+	return msg, due, err
 }
 
 // prepareFor reissues the link of customer id for the job jobID when one is

@@ -1,0 +1,20 @@
+// Command admin is the Lambda function of the back office: the contract's
+// admin routes (IAM-authorised when deployed) that
+// httpapi.Routes assigns to "admin", as API Gateway HTTP API payload 2.0
+// events.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/openreg/registration/internal/app"
+	"github.com/openreg/registration/internal/config"
+	"github.com/openreg/registration/internal/httpapi"
+)
+
+func main() {
+	cfg, aws, rt := app.Boot(config.NeedTable)
+	sys, err := app.NewSystem(cfg, app.DynamoDB(cfg.AWS, aws), rt)
+	app.Exit(err)
+	lambda.Start(sys.API.Handler(httpapi.FnAdmin))
+}
