@@ -81,6 +81,7 @@ func TestSampleEvents(t *testing.T) {
 			}
 		}},
 		{httpapi.FnAccount, "password-reset-json.json", 400, nil}, // a well-formed token of no account
+		{httpapi.FnAdmin, "admin-list-customers.json", 200, nil},
 		{httpapi.FnCart, "guest-create.json", 201, nil},
 		{httpapi.FnCart, "cart.json", 200, nil},
 		// The sample's guest does not exist: the line goes to a new guest.

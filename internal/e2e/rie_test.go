@@ -162,7 +162,7 @@ func TestEveryFunctionBootsFromTheTemplate(t *testing.T) {
 	tpl := template(t)
 	samples := map[string]string{
 		"register": "registration-form.json", "sign-in": "sign-in.json", "verify-email": "verify-email-page.json",
-		"mailer": "mailer-sqs-batch.json", "ses-events": "ses-bounce.json", "account": "password-reset-page.json", "cart": "cart.json",
+		"mailer": "mailer-sqs-batch.json", "ses-events": "ses-bounce.json", "account": "password-reset-page.json", "cart": "cart.json", "admin": "admin-list-customers.json",
 	}
 	for name, f := range tpl.Functions {
 		t.Run(name+" boots under its template environment and answers "+samples[name], func(t *testing.T) {

@@ -46,6 +46,7 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 		apperr.InvalidCredentials, apperr.EmailNotVerified, apperr.PendingApproval, apperr.LockedOut,
 		apperr.Unauthenticated, apperr.Unavailable, apperr.Internal,
 		apperr.TokenReplaced, apperr.PasswordMismatch, apperr.TooManyRequests,
+		apperr.ImpersonationForbidden, apperr.Forbidden, apperr.InvalidState, apperr.CustomerNotFound,
 	}
 	if len(codes) != len(statusOf) {
 		t.Errorf("the table maps %d codes, the test knows %d: keep them in step", len(statusOf), len(codes))
