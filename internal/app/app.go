@@ -6,11 +6,11 @@
 package app
 
 import (
-	"github.com/openreg/registration/internal/admin"
 	"context"
 	"crypto/rand"
 	"fmt"
 	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/admin"
 	"github.com/openreg/registration/internal/cart"
 	"io"
 	"log/slog"
@@ -93,10 +93,10 @@ func NewSystem(cfg config.Config, db store.API, rt Runtime) (*System, error) {
 		Shopping: shop,
 		BackOffice: admin.New(admin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher,
 			Random: rt.Random, Now: rt.Now}),
-		Cookies:  httpapi.Cookies{Secure: cfg.CookieSecure},
-		Pages:    pages,
-		Log:      rt.Log,
-		Now:      rt.Now,
+		Cookies: httpapi.Cookies{Secure: cfg.CookieSecure},
+		Pages:   pages,
+		Log:     rt.Log,
+		Now:     rt.Now,
 	})
 	return &System{API: api, Store: st}, nil
 }
