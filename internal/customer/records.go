@@ -26,6 +26,9 @@ const (
 	ActivityRegistrationReplaced ActivityType = "registration_replaced"
 	ActivitySignInFailed         ActivityType = "sign_in_failed"
 	ActivityPasswordRehash       ActivityType = "password_rehashed"
+	// ActivityLinkMailed: the mailer minted a verification link and mailed
+	// it (a resend, a sign-in of an unverified account, the back office).
+	ActivityLinkMailed ActivityType = "link_mailed"
 	// My account.
 	ActivitySignedOutEverywhere  ActivityType = "signed_out_everywhere"
 	ActivityPasswordChanged      ActivityType = "password_changed"

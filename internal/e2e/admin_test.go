@@ -126,6 +126,13 @@ func TestBackOfficeCreatesCustomersWhoVerify(t *testing.T) {
 	if emails, _ := s.listed(t, "verified", 10, 1); !slicesContain(emails, "invited@example.com") {
 		t.Errorf("verified list = %v", emails)
 	}
+	c, _ := s.customerByEmail("invited@example.com")
+	log := string(s.admin(http.MethodGet, "/v1/admin/customers/"+c.ID+"/activity?limit=50", nil).body)
+	for _, want := range []string{`"type":"registered"`, `"admin":"local-admin"`, `"type":"link_mailed"`, `"type":"email_verified"`, `"type":"signed_in"`} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the activity log lacks %s: %s", want, log)
+		}
+	}
 
 	t.Run("with a password, the customer proves it on the confirm page", func(t *testing.T) {
 		r := s.admin(http.MethodPost, "/v1/admin/customers", map[string]any{"email": "set@example.com", "password": "set by admin", "firstName": "S", "lastName": "T"})

@@ -107,8 +107,9 @@ func (s *Store) LinkFailed(ctx context.Context, customerID, digest string) (int,
 }
 
 // IssueLink makes l the customer's live link, on the conditions that it is
-// still unverified and its live link is still previous.
-func (s *Store) IssueLink(ctx context.Context, customerID string, previous *customer.Link, l customer.Link, voided []string) error {
+// still unverified and its live link is still previous, and logs a, in one
+// transaction.
+func (s *Store) IssueLink(ctx context.Context, customerID string, previous *customer.Link, l customer.Link, voided []string, a customer.Activity) error {
 	li, err := attributevalue.Marshal(newLinkItem(&l))
 	if err != nil {
 		return apperr.Wrap(apperr.Internal, "Internal error.", err)
@@ -124,17 +125,22 @@ func (s *Store) IssueLink(ctx context.Context, customerID string, previous *cust
 		cond = "#status = :unverified AND link.digest = :prev"
 		values[":prev"] = str(previous.Digest)
 	}
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	t := s.newTx()
+	t.add(types.TransactWriteItem{Update: &types.Update{
 		TableName: aws.String(s.table), Key: keyOf(customerPK(customerID), skProfile),
 		UpdateExpression:    aws.String("SET link = :l, voidedLinks = :v, updatedAt = :now"),
 		ConditionExpression: aws.String(cond), ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: values,
-	})
-	if isConditionFailed(err) {
+	}})
+	t.activity(a)
+	codes, err := t.run(ctx)
+	switch {
+	case err == nil:
+		return nil
+	case failedAt(codes, 0):
 		return verification.ErrConflict
+	case codes == nil:
+		return err
 	}
-	if err != nil {
-		return unavailable("UpdateItem", err)
-	}
-	return nil
+	return unavailable("TransactWriteItems", err)
 }

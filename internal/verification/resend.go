@@ -89,7 +89,7 @@ type LinkStore interface {
 	// IssueLink makes l the customer's live link and voided its voided list,
 	// on the condition that the customer is still Unverified and its live
 	// link is still previous (nil: none); otherwise ErrConflict.
-	IssueLink(ctx context.Context, customerID string, previous *customer.Link, l customer.Link, voided []string) error
+	IssueLink(ctx context.Context, customerID string, previous *customer.Link, l customer.Link, voided []string, a customer.Activity) error
 }
 
 // Linker mints verification links and the mails that carry them. It runs in
@@ -155,7 +155,8 @@ func (l *Linker) Reissue(ctx context.Context, id, jobID string) (mail.Message, b
 			return mail.Message{}, false, err
 		}
 		live, voided := cust.WithLink(link)
-		err = l.store.IssueLink(ctx, cust.ID, cust.Link, *live, voided)
+		err = l.store.IssueLink(ctx, cust.ID, cust.Link, *live, voided,
+			customer.Activity{CustomerID: cust.ID, Type: customer.ActivityLinkMailed, At: now, Detail: map[string]string{"job": jobID}})
 		if errors.Is(err, ErrConflict) {
 			continue // another link was issued meanwhile; read again
 		}

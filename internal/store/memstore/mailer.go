@@ -131,7 +131,7 @@ func (s *Store) CustomerIDByEmail(ctx context.Context, emailKey string) (string,
 
 // IssueLink makes l the live link of an unverified customer whose live link
 // is still previous; see verification.LinkStore.
-func (s *Store) IssueLink(_ context.Context, customerID string, previous *customer.Link, l customer.Link, voided []string) error {
+func (s *Store) IssueLink(_ context.Context, customerID string, previous *customer.Link, l customer.Link, voided []string, a customer.Activity) error {
 	t, unlock, err := s.begin()
 	if err != nil {
 		return err
@@ -151,6 +151,9 @@ func (s *Store) IssueLink(_ context.Context, customerID string, previous *custom
 		c := s.customers[customerID]
 		c.Link, c.VoidedLinks, c.UpdatedAt = &l, voided, s.now()
 		s.customers[customerID] = c
+		if a.CustomerID != "" {
+			s.Activities = append(s.Activities, a)
+		}
 	})
 	return t.run()
 }

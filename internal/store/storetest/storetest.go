@@ -604,15 +604,19 @@ func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 			t.Fatal(err)
 		}
 		first := customer.Link{Digest: "d1", ExpiresAt: clock.Now().Add(time.Hour), IssuedBy: "j1"}
-		if err := s.IssueLink(ctx, "c1", nil, first, nil); err != nil {
+		if err := s.IssueLink(ctx, "c1", nil, first, nil, customer.Activity{}); err != nil {
 			t.Fatal(err)
 		}
 		second := customer.Link{Digest: "d2", ExpiresAt: clock.Now().Add(time.Hour), IssuedBy: "j2"}
-		if err := s.IssueLink(ctx, "c1", nil, second, nil); !errors.Is(err, verification.ErrConflict) {
+		if err := s.IssueLink(ctx, "c1", nil, second, nil, customer.Activity{}); !errors.Is(err, verification.ErrConflict) {
 			t.Errorf("issue over a link not read: %v, want ErrConflict", err)
 		}
-		if err := s.IssueLink(ctx, "c1", &first, second, []string{"d1"}); err != nil {
+		mailed := customer.Activity{CustomerID: "c1", Type: customer.ActivityLinkMailed, At: clock.Now(), Detail: map[string]string{"job": "j2"}}
+		if err := s.IssueLink(ctx, "c1", &first, second, []string{"d1"}, mailed); err != nil {
 			t.Fatal(err)
+		}
+		if r, err := s.Records(ctx, "c1"); err != nil || len(r.Activity) != 1 || r.Activity[0].Type != customer.ActivityLinkMailed {
+			t.Errorf("activity after the issue = %+v, %v; want the link_mailed entry", r.Activity, err)
 		}
 		c, err := s.Customer(ctx, "c1")
 		if err != nil || c.Link == nil || c.Link.Digest != "d2" || c.Link.IssuedBy != "j2" || len(c.VoidedLinks) != 1 || c.VoidedLinks[0] != "d1" {
@@ -621,7 +625,7 @@ func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		if err := s.CreateAccount(ctx, account("c2", "v@example.com", "", customer.Active, clock.Now())); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.IssueLink(ctx, "c2", nil, first, nil); !errors.Is(err, verification.ErrConflict) {
+		if err := s.IssueLink(ctx, "c2", nil, first, nil, customer.Activity{}); !errors.Is(err, verification.ErrConflict) {
 			t.Errorf("issue on a verified account: %v, want ErrConflict", err)
 		}
 	})
