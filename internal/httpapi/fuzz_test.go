@@ -122,3 +122,59 @@ func FuzzSessionToken(f *testing.F) {
 		}
 	})
 }
+
+// The bodies of My account, guests and carts, and the back office.
+func FuzzDecodeAccountBodies(f *testing.F) {
+	for _, seed := range []string{`{"firstName":"Ada","newsletters":[],"attributes":{"a":true}}`, `{"firstName":null}`,
+		`{"currentPassword":"a","newPassword":"b"}`, `{"newEmail":"a@b.co","password":"x"}`, `{"password":1}`,
+		`{"token":"a.b","password":"x"}`, `{"email":"a@b.co"}`, `{"quantity":2}`, `{"quantity":1.5}`, `{"affiliateId":"p"}`,
+		`{"email":"a@b.co","username":"u","password":"p","firstName":"F","language":"de","attributes":{"x":"y"}}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		decodesLikeBodies[profilePatchBody](t, body)
+		decodesLikeBodies[passwordChangeBody](t, body)
+		decodesLikeBodies[emailChangeBody](t, body)
+		decodesLikeBodies[tokenPasswordBody](t, body)
+		decodesLikeBodies[resetRequestBody](t, body)
+		decodesLikeBodies[passwordBody](t, body)
+		decodesLikeBodies[quantityBody](t, body)
+		decodesLikeBodies[guestBody](t, body)
+		decodesLikeBodies[adminCreateBody](t, body)
+	})
+}
+
+// FuzzMatchPath: a path a route template matches is that template with its
+// values put back (escaped), so a route never matches a path it does not
+// describe, and a value never spans segments.
+func FuzzMatchPath(f *testing.F) {
+	for _, seed := range []string{"/v1/cart/items/SKU-1", "/v1/cart/items/a%2Fb", "/v1/cart/items/", "/v1/cart/items/a/b",
+		"/v1/admin/customers/x/approve", "/v1/admin/customers//approve"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		for _, rt := range Routes {
+			params, ok := MatchPath(rt.Path, path)
+			if !ok || params == nil {
+				continue
+			}
+			back := rt.Path
+			for k, v := range params {
+				if v == "" {
+					t.Errorf("%s matched %q with an empty %s", rt.Path, path, k)
+				}
+				back = strings.ReplaceAll(back, "{"+k+"}", url.PathEscape(v))
+			}
+			if got, _ := url.PathUnescape(back); got != mustUnescape(path) {
+				t.Errorf("%s matched %q as %v, which makes %q", rt.Path, path, params, back)
+			}
+		}
+	})
+}
+
+func mustUnescape(p string) string {
+	if s, err := url.PathUnescape(p); err == nil {
+		return s
+	}
+	return p
+}
