@@ -346,61 +346,68 @@ var OutboxFilter = fmt.Sprintf(`{"eventName":["INSERT"],"dynamodb":{"NewImage":{
 // OutboxTemplate makes the queue message's body the item's encoded message.
 var OutboxTemplate = fmt.Sprintf("<$.dynamodb.NewImage.%s.S>", store.AttrOutboxMessage)
 
-// outboxPipe defines the EventBridge Pipe from the table's stream to the mail
-// queue and its dead-letter queue, which receives the stream positions of
-// records the Pipe could not deliver after its retries (the items stay in
-// the table for store's outbox retention, so an operator can redrive them).
-func (b *builder) outboxPipe(t awsdynamodb.Table, queue awssqs.Queue) awssqs.Queue {
-	dlq := awssqs.NewQueue(b.stack, jsii.String("OutboxPipeDeadLetterQueue"), &awssqs.QueueProps{
+// streamPipe is one EventBridge Pipe from the table's stream: the items its
+// filter keeps go to target (which role may reach with targetActions), from
+// the oldest record still in the stream (a Pipe created or re-created after
+// writes delivers them too; the consumers de-duplicate), retried for up to a
+// day (the stream's retention) and then parked with their positions in the
+// Pipe's own dead-letter queue, which it returns.
+func (b *builder) streamPipe(id, what string, t awsdynamodb.Table, target *string, targetActions []string, filter string,
+	params *awspipes.CfnPipe_PipeTargetParametersProperty) awssqs.Queue {
+	dlq := awssqs.NewQueue(b.stack, jsii.String(id+"DeadLetterQueue"), &awssqs.QueueProps{
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
 	})
 	cdknag.NagSuppressions_AddResourceSuppressions(dlq, &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("AwsSolutions-SQS3"),
-		Reason: jsii.String("This queue is the dead-letter queue of the outbox Pipe; it has none of its own."),
+		Reason: jsii.String("This queue is the dead-letter queue of the " + id + "; it has none of its own."),
 	}}, jsii.Bool(false))
-	role := awsiam.NewRole(b.stack, jsii.String("OutboxPipeRole"), &awsiam.RoleProps{
+	role := awsiam.NewRole(b.stack, jsii.String(id+"Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("pipes.amazonaws.com"), nil),
-		Description: jsii.String("Carries new outbox items from the table's stream to the mail queue"),
+		Description: jsii.String("Carries " + what),
 	})
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"),
 		Resources: &[]*string{t.TableStreamArn()},
 	}))
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("sqs:SendMessage"),
-		Resources: &[]*string{queue.QueueArn(), dlq.QueueArn()},
+		Actions: jsii.Strings(targetActions...), Resources: &[]*string{target},
 	}))
-	pipe := awspipes.NewCfnPipe(b.stack, jsii.String("OutboxPipe"), &awspipes.CfnPipeProps{
-		Description: jsii.String("Outbox: new mail items from the table's stream to the mail queue"),
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("sqs:SendMessage"), Resources: &[]*string{dlq.QueueArn()},
+	}))
+	pipe := awspipes.NewCfnPipe(b.stack, jsii.String(id), &awspipes.CfnPipeProps{
+		Description: jsii.String("Outbox: " + what),
 		RoleArn:     role.RoleArn(),
 		Source:      t.TableStreamArn(),
-		Target:      queue.QueueArn(),
+		Target:      target,
 		SourceParameters: &awspipes.CfnPipe_PipeSourceParametersProperty{
 			DynamoDbStreamParameters: &awspipes.CfnPipe_PipeSourceDynamoDBStreamParametersProperty{
-				// From the oldest record still in the stream: a Pipe
-				// created (or re-created) after writes delivers them
-				// too, and the mailer's ledger absorbs repeats.
 				StartingPosition:               jsii.String("TRIM_HORIZON"),
 				BatchSize:                      jsii.Number(10),
 				MaximumBatchingWindowInSeconds: jsii.Number(0),
-				// Retried for up to a day (the stream's retention),
-				// then parked with its position in the dead-letter
-				// queue.
-				MaximumRetryAttempts:      jsii.Number(185),
-				MaximumRecordAgeInSeconds: jsii.Number(86400),
-				OnPartialBatchItemFailure: jsii.String("AUTOMATIC_BISECT"),
-				DeadLetterConfig:          &awspipes.CfnPipe_DeadLetterConfigProperty{Arn: dlq.QueueArn()},
+				MaximumRetryAttempts:           jsii.Number(185),
+				MaximumRecordAgeInSeconds:      jsii.Number(86400),
+				OnPartialBatchItemFailure:      jsii.String("AUTOMATIC_BISECT"),
+				DeadLetterConfig:               &awspipes.CfnPipe_DeadLetterConfigProperty{Arn: dlq.QueueArn()},
 			},
 			FilterCriteria: &awspipes.CfnPipe_FilterCriteriaProperty{
-				Filters: &[]any{&awspipes.CfnPipe_FilterProperty{Pattern: jsii.String(OutboxFilter)}},
+				Filters: &[]any{&awspipes.CfnPipe_FilterProperty{Pattern: jsii.String(filter)}},
 			},
 		},
-		TargetParameters: &awspipes.CfnPipe_PipeTargetParametersProperty{InputTemplate: jsii.String(OutboxTemplate)},
+		TargetParameters: params,
 	})
 	pipe.Node().AddDependency(role)
 	return dlq
+}
+
+// outboxPipe carries new mail items to the mail queue (the mailer's ledger
+// absorbs repeats); the items stay in the table for the outbox's retention,
+// so an operator can redrive what its dead-letter queue names.
+func (b *builder) outboxPipe(t awsdynamodb.Table, queue awssqs.Queue) awssqs.Queue {
+	return b.streamPipe("OutboxPipe", "new mail items from the table's stream to the mail queue", t, queue.QueueArn(),
+		[]string{"sqs:SendMessage"}, OutboxFilter, &awspipes.CfnPipe_PipeTargetParametersProperty{InputTemplate: jsii.String(OutboxTemplate)})
 }
 
 // EventsFilter is the events Pipe's filter: inserted items that carry an
@@ -416,63 +423,20 @@ var (
 )
 
 // eventsPipe defines the customer event bus (named in the settings) and the
-// EventBridge Pipe from the table's stream to it, with its dead-letter
-// queue: the same outbox discipline as mail.
+// Pipe that carries new event items to it: the same outbox discipline as
+// mail.
 func (b *builder) eventsPipe(t awsdynamodb.Table) (awsevents.EventBus, awssqs.Queue) {
 	bus := awsevents.NewEventBus(b.stack, jsii.String("CustomerEvents"), &awsevents.EventBusProps{
 		EventBusName: jsii.String(b.p.Settings.EventBusName),
 		Description:  jsii.String("Customer events (" + event.Source + "): registered, verified, signed in, …"),
 	})
-	dlq := awssqs.NewQueue(b.stack, jsii.String("EventsPipeDeadLetterQueue"), &awssqs.QueueProps{
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
-	})
-	cdknag.NagSuppressions_AddResourceSuppressions(dlq, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-SQS3"),
-		Reason: jsii.String("This queue is the dead-letter queue of the events Pipe; it has none of its own."),
-	}}, jsii.Bool(false))
-	role := awsiam.NewRole(b.stack, jsii.String("EventsPipeRole"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("pipes.amazonaws.com"), nil),
-		Description: jsii.String("Carries new event items from the table's stream to the customer event bus"),
-	})
-	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"),
-		Resources: &[]*string{t.TableStreamArn()},
-	}))
-	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings("events:PutEvents"), Resources: &[]*string{bus.EventBusArn()},
-	}))
-	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings("sqs:SendMessage"), Resources: &[]*string{dlq.QueueArn()},
-	}))
-	pipe := awspipes.NewCfnPipe(b.stack, jsii.String("EventsPipe"), &awspipes.CfnPipeProps{
-		Description: jsii.String("Outbox: new event items from the table's stream to the customer event bus"),
-		RoleArn:     role.RoleArn(),
-		Source:      t.TableStreamArn(),
-		Target:      bus.EventBusArn(),
-		SourceParameters: &awspipes.CfnPipe_PipeSourceParametersProperty{
-			DynamoDbStreamParameters: &awspipes.CfnPipe_PipeSourceDynamoDBStreamParametersProperty{
-				StartingPosition:               jsii.String("TRIM_HORIZON"),
-				BatchSize:                      jsii.Number(10),
-				MaximumBatchingWindowInSeconds: jsii.Number(0),
-				MaximumRetryAttempts:           jsii.Number(185),
-				MaximumRecordAgeInSeconds:      jsii.Number(86400),
-				OnPartialBatchItemFailure:      jsii.String("AUTOMATIC_BISECT"),
-				DeadLetterConfig:               &awspipes.CfnPipe_DeadLetterConfigProperty{Arn: dlq.QueueArn()},
-			},
-			FilterCriteria: &awspipes.CfnPipe_FilterCriteriaProperty{
-				Filters: &[]any{&awspipes.CfnPipe_FilterProperty{Pattern: jsii.String(EventsFilter)}},
-			},
-		},
-		TargetParameters: &awspipes.CfnPipe_PipeTargetParametersProperty{
+	dlq := b.streamPipe("EventsPipe", "new event items from the table's stream to the customer event bus", t, bus.EventBusArn(),
+		[]string{"events:PutEvents"}, EventsFilter, &awspipes.CfnPipe_PipeTargetParametersProperty{
 			InputTemplate: jsii.String(EventsTemplate),
 			EventBridgeEventBusParameters: &awspipes.CfnPipe_PipeTargetEventBridgeEventBusParametersProperty{
 				DetailType: jsii.String(EventsDetailType), Source: jsii.String(event.Source),
 			},
-		},
-	})
-	pipe.Node().AddDependency(role)
+		})
 	return bus, dlq
 }
 
