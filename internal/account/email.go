@@ -80,44 +80,23 @@ func (e EmailChangeJob) Prepare(ctx context.Context, job mail.Message) (mail.Mes
 	if err != nil {
 		return mail.Message{}, false, err
 	}
-	for attempt := 0; attempt < 3; attempt++ {
-		c, err := l.store.Customer(ctx, j.CustomerID)
-		if errors.Is(err, customer.ErrNotFound) {
-			return mail.Message{}, false, nil
-		}
-		if err != nil {
-			return mail.Message{}, false, err
-		}
-		if !c.CanSignIn() || customer.NormalizeLogin(c.Email) == customer.NormalizeLogin(j.NewEmail) {
-			return mail.Message{}, false, nil
-		}
-		// Jobs may run out of order: a request older than the live change
-		// leaves it alone (the customer's last word counts).
-		if c.EmailChange != nil && job.CreatedAt.Before(c.EmailChange.Link.IssuedAt) {
-			return mail.Message{}, false, nil
-		}
-		now := l.now().UTC()
+	c, plain, link, due, err := l.issue(ctx, j.CustomerID, job.ID, job.CreatedAt, l.settings.EmailChangeLifetime,
+		func(c customer.Customer) bool {
+			// Jobs may run out of order: a request older than the live
+			// change leaves it alone (the customer's last word counts).
+			return c.CanSignIn() && customer.NormalizeLogin(c.Email) != customer.NormalizeLogin(j.NewEmail) &&
+				(c.EmailChange == nil || !job.CreatedAt.Before(c.EmailChange.Link.IssuedAt))
+		},
 		// The link's life starts with the request it answers.
-		plain, link, err := verification.NewLink(l.tokens, c.ID, job.CreatedAt, l.settings.EmailChangeLifetime)
-		if err != nil {
-			return mail.Message{}, false, err
-		}
-		link.IssuedBy = job.ID
-		after := c
-		after.EmailChange = &customer.EmailChange{NewEmail: j.NewEmail, Link: link}
-		after.UpdatedAt = later(now, c.UpdatedAt)
-		err = l.store.Update(ctx, Update{Before: c, After: after})
-		if errors.Is(err, ErrConflict) {
-			continue
-		}
-		if err != nil {
-			return mail.Message{}, false, err
-		}
-		to := mail.To(c)
-		to.Email = j.NewEmail
-		return mail.New("", now, to, mail.EmailChangeLink{Link: l.url(EmailChangePath, plain), ExpiresAt: link.ExpiresAt}), true, nil
+		func(c *customer.Customer, link customer.Link) {
+			c.EmailChange = &customer.EmailChange{NewEmail: j.NewEmail, Link: link}
+		})
+	if err != nil || !due {
+		return mail.Message{}, false, err
 	}
-	return mail.Message{}, false, apperr.New(apperr.Unavailable, "the account kept changing")
+	to := mail.To(c)
+	to.Email = j.NewEmail
+	return mail.New("", l.now().UTC(), to, mail.EmailChangeLink{Link: l.url(EmailChangePath, plain), ExpiresAt: link.ExpiresAt}), true, nil
 }
 
 // ConfirmEmailChange moves the account to the new address its link names,

@@ -95,39 +95,48 @@ func (r ResetJob) Prepare(ctx context.Context, job mail.Message) (mail.Message, 
 	if due, err := l.store.ClaimReset(ctx, key, job.ID, now, l.settings.Interval); err != nil || !due {
 		return mail.Message{}, false, err
 	}
+	c, plain, link, due, err := l.issue(ctx, id, job.ID, now, l.settings.ResetLifetime,
+		func(c customer.Customer) bool { return resettable(c, now) },
+		func(c *customer.Customer, link customer.Link) { c.Reset = &link })
+	if err != nil || !due {
+		return mail.Message{}, false, err
+	}
+	to := mail.To(c)
+	if to.Language == "" {
+		to.Language = j.Language
+	}
+	return mail.New("", now, to, mail.ResetLink{Link: l.url(ResetPath, plain), ExpiresAt: link.ExpiresAt}), true, nil
+}
+
+// issue mints a link for the account id (its life starting at start), in a
+// conditional write of the account that set puts it in, reading again when
+// another write came first; due is false when wanted says the account
+// should get none. It returns the account as read and the plain token,
+// which exists only in memory and in the mail.
+func (l *Links) issue(ctx context.Context, id, jobID string, start time.Time, life time.Duration,
+	wanted func(customer.Customer) bool, set func(*customer.Customer, customer.Link)) (c customer.Customer, plain string, link customer.Link, due bool, err error) {
 	for attempt := 0; attempt < 3; attempt++ {
-		c, err := l.store.Customer(ctx, id)
+		c, err = l.store.Customer(ctx, id)
 		if errors.Is(err, customer.ErrNotFound) {
-			return mail.Message{}, false, nil
+			return c, "", link, false, nil
 		}
-		if err != nil {
-			return mail.Message{}, false, err
+		if err != nil || !wanted(c) {
+			return c, "", link, false, err
 		}
-		if !resettable(c, now) {
-			return mail.Message{}, false, nil
+		if plain, link, err = verification.NewLink(l.tokens, c.ID, start, life); err != nil {
+			return c, "", link, false, err
 		}
-		plain, link, err := verification.NewLink(l.tokens, c.ID, now, l.settings.ResetLifetime)
-		if err != nil {
-			return mail.Message{}, false, err
-		}
-		link.IssuedBy = job.ID
+		link.IssuedBy = jobID
 		after := c
-		after.Reset = &link
-		after.UpdatedAt = later(now, c.UpdatedAt)
+		set(&after, link)
+		after.UpdatedAt = later(l.now().UTC(), c.UpdatedAt)
 		err = l.store.Update(ctx, Update{Before: c, After: after})
 		if errors.Is(err, ErrConflict) {
 			continue
 		}
-		if err != nil {
-			return mail.Message{}, false, err
-		}
-		to := mail.To(c)
-		if to.Language == "" {
-			to.Language = j.Language
-		}
-		return mail.New("", now, to, mail.ResetLink{Link: l.url(ResetPath, plain), ExpiresAt: link.ExpiresAt}), true, nil
+		return c, plain, link, err == nil, err
 	}
-	return mail.Message{}, false, apperr.New(apperr.Unavailable, "the account kept changing")
+	return c, "", link, false, apperr.New(apperr.Unavailable, "the account kept changing")
 }
 
 // resettable reports whether a reset link may be mailed to c: any account
