@@ -64,7 +64,10 @@ func (t *tx) outbox(msgs []mail.Message) {
 	}
 }
 
-// events adds the items that carry events to the bus.
+// events adds a change's events. Each rides on an item the change inserts
+// anyway (a new customer, session, activity entry or mail) that carries no
+// event yet, so it costs no item of its own; only what is left over gets an
+// event item. Call it after the change's other items.
 func (t *tx) events(evs []event.Event) {
 	for _, e := range evs {
 		it, err := newEventItem(e)
@@ -72,8 +75,37 @@ func (t *tx) events(evs []event.Event) {
 			t.err = errors.Join(t.err, apperr.Wrap(apperr.Internal, "Internal error.", err))
 			continue
 		}
+		if c := t.carrier(); c != nil {
+			c.Put.Item[AttrEventType], c.Put.Item[AttrOutboxEvent] = str(it.EventType), str(it.Detail)
+			continue
+		}
 		t.put(it, notExists, nil)
 	}
+}
+
+// carrier is a small item of the transaction that is surely inserted (a put
+// on the condition that the item does not exist, or an activity entry,
+// whose key is new) and carries no event yet: the stream shows it as an
+// INSERT, which the events Pipe forwards. Not the customer item: it is
+// rewritten by every change of the account, and the event would be carried
+// (and paid for) in each.
+func (t *tx) carrier() *types.TransactWriteItem {
+	for i := range t.items {
+		p := t.items[i].Put
+		if p == nil {
+			continue
+		}
+		if _, has := p.Item[AttrOutboxEvent]; has {
+			continue
+		}
+		kind, _ := p.Item[AttrType].(*types.AttributeValueMemberS)
+		switch {
+		case kind != nil && kind.Value == "customer":
+		case aws.ToString(p.ConditionExpression) == notExists, kind != nil && kind.Value == "activity":
+			return &t.items[i]
+		}
+	}
+	return nil
 }
 
 func (t *tx) activity(a customer.Activity) {
