@@ -111,8 +111,12 @@ func TestBackOfficeCreatesCustomersWhoVerify(t *testing.T) {
 	}
 	tok := s.verificationToken("invited@example.com")
 	mails := s.mailsTo("invited@example.com")
-	if len(mails) != 1 || !strings.Contains(mails[0].Subject, "choose a password") {
-		t.Fatalf("the invitation: %v", s.subjectsTo("invited@example.com"))
+	if len(mails) != 1 || !strings.Contains(mails[0].Subject, "choose a password") || !strings.Contains(mails[0].Links[0], "&invite=1") {
+		t.Fatalf("the invitation: %v %v", s.subjectsTo("invited@example.com"), mails[0].Links)
+	}
+	page := s.do(http.MethodGet, strings.TrimPrefix(mails[0].Links[0], s.settings.URLs.PublicAPI), "", nil)
+	if !strings.Contains(string(page.body), "Choose a password for your account") || !strings.Contains(string(page.body), `autocomplete="new-password"`) {
+		t.Errorf("the invitation's page does not ask for a new password:\n%s", page.body)
 	}
 	if r := s.postJSON("/v1/verify-email", map[string]any{"token": tok, "password": "x"}); r.status != http.StatusBadRequest {
 		t.Errorf("a password under the policy: %d", r.status)

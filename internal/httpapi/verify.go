@@ -86,8 +86,11 @@ type pageView struct {
 	Mismatch bool // the form again, after a wrong password
 	// PendingApproval: verified, but the store approves accounts first.
 	PendingApproval bool
-	// Weak: the reset form again, after a password the policy refuses.
-	Weak                     bool
+	// Weak: the form again, after a new password the policy refuses.
+	Weak bool
+	// Invite: the confirm page of an account made without a password (the
+	// link says so): the customer chooses one.
+	Invite                   bool
 	store, action, minLength string
 }
 
@@ -102,7 +105,8 @@ func yes(b bool) string {
 func (v pageView) values() map[string]string {
 	m := map[string]string{"Store": v.store, "Token": v.Token, "Action": v.action, "Link": v.Link,
 		"Mismatch": yes(v.Mismatch), "PendingApproval": yes(v.PendingApproval),
-		"Active": yes(v.State == stateVerified && !v.PendingApproval), "Weak": yes(v.Weak), "MinLength": v.minLength}
+		"Active": yes(v.State == stateVerified && !v.PendingApproval), "Weak": yes(v.Weak), "MinLength": v.minLength,
+		"Invite": yes(v.Invite), "Prove": yes(!v.Invite)}
 	for _, s := range pageStates {
 		m[string(s)] = yes(v.State == s)
 	}
@@ -153,7 +157,7 @@ func (a *API) confirmPage(_ context.Context, r *Request) (*Response, error) {
 	if err := verification.CheckShape(tok); err != nil {
 		return a.renderPage(http.StatusBadRequest, pageView{Lang: lang, State: stateInvalid}), nil
 	}
-	return a.renderPage(http.StatusOK, pageView{Lang: lang, State: stateForm, Token: tok}), nil
+	return a.renderPage(http.StatusOK, pageView{Lang: lang, State: stateForm, Token: tok, Invite: r.Query.Get("invite") == "1"}), nil
 }
 
 type verifyBody struct {
@@ -178,6 +182,7 @@ func (a *API) confirmEmail(ctx context.Context, r *Request) (*Response, error) {
 	}
 	mt := r.mediaType()
 	var b verifyBody
+	invite := false
 	form := mt == "application/x-www-form-urlencoded"
 	switch {
 	case form:
@@ -185,7 +190,7 @@ func (a *API) confirmEmail(ctx context.Context, r *Request) (*Response, error) {
 		if err != nil {
 			return nil, apperr.New(apperr.MalformedBody, "The form body is malformed.")
 		}
-		b.Token, b.Password = vals.Get("token"), vals.Get("password")
+		b.Token, b.Password, invite = vals.Get("token"), vals.Get("password"), vals.Get("invite") == "1"
 	case isJSON(mt):
 		if err := decodeStrict(r.Body, &b); err != nil {
 			return nil, err
@@ -196,7 +201,7 @@ func (a *API) confirmEmail(ctx context.Context, r *Request) (*Response, error) {
 	res, err := a.verify.Confirm(ctx, verification.Request{Token: strings.TrimSpace(b.Token), Password: b.Password,
 		SourceIP: r.SourceIP, GuestID: r.GuestID()})
 	if form {
-		return a.confirmResultPage(ctx, r, strings.TrimSpace(b.Token), res, err), nil
+		return a.confirmResultPage(ctx, r, strings.TrimSpace(b.Token), invite, res, err), nil
 	}
 	if err != nil {
 		return nil, err
@@ -223,7 +228,7 @@ func (a *API) confirmEmail(ctx context.Context, r *Request) (*Response, error) {
 
 // confirmResultPage sends a browser on to the storefront, signed in, or
 // shows why it cannot.
-func (a *API) confirmResultPage(ctx context.Context, r *Request, tok string, res verification.Result, err error) *Response {
+func (a *API) confirmResultPage(ctx context.Context, r *Request, tok string, invite bool, res verification.Result, err error) *Response {
 	lang := a.pageLanguage(r)
 	v := pageView{Lang: lang, Link: a.loginURL("")}
 	if err == nil && res.AlreadyVerified {
@@ -252,7 +257,8 @@ func (a *API) confirmResultPage(ctx context.Context, r *Request, tok string, res
 	retry := ""
 	switch e.Code {
 	case apperr.PasswordMismatch, apperr.Validation:
-		return a.renderPage(status, pageView{Lang: lang, State: stateForm, Token: tok, Mismatch: true})
+		return a.renderPage(status, pageView{Lang: lang, State: stateForm, Token: tok, Invite: invite,
+			Mismatch: e.Code == apperr.PasswordMismatch, Weak: e.Code == apperr.Validation})
 	case apperr.TokenExpired:
 		v.State = stateExpired
 	case apperr.TokenReplaced:

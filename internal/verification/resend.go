@@ -226,7 +226,9 @@ func (s *SignInLinker) Prepare(ctx context.Context, job mail.Message) (mail.Mess
 	}
 	msg, due, err := s.linker.prepareFor(ctx, j.CustomerID, job.ID, "")
 	if v, ok := msg.Content.(mail.Validation); ok && j.Invitation {
-		v.Invitation = true
+		// The link tells the confirm page (which looks nothing up) to ask
+		// for a new password rather than the one chosen at registration.
+		v.Invitation, v.Link = true, v.Link+"&invite=1"
 		msg.Content = v
 	}
 	return msg, due, err
