@@ -1,0 +1,190 @@
+package admin_test
+
+import (
+	"context"
+	"crypto/rand"
+	"testing"
+	"time"
+
+	"github.com/openreg/registration/internal/admin"
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/password"
+	"github.com/openreg/registration/internal/session"
+	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/store/memstore"
+	"github.com/openreg/registration/internal/store/storetest"
+	"github.com/openreg/registration/internal/token"
+)
+
+const op = admin.Operator("arn:aws:iam::123456789012:role/BackOffice")
+
+type fixture struct {
+	store *memstore.Store
+	clock *storetest.Clock
+	svc   *admin.Service
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	s := settings.Default()
+	s.PasswordHashing = password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1}
+	clock := storetest.NewClock(storetest.Start)
+	st := memstore.New(clock.Now)
+	h, err := password.NewHasher(s.PasswordHashing, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr := session.NewManager(st, token.NewGenerator(rand.Reader), session.Lifetimes{Default: 24 * time.Hour, RememberMe: 24 * time.Hour}, clock.Now)
+	return &fixture{store: st, clock: clock, svc: admin.New(admin.Deps{Settings: s, Store: st, Sessions: mgr, Hasher: h,
+		Random: rand.Reader, Now: clock.Now})}
+}
+
+func wantCode(t *testing.T, err error, want apperr.Code) {
+	t.Helper()
+	if got := apperr.CodeOf(err); err == nil || got != want {
+		t.Fatalf("got %v (%s), want %s", err, got, want)
+	}
+}
+
+// put stores a customer in a state.
+func (f *fixture) put(id string, st customer.Status, requiresApproval bool) {
+	f.store.Put(customer.Customer{ID: id, StoreID: "default", Email: id[:8] + "@example.com", Status: st,
+		RequiresApproval: requiresApproval, CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now()})
+}
+
+func welcomes(s *memstore.Store) int {
+	n := 0
+	for _, m := range s.Outbox {
+		if m.Kind() == mail.Welcome {
+			n++
+		}
+	}
+	return n
+}
+
+func TestCreate(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		req  admin.CreateRequest
+		want apperr.Code
+	}{
+		{"a customer without a password is invited", admin.CreateRequest{Email: "a@example.com", Profile: customer.Profile{FirstName: "A", LastName: "B"}}, ""},
+		{"a bad address is a field error", admin.CreateRequest{Email: "nope", Profile: customer.Profile{FirstName: "A", LastName: "B"}}, apperr.Validation},
+		{"a weak password is a field error", admin.CreateRequest{Email: "b@example.com", Password: "x", Profile: customer.Profile{FirstName: "A", LastName: "B"}}, apperr.Validation},
+		{"the registration's field rules apply", admin.CreateRequest{Email: "c@example.com"}, apperr.Validation},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			c, err := f.svc.Create(ctx, op, tt.req)
+			if tt.want != "" {
+				wantCode(t, err, tt.want)
+				return
+			}
+			if err != nil || c.Status != customer.Unverified || c.PasswordHash != "" {
+				t.Fatalf("Create = %+v, %v", c, err)
+			}
+			if got := f.store.Outbox; len(got) != 1 || got[0].Content != (mail.VerificationLinkJob{CustomerID: c.ID, StoreID: "default", Invitation: true}) {
+				t.Errorf("outbox = %+v, want the invitation job", got)
+			}
+			_, err = f.svc.Create(ctx, op, tt.req)
+			wantCode(t, err, apperr.EmailTaken)
+		})
+	}
+}
+
+func TestApproveWelcomesOnceInEitherOrder(t *testing.T) {
+	ctx := context.Background()
+	const id = "0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f"
+	t.Run("approving a verified customer activates it and welcomes it once", func(t *testing.T) {
+		f := newFixture(t)
+		f.put(id, customer.PendingApproval, true)
+		for range 2 {
+			c, err := f.svc.Approve(ctx, op, id)
+			if err != nil || c.Status != customer.Active {
+				t.Fatalf("Approve = %s, %v", c.Status, err)
+			}
+		}
+		if n := welcomes(f.store); n != 1 {
+			t.Errorf("%d welcomes, want 1", n)
+		}
+	})
+	t.Run("approving first leaves the customer unverified and unwelcomed", func(t *testing.T) {
+		f := newFixture(t)
+		f.put(id, customer.Unverified, true)
+		c, err := f.svc.Approve(ctx, op, id)
+		if err != nil || c.Status != customer.Unverified || c.RequiresApproval {
+			t.Fatalf("Approve = %+v, %v", c, err)
+		}
+		if n := welcomes(f.store); n != 0 {
+			t.Errorf("%d welcomes before the address is verified", n)
+		}
+	})
+	t.Run("a deactivated customer is not approved", func(t *testing.T) {
+		f := newFixture(t)
+		f.put(id, customer.Deactivated, false)
+		_, err := f.svc.Approve(ctx, op, id)
+		wantCode(t, err, apperr.InvalidState)
+	})
+	t.Run("nobody is not found", func(t *testing.T) {
+		f := newFixture(t)
+		_, err := f.svc.Approve(ctx, op, id)
+		wantCode(t, err, apperr.CustomerNotFound)
+		_, err = f.svc.Approve(ctx, op, "not-an-id")
+		wantCode(t, err, apperr.CustomerNotFound)
+	})
+}
+
+func TestImpersonationAndDeactivation(t *testing.T) {
+	ctx := context.Background()
+	const id = "0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f"
+	f := newFixture(t)
+	f.put(id, customer.Active, false)
+	s, err := f.svc.Impersonate(ctx, op, id)
+	if err != nil || !s.ExpiresAt.Equal(f.clock.Now().Add(admin.ImpersonationLifetime)) {
+		t.Fatalf("Impersonate = %+v, %v; want a session of at most an hour", s, err)
+	}
+	p, err := f.svc.Activity(ctx, id, 10, "")
+	if err != nil || len(p.Entries) != 1 || p.Entries[0].Type != customer.ActivityImpersonated || p.Entries[0].Detail["admin"] != string(op) {
+		t.Errorf("activity = %+v, %v", p, err)
+	}
+	if _, err := f.svc.Deactivate(ctx, op, id); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.Impersonate(ctx, op, id)
+	wantCode(t, err, apperr.InvalidState)
+}
+
+func TestListPagesNewestFirst(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	ids := []string{"0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e61", "0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e62", "0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e63"}
+	for _, id := range ids {
+		f.clock.Advance(time.Second)
+		f.put(id, customer.Active, false)
+	}
+	var got []string
+	cursor := ""
+	for pages := 0; pages < 5; pages++ {
+		p, err := f.svc.List(ctx, "", "verified", 2, cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range p.Customers {
+			got = append(got, c.ID)
+		}
+		if cursor = p.Cursor; cursor == "" {
+			break
+		}
+	}
+	if len(got) != 3 || got[0] != ids[2] || got[2] != ids[0] {
+		t.Errorf("listed %v, want newest first", got)
+	}
+	_, err := f.svc.List(ctx, "", "everyone", 2, "")
+	wantCode(t, err, apperr.Validation)
+	_, err = f.svc.List(ctx, "", "verified", 2, "!!")
+	wantCode(t, err, apperr.Validation)
+}
