@@ -163,8 +163,10 @@ func (a *API) Handler(function string) LambdaHandler {
 	for _, rt := range Routes {
 		if rt.Function == function {
 			mine = append(mine, rt)
-			allow[rt.Path] = append(allow[rt.Path], rt.Method)
 		}
+		// Allow names every method of the path, whichever function serves
+		// it (GET /v1/customers/me is sign-in's, PATCH the account's).
+		allow[rt.Path] = append(allow[rt.Path], rt.Method)
 	}
 	// find is the route of a request, or the route path its path matches
 	// (for a 405).

@@ -26,6 +26,11 @@ func (r *Request) decodeJSON(dst any) error {
 }
 
 func decodeStrict(body []byte, dst any) error {
+	// JSON null decodes into a struct as if nothing were sent; a body that
+	// is not an object is refused like any other.
+	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
+		return apperr.New(apperr.MalformedBody, "The body must be a JSON object.")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(dst)
