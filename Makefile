@@ -147,6 +147,10 @@ LOAD_C ?= 8
 load: tools ## register LOAD_N customers at concurrency LOAD_C on the local stack, then count the mails (none lost, none doubled)
 	set -o pipefail; LOAD_N=$(LOAD_N) LOAD_C=$(LOAD_C) go test -count=1 -run '^TestLoad$$' -v ./internal/e2e | grep -vE '^(=== RUN|--- PASS|PASS)|level=(INFO|WARN|DEBUG)'
 
+.PHONY: faults
+faults: tools ## registrations while DynamoDB Local and moto go down, answers are delayed or lost and SES refuses every third mail; prints the counts
+	FAULTS=1 go test -count=1 -run '^TestFaults$$' -v ./internal/e2e | grep -v '^127.0.0.1' | grep -v 'level='
+
 .PHONY: fuzz
 fuzz: ## fuzz every decoder of untrusted input and the template escaping, FUZZTIME each (default 60s)
 	@for t in $(FUZZ_TARGETS); do \
