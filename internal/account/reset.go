@@ -129,7 +129,7 @@ func (l *Links) issue(ctx context.Context, id, jobID string, start time.Time, li
 		link.IssuedBy = jobID
 		after := c
 		set(&after, link)
-		after.UpdatedAt = later(l.now().UTC(), c.UpdatedAt)
+		after.UpdatedAt = Later(l.now().UTC(), c.UpdatedAt)
 		err = l.store.Update(ctx, Update{Before: c, After: after})
 		if errors.Is(err, ErrConflict) {
 			continue
@@ -154,9 +154,9 @@ func (l *Links) url(path, plain string) string {
 	return strings.TrimRight(l.publicAPI, "/") + path + "?token=" + url.QueryEscape(plain)
 }
 
-// later is now, or just after prev when the clock has not moved past it:
+// Later is now, or just after prev when the clock has not moved past it:
 // every write of an account changes its UpdatedAt.
-func later(now, prev time.Time) time.Time {
+func Later(now, prev time.Time) time.Time {
 	if now.After(prev) {
 		return now
 	}

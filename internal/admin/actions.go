@@ -29,10 +29,7 @@ func (s *Service) change(ctx context.Context, id string, f func(c customer.Custo
 			return c, err
 		}
 		u.Before = c
-		u.After.UpdatedAt = s.now().UTC()
-		if !u.After.UpdatedAt.After(c.UpdatedAt) {
-			u.After.UpdatedAt = c.UpdatedAt.Add(1)
-		}
+		u.After.UpdatedAt = account.Later(s.now().UTC(), c.UpdatedAt)
 		err = s.store.Update(ctx, u)
 		if errors.Is(err, account.ErrConflict) {
 			continue

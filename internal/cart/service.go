@@ -140,11 +140,12 @@ func (s *Service) Resolve(ctx context.Context, r Request) (Shopper, error) {
 			return Shopper{}, err
 		}
 	}
-	return s.guestOf(ctx, r.GuestID)
+	return s.guestOf(ctx, r.GuestID, true)
 }
 
-// guestOf is the usable guest of an id, or no one.
-func (s *Service) guestOf(ctx context.Context, id string) (Shopper, error) {
+// guestOf is the usable guest of an id, or no one; refresh extends its life
+// when due (not for a guest about to be handed over and retired).
+func (s *Service) guestOf(ctx context.Context, id string, refresh bool) (Shopper, error) {
 	if !guest.ValidID(id) {
 		return Shopper{}, nil
 	}
@@ -159,7 +160,7 @@ func (s *Service) guestOf(ctx context.Context, id string) (Shopper, error) {
 	if !g.Usable(now) {
 		return Shopper{}, nil
 	}
-	if g.RefreshDue(now, s.lifetime) {
+	if refresh && g.RefreshDue(now, s.lifetime) {
 		if err := s.store.RefreshGuest(ctx, g.ID, now.Add(s.lifetime)); err != nil && !errors.Is(err, ErrNoGuest) {
 			return Shopper{}, err
 		}
@@ -256,12 +257,22 @@ func (s *Service) SetLine(ctx context.Context, r Request, sku string, quantity i
 	case err != nil:
 		return nil, nil, err
 	}
-	again, err := s.Resolve(ctx, r)
-	if err != nil {
-		return nil, nil, err
-	}
-	lines, err := s.linesOf(ctx, again)
+	lines, err := s.ownerLines(ctx, sh.Owner())
 	return lines, sh.cookie(), err
+}
+
+// ownerLines reads an owner's lines after a write (the shopper is known: no
+// session or guest to resolve again).
+func (s *Service) ownerLines(ctx context.Context, o Owner) ([]Line, error) {
+	if o.CustomerID != "" {
+		c, err := s.store.CustomerCart(ctx, o.CustomerID)
+		return Sorted(c.Lines), err
+	}
+	_, lines, err := s.store.Guest(ctx, o.GuestID)
+	if errors.Is(err, guest.ErrNotFound) {
+		return []Line{}, nil
+	}
+	return Sorted(lines), err
 }
 
 // RemoveLine removes a line from the shopper's cart and returns the cart.
@@ -273,13 +284,13 @@ func (s *Service) RemoveLine(ctx context.Context, r Request, sku string) ([]Line
 	if err != nil || sh.Owner() == (Owner{}) {
 		return []Line{}, err
 	}
-	if err := s.store.RemoveLine(ctx, sh.Owner(), sku, s.now().UTC()); err != nil && !errors.Is(err, ErrNoGuest) {
+	switch err := s.store.RemoveLine(ctx, sh.Owner(), sku, s.now().UTC()); {
+	case errors.Is(err, ErrNoGuest): // retired or expired meanwhile: no cart
+		return []Line{}, nil
+	case err != nil:
 		return nil, err
 	}
-	if sh, err = s.Resolve(ctx, r); err != nil {
-		return nil, err
-	}
-	return s.linesOf(ctx, sh)
+	return s.ownerLines(ctx, sh.Owner())
 }
 
 // Stored is a customer's cart as stored: its lines, the affiliate the
@@ -312,7 +323,7 @@ type HandOver struct {
 // HandOver prepares the hand-over of the guest a request carries to a
 // customer; nil when the request carries no usable guest.
 func (s *Service) HandOver(ctx context.Context, guestID, customerID string) (*HandOver, error) {
-	sh, err := s.guestOf(ctx, guestID)
+	sh, err := s.guestOf(ctx, guestID, false)
 	if err != nil || sh.Guest == nil {
 		return nil, err
 	}
