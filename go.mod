@@ -24,6 +24,11 @@ require github.com/santhosh-tekuri/jsonschema/v5 v5.3.1
 require github.com/aws/aws-sdk-go-v2/service/eventbridge v1.45.13
 
 require (
+	github.com/aws/aws-sdk-go-v2/service/secretsmanager v1.40.2 // indirect
+	github.com/aws/aws-sdk-go-v2/service/ssm v1.67.4 // indirect
+)
+
+require (
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect
 	github.com/go-openapi/swag/jsonname v0.25.5 // indirect

@@ -132,7 +132,7 @@ func run(o options) error {
 	} else {
 		rt := app.Production(cfg.LogLevel)
 		rt.Log = log
-		sys, err := app.NewSystem(cfg, clients.DynamoDB, rt)
+		sys, err := app.NewSystem(cfg, app.Clients{DynamoDB: clients.DynamoDB, Secrets: clients.CaptchaSecrets()}, rt)
 		if err != nil {
 			return err
 		}

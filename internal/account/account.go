@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
@@ -93,6 +94,12 @@ type Passwords interface {
 	CheckPassword(ctx context.Context, c customer.Customer, password, sourceIP string) error
 }
 
+// Captcha decides whether a request carries a solved CAPTCHA (captcha.Gate).
+type Captcha interface {
+	Required(p captcha.Place) bool
+	Verify(ctx context.Context, p captcha.Place, token, remoteIP string) error
+}
+
 // Service runs My account.
 type Service struct {
 	settings  settings.Settings
@@ -100,6 +107,7 @@ type Service struct {
 	sessions  Sessions
 	passwords Passwords
 	hasher    *password.Hasher
+	captcha   Captcha
 	random    io.Reader
 	now       func() time.Time
 	log       *slog.Logger
@@ -112,15 +120,22 @@ type Deps struct {
 	Sessions  Sessions
 	Passwords Passwords
 	Hasher    *password.Hasher
-	Random    io.Reader
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Captcha is the store's CAPTCHA gate (nil: captcha.Off); it guards
+	// password-reset requests.
+	Captcha Captcha
+	Random  io.Reader
+	Now     func() time.Time
+	Log     *slog.Logger
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
-	return &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, passwords: d.Passwords,
-		hasher: d.Hasher, random: d.Random, now: d.Now, log: d.Log}
+	s := &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, passwords: d.Passwords,
+		hasher: d.Hasher, captcha: d.Captcha, random: d.Random, now: d.Now, log: d.Log}
+	if s.captcha == nil {
+		s.captcha = captcha.Off
+	}
+	return s
 }
 
 // maxInput bounds what is hashed.

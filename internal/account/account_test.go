@@ -180,7 +180,7 @@ func TestPasswordReset(t *testing.T) {
 	ctx := context.Background()
 	t.Run("an unknown address queues the same job and mails nothing", func(t *testing.T) {
 		f := newFixture(t)
-		if err := f.svc.RequestReset(ctx, "nobody@example.com", nil, "10.0.0.1"); err != nil {
+		if err := f.svc.RequestReset(ctx, "nobody@example.com", "", nil, "10.0.0.1"); err != nil {
 			t.Fatal(err)
 		}
 		if _, due := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs()); due {
@@ -189,7 +189,7 @@ func TestPasswordReset(t *testing.T) {
 	})
 	t.Run("a malformed address is a field error", func(t *testing.T) {
 		f := newFixture(t)
-		wantCode(t, f.svc.RequestReset(ctx, "not an address", nil, ""), apperr.Validation)
+		wantCode(t, f.svc.RequestReset(ctx, "not an address", "", nil, ""), apperr.Validation)
 		if len(f.store.Outbox) != 0 {
 			t.Error("a refused request queued a job")
 		}
@@ -197,7 +197,7 @@ func TestPasswordReset(t *testing.T) {
 	t.Run("a link sets the password once, ends every session and verifies an unverified account", func(t *testing.T) {
 		f := newFixture(t)
 		f.ada(t, customer.Unverified)
-		if err := f.svc.RequestReset(ctx, "Ada@Example.com", []string{"de"}, "10.0.0.1"); err != nil {
+		if err := f.svc.RequestReset(ctx, "Ada@Example.com", "", []string{"de"}, "10.0.0.1"); err != nil {
 			t.Fatal(err)
 		}
 		m, due := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
@@ -220,14 +220,14 @@ func TestPasswordReset(t *testing.T) {
 	t.Run("one mail per interval, a newer link voids the older, links expire", func(t *testing.T) {
 		f := newFixture(t)
 		f.ada(t, customer.Active)
-		_ = f.svc.RequestReset(ctx, "ada@example.com", nil, "")
+		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
 		first, _ := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
-		_ = f.svc.RequestReset(ctx, "ada@example.com", nil, "")
+		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
 		if _, due := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs()); due {
 			t.Error("a second mail within the interval")
 		}
 		f.clock.Advance(2 * time.Minute)
-		_ = f.svc.RequestReset(ctx, "ada@example.com", nil, "")
+		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
 		second, _ := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
 		wantCode(t, f.svc.ResetPassword(ctx, account.ResetRequest{Token: tokenOf(t, first.Content.(mail.ResetLink).Link), Password: "brand new"}), apperr.TokenInvalid)
 		f.clock.Advance(time.Hour)
@@ -236,7 +236,7 @@ func TestPasswordReset(t *testing.T) {
 	t.Run("a deactivated account gets no link", func(t *testing.T) {
 		f := newFixture(t)
 		f.ada(t, customer.Deactivated)
-		_ = f.svc.RequestReset(ctx, "ada@example.com", nil, "")
+		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
 		if _, due := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs()); due {
 			t.Error("a deactivated account got a reset link")
 		}

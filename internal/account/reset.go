@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/throttle"
@@ -24,10 +25,20 @@ const ResetPath = "/v1/password-reset"
 // request is answered alike and writes alike (one job, one count on the
 // client's limit): whether the address has an account is decided by the
 // mailer, off the request path.
-func (s *Service) RequestReset(ctx context.Context, email string, languages []string, sourceIP string) error {
+func (s *Service) RequestReset(ctx context.Context, email, captchaToken string, languages []string, sourceIP string) error {
 	email = customer.CanonicalEmail(email)
+	var f apperr.Fields
 	if code, msg := customer.EmailProblem(email); code != "" {
-		return apperr.Invalid([]apperr.FieldError{{Field: "email", Code: code, Message: msg}})
+		f.Add("email", code, msg)
+	}
+	captcha.AddMissing(&f, s.captcha.Required(captcha.PasswordReset), captchaToken)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if s.captcha.Required(captcha.PasswordReset) {
+		if err := s.captcha.Verify(ctx, captcha.PasswordReset, captchaToken, sourceIP); err != nil {
+			return err
+		}
 	}
 	now := s.now().UTC()
 	var limit *throttle.Counter

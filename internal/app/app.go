@@ -14,11 +14,16 @@ import (
 	"github.com/openreg/registration/internal/cart"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/openreg/registration/internal/captcha"
 
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/httpapi"
@@ -56,11 +61,52 @@ type System struct {
 	Store *store.Store
 }
 
+// Clients are what the HTTP functions call: DynamoDB, and, for a store with
+// a CAPTCHA, the provider (over HTTP) and the place its secret is kept.
+type Clients struct {
+	DynamoDB store.API
+	// HTTP reaches the CAPTCHA provider (nil: http.DefaultClient; each
+	// verification is bounded by the CAPTCHA's timeout).
+	HTTP captcha.Doer
+	// Secrets builds the reader of the CAPTCHA's secret on first use.
+	Secrets captcha.Sources
+}
+
+// HTTPClients are a deployed HTTP function's clients: none is built before
+// it is needed (the secret's reader is built on the first CAPTCHA).
+func HTTPClients(a config.AWS, c aws.Config) Clients {
+	return Clients{
+		DynamoDB: DynamoDB(a, c),
+		Secrets: captcha.Sources{
+			Parameters: func() captcha.ParameterReader {
+				return ssm.NewFromConfig(c, func(o *ssm.Options) { o.BaseEndpoint = endpoint(a, "SSM") })
+			},
+			Secrets: func() captcha.SecretReader {
+				return secretsmanager.NewFromConfig(c, func(o *secretsmanager.Options) { o.BaseEndpoint = endpoint(a, "SECRETS_MANAGER") })
+			},
+		},
+	}
+}
+
+func endpoint(a config.AWS, service string) *string {
+	if e := a.Endpoint(service); e != "" {
+		return aws.String(e)
+	}
+	return nil
+}
+
 // NewSystem wires the HTTP use cases on the table. They talk to DynamoDB
-// only: the mail they cause is stored in the outbox in the same write, and
-// the table's stream carries it to the mailer.
-func NewSystem(cfg config.Config, db store.API, rt Runtime) (*System, error) {
+// only (and to the CAPTCHA provider where the store has one): the mail they
+// cause is stored in the outbox in the same write, and the table's stream
+// carries it to the mailer.
+func NewSystem(cfg config.Config, c Clients, rt Runtime) (*System, error) {
 	s := cfg.Settings
+	db := c.DynamoDB
+	httpClient := c.HTTP
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	gate := captcha.New(s.Captcha, s.URLs, c.Secrets.SecretOf(s.Captcha), httpClient, rt.Log)
 	hasher, err := password.NewHasher(s.PasswordHashing, rt.Random)
 	if err != nil {
 		return nil, fmt.Errorf("password hasher: %w", err)
@@ -72,11 +118,11 @@ func NewSystem(cfg config.Config, db store.API, rt Runtime) (*System, error) {
 	}, rt.Now)
 	shop := cart.New(cart.Deps{Settings: s, Store: st, Sessions: sessions, Random: rt.Random, Now: rt.Now})
 	reg := registration.New(registration.Deps{
-		Settings: s, Store: st, Sessions: sessions, Hasher: hasher, HandOvers: shop,
+		Settings: s, Store: st, Sessions: sessions, Hasher: hasher, HandOvers: shop, Captcha: gate,
 		Random: rt.Random, Now: rt.Now, Log: rt.Log,
 	})
 	signIn := signin.New(signin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher, HandOvers: shop,
-		Random: rt.Random, Now: rt.Now, Log: rt.Log})
+		Captcha: gate, Random: rt.Random, Now: rt.Now, Log: rt.Log})
 	pages, err := httpapi.LoadPages(s.Languages, s.DefaultLanguage)
 	if err != nil {
 		return nil, err
@@ -86,15 +132,16 @@ func NewSystem(cfg config.Config, db store.API, rt Runtime) (*System, error) {
 		Registration: reg,
 		Verification: verification.New(verification.Deps{Store: st, Sessions: sessions, Hasher: hasher,
 			Policy: s.PasswordPolicy, HandOvers: shop, Random: rt.Random, Now: rt.Now}),
-		Resend: verification.NewRequests(st, s.ClientLimits.Resend, rt.Random, rt.Now),
+		Resend: verification.NewRequests(st, s.ClientLimits.Resend, gate, rt.Random, rt.Now),
 		SignIn: signIn,
 		Account: account.New(account.Deps{Settings: s, Store: st, Sessions: sessions, Passwords: signIn,
-			Hasher: hasher, Random: rt.Random, Now: rt.Now, Log: rt.Log}),
+			Hasher: hasher, Captcha: gate, Random: rt.Random, Now: rt.Now, Log: rt.Log}),
 		Shopping: shop,
 		BackOffice: admin.New(admin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher,
 			Random: rt.Random, Now: rt.Now}),
 		Cookies: httpapi.Cookies{Secure: cfg.CookieSecure},
 		Pages:   pages,
+		Captcha: gate.Describe(),
 		Log:     rt.Log,
 		Now:     rt.Now,
 	})

@@ -72,7 +72,7 @@ const (
 )
 
 // endpointServices are the services whose endpoint may be overridden.
-var endpointServices = []string{"DYNAMODB", "SESV2"}
+var endpointServices = []string{"DYNAMODB", "SESV2", "SSM", "SECRETS_MANAGER"}
 
 // Load reads the configuration. needs lists what this function requires;
 // everything missing or malformed is reported at once, naming the variable.

@@ -9,11 +9,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
 
+	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/sizing"
 	"github.com/openreg/registration/internal/store"
 )
@@ -84,10 +87,22 @@ type Clients struct {
 	SQS      *sqs.Client
 	SES      *sesv2.Client
 	Events   *eventbridge.Client
+	// SSM and Secrets hold a CAPTCHA's secret when a test keeps it there.
+	SSM     *ssm.Client
+	Secrets *secretsmanager.Client
+}
+
+// CaptchaSecrets reads a CAPTCHA's secret from the emulators.
+func (c Clients) CaptchaSecrets() captcha.Sources {
+	return captcha.Sources{
+		Parameters: func() captcha.ParameterReader { return c.SSM },
+		Secrets:    func() captcha.SecretReader { return c.Secrets },
+	}
 }
 
 // NewClients builds every client from one configuration.
 func NewClients(cfg aws.Config) Clients {
 	return Clients{DynamoDB: dynamodb.NewFromConfig(cfg), Streams: dynamodbstreams.NewFromConfig(cfg),
-		SQS: sqs.NewFromConfig(cfg), SES: sesv2.NewFromConfig(cfg), Events: eventbridge.NewFromConfig(cfg)}
+		SQS: sqs.NewFromConfig(cfg), SES: sesv2.NewFromConfig(cfg), Events: eventbridge.NewFromConfig(cfg),
+		SSM: ssm.NewFromConfig(cfg), Secrets: secretsmanager.NewFromConfig(cfg)}
 }

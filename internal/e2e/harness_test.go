@@ -115,7 +115,7 @@ func buildStack(t testing.TB, s settings.Settings, clients devstack.Clients, res
 	log := discardLog()
 	rt := app.Runtime{Now: clk.Now, Random: rand.Reader, Log: log}
 	cfg := config.Config{Table: res.Table, Settings: s, CookieSecure: true}
-	sys, err := app.NewSystem(cfg, clients.DynamoDB, rt)
+	sys, err := app.NewSystem(cfg, app.Clients{DynamoDB: clients.DynamoDB, Secrets: clients.CaptchaSecrets()}, rt)
 	if err != nil {
 		t.Fatalf("wire system: %v", err)
 	}

@@ -144,6 +144,8 @@ func (s *Stack) Env() map[string]string {
 		"AWS_ENDPOINT_URL_SQS":              s.Moto,
 		"AWS_ENDPOINT_URL_SESV2":            s.Moto,
 		"AWS_ENDPOINT_URL_EVENTBRIDGE":      s.Moto,
+		"AWS_ENDPOINT_URL_SSM":              s.Moto,
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER":  s.Moto,
 		"AWS_REGION":                        Region,
 		"AWS_ACCESS_KEY_ID":                 AccessKey,
 		"AWS_SECRET_ACCESS_KEY":             SecretKey,

@@ -16,7 +16,7 @@ import (
 type AccountManager interface {
 	SignOutEverywhere(ctx context.Context, token, sourceIP string) error
 	ChangePassword(ctx context.Context, token, current, next, sourceIP string) error
-	RequestReset(ctx context.Context, email string, languages []string, sourceIP string) error
+	RequestReset(ctx context.Context, email, captchaToken string, languages []string, sourceIP string) error
 	ResetPassword(ctx context.Context, req account.ResetRequest) error
 	RequestEmailChange(ctx context.Context, token, newEmail, password, sourceIP string) error
 	ConfirmEmailChange(ctx context.Context, token, sourceIP string) (string, error)
@@ -57,7 +57,8 @@ func (a *API) changePassword(ctx context.Context, r *Request) (*Response, error)
 }
 
 type resetRequestBody struct {
-	Email string `json:"email"`
+	Email        string `json:"email"`
+	CaptchaToken string `json:"captchaToken"`
 }
 
 // requestReset answers POST /v1/password-resets: 202 for every well-formed
@@ -67,7 +68,7 @@ func (a *API) requestReset(ctx context.Context, r *Request) (*Response, error) {
 	if err := r.decodeJSON(&b); err != nil {
 		return nil, err
 	}
-	if err := a.account.RequestReset(ctx, b.Email, r.Languages(), r.SourceIP); err != nil {
+	if err := a.account.RequestReset(ctx, b.Email, b.CaptchaToken, r.Languages(), r.SourceIP); err != nil {
 		return nil, err
 	}
 	return accepted(), nil

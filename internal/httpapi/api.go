@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/settings"
@@ -103,7 +104,7 @@ type Confirmer interface {
 
 // Resender takes resend requests (verification.Requests).
 type Resender interface {
-	Request(ctx context.Context, email string, languages []string, sourceIP string) error
+	Request(ctx context.Context, email, captchaToken string, languages []string, sourceIP string) error
 }
 
 // Authenticator signs customers in and out (signin.Service).
@@ -125,6 +126,7 @@ type API struct {
 	office   BackOffice
 	cookies  Cookies
 	pages    *Pages
+	captcha  *captcha.Form
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -141,14 +143,17 @@ type Deps struct {
 	BackOffice   BackOffice
 	Cookies      Cookies
 	Pages        *Pages
-	Log          *slog.Logger
-	Now          func() time.Time
+	// Captcha is what the registration form says of the store's CAPTCHA
+	// (nil: none).
+	Captcha *captcha.Form
+	Log     *slog.Logger
+	Now     func() time.Time
 }
 
 // New returns an API.
 func New(d Deps) *API {
 	return &API{settings: d.Settings, register: d.Registration, verify: d.Verification, resend: d.Resend, signIn: d.SignIn,
-		account: d.Account, shop: d.Shopping, office: d.BackOffice, cookies: d.Cookies, pages: d.Pages, log: d.Log, now: d.Now}
+		account: d.Account, shop: d.Shopping, office: d.BackOffice, cookies: d.Cookies, pages: d.Pages, captcha: d.Captcha, log: d.Log, now: d.Now}
 }
 
 type endpoint func(a *API, ctx context.Context, r *Request) (*Response, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/settings"
@@ -25,7 +26,7 @@ type formBody struct {
 	Consents            []settings.Consent        `json:"consents"`
 	Newsletters         []settings.NewsletterType `json:"newsletters"`
 	Attributes          []settings.Attribute      `json:"attributes"`
-	Captcha             *settings.Captcha         `json:"captcha"`
+	Captcha             *captcha.Form             `json:"captcha"`
 	Languages           []string                  `json:"languages"`
 }
 
@@ -37,7 +38,7 @@ func (a *API) registrationForm(_ context.Context, _ *Request) (*Response, error)
 		RegistrationType: s.RegistrationType, UsernamesEnabled: s.UsernamesEnabled,
 		PasswordPolicy: s.PasswordPolicy, AcceptPrivacyPolicy: s.AcceptPrivacyPolicy,
 		Consents: s.Consents, Newsletters: s.Newsletters, Attributes: s.Attributes,
-		Captcha: s.Captcha, Languages: s.Languages,
+		Captcha: a.captcha, Languages: s.Languages,
 	}
 	for _, name := range settings.ProfileFields {
 		f := s.Field(name)

@@ -94,7 +94,7 @@ func (a *API) registerCustomer(ctx context.Context, r *Request) (*Response, erro
 			StateProvince: b.StateProvince, Phone: b.Phone, Fax: b.Fax, TimeZone: b.TimeZone, VatNumber: b.VatNumber,
 		},
 		Attributes: attrs, Consents: b.Consents, AcceptPrivacyPolicy: b.AcceptPrivacyPolicy,
-		Newsletters: b.Newsletters, ReturnURL: b.ReturnURL, Language: r.Languages(), StoreID: storeID, GuestID: r.GuestID(),
+		Newsletters: b.Newsletters, ReturnURL: b.ReturnURL, CaptchaToken: b.CaptchaToken, Language: r.Languages(), StoreID: storeID, GuestID: r.GuestID(),
 		SessionToken: r.SessionToken(), SourceIP: r.SourceIP,
 	})
 	if err != nil {

@@ -14,6 +14,8 @@ type signInBody struct {
 	Password   string `json:"password"`
 	RememberMe bool   `json:"rememberMe"`
 	ReturnURL  string `json:"returnUrl"`
+	// CaptchaToken is asked for once the login is under attack.
+	CaptchaToken string `json:"captchaToken"`
 }
 
 type sessionBody struct {
@@ -30,7 +32,7 @@ func (a *API) createSession(ctx context.Context, r *Request) (*Response, error) 
 	}
 	res, err := a.signIn.SignIn(ctx, signin.Request{
 		Login: b.Login, Password: b.Password, RememberMe: b.RememberMe, ReturnURL: b.ReturnURL, SourceIP: r.SourceIP,
-		GuestID: r.GuestID(),
+		GuestID: r.GuestID(), CaptchaToken: b.CaptchaToken,
 	})
 	if err != nil {
 		return nil, err

@@ -285,7 +285,8 @@ func (a *API) loginURL(query string) string {
 }
 
 type resendBody struct {
-	Email string `json:"email"`
+	Email        string `json:"email"`
+	CaptchaToken string `json:"captchaToken"`
 }
 
 // resendLink answers POST /v1/verify-email/resend: 202 for every
@@ -295,7 +296,7 @@ func (a *API) resendLink(ctx context.Context, r *Request) (*Response, error) {
 	if err := r.decodeJSON(&b); err != nil {
 		return nil, err
 	}
-	if err := a.resend.Request(ctx, b.Email, r.Languages(), r.SourceIP); err != nil {
+	if err := a.resend.Request(ctx, b.Email, b.CaptchaToken, r.Languages(), r.SourceIP); err != nil {
 		return nil, err
 	}
 	return jsonResponse(http.StatusAccepted, map[string]string{"status": "accepted"}), nil

@@ -2,12 +2,15 @@ package registration_test
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/registration"
@@ -35,6 +38,7 @@ type fixture struct {
 	hasher   *password.Hasher
 	clock    *storetest.Clock
 	svc      *registration.Service
+	salts    *countingReader
 }
 
 // newFixture wires a Service; opts change the settings.
@@ -50,20 +54,40 @@ func newFixture(t *testing.T, opts ...func(*settings.Settings)) *fixture {
 		t.Fatalf("test settings are invalid: %v", err)
 	}
 	random := rand.NewChaCha8([32]byte{3})
-	hasher, err := password.NewHasher(cheap, random)
+	// The hasher draws its salts from a reader of its own, so a test can
+	// tell whether a password was hashed.
+	salts := &countingReader{r: rand.NewChaCha8([32]byte{4})}
+	hasher, err := password.NewHasher(cheap, salts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := storetest.NewClock(now)
-	f := &fixture{settings: s, store: memstore.New(clock.Now), hasher: hasher, clock: clock}
+	f := &fixture{settings: s, store: memstore.New(clock.Now), hasher: hasher, clock: clock, salts: salts}
+	log := slog.New(slog.DiscardHandler)
+	gate := captcha.New(s.Captcha, s.URLs, captcha.Sources{}.SecretOf(s.Captcha), http.DefaultClient, log)
 	f.mgr = session.NewManager(f.store, token.NewGenerator(random), session.Lifetimes{
 		Default: time.Duration(s.SessionLifetime), RememberMe: time.Duration(s.RememberMeLifetime)}, clock.Now)
 	f.svc = registration.New(registration.Deps{
-		Settings: s, Store: f.store, Sessions: f.mgr, Hasher: hasher,
-		Random: random, Now: clock.Now, Log: slog.New(slog.DiscardHandler),
+		Settings: s, Store: f.store, Sessions: f.mgr, Hasher: hasher, Captcha: gate,
+		Random: random, Now: clock.Now, Log: log,
 	})
+	salts.reads = 0 // the hasher's own dummy hash at construction
 	return f
 }
+
+// countingReader counts the reads of a random source.
+type countingReader struct {
+	r     io.Reader
+	reads int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.reads++
+	return c.r.Read(p)
+}
+
+// hashed reports whether any password was hashed yet.
+func (f *fixture) hashed() bool { return f.salts.reads > 0 }
 
 // register runs a registration and fails the test on an error.
 func (f *fixture) register(t *testing.T, req registration.Request) registration.Result {

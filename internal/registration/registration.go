@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
@@ -115,6 +116,12 @@ type Store interface {
 	Submit(ctx context.Context, sub Submission) error
 }
 
+// Captcha decides whether a request carries a solved CAPTCHA (captcha.Gate).
+type Captcha interface {
+	Required(p captcha.Place) bool
+	Verify(ctx context.Context, p captcha.Place, token, remoteIP string) error
+}
+
 // Sessions is the part of the session manager registration uses.
 type Sessions interface {
 	New(customerID string, rememberMe bool) (session.Issued, session.Session, error)
@@ -131,6 +138,9 @@ type Request struct {
 	AcceptPrivacyPolicy *bool
 	Newsletters         []string
 	ReturnURL           string
+	// CaptchaToken is the storefront widget's answer, when the store asks
+	// for a CAPTCHA.
+	CaptchaToken string
 	// Language is the customer's language, from Accept-Language.
 	Language []string
 	// StoreID is the store the request is for (X-Store-Id), or "".
@@ -182,6 +192,7 @@ type Service struct {
 	store    Store
 	sessions Sessions
 	hasher   *password.Hasher
+	captcha  Captcha
 	// handOvers is nil where no guest can come along (unit tests).
 	handOvers HandOvers
 	random    io.Reader
@@ -197,17 +208,23 @@ type Deps struct {
 	Hasher   *password.Hasher
 	// HandOvers, when set, hands a registering guest's cart over.
 	HandOvers HandOvers
-	Random    io.Reader
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Captcha is the store's CAPTCHA gate (nil: captcha.Off).
+	Captcha Captcha
+	Random  io.Reader
+	Now     func() time.Time
+	Log     *slog.Logger
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
-	return &Service{
+	s := &Service{
 		settings: d.Settings, store: d.Store, sessions: d.Sessions, handOvers: d.HandOvers,
-		hasher: d.Hasher, random: d.Random, now: d.Now, log: d.Log,
+		hasher: d.Hasher, captcha: d.Captcha, random: d.Random, now: d.Now, log: d.Log,
 	}
+	if s.captcha == nil {
+		s.captcha = captcha.Off
+	}
+	return s
 }
 
 type consentAnswer struct {
@@ -233,6 +250,13 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	c, err := s.validate(req)
 	if err != nil {
 		return Result{}, err
+	}
+	// The provider is asked before any hashing, and only about a form
+	// that is otherwise valid.
+	if s.captcha.Required(captcha.Register) {
+		if err := s.captcha.Verify(ctx, captcha.Register, req.CaptchaToken, req.SourceIP); err != nil {
+			return Result{}, err
+		}
 	}
 	now := s.now().UTC()
 	res := Result{Redirect: redirect.Local(req.ReturnURL), SignedOut: req.SessionToken != ""}

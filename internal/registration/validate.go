@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/settings"
 )
@@ -163,6 +164,7 @@ func (s *Service) validate(req Request) (clean, error) {
 	}
 
 	c.newsletters = checkNewsletters(cfg, &f, req.Newsletters)
+	captcha.AddMissing(&f, s.captcha.Required(captcha.Register), req.CaptchaToken)
 
 	if err := f.Err(); err != nil {
 		return clean{}, err

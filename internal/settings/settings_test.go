@@ -247,7 +247,17 @@ func TestParseNamesTheOffendingKey(t *testing.T) {
 		{"a text attribute with values", `{"attributes": [{"id": "note", "name": "Note", "type": "text", "values": ["x"]}]}`, "attributes[0].values"},
 		{"an unknown attribute type", `{"attributes": [{"id": "a", "name": "A", "type": "radio"}]}`, "attributes[0].type"},
 		{"a duplicate attribute id", `{"attributes": [{"id": "a", "name": "A", "type": "text"}, {"id": "a", "name": "B", "type": "checkbox"}]}`, "attributes[1].id"},
-		{"a CAPTCHA", `{"captcha": {"provider": "recaptcha", "siteKey": "k"}}`, "captcha"},
+		{"an unknown CAPTCHA provider", `{"captcha": {"provider": "recaptcha", "siteKey": "k", "secret": "ssm:/shop/captcha", "on": {"registration": true}}}`, "captcha.provider"},
+		{"a CAPTCHA without a site key", `{"captcha": {"provider": "hcaptcha", "siteKey": "", "secret": "ssm:/s", "on": {"resend": true}}}`, "captcha.siteKey"},
+		{"a CAPTCHA secret written into the document", `{"captcha": {"provider": "hcaptcha", "siteKey": "k", "secret": "0x0000SECRET", "on": {"resend": true}}}`, "captcha.secret"},
+		{"a CAPTCHA secret in an unknown place", `{"captcha": {"provider": "hcaptcha", "siteKey": "k", "secret": "vault:x", "on": {"resend": true}}}`, "captcha.secret"},
+		{"an SSM parameter path without its leading slash", `{"captcha": {"provider": "hcaptcha", "siteKey": "k", "secret": "ssm:shop/captcha", "on": {"resend": true}}}`, "captcha.secret"},
+		{"a CAPTCHA that applies nowhere", `{"captcha": {"provider": "turnstile", "siteKey": "k", "secret": "ssm:/s", "on": {}}}`, "captcha.on"},
+		{"a CAPTCHA verify URL that is not http(s)", `{"captcha": {"provider": "turnstile", "verifyUrl": "ftp://x/y", "siteKey": "k", "secret": "ssm:/shop/captcha", "on": {"registration": true}}}`, "captcha.verifyUrl"},
+		{"a CAPTCHA timeout over 10s", `{"captcha": {"provider": "turnstile", "timeout": "11s", "siteKey": "k", "secret": "ssm:/shop/captcha", "on": {"registration": true}}}`, "captcha.timeout"},
+		{"a reCAPTCHA v3 score above 1", `{"captcha": {"provider": "recaptcha-v3", "minScore": 1.5, "siteKey": "k", "secret": "ssm:/shop/captcha", "on": {"registration": true}}}`, "captcha.minScore"},
+		{"a score for a provider without scores", `{"captcha": {"provider": "recaptcha-v2", "minScore": 0.5, "siteKey": "k", "secret": "ssm:/shop/captcha", "on": {"registration": true}}}`, "captcha.minScore"},
+		{"a CAPTCHA hostname with a scheme", `{"captcha": {"provider": "turnstile", "hostnames": ["https://shop.example"], "siteKey": "k", "secret": "ssm:/shop/captcha", "on": {"registration": true}}}`, "captcha.hostnames[0]"},
 		{"a password policy with minLength 0", `{"passwordPolicy": {"minLength": 0}}`, "passwordPolicy"},
 		{"a password policy with maxLength below minLength", `{"passwordPolicy": {"minLength": 10, "maxLength": 8}}`, "passwordPolicy"},
 		{"hashing with zero iterations", `{"passwordHashing": {"iterations": 0}}`, "passwordHashing"},
@@ -309,6 +319,8 @@ func TestValidateAcceptsOptionalOffSettings(t *testing.T) {
 		{"a state is accepted with a country", `{"fields": {"stateProvince": {"enabled": true}, "countryCode": {"enabled": true}}}`},
 		{"a disabled, not required field is accepted", `{"fields": {"fax": {"enabled": false}}}`},
 		{"a null CAPTCHA is accepted", `{"captcha": null}`},
+		{"a CAPTCHA for every place is accepted", `{"captcha": {"provider": "turnstile", "siteKey": "k", "secret": "secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:captcha-AbCdEf", "on": {"registration": true, "signIn": true, "passwordReset": true, "resend": true}}}`},
+		{"a CAPTCHA secret in a local file is accepted", `{"captcha": {"provider": "hcaptcha", "siteKey": "k", "secret": "file:/tmp/captcha-secret", "on": {"registration": true}}}`},
 		{"the longest lifetimes are accepted", `{"verificationTokenLifetime": "720h", "unverifiedAccountLifetime": "2160h", "sessionLifetime": "8760h", "rememberMeLifetime": "8760h"}`},
 		{"https URLs with paths are accepted", `{"urls": {"publicApi": "https://api.shop.example/v1", "storefront": "https://shop.example"}}`},
 	}
@@ -490,5 +502,16 @@ func TestLanguageFallbacks(t *testing.T) {
 				t.Errorf("Language(%q) with languages %v = %q, want %q", tt.preferred, tt.languages, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestCaptchaDefaults(t *testing.T) {
+	s := parse(t, `{"captcha": {"provider": "recaptcha-v3", "siteKey": "k", "secret": "ssm:/shop/captcha", "on": {"registration": true}}}`)
+	if s.Captcha.Timeout != settings.DefaultCaptchaTimeout || s.Captcha.MinScore != settings.DefaultCaptchaMinScore {
+		t.Fatalf("timeout %s, minScore %v: want the defaults", time.Duration(s.Captcha.Timeout), s.Captcha.MinScore)
+	}
+	scheme, name := s.Captcha.SecretRef()
+	if scheme != settings.SecretSSM || name != "/shop/captcha" {
+		t.Fatalf("SecretRef() = %q, %q", scheme, name)
 	}
 }

@@ -14,10 +14,12 @@ import (
 	"github.com/openreg/registration/internal/event"
 	"io"
 	"log/slog"
+	"math"
 	"strings"
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
@@ -76,6 +78,8 @@ type Store interface {
 	// and the activity entry; *throttle.Exceeded when a counter is over its
 	// limit (nothing is written then).
 	SignInSucceeded(ctx context.Context, a Attempt) error
+	// Failures returns how many events counter c holds in its window.
+	Failures(ctx context.Context, c throttle.Counter) (int, error)
 	// UpdatePasswordHash replaces c's hash with new if it is still
 	// c.PasswordHash, and stores a, in one write.
 	UpdatePasswordHash(ctx context.Context, c customer.Customer, new string, a customer.Activity) error
@@ -88,12 +92,19 @@ type Sessions interface {
 	End(ctx context.Context, plain string, a customer.Activity, events ...event.Event) error
 }
 
+// Captcha decides whether a request carries a solved CAPTCHA (captcha.Gate).
+type Captcha interface {
+	Required(p captcha.Place) bool
+	Verify(ctx context.Context, p captcha.Place, token, remoteIP string) error
+}
+
 // Service signs customers in.
 type Service struct {
 	settings settings.Settings
 	store    Store
 	sessions Sessions
 	hasher   *password.Hasher
+	captcha  Captcha
 	// handOvers is nil where no guest can come along (unit tests).
 	handOvers HandOvers
 	random    io.Reader
@@ -109,15 +120,23 @@ type Deps struct {
 	Hasher   *password.Hasher
 	// HandOvers, when set, hands a signing-in guest's cart over.
 	HandOvers HandOvers
-	Random    io.Reader
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Captcha is the store's CAPTCHA gate (nil: captcha.Off): where it
+	// applies to sign-in, a login past its perLogin limit asks for one
+	// instead of slowing down.
+	Captcha Captcha
+	Random  io.Reader
+	Now     func() time.Time
+	Log     *slog.Logger
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
-	return &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, hasher: d.Hasher,
-		handOvers: d.HandOvers, random: d.Random, now: d.Now, log: d.Log}
+	s := &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, hasher: d.Hasher,
+		captcha: d.Captcha, handOvers: d.HandOvers, random: d.Random, now: d.Now, log: d.Log}
+	if s.captcha == nil {
+		s.captcha = captcha.Off
+	}
+	return s
 }
 
 // Request is a sign-in attempt.
@@ -130,6 +149,10 @@ type Request struct {
 	// GuestID is the guest the request carried, if any: its cart goes to
 	// the customer.
 	GuestID string
+	// CaptchaToken is the storefront widget's answer, asked for once the
+	// login failed past its perLogin limit (where the store has a CAPTCHA
+	// for sign-in).
+	CaptchaToken string
 }
 
 // Result of a successful sign-in.
@@ -191,6 +214,9 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 		subject = accountSubject(cust)
 	}
 	attempt := Attempt{Counters: s.counters(subject, req.SourceIP, now), At: now, SourceIP: req.SourceIP}
+	if err := s.askHuman(ctx, attempt.Counters, req); err != nil {
+		return Result{}, err
+	}
 
 	right := false
 	if found {
@@ -271,6 +297,34 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	return Result{}, invalidCredentials()
 }
 
+// askHuman is the CAPTCHA of a login under attack: where the store has one
+// for sign-in, a login whose failures from all clients passed perLogin asks
+// each attempt for a solved CAPTCHA, before any hashing. An attempt that
+// brings one is let through, and counted, without the slowdown (a person
+// proved it); one that does not is 400 captcha_required.
+func (s *Service) askHuman(ctx context.Context, counters []throttle.Counter, req Request) error {
+	if !s.captcha.Required(captcha.SignIn) {
+		return nil
+	}
+	for i, c := range counters {
+		if c.Kind != throttle.SignInLogin {
+			continue
+		}
+		n, err := s.store.Failures(ctx, c)
+		if err != nil {
+			return err
+		}
+		if n < c.Max {
+			return nil
+		}
+		if err := s.captcha.Verify(ctx, captcha.SignIn, req.CaptchaToken, req.SourceIP); err != nil {
+			return err
+		}
+		counters[i].Gate, counters[i].Max = 0, math.MaxInt32
+	}
+	return nil
+}
+
 // accountSubject is the throttle subject of an account's failed sign-ins.
 // It names the password as well as the account (by a digest of its hash),
 // so a new password (reset or changed) starts the account's counters
@@ -342,6 +396,9 @@ func (s *Service) refused(err error) error {
 	}
 	if ex.Counter.Kind == throttle.SignInLoginClient {
 		return lockedOut(ex.RetryAfter())
+	}
+	if ex.Counter.Kind == throttle.SignInLogin && s.captcha.Required(captcha.SignIn) {
+		return captcha.Missing() // the login came under attack meanwhile
 	}
 	return &apperr.Error{Code: apperr.TooManyRequests, Message: "Too many sign-in attempts; try again later.", RetryAfter: ex.RetryAfter()}
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/captcha"
+	"github.com/openreg/registration/internal/captcha/providertest"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
@@ -50,8 +53,10 @@ func newFixture(t *testing.T, mutate func(*settings.Settings)) *fixture {
 	}
 	mgr := session.NewManager(st, token.NewGenerator(rand.Reader), session.Lifetimes{Default: time.Hour, RememberMe: 24 * time.Hour}, clock.Now)
 	f := &fixture{store: st, clock: clock, sessions: mgr, hasher: h}
-	f.svc = signin.New(signin.Deps{Settings: s, Store: st, Sessions: mgr, Hasher: h, Random: rand.Reader, Now: clock.Now,
-		Log: slog.New(slog.DiscardHandler)})
+	log := slog.New(slog.DiscardHandler)
+	gate := captcha.New(s.Captcha, s.URLs, captcha.Sources{}.SecretOf(s.Captcha), http.DefaultClient, log)
+	f.svc = signin.New(signin.Deps{Settings: s, Store: st, Sessions: mgr, Hasher: h, Captcha: gate, Random: rand.Reader,
+		Now: clock.Now, Log: log})
 	return f
 }
 
@@ -245,6 +250,43 @@ func TestThrottles(t *testing.T) {
 		}
 		_, err := f.signIn("z@example.com", "guess", "10.0.0.66")
 		wantCode(t, err, apperr.TooManyRequests)
+	})
+
+	t.Run("a login attacked from many clients asks for a CAPTCHA instead, where the store has one", func(t *testing.T) {
+		srv := providertest.Start(t, settings.RecaptchaV3, "s3cret", "site-key")
+		f := newFixture(t, func(s *settings.Settings) {
+			limits(s)
+			s.Captcha = srv.Settings(t, settings.CaptchaOn{SignIn: true})
+		})
+		f.account(t, customer.Active, nil)
+		for i := range 6 {
+			_, err := f.signIn("ada@example.com", "guess", "10.0.1."+string(rune('1'+i)))
+			wantCode(t, err, apperr.InvalidCredentials)
+		}
+		if n := len(srv.Received()); n != 0 {
+			t.Fatalf("the provider was asked %d times before the login was under attack", n)
+		}
+		attempt := func(password, token, ip string) error {
+			_, err := f.svc.SignIn(context.Background(), signin.Request{Login: "ada@example.com", Password: password,
+				SourceIP: ip, CaptchaToken: token})
+			return err
+		}
+		err := attempt(pw, "", "10.0.2.1")
+		wantCode(t, err, apperr.Validation)
+		if e := err.(*apperr.Error); len(e.Fields) != 1 || e.Fields[0].Code != captcha.CodeRequired {
+			t.Fatalf("fields %+v, want captchaToken required", e.Fields)
+		}
+		wantCode(t, attempt(pw, "low-score@signIn", "10.0.2.1"), apperr.Validation)
+		wantCode(t, attempt(pw, "pass@register", "10.0.2.1"), apperr.Validation)
+		// A person who solves it is let through at once, no slowdown,
+		// and a wrong password is still just wrong.
+		wantCode(t, attempt("guess", "pass@signIn#1", "10.0.2.3"), apperr.InvalidCredentials)
+		if err := attempt(pw, "pass@signIn#2", "10.0.2.2"); err != nil {
+			t.Fatalf("the owner with a solved CAPTCHA: %v", err)
+		}
+		if n := len(srv.Received()); n != 4 {
+			t.Errorf("the provider was asked %d times, want 4 (once per token)", n)
+		}
 	})
 
 	t.Run("a login attacked from many clients slows down, one attempt per slowdown, and is never locked", func(t *testing.T) {

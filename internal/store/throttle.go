@@ -206,3 +206,15 @@ func (s *Store) attemptErr(err error) error {
 	}
 	return unavailable("TransactWriteItems", err)
 }
+
+// Failures returns how many events c holds in its window (0 for a counter
+// never counted); see signin.Store.
+func (s *Store) Failures(ctx context.Context, c throttle.Counter) (int, error) {
+	var it struct {
+		N int `dynamodbav:"n"`
+	}
+	if _, err := s.get(ctx, counterPK(c), skCount, &it); err != nil {
+		return 0, err
+	}
+	return it.N, nil
+}

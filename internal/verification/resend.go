@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/settings"
@@ -31,25 +32,46 @@ type Jobs interface {
 	Enqueue(ctx context.Context, job mail.Message, limit *throttle.Counter) error
 }
 
-// Requests is the request half of resend.
-type Requests struct {
-	jobs   Jobs
-	limit  settings.Limit
-	random io.Reader
-	now    func() time.Time
+// Captcha decides whether a request carries a solved CAPTCHA (captcha.Gate).
+type Captcha interface {
+	Required(p captcha.Place) bool
+	Verify(ctx context.Context, p captcha.Place, token, remoteIP string) error
 }
 
-// NewRequests returns the request half; limit is the per-client limit.
-func NewRequests(jobs Jobs, limit settings.Limit, random io.Reader, now func() time.Time) *Requests {
-	return &Requests{jobs: jobs, limit: limit, random: random, now: now}
+// Requests is the request half of resend.
+type Requests struct {
+	jobs    Jobs
+	limit   settings.Limit
+	captcha Captcha
+	random  io.Reader
+	now     func() time.Time
+}
+
+// NewRequests returns the request half; limit is the per-client limit and
+// gate the store's CAPTCHA (nil: captcha.Off).
+func NewRequests(jobs Jobs, limit settings.Limit, gate Captcha, random io.Reader, now func() time.Time) *Requests {
+	if gate == nil {
+		gate = captcha.Off
+	}
+	return &Requests{jobs: jobs, limit: limit, captcha: gate, random: random, now: now}
 }
 
 // Request asks for a new verification link for email. Whatever the address,
 // a well-formed request succeeds the same way.
-func (r *Requests) Request(ctx context.Context, email string, languages []string, sourceIP string) error {
+func (r *Requests) Request(ctx context.Context, email, captchaToken string, languages []string, sourceIP string) error {
 	email = customer.CanonicalEmail(email)
+	var f apperr.Fields
 	if code, msg := customer.EmailProblem(email); code != "" {
-		return apperr.Invalid([]apperr.FieldError{{Field: "email", Code: code, Message: msg}})
+		f.Add("email", code, msg)
+	}
+	captcha.AddMissing(&f, r.captcha.Required(captcha.Resend), captchaToken)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if r.captcha.Required(captcha.Resend) {
+		if err := r.captcha.Verify(ctx, captcha.Resend, captchaToken, sourceIP); err != nil {
+			return err
+		}
 	}
 	now := r.now()
 	var limit *throttle.Counter

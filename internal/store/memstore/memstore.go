@@ -507,3 +507,10 @@ func (s *Store) LinkFailed(_ context.Context, customerID, digest string) (int, e
 	s.customers[customerID] = cur
 	return l.Attempts, nil
 }
+
+// Failures returns how many events c holds in its window.
+func (s *Store) Failures(_ context.Context, c throttle.Counter) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.live(c).n, nil
+}
