@@ -151,6 +151,11 @@ func ValidateSettings(doc []byte) (settings.Settings, string, error) {
 		}
 	}
 	errs = append(errs, deployableURLs(urls))
+	if c := s.Captcha; c != nil {
+		if scheme, _ := c.SecretRef(); scheme == settings.SecretFile {
+			errs = append(errs, errors.New("settings.captcha.secret: a deployed stack reads the secret from ssm:<parameter> or secretsmanager:<secret>; file: is for the local stack"))
+		}
+	}
 	var buf bytes.Buffer
 	if len(bytes.TrimSpace(doc)) > 0 {
 		if err := json.Compact(&buf, doc); err != nil {

@@ -254,6 +254,7 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	// Least privilege: each function gets the item-level actions it calls,
 	// on the items it owns (tableAccess).
 	b.grantTable(fns, table)
+	b.grantCaptchaSecret(fns)
 	pipeDLQ := b.outboxPipe(table, queue)
 	bus, eventsDLQ := b.eventsPipe(table)
 	// The mailer sends with SES v2's SendEmail (which needs no
@@ -542,6 +543,58 @@ func (b *builder) grantTable(fns map[string]awslambda.Function, t awsdynamodb.Ta
 		Actions:   jsii.Strings("dynamodb:Query"),
 		Resources: &[]*string{awscdk.Fn_Join(jsii.String(""), &[]*string{t.TableArn(), jsii.String("/index/" + store.IndexByStatus)})},
 	}))
+}
+
+// captchaFunctions are the functions serving each place a CAPTCHA can
+// apply to.
+var captchaFunctions = []struct {
+	on func(settings.CaptchaOn) bool
+	fn string
+}{
+	{func(o settings.CaptchaOn) bool { return o.Registration }, httpapi.FnRegister},
+	{func(o settings.CaptchaOn) bool { return o.SignIn }, httpapi.FnSignIn},
+	{func(o settings.CaptchaOn) bool { return o.Resend }, httpapi.FnVerifyEmail},
+	{func(o settings.CaptchaOn) bool { return o.PasswordReset }, httpapi.FnAccount},
+}
+
+// grantCaptchaSecret lets the functions that verify CAPTCHAs read the one
+// secret the settings name, and no other function read it. An AWS managed
+// key (aws/ssm, aws/secretsmanager) needs no grant of its own; a
+// customer-managed key's policy must allow these roles kms:Decrypt.
+func (b *builder) grantCaptchaSecret(fns map[string]awslambda.Function) {
+	c := b.p.Settings.Captcha
+	if c == nil {
+		return
+	}
+	scheme, name := c.SecretRef()
+	var st awsiam.PolicyStatement
+	switch scheme {
+	case settings.SecretSSM:
+		st = awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("ssm:GetParameter"),
+			Resources: &[]*string{b.stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"),
+				Resource: jsii.String("parameter"), ResourceName: jsii.String(strings.TrimPrefix(name, "/")),
+				ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME})},
+		})
+	case settings.SecretSecretsManager:
+		arn := name
+		if !strings.HasPrefix(name, "arn:") {
+			// A secret's ARN ends in six random characters.
+			arn = *b.stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("secretsmanager"),
+				Resource: jsii.String("secret"), ResourceName: jsii.String(name + "-??????"),
+				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})
+		}
+		st = awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("secretsmanager:GetSecretValue"), Resources: &[]*string{jsii.String(arn)},
+		})
+	default:
+		return // refused at synth (ValidateSettings)
+	}
+	for _, cf := range captchaFunctions {
+		if cf.on(c.On) {
+			fns[cf.fn].AddToRolePolicy(st)
+		}
+	}
 }
 
 // wildPath is a route path as an execute-api ARN names it: {params} match

@@ -119,7 +119,13 @@ func fakeCode(t *testing.T, dir string) {
 // stand-in code) and returns its template as JSON; no cdk-nag, no cfn-lint.
 func synthWith(t *testing.T, p stack.Props) map[string]any {
 	t.Helper()
-	s, js, err := stack.ValidateSettings([]byte(settingsDoc))
+	return synthDoc(t, settingsDoc, p)
+}
+
+// synthDoc is synthWith on another settings document.
+func synthDoc(t *testing.T, doc string, p stack.Props) map[string]any {
+	t.Helper()
+	s, js, err := stack.ValidateSettings([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,6 +361,59 @@ func TestBackOfficeAuthority(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestCaptchaSecret(t *testing.T) {
+	withCaptcha := func(secret, on string) string {
+		return strings.Replace(settingsDoc, `"storeName"`, `"captcha": {"provider": "turnstile", "siteKey": "0x4AAA", "secret": "`+secret+`", "on": `+on+`}, "storeName"`, 1)
+	}
+	// readers lists the functions whose roles may read the secret, and on
+	// what resource.
+	readers := func(tpl map[string]any, action string) map[string]string {
+		out := map[string]string{}
+		for _, p := range resourcesOf(tpl, "AWS::IAM::Policy") {
+			props := p["Properties"].(map[string]any)
+			for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				if slices.Contains(actionsOf(st.(map[string]any)), action) {
+					out[jsonString(props["Roles"])] = jsonString(st.(map[string]any)["Resource"])
+				}
+			}
+		}
+		return out
+	}
+	t.Run("only the functions of the places the CAPTCHA applies to read its parameter, and only it", func(t *testing.T) {
+		tpl := synthDoc(t, withCaptcha("ssm:/shop/captcha", `{"registration": true, "passwordReset": true}`), stack.Props{})
+		got := readers(tpl, "ssm:GetParameter")
+		if len(got) != 2 {
+			t.Fatalf("%d roles read the parameter, want Register's and Account's: %v", len(got), got)
+		}
+		for role, res := range got {
+			if !strings.Contains(role, "RegisterRole") && !strings.Contains(role, "AccountRole") {
+				t.Errorf("%s reads the secret", role)
+			}
+			if !strings.Contains(res, ":parameter/shop/captcha") || strings.Contains(res, "*") {
+				t.Errorf("%s reads %s, want exactly the parameter", role, res)
+			}
+		}
+	})
+	t.Run("a Secrets Manager secret named without its ARN is granted with its random suffix only", func(t *testing.T) {
+		tpl := synthDoc(t, withCaptcha("secretsmanager:shop/captcha", `{"signIn": true}`), stack.Props{})
+		got := readers(tpl, "secretsmanager:GetSecretValue")
+		if len(got) != 1 {
+			t.Fatalf("roles %v, want SignIn's only", got)
+		}
+		for role, res := range got {
+			if !strings.Contains(role, "SignInRole") || !strings.Contains(res, ":secret:shop/captcha-??????") {
+				t.Errorf("%s reads %s", role, res)
+			}
+		}
+	})
+	t.Run("a deployed stack refuses a secret kept in a file", func(t *testing.T) {
+		_, _, err := stack.ValidateSettings([]byte(withCaptcha("file:/tmp/secret", `{"resend": true}`)))
+		if err == nil || !strings.Contains(err.Error(), "settings.captcha.secret") {
+			t.Fatalf("err = %v", err)
+		}
+	})
 }
 
 func TestTable(t *testing.T) {
