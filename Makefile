@@ -164,6 +164,16 @@ crawlers: ## refresh internal/guest/crawlers from the newest npm release of craw
 	cp package/crawler-user-agents.json package/LICENSE $(CURDIR)/internal/guest/crawlers/ && \
 	echo "crawler list now from $$(ls crawler-user-agents-*.tgz); update internal/guest/crawlers/README.md" && rm -rf $$tmp
 
+PYCOUNTRY_VERSION := 24.6.1
+
+.PHONY: iso3166
+iso3166: ## refresh internal/geo/iso3166.txt (countries and subdivisions) from pycountry $(PYCOUNTRY_VERSION) on PyPI (then run make test)
+	@tmp=$$(mktemp -d) && .tools/venv/bin/pip download --no-deps -q -d $$tmp pycountry==$(PYCOUNTRY_VERSION) && \
+	cd $$tmp && unzip -q pycountry-*.whl && cd $(CURDIR) && \
+	go run ./internal/geo/gen -databases $$tmp/pycountry/databases -source "pycountry $(PYCOUNTRY_VERSION)" -date $$(date -u +%F) -out internal/geo/iso3166.txt && \
+	cp $$tmp/pycountry-$(PYCOUNTRY_VERSION).dist-info/LICENSE.txt internal/geo/LICENSE && rm -rf $$tmp && \
+	echo "internal/geo/iso3166.txt now from pycountry $(PYCOUNTRY_VERSION)"
+
 .PHONY: clean
 clean: ## remove build output (keeps .tools)
 	rm -rf bin cdk.out

@@ -45,8 +45,13 @@ type Customer struct {
 	Profile          Profile
 	Attributes       map[string]string
 	Newsletters      []string
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// Addresses are the customer's addresses; BillingAddressID and
+	// ShippingAddressID name the defaults among them ("" when none).
+	Addresses         []Address
+	BillingAddressID  string
+	ShippingAddressID string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 
 	// Link is the one live verification link of an unverified account
 	// (nil once verified). VoidedLinks are the digests of the links it
@@ -166,6 +171,35 @@ type Profile struct {
 	Fax            string `json:"fax,omitempty"`
 	TimeZone       string `json:"timeZone,omitempty"`
 	VatNumber      string `json:"vatNumber,omitempty"`
+}
+
+// Address is one of a customer's addresses. A registration whose profile
+// fields make a complete address stores it as the first one, and as the
+// default billing and shipping address.
+type Address struct {
+	ID             string    `json:"id" dynamodbav:"id"`
+	FirstName      string    `json:"firstName,omitempty" dynamodbav:"firstName,omitempty"`
+	LastName       string    `json:"lastName,omitempty" dynamodbav:"lastName,omitempty"`
+	Email          string    `json:"email,omitempty" dynamodbav:"email,omitempty"`
+	Company        string    `json:"company,omitempty" dynamodbav:"company,omitempty"`
+	StreetAddress  string    `json:"streetAddress,omitempty" dynamodbav:"streetAddress,omitempty"`
+	StreetAddress2 string    `json:"streetAddress2,omitempty" dynamodbav:"streetAddress2,omitempty"`
+	ZipPostalCode  string    `json:"zipPostalCode,omitempty" dynamodbav:"zipPostalCode,omitempty"`
+	City           string    `json:"city,omitempty" dynamodbav:"city,omitempty"`
+	County         string    `json:"county,omitempty" dynamodbav:"county,omitempty"`
+	CountryCode    string    `json:"countryCode,omitempty" dynamodbav:"countryCode,omitempty"`
+	StateProvince  string    `json:"stateProvince,omitempty" dynamodbav:"stateProvince,omitempty"`
+	Phone          string    `json:"phone,omitempty" dynamodbav:"phone,omitempty"`
+	Fax            string    `json:"fax,omitempty" dynamodbav:"fax,omitempty"`
+	CreatedAt      time.Time `json:"createdAt" dynamodbav:"createdAt"`
+}
+
+// AddressOf is the address a profile's fields describe (without an id).
+func AddressOf(email string, p Profile, at time.Time) Address {
+	return Address{FirstName: p.FirstName, LastName: p.LastName, Email: email, Company: p.Company,
+		StreetAddress: p.StreetAddress, StreetAddress2: p.StreetAddress2, ZipPostalCode: p.ZipPostalCode,
+		City: p.City, County: p.County, CountryCode: p.CountryCode, StateProvince: p.StateProvince,
+		Phone: p.Phone, Fax: p.Fax, CreatedAt: at.UTC()}
 }
 
 // ByName returns a pointer to the profile field with the request name, or nil.

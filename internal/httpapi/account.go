@@ -277,8 +277,8 @@ type exportBody struct {
 	Customer   meBody `json:"customer"`
 	// Addresses and subscriptions are the account's own records; the
 	// profile's address fields are the registration's address.
-	Addresses               []map[string]string `json:"addresses"`
-	NewsletterSubscriptions []subscriptionBody  `json:"newsletterSubscriptions"`
+	Addresses               []addressBody      `json:"addresses"`
+	NewsletterSubscriptions []subscriptionBody `json:"newsletterSubscriptions"`
 	Consents                []consentBody       `json:"consents"`
 	Activity                []activityBody      `json:"activity"`
 	Sessions                []sessionInfoBody   `json:"sessions"`
@@ -315,7 +315,7 @@ func (a *API) export(ctx context.Context, r *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := exportBody{ExportedAt: rfc3339(x.ExportedAt), Customer: profileOf(x.Customer), Addresses: []map[string]string{},
+	b := exportBody{ExportedAt: rfc3339(x.ExportedAt), Customer: profileOf(x.Customer), Addresses: addressesOf(x.Customer),
 		NewsletterSubscriptions: []subscriptionBody{}, Consents: []consentBody{}, Activity: []activityBody{},
 		Sessions: []sessionInfoBody{}}
 	for _, n := range x.Customer.Newsletters {

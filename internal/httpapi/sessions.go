@@ -73,7 +73,25 @@ type meBody struct {
 	Profile       customer.Profile  `json:"profile"`
 	Attributes    map[string]string `json:"attributes"`
 	Newsletters   []string          `json:"newsletters"`
-	CreatedAt     string            `json:"createdAt"`
+	// BillingAddressID and ShippingAddressID name the default addresses
+	// (the export lists them).
+	BillingAddressID  string `json:"billingAddressId,omitempty"`
+	ShippingAddressID string `json:"shippingAddressId,omitempty"`
+	CreatedAt         string `json:"createdAt"`
+}
+
+// addressBody is one of the customer's addresses.
+type addressBody struct {
+	customer.Address
+	CreatedAt string `json:"createdAt"`
+}
+
+func addressesOf(c customer.Customer) []addressBody {
+	out := []addressBody{}
+	for _, a := range c.Addresses {
+		out = append(out, addressBody{Address: a, CreatedAt: rfc3339(a.CreatedAt)})
+	}
+	return out
 }
 
 func (a *API) me(ctx context.Context, r *Request) (*Response, error) {
@@ -90,6 +108,7 @@ func profileOf(c customer.Customer) meBody {
 		CustomerID: c.ID, Email: c.Email, Username: c.Username, Status: c.Status,
 		EmailVerified: !c.EmailVerifiedAt.IsZero(), StoreID: c.StoreID, Language: c.Language,
 		Profile: c.Profile, Attributes: c.Attributes, Newsletters: c.Newsletters, CreatedAt: rfc3339(c.CreatedAt),
+		BillingAddressID: c.BillingAddressID, ShippingAddressID: c.ShippingAddressID,
 	}
 	if b.Attributes == nil {
 		b.Attributes = map[string]string{}

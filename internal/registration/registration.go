@@ -68,6 +68,9 @@ type Pending struct {
 	Profile          customer.Profile
 	Attributes       map[string]string
 	Newsletters      []string
+	// Address is the default address the profile fields make (nil when
+	// they make none).
+	Address          *customer.Address
 	Consents         []customer.ConsentRecord // CustomerID empty until completed
 	RequiresApproval bool
 	ReturnURL        string
@@ -290,6 +293,13 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	if c.username != "" {
 		p.UsernameKey = customer.NormalizeLogin(c.username)
 	}
+	if complete(s.settings, c.profile) {
+		a := customer.AddressOf(c.email, c.profile, now)
+		if a.ID, err = customer.NewID(s.random); err != nil {
+			return Result{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
+		}
+		p.Address = &a
+	}
 	if s.settings.RegistrationType == settings.Standard {
 		return s.createActive(ctx, p, revoke, limit, res)
 	}
@@ -387,12 +397,17 @@ func storedReturnURL(raw string) string {
 
 // Customer is the account a pending registration becomes.
 func (p Pending) Customer(status customer.Status) customer.Customer {
-	return customer.Customer{
+	c := customer.Customer{
 		ID: p.ID, StoreID: p.StoreID, Email: p.Email, Username: p.Username, Status: status,
 		RequiresApproval: p.RequiresApproval, PasswordHash: p.PasswordHash, Language: p.Language,
 		Profile: p.Profile, Attributes: p.Attributes, Newsletters: p.Newsletters,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.CreatedAt, ExpiresAt: p.ExpiresAt, ReturnURL: p.ReturnURL,
 	}
+	if p.Address != nil {
+		c.Addresses = []customer.Address{*p.Address}
+		c.BillingAddressID, c.ShippingAddressID = p.Address.ID, p.Address.ID
+	}
+	return c
 }
 
 // consentsOf returns the registration's consent log entries for customer id.

@@ -223,6 +223,8 @@ func checkProfile(cfg settings.Settings, now time.Time, f *apperr.Fields, p cust
 		}
 	}
 
+	checkRegion(cfg, f, &profile)
+
 	attributes := map[string]string{}
 	known := map[string]settings.Attribute{}
 	for _, a := range cfg.Attributes {

@@ -13,6 +13,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -98,6 +99,12 @@ const (
 var ProfileFields = []string{
 	FirstName, LastName, Gender, DateOfBirth, Company, StreetAddress, StreetAddress2, ZipPostalCode,
 	City, County, CountryCode, StateProvince, Phone, Fax, TimeZone, VatNumber,
+}
+
+// AddressFieldNames are the profile fields an address is made of.
+var AddressFieldNames = []string{
+	FirstName, LastName, Company, StreetAddress, StreetAddress2, ZipPostalCode, City, County, CountryCode,
+	StateProvince, Phone, Fax,
 }
 
 // Consent log ids the service itself uses; a store's consents may not.
@@ -331,6 +338,11 @@ type Settings struct {
 	Newsletters         []NewsletterType `json:"newsletters"`
 	Attributes          []Attribute      `json:"attributes"`
 	Captcha             *Captcha         `json:"captcha"`
+	// AddressFields are the profile fields that make a complete address:
+	// a registration that fills them all (each enabled) stores them as
+	// the customer's first address and default billing and shipping
+	// address. Empty turns default addresses off.
+	AddressFields []string `json:"addressFields"`
 
 	PasswordPolicy  password.Policy `json:"passwordPolicy"`
 	PasswordHashing password.Params `json:"passwordHashing"`
@@ -447,6 +459,9 @@ func Default() Settings {
 			Company:     {Enabled: true},
 		},
 		Newsletters:     []NewsletterType{{ID: "general", Name: "Newsletter", TickedByDefault: true}},
+		// The seed system's address settings: these are required of an
+		// address (a store enables them as profile fields to collect one).
+		AddressFields: []string{FirstName, LastName, StreetAddress, ZipPostalCode, City, CountryCode, Phone},
 		PasswordPolicy:  password.DefaultPolicy(),
 		PasswordHashing: password.OWASPParams(),
 		// The seed system ships with lockout off; the contract promises
@@ -501,6 +516,12 @@ func Parse(doc []byte) (Settings, error) {
 		}
 		if json.Unmarshal(doc, &probe) == nil && probe.Newsletters != nil {
 			s.Newsletters = nil
+		}
+		var addr struct {
+			AddressFields json.RawMessage `json:"addressFields"`
+		}
+		if json.Unmarshal(doc, &addr) == nil && addr.AddressFields != nil {
+			s.AddressFields = nil // a document's list replaces the default's
 		}
 		dec := json.NewDecoder(strings.NewReader(string(doc)))
 		dec.DisallowUnknownFields()
@@ -614,6 +635,11 @@ func (s Settings) validateForm(p *problems) {
 	}
 	if s.Fields[StateProvince].Enabled && !s.Fields[CountryCode].Enabled {
 		p.bad("fields.stateProvince", "needs countryCode enabled")
+	}
+	for i, name := range s.AddressFields {
+		if !contains(AddressFieldNames, name) || slices.Index(s.AddressFields, name) != i {
+			p.bad(fmt.Sprintf("addressFields[%d]", i), "must be one of %s, each once; got %q", strings.Join(AddressFieldNames, ", "), name)
+		}
 	}
 	seen := map[string]bool{}
 	unique := func(key, kind, id string) {

@@ -28,7 +28,12 @@ type customerItem struct {
 	Profile          customer.Profile  `dynamodbav:"profile"`
 	Attributes       map[string]string `dynamodbav:"attributes,omitempty"`
 	Newsletters      []string          `dynamodbav:"newsletters,omitempty"`
-	CreatedAt        string            `dynamodbav:"createdAt"`
+	// Addresses live on the customer's item: they are read with it and
+	// written in its writes, at no item of their own.
+	Addresses         []customer.Address `dynamodbav:"addresses,omitempty"`
+	BillingAddressID  string             `dynamodbav:"billingAddressId,omitempty"`
+	ShippingAddressID string             `dynamodbav:"shippingAddressId,omitempty"`
+	CreatedAt         string             `dynamodbav:"createdAt"`
 	UpdatedAt        string            `dynamodbav:"updatedAt"`
 	Link             *linkItem         `dynamodbav:"link,omitempty"`
 	VoidedLinks      []string          `dynamodbav:"voidedLinks,omitempty"`
@@ -117,6 +122,7 @@ func newCustomerItem(c customer.Customer, emailKey, usernameKey string) customer
 		Status: string(c.Status), RequiresApproval: c.RequiresApproval,
 		EmailVerifiedAt: formatTime(c.EmailVerifiedAt), PasswordHash: c.PasswordHash,
 		Language: c.Language, Profile: c.Profile, Attributes: c.Attributes, Newsletters: c.Newsletters,
+		Addresses: c.Addresses, BillingAddressID: c.BillingAddressID, ShippingAddressID: c.ShippingAddressID,
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
 		Link: newLinkItem(c.Link), VoidedLinks: c.VoidedLinks, VerifiedLink: c.VerifiedLink, ReturnURL: c.ReturnURL,
 		ExpiresAt: epoch(c.ExpiresAt), TTL: epoch(c.ExpiresAt),
@@ -151,6 +157,7 @@ func (i customerItem) customer() customer.Customer {
 		Status: customer.Status(i.Status), RequiresApproval: i.RequiresApproval,
 		EmailVerifiedAt: parseTime(i.EmailVerifiedAt), PasswordHash: i.PasswordHash,
 		Language: i.Language, Profile: i.Profile, Attributes: i.Attributes, Newsletters: i.Newsletters,
+		Addresses: i.Addresses, BillingAddressID: i.BillingAddressID, ShippingAddressID: i.ShippingAddressID,
 		CreatedAt: parseTime(i.CreatedAt), UpdatedAt: parseTime(i.UpdatedAt),
 		VoidedLinks: i.VoidedLinks, VerifiedLink: i.VerifiedLink, ReturnURL: i.ReturnURL, ExpiresAt: fromEpoch(i.ExpiresAt),
 		Registered: i.Registered.activity(i.ID), Verification: i.Verified.activity(i.ID),
@@ -188,6 +195,7 @@ type pendingItem struct {
 	Profile          *customer.Profile        `dynamodbav:"profile,omitempty"`
 	Attributes       map[string]string        `dynamodbav:"attributes,omitempty"`
 	Newsletters      []string                 `dynamodbav:"newsletters,omitempty"`
+	Address          *customer.Address        `dynamodbav:"address,omitempty"`
 	Consents         []customer.ConsentRecord `dynamodbav:"consents,omitempty"`
 	RequiresApproval bool                     `dynamodbav:"requiresApproval,omitempty"`
 	ReturnURL        string                   `dynamodbav:"returnUrl,omitempty"`
@@ -209,7 +217,7 @@ func newPendingItem(p registration.Pending) pendingItem {
 		PK: pendingPK(p.ID), SK: skPending, Type: "registration", ID: p.ID, StoreID: p.StoreID,
 		Email: p.Email, EmailKey: p.EmailKey, Username: p.Username, UsernameKey: p.UsernameKey,
 		PasswordHash: p.PasswordHash, Language: p.Language, Profile: &profile, Attributes: p.Attributes,
-		Newsletters: p.Newsletters, Consents: p.Consents, RequiresApproval: p.RequiresApproval,
+		Newsletters: p.Newsletters, Address: p.Address, Consents: p.Consents, RequiresApproval: p.RequiresApproval,
 		ReturnURL: p.ReturnURL, SourceIP: p.SourceIP, GuestID: p.GuestID, CreatedAt: formatTime(p.CreatedAt),
 		ExpiresAt: p.ExpiresAt.Unix(), TTL: p.ExpiresAt.Unix(),
 	}
@@ -219,7 +227,7 @@ func (i pendingItem) pending() registration.Pending {
 	p := registration.Pending{
 		ID: i.ID, StoreID: i.StoreID, Email: i.Email, EmailKey: i.EmailKey, Username: i.Username,
 		UsernameKey: i.UsernameKey, PasswordHash: i.PasswordHash, Language: i.Language, Attributes: i.Attributes,
-		Newsletters: i.Newsletters, Consents: i.Consents, RequiresApproval: i.RequiresApproval,
+		Newsletters: i.Newsletters, Address: i.Address, Consents: i.Consents, RequiresApproval: i.RequiresApproval,
 		ReturnURL: i.ReturnURL, SourceIP: i.SourceIP, GuestID: i.GuestID, CreatedAt: parseTime(i.CreatedAt),
 		ExpiresAt: fromEpoch(i.ExpiresAt), Outcome: registration.Outcome(i.Outcome), CustomerID: i.CustomerID,
 	}
