@@ -122,6 +122,10 @@ type tableGrant struct {
 	// Prefixes are the partition-key prefixes of the items it may touch;
 	// each is granted as PREFIX#*.
 	Prefixes []string
+	// Queries are prefixes it may Query (when Actions lacks Query): a
+	// statement of their own, so the function can read those partitions
+	// whole and no other.
+	Queries []string
 }
 
 // itemActions is what the functions that write in transactions call.
@@ -139,11 +143,15 @@ var itemActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Upd
 var tableAccess = map[string]tableGrant{
 	httpapi.FnRegister: {
 		Actions:  itemActions,
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "RATE"},
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "RATE", "NEWSLETTER"},
+		// A Standard registration reads the address's subscriptions.
+		Queries: []string{"NEWSLETTER"},
 	},
 	httpapi.FnVerifyEmail: {
 		Actions:  itemActions,
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX", "RATE"},
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX", "RATE", "NEWSLETTER"},
+		// The confirmation activates the address's waiting subscriptions.
+		Queries: []string{"NEWSLETTER"},
 	},
 	// Sessions live in their customer's partition: "who am I" reads the
 	// session and the customer in one BatchGetItem.
@@ -157,7 +165,7 @@ var tableAccess = map[string]tableGrant{
 	// customer's partition for the export.
 	httpapi.FnAccount: {
 		Actions:  append(slices.Clone(itemActions), "dynamodb:BatchGetItem", "dynamodb:Query"),
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "THROTTLE", "OUTBOX", "RATE"},
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "THROTTLE", "OUTBOX", "RATE", "NEWSLETTER"},
 	},
 	// The back office: the customers and their keys (creating one claims
 	// them), their logs (Query of a customer's partition), the jobs it
@@ -177,7 +185,7 @@ var tableAccess = map[string]tableGrant{
 	FnMailer: {
 		Actions: []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
 			"dynamodb:ConditionCheckItem", "dynamodb:Query"},
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "MAILED", "SUPPRESS", "RESEND", "NOTICE", "RESET"},
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "MAILED", "SUPPRESS", "RESEND", "NOTICE", "RESET", "NEWSLETTER"},
 	},
 	FnSESEvents: {
 		Actions:  []string{"dynamodb:PutItem"},
@@ -535,6 +543,17 @@ func (b *builder) grantTable(fns map[string]awslambda.Function, t awsdynamodb.Ta
 			Resources:  &[]*string{t.TableArn()},
 			Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": keys}},
 		}))
+		if len(g.Queries) > 0 {
+			queries := make([]string, len(g.Queries))
+			for i, p := range g.Queries {
+				queries[i] = p + "#*"
+			}
+			fns[name].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions:    jsii.Strings("dynamodb:Query"),
+				Resources:  &[]*string{t.TableArn()},
+				Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": queries}},
+			}))
+		}
 	}
 	// The back office lists customers from the byStatus index: a Query of
 	// that index only (its keys are "<store>#<status>#<shard>", which a

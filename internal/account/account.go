@@ -44,6 +44,9 @@ type Update struct {
 	Activity *customer.Activity
 	Outbox   []mail.Message
 	Events   []event.Event
+	// Subscriptions are newsletter subscription records to write, and
+	// DropSubscriptions records to remove, in the same write.
+	Subscriptions, DropSubscriptions []customer.Subscription
 }
 
 // ErrConflict is returned by a Store when the account changed since it was
@@ -58,6 +61,9 @@ var ErrEmailTaken = errors.New("account: the new address is taken")
 type Store interface {
 	Customer(ctx context.Context, id string) (customer.Customer, error)
 	CustomerIDByEmail(ctx context.Context, emailKey string) (string, error)
+	// Subscriptions returns a normalised address's newsletter
+	// subscriptions in a store.
+	Subscriptions(ctx context.Context, storeID, emailKey string) ([]customer.Subscription, error)
 	// Update applies u; see Update.
 	Update(ctx context.Context, u Update) error
 	// Enqueue stores a job, counted on limit (nil: none);
@@ -136,6 +142,11 @@ func New(d Deps) *Service {
 		s.captcha = captcha.Off
 	}
 	return s
+}
+
+// subscriptionsOf reads the newsletter subscriptions of c's address.
+func (s *Service) subscriptionsOf(ctx context.Context, c customer.Customer) ([]customer.Subscription, error) {
+	return s.store.Subscriptions(ctx, c.StoreID, customer.NormalizeLogin(c.Email))
 }
 
 // maxInput bounds what is hashed.

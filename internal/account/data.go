@@ -15,7 +15,10 @@ import (
 type Export struct {
 	Customer customer.Customer
 	Records
-	ExportedAt time.Time
+	// Subscriptions are the newsletter subscriptions of the customer's
+	// address.
+	Subscriptions []customer.Subscription
+	ExportedAt    time.Time
 }
 
 // Export returns everything stored about the signed-in customer (GDPR
@@ -37,7 +40,11 @@ func (s *Service) Export(ctx context.Context, token string) (Export, error) {
 		}
 	}
 	slices.SortStableFunc(r.Activity, func(a, b customer.Activity) int { return a.At.Compare(b.At) })
-	return Export{Customer: c, Records: r, ExportedAt: s.now().UTC()}, nil
+	subs, err := s.subscriptionsOf(ctx, c)
+	if err != nil {
+		return Export{}, err
+	}
+	return Export{Customer: c, Records: r, Subscriptions: subs, ExportedAt: s.now().UTC()}, nil
 }
 
 // Erase deletes the signed-in customer's account after checking the
@@ -77,9 +84,14 @@ func (s *Service) Erase(ctx context.Context, token, pw, sourceIP string) error {
 		if err != nil {
 			return Update{}, err
 		}
+		// The subscriptions name the address: they go with the account.
+		have, err := s.subscriptionsOf(ctx, c)
+		if err != nil {
+			return Update{}, err
+		}
 		// The entry names no address: it says only that the account went.
 		return Update{After: tomb, Activity: &customer.Activity{CustomerID: c.ID, Type: customer.ActivityDeleted, At: now},
-			Outbox: []mail.Message{sweep, notice}, Events: evs}, nil
+			Outbox: []mail.Message{sweep, notice}, Events: evs, DropSubscriptions: have}, nil
 	})
 }
 

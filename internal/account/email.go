@@ -132,7 +132,16 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token, sourceIP string
 		if err != nil {
 			return Update{}, err
 		}
-		return Update{After: after, Activity: a, Events: evs}, nil
+		u := Update{After: after, Activity: a, Events: evs}
+		// The subscriptions follow the address, as the seed system's do.
+		if customer.NormalizeLogin(after.Email) != customer.NormalizeLogin(c.Email) {
+			have, err := s.subscriptionsOf(ctx, c)
+			if err != nil {
+				return Update{}, err
+			}
+			u.DropSubscriptions, u.Subscriptions = have, customer.Moved(have, after.Email, now)
+		}
+		return u, nil
 	})
 	switch {
 	case errors.Is(err, ErrEmailTaken):

@@ -73,7 +73,21 @@ func (s *Service) UpdateProfile(ctx context.Context, token string, p ProfilePatc
 		after := c
 		after.Profile, after.Attributes, after.Newsletters = profile, attrs, newsletters
 		out = after
-		return Update{After: after, Activity: by(activity(c, customer.ActivityProfileUpdated, now, sourceIP), sess)}, nil
+		u := Update{After: after, Activity: by(activity(c, customer.ActivityProfileUpdated, now, sourceIP), sess)}
+		if p.Newsletters != nil {
+			// The address is verified (the customer is signed in), so a
+			// new choice is active at once; one dropped is switched off
+			// and keeps its identity for a later return.
+			have, err := s.subscriptionsOf(ctx, c)
+			if err != nil {
+				return Update{}, err
+			}
+			if u.Subscriptions, err = customer.Subscribe(have, c.StoreID, c.Email, c.Language, newsletters, c.Verified(), now, s.random); err != nil {
+				return Update{}, apperr.Wrap(apperr.Internal, "Could not update.", err)
+			}
+			u.Subscriptions = append(u.Subscriptions, customer.Unsubscribe(have, newsletters, now)...)
+		}
+		return u, nil
 	})
 	return out, err
 }

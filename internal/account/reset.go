@@ -31,7 +31,7 @@ func (s *Service) RequestReset(ctx context.Context, email, captchaToken string, 
 	if code, msg := customer.EmailProblem(email); code != "" {
 		f.Add("email", code, msg)
 	}
-	captcha.AddMissing(&f, s.captcha.Required(captcha.PasswordReset), captchaToken)
+	captcha.CheckToken(&f, s.captcha.Required(captcha.PasswordReset), captchaToken)
 	if err := f.Err(); err != nil {
 		return err
 	}

@@ -146,12 +146,16 @@ func Missing() error {
 	return apperr.Invalid([]apperr.FieldError{{Field: Field, Code: CodeRequired, Message: "Solve the CAPTCHA first."}})
 }
 
-// AddMissing adds the missing-CAPTCHA problem to a form's field problems
-// when required and token is empty, so that the answer names every problem
-// at once (and the provider is asked only about a form that is otherwise
-// valid: a token is good for one verification).
-func AddMissing(f *apperr.Fields, required bool, token string) {
-	if required && strings.TrimSpace(token) == "" {
+// CheckToken adds a token's problems to a form's field problems: missing
+// where required, or longer than any provider's (wherever it is sent), so
+// that the answer names every problem at once, and the provider is asked
+// only about a form that is otherwise valid (a token is good for one
+// verification).
+func CheckToken(f *apperr.Fields, required bool, token string) {
+	switch {
+	case len(token) > MaxToken:
+		f.Add(Field, "too_long", fmt.Sprintf("A CAPTCHA token has at most %d characters.", MaxToken))
+	case required && strings.TrimSpace(token) == "":
 		f.Add(Field, CodeRequired, "Solve the CAPTCHA first.")
 	}
 }

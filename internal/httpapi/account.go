@@ -284,9 +284,15 @@ type exportBody struct {
 	Sessions                []sessionInfoBody   `json:"sessions"`
 }
 
+// subscriptionBody is a newsletter subscription record of the address.
 type subscriptionBody struct {
-	Newsletter string `json:"newsletter"`
-	Active     bool   `json:"active"`
+	ID          string `json:"id"`
+	Newsletter  string `json:"newsletter"`
+	StoreID     string `json:"storeId"`
+	Email       string `json:"email"`
+	Active      bool   `json:"active"`
+	CreatedAt   string `json:"createdAt"`
+	ActivatedAt string `json:"activatedAt,omitempty"`
 }
 
 type consentBody struct {
@@ -318,8 +324,13 @@ func (a *API) export(ctx context.Context, r *Request) (*Response, error) {
 	b := exportBody{ExportedAt: rfc3339(x.ExportedAt), Customer: profileOf(x.Customer), Addresses: addressesOf(x.Customer),
 		NewsletterSubscriptions: []subscriptionBody{}, Consents: []consentBody{}, Activity: []activityBody{},
 		Sessions: []sessionInfoBody{}}
-	for _, n := range x.Customer.Newsletters {
-		b.NewsletterSubscriptions = append(b.NewsletterSubscriptions, subscriptionBody{Newsletter: n, Active: x.Customer.Verified()})
+	for _, s := range x.Subscriptions {
+		sb := subscriptionBody{ID: s.ID, Newsletter: s.Type, StoreID: s.StoreID, Email: s.Email, Active: s.Active,
+			CreatedAt: rfc3339(s.CreatedAt)}
+		if !s.ActivatedAt.IsZero() {
+			sb.ActivatedAt = rfc3339(s.ActivatedAt)
+		}
+		b.NewsletterSubscriptions = append(b.NewsletterSubscriptions, sb)
 	}
 	for _, c := range x.Consents {
 		b.Consents = append(b.Consents, consentBody{ConsentID: c.ConsentID, Agreed: c.Agreed, Message: c.Message, At: rfc3339(c.At)})

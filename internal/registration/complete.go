@@ -39,6 +39,9 @@ type Completion struct {
 	Events   []event.Event
 	// HandOver gives the registration's guest cart to the account.
 	HandOver *cart.HandOver
+	// Subscriptions are the newsletter subscriptions the registration
+	// chose: new ones wait inactive until the address is verified.
+	Subscriptions []customer.Subscription
 }
 
 // ErrConflict is returned by a CompletionStore when the address's account
@@ -58,6 +61,9 @@ type CompletionStore interface {
 	// Complete writes c atomically; ErrConflict when the email key or the
 	// previous account changed, or the registration was completed already.
 	Complete(ctx context.Context, c Completion) error
+	// Subscriptions returns a normalised address's newsletter
+	// subscriptions in a store.
+	Subscriptions(ctx context.Context, storeID, emailKey string) ([]customer.Subscription, error)
 	// ClaimNotice lets job tell the owner of emailKey unless another job
 	// did within interval (a retry of the same job passes).
 	ClaimNotice(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error)
@@ -192,10 +198,28 @@ func (c *Completer) create(ctx context.Context, p Pending, job mail.Message, now
 	if comp.HandOver, err = c.handOver(ctx, p, cust.ID); err != nil {
 		return mail.Message{}, false, err
 	}
+	if comp.Subscriptions, err = c.subscriptions(ctx, p, now); err != nil {
+		return mail.Message{}, false, err
+	}
 	if err := c.store.Complete(ctx, comp); err != nil {
 		return mail.Message{}, false, err
 	}
 	return msg, true, nil
+}
+
+// subscriptions are the records of the registration's newsletter choices:
+// under double opt-in (and approval, which confirms the address too) they
+// wait inactive until the address is verified, and the confirmation's own
+// write activates them.
+func (c *Completer) subscriptions(ctx context.Context, p Pending, now time.Time) ([]customer.Subscription, error) {
+	if len(p.Newsletters) == 0 {
+		return nil, nil
+	}
+	have, err := c.store.Subscriptions(ctx, p.StoreID, p.EmailKey)
+	if err != nil {
+		return nil, err
+	}
+	return customer.Subscribe(have, p.StoreID, p.Email, p.Language, p.Newsletters, false, now, c.random)
 }
 
 // replace lets a new registration of an address whose account never
@@ -216,6 +240,9 @@ func (c *Completer) replace(ctx context.Context, p Pending, job mail.Message, ow
 		Activity: customer.Activity{CustomerID: owner.ID, Type: customer.ActivityRegistrationReplaced, At: p.CreatedAt,
 			Detail: map[string]string{"sourceIp": p.SourceIP}}}
 	if comp.HandOver, err = c.handOver(ctx, p, owner.ID); err != nil {
+		return mail.Message{}, false, err
+	}
+	if comp.Subscriptions, err = c.subscriptions(ctx, p, now); err != nil {
 		return mail.Message{}, false, err
 	}
 	if err := c.store.Complete(ctx, comp); err != nil {

@@ -52,6 +52,9 @@ type Account struct {
 	// Limit is the client's registration counter, counted in the same
 	// write (nil when off).
 	Limit *throttle.Counter
+	// Subscriptions are the newsletter subscription records the
+	// registration writes (new ones, and inactive ones it reactivates).
+	Subscriptions []customer.Subscription
 }
 
 // Pending is a registration under double opt-in or approval, stored until
@@ -117,6 +120,9 @@ type Store interface {
 	// Submit writes sub atomically; ErrUsernameTaken when the username is
 	// reserved, by an account or by another pending registration.
 	Submit(ctx context.Context, sub Submission) error
+	// Subscriptions returns a normalised address's newsletter
+	// subscriptions in a store.
+	Subscriptions(ctx context.Context, storeID, emailKey string) ([]customer.Subscription, error)
 }
 
 // Captcha decides whether a request carries a solved CAPTCHA (captcha.Gate).
@@ -347,6 +353,16 @@ func (s *Service) createActive(ctx context.Context, p Pending, revoke session.Re
 		event.Spec{Type: event.SignedIn, Changes: signedIn})
 	if err != nil {
 		return Result{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
+	}
+	// Standard needs no opt-in: the subscriptions are active at once.
+	if len(p.Newsletters) > 0 {
+		have, err := s.store.Subscriptions(ctx, p.StoreID, p.EmailKey)
+		if err != nil {
+			return Result{}, err
+		}
+		if acc.Subscriptions, err = customer.Subscribe(have, p.StoreID, p.Email, p.Language, p.Newsletters, true, p.CreatedAt, s.random); err != nil {
+			return Result{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
+		}
 	}
 	welcome, err := mailFor(s.random, p.CreatedAt, mail.To(cust), mail.WelcomeMail{})
 	if err != nil {

@@ -164,7 +164,7 @@ func (s *Service) validate(req Request) (clean, error) {
 	}
 
 	c.newsletters = checkNewsletters(cfg, &f, req.Newsletters)
-	captcha.AddMissing(&f, s.captcha.Required(captcha.Register), req.CaptchaToken)
+	captcha.CheckToken(&f, s.captcha.Required(captcha.Register), req.CaptchaToken)
 
 	if err := f.Err(); err != nil {
 		return clean{}, err

@@ -189,6 +189,7 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	} else if len(req.Password) > maxInput {
 		f.Add("password", "too_long", "Password is too long.")
 	}
+	captcha.CheckToken(&f, false, req.CaptchaToken) // asked for later, once the login is under attack
 	if err := f.Err(); err != nil {
 		return Result{}, err
 	}

@@ -63,6 +63,7 @@ func (s *Store) Update(ctx context.Context, u account.Update) error {
 	} else {
 		t.outbox(u.Outbox)
 	}
+	t.subscriptions(u.Subscriptions, u.DropSubscriptions)
 	t.events(u.Events)
 	codes, err := t.run(ctx)
 	switch {

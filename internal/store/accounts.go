@@ -222,6 +222,7 @@ func (s *Store) CreateAccount(ctx context.Context, acc registration.Account) err
 	}
 	t.session(acc.Session)
 	t.consents(acc.Consents)
+	t.subscriptions(acc.Subscriptions, nil)
 	t.logged(activity, acc.Outbox)
 	t.events(acc.Events)
 	handGuest, handCart := t.handOver(acc.HandOver)
@@ -349,6 +350,7 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 		}
 	}
 	t.consents(c.Consents)
+	t.subscriptions(c.Subscriptions, nil)
 	t.logged(activity, c.Outbox)
 	t.events(c.Events)
 	t.handOver(c.HandOver)

@@ -66,6 +66,7 @@ func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error 
 			ExpressionAttributeValues: keyValues}})
 	}
 	t.session(c.Session)
+	t.subscriptions(c.Subscriptions, nil)
 	t.outbox(c.Outbox)
 	t.events(c.Events)
 	t.handOver(c.HandOver)

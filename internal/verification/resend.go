@@ -64,7 +64,7 @@ func (r *Requests) Request(ctx context.Context, email, captchaToken string, lang
 	if code, msg := customer.EmailProblem(email); code != "" {
 		f.Add("email", code, msg)
 	}
-	captcha.AddMissing(&f, r.captcha.Required(captcha.Resend), captchaToken)
+	captcha.CheckToken(&f, r.captcha.Required(captcha.Resend), captchaToken)
 	if err := f.Err(); err != nil {
 		return err
 	}

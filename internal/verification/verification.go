@@ -90,6 +90,9 @@ type Confirmation struct {
 	Outbox       []mail.Message
 	Events       []event.Event
 	HandOver     *cart.HandOver
+	// Subscriptions are the address's newsletter subscriptions that become
+	// active now: they waited for the address to be verified.
+	Subscriptions []customer.Subscription
 }
 
 // ErrConflict is returned by a Store when the customer or its link changed
@@ -99,6 +102,9 @@ var ErrConflict = errors.New("verification: customer or link changed")
 // Store reads customers and applies confirmations.
 type Store interface {
 	Customer(ctx context.Context, id string) (customer.Customer, error)
+	// Subscriptions returns a normalised address's newsletter
+	// subscriptions in a store.
+	Subscriptions(ctx context.Context, storeID, emailKey string) ([]customer.Subscription, error)
 	// Confirm applies c atomically, on the conditions that the customer is
 	// Unverified and unexpired and its live link is c.Digest, unexpired and
 	// under MaxPasswordTries; otherwise ErrConflict.
@@ -276,6 +282,13 @@ func (s *Service) confirm(ctx context.Context, id, digest string, req Request) (
 	}
 	if c.Events, err = event.Of(s.random, cust.ID, cust.StoreID, now, specs...); err != nil {
 		return Result{}, apperr.Wrap(apperr.Internal, "Internal error.", err)
+	}
+	if len(cust.Newsletters) > 0 {
+		have, err := s.store.Subscriptions(ctx, cust.StoreID, c.EmailKey)
+		if err != nil {
+			return Result{}, err
+		}
+		c.Subscriptions = customer.Activate(have, cust.Newsletters, now)
 	}
 	if err := s.store.Confirm(ctx, c); err != nil {
 		return Result{}, err

@@ -44,6 +44,7 @@ func (s *Store) Update(_ context.Context, u account.Update) error {
 	}
 	t.change(func() {
 		s.customers[after.ID] = after
+		s.subscribe(u.Subscriptions, u.DropSubscriptions)
 		switch {
 		case deleted:
 			delete(s.keys, oldEmail)

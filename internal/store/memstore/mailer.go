@@ -238,6 +238,7 @@ func (s *Store) Complete(_ context.Context, c registration.Completion) error {
 			}
 		}
 		s.Consents = append(s.Consents, c.Consents...)
+		s.subscribe(c.Subscriptions, nil)
 		if c.Activity.CustomerID != "" {
 			s.Activities = append(s.Activities, c.Activity)
 		}

@@ -54,6 +54,8 @@ type Store struct {
 	// Guests and carts.
 	guests map[string]guestRecord
 	carts  map[string]*cartRecord
+	// Newsletter subscriptions by subscriptionKey.
+	subscriptions map[string]customer.Subscription
 
 	// What a test may inspect.
 	Outbox     []mail.Message
@@ -194,6 +196,7 @@ func (s *Store) CreateAccount(_ context.Context, acc registration.Account) error
 			delete(s.sessions, acc.RevokeSession)
 		}
 		s.Consents = append(s.Consents, acc.Consents...)
+		s.subscribe(acc.Subscriptions, nil)
 		if acc.Activity.CustomerID != "" {
 			s.Activities = append(s.Activities, acc.Activity)
 		}
@@ -471,6 +474,7 @@ func (s *Store) Confirm(_ context.Context, c verification.Confirmation) error {
 		}
 		cur.Link, cur.ExpiresAt = nil, time.Time{}
 		s.customers[c.CustomerID] = cur
+		s.subscribe(c.Subscriptions, nil)
 		for _, k := range []string{emailKey(c.EmailKey), usernameKey(c.UsernameKey)} {
 			if h, ok := s.keys[k]; ok && h.customerID == c.CustomerID {
 				h.expires = time.Time{}

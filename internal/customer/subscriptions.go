@@ -1,0 +1,97 @@
+package customer
+
+import (
+	"io"
+	"slices"
+	"time"
+)
+
+// Subscription is an address's subscription to one newsletter type in one
+// store: a record of its own (as the seed system keeps them), not a list on
+// the account, so it belongs to the address whoever holds it. An address's
+// subscriptions in a store share one ID, the subscriber's identity, which
+// they keep however often they are switched off and on.
+type Subscription struct {
+	ID       string
+	StoreID  string
+	Email    string // as entered; records are keyed by its normalised form
+	Type     string // a settings newsletter id
+	Active   bool
+	Language string
+	// ActivatedAt is when it last became active (zero while it never was).
+	CreatedAt, UpdatedAt, ActivatedAt time.Time
+}
+
+// Subscribe returns the records to write so that an address (with the
+// records it has, in one store) is subscribed to types: an address that has
+// subscriptions keeps their identity and gets the new types; an inactive
+// one is reactivated when active is set. New records are active when active
+// is set, and wait inactive otherwise (until the address is verified: see
+// Activate). Records that need no change are not returned.
+func Subscribe(have []Subscription, storeID, email, language string, types []string, active bool, now time.Time, random io.Reader) ([]Subscription, error) {
+	id := ""
+	if len(have) > 0 {
+		id = have[0].ID
+	}
+	var out []Subscription
+	for _, t := range types {
+		i := slices.IndexFunc(have, func(s Subscription) bool { return s.Type == t })
+		if i >= 0 {
+			if s := have[i]; !s.Active && active {
+				s.Active, s.UpdatedAt, s.ActivatedAt, s.Email = true, now, now, email
+				out = append(out, s)
+			}
+			continue
+		}
+		if id == "" {
+			var err error
+			if id, err = NewID(random); err != nil {
+				return nil, err
+			}
+		}
+		s := Subscription{ID: id, StoreID: storeID, Email: email, Type: t, Active: active, Language: language,
+			CreatedAt: now, UpdatedAt: now}
+		if active {
+			s.ActivatedAt = now
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Activate returns the records among have of types that become active now
+// (the address was verified).
+func Activate(have []Subscription, types []string, now time.Time) []Subscription {
+	var out []Subscription
+	for _, s := range have {
+		if !s.Active && slices.Contains(types, s.Type) {
+			s.Active, s.UpdatedAt, s.ActivatedAt = true, now, now
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Unsubscribe returns the records among have that are active and not of
+// keep, switched off (kept, with their identity, for a later return).
+func Unsubscribe(have []Subscription, keep []string, now time.Time) []Subscription {
+	var out []Subscription
+	for _, s := range have {
+		if s.Active && !slices.Contains(keep, s.Type) {
+			s.Active, s.UpdatedAt = false, now
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Moved returns have as records of a new address (an address change keeps
+// the subscriptions, as the seed system does).
+func Moved(have []Subscription, email string, now time.Time) []Subscription {
+	out := make([]Subscription, len(have))
+	for i, s := range have {
+		s.Email, s.UpdatedAt = email, now
+		out[i] = s
+	}
+	return out
+}

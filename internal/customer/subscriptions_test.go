@@ -1,0 +1,103 @@
+package customer_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/openreg/registration/internal/customer"
+)
+
+func TestSubscribe(t *testing.T) {
+	then := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	now := then.Add(48 * time.Hour)
+	rec := func(typ string, active bool) customer.Subscription {
+		return customer.Subscription{ID: "3f9a2c1e-0000-4000-8000-00000000000a", StoreID: "default", Email: "ada@example.com",
+			Type: typ, Active: active, CreatedAt: then, UpdatedAt: then}
+	}
+	tests := []struct {
+		name   string
+		have   []customer.Subscription
+		types  []string
+		active bool
+		// want is the written records' type:active pairs.
+		want []string
+		// sameID: the written records keep the address's identity.
+		sameID bool
+	}{
+		{name: "a new address gets active records under Standard", types: []string{"general", "deals"}, active: true,
+			want: []string{"general:true", "deals:true"}},
+		{name: "a new address's records wait inactive under double opt-in", types: []string{"general"}, active: false,
+			want: []string{"general:false"}},
+		{name: "an address with subscriptions keeps their identity for a new type",
+			have: []customer.Subscription{rec("general", true)}, types: []string{"general", "deals"}, active: true,
+			want: []string{"deals:true"}, sameID: true},
+		{name: "an inactive subscription is reactivated",
+			have: []customer.Subscription{rec("general", false)}, types: []string{"general"}, active: true,
+			want: []string{"general:true"}, sameID: true},
+		{name: "an inactive subscription waits for the opt-in under double opt-in",
+			have: []customer.Subscription{rec("general", false)}, types: []string{"general"}, active: false,
+			want: nil},
+		{name: "an active subscription needs no write",
+			have: []customer.Subscription{rec("general", true)}, types: []string{"general"}, active: true, want: nil},
+		{name: "no choice writes nothing", have: []customer.Subscription{rec("general", false)}, active: true, want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := customer.Subscribe(tt.have, "default", "Ada@Example.com", "de", tt.types, tt.active, now, rand.NewChaCha8([32]byte{1}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("wrote %+v, want %v", got, tt.want)
+			}
+			ids := map[string]bool{}
+			for i, s := range got {
+				if pair := s.Type + ":" + map[bool]string{true: "true", false: "false"}[s.Active]; pair != tt.want[i] {
+					t.Errorf("record %d is %s, want %s", i, pair, tt.want[i])
+				}
+				if !s.UpdatedAt.Equal(now) || s.Email != "Ada@Example.com" || s.StoreID != "default" || !customer.ValidID(s.ID) {
+					t.Errorf("record %+v", s)
+				}
+				if s.Active != !s.ActivatedAt.IsZero() {
+					t.Errorf("active %v but activated at %v", s.Active, s.ActivatedAt)
+				}
+				ids[s.ID] = true
+			}
+			if len(ids) > 1 {
+				t.Errorf("one address's records have %d identities", len(ids))
+			}
+			if tt.sameID && !ids[tt.have[0].ID] {
+				t.Errorf("ids %v, want the address's %s", ids, tt.have[0].ID)
+			}
+		})
+	}
+}
+
+func TestSubscriptionStates(t *testing.T) {
+	then := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	now := then.Add(time.Hour)
+	have := []customer.Subscription{
+		{ID: "a", Type: "general", Active: false, Email: "ada@example.com"},
+		{ID: "a", Type: "deals", Active: true, Email: "ada@example.com", ActivatedAt: then},
+		{ID: "a", Type: "news", Active: false, Email: "ada@example.com"},
+	}
+	t.Run("verifying the address activates the chosen waiting records only", func(t *testing.T) {
+		got := customer.Activate(have, []string{"general", "deals"}, now)
+		if len(got) != 1 || got[0].Type != "general" || !got[0].Active || !got[0].ActivatedAt.Equal(now) {
+			t.Fatalf("got %+v", got)
+		}
+	})
+	t.Run("dropping a type switches its record off and keeps it", func(t *testing.T) {
+		got := customer.Unsubscribe(have, []string{"general"}, now)
+		if len(got) != 1 || got[0].Type != "deals" || got[0].Active || got[0].ID != "a" {
+			t.Fatalf("got %+v", got)
+		}
+	})
+	t.Run("an address change moves every record, identity and state kept", func(t *testing.T) {
+		got := customer.Moved(have, "grace@example.com", now)
+		if len(got) != 3 || got[1].Email != "grace@example.com" || !got[1].Active || got[1].ID != "a" || have[1].Email != "ada@example.com" {
+			t.Fatalf("got %+v (have %+v)", got, have)
+		}
+	})
+}

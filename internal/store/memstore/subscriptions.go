@@ -1,0 +1,47 @@
+package memstore
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/openreg/registration/internal/customer"
+)
+
+// subscriptionKey is a subscription's place: store, normalised address,
+// newsletter type (the DynamoDB store's partition and sort key).
+func subscriptionKey(s customer.Subscription) string {
+	return s.StoreID + "\x00" + customer.NormalizeLogin(s.Email) + "\x00" + s.Type
+}
+
+// Subscriptions returns a normalised address's subscriptions in a store,
+// ordered by type.
+func (s *Store) Subscriptions(_ context.Context, storeID, emailKey string) ([]customer.Subscription, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	prefix := storeID + "\x00" + emailKey + "\x00"
+	var out []customer.Subscription
+	for k, sub := range s.subscriptions {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, sub)
+		}
+	}
+	slices.SortFunc(out, func(a, b customer.Subscription) int { return strings.Compare(a.Type, b.Type) })
+	return out, nil
+}
+
+// subscribe applies a change's subscription writes (call inside a change).
+func (s *Store) subscribe(put, drop []customer.Subscription) {
+	if s.subscriptions == nil {
+		s.subscriptions = map[string]customer.Subscription{}
+	}
+	for _, d := range drop {
+		delete(s.subscriptions, subscriptionKey(d))
+	}
+	for _, p := range put {
+		s.subscriptions[subscriptionKey(p)] = p
+	}
+}

@@ -1,0 +1,89 @@
+package store
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/openreg/registration/internal/customer"
+)
+
+// Newsletter subscriptions are items of their own, one per address,
+// newsletter type and store, in the address's partition
+// (NEWSLETTER#<store>#<normalised address>), so one Query reads all of an
+// address's subscriptions in a store. They are written in the transaction
+// of the change that makes them (registration, confirmation, My account), so
+// none exists without its change or the other way round.
+
+func subscriptionPK(storeID, emailKey string) string { return "NEWSLETTER#" + storeID + "#" + emailKey }
+
+const skSubscriptionPrefix = "TYPE#"
+
+type subscriptionItem struct {
+	PK          string `dynamodbav:"PK"`
+	SK          string `dynamodbav:"SK"`
+	Type        string `dynamodbav:"type"`
+	ID          string `dynamodbav:"id"`
+	StoreID     string `dynamodbav:"storeId"`
+	Email       string `dynamodbav:"email"`
+	Newsletter  string `dynamodbav:"newsletter"`
+	Active      bool   `dynamodbav:"active"`
+	Language    string `dynamodbav:"language,omitempty"`
+	CreatedAt   string `dynamodbav:"createdAt"`
+	UpdatedAt   string `dynamodbav:"updatedAt"`
+	ActivatedAt string `dynamodbav:"activatedAt,omitempty"`
+}
+
+func newSubscriptionItem(s customer.Subscription) subscriptionItem {
+	return subscriptionItem{PK: subscriptionPK(s.StoreID, customer.NormalizeLogin(s.Email)), SK: skSubscriptionPrefix + s.Type,
+		Type: "subscription", ID: s.ID, StoreID: s.StoreID, Email: s.Email, Newsletter: s.Type, Active: s.Active,
+		Language: s.Language, CreatedAt: formatTime(s.CreatedAt), UpdatedAt: formatTime(s.UpdatedAt),
+		ActivatedAt: formatTime(s.ActivatedAt)}
+}
+
+func (i subscriptionItem) subscription() customer.Subscription {
+	return customer.Subscription{ID: i.ID, StoreID: i.StoreID, Email: i.Email, Type: i.Newsletter, Active: i.Active,
+		Language: i.Language, CreatedAt: parseTime(i.CreatedAt), UpdatedAt: parseTime(i.UpdatedAt),
+		ActivatedAt: parseTime(i.ActivatedAt)}
+}
+
+// Subscriptions returns the newsletter subscriptions of a normalised
+// address in a store, in one consistent Query.
+func (s *Store) Subscriptions(ctx context.Context, storeID, emailKey string) ([]customer.Subscription, error) {
+	in := &dynamodb.QueryInput{TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(subscriptionPK(storeID, emailKey)), ":sk": str(skSubscriptionPrefix)}}
+	var out []customer.Subscription
+	for {
+		res, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, unavailable("Query", err)
+		}
+		for _, item := range res.Items {
+			var it subscriptionItem
+			if err := unmarshal(item, &it); err != nil {
+				return nil, err
+			}
+			out = append(out, it.subscription())
+		}
+		if len(res.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		in.ExclusiveStartKey = res.LastEvaluatedKey
+	}
+}
+
+// subscriptions adds the records a change writes and those it removes (an
+// address change moves them, an erasure removes them).
+func (t *tx) subscriptions(put, drop []customer.Subscription) {
+	for _, s := range put {
+		t.put(newSubscriptionItem(s), "", nil)
+	}
+	for _, s := range drop {
+		it := newSubscriptionItem(s)
+		t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(t.s.table), Key: keyOf(it.PK, it.SK)}})
+	}
+}
+
