@@ -16,5 +16,5 @@ func main() {
 	cfg, aws, rt := app.Boot(config.NeedTable)
 	consumer, err := mailapp.New(cfg, app.DynamoDB(cfg.AWS, aws), mailapp.SES(cfg.AWS, aws), rt)
 	app.Exit(err)
-	lambda.Start(consumer.Handle)
+	lambda.Start(consumer.HoldWith(mailapp.Holder(cfg, aws)).Handle)
 }

@@ -36,6 +36,7 @@ import (
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/emulator"
 	"github.com/openreg/registration/internal/httpapi"
+	"github.com/openreg/registration/internal/queue"
 	"github.com/openreg/registration/internal/sizing"
 )
 
@@ -146,7 +147,7 @@ func run(o options) error {
 			// as in Lambda.
 			functions[r.Function] = devstack.WithTimeout(sys.API.Handler(r.Function), time.Duration(sizing.TimeoutSeconds[r.Function])*time.Second)
 		}
-		mailer = consumer.Handle
+		mailer = consumer.HoldWith(queue.SQSHolder{Client: clients.SQS, QueueURL: res.QueueURL}).Handle
 	}
 	mux := http.NewServeMux()
 	adminToken, err := newAdminToken(o.adminTokenFile)
@@ -228,7 +229,7 @@ func startRuntimes(ctx context.Context, o options, emu *emulator.Stack, res devs
 			overrides[k] = v
 		}
 	}
-	refs := map[string]string{"AWS::DynamoDB::Table": res.Table, "AWS::SES::ConfigurationSet": ""}
+	refs := map[string]string{"AWS::DynamoDB::Table": res.Table, "AWS::SES::ConfigurationSet": "", "AWS::SQS::Queue": res.QueueURL}
 	return devstack.StartRuntimes(ctx, tpl, devstack.RIEPath, o.bin, refs, overrides, log)
 }
 

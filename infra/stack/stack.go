@@ -252,6 +252,9 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 		config.EnvSettings:         jsii.String(p.SettingsJSON),
 		config.EnvConfigurationSet: configSet.ConfigurationSetName(),
 		config.EnvLogLevel:         jsii.String("INFO"),
+		// A job that must wait (VIES down) is held back on this queue;
+		// the event source's grant includes sqs:ChangeMessageVisibility.
+		config.EnvMailQueueURL: queue.QueueUrl(),
 	}, "Sends queued mails through SES, each once, and carries out resend jobs")
 	fns[FnSESEvents] = b.function(FnSESEvents, map[string]*string{
 		config.EnvTable:    table.TableName(),

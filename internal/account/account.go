@@ -172,7 +172,7 @@ func (s *Service) update(ctx context.Context, c customer.Customer, change func(c
 			return err
 		}
 		u.Before = c
-		u.After.UpdatedAt = Later(s.now().UTC(), c.UpdatedAt)
+		u.After.UpdatedAt = customer.Later(s.now().UTC(), c.UpdatedAt)
 		if err := s.store.Update(ctx, u); !errors.Is(err, ErrConflict) {
 			return err
 		}

@@ -74,6 +74,20 @@ func (s *Service) UpdateProfile(ctx context.Context, token string, p ProfilePatc
 		after.Profile, after.Attributes, after.Newsletters = profile, attrs, newsletters
 		out = after
 		u := Update{After: after, Activity: by(activity(c, customer.ActivityProfileUpdated, now, sourceIP), sess)}
+		switch {
+		case after.Profile.VatNumber == "":
+			u.After.Vat = nil
+		case after.Profile.VatNumber != c.Profile.VatNumber:
+			u.After.Vat = nil // a new number is checked afresh
+			job, err := registration.StartVatCheck(s.settings, s.random, now, &u.After)
+			if err != nil {
+				return Update{}, err
+			}
+			if job != nil {
+				u.Outbox = append(u.Outbox, *job)
+			}
+		}
+		out = u.After
 		if p.Newsletters != nil {
 			// The address is verified (the customer is signed in), so a
 			// new choice is active at once; one dropped is switched off

@@ -140,7 +140,7 @@ func (l *Links) issue(ctx context.Context, id, jobID string, start time.Time, li
 		link.IssuedBy = jobID
 		after := c
 		set(&after, link)
-		after.UpdatedAt = Later(l.now().UTC(), c.UpdatedAt)
+		after.UpdatedAt = customer.Later(l.now().UTC(), c.UpdatedAt)
 		err = l.store.Update(ctx, Update{Before: c, After: after})
 		if errors.Is(err, ErrConflict) {
 			continue
@@ -163,15 +163,6 @@ func resettable(c customer.Customer, now time.Time) bool {
 
 func (l *Links) url(path, plain string) string {
 	return strings.TrimRight(l.publicAPI, "/") + path + "?token=" + url.QueryEscape(plain)
-}
-
-// Later is now, or just after prev when the clock has not moved past it:
-// every write of an account changes its UpdatedAt.
-func Later(now, prev time.Time) time.Time {
-	if now.After(prev) {
-		return now
-	}
-	return prev.Add(time.Microsecond)
 }
 
 // ResetRequest is the form of the reset page.

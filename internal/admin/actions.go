@@ -29,7 +29,7 @@ func (s *Service) change(ctx context.Context, id string, f func(c customer.Custo
 			return c, err
 		}
 		u.Before = c
-		u.After.UpdatedAt = account.Later(s.now().UTC(), c.UpdatedAt)
+		u.After.UpdatedAt = customer.Later(s.now().UTC(), c.UpdatedAt)
 		err = s.store.Update(ctx, u)
 		if errors.Is(err, account.ErrConflict) {
 			continue

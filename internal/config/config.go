@@ -23,6 +23,9 @@ const (
 	EnvConfigurationSet = "SES_CONFIGURATION_SET"
 	EnvCookieSecure     = "COOKIE_SECURE"
 	EnvLogLevel         = "LOG_LEVEL"
+	// EnvMailQueueURL is the mail queue's URL: the mailer holds back a
+	// job that must wait (a VIES outage) by changing its visibility.
+	EnvMailQueueURL = "MAIL_QUEUE_URL"
 
 	// What Lambda sets for every function (and the local stack imitates).
 	EnvRegion          = "AWS_REGION"
@@ -55,6 +58,7 @@ func (a AWS) Endpoint(service string) string { return a.Endpoints[service] }
 type Config struct {
 	Table            string
 	ConfigurationSet string
+	MailQueueURL     string
 	CookieSecure     bool
 	LogLevel         slog.Level
 	Settings         settings.Settings
@@ -72,7 +76,7 @@ const (
 )
 
 // endpointServices are the services whose endpoint may be overridden.
-var endpointServices = []string{"DYNAMODB", "SESV2", "SSM", "SECRETS_MANAGER"}
+var endpointServices = []string{"DYNAMODB", "SESV2", "SSM", "SECRETS_MANAGER", "SQS"}
 
 // Load reads the configuration. needs lists what this function requires;
 // everything missing or malformed is reported at once, naming the variable.
@@ -81,6 +85,7 @@ func Load(getenv func(string) string, needs ...Need) (Config, error) {
 	c := Config{
 		Table:            strings.TrimSpace(getenv(EnvTable)),
 		ConfigurationSet: strings.TrimSpace(getenv(EnvConfigurationSet)),
+		MailQueueURL:     strings.TrimSpace(getenv(EnvMailQueueURL)),
 		CookieSecure:     true,
 	}
 	for _, n := range needs {

@@ -50,6 +50,9 @@ type Customer struct {
 	Addresses         []Address
 	BillingAddressID  string
 	ShippingAddressID string
+	// Vat is the check of Profile.VatNumber where the store checks EU VAT
+	// numbers (nil otherwise).
+	Vat *VatCheck
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 
@@ -243,3 +246,45 @@ func (p *Profile) ByName(name string) *string {
 
 // CanSignIn reports whether the account may hold a session.
 func (c Customer) CanSignIn() bool { return c.Status == Active }
+
+// VatStatus is what VIES said of a customer's VAT number.
+type VatStatus string
+
+// VAT number statuses.
+const (
+	// VatUnknown: not checked yet, or VIES could not tell.
+	VatUnknown VatStatus = "unknown"
+	VatValid   VatStatus = "valid"
+	VatInvalid VatStatus = "invalid"
+)
+
+// VatCheck is the state of the check of the customer's VAT number: the
+// number checked, the status, and the name and address VIES returned.
+type VatCheck struct {
+	Number  string    `dynamodbav:"number"`
+	Status  VatStatus `dynamodbav:"status"`
+	Name    string    `dynamodbav:"name,omitempty"`
+	Address string    `dynamodbav:"address,omitempty"`
+	// CheckedAt is when VIES answered, or when the check gave up (zero
+	// while it is under way).
+	CheckedAt time.Time `dynamodbav:"checkedAt,omitempty"`
+	// Attempts counts the calls VIES could not answer; LastError is the
+	// last reason.
+	Attempts  int    `dynamodbav:"attempts,omitempty"`
+	LastError string `dynamodbav:"lastError,omitempty"`
+}
+
+// Done reports whether the check of number is over (valid, invalid, or
+// given up).
+func (v *VatCheck) Done(number string) bool {
+	return v != nil && v.Number == number && !v.CheckedAt.IsZero()
+}
+
+// Later is now, or just after prev when the clock has not moved past it:
+// every write of an account changes its UpdatedAt.
+func Later(now, prev time.Time) time.Time {
+	if now.After(prev) {
+		return now
+	}
+	return prev.Add(time.Microsecond)
+}

@@ -29,6 +29,7 @@ import (
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/httpapi"
+	"github.com/openreg/registration/internal/queue"
 	"github.com/openreg/registration/internal/httpapi/contract"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
@@ -123,6 +124,7 @@ func buildStack(t testing.TB, s settings.Settings, clients devstack.Clients, res
 	if err != nil {
 		t.Fatalf("wire mailer: %v", err)
 	}
+	consumer.HoldWith(queue.SQSHolder{Client: clients.SQS, QueueURL: res.QueueURL})
 	functions := map[string]httpapi.LambdaHandler{}
 	for _, r := range httpapi.Routes {
 		// As in Lambda (and make dev): the function's timeout is each

@@ -77,7 +77,19 @@ type meBody struct {
 	// (the export lists them).
 	BillingAddressID  string `json:"billingAddressId,omitempty"`
 	ShippingAddressID string `json:"shippingAddressId,omitempty"`
-	CreatedAt         string `json:"createdAt"`
+	// Vat is what VIES said of the VAT number, where the store checks
+	// EU VAT numbers.
+	Vat       *vatBody `json:"vat,omitempty"`
+	CreatedAt string   `json:"createdAt"`
+}
+
+// vatBody is the check of the customer's VAT number.
+type vatBody struct {
+	Number    string `json:"number"`
+	Status    string `json:"status"`
+	Name      string `json:"name,omitempty"`
+	Address   string `json:"address,omitempty"`
+	CheckedAt string `json:"checkedAt,omitempty"`
 }
 
 // addressBody is one of the customer's addresses.
@@ -109,6 +121,12 @@ func profileOf(c customer.Customer) meBody {
 		EmailVerified: !c.EmailVerifiedAt.IsZero(), StoreID: c.StoreID, Language: c.Language,
 		Profile: c.Profile, Attributes: c.Attributes, Newsletters: c.Newsletters, CreatedAt: rfc3339(c.CreatedAt),
 		BillingAddressID: c.BillingAddressID, ShippingAddressID: c.ShippingAddressID,
+	}
+	if v := c.Vat; v != nil {
+		b.Vat = &vatBody{Number: v.Number, Status: string(v.Status), Name: v.Name, Address: v.Address}
+		if !v.CheckedAt.IsZero() {
+			b.Vat.CheckedAt = rfc3339(v.CheckedAt)
+		}
 	}
 	if b.Attributes == nil {
 		b.Attributes = map[string]string{}

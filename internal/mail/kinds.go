@@ -2,6 +2,7 @@ package mail
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -350,4 +351,77 @@ func (c ErasureJob) check() error {
 		return errors.New("needs a customer id")
 	}
 	return nil
+}
+
+// The EU VAT number check.
+const (
+	// StoreOwnerNewVat tells the store owner about a customer's new VAT
+	// number and what VIES said of it.
+	StoreOwnerNewVat Kind = "store_owner_new_vat"
+	// VatCheckRequest: a customer gave a VAT number; the mailer asks VIES
+	// about it (again later while VIES is unavailable) and stores the
+	// answer on the customer.
+	VatCheckRequest Kind = "vat_check"
+)
+
+func init() {
+	Kinds = append(Kinds, StoreOwnerNewVat)
+	contents[StoreOwnerNewVat] = decodeAs[NewVatNotice]
+	contents[VatCheckRequest] = decodeAs[VatCheckJob]
+}
+
+// NewVatNotice tells the store owner a customer's VAT number and its
+// status (valid, invalid, unknown), with the name and address VIES gave.
+type NewVatNotice struct {
+	About     Subject `json:"about"`
+	VatNumber string  `json:"vatNumber"`
+	Status    string  `json:"status"`
+	Name      string  `json:"name,omitempty"`
+	Address   string  `json:"address,omitempty"`
+}
+
+// Kind implements Content.
+func (NewVatNotice) Kind() Kind { return StoreOwnerNewVat }
+
+func (c NewVatNotice) check() error {
+	if c.About.Email == "" || c.VatNumber == "" || c.Status == "" {
+		return errors.New("needs the customer, the number and its status")
+	}
+	return nil
+}
+
+func (c NewVatNotice) fill(v map[string]string, _ string) {
+	a := c.About
+	v["About.Email"], v["About.FirstName"], v["About.LastName"] = a.Email, defuse(a.FirstName), defuse(a.LastName)
+	v["About.Company"], v["VatNumber"], v["Status"] = defuse(a.Company), c.VatNumber, c.Status
+	v["Name"], v["Address"] = defuse(c.Name), defuse(c.Address)
+}
+
+// VatCheckJob asks VIES about a customer's VAT number.
+type VatCheckJob struct {
+	CustomerID string `json:"customerId"`
+	Number     string `json:"number"`
+}
+
+// Kind implements Content.
+func (VatCheckJob) Kind() Kind { return VatCheckRequest }
+func (VatCheckJob) isJob()     {}
+
+func (c VatCheckJob) check() error {
+	if c.CustomerID == "" || c.Number == "" {
+		return errors.New("needs a customer and a number")
+	}
+	return nil
+}
+
+// RetryLater is a job's error when a dependency outside AWS could not
+// answer and the job should run again after After (the queue's consumer
+// holds the message back that long).
+type RetryLater struct {
+	After  time.Duration
+	Reason string
+}
+
+func (e *RetryLater) Error() string {
+	return fmt.Sprintf("retry in %s: %s", e.After, e.Reason)
 }

@@ -51,6 +51,11 @@ func fixedMessage(kind mail.Kind, lang string) mail.Message {
 		c = mail.EmailChangeWarning{MaskedNewEmail: "a***@e***.org"}
 	case mail.AccountErased:
 		c = mail.ErasedNotice{}
+	case mail.StoreOwnerNewVat:
+		to = mail.Recipient{Email: "owner@example.com", Language: lang, StoreID: "default"}
+		c = mail.NewVatNotice{About: mail.Subject{Email: "grace@example.com", FirstName: "Grace", LastName: "Hopper",
+			Company: "Navy"}, VatNumber: "DE123456789", Status: "valid", Name: "ACME HANDELS GMBH",
+			Address: "MUSTERSTRASSE 1\n10115 BERLIN <b>"}
 	default:
 		panic("fixedMessage: no fixture for " + kind)
 	}
@@ -61,8 +66,12 @@ func fixedMessage(kind mail.Kind, lang string) mail.Message {
 // customer's a notice is about) the value name.
 func named(m mail.Message, name string) mail.Message {
 	m.To.FirstName = name
-	if n, ok := m.Content.(mail.NewCustomerNotice); ok {
+	switch n := m.Content.(type) {
+	case mail.NewCustomerNotice:
 		n.About.FirstName, n.About.Company = name, name
+		m.Content = n
+	case mail.NewVatNotice:
+		n.About.FirstName, n.About.Company, n.Name = name, name, name
 		m.Content = n
 	}
 	return m

@@ -3,9 +3,11 @@ package queue
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -23,7 +25,22 @@ type Deliverer interface {
 // them to the dead-letter queue) while the rest of the batch is done.
 type Consumer struct {
 	mailer Deliverer
+	holder Holder
 	log    *slog.Logger
+}
+
+// Holder holds a message back from its next delivery for a while (SQS
+// ChangeMessageVisibility).
+type Holder interface {
+	Hold(ctx context.Context, receiptHandle string, d time.Duration) error
+}
+
+// HoldWith makes a job that asks to run later (*mail.RetryLater) wait that
+// long before SQS delivers it again (without a Holder it waits the queue's
+// visibility timeout).
+func (c *Consumer) HoldWith(h Holder) *Consumer {
+	c.holder = h
+	return c
 }
 
 // NewConsumer returns a Consumer.
@@ -43,6 +60,13 @@ func (c *Consumer) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEv
 		go func(rec events.SQSMessage) {
 			defer wg.Done()
 			if err := c.one(ctx, rec); err != nil {
+				var later *mail.RetryLater
+				if errors.As(err, &later) && c.holder != nil {
+					if herr := c.holder.Hold(ctx, rec.ReceiptHandle, later.After); herr != nil {
+						c.log.WarnContext(ctx, "could not hold the message back; SQS retries it at its visibility timeout",
+							"sqsMessageId", rec.MessageId, "error", herr)
+					}
+				}
 				c.log.ErrorContext(ctx, "mail not sent; SQS will retry it", "sqsMessageId", rec.MessageId,
 					"receiveCount", rec.Attributes["ApproximateReceiveCount"], "error", err)
 				mu.Lock()

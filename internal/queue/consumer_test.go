@@ -202,3 +202,56 @@ func TestHandleDeliversConcurrently(t *testing.T) {
 		}
 	})
 }
+
+// laterDeliverer asks every message to run again after a while.
+type laterDeliverer struct{ after time.Duration }
+
+func (d laterDeliverer) Deliver(context.Context, mail.Message) error {
+	return fmt.Errorf("vat check: %w", &mail.RetryLater{After: d.after, Reason: "VIES: MS_UNAVAILABLE"})
+}
+
+// holds records the messages held back.
+type holds struct {
+	mu   sync.Mutex
+	held map[string]time.Duration
+	err  error
+}
+
+func (h *holds) Hold(_ context.Context, receipt string, d time.Duration) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.held[receipt] = d
+	return h.err
+}
+
+func TestRetryLater(t *testing.T) {
+	tests := []struct {
+		name    string
+		holdErr error
+	}{
+		{"a job that asks to wait is held back that long and reported failed", nil},
+		{"a hold that fails still reports the failure (SQS retries at its visibility timeout)", errors.New("sqs down")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &holds{held: map[string]time.Duration{}, err: tt.holdErr}
+			rec := record(t, "sqs-1", "m-1")
+			rec.ReceiptHandle = "receipt-1"
+			c := queue.NewConsumer(laterDeliverer{after: 8 * time.Minute}, discardLog()).HoldWith(h)
+			resp, err := c.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{rec}})
+			if err != nil || len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "sqs-1" {
+				t.Fatalf("resp %+v, %v: want the record reported failed", resp, err)
+			}
+			if got := h.held["receipt-1"]; got != 8*time.Minute {
+				t.Fatalf("held %v, want 8m", got)
+			}
+		})
+	}
+	t.Run("a consumer without a holder leaves the message to the visibility timeout", func(t *testing.T) {
+		resp, err := queue.NewConsumer(laterDeliverer{after: time.Minute}, discardLog()).Handle(context.Background(),
+			events.SQSEvent{Records: []events.SQSMessage{record(t, "sqs-2", "m-2")}})
+		if err != nil || len(resp.BatchItemFailures) != 1 {
+			t.Fatalf("resp %+v, %v", resp, err)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/settings"
 )
 
@@ -111,4 +112,59 @@ func TestRegionChecks(t *testing.T) {
 			f.nothingStored(t)
 		})
 	}
+}
+
+func TestVatNumber(t *testing.T) {
+	euVat := func(s *settings.Settings) {
+		s.Fields[settings.VatNumber] = settings.Field{Enabled: true}
+		s.Vat.EUVat = true
+	}
+	t.Run("a number of the wrong structure is refused before anything is stored", func(t *testing.T) {
+		for _, n := range []string{"DE12345678", "GR123456789", "US123456789"} {
+			f := newFixture(t, euVat)
+			req := validRequest()
+			req.Profile.VatNumber = n
+			_, err := f.svc.Register(context.Background(), req)
+			e := wantCode(t, err, apperr.Validation)
+			if len(e.Fields) != 1 || e.Fields[0].Field != "vatNumber" || e.Fields[0].Code != "invalid_vat_number" {
+				t.Fatalf("%s: fields %+v", n, e.Fields)
+			}
+			f.nothingStored(t)
+		}
+	})
+	for _, rt := range []settings.RegistrationType{settings.Standard, settings.EmailValidation} {
+		t.Run(string(rt)+": a well-formed number is stored normalised, unknown until VIES answers, with its check job", func(t *testing.T) {
+			f := newFixture(t, euVat, func(s *settings.Settings) { s.RegistrationType = rt })
+			req := validRequest()
+			req.Profile.VatNumber = "de 123.456.789"
+			f.register(t, req)
+			c := f.onlyCustomer(t)
+			if c.Profile.VatNumber != "DE123456789" {
+				t.Fatalf("number %q", c.Profile.VatNumber)
+			}
+			if rt == settings.Standard {
+				if c.Vat == nil || c.Vat.Number != "DE123456789" || c.Vat.Status != customer.VatUnknown {
+					t.Fatalf("check %+v", c.Vat)
+				}
+				jobs := 0
+				for _, m := range f.store.Outbox {
+					if j, err := mail.ContentOf[mail.VatCheckJob](m); err == nil && j.CustomerID == c.ID && j.Number == "DE123456789" {
+						jobs++
+					}
+				}
+				if jobs != 1 {
+					t.Fatalf("%d check jobs in the outbox %+v", jobs, f.store.Outbox)
+				}
+			}
+		})
+	}
+	t.Run("without the EU check a number is only shaped like one", func(t *testing.T) {
+		f := newFixture(t, func(s *settings.Settings) { s.Fields[settings.VatNumber] = settings.Field{Enabled: true} })
+		req := validRequest()
+		req.Profile.VatNumber = "CH123456789"
+		f.register(t, req)
+		if c := f.onlyCustomer(t); c.Vat != nil || c.Profile.VatNumber != "CH123456789" {
+			t.Fatalf("customer %+v", c)
+		}
+	})
 }

@@ -180,6 +180,10 @@ func (c *Completer) create(ctx context.Context, p Pending, job mail.Message, now
 		return mail.Message{}, false, err
 	}
 	cust.Link = &link
+	check, err := StartVatCheck(c.settings, c.random, now, &cust)
+	if err != nil {
+		return mail.Message{}, false, err
+	}
 	comp := Completion{Registration: p, Outcome: Created, Customer: cust, Consents: p.consentsOf(cust.ID),
 		Activity: customer.Activity{CustomerID: cust.ID, Type: customer.ActivityRegistered, At: p.CreatedAt,
 			Detail: map[string]string{"store": p.StoreID, "registrationType": string(c.settings.RegistrationType), "sourceIp": p.SourceIP}}}
@@ -189,6 +193,9 @@ func (c *Completer) create(ctx context.Context, p Pending, job mail.Message, now
 			return mail.Message{}, false, err
 		}
 		comp.Outbox = append(comp.Outbox, note)
+	}
+	if check != nil {
+		comp.Outbox = append(comp.Outbox, *check)
 	}
 	comp.Events, err = event.Of(c.random, cust.ID, cust.StoreID, p.CreatedAt,
 		event.Spec{Type: event.Registered, Changes: registeredChanges(cust, c.settings.RegistrationType)})
@@ -236,9 +243,17 @@ func (c *Completer) replace(ctx context.Context, p Pending, job mail.Message, ow
 		return mail.Message{}, false, err
 	}
 	next.Link, next.VoidedLinks = owner.WithLink(link)
+	next.Vat = owner.Vat
+	check, err := StartVatCheck(c.settings, c.random, now, &next)
+	if err != nil {
+		return mail.Message{}, false, err
+	}
 	comp := Completion{Registration: p, Outcome: Replaced, Customer: next, Previous: &owner, Consents: p.consentsOf(owner.ID),
 		Activity: customer.Activity{CustomerID: owner.ID, Type: customer.ActivityRegistrationReplaced, At: p.CreatedAt,
 			Detail: map[string]string{"sourceIp": p.SourceIP}}}
+	if check != nil {
+		comp.Outbox = append(comp.Outbox, *check)
+	}
 	if comp.HandOver, err = c.handOver(ctx, p, owner.ID); err != nil {
 		return mail.Message{}, false, err
 	}

@@ -369,6 +369,11 @@ func (s *Service) createActive(ctx context.Context, p Pending, revoke session.Re
 		return Result{}, err
 	}
 	acc.Outbox = append(acc.Outbox, welcome)
+	if job, err := StartVatCheck(s.settings, s.random, p.CreatedAt, &acc.Customer); err != nil {
+		return Result{}, err
+	} else if job != nil {
+		acc.Outbox = append(acc.Outbox, *job)
+	}
 	if s.settings.NotifyStoreOwner {
 		note, err := ownerNotice(s.random, s.settings, cust, p.CreatedAt)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/vat"
 )
 
 // fieldRule bounds one profile field.
@@ -198,6 +199,10 @@ func CheckAccountFields(cfg settings.Settings, now time.Time, p customer.Profile
 // checkProfile checks the profile fields and custom attributes.
 func checkProfile(cfg settings.Settings, now time.Time, f *apperr.Fields, p customer.Profile, attrs map[string]string) (customer.Profile, map[string]string) {
 	profile := p
+	if cfg.Vat.EUVat {
+		// People write spaces, dots and hyphens into VAT numbers.
+		profile.VatNumber = vat.Normalize(profile.VatNumber)
+	}
 	for _, name := range settings.ProfileFields {
 		p := profile.ByName(name)
 		*p = strings.TrimSpace(*p)
@@ -224,6 +229,7 @@ func checkProfile(cfg settings.Settings, now time.Time, f *apperr.Fields, p cust
 	}
 
 	checkRegion(cfg, f, &profile)
+	checkVat(cfg, f, &profile)
 
 	attributes := map[string]string{}
 	known := map[string]settings.Attribute{}

@@ -389,7 +389,27 @@ type Settings struct {
 	// Resend limits POST /v1/verify-email/resend; its interval also
 	// spaces password-reset mails to one address.
 	Resend Resend `json:"resend"`
+	// Vat is the EU VAT number check.
+	Vat Vat `json:"vat"`
 }
+
+// Vat turns on the EU VAT number check: the number's structure per member
+// state at registration, then VIES off the request path.
+type Vat struct {
+	// EUVat checks vatNumber as an EU VAT number (the field must be
+	// enabled).
+	EUVat bool `json:"euVat"`
+	// ViesURL is the VIES REST API's base URL.
+	ViesURL string `json:"viesUrl"`
+	// Timeout bounds one VIES call.
+	Timeout Duration `json:"timeout"`
+	// NotifyStoreOwner mails the store owner each new VAT number with
+	// what VIES said of it.
+	NotifyStoreOwner bool `json:"notifyStoreOwner"`
+}
+
+// DefaultViesURL is the European Commission's VIES REST API.
+const DefaultViesURL = "https://ec.europa.eu/taxation_customs/vies/rest-api"
 
 // Guests are shoppers without an account.
 type Guests struct {
@@ -498,6 +518,7 @@ func Default() Settings {
 		MailFrom:     "no-reply@example.com",
 		EventBusName: "customer-events",
 		Resend:       Resend{Interval: Duration(60 * time.Second)},
+		Vat:          Vat{ViesURL: DefaultViesURL, Timeout: Duration(10 * time.Second)},
 	}
 }
 
@@ -812,6 +833,19 @@ func (s Settings) validateMail(p *problems) {
 	}
 	if s.NotifyStoreOwner && !plainAddress(s.StoreOwnerEmail) {
 		p.bad("storeOwnerEmail", "must be a plain email address when notifyStoreOwner is on, got %q", s.StoreOwnerEmail)
+	}
+	v := s.Vat
+	if v.EUVat && !s.Fields[VatNumber].Enabled {
+		p.bad("vat.euVat", "needs fields.vatNumber enabled")
+	}
+	if v.NotifyStoreOwner && !plainAddress(s.StoreOwnerEmail) {
+		p.bad("storeOwnerEmail", "must be a plain email address when vat.notifyStoreOwner is on, got %q", s.StoreOwnerEmail)
+	}
+	if u, err := url.Parse(v.ViesURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
+		p.bad("vat.viesUrl", "must be an absolute http(s) URL without query, got %q", v.ViesURL)
+	}
+	if v.Timeout < Duration(time.Second) || time.Duration(v.Timeout) > 30*time.Second {
+		p.bad("vat.timeout", "must be between 1s and 30s, got %s", time.Duration(v.Timeout))
 	}
 }
 

@@ -33,6 +33,7 @@ type customerItem struct {
 	Addresses         []customer.Address `dynamodbav:"addresses,omitempty"`
 	BillingAddressID  string             `dynamodbav:"billingAddressId,omitempty"`
 	ShippingAddressID string             `dynamodbav:"shippingAddressId,omitempty"`
+	Vat               *customer.VatCheck `dynamodbav:"vat,omitempty"`
 	CreatedAt         string             `dynamodbav:"createdAt"`
 	UpdatedAt        string            `dynamodbav:"updatedAt"`
 	Link             *linkItem         `dynamodbav:"link,omitempty"`
@@ -122,7 +123,7 @@ func newCustomerItem(c customer.Customer, emailKey, usernameKey string) customer
 		Status: string(c.Status), RequiresApproval: c.RequiresApproval,
 		EmailVerifiedAt: formatTime(c.EmailVerifiedAt), PasswordHash: c.PasswordHash,
 		Language: c.Language, Profile: c.Profile, Attributes: c.Attributes, Newsletters: c.Newsletters,
-		Addresses: c.Addresses, BillingAddressID: c.BillingAddressID, ShippingAddressID: c.ShippingAddressID,
+		Addresses: c.Addresses, BillingAddressID: c.BillingAddressID, ShippingAddressID: c.ShippingAddressID, Vat: c.Vat,
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
 		Link: newLinkItem(c.Link), VoidedLinks: c.VoidedLinks, VerifiedLink: c.VerifiedLink, ReturnURL: c.ReturnURL,
 		ExpiresAt: epoch(c.ExpiresAt), TTL: epoch(c.ExpiresAt),
@@ -157,7 +158,7 @@ func (i customerItem) customer() customer.Customer {
 		Status: customer.Status(i.Status), RequiresApproval: i.RequiresApproval,
 		EmailVerifiedAt: parseTime(i.EmailVerifiedAt), PasswordHash: i.PasswordHash,
 		Language: i.Language, Profile: i.Profile, Attributes: i.Attributes, Newsletters: i.Newsletters,
-		Addresses: i.Addresses, BillingAddressID: i.BillingAddressID, ShippingAddressID: i.ShippingAddressID,
+		Addresses: i.Addresses, BillingAddressID: i.BillingAddressID, ShippingAddressID: i.ShippingAddressID, Vat: i.Vat,
 		CreatedAt: parseTime(i.CreatedAt), UpdatedAt: parseTime(i.UpdatedAt),
 		VoidedLinks: i.VoidedLinks, VerifiedLink: i.VerifiedLink, ReturnURL: i.ReturnURL, ExpiresAt: fromEpoch(i.ExpiresAt),
 		Registered: i.Registered.activity(i.ID), Verification: i.Verified.activity(i.ID),

@@ -7,10 +7,12 @@ package mailapp
 import (
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/cart"
+	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/openreg/registration/internal/app"
 	"github.com/openreg/registration/internal/config"
@@ -20,6 +22,7 @@ import (
 	"github.com/openreg/registration/internal/sesmail"
 	"github.com/openreg/registration/internal/store"
 	"github.com/openreg/registration/internal/token"
+	"github.com/openreg/registration/internal/vat"
 	"github.com/openreg/registration/internal/verification"
 )
 
@@ -55,6 +58,12 @@ func NewWith(cfg config.Config, db store.API, rt app.Runtime, sender mail.Sender
 		ResetLifetime: time.Duration(s.PasswordResetLifetime), EmailChangeLifetime: time.Duration(s.EmailChangeLifetime),
 		Interval: time.Duration(s.Resend.Interval),
 	}, s.URLs.PublicAPI, rt.Now)
+	var owner *mail.Recipient
+	if s.Vat.NotifyStoreOwner {
+		owner = &mail.Recipient{Email: s.StoreOwnerEmail, Language: s.OwnerLanguage(), StoreID: s.DefaultStoreID}
+	}
+	// VIES is asked over HTTPS, each call bounded by the VAT timeout.
+	vies := vat.NewVIES(s.Vat.ViesURL, http.DefaultClient, time.Duration(s.Vat.Timeout))
 	return queue.NewConsumer(mail.NewWorker(m, map[mail.Kind]mail.Job{
 		mail.ResendVerification:   verification.NewResender(linker),
 		mail.VerificationLink:     verification.NewSignInLinker(linker),
@@ -62,7 +71,21 @@ func NewWith(cfg config.Config, db store.API, rt app.Runtime, sender mail.Sender
 		mail.PasswordResetRequest: links.ResetJobs(),
 		mail.EmailChangeRequest:   links.EmailChangeJobs(),
 		mail.Erasure:              links.SweepJobs(),
+		mail.VatCheckRequest:      vat.NewChecker(st, vies, owner, rt.Now, rt.Log),
 	}), rt.Log), nil
+}
+
+// Holder is the mail queue's: a job that must wait is held back by
+// changing its visibility (nil when the queue's URL is not configured).
+func Holder(cfg config.Config, c aws.Config) queue.Holder {
+	if cfg.MailQueueURL == "" {
+		return nil
+	}
+	return queue.SQSHolder{QueueURL: cfg.MailQueueURL, Client: sqs.NewFromConfig(c, func(o *sqs.Options) {
+		if e := cfg.AWS.Endpoint("SQS"); e != "" {
+			o.BaseEndpoint = aws.String(e)
+		}
+	})}
 }
 
 // SES builds the SES v2 client, at the endpoint override if any.

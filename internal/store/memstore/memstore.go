@@ -23,6 +23,7 @@ import (
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/signin"
 	"github.com/openreg/registration/internal/throttle"
+	"github.com/openreg/registration/internal/vat"
 	"github.com/openreg/registration/internal/verification"
 )
 
@@ -517,4 +518,26 @@ func (s *Store) Failures(_ context.Context, c throttle.Counter) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.live(c).n, nil
+}
+
+// RecordVat stores a VAT check on the customer; see vat.Store.
+func (s *Store) RecordVat(_ context.Context, read customer.Customer, check customer.VatCheck, at time.Time) error {
+	t, unlock, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	t.check(func() error {
+		cur, ok := s.customers[read.ID]
+		if !ok || !cur.UpdatedAt.Equal(read.UpdatedAt) || cur.Profile.VatNumber != check.Number {
+			return vat.ErrConflict
+		}
+		return nil
+	})
+	t.change(func() {
+		cur := s.customers[read.ID]
+		cur.Vat, cur.UpdatedAt = &check, at
+		s.customers[read.ID] = cur
+	})
+	return t.run()
 }

@@ -1,0 +1,138 @@
+package vat
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/mail"
+)
+
+// The check's schedule: VIES (or a member state's system behind it) that
+// cannot answer is asked again after 2, 8 and 32 minutes; the fourth
+// attempt that finds it unavailable gives up, and the number stays unknown.
+// Four attempts fit in the mail queue's five receives, so a check never
+// ends in the dead-letter queue for an outage.
+const (
+	MaxAttempts = 4
+	firstRetry  = 2 * time.Minute
+)
+
+// RetryDelay is the wait after the attempt-th unanswered call.
+func RetryDelay(attempt int) time.Duration {
+	d := firstRetry
+	for i := 1; i < attempt; i++ {
+		d *= 4
+	}
+	return d
+}
+
+// ErrConflict is returned by a Store when the customer changed since it was
+// read.
+var ErrConflict = errors.New("vat: the customer changed")
+
+// Store is what the check reads and writes.
+type Store interface {
+	Customer(ctx context.Context, id string) (customer.Customer, error)
+	// RecordVat stores check on the customer, with updatedAt at, if the
+	// customer is still as read (updatedAt) and its VAT number still
+	// check.Number; ErrConflict otherwise.
+	RecordVat(ctx context.Context, read customer.Customer, check customer.VatCheck, at time.Time) error
+}
+
+// Checker asks VIES about customers' VAT numbers: the mailer's VatCheckJob
+// handler.
+type Checker struct {
+	store Store
+	vies  *VIES
+	// owner receives the new-VAT notice (nil: the store does not ask for
+	// it).
+	owner *mail.Recipient
+	now   func() time.Time
+	log   *slog.Logger
+}
+
+// NewChecker returns a Checker; owner is nil when the store owner is not
+// told.
+func NewChecker(store Store, vies *VIES, owner *mail.Recipient, now func() time.Time, log *slog.Logger) *Checker {
+	return &Checker{store: store, vies: vies, owner: owner, now: now, log: log}
+}
+
+var _ mail.Job = (*Checker)(nil)
+
+// Prepare checks the job's number and returns the owner's notice when one
+// is due. An unavailable VIES is a *mail.RetryLater until the last attempt.
+func (c *Checker) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
+	j, err := mail.ContentOf[mail.VatCheckJob](job)
+	if err != nil {
+		return mail.Message{}, false, err
+	}
+	for range 3 {
+		msg, due, err := c.check(ctx, j)
+		if !errors.Is(err, ErrConflict) {
+			return msg, due, err
+		}
+	}
+	return mail.Message{}, false, errors.New("vat: the customer kept changing")
+}
+
+func (c *Checker) check(ctx context.Context, j mail.VatCheckJob) (mail.Message, bool, error) {
+	cust, err := c.store.Customer(ctx, j.CustomerID)
+	if errors.Is(err, customer.ErrNotFound) {
+		return mail.Message{}, false, nil
+	}
+	if err != nil {
+		return mail.Message{}, false, err
+	}
+	switch {
+	case cust.Status == customer.Deleted || cust.Profile.VatNumber != j.Number:
+		return mail.Message{}, false, nil // erased, or a newer number has a job of its own
+	case cust.Vat.Done(j.Number):
+		// Checked before; the notice's send is what failed.
+		return c.notice(cust, *cust.Vat)
+	}
+	check := customer.VatCheck{Number: j.Number, Status: customer.VatUnknown}
+	if cust.Vat != nil && cust.Vat.Number == j.Number {
+		check.Attempts = cust.Vat.Attempts
+	}
+	now := c.now().UTC()
+	answer, err := c.vies.Check(ctx, j.Number)
+	var down *Unavailable
+	switch {
+	case errors.As(err, &down):
+		check.Attempts++
+		check.LastError = down.Reason
+		if check.Attempts < MaxAttempts {
+			if err := c.store.RecordVat(ctx, cust, check, customer.Later(now, cust.UpdatedAt)); err != nil {
+				return mail.Message{}, false, err
+			}
+			c.log.WarnContext(ctx, "VIES unavailable; the check runs again later", "customerId", cust.ID,
+				"attempt", check.Attempts, "reason", down.Reason)
+			return mail.Message{}, false, &mail.RetryLater{After: RetryDelay(check.Attempts), Reason: "VIES: " + down.Reason}
+		}
+		c.log.WarnContext(ctx, "VIES unavailable at the last attempt; the number stays unknown", "customerId", cust.ID, "reason", down.Reason)
+		check.CheckedAt = now
+	case err != nil:
+		return mail.Message{}, false, err
+	default:
+		check.Status, check.Name, check.Address, check.CheckedAt = answer.Status, answer.Name, answer.Address, now
+	}
+	if err := c.store.RecordVat(ctx, cust, check, customer.Later(now, cust.UpdatedAt)); err != nil {
+		return mail.Message{}, false, err
+	}
+	return c.notice(cust, check)
+}
+
+// notice is the store owner's mail about a checked number, if asked for.
+func (c *Checker) notice(cust customer.Customer, check customer.VatCheck) (mail.Message, bool, error) {
+	if c.owner == nil {
+		return mail.Message{}, false, nil
+	}
+	return mail.New("", c.now().UTC(), *c.owner, mail.NewVatNotice{
+		About: mail.Subject{Email: cust.Email, FirstName: cust.Profile.FirstName, LastName: cust.Profile.LastName,
+			Company: cust.Profile.Company},
+		VatNumber: check.Number, Status: string(check.Status), Name: check.Name, Address: check.Address,
+	}), true, nil
+}
