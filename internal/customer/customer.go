@@ -52,9 +52,9 @@ type Customer struct {
 	ShippingAddressID string
 	// Vat is the check of Profile.VatNumber where the store checks EU VAT
 	// numbers (nil otherwise).
-	Vat *VatCheck
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	Vat       *VatCheck
+	CreatedAt time.Time
+	UpdatedAt time.Time
 
 	// Link is the one live verification link of an unverified account
 	// (nil once verified). VoidedLinks are the digests of the links it

@@ -168,7 +168,10 @@ func TestVatOutageHoldsTheCheck(t *testing.T) {
 	captchaSrv := providertest.Start(t, settings.HCaptcha, "s3cret", "site-key")
 	vies := viestest.Start(t)
 	vies.Answer("DE123456789", viestest.MSUnavailable)
-	s := newStack(t, func(st *settings.Settings) { everyFeature(t, captchaSrv, vies)(st); st.RegistrationType = settings.Standard })
+	s := newStack(t, func(st *settings.Settings) {
+		everyFeature(t, captchaSrv, vies)(st)
+		st.RegistrationType = settings.Standard
+	})
 	expect(t, s.register(fullForm("vat-down@example.com")), http.StatusCreated)
 	s.deliverMail()
 	if n := vies.Calls("DE123456789"); n != 1 {

@@ -279,9 +279,9 @@ type exportBody struct {
 	// profile's address fields are the registration's address.
 	Addresses               []addressBody      `json:"addresses"`
 	NewsletterSubscriptions []subscriptionBody `json:"newsletterSubscriptions"`
-	Consents                []consentBody       `json:"consents"`
-	Activity                []activityBody      `json:"activity"`
-	Sessions                []sessionInfoBody   `json:"sessions"`
+	Consents                []consentBody      `json:"consents"`
+	Activity                []activityBody     `json:"activity"`
+	Sessions                []sessionInfoBody  `json:"sessions"`
 }
 
 // subscriptionBody is a newsletter subscription record of the address.

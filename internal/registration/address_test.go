@@ -41,7 +41,7 @@ func TestDefaultAddress(t *testing.T) {
 		{name: "an address missing a field the settings name is not stored", opts: []func(*settings.Settings){addressForm(false)},
 			profile: func() customer.Profile { p := addressed(base); p.Phone = ""; return p }(), none: true},
 		{name: "an address is never complete while a field it needs is disabled",
-			opts: []func(*settings.Settings){addressForm(false), func(s *settings.Settings) { s.Fields[settings.Phone] = settings.Field{} }},
+			opts:    []func(*settings.Settings){addressForm(false), func(s *settings.Settings) { s.Fields[settings.Phone] = settings.Field{} }},
 			profile: func() customer.Profile { p := addressed(base); p.Phone = ""; return p }(), none: true},
 		{name: "where states are asked for, a German address needs its state", opts: []func(*settings.Settings){addressForm(true)},
 			profile: addressed(base), none: true},

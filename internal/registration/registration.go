@@ -60,17 +60,17 @@ type Account struct {
 // Pending is a registration under double opt-in or approval, stored until
 // the mailer completes it. Its ID becomes the new customer's id.
 type Pending struct {
-	ID               string
-	StoreID          string
-	Email            string
-	EmailKey         string
-	Username         string
-	UsernameKey      string
-	PasswordHash     string
-	Language         string
-	Profile          customer.Profile
-	Attributes       map[string]string
-	Newsletters      []string
+	ID           string
+	StoreID      string
+	Email        string
+	EmailKey     string
+	Username     string
+	UsernameKey  string
+	PasswordHash string
+	Language     string
+	Profile      customer.Profile
+	Attributes   map[string]string
+	Newsletters  []string
 	// Address is the default address the profile fields make (nil when
 	// they make none).
 	Address          *customer.Address

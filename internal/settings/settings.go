@@ -478,10 +478,10 @@ func Default() Settings {
 			DateOfBirth: {Enabled: true},
 			Company:     {Enabled: true},
 		},
-		Newsletters:     []NewsletterType{{ID: "general", Name: "Newsletter", TickedByDefault: true}},
+		Newsletters: []NewsletterType{{ID: "general", Name: "Newsletter", TickedByDefault: true}},
 		// The seed system's address settings: these are required of an
 		// address (a store enables them as profile fields to collect one).
-		AddressFields: []string{FirstName, LastName, StreetAddress, ZipPostalCode, City, CountryCode, Phone},
+		AddressFields:   []string{FirstName, LastName, StreetAddress, ZipPostalCode, City, CountryCode, Phone},
 		PasswordPolicy:  password.DefaultPolicy(),
 		PasswordHashing: password.OWASPParams(),
 		// The seed system ships with lockout off; the contract promises

@@ -35,11 +35,11 @@ type customerItem struct {
 	ShippingAddressID string             `dynamodbav:"shippingAddressId,omitempty"`
 	Vat               *customer.VatCheck `dynamodbav:"vat,omitempty"`
 	CreatedAt         string             `dynamodbav:"createdAt"`
-	UpdatedAt        string            `dynamodbav:"updatedAt"`
-	Link             *linkItem         `dynamodbav:"link,omitempty"`
-	VoidedLinks      []string          `dynamodbav:"voidedLinks,omitempty"`
-	VerifiedLink     string            `dynamodbav:"verifiedLink,omitempty"`
-	ReturnURL        string            `dynamodbav:"returnUrl,omitempty"`
+	UpdatedAt         string             `dynamodbav:"updatedAt"`
+	Link              *linkItem          `dynamodbav:"link,omitempty"`
+	VoidedLinks       []string           `dynamodbav:"voidedLinks,omitempty"`
+	VerifiedLink      string             `dynamodbav:"verifiedLink,omitempty"`
+	ReturnURL         string             `dynamodbav:"returnUrl,omitempty"`
 	// ExpiresAt (epoch seconds) is set while the account is unverified;
 	// TTL carries the same value, so the table forgets the account and its
 	// keys at the time the code stops seeing them.

@@ -86,4 +86,3 @@ func (t *tx) subscriptions(put, drop []customer.Subscription) {
 		t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(t.s.table), Key: keyOf(it.PK, it.SK)}})
 	}
 }
-

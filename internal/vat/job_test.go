@@ -41,7 +41,7 @@ func newFixture(t *testing.T, number string, notify bool) *fixture {
 		job: vat.NewChecker(st, vat.NewVIES(srv.URL, http.DefaultClient, 300*time.Millisecond), to, clock.Now, slog.New(slog.DiscardHandler))}
 	st.Put(customer.Customer{ID: adaID, StoreID: "default", Email: "ada@example.com", Status: customer.Active,
 		Profile: customer.Profile{FirstName: "Ada", Company: "Analytical Engines", VatNumber: number},
-		Vat: &customer.VatCheck{Number: number, Status: customer.VatUnknown}, CreatedAt: clock.Now(), UpdatedAt: clock.Now()})
+		Vat:     &customer.VatCheck{Number: number, Status: customer.VatUnknown}, CreatedAt: clock.Now(), UpdatedAt: clock.Now()})
 	return f
 }
 
