@@ -36,10 +36,13 @@ type fixture struct {
 	signIn   *signin.Service
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, opts ...func(*settings.Settings)) *fixture {
 	t.Helper()
 	s := settings.Default()
 	s.PasswordHashing = password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1}
+	for _, o := range opts {
+		o(&s)
+	}
 	clock := storetest.NewClock(storetest.Start)
 	st := memstore.New(clock.Now)
 	h, err := password.NewHasher(s.PasswordHashing, rand.Reader)
@@ -333,4 +336,43 @@ func TestUpdateProfileFollowsTheRegistrationRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestUpdateVatNumber(t *testing.T) {
+	ctx := context.Background()
+	euVat := func(s *settings.Settings) {
+		s.Fields[settings.VatNumber] = settings.Field{Enabled: true}
+		s.Vat.EUVat = true
+	}
+	jobs := func(f *fixture) []mail.VatCheckJob {
+		var out []mail.VatCheckJob
+		for _, m := range f.store.Outbox {
+			if j, err := mail.ContentOf[mail.VatCheckJob](m); err == nil {
+				out = append(out, j)
+			}
+		}
+		return out
+	}
+	f := newFixture(t, euVat)
+	f.ada(t, customer.Active)
+	tok := f.session(t, pw)
+	set := func(n string) customer.Customer {
+		t.Helper()
+		c, err := f.svc.UpdateProfile(ctx, tok, account.ProfilePatch{Fields: map[string]string{"vatNumber": n}}, "")
+		if err != nil {
+			t.Fatalf("UpdateProfile(%q): %v", n, err)
+		}
+		return c
+	}
+	if c := set("nl 123456789 b01"); c.Vat == nil || c.Vat.Number != "NL123456789B01" || c.Vat.Status != customer.VatUnknown || len(jobs(f)) != 1 {
+		t.Fatalf("a new number: check %+v, jobs %+v", c.Vat, jobs(f))
+	}
+	if c := set("NL123456789B01"); len(jobs(f)) != 1 || c.Vat == nil {
+		t.Fatalf("the same number again starts no check: jobs %+v", jobs(f))
+	}
+	if c := set(""); c.Vat != nil || len(jobs(f)) != 1 {
+		t.Fatalf("a cleared number keeps no check: %+v", c.Vat)
+	}
+	_, err := f.svc.UpdateProfile(ctx, tok, account.ProfilePatch{Fields: map[string]string{"vatNumber": "NL123"}}, "")
+	wantCode(t, err, apperr.Validation)
 }
