@@ -21,11 +21,10 @@ require (
 
 require github.com/santhosh-tekuri/jsonschema/v5 v5.3.1
 
-require github.com/aws/aws-sdk-go-v2/service/eventbridge v1.45.13
-
 require (
-	github.com/aws/aws-sdk-go-v2/service/secretsmanager v1.40.2 // indirect
-	github.com/aws/aws-sdk-go-v2/service/ssm v1.67.4 // indirect
+	github.com/aws/aws-sdk-go-v2/service/eventbridge v1.45.13
+	github.com/aws/aws-sdk-go-v2/service/secretsmanager v1.40.2
+	github.com/aws/aws-sdk-go-v2/service/ssm v1.67.4
 )
 
 require (

@@ -101,10 +101,7 @@ type Passwords interface {
 }
 
 // Captcha decides whether a request carries a solved CAPTCHA (captcha.Gate).
-type Captcha interface {
-	Required(p captcha.Place) bool
-	Verify(ctx context.Context, p captcha.Place, token, remoteIP string) error
-}
+type Captcha = captcha.Checker
 
 // Service runs My account.
 type Service struct {

@@ -31,14 +31,8 @@ func (s *Service) RequestReset(ctx context.Context, email, captchaToken string, 
 	if code, msg := customer.EmailProblem(email); code != "" {
 		f.Add("email", code, msg)
 	}
-	captcha.CheckToken(&f, s.captcha.Required(captcha.PasswordReset), captchaToken)
-	if err := f.Err(); err != nil {
+	if err := captcha.Guard(ctx, s.captcha, captcha.PasswordReset, &f, captchaToken, sourceIP); err != nil {
 		return err
-	}
-	if s.captcha.Required(captcha.PasswordReset) {
-		if err := s.captcha.Verify(ctx, captcha.PasswordReset, captchaToken, sourceIP); err != nil {
-			return err
-		}
 	}
 	now := s.now().UTC()
 	var limit *throttle.Counter

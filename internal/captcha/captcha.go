@@ -160,6 +160,26 @@ func CheckToken(f *apperr.Fields, required bool, token string) {
 	}
 }
 
+// Checker is what a use case needs of a Gate.
+type Checker interface {
+	Required(p Place) bool
+	Verify(ctx context.Context, p Place, token, remoteIP string) error
+}
+
+// Guard is the CAPTCHA step of a form whose other problems f holds: the
+// token's own problems join them; a form with problems is refused without
+// asking the provider; then, where p asks for one, the token is verified.
+func Guard(ctx context.Context, g Checker, p Place, f *apperr.Fields, token, remoteIP string) error {
+	CheckToken(f, g.Required(p), token)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if !g.Required(p) {
+		return nil
+	}
+	return g.Verify(ctx, p, token, remoteIP)
+}
+
 func failed() error {
 	return apperr.Invalid([]apperr.FieldError{{Field: Field, Code: CodeFailed, Message: "The CAPTCHA was not solved; try again."}})
 }

@@ -26,8 +26,12 @@ type formBody struct {
 	Consents            []settings.Consent        `json:"consents"`
 	Newsletters         []settings.NewsletterType `json:"newsletters"`
 	Attributes          []settings.Attribute      `json:"attributes"`
-	Captcha             *captcha.Form             `json:"captcha"`
-	Languages           []string                  `json:"languages"`
+	// AddressFields make a complete (default) address; EUVat says
+	// vatNumber is checked as an EU VAT number.
+	AddressFields []string      `json:"addressFields"`
+	EUVat         bool          `json:"euVat"`
+	Captcha       *captcha.Form `json:"captcha"`
+	Languages     []string      `json:"languages"`
 }
 
 // registrationForm describes what the storefront must render, straight from
@@ -38,7 +42,10 @@ func (a *API) registrationForm(_ context.Context, _ *Request) (*Response, error)
 		RegistrationType: s.RegistrationType, UsernamesEnabled: s.UsernamesEnabled,
 		PasswordPolicy: s.PasswordPolicy, AcceptPrivacyPolicy: s.AcceptPrivacyPolicy,
 		Consents: s.Consents, Newsletters: s.Newsletters, Attributes: s.Attributes,
-		Captcha: a.captcha, Languages: s.Languages,
+		Captcha: a.captcha, Languages: s.Languages, AddressFields: s.AddressFields, EUVat: s.Vat.EUVat,
+	}
+	if b.AddressFields == nil {
+		b.AddressFields = []string{}
 	}
 	for _, name := range settings.ProfileFields {
 		f := s.Field(name)

@@ -126,10 +126,7 @@ type Store interface {
 }
 
 // Captcha decides whether a request carries a solved CAPTCHA (captcha.Gate).
-type Captcha interface {
-	Required(p captcha.Place) bool
-	Verify(ctx context.Context, p captcha.Place, token, remoteIP string) error
-}
+type Captcha = captcha.Checker
 
 // Sessions is the part of the session manager registration uses.
 type Sessions interface {

@@ -93,10 +93,7 @@ type Sessions interface {
 }
 
 // Captcha decides whether a request carries a solved CAPTCHA (captcha.Gate).
-type Captcha interface {
-	Required(p captcha.Place) bool
-	Verify(ctx context.Context, p captcha.Place, token, remoteIP string) error
-}
+type Captcha = captcha.Checker
 
 // Service signs customers in.
 type Service struct {

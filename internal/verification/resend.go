@@ -33,10 +33,7 @@ type Jobs interface {
 }
 
 // Captcha decides whether a request carries a solved CAPTCHA (captcha.Gate).
-type Captcha interface {
-	Required(p captcha.Place) bool
-	Verify(ctx context.Context, p captcha.Place, token, remoteIP string) error
-}
+type Captcha = captcha.Checker
 
 // Requests is the request half of resend.
 type Requests struct {
@@ -64,14 +61,8 @@ func (r *Requests) Request(ctx context.Context, email, captchaToken string, lang
 	if code, msg := customer.EmailProblem(email); code != "" {
 		f.Add("email", code, msg)
 	}
-	captcha.CheckToken(&f, r.captcha.Required(captcha.Resend), captchaToken)
-	if err := f.Err(); err != nil {
+	if err := captcha.Guard(ctx, r.captcha, captcha.Resend, &f, captchaToken, sourceIP); err != nil {
 		return err
-	}
-	if r.captcha.Required(captcha.Resend) {
-		if err := r.captcha.Verify(ctx, captcha.Resend, captchaToken, sourceIP); err != nil {
-			return err
-		}
 	}
 	now := r.now()
 	var limit *throttle.Counter

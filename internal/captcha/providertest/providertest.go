@@ -13,7 +13,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -58,13 +57,7 @@ func Start(t testing.TB, provider, secret, siteKey string) *Server {
 		t.Fatalf("providertest: no recorded answers for %q", provider)
 	}
 	s := &Server{Provider: provider, Secret: secret, SiteKey: siteKey, Delay: 5 * time.Second, seen: map[string]int{}}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(s.verify))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Listener = l
-	srv.Start()
+	srv := httptest.NewServer(http.HandlerFunc(s.verify)) // on 127.0.0.1
 	s.srv, s.URL = srv, srv.URL+"/siteverify"
 	t.Cleanup(srv.Close)
 	return s

@@ -5,7 +5,6 @@ package viestest
 
 import (
 	"embed"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -44,13 +43,7 @@ type Server struct {
 func Start(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{Delay: 5 * time.Second, cases: map[string]string{}, calls: map[string]int{}}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Listener = l
-	srv.Start()
+	srv := httptest.NewServer(http.HandlerFunc(s.serve)) // on 127.0.0.1
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL + "/taxation_customs/vies/rest-api"
 	return s
