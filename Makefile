@@ -137,7 +137,8 @@ FUZZ_TARGETS := \
   internal/httpapi:FuzzDecodeSignIn internal/httpapi:FuzzDecodeVerify internal/httpapi:FuzzDecodeResend \
   internal/httpapi:FuzzDecodeAccountBodies internal/httpapi:FuzzMatchPath \
   internal/httpapi:FuzzConfirmForm internal/httpapi:FuzzLanguages internal/httpapi:FuzzSessionToken \
-  internal/session:FuzzParse internal/mail:FuzzDecode internal/tmpl:FuzzRender
+  internal/session:FuzzParse internal/mail:FuzzDecode internal/tmpl:FuzzRender \
+  internal/vat:FuzzNormalize internal/geo:FuzzSubdivision
 FUZZTIME ?= 60s
 
 LOAD_N ?= 300

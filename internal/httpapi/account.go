@@ -234,7 +234,7 @@ type profilePatchBody struct {
 	Fax            *string              `json:"fax"`
 	TimeZone       *string              `json:"timeZone"`
 	VatNumber      *string              `json:"vatNumber"`
-	Attributes     map[string]attrValue `json:"attributes"`
+	Attributes     map[string]attrValue `json:"attributes,omitempty"`
 	Newsletters    *[]string            `json:"newsletters"`
 }
 

@@ -76,7 +76,7 @@ type adminCreateBody struct {
 	Username   string               `json:"username"`
 	Password   string               `json:"password"`
 	Language   string               `json:"language"`
-	Attributes map[string]attrValue `json:"attributes"`
+	Attributes map[string]attrValue `json:"attributes,omitempty"`
 }
 
 // adminCreate answers POST /v1/admin/customers.

@@ -73,7 +73,8 @@ func (a *API) withGuest(resp *Response, g *guest.Guest) *Response {
 }
 
 type guestBody struct {
-	AffiliateID string `json:"affiliateId"`
+	// AffiliateID may be null (the document says so): a pointer.
+	AffiliateID *string `json:"affiliateId"`
 }
 
 type guestCreated struct {
@@ -90,7 +91,11 @@ func (a *API) createGuest(ctx context.Context, r *Request) (*Response, error) {
 			return nil, err
 		}
 	}
-	g, err := a.shop.CreateGuest(ctx, r.shopper(), b.AffiliateID)
+	affiliate := ""
+	if b.AffiliateID != nil {
+		affiliate = *b.AffiliateID
+	}
+	g, err := a.shop.CreateGuest(ctx, r.shopper(), affiliate)
 	if err != nil {
 		return nil, err
 	}

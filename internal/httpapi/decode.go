@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 
 	"github.com/openreg/registration/internal/apperr"
@@ -38,7 +39,7 @@ func decodeStrict(body []byte, dst any) error {
 		if _, extra := dec.Token(); extra != io.EOF {
 			return apperr.New(apperr.MalformedBody, "The body must hold exactly one JSON object.")
 		}
-		return nil
+		return refuseNulls(body, dst)
 	}
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
@@ -63,6 +64,37 @@ func decodeStrict(body []byte, dst any) error {
 		}
 		return apperr.New(apperr.MalformedBody, "The body is not valid JSON.")
 	}
+}
+
+// refuseNulls refuses a JSON null in a field that is not nullable: null
+// decodes into a string, number, list or map as if the field were absent,
+// so "captchaToken": null would pass for a missing token. A field whose Go
+// type is a pointer takes null (as absent), as the document says of it.
+func refuseNulls(body []byte, dst any) error {
+	t := reflect.TypeOf(dst)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil {
+		return nil
+	}
+	var problems []apperr.FieldError
+	for i := range t.Elem().NumField() {
+		f := t.Elem().Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" || f.Type.Kind() == reflect.Pointer {
+			continue
+		}
+		if raw, ok := fields[name]; ok && bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+			problems = append(problems, apperr.FieldError{Field: name, Code: "invalid_type",
+				Message: fmt.Sprintf("%s must be a %s, not null.", name, jsonType(f.Type.Kind().String()))})
+		}
+	}
+	if len(problems) > 0 {
+		return apperr.Invalid(problems)
+	}
+	return nil
 }
 
 // fieldError is returned by custom unmarshalers to name the bad field.

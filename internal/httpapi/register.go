@@ -31,10 +31,10 @@ type registerBody struct {
 	Fax                 string               `json:"fax"`
 	TimeZone            string               `json:"timeZone"`
 	VatNumber           string               `json:"vatNumber"`
-	Attributes          map[string]attrValue `json:"attributes"`
-	Consents            map[string]bool      `json:"consents"`
+	Attributes          map[string]attrValue `json:"attributes,omitempty"`
+	Consents            map[string]bool      `json:"consents,omitempty"`
 	AcceptPrivacyPolicy *bool                `json:"acceptPrivacyPolicy"`
-	Newsletters         []string             `json:"newsletters"`
+	Newsletters         []string             `json:"newsletters,omitempty"`
 	CaptchaToken        string               `json:"captchaToken"`
 	ReturnURL           string               `json:"returnUrl"`
 }

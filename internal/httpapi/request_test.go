@@ -67,6 +67,7 @@ func TestDecodeStrict(t *testing.T) {
 		Ok    bool                 `json:"ok"`
 		Tags  []string             `json:"tags"`
 		Attrs map[string]attrValue `json:"attrs"`
+		Maybe *string              `json:"maybe"`
 	}
 	tests := []struct {
 		name      string
@@ -84,6 +85,9 @@ func TestDecodeStrict(t *testing.T) {
 		{"names a field of the wrong type", `{"ok":"yes"}`, apperr.Validation, "ok"},
 		{"names a nested field of the wrong type", `{"tags":[1]}`, apperr.Validation, "tags"},
 		{"refuses an attribute that is neither string nor boolean", `{"attrs":{"a":[1]}}`, apperr.Validation, "attributes"},
+		{"refuses null for a string (it would pass for a missing value)", `{"name":null}`, apperr.Validation, "name"},
+		{"refuses null for a list", `{"ok":true,"tags":null}`, apperr.Validation, "tags"},
+		{"takes null for a nullable field, as absent", `{"maybe":null,"attrs":{"c":true}}`, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
