@@ -126,6 +126,8 @@ type tableGrant struct {
 	// statement of their own, so the function can read those partitions
 	// whole and no other.
 	Queries []string
+	// Puts are prefixes it may only PutItem (a statement of their own).
+	Puts []string
 }
 
 // itemActions is what the functions that write in transactions call.
@@ -143,15 +145,19 @@ var itemActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Upd
 var tableAccess = map[string]tableGrant{
 	httpapi.FnRegister: {
 		Actions:  itemActions,
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "RATE", "NEWSLETTER"},
-		// A Standard registration reads the address's subscriptions.
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "RATE"},
+		// A Standard registration reads the address's subscriptions and
+		// puts its own.
 		Queries: []string{"NEWSLETTER"},
+		Puts:    []string{"NEWSLETTER"},
 	},
 	httpapi.FnVerifyEmail: {
 		Actions:  itemActions,
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX", "RATE", "NEWSLETTER"},
-		// The confirmation activates the address's waiting subscriptions.
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX", "RATE"},
+		// The confirmation reads the address's waiting subscriptions and
+		// puts them active.
 		Queries: []string{"NEWSLETTER"},
+		Puts:    []string{"NEWSLETTER"},
 	},
 	// Sessions live in their customer's partition: "who am I" reads the
 	// session and the customer in one BatchGetItem.
@@ -546,15 +552,21 @@ func (b *builder) grantTable(fns map[string]awslambda.Function, t awsdynamodb.Ta
 			Resources:  &[]*string{t.TableArn()},
 			Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": keys}},
 		}))
-		if len(g.Queries) > 0 {
-			queries := make([]string, len(g.Queries))
-			for i, p := range g.Queries {
-				queries[i] = p + "#*"
+		for _, extra := range []struct {
+			action   string
+			prefixes []string
+		}{{"dynamodb:Query", g.Queries}, {"dynamodb:PutItem", g.Puts}} {
+			if len(extra.prefixes) == 0 {
+				continue
+			}
+			keys := make([]string, len(extra.prefixes))
+			for i, p := range extra.prefixes {
+				keys[i] = p + "#*"
 			}
 			fns[name].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Actions:    jsii.Strings("dynamodb:Query"),
+				Actions:    jsii.Strings(extra.action),
 				Resources:  &[]*string{t.TableArn()},
-				Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": queries}},
+				Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": keys}},
 			}))
 		}
 	}

@@ -654,8 +654,8 @@ func TestTableAccess(t *testing.T) {
 		actions  []string
 		prefixes []string
 	}{
-		{httpapi.FnRegister, tx, []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "RATE", "NEWSLETTER"}},
-		{httpapi.FnVerifyEmail, tx, []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX", "RATE", "NEWSLETTER"}},
+		{httpapi.FnRegister, tx, []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "RATE"}},
+		{httpapi.FnVerifyEmail, tx, []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX", "RATE"}},
 		{httpapi.FnSignIn, append(slices.Clone(tx), "BatchGetItem"), []string{"EMAIL", "USERNAME", "CUSTOMER", "THROTTLE", "LOGIN", "OUTBOX", "RATE"}},
 		{httpapi.FnAccount, append(slices.Clone(tx), "BatchGetItem", "Query"), []string{"CUSTOMER", "EMAIL", "USERNAME", "THROTTLE", "OUTBOX", "RATE", "NEWSLETTER"}},
 		{httpapi.FnCart, append(slices.Clone(tx), "BatchGetItem"), []string{"GUEST", "CUSTOMER", "RATE"}},
@@ -669,7 +669,7 @@ func TestTableAccess(t *testing.T) {
 			var items []map[string]any
 			for _, st := range statementsOf(s, tt.fn) {
 				if acts := actionsOf(st); strings.HasPrefix(acts[0], "dynamodb:") && strings.HasPrefix(jsonString(st["Resource"]), `{"Fn::GetAtt":["Table`) &&
-					!slices.Equal(acts, []string{"dynamodb:Query"}) {
+					!strings.Contains(jsonString(st["Condition"]), `["NEWSLETTER#*"]`) {
 					items = append(items, st)
 				}
 			}
@@ -701,6 +701,19 @@ func TestTableAccess(t *testing.T) {
 				}
 				if strings.HasPrefix(actionsOf(st)[0], "dynamodb:") && !onIndex && !strings.Contains(jsonString(st["Condition"]), `"dynamodb:LeadingKeys"`) {
 					t.Errorf("%s: %s has no LeadingKeys condition", fn, jsonString(st))
+				}
+			}
+		}
+	})
+	t.Run("registration and confirmation may only put subscriptions, and put nothing else outside their statement", func(t *testing.T) {
+		newsletterOnly := jsonString(map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []string{"NEWSLETTER#*"}}})
+		for _, fn := range stack.Functions {
+			for _, st := range statementsOf(s, fn) {
+				if jsonString(st["Condition"]) != newsletterOnly || slices.Equal(actionsOf(st), []string{"dynamodb:Query"}) {
+					continue
+				}
+				if (fn != httpapi.FnRegister && fn != httpapi.FnVerifyEmail) || !slices.Equal(actionsOf(st), []string{"dynamodb:PutItem"}) {
+					t.Errorf("%s: subscription statement %s", fn, jsonString(st))
 				}
 			}
 		}

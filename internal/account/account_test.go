@@ -220,6 +220,24 @@ func TestPasswordReset(t *testing.T) {
 		wantCode(t, f.svc.ResetPassword(ctx, account.ResetRequest{Token: tok, Password: "again new"}), apperr.TokenInvalid)
 		f.session(t, "brand new")
 	})
+	t.Run("a reset that verifies the address starts its waiting subscriptions, as a confirmation does", func(t *testing.T) {
+		f := newFixture(t)
+		f.ada(t, customer.Unverified)
+		c, _ := f.store.Customer(ctx, adaID)
+		c.Newsletters = []string{"general"}
+		f.store.Put(c)
+		f.store.PutSubscription(customer.Subscription{ID: "3f9a2c1e-0000-4000-8000-00000000000a", StoreID: "default",
+			Email: "ada@example.com", Type: "general", CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now(), ExpiresAt: c.ExpiresAt})
+		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
+		m, _ := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
+		if err := f.svc.ResetPassword(ctx, account.ResetRequest{Token: tokenOf(t, m.Content.(mail.ResetLink).Link), Password: "brand new"}); err != nil {
+			t.Fatal(err)
+		}
+		subs, _ := f.store.Subscriptions(ctx, "default", "ada@example.com")
+		if len(subs) != 1 || !subs[0].Active || !subs[0].ExpiresAt.IsZero() {
+			t.Fatalf("subscriptions %+v, want the waiting one active and kept", subs)
+		}
+	})
 	t.Run("one mail per interval, a newer link voids the older, links expire", func(t *testing.T) {
 		f := newFixture(t)
 		f.ada(t, customer.Active)

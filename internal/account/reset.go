@@ -232,6 +232,15 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 			after.Verification = &customer.Activity{CustomerID: c.ID, Type: customer.ActivityEmailVerified, At: now,
 				Detail: map[string]string{"sourceIp": req.SourceIP, "via": "password_reset"}}
 			u.After = after
+			// The address is verified now: its waiting subscriptions
+			// start, as at the confirmation.
+			if len(c.Newsletters) > 0 {
+				have, err := s.subscriptionsOf(ctx, c)
+				if err != nil {
+					return Update{}, err
+				}
+				u.Subscriptions = customer.Activate(have, c.Newsletters, now)
+			}
 			specs = append(specs, event.Spec{Type: event.Verified, Changes: map[string]any{"status": string(after.Status)}})
 			if after.Status == customer.Active {
 				welcome, err := s.mailTo(c, mail.WelcomeMail{})

@@ -20,6 +20,37 @@ type Subscription struct {
 	Language string
 	// ActivatedAt is when it last became active (zero while it never was).
 	CreatedAt, UpdatedAt, ActivatedAt time.Time
+	// ExpiresAt is set on a record that waits for the opt-in of an account
+	// that expires unless confirmed: it goes with the account (zero once
+	// active).
+	ExpiresAt time.Time
+}
+
+// Expired reports whether a waiting record outlived its account at now.
+func (s Subscription) Expired(now time.Time) bool {
+	return !s.ExpiresAt.IsZero() && !now.Before(s.ExpiresAt)
+}
+
+// Waiting returns writes (Subscribe's, under double opt-in) with the new
+// records expiring with their unverified account at expires, plus the
+// address's records of types that already wait (for an earlier
+// registration of the same account) moved to that expiry: a record waits
+// exactly as long as the account that may activate it.
+func Waiting(have, writes []Subscription, types []string, expires time.Time) []Subscription {
+	out := make([]Subscription, 0, len(writes))
+	for _, s := range writes {
+		if !s.Active && s.ActivatedAt.IsZero() {
+			s.ExpiresAt = expires
+		}
+		out = append(out, s)
+	}
+	for _, s := range have {
+		if !s.ExpiresAt.IsZero() && slices.Contains(types, s.Type) && !s.ExpiresAt.Equal(expires) {
+			s.ExpiresAt = expires
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Subscribe returns the records to write so that an address (with the
@@ -38,7 +69,7 @@ func Subscribe(have []Subscription, storeID, email, language string, types []str
 		i := slices.IndexFunc(have, func(s Subscription) bool { return s.Type == t })
 		if i >= 0 {
 			if s := have[i]; !s.Active && active {
-				s.Active, s.UpdatedAt, s.ActivatedAt, s.Email = true, now, now, email
+				s.Active, s.UpdatedAt, s.ActivatedAt, s.Email, s.ExpiresAt = true, now, now, email, time.Time{}
 				out = append(out, s)
 			}
 			continue
@@ -65,7 +96,7 @@ func Activate(have []Subscription, types []string, now time.Time) []Subscription
 	var out []Subscription
 	for _, s := range have {
 		if !s.Active && slices.Contains(types, s.Type) {
-			s.Active, s.UpdatedAt, s.ActivatedAt = true, now, now
+			s.Active, s.UpdatedAt, s.ActivatedAt, s.ExpiresAt = true, now, now, time.Time{}
 			out = append(out, s)
 		}
 	}

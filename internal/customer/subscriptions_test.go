@@ -101,3 +101,27 @@ func TestSubscriptionStates(t *testing.T) {
 		}
 	})
 }
+
+func TestWaiting(t *testing.T) {
+	then := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	expires := then.Add(7 * 24 * time.Hour)
+	have := []customer.Subscription{
+		{ID: "a", Type: "general", ExpiresAt: then.Add(24 * time.Hour)}, // waiting for an earlier registration
+		{ID: "a", Type: "deals", Active: false, ActivatedAt: then},      // switched off by its owner: no expiry
+	}
+	writes := []customer.Subscription{{ID: "a", Type: "news"}}
+	got := customer.Waiting(have, writes, []string{"general", "deals", "news"}, expires)
+	byType := map[string]customer.Subscription{}
+	for _, s := range got {
+		byType[s.Type] = s
+	}
+	if len(got) != 2 || !byType["news"].ExpiresAt.Equal(expires) || !byType["general"].ExpiresAt.Equal(expires) {
+		t.Fatalf("got %+v: want the new record and the waiting one to expire with the account", got)
+	}
+	if _, ok := byType["deals"]; ok {
+		t.Fatal("a record its owner switched off was given an expiry")
+	}
+	if !byType["news"].Expired(expires) || byType["news"].Expired(expires.Add(-time.Second)) {
+		t.Fatal("Expired is wrong at the boundary")
+	}
+}

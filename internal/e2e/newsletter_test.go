@@ -40,6 +40,19 @@ func (s *stack) subscriptionItems() []string {
 	return rows
 }
 
+// waitingItems counts the subscription items that carry a TTL.
+func (s *stack) waitingItems() int {
+	s.t.Helper()
+	out, err := s.clients.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(s.res.Table),
+		FilterExpression:          aws.String("begins_with(PK, :p) AND attribute_exists(#ttl)"),
+		ExpressionAttributeNames:  map[string]string{"#ttl": "ttl"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "NEWSLETTER#"}}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return int(out.Count)
+}
+
 // exported returns the export's subscriptions as "type active id".
 func (s *stack) exported(tok string) []string {
 	s.t.Helper()
@@ -70,10 +83,16 @@ func TestNewsletterSubscriptions(t *testing.T) {
 		t.Fatalf("after registration: %v, want one inactive record waiting for the opt-in", items)
 	}
 	id := strings.Fields(items[0])[3]
+	if n := s.waitingItems(); n != 1 {
+		t.Fatalf("%d waiting records with a TTL, want 1: a record that is never activated goes with its account", n)
+	}
 
 	expect(t, s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse"}), http.StatusOK)
 	if got := s.subscriptionItems(); len(got) != 1 || got[0] != addr+" general active "+id {
 		t.Fatalf("after confirmation: %v, want the record active, its identity kept", got)
+	}
+	if n := s.waitingItems(); n != 0 {
+		t.Fatalf("%d records still expire after the confirmation", n)
 	}
 
 	session := s.session(addr, "correct horse")

@@ -86,9 +86,12 @@ func refuseNulls(body []byte, dst any) error {
 		if name == "" || name == "-" || f.Type.Kind() == reflect.Pointer {
 			continue
 		}
-		if raw, ok := fields[name]; ok && bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
-			problems = append(problems, apperr.FieldError{Field: name, Code: "invalid_type",
-				Message: fmt.Sprintf("%s must be a %s, not null.", name, jsonType(f.Type.Kind().String()))})
+		// encoding/json matches keys regardless of case; so does this.
+		for key, raw := range fields {
+			if strings.EqualFold(key, name) && bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+				problems = append(problems, apperr.FieldError{Field: name, Code: "invalid_type",
+					Message: fmt.Sprintf("%s must be a %s, not null.", name, jsonType(f.Type.Kind().String()))})
+			}
 		}
 	}
 	if len(problems) > 0 {

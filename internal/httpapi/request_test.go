@@ -87,6 +87,7 @@ func TestDecodeStrict(t *testing.T) {
 		{"refuses an attribute that is neither string nor boolean", `{"attrs":{"a":[1]}}`, apperr.Validation, "attributes"},
 		{"refuses null for a string (it would pass for a missing value)", `{"name":null}`, apperr.Validation, "name"},
 		{"refuses null for a list", `{"ok":true,"tags":null}`, apperr.Validation, "tags"},
+		{"refuses null whatever the key's case (as encoding/json matches it)", `{"NAME":null}`, apperr.Validation, "name"},
 		{"takes null for a nullable field, as absent", `{"maybe":null,"attrs":{"c":true}}`, "", ""},
 	}
 	for _, tt := range tests {

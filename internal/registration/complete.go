@@ -226,7 +226,11 @@ func (c *Completer) subscriptions(ctx context.Context, p Pending, now time.Time)
 	if err != nil {
 		return nil, err
 	}
-	return customer.Subscribe(have, p.StoreID, p.Email, p.Language, p.Newsletters, false, now, c.random)
+	subs, err := customer.Subscribe(have, p.StoreID, p.Email, p.Language, p.Newsletters, false, now, c.random)
+	// A record that never becomes active goes with the account that never
+	// confirmed (the table's TTL): no one's address is kept for a stranger's
+	// registration.
+	return customer.Waiting(have, subs, p.Newsletters, p.ExpiresAt), err
 }
 
 // replace lets a new registration of an address whose account never
@@ -243,7 +247,9 @@ func (c *Completer) replace(ctx context.Context, p Pending, job mail.Message, ow
 		return mail.Message{}, false, err
 	}
 	next.Link, next.VoidedLinks = owner.WithLink(link)
-	next.Vat = owner.Vat
+	if owner.Vat != nil && owner.Vat.Number == next.Profile.VatNumber {
+		next.Vat = owner.Vat // the same number, checked already (or under way)
+	}
 	check, err := StartVatCheck(c.settings, c.random, now, &next)
 	if err != nil {
 		return mail.Message{}, false, err

@@ -704,6 +704,9 @@ func (s Settings) validateForm(p *problems) {
 	}
 	if s.Captcha != nil {
 		s.Captcha.validate(p)
+		if s.Captcha.On.SignIn && !s.SignInThrottle.PerLogin.On() {
+			p.bad("captcha.on.signIn", "asks for a CAPTCHA once a login fails past signInThrottle.perLogin, which is off")
+		}
 	}
 }
 

@@ -257,6 +257,7 @@ func TestParseNamesTheOffendingKey(t *testing.T) {
 		{"a CAPTCHA timeout over 10s", `{"captcha": {"provider": "turnstile", "timeout": "11s", "siteKey": "k", "secret": "ssm:/shop/captcha", "on": {"registration": true}}}`, "captcha.timeout"},
 		{"a reCAPTCHA v3 score above 1", `{"captcha": {"provider": "recaptcha-v3", "minScore": 1.5, "siteKey": "k", "secret": "ssm:/shop/captcha", "on": {"registration": true}}}`, "captcha.minScore"},
 		{"a score for a provider without scores", `{"captcha": {"provider": "recaptcha-v2", "minScore": 0.5, "siteKey": "k", "secret": "ssm:/shop/captcha", "on": {"registration": true}}}`, "captcha.minScore"},
+		{"a CAPTCHA for sign-in without the per-login limit that asks for it", `{"signInThrottle": {"perLogin": {"max": 0}}, "captcha": {"provider": "turnstile", "siteKey": "k", "secret": "ssm:/s", "on": {"signIn": true}}}`, "captcha.on.signIn"},
 		{"a CAPTCHA hostname with a scheme", `{"captcha": {"provider": "turnstile", "hostnames": ["https://shop.example"], "siteKey": "k", "secret": "ssm:/shop/captcha", "on": {"registration": true}}}`, "captcha.hostnames[0]"},
 		{"a password policy with minLength 0", `{"passwordPolicy": {"minLength": 0}}`, "passwordPolicy"},
 		{"a password policy with maxLength below minLength", `{"passwordPolicy": {"minLength": 10, "maxLength": 8}}`, "passwordPolicy"},

@@ -34,19 +34,23 @@ type subscriptionItem struct {
 	CreatedAt   string `dynamodbav:"createdAt"`
 	UpdatedAt   string `dynamodbav:"updatedAt"`
 	ActivatedAt string `dynamodbav:"activatedAt,omitempty"`
+	// ExpiresAt and TTL (epoch seconds) are set while the record waits for
+	// an unverified account's opt-in.
+	ExpiresAt int64 `dynamodbav:"expiresAt,omitempty"`
+	TTL       int64 `dynamodbav:"ttl,omitempty"`
 }
 
 func newSubscriptionItem(s customer.Subscription) subscriptionItem {
 	return subscriptionItem{PK: subscriptionPK(s.StoreID, customer.NormalizeLogin(s.Email)), SK: skSubscriptionPrefix + s.Type,
 		Type: "subscription", ID: s.ID, StoreID: s.StoreID, Email: s.Email, Newsletter: s.Type, Active: s.Active,
 		Language: s.Language, CreatedAt: formatTime(s.CreatedAt), UpdatedAt: formatTime(s.UpdatedAt),
-		ActivatedAt: formatTime(s.ActivatedAt)}
+		ActivatedAt: formatTime(s.ActivatedAt), ExpiresAt: epoch(s.ExpiresAt), TTL: epoch(s.ExpiresAt)}
 }
 
 func (i subscriptionItem) subscription() customer.Subscription {
 	return customer.Subscription{ID: i.ID, StoreID: i.StoreID, Email: i.Email, Type: i.Newsletter, Active: i.Active,
 		Language: i.Language, CreatedAt: parseTime(i.CreatedAt), UpdatedAt: parseTime(i.UpdatedAt),
-		ActivatedAt: parseTime(i.ActivatedAt)}
+		ActivatedAt: parseTime(i.ActivatedAt), ExpiresAt: fromEpoch(i.ExpiresAt)}
 }
 
 // Subscriptions returns the newsletter subscriptions of a normalised
@@ -66,7 +70,10 @@ func (s *Store) Subscriptions(ctx context.Context, storeID, emailKey string) ([]
 			if err := unmarshal(item, &it); err != nil {
 				return nil, err
 			}
-			out = append(out, it.subscription())
+			// The TTL removes an expired record later; it is gone now.
+			if sub := it.subscription(); !sub.Expired(s.now()) {
+				out = append(out, sub)
+			}
 		}
 		if len(res.LastEvaluatedKey) == 0 {
 			return out, nil

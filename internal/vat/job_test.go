@@ -98,7 +98,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestOutages(t *testing.T) {
-	for _, kase := range []string{viestest.MSUnavailable, viestest.Down, viestest.Slow} {
+	for _, kase := range []string{viestest.MSUnavailable, viestest.ErrorDocument, viestest.Down, viestest.Slow} {
 		t.Run("VIES "+kase+" is asked again later, with backoff, then the number stays unknown", func(t *testing.T) {
 			f := newFixture(t, "FR12345678901", true)
 			f.vies.Answer("FR12345678901", kase)

@@ -48,10 +48,16 @@ func (e *Unavailable) Error() string { return "vies unavailable: " + e.Reason }
 
 // answer is the API's JSON (the fields this service reads).
 type answer struct {
-	IsValid   bool   `json:"isValid"`
+	IsValid   *bool  `json:"isValid"`
 	UserError string `json:"userError"`
 	Name      string `json:"name"`
 	Address   string `json:"address"`
+	// ActionSucceed is false on the API's error documents
+	// ({"actionSucceed":false,"errorWrappers":[{"error":...}]}).
+	ActionSucceed *bool `json:"actionSucceed"`
+	Errors        []struct {
+		Error string `json:"error"`
+	} `json:"errorWrappers"`
 }
 
 // Check asks VIES about a normalised number. An error is an *Unavailable
@@ -81,9 +87,20 @@ func (v *VIES) Check(ctx context.Context, number string) (Answer, error) {
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&a); err != nil {
 		return Answer{}, &Unavailable{Reason: "no JSON: " + err.Error()}
 	}
+	if (a.ActionSucceed != nil && !*a.ActionSucceed) || len(a.Errors) > 0 {
+		reason := "error document"
+		if len(a.Errors) > 0 {
+			reason = a.Errors[0].Error
+		}
+		return Answer{}, &Unavailable{Reason: reason}
+	}
 	switch a.UserError {
 	case "VALID", "":
-		if a.IsValid {
+		switch {
+		case a.IsValid == nil:
+			// Neither an answer nor a known error: never guess invalid.
+			return Answer{}, &Unavailable{Reason: "an answer without isValid"}
+		case *a.IsValid:
 			return Answer{Status: customer.VatValid, Name: shown(a.Name), Address: shown(a.Address)}, nil
 		}
 		return Answer{Status: customer.VatInvalid}, nil

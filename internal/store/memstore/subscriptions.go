@@ -25,7 +25,7 @@ func (s *Store) Subscriptions(_ context.Context, storeID, emailKey string) ([]cu
 	prefix := storeID + "\x00" + emailKey + "\x00"
 	var out []customer.Subscription
 	for k, sub := range s.subscriptions {
-		if strings.HasPrefix(k, prefix) {
+		if strings.HasPrefix(k, prefix) && !sub.Expired(s.now()) {
 			out = append(out, sub)
 		}
 	}
@@ -44,4 +44,12 @@ func (s *Store) subscribe(put, drop []customer.Subscription) {
 	for _, p := range put {
 		s.subscriptions[subscriptionKey(p)] = p
 	}
+}
+
+// PutSubscription stores a subscription record as it is (tests set up what
+// a registration would have written).
+func (s *Store) PutSubscription(sub customer.Subscription) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.subscribe([]customer.Subscription{sub}, nil)
 }

@@ -22,6 +22,8 @@ const (
 	ValidNoDetails = "valid-no-details"
 	Invalid        = "invalid"
 	MSUnavailable  = "ms-unavailable"
+	// ErrorDocument answers the API's error document with HTTP 200.
+	ErrorDocument = "error-document"
 	// Slow answers valid after Delay; Down answers HTTP 500.
 	Slow = "slow"
 	Down = "down"
