@@ -168,3 +168,17 @@ func TestVatNumber(t *testing.T) {
 		}
 	})
 }
+
+func TestVatNumberControlCharacters(t *testing.T) {
+	f := newFixture(t, func(s *settings.Settings) {
+		s.Fields[settings.VatNumber] = settings.Field{Enabled: true}
+		s.Vat.EUVat = true
+	})
+	req := validRequest()
+	req.Profile.VatNumber = "DE123\n456789"
+	_, err := f.svc.Register(context.Background(), req)
+	e := wantCode(t, err, apperr.Validation)
+	if len(e.Fields) != 1 || e.Fields[0].Field != "vatNumber" || e.Fields[0].Code != "control_character" {
+		t.Fatalf("fields %+v: a control character is refused, not stripped", e.Fields)
+	}
+}

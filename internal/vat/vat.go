@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 )
 
 //go:embed formats.txt
@@ -57,18 +58,19 @@ func compile(structure string) *regexp.Regexp {
 }
 
 // Normalize returns a VAT number as VIES takes it: upper case, without the
-// spaces, dots and hyphens people write into it.
+// spaces (anywhere, of any kind but control characters), dots and hyphens
+// people write into it.
 func Normalize(s string) string {
 	return strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '.', '-', '\u00a0':
+		switch {
+		case r == '.' || r == '-' || unicode.IsSpace(r) && !unicode.IsControl(r):
+			// Control characters stay: the field's own check refuses them.
 			return -1
-		}
-		if r >= 'a' && r <= 'z' {
+		case r >= 'a' && r <= 'z':
 			return r - 'a' + 'A'
 		}
 		return r
-	}, strings.TrimSpace(s))
+	}, s)
 }
 
 // Split returns a normalised number's VIES country code and national part.
