@@ -196,6 +196,23 @@ func (s *Service) Create(ctx context.Context, op Operator, r CreateRequest) (cus
 	if username != "" {
 		acc.UsernameKey = customer.NormalizeLogin(username)
 	}
+	// The back office's customer gets the registration's default address
+	// and VAT check too.
+	addr, err := registration.DefaultAddress(s.settings, c.Email, c.Profile, now, s.random)
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	if addr != nil {
+		acc.Customer.Addresses = []customer.Address{*addr}
+		acc.Customer.BillingAddressID, acc.Customer.ShippingAddressID = addr.ID, addr.ID
+	}
+	check, err := registration.StartVatCheck(s.settings, s.random, now, &acc.Customer)
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	if check != nil {
+		acc.Outbox = append(acc.Outbox, *check)
+	}
 	if acc.Events, err = event.Of(s.random, c.ID, storeID, now, event.Spec{Type: event.Registered,
 		Changes: map[string]any{"status": string(c.Status), "email": c.Email, "registrationType": "BackOffice"}}); err != nil {
 		return customer.Customer{}, apperr.Wrap(apperr.Internal, "Internal error.", err)
@@ -208,7 +225,7 @@ func (s *Service) Create(ctx context.Context, op Operator, r CreateRequest) (cus
 	case err != nil:
 		return customer.Customer{}, err
 	}
-	return c, nil
+	return acc.Customer, nil
 }
 
 // ListStatus is a status as the back office lists it.

@@ -26,10 +26,13 @@ type fixture struct {
 	svc   *admin.Service
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, opts ...func(*settings.Settings)) *fixture {
 	t.Helper()
 	s := settings.Default()
 	s.PasswordHashing = password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1}
+	for _, o := range opts {
+		o(&s)
+	}
 	clock := storetest.NewClock(storetest.Start)
 	st := memstore.New(clock.Now)
 	h, err := password.NewHasher(s.PasswordHashing, rand.Reader)
@@ -93,6 +96,35 @@ func TestCreate(t *testing.T) {
 			_, err = f.svc.Create(ctx, op, tt.req)
 			wantCode(t, err, apperr.EmailTaken)
 		})
+	}
+}
+
+func TestCreateWithTheRestOfTheForm(t *testing.T) {
+	f := newFixture(t, func(s *settings.Settings) {
+		for _, name := range []string{settings.StreetAddress, settings.ZipPostalCode, settings.City, settings.CountryCode,
+			settings.Phone, settings.VatNumber} {
+			s.Fields[name] = settings.Field{Enabled: true}
+		}
+		s.Vat.EUVat = true
+	})
+	c, err := f.svc.Create(context.Background(), op, admin.CreateRequest{Email: "d@example.com", Profile: customer.Profile{
+		FirstName: "D", LastName: "E", StreetAddress: "Rue 1", ZipPostalCode: "75001", City: "Paris", CountryCode: "FR",
+		Phone: "+33 1 23 45 67 89", VatNumber: "fr 12 345678901"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Addresses) != 1 || c.BillingAddressID != c.Addresses[0].ID || c.Profile.VatNumber != "FR12345678901" ||
+		c.Vat == nil || c.Vat.Status != customer.VatUnknown {
+		t.Fatalf("customer %+v", c)
+	}
+	jobs := 0
+	for _, m := range f.store.Outbox {
+		if j, err := mail.ContentOf[mail.VatCheckJob](m); err == nil && j.CustomerID == c.ID {
+			jobs++
+		}
+	}
+	if jobs != 1 {
+		t.Fatalf("%d VAT check jobs, want 1", jobs)
 	}
 }
 

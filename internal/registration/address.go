@@ -36,6 +36,21 @@ func complete(cfg settings.Settings, p customer.Profile) bool {
 	return true
 }
 
+// DefaultAddress is the address a (validated) profile makes, with a new id,
+// or nil when it makes no complete one.
+func DefaultAddress(cfg settings.Settings, email string, p customer.Profile, now time.Time, random io.Reader) (*customer.Address, error) {
+	if !complete(cfg, p) {
+		return nil, nil
+	}
+	a := customer.AddressOf(email, p, now)
+	id, err := customer.NewID(random)
+	if err != nil {
+		return nil, apperr.Wrap(apperr.Internal, "Could not store the address.", err)
+	}
+	a.ID = id
+	return &a, nil
+}
+
 // checkRegion checks the country and the state or province: an ISO 3166-1
 // alpha-2 country, and a subdivision of that country (stored as its ISO
 // 3166-2 code, "DE-BY", whether given so or as "BY"). Run after the

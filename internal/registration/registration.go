@@ -296,12 +296,8 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	if c.username != "" {
 		p.UsernameKey = customer.NormalizeLogin(c.username)
 	}
-	if complete(s.settings, c.profile) {
-		a := customer.AddressOf(c.email, c.profile, now)
-		if a.ID, err = customer.NewID(s.random); err != nil {
-			return Result{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
-		}
-		p.Address = &a
+	if p.Address, err = DefaultAddress(s.settings, c.email, c.profile, now, s.random); err != nil {
+		return Result{}, err
 	}
 	if s.settings.RegistrationType == settings.Standard {
 		return s.createActive(ctx, p, revoke, limit, res)
