@@ -119,9 +119,15 @@ func (c NewCustomerNotice) check() error {
 }
 
 func (c NewCustomerNotice) fill(v map[string]string, _ string) {
-	a := c.About
+	c.About.fill(v)
+	v["About.RegistrationType"] = c.About.RegistrationType
+}
+
+// fill adds what a notice shows of the customer it is about (the names
+// defused: a customer typed them).
+func (a Subject) fill(v map[string]string) {
 	v["About.Email"], v["About.FirstName"], v["About.LastName"] = a.Email, defuse(a.FirstName), defuse(a.LastName)
-	v["About.Company"], v["About.RegistrationType"] = defuse(a.Company), a.RegistrationType
+	v["About.Company"] = defuse(a.Company)
 }
 
 // ResendJob asks for a new verification link for an address, as typed by
@@ -391,9 +397,8 @@ func (c NewVatNotice) check() error {
 }
 
 func (c NewVatNotice) fill(v map[string]string, _ string) {
-	a := c.About
-	v["About.Email"], v["About.FirstName"], v["About.LastName"] = a.Email, defuse(a.FirstName), defuse(a.LastName)
-	v["About.Company"], v["VatNumber"], v["Status"] = defuse(a.Company), c.VatNumber, c.Status
+	c.About.fill(v)
+	v["VatNumber"], v["Status"] = c.VatNumber, c.Status
 	v["Name"], v["Address"] = defuse(c.Name), defuse(c.Address)
 }
 
