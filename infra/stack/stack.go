@@ -122,12 +122,16 @@ type tableGrant struct {
 	// Prefixes are the partition-key prefixes of the items it may touch;
 	// each is granted as PREFIX#*.
 	Prefixes []string
-	// Queries are prefixes it may Query (when Actions lacks Query): a
-	// statement of their own, so the function can read those partitions
-	// whole and no other.
-	Queries []string
-	// Puts are prefixes it may only PutItem (a statement of their own).
-	Puts []string
+	// Only are actions it may take on some prefixes only, each a statement
+	// of its own (a Query of an address's subscriptions, and no other
+	// partition; a PutItem of them, and nothing else).
+	Only []scoped
+}
+
+// scoped is one action on some partition-key prefixes.
+type scoped struct {
+	Action   string
+	Prefixes []string
 }
 
 // itemActions is what the functions that write in transactions call.
@@ -148,16 +152,14 @@ var tableAccess = map[string]tableGrant{
 		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "RATE"},
 		// A Standard registration reads the address's subscriptions and
 		// puts its own.
-		Queries: []string{"NEWSLETTER"},
-		Puts:    []string{"NEWSLETTER"},
+		Only: []scoped{{"dynamodb:Query", []string{"NEWSLETTER"}}, {"dynamodb:PutItem", []string{"NEWSLETTER"}}},
 	},
 	httpapi.FnVerifyEmail: {
 		Actions:  itemActions,
 		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX", "RATE"},
-		// The confirmation reads the address's waiting subscriptions and
-		// puts them active.
-		Queries: []string{"NEWSLETTER"},
-		Puts:    []string{"NEWSLETTER"},
+		// The confirmation sets the address's waiting subscriptions
+		// active, reading nothing.
+		Only: []scoped{{"dynamodb:UpdateItem", []string{"NEWSLETTER"}}},
 	},
 	// Sessions live in their customer's partition: "who am I" reads the
 	// session and the customer in one BatchGetItem.
@@ -552,19 +554,13 @@ func (b *builder) grantTable(fns map[string]awslambda.Function, t awsdynamodb.Ta
 			Resources:  &[]*string{t.TableArn()},
 			Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": keys}},
 		}))
-		for _, extra := range []struct {
-			action   string
-			prefixes []string
-		}{{"dynamodb:Query", g.Queries}, {"dynamodb:PutItem", g.Puts}} {
-			if len(extra.prefixes) == 0 {
-				continue
-			}
-			keys := make([]string, len(extra.prefixes))
-			for i, p := range extra.prefixes {
+		for _, extra := range g.Only {
+			keys := make([]string, len(extra.Prefixes))
+			for i, p := range extra.Prefixes {
 				keys[i] = p + "#*"
 			}
 			fns[name].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Actions:    jsii.Strings(extra.action),
+				Actions:    jsii.Strings(extra.Action),
 				Resources:  &[]*string{t.TableArn()},
 				Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": keys}},
 			}))

@@ -103,6 +103,37 @@ func Activate(have []Subscription, types []string, now time.Time) []Subscription
 	return out
 }
 
+// Activation starts an address's waiting subscriptions of Types, in the
+// write that verifies the address, without reading them first: each record
+// of those types becomes active (keeping its identity) and stops expiring;
+// a record that is missing, which the registration that chose it always
+// writes, is created active under NewID.
+type Activation struct {
+	StoreID, Email, Language string
+	Types                    []string
+	At                       time.Time
+	NewID                    string
+}
+
+// Apply is the activation's effect on an address's records (the stores'
+// one rule: the DynamoDB store applies it as one update per type).
+func (a Activation) Apply(have []Subscription) []Subscription {
+	var out []Subscription
+	for _, t := range a.Types {
+		i := slices.IndexFunc(have, func(s Subscription) bool { return s.Type == t })
+		s := Subscription{ID: a.NewID, StoreID: a.StoreID, Email: a.Email, Type: t, Language: a.Language, CreatedAt: a.At}
+		if i >= 0 {
+			s = have[i]
+		}
+		if s.Language == "" {
+			s.Language = a.Language
+		}
+		s.Active, s.UpdatedAt, s.ActivatedAt, s.ExpiresAt = true, a.At, a.At, time.Time{}
+		out = append(out, s)
+	}
+	return out
+}
+
 // Unsubscribe returns the records among have that are active and not of
 // keep, switched off (kept, with their identity, for a later return).
 func Unsubscribe(have []Subscription, keep []string, now time.Time) []Subscription {

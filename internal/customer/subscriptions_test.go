@@ -125,3 +125,22 @@ func TestWaiting(t *testing.T) {
 		t.Fatal("Expired is wrong at the boundary")
 	}
 }
+
+func TestActivation(t *testing.T) {
+	then := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	now := then.Add(time.Hour)
+	a := customer.Activation{StoreID: "default", Email: "ada@example.com", Language: "de", Types: []string{"general", "deals"},
+		At: now, NewID: "new-id"}
+	have := []customer.Subscription{{ID: "a", Type: "general", ExpiresAt: then.Add(24 * time.Hour), CreatedAt: then}}
+	got := a.Apply(have)
+	if len(got) != 2 {
+		t.Fatalf("got %+v", got)
+	}
+	g, d := got[0], got[1]
+	if g.ID != "a" || !g.Active || !g.ExpiresAt.IsZero() || !g.ActivatedAt.Equal(now) || !g.CreatedAt.Equal(then) {
+		t.Errorf("the waiting record: %+v, want it active, its identity and creation kept, no expiry", g)
+	}
+	if d.ID != "new-id" || !d.Active || d.Type != "deals" || d.Language != "de" || !d.CreatedAt.Equal(now) {
+		t.Errorf("the missing record: %+v, want it created active", d)
+	}
+}

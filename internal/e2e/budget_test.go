@@ -110,6 +110,7 @@ var budgets = []struct {
 	{"register, Standard", 1},
 	{"resend", 1},
 	{"verify (POST)", 2},
+	{"verify (POST), with newsletters", 2},
 	{"sign-in, right password", 2},
 	{"sign-in, wrong password", 2},
 	{"sign-in, unknown login", 2},
@@ -144,6 +145,15 @@ func TestCallBudgets(t *testing.T) {
 		"verify (POST)": func() (string, int) {
 			s.register(person("verify@example.com"))
 			tok := s.verificationToken("verify@example.com")
+			return c.during(func() {
+				expect(t, s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse"}), http.StatusOK)
+			})
+		},
+		"verify (POST), with newsletters": func() (string, int) {
+			body := person("verify-news@example.com")
+			body["newsletters"] = []string{"general"}
+			s.register(body)
+			tok := s.verificationToken("verify-news@example.com")
 			return c.during(func() {
 				expect(t, s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse"}), http.StatusOK)
 			})

@@ -82,6 +82,30 @@ func (s *Store) Subscriptions(ctx context.Context, storeID, emailKey string) ([]
 	}
 }
 
+// activate adds the updates that start an address's waiting subscriptions
+// (customer.Activation), one per type, reading nothing: each sets the
+// record active and removes its expiry, and creates it, under the
+// activation's id, in the case it is missing.
+func (t *tx) activate(a *customer.Activation) {
+	if a == nil {
+		return
+	}
+	at := formatTime(a.At)
+	for _, typ := range a.Types {
+		t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(t.s.table),
+			Key: keyOf(subscriptionPK(a.StoreID, customer.NormalizeLogin(a.Email)), skSubscriptionPrefix+typ),
+			UpdateExpression: aws.String("SET active = :true, updatedAt = :at, activatedAt = :at, #type = :kind, " +
+				"id = if_not_exists(id, :id), storeId = :store, email = if_not_exists(email, :email), newsletter = :n, " +
+				"#lang = if_not_exists(#lang, :lang), createdAt = if_not_exists(createdAt, :at) REMOVE expiresAt, #ttl"),
+			ExpressionAttributeNames: map[string]string{"#type": AttrType, "#lang": "language", "#ttl": AttrTTL},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":true": &types.AttributeValueMemberBOOL{Value: true}, ":at": str(at), ":kind": str("subscription"),
+				":id": str(a.NewID), ":store": str(a.StoreID), ":email": str(a.Email), ":n": str(typ), ":lang": str(a.Language),
+			},
+		}})
+	}
+}
+
 // subscriptions adds the records a change writes and those it removes (an
 // address change moves them, an erasure removes them).
 func (t *tx) subscriptions(put, drop []customer.Subscription) {

@@ -66,7 +66,7 @@ func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error 
 			ExpressionAttributeValues: keyValues}})
 	}
 	t.session(c.Session)
-	t.subscriptions(c.Subscriptions, nil)
+	t.activate(c.Activation)
 	t.outbox(c.Outbox)
 	t.events(c.Events)
 	t.handOver(c.HandOver)

@@ -90,9 +90,9 @@ type Confirmation struct {
 	Outbox       []mail.Message
 	Events       []event.Event
 	HandOver     *cart.HandOver
-	// Subscriptions are the address's newsletter subscriptions that become
-	// active now: they waited for the address to be verified.
-	Subscriptions []customer.Subscription
+	// Activation starts the address's newsletter subscriptions, which
+	// waited for it to be verified (nil when the account chose none).
+	Activation *customer.Activation
 }
 
 // ErrConflict is returned by a Store when the customer or its link changed
@@ -102,9 +102,6 @@ var ErrConflict = errors.New("verification: customer or link changed")
 // Store reads customers and applies confirmations.
 type Store interface {
 	Customer(ctx context.Context, id string) (customer.Customer, error)
-	// Subscriptions returns a normalised address's newsletter
-	// subscriptions in a store.
-	Subscriptions(ctx context.Context, storeID, emailKey string) ([]customer.Subscription, error)
 	// Confirm applies c atomically, on the conditions that the customer is
 	// Unverified and unexpired and its live link is c.Digest, unexpired and
 	// under MaxPasswordTries; otherwise ErrConflict.
@@ -284,11 +281,13 @@ func (s *Service) confirm(ctx context.Context, id, digest string, req Request) (
 		return Result{}, apperr.Wrap(apperr.Internal, "Internal error.", err)
 	}
 	if len(cust.Newsletters) > 0 {
-		have, err := s.store.Subscriptions(ctx, cust.StoreID, c.EmailKey)
+		// In the confirmation's own write, without reading them first.
+		id, err := customer.NewID(s.random)
 		if err != nil {
-			return Result{}, err
+			return Result{}, apperr.Wrap(apperr.Internal, "Internal error.", err)
 		}
-		c.Subscriptions = customer.Activate(have, cust.Newsletters, now)
+		c.Activation = &customer.Activation{StoreID: cust.StoreID, Email: cust.Email, Language: cust.Language,
+			Types: cust.Newsletters, At: now, NewID: id}
 	}
 	if err := s.store.Confirm(ctx, c); err != nil {
 		return Result{}, err

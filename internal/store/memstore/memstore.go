@@ -475,7 +475,9 @@ func (s *Store) Confirm(_ context.Context, c verification.Confirmation) error {
 		}
 		cur.Link, cur.ExpiresAt = nil, time.Time{}
 		s.customers[c.CustomerID] = cur
-		s.subscribe(c.Subscriptions, nil)
+		if a := c.Activation; a != nil {
+			s.subscribe(a.Apply(s.subscriptionsOf(a.StoreID, customer.NormalizeLogin(a.Email))), nil)
+		}
 		for _, k := range []string{emailKey(c.EmailKey), usernameKey(c.UsernameKey)} {
 			if h, ok := s.keys[k]; ok && h.customerID == c.CustomerID {
 				h.expires = time.Time{}

@@ -22,6 +22,11 @@ func (s *Store) Subscriptions(_ context.Context, storeID, emailKey string) ([]cu
 	if s.Err != nil {
 		return nil, s.Err
 	}
+	return s.subscriptionsOf(storeID, emailKey), nil
+}
+
+// subscriptionsOf is Subscriptions under the lock.
+func (s *Store) subscriptionsOf(storeID, emailKey string) []customer.Subscription {
 	prefix := storeID + "\x00" + emailKey + "\x00"
 	var out []customer.Subscription
 	for k, sub := range s.subscriptions {
@@ -30,7 +35,7 @@ func (s *Store) Subscriptions(_ context.Context, storeID, emailKey string) ([]cu
 		}
 	}
 	slices.SortFunc(out, func(a, b customer.Subscription) int { return strings.Compare(a.Type, b.Type) })
-	return out, nil
+	return out
 }
 
 // subscribe applies a change's subscription writes (call inside a change).
