@@ -20,6 +20,7 @@ import (
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/signin"
 	"github.com/openreg/registration/internal/throttle"
+	"github.com/openreg/registration/internal/vat"
 	"github.com/openreg/registration/internal/verification"
 )
 
@@ -37,6 +38,8 @@ type Store interface {
 	// My account's.
 	acct.Store
 	Suppress(ctx context.Context, addressKey, reason string, at time.Time) error
+	// The VAT check's.
+	vat.Store
 }
 
 // Clock is the suite's settable clock.
@@ -408,6 +411,7 @@ func Run(t *testing.T, newStore New) {
 
 	mailerContract(t, fresh)
 	accountContract(t, fresh)
+	formContract(t, fresh)
 }
 
 // accountContract is My account's part: one conditional write per change,
@@ -703,6 +707,135 @@ func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		}
 		if v, err := s.Login(ctx, "email", "re@example.com"); err != nil || v.ID != "c1" || v.PasswordHash != "second" {
 			t.Errorf("login view = %+v, %v; want c1 with the replacement's hash", v, err)
+		}
+	})
+}
+
+// formContract: the stored parts of the rest of the form (subscription
+// records, the VAT check, the sign-in counter a CAPTCHA reads).
+func formContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
+	ctx := context.Background()
+	sub := func(typ string, active bool, now time.Time) customer.Subscription {
+		return customer.Subscription{ID: "5c0ffee0-0000-4000-8000-000000000001", StoreID: "default", Email: "Ada@Example.com",
+			Type: typ, Active: active, Language: "de", CreatedAt: now, UpdatedAt: now}
+	}
+
+	t.Run("subscriptions written with an account read back by store and address, and a waiting one goes at its expiry", func(t *testing.T) {
+		s, clock := fresh(t)
+		acc := account("b1a2c3d4-0000-4000-8000-0000000000a1", "Ada@Example.com", "", customer.Active, clock.Now())
+		waiting := sub("deals", false, clock.Now())
+		waiting.ExpiresAt = clock.Now().Add(time.Hour)
+		acc.Subscriptions = []customer.Subscription{sub("general", true, clock.Now()), waiting}
+		if err := s.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Subscriptions(ctx, "default", "ada@example.com")
+		if err != nil || len(got) != 2 || got[0].Type != "deals" || got[1].Type != "general" || !got[1].Active ||
+			got[0].ID != waiting.ID || got[0].Email != "Ada@Example.com" || !got[0].ExpiresAt.Equal(waiting.ExpiresAt) {
+			t.Fatalf("Subscriptions = %+v, %v", got, err)
+		}
+		if other, _ := s.Subscriptions(ctx, "other-store", "ada@example.com"); len(other) != 0 {
+			t.Fatalf("another store's records: %+v", other)
+		}
+		clock.Advance(time.Hour)
+		if got, _ := s.Subscriptions(ctx, "default", "ada@example.com"); len(got) != 1 || got[0].Type != "general" {
+			t.Fatalf("after the waiting one's expiry: %+v", got)
+		}
+	})
+
+	t.Run("an update moves and drops subscriptions in the account's own write", func(t *testing.T) {
+		s, clock := fresh(t)
+		acc := account("b1a2c3d4-0000-4000-8000-0000000000a2", "ada@example.com", "", customer.Active, clock.Now())
+		acc.Subscriptions = []customer.Subscription{sub("general", true, clock.Now())}
+		if err := s.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := s.Customer(ctx, acc.Customer.ID)
+		clock.Advance(time.Second)
+		after := before
+		after.Email, after.UpdatedAt = "grace@example.com", clock.Now()
+		have, _ := s.Subscriptions(ctx, "default", "ada@example.com")
+		err := s.Update(ctx, acct.Update{Before: before, After: after, DropSubscriptions: have,
+			Subscriptions: customer.Moved(have, after.Email, clock.Now())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, _ := s.Subscriptions(ctx, "default", "ada@example.com")
+		moved, _ := s.Subscriptions(ctx, "default", "grace@example.com")
+		if len(old) != 0 || len(moved) != 1 || moved[0].ID != have[0].ID || !moved[0].Active {
+			t.Fatalf("old %+v, moved %+v", old, moved)
+		}
+	})
+
+	t.Run("a confirmation starts the waiting subscriptions and creates a missing one, reading nothing", func(t *testing.T) {
+		s, clock := fresh(t)
+		acc := account("b1a2c3d4-0000-4000-8000-0000000000a3", "ada@example.com", "", customer.Unverified, clock.Now())
+		link := customer.NewLink("digest-a3", clock.Now(), time.Hour)
+		acc.Customer.Link = &link
+		acc.Customer.ExpiresAt = clock.Now().Add(24 * time.Hour)
+		waiting := sub("general", false, clock.Now())
+		waiting.ExpiresAt = acc.Customer.ExpiresAt
+		acc.Subscriptions = []customer.Subscription{waiting}
+		if err := s.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Minute)
+		err := s.Confirm(ctx, verification.Confirmation{CustomerID: acc.Customer.ID, StoreID: "default", Digest: "digest-a3",
+			EmailKey: "ada@example.com", Next: customer.Active, At: clock.Now(),
+			Activity: customer.Activity{CustomerID: acc.Customer.ID, Type: customer.ActivityEmailVerified, At: clock.Now()},
+			Activation: &customer.Activation{StoreID: "default", Email: "ada@example.com", Language: "de",
+				Types: []string{"general", "deals"}, At: clock.Now(), NewID: "5c0ffee0-0000-4000-8000-000000000002"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(48 * time.Hour) // past the waiting record's old expiry
+		got, _ := s.Subscriptions(ctx, "default", "ada@example.com")
+		if len(got) != 2 || got[0].Type != "deals" || got[0].ID != "5c0ffee0-0000-4000-8000-000000000002" || !got[0].Active ||
+			got[1].ID != waiting.ID || !got[1].Active || !got[1].ExpiresAt.IsZero() || !got[1].CreatedAt.Equal(waiting.CreatedAt) {
+			t.Fatalf("after the confirmation: %+v", got)
+		}
+	})
+
+	t.Run("a VAT check is stored only over the customer as read and while its number is the one checked", func(t *testing.T) {
+		s, clock := fresh(t)
+		acc := account("b1a2c3d4-0000-4000-8000-0000000000a4", "ada@example.com", "", customer.Active, clock.Now())
+		acc.Customer.Profile.VatNumber = "DE123456789"
+		if err := s.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+		read, _ := s.Customer(ctx, acc.Customer.ID)
+		check := customer.VatCheck{Number: "DE123456789", Status: customer.VatValid, Name: "ACME", Address: "Berlin",
+			CheckedAt: clock.Now(), Attempts: 1}
+		clock.Advance(time.Second)
+		if err := s.RecordVat(ctx, read, customer.VatCheck{Number: "DE999999999", Status: customer.VatValid}, clock.Now()); !errors.Is(err, vat.ErrConflict) {
+			t.Fatalf("another number: %v, want vat.ErrConflict", err)
+		}
+		if err := s.RecordVat(ctx, read, check, clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.Customer(ctx, acc.Customer.ID)
+		if got.Vat == nil || got.Vat.Status != customer.VatValid || got.Vat.Name != "ACME" || !got.Vat.CheckedAt.Equal(check.CheckedAt) ||
+			!got.UpdatedAt.Equal(clock.Now()) {
+			t.Fatalf("customer vat %+v, updatedAt %v", got.Vat, got.UpdatedAt)
+		}
+		if err := s.RecordVat(ctx, read, check, clock.Now()); !errors.Is(err, vat.ErrConflict) {
+			t.Fatalf("over a stale read: %v, want vat.ErrConflict", err)
+		}
+	})
+
+	t.Run("a counter's failures read back within its window", func(t *testing.T) {
+		s, clock := fresh(t)
+		c := counter(t, throttle.SignInLogin, 5, time.Minute, clock.Now(), "login:email:ada@example.com")
+		if n, err := s.Failures(ctx, c); err != nil || n != 0 {
+			t.Fatalf("a fresh counter: %d, %v", n, err)
+		}
+		for range 2 {
+			if err := s.SignInFailed(ctx, signin.Attempt{Counters: []throttle.Counter{c}, Login: "email:ada@example.com", At: clock.Now()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := s.Failures(ctx, c); err != nil || n != 2 {
+			t.Fatalf("after two failures: %d, %v", n, err)
 		}
 	})
 }
