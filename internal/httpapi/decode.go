@@ -72,8 +72,8 @@ func decodeStrict(body []byte, dst any) error {
 // type is a pointer takes null (as absent), as the document says of it.
 func refuseNulls(body []byte, dst any) error {
 	t := reflect.TypeOf(dst)
-	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
-		return nil
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct || !bytes.Contains(body, []byte("null")) {
+		return nil // the common body holds no null: it is not read twice
 	}
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(body, &fields) != nil {
