@@ -147,16 +147,19 @@ var itemActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Upd
 // too, or the function that uses it is denied in AWS (the local stack does
 // not check IAM).
 var tableAccess = map[string]tableGrant{
+	// Register, confirm, sign in and the mailer's completion of a
+	// registration hand a guest's cart over: they read and retire the
+	// GUEST# item in the write that gives its lines to the customer.
 	httpapi.FnRegister: {
 		Actions:  itemActions,
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "RATE"},
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "RATE", "GUEST"},
 		// A Standard registration reads the address's subscriptions and
 		// puts its own.
 		Only: []scoped{{"dynamodb:Query", []string{"NEWSLETTER"}}, {"dynamodb:PutItem", []string{"NEWSLETTER"}}},
 	},
 	httpapi.FnVerifyEmail: {
 		Actions:  itemActions,
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX", "RATE"},
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX", "RATE", "GUEST"},
 		// The confirmation sets the address's waiting subscriptions
 		// active, reading nothing.
 		Only: []scoped{{"dynamodb:UpdateItem", []string{"NEWSLETTER"}}},
@@ -165,7 +168,7 @@ var tableAccess = map[string]tableGrant{
 	// session and the customer in one BatchGetItem.
 	httpapi.FnSignIn: {
 		Actions:  append(slices.Clone(itemActions), "dynamodb:BatchGetItem"),
-		Prefixes: []string{"EMAIL", "USERNAME", "CUSTOMER", "THROTTLE", "LOGIN", "OUTBOX", "RATE"},
+		Prefixes: []string{"EMAIL", "USERNAME", "CUSTOMER", "THROTTLE", "LOGIN", "OUTBOX", "RATE", "GUEST"},
 	},
 	// My account: the account and its keys (an address change moves the
 	// email key), the sign-in throttle (a password check counts like a
@@ -193,7 +196,7 @@ var tableAccess = map[string]tableGrant{
 	FnMailer: {
 		Actions: []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
 			"dynamodb:ConditionCheckItem", "dynamodb:Query"},
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "MAILED", "SUPPRESS", "RESEND", "NOTICE", "RESET", "NEWSLETTER"},
+		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "MAILED", "SUPPRESS", "RESEND", "NOTICE", "RESET", "NEWSLETTER", "GUEST"},
 	},
 	FnSESEvents: {
 		Actions:  []string{"dynamodb:PutItem"},

@@ -654,14 +654,16 @@ func TestTableAccess(t *testing.T) {
 		actions  []string
 		prefixes []string
 	}{
-		{httpapi.FnRegister, tx, []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "RATE"}},
-		{httpapi.FnVerifyEmail, tx, []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX", "RATE"}},
-		{httpapi.FnSignIn, append(slices.Clone(tx), "BatchGetItem"), []string{"EMAIL", "USERNAME", "CUSTOMER", "THROTTLE", "LOGIN", "OUTBOX", "RATE"}},
+		// Register, confirm, sign in and the mailer's completion hand a
+		// guest's cart over, reading and retiring its GUEST# item.
+		{httpapi.FnRegister, tx, []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "RATE", "GUEST"}},
+		{httpapi.FnVerifyEmail, tx, []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX", "RATE", "GUEST"}},
+		{httpapi.FnSignIn, append(slices.Clone(tx), "BatchGetItem"), []string{"EMAIL", "USERNAME", "CUSTOMER", "THROTTLE", "LOGIN", "OUTBOX", "RATE", "GUEST"}},
 		{httpapi.FnAccount, append(slices.Clone(tx), "BatchGetItem", "Query"), []string{"CUSTOMER", "EMAIL", "USERNAME", "THROTTLE", "OUTBOX", "RATE", "NEWSLETTER"}},
 		{httpapi.FnCart, append(slices.Clone(tx), "BatchGetItem"), []string{"GUEST", "CUSTOMER", "RATE"}},
 		{httpapi.FnAdmin, append(slices.Clone(tx), "Query"), []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX"}},
 		{stack.FnMailer, append(slices.Clone(tx), "Query"),
-			[]string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "MAILED", "SUPPRESS", "RESEND", "NOTICE", "RESET", "NEWSLETTER"}},
+			[]string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "MAILED", "SUPPRESS", "RESEND", "NOTICE", "RESET", "NEWSLETTER", "GUEST"}},
 		{stack.FnSESEvents, []string{"PutItem"}, []string{"SUPPRESS"}},
 	}
 	for _, tt := range tests {

@@ -47,11 +47,21 @@ type Update struct {
 	// Subscriptions are newsletter subscription records to write, and
 	// DropSubscriptions records to remove, in the same write.
 	Subscriptions, DropSubscriptions []customer.Subscription
+	// DropConsents are consent log entries to remove in the same write.
+	DropConsents []customer.ConsentRecord
+	// Session, when set, is the session the change was asked in: the
+	// write is also conditional on it still existing, and fails with
+	// ErrSessionGone when a sign-out deleted it first.
+	Session session.Ref
 }
 
 // ErrConflict is returned by a Store when the account changed since it was
 // read; the caller reads again.
 var ErrConflict = errors.New("account: the account changed")
+
+// ErrSessionGone is returned by a Store when the session of
+// Update.Session no longer exists (it was signed out).
+var ErrSessionGone = errors.New("account: the session is gone")
 
 // ErrEmailTaken is returned by a Store when an address change finds the new
 // address held by another account.
@@ -149,10 +159,45 @@ func (s *Service) subscriptionsOf(ctx context.Context, c customer.Customer) ([]c
 // maxInput bounds what is hashed.
 const maxInput = 1024
 
+// grant is what allowed a change of an account: the session it was asked
+// in (zero for a change a link allows) and, where the change needed the
+// password, the hash that password was checked against.
+type grant struct {
+	session session.Session
+	hash    string
+}
+
+// allowedBy is the grant of a change asked in sess; checked is the hash a
+// password was checked against ("" when none was asked for).
+func allowedBy(sess session.Session, checked string) grant { return grant{session: sess, hash: checked} }
+
+// holds reports whether g still allows a change of c, as read at now: the
+// session is not ended by a recovery, the account may still hold one, and
+// the password checked is still the account's. A recovery that commits
+// between the check and the change's write makes the change void, not
+// the recovery (recovery is final).
+func (g grant) holds(c customer.Customer, now time.Time) error {
+	if g.session.CustomerID == "" {
+		return nil
+	}
+	if g.session.CustomerID != c.ID || !c.CanSignIn() || g.session.Revoked(c) || !now.Before(g.session.ExpiresAt) {
+		return unauthenticated()
+	}
+	if g.hash != "" && c.PasswordHash != g.hash {
+		return apperr.New(apperr.InvalidCredentials, "The password was changed meanwhile; sign in again.")
+	}
+	return nil
+}
+
 // update applies a change to the account c (as the caller read it; read
 // again after a conflict, up to twice): change returns the update to write
-// from the account as read, or an error to answer.
-func (s *Service) update(ctx context.Context, c customer.Customer, change func(c customer.Customer) (Update, error)) error {
+// from the account as read, or an error to answer. Before each attempt the
+// grant is checked again on the account as read, and the write is
+// conditional on the account being that one (Update) and, for a change
+// asked in a session, on the session still existing: so a change that
+// races a reset, a password change, a sign-out or an erasure never undoes
+// it, whichever write the store sees first.
+func (s *Service) update(ctx context.Context, c customer.Customer, g grant, change func(c customer.Customer) (Update, error)) error {
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {
 			var err error
@@ -164,13 +209,22 @@ func (s *Service) update(ctx context.Context, c customer.Customer, change func(c
 				return err
 			}
 		}
+		if err := g.holds(c, s.now()); err != nil {
+			return err
+		}
 		u, err := change(c)
 		if err != nil {
 			return err
 		}
 		u.Before = c
 		u.After.UpdatedAt = customer.Later(s.now().UTC(), c.UpdatedAt)
-		if err := s.store.Update(ctx, u); !errors.Is(err, ErrConflict) {
+		if g.session.CustomerID != "" {
+			u.Session = g.session.Ref()
+		}
+		switch err := s.store.Update(ctx, u); {
+		case errors.Is(err, ErrSessionGone):
+			return unauthenticated()
+		case !errors.Is(err, ErrConflict):
 			return err
 		}
 	}
@@ -219,10 +273,11 @@ func (s *Service) SignOutEverywhere(ctx context.Context, token, sourceIP string)
 	if err := own(sess); err != nil {
 		return err
 	}
-	return s.update(ctx, c, func(c customer.Customer) (Update, error) {
+	return s.update(ctx, c, allowedBy(sess, ""), func(c customer.Customer) (Update, error) {
 		now := s.now().UTC()
 		after := c
 		after.SessionsValidFrom, after.KeptSession = now, ""
+		after.Recover(now)
 		evs, err := event.Of(s.random, c.ID, c.StoreID, now, event.Spec{Type: event.SignedOut, Changes: map[string]any{"scope": "everywhere"}})
 		if err != nil {
 			return Update{}, err
@@ -275,10 +330,11 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, sour
 	if err != nil {
 		return apperr.Wrap(apperr.Internal, "Could not change the password.", err)
 	}
-	return s.update(ctx, c, func(c customer.Customer) (Update, error) {
+	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer) (Update, error) {
 		now := s.now().UTC()
 		after := c
 		after.PasswordHash, after.SessionsValidFrom, after.KeptSession = hash, now, sess.Digest
+		after.Recover(now)
 		notice, err := s.mailTo(c, mail.PasswordChangedNotice{At: now})
 		if err != nil {
 			return Update{}, err

@@ -34,6 +34,7 @@ type fixture struct {
 	links    *account.Links
 	hasher   *password.Hasher
 	signIn   *signin.Service
+	settings settings.Settings
 }
 
 func newFixture(t *testing.T, opts ...func(*settings.Settings)) *fixture {
@@ -52,7 +53,7 @@ func newFixture(t *testing.T, opts ...func(*settings.Settings)) *fixture {
 	mgr := session.NewManager(st, token.NewGenerator(rand.Reader), session.Lifetimes{Default: time.Hour, RememberMe: 24 * time.Hour}, clock.Now)
 	log := slog.New(slog.DiscardHandler)
 	in := signin.New(signin.Deps{Settings: s, Store: st, Sessions: mgr, Hasher: h, Random: rand.Reader, Now: clock.Now, Log: log})
-	f := &fixture{store: st, clock: clock, sessions: mgr, hasher: h, signIn: in}
+	f := &fixture{store: st, clock: clock, sessions: mgr, hasher: h, signIn: in, settings: s}
 	f.svc = account.New(account.Deps{Settings: s, Store: st, Sessions: mgr, Passwords: in, Hasher: h,
 		Random: rand.Reader, Now: clock.Now, Log: log})
 	f.links = account.NewLinks(st, token.NewGenerator(rand.Reader), account.Settings{ResetLifetime: time.Hour,
@@ -220,11 +221,45 @@ func TestPasswordReset(t *testing.T) {
 		wantCode(t, f.svc.ResetPassword(ctx, account.ResetRequest{Token: tok, Password: "again new"}), apperr.TokenInvalid)
 		f.session(t, "brand new")
 	})
-	t.Run("a reset that verifies the address starts its waiting subscriptions, as a confirmation does", func(t *testing.T) {
+	t.Run("a reset that verifies an anonymous registration keeps only the address", func(t *testing.T) {
 		f := newFixture(t)
 		f.ada(t, customer.Unverified)
 		c, _ := f.store.Customer(ctx, adaID)
-		c.Newsletters = []string{"general"}
+		c.Newsletters, c.Attributes, c.ReturnURL = []string{"general"}, map[string]string{"shoe": "44"}, "/checkout"
+		c.Addresses = []customer.Address{{ID: "a1", City: "Berlin"}}
+		c.BillingAddressID, c.ShippingAddressID = "a1", "a1"
+		f.store.Put(c)
+		f.store.PutSubscription(customer.Subscription{ID: "3f9a2c1e-0000-4000-8000-00000000000a", StoreID: "default",
+			Email: "ada@example.com", Type: "general", CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now(), ExpiresAt: c.ExpiresAt})
+		f.store.Consents = append(f.store.Consents, customer.ConsentRecord{CustomerID: adaID, ConsentID: "terms", Agreed: true,
+			Message: "I agree", At: f.clock.Now()})
+		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
+		m, _ := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
+		if err := f.svc.ResetPassword(ctx, account.ResetRequest{Token: tokenOf(t, m.Content.(mail.ResetLink).Link), Password: "brand new"}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := f.store.Customer(ctx, adaID)
+		if got.Status != customer.Active || got.Email != "ada@example.com" || got.Profile != (customer.Profile{}) ||
+			got.Attributes != nil || got.Newsletters != nil || got.Addresses != nil || got.BillingAddressID != "" || got.ReturnURL != "" {
+			t.Errorf("after the reset: %+v, want the address only", got)
+		}
+		if subs, _ := f.store.Subscriptions(ctx, "default", "ada@example.com"); len(subs) != 0 {
+			t.Errorf("subscriptions %+v, want the registrant's waiting one gone", subs)
+		}
+		if r, _ := f.store.Records(ctx, adaID); len(r.Consents) != 0 {
+			t.Errorf("consent log %+v, want the registrant's entries gone", r.Consents)
+		}
+		for _, m := range f.store.Outbox {
+			if m.To.FirstName != "" {
+				t.Errorf("%s mail greets %q, a name nobody proved", m.Kind(), m.To.FirstName)
+			}
+		}
+	})
+	t.Run("a reset that verifies an account an operator made keeps its data and starts its subscriptions", func(t *testing.T) {
+		f := newFixture(t)
+		f.ada(t, customer.Unverified)
+		c, _ := f.store.Customer(ctx, adaID)
+		c.Newsletters, c.ByOperator = []string{"general"}, true
 		f.store.Put(c)
 		f.store.PutSubscription(customer.Subscription{ID: "3f9a2c1e-0000-4000-8000-00000000000a", StoreID: "default",
 			Email: "ada@example.com", Type: "general", CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now(), ExpiresAt: c.ExpiresAt})
@@ -232,6 +267,9 @@ func TestPasswordReset(t *testing.T) {
 		m, _ := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
 		if err := f.svc.ResetPassword(ctx, account.ResetRequest{Token: tokenOf(t, m.Content.(mail.ResetLink).Link), Password: "brand new"}); err != nil {
 			t.Fatal(err)
+		}
+		if got, _ := f.store.Customer(ctx, adaID); got.Profile.FirstName != "Ada" {
+			t.Errorf("profile %+v, want the operator's kept", got.Profile)
 		}
 		subs, _ := f.store.Subscriptions(ctx, "default", "ada@example.com")
 		if len(subs) != 1 || !subs[0].Active || !subs[0].ExpiresAt.IsZero() {

@@ -67,7 +67,7 @@ func (s *Service) Erase(ctx context.Context, token, pw, sourceIP string) error {
 	if err := s.passwords.CheckPassword(ctx, c, pw, sourceIP); err != nil {
 		return err
 	}
-	return s.update(ctx, c, func(c customer.Customer) (Update, error) {
+	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer) (Update, error) {
 		now := s.now().UTC()
 		id, err := s.newID()
 		if err != nil {

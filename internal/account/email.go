@@ -46,7 +46,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, token, newEmail, pw, s
 	if err := s.passwords.CheckPassword(ctx, c, pw, sourceIP); err != nil {
 		return err
 	}
-	return s.update(ctx, c, func(c customer.Customer) (Update, error) {
+	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer) (Update, error) {
 		now := s.now().UTC()
 		id, err := s.newID()
 		if err != nil {
@@ -84,8 +84,10 @@ func (e EmailChangeJob) Prepare(ctx context.Context, job mail.Message) (mail.Mes
 		func(c customer.Customer) bool {
 			// Jobs may run out of order: a request older than the live
 			// change leaves it alone (the customer's last word counts).
+			// A recovery since the request voids it (recovery is final).
 			return c.CanSignIn() && customer.NormalizeLogin(c.Email) != customer.NormalizeLogin(j.NewEmail) &&
-				(c.EmailChange == nil || !job.CreatedAt.Before(c.EmailChange.Link.IssuedAt))
+				(c.EmailChange == nil || !job.CreatedAt.Before(c.EmailChange.Link.IssuedAt)) &&
+				!c.RecoveredSince(job.CreatedAt)
 		},
 		// The link's life starts with the request it answers.
 		func(c *customer.Customer, link customer.Link) {
@@ -115,7 +117,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token, sourceIP string
 		return "", err
 	}
 	var changedTo string
-	err = s.update(ctx, c, func(c customer.Customer) (Update, error) {
+	err = s.update(ctx, c, grant{}, func(c customer.Customer) (Update, error) {
 		now := s.now().UTC()
 		if c.EmailChange == nil || !c.CanSignIn() {
 			return Update{}, apperr.New(apperr.TokenInvalid, "This link is not valid; it was used, replaced by a newer one, or never existed.")
@@ -124,7 +126,10 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token, sourceIP string
 			return Update{}, err
 		}
 		after := c
-		after.Email, after.EmailChange, after.EmailVerifiedAt = c.EmailChange.NewEmail, nil, now
+		after.Email, after.EmailVerifiedAt = c.EmailChange.NewEmail, now
+		// A completed change is a recovery too: a reset link mailed to
+		// the old address, and anything else asked for before, is void.
+		after.Recover(now)
 		changedTo = after.Email
 		a := activity(c, customer.ActivityEmailChanged, now, sourceIP)
 		a.Detail["from"] = customer.MaskEmail(c.Email)
@@ -132,7 +137,13 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token, sourceIP string
 		if err != nil {
 			return Update{}, err
 		}
-		u := Update{After: after, Activity: a, Events: evs}
+		// The old address hears of it: if the change was not its owner's,
+		// this is how they learn the account moved.
+		notice, err := s.mailTo(c, mail.EmailChangedNotice{MaskedNewEmail: customer.MaskEmail(after.Email)})
+		if err != nil {
+			return Update{}, err
+		}
+		u := Update{After: after, Activity: a, Events: evs, Outbox: []mail.Message{notice}}
 		// The subscriptions follow the address, as the seed system's do.
 		if customer.NormalizeLogin(after.Email) != customer.NormalizeLogin(c.Email) {
 			have, err := s.subscriptionsOf(ctx, c)

@@ -100,9 +100,13 @@ func (r ResetJob) Prepare(ctx context.Context, job mail.Message) (mail.Message, 
 	if due, err := l.store.ClaimReset(ctx, key, job.ID, now, l.settings.Interval); err != nil || !due {
 		return mail.Message{}, false, err
 	}
+	// A recovery after the request voids it; the link names the address
+	// it goes to, and works only while the account has that address.
 	c, plain, link, due, err := l.issue(ctx, id, job.ID, now, l.settings.ResetLifetime,
-		func(c customer.Customer) bool { return resettable(c, now) },
-		func(c *customer.Customer, link customer.Link) { c.Reset = &link })
+		func(c customer.Customer) bool {
+			return resettable(c, now) && customer.NormalizeLogin(c.Email) == key && !c.RecoveredSince(job.CreatedAt)
+		},
+		func(c *customer.Customer, link customer.Link) { link.SentTo = key; c.Reset = &link })
 	if err != nil || !due {
 		return mail.Message{}, false, err
 	}
@@ -166,6 +170,18 @@ type ResetRequest struct {
 	SourceIP string
 }
 
+// liveReset checks a token against c's reset link: nil when it is that
+// link, unexpired, and mailed to the address the account still has.
+func liveReset(c customer.Customer, digest string, now time.Time) error {
+	if err := liveLink(c.Reset, digest, now); err != nil {
+		return err
+	}
+	if c.Reset.SentTo != customer.NormalizeLogin(c.Email) {
+		return apperr.New(apperr.TokenInvalid, "This link is not valid; the account's address changed since it was mailed.")
+	}
+	return nil
+}
+
 // liveLink checks a token against a stored link: nil when it is that link
 // and unexpired.
 func liveLink(l *customer.Link, digest string, now time.Time) error {
@@ -198,7 +214,7 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 	if err != nil {
 		return err
 	}
-	if err := liveLink(c.Reset, digest, s.now()); err != nil || !resettable(c, s.now()) {
+	if err := liveReset(c, digest, s.now()); err != nil || !resettable(c, s.now()) {
 		if err == nil {
 			err = apperr.New(apperr.TokenInvalid, "This link is not valid.")
 		}
@@ -208,15 +224,16 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 	if err != nil {
 		return apperr.Wrap(apperr.Internal, "Could not set the password.", err)
 	}
-	err = s.update(ctx, c, func(c customer.Customer) (Update, error) {
+	err = s.update(ctx, c, grant{}, func(c customer.Customer) (Update, error) {
 		now := s.now().UTC()
-		if err := liveLink(c.Reset, digest, now); err != nil {
+		if err := liveReset(c, digest, now); err != nil {
 			return Update{}, err
 		}
 		after := c
-		after.PasswordHash, after.Reset = hash, nil
+		after.PasswordHash = hash
 		after.SessionsValidFrom, after.KeptSession = now, ""
-		notice, err := s.mailTo(c, mail.PasswordChangedNotice{At: now})
+		after.Recover(now)
+		notice, err := s.mailTo(c.Unproven(), mail.PasswordChangedNotice{At: now})
 		if err != nil {
 			return Update{}, err
 		}
@@ -224,6 +241,9 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 		u := Update{After: after, Activity: activity(c, customer.ActivityPasswordReset, now, req.SourceIP),
 			Outbox: []mail.Message{notice}}
 		if c.Status == customer.Unverified {
+			// The link proves the mailbox, now; what an anonymous
+			// registrant typed before was never proven, and goes.
+			after = after.Unproven()
 			after.Status = customer.Active
 			if c.RequiresApproval {
 				after.Status = customer.PendingApproval
@@ -232,18 +252,12 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 			after.Verification = &customer.Activity{CustomerID: c.ID, Type: customer.ActivityEmailVerified, At: now,
 				Detail: map[string]string{"sourceIp": req.SourceIP, "via": "password_reset"}}
 			u.After = after
-			// The address is verified now: its waiting subscriptions
-			// start, as at the confirmation.
-			if len(c.Newsletters) > 0 {
-				have, err := s.subscriptionsOf(ctx, c)
-				if err != nil {
-					return Update{}, err
-				}
-				u.Subscriptions = customer.Activate(have, c.Newsletters, now)
+			if err := s.proven(ctx, c, &u, now); err != nil {
+				return Update{}, err
 			}
 			specs = append(specs, event.Spec{Type: event.Verified, Changes: map[string]any{"status": string(after.Status)}})
 			if after.Status == customer.Active {
-				welcome, err := s.mailTo(c, mail.WelcomeMail{})
+				welcome, err := s.mailTo(after, mail.WelcomeMail{})
 				if err != nil {
 					return Update{}, err
 				}
@@ -260,4 +274,35 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 		return apperr.New(apperr.TokenInvalid, "This link is not valid.")
 	}
 	return err
+}
+
+// proven adds to u what a reset that verifies the unverified account c
+// does to the records beside it: the address's waiting subscriptions start
+// where an operator chose them, and are dropped, with the consent log of
+// the registration, where an anonymous registrant did (Customer.Unproven).
+func (s *Service) proven(ctx context.Context, c customer.Customer, u *Update, now time.Time) error {
+	var have []customer.Subscription
+	if len(c.Newsletters) > 0 {
+		var err error
+		if have, err = s.subscriptionsOf(ctx, c); err != nil {
+			return err
+		}
+	}
+	if c.ByOperator {
+		if len(c.Newsletters) > 0 {
+			u.Subscriptions = customer.Activate(have, c.Newsletters, now)
+		}
+		return nil
+	}
+	for _, sub := range have {
+		if !sub.Active && !sub.ExpiresAt.IsZero() {
+			u.DropSubscriptions = append(u.DropSubscriptions, sub)
+		}
+	}
+	recs, err := s.store.Records(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	u.DropConsents = recs.Consents
+	return nil
 }

@@ -183,7 +183,7 @@ func (s *Service) Create(ctx context.Context, op Operator, r CreateRequest) (cus
 		storeID = s.settings.DefaultStoreID
 	}
 	c := customer.Customer{ID: id, StoreID: storeID, Email: email, Username: username, Status: customer.Unverified,
-		PasswordHash: hash, Language: s.settings.Language([]string{r.Language}), Profile: profile, Attributes: attrs,
+		ByOperator: true, PasswordHash: hash, Language: s.settings.Language([]string{r.Language}), Profile: profile, Attributes: attrs,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Duration(s.settings.UnverifiedAccountLifetime)).Truncate(time.Second)}
 	jobID, err := s.id()
 	if err != nil {

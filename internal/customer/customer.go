@@ -39,6 +39,10 @@ type Customer struct {
 	// RequiresApproval is set when the account was registered under
 	// AdminApproval; confirming the address then leads to PendingApproval.
 	RequiresApproval bool
+	// ByOperator is set when an operator supplied the account's data (the
+	// back office, an import) rather than an anonymous registration: a
+	// reset that verifies the account keeps that data (Unproven).
+	ByOperator bool
 	EmailVerifiedAt  time.Time
 	PasswordHash     string
 	Language         string
@@ -87,6 +91,44 @@ type Customer struct {
 	// EmailChange is an address change waiting for its link (nil when
 	// none); the account keeps Email until it is confirmed.
 	EmailChange *EmailChange
+	// RecoveredAt is the time of the account's last recovery: a password
+	// reset or change, a sign-out everywhere or a completed address
+	// change. Each voids what was asked for or issued before it (see
+	// Recover).
+	RecoveredAt time.Time
+}
+
+// Recover is the part of a recovery at now that every recovery shares:
+// the pending address change and the reset link are void, and so is
+// whatever was asked for before now and is still on its way (an address
+// change or reset job the mailer has not run yet: RecoveredSince), so
+// nothing an attacker set going before the owner took the account back can
+// complete after.
+func (c *Customer) Recover(now time.Time) {
+	c.EmailChange, c.Reset = nil, nil
+	c.RecoveredAt = now.UTC()
+}
+
+// Unproven is an unverified account as a reset link verifies it: whoever
+// registered anonymously never proved the mailbox, so nothing they typed
+// is kept but the address (and the username, the account's other login):
+// not the profile, attributes, addresses, newsletter choices, VAT number or
+// return path. What an operator supplied stays (ByOperator). The consent
+// log and the subscription records the registration wrote are the
+// caller's to drop.
+func (c Customer) Unproven() Customer {
+	if c.ByOperator {
+		return c
+	}
+	c.Profile, c.Attributes, c.Newsletters, c.Vat, c.ReturnURL = Profile{}, nil, nil, nil, ""
+	c.Addresses, c.BillingAddressID, c.ShippingAddressID = nil, "", ""
+	return c
+}
+
+// RecoveredSince reports whether the account was recovered at or after t:
+// a job asked for at t is void then.
+func (c Customer) RecoveredSince(t time.Time) bool {
+	return !c.RecoveredAt.IsZero() && !t.After(c.RecoveredAt)
 }
 
 // EmailChange is a requested change of address: the new address and the
@@ -113,6 +155,9 @@ type Link struct {
 	// runs from IssuedAt for every other job, and the job's own retry may
 	// mail it again.
 	IssuedBy string
+	// SentTo is the normalised address a password-reset link was mailed
+	// to: the link works only while the account still has it.
+	SentTo string
 }
 
 // NewLink returns the stored half of a link issued at now.

@@ -200,6 +200,9 @@ const (
 	EmailChangeNotice Kind = "email_change_notice"
 	// AccountErased confirms an erasure to the address it had.
 	AccountErased Kind = "account_erased"
+	// EmailChanged tells the old address that the account moved to a new
+	// one, naming it masked.
+	EmailChanged Kind = "email_changed"
 
 	// PasswordResetRequest: someone asked for a reset link for an address.
 	// The mailer looks the address up (so the answer revealed nothing),
@@ -214,7 +217,8 @@ const (
 )
 
 func init() {
-	Kinds = append(Kinds, PasswordReset, PasswordChanged, EmailChangeConfirm, EmailChangeNotice, AccountErased)
+	Kinds = append(Kinds, PasswordReset, PasswordChanged, EmailChangeConfirm, EmailChangeNotice, AccountErased, EmailChanged)
+	contents[EmailChanged] = decodeAs[EmailChangedNotice]
 	contents[PasswordReset] = decodeAs[ResetLink]
 	contents[PasswordChanged] = decodeAs[PasswordChangedNotice]
 	contents[EmailChangeConfirm] = decodeAs[EmailChangeLink]
@@ -296,6 +300,26 @@ func (c EmailChangeWarning) check() error {
 }
 
 func (c EmailChangeWarning) fill(v map[string]string, _ string) {
+	v["NewEmail"] = defuse(c.MaskedNewEmail)
+}
+
+// EmailChangedNotice tells the old address that the account now has
+// another one, shown masked (customer.MaskEmail).
+type EmailChangedNotice struct {
+	MaskedNewEmail string `json:"maskedNewEmail"`
+}
+
+// Kind implements Content.
+func (EmailChangedNotice) Kind() Kind { return EmailChanged }
+
+func (c EmailChangedNotice) check() error {
+	if c.MaskedNewEmail == "" {
+		return errors.New("needs the masked new address")
+	}
+	return nil
+}
+
+func (c EmailChangedNotice) fill(v map[string]string, _ string) {
 	v["NewEmail"] = defuse(c.MaskedNewEmail)
 }
 

@@ -49,6 +49,8 @@ func fixedMessage(kind mail.Kind, lang string) mail.Message {
 		c = mail.EmailChangeLink{Link: "https://api.example.com/v1/email-change?token=AbC-123_xyz&src=mail", ExpiresAt: expires}
 	case mail.EmailChangeNotice:
 		c = mail.EmailChangeWarning{MaskedNewEmail: "a***@e***.org"}
+	case mail.EmailChanged:
+		c = mail.EmailChangedNotice{MaskedNewEmail: "a***@e***.org"}
 	case mail.AccountErased:
 		c = mail.ErasedNotice{}
 	case mail.StoreOwnerNewVat:

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -62,6 +64,12 @@ type Hasher struct {
 	// verifying against it makes an unknown login cost what a wrong
 	// password costs.
 	dummy string
+
+	// The floor of Check: measured once, on first use.
+	now       func() time.Time
+	sleep     func(time.Duration)
+	calibrate sync.Once
+	floor     time.Duration
 }
 
 // NewHasher returns a Hasher producing hashes with params. random supplies
@@ -73,7 +81,7 @@ func NewHasher(params Params, random io.Reader) (*Hasher, error) {
 	if err := params.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Hasher{params: params, random: random}
+	h := &Hasher{params: params, random: random, now: time.Now, sleep: time.Sleep}
 	b := make([]byte, saltLen+keyLen)
 	if _, err := io.ReadFull(random, b); err != nil {
 		return nil, fmt.Errorf("password: read random: %w", err)
@@ -113,11 +121,67 @@ func (h *Hasher) Verify(pw, encoded string) (ok, needsRehash bool, err error) {
 	return ok, p != h.params, nil
 }
 
-// VerifyDummy spends the time of one Verify on a hash no password matches. It
-// is called when no account exists so the answer takes as long as a wrong
-// password does.
-func (h *Hasher) VerifyDummy(pw string) {
-	_, _, _ = h.Verify(pw, h.dummy)
+// Check is the one password check of sign-in, of the confirm page and of
+// every change that asks for the password again. It reports whether pw
+// matches encoded and whether encoded should be replaced by a fresh Hash
+// (other parameters than the current ones).
+//
+// Whatever encoded is, a check takes the same time: an account without a
+// password ("", invited or imported without one) and a stored hash this
+// package cannot read (err is ErrMalformedHash, for the log; it matches
+// nothing) cost one verification of the dummy, like an unknown login
+// (Check(pw, "")); and every check, whatever its format, returns no
+// earlier than a floor, the time of one verification with the current
+// parameters measured on first use (Floor), so a hash made with cheaper
+// parameters or a faster format answers no sooner than a current one or a
+// login that does not exist. A hash made with costlier parameters takes
+// its own, longer, time until the sign-in that rehashes it.
+func (h *Hasher) Check(pw, encoded string) (ok, rehash bool, err error) {
+	floor := h.Floor()
+	start := h.now()
+	defer func() {
+		if rest := floor - h.now().Sub(start); rest > 0 {
+			h.sleep(rest)
+		}
+	}()
+	if encoded == "" {
+		_, _, _ = h.Verify(pw, h.dummy)
+		return false, false, nil
+	}
+	ok, rehash, err = h.Verify(pw, encoded)
+	if err != nil {
+		_, _, _ = h.Verify(pw, h.dummy)
+		return false, false, err
+	}
+	return ok, rehash, nil
+}
+
+// floorMargin is what the floor adds to the slower of two measured
+// verifications: the spread of one function instance's verifications
+// under load stays inside it, so current hashes rarely outlast it.
+const floorMargin = 1.25
+
+// Floor is the least time a Check takes: measured on the first call (two
+// verifications of the dummy, the slower one with a margin), then fixed
+// for the life of the Hasher.
+func (h *Hasher) Floor() time.Duration {
+	h.calibrate.Do(func() {
+		var slowest time.Duration
+		for range 2 {
+			start := h.now()
+			_, _, _ = h.Verify("calibration", h.dummy)
+			slowest = max(slowest, h.now().Sub(start))
+		}
+		h.floor = time.Duration(float64(slowest) * floorMargin)
+	})
+	return h.floor
+}
+
+// Pace replaces the clock and the sleep Check pads with (time.Now and
+// time.Sleep by default), before the first Check; it returns h.
+func (h *Hasher) Pace(now func() time.Time, sleep func(time.Duration)) *Hasher {
+	h.now, h.sleep = now, sleep
+	return h
 }
 
 func decode(encoded string) (Params, []byte, []byte, error) {

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 
@@ -343,5 +344,95 @@ func BenchmarkVerifyOWASP(b *testing.B) {
 		if ok, _, err := h.Verify("correct horse battery staple", enc); err != nil || !ok {
 			b.Fatalf("Verify = %v, %v", ok, err)
 		}
+	}
+}
+
+// pacedClock is a clock that Check's verifications advance by a set cost
+// each, and whose sleeps are recorded instead of waited.
+type pacedClock struct {
+	t      time.Time
+	slept  []time.Duration
+	verify time.Duration
+}
+
+func (c *pacedClock) now() time.Time {
+	c.t = c.t.Add(c.verify / 2) // each Verify sits between two readings
+	return c.t
+}
+
+func (c *pacedClock) sleep(d time.Duration) { c.slept = append(c.slept, d); c.t = c.t.Add(d) }
+
+func TestCheckAnswersEveryStoredFormatAlike(t *testing.T) {
+	h := newHasher(t, cheap)
+	current := hash(t, h, "right")
+	older := hash(t, newHasher(t, password.Params{MemoryKiB: 32, Iterations: 1, Parallelism: 1}), "right")
+	tests := []struct {
+		name       string
+		pw, stored string
+		ok, rehash bool
+		malformed  bool
+	}{
+		{"the right password matches a current hash", "right", current, true, false, false},
+		{"a wrong password does not", "wrong", current, false, false, false},
+		{"a hash with older parameters matches and asks to be replaced", "right", older, true, true, false},
+		{"an account without a password matches nothing, and is no error", "right", "", false, false, false},
+		{"the empty password against no hash matches nothing", "", "", false, false, false},
+		{"an unreadable stored hash matches nothing and is reported for the log", "right", "$argon2id$garbage", false, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, rehash, err := h.Check(tt.pw, tt.stored)
+			if ok != tt.ok || rehash != tt.rehash || errors.Is(err, password.ErrMalformedHash) != tt.malformed {
+				t.Errorf("Check = %v, %v, %v; want %v, %v, malformed %v", ok, rehash, err, tt.ok, tt.rehash, tt.malformed)
+			}
+		})
+	}
+}
+
+func TestCheckPadsToTheFloor(t *testing.T) {
+	clock := &pacedClock{t: time.Unix(0, 0), verify: 40 * time.Millisecond}
+	h := newHasher(t, cheap).Pace(clock.now, clock.sleep)
+	floor := h.Floor()
+	if floor <= 0 {
+		t.Fatalf("floor = %v", floor)
+	}
+	clock.slept = nil
+	for _, stored := range []string{"", hash(t, h, "right")} {
+		clock.slept = nil
+		start := clock.t
+		_, _, _ = h.Check("right", stored)
+		if took := clock.t.Sub(start); took < floor {
+			t.Errorf("Check(%q) took %v, less than the floor %v", stored, took, floor)
+		}
+		if len(clock.slept) != 1 {
+			t.Errorf("Check(%q) slept %v; a check faster than the floor pads once", stored, clock.slept)
+		}
+	}
+	t.Run("a check slower than the floor does not sleep", func(t *testing.T) {
+		clock.verify, clock.slept = 10*floor, nil
+		_, _, _ = h.Check("right", "")
+		if len(clock.slept) != 0 {
+			t.Errorf("slept %v past the floor", clock.slept)
+		}
+	})
+}
+
+// BenchmarkCheck shows that a check takes the floor's time whatever is
+// stored: a current hash, none (unknown login or invited account), and a
+// hash with cheaper old parameters report about the same ns/op.
+func BenchmarkCheck(b *testing.B) {
+	h := newHasher(b, password.OWASPParams())
+	stored := map[string]string{
+		"current":        hash(b, h, "right"),
+		"none":           "",
+		"old-parameters": hash(b, newHasher(b, password.Params{MemoryKiB: 4096, Iterations: 1, Parallelism: 1}), "right"),
+	}
+	b.Logf("floor %v", h.Floor())
+	for _, name := range []string{"current", "none", "old-parameters"} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				_, _, _ = h.Check("right", stored[name])
+			}
+		})
 	}
 }

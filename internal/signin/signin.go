@@ -205,29 +205,24 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	if found && cust.Expired(now) {
 		found = false
 	}
-	// The budget is the account's once it is found, so its email address
-	// and its username share one; else the login text's.
-	subject := "login:" + kind + ":" + key
-	if found {
-		subject = accountSubject(cust)
-	}
-	attempt := Attempt{Counters: s.counters(subject, req.SourceIP, now), At: now, SourceIP: req.SourceIP}
+	attempt := Attempt{Counters: s.counters(kind, key, cust, found, req.SourceIP, now), At: now, SourceIP: req.SourceIP}
 	if err := s.askHuman(ctx, attempt.Counters, req); err != nil {
 		return Result{}, err
 	}
 
-	right := false
+	// One check, whatever the login is: an unknown login and an account
+	// without a password check the dummy, and every check takes at least
+	// the hasher's floor (password.Hasher.Check).
+	hash := ""
 	if found {
-		ok, rehash, err := s.hasher.Verify(req.Password, cust.PasswordHash)
-		if err != nil {
-			return Result{}, apperr.Wrap(apperr.Internal, "Could not sign in.", err)
-		}
-		right = ok
-		if ok && rehash && cust.CanSignIn() {
-			defer s.upgradeHash(ctx, cust, req.Password)
-		}
-	} else {
-		s.hasher.VerifyDummy(req.Password)
+		hash = cust.PasswordHash
+	}
+	right, rehash, err := s.hasher.Check(req.Password, hash)
+	if err != nil {
+		s.log.ErrorContext(ctx, "stored password hash unreadable; answered as a wrong password", "customerId", cust.ID, "error", err)
+	}
+	if right && rehash && cust.CanSignIn() {
+		defer s.upgradeHash(ctx, cust, req.Password)
 	}
 
 	if right && cust.CanSignIn() {
@@ -342,10 +337,11 @@ func (s *Service) CheckPassword(ctx context.Context, c customer.Customer, pw, so
 		return invalidCredentials()
 	}
 	now := s.now().UTC()
-	attempt := Attempt{Counters: s.counters(accountSubject(c), sourceIP, now), At: now, SourceIP: sourceIP}
-	ok, _, err := s.hasher.Verify(pw, c.PasswordHash)
+	subject := accountSubject(c)
+	attempt := Attempt{Counters: s.accountCounters(subject, subject, sourceIP, now), At: now, SourceIP: sourceIP}
+	ok, _, err := s.hasher.Check(pw, c.PasswordHash)
 	if err != nil {
-		return apperr.Wrap(apperr.Internal, "Could not check the password.", err)
+		s.log.ErrorContext(ctx, "stored password hash unreadable; answered as a wrong password", "customerId", c.ID, "error", err)
 	}
 	if ok {
 		return s.refused(s.store.SignInSucceeded(ctx, attempt))
@@ -366,8 +362,27 @@ func (s *Service) handOver(ctx context.Context, guestID, customerID string) (*ca
 	return s.handOvers.HandOver(ctx, guestID, customerID)
 }
 
-// counters are the throttle counters of an attempt on subject from client.
-func (s *Service) counters(subject, client string, now time.Time) []throttle.Counter {
+// counters are the throttle counters of a sign-in attempt on the login as
+// typed (key, its normalised form, of kind email or username) from client.
+// The per-login-and-client counter is the login text's (and, once found,
+// its account's password's, so a new password starts it afresh): an
+// account's email address and username never share it, so exhausting it
+// through one tells nothing about the other. The per-login counter is the
+// account's once it is found (its address and username share one budget
+// across clients), else the login text's.
+func (s *Service) counters(kind, key string, cust customer.Customer, found bool, client string, now time.Time) []throttle.Counter {
+	text := "login:" + kind + ":" + key
+	pair, subject := text, text
+	if found {
+		subject = accountSubject(cust)
+		pair = text + ":" + token.Digest(cust.PasswordHash)[:16]
+	}
+	return s.accountCounters(pair, subject, client, now)
+}
+
+// accountCounters are the counters of an attempt whose per-login-and-client
+// counter is pair's and per-login counter subject's, from client.
+func (s *Service) accountCounters(pair, subject, client string, now time.Time) []throttle.Counter {
 	t := s.settings.SignInThrottle
 	var out []throttle.Counter
 	add := func(c throttle.Counter, on bool) {
@@ -375,7 +390,7 @@ func (s *Service) counters(subject, client string, now time.Time) []throttle.Cou
 			out = append(out, c)
 		}
 	}
-	add(throttle.NewCounter(throttle.SignInLoginClient, t.PerLoginAndClient, now, subject, client))
+	add(throttle.NewCounter(throttle.SignInLoginClient, t.PerLoginAndClient, now, pair, client))
 	add(throttle.NewCounter(throttle.SignInClient, t.PerClient, now, client))
 	if c, on := throttle.NewCounter(throttle.SignInLogin, t.PerLogin, now, subject); on {
 		c.Gate = time.Duration(t.Slowdown)

@@ -64,11 +64,24 @@ func (s *Store) Update(ctx context.Context, u account.Update) error {
 		t.outbox(u.Outbox)
 	}
 	t.subscriptions(u.Subscriptions, u.DropSubscriptions)
+	for _, cr := range u.DropConsents {
+		t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table),
+			Key: keyOf(customerPK(cr.CustomerID), consentSK(cr))}})
+	}
+	sessionAt := -1
+	if !u.Session.IsZero() {
+		// The session the change was asked in must still exist: a
+		// sign-out that came first voids the change.
+		sessionAt = t.add(types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.table),
+			Key: sessionKey(u.Session), ConditionExpression: aws.String("attribute_exists(PK)")}})
+	}
 	t.events(u.Events)
 	codes, err := t.run(ctx)
 	switch {
 	case err == nil:
 		return nil
+	case failedAt(codes, sessionAt):
+		return account.ErrSessionGone
 	case emailAt >= 0 && failedAt(codes, emailAt):
 		return account.ErrEmailTaken
 	case hasReason(codes, "ConditionalCheckFailed"):

@@ -150,9 +150,14 @@ func (t *tx) encode(m mail.Message) string {
 // on the customer item (see customerItem.Registered).
 func accountEvent(a customer.Activity) bool { return a.Type == customer.ActivityRegistered }
 
+// consentSK is the sort key of a consent log entry.
+func consentSK(cr customer.ConsentRecord) string {
+	return "CONSENT#" + sortableTime(cr.At) + "#" + cr.ConsentID
+}
+
 func (t *tx) consents(log []customer.ConsentRecord) {
 	for _, cr := range log {
-		t.put(consentItem{PK: customerPK(cr.CustomerID), SK: "CONSENT#" + sortableTime(cr.At) + "#" + cr.ConsentID,
+		t.put(consentItem{PK: customerPK(cr.CustomerID), SK: consentSK(cr),
 			Type: "consent", CustomerID: cr.CustomerID, ConsentID: cr.ConsentID, Agreed: cr.Agreed,
 			Message: cr.Message, At: formatTime(cr.At)}, "", nil)
 	}

@@ -57,6 +57,8 @@ type customerItem struct {
 	KeptSession       string           `dynamodbav:"keptSession,omitempty"`
 	Reset             *linkItem        `dynamodbav:"reset,omitempty"`
 	EmailChange       *emailChangeItem `dynamodbav:"emailChange,omitempty"`
+	RecoveredAt       string           `dynamodbav:"recoveredAt,omitempty"`
+	ByOperator        bool             `dynamodbav:"byOperator,omitempty"`
 	// The back office's index (statusindex.go).
 	StatusKey  string `dynamodbav:"statusKey,omitempty"`
 	StatusSort string `dynamodbav:"statusSort,omitempty"`
@@ -92,13 +94,14 @@ type linkItem struct {
 	ExpiresAt int64  `dynamodbav:"expiresAt"`
 	Attempts  int    `dynamodbav:"attempts"`
 	IssuedBy  string `dynamodbav:"issuedBy,omitempty"`
+	SentTo    string `dynamodbav:"sentTo,omitempty"`
 }
 
 func newLinkItem(l *customer.Link) *linkItem {
 	if l == nil {
 		return nil
 	}
-	return &linkItem{Digest: l.Digest, IssuedAt: formatTime(l.IssuedAt), ExpiresAt: l.ExpiresAt.Unix(), Attempts: l.Attempts, IssuedBy: l.IssuedBy}
+	return &linkItem{Digest: l.Digest, IssuedAt: formatTime(l.IssuedAt), ExpiresAt: l.ExpiresAt.Unix(), Attempts: l.Attempts, IssuedBy: l.IssuedBy, SentTo: l.SentTo}
 }
 
 func epoch(t time.Time) int64 {
@@ -129,7 +132,7 @@ func newCustomerItem(c customer.Customer, emailKey, usernameKey string) customer
 		ExpiresAt: epoch(c.ExpiresAt), TTL: epoch(c.ExpiresAt),
 		Registered: eventOf(c.Registered), Verified: eventOf(c.Verification),
 		SessionsValidFrom: formatTime(c.SessionsValidFrom), KeptSession: c.KeptSession,
-		Reset: newLinkItem(c.Reset),
+		Reset: newLinkItem(c.Reset), RecoveredAt: formatTime(c.RecoveredAt), ByOperator: c.ByOperator,
 	}
 	if ch := c.EmailChange; ch != nil {
 		it.EmailChange = &emailChangeItem{NewEmail: ch.NewEmail, Link: *newLinkItem(&ch.Link)}
@@ -165,6 +168,7 @@ func (i customerItem) customer() customer.Customer {
 	}
 	c.Link = i.Link.link()
 	c.SessionsValidFrom, c.KeptSession, c.Reset = parseTime(i.SessionsValidFrom), i.KeptSession, i.Reset.link()
+	c.RecoveredAt, c.ByOperator = parseTime(i.RecoveredAt), i.ByOperator
 	if ch := i.EmailChange; ch != nil {
 		c.EmailChange = &customer.EmailChange{NewEmail: ch.NewEmail, Link: *ch.Link.link()}
 	}
@@ -176,7 +180,7 @@ func (l *linkItem) link() *customer.Link {
 		return nil
 	}
 	return &customer.Link{Digest: l.Digest, IssuedAt: parseTime(l.IssuedAt), ExpiresAt: fromEpoch(l.ExpiresAt),
-		Attempts: l.Attempts, IssuedBy: l.IssuedBy}
+		Attempts: l.Attempts, IssuedBy: l.IssuedBy, SentTo: l.SentTo}
 }
 
 // pendingItem is a registration waiting for the mailer to complete it.

@@ -238,7 +238,7 @@ func (s *Service) confirm(ctx context.Context, id, digest string, req Request) (
 			return Result{}, apperr.Wrap(apperr.Internal, "Could not confirm.", err)
 		}
 	} else {
-		ok, _, err := s.hasher.Verify(req.Password, cust.PasswordHash)
+		ok, _, err := s.hasher.Check(req.Password, cust.PasswordHash)
 		if err != nil {
 			return Result{}, apperr.Wrap(apperr.Internal, "Could not confirm.", err)
 		}

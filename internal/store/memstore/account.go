@@ -32,6 +32,9 @@ func (s *Store) Update(_ context.Context, u account.Update) error {
 		if !ok || !cur.UpdatedAt.Equal(before.UpdatedAt) {
 			return account.ErrConflict
 		}
+		if _, live := s.sessions[u.Session]; !u.Session.IsZero() && !live {
+			return account.ErrSessionGone
+		}
 		return nil
 	})
 	if !deleted && newEmail != oldEmail {
@@ -45,6 +48,11 @@ func (s *Store) Update(_ context.Context, u account.Update) error {
 	t.change(func() {
 		s.customers[after.ID] = after
 		s.subscribe(u.Subscriptions, u.DropSubscriptions)
+		s.Consents = slices.DeleteFunc(s.Consents, func(cr customer.ConsentRecord) bool {
+			return slices.ContainsFunc(u.DropConsents, func(d customer.ConsentRecord) bool {
+				return d.CustomerID == cr.CustomerID && d.ConsentID == cr.ConsentID && d.At.Equal(cr.At)
+			})
+		})
 		switch {
 		case deleted:
 			delete(s.keys, oldEmail)

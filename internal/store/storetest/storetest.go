@@ -483,6 +483,41 @@ func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		}
 	})
 
+	t.Run("an update asked in a session holds only while the session exists, and drops the consent entries it names", func(t *testing.T) {
+		s, clock := fresh(t)
+		acc := account("c1", "s@example.com", "", customer.Active, clock.Now())
+		acc.Consents = []customer.ConsentRecord{{CustomerID: "c1", ConsentID: "terms", Agreed: true, Message: "ok", At: clock.Now()},
+			{CustomerID: "c1", ConsentID: "privacy", Agreed: true, Message: "ok", At: clock.Now()}}
+		if err := s.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := s.Customer(ctx, "c1")
+		sess := session.Session{Digest: "s1", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour).Truncate(time.Second)}
+		if err := s.SignInSucceeded(ctx, signin.Attempt{Session: &sess}); err != nil {
+			t.Fatal(err)
+		}
+		u := accountUpdate(c, changed(c, clock, func(a *customer.Customer) { a.Language = "de" }), nil)
+		u.Session, u.DropConsents = sess.Ref(), acc.Consents[:1]
+		if err := s.Update(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if r, err := s.Records(ctx, "c1"); err != nil || len(r.Consents) != 1 || r.Consents[0].ConsentID != "privacy" {
+			t.Errorf("consents after dropping one: %+v, %v", r.Consents, err)
+		}
+		if err := s.EndSession(ctx, sess.Ref(), customer.Activity{CustomerID: "c1", Type: customer.ActivitySignedOut, At: clock.Now()}, nil); err != nil {
+			t.Fatal(err)
+		}
+		c, _ = s.Customer(ctx, "c1")
+		u = accountUpdate(c, changed(c, clock, func(a *customer.Customer) { a.Language = "en" }), nil)
+		u.Session = sess.Ref()
+		if err := s.Update(ctx, u); !errors.Is(err, acct.ErrSessionGone) {
+			t.Errorf("an update asked in a session signed out since: %v, want ErrSessionGone", err)
+		}
+		if got, _ := s.Customer(ctx, "c1"); got.Language != "de" {
+			t.Errorf("language = %q; the refused update was written", got.Language)
+		}
+	})
+
 	t.Run("an erased account frees its logins, and the sweep leaves only the tombstone and the consent log", func(t *testing.T) {
 		s, clock := fresh(t)
 		acc := account("c1", "gone@example.com", "gone", customer.Active, clock.Now())
