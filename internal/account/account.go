@@ -169,7 +169,9 @@ type grant struct {
 
 // allowedBy is the grant of a change asked in sess; checked is the hash a
 // password was checked against ("" when none was asked for).
-func allowedBy(sess session.Session, checked string) grant { return grant{session: sess, hash: checked} }
+func allowedBy(sess session.Session, checked string) grant {
+	return grant{session: sess, hash: checked}
+}
 
 // holds reports whether g still allows a change of c, as read at now: the
 // session is not ended by a recovery, the account may still hold one, and

@@ -42,13 +42,13 @@ type Customer struct {
 	// ByOperator is set when an operator supplied the account's data (the
 	// back office, an import) rather than an anonymous registration: a
 	// reset that verifies the account keeps that data (Unproven).
-	ByOperator bool
-	EmailVerifiedAt  time.Time
-	PasswordHash     string
-	Language         string
-	Profile          Profile
-	Attributes       map[string]string
-	Newsletters      []string
+	ByOperator      bool
+	EmailVerifiedAt time.Time
+	PasswordHash    string
+	Language        string
+	Profile         Profile
+	Attributes      map[string]string
+	Newsletters     []string
 	// Addresses are the customer's addresses; BillingAddressID and
 	// ShippingAddressID name the defaults among them ("" when none).
 	Addresses         []Address
