@@ -25,7 +25,11 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/eventbridge v1.45.13
 	github.com/aws/aws-sdk-go-v2/service/secretsmanager v1.40.2
 	github.com/aws/aws-sdk-go-v2/service/ssm v1.67.4
+	github.com/chromedp/cdproto v0.160.1
+	github.com/chromedp/chromedp v0.23.1
 )
+
+require github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 
 require (
 	github.com/getkin/kin-openapi v0.153.0

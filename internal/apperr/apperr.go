@@ -49,6 +49,9 @@ const (
 	// Forbidden: the caller is not allowed here (the back office without
 	// its authority).
 	Forbidden Code = "forbidden"
+	// CrossSiteRequest: a browser on another site posted a form or sent
+	// the shopper's cookies with a request that changes state.
+	CrossSiteRequest Code = "cross_site_request"
 	// InvalidState: the customer is not in a state the action applies to.
 	InvalidState Code = "invalid_state"
 	// CustomerNotFound: the back office named a customer that does not

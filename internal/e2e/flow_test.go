@@ -52,7 +52,7 @@ func TestFullFlow(t *testing.T) {
 		!strings.Contains(string(page.body), `value="`+tok+`"`) {
 		t.Fatalf("confirm page: %d %s", page.status, page.body)
 	}
-	if got := page.header.Get("Referrer-Policy"); got != "no-referrer" {
+	if got := page.header.Get("Referrer-Policy"); got != "same-origin" {
 		t.Errorf("Referrer-Policy = %q; the token in the URL would leak", got)
 	}
 	if c, _ := s.customerByEmail(email); c.Status != customer.Unverified {

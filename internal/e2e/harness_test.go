@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -93,7 +94,6 @@ func testSettings() settings.Settings {
 
 func newStack(t testing.TB, mutate func(*settings.Settings)) *stack {
 	t.Helper()
-	ctx := context.Background()
 	s := testSettings()
 	if mutate != nil {
 		mutate(&s)
@@ -102,20 +102,32 @@ func newStack(t testing.TB, mutate func(*settings.Settings)) *stack {
 		t.Fatalf("test settings: %v", err)
 	}
 	clients := testenv.Clients(t)
-	res, err := devstack.Setup(ctx, clients.DynamoDB, clients.SQS, clients.SES, testenv.Name("table"), testenv.Name("mail"), s.MailFrom, 1)
+	return buildStack(t, s, clients, setupResources(t, clients, s))
+}
+
+// setupResources makes a stack's table and queue.
+func setupResources(t testing.TB, clients devstack.Clients, s settings.Settings) devstack.Resources {
+	t.Helper()
+	res, err := devstack.Setup(context.Background(), clients.DynamoDB, clients.SQS, clients.SES, testenv.Name("table"), testenv.Name("mail"), s.MailFrom, 1)
 	if err != nil {
 		t.Fatalf("setup: %v", err)
 	}
-	return buildStack(t, s, clients, res)
+	return res
 }
 
 // buildStack wires a system on existing resources.
 func buildStack(t testing.TB, s settings.Settings, clients devstack.Clients, res devstack.Resources) *stack {
+	return buildStackOn(t, s, clients, res, nil, true)
+}
+
+// buildStackOn wires a system on existing resources whose gateway serves
+// on ln (nil: a port of its own), with Secure cookies or not.
+func buildStackOn(t testing.TB, s settings.Settings, clients devstack.Clients, res devstack.Resources, ln net.Listener, secure bool) *stack {
 	t.Helper()
 	clk := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
 	log := discardLog()
 	rt := app.Runtime{Now: clk.Now, Random: rand.Reader, Log: log}
-	cfg := config.Config{Table: res.Table, Settings: s, CookieSecure: true}
+	cfg := config.Config{Table: res.Table, Settings: s, CookieSecure: secure}
 	sys, err := app.NewSystem(cfg, app.Clients{DynamoDB: clients.DynamoDB, Secrets: clients.CaptchaSecrets()}, rt)
 	if err != nil {
 		t.Fatalf("wire system: %v", err)
@@ -131,7 +143,12 @@ func buildStack(t testing.TB, s settings.Settings, clients devstack.Clients, res
 		// invocation's deadline.
 		functions[r.Function] = devstack.WithTimeout(sys.API.Handler(r.Function), time.Duration(sizing.TimeoutSeconds[r.Function])*time.Second)
 	}
-	srv := httptest.NewServer(devstack.NewGateway(httpapi.Routes, functions, log, clk.Now).WithAdminToken(adminToken))
+	srv := httptest.NewUnstartedServer(devstack.NewGateway(httpapi.Routes, functions, log, clk.Now).WithAdminToken(adminToken))
+	if ln != nil {
+		_ = srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	bus, err := devstack.SetupEvents(context.Background(), clients.Events, clients.SQS, testenv.Name("bus"))
 	if err != nil {

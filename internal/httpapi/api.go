@@ -204,8 +204,10 @@ func (a *API) Handler(function string) LambdaHandler {
 		ep, path := find(r)
 		switch {
 		case ep != nil:
-			var err error
-			resp, err = ep(a, ctx, r)
+			err := a.refuseCrossSite(r)
+			if err == nil {
+				resp, err = ep(a, ctx, r)
+			}
 			if err != nil {
 				resp = a.failure(ctx, r, err)
 			}
@@ -252,6 +254,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.Unauthenticated:        http.StatusUnauthorized,
 	apperr.ImpersonationForbidden: http.StatusForbidden,
 	apperr.Forbidden:              http.StatusForbidden,
+	apperr.CrossSiteRequest:       http.StatusForbidden,
 	apperr.InvalidState:           http.StatusConflict,
 	apperr.CustomerNotFound:       http.StatusNotFound,
 	apperr.Unavailable:            http.StatusServiceUnavailable,

@@ -106,7 +106,7 @@ func TestConfirmPage(t *testing.T) {
 			if resp.StatusCode != tt.wantStatus {
 				t.Errorf("status = %d, want %d", resp.StatusCode, tt.wantStatus)
 			}
-			for k, v := range map[string]string{"Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY", "Cache-Control": "no-store"} {
+			for k, v := range map[string]string{"Referrer-Policy": "same-origin", "X-Frame-Options": "DENY", "Cache-Control": "no-store"} {
 				if resp.Headers[k] != v {
 					t.Errorf("%s = %q, want %q", k, resp.Headers[k], v)
 				}

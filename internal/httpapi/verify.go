@@ -135,7 +135,10 @@ func (a *API) renderPage(status int, v pageView) *Response {
 	}
 	h := baseHeaders()
 	h["Content-Type"] = "text/html; charset=utf-8"
-	h["Referrer-Policy"] = "no-referrer"
+	// same-origin: the token in the page's URL never leaves for another
+	// site, and the page's own form posts carry its origin (under
+	// no-referrer they would say "Origin: null"; see crosssite.go).
+	h["Referrer-Policy"] = "same-origin"
 	h["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' " +
 		origin(a.settings.URLs.PublicAPI) + " " + origin(a.settings.URLs.Storefront) + "; frame-ancestors 'none'; base-uri 'none'"
 	h["X-Frame-Options"] = "DENY"
@@ -198,8 +201,15 @@ func (a *API) confirmEmail(ctx context.Context, r *Request) (*Response, error) {
 	default:
 		return nil, apperr.New(apperr.UnsupportedMediaType, "Send the token and password form-encoded or as application/json.")
 	}
+	// A form post never takes the guest from the guest cookie: the form
+	// is the confirm page's, and a cookie is all a page on another site
+	// could make a browser send.
+	guestID := ""
+	if !form {
+		guestID = r.GuestID()
+	}
 	res, err := a.verify.Confirm(ctx, verification.Request{Token: strings.TrimSpace(b.Token), Password: b.Password,
-		SourceIP: r.SourceIP, GuestID: r.GuestID()})
+		SourceIP: r.SourceIP, GuestID: guestID})
 	if form {
 		return a.confirmResultPage(ctx, r, strings.TrimSpace(b.Token), invite, res, err), nil
 	}
