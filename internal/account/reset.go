@@ -34,6 +34,12 @@ func (s *Service) RequestReset(ctx context.Context, email, captchaToken string, 
 	if err := captcha.Guard(ctx, s.captcha, captcha.PasswordReset, &f, captchaToken, sourceIP); err != nil {
 		return err
 	}
+	return s.enqueueReset(ctx, email, languages, sourceIP)
+}
+
+// enqueueReset stores the job that mails email a reset link, counted on
+// the client's limit.
+func (s *Service) enqueueReset(ctx context.Context, email string, languages []string, sourceIP string) error {
 	now := s.now().UTC()
 	var limit *throttle.Counter
 	if c, on := throttle.NewCounter(throttle.ClientPasswordReset, s.settings.ClientLimits.PasswordReset, now, sourceIP); on && sourceIP != "" {
@@ -49,6 +55,33 @@ func (s *Service) RequestReset(ctx context.Context, email, captchaToken string, 
 	}
 	job := mail.New(id, now, mail.Recipient{}, mail.PasswordResetJob{Email: email, Language: lang})
 	return verification.Throttled(s.store.Enqueue(ctx, job, limit))
+}
+
+// RequestResetFromLink is the confirm page's "Forgot your password?": the
+// holder of a live verification link (who proved the mailbox by opening
+// it) asks for a reset link to the account's address, as RequestReset
+// would, without typing the address or solving a CAPTCHA. Using the reset
+// link verifies the account (ResetPassword). A token that is not the
+// account's live link is token_invalid, expired token_expired.
+func (s *Service) RequestResetFromLink(ctx context.Context, token string, languages []string, sourceIP string) error {
+	id, digest, ok := verification.ParseToken(strings.TrimSpace(token))
+	if !ok {
+		return apperr.New(apperr.TokenInvalid, "This link is not valid.")
+	}
+	c, err := s.store.Customer(ctx, id)
+	if errors.Is(err, customer.ErrNotFound) {
+		return apperr.New(apperr.TokenInvalid, "This link is not valid.")
+	}
+	if err != nil {
+		return err
+	}
+	if c.Status != customer.Unverified || c.Expired(s.now()) {
+		return apperr.New(apperr.TokenInvalid, "This link is not valid.")
+	}
+	if err := liveLink(c.Link, digest, s.now()); err != nil {
+		return err
+	}
+	return s.enqueueReset(ctx, c.Email, languages, sourceIP)
 }
 
 // Links mints the links of My account (password reset, address change) in

@@ -156,6 +156,34 @@ func TestBrowserFormPosts(t *testing.T) {
 		}
 	})
 
+	t.Run("the confirm page's forgotten-password button mails a reset link", func(t *testing.T) {
+		if r := s.register(person("forgetful@example.com")); r.status != http.StatusAccepted {
+			t.Fatalf("register: %d %s", r.status, r.body)
+		}
+		tok := s.verificationToken("forgetful@example.com")
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(s.url+"/v1/verify-email?token="+tok),
+			chromedp.Click(chromedp.CSS("button[name=forgot]")),
+			chromedp.WaitNotPresent(chromedp.CSS("button[name=forgot]")),
+		)
+		if err != nil {
+			t.Fatalf("browser: %v", err)
+		}
+		if h1, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1"))); h1 != "We mailed you a link" {
+			t.Errorf("the page says %q", h1)
+		}
+		link := s.linkToken("forgetful@example.com", "/v1/password-reset")
+		if link == "" {
+			t.Fatal("no reset link mailed")
+		}
+		if r := s.postJSON("/v1/password-reset", map[string]any{"token": link, "password": "remembered now"}); r.status != http.StatusNoContent {
+			t.Fatalf("reset: %d %s", r.status, r.body)
+		}
+		if c, _ := s.customerByEmail("forgetful@example.com"); c.Status != customer.Active {
+			t.Errorf("status after the reset: %s", c.Status)
+		}
+	})
+
 	t.Run("the same form posted from another site is refused and changes nothing", func(t *testing.T) {
 		// The attacker registered an address of their own and posts its
 		// token and password from their page, to sign the victim's

@@ -17,6 +17,7 @@ type AccountManager interface {
 	SignOutEverywhere(ctx context.Context, token, sourceIP string) error
 	ChangePassword(ctx context.Context, token, current, next, sourceIP string) error
 	RequestReset(ctx context.Context, email, captchaToken string, languages []string, sourceIP string) error
+	RequestResetFromLink(ctx context.Context, verifyToken string, languages []string, sourceIP string) error
 	ResetPassword(ctx context.Context, req account.ResetRequest) error
 	RequestEmailChange(ctx context.Context, token, newEmail, password, sourceIP string) error
 	ConfirmEmailChange(ctx context.Context, token, sourceIP string) (string, error)

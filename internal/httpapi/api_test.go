@@ -92,7 +92,7 @@ func TestConfirmPage(t *testing.T) {
 		name, golden, query, lang string
 		wantStatus                int
 	}{
-		{"shows one confirm button", "confirm_page_en.html", "token=" + tok, "en-US", 200},
+		{"shows the confirm button and the forgotten-password button", "confirm_page_en.html", "token=" + tok, "en-US", 200},
 		{"speaks German", "confirm_page_de.html", "token=" + tok, "de-DE,de;q=0.9", 200},
 		{"asks an invited customer to choose a password", "confirm_page_invite.html", "token=" + tok + "&invite=1", "en", 200},
 		{"explains a broken link", "confirm_page_invalid.html", "token=%3Cscript%3E", "en", 400},

@@ -69,12 +69,15 @@ const (
 	stateUnavailable pageState = "Unavailable"
 	// Done: a password was reset or an address changed.
 	stateDone pageState = "Done"
+	// ResetSent: the confirm page's "Forgot your password?" mailed a
+	// reset link.
+	stateResetSent pageState = "ResetSent"
 	// Taken: the new address belongs to another account by now.
 	stateTaken pageState = "Taken"
 )
 
 var pageStates = []pageState{stateForm, stateInvalid, stateExpired, stateReplaced, stateVerified, stateUnavailable,
-	stateDone, stateTaken}
+	stateDone, stateTaken, stateResetSent}
 
 type pageView struct {
 	// File is the page's template; the confirm page when empty.
@@ -193,6 +196,9 @@ func (a *API) confirmEmail(ctx context.Context, r *Request) (*Response, error) {
 		if err != nil {
 			return nil, apperr.New(apperr.MalformedBody, "The form body is malformed.")
 		}
+		if vals.Get("forgot") == "1" {
+			return a.forgotPassword(ctx, r, strings.TrimSpace(vals.Get("token"))), nil
+		}
 		b.Token, b.Password, invite = vals.Get("token"), vals.Get("password"), vals.Get("invite") == "1"
 	case isJSON(mt):
 		if err := decodeStrict(r.Body, &b); err != nil {
@@ -284,6 +290,31 @@ func (a *API) confirmResultPage(ctx context.Context, r *Request, tok string, inv
 		resp.Headers["Retry-After"] = retry
 	}
 	return resp
+}
+
+// forgotPassword answers the confirm page's "Forgot your password?"
+// button: a reset link goes to the address (account.RequestResetFromLink)
+// and the page says so.
+func (a *API) forgotPassword(ctx context.Context, r *Request, tok string) *Response {
+	lang := a.pageLanguage(r)
+	err := a.account.RequestResetFromLink(ctx, tok, r.Languages(), r.SourceIP)
+	v := pageView{Lang: lang, State: stateResetSent}
+	switch code := apperr.CodeOf(err); {
+	case err == nil:
+		return a.renderPage(http.StatusAccepted, v)
+	case code == apperr.TokenInvalid:
+		v.State = stateInvalid
+	case code == apperr.TokenExpired:
+		v.State = stateExpired
+	default:
+		resp := a.failure(ctx, r, err) // logs the cause
+		page := a.renderPage(resp.Status, pageView{Lang: lang, State: stateUnavailable})
+		if ra := resp.Headers["Retry-After"]; ra != "" {
+			page.Headers["Retry-After"] = ra
+		}
+		return page
+	}
+	return a.renderPage(StatusOf(apperr.CodeOf(err)), v)
 }
 
 func (a *API) loginURL(query string) string {
