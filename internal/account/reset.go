@@ -42,7 +42,7 @@ func (s *Service) RequestReset(ctx context.Context, email, captchaToken string, 
 func (s *Service) enqueueReset(ctx context.Context, email string, languages []string, sourceIP string) error {
 	now := s.now().UTC()
 	var limit *throttle.Counter
-	if c, on := throttle.NewCounter(throttle.ClientPasswordReset, s.settings.ClientLimits.PasswordReset, now, sourceIP); on && sourceIP != "" {
+	if c, on := throttle.NewCounter(throttle.ClientPasswordReset, s.settings.ClientLimits.PasswordReset, now, throttle.ClientOf(sourceIP)); on && sourceIP != "" {
 		limit = &c
 	}
 	id, err := s.newID()

@@ -190,7 +190,7 @@ func (s *Service) newGuest(ctx context.Context, r Request, affiliateID string, l
 	now := s.now().UTC()
 	g := guest.Guest{ID: id, AffiliateID: affiliateID, CreatedAt: now, ExpiresAt: now.Add(s.lifetime)}
 	var limit *throttle.Counter
-	if c, on := throttle.NewCounter(throttle.ClientGuests, s.limit, now, r.SourceIP); on && r.SourceIP != "" {
+	if c, on := throttle.NewCounter(throttle.ClientGuests, s.limit, now, throttle.ClientOf(r.SourceIP)); on && r.SourceIP != "" {
 		limit = &c
 	}
 	var ex *throttle.Exceeded

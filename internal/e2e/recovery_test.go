@@ -1,12 +1,17 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/httpapi"
 	"github.com/openreg/registration/internal/settings"
 )
 
@@ -203,5 +208,45 @@ func TestUsernameAndAddressDoNotShareABudget(t *testing.T) {
 	candidate, stranger := prober.signIn("hidden@example.com", "guess"), prober.signIn("not-hidden@example.com", "guess")
 	if candidate.status != stranger.status || candidate.status != http.StatusUnauthorized {
 		t.Errorf("the username's address answered %d, another address %d; want both 401", candidate.status, stranger.status)
+	}
+}
+
+// TestIPv6ClientsAreCountedByTheirSlash64: API Gateway gives the function
+// the client's address; the addresses of one IPv6 /64 share a per-client
+// budget, an IPv4-mapped address is its IPv4 client, and another /64 has a
+// budget of its own.
+func TestIPv6ClientsAreCountedByTheirSlash64(t *testing.T) {
+	s := newStack(t, func(st *settings.Settings) {
+		st.ClientLimits.Register = settings.Limit{Max: 3, Window: settings.Duration(time.Hour)}
+	})
+	register := func(ip, email string) int {
+		t.Helper()
+		body := string(mustJSON(t, person(email)))
+		ev := events.APIGatewayV2HTTPRequest{RawPath: "/v1/customers", Body: body,
+			Headers: map[string]string{"content-type": "application/json"},
+			RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "r-" + email,
+				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: http.MethodPost, Path: "/v1/customers", SourceIP: ip}}}
+		resp, err := s.sys.API.Handler(httpapi.FnRegister)(context.Background(), ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode
+	}
+	for i, ip := range []string{"2001:db8:a:b::1", "2001:db8:a:b::2", "2001:db8:a:b:ffff::3"} {
+		if got := register(ip, fmt.Sprintf("v6-%d@example.com", i)); got != http.StatusAccepted {
+			t.Fatalf("registration %d from %s: %d", i, ip, got)
+		}
+	}
+	if got := register("2001:db8:a:b::4", "v6-4@example.com"); got != http.StatusTooManyRequests {
+		t.Errorf("a fourth address of the same /64: %d, want 429", got)
+	}
+	if got := register("2001:db8:a:c::1", "v6-5@example.com"); got != http.StatusAccepted {
+		t.Errorf("another /64: %d, want 202", got)
+	}
+	for i, ip := range []string{"192.0.2.7", "::ffff:192.0.2.7", "192.0.2.7"} {
+		register(ip, fmt.Sprintf("v4-%d@example.com", i))
+	}
+	if got := register("::ffff:192.0.2.7", "v4-3@example.com"); got != http.StatusTooManyRequests {
+		t.Errorf("the IPv4 client's fourth registration, IPv4-mapped: %d, want 429", got)
 	}
 }

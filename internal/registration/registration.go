@@ -267,7 +267,7 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	now := s.now().UTC()
 	res := Result{Redirect: redirect.Local(req.ReturnURL), SignedOut: req.SessionToken != ""}
 	var limit *throttle.Counter
-	if ctr, on := throttle.NewCounter(throttle.ClientRegister, s.settings.ClientLimits.Register, now, req.SourceIP); on && req.SourceIP != "" {
+	if ctr, on := throttle.NewCounter(throttle.ClientRegister, s.settings.ClientLimits.Register, now, throttle.ClientOf(req.SourceIP)); on && req.SourceIP != "" {
 		limit = &ctr
 	}
 	revoke, _ := session.Parse(req.SessionToken)

@@ -384,6 +384,7 @@ func (s *Service) counters(kind, key string, cust customer.Customer, found bool,
 // counter is pair's and per-login counter subject's, from client.
 func (s *Service) accountCounters(pair, subject, client string, now time.Time) []throttle.Counter {
 	t := s.settings.SignInThrottle
+	client = throttle.ClientOf(client)
 	var out []throttle.Counter
 	add := func(c throttle.Counter, on bool) {
 		if on {

@@ -11,6 +11,7 @@ package throttle
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -58,6 +59,28 @@ func NewCounter(kind string, l settings.Limit, now time.Time, subjects ...string
 	start := now.Truncate(window)
 	key := kind + "#" + token.Digest(strings.Join(subjects, "\x00"))[:32] + "#" + fmt.Sprint(start.Unix())
 	return Counter{Kind: kind, Key: key, Max: l.Max, Ends: start.Add(window), Now: now}, true
+}
+
+// ClientOf is the subject a client address is counted as on every
+// per-client counter: an IPv4 client is its address, and so is an
+// IPv4-mapped IPv6 address (::ffff:192.0.2.1 is 192.0.2.1); an IPv6 client
+// is its /64, the block one subscriber line or host is given, so the 2^64
+// addresses of one attacker count as one client. Text that is not an
+// address (none reaches here from API Gateway) is its own subject.
+func ClientOf(ip string) string {
+	a, err := netip.ParseAddr(strings.TrimSpace(ip))
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return a.String()
+	}
+	return p.String()
 }
 
 // Exceeded is the error a store returns when a counter refused an event.

@@ -66,7 +66,7 @@ func (r *Requests) Request(ctx context.Context, email, captchaToken string, lang
 	}
 	now := r.now()
 	var limit *throttle.Counter
-	if c, on := throttle.NewCounter(throttle.ClientResend, r.limit, now, sourceIP); on && sourceIP != "" {
+	if c, on := throttle.NewCounter(throttle.ClientResend, r.limit, now, throttle.ClientOf(sourceIP)); on && sourceIP != "" {
 		limit = &c
 	}
 	id, err := customer.NewID(r.random)
