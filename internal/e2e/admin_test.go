@@ -276,6 +276,23 @@ func TestDeactivationAndImpersonation(t *testing.T) {
 	if r := s.do(http.MethodPatch, "/v1/customers/me", "application/json", []byte(`{"firstName":"Helped"}`), as(imp)); r.status != http.StatusOK {
 		t.Errorf("a profile fix as the customer: %d %s", r.status, r.body)
 	}
+	// The customer's export shows the administrator's session for what it is.
+	export := s.do(http.MethodGet, "/v1/customers/me/export", "", nil, as(own))
+	var x struct {
+		Sessions []struct {
+			ImpersonatedBy string `json:"impersonatedBy"`
+		} `json:"sessions"`
+	}
+	_ = json.Unmarshal(export.body, &x)
+	named := 0
+	for _, ss := range x.Sessions {
+		if ss.ImpersonatedBy == "local-admin" {
+			named++
+		}
+	}
+	if len(x.Sessions) != 2 || named != 1 {
+		t.Errorf("the export's sessions %+v: want the customer's and the administrator's, named", x.Sessions)
+	}
 	if r := s.do(http.MethodDelete, "/v1/sessions/current", "", nil, as(imp)); r.status != http.StatusNoContent {
 		t.Errorf("ending the impersonation: %d", r.status)
 	}
@@ -297,8 +314,8 @@ func TestDeactivationAndImpersonation(t *testing.T) {
 	types := []string{}
 	for _, e := range p.Activity {
 		types = append(types, e.Type)
-		if e.Type == "profile_updated" && e.Detail["impersonatedBy"] != "local-admin" {
-			t.Errorf("the impersonated change does not name the administrator: %v", e.Detail)
+		if (e.Type == "profile_updated" || e.Type == "signed_out") && e.Detail["impersonatedBy"] != "local-admin" {
+			t.Errorf("the impersonation's %s entry does not name the administrator: %v", e.Type, e.Detail)
 		}
 	}
 	if len(types) < 4 || types[len(types)-1] != "registered" || !slicesContain(types, "impersonated") || !slicesContain(types, "profile_updated") {

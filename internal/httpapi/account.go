@@ -313,6 +313,9 @@ type sessionInfoBody struct {
 	CreatedAt  string `json:"createdAt"`
 	ExpiresAt  string `json:"expiresAt"`
 	RememberMe bool   `json:"rememberMe"`
+	// ImpersonatedBy names the administrator of a session that acts as
+	// the customer.
+	ImpersonatedBy string `json:"impersonatedBy,omitempty"`
 }
 
 // export answers GET /v1/customers/me/export: everything stored about the
@@ -344,7 +347,8 @@ func (a *API) export(ctx context.Context, r *Request) (*Response, error) {
 		b.Activity = append(b.Activity, activityBody{Type: e.Type, At: rfc3339(e.At), Detail: d})
 	}
 	for _, s := range x.Sessions {
-		b.Sessions = append(b.Sessions, sessionInfoBody{CreatedAt: rfc3339(s.CreatedAt), ExpiresAt: rfc3339(s.ExpiresAt), RememberMe: s.RememberMe})
+		b.Sessions = append(b.Sessions, sessionInfoBody{CreatedAt: rfc3339(s.CreatedAt), ExpiresAt: rfc3339(s.ExpiresAt), RememberMe: s.RememberMe,
+			ImpersonatedBy: s.ImpersonatedBy})
 	}
 	resp := jsonResponse(http.StatusOK, b)
 	resp.Headers["Cache-Control"] = "no-store"

@@ -76,8 +76,9 @@ type Store interface {
 	// ErrNotFound when either is missing.
 	SessionOf(ctx context.Context, r Ref) (Session, customer.Customer, error)
 	// EndSession deletes the session r names and, if there was one, stores
-	// the activity entry, in one write. Ending a session that does not
-	// exist stores nothing and succeeds.
+	// the activity entry, in one write; the entry of an impersonation's end
+	// names its administrator (Detail "impersonatedBy"). Ending a session
+	// that does not exist stores nothing and succeeds.
 	EndSession(ctx context.Context, r Ref, a customer.Activity, events []event.Event) error
 }
 

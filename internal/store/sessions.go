@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/openreg/registration/internal/event"
+	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -98,17 +99,41 @@ func (s *Store) SessionOf(ctx context.Context, r session.Ref) (session.Session, 
 // EndSession deletes a session and logs a, in one transaction; see
 // session.Store.
 func (s *Store) EndSession(ctx context.Context, r session.Ref, a customer.Activity, events []event.Event) error {
-	t := s.newTx()
-	t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: sessionKey(r),
-		ConditionExpression: aws.String("attribute_exists(PK)")}})
-	t.activity(a)
-	t.events(events)
-	codes, err := t.run(ctx)
-	switch {
-	case err == nil, failedAt(codes, 0): // no such session: nothing to end, nothing to log
-		return nil
-	case codes == nil: // already translated by run
-		return err
+	// A customer's own session ends in one write. An impersonation's
+	// refuses that write, which hands back the session (its
+	// administrator), and ends in a second that names them.
+	cond, values := "attribute_exists(PK) AND attribute_not_exists(impersonatedBy)", map[string]types.AttributeValue(nil)
+	for attempt := 0; attempt < 2; attempt++ {
+		t := s.newTx()
+		t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: sessionKey(r),
+			ConditionExpression: aws.String(cond), ExpressionAttributeValues: values,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}})
+		t.activity(a)
+		t.events(events)
+		codes, err := t.run(ctx)
+		switch {
+		case err == nil:
+			return nil
+		case failedAt(codes, 0):
+			by, _ := cancelItem(err, 0)["impersonatedBy"].(*types.AttributeValueMemberS)
+			if by == nil || attempt > 0 { // no such session: nothing to end, nothing to log
+				return nil
+			}
+			a.Detail = withDetail(a.Detail, "impersonatedBy", by.Value)
+			cond, values = "impersonatedBy = :by", map[string]types.AttributeValue{":by": by}
+			continue
+		case codes == nil: // already translated by run
+			return err
+		}
+		return unavailable("TransactWriteItems", err)
 	}
-	return unavailable("TransactWriteItems", err)
+	return nil
+}
+
+// withDetail is a copy of detail with k set to v.
+func withDetail(detail map[string]string, k, v string) map[string]string {
+	out := make(map[string]string, len(detail)+1)
+	maps.Copy(out, detail)
+	out[k] = v
+	return out
 }

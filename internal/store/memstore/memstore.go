@@ -11,6 +11,7 @@ package memstore
 
 import (
 	"context"
+	"maps"
 
 	"fmt"
 	"github.com/openreg/registration/internal/event"
@@ -418,8 +419,16 @@ func (s *Store) EndSession(_ context.Context, r session.Ref, a customer.Activity
 	}
 	defer unlock()
 	t.change(func() {
-		if _, ok := s.sessions[r]; ok {
+		if ss, ok := s.sessions[r]; ok {
 			delete(s.sessions, r)
+			if ss.ImpersonatedBy != "" {
+				d := maps.Clone(a.Detail)
+				if d == nil {
+					d = map[string]string{}
+				}
+				d["impersonatedBy"] = ss.ImpersonatedBy
+				a.Detail = d
+			}
 			s.Activities = append(s.Activities, a)
 			s.Events = append(s.Events, events...)
 		}

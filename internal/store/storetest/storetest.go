@@ -252,6 +252,48 @@ func Run(t *testing.T, newStore New) {
 		}
 	})
 
+	t.Run("the end of an impersonation names its administrator in the activity entry", func(t *testing.T) {
+		s, clock := fresh(t)
+		if err := s.CreateAccount(ctx, account("c1", "imp@example.com", "", customer.Active, clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+		exp := clock.Now().Add(time.Hour).Truncate(time.Second)
+		own := session.Session{Digest: "own", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: exp}
+		imp := session.Session{Digest: "imp", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: exp, ImpersonatedBy: "arn:aws:iam::1:user/op"}
+		for _, ss := range []session.Session{own, imp} {
+			if err := s.SignInSucceeded(ctx, signin.Attempt{Session: &ss}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, ss := range []session.Session{own, imp} {
+			a := customer.Activity{CustomerID: "c1", Type: customer.ActivitySignedOut, At: clock.Now(), Detail: map[string]string{"scope": "session"}}
+			if err := s.EndSession(ctx, ss.Ref(), a, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := s.SessionOf(ctx, ss.Ref()); !errors.Is(err, session.ErrNotFound) {
+				t.Errorf("session %s after its end: %v", ss.Digest, err)
+			}
+		}
+		r, err := s.Records(ctx, "c1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		named := 0
+		for _, a := range r.Activity {
+			if a.Type == customer.ActivitySignedOut {
+				if a.Detail["scope"] != "session" {
+					t.Errorf("entry %v lost its detail", a.Detail)
+				}
+				if a.Detail["impersonatedBy"] == imp.ImpersonatedBy {
+					named++
+				}
+			}
+		}
+		if len(r.Activity) != 2 || named != 1 {
+			t.Errorf("activity %+v: want two sign-outs, the impersonation's naming its administrator", r.Activity)
+		}
+	})
+
 	t.Run("a success while a counter is over its limit is refused and starts no session", func(t *testing.T) {
 		s, clock := fresh(t)
 		if err := s.CreateAccount(ctx, account("c1", "locked@example.com", "", customer.Active, clock.Now())); err != nil {
