@@ -250,3 +250,73 @@ func TestIPv6ClientsAreCountedByTheirSlash64(t *testing.T) {
 		t.Errorf("the IPv4 client's fourth registration, IPv4-mapped: %d, want 429", got)
 	}
 }
+
+// TestBodiesAreReadWithExactKeys: a body whose keys a proxy, a WAF or a log
+// pipeline could read otherwise than we do is refused, storing nothing.
+func TestBodiesAreReadWithExactKeys(t *testing.T) {
+	s := newStack(t, nil)
+	before := s.items()
+	for _, body := range []string{
+		`{"emAil":"case@example.com","password":"correct horse","firstName":"A","lastName":"B"}`,
+		`{"email":"first@example.com","email":"second@example.com","password":"correct horse","firstName":"A","lastName":"B"}`,
+		`{"email":"x@example.com","EMAIL":"y@example.com","password":"correct horse","firstName":"A","lastName":"B"}`,
+	} {
+		r := s.do(http.MethodPost, "/v1/customers", "application/json", []byte(body))
+		if r.status != http.StatusBadRequest || r.code(t) != "invalid_body" {
+			t.Errorf("%s: %d %s, want 400 invalid_body", body, r.status, r.body)
+		}
+	}
+	if r := s.do(http.MethodPost, "/v1/sessions", "application/json", []byte(`{"login":"a@example.com","Password":"x"}`)); r.code(t) != "invalid_body" {
+		t.Errorf("sign-in with a case-variant key: %d %s", r.status, r.body)
+	}
+	if after := s.items(); after != before {
+		t.Errorf("refused bodies stored %d items", after-before)
+	}
+}
+
+// TestCookieRequestsFromOtherSitesChangeNothing: a page on another site
+// makes the shopper's browser send their cookies; whatever it asks to
+// change is refused and nothing changes. A server (no Origin, no
+// Sec-Fetch-Site) and the storefront's own pages are served.
+func TestCookieRequestsFromOtherSitesChangeNothing(t *testing.T) {
+	s := newStack(t, nil)
+	tok := s.activeCustomer("cookie-owner@example.com", "a password")
+	cookie := "Cookie: __Host-cr_session=" + tok
+	evil := []string{cookie, "Origin: https://evil.example", "Sec-Fetch-Site: cross-site"}
+	sibling := []string{cookie, "Origin: https://blog.shop.example", "Sec-Fetch-Site: same-site"}
+	for _, tt := range []struct {
+		name    string
+		headers []string
+	}{{"another site", evil}, {"a sibling subdomain", sibling}} {
+		t.Run("sign-out everywhere from "+tt.name+" is refused", func(t *testing.T) {
+			r := s.do(http.MethodDelete, "/v1/sessions", "", nil, tt.headers...)
+			if r.status != http.StatusForbidden || r.code(t) != "cross_site_request" {
+				t.Errorf("%d %s, want 403 cross_site_request", r.status, r.body)
+			}
+			if r := s.me(tok); r.status != http.StatusOK {
+				t.Errorf("the session after the refused request: %d", r.status)
+			}
+		})
+	}
+	t.Run("a profile change from another site is refused", func(t *testing.T) {
+		r := s.do(http.MethodPatch, "/v1/customers/me", "application/json", []byte(`{"firstName":"Mallory"}`), evil...)
+		if r.status != http.StatusForbidden || r.code(t) != "cross_site_request" {
+			t.Errorf("%d %s", r.status, r.body)
+		}
+		if c, _ := s.customerByEmail("cookie-owner@example.com"); c.Profile.FirstName == "Mallory" {
+			t.Error("the profile changed")
+		}
+	})
+	t.Run("the storefront's own page may change state with the cookie", func(t *testing.T) {
+		r := s.do(http.MethodPatch, "/v1/customers/me", "application/json", []byte(`{"firstName":"Ada"}`),
+			cookie, "Origin: https://shop.example", "Sec-Fetch-Site: same-site")
+		if r.status != http.StatusOK {
+			t.Errorf("%d %s", r.status, r.body)
+		}
+	})
+	t.Run("a server without browser headers is unaffected", func(t *testing.T) {
+		if r := s.do(http.MethodDelete, "/v1/sessions/current", "", nil, cookie); r.status != http.StatusNoContent {
+			t.Errorf("%d %s", r.status, r.body)
+		}
+	})
+}

@@ -235,6 +235,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.Validation:             http.StatusBadRequest,
 	apperr.MalformedBody:          http.StatusBadRequest,
 	apperr.UnknownField:           http.StatusBadRequest,
+	apperr.InvalidBody:            http.StatusBadRequest,
 	apperr.PayloadTooLarge:        http.StatusRequestEntityTooLarge,
 	apperr.UnsupportedMediaType:   http.StatusUnsupportedMediaType,
 	apperr.NotFound:               http.StatusNotFound,

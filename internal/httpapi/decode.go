@@ -32,6 +32,9 @@ func decodeStrict(body []byte, dst any) error {
 	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
 		return apperr.New(apperr.MalformedBody, "The body must be a JSON object.")
 	}
+	if err := exactKeys(body, reflect.TypeOf(dst)); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(dst)
@@ -86,9 +89,9 @@ func refuseNulls(body []byte, dst any) error {
 		if name == "" || name == "-" || f.Type.Kind() == reflect.Pointer {
 			continue
 		}
-		// encoding/json matches keys regardless of case; so does this.
+		// Keys match exactly (exactKeys refused any other).
 		for key, raw := range fields {
-			if strings.EqualFold(key, name) && bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+			if key == name && bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 				problems = append(problems, apperr.FieldError{Field: name, Code: "invalid_type",
 					Message: fmt.Sprintf("%s must be a %s, not null.", name, jsonType(f.Type.Kind().String()))})
 			}
@@ -98,6 +101,136 @@ func refuseNulls(body []byte, dst any) error {
 		return apperr.Invalid(problems)
 	}
 	return nil
+}
+
+// exactKeys refuses a body that parsers read differently: encoding/json
+// matches a key to a field whatever its letter case ({"emAil":…} is
+// email) and takes the last of two equal keys, so a proxy, a WAF or a log
+// pipeline that reads the first, or matches case, would see another value
+// than the one we store. Every object of the body, at any depth, may hold
+// a key once; the keys of an object that is one of t's structs must be its
+// fields' names exactly: a name in other letter case is invalid_body, any
+// other unknown key unknown_field (as DisallowUnknownFields says). Bodies
+// that are not well-formed JSON are left to the decoder to name.
+func exactKeys(body []byte, t reflect.Type) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	err := walkValue(dec, t)
+	var ke *keyError
+	if errors.As(err, &ke) {
+		return ke.problem()
+	}
+	return nil
+}
+
+// keyError is a key exactKeys refuses.
+type keyError struct {
+	key       string
+	duplicate bool
+	unknown   bool
+}
+
+func (e *keyError) Error() string { return "key " + e.key }
+
+func (e *keyError) problem() error {
+	switch {
+	case e.duplicate:
+		return &apperr.Error{Code: apperr.InvalidBody, Message: fmt.Sprintf("The key %q appears twice in one object.", e.key),
+			Fields: []apperr.FieldError{{Field: e.key, Code: "duplicate_key", Message: "A key may appear once."}}}
+	case e.unknown:
+		return &apperr.Error{Code: apperr.UnknownField, Message: fmt.Sprintf("Unknown field %q.", e.key),
+			Fields: []apperr.FieldError{{Field: e.key, Code: "unknown_field", Message: "This field is not part of the request."}}}
+	}
+	return &apperr.Error{Code: apperr.InvalidBody, Message: fmt.Sprintf("The key %q names a field in other letter case; keys are matched exactly.", e.key),
+		Fields: []apperr.FieldError{{Field: e.key, Code: "key_case", Message: "Keys are matched exactly, letter case included."}}}
+}
+
+var unmarshaler = reflect.TypeFor[json.Unmarshaler]()
+
+// walkValue reads one JSON value from dec, checking the keys of its
+// objects; t is the Go type it decodes into (nil: not known, so only
+// duplicates are checked).
+func walkValue(dec *json.Decoder, t reflect.Type) error {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t != nil && (reflect.PointerTo(t).Implements(unmarshaler) || t.Kind() == reflect.Interface) {
+		t = nil // decoded its own way: only duplicates are checked
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('['):
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for dec.More() {
+			if err := walkValue(dec, elem); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token()
+		return err
+	case json.Delim('{'):
+		fields := map[string]reflect.Type{}
+		isStruct := t != nil && t.Kind() == reflect.Struct
+		var elem reflect.Type
+		if isStruct {
+			jsonFields(t, fields)
+		} else if t != nil && t.Kind() == reflect.Map {
+			elem = t.Elem()
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			key, _ := kt.(string)
+			if seen[key] {
+				return &keyError{key: key, duplicate: true}
+			}
+			seen[key] = true
+			vt := elem
+			if isStruct {
+				ft, ok := fields[key]
+				if !ok {
+					for name := range fields {
+						if strings.EqualFold(name, key) {
+							return &keyError{key: key}
+						}
+					}
+					return &keyError{key: key, unknown: true}
+				}
+				vt = ft
+			}
+			if err := walkValue(dec, vt); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token()
+		return err
+	}
+	return nil
+}
+
+// jsonFields adds the JSON names of struct t's fields to out, with their
+// types; an embedded struct without a name of its own (adminCreateBody's
+// customer.Profile) gives its fields, as encoding/json promotes them.
+func jsonFields(t reflect.Type, out map[string]reflect.Type) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			jsonFields(f.Type, out)
+		case name != "" && name != "-" && f.IsExported():
+			out[name] = f.Type
+		}
+	}
 }
 
 // fieldError is returned by custom unmarshalers to name the bad field.

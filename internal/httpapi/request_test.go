@@ -47,7 +47,7 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 		apperr.Unauthenticated, apperr.Unavailable, apperr.Internal,
 		apperr.TokenReplaced, apperr.PasswordMismatch, apperr.TooManyRequests,
 		apperr.ImpersonationForbidden, apperr.Forbidden, apperr.InvalidState, apperr.CustomerNotFound,
-		apperr.CrossSiteRequest,
+		apperr.CrossSiteRequest, apperr.InvalidBody,
 	}
 	if len(codes) != len(statusOf) {
 		t.Errorf("the table maps %d codes, the test knows %d: keep them in step", len(statusOf), len(codes))
@@ -88,7 +88,12 @@ func TestDecodeStrict(t *testing.T) {
 		{"refuses an attribute that is neither string nor boolean", `{"attrs":{"a":[1]}}`, apperr.Validation, "attributes"},
 		{"refuses null for a string (it would pass for a missing value)", `{"name":null}`, apperr.Validation, "name"},
 		{"refuses null for a list", `{"ok":true,"tags":null}`, apperr.Validation, "tags"},
-		{"refuses null whatever the key's case (as encoding/json matches it)", `{"NAME":null}`, apperr.Validation, "name"},
+		{"refuses a key in other letter case than its field's", `{"NAME":"a"}`, apperr.InvalidBody, "NAME"},
+		{"refuses a key twice", `{"name":"a","name":"b"}`, apperr.InvalidBody, "name"},
+		{"refuses a key and its case variant", `{"name":"a","Name":"b"}`, apperr.InvalidBody, "Name"},
+		{"refuses a key twice in a nested map", `{"attrs":{"a":"x","a":"y"}}`, apperr.InvalidBody, "a"},
+		{"tells map keys of other case apart (they are ids, not fields)", `{"attrs":{"a":"x","A":"y","c":true}}`, "", ""},
+		{"accepts every field once, in any order", `{"tags":[],"attrs":{"c":true},"ok":true,"name":"n","maybe":"m"}`, "", ""},
 		{"takes null for a nullable field, as absent", `{"maybe":null,"attrs":{"c":true}}`, "", ""},
 	}
 	for _, tt := range tests {
