@@ -16,12 +16,12 @@ type Code string
 
 // The codes of the v1 contract.
 const (
-	Validation           Code = "validation_failed"
-	MalformedBody        Code = "malformed_body"
-	UnknownField         Code = "unknown_field"
+	Validation    Code = "validation_failed"
+	MalformedBody Code = "malformed_body"
+	UnknownField  Code = "unknown_field"
 	// InvalidBody: a JSON body with a key twice, or a key that names a
 	// field in other letter case: parsers disagree on such bodies.
-	InvalidBody Code = "invalid_body"
+	InvalidBody          Code = "invalid_body"
 	PayloadTooLarge      Code = "payload_too_large"
 	UnsupportedMediaType Code = "unsupported_media_type"
 	NotFound             Code = "not_found"
