@@ -73,6 +73,10 @@ type Customer struct {
 	// ReturnURL is the local path the registration asked to come back to
 	// after confirming.
 	ReturnURL string
+	// ReceivedAt is when the registration the account holds was received:
+	// of two registrations of one unverified address, the one received
+	// last wins, whatever order the mailer completes them in.
+	ReceivedAt time.Time
 	// Registered is the activity entry of the registration that created
 	// the account, kept with it (nil until the account is stored).
 	Registered *Activity

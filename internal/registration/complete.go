@@ -78,6 +78,10 @@ const NoticeInterval = time.Hour
 type Linker interface {
 	Mint(cust customer.Customer, now time.Time, jobID string) (customer.Link, mail.Message, error)
 	Reissue(ctx context.Context, customerID, jobID string) (mail.Message, bool, error)
+	// Due reports whether the job jobID may mail cust's address a new
+	// link: none went to it within the resend interval (the live link of
+	// another job, or a claim of one). A job's own retry passes.
+	Due(ctx context.Context, cust customer.Customer, jobID string) (bool, error)
 }
 
 // Completer is the mailer's half of a double opt-in or approval
@@ -145,11 +149,23 @@ func (c *Completer) Prepare(ctx context.Context, job mail.Message) (mail.Message
 func (c *Completer) again(ctx context.Context, p Pending, job mail.Message) (mail.Message, bool, error) {
 	switch p.Outcome {
 	case Created, Replaced:
+		// Under the resend interval like any other link: a redelivered
+		// job whose first run kept the live link mails nothing now.
+		cust, err := c.store.Customer(ctx, p.CustomerID)
+		if errors.Is(err, customer.ErrNotFound) {
+			return mail.Message{}, false, nil
+		}
+		if err != nil {
+			return mail.Message{}, false, err
+		}
+		if due, err := c.linker.Due(ctx, cust, job.ID); err != nil || !due {
+			return mail.Message{}, false, err
+		}
 		return c.linker.Reissue(ctx, p.CustomerID, job.ID)
 	case Notified:
 		return c.notice(ctx, p, job, nil)
 	}
-	return mail.Message{}, false, nil
+	return mail.Message{}, false, nil // Superseded: nothing to mail
 }
 
 func (c *Completer) complete(ctx context.Context, p Pending, job mail.Message) (mail.Message, bool, error) {
@@ -235,18 +251,45 @@ func (c *Completer) subscriptions(ctx context.Context, p Pending, now time.Time)
 
 // replace lets a new registration of an address whose account never
 // confirmed it take that account over: the new password, profile and
-// consents, a new link that voids the old ones, a new expiry. Whoever
-// registered first cannot keep the account from its real owner this way
-// either: the owner's link goes to the owner, and confirming proves the
-// owner's password.
+// consents, a new expiry. Whoever registered first cannot keep the account
+// from its real owner this way either: the owner's link goes to the owner,
+// and confirming proves the owner's password.
+//
+// Two rules keep a burst of registrations of one address from flooding it
+// or deciding it by chance:
+//   - the newest registration wins: one received before the one the account
+//     holds (Customer.ReceivedAt) changes nothing (Superseded), whatever
+//     order the mailer runs them in, and the write is conditional on that
+//     time;
+//   - one link mail per resend interval: within it the replacement keeps
+//     the live link, mails nothing, and the link already mailed confirms the
+//     newest registration (its password); after it, a new link voids the
+//     old ones.
+//
+// The account's reset link and recovery time stay: a registration never
+// voids a password reset.
 func (c *Completer) replace(ctx context.Context, p Pending, job mail.Message, owner customer.Customer, now time.Time) (mail.Message, bool, error) {
+	if !p.CreatedAt.After(owner.ReceivedAt) {
+		c.log.InfoContext(ctx, "registration superseded by a newer one of the address", "registrationId", p.ID, "customerId", owner.ID)
+		return mail.Message{}, false, c.store.Complete(ctx, Completion{Registration: p, Outcome: Superseded, Customer: owner, Previous: &owner})
+	}
 	next := p.Customer(customer.Unverified)
 	next.ID, next.CreatedAt, next.UpdatedAt = owner.ID, owner.CreatedAt, now
-	link, msg, err := c.linker.Mint(next, now, job.ID)
+	next.Reset, next.RecoveredAt = owner.Reset, owner.RecoveredAt
+	due, err := c.linker.Due(ctx, owner, job.ID)
 	if err != nil {
 		return mail.Message{}, false, err
 	}
-	next.Link, next.VoidedLinks = owner.WithLink(link)
+	var msg mail.Message
+	if due {
+		var link customer.Link
+		if link, msg, err = c.linker.Mint(next, now, job.ID); err != nil {
+			return mail.Message{}, false, err
+		}
+		next.Link, next.VoidedLinks = owner.WithLink(link)
+	} else {
+		next.Link, next.VoidedLinks = owner.Link, owner.VoidedLinks
+	}
 	if owner.Vat != nil && owner.Vat.Number == next.Profile.VatNumber {
 		next.Vat = owner.Vat // the same number, checked already (or under way)
 	}
@@ -269,7 +312,7 @@ func (c *Completer) replace(ctx context.Context, p Pending, job mail.Message, ow
 	if err := c.store.Complete(ctx, comp); err != nil {
 		return mail.Message{}, false, err
 	}
-	return msg, true, nil
+	return msg, due, nil
 }
 
 // handOver prepares the hand-over of the registration's guest to the

@@ -178,6 +178,9 @@ const (
 	Created  Outcome = "created"  // a new account
 	Replaced Outcome = "replaced" // an unverified account took the new registration
 	Notified Outcome = "notified" // the address's verified owner was told
+	// Superseded: the address's unverified account holds a registration
+	// received later; this one changes nothing.
+	Superseded Outcome = "superseded"
 )
 
 // Result of a registration.
@@ -416,6 +419,7 @@ func (p Pending) Customer(status customer.Status) customer.Customer {
 		RequiresApproval: p.RequiresApproval, PasswordHash: p.PasswordHash, Language: p.Language,
 		Profile: p.Profile, Attributes: p.Attributes, Newsletters: p.Newsletters,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.CreatedAt, ExpiresAt: p.ExpiresAt, ReturnURL: p.ReturnURL,
+		ReceivedAt: p.CreatedAt,
 	}
 	if p.Address != nil {
 		c.Addresses = []customer.Address{*p.Address}

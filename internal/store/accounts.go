@@ -334,8 +334,11 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 		// (which logs its own entry).
 		cust.Registered = prev.Registered
 		item := newCustomerItem(cust, emailKey, usernameKey)
-		t.put(item, "#status = :unverified AND updatedAt = :prev", map[string]types.AttributeValue{
-			":unverified": str(string(customer.Unverified)), ":prev": str(formatTime(prev.UpdatedAt))})
+		// Over the account as read, and only by a registration received
+		// after the one it holds (the newest registration wins).
+		t.put(item, "#status = :unverified AND updatedAt = :prev AND (attribute_not_exists(receivedAt) OR receivedAt < :received)",
+			map[string]types.AttributeValue{":unverified": str(string(customer.Unverified)), ":prev": str(formatTime(prev.UpdatedAt)),
+				":received": num(cust.ReceivedAt.UnixNano())})
 		t.items[len(t.items)-1].Put.ExpressionAttributeNames = map[string]string{"#status": "status"}
 		t.add(s.loginView(emailPK(emailKey), cust))
 		prevUsername := ""

@@ -58,6 +58,9 @@ type customerItem struct {
 	Reset             *linkItem        `dynamodbav:"reset,omitempty"`
 	EmailChange       *emailChangeItem `dynamodbav:"emailChange,omitempty"`
 	RecoveredAt       string           `dynamodbav:"recoveredAt,omitempty"`
+	// ReceivedAt (Unix nanoseconds, to compare in a condition) is when the
+	// registration the account holds was received.
+	ReceivedAt int64 `dynamodbav:"receivedAt,omitempty"`
 	ByOperator        bool             `dynamodbav:"byOperator,omitempty"`
 	// The back office's index (statusindex.go).
 	StatusKey  string `dynamodbav:"statusKey,omitempty"`
@@ -104,6 +107,13 @@ func newLinkItem(l *customer.Link) *linkItem {
 	return &linkItem{Digest: l.Digest, IssuedAt: formatTime(l.IssuedAt), ExpiresAt: l.ExpiresAt.Unix(), Attempts: l.Attempts, IssuedBy: l.IssuedBy, SentTo: l.SentTo}
 }
 
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
 func epoch(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
@@ -132,7 +142,7 @@ func newCustomerItem(c customer.Customer, emailKey, usernameKey string) customer
 		ExpiresAt: epoch(c.ExpiresAt), TTL: epoch(c.ExpiresAt),
 		Registered: eventOf(c.Registered), Verified: eventOf(c.Verification),
 		SessionsValidFrom: formatTime(c.SessionsValidFrom), KeptSession: c.KeptSession,
-		Reset: newLinkItem(c.Reset), RecoveredAt: formatTime(c.RecoveredAt), ByOperator: c.ByOperator,
+		Reset: newLinkItem(c.Reset), RecoveredAt: formatTime(c.RecoveredAt), ByOperator: c.ByOperator, ReceivedAt: unixNano(c.ReceivedAt),
 	}
 	if ch := c.EmailChange; ch != nil {
 		it.EmailChange = &emailChangeItem{NewEmail: ch.NewEmail, Link: *newLinkItem(&ch.Link)}
@@ -169,6 +179,9 @@ func (i customerItem) customer() customer.Customer {
 	c.Link = i.Link.link()
 	c.SessionsValidFrom, c.KeptSession, c.Reset = parseTime(i.SessionsValidFrom), i.KeptSession, i.Reset.link()
 	c.RecoveredAt, c.ByOperator = parseTime(i.RecoveredAt), i.ByOperator
+	if i.ReceivedAt != 0 {
+		c.ReceivedAt = time.Unix(0, i.ReceivedAt).UTC()
+	}
 	if ch := i.EmailChange; ch != nil {
 		c.EmailChange = &customer.EmailChange{NewEmail: ch.NewEmail, Link: *ch.Link.link()}
 	}

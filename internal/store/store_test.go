@@ -394,6 +394,7 @@ func TestReplacementKeepsTheRegistrationEntry(t *testing.T) {
 		t.Fatalf("after creation: %+v, %v; want the registration entry on the account", prev.Registered, err)
 	}
 	second := pending("1c7a3d2f-6e3b-4d2c-8a4f-3b2c4d5e6f70")
+	second.CreatedAt = t0.Add(time.Second) // received after the first
 	if err := s.Submit(ctx, registration.Submission{Pending: second, Job: job(second.ID)}); err != nil {
 		t.Fatal(err)
 	}

@@ -181,10 +181,13 @@ func (l *Linker) Reissue(ctx context.Context, id, jobID string) (mail.Message, b
 	return mail.Message{}, false, apperr.New(apperr.Unavailable, "the customer's link kept changing")
 }
 
-// resendDue applies the per-address interval to a job: the live link of
-// another job (the registration's own included) starts it, and the resend
-// claim keeps concurrent jobs apart. A job's own retry passes both.
-func (l *Linker) resendDue(ctx context.Context, cust customer.Customer, jobID string) (bool, error) {
+// Due applies the per-address interval to a job, whatever caused it (a
+// registration replacing an unverified one, a resend, a sign-in of an
+// unverified account, the back office): the live link of another job
+// starts it, and the resend claim keeps concurrent jobs apart. A job's own
+// retry passes both. Reset links and address changes have intervals of
+// their own: a link never holds them back, nor they a link.
+func (l *Linker) Due(ctx context.Context, cust customer.Customer, jobID string) (bool, error) {
 	if ln := cust.Link; ln != nil && ln.IssuedBy != jobID && l.now().Before(ln.IssuedAt.Add(l.interval)) {
 		l.log.InfoContext(ctx, "link not mailed: the live one is younger than the resend interval", "jobId", jobID, "customerId", cust.ID)
 		return false, nil
@@ -260,7 +263,7 @@ func (l *Linker) prepareFor(ctx context.Context, id, jobID, lang string) (mail.M
 	if cust.Status != customer.Unverified || cust.Expired(l.now()) {
 		return mail.Message{}, false, nil
 	}
-	if due, err := l.resendDue(ctx, cust, jobID); err != nil || !due {
+	if due, err := l.Due(ctx, cust, jobID); err != nil || !due {
 		return mail.Message{}, false, err
 	}
 	msg, ok, err := l.Reissue(ctx, id, jobID)

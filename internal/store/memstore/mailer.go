@@ -215,7 +215,8 @@ func (s *Store) Complete(_ context.Context, c registration.Completion) error {
 		}
 		t.check(func() error {
 			cur, ok := s.customers[cust.ID]
-			if !ok || cur.Status != customer.Unverified || !cur.UpdatedAt.Equal(prev.UpdatedAt) {
+			if !ok || cur.Status != customer.Unverified || !cur.UpdatedAt.Equal(prev.UpdatedAt) ||
+				!(cur.ReceivedAt.IsZero() || cur.ReceivedAt.Before(cust.ReceivedAt)) {
 				return registration.ErrConflict
 			}
 			if username != prevUsername {

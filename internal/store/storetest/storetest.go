@@ -771,7 +771,7 @@ func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 			t.Fatal(err)
 		}
 		next := prev
-		next.PasswordHash, next.UpdatedAt = "second", now.Add(time.Second)
+		next.PasswordHash, next.UpdatedAt, next.ReceivedAt = "second", now.Add(time.Second), now.Add(time.Minute)
 		stale := prev
 		stale.UpdatedAt = now.Add(-time.Hour)
 		comp := registration.Completion{Registration: p, Outcome: registration.Replaced, Customer: next, Previous: &stale}
@@ -781,6 +781,20 @@ func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		comp.Previous = &prev
 		if err := s.Complete(ctx, comp); err != nil {
 			t.Fatal(err)
+		}
+		// A registration received before the one the account now holds
+		// may not replace it, even over the account as read.
+		p3 := p
+		p3.ID, p3.PasswordHash = "r3", "older"
+		job3 := mail.New("job-r3", now, mail.Recipient{}, mail.CompleteRegistrationJob{RegistrationID: "r3"})
+		if err := s.Submit(ctx, registration.Submission{Pending: p3, Job: job3}); err != nil {
+			t.Fatal(err)
+		}
+		held, _ := s.Customer(ctx, "c1")
+		older := held
+		older.PasswordHash, older.UpdatedAt, older.ReceivedAt = "older", now.Add(2*time.Second), now.Add(30*time.Second)
+		if err := s.Complete(ctx, registration.Completion{Registration: p3, Outcome: registration.Replaced, Customer: older, Previous: &held}); !errors.Is(err, registration.ErrConflict) {
+			t.Errorf("a replacement by an older registration: %v, want ErrConflict", err)
 		}
 		if v, err := s.Login(ctx, "email", "re@example.com"); err != nil || v.ID != "c1" || v.PasswordHash != "second" {
 			t.Errorf("login view = %+v, %v; want c1 with the replacement's hash", v, err)
