@@ -61,7 +61,7 @@ type customerItem struct {
 	// ReceivedAt (Unix nanoseconds, to compare in a condition) is when the
 	// registration the account holds was received.
 	ReceivedAt int64 `dynamodbav:"receivedAt,omitempty"`
-	ByOperator        bool             `dynamodbav:"byOperator,omitempty"`
+	ByOperator bool  `dynamodbav:"byOperator,omitempty"`
 	// The back office's index (statusindex.go).
 	StatusKey  string `dynamodbav:"statusKey,omitempty"`
 	StatusSort string `dynamodbav:"statusSort,omitempty"`
