@@ -86,9 +86,11 @@ type Store interface {
 	// itself: its consent log and activity log, oldest first.
 	Records(ctx context.Context, customerID string) (Records, error)
 	// Sweep deletes what an erased customer left in the table besides its
-	// tombstone and consent log (sessions, activity entries, mails), and
-	// reports how many items it deleted. It can be run again.
-	Sweep(ctx context.Context, customerID string) (int, error)
+	// tombstone and consent log (sessions, activity entries, mails and
+	// notices about them, and the jobs that named the address whose
+	// customer.AddressDigest is addressDigest), and reports how many items
+	// it deleted. It can be run again.
+	Sweep(ctx context.Context, customerID, addressDigest string) (int, error)
 }
 
 // Records are a customer's logs.
@@ -193,13 +195,17 @@ func (g grant) holds(c customer.Customer, now time.Time) error {
 
 // update applies a change to the account c (as the caller read it; read
 // again after a conflict, up to twice): change returns the update to write
-// from the account as read, or an error to answer. Before each attempt the
+// from the account as read and the time of the write, or an error to
+// answer. The time is the account's next UpdatedAt (customer.Later), so
+// the times the writes of one account carry follow the order of the
+// writes, whatever the clocks of the instances that made them: what a
+// recovery voids (Customer.RecoveredSince) is decided by write order. Before each attempt the
 // grant is checked again on the account as read, and the write is
 // conditional on the account being that one (Update) and, for a change
 // asked in a session, on the session still existing: so a change that
 // races a reset, a password change, a sign-out or an erasure never undoes
 // it, whichever write the store sees first.
-func (s *Service) update(ctx context.Context, c customer.Customer, g grant, change func(c customer.Customer) (Update, error)) error {
+func (s *Service) update(ctx context.Context, c customer.Customer, g grant, change func(c customer.Customer, at time.Time) (Update, error)) error {
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {
 			var err error
@@ -214,12 +220,13 @@ func (s *Service) update(ctx context.Context, c customer.Customer, g grant, chan
 		if err := g.holds(c, s.now()); err != nil {
 			return err
 		}
-		u, err := change(c)
+		at := customer.Later(s.now().UTC(), c.UpdatedAt)
+		u, err := change(c, at)
 		if err != nil {
 			return err
 		}
 		u.Before = c
-		u.After.UpdatedAt = customer.Later(s.now().UTC(), c.UpdatedAt)
+		u.After.UpdatedAt = at
 		if g.session.CustomerID != "" {
 			u.Session = g.session.Ref()
 		}
@@ -275,8 +282,7 @@ func (s *Service) SignOutEverywhere(ctx context.Context, token, sourceIP string)
 	if err := own(sess); err != nil {
 		return err
 	}
-	return s.update(ctx, c, allowedBy(sess, ""), func(c customer.Customer) (Update, error) {
-		now := s.now().UTC()
+	return s.update(ctx, c, allowedBy(sess, ""), func(c customer.Customer, now time.Time) (Update, error) {
 		after := c
 		after.SessionsValidFrom, after.KeptSession = now, ""
 		after.Recover(now)
@@ -332,8 +338,7 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, sour
 	if err != nil {
 		return apperr.Wrap(apperr.Internal, "Could not change the password.", err)
 	}
-	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer) (Update, error) {
-		now := s.now().UTC()
+	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer, now time.Time) (Update, error) {
 		after := c
 		after.PasswordHash, after.SessionsValidFrom, after.KeptSession = hash, now, sess.Digest
 		after.Recover(now)

@@ -67,13 +67,12 @@ func (s *Service) Erase(ctx context.Context, token, pw, sourceIP string) error {
 	if err := s.passwords.CheckPassword(ctx, c, pw, sourceIP); err != nil {
 		return err
 	}
-	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer) (Update, error) {
-		now := s.now().UTC()
+	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer, now time.Time) (Update, error) {
 		id, err := s.newID()
 		if err != nil {
 			return Update{}, err
 		}
-		sweep := mail.New(id, now, mail.Recipient{}, mail.ErasureJob{CustomerID: c.ID})
+		sweep := mail.New(id, now, mail.Recipient{}, mail.ErasureJob{CustomerID: c.ID, AddressDigest: customer.AddressDigest(c.Email)})
 		notice, err := s.mailTo(c, mail.ErasedNotice{})
 		if err != nil {
 			return Update{}, err
@@ -114,6 +113,6 @@ func (j SweepJob) Prepare(ctx context.Context, job mail.Message) (mail.Message, 
 	if err != nil || c.Status != customer.Deleted {
 		return mail.Message{}, false, err // never sweep a live account
 	}
-	_, err = j.store.Sweep(ctx, e.CustomerID)
+	_, err = j.store.Sweep(ctx, e.CustomerID, e.AddressDigest)
 	return mail.Message{}, false, err
 }

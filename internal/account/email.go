@@ -5,6 +5,7 @@ import (
 	"errors"
 	"github.com/openreg/registration/internal/event"
 	"strings"
+	"time"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
@@ -46,8 +47,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, token, newEmail, pw, s
 	if err := s.passwords.CheckPassword(ctx, c, pw, sourceIP); err != nil {
 		return err
 	}
-	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer) (Update, error) {
-		now := s.now().UTC()
+	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer, now time.Time) (Update, error) {
 		id, err := s.newID()
 		if err != nil {
 			return Update{}, err
@@ -117,8 +117,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token, sourceIP string
 		return "", err
 	}
 	var changedTo string
-	err = s.update(ctx, c, grant{}, func(c customer.Customer) (Update, error) {
-		now := s.now().UTC()
+	err = s.update(ctx, c, grant{}, func(c customer.Customer, now time.Time) (Update, error) {
 		if c.EmailChange == nil || !c.CanSignIn() {
 			return Update{}, apperr.New(apperr.TokenInvalid, "This link is not valid; it was used, replaced by a newer one, or never existed.")
 		}

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"maps"
+	"time"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
@@ -45,7 +46,7 @@ func (s *Service) UpdateProfile(ctx context.Context, token string, p ProfilePatc
 		return customer.Customer{}, err
 	}
 	var out customer.Customer
-	err = s.update(ctx, c, allowedBy(sess, ""), func(c customer.Customer) (Update, error) {
+	err = s.update(ctx, c, allowedBy(sess, ""), func(c customer.Customer, _ time.Time) (Update, error) {
 		profile := c.Profile
 		for name, v := range p.Fields {
 			*profile.ByName(name) = v

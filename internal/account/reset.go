@@ -133,11 +133,11 @@ func (r ResetJob) Prepare(ctx context.Context, job mail.Message) (mail.Message, 
 	if due, err := l.store.ClaimReset(ctx, key, job.ID, now, l.settings.Interval); err != nil || !due {
 		return mail.Message{}, false, err
 	}
-	// A recovery after the request voids it; the link names the address
-	// it goes to, and works only while the account has that address.
+	// The link names the address it goes to, and works only while the
+	// account has that address.
 	c, plain, link, due, err := l.issue(ctx, id, job.ID, now, l.settings.ResetLifetime,
 		func(c customer.Customer) bool {
-			return resettable(c, now) && customer.NormalizeLogin(c.Email) == key && !c.RecoveredSince(job.CreatedAt)
+			return resettable(c, now) && customer.NormalizeLogin(c.Email) == key
 		},
 		func(c *customer.Customer, link customer.Link) { link.SentTo = key; c.Reset = &link })
 	if err != nil || !due {
@@ -257,8 +257,7 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 	if err != nil {
 		return apperr.Wrap(apperr.Internal, "Could not set the password.", err)
 	}
-	err = s.update(ctx, c, grant{}, func(c customer.Customer) (Update, error) {
-		now := s.now().UTC()
+	err = s.update(ctx, c, grant{}, func(c customer.Customer, now time.Time) (Update, error) {
 		if err := liveReset(c, digest, now); err != nil {
 			return Update{}, err
 		}
@@ -288,7 +287,7 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 			if err := s.proven(ctx, c, &u, now); err != nil {
 				return Update{}, err
 			}
-			specs = append(specs, event.Spec{Type: event.Verified, Changes: map[string]any{"status": string(after.Status)}})
+			specs = append(specs, event.Spec{Type: event.Verified, Changes: map[string]any{"status": string(after.Status), "email": after.Email}})
 			if after.Status == customer.Active {
 				welcome, err := s.mailTo(after, mail.WelcomeMail{})
 				if err != nil {

@@ -214,7 +214,7 @@ func (s *Service) Create(ctx context.Context, op Operator, r CreateRequest) (cus
 		acc.Outbox = append(acc.Outbox, *check)
 	}
 	if acc.Events, err = event.Of(s.random, c.ID, storeID, now, event.Spec{Type: event.Registered,
-		Changes: map[string]any{"status": string(c.Status), "email": c.Email, "registrationType": "BackOffice"}}); err != nil {
+		Changes: map[string]any{"status": string(c.Status), "registrationType": "BackOffice"}}); err != nil {
 		return customer.Customer{}, apperr.Wrap(apperr.Internal, "Internal error.", err)
 	}
 	switch err := s.store.CreateAccount(ctx, acc); {

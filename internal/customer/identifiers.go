@@ -1,6 +1,8 @@
 package customer
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -185,4 +187,13 @@ func MaskEmail(email string) string {
 		tld = domain[i:]
 	}
 	return first(local) + "***@" + first(domain) + "***" + tld
+}
+
+// AddressDigest is what the table keys by in place of an address where the
+// key must outlive the account or be found again at its erasure (interval
+// claims, jobs that name a typed address): a digest of the normalised
+// address, so nothing in a key names it.
+func AddressDigest(email string) string {
+	sum := sha256.Sum256([]byte(NormalizeLogin(email)))
+	return hex.EncodeToString(sum[:16])
 }

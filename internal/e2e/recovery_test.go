@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -9,6 +10,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/httpapi"
@@ -319,4 +323,37 @@ func TestCookieRequestsFromOtherSitesChangeNothing(t *testing.T) {
 			t.Errorf("%d %s", r.status, r.body)
 		}
 	})
+}
+
+// TestErasureLeavesNothingThatNamesTheAddress: after an erasure and its
+// sweep, no item of the table names the address: not the store owner's
+// notice about the customer, not the reset and resend jobs that named it,
+// not the interval claims.
+func TestErasureLeavesNothingThatNamesTheAddress(t *testing.T) {
+	s := newStack(t, func(st *settings.Settings) {
+		st.NotifyStoreOwner, st.StoreOwnerEmail = true, "owner@shop.example"
+	})
+	email := "Erase-Me@Example.com"
+	tok := s.activeCustomer(email, "a password")
+	s.postJSON("/v1/password-resets", map[string]any{"email": email})
+	s.postJSON("/v1/verify-email/resend", map[string]any{"email": email})
+	s.deliverMail()
+	s.clock.Advance(time.Second)
+	if r := s.do(http.MethodDelete, "/v1/customers/me", "application/json", []byte(`{"password":"a password"}`), as(tok)); r.status != http.StatusAccepted {
+		t.Fatalf("erase: %d %s", r.status, r.body)
+	}
+	s.deliverMail()
+	out, err := s.clients.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(s.res.Table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range out.Items {
+		var m map[string]any
+		if err := attributevalue.UnmarshalMap(it, &m); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := json.Marshal(m); strings.Contains(strings.ToLower(string(b)), "erase-me@example.com") {
+			t.Errorf("an item names the erased address: %s", b)
+		}
+	}
 }

@@ -101,6 +101,8 @@ type NewCustomerNotice struct {
 
 // Subject is the customer a notification to someone else is about.
 type Subject struct {
+	// CustomerID is the customer's id (the notice is kept with them).
+	CustomerID       string `json:"customerId,omitempty"`
 	Email            string `json:"email"`
 	FirstName        string `json:"firstName,omitempty"`
 	LastName         string `json:"lastName,omitempty"`
@@ -110,6 +112,8 @@ type Subject struct {
 
 // Kind implements Content.
 func (NewCustomerNotice) Kind() Kind { return StoreOwnerNewCustomer }
+
+func (c NewCustomerNotice) about() string { return c.About.CustomerID }
 
 func (c NewCustomerNotice) check() error {
 	if c.About.Email == "" {
@@ -139,7 +143,9 @@ type ResendJob struct {
 
 // Kind implements Content.
 func (ResendJob) Kind() Kind { return ResendVerification }
-func (ResendJob) isJob()     {}
+
+func (c ResendJob) typedAddress() string { return c.Email }
+func (ResendJob) isJob()                 {}
 
 func (c ResendJob) check() error {
 	if c.Email == "" {
@@ -340,7 +346,9 @@ type PasswordResetJob struct {
 
 // Kind implements Content.
 func (PasswordResetJob) Kind() Kind { return PasswordResetRequest }
-func (PasswordResetJob) isJob()     {}
+
+func (c PasswordResetJob) typedAddress() string { return c.Email }
+func (PasswordResetJob) isJob()                 {}
 
 func (c PasswordResetJob) check() error {
 	if c.Email == "" {
@@ -370,6 +378,9 @@ func (c EmailChangeJob) check() error {
 // ErasureJob sweeps an erased customer's remaining items.
 type ErasureJob struct {
 	CustomerID string `json:"customerId"`
+	// AddressDigest is customer.AddressDigest of the erased address: the
+	// sweep finds the jobs that named it (never the address itself).
+	AddressDigest string `json:"addressDigest,omitempty"`
 }
 
 // Kind implements Content.
@@ -413,6 +424,8 @@ type NewVatNotice struct {
 // Kind implements Content.
 func (NewVatNotice) Kind() Kind { return StoreOwnerNewVat }
 
+func (c NewVatNotice) about() string { return c.About.CustomerID }
+
 func (c NewVatNotice) check() error {
 	if c.About.Email == "" || c.VatNumber == "" || c.Status == "" {
 		return errors.New("needs the customer, the number and its status")
@@ -434,7 +447,9 @@ type VatCheckJob struct {
 
 // Kind implements Content.
 func (VatCheckJob) Kind() Kind { return VatCheckRequest }
-func (VatCheckJob) isJob()     {}
+
+func (c VatCheckJob) about() string { return c.CustomerID }
+func (VatCheckJob) isJob()          {}
 
 func (c VatCheckJob) check() error {
 	if c.CustomerID == "" || c.Number == "" {

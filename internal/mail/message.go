@@ -30,6 +30,30 @@ type Message struct {
 	Content Content
 }
 
+// Concerns is the customer a message is about: its recipient, or the
+// customer a notice to someone else (the store owner) or a job is about
+// ("" when none). The outbox keeps the message in that customer's
+// partition, so erasing the customer finds it.
+func (m Message) Concerns() string {
+	if m.To.CustomerID != "" {
+		return m.To.CustomerID
+	}
+	if a, ok := m.Content.(interface{ about() string }); ok {
+		return a.about()
+	}
+	return ""
+}
+
+// Address is the address a job names as typed by whoever asked (a resend or
+// reset request), "" for other messages: the outbox keys such a job by the
+// address's digest, so erasing the address's account finds it.
+func (m Message) Address() string {
+	if a, ok := m.Content.(interface{ typedAddress() string }); ok {
+		return a.typedAddress()
+	}
+	return ""
+}
+
 // New returns a message.
 func New(id string, now time.Time, to Recipient, c Content) Message {
 	return Message{ID: id, CreatedAt: now.UTC(), To: to, Content: c}

@@ -438,9 +438,12 @@ func (p Pending) consentsOf(id string) []customer.ConsentRecord {
 	return out
 }
 
-// registeredChanges is what customer.registered says of a new account.
+// registeredChanges is what customer.registered says of a new account:
+// never its address, which nobody proved yet (customer.verified carries
+// it), so a stranger's registration of someone's address puts it on no
+// bus.
 func registeredChanges(c customer.Customer, t settings.RegistrationType) map[string]any {
-	return map[string]any{"status": string(c.Status), "email": c.Email, "registrationType": string(t)}
+	return map[string]any{"status": string(c.Status), "registrationType": string(t)}
 }
 
 func mailFor(random io.Reader, now time.Time, to mail.Recipient, c mail.Content) (mail.Message, error) {
@@ -455,7 +458,7 @@ func mailFor(random io.Reader, now time.Time, to mail.Recipient, c mail.Content)
 // language.
 func ownerNotice(random io.Reader, s settings.Settings, c customer.Customer, now time.Time) (mail.Message, error) {
 	owner := mail.Recipient{Email: s.StoreOwnerEmail, Language: s.OwnerLanguage(), StoreID: c.StoreID}
-	return mailFor(random, now, owner, mail.NewCustomerNotice{About: mail.Subject{Email: c.Email,
+	return mailFor(random, now, owner, mail.NewCustomerNotice{About: mail.Subject{CustomerID: c.ID, Email: c.Email,
 		FirstName: c.Profile.FirstName, LastName: c.Profile.LastName, Company: c.Profile.Company,
 		RegistrationType: string(s.RegistrationType)}})
 }

@@ -99,14 +99,19 @@ func viewChanged(before, after customer.Customer) bool {
 // ClaimReset lets a reset job mail a link to an address unless another did
 // within interval.
 func (s *Store) ClaimReset(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error) {
-	return s.claimInterval(ctx, "RESET#"+emailKey, skResend, jobID, now, interval)
+	return s.claimInterval(ctx, "RESET#"+customer.AddressDigest(emailKey), skResend, jobID, now, interval)
 }
 
 // partition reads every item of a customer's partition.
 func (s *Store) partition(ctx context.Context, customerID string, each func(sk string, item map[string]types.AttributeValue) error) error {
+	return s.query(ctx, customerPK(customerID), each)
+}
+
+// query reads every item of the partition pk.
+func (s *Store) query(ctx context.Context, pk string, each func(sk string, item map[string]types.AttributeValue) error) error {
 	in := &dynamodb.QueryInput{TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(customerPK(customerID))}}
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)}}
 	for {
 		out, err := s.db.Query(ctx, in)
 		if err != nil {
@@ -163,23 +168,33 @@ func (s *Store) Records(ctx context.Context, customerID string) (account.Records
 	return r, err
 }
 
-// Sweep deletes an erased customer's sessions, activity entries and mails;
-// the tombstone and the consent log stay. Deleting is idempotent, so a
-// sweep that died half-way is simply run again.
-func (s *Store) Sweep(ctx context.Context, customerID string) (int, error) {
-	var doomed []string
+// Sweep deletes an erased customer's sessions, activity entries and mails
+// (the store owner's notices about them included), and the jobs that named
+// the erased address (under its digest); the tombstone and the consent log
+// stay. Deleting is idempotent, so a sweep that died half-way is simply
+// run again.
+func (s *Store) Sweep(ctx context.Context, customerID, addressDigest string) (int, error) {
+	var doomed []map[string]types.AttributeValue
 	err := s.partition(ctx, customerID, func(sk string, _ map[string]types.AttributeValue) error {
 		if sk != skProfile && !strings.HasPrefix(sk, "CONSENT#") {
-			doomed = append(doomed, sk)
+			doomed = append(doomed, keyOf(customerPK(customerID), sk))
 		}
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	for _, sk := range doomed {
-		if _, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table),
-			Key: keyOf(customerPK(customerID), sk)}); err != nil {
+	if addressDigest != "" {
+		err = s.query(ctx, addressOutboxPK(addressDigest), func(sk string, _ map[string]types.AttributeValue) error {
+			doomed = append(doomed, keyOf(addressOutboxPK(addressDigest), sk))
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	for _, key := range doomed {
+		if _, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: key}); err != nil {
 			return 0, unavailable("DeleteItem", err)
 		}
 	}

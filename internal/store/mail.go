@@ -1,6 +1,7 @@
 package store
 
 import (
+	"github.com/openreg/registration/internal/customer"
 	"context"
 	"errors"
 	"time"
@@ -26,7 +27,7 @@ const (
 
 func ledgerPK(id string) string    { return "MAILED#" + id }
 func suppressPK(key string) string { return "SUPPRESS#" + key }
-func resendPK(key string) string   { return "RESEND#" + key }
+func resendPK(key string) string   { return "RESEND#" + customer.AddressDigest(key) }
 
 // Claim reserves a message for one sender; see mail.Ledger.
 func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease time.Duration) error {
@@ -119,7 +120,7 @@ func (s *Store) ClaimResend(ctx context.Context, emailKey, jobID string, now tim
 // ClaimNotice lets a registration-attempt job tell an owner unless another
 // job did within interval, so nobody can flood an address with notices.
 func (s *Store) ClaimNotice(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error) {
-	return s.claimInterval(ctx, "NOTICE#"+emailKey, skResend, jobID, now, interval)
+	return s.claimInterval(ctx, "NOTICE#"+customer.AddressDigest(emailKey), skResend, jobID, now, interval)
 }
 
 func (s *Store) claimInterval(ctx context.Context, pk, sk, jobID string, now time.Time, interval time.Duration) (bool, error) {

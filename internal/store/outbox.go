@@ -3,6 +3,7 @@ package store
 import (
 	"time"
 
+	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/event"
 
 	"github.com/openreg/registration/internal/mail"
@@ -51,12 +52,16 @@ func newOutboxItem(m mail.Message) (outboxItem, error) {
 	if err != nil {
 		return outboxItem{}, err
 	}
-	// A customer's mail is kept in the customer's partition, so erasing
-	// the customer finds it; others (jobs naming a typed address, the
-	// store owner's notices) under their own key.
+	// Whatever names a customer or an address is kept where its erasure
+	// finds it: a mail to or about a customer (the store owner's notices
+	// included) in the customer's partition, a job naming a typed address
+	// under the address's digest; the rest under its own key.
 	pk, sk := outboxPK(m.ID), skMail
-	if m.To.CustomerID != "" {
-		pk, sk = customerPK(m.To.CustomerID), "OUTBOX#"+m.ID
+	switch {
+	case m.Concerns() != "":
+		pk, sk = customerPK(m.Concerns()), "OUTBOX#"+m.ID
+	case m.Address() != "":
+		pk, sk = addressOutboxPK(customer.AddressDigest(m.Address())), "OUTBOX#"+m.ID
 	}
 	return outboxItem{
 		PK: pk, SK: sk, Type: TypeOutbox,

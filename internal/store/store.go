@@ -81,6 +81,10 @@ func emailPK(key string) string    { return "EMAIL#" + key }
 func usernamePK(key string) string { return "USERNAME#" + key }
 func pendingPK(id string) string   { return "REGISTRATION#" + id }
 func outboxPK(id string) string    { return "OUTBOX#" + id }
+
+// addressOutboxPK is the partition of the jobs that name an address with
+// this digest (customer.AddressDigest).
+func addressOutboxPK(digest string) string { return "OUTBOX#ADDRESS#" + digest }
 func keyOf(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{AttrPK: str(pk), AttrSK: str(sk)}
 }

@@ -264,7 +264,7 @@ func (s *Service) confirm(ctx context.Context, id, digest string, req Request) (
 		}
 		c.Outbox = []mail.Message{mail.New(msgID, now, mail.To(cust), mail.WelcomeMail{})}
 	}
-	specs := []event.Spec{{Type: event.Verified, Changes: map[string]any{"status": string(c.Next)}}}
+	specs := []event.Spec{{Type: event.Verified, Changes: map[string]any{"status": string(c.Next), "email": cust.Email}}}
 	if c.Next == customer.Active {
 		if req.GuestID != "" && s.handOvers != nil {
 			if c.HandOver, err = s.handOvers.HandOver(ctx, req.GuestID, cust.ID); err != nil {

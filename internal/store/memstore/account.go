@@ -109,8 +109,9 @@ func (s *Store) Records(_ context.Context, customerID string) (account.Records, 
 	return r, nil
 }
 
-// Sweep deletes an erased customer's sessions, activity entries and mails.
-func (s *Store) Sweep(_ context.Context, customerID string) (int, error) {
+// Sweep deletes an erased customer's sessions, activity entries and mails
+// (to or about them), and the jobs that named the erased address.
+func (s *Store) Sweep(_ context.Context, customerID, addressDigest string) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Err != nil {
@@ -125,6 +126,8 @@ func (s *Store) Sweep(_ context.Context, customerID string) (int, error) {
 	}
 	before := len(s.Activities) + len(s.Outbox)
 	s.Activities = slices.DeleteFunc(s.Activities, func(a customer.Activity) bool { return a.CustomerID == customerID })
-	s.Outbox = slices.DeleteFunc(s.Outbox, func(m mail.Message) bool { return m.To.CustomerID == customerID })
+	s.Outbox = slices.DeleteFunc(s.Outbox, func(m mail.Message) bool {
+		return m.Concerns() == customerID || (addressDigest != "" && m.Address() != "" && customer.AddressDigest(m.Address()) == addressDigest)
+	})
 	return n + before - len(s.Activities) - len(s.Outbox), nil
 }

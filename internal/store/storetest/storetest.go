@@ -588,7 +588,7 @@ func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 			}
 		}
 		for range 2 { // a sweep can run again
-			if _, err := s.Sweep(ctx, "c1"); err != nil {
+			if _, err := s.Sweep(ctx, "c1", customer.AddressDigest("gone@example.com")); err != nil {
 				t.Fatal(err)
 			}
 		}
