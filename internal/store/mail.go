@@ -1,9 +1,9 @@
 package store
 
 import (
-	"github.com/openreg/registration/internal/customer"
 	"context"
 	"errors"
+	"github.com/openreg/registration/internal/customer"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
