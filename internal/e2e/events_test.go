@@ -69,6 +69,12 @@ func TestSampleEvents(t *testing.T) {
 				t.Errorf("a base64 form body was not decoded: %s", r.Body)
 			}
 		}},
+		// The same form posted by a page on another site (login CSRF).
+		{httpapi.FnVerifyEmail, "verify-email-form-cross-site.json", 403, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
+			if !strings.Contains(r.Body, "cross_site_request") {
+				t.Errorf("body = %s", r.Body)
+			}
+		}},
 		{httpapi.FnSignIn, "sign-in.json", 401, nil}, // registered, not yet verified: like a wrong password
 		{httpapi.FnSignIn, "me.json", 401, nil},
 		{httpapi.FnSignIn, "sign-out.json", 204, nil},

@@ -260,7 +260,7 @@ func (c *Completer) subscriptions(ctx context.Context, p Pending, now time.Time)
 //   - the newest registration wins: one received before the one the account
 //     holds (Customer.ReceivedAt) changes nothing (Superseded), whatever
 //     order the mailer runs them in, and the write is conditional on that
-//     time;
+//     time (of two received at the same instant, the one completed last);
 //   - one link mail per resend interval: within it the replacement keeps
 //     the live link, mails nothing, and the link already mailed confirms the
 //     newest registration (its password); after it, a new link voids the
@@ -269,7 +269,7 @@ func (c *Completer) subscriptions(ctx context.Context, p Pending, now time.Time)
 // The account's reset link and recovery time stay: a registration never
 // voids a password reset.
 func (c *Completer) replace(ctx context.Context, p Pending, job mail.Message, owner customer.Customer, now time.Time) (mail.Message, bool, error) {
-	if !p.CreatedAt.After(owner.ReceivedAt) {
+	if p.CreatedAt.Before(owner.ReceivedAt) {
 		c.log.InfoContext(ctx, "registration superseded by a newer one of the address", "registrationId", p.ID, "customerId", owner.ID)
 		return mail.Message{}, false, c.store.Complete(ctx, Completion{Registration: p, Outcome: Superseded, Customer: owner, Previous: &owner})
 	}

@@ -336,7 +336,7 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 		item := newCustomerItem(cust, emailKey, usernameKey)
 		// Over the account as read, and only by a registration received
 		// after the one it holds (the newest registration wins).
-		t.put(item, "#status = :unverified AND updatedAt = :prev AND (attribute_not_exists(receivedAt) OR receivedAt < :received)",
+		t.put(item, "#status = :unverified AND updatedAt = :prev AND (attribute_not_exists(receivedAt) OR receivedAt <= :received)",
 			map[string]types.AttributeValue{":unverified": str(string(customer.Unverified)), ":prev": str(formatTime(prev.UpdatedAt)),
 				":received": num(cust.ReceivedAt.UnixNano())})
 		t.items[len(t.items)-1].Put.ExpressionAttributeNames = map[string]string{"#status": "status"}

@@ -216,7 +216,7 @@ func (s *Store) Complete(_ context.Context, c registration.Completion) error {
 		t.check(func() error {
 			cur, ok := s.customers[cust.ID]
 			if !ok || cur.Status != customer.Unverified || !cur.UpdatedAt.Equal(prev.UpdatedAt) ||
-				!(cur.ReceivedAt.IsZero() || cur.ReceivedAt.Before(cust.ReceivedAt)) {
+				cur.ReceivedAt.After(cust.ReceivedAt) {
 				return registration.ErrConflict
 			}
 			if username != prevUsername {
