@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -78,7 +79,13 @@ func (s Sources) SecretOf(cfg *settings.Captcha) Secret {
 	if cfg == nil {
 		return nil
 	}
-	scheme, name := cfg.SecretRef()
+	return s.Ref(cfg.Secret)
+}
+
+// Ref returns the reader of the secret a settings reference names
+// ("ssm:<parameter>", "secretsmanager:<name or ARN>", "file:<path>").
+func (s Sources) Ref(ref string) Secret {
+	scheme, name, _ := strings.Cut(ref, ":")
 	switch scheme {
 	case settings.SecretSSM:
 		return FromParameter(s.Parameters(), name)

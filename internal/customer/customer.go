@@ -95,6 +95,9 @@ type Customer struct {
 	// EmailChange is an address change waiting for its link (nil when
 	// none); the account keeps Email until it is confirmed.
 	EmailChange *EmailChange
+	// Devices are the devices that signed in to the login a sign-in view
+	// was read through, by device id (sign-in views only).
+	Devices map[string]Device
 	// RecoveredAt is the time of the account's last recovery: a password
 	// reset or change, a sign-out everywhere or a completed address
 	// change. Each voids what was asked for or issued before it (see
@@ -133,6 +136,14 @@ func (c Customer) Unproven() Customer {
 // a job asked for at t is void then.
 func (c Customer) RecoveredSince(t time.Time) bool {
 	return !c.RecoveredAt.IsZero() && !t.After(c.RecoveredAt)
+}
+
+// Device is a device that signed in to a login (internal/device): when its
+// token was issued and how many sign-ins from it failed since. The login's
+// key keeps a few of them (settings deviceTrust.maxPerLogin).
+type Device struct {
+	IssuedAt time.Time
+	Failures int
 }
 
 // EmailChange is a requested change of address: the new address and the

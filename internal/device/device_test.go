@@ -1,7 +1,9 @@
 package device_test
 
 import (
+	"context"
 	"crypto/rand"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -115,4 +117,39 @@ func FuzzVerify(f *testing.F) {
 			t.Errorf("%q verified", plain)
 		}
 	})
+}
+
+func TestKeyringReadsOnceAndAgainAfterRefresh(t *testing.T) {
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	reads, doc, fail := 0, `{"current":"k1","k1":"`+keyA+`"}`, false
+	r := device.NewKeyring(func(context.Context) (string, error) {
+		reads++
+		if fail {
+			return "", errors.New("secret store down")
+		}
+		return doc, nil
+	}, func() time.Time { return now })
+	for range 3 {
+		if _, err := r.Keys(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if reads != 1 {
+		t.Fatalf("%d reads for three uses, want 1", reads)
+	}
+	doc = `{"current":"k2","k1":"` + keyA + `","k2":"` + keyB + `"}`
+	now = now.Add(6 * time.Minute)
+	k, _ := r.Keys(context.Background())
+	if _, tok, _ := k.Issue("email:a@b.co", rand.Reader, now); tok.KeyID != "k2" || reads != 2 {
+		t.Errorf("after the refresh: key %s, %d reads; want k2 and a second read", tok.KeyID, reads)
+	}
+	fail, now = true, now.Add(6*time.Minute)
+	if k, err := r.Keys(context.Background()); err != nil {
+		t.Errorf("an outage after a read: %v; want the keys read before", err)
+	} else if _, tok, _ := k.Issue("email:a@b.co", rand.Reader, now); tok.KeyID != "k2" {
+		t.Errorf("key %s", tok.KeyID)
+	}
+	if _, err := device.NewKeyring(func(context.Context) (string, error) { return "", errors.New("down") }, time.Now).Keys(context.Background()); err == nil {
+		t.Error("an outage before any read gave keys")
+	}
 }

@@ -266,6 +266,33 @@ type SignInThrottle struct {
 	Slowdown Duration `json:"slowdown"`
 }
 
+// DeviceTrust is OWASP's device cookie (internal/device): a successful
+// sign-in gives the device a signed token, and a right password from a
+// device that signed in to that login before skips signInThrottle.perLogin
+// (never the per-client counters), so guessing from many addresses cannot
+// keep the owner out.
+type DeviceTrust struct {
+	// Secret names the signing keys' document ({"current":"<id>","<id>":
+	// "<key>",…}): "ssm:<parameter>", "secretsmanager:<name or ARN>" or,
+	// in the local stack, "file:<path>". Empty: the deployed stack makes
+	// one (Secrets Manager, generated) and the local stack writes a file;
+	// with none at all, no device is trusted.
+	Secret string `json:"secret,omitempty"`
+	// Lifetime is how long a device token is worth anything.
+	Lifetime Duration `json:"lifetime"`
+	// MaxPerLogin bounds the devices a login remembers (the oldest goes).
+	MaxPerLogin int `json:"maxPerLogin"`
+	// MaxFailures is how many failed sign-ins from a trusted device end
+	// its trust.
+	MaxFailures int `json:"maxFailures"`
+}
+
+// SecretRef splits Secret into its scheme and name.
+func (d DeviceTrust) SecretRef() (scheme, name string) {
+	scheme, name, _ = strings.Cut(d.Secret, ":")
+	return scheme, name
+}
+
 // ClientLimits cap the requests one client address makes to the routes that
 // can be abused without an account (429 too_many_requests with Retry-After).
 // A storefront that calls from its own servers is one client: raise them or
@@ -349,6 +376,8 @@ type Settings struct {
 	// SignInThrottle and ClientLimits stop guessing and flooding.
 	SignInThrottle SignInThrottle `json:"signInThrottle"`
 	ClientLimits   ClientLimits   `json:"clientLimits"`
+	// DeviceTrust lets owners past the per-login gate (see DeviceTrust).
+	DeviceTrust DeviceTrust `json:"deviceTrust"`
 	// RevealAccountState makes sign-in with a right password on an
 	// unverified or unapproved account answer 403 email_not_verified or
 	// pending_approval instead of 401 invalid_credentials. It helps
@@ -492,6 +521,9 @@ func Default() Settings {
 			PerLogin:          Limit{Max: 20, Window: Duration(15 * time.Minute)},
 			Slowdown:          Duration(3 * time.Second),
 		},
+		// OWASP's device cookie: half a year, ten devices a login, five
+		// failures and a device is trusted no more.
+		DeviceTrust: DeviceTrust{Lifetime: Duration(180 * 24 * time.Hour), MaxPerLogin: 10, MaxFailures: 5},
 		ClientLimits: ClientLimits{
 			Register: Limit{Max: 30, Window: Duration(time.Hour)},
 			SignIn:   Limit{Max: 100, Window: Duration(10 * time.Minute)},
@@ -720,14 +752,7 @@ func (c Captcha) validate(p *problems) {
 	if strings.TrimSpace(c.SiteKey) == "" || len(c.SiteKey) > 200 {
 		p.bad("captcha.siteKey", "must be the provider's site key (1-200 characters)")
 	}
-	switch scheme, name := c.SecretRef(); {
-	case name == "" || strings.TrimSpace(name) != name:
-		p.bad("captcha.secret", "must name where the secret key is kept: ssm:<parameter>, secretsmanager:<secret> or file:<path>; got %q", c.Secret)
-	case scheme == SecretSSM && !strings.HasPrefix(name, "/") && strings.Contains(name, "/"):
-		p.bad("captcha.secret", "an SSM parameter in a path starts with '/', got %q", name)
-	case scheme != SecretSSM && scheme != SecretSecretsManager && scheme != SecretFile:
-		p.bad("captcha.secret", "must start with ssm:, secretsmanager: or file: (the secret itself never goes here), got %q", scheme+":…")
-	}
+	validSecretRef(p, "captcha.secret", c.Secret)
 	if c.VerifyURL != "" {
 		u, err := url.Parse(c.VerifyURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Fragment != "" {
@@ -753,6 +778,19 @@ func (c Captcha) validate(p *problems) {
 	}
 }
 
+// validSecretRef checks a reference to where a secret is kept.
+func validSecretRef(p *problems, key, ref string) {
+	scheme, name, _ := strings.Cut(ref, ":")
+	switch {
+	case name == "" || strings.TrimSpace(name) != name:
+		p.bad(key, "must name where the secret key is kept: ssm:<parameter>, secretsmanager:<secret> or file:<path>; got %q", ref)
+	case scheme == SecretSSM && !strings.HasPrefix(name, "/") && strings.Contains(name, "/"):
+		p.bad(key, "an SSM parameter in a path starts with '/', got %q", name)
+	case scheme != SecretSSM && scheme != SecretSecretsManager && scheme != SecretFile:
+		p.bad(key, "must start with ssm:, secretsmanager: or file: (the secret itself never goes here), got %q", scheme+":…")
+	}
+}
+
 // validateSecurity checks the password rules, the hashing parameters, the
 // throttles and the name pattern.
 func (s Settings) validateSecurity(p *problems) {
@@ -768,6 +806,19 @@ func (s Settings) validateSecurity(p *problems) {
 	t.PerLogin.validate("signInThrottle.perLogin", p.bad)
 	if t.PerLogin.On() && (t.Slowdown < Duration(time.Second) || time.Duration(t.Slowdown) > time.Minute) {
 		p.bad("signInThrottle.slowdown", "must be between 1s and 1m when perLogin is set, got %s", time.Duration(t.Slowdown))
+	}
+	d := s.DeviceTrust
+	if d.Secret != "" {
+		validSecretRef(p, "deviceTrust.secret", d.Secret)
+	}
+	if d.Lifetime < Duration(time.Hour) || time.Duration(d.Lifetime) > 2*365*24*time.Hour {
+		p.bad("deviceTrust.lifetime", "must be between 1h and 2 years, got %s", time.Duration(d.Lifetime))
+	}
+	if d.MaxPerLogin < 1 || d.MaxPerLogin > 50 {
+		p.bad("deviceTrust.maxPerLogin", "must be between 1 and 50, got %d", d.MaxPerLogin)
+	}
+	if d.MaxFailures < 1 || d.MaxFailures > 100 {
+		p.bad("deviceTrust.maxFailures", "must be between 1 and 100, got %d", d.MaxFailures)
 	}
 	s.ClientLimits.Register.validate("clientLimits.register", p.bad)
 	s.ClientLimits.SignIn.validate("clientLimits.signIn", p.bad)

@@ -15,12 +15,14 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/device"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/redirect"
@@ -57,6 +59,23 @@ type Attempt struct {
 	// HandOver gives the request's guest cart to the customer (nil: no
 	// guest).
 	HandOver *cart.HandOver
+	// Device, on a success, records a device on the login's key (a new one,
+	// evicting Evict, or a trusted one whose failures start afresh);
+	// DeviceFailed, on a failure, counts one failure on the record of the
+	// device the attempt came from. Neither reads anything.
+	Device, DeviceFailed *DeviceRecord
+}
+
+// DeviceRecord is one device of a login (customer.Device) as a sign-in
+// writes it: Kind and Key name the login's key ("email" or "username", and
+// the normalised login).
+type DeviceRecord struct {
+	Kind, Key string
+	ID        string
+	IssuedAt  time.Time
+	// Evict is the id of a device to forget (the login's oldest, when it
+	// has deviceTrust.maxPerLogin already).
+	Evict string
 }
 
 // HandOvers prepares the hand-over of a guest to a customer (cart.Service).
@@ -104,6 +123,7 @@ type Service struct {
 	captcha  Captcha
 	// handOvers is nil where no guest can come along (unit tests).
 	handOvers HandOvers
+	devices   *device.Keyring
 	random    io.Reader
 	now       func() time.Time
 	log       *slog.Logger
@@ -121,6 +141,8 @@ type Deps struct {
 	// applies to sign-in, a login past its perLogin limit asks for one
 	// instead of slowing down.
 	Captcha Captcha
+	// Devices signs and checks device tokens (nil: no device is trusted).
+	Devices *device.Keyring
 	Random  io.Reader
 	Now     func() time.Time
 	Log     *slog.Logger
@@ -129,7 +151,7 @@ type Deps struct {
 // New returns a Service.
 func New(d Deps) *Service {
 	s := &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, hasher: d.Hasher,
-		captcha: d.Captcha, handOvers: d.HandOvers, random: d.Random, now: d.Now, log: d.Log}
+		captcha: d.Captcha, handOvers: d.HandOvers, devices: d.Devices, random: d.Random, now: d.Now, log: d.Log}
 	if s.captcha == nil {
 		s.captcha = captcha.Off
 	}
@@ -150,6 +172,9 @@ type Request struct {
 	// login failed past its perLogin limit (where the store has a CAPTCHA
 	// for sign-in).
 	CaptchaToken string
+	// DeviceToken is the device's token from an earlier sign-in (the
+	// cr_device cookie or X-Device-Token), "" when none.
+	DeviceToken string
 }
 
 // Result of a successful sign-in.
@@ -159,6 +184,15 @@ type Result struct {
 	Session    session.Issued
 	// HandedOver reports that the request's guest became the customer.
 	HandedOver bool
+	// Device is the device's new token, when the sign-in issued one (nil
+	// when the device's token was trusted already, or devices are off).
+	Device *IssuedDevice
+}
+
+// IssuedDevice is a device token for the client and when it stops counting.
+type IssuedDevice struct {
+	Token     string
+	ExpiresAt time.Time
 }
 
 // maxInput bounds what is hashed: a megabyte "password" must not buy an
@@ -206,7 +240,13 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 		found = false
 	}
 	attempt := Attempt{Counters: s.counters(kind, key, cust, found, req.SourceIP, now), At: now, SourceIP: req.SourceIP}
-	if err := s.askHuman(ctx, attempt.Counters, req); err != nil {
+	keys, dev := s.deviceOf(ctx, kind, key, req.DeviceToken)
+	trusted := found && dev != nil && s.trusts(cust, *dev, now)
+	if trusted {
+		// The owner's device: past the per-login gate (and its CAPTCHA);
+		// the per-client counters still apply.
+		attempt.Counters = slices.DeleteFunc(attempt.Counters, func(c throttle.Counter) bool { return c.Kind == throttle.SignInLogin })
+	} else if err := s.askHuman(ctx, attempt.Counters, req); err != nil {
 		return Result{}, err
 	}
 
@@ -231,6 +271,10 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 			return Result{}, err
 		}
 		attempt.Session = &sess
+		newDevice, err := s.recordDevice(&attempt, keys, kind, key, cust, dev, trusted, now)
+		if err != nil {
+			return Result{}, err
+		}
 		attempt.Activity = &customer.Activity{CustomerID: cust.ID, Type: customer.ActivitySignedIn, At: now,
 			Detail: map[string]string{"sourceIp": req.SourceIP}}
 		// The guest's cart is handed over exactly once: a sign-in that
@@ -257,7 +301,7 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 			return Result{}, s.refused(err)
 		}
 		return Result{CustomerID: cust.ID, Redirect: redirect.Local(req.ReturnURL), Session: issued,
-			HandedOver: attempt.HandOver != nil}, nil
+			HandedOver: attempt.HandOver != nil, Device: newDevice}, nil
 	}
 
 	switch {
@@ -275,6 +319,10 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 			Detail: map[string]string{"sourceIp": req.SourceIP}}
 	default:
 		attempt.Login = kind + ":" + key
+	}
+	if _, known := cust.Devices[deviceID(dev)]; found && known {
+		// A device that fails often enough is trusted no more.
+		attempt.DeviceFailed = &DeviceRecord{Kind: kind, Key: key, ID: dev.ID}
 	}
 	if err := s.store.SignInFailed(ctx, attempt); err != nil {
 		return Result{}, s.refused(err)

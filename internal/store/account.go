@@ -93,7 +93,8 @@ func (s *Store) Update(ctx context.Context, u account.Update) error {
 // viewChanged reports whether a change touches what the login keys carry.
 func viewChanged(before, after customer.Customer) bool {
 	return before.PasswordHash != after.PasswordHash || before.Status != after.Status ||
-		before.StoreID != after.StoreID || before.Language != after.Language || !before.ExpiresAt.Equal(after.ExpiresAt)
+		before.StoreID != after.StoreID || before.Language != after.Language || !before.ExpiresAt.Equal(after.ExpiresAt) ||
+		!before.RecoveredAt.Equal(after.RecoveredAt)
 }
 
 // ClaimReset lets a reset job mail a link to an address unless another did

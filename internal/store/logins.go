@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/openreg/registration/internal/customer"
@@ -34,8 +38,20 @@ type keyItem struct {
 	Status         string `dynamodbav:"status,omitempty"`
 	StoreID        string `dynamodbav:"storeId,omitempty"`
 	Language       string `dynamodbav:"language,omitempty"`
-	TTL            int64  `dynamodbav:"ttl,omitempty"`
+	// RecoveredAt is the account's (customer.Customer): device tokens
+	// issued before it are worth nothing.
+	RecoveredAt string `dynamodbav:"recoveredAt,omitempty"`
+	TTL         int64  `dynamodbav:"ttl,omitempty"`
+	// Besides these, a key holds its devices as attributes of their own:
+	// device#<id> (issued, Unix seconds) and devfail#<id> (failures), so a
+	// sign-in's write sets or counts one without reading (signin.Attempt).
 }
+
+// Attribute name prefixes of a login key's devices.
+const (
+	attrDevice     = "device#"
+	attrDeviceFail = "devfail#"
+)
 
 // loginKeys are the partition keys of a customer's login keys.
 func loginKeys(c customer.Customer) []string {
@@ -53,7 +69,8 @@ func loginKey(pk string, c customer.Customer) keyItem {
 		kind = "username"
 	}
 	return keyItem{PK: pk, SK: skKey, Type: kind, CustomerID: c.ID, PasswordHash: c.PasswordHash,
-		Status: string(c.Status), StoreID: c.StoreID, Language: c.Language, TTL: epoch(c.ExpiresAt)}
+		Status: string(c.Status), StoreID: c.StoreID, Language: c.Language, RecoveredAt: formatTime(c.RecoveredAt),
+		TTL: epoch(c.ExpiresAt)}
 }
 
 // loginView is the update that brings the login key pk in line with c (its
@@ -62,6 +79,10 @@ func (s *Store) loginView(pk string, c customer.Customer) types.TransactWriteIte
 	values := map[string]types.AttributeValue{":cid": str(c.ID), ":hash": str(c.PasswordHash),
 		":status": str(string(c.Status)), ":store": str(c.StoreID), ":lang": str(c.Language)}
 	expr := "SET passwordHash = :hash, #status = :status, storeId = :store, #lang = :lang"
+	if !c.RecoveredAt.IsZero() {
+		expr += ", recoveredAt = :recovered"
+		values[":recovered"] = str(formatTime(c.RecoveredAt))
+	}
 	if c.ExpiresAt.IsZero() {
 		expr += " REMOVE #ttl"
 	} else {
@@ -84,16 +105,44 @@ func (s *Store) Login(ctx context.Context, kind, key string) (customer.Customer,
 	if kind == "username" {
 		pk = usernamePK(key)
 	}
-	var k keyItem
-	found, err := s.get(ctx, pk, skKey, &k)
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: keyOf(pk, skKey), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return customer.Customer{}, err
+		return customer.Customer{}, unavailable("GetItem", err)
 	}
-	if !found || k.CustomerID == "" || (k.TTL > 0 && k.TTL <= s.now().Unix()) {
+	var k keyItem
+	if out.Item != nil {
+		if err := unmarshal(out.Item, &k); err != nil {
+			return customer.Customer{}, err
+		}
+	}
+	if out.Item == nil || k.CustomerID == "" || (k.TTL > 0 && k.TTL <= s.now().Unix()) {
 		return customer.Customer{}, customer.ErrNotFound
 	}
 	return customer.Customer{ID: k.CustomerID, PasswordHash: k.PasswordHash, Status: customer.Status(k.Status),
-		StoreID: k.StoreID, Language: k.Language, ExpiresAt: fromEpoch(k.TTL)}, nil
+		StoreID: k.StoreID, Language: k.Language, ExpiresAt: fromEpoch(k.TTL), RecoveredAt: parseTime(k.RecoveredAt),
+		Devices: devicesOf(out.Item)}, nil
+}
+
+// devicesOf reads a login key's devices (nil when it has none).
+func devicesOf(item map[string]types.AttributeValue) map[string]customer.Device {
+	var out map[string]customer.Device
+	for name, v := range item {
+		id, ok := strings.CutPrefix(name, attrDevice)
+		n, isNum := v.(*types.AttributeValueMemberN)
+		if !ok || !isNum {
+			continue
+		}
+		issued, _ := strconv.ParseInt(n.Value, 10, 64)
+		d := customer.Device{IssuedAt: time.Unix(issued, 0).UTC()}
+		if f, ok := item[attrDeviceFail+id].(*types.AttributeValueMemberN); ok {
+			d.Failures, _ = strconv.Atoi(f.Value)
+		}
+		if out == nil {
+			out = map[string]customer.Device{}
+		}
+		out[id] = d
+	}
+	return out
 }
 
 // CustomerIDByEmail returns the owner of a normalised email address, or

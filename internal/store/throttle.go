@@ -141,8 +141,31 @@ func (s *Store) SignInFailed(ctx context.Context, a signin.Attempt) error {
 	if a.Login != "" {
 		t.put(s.newAttemptItem(a), "", nil)
 	}
+	if d := a.DeviceFailed; d != nil {
+		t.add(s.deviceItem(d, "ADD #f :one", map[string]types.AttributeValue{":one": num(1)}))
+	}
 	_, err := t.run(ctx)
 	return s.attemptErr(err)
+}
+
+// deviceItem is an update of the device d on its login's key, on the
+// condition that the key is still a customer's (an update never creates a
+// key). #d names the device's issue time, #f its failures.
+func (s *Store) deviceItem(d *signin.DeviceRecord, expr string, values map[string]types.AttributeValue) types.TransactWriteItem {
+	pk := emailPK(d.Key)
+	if d.Kind == "username" {
+		pk = usernamePK(d.Key)
+	}
+	names := map[string]string{}
+	for ph, name := range map[string]string{"#d": attrDevice + d.ID, "#f": attrDeviceFail + d.ID,
+		"#ed": attrDevice + d.Evict, "#ef": attrDeviceFail + d.Evict} {
+		if strings.Contains(expr, ph) {
+			names[ph] = name
+		}
+	}
+	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, skKey),
+		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("attribute_exists(customerId)"),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: values}}
 }
 
 // attemptRetention is how long a failed sign-in on a login without an
@@ -190,6 +213,15 @@ func (s *Store) SignInSucceeded(ctx context.Context, a signin.Attempt) error {
 		t.activity(*a.Activity)
 	}
 	t.events(a.Events)
+	if d := a.Device; d != nil {
+		// A new device (evicting the oldest), or a trusted one whose
+		// failures start afresh.
+		expr := "SET #d = :at REMOVE #f"
+		if d.Evict != "" {
+			expr += ", #ed, #ef"
+		}
+		t.add(s.deviceItem(d, expr, map[string]types.AttributeValue{":at": num(d.IssuedAt.Unix())}))
+	}
 	gi, ci := t.handOver(a.HandOver)
 	codes, err := t.run(ctx)
 	if gi >= 0 && (failedAt(codes, gi) || failedAt(codes, ci)) {

@@ -55,12 +55,12 @@ func (s *Store) Update(_ context.Context, u account.Update) error {
 		})
 		switch {
 		case deleted:
-			delete(s.keys, oldEmail)
+			s.dropKey(oldEmail)
 			if oldUsername != "" {
-				delete(s.keys, oldUsername)
+				s.dropKey(oldUsername)
 			}
 		case newEmail != oldEmail:
-			delete(s.keys, oldEmail)
+			s.dropKey(oldEmail)
 			s.keys[newEmail] = key{customerID: after.ID, expires: after.ExpiresAt}
 		default:
 			for _, k := range []string{oldEmail, oldUsername} {

@@ -232,7 +232,7 @@ func (s *Store) Complete(_ context.Context, c registration.Completion) error {
 			s.customers[cust.ID] = cust
 			s.keys[email] = key{customerID: cust.ID, expires: cust.ExpiresAt}
 			if prevUsername != "" && prevUsername != username {
-				delete(s.keys, prevUsername)
+				s.dropKey(prevUsername)
 			}
 			if username != "" {
 				s.keys[username] = key{customerID: cust.ID, expires: cust.ExpiresAt}

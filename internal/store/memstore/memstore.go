@@ -45,7 +45,9 @@ type Store struct {
 	customers map[string]customer.Customer
 	// keys are the login keys ("email:"/"username:" + normalised login):
 	// the holder's customer id, or a pending registration's id.
-	keys     map[string]key
+	keys map[string]key
+	// devices are the devices of each login key, by key and device id.
+	devices  map[string]map[string]customer.Device
 	pending  map[string]registration.Pending
 	sessions map[session.Ref]session.Session
 	counters map[string]counter
@@ -86,7 +88,8 @@ type counter struct {
 func New(now func() time.Time) *Store {
 	return &Store{now: now, customers: map[string]customer.Customer{}, keys: map[string]key{},
 		pending: map[string]registration.Pending{}, sessions: map[session.Ref]session.Session{}, counters: map[string]counter{},
-		ledger: map[string]ledgerEntry{}, suppressed: map[string]bool{}, intervals: map[string]interval{}}
+		devices: map[string]map[string]customer.Device{},
+		ledger:  map[string]ledgerEntry{}, suppressed: map[string]bool{}, intervals: map[string]interval{}}
 }
 
 func emailKey(k string) string    { return "email:" + k }
@@ -301,8 +304,41 @@ func (s *Store) Login(_ context.Context, kind, k string) (customer.Customer, err
 		return customer.Customer{}, customer.ErrNotFound
 	}
 	c := s.customers[h.customerID]
+	var devices map[string]customer.Device
+	if d := s.devices[name]; len(d) > 0 {
+		devices = maps.Clone(d)
+	}
 	return customer.Customer{ID: c.ID, PasswordHash: c.PasswordHash, Status: c.Status, StoreID: c.StoreID,
-		Language: c.Language, ExpiresAt: c.ExpiresAt}, nil
+		Language: c.Language, ExpiresAt: c.ExpiresAt, RecoveredAt: c.RecoveredAt, Devices: devices}, nil
+}
+
+// dropKey releases a login key and forgets its devices.
+func (s *Store) dropKey(name string) {
+	delete(s.keys, name)
+	delete(s.devices, name)
+}
+
+// device applies a sign-in's device write to its login key's devices.
+func (s *Store) device(d *signin.DeviceRecord, failed bool) {
+	name := emailKey(d.Key)
+	if d.Kind == "username" {
+		name = usernameKey(d.Key)
+	}
+	if _, ok := s.keys[name]; !ok {
+		return
+	}
+	if s.devices[name] == nil {
+		s.devices[name] = map[string]customer.Device{}
+	}
+	if failed {
+		if rec, ok := s.devices[name][d.ID]; ok {
+			rec.Failures++
+			s.devices[name][d.ID] = rec
+		}
+		return
+	}
+	delete(s.devices[name], d.Evict)
+	s.devices[name][d.ID] = customer.Device{IssuedAt: d.IssuedAt}
 }
 
 // Customer returns a customer; see signin.Store.
@@ -338,6 +374,9 @@ func (s *Store) SignInFailed(_ context.Context, a signin.Attempt) error {
 		case a.Login != "":
 			s.Attempts = append(s.Attempts, a)
 		}
+		if a.DeviceFailed != nil {
+			s.device(a.DeviceFailed, true)
+		}
 	})
 	return t.run()
 }
@@ -368,6 +407,9 @@ func (s *Store) SignInSucceeded(_ context.Context, a signin.Attempt) error {
 			s.Activities = append(s.Activities, *a.Activity)
 		}
 		s.Events = append(s.Events, a.Events...)
+		if a.Device != nil {
+			s.device(a.Device, false)
+		}
 	})
 	t.handOver(a.HandOver)
 	return t.run()

@@ -294,6 +294,55 @@ func Run(t *testing.T, newStore New) {
 		}
 	})
 
+	t.Run("a login's devices are recorded by sign-ins, counted on failure, bounded, and read with its view", func(t *testing.T) {
+		s, clock := fresh(t)
+		if err := s.CreateAccount(ctx, account("c1", "dev@example.com", "devuser", customer.Active, clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+		at := clock.Now().Truncate(time.Second)
+		rec := func(id string, evict string) *signin.DeviceRecord {
+			return &signin.DeviceRecord{Kind: "email", Key: "dev@example.com", ID: id, IssuedAt: at, Evict: evict}
+		}
+		if err := s.SignInSucceeded(ctx, signin.Attempt{Device: rec("d1", "")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SignInSucceeded(ctx, signin.Attempt{Device: rec("d2", "")}); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := s.SignInFailed(ctx, signin.Attempt{At: clock.Now(), DeviceFailed: rec("d1", "")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v, err := s.Login(ctx, "email", "dev@example.com")
+		if err != nil || len(v.Devices) != 2 || v.Devices["d1"].Failures != 2 || !v.Devices["d1"].IssuedAt.Equal(at) || v.Devices["d2"].Failures != 0 {
+			t.Fatalf("devices = %+v, %v; want d1 with 2 failures and d2", v.Devices, err)
+		}
+		if u, _ := s.Login(ctx, "username", "devuser"); len(u.Devices) != 0 {
+			t.Errorf("the username's view has the address's devices: %+v", u.Devices)
+		}
+		if err := s.SignInSucceeded(ctx, signin.Attempt{Device: rec("d1", "")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SignInSucceeded(ctx, signin.Attempt{Device: rec("d3", "d2")}); err != nil {
+			t.Fatal(err)
+		}
+		v, _ = s.Login(ctx, "email", "dev@example.com")
+		if _, gone := v.Devices["d2"]; gone || v.Devices["d1"].Failures != 0 || len(v.Devices) != 2 {
+			t.Errorf("devices = %+v; want d1 afresh and d3, d2 evicted", v.Devices)
+		}
+		c, _ := s.Customer(ctx, "c1")
+		clock.Advance(time.Second)
+		after := c
+		after.RecoveredAt, after.UpdatedAt = clock.Now(), clock.Now()
+		if err := s.Update(ctx, acct.Update{Before: c, After: after}); err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := s.Login(ctx, "email", "dev@example.com"); !v.RecoveredAt.Equal(after.RecoveredAt) || len(v.Devices) != 2 {
+			t.Errorf("view after a recovery: recovered %v, devices %+v", v.RecoveredAt, v.Devices)
+		}
+	})
+
 	t.Run("a success while a counter is over its limit is refused and starts no session", func(t *testing.T) {
 		s, clock := fresh(t)
 		if err := s.CreateAccount(ctx, account("c1", "locked@example.com", "", customer.Active, clock.Now())); err != nil {
