@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/openreg/registration/internal/captcha"
+	"github.com/openreg/registration/internal/device"
 
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/httpapi"
@@ -68,7 +69,8 @@ type Clients struct {
 	// HTTP reaches the CAPTCHA provider (nil: http.DefaultClient; each
 	// verification is bounded by the CAPTCHA's timeout).
 	HTTP captcha.Doer
-	// Secrets builds the reader of the CAPTCHA's secret on first use.
+	// Secrets builds the readers of the CAPTCHA's secret and the device
+	// keys on first use.
 	Secrets captcha.Sources
 }
 
@@ -121,8 +123,12 @@ func NewSystem(cfg config.Config, c Clients, rt Runtime) (*System, error) {
 		Settings: s, Store: st, Sessions: sessions, Hasher: hasher, HandOvers: shop, Captcha: gate,
 		Random: rt.Random, Now: rt.Now, Log: rt.Log,
 	})
+	var devices *device.Keyring
+	if s.DeviceTrust.Secret != "" {
+		devices = device.NewKeyring(device.Source(c.Secrets.Ref(s.DeviceTrust.Secret)), rt.Now)
+	}
 	signIn := signin.New(signin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher, HandOvers: shop,
-		Captcha: gate, Random: rt.Random, Now: rt.Now, Log: rt.Log})
+		Captcha: gate, Devices: devices, Random: rt.Random, Now: rt.Now, Log: rt.Log})
 	pages, err := httpapi.LoadPages(s.Languages, s.DefaultLanguage)
 	if err != nil {
 		return nil, err

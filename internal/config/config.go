@@ -26,6 +26,9 @@ const (
 	// EnvMailQueueURL is the mail queue's URL: the mailer holds back a
 	// job that must wait (a VIES outage) by changing its visibility.
 	EnvMailQueueURL = "MAIL_QUEUE_URL"
+	// EnvDeviceKeys names the device keys' secret the stack generated
+	// ("secretsmanager:<ARN>"), for settings that name none.
+	EnvDeviceKeys = "DEVICE_KEYS_SECRET"
 
 	// What Lambda sets for every function (and the local stack imitates).
 	EnvRegion          = "AWS_REGION"
@@ -125,6 +128,12 @@ func Load(getenv func(string) string, needs ...Need) (Config, error) {
 		errs = append(errs, err)
 	} else if c.Settings, err = settings.Parse(doc); err != nil {
 		errs = append(errs, fmt.Errorf("%s is invalid:\n%w", source, err))
+	}
+	if v := strings.TrimSpace(getenv(EnvDeviceKeys)); v != "" && c.Settings.DeviceTrust.Secret == "" {
+		c.Settings.DeviceTrust.Secret = v
+		if err := c.Settings.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvDeviceKeys, err))
+		}
 	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration error:\n%w", errors.Join(errs...))

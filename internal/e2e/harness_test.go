@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -98,11 +100,30 @@ func newStack(t testing.TB, mutate func(*settings.Settings)) *stack {
 	if mutate != nil {
 		mutate(&s)
 	}
+	if s.DeviceTrust.Secret == "" {
+		s.DeviceTrust.Secret = "file:" + deviceKeysFile(t)
+	}
 	if err := s.Validate(); err != nil {
 		t.Fatalf("test settings: %v", err)
 	}
 	clients := testenv.Clients(t)
 	return buildStack(t, s, clients, setupResources(t, clients, s))
+}
+
+// deviceKeysFile writes a device keys document with a random key, as the
+// local stack does, and returns its path.
+func deviceKeysFile(t testing.TB) string {
+	t.Helper()
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := json.Marshal(map[string]string{"current": "test1", "test1": base64.RawURLEncoding.EncodeToString(key)})
+	path := filepath.Join(t.TempDir(), "device-keys.json")
+	if err := os.WriteFile(path, doc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // setupResources makes a stack's table and queue.

@@ -38,9 +38,10 @@ var formTypes = map[string]bool{"application/x-www-form-urlencoded": true, "mult
 func (r *Request) isForm() bool { return formTypes[r.mediaType()] }
 
 // browserCookies are the cookies that make a request the shopper's.
-var browserCookies = []string{SessionCookie, SecureSessionCookie, GuestCookie, SecureGuestCookie}
+var browserCookies = []string{SessionCookie, SecureSessionCookie, GuestCookie, SecureGuestCookie, DeviceCookie}
 
-// hasBrowserCookie reports whether r carries a session or guest cookie.
+// hasBrowserCookie reports whether r carries a session, guest or device
+// cookie.
 func (r *Request) hasBrowserCookie() bool {
 	for _, name := range browserCookies {
 		if r.Cookies[name] != "" {

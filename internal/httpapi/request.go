@@ -26,6 +26,8 @@ const MaxBody = 16 << 10
 const (
 	SessionCookie       = "cr_session"
 	SecureSessionCookie = "__Host-cr_session"
+	// DeviceCookie is a device token (signin's devices).
+	DeviceCookie = "cr_device"
 )
 
 // Request is the part of an API Gateway event the endpoints use.

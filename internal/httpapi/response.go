@@ -58,6 +58,15 @@ func (a *API) sessionCookie(tok string, expires time.Time, persistent bool) stri
 	return c.String()
 }
 
+// deviceCookie carries a device token (OWASP's device cookie): HttpOnly,
+// sent only to sign-in (Path=/v1/sessions), kept until the token's
+// lifetime ends.
+func (a *API) deviceCookie(tok string, expires time.Time) string {
+	c := &http.Cookie{Name: DeviceCookie, Value: tok, Path: "/v1/sessions", HttpOnly: true, Secure: a.cookies.Secure,
+		SameSite: http.SameSiteLaxMode, Expires: expires.UTC(), MaxAge: max(int(expires.Sub(a.now()).Seconds()), 1)}
+	return c.String()
+}
+
 func (a *API) sessionCookieName() string {
 	if a.cookies.Secure {
 		return SecureSessionCookie

@@ -23,6 +23,21 @@ type sessionBody struct {
 	Redirect     string `json:"redirect"`
 	SessionToken string `json:"sessionToken,omitempty"`
 	ExpiresAt    string `json:"expiresAt"`
+	// DeviceToken is a new device token, for callers that get the session
+	// token in the body too (they send it back as X-Device-Token).
+	DeviceToken string `json:"deviceToken,omitempty"`
+}
+
+// DeviceHeader carries a device token from callers that are not browsers.
+const DeviceHeader = "x-device-token"
+
+// deviceToken is the device token the request carries: the header, else
+// the cookie. Anything malformed is no token (signin verifies it).
+func (r *Request) deviceToken() string {
+	if t := r.Headers[DeviceHeader]; t != "" {
+		return t
+	}
+	return r.Cookies[DeviceCookie]
 }
 
 func (a *API) createSession(ctx context.Context, r *Request) (*Response, error) {
@@ -32,7 +47,7 @@ func (a *API) createSession(ctx context.Context, r *Request) (*Response, error) 
 	}
 	res, err := a.signIn.SignIn(ctx, signin.Request{
 		Login: b.Login, Password: b.Password, RememberMe: b.RememberMe, ReturnURL: b.ReturnURL, SourceIP: r.SourceIP,
-		GuestID: r.GuestID(), CaptchaToken: b.CaptchaToken,
+		GuestID: r.GuestID(), CaptchaToken: b.CaptchaToken, DeviceToken: r.deviceToken(),
 	})
 	if err != nil {
 		return nil, err
@@ -40,11 +55,17 @@ func (a *API) createSession(ctx context.Context, r *Request) (*Response, error) 
 	body := sessionBody{CustomerID: res.CustomerID, Redirect: res.Redirect, ExpiresAt: rfc3339(res.Session.ExpiresAt)}
 	if r.WantsToken() {
 		body.SessionToken = res.Session.Token
+		if res.Device != nil {
+			body.DeviceToken = res.Device.Token
+		}
 	}
 	resp := jsonResponse(http.StatusOK, body)
 	resp.Cookies = []string{a.sessionCookie(res.Session.Token, res.Session.ExpiresAt, b.RememberMe)}
 	if res.HandedOver {
 		resp.Cookies = append(resp.Cookies, a.clearGuestCookie())
+	}
+	if res.Device != nil {
+		resp.Cookies = append(resp.Cookies, a.deviceCookie(res.Device.Token, res.Device.ExpiresAt))
 	}
 	return resp, nil
 }
