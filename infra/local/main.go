@@ -37,6 +37,7 @@ import (
 	"github.com/openreg/registration/internal/emulator"
 	"github.com/openreg/registration/internal/httpapi"
 	"github.com/openreg/registration/internal/queue"
+	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/sizing"
 )
 
@@ -109,6 +110,14 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
+	// The device keys, as the stack generates them: a secret in moto's
+	// Secrets Manager that sign-in reads (unless the settings name one).
+	if res.DeviceKeys, err = devstack.SetupDeviceKeys(ctx, clients.Secrets, "device-keys"); err != nil {
+		return err
+	}
+	if cfg.Settings.DeviceTrust.Secret == "" {
+		cfg.Settings.DeviceTrust.Secret = settings.SecretSecretsManager + ":" + res.DeviceKeys
+	}
 	bus, err := devstack.SetupEvents(ctx, clients.Events, clients.SQS, cfg.Settings.EventBusName)
 	if err != nil {
 		return err
@@ -133,7 +142,7 @@ func run(o options) error {
 	} else {
 		rt := app.Production(cfg.LogLevel)
 		rt.Log = log
-		sys, err := app.NewSystem(cfg, app.Clients{DynamoDB: clients.DynamoDB, Secrets: clients.CaptchaSecrets()}, rt)
+		sys, err := app.NewSystem(cfg, app.Clients{DynamoDB: clients.DynamoDB, Secrets: clients.SecretSources()}, rt)
 		if err != nil {
 			return err
 		}
@@ -229,8 +238,7 @@ func startRuntimes(ctx context.Context, o options, emu *emulator.Stack, res devs
 			overrides[k] = v
 		}
 	}
-	refs := map[string]string{"AWS::DynamoDB::Table": res.Table, "AWS::SES::ConfigurationSet": "", "AWS::SQS::Queue": res.QueueURL}
-	return devstack.StartRuntimes(ctx, tpl, devstack.RIEPath, o.bin, refs, overrides, log)
+	return devstack.StartRuntimes(ctx, tpl, devstack.RIEPath, o.bin, res.Refs(), overrides, log)
 }
 
 // invoke runs one function once on an event file and prints its answer and

@@ -156,6 +156,9 @@ func ValidateSettings(doc []byte) (settings.Settings, string, error) {
 			errs = append(errs, errors.New("settings.captcha.secret: a deployed stack reads the secret from ssm:<parameter> or secretsmanager:<secret>; file: is for the local stack"))
 		}
 	}
+	if scheme, _ := s.DeviceTrust.SecretRef(); scheme == settings.SecretFile {
+		errs = append(errs, errors.New("settings.deviceTrust.secret: a deployed stack reads the keys from ssm:<parameter> or secretsmanager:<secret> (or, left empty, generates them); file: is for the local stack"))
+	}
 	var buf bytes.Buffer
 	if len(bytes.TrimSpace(doc)) > 0 {
 		if err := json.Compact(&buf, doc); err != nil {

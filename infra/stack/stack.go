@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awspipes"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
@@ -277,6 +278,7 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	// on the items it owns (tableAccess).
 	b.grantTable(fns, table)
 	b.grantCaptchaSecret(fns)
+	b.deviceKeys(fns)
 	pipeDLQ := b.outboxPipe(table, queue)
 	bus, eventsDLQ := b.eventsPipe(table)
 	// The mailer sends with SES v2's SendEmail (which needs no
@@ -599,11 +601,24 @@ func (b *builder) grantCaptchaSecret(fns map[string]awslambda.Function) {
 	if c == nil {
 		return
 	}
-	scheme, name := c.SecretRef()
-	var st awsiam.PolicyStatement
+	st := b.readSecret(c.Secret)
+	if st == nil {
+		return // refused at synth (ValidateSettings)
+	}
+	for _, cf := range captchaFunctions {
+		if cf.on(c.On) {
+			fns[cf.fn].AddToRolePolicy(st)
+		}
+	}
+}
+
+// readSecret is the statement that lets a function read the one secret a
+// settings reference names (nil for a reference a deployed stack refuses).
+func (b *builder) readSecret(ref string) awsiam.PolicyStatement {
+	scheme, name, _ := strings.Cut(ref, ":")
 	switch scheme {
 	case settings.SecretSSM:
-		st = awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions: jsii.Strings("ssm:GetParameter"),
 			Resources: &[]*string{b.stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"),
 				Resource: jsii.String("parameter"), ResourceName: jsii.String(strings.TrimPrefix(name, "/")),
@@ -617,17 +632,44 @@ func (b *builder) grantCaptchaSecret(fns map[string]awslambda.Function) {
 				Resource: jsii.String("secret"), ResourceName: jsii.String(name + "-??????"),
 				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})
 		}
-		st = awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions: jsii.Strings("secretsmanager:GetSecretValue"), Resources: &[]*string{jsii.String(arn)},
 		})
-	default:
-		return // refused at synth (ValidateSettings)
 	}
-	for _, cf := range captchaFunctions {
-		if cf.on(c.On) {
-			fns[cf.fn].AddToRolePolicy(st)
+	return nil
+}
+
+// deviceKeys gives the sign-in function the device keys (OWASP's device
+// cookie): the secret the settings name, or, when they name none, one the
+// stack generates in Secrets Manager ({"current":"k1","k1":<64 random
+// characters>}; rotate by adding a key and moving "current" to it, keeping
+// the old one for as long as its tokens should count), named to the
+// function by DEVICE_KEYS_SECRET. Only sign-in reads it.
+func (b *builder) deviceKeys(fns map[string]awslambda.Function) {
+	fn := fns[httpapi.FnSignIn]
+	if ref := b.p.Settings.DeviceTrust.Secret; ref != "" {
+		if st := b.readSecret(ref); st != nil {
+			fn.AddToRolePolicy(st)
 		}
+		return
 	}
+	secret := awssecretsmanager.NewSecret(b.stack, jsii.String("DeviceKeys"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("Signing keys of the device tokens that let owners past the per-login sign-in gate"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			SecretStringTemplate: jsii.String(`{"current":"k1"}`), GenerateStringKey: jsii.String("k1"),
+			PasswordLength: jsii.Number(64), ExcludePunctuation: jsii.Bool(true),
+		},
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(secret, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-SMG4"),
+		Reason: jsii.String("A key ring, not a credential: it is rotated by adding a key and moving \"current\" to it, " +
+			"keeping the old key while its tokens should count; a scheduled replacement would end every device's trust at once."),
+	}}, jsii.Bool(false))
+	fn.AddEnvironment(jsii.String(config.EnvDeviceKeys), awscdk.Fn_Join(jsii.String(""),
+		&[]*string{jsii.String(settings.SecretSecretsManager + ":"), secret.SecretArn()}), nil)
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("secretsmanager:GetSecretValue"), Resources: &[]*string{secret.SecretArn()},
+	}))
 }
 
 // wildPath is a route path as an execute-api ARN names it: {params} match

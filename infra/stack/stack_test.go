@@ -363,6 +363,74 @@ func TestBackOfficeAuthority(t *testing.T) {
 	}
 }
 
+// TestDeviceKeys: the stack generates the device keys' secret when the
+// settings name none, and only sign-in may read it (or the one they name).
+func TestDeviceKeys(t *testing.T) {
+	readers := func(tpl map[string]any, action string) map[string]string {
+		out := map[string]string{}
+		for _, p := range resourcesOf(tpl, "AWS::IAM::Policy") {
+			props := p["Properties"].(map[string]any)
+			for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				if slices.Contains(actionsOf(st.(map[string]any)), action) {
+					out[jsonString(props["Roles"])] = jsonString(st.(map[string]any)["Resource"])
+				}
+			}
+		}
+		return out
+	}
+	t.Run("a generated secret, named to sign-in alone, which alone reads it", func(t *testing.T) {
+		tpl := synthDoc(t, settingsDoc, stack.Props{})
+		secrets := resourcesOf(tpl, "AWS::SecretsManager::Secret")
+		if len(secrets) != 1 {
+			t.Fatalf("%d secrets, want the device keys", len(secrets))
+		}
+		var gen string
+		for _, sec := range secrets {
+			gen = jsonString(sec["Properties"].(map[string]any)["GenerateSecretString"])
+		}
+		if !strings.Contains(gen, `"GenerateStringKey":"k1"`) || !strings.Contains(gen, `{\"current\":\"k1\"}`) {
+			t.Errorf("generated as %s", gen)
+		}
+		got := readers(tpl, "secretsmanager:GetSecretValue")
+		if len(got) != 1 {
+			t.Fatalf("readers %v, want sign-in only", got)
+		}
+		for role, res := range got {
+			if !strings.Contains(role, "SignInRole") || !strings.Contains(res, "DeviceKeys") {
+				t.Errorf("%s reads %s", role, res)
+			}
+		}
+		for _, fn := range resourcesOf(tpl, "AWS::Lambda::Function") {
+			env := jsonString(fn["Properties"].(map[string]any)["Environment"])
+			if has := strings.Contains(env, config.EnvDeviceKeys); has != strings.Contains(jsonString(fn["Properties"].(map[string]any)["Role"]), "SignInRole") {
+				t.Errorf("%s in the environment of %s: %v", config.EnvDeviceKeys, jsonString(fn["Properties"].(map[string]any)["Role"]), has)
+			}
+		}
+	})
+	t.Run("a named parameter is read by sign-in alone and nothing is generated", func(t *testing.T) {
+		doc := strings.Replace(settingsDoc, `"storeName"`, `"deviceTrust": {"secret": "ssm:/shop/device-keys"}, "storeName"`, 1)
+		tpl := synthDoc(t, doc, stack.Props{})
+		if n := len(resourcesOf(tpl, "AWS::SecretsManager::Secret")); n != 0 {
+			t.Errorf("%d secrets generated", n)
+		}
+		got := readers(tpl, "ssm:GetParameter")
+		if len(got) != 1 {
+			t.Fatalf("readers %v", got)
+		}
+		for role, res := range got {
+			if !strings.Contains(role, "SignInRole") || !strings.Contains(res, ":parameter/shop/device-keys") {
+				t.Errorf("%s reads %s", role, res)
+			}
+		}
+	})
+	t.Run("a file is refused for a deployed stack", func(t *testing.T) {
+		doc := strings.Replace(settingsDoc, `"storeName"`, `"deviceTrust": {"secret": "file:/tmp/keys.json"}, "storeName"`, 1)
+		if _, _, err := stack.ValidateSettings([]byte(doc)); err == nil || !strings.Contains(err.Error(), "deviceTrust.secret") {
+			t.Errorf("ValidateSettings = %v", err)
+		}
+	})
+}
+
 func TestCaptchaSecret(t *testing.T) {
 	withCaptcha := func(secret, on string) string {
 		return strings.Replace(settingsDoc, `"storeName"`, `"captcha": {"provider": "turnstile", "siteKey": "0x4AAA", "secret": "`+secret+`", "on": `+on+`}, "storeName"`, 1)
@@ -374,8 +442,9 @@ func TestCaptchaSecret(t *testing.T) {
 		for _, p := range resourcesOf(tpl, "AWS::IAM::Policy") {
 			props := p["Properties"].(map[string]any)
 			for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-				if slices.Contains(actionsOf(st.(map[string]any)), action) {
-					out[jsonString(props["Roles"])] = jsonString(st.(map[string]any)["Resource"])
+				res := jsonString(st.(map[string]any)["Resource"])
+				if slices.Contains(actionsOf(st.(map[string]any)), action) && !strings.Contains(res, "DeviceKeys") {
+					out[jsonString(props["Roles"])] = res
 				}
 			}
 		}

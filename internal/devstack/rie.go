@@ -125,18 +125,49 @@ func (t Template) Resolve(f Function, refs map[string]string) (map[string]string
 			env[name] = s
 			continue
 		}
-		var ref struct {
-			Ref string `json:"Ref"`
-		}
-		if json.Unmarshal(raw, &ref) == nil && ref.Ref != "" {
-			if v, ok := refs[t.Types[ref.Ref]]; ok {
-				env[name] = v
-				continue
-			}
+		if v, ok := t.value(raw, refs); ok {
+			env[name] = v
+			continue
 		}
 		errs = append(errs, fmt.Errorf("%s: %s has %s, which the local runtime cannot resolve", f.Name, name, raw))
 	}
 	return env, errors.Join(errs...)
+}
+
+// value resolves one template value: a string, a Ref to a resource whose
+// type refs names, or an Fn::Join of those with "".
+func (t Template) value(raw json.RawMessage, refs map[string]string) (string, bool) {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s, true
+	}
+	var ref struct {
+		Ref string `json:"Ref"`
+	}
+	if json.Unmarshal(raw, &ref) == nil && ref.Ref != "" {
+		v, ok := refs[t.Types[ref.Ref]]
+		return v, ok
+	}
+	var join struct {
+		Join []json.RawMessage `json:"Fn::Join"`
+	}
+	if json.Unmarshal(raw, &join) != nil || len(join.Join) != 2 {
+		return "", false
+	}
+	var sep string
+	var parts []json.RawMessage
+	if json.Unmarshal(join.Join[0], &sep) != nil || sep != "" || json.Unmarshal(join.Join[1], &parts) != nil {
+		return "", false
+	}
+	var b strings.Builder
+	for _, p := range parts {
+		v, ok := t.value(p, refs)
+		if !ok {
+			return "", false
+		}
+		b.WriteString(v)
+	}
+	return b.String(), true
 }
 
 // Runtime is one function's bootstrap running under the emulator.

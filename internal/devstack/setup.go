@@ -2,6 +2,9 @@ package devstack
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -27,6 +30,37 @@ type Resources struct {
 	QueueURL string
 	QueueARN string
 	DLQURL   string
+	// DeviceKeys is the ARN of the device keys' secret (SetupDeviceKeys).
+	DeviceKeys string
+}
+
+// Refs maps the template's resource types to these local resources, to
+// resolve the functions' environments (Template.Resolve).
+func (r Resources) Refs() map[string]string {
+	return map[string]string{"AWS::DynamoDB::Table": r.Table, "AWS::SES::ConfigurationSet": "", "AWS::SQS::Queue": r.QueueURL,
+		"AWS::SecretsManager::Secret": r.DeviceKeys}
+}
+
+// SetupDeviceKeys creates, if missing, the device keys' secret in Secrets
+// Manager (moto locally) with a random key, as the stack generates it in
+// AWS, and returns its ARN.
+func SetupDeviceKeys(ctx context.Context, sm *secretsmanager.Client, name string) (string, error) {
+	if out, err := sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(name)}); err == nil {
+		return aws.ToString(out.ARN), nil
+	}
+	key := make([]byte, 48)
+	if _, err := rand.Read(key); err != nil {
+		return "", err
+	}
+	doc, err := json.Marshal(map[string]string{"current": "k1", "k1": base64.RawURLEncoding.EncodeToString(key)})
+	if err != nil {
+		return "", err
+	}
+	out, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(string(doc))})
+	if err != nil {
+		return "", fmt.Errorf("device keys secret: %w", err)
+	}
+	return aws.ToString(out.ARN), nil
 }
 
 // Setup creates, if missing, the table, the mail queue with its dead-letter
@@ -87,13 +121,15 @@ type Clients struct {
 	SQS      *sqs.Client
 	SES      *sesv2.Client
 	Events   *eventbridge.Client
-	// SSM and Secrets hold a CAPTCHA's secret when a test keeps it there.
+	// SSM and Secrets hold the secrets settings name (a CAPTCHA's, the
+	// device keys).
 	SSM     *ssm.Client
 	Secrets *secretsmanager.Client
 }
 
-// CaptchaSecrets reads a CAPTCHA's secret from the emulators.
-func (c Clients) CaptchaSecrets() captcha.Sources {
+// SecretSources read the secrets settings name (a CAPTCHA's, the device
+// keys) from the emulators.
+func (c Clients) SecretSources() captcha.Sources {
 	return captcha.Sources{
 		Parameters: func() captcha.ParameterReader { return c.SSM },
 		Secrets:    func() captcha.SecretReader { return c.Secrets },

@@ -115,7 +115,9 @@ func TestSampleEvents(t *testing.T) {
 			t.Fatalf("verify: %d", r.status)
 		}
 		r := invoke(httpapi.FnSignIn, "sign-in.json")
-		if r.StatusCode != 200 || len(r.Cookies) != 1 || !strings.HasPrefix(r.Cookies[0], "__Host-cr_session=") {
+		// The session, and the new device's token.
+		if r.StatusCode != 200 || len(r.Cookies) != 2 || !strings.HasPrefix(r.Cookies[0], "__Host-cr_session=") ||
+			!strings.HasPrefix(r.Cookies[1], "cr_device=d1.") {
 			t.Fatalf("sign-in: %d %v %s", r.StatusCode, r.Cookies, r.Body)
 		}
 		var b map[string]any

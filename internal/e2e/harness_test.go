@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -17,7 +16,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -100,30 +98,16 @@ func newStack(t testing.TB, mutate func(*settings.Settings)) *stack {
 	if mutate != nil {
 		mutate(&s)
 	}
-	if s.DeviceTrust.Secret == "" {
-		s.DeviceTrust.Secret = "file:" + deviceKeysFile(t)
-	}
 	if err := s.Validate(); err != nil {
 		t.Fatalf("test settings: %v", err)
 	}
 	clients := testenv.Clients(t)
-	return buildStack(t, s, clients, setupResources(t, clients, s))
-}
-
-// deviceKeysFile writes a device keys document with a random key, as the
-// local stack does, and returns its path.
-func deviceKeysFile(t testing.TB) string {
-	t.Helper()
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		t.Fatal(err)
+	res := setupResources(t, clients, s)
+	if s.DeviceTrust.Secret == "" {
+		// As the stack generates it: a secret in (moto's) Secrets Manager.
+		s.DeviceTrust.Secret = "secretsmanager:" + res.DeviceKeys
 	}
-	doc, _ := json.Marshal(map[string]string{"current": "test1", "test1": base64.RawURLEncoding.EncodeToString(key)})
-	path := filepath.Join(t.TempDir(), "device-keys.json")
-	if err := os.WriteFile(path, doc, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return buildStack(t, s, clients, res)
 }
 
 // setupResources makes a stack's table and queue.
@@ -131,6 +115,9 @@ func setupResources(t testing.TB, clients devstack.Clients, s settings.Settings)
 	t.Helper()
 	res, err := devstack.Setup(context.Background(), clients.DynamoDB, clients.SQS, clients.SES, testenv.Name("table"), testenv.Name("mail"), s.MailFrom, 1)
 	if err != nil {
+		t.Fatalf("setup: %v", err)
+	}
+	if res.DeviceKeys, err = devstack.SetupDeviceKeys(context.Background(), clients.Secrets, testenv.Name("device-keys")); err != nil {
 		t.Fatalf("setup: %v", err)
 	}
 	return res
@@ -149,7 +136,7 @@ func buildStackOn(t testing.TB, s settings.Settings, clients devstack.Clients, r
 	log := discardLog()
 	rt := app.Runtime{Now: clk.Now, Random: rand.Reader, Log: log}
 	cfg := config.Config{Table: res.Table, Settings: s, CookieSecure: secure}
-	sys, err := app.NewSystem(cfg, app.Clients{DynamoDB: clients.DynamoDB, Secrets: clients.CaptchaSecrets()}, rt)
+	sys, err := app.NewSystem(cfg, app.Clients{DynamoDB: clients.DynamoDB, Secrets: clients.SecretSources()}, rt)
 	if err != nil {
 		t.Fatalf("wire system: %v", err)
 	}

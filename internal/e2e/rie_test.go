@@ -113,7 +113,7 @@ func rieStack(t *testing.T, mutate func(*settings.Settings), tweak func(devstack
 	}
 	log := discardLog()
 	rs, err := devstack.StartRuntimes(context.Background(), tpl, rieBinary(t), bootstraps(t),
-		map[string]string{"AWS::DynamoDB::Table": base.res.Table, "AWS::SES::ConfigurationSet": "", "AWS::SQS::Queue": base.res.QueueURL}, overrides, log)
+		base.res.Refs(), overrides, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestEveryFunctionBootsFromTheTemplate(t *testing.T) {
 			if !ok {
 				t.Fatalf("no sample event for %s: add one under events/", name)
 			}
-			env, err := tpl.Resolve(f, map[string]string{"AWS::DynamoDB::Table": base.res.Table, "AWS::SES::ConfigurationSet": "", "AWS::SQS::Queue": base.res.QueueURL})
+			env, err := tpl.Resolve(f, base.res.Refs())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,7 +201,7 @@ func TestEveryFunctionBootsFromTheTemplate(t *testing.T) {
 
 	t.Run("a variable the stack forgets stops the function and names the variable", func(t *testing.T) {
 		f := tpl.Functions["sign-in"]
-		env, err := tpl.Resolve(f, map[string]string{"AWS::DynamoDB::Table": base.res.Table, "AWS::SES::ConfigurationSet": "", "AWS::SQS::Queue": base.res.QueueURL})
+		env, err := tpl.Resolve(f, base.res.Refs())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +229,7 @@ func TestRIEDeadline(t *testing.T) {
 	s := newStack(t, nil)
 	tpl := template(t)
 	f := tpl.Functions["sign-in"]
-	env, err := tpl.Resolve(f, map[string]string{"AWS::DynamoDB::Table": s.res.Table, "AWS::SES::ConfigurationSet": "", "AWS::SQS::Queue": s.res.QueueURL})
+	env, err := tpl.Resolve(f, s.res.Refs())
 	if err != nil {
 		t.Fatal(err)
 	}
