@@ -147,7 +147,7 @@ FUZZ_TARGETS := \
   internal/httpapi:FuzzDecodeAccountBodies internal/httpapi:FuzzMatchPath \
   internal/httpapi:FuzzConfirmForm internal/httpapi:FuzzLanguages internal/httpapi:FuzzSessionToken \
   internal/session:FuzzParse internal/mail:FuzzDecode internal/tmpl:FuzzRender \
-  internal/vat:FuzzNormalize internal/geo:FuzzSubdivision
+  internal/vat:FuzzNormalize internal/geo:FuzzSubdivision internal/device:FuzzVerify
 FUZZTIME ?= 60s
 
 LOAD_N ?= 300
