@@ -363,21 +363,40 @@ func TestBackOfficeAuthority(t *testing.T) {
 	}
 }
 
+// secretReaders lists the roles whose statements grant action, with the
+// resource granted (skipping the resources that contain skip, when set).
+func secretReaders(tpl map[string]any, action, skip string) map[string]string {
+	out := map[string]string{}
+	for _, p := range resourcesOf(tpl, "AWS::IAM::Policy") {
+		props := p["Properties"].(map[string]any)
+		for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			res := jsonString(st.(map[string]any)["Resource"])
+			if slices.Contains(actionsOf(st.(map[string]any)), action) && (skip == "" || !strings.Contains(res, skip)) {
+				out[jsonString(props["Roles"])] = res
+			}
+		}
+	}
+	return out
+}
+
+// onlyReader checks that one role, named like role, reads one resource,
+// named like resource.
+func onlyReader(t *testing.T, got map[string]string, role, resource string) {
+	t.Helper()
+	if len(got) != 1 {
+		t.Fatalf("readers %v, want %s only", got, role)
+	}
+	for r, res := range got {
+		if !strings.Contains(r, role) || !strings.Contains(res, resource) {
+			t.Errorf("%s reads %s, want %s to read %s", r, res, role, resource)
+		}
+	}
+}
+
 // TestDeviceKeys: the stack generates the device keys' secret when the
 // settings name none, and only sign-in may read it (or the one they name).
 func TestDeviceKeys(t *testing.T) {
-	readers := func(tpl map[string]any, action string) map[string]string {
-		out := map[string]string{}
-		for _, p := range resourcesOf(tpl, "AWS::IAM::Policy") {
-			props := p["Properties"].(map[string]any)
-			for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-				if slices.Contains(actionsOf(st.(map[string]any)), action) {
-					out[jsonString(props["Roles"])] = jsonString(st.(map[string]any)["Resource"])
-				}
-			}
-		}
-		return out
-	}
+	readers := func(tpl map[string]any, action string) map[string]string { return secretReaders(tpl, action, "") }
 	t.Run("a generated secret, named to sign-in alone, which alone reads it", func(t *testing.T) {
 		tpl := synthDoc(t, settingsDoc, stack.Props{})
 		secrets := resourcesOf(tpl, "AWS::SecretsManager::Secret")
@@ -391,15 +410,7 @@ func TestDeviceKeys(t *testing.T) {
 		if !strings.Contains(gen, `"GenerateStringKey":"k1"`) || !strings.Contains(gen, `{\"current\":\"k1\"}`) {
 			t.Errorf("generated as %s", gen)
 		}
-		got := readers(tpl, "secretsmanager:GetSecretValue")
-		if len(got) != 1 {
-			t.Fatalf("readers %v, want sign-in only", got)
-		}
-		for role, res := range got {
-			if !strings.Contains(role, "SignInRole") || !strings.Contains(res, "DeviceKeys") {
-				t.Errorf("%s reads %s", role, res)
-			}
-		}
+		onlyReader(t, readers(tpl, "secretsmanager:GetSecretValue"), "SignInRole", "DeviceKeys")
 		for _, fn := range resourcesOf(tpl, "AWS::Lambda::Function") {
 			env := jsonString(fn["Properties"].(map[string]any)["Environment"])
 			if has := strings.Contains(env, config.EnvDeviceKeys); has != strings.Contains(jsonString(fn["Properties"].(map[string]any)["Role"]), "SignInRole") {
@@ -413,15 +424,7 @@ func TestDeviceKeys(t *testing.T) {
 		if n := len(resourcesOf(tpl, "AWS::SecretsManager::Secret")); n != 0 {
 			t.Errorf("%d secrets generated", n)
 		}
-		got := readers(tpl, "ssm:GetParameter")
-		if len(got) != 1 {
-			t.Fatalf("readers %v", got)
-		}
-		for role, res := range got {
-			if !strings.Contains(role, "SignInRole") || !strings.Contains(res, ":parameter/shop/device-keys") {
-				t.Errorf("%s reads %s", role, res)
-			}
-		}
+		onlyReader(t, readers(tpl, "ssm:GetParameter"), "SignInRole", ":parameter/shop/device-keys")
 	})
 	t.Run("a file is refused for a deployed stack", func(t *testing.T) {
 		doc := strings.Replace(settingsDoc, `"storeName"`, `"deviceTrust": {"secret": "file:/tmp/keys.json"}, "storeName"`, 1)
@@ -435,20 +438,10 @@ func TestCaptchaSecret(t *testing.T) {
 	withCaptcha := func(secret, on string) string {
 		return strings.Replace(settingsDoc, `"storeName"`, `"captcha": {"provider": "turnstile", "siteKey": "0x4AAA", "secret": "`+secret+`", "on": `+on+`}, "storeName"`, 1)
 	}
-	// readers lists the functions whose roles may read the secret, and on
-	// what resource.
+	// readers lists the functions whose roles may read the secret (not the
+	// device keys), and on what resource.
 	readers := func(tpl map[string]any, action string) map[string]string {
-		out := map[string]string{}
-		for _, p := range resourcesOf(tpl, "AWS::IAM::Policy") {
-			props := p["Properties"].(map[string]any)
-			for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-				res := jsonString(st.(map[string]any)["Resource"])
-				if slices.Contains(actionsOf(st.(map[string]any)), action) && !strings.Contains(res, "DeviceKeys") {
-					out[jsonString(props["Roles"])] = res
-				}
-			}
-		}
-		return out
+		return secretReaders(tpl, action, "DeviceKeys")
 	}
 	t.Run("only the functions of the places the CAPTCHA applies to read its parameter, and only it", func(t *testing.T) {
 		tpl := synthDoc(t, withCaptcha("ssm:/shop/captcha", `{"registration": true, "passwordReset": true}`), stack.Props{})
@@ -467,15 +460,7 @@ func TestCaptchaSecret(t *testing.T) {
 	})
 	t.Run("a Secrets Manager secret named without its ARN is granted with its random suffix only", func(t *testing.T) {
 		tpl := synthDoc(t, withCaptcha("secretsmanager:shop/captcha", `{"signIn": true}`), stack.Props{})
-		got := readers(tpl, "secretsmanager:GetSecretValue")
-		if len(got) != 1 {
-			t.Fatalf("roles %v, want SignIn's only", got)
-		}
-		for role, res := range got {
-			if !strings.Contains(role, "SignInRole") || !strings.Contains(res, ":secret:shop/captcha-??????") {
-				t.Errorf("%s reads %s", role, res)
-			}
-		}
+		onlyReader(t, readers(tpl, "secretsmanager:GetSecretValue"), "SignInRole", ":secret:shop/captcha-??????")
 	})
 	t.Run("a deployed stack refuses a secret kept in a file", func(t *testing.T) {
 		_, _, err := stack.ValidateSettings([]byte(withCaptcha("file:/tmp/secret", `{"resend": true}`)))

@@ -7,7 +7,20 @@ import (
 	"testing"
 )
 
-// deviceToken is the device token a sign-in answered with.
+// besiege guesses the password of login from twelve loopback addresses
+// (127.0.0.first…), five times each: past the per-login limit, so the
+// login's gate is shut (the test clock stands still).
+func (s *stack) besiege(t *testing.T, login string, first int) {
+	t.Helper()
+	for i := range 12 {
+		attacker := s.from(t, fmt.Sprintf("127.0.0.%d", first+i))
+		for range 5 {
+			attacker.signIn(login, "a guess")
+		}
+	}
+}
+
+// deviceTokenOf is the device token a sign-in answered with.
 func deviceTokenOf(t *testing.T, r response) string {
 	t.Helper()
 	tok, _ := r.json(t)["deviceToken"].(string)
@@ -33,12 +46,7 @@ func TestOwnersGetInDuringAttacks(t *testing.T) {
 	if c := first.cookie("cr_device"); !c.HttpOnly || !c.Secure || c.Path != "/v1/sessions" || c.MaxAge < 24*3600 {
 		t.Errorf("device cookie %+v: want HttpOnly, Secure, Path=/v1/sessions, long-lived", c)
 	}
-	for i := range 12 {
-		attacker := s.from(t, fmt.Sprintf("127.0.0.%d", 20+i))
-		for range 5 {
-			attacker.signIn(email, "a guess")
-		}
-	}
+	s.besiege(t, email, 20)
 	if r := owner.signIn(email, "the owner's secret"); r.status != http.StatusTooManyRequests {
 		t.Fatalf("the owner on a new device during the attack: %d %s, want 429 (the attack must have closed the gate)", r.status, r.body)
 	}
@@ -89,12 +97,7 @@ func TestSignOutEverywhereEndsDeviceTrust(t *testing.T) {
 	tok := s.activeCustomer(email, "the owner's secret")
 	owner := s.from(t, "127.0.0.3")
 	device := deviceTokenOf(t, owner.signIn(email, "the owner's secret"))
-	for i := range 12 {
-		attacker := s.from(t, fmt.Sprintf("127.0.0.%d", 40+i))
-		for range 5 {
-			attacker.signIn(email, "a guess")
-		}
-	}
+	s.besiege(t, email, 40)
 	if r := owner.signIn(email, "the owner's secret", "X-Device-Token: "+device); r.status != http.StatusOK {
 		t.Fatalf("the device before: %d %s", r.status, r.body)
 	}

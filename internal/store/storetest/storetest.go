@@ -520,6 +520,15 @@ func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		}
 		return c
 	}
+	// signedIn starts a session of customer id, an hour long.
+	signedIn := func(t *testing.T, s Store, clock *Clock, id string) session.Session {
+		t.Helper()
+		sess := session.Session{Digest: "s1", CustomerID: id, CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour).Truncate(time.Second)}
+		if err := s.SignInSucceeded(ctx, signin.Attempt{Session: &sess}); err != nil {
+			t.Fatal(err)
+		}
+		return sess
+	}
 	changed := func(c customer.Customer, clock *Clock, f func(*customer.Customer)) customer.Customer {
 		clock.Advance(time.Second)
 		after := c
@@ -583,10 +592,7 @@ func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 			t.Fatal(err)
 		}
 		c, _ := s.Customer(ctx, "c1")
-		sess := session.Session{Digest: "s1", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour).Truncate(time.Second)}
-		if err := s.SignInSucceeded(ctx, signin.Attempt{Session: &sess}); err != nil {
-			t.Fatal(err)
-		}
+		sess := signedIn(t, s, clock, "c1")
 		u := accountUpdate(c, changed(c, clock, func(a *customer.Customer) { a.Language = "de" }), nil)
 		u.Session, u.DropConsents = sess.Ref(), acc.Consents[:1]
 		if err := s.Update(ctx, u); err != nil {
@@ -617,10 +623,7 @@ func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 			t.Fatal(err)
 		}
 		c, _ := s.Customer(ctx, "c1")
-		sess := session.Session{Digest: "s1", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour).Truncate(time.Second)}
-		if err := s.SignInSucceeded(ctx, signin.Attempt{Session: &sess}); err != nil {
-			t.Fatal(err)
-		}
+		signedIn(t, s, clock, "c1")
 		if r, err := s.Records(ctx, "c1"); err != nil || len(r.Sessions) != 1 || len(r.Consents) != 1 {
 			t.Fatalf("Records before erasure = %+v, %v; want the session and the consent", r, err)
 		}
