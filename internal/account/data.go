@@ -22,11 +22,25 @@ type Export struct {
 }
 
 // Export returns everything stored about the signed-in customer (GDPR
-// access and portability).
+// access and portability). An administrator acting as the customer may
+// read it too, and that read is logged first (an "exported" entry naming
+// the administrator): nobody reads a customer's data unseen.
 func (s *Service) Export(ctx context.Context, token string) (Export, error) {
-	_, c, err := s.signedIn(ctx, token)
+	sess, c, err := s.signedIn(ctx, token)
 	if err != nil {
 		return Export{}, err
+	}
+	if sess.ImpersonatedBy != "" {
+		err := s.update(ctx, c, allowedBy(sess, ""), func(c customer.Customer, now time.Time) (Update, error) {
+			return Update{After: c, Activity: by(&customer.Activity{CustomerID: c.ID, Type: customer.ActivityExported, At: now,
+				Detail: map[string]string{}}, sess)}, nil
+		})
+		if err != nil {
+			return Export{}, err
+		}
+		if c, err = s.store.Customer(ctx, c.ID); err != nil {
+			return Export{}, err
+		}
 	}
 	r, err := s.store.Records(ctx, c.ID)
 	if err != nil {

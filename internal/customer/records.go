@@ -37,6 +37,9 @@ const (
 	ActivityEmailChangeRequested ActivityType = "email_change_requested"
 	ActivityEmailChanged         ActivityType = "email_changed"
 	ActivityDeleted              ActivityType = "deleted"
+	// ActivityExported: an administrator acting as the customer read the
+	// export (a customer's own export is not logged).
+	ActivityExported ActivityType = "exported"
 	// Back office.
 	ActivityApproved     ActivityType = "approved"
 	ActivityDeactivated  ActivityType = "deactivated"

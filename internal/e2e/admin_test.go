@@ -276,6 +276,10 @@ func TestDeactivationAndImpersonation(t *testing.T) {
 	if r := s.do(http.MethodPatch, "/v1/customers/me", "application/json", []byte(`{"firstName":"Helped"}`), as(imp)); r.status != http.StatusOK {
 		t.Errorf("a profile fix as the customer: %d %s", r.status, r.body)
 	}
+	// The administrator may read the export, and that read is logged.
+	if r := s.do(http.MethodGet, "/v1/customers/me/export", "", nil, as(imp)); r.status != http.StatusOK {
+		t.Errorf("export as the customer: %d %s", r.status, r.body)
+	}
 	// The customer's export shows the administrator's session for what it is.
 	export := s.do(http.MethodGet, "/v1/customers/me/export", "", nil, as(own))
 	var x struct {
@@ -314,11 +318,12 @@ func TestDeactivationAndImpersonation(t *testing.T) {
 	types := []string{}
 	for _, e := range p.Activity {
 		types = append(types, e.Type)
-		if (e.Type == "profile_updated" || e.Type == "signed_out") && e.Detail["impersonatedBy"] != "local-admin" {
+		if (e.Type == "profile_updated" || e.Type == "signed_out" || e.Type == "exported") && e.Detail["impersonatedBy"] != "local-admin" {
 			t.Errorf("the impersonation's %s entry does not name the administrator: %v", e.Type, e.Detail)
 		}
 	}
-	if len(types) < 4 || types[len(types)-1] != "registered" || !slicesContain(types, "impersonated") || !slicesContain(types, "profile_updated") {
+	if len(types) < 4 || types[len(types)-1] != "registered" || !slicesContain(types, "impersonated") || !slicesContain(types, "profile_updated") ||
+		!slicesContain(types, "exported") {
 		t.Errorf("activity (newest first) = %v", types)
 	}
 	if r := s.admin(http.MethodGet, "/v1/admin/customers/"+c.ID+"/consents", nil); r.status != http.StatusOK {
