@@ -697,7 +697,7 @@ func (b *builder) api(fns map[string]awslambda.Function) (awsapigatewayv2.HttpAp
 				awsapigatewayv2.CorsHttpMethod_PUT, awsapigatewayv2.CorsHttpMethod_PATCH,
 				awsapigatewayv2.CorsHttpMethod_DELETE, awsapigatewayv2.CorsHttpMethod_HEAD},
 			AllowHeaders: jsii.Strings("content-type", "authorization", "accept-language", "x-store-id", "x-guest-id",
-				"x-session-transport"),
+				"x-session-transport", "x-device-token"),
 			ExposeHeaders: jsii.Strings("retry-after", "location", "x-guest-id"),
 			MaxAge:        awscdk.Duration_Hours(jsii.Number(1)),
 		},

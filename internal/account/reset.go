@@ -133,11 +133,15 @@ func (r ResetJob) Prepare(ctx context.Context, job mail.Message) (mail.Message, 
 	if due, err := l.store.ClaimReset(ctx, key, job.ID, now, l.settings.Interval); err != nil || !due {
 		return mail.Message{}, false, err
 	}
-	// The link names the address it goes to, and works only while the
-	// account has that address.
+	// A recovery since the request voids it (the request wrote nothing to
+	// the account, so its time is its instance's clock: a request made in
+	// the same few milliseconds as a recovery, on an instance whose clock
+	// lags, may be voided too and is asked for again). The link names the
+	// address it goes to, and works only while the account has that
+	// address.
 	c, plain, link, due, err := l.issue(ctx, id, job.ID, now, l.settings.ResetLifetime,
 		func(c customer.Customer) bool {
-			return resettable(c, now) && customer.NormalizeLogin(c.Email) == key
+			return resettable(c, now) && customer.NormalizeLogin(c.Email) == key && !c.RecoveredSince(job.CreatedAt)
 		},
 		func(c *customer.Customer, link customer.Link) { link.SentTo = key; c.Reset = &link })
 	if err != nil || !due {

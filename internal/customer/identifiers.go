@@ -23,7 +23,11 @@ const MaxEmailLength = 254
 // "ada@xn--bcher-kva.de". NFC is applied after lowering because lowering can
 // leave a decomposable sequence behind.
 func NormalizeLogin(s string) string {
-	s = Canonical(s)
+	// Lower case before the domain's conversion: a capital that IDNA
+	// refuses (Cyrillic palochka, U+04C0) may have a small letter it takes,
+	// and converting only after lowering makes normalising twice change
+	// nothing (the fuzzer found "@Ӏ"; testdata/fuzz keeps it).
+	s = norm.NFC.String(strings.ToLower(Canonical(s)))
 	if strings.Contains(s, "@") {
 		s = CanonicalEmail(s)
 	}

@@ -153,3 +153,25 @@ func TestKeyringReadsOnceAndAgainAfterRefresh(t *testing.T) {
 		t.Error("an outage before any read gave keys")
 	}
 }
+
+func TestKeyringWaitsAfterAFailedFirstRead(t *testing.T) {
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	reads := 0
+	r := device.NewKeyring(func(context.Context) (string, error) {
+		reads++
+		return "", errors.New("access denied")
+	}, func() time.Time { return now })
+	for range 3 {
+		if _, err := r.Keys(context.Background()); err == nil {
+			t.Fatal("keys without a read")
+		}
+	}
+	if reads != 1 {
+		t.Errorf("%d reads within the retry wait, want 1", reads)
+	}
+	now = now.Add(31 * time.Second)
+	_, _ = r.Keys(context.Background())
+	if reads != 2 {
+		t.Errorf("%d reads after the wait, want 2", reads)
+	}
+}

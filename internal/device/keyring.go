@@ -10,6 +10,10 @@ import (
 // for an "ssm:", "secretsmanager:" or "file:" reference).
 type Source func(ctx context.Context) (string, error)
 
+// retry is how long a failed first read is remembered: the sign-ins in it
+// trust no device rather than each wait for the secret store again.
+const retry = 30 * time.Second
+
 // refresh is how long keys read are used before they are read again: a
 // rotation (a new current key beside the old) reaches every function
 // instance within it, and the secret is read at most once per instance
@@ -24,6 +28,9 @@ type Keyring struct {
 	keys   Keys
 	read   time.Time
 	loaded bool
+	// failed is when a read failed while no keys were loaded yet.
+	failed    time.Time
+	failedErr error
 }
 
 // NewKeyring returns a Keyring over source.
@@ -39,6 +46,9 @@ func (r *Keyring) Keys(ctx context.Context) (Keys, error) {
 	if r.loaded && r.now().Sub(r.read) < refresh {
 		return r.keys, nil
 	}
+	if !r.loaded && r.failedErr != nil && r.now().Sub(r.failed) < retry {
+		return Keys{}, r.failedErr
+	}
 	doc, err := r.source(ctx)
 	if err == nil {
 		var k Keys
@@ -51,5 +61,6 @@ func (r *Keyring) Keys(ctx context.Context) (Keys, error) {
 		r.read = r.now() // keep the keys a while; ask again after refresh
 		return r.keys, nil
 	}
+	r.failed, r.failedErr = r.now(), err
 	return Keys{}, err
 }

@@ -182,6 +182,9 @@ func (t *tx) run(ctx context.Context) ([]string, error) {
 	if t.err != nil {
 		return nil, t.err
 	}
+	if len(t.items) == 0 {
+		return nil, nil // nothing to write
+	}
 	var err error
 	if len(t.items) == 1 {
 		err = t.s.single(ctx, t.items[0])

@@ -128,6 +128,17 @@ func (s *Store) Count(ctx context.Context, c throttle.Counter) error {
 // SignInFailed counts a failed sign-in on every counter and stores its
 // record, in one transaction.
 func (s *Store) SignInFailed(ctx context.Context, a signin.Attempt) error {
+	codes, devAt, err := s.signInFailed(ctx, a)
+	if a.DeviceFailed != nil && failedAt(codes, devAt) {
+		// The login's key went (an erasure, an address change) since it
+		// was read: the failure counts without its device.
+		a.DeviceFailed = nil
+		_, _, err = s.signInFailed(ctx, a)
+	}
+	return s.attemptErr(err)
+}
+
+func (s *Store) signInFailed(ctx context.Context, a signin.Attempt) (codes []string, devAt int, err error) {
 	t := s.newTx()
 	for i := range a.Counters {
 		t.count(&a.Counters[i])
@@ -141,11 +152,12 @@ func (s *Store) SignInFailed(ctx context.Context, a signin.Attempt) error {
 	if a.Login != "" {
 		t.put(s.newAttemptItem(a), "", nil)
 	}
+	devAt = -1
 	if d := a.DeviceFailed; d != nil {
-		t.add(s.deviceItem(d, "ADD #f :one", map[string]types.AttributeValue{":one": num(1)}))
+		devAt = t.add(s.deviceItem(d, "ADD #f :one", map[string]types.AttributeValue{":one": num(1)}))
 	}
-	_, err := t.run(ctx)
-	return s.attemptErr(err)
+	codes, err = t.run(ctx)
+	return codes, devAt, err
 }
 
 // deviceItem is an update of the device d on its login's key, on the
@@ -195,6 +207,20 @@ func (s *Store) newAttemptItem(a signin.Attempt) attemptItem {
 // client's request, and stores the session and the activity entry, in one
 // transaction.
 func (s *Store) SignInSucceeded(ctx context.Context, a signin.Attempt) error {
+	codes, devAt, err := s.signInSucceeded(ctx, a)
+	if a.Device != nil && failedAt(codes, devAt) {
+		// The login's key went since it was read: sign in without
+		// recording the device.
+		a.Device = nil
+		_, _, err = s.signInSucceeded(ctx, a)
+	}
+	if errors.Is(err, cart.ErrHandOverConflict) {
+		return err
+	}
+	return s.attemptErr(err)
+}
+
+func (s *Store) signInSucceeded(ctx context.Context, a signin.Attempt) (codes []string, devAt int, err error) {
 	t := s.newTx()
 	for _, c := range a.Counters {
 		switch c.Kind {
@@ -213,6 +239,7 @@ func (s *Store) SignInSucceeded(ctx context.Context, a signin.Attempt) error {
 		t.activity(*a.Activity)
 	}
 	t.events(a.Events)
+	devAt = -1
 	if d := a.Device; d != nil {
 		// A new device (evicting the oldest), or a trusted one whose
 		// failures start afresh.
@@ -220,14 +247,14 @@ func (s *Store) SignInSucceeded(ctx context.Context, a signin.Attempt) error {
 		if d.Evict != "" {
 			expr += ", #ed, #ef"
 		}
-		t.add(s.deviceItem(d, expr, map[string]types.AttributeValue{":at": num(d.IssuedAt.Unix())}))
+		devAt = t.add(s.deviceItem(d, expr, map[string]types.AttributeValue{":at": num(d.IssuedAt.Unix())}))
 	}
 	gi, ci := t.handOver(a.HandOver)
-	codes, err := t.run(ctx)
+	codes, err = t.run(ctx)
 	if gi >= 0 && (failedAt(codes, gi) || failedAt(codes, ci)) {
-		return cart.ErrHandOverConflict
+		return codes, devAt, cart.ErrHandOverConflict
 	}
-	return s.attemptErr(err)
+	return codes, devAt, err
 }
 
 func (s *Store) attemptErr(err error) error {

@@ -314,6 +314,18 @@ func Run(t *testing.T, newStore New) {
 				t.Fatal(err)
 			}
 		}
+		// A device of a login whose key went since it was read is not
+		// recorded, and neither the sign-in nor the failure is refused.
+		ghost := &signin.DeviceRecord{Kind: "email", Key: "gone@example.com", ID: "g1", IssuedAt: at}
+		if err := s.SignInSucceeded(ctx, signin.Attempt{Device: ghost}); err != nil {
+			t.Errorf("a success recording a device on a key that is gone: %v", err)
+		}
+		if err := s.SignInFailed(ctx, signin.Attempt{At: clock.Now(), DeviceFailed: ghost}); err != nil {
+			t.Errorf("a failure counted on a device of a key that is gone: %v", err)
+		}
+		if _, err := s.Login(ctx, "email", "gone@example.com"); !errors.Is(err, customer.ErrNotFound) {
+			t.Errorf("recording a device made a key: %v", err)
+		}
 		v, err := s.Login(ctx, "email", "dev@example.com")
 		if err != nil || len(v.Devices) != 2 || v.Devices["d1"].Failures != 2 || !v.Devices["d1"].IssuedAt.Equal(at) || v.Devices["d2"].Failures != 0 {
 			t.Fatalf("devices = %+v, %v; want d1 with 2 failures and d2", v.Devices, err)
