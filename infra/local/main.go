@@ -243,7 +243,7 @@ func startRuntimes(ctx context.Context, o options, emu *emulator.Stack, res devs
 
 // invoke runs one function once on an event file and prints its answer and
 // what it logged, as `sam local invoke` does.
-func invoke(ctx context.Context, r *devstack.Runtime, eventFile string) error {
+func invoke(ctx context.Context, r *devstack.Pool, eventFile string) error {
 	if eventFile == "" {
 		return errors.New("-invoke needs -event, a file under events/")
 	}

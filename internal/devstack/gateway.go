@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -105,6 +106,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp, err := h(r.Context(), ev)
+	if errors.Is(err, ErrThrottled) {
+		// Lambda's throttling, as API Gateway passes it on.
+		g.log.Warn("function throttled", "function", fn)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, `{"message":"Too Many Requests"}`)
+		return
+	}
 	if err != nil {
 		// A handler error is a Lambda invocation error; API Gateway answers
 		// 500 without detail.

@@ -49,6 +49,9 @@ type Function struct {
 	LogicalID      string
 	MemoryMB       int
 	TimeoutSeconds int
+	// ReservedConcurrency is the function's reserved concurrency (0: none
+	// reserved): the most environments it runs at once.
+	ReservedConcurrency int
 	// Environment is the template's, unresolved: each value a string or a
 	// CloudFormation intrinsic.
 	Environment map[string]json.RawMessage
@@ -65,9 +68,10 @@ type cfnTemplate struct {
 	Resources map[string]struct {
 		Type       string `json:"Type"`
 		Properties struct {
-			MemorySize  int `json:"MemorySize"`
-			Timeout     int `json:"Timeout"`
-			Environment struct {
+			MemorySize                   int `json:"MemorySize"`
+			Timeout                      int `json:"Timeout"`
+			ReservedConcurrentExecutions int `json:"ReservedConcurrentExecutions"`
+			Environment                  struct {
 				Variables map[string]json.RawMessage `json:"Variables"`
 			} `json:"Environment"`
 			Tags []struct{ Key, Value string } `json:"Tags"`
@@ -102,7 +106,7 @@ func LoadTemplate(path string) (Template, error) {
 		}
 		p := r.Properties
 		out.Functions[name] = Function{Name: name, LogicalID: id, MemoryMB: p.MemorySize, TimeoutSeconds: p.Timeout,
-			Environment: p.Environment.Variables}
+			ReservedConcurrency: p.ReservedConcurrentExecutions, Environment: p.Environment.Variables}
 	}
 	if len(out.Functions) == 0 {
 		return Template{}, fmt.Errorf("template %s has no function tagged %s", path, FunctionTag)
@@ -181,6 +185,9 @@ type Runtime struct {
 	output   bytes.Buffer // the function's and the emulator's output, for failures
 }
 
+// startMu serialises the starts of emulators (see StartRuntime).
+var startMu sync.Mutex
+
 // StartRuntime runs bootstrap under the emulator rie with exactly env (and
 // the Lambda variables for f's name, timeout and memory size), on two free
 // loopback ports, and waits until it accepts invocations. The function
@@ -189,6 +196,11 @@ func StartRuntime(ctx context.Context, rie, bootstrap string, f Function, env ma
 	if _, err := os.Stat(rie); err != nil {
 		return nil, fmt.Errorf("the Lambda Runtime Interface Emulator is not installed (run `make tools`): %w", err)
 	}
+	// One start at a time, from choosing its ports until it listens: two
+	// emulators started at once could be handed the same free port, and
+	// the second's invocations would reach the first.
+	startMu.Lock()
+	defer startMu.Unlock()
 	invokeAddr, err := freeLoopback()
 	if err != nil {
 		return nil, err
@@ -281,7 +293,7 @@ func (r *Runtime) Output() string {
 
 // Stop ends the emulator and the function.
 func (r *Runtime) Stop() {
-	if r.cmd.Process != nil {
+	if r.cmd != nil && r.cmd.Process != nil {
 		// The emulator's child, the bootstrap, goes with it.
 		emulator.KillGroup(r.cmd.Process.Pid)
 		<-r.done
@@ -314,7 +326,7 @@ func (r *Runtime) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		ErrorType    string `json:"errorType"`
 	}
 	if json.Unmarshal(body, &fnErr) == nil && fnErr.ErrorMessage != "" && fnErr.ErrorType != "" {
-		return nil, fmt.Errorf("%s returned an error: %s (%s); its output:\n%s", r.Function.Name, fnErr.ErrorMessage, fnErr.ErrorType, r.tail())
+		return nil, &FunctionError{fmt.Errorf("%s returned an error: %s (%s); its output:\n%s", r.Function.Name, fnErr.ErrorMessage, fnErr.ErrorType, r.tail())}
 	}
 	return body, nil
 }
@@ -325,39 +337,6 @@ func (r *Runtime) tail() string {
 		out = out[len(out)-4000:]
 	}
 	return out
-}
-
-// HTTP is the function as the gateway calls it.
-func (r *Runtime) HTTP() httpapi.LambdaHandler {
-	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-		var resp events.APIGatewayV2HTTPResponse
-		err := r.invokeJSON(ctx, ev, &resp)
-		return resp, err
-	}
-}
-
-// SQS is the function as the poller calls it.
-func (r *Runtime) SQS() SQSHandler {
-	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-		var resp events.SQSEventResponse
-		err := r.invokeJSON(ctx, ev, &resp)
-		return resp, err
-	}
-}
-
-func (r *Runtime) invokeJSON(ctx context.Context, in, out any) error {
-	payload, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	body, err := r.Invoke(ctx, payload)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("%s answered %q: %w", r.Function.Name, body, err)
-	}
-	return nil
 }
 
 func freeLoopback() (string, error) {
@@ -379,14 +358,16 @@ func WithTimeout(h httpapi.LambdaHandler, timeout time.Duration) httpapi.LambdaH
 	}
 }
 
-// Runtimes are every function of a template running under the emulator.
-type Runtimes map[string]*Runtime
+// Runtimes are every function of a template running under the emulator,
+// each as a pool of environments.
+type Runtimes map[string]*Pool
 
 // StartRuntimes starts every function of t under the emulator rie, from
 // binDir/<name>/bootstrap (built for this machine), with its template
 // environment resolved by refs and then overrides put over it (the
 // emulators' endpoints and credentials; for `make dev`, the local settings
-// and plain-HTTP cookies).
+// and plain-HTTP cookies). Each function starts with one environment and
+// grows on demand (Pool).
 func StartRuntimes(ctx context.Context, t Template, rie, binDir string, refs, overrides map[string]string, log *slog.Logger) (Runtimes, error) {
 	rs := Runtimes{}
 	for _, name := range slices.Sorted(maps.Keys(t.Functions)) {
@@ -399,12 +380,15 @@ func StartRuntimes(ctx context.Context, t Template, rie, binDir string, refs, ov
 		for k, v := range overrides {
 			env[k] = v
 		}
-		r, err := StartRuntime(ctx, rie, filepath.Join(binDir, name, "bootstrap"), f, env, log)
+		bootstrap := filepath.Join(binDir, name, "bootstrap")
+		p, err := NewPool(ctx, f, func(ctx context.Context) (*Runtime, error) {
+			return StartRuntime(ctx, rie, bootstrap, f, env, log)
+		}, log)
 		if err != nil {
 			rs.Stop()
 			return nil, err
 		}
-		rs[name] = r
+		rs[name] = p
 	}
 	return rs, nil
 }
@@ -412,15 +396,15 @@ func StartRuntimes(ctx context.Context, t Template, rie, binDir string, refs, ov
 // HTTP are the handlers of the functions the gateway routes to.
 func (rs Runtimes) HTTP() map[string]httpapi.LambdaHandler {
 	out := map[string]httpapi.LambdaHandler{}
-	for name, r := range rs {
-		out[name] = r.HTTP()
+	for name, p := range rs {
+		out[name] = p.HTTP()
 	}
 	return out
 }
 
 // Stop ends every runtime.
 func (rs Runtimes) Stop() {
-	for _, r := range rs {
-		r.Stop()
+	for _, p := range rs {
+		p.Stop()
 	}
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -244,9 +245,17 @@ func TestRIEDeadline(t *testing.T) {
 	defer r.Stop()
 	var ev events.APIGatewayV2HTTPRequest
 	loadEvent(t, "sign-in.json", &ev)
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
-	resp, err := r.HTTP()(context.Background(), ev)
+	out, err := r.Invoke(context.Background(), payload)
 	took := time.Since(start)
+	var resp events.APIGatewayV2HTTPResponse
+	if err == nil {
+		err = json.Unmarshal(out, &resp)
+	}
 	timeout := time.Duration(f.TimeoutSeconds) * time.Second
 	if err != nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("got %d %v %s, want 503", resp.StatusCode, err, resp.Body)
@@ -255,4 +264,26 @@ func TestRIEDeadline(t *testing.T) {
 		t.Errorf("answered after %v, the function's timeout is %v", took, timeout)
 	}
 	t.Logf("answered 503 after %v of the function's %v", took.Round(time.Millisecond), timeout)
+}
+
+// TestRIEConcurrentRequests: as in Lambda, concurrent requests to one
+// function each get an environment of their own (started on demand, reused
+// warm): twenty concurrent registrations get twenty proper answers.
+func TestRIEConcurrentRequests(t *testing.T) {
+	s := rieStack(t, nil, nil)
+	const n = 20
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { statuses[i] = s.register(person(fmt.Sprintf("rie-burst-%d@example.com", i))).status })
+	}
+	wg.Wait()
+	for i, st := range statuses {
+		if st != http.StatusAccepted {
+			t.Errorf("registration %d: %d", i, st)
+		}
+	}
+	if r := s.register(person("rie-after-burst@example.com")); r.status != http.StatusAccepted {
+		t.Errorf("a registration after the burst: %d %s", r.status, r.body)
+	}
 }
