@@ -9,6 +9,8 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/device"
+	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/throttle"
 )
 
 // Devices (OWASP's device cookie; internal/device has the token). A
@@ -65,6 +67,16 @@ func (s *Service) trusts(cust customer.Customer, t device.Token, now time.Time) 
 	rec, ok := cust.Devices[t.ID]
 	return ok && rec.IssuedAt.Equal(t.IssuedAt) && rec.Failures < d.MaxFailures &&
 		t.IssuedAt.After(cust.RecoveredAt) && now.Before(t.IssuedAt.Add(time.Duration(d.Lifetime)))
+}
+
+// deviceCounter bounds a trusted device's failures atomically: its record
+// says how many it had when read, this counter refuses (429) the failures
+// past maxFailures that arrive together. A success clears it, as it starts
+// the record's failures afresh.
+func (s *Service) deviceCounter(t device.Token, now time.Time) throttle.Counter {
+	d := s.settings.DeviceTrust
+	c, _ := throttle.NewCounter(throttle.SignInDevice, settings.Limit{Max: d.MaxFailures, Window: d.Lifetime}, now, t.ID)
+	return c
 }
 
 // recordDevice adds to a successful attempt what it writes of the device:

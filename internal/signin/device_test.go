@@ -3,10 +3,13 @@ package signin_test
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
+	"sync"
 	"log/slog"
 	"testing"
 	"time"
 
+	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/device"
 	"github.com/openreg/registration/internal/settings"
@@ -117,4 +120,32 @@ func TestDeviceTrust(t *testing.T) {
 			t.Errorf("%v %+v", err, r.Device)
 		}
 	})
+}
+
+func TestConcurrentGuessesFromAStolenDeviceStopAtItsLimit(t *testing.T) {
+	f := withDevices(t, nil)
+	first, err := f.fromDevice(t, pw, "", "203.0.113.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.closeGate(t)
+	// Ten guesses at once, each reading the device's record before any
+	// failure is counted: the device's counter lets five through.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	refused := 0
+	for i := range 10 {
+		wg.Go(func() {
+			_, err := f.fromDevice(t, "a guess", first.Device.Token, fmt.Sprintf("198.51.100.%d", 20+i))
+			if apperr.CodeOf(err) == apperr.TooManyRequests {
+				mu.Lock()
+				refused++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if refused < 5 {
+		t.Errorf("%d of ten concurrent guesses refused, want at least five (the device allows five failures)", refused)
+	}
 }

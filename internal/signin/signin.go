@@ -244,8 +244,9 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	trusted := found && dev != nil && s.trusts(cust, *dev, now)
 	if trusted {
 		// The owner's device: past the per-login gate (and its CAPTCHA);
-		// the per-client counters still apply.
+		// the per-client counters still apply, and the device's own.
 		attempt.Counters = slices.DeleteFunc(attempt.Counters, func(c throttle.Counter) bool { return c.Kind == throttle.SignInLogin })
+		attempt.Counters = append(attempt.Counters, s.deviceCounter(*dev, now))
 	} else if err := s.askHuman(ctx, attempt.Counters, req); err != nil {
 		return Result{}, err
 	}

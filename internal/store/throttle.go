@@ -224,7 +224,7 @@ func (s *Store) signInSucceeded(ctx context.Context, a signin.Attempt) (codes []
 	t := s.newTx()
 	for _, c := range a.Counters {
 		switch c.Kind {
-		case throttle.SignInLoginClient, throttle.SignInLogin:
+		case throttle.SignInLoginClient, throttle.SignInLogin, throttle.SignInDevice:
 			t.counters[t.add(s.clearItem(c))] = c
 		case throttle.SignInClient:
 			t.counters[t.add(s.checkItem(c))] = c

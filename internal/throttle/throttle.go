@@ -22,9 +22,13 @@ import (
 // Kinds of counters. The sign-in kinds count failures; the client kinds
 // count requests.
 const (
-	SignInLoginClient   = "signin-pair"   // one login from one client
-	SignInClient        = "signin-client" // one client across logins
-	SignInLogin         = "signin-login"  // one login across clients
+	SignInLoginClient = "signin-pair"   // one login from one client
+	SignInClient      = "signin-client" // one client across logins
+	SignInLogin       = "signin-login"  // one login across clients
+	// SignInDevice counts the failures of a trusted device (signin's
+	// devices): in the attempt's own write, so concurrent guesses from a
+	// stolen device token cannot pass its limit.
+	SignInDevice        = "signin-device"
 	ClientRegister      = "client-register"
 	ClientSignIn        = "client-signin"
 	ClientResend        = "client-resend"

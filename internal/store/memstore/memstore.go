@@ -390,7 +390,7 @@ func (s *Store) SignInSucceeded(_ context.Context, a signin.Attempt) error {
 	defer unlock()
 	for _, c := range a.Counters {
 		switch c.Kind {
-		case throttle.SignInLoginClient, throttle.SignInLogin:
+		case throttle.SignInLoginClient, throttle.SignInLogin, throttle.SignInDevice:
 			t.check(func() error { return s.allows(c) })
 			t.change(func() { delete(s.counters, c.Key) })
 		case throttle.SignInClient:
