@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"sync"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
