@@ -1,15 +1,3 @@
-// Package account is "My account": what a customer does with an account
-// they have (or lost the password of). Forgotten passwords, password and
-// address changes, profile updates, signing out everywhere, and the GDPR
-// export and erasure.
-//
-// Every change is one conditional write of the account (Update): it is
-// applied only if the account is still as it was read, so two changes never
-// overwrite each other, and it carries the activity entry and the mails it
-// causes, so a committed change always has them and a refused one none.
-// Links (password reset, address change) are minted by the mailer, off the
-// request path, so their plain tokens exist only in the mail and the answer
-// to the request tells nothing about the account.
 package account
 
 import (

@@ -1,11 +1,3 @@
-// Package admin is the back office: operators create customers (who verify
-// their address like everyone else, Spryker's rule), list them by status,
-// approve and deactivate them, resend their link, act as them
-// (impersonation, nopCommerce's rule), and read their activity and consent
-// logs. Who the operator is comes from the request's authority (IAM when
-// deployed, the local admin token locally): the HTTP adapter refuses a
-// request without one before it reaches this package, and every entry this
-// package writes names the operator.
 package admin
 
 import (

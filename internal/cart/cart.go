@@ -1,9 +1,3 @@
-// Package cart is the contract's minimal cart and the customer context it
-// belongs to: lines of a SKU and a quantity on the current shopper, a guest
-// or a signed-in customer. It exists to carry the hand-over: what a guest
-// put in the cart is never lost on the way to an account. The rules of a
-// line and of merging two carts are here, as plain functions every store
-// and use case calls.
 package cart
 
 import (

@@ -1,6 +1,3 @@
-// Package customer holds the customer record and the rules about its
-// identifiers: how an email address or username is normalised, validated and
-// compared.
 package customer
 
 import (

@@ -1,11 +1,3 @@
-// Package event holds the domain events the rest of the shop consumes: what
-// happened to a customer, published on an EventBridge bus. A use case puts
-// the events of a change into the change's own write (as it does with mail),
-// the table's stream carries them to the bus, so a committed change always
-// has its events and a refused one none. Delivery is at least once: ID is
-// what a consumer de-duplicates on. Events never carry a password, a token
-// or a hash. Their JSON Schemas are under events/schemas/ at the repository
-// root, one per type.
 package event
 
 import (

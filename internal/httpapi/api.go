@@ -1,7 +1,3 @@
-// Package httpapi is the HTTP adapter: it turns API Gateway HTTP API
-// (payload 2.0) events into use-case calls and their results into responses.
-// It owns the one table from error codes to HTTP statuses, the problem+json
-// format, cookies and the confirm page. It holds no business rule.
 package httpapi
 
 import (

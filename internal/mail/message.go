@@ -1,8 +1,3 @@
-// Package mail holds the mail messages the service sends, the templates that
-// render them, and the mailer use case that turns a queued message into a
-// sent email. Producers (registration, verification) never render mail; they
-// record a Message in the outbox and the mailer renders it, so a template fix
-// reaches every queued mail.
 package mail
 
 import (

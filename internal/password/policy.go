@@ -1,5 +1,3 @@
-// Package password holds the password policy a store configures and the
-// argon2id hashing that protects stored passwords.
 package password
 
 import (

@@ -1,6 +1,3 @@
-// Package redirect decides which return URLs the service may send a browser
-// to. Only local paths are honoured: anything a browser could resolve to
-// another origin is replaced by "/", which closes the open-redirect hole.
 package redirect
 
 import (

@@ -1,10 +1,3 @@
-// Package registration is the register use case: it checks a request against
-// the store's settings and stores it in one atomic write. Under Standard the
-// account is created at once. Under double opt-in and approval the request
-// stores a pending registration and looks nothing up, so its answer, timing
-// and writes are the same for a new address, an address whose account never
-// confirmed, and an address with a verified account; the mailer completes it
-// (complete.go) off the request path.
 package registration
 
 import (

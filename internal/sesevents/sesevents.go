@@ -1,6 +1,3 @@
-// Package sesevents adapts SES's sending events, as EventBridge delivers them
-// (detail-type "Email Bounced", "Email Complaint Received"), to the mail
-// feedback use case.
 package sesevents
 
 import (

@@ -1,10 +1,3 @@
-// Package signin signs customers in and out and answers "who am I". It is
-// built so that an attacker learns nothing about which logins exist or what
-// state an account is in: an unknown login, a wrong password and a right
-// password on an account that cannot sign in take the same path, the same
-// time and the same throttle. Failures are counted per login and client
-// (a guessing client is locked out of that login), per client (spraying) and
-// per login across clients (slowed, never locked against its owner).
 package signin
 
 import (

@@ -1,9 +1,3 @@
-// Package store is the DynamoDB adapter: one table holds customers, the
-// uniqueness keys of their email addresses and usernames, verification tokens,
-// sessions, sign-in throttles, consent and activity logs, and the mail outbox.
-// It translates DynamoDB's conditional failures into the domain's errors and
-// every other failure into apperr.Unavailable, so the domain never imports
-// the SDK.
 package store
 
 import (

@@ -1,9 +1,3 @@
-// Package texts holds every text the service shows a person, in every
-// language it speaks: the mails and the pages a mailed link opens. One
-// mechanism for all of them: a directory per language under templates/, a
-// file per text, written in package tmpl's template language. A translator
-// finds everything to translate in one place; a language that lacks a text
-// stops the start-up, not a mail or a page.
 package texts
 
 import (

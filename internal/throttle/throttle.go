@@ -1,12 +1,3 @@
-// Package throttle holds the arithmetic of every limit the service applies:
-// failed sign-ins per login and client, per client and per login, and the
-// per-client caps on the routes that can be abused without an account. A
-// limit counts events in fixed windows; each window is its own counter (its
-// key names the window), so no counter ever needs resetting, every counter
-// expires with its window, and the load of a busy client spreads over new
-// keys as time passes. Stores apply a Counter atomically: an event is
-// counted only while the counter is under its Max, or, for a counter with a
-// Gate, at most once per Gate past it.
 package throttle
 
 import (

@@ -1,7 +1,3 @@
-// Package vat checks EU VAT identification numbers: their structure per
-// member state (the European Commission's published table, formats.txt),
-// and whether VIES knows them (vies.go), the latter off the request path, by
-// a mailer job (job.go) that stores the answer on the customer.
 package vat
 
 import (

@@ -1,10 +1,3 @@
-// Package verification confirms email addresses, the second step of double
-// opt-in. An account becomes usable only when one person proves both the
-// mailbox (the link's token) and the password: the one chosen at
-// registration, typed on the confirm page, or, for an account created
-// without one, chosen there. So whoever registered an address first cannot
-// own the account once its real owner confirms it. Looking at a link
-// changes nothing; only Confirm does.
 package verification
 
 import (
