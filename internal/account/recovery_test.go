@@ -28,6 +28,20 @@ func (f *fixture) resetLink(t *testing.T) string {
 	return tokenOf(t, m.Content.(mail.ResetLink).Link)
 }
 
+// attackerMovesAda is Ada's account with two sessions, the attacker's and
+// the owner's, and the attacker's request to move it to their address; it
+// returns the owner's session.
+func attackerMovesAda(t *testing.T) (*fixture, string) {
+	t.Helper()
+	f := newFixture(t)
+	f.ada(t, customer.Active)
+	attacker, owner := f.session(t, pw), f.session(t, pw)
+	if err := f.svc.RequestEmailChange(context.Background(), attacker, "mallory@evil.example", pw, ""); err != nil {
+		t.Fatal(err)
+	}
+	return f, owner
+}
+
 // TestRecoveryIsFinal: a reset, a password change, a sign-out everywhere
 // and a completed address change each void every pending address change
 // and reset link, so what an attacker with a session set going cannot
@@ -56,12 +70,7 @@ func TestRecoveryIsFinal(t *testing.T) {
 	}
 	for _, rc := range recoveries {
 		t.Run(rc.name+" voids an address change whose link was mailed", func(t *testing.T) {
-			f := newFixture(t)
-			f.ada(t, customer.Active)
-			attacker, owner := f.session(t, pw), f.session(t, pw)
-			if err := f.svc.RequestEmailChange(ctx, attacker, "mallory@evil.example", pw, ""); err != nil {
-				t.Fatal(err)
-			}
+			f, owner := attackerMovesAda(t)
 			m, due := f.runJob(t, mail.EmailChangeRequest, f.links.EmailChangeJobs())
 			if !due {
 				t.Fatal("no link mailed")
@@ -74,12 +83,7 @@ func TestRecoveryIsFinal(t *testing.T) {
 			}
 		})
 		t.Run(rc.name+" voids an address change whose job had not run yet", func(t *testing.T) {
-			f := newFixture(t)
-			f.ada(t, customer.Active)
-			attacker, owner := f.session(t, pw), f.session(t, pw)
-			if err := f.svc.RequestEmailChange(ctx, attacker, "mallory@evil.example", pw, ""); err != nil {
-				t.Fatal(err)
-			}
+			f, owner := attackerMovesAda(t)
 			f.clock.Advance(time.Second)
 			rc.recover(t, f, owner)
 			if _, due := f.runJob(t, mail.EmailChangeRequest, f.links.EmailChangeJobs()); due {

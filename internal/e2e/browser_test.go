@@ -123,10 +123,7 @@ func TestBrowserFormPosts(t *testing.T) {
 	s, seen := browserStack(t)
 
 	t.Run("the confirm page's own form confirms and signs in", func(t *testing.T) {
-		if r := s.register(person("browser@example.com")); r.status != http.StatusAccepted {
-			t.Fatalf("register: %d %s", r.status, r.body)
-		}
-		tok := s.verificationToken("browser@example.com")
+		tok := s.registered(t, "browser@example.com")
 		err := chromedp.Do(ctx,
 			chromedp.Navigate(s.url+"/v1/verify-email?token="+tok),
 			chromedp.SendKeys(chromedp.CSS("#password"), "correct horse"),
@@ -157,10 +154,7 @@ func TestBrowserFormPosts(t *testing.T) {
 	})
 
 	t.Run("the confirm page's forgotten-password button mails a reset link", func(t *testing.T) {
-		if r := s.register(person("forgetful@example.com")); r.status != http.StatusAccepted {
-			t.Fatalf("register: %d %s", r.status, r.body)
-		}
-		tok := s.verificationToken("forgetful@example.com")
+		tok := s.registered(t, "forgetful@example.com")
 		err := chromedp.Do(ctx,
 			chromedp.Navigate(s.url+"/v1/verify-email?token="+tok),
 			chromedp.Click(chromedp.CSS("button[name=forgot]")),
@@ -191,10 +185,7 @@ func TestBrowserFormPosts(t *testing.T) {
 		if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
 			t.Fatal(err)
 		}
-		if r := s.register(person("attacker@example.com")); r.status != http.StatusAccepted {
-			t.Fatalf("register: %d %s", r.status, r.body)
-		}
-		tok := s.verificationToken("attacker@example.com")
+		tok := s.registered(t, "attacker@example.com")
 		ln, err := net.Listen("tcp", "127.0.0.2:0") // another site: another host
 		if err != nil {
 			t.Fatal(err)
@@ -228,6 +219,15 @@ func TestBrowserFormPosts(t *testing.T) {
 			t.Error("the victim's browser got a session")
 		}
 	})
+}
+
+// registered registers addr and returns the token of its verification link.
+func (s *stack) registered(t *testing.T, addr string) string {
+	t.Helper()
+	if r := s.register(person(addr)); r.status != http.StatusAccepted {
+		t.Fatalf("register %s: %d %s", addr, r.status, r.body)
+	}
+	return s.verificationToken(addr)
 }
 
 // hasCookie reports whether the browser holds a cookie named name for url.
