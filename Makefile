@@ -70,8 +70,8 @@ $(CDK_STAMP):
 LAMBDA ?= inprocess
 
 .PHONY: dev
-dev: tools $(if $(filter rie,$(LAMBDA)),build-host synth) ## run the whole stack locally (API on http://127.0.0.1:8080); LAMBDA=rie runs the real bootstraps under the Lambda RIE
-	go run ./infra/local -lambda=$(LAMBDA)
+dev: tools synth $(if $(filter rie,$(LAMBDA)),build-host) ## run the whole stack locally (API on http://127.0.0.1:8080); LAMBDA=rie runs the real bootstraps under the Lambda RIE
+	go run ./infra/local -lambda=$(LAMBDA) $(if $(TEMPLATE),-template=$(TEMPLATE))
 
 .PHONY: invoke
 invoke: tools build-host synth ## run one function once under the Lambda RIE: make invoke FN=register EVENT=events/register.json

@@ -31,12 +31,10 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/openreg/registration/internal/app"
-	"github.com/openreg/registration/internal/app/mailapp"
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/emulator"
 	"github.com/openreg/registration/internal/httpapi"
-	"github.com/openreg/registration/internal/queue"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/sizing"
 )
@@ -47,6 +45,7 @@ type options struct {
 	dynamoPort, motoPort int
 	lambda, bin          string
 	invoke, event        string
+	template             string
 }
 
 func main() {
@@ -60,6 +59,7 @@ func main() {
 	flag.StringVar(&o.bin, "bin", "bin/host", "where the bootstraps built for this machine are (<bin>/<function>/bootstrap), for -lambda=rie and -invoke")
 	flag.StringVar(&o.invoke, "invoke", "", "run this function once under the emulator on -event, print its answer and logs, and exit")
 	flag.StringVar(&o.event, "event", "", "the event file for -invoke")
+	flag.StringVar(&o.template, "template", devstack.TemplatePath, "the synthesized CloudFormation template the local stack runs (make synth writes it)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "local stack:", err)
@@ -88,45 +88,61 @@ func run(o options) error {
 		return err
 	}
 	defer emu.Stop()
-	// The functions find the emulators through the standard SDK settings,
-	// exactly as they would find AWS.
+	// The developer's own clients find the emulators through the standard
+	// SDK settings; each function gets its own environment (Local.Env).
 	for k, v := range emu.Env() {
 		os.Setenv(k, v)
 	}
-	os.Setenv(config.EnvTable, "registration")
-	os.Setenv(config.EnvSettingsFile, o.settingsFile)
-	os.Setenv(config.EnvCookieSecure, "false")
 
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return err
 	}
+	// The developer's own clients (the mailbox, the events page): not a
+	// principal of the template, so not checked.
 	clients := devstack.NewClients(awsCfg)
-	cfg, err := config.Load(os.Getenv, config.NeedTable)
+	tpl, err := devstack.LoadTemplate(o.template)
 	if err != nil {
 		return err
 	}
-	res, err := devstack.Setup(ctx, clients.DynamoDB, clients.SQS, clients.SES, cfg.Table, "mail", cfg.Settings.MailFrom, 10)
+	if o.invoke != "" {
+		f, ok := tpl.Functions[o.invoke]
+		if !ok {
+			return fmt.Errorf("no function %q in the template", o.invoke)
+		}
+		tpl.Functions = map[string]devstack.Function{o.invoke: f}
+	}
+	// The template's resources, created in the emulators, and the layer
+	// that enforces its roles on every call the functions and Pipes make.
+	local, err := devstack.Up(ctx, clients, tpl, devstack.LocalOptions{
+		Provision: devstack.ProvisionOptions{Prefix: "local", MailFunction: sizing.Mailer},
+		DynamoDB:  emu.DynamoDB, Moto: emu.Moto, Log: log,
+	})
 	if err != nil {
 		return err
 	}
-	// The device keys, as the stack generates them: a secret in moto's
-	// Secrets Manager that sign-in reads (unless the settings name one).
-	if res.DeviceKeys, err = devstack.SetupDeviceKeys(ctx, clients.Secrets, "device-keys"); err != nil {
-		return err
-	}
-	if cfg.Settings.DeviceTrust.Secret == "" {
-		cfg.Settings.DeviceTrust.Secret = settings.SecretSecretsManager + ":" + res.DeviceKeys
-	}
-	bus, err := devstack.SetupEvents(ctx, clients.Events, clients.SQS, cfg.Settings.EventBusName)
+	defer local.Close()
+	res := local.Resources
+	bus, err := devstack.SetupEvents(ctx, clients.Events, clients.SQS, res.Bus)
 	if err != nil {
 		return err
 	}
+	// Over each function's template environment: the local settings (their
+	// URLs point here, which a deployable template's may not) and
+	// plain-HTTP cookies.
+	doc, err := os.ReadFile(o.settingsFile)
+	if err != nil {
+		return err
+	}
+	if _, err := settings.Parse(doc); err != nil {
+		return fmt.Errorf("%s: %w", o.settingsFile, err)
+	}
+	overrides := map[string]string{config.EnvSettings: string(doc), config.EnvCookieSecure: "false"}
 
 	var functions map[string]httpapi.LambdaHandler
 	var mailer devstack.SQSHandler
 	if o.lambda == "rie" || o.invoke != "" {
-		rs, err := startRuntimes(ctx, o, emu, res, log)
+		rs, err := devstack.StartRuntimes(ctx, tpl, devstack.RIEPath, o.bin, res.Locals, overrides, local.Access, log)
 		if err != nil {
 			return err
 		}
@@ -140,23 +156,17 @@ func run(o options) error {
 		}
 		functions, mailer = rs.HTTP(), m.SQS()
 	} else {
-		rt := app.Production(cfg.LogLevel)
+		rt := app.Production(slog.LevelInfo)
 		rt.Log = log
-		sys, err := app.NewSystem(cfg, app.Clients{DynamoDB: clients.DynamoDB, Secrets: clients.SecretSources()}, rt)
+		wired, err := local.InProcess(sizing.Mailer, overrides, rt)
 		if err != nil {
 			return err
 		}
-		consumer, err := mailapp.New(cfg, clients.DynamoDB, clients.SES, rt)
-		if err != nil {
-			return err
-		}
-		functions = map[string]httpapi.LambdaHandler{}
-		for _, r := range httpapi.Routes {
-			// Each invocation gets its function's timeout as deadline,
-			// as in Lambda.
-			functions[r.Function] = devstack.WithTimeout(sys.API.Handler(r.Function), time.Duration(sizing.TimeoutSeconds[r.Function])*time.Second)
-		}
-		mailer = consumer.HoldWith(queue.SQSHolder{Client: clients.SQS, QueueURL: res.QueueURL}).Handle
+		functions, mailer = wired.HTTP, wired.Mailer
+	}
+	poller, err := local.Poller(sizing.Mailer, mailer, log)
+	if err != nil {
+		return err
 	}
 	mux := http.NewServeMux()
 	adminToken, err := newAdminToken(o.adminTokenFile)
@@ -178,10 +188,10 @@ func run(o options) error {
 		fmt.Fprintf(w, "Storefront login page (local stand-in). Query: %s\n", r.URL.RawQuery)
 	})
 
-	go devstack.NewPoller(clients.SQS, res.QueueURL, res.QueueARN, mailer, log).Run(ctx)
-	// The Pipes' stand-in: the stream to the mail queue and the event bus,
-	// every 200 ms.
-	go devstack.NewPipe(clients.Streams, clients.SQS, res.Table, res.QueueURL, log).ToBus(clients.Events, bus.Bus).Run(ctx, 200*time.Millisecond)
+	// The template's event source mapping and Pipes (the stream to the mail
+	// queue and to the event bus), every 200 ms.
+	go poller.Run(ctx)
+	go local.Pipes.Run(ctx, 200*time.Millisecond, log)
 
 	srv := &http.Server{Addr: o.addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", o.addr)
@@ -197,8 +207,9 @@ Local stack is up (functions: %s).
   Back office:     Authorization: Bearer %s   (also in %s)
   DynamoDB Local:  %s   (table %s)
   moto (SQS, SES): %s   (queue %s)
+  IAM enforcement: %s   (each function's and Pipe's role from %s)
 Press Ctrl-C to stop.
-`, o.lambda, base, routeList(), base, base, bus.Bus, adminToken, o.adminTokenFile, emu.DynamoDB, res.Table, emu.Moto, res.QueueURL)
+`, o.lambda, base, routeList(), base, base, bus.Bus, adminToken, o.adminTokenFile, emu.DynamoDB, res.Table, emu.Moto, res.QueueURL, local.Endpoint, o.template)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -209,36 +220,6 @@ Press Ctrl-C to stop.
 		return err
 	}
 	return nil
-}
-
-// startRuntimes runs every function of the synthesized template under the
-// emulator: the template's environment with its references resolved to the
-// local resources, then the emulators' endpoints and credentials, the local
-// settings document (its URLs point here, which a deployable template may
-// not) and plain-HTTP cookies put over it.
-func startRuntimes(ctx context.Context, o options, emu *emulator.Stack, res devstack.Resources, log *slog.Logger) (devstack.Runtimes, error) {
-	tpl, err := devstack.LoadTemplate(devstack.TemplatePath)
-	if err != nil {
-		return nil, err
-	}
-	if o.invoke != "" {
-		f, ok := tpl.Functions[o.invoke]
-		if !ok {
-			return nil, fmt.Errorf("no function %q in the template", o.invoke)
-		}
-		tpl.Functions = map[string]devstack.Function{o.invoke: f}
-	}
-	doc, err := os.ReadFile(o.settingsFile)
-	if err != nil {
-		return nil, err
-	}
-	overrides := map[string]string{config.EnvSettings: string(doc), config.EnvCookieSecure: "false"}
-	for k, v := range emu.Env() {
-		if strings.HasPrefix(k, "AWS_") && v != "" {
-			overrides[k] = v
-		}
-	}
-	return devstack.StartRuntimes(ctx, tpl, devstack.RIEPath, o.bin, res.Refs(), overrides, log)
 }
 
 // invoke runs one function once on an event file and prints its answer and

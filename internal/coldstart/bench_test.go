@@ -36,6 +36,7 @@ import (
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/sizing"
+	"github.com/openreg/registration/internal/store"
 	"github.com/openreg/registration/internal/testenv"
 )
 
@@ -227,13 +228,12 @@ func (f *fixture) deploy(b *testing.B, s settings.Settings) []string {
 		b.Fatalf("settings do not survive %s: %v", config.EnvSettings, err)
 	}
 	c := testenv.Clients(b)
-	res, err := devstack.Setup(context.Background(), c.DynamoDB, c.SQS, c.SES,
-		testenv.Name("coldstart"), testenv.Name("coldstart-mail"), s.MailFrom, 30)
-	if err != nil {
+	table := testenv.Name("coldstart")
+	if err := store.CreateTable(context.Background(), c.DynamoDB, table); err != nil {
 		b.Fatalf("setup: %v", err)
 	}
 	return append(append([]string(nil), f.emuEnv...),
-		config.EnvTable+"="+res.Table,
+		config.EnvTable+"="+table,
 		config.EnvSettings+"="+string(doc),
 		config.EnvLogLevel+"=INFO",
 	)

@@ -91,23 +91,3 @@ func ReceiveEvents(ctx context.Context, q *sqs.Client, queueURL string) ([]Publi
 		}
 	}
 }
-
-// putEvents sends events to the bus, ten per call, as the stack's events
-// Pipe does: source event.Source, detail-type the item's event type,
-// detail the item's event detail.
-func putEvents(ctx context.Context, eb *eventbridge.Client, bus string, evs []ebtypes.PutEventsRequestEntry) error {
-	for start := 0; start < len(evs); start += 10 {
-		batch := evs[start:min(start+10, len(evs))]
-		for i := range batch {
-			batch[i].EventBusName, batch[i].Source = aws.String(bus), aws.String(event.Source)
-		}
-		out, err := eb.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: batch})
-		if err != nil {
-			return fmt.Errorf("put events: %w", err)
-		}
-		if out.FailedEntryCount > 0 {
-			return fmt.Errorf("put events: %d of %d refused", out.FailedEntryCount, len(batch))
-		}
-	}
-	return nil
-}

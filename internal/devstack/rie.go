@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,147 +31,9 @@ import (
 // Docker) on loopback, with the environment, timeout and memory size the
 // synthesized CloudFormation template gives it.
 
-// Where `make synth` writes the template and `make tools` installs the
-// emulator, relative to the repository's top directory.
-const (
-	TemplatePath = "cdk.out/CustomerRegistration.template.json"
-	RIEPath      = ".tools/bin/aws-lambda-rie"
-)
-
-// FunctionTag is the tag that names, on each Lambda function of the
-// template, its directory under functions/ (the stack sets it).
-const FunctionTag = "openreg:function"
-
-// Function is one Lambda function of a synthesized template.
-type Function struct {
-	Name           string // its directory under functions/
-	LogicalID      string
-	MemoryMB       int
-	TimeoutSeconds int
-	// ReservedConcurrency is the function's reserved concurrency (0: none
-	// reserved): the most environments it runs at once.
-	ReservedConcurrency int
-	// Environment is the template's, unresolved: each value a string or a
-	// CloudFormation intrinsic.
-	Environment map[string]json.RawMessage
-}
-
-// Template is what a synthesized template tells the local runtime.
-type Template struct {
-	Functions map[string]Function
-	// Types maps each resource's logical id to its type, to resolve Refs.
-	Types map[string]string
-}
-
-type cfnTemplate struct {
-	Resources map[string]struct {
-		Type       string `json:"Type"`
-		Properties struct {
-			MemorySize                   int `json:"MemorySize"`
-			Timeout                      int `json:"Timeout"`
-			ReservedConcurrentExecutions int `json:"ReservedConcurrentExecutions"`
-			Environment                  struct {
-				Variables map[string]json.RawMessage `json:"Variables"`
-			} `json:"Environment"`
-			Tags []struct{ Key, Value string } `json:"Tags"`
-		} `json:"Properties"`
-	} `json:"Resources"`
-}
-
-// LoadTemplate reads a synthesized template.
-func LoadTemplate(path string) (Template, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return Template{}, fmt.Errorf("read the synthesized template (run `make synth`): %w", err)
-	}
-	var t cfnTemplate
-	if err := json.Unmarshal(b, &t); err != nil {
-		return Template{}, fmt.Errorf("template %s: %w", path, err)
-	}
-	out := Template{Functions: map[string]Function{}, Types: map[string]string{}}
-	for id, r := range t.Resources {
-		out.Types[id] = r.Type
-		if r.Type != "AWS::Lambda::Function" {
-			continue
-		}
-		name := ""
-		for _, tag := range r.Properties.Tags {
-			if tag.Key == FunctionTag {
-				name = tag.Value
-			}
-		}
-		if name == "" {
-			continue // a function of CDK's own (custom resources)
-		}
-		p := r.Properties
-		out.Functions[name] = Function{Name: name, LogicalID: id, MemoryMB: p.MemorySize, TimeoutSeconds: p.Timeout,
-			ReservedConcurrency: p.ReservedConcurrentExecutions, Environment: p.Environment.Variables}
-	}
-	if len(out.Functions) == 0 {
-		return Template{}, fmt.Errorf("template %s has no function tagged %s", path, FunctionTag)
-	}
-	return out, nil
-}
-
-// Resolve returns f's environment with every CloudFormation reference
-// replaced by the local value of its resource type (refs maps resource types
-// to values, e.g. AWS::DynamoDB::Table to the local table's name). A
-// reference it cannot resolve is an error naming the variable: a function
-// must not start locally with a variable it would not have in AWS.
-func (t Template) Resolve(f Function, refs map[string]string) (map[string]string, error) {
-	env := map[string]string{}
-	var errs []error
-	for _, name := range slices.Sorted(maps.Keys(f.Environment)) {
-		raw := f.Environment[name]
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			env[name] = s
-			continue
-		}
-		if v, ok := t.value(raw, refs); ok {
-			env[name] = v
-			continue
-		}
-		errs = append(errs, fmt.Errorf("%s: %s has %s, which the local runtime cannot resolve", f.Name, name, raw))
-	}
-	return env, errors.Join(errs...)
-}
-
-// value resolves one template value: a string, a Ref to a resource whose
-// type refs names, or an Fn::Join of those with "".
-func (t Template) value(raw json.RawMessage, refs map[string]string) (string, bool) {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s, true
-	}
-	var ref struct {
-		Ref string `json:"Ref"`
-	}
-	if json.Unmarshal(raw, &ref) == nil && ref.Ref != "" {
-		v, ok := refs[t.Types[ref.Ref]]
-		return v, ok
-	}
-	var join struct {
-		Join []json.RawMessage `json:"Fn::Join"`
-	}
-	if json.Unmarshal(raw, &join) != nil || len(join.Join) != 2 {
-		return "", false
-	}
-	var sep string
-	var parts []json.RawMessage
-	if json.Unmarshal(join.Join[0], &sep) != nil || sep != "" || json.Unmarshal(join.Join[1], &parts) != nil {
-		return "", false
-	}
-	var b strings.Builder
-	for _, p := range parts {
-		v, ok := t.value(p, refs)
-		if !ok {
-			return "", false
-		}
-		b.WriteString(v)
-	}
-	return b.String(), true
-}
+// Where `make tools` installs the emulator, relative to the repository's
+// top directory.
+const RIEPath = ".tools/bin/aws-lambda-rie"
 
 // Runtime is one function's bootstrap running under the emulator.
 type Runtime struct {
@@ -364,22 +225,21 @@ type Runtimes map[string]*Pool
 
 // StartRuntimes starts every function of t under the emulator rie, from
 // binDir/<name>/bootstrap (built for this machine), with its template
-// environment resolved by refs and then overrides put over it (the
-// emulators' endpoints and credentials; for `make dev`, the local settings
-// and plain-HTTP cookies). Each function starts with one environment and
-// grows on demand (Pool).
-func StartRuntimes(ctx context.Context, t Template, rie, binDir string, refs, overrides map[string]string, log *slog.Logger) (Runtimes, error) {
+// environment resolved to the local resources (l), then put over it: its own way to AWS (access: the enforcing layer's endpoint and the
+// function's credentials, Local.Access), then overrides (for `make dev`,
+// the local settings and plain-HTTP cookies). Each function starts with one
+// environment and grows on demand (Pool).
+func StartRuntimes(ctx context.Context, t Template, rie, binDir string, l Locals, overrides map[string]string, access func(function string) map[string]string, log *slog.Logger) (Runtimes, error) {
 	rs := Runtimes{}
 	for _, name := range slices.Sorted(maps.Keys(t.Functions)) {
 		f := t.Functions[name]
-		env, err := t.Resolve(f, refs)
+		env, err := t.Resolve(f, l)
 		if err != nil {
 			rs.Stop()
 			return nil, err
 		}
-		for k, v := range overrides {
-			env[k] = v
-		}
+		maps.Copy(env, access(name))
+		maps.Copy(env, overrides)
 		bootstrap := filepath.Join(binDir, name, "bootstrap")
 		p, err := NewPool(ctx, f, func(ctx context.Context) (*Runtime, error) {
 			return StartRuntime(ctx, rie, bootstrap, f, env, log)

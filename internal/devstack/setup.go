@@ -5,10 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -17,28 +17,24 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/smithy-go"
 
 	"github.com/openreg/registration/internal/captcha"
-	"github.com/openreg/registration/internal/sizing"
-	"github.com/openreg/registration/internal/store"
 )
 
-// Resources are the names and addresses of what Setup created.
+// Resources are what Provision created: the local value of every resource
+// of the template, and the ones the stack's plumbing and the tests use.
 type Resources struct {
-	Table    string
+	Locals Locals
+	Table  string
+	// QueueURL and QueueARN are the mail queue's (the mailer's event
+	// source), DLQURL its dead-letter queue's.
 	QueueURL string
 	QueueARN string
 	DLQURL   string
-	// DeviceKeys is the ARN of the device keys' secret (SetupDeviceKeys).
+	// Bus is the customer event bus's name.
+	Bus string
+	// DeviceKeys is the ARN of the device keys' secret.
 	DeviceKeys string
-}
-
-// Refs maps the template's resource types to these local resources, to
-// resolve the functions' environments (Template.Resolve).
-func (r Resources) Refs() map[string]string {
-	return map[string]string{"AWS::DynamoDB::Table": r.Table, "AWS::SES::ConfigurationSet": "", "AWS::SQS::Queue": r.QueueURL,
-		"AWS::SecretsManager::Secret": r.DeviceKeys}
 }
 
 // SetupDeviceKeys creates, if missing, the device keys' secret in Secrets
@@ -61,45 +57,6 @@ func SetupDeviceKeys(ctx context.Context, sm *secretsmanager.Client, name string
 		return "", fmt.Errorf("device keys secret: %w", err)
 	}
 	return aws.ToString(out.ARN), nil
-}
-
-// Setup creates, if missing, the table, the mail queue with its dead-letter
-// queue, and the SES sending identity, as the CDK stack does in AWS.
-func Setup(ctx context.Context, db *dynamodb.Client, q *sqs.Client, ses *sesv2.Client, table, queue, sender string, visibilitySeconds int) (Resources, error) {
-	r := Resources{Table: table}
-	if err := store.CreateTable(ctx, db, table); err != nil {
-		return r, err
-	}
-	dlq, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(queue + "-dlq")})
-	if err != nil {
-		return r, fmt.Errorf("create dead-letter queue: %w", err)
-	}
-	r.DLQURL = aws.ToString(dlq.QueueUrl)
-	dlqARN, err := queueARN(ctx, q, r.DLQURL)
-	if err != nil {
-		return r, err
-	}
-	main, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{
-		QueueName: aws.String(queue),
-		Attributes: map[string]string{
-			"VisibilityTimeout": fmt.Sprint(visibilitySeconds),
-			"RedrivePolicy":     fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"%d"}`, dlqARN, sizing.MailMaxReceives),
-		},
-	})
-	if err != nil {
-		return r, fmt.Errorf("create mail queue: %w", err)
-	}
-	r.QueueURL = aws.ToString(main.QueueUrl)
-	if r.QueueARN, err = queueARN(ctx, q, r.QueueURL); err != nil {
-		return r, err
-	}
-	if _, err := ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(sender)}); err != nil {
-		var api smithy.APIError
-		if !errors.As(err, &api) || api.ErrorCode() != "AlreadyExistsException" {
-			return r, fmt.Errorf("create SES identity %s: %w", sender, err)
-		}
-	}
-	return r, nil
 }
 
 func queueARN(ctx context.Context, q *sqs.Client, url string) (string, error) {
@@ -134,6 +91,15 @@ func (c Clients) SecretSources() captcha.Sources {
 		Parameters: func() captcha.ParameterReader { return c.SSM },
 		Secrets:    func() captcha.SecretReader { return c.Secrets },
 	}
+}
+
+// ClientsAs builds every client as one principal of the template: signed
+// with its access key (Enforcer.Credentials) and sent to the enforcing
+// layer at endpoint.
+func ClientsAs(keyID, secret, endpoint string) Clients {
+	cfg := aws.Config{Region: LocalRegion, BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider(keyID, secret, "")}
+	return NewClients(cfg)
 }
 
 // NewClients builds every client from one configuration.

@@ -21,7 +21,6 @@ import (
 
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/settings"
-	"github.com/openreg/registration/internal/testenv"
 )
 
 // chromium is a headless Chromium (Debian's chromium, which .ci/run
@@ -88,14 +87,9 @@ func browserStack(t *testing.T) (*stack, *posts) {
 		fmt.Fprintf(w, "<!DOCTYPE html><title>Shop</title><p id=where>%s</p>", r.URL.Path)
 	}))
 	t.Cleanup(shop.Close)
-	s := testSettings()
-	s.URLs = settings.URLs{PublicAPI: "http://" + front.Addr().String(), Storefront: shop.URL, LoginPath: "/login", AccountPath: "/account"}
-	if err := s.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	clients := testenv.Clients(t)
-	res := setupResources(t, clients, s)
-	st := buildStackOn(t, s, clients, res, ln, false)
+	st := newStackOn(t, func(s *settings.Settings) {
+		s.URLs = settings.URLs{PublicAPI: "http://" + front.Addr().String(), Storefront: shop.URL, LoginPath: "/login", AccountPath: "/account"}
+	}, template(t), ln, false)
 	target, _ := url.Parse(st.url)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	recorder := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -95,7 +95,7 @@ func countingStack(t testing.TB, mutate func(*settings.Settings)) (*stack, *call
 	clients.DynamoDB = dynamodb.NewFromConfig(testenv.AWSConfig(t), func(o *dynamodb.Options) {
 		o.APIOptions = append(o.APIOptions, c.count)
 	})
-	return buildStack(t, plain.settings, clients, plain.res), c
+	return buildStack(t, plain.settings, clients, plain.local), c
 }
 
 // Budgets are DynamoDB calls per operation, warm, on the request path.

@@ -42,13 +42,19 @@ func TestCaptcha(t *testing.T) {
 	for _, provider := range settings.CaptchaProviders {
 		t.Run(provider, func(t *testing.T) {
 			srv := providertest.Start(t, provider, secret, "site-key-"+provider)
-			st := newStack(t, func(s *settings.Settings) {
+			// The functions that verify CAPTCHAs may read this one secret:
+			// the template a deployment with it would have grants that.
+			tpl := templateWith(t, func(s *settings.Settings) {
+				s.Captcha = &settings.Captcha{Provider: provider, SiteKey: "site-key-" + provider, Secret: where[provider],
+					Timeout: settings.Duration(time.Second), On: everywhere}
+			})
+			st := newStackOn(t, func(s *settings.Settings) {
 				s.Captcha = srv.Settings(t, everywhere)
 				s.Captcha.Secret = where[provider]
 				s.Captcha.Timeout = settings.Duration(500 * time.Millisecond)
 				s.SignInThrottle = settings.SignInThrottle{PerLogin: settings.Limit{Max: 2, Window: settings.Duration(time.Hour)},
 					Slowdown: settings.Duration(time.Minute)}
-			})
+			}, tpl, nil, true)
 
 			t.Run("the form names the provider, the site key and the places", func(t *testing.T) {
 				form := st.do(http.MethodGet, "/v1/registration-form", "", nil).json(t)

@@ -39,7 +39,7 @@ func TestSampleEvents(t *testing.T) {
 		t.Helper()
 		var ev events.APIGatewayV2HTTPRequest
 		loadEvent(t, file, &ev)
-		resp, err := s.sys.API.Handler(fn)(ctx, ev)
+		resp, err := s.functions[fn](ctx, ev)
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}

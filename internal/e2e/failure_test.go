@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"github.com/openreg/registration/internal/mail"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -28,7 +29,16 @@ func TestQueueOutage(t *testing.T) {
 	if r.status != http.StatusAccepted {
 		t.Fatalf("register during outage: %d %s", r.status, r.body)
 	}
-	broken := devstack.NewPipe(s.clients.Streams, s.clients.SQS, s.res.Table, s.res.QueueURL+"-gone", discardLog())
+	// The outbox Pipe of the template, its queue gone.
+	def := s.outboxPipe()
+	gone := maps.Clone(s.res.Locals)
+	queue, _ := s.res.Locals.ByAttr("Arn", s.res.QueueARN)
+	gone[queue] = maps.Clone(gone[queue])
+	gone[queue]["QueueUrl"] += "-gone"
+	broken, err := devstack.NewPipe(def, gone, s.local.As(devstack.KindPipe, def.LogicalID), discardLog())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if n, err := broken.Once(context.Background()); err == nil || n != 0 {
 		t.Fatalf("pipe to a missing queue sent %d, %v; want an error", n, err)
 	}
@@ -55,7 +65,7 @@ func TestDatabaseOutage(t *testing.T) {
 	cfg := s.clients
 	awsCfg := awsConfigNoRetry(t)
 	cfg.DynamoDB = dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String("http://127.0.0.1:1") })
-	down := buildStack(t, s.settings, cfg, s.res)
+	down := buildStack(t, s.settings, cfg, s.local)
 
 	checks := []struct {
 		name string
@@ -111,7 +121,7 @@ func TestHangingDatabaseAnswersInTime(t *testing.T) {
 	clients.DynamoDB = dynamodb.NewFromConfig(testenv.AWSConfig(t), func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String("http://" + hang)
 	})
-	hung := buildStack(t, s.settings, clients, s.res)
+	hung := buildStack(t, s.settings, clients, s.local)
 
 	var ev events.APIGatewayV2HTTPRequest
 	loadEvent(t, "sign-in.json", &ev)
@@ -119,7 +129,7 @@ func TestHangingDatabaseAnswersInTime(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	start := time.Now()
-	resp, err := hung.sys.API.Handler(httpapi.FnSignIn)(ctx, ev)
+	resp, err := hung.functions[httpapi.FnSignIn](ctx, ev)
 	took := time.Since(start)
 	if err != nil || resp.StatusCode != 503 {
 		t.Fatalf("got %d %v: %s", resp.StatusCode, err, resp.Body)

@@ -131,12 +131,11 @@ func TestFaults(t *testing.T) {
 	ctx := context.Background()
 	s := testSettings()
 	direct := testenv.Clients(t)
-	res, err := devstack.Setup(ctx, direct.DynamoDB, direct.SQS, direct.SES, testenv.Name("table"), testenv.Name("mail"), s.MailFrom, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	emu := testenv.Stack(t)
 	ddb, moto := newFaultProxy(t, emu.DynamoDB), newFaultProxy(t, emu.Moto)
+	// The Pipes' calls go through the faults too.
+	local, _ := upLocalVia(t, direct, template(t), ddb.srv.URL, moto.srv.URL)
+	res := local.Resources
 	cfg := testenv.AWSConfig(t)
 	var c devstack.Clients
 	c.Streams = dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(ddb.srv.URL) })
@@ -165,7 +164,7 @@ func TestFaults(t *testing.T) {
 	defer srv.Close()
 	mailbox := devstack.NewMailbox(emu.Moto)
 	before, _ := mailbox.Mails(ctx)
-	pipe := devstack.NewPipe(c.Streams, c.SQS, res.Table, res.QueueURL, log)
+	pipe := local.Pipes
 	poller := devstack.NewPoller(c.SQS, res.QueueURL, res.QueueARN, consumer.Handle, log)
 
 	// The mail path runs all along, as it does in AWS; its errors are the

@@ -16,7 +16,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,14 +54,18 @@ var spec = func() *contract.Spec {
 	return s
 }()
 
-// stack is one configured system on its own table and queue.
+// stack is one configured system on its own table and queues.
 type stack struct {
 	t      testing.TB
 	url    string
 	client *http.Client
-	sys    *app.System
-	pipe   *devstack.Pipe
-	poller *devstack.Poller
+	// sys is the system wired with the tests' own clients, to inspect the
+	// store (and, for the tests that swap a client, to serve).
+	sys *app.System
+	// functions are the HTTP functions the gateway invokes.
+	functions map[string]httpapi.LambdaHandler
+	pipe      devstack.Pipes
+	poller    *devstack.Poller
 	// mailer is the mailer function's handler the poller invokes.
 	mailer  devstack.SQSHandler
 	mailbox *devstack.Mailbox
@@ -67,7 +73,10 @@ type stack struct {
 	// moto serves the whole test binary, and -count=20 runs the same
 	// addresses again.
 	mailsBefore int
-	res         devstack.Resources
+	local       *devstack.Local
+	// awsLog is what the enforcing layer and the Pipes logged.
+	awsLog *syncBuffer
+	res    devstack.Resources
 	// bus is the stack's event bus and the queue its rule feeds.
 	bus      devstack.EventResources
 	settings settings.Settings
@@ -92,7 +101,19 @@ func testSettings() settings.Settings {
 	return s
 }
 
+// newStack is the synthesized template on the emulators, its functions
+// wired in this process each from its own template environment and with
+// its own role (every AWS call checked against the template's policies),
+// with settings s mutated.
 func newStack(t testing.TB, mutate func(*settings.Settings)) *stack {
+	t.Helper()
+	return newStackOn(t, mutate, template(t), nil, true)
+}
+
+// newStackOn is newStack on a given template (a mutated copy), its
+// gateway serving on ln (nil: a port of its own), with Secure cookies or
+// not.
+func newStackOn(t testing.TB, mutate func(*settings.Settings), tpl devstack.Template, ln net.Listener, secure bool) *stack {
 	t.Helper()
 	s := testSettings()
 	if mutate != nil {
@@ -102,40 +123,82 @@ func newStack(t testing.TB, mutate func(*settings.Settings)) *stack {
 		t.Fatalf("test settings: %v", err)
 	}
 	clients := testenv.Clients(t)
-	res := setupResources(t, clients, s)
-	if s.DeviceTrust.Secret == "" {
-		// As the stack generates it: a secret in (moto's) Secrets Manager.
-		s.DeviceTrust.Secret = "secretsmanager:" + res.DeviceKeys
-	}
-	return buildStack(t, s, clients, res)
-}
-
-// setupResources makes a stack's table and queue.
-func setupResources(t testing.TB, clients devstack.Clients, s settings.Settings) devstack.Resources {
-	t.Helper()
-	res, err := devstack.Setup(context.Background(), clients.DynamoDB, clients.SQS, clients.SES, testenv.Name("table"), testenv.Name("mail"), s.MailFrom, 1)
+	local, logs := upLocal(t, clients, tpl)
+	clk := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
+	log := discardLog()
+	doc, err := json.Marshal(s)
 	if err != nil {
-		t.Fatalf("setup: %v", err)
+		t.Fatal(err)
 	}
-	if res.DeviceKeys, err = devstack.SetupDeviceKeys(context.Background(), clients.Secrets, testenv.Name("device-keys")); err != nil {
-		t.Fatalf("setup: %v", err)
+	wired, err := local.InProcess(sizing.Mailer, map[string]string{config.EnvSettings: string(doc), config.EnvCookieSecure: strconv.FormatBool(secure)},
+		app.Runtime{Now: clk.Now, Random: rand.Reader, Log: log})
+	if err != nil {
+		t.Fatalf("wire the functions: %v", err)
 	}
-	return res
+	st := finishStack(t, s, clients, local, wired, ln, clk)
+	st.awsLog = logs
+	return st
 }
 
-// buildStack wires a system on existing resources.
-func buildStack(t testing.TB, s settings.Settings, clients devstack.Clients, res devstack.Resources) *stack {
-	return buildStackOn(t, s, clients, res, nil, true)
+// upLocal provisions a template's resources under fresh names and starts
+// its enforcing layer.
+func upLocal(t testing.TB, clients devstack.Clients, tpl devstack.Template) (*devstack.Local, *syncBuffer) {
+	t.Helper()
+	emu := testenv.Stack(t)
+	return upLocalVia(t, clients, tpl, emu.DynamoDB, emu.Moto)
 }
 
-// buildStackOn wires a system on existing resources whose gateway serves
-// on ln (nil: a port of its own), with Secure cookies or not.
-func buildStackOn(t testing.TB, s settings.Settings, clients devstack.Clients, res devstack.Resources, ln net.Listener, secure bool) *stack {
+// syncBuffer keeps what the local stack's plumbing (the enforcing layer,
+// the Pipes) logged, for the tests that read its denials.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if testing.Verbose() {
+		os.Stderr.Write(p)
+	}
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// upLocalVia is upLocal with the enforcing layer forwarding to the given
+// DynamoDB and moto addresses (proxies that inject faults).
+func upLocalVia(t testing.TB, clients devstack.Clients, tpl devstack.Template, dynamoURL, motoURL string) (*devstack.Local, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	local, err := devstack.Up(context.Background(), clients, tpl, devstack.LocalOptions{
+		// Failed mail is seen again after a second, not three minutes.
+		Provision: devstack.ProvisionOptions{Prefix: testenv.Name("s"), VisibilitySeconds: 1, MailFunction: sizing.Mailer},
+		DynamoDB:  dynamoURL, Moto: motoURL, Log: slog.New(slog.NewTextHandler(logs, nil)),
+	})
+	if err != nil {
+		t.Fatalf("local stack from the template: %v", err)
+	}
+	t.Cleanup(local.Close)
+	return local, logs
+}
+
+// buildStack wires every function as one system on given clients (the
+// tests' own, unchecked), on an existing stack's resources: for the tests
+// that swap a client (to count its calls, to make it fail).
+func buildStack(t testing.TB, s settings.Settings, clients devstack.Clients, local *devstack.Local) *stack {
 	t.Helper()
 	clk := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
 	log := discardLog()
 	rt := app.Runtime{Now: clk.Now, Random: rand.Reader, Log: log}
-	cfg := config.Config{Table: res.Table, Settings: s, CookieSecure: secure}
+	if s.DeviceTrust.Secret == "" {
+		s.DeviceTrust.Secret = settings.SecretSecretsManager + ":" + local.Resources.DeviceKeys
+	}
+	cfg := config.Config{Table: local.Resources.Table, Settings: s, CookieSecure: true}
 	sys, err := app.NewSystem(cfg, app.Clients{DynamoDB: clients.DynamoDB, Secrets: clients.SecretSources()}, rt)
 	if err != nil {
 		t.Fatalf("wire system: %v", err)
@@ -144,21 +207,29 @@ func buildStackOn(t testing.TB, s settings.Settings, clients devstack.Clients, r
 	if err != nil {
 		t.Fatalf("wire mailer: %v", err)
 	}
-	consumer.HoldWith(queue.SQSHolder{Client: clients.SQS, QueueURL: res.QueueURL})
-	functions := map[string]httpapi.LambdaHandler{}
+	consumer.HoldWith(queue.SQSHolder{Client: clients.SQS, QueueURL: local.Resources.QueueURL})
+	wired := devstack.Wired{HTTP: map[string]httpapi.LambdaHandler{}, Mailer: consumer.Handle}
 	for _, r := range httpapi.Routes {
-		// As in Lambda (and make dev): the function's timeout is each
-		// invocation's deadline.
-		functions[r.Function] = devstack.WithTimeout(sys.API.Handler(r.Function), time.Duration(sizing.TimeoutSeconds[r.Function])*time.Second)
+		wired.HTTP[r.Function] = devstack.WithTimeout(sys.API.Handler(r.Function), time.Duration(sizing.TimeoutSeconds[r.Function])*time.Second)
 	}
-	srv := httptest.NewUnstartedServer(devstack.NewGateway(httpapi.Routes, functions, log, clk.Now).WithAdminToken(adminToken))
+	st := finishStack(t, s, clients, local, wired, nil, clk)
+	st.sys = sys
+	return st
+}
+
+// finishStack serves the functions behind the gateway and builds the
+// stack's mail path (the template's Pipes and event source mapping).
+func finishStack(t testing.TB, s settings.Settings, clients devstack.Clients, local *devstack.Local, wired devstack.Wired, ln net.Listener, clk *storetest.Clock) *stack {
+	t.Helper()
+	log := discardLog()
+	srv := httptest.NewUnstartedServer(devstack.NewGateway(httpapi.Routes, wired.HTTP, log, clk.Now).WithAdminToken(adminToken))
 	if ln != nil {
 		_ = srv.Listener.Close()
 		srv.Listener = ln
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	bus, err := devstack.SetupEvents(context.Background(), clients.Events, clients.SQS, testenv.Name("bus"))
+	bus, err := devstack.SetupEvents(context.Background(), clients.Events, clients.SQS, local.Resources.Bus)
 	if err != nil {
 		t.Fatalf("event bus: %v", err)
 	}
@@ -167,18 +238,42 @@ func buildStackOn(t testing.TB, s settings.Settings, clients devstack.Clients, r
 	if err != nil {
 		t.Fatalf("mailbox: %v", err)
 	}
+	poller, err := local.Poller(sizing.Mailer, wired.Mailer, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The tests' view of the store, unchecked.
+	inspect := s
+	inspect.DeviceTrust.Secret = ""
+	sys, err := app.NewSystem(config.Config{Table: local.Resources.Table, Settings: inspect}, app.Clients{DynamoDB: clients.DynamoDB, Secrets: clients.SecretSources()},
+		app.Runtime{Now: clk.Now, Random: rand.Reader, Log: log})
+	if err != nil {
+		t.Fatalf("wire the inspecting system: %v", err)
+	}
 	return &stack{
-		t: t, url: srv.URL, sys: sys, res: res, settings: s, clock: clk, clients: clients,
+		t: t, url: srv.URL, sys: sys, functions: wired.HTTP, local: local, res: local.Resources, settings: s, clock: clk, clients: clients,
 		client: &http.Client{
 			Timeout:       30 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		pipe:    devstack.NewPipe(clients.Streams, clients.SQS, res.Table, res.QueueURL, log).ToBus(clients.Events, bus.Bus),
+		pipe:    local.Pipes,
 		bus:     bus,
-		mailer:  consumer.Handle,
-		poller:  devstack.NewPoller(clients.SQS, res.QueueURL, res.QueueARN, consumer.Handle, log),
+		mailer:  wired.Mailer,
+		poller:  poller,
 		mailbox: mailbox, mailsBefore: len(before),
 	}
+}
+
+// outboxPipe is the template's Pipe whose target is the mail queue.
+func (s *stack) outboxPipe() devstack.PipeDef {
+	s.t.Helper()
+	for _, p := range s.local.Template.Pipes {
+		if target, err := s.res.Locals.String(p.Target); err == nil && target == s.res.QueueARN {
+			return p
+		}
+	}
+	s.t.Fatal("the template has no Pipe to the mail queue")
+	return devstack.PipeDef{}
 }
 
 // response is a finished HTTP exchange.

@@ -413,7 +413,7 @@ func commitToSES(tb testing.TB) samples {
 	s := newStack(tb, func(st *settings.Settings) { st.ClientLimits = settings.ClientLimits{} })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go s.pipe.Run(ctx, 200*time.Millisecond)
+	go s.pipe.Run(ctx, 200*time.Millisecond, discardLog())
 	go s.poller.Run(ctx)
 	var out samples
 	for i := range 10 {

@@ -230,7 +230,7 @@ func TestIPv6ClientsAreCountedByTheirSlash64(t *testing.T) {
 			Headers: map[string]string{"content-type": "application/json"},
 			RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "r-" + email,
 				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: http.MethodPost, Path: "/v1/customers", SourceIP: ip}}}
-		resp, err := s.sys.API.Handler(httpapi.FnRegister)(context.Background(), ev)
+		resp, err := s.functions[httpapi.FnRegister](context.Background(), ev)
 		if err != nil {
 			t.Fatal(err)
 		}

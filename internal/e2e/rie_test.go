@@ -20,7 +20,6 @@ import (
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/httpapi"
 	"github.com/openreg/registration/internal/settings"
-	"github.com/openreg/registration/internal/testenv"
 )
 
 // The real bootstraps under AWS's Runtime Interface Emulator, configured
@@ -84,19 +83,6 @@ func template(t testing.TB) devstack.Template {
 
 func rieBinary(t testing.TB) string { return filepath.Join(moduleRoot(t), devstack.RIEPath) }
 
-// localOverrides are what the local runtime puts over a function's template
-// environment: the emulators' endpoints and credentials.
-func localOverrides(t testing.TB) map[string]string {
-	env := testenv.Stack(t).Env()
-	out := map[string]string{}
-	for k, v := range env {
-		if strings.HasPrefix(k, "AWS_") && v != "" && k != "AWS_CONFIG_FILE" && k != "AWS_SHARED_CREDENTIALS_FILE" {
-			out[k] = v
-		}
-	}
-	return out
-}
-
 // rieStack is a stack whose functions run as their bootstraps under the
 // emulator, with the template's environment (and the test settings).
 func rieStack(t *testing.T, mutate func(*settings.Settings), tweak func(devstack.Template)) *stack {
@@ -106,15 +92,14 @@ func rieStack(t *testing.T, mutate func(*settings.Settings), tweak func(devstack
 	if err != nil {
 		t.Fatal(err)
 	}
-	overrides := localOverrides(t)
-	overrides[config.EnvSettings] = string(doc)
+	overrides := map[string]string{config.EnvSettings: string(doc)}
 	tpl := template(t)
 	if tweak != nil {
 		tweak(tpl)
 	}
 	log := discardLog()
 	rs, err := devstack.StartRuntimes(context.Background(), tpl, rieBinary(t), bootstraps(t),
-		base.res.Refs(), overrides, log)
+		base.res.Locals, overrides, base.local.Access, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +110,9 @@ func rieStack(t *testing.T, mutate func(*settings.Settings), tweak func(devstack
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 	s.mailer = rs["mailer"].SQS()
-	s.poller = devstack.NewPoller(s.clients.SQS, s.res.QueueURL, s.res.QueueARN, s.mailer, log)
+	if s.poller, err = base.local.Poller("mailer", s.mailer, log); err != nil {
+		t.Fatal(err)
+	}
 	return &s
 }
 
@@ -171,12 +158,9 @@ func TestEveryFunctionBootsFromTheTemplate(t *testing.T) {
 			if !ok {
 				t.Fatalf("no sample event for %s: add one under events/", name)
 			}
-			env, err := tpl.Resolve(f, base.res.Refs())
+			env, err := base.local.Env(name, nil)
 			if err != nil {
 				t.Fatal(err)
-			}
-			for k, v := range localOverrides(t) {
-				env[k] = v
 			}
 			r, err := devstack.StartRuntime(context.Background(), rieBinary(t), filepath.Join(bootstraps(t), name, "bootstrap"), f, env, discardLog())
 			if err != nil {
@@ -202,14 +186,11 @@ func TestEveryFunctionBootsFromTheTemplate(t *testing.T) {
 
 	t.Run("a variable the stack forgets stops the function and names the variable", func(t *testing.T) {
 		f := tpl.Functions["sign-in"]
-		env, err := tpl.Resolve(f, base.res.Refs())
+		env, err := base.local.Env("sign-in", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		delete(env, config.EnvTable)
-		for k, v := range localOverrides(t) {
-			env[k] = v
-		}
 		r, err := devstack.StartRuntime(context.Background(), rieBinary(t), filepath.Join(bootstraps(t), "sign-in", "bootstrap"), f, env, discardLog())
 		if err != nil {
 			t.Fatal(err)
@@ -230,12 +211,9 @@ func TestRIEDeadline(t *testing.T) {
 	s := newStack(t, nil)
 	tpl := template(t)
 	f := tpl.Functions["sign-in"]
-	env, err := tpl.Resolve(f, s.res.Refs())
+	env, err := s.local.Env("sign-in", nil)
 	if err != nil {
 		t.Fatal(err)
-	}
-	for k, v := range localOverrides(t) {
-		env[k] = v
 	}
 	env["AWS_ENDPOINT_URL_DYNAMODB"] = "http://" + hang
 	r, err := devstack.StartRuntime(context.Background(), rieBinary(t), filepath.Join(bootstraps(t), "sign-in", "bootstrap"), f, env, discardLog())

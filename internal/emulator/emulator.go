@@ -112,7 +112,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 
 	java := exec.Command("java", "-Xmx512m", "-Djava.library.path="+lib,
 		"-cp", classes+string(os.PathListSeparator)+filepath.Join(lib, "*"),
-		"LoopbackDynamoDBLocal", "-inMemory", "-disableTelemetry", "-port", fmt.Sprint(o.DynamoDBPort))
+		"LoopbackDynamoDBLocal", "-inMemory", "-sharedDb", "-disableTelemetry", "-port", fmt.Sprint(o.DynamoDBPort))
 	if err := s.launch(java, filepath.Join(o.LogDir, "dynamodb.log")); err != nil {
 		return nil, err
 	}

@@ -2,10 +2,13 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -265,8 +268,8 @@ func TestThrottleCounters(t *testing.T) {
 
 // TestOutboxReachesTheStream: the mails of a committed change reach the
 // table's stream as inserted outbox items, oldest first, each once; a
-// refused change puts nothing there. The Pipe (devstack's locally) forwards
-// exactly those.
+// refused change puts nothing there. The template's outbox Pipe (its
+// filter and input template, run by devstack) forwards exactly those.
 func TestOutboxReachesTheStream(t *testing.T) {
 	ctx := context.Background()
 	s, _, table := newStore(t)
@@ -287,7 +290,7 @@ func TestOutboxReachesTheStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pipe := devstack.NewPipe(clients.Streams, clients.SQS, table, aws.ToString(q.QueueUrl), slog.New(slog.DiscardHandler))
+	pipe := outboxPipe(t, clients, table, aws.ToString(q.QueueUrl))
 	if n, err := pipe.Once(ctx); err != nil || n != 3 {
 		t.Fatalf("pipe sent %d, %v; want the three committed mails", n, err)
 	}
@@ -314,6 +317,50 @@ func TestOutboxReachesTheStream(t *testing.T) {
 	if fmt.Sprint(got) != "[mail-o1 mail-o2 mail-o3]" {
 		t.Errorf("queue holds %v, want the three committed mails in order", got)
 	}
+}
+
+// outboxPipe is the template's Pipe to the mail queue, from table's stream
+// to the queue at queueURL.
+func outboxPipe(t *testing.T, clients devstack.Clients, table, queueURL string) *devstack.Pipe {
+	t.Helper()
+	wd, _ := os.Getwd()
+	root, err := devstack.ModuleRoot(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := devstack.LoadTemplate(filepath.Join(root, devstack.TemplatePath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := clients.DynamoDB.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logicalID := func(raw json.RawMessage) string {
+		var g struct {
+			GetAtt []string `json:"Fn::GetAtt"`
+		}
+		if err := json.Unmarshal(raw, &g); err != nil || len(g.GetAtt) != 2 {
+			t.Fatalf("%s is not a Fn::GetAtt", raw)
+		}
+		return g.GetAtt[0]
+	}
+	for _, def := range tpl.Pipes {
+		target := logicalID(def.Target)
+		if tpl.Types[target] != "AWS::SQS::Queue" {
+			continue
+		}
+		queue := map[string]string{"Arn": "arn:aws:sqs:us-east-1:123456789012:" + queueURL[strings.LastIndex(queueURL, "/")+1:], "QueueUrl": queueURL}
+		locals := devstack.Locals{logicalID(def.Source): {"StreamArn": aws.ToString(desc.Table.LatestStreamArn)},
+			target: queue, logicalID(def.DeadLetter): queue}
+		p, err := devstack.NewPipe(def, locals, clients, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	t.Fatal("the template has no Pipe to a queue")
+	return nil
 }
 
 func TestPasswordHashUpdateIsConditional(t *testing.T) {

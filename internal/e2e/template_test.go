@@ -1,0 +1,169 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openreg/registration/internal/devstack"
+)
+
+// The local stack runs the synthesized template: each function's calls
+// are checked against its role's policies, the Pipes run the template's
+// filters and input templates, the mailer's event source and the queues'
+// redrive policies are the template's. These tests change a copy of the
+// template the way a faulty change to infra/stack would, and show that the
+// local stack then fails as AWS would.
+
+// mutatePolicies edits every policy document attached to a role.
+func mutatePolicies(t *testing.T, tpl devstack.Template, role string, edit func(statements []any) []any) {
+	t.Helper()
+	if len(tpl.Roles[role]) == 0 {
+		t.Fatalf("role %s has no policies", role)
+	}
+	for i, p := range tpl.Roles[role] {
+		var doc map[string]any
+		if err := json.Unmarshal(p.Document, &doc); err != nil {
+			t.Fatal(err)
+		}
+		statements, _ := doc["Statement"].([]any)
+		doc["Statement"] = edit(statements)
+		b, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tpl.Roles[role][i].Document = b
+	}
+}
+
+// actions lists a statement's actions.
+func actions(statement any) []string {
+	st, _ := statement.(map[string]any)
+	switch a := st["Action"].(type) {
+	case string:
+		return []string{a}
+	case []any:
+		var out []string
+		for _, e := range a {
+			s, _ := e.(string)
+			out = append(out, s)
+		}
+		return out
+	}
+	return nil
+}
+
+func TestTemplateChangesFailAsInAWS(t *testing.T) {
+	t.Run("sign-in without its DynamoDB statement answers 503 and the denial is logged", func(t *testing.T) {
+		tpl := template(t)
+		role := tpl.Functions["sign-in"].Role
+		dropped := 0
+		mutatePolicies(t, tpl, role, func(sts []any) []any {
+			var keep []any
+			for _, st := range sts {
+				if a := actions(st); len(a) > 0 && strings.Contains(strings.Join(a, " "), "dynamodb:GetItem") {
+					dropped++
+					continue
+				}
+				keep = append(keep, st)
+			}
+			return keep
+		})
+		if dropped != 1 {
+			t.Fatalf("dropped %d statements, want sign-in's one DynamoDB statement", dropped)
+		}
+		s := newStackOn(t, nil, tpl, nil, true)
+		r := s.signIn("nobody@example.com", "correct horse")
+		if r.status != http.StatusServiceUnavailable || r.code(t) != "service_unavailable" {
+			t.Fatalf("sign-in = %d %s, want 503 service_unavailable", r.status, r.body)
+		}
+		logs := s.awsLog.String()
+		for _, want := range []string{"AWS call denied", "principal=sign-in", "action=dynamodb:", "resource=" + s.res.Locals[tableID(t, tpl)]["Arn"], "dynamodb:LeadingKeys="} {
+			if !strings.Contains(logs, want) {
+				t.Errorf("the denial's log line lacks %q:\n%s", want, logs)
+			}
+		}
+		// The other functions keep their grants.
+		if r := s.register(person("still@example.com")); r.status != http.StatusAccepted {
+			t.Errorf("register = %d %s, want 202", r.status, r.body)
+		}
+	})
+
+	t.Run("an outbox Pipe whose filter matches nothing carries no mail", func(t *testing.T) {
+		tpl := template(t)
+		for i, p := range tpl.Pipes {
+			if strings.Contains(p.InputTemplate, "outboxMessage") {
+				tpl.Pipes[i].Filters = []string{`{"eventName":["INSERT"],"dynamodb":{"NewImage":{"noSuchAttribute":{"S":[{"exists":true}]}}}}`}
+			}
+		}
+		s := newStackOn(t, nil, tpl, nil, true)
+		if r := s.register(person("filtered@example.com")); r.status != http.StatusAccepted {
+			t.Fatalf("register = %d %s", r.status, r.body)
+		}
+		s.deliverMail()
+		if n := len(s.mailsTo("filtered@example.com")); n != 0 {
+			t.Errorf("%d mails went out through a Pipe that matches nothing", n)
+		}
+		if jobs := s.outboxItems(); len(jobs) != 1 {
+			t.Errorf("outbox = %d items, want the registration's job still waiting", len(jobs))
+		}
+	})
+
+	t.Run("a mailer whose SES grant names another sender parks the mail in the dead-letter queue", func(t *testing.T) {
+		tpl := template(t)
+		role := tpl.Functions["mailer"].Role
+		changed := 0
+		mutatePolicies(t, tpl, role, func(sts []any) []any {
+			for _, st := range sts {
+				if a := actions(st); len(a) == 1 && a[0] == "ses:SendEmail" {
+					st.(map[string]any)["Condition"] = map[string]any{"StringEquals": map[string]any{"ses:FromAddress": "someone-else@shop.example"}}
+					changed++
+				}
+			}
+			return sts
+		})
+		if changed != 1 {
+			t.Fatalf("changed %d statements, want the mailer's one SES statement", changed)
+		}
+		s := newStackOn(t, nil, tpl, nil, true)
+		if r := s.register(person("unsent@example.com")); r.status != http.StatusAccepted {
+			t.Fatalf("register = %d %s", r.status, r.body)
+		}
+		if _, err := s.pipe.Once(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		// The job mints a link and stores the mail; the mail fails at SES
+		// until the queue's redrive policy parks it.
+		deadline := time.Now().Add(40 * time.Second)
+		for time.Now().Before(deadline) && inDLQ(t, s) == 0 {
+			if _, err := s.pipe.Once(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.poller.Once(context.Background(), 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := inDLQ(t, s); n != 1 {
+			t.Errorf("dead-letter queue holds %d messages, want the refused mail", n)
+		}
+		if n := len(s.mailsTo("unsent@example.com")); n != 0 {
+			t.Errorf("%d mails went out without the grant", n)
+		}
+		if logs := s.awsLog.String(); !strings.Contains(logs, "action=ses:SendEmail") || !strings.Contains(logs, "ses:FromAddress=[no-reply@shop.example]") {
+			t.Errorf("no denial of the mailer's SendEmail logged:\n%s", logs)
+		}
+	})
+}
+
+// tableID is the logical id of the template's table.
+func tableID(t *testing.T, tpl devstack.Template) string {
+	t.Helper()
+	ids := tpl.OfType("AWS::DynamoDB::Table")
+	if len(ids) != 1 {
+		t.Fatalf("the template has %d tables", len(ids))
+	}
+	return ids[0]
+}
