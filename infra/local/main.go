@@ -46,6 +46,7 @@ type options struct {
 	lambda, bin          string
 	invoke, event        string
 	template             string
+	throttle             bool
 }
 
 func main() {
@@ -59,6 +60,7 @@ func main() {
 	flag.StringVar(&o.bin, "bin", "bin/host", "where the bootstraps built for this machine are (<bin>/<function>/bootstrap), for -lambda=rie and -invoke")
 	flag.StringVar(&o.invoke, "invoke", "", "run this function once under the emulator on -event, print its answer and logs, and exit")
 	flag.StringVar(&o.event, "event", "", "the event file for -invoke")
+	flag.BoolVar(&o.throttle, "throttle", true, "throttle each route as the template's API stage does (429 past its rate and burst); false measures the application alone")
 	flag.StringVar(&o.template, "template", devstack.TemplatePath, "the synthesized CloudFormation template the local stack runs (make synth writes it)")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -173,7 +175,7 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	mux.Handle("/", devstack.NewGateway(httpapi.Routes, functions, log, time.Now).WithAdminToken(adminToken))
+	mux.Handle("/", devstack.NewTemplateGateway(tpl, functions, log, time.Now, o.throttle).WithAdminToken(adminToken))
 	mailbox := devstack.NewMailbox(emu.Moto)
 	mux.Handle("/_local/mailbox", mailbox)
 	mux.Handle("/_local/mailbox.json", mailbox)
@@ -209,7 +211,7 @@ Local stack is up (functions: %s).
   moto (SQS, SES): %s   (queue %s)
   IAM enforcement: %s   (each function's and Pipe's role from %s)
 Press Ctrl-C to stop.
-`, o.lambda, base, routeList(), base, base, bus.Bus, adminToken, o.adminTokenFile, emu.DynamoDB, res.Table, emu.Moto, res.QueueURL, local.Endpoint, o.template)
+`, o.lambda, base, routeList(tpl), base, base, bus.Bus, adminToken, o.adminTokenFile, emu.DynamoDB, res.Table, emu.Moto, res.QueueURL, local.Endpoint, o.template)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -241,9 +243,9 @@ func invoke(ctx context.Context, r *devstack.Pool, eventFile string) error {
 	return nil
 }
 
-func routeList() string {
+func routeList(tpl devstack.Template) string {
 	var parts []string
-	for _, r := range httpapi.Routes {
+	for _, r := range tpl.Routes {
 		parts = append(parts, r.Method+" "+r.Path)
 	}
 	return strings.Join(parts, ", ")

@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -39,6 +40,69 @@ type Gateway struct {
 	// office's routes: only a request with "Authorization: Bearer
 	// <adminToken>" reaches them ("" refuses every admin request).
 	adminToken string
+	// iam are the route keys that need IAM authorization (nil: the back
+	// office's paths, httpapi.IsAdmin).
+	iam map[string]bool
+	// throttles are the stage's token buckets by route key (nil: none).
+	throttles map[string]*bucket
+	mu        sync.Mutex
+}
+
+// NewTemplateGateway serves the template's HTTP API: its routes, the
+// routes it authorizes with IAM (where the admin token stands in) and, with
+// throttle, its stage's throttling (per route, or the stage's default),
+// answering 429 past it as API Gateway does. Tests that send bursts turn
+// the throttles off, to measure the application, not the gateway.
+func NewTemplateGateway(t Template, functions map[string]httpapi.LambdaHandler, log *slog.Logger, now func() time.Time, throttle bool) *Gateway {
+	var routes []httpapi.Route
+	g := &Gateway{functions: functions, log: log, now: now, iam: map[string]bool{}}
+	for _, r := range t.Routes {
+		routes = append(routes, httpapi.Route{Method: r.Method, Path: r.Path, Function: r.Function})
+		g.iam[r.Method+" "+r.Path] = r.IAM
+	}
+	g.routes = routes
+	if throttle {
+		g.throttles = map[string]*bucket{}
+		for _, r := range t.Routes {
+			key := r.Method + " " + r.Path
+			if th, ok := t.RouteThrottles[key]; ok {
+				g.throttles[key] = newBucket(th)
+			} else if t.DefaultThrottle != nil {
+				g.throttles[key] = newBucket(*t.DefaultThrottle)
+			}
+		}
+	}
+	return g
+}
+
+// bucket is a token bucket: Burst tokens, refilled at Rate per second.
+type bucket struct {
+	th     Throttle
+	tokens float64
+	last   time.Time
+}
+
+func newBucket(th Throttle) *bucket { return &bucket{th: th, tokens: float64(th.Burst)} }
+
+// take takes a token at now, or reports that none is left.
+func (b *bucket) take(now time.Time) bool {
+	if !b.last.IsZero() {
+		b.tokens = min(float64(b.th.Burst), b.tokens+now.Sub(b.last).Seconds()*b.th.Rate)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// throttled takes a token of the route's bucket.
+func (g *Gateway) throttled(routeKey string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	b, ok := g.throttles[routeKey]
+	return ok && !b.take(time.Now())
 }
 
 // LocalOperator is the principal the local admin token stands for.
@@ -88,7 +152,15 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"message":"Not Found"}`)
 		return
 	}
-	admin := httpapi.IsAdmin(r.URL.Path)
+	if g.throttled(routeKey) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, `{"message":"Too Many Requests"}`)
+		return
+	}
+	// The template's IAM routes; and, for a method no route has, the
+	// back office's paths all the same (the function answers 405).
+	admin := g.iam[routeKey] || httpapi.IsAdmin(r.URL.Path)
 	if admin && !g.authorise(w, r) {
 		return
 	}

@@ -83,3 +83,81 @@ func TestGatewayBuildsPayloadTwoEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestTemplateGateway: the gateway routes, authorizes and throttles as the
+// template's HTTP API does.
+func TestTemplateGateway(t *testing.T) {
+	ok := func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		return events.APIGatewayV2HTTPResponse{StatusCode: 200}, nil
+	}
+	tpl := Template{
+		Routes: []APIRoute{
+			{Method: "POST", Path: "/v1/things", Function: "things"},
+			{Method: "GET", Path: "/v1/quiet", Function: "things"},
+			{Method: "GET", Path: "/v1/ops/{id}", Function: "ops", IAM: true},
+		},
+		DefaultThrottle: &Throttle{Rate: 0.001, Burst: 5},
+		RouteThrottles:  map[string]Throttle{"POST /v1/things": {Rate: 0.001, Burst: 2}},
+	}
+	functions := map[string]httpapi.LambdaHandler{"things": ok, "ops": ok}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	status := func(gw *Gateway, method, path string, header ...string) int {
+		r := httptest.NewRequest(method, path, nil)
+		if len(header) == 2 {
+			r.Header.Set(header[0], header[1])
+		}
+		w := httptest.NewRecorder()
+		gw.ServeHTTP(w, r)
+		return w.Code
+	}
+	t.Run("a route past its burst gets 429 while the others still answer", func(t *testing.T) {
+		gw := NewTemplateGateway(tpl, functions, log, time.Now, true)
+		var got []int
+		for range 3 {
+			got = append(got, status(gw, "POST", "/v1/things"))
+		}
+		if got[0] != 200 || got[1] != 200 || got[2] != http.StatusTooManyRequests {
+			t.Errorf("statuses = %v, want 200 200 429 (burst 2)", got)
+		}
+		if s := status(gw, "GET", "/v1/quiet"); s != 200 {
+			t.Errorf("another route = %d, want 200 (its own bucket, the stage's default)", s)
+		}
+	})
+	t.Run("with the throttles off a burst reaches the function", func(t *testing.T) {
+		gw := NewTemplateGateway(tpl, functions, log, time.Now, false)
+		for i := range 10 {
+			if s := status(gw, "POST", "/v1/things"); s != 200 {
+				t.Fatalf("request %d = %d", i, s)
+			}
+		}
+	})
+	t.Run("an IAM route needs the operator's credentials", func(t *testing.T) {
+		gw := NewTemplateGateway(tpl, functions, log, time.Now, false).WithAdminToken("tok")
+		if s := status(gw, "GET", "/v1/ops/1"); s != http.StatusUnauthorized {
+			t.Errorf("without a token = %d, want 401", s)
+		}
+		if s := status(gw, "GET", "/v1/ops/1", "Authorization", "Bearer tok"); s != 200 {
+			t.Errorf("with the token = %d, want 200", s)
+		}
+	})
+	t.Run("a path the template does not route gets API Gateway's 404", func(t *testing.T) {
+		gw := NewTemplateGateway(tpl, functions, log, time.Now, false)
+		if s := status(gw, "GET", "/v1/elsewhere"); s != http.StatusNotFound {
+			t.Errorf("status = %d", s)
+		}
+	})
+}
+
+func TestBucketRefills(t *testing.T) {
+	b := newBucket(Throttle{Rate: 10, Burst: 1})
+	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	if !b.take(t0) || b.take(t0) {
+		t.Fatal("a bucket of one gives one token")
+	}
+	if b.take(t0.Add(50 * time.Millisecond)) {
+		t.Error("half a token after 50 ms at 10/s")
+	}
+	if !b.take(t0.Add(110 * time.Millisecond)) {
+		t.Error("a whole token after 110 ms at 10/s")
+	}
+}

@@ -100,6 +100,21 @@ type Queue struct {
 	MaxReceives int
 }
 
+// APIRoute is an AWS::ApiGatewayV2::Route with its Lambda integration.
+type APIRoute struct {
+	Method, Path string
+	Function     string // the integration's function (its directory)
+	// IAM is whether the route needs IAM authorization (AWS_IAM).
+	IAM bool
+}
+
+// Throttle is a stage's or a route's throttling: a token bucket of Burst
+// requests refilled at Rate per second.
+type Throttle struct {
+	Rate  float64
+	Burst int
+}
+
 // Template is what a synthesized template tells the local stack.
 type Template struct {
 	Functions map[string]Function
@@ -112,6 +127,11 @@ type Template struct {
 	Pipes    []PipeDef
 	Mappings []EventSourceMapping
 	Queues   map[string]Queue
+	// Routes are the HTTP API's routes; DefaultThrottle and
+	// RouteThrottles its stage's throttling (by route key).
+	Routes          []APIRoute
+	DefaultThrottle *Throttle
+	RouteThrottles  map[string]Throttle
 }
 
 type cfnResource struct {
@@ -165,10 +185,17 @@ func ParseTemplate(doc []byte) (Template, error) {
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(raw.Resources)) {
-		if r := raw.Resources[id]; r.Type == "AWS::Lambda::EventSourceMapping" {
-			if err := t.addMapping(r.Properties, names); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", id, err))
-			}
+		var err error
+		switch r := raw.Resources[id]; r.Type {
+		case "AWS::Lambda::EventSourceMapping":
+			err = t.addMapping(r.Properties, names)
+		case "AWS::ApiGatewayV2::Route":
+			err = t.addRoute(r.Properties, raw.Resources, names)
+		case "AWS::ApiGatewayV2::Stage":
+			err = t.addStage(r.Properties)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", id, err))
 		}
 	}
 	if len(t.Functions) == 0 {
@@ -376,6 +403,80 @@ func (t Template) Clone() Template {
 		c.Pipes[i].Filters = slices.Clone(c.Pipes[i].Filters)
 	}
 	return c
+}
+
+func (t *Template) addRoute(props json.RawMessage, all map[string]cfnResource, names map[string]string) error {
+	var p struct {
+		RouteKey          string
+		AuthorizationType string
+		Target            struct {
+			Join []json.RawMessage `json:"Fn::Join"`
+		}
+	}
+	if err := json.Unmarshal(props, &p); err != nil {
+		return err
+	}
+	method, path, ok := strings.Cut(p.RouteKey, " ")
+	if !ok {
+		return fmt.Errorf("route key %q: the local gateway serves METHOD /path routes", p.RouteKey)
+	}
+	// Target is "integrations/" joined with a Ref to the integration.
+	var integration struct{ Ref string }
+	if len(p.Target.Join) != 2 || !strings.Contains(string(p.Target.Join[1]), `"integrations/"`) {
+		return fmt.Errorf("route %s: target is not an integration of the template", p.RouteKey)
+	}
+	var parts []json.RawMessage
+	if err := json.Unmarshal(p.Target.Join[1], &parts); err != nil || len(parts) != 2 || json.Unmarshal(parts[1], &integration) != nil {
+		return fmt.Errorf("route %s: target is not an integration of the template", p.RouteKey)
+	}
+	var in struct {
+		IntegrationType      string
+		IntegrationUri       json.RawMessage
+		PayloadFormatVersion string
+	}
+	if err := json.Unmarshal(all[integration.Ref].Properties, &in); err != nil {
+		return fmt.Errorf("route %s: integration %s: %w", p.RouteKey, integration.Ref, err)
+	}
+	fn, _ := getAttTarget(in.IntegrationUri, "Arn")
+	name, ok := names[fn]
+	if in.IntegrationType != "AWS_PROXY" || in.PayloadFormatVersion != "2.0" || !ok {
+		return fmt.Errorf("route %s: the local gateway serves Lambda proxy integrations (payload 2.0) of the template's functions", p.RouteKey)
+	}
+	switch p.AuthorizationType {
+	case "", "NONE", "AWS_IAM":
+	default:
+		return fmt.Errorf("route %s: authorization %s, which the local gateway does not enforce", p.RouteKey, p.AuthorizationType)
+	}
+	t.Routes = append(t.Routes, APIRoute{Method: method, Path: path, Function: name, IAM: p.AuthorizationType == "AWS_IAM"})
+	return nil
+}
+
+func (t *Template) addStage(props json.RawMessage) error {
+	type settings struct {
+		ThrottlingRateLimit  *float64
+		ThrottlingBurstLimit *int
+	}
+	var p struct {
+		DefaultRouteSettings settings
+		RouteSettings        map[string]settings
+	}
+	if err := json.Unmarshal(props, &p); err != nil {
+		return err
+	}
+	throttle := func(s settings) *Throttle {
+		if s.ThrottlingRateLimit == nil || s.ThrottlingBurstLimit == nil {
+			return nil
+		}
+		return &Throttle{Rate: *s.ThrottlingRateLimit, Burst: *s.ThrottlingBurstLimit}
+	}
+	t.DefaultThrottle = throttle(p.DefaultRouteSettings)
+	t.RouteThrottles = map[string]Throttle{}
+	for key, s := range p.RouteSettings {
+		if th := throttle(s); th != nil {
+			t.RouteThrottles[key] = *th
+		}
+	}
+	return nil
 }
 
 // getAttTarget returns the logical id of {"Fn::GetAtt": [id, attr]}.

@@ -222,7 +222,9 @@ func buildStack(t testing.TB, s settings.Settings, clients devstack.Clients, loc
 func finishStack(t testing.TB, s settings.Settings, clients devstack.Clients, local *devstack.Local, wired devstack.Wired, ln net.Listener, clk *storetest.Clock) *stack {
 	t.Helper()
 	log := discardLog()
-	srv := httptest.NewUnstartedServer(devstack.NewGateway(httpapi.Routes, wired.HTTP, log, clk.Now).WithAdminToken(adminToken))
+	// The template's routes and IAM routes; its throttles off (the tests
+	// send bursts to measure the application).
+	srv := httptest.NewUnstartedServer(devstack.NewTemplateGateway(local.Template, wired.HTTP, log, clk.Now, false).WithAdminToken(adminToken))
 	if ln != nil {
 		_ = srv.Listener.Close()
 		srv.Listener = ln

@@ -18,7 +18,6 @@ import (
 
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/devstack"
-	"github.com/openreg/registration/internal/httpapi"
 	"github.com/openreg/registration/internal/settings"
 )
 
@@ -106,7 +105,7 @@ func rieStack(t *testing.T, mutate func(*settings.Settings), tweak func(devstack
 	t.Cleanup(rs.Stop)
 	s := *base
 	s.t = t
-	srv := httptest.NewServer(devstack.NewGateway(httpapi.Routes, rs.HTTP(), log, time.Now))
+	srv := httptest.NewServer(devstack.NewTemplateGateway(tpl, rs.HTTP(), log, time.Now, false))
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 	s.mailer = rs["mailer"].SQS()

@@ -3,12 +3,15 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/openreg/registration/internal/devstack"
+	"github.com/openreg/registration/internal/httpapi"
 )
 
 // The local stack runs the synthesized template: each function's calls
@@ -92,6 +95,38 @@ func TestTemplateChangesFailAsInAWS(t *testing.T) {
 		}
 	})
 
+	t.Run("sign-in without GUEST# in its leading keys fails a guest's sign-in, as the review found deployed", func(t *testing.T) {
+		tpl := template(t)
+		dropped := 0
+		mutatePolicies(t, tpl, tpl.Functions["sign-in"].Role, func(sts []any) []any {
+			for _, st := range sts {
+				cond, _ := st.(map[string]any)["Condition"].(map[string]any)
+				like, _ := cond["ForAllValues:StringLike"].(map[string]any)
+				keys, _ := like["dynamodb:LeadingKeys"].([]any)
+				if i := slices.Index(keys, any("GUEST#*")); i >= 0 {
+					like["dynamodb:LeadingKeys"] = slices.Delete(keys, i, i+1)
+					dropped++
+				}
+			}
+			return sts
+		})
+		if dropped != 1 {
+			t.Fatalf("dropped GUEST#* from %d statements, want 1", dropped)
+		}
+		s := newStackOn(t, nil, tpl, nil, true)
+		s.activeCustomer("guest-owner@example.com", "a password")
+		if r := s.signIn("guest-owner@example.com", "a password"); r.status != http.StatusOK {
+			t.Fatalf("sign-in without a guest = %d %s, want 200 (no GUEST# key touched)", r.status, r.body)
+		}
+		guest := s.newGuest(t, map[string]int{"A": 1})
+		if r := s.signIn("guest-owner@example.com", "a password", guestHeader(guest)); r.status != http.StatusServiceUnavailable {
+			t.Errorf("sign-in with a guest's cart = %d %s, want 503", r.status, r.body)
+		}
+		if logs := s.awsLog.String(); !strings.Contains(logs, "GUEST#"+guest) {
+			t.Errorf("the denial does not name the guest's key:\n%s", logs)
+		}
+	})
+
 	t.Run("an outbox Pipe whose filter matches nothing carries no mail", func(t *testing.T) {
 		tpl := template(t)
 		for i, p := range tpl.Pipes {
@@ -166,4 +201,25 @@ func tableID(t *testing.T, tpl devstack.Template) string {
 		t.Fatalf("the template has %d tables", len(ids))
 	}
 	return ids[0]
+}
+
+// TestTheTemplateRoutesTheContract: the template's API (which the local
+// gateway serves) routes every route of the contract to its function, and
+// only the back office's routes need IAM.
+func TestTheTemplateRoutesTheContract(t *testing.T) {
+	line := func(method, path, fn string, iam bool) string {
+		return fmt.Sprintf("%s %s → %s (IAM %v)", method, path, fn, iam)
+	}
+	var got, want []string
+	for _, r := range template(t).Routes {
+		got = append(got, line(r.Method, r.Path, r.Function, r.IAM))
+	}
+	for _, r := range httpapi.Routes {
+		want = append(want, line(r.Method, r.Path, r.Function, httpapi.IsAdmin(r.Path)))
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("template routes:\n%s\ncontract routes:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }
