@@ -70,13 +70,13 @@ $(CDK_STAMP):
 LAMBDA ?= inprocess
 
 .PHONY: dev
-dev: tools synth $(if $(filter rie,$(LAMBDA)),build-host) ## run the whole stack locally (API on http://127.0.0.1:8080); LAMBDA=rie runs the real bootstraps under the Lambda RIE
+dev: tools synth $(if $(filter rie,$(LAMBDA)),build-host) ## run the synthesized template locally, its IAM enforced (API on http://127.0.0.1:8080); LAMBDA=rie runs the real bootstraps under the Lambda RIE; TEMPLATE=file runs another template
 	go run ./infra/local -lambda=$(LAMBDA) $(if $(TEMPLATE),-template=$(TEMPLATE))
 
 .PHONY: invoke
 invoke: tools build-host synth ## run one function once under the Lambda RIE: make invoke FN=register EVENT=events/register.json
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "set FN=<function> EVENT=<events/file.json>"; exit 1; }
-	go run ./infra/local -invoke=$(FN) -event=$(EVENT)
+	go run ./infra/local -invoke=$(FN) -event=$(EVENT) $(if $(TEMPLATE),-template=$(TEMPLATE))
 
 .PHONY: test
 test: tools lint synth ## set up and run every test (unit, integration against the emulators, the bootstraps under the RIE from the synthesized template, infrastructure)
@@ -147,7 +147,8 @@ FUZZ_TARGETS := \
   internal/httpapi:FuzzDecodeAccountBodies internal/httpapi:FuzzMatchPath \
   internal/httpapi:FuzzConfirmForm internal/httpapi:FuzzLanguages internal/httpapi:FuzzSessionToken \
   internal/session:FuzzParse internal/mail:FuzzDecode internal/tmpl:FuzzRender \
-  internal/vat:FuzzNormalize internal/geo:FuzzSubdivision internal/device:FuzzVerify
+  internal/vat:FuzzNormalize internal/geo:FuzzSubdivision internal/device:FuzzVerify \
+  internal/devstack/iam:FuzzEvaluate internal/devstack/eventpattern:FuzzCompile internal/devstack/eventpattern:FuzzMatchExact
 FUZZTIME ?= 60s
 
 LOAD_N ?= 300

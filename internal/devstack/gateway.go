@@ -1,8 +1,3 @@
-// Package devstack runs the system on one machine the way AWS runs it: a
-// gateway that turns each HTTP request into the API Gateway payload 2.0
-// event and calls the very Lambda handler that is deployed, a poller that
-// feeds SQS batches to the mailer handler, and a mailbox page that shows the
-// mails SES (moto) accepted.
 package devstack
 
 import (
