@@ -42,23 +42,6 @@ func mutatePolicies(t *testing.T, tpl devstack.Template, role string, edit func(
 	}
 }
 
-// actions lists a statement's actions.
-func actions(statement any) []string {
-	st, _ := statement.(map[string]any)
-	switch a := st["Action"].(type) {
-	case string:
-		return []string{a}
-	case []any:
-		var out []string
-		for _, e := range a {
-			s, _ := e.(string)
-			out = append(out, s)
-		}
-		return out
-	}
-	return nil
-}
-
 func TestTemplateChangesFailAsInAWS(t *testing.T) {
 	t.Run("sign-in without its DynamoDB statement answers 503 and the denial is logged", func(t *testing.T) {
 		tpl := template(t)
@@ -67,7 +50,7 @@ func TestTemplateChangesFailAsInAWS(t *testing.T) {
 		mutatePolicies(t, tpl, role, func(sts []any) []any {
 			var keep []any
 			for _, st := range sts {
-				if a := actions(st); len(a) > 0 && strings.Contains(strings.Join(a, " "), "dynamodb:GetItem") {
+				if strings.Contains(fmt.Sprint(st.(map[string]any)["Action"]), "dynamodb:GetItem") {
 					dropped++
 					continue
 				}
@@ -153,7 +136,7 @@ func TestTemplateChangesFailAsInAWS(t *testing.T) {
 		changed := 0
 		mutatePolicies(t, tpl, role, func(sts []any) []any {
 			for _, st := range sts {
-				if a := actions(st); len(a) == 1 && a[0] == "ses:SendEmail" {
+				if st.(map[string]any)["Action"] == "ses:SendEmail" {
 					st.(map[string]any)["Condition"] = map[string]any{"StringEquals": map[string]any{"ses:FromAddress": "someone-else@shop.example"}}
 					changed++
 				}
