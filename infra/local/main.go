@@ -136,7 +136,8 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	if _, err := settings.Parse(doc); err != nil {
+	localSettings, err := settings.Parse(doc)
+	if err != nil {
 		return fmt.Errorf("%s: %w", o.settingsFile, err)
 	}
 	overrides := map[string]string{config.EnvSettings: string(doc), config.EnvCookieSecure: "false"}
@@ -175,7 +176,10 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	mux.Handle("/", devstack.NewTemplateGateway(tpl, functions, log, time.Now, o.throttle).WithAdminToken(adminToken))
+	// CORS as the template would configure it for the local settings'
+	// storefront and origins.
+	mux.Handle("/", devstack.NewTemplateGateway(tpl, functions, log, time.Now, o.throttle).WithAdminToken(adminToken).
+		WithCORS(httpapi.CORSPolicy(localSettings.URLs)))
 	mailbox := devstack.NewMailbox(emu.Moto)
 	mux.Handle("/_local/mailbox", mailbox)
 	mux.Handle("/_local/mailbox.json", mailbox)

@@ -672,6 +672,20 @@ func (b *builder) deviceKeys(fns map[string]awslambda.Function) {
 	}))
 }
 
+// corsPreflight is the API's CORS policy (declared once, in httpapi, and
+// answered the same by the local gateway) as API Gateway's configuration.
+func corsPreflight(c httpapi.CORS) *awsapigatewayv2.CorsPreflightOptions {
+	methods := make([]awsapigatewayv2.CorsHttpMethod, len(c.AllowMethods))
+	for i, m := range c.AllowMethods {
+		methods[i] = awsapigatewayv2.CorsHttpMethod(m)
+	}
+	return &awsapigatewayv2.CorsPreflightOptions{
+		AllowOrigins: jsii.Strings(c.AllowOrigins...), AllowCredentials: jsii.Bool(true), AllowMethods: &methods,
+		AllowHeaders: jsii.Strings(c.AllowHeaders...), ExposeHeaders: jsii.Strings(c.ExposeHeaders...),
+		MaxAge: awscdk.Duration_Seconds(jsii.Number(c.MaxAge.Seconds())),
+	}
+}
+
 // wildPath is a route path as an execute-api ARN names it: {params} match
 // any one segment.
 func wildPath(p string) string {
@@ -690,17 +704,7 @@ func (b *builder) api(fns map[string]awslambda.Function) (awsapigatewayv2.HttpAp
 		CreateDefaultStage: jsii.Bool(false),
 		// Browser storefronts call the API from their own origin, with the
 		// session cookie: only the configured origins may.
-		CorsPreflight: &awsapigatewayv2.CorsPreflightOptions{
-			AllowOrigins:     jsii.Strings(b.p.Settings.URLs.BrowserOrigins()...),
-			AllowCredentials: jsii.Bool(true),
-			AllowMethods: &[]awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_GET, awsapigatewayv2.CorsHttpMethod_POST,
-				awsapigatewayv2.CorsHttpMethod_PUT, awsapigatewayv2.CorsHttpMethod_PATCH,
-				awsapigatewayv2.CorsHttpMethod_DELETE, awsapigatewayv2.CorsHttpMethod_HEAD},
-			AllowHeaders: jsii.Strings("content-type", "authorization", "accept-language", "x-store-id", "x-guest-id",
-				"x-session-transport", "x-device-token"),
-			ExposeHeaders: jsii.Strings("retry-after", "location", "x-guest-id"),
-			MaxAge:        awscdk.Duration_Hours(jsii.Number(1)),
-		},
+		CorsPreflight: corsPreflight(httpapi.CORSPolicy(b.p.Settings.URLs)),
 	})
 	integrations := map[string]awsapigatewayv2.HttpRouteIntegration{}
 	routes := map[string]awsapigatewayv2.HttpRoute{}

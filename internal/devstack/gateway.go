@@ -41,10 +41,45 @@ type Gateway struct {
 	// throttles are the stage's token buckets by route key (nil: none).
 	throttles map[string]*bucket
 	mu        sync.Mutex
+	// cors is the API's CORS configuration (nil: none).
+	cors *httpapi.CORS
 }
 
-// NewTemplateGateway serves the template's HTTP API: its routes, the
-// routes it authorizes with IAM (where the admin token stands in) and, with
+// WithCORS makes the gateway answer browsers as API Gateway does with this
+// CORS configuration: preflights answered without a route, every answer's
+// CORS headers its own.
+func (g *Gateway) WithCORS(c httpapi.CORS) *Gateway {
+	g.cors = &c
+	return g
+}
+
+// corsWriter sets the CORS headers just before the answer's status.
+type corsWriter struct {
+	http.ResponseWriter
+	cors   httpapi.CORS
+	origin string
+	wrote  bool
+}
+
+func (w *corsWriter) WriteHeader(status int) {
+	if !w.wrote {
+		w.wrote = true
+		w.cors.Apply(w.Header(), w.origin)
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Write without a status first answers 200, as net/http does.
+func (w *corsWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// NewTemplateGateway serves the template's HTTP API: its routes, its CORS
+// configuration, the routes it authorizes with IAM (where the admin token
+// stands in) and, with
 // throttle, its stage's throttling (per route, or the stage's default),
 // answering 429 past it as API Gateway does. Tests that send bursts turn
 // the throttles off, to measure the application, not the gateway.
@@ -56,6 +91,7 @@ func NewTemplateGateway(t Template, functions map[string]httpapi.LambdaHandler, 
 		g.iam[r.Method+" "+r.Path] = r.IAM
 	}
 	g.routes = routes
+	g.cors = t.CORS
 	if throttle {
 		g.throttles = map[string]*bucket{}
 		for _, r := range t.Routes {
@@ -138,6 +174,13 @@ func NewGateway(routes []httpapi.Route, functions map[string]httpapi.LambdaHandl
 }
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.cors != nil {
+		if httpapi.IsPreflight(r) {
+			g.cors.Preflight(w, r)
+			return
+		}
+		w = &corsWriter{ResponseWriter: w, cors: *g.cors, origin: r.Header.Get("Origin")}
+	}
 	fn, routeKey := g.match(r.Method, r.URL.Path)
 	h, ok := g.functions[fn]
 	if !ok {

@@ -2,10 +2,12 @@ package devstack
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +161,65 @@ func TestBucketRefills(t *testing.T) {
 	}
 	if !b.take(t0.Add(110 * time.Millisecond)) {
 		t.Error("a whole token after 110 ms at 10/s")
+	}
+}
+
+// TestGatewayCORS: browsers get what API Gateway's HTTP API answers with a
+// CORS configuration: preflights answered without a route, an allowed
+// origin echoed with credentials, nothing for any other origin, the
+// function's own CORS headers ignored.
+func TestGatewayCORS(t *testing.T) {
+	fn := func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		return events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: map[string]string{"Access-Control-Allow-Origin": "*"}, Body: "{}"}, nil
+	}
+	cors := httpapi.CORS{AllowOrigins: []string{"http://shop.localhost:3000"}, AllowMethods: []string{"GET", "POST"},
+		AllowHeaders: []string{"content-type"}, ExposeHeaders: []string{"retry-after"}, MaxAge: time.Hour}
+	gw := NewGateway([]httpapi.Route{{Method: "POST", Path: "/v1/things", Function: "things"}},
+		map[string]httpapi.LambdaHandler{"things": fn}, slog.New(slog.DiscardHandler), time.Now).WithCORS(cors)
+	answer := func(method, origin string, preflight bool) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, "/v1/things", nil)
+		if origin != "" {
+			r.Header.Set("Origin", origin)
+		}
+		if preflight {
+			r.Header.Set("Access-Control-Request-Method", "POST")
+		}
+		w := httptest.NewRecorder()
+		gw.ServeHTTP(w, r)
+		return w
+	}
+	tests := []struct {
+		name                 string
+		method, origin       string
+		preflight            bool
+		status               int
+		allowOrigin, methods string
+		credentials, exposed string
+		maxAge               string
+	}{
+		{"a preflight from an allowed origin is answered without a route", "OPTIONS", "http://shop.localhost:3000", true, 204,
+			"http://shop.localhost:3000", "GET,POST", "true", "", "3600"},
+		{"a preflight from another origin gets no CORS headers", "OPTIONS", "https://evil.example", true, 204, "", "", "", "", ""},
+		{"an allowed origin's request is answered with its origin echoed", "POST", "http://shop.localhost:3000", false, 200,
+			"http://shop.localhost:3000", "", "true", "retry-after", ""},
+		{"another origin's request is answered without CORS headers, even the function's own", "POST", "https://evil.example", false, 200, "", "", "", "", ""},
+		{"a request from no browser is answered as it is", "POST", "", false, 200, "", "", "", "", ""},
+		{"an OPTIONS that is no preflight goes to the routes", "OPTIONS", "http://shop.localhost:3000", false, 200,
+			"http://shop.localhost:3000", "", "true", "retry-after", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := answer(tt.method, tt.origin, tt.preflight)
+			h := w.Header()
+			got := []string{fmt.Sprint(w.Code), h.Get("Access-Control-Allow-Origin"), h.Get("Access-Control-Allow-Methods"),
+				h.Get("Access-Control-Allow-Credentials"), h.Get("Access-Control-Expose-Headers"), h.Get("Access-Control-Max-Age")}
+			want := []string{fmt.Sprint(tt.status), tt.allowOrigin, tt.methods, tt.credentials, tt.exposed, tt.maxAge}
+			if !slices.Equal(got, want) {
+				t.Errorf("status, origin, methods, credentials, exposed, max age = %q, want %q", got, want)
+			}
+			if h.Get("Vary") != "Origin" {
+				t.Errorf("Vary = %q, want Origin", h.Get("Vary"))
+			}
+		})
 	}
 }

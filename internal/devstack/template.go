@@ -9,6 +9,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/openreg/registration/internal/httpapi"
 )
 
 // The synthesized CloudFormation template is the local stack's source of
@@ -132,6 +135,8 @@ type Template struct {
 	Routes          []APIRoute
 	DefaultThrottle *Throttle
 	RouteThrottles  map[string]Throttle
+	// CORS is the API's CorsConfiguration (nil: none).
+	CORS *httpapi.CORS
 }
 
 type cfnResource struct {
@@ -179,6 +184,8 @@ func ParseTemplate(doc []byte) (Template, error) {
 			err = t.addPipe(id, r.Properties)
 		case "AWS::SQS::Queue":
 			err = t.addQueue(id, r.Properties)
+		case "AWS::ApiGatewayV2::Api":
+			err = t.addAPI(r.Properties)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", id, err))
@@ -448,6 +455,27 @@ func (t *Template) addRoute(props json.RawMessage, all map[string]cfnResource, n
 		return fmt.Errorf("route %s: authorization %s, which the local gateway does not enforce", p.RouteKey, p.AuthorizationType)
 	}
 	t.Routes = append(t.Routes, APIRoute{Method: method, Path: path, Function: name, IAM: p.AuthorizationType == "AWS_IAM"})
+	return nil
+}
+
+func (t *Template) addAPI(props json.RawMessage) error {
+	var p struct {
+		CorsConfiguration *struct {
+			AllowOrigins, AllowMethods, AllowHeaders, ExposeHeaders []string
+			AllowCredentials                                        bool
+			MaxAge                                                  int
+		}
+	}
+	if err := json.Unmarshal(props, &p); err != nil {
+		return err
+	}
+	if c := p.CorsConfiguration; c != nil {
+		if !c.AllowCredentials {
+			return errors.New("a CORS configuration without credentials, which the local gateway does not answer")
+		}
+		t.CORS = &httpapi.CORS{AllowOrigins: c.AllowOrigins, AllowMethods: c.AllowMethods, AllowHeaders: c.AllowHeaders,
+			ExposeHeaders: c.ExposeHeaders, MaxAge: time.Duration(c.MaxAge) * time.Second}
+	}
 	return nil
 }
 

@@ -33,12 +33,23 @@ func (s *stack) session(login, pw string) string {
 // mailed to addr, or "" when there is none.
 func (s *stack) linkToken(addr, path string) string {
 	s.t.Helper()
+	u, err := url.Parse(s.mailedLink(addr, path))
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("token")
+}
+
+// mailedLink delivers mail and returns the newest link to path mailed to
+// addr ("" when none was).
+func (s *stack) mailedLink(addr, path string) string {
+	s.t.Helper()
 	s.deliverMail()
 	mails := s.mailsTo(addr)
 	for i := len(mails) - 1; i >= 0; i-- {
 		for _, l := range mails[i].Links {
 			if u, err := url.Parse(l); err == nil && u.Path == path {
-				return u.Query().Get("token")
+				return l
 			}
 		}
 	}

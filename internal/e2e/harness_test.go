@@ -224,7 +224,8 @@ func finishStack(t testing.TB, s settings.Settings, clients devstack.Clients, lo
 	log := discardLog()
 	// The template's routes and IAM routes; its throttles off (the tests
 	// send bursts to measure the application).
-	srv := httptest.NewUnstartedServer(devstack.NewTemplateGateway(local.Template, wired.HTTP, log, clk.Now, false).WithAdminToken(adminToken))
+	srv := httptest.NewUnstartedServer(devstack.NewTemplateGateway(local.Template, wired.HTTP, log, clk.Now, false).WithAdminToken(adminToken).
+		WithCORS(httpapi.CORSPolicy(s.URLs)))
 	if ln != nil {
 		_ = srv.Listener.Close()
 		srv.Listener = ln

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/httpapi"
+	"github.com/openreg/registration/internal/settings"
 )
 
 // The local stack runs the synthesized template: each function's calls
@@ -204,5 +208,23 @@ func TestTheTemplateRoutesTheContract(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("template routes:\n%s\ncontract routes:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestTheTemplateAnswersBrowsersAsTheLocalGatewayDoes: the template's CORS
+// configuration is the one policy (httpapi.CORSPolicy) for the settings it
+// was synthesized with, the policy the local gateway answers with.
+func TestTheTemplateAnswersBrowsersAsTheLocalGatewayDoes(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(moduleRoot(t), "infra", "settings.example.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := settings.Parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := template(t).CORS
+	if want := httpapi.CORSPolicy(s.URLs); got == nil || !reflect.DeepEqual(*got, want) {
+		t.Errorf("template CORS = %+v, want %+v", got, want)
 	}
 }

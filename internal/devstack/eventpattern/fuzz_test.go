@@ -3,8 +3,6 @@ package eventpattern
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -24,15 +22,7 @@ var seedPatterns = []string{
 
 func readSeedEvents(f *testing.F) [][]byte {
 	f.Helper()
-	var events [][]byte
-	for _, name := range []string{"insert_outbox_message.json", "insert_outbox_event.json"} {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		events = append(events, b)
-	}
-	return append(events,
+	return append([][]byte{sampleRecord(f, messageRecord), sampleRecord(f, eventRecord)},
 		[]byte(ec2Event),
 		[]byte(`{"a":[1,"x",null,true,{"b":[{"c":"10.0.0.1"}]}],"b":{"c":[[]]}}`),
 		[]byte(`{"a":"é","b":1e400,"c":-0,"d":{"e":[[{"f":"g"}]]}}`),

@@ -162,35 +162,38 @@ func foldEqual(a, b rune) bool {
 	return false
 }
 
-// hasPrefixFold is strings.HasPrefix ignoring case, rune by rune (folding
-// may change a rune's length in bytes, so byte slicing would be wrong).
-func hasPrefixFold(s, p string) bool {
+// hasPrefixFold is strings.HasPrefix ignoring case.
+func hasPrefixFold(s, p string) bool { return hasEndFold(s, p, firstRune) }
+
+// hasSuffixFold is strings.HasSuffix ignoring case.
+func hasSuffixFold(s, p string) bool { return hasEndFold(s, p, lastRune) }
+
+// hasEndFold reports whether s begins (next is firstRune) or ends (next is
+// lastRune) with p ignoring case. It compares rune by rune: folding may
+// change a rune's length in bytes, so byte slicing would be wrong.
+func hasEndFold(s, p string, next func(string) (rune, string)) bool {
 	for p != "" {
 		if s == "" {
 			return false
 		}
-		rs, ns := utf8.DecodeRuneInString(s)
-		rp, np := utf8.DecodeRuneInString(p)
+		var rs, rp rune
+		rs, s = next(s)
+		rp, p = next(p)
 		if !foldEqual(rs, rp) {
 			return false
 		}
-		s, p = s[ns:], p[np:]
 	}
 	return true
 }
 
-// hasSuffixFold is strings.HasSuffix ignoring case, rune by rune.
-func hasSuffixFold(s, p string) bool {
-	for p != "" {
-		if s == "" {
-			return false
-		}
-		rs, ns := utf8.DecodeLastRuneInString(s)
-		rp, np := utf8.DecodeLastRuneInString(p)
-		if !foldEqual(rs, rp) {
-			return false
-		}
-		s, p = s[:len(s)-ns], p[:len(p)-np]
-	}
-	return true
+// firstRune splits s into its first rune and the rest.
+func firstRune(s string) (rune, string) {
+	r, n := utf8.DecodeRuneInString(s)
+	return r, s[n:]
+}
+
+// lastRune splits s into its last rune and the rest.
+func lastRune(s string) (rune, string) {
+	r, n := utf8.DecodeLastRuneInString(s)
+	return r, s[:len(s)-n]
 }

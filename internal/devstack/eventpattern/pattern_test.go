@@ -13,13 +13,15 @@ type matchCase struct {
 	want    bool
 }
 
-func runMatchCases(t *testing.T, cases []matchCase) {
+// runMatchCases runs each case as a subtest, its pattern compiled by
+// compile (Compile, or CompileForPipes).
+func runMatchCases(t *testing.T, compile func(string) (*Pattern, error), cases []matchCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := Compile(tc.pattern)
+			p, err := compile(tc.pattern)
 			if err != nil {
-				t.Fatalf("Compile(%s): %v", tc.pattern, err)
+				t.Fatalf("compiling %s: %v", tc.pattern, err)
 			}
 			got, err := p.Match([]byte(tc.event))
 			if err != nil {
@@ -57,7 +59,7 @@ const ec2Event = `{
 // Examples from https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
 // and eb-create-pattern.html (matching values, nested fields, arrays).
 func TestMatchExactValues(t *testing.T) {
-	runMatchCases(t, []matchCase{
+	runMatchCases(t, Compile, []matchCase{
 		{"matches the page's instance-termination pattern",
 			`{"source":["aws.ec2"],"detail-type":["EC2 Instance State-change Notification"],"detail":{"state":["terminated"]}}`,
 			ec2Event, true},
@@ -99,7 +101,7 @@ func TestMatchExactValues(t *testing.T) {
 // the engine AWS open-sourced from EventBridge.
 func TestMatchArrays(t *testing.T) {
 	const employees = `{"employees":[{"firstName":"John","lastName":"Doe"},{"firstName":"Anna","lastName":"Smith"},{"firstName":"Peter","lastName":"Jones"}]}`
-	runMatchCases(t, []matchCase{
+	runMatchCases(t, Compile, []matchCase{
 		{"matches a field inside an array of objects",
 			`{"employees":{"firstName":["Anna"]}}`, employees, true},
 		{"matches two fields from the same element",
@@ -118,7 +120,7 @@ func TestMatchArrays(t *testing.T) {
 // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
 // ("Exists matching") and event-ruler's exists tests.
 func TestMatchExists(t *testing.T) {
-	runMatchCases(t, []matchCase{
+	runMatchCases(t, Compile, []matchCase{
 		{"exists true matches a present field",
 			`{"detail":{"c-count":[{"exists":true}]}}`, ec2Event, true},
 		{"exists true does not match an absent field",
@@ -160,7 +162,7 @@ func TestMatchExists(t *testing.T) {
 // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
 // (prefix, suffix, equals-ignore-case, wildcard).
 func TestMatchStringOperators(t *testing.T) {
-	runMatchCases(t, []matchCase{
+	runMatchCases(t, Compile, []matchCase{
 		{"prefix matches the docs' time example",
 			`{"time":[{"prefix":"2017-10-02"}]}`, `{"time":"2017-10-02T18:43:48Z"}`, true},
 		{"prefix does not match another prefix",
@@ -204,7 +206,7 @@ func TestMatchStringOperators(t *testing.T) {
 // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
 // ("Anything-but matching").
 func TestMatchAnythingBut(t *testing.T) {
-	runMatchCases(t, []matchCase{
+	runMatchCases(t, Compile, []matchCase{
 		{"anything-but a string matches another string",
 			`{"detail":{"state":[{"anything-but":"initializing"}]}}`, ec2Event, true},
 		{"anything-but a string does not match that string",
@@ -247,7 +249,7 @@ func TestMatchAnythingBut(t *testing.T) {
 // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
 // ("Numeric matching", "IP address matching").
 func TestMatchNumericAndCIDR(t *testing.T) {
-	runMatchCases(t, []matchCase{
+	runMatchCases(t, Compile, []matchCase{
 		{"matches the docs' combined numeric example",
 			`{"detail":{"c-count":[{"numeric":[">",0,"<=",5]}],"d-count":[{"numeric":["<",10]}],"x-limit":[{"numeric":["=",3.018e2]}]}}`, ec2Event, true},
 		{"range excludes its open lower bound",
@@ -279,7 +281,7 @@ func TestMatchNumericAndCIDR(t *testing.T) {
 // ("Or matching") and event-ruler's README ("The $or Primitive").
 func TestMatchOr(t *testing.T) {
 	const cw = `{"source":"aws.cloudwatch","metricName":"NetworkIn","namespace":"AWS/EC2","detail":{"detail-type":"CloudWatch Alarm State Change"}}`
-	runMatchCases(t, []matchCase{
+	runMatchCases(t, Compile, []matchCase{
 		{"matches when one branch matches",
 			`{"source":["aws.cloudwatch"],"$or":[{"metricName":["CPUUtilization","ReadLatency"]},{"namespace":["AWS/EC2","AWS/ES"]}]}`, cw, true},
 		{"does not match when no branch matches",

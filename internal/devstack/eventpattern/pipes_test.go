@@ -17,110 +17,97 @@ const (
 	eventsTemplate = `<$.dynamodb.NewImage.outboxEvent.S>`
 )
 
-// readRecord reads a DynamoDB Stream record from testdata, in the shape
-// Pipes presents it (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-dynamodb.html).
-func readRecord(t testing.TB, name string) map[string]any {
+// Sample records in testdata: DynamoDB Stream records in the shape Pipes
+// presents them (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-dynamodb.html).
+const (
+	messageRecord = "insert_outbox_message.json"
+	eventRecord   = "insert_outbox_event.json"
+)
+
+// sampleRecord reads a sample record from testdata, as Pipes passes it on.
+func sampleRecord(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b
+}
+
+// decodedRecord is a sample record decoded, to change it or read from it.
+func decodedRecord(t testing.TB, name string) map[string]any {
+	t.Helper()
 	var rec map[string]any
-	if err := json.Unmarshal(b, &rec); err != nil {
+	if err := json.Unmarshal(sampleRecord(t, name), &rec); err != nil {
 		t.Fatal(err)
 	}
 	return rec
 }
 
+// streamOf is the "dynamodb" object of a record: its keys and images.
+func streamOf(rec map[string]any) map[string]any { return rec["dynamodb"].(map[string]any) }
+
+// newImage is the item a record's change wrote.
+func newImage(rec map[string]any) map[string]any { return streamOf(rec)["NewImage"].(map[string]any) }
+
 // asModify turns an INSERT record into the MODIFY of the same item: the
 // stream keeps the old image beside the new one.
-func asModify(rec map[string]any) map[string]any {
+func asModify(rec map[string]any) {
 	rec["eventName"] = "MODIFY"
-	ddb := rec["dynamodb"].(map[string]any)
-	ddb["OldImage"] = ddb["NewImage"]
-	return rec
+	streamOf(rec)["OldImage"] = newImage(rec)
 }
 
 // asRemove turns an INSERT record into the REMOVE of the same item: a
 // REMOVE has an OldImage and no NewImage.
-func asRemove(rec map[string]any) map[string]any {
+func asRemove(rec map[string]any) {
+	asModify(rec)
 	rec["eventName"] = "REMOVE"
-	ddb := rec["dynamodb"].(map[string]any)
-	ddb["OldImage"] = ddb["NewImage"]
-	delete(ddb, "NewImage")
-	return rec
+	delete(streamOf(rec), "NewImage")
 }
 
 // without drops an attribute from the record's NewImage.
-func without(attr string) func(map[string]any) map[string]any {
-	return func(rec map[string]any) map[string]any {
-		delete(rec["dynamodb"].(map[string]any)["NewImage"].(map[string]any), attr)
-		return rec
-	}
+func without(attr string) func(map[string]any) {
+	return func(rec map[string]any) { delete(newImage(rec), attr) }
 }
 
-func same(rec map[string]any) map[string]any { return rec }
-
 func TestTemplatePatternsKeepOnlyInsertsCarryingTheirAttribute(t *testing.T) {
-	cases := []struct {
-		name    string
-		pattern string
-		record  string
-		change  func(map[string]any) map[string]any
-		want    bool
-	}{
-		{"the outbox filter keeps an INSERT carrying outboxMessage", outboxFilter, "insert_outbox_message.json", same, true},
-		{"the outbox filter drops a MODIFY", outboxFilter, "insert_outbox_message.json", asModify, false},
-		{"the outbox filter drops a REMOVE", outboxFilter, "insert_outbox_message.json", asRemove, false},
-		{"the outbox filter drops an INSERT without outboxMessage", outboxFilter, "insert_outbox_message.json", without("outboxMessage"), false},
-		{"the outbox filter drops an INSERT of an event item", outboxFilter, "insert_outbox_event.json", same, false},
-		{"the events filter keeps an INSERT carrying outboxEvent and eventType", eventsFilter, "insert_outbox_event.json", same, true},
-		{"the events filter drops a MODIFY", eventsFilter, "insert_outbox_event.json", asModify, false},
-		{"the events filter drops a REMOVE", eventsFilter, "insert_outbox_event.json", asRemove, false},
-		{"the events filter drops an INSERT without outboxEvent", eventsFilter, "insert_outbox_event.json", without("outboxEvent"), false},
-		{"the events filter drops an INSERT without eventType", eventsFilter, "insert_outbox_event.json", without("eventType"), false},
-		{"the events filter drops an INSERT of a message item", eventsFilter, "insert_outbox_message.json", same, false},
+	// record is a sample record, changed by change when it is not nil.
+	record := func(name string, change func(map[string]any)) string {
+		if change == nil {
+			return string(sampleRecord(t, name))
+		}
+		rec := decodedRecord(t, name)
+		change(rec)
+		b, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			p, err := CompileForPipes(tc.pattern)
-			if err != nil {
-				t.Fatal(err)
-			}
-			event, err := json.Marshal(tc.change(readRecord(t, tc.record)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := p.Match(event)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Errorf("got %v, want %v", got, tc.want)
-			}
-		})
-	}
+	runMatchCases(t, CompileForPipes, []matchCase{
+		{"the outbox filter keeps an INSERT carrying outboxMessage", outboxFilter, record(messageRecord, nil), true},
+		{"the outbox filter drops a MODIFY", outboxFilter, record(messageRecord, asModify), false},
+		{"the outbox filter drops a REMOVE", outboxFilter, record(messageRecord, asRemove), false},
+		{"the outbox filter drops an INSERT without outboxMessage", outboxFilter, record(messageRecord, without("outboxMessage")), false},
+		{"the outbox filter drops an INSERT of an event item", outboxFilter, record(eventRecord, nil), false},
+		{"the events filter keeps an INSERT carrying outboxEvent and eventType", eventsFilter, record(eventRecord, nil), true},
+		{"the events filter drops a MODIFY", eventsFilter, record(eventRecord, asModify), false},
+		{"the events filter drops a REMOVE", eventsFilter, record(eventRecord, asRemove), false},
+		{"the events filter drops an INSERT without outboxEvent", eventsFilter, record(eventRecord, without("outboxEvent")), false},
+		{"the events filter drops an INSERT without eventType", eventsFilter, record(eventRecord, without("eventType")), false},
+		{"the events filter drops an INSERT of a message item", eventsFilter, record(messageRecord, nil), false},
+	})
 }
 
 func TestTemplateInputTemplatesSendTheStoredStringAsIs(t *testing.T) {
-	cases := []struct {
-		name     string
-		template string
-		record   string
-		attr     string
-	}{
-		{"the outbox template sends the message unquoted", outboxTemplate, "insert_outbox_message.json", "outboxMessage"},
-		{"the events template sends the detail unquoted", eventsTemplate, "insert_outbox_event.json", "outboxEvent"},
+	cases := []struct{ name, template, record, attr string }{
+		{"the outbox template sends the message unquoted", outboxTemplate, messageRecord, "outboxMessage"},
+		{"the events template sends the detail unquoted", eventsTemplate, eventRecord, "outboxEvent"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := readRecord(t, tc.record)
-			want := rec["dynamodb"].(map[string]any)["NewImage"].(map[string]any)[tc.attr].(map[string]any)["S"].(string)
-			event, err := os.ReadFile(filepath.Join("testdata", tc.record))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := Render(tc.template, event)
+			want := newImage(decodedRecord(t, tc.record))[tc.attr].(map[string]any)["S"].(string)
+			got, err := Render(tc.template, sampleRecord(t, tc.record))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -139,10 +126,7 @@ func BenchmarkMatch(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	event, err := os.ReadFile(filepath.Join("testdata", "insert_outbox_message.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	event := sampleRecord(b, messageRecord)
 	b.SetBytes(int64(len(event)))
 	b.ReportAllocs()
 	for b.Loop() {

@@ -19,12 +19,28 @@ const sqsEvent = `{
   "message": "{\"kind\":\"confirm\"}"
 }`
 
+// renderCase is one template and what it renders sqsEvent to.
+type renderCase struct{ name, template, want string }
+
+// runRenderCases renders sqsEvent with each case's template as a subtest,
+// with the reserved variables r gives.
+func runRenderCases(t *testing.T, r Reserved, cases []renderCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := r.Render(tc.template, []byte(sqsEvent))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("Render(%s)\ngot  %s\nwant %s", tc.template, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestRender(t *testing.T) {
-	cases := []struct {
-		name     string
-		template string
-		want     string
-	}{
+	runRenderCases(t, Reserved{}, []renderCase{
 		// The page's samples.
 		{"renders a static string", `Hello, sender`, `Hello, sender`},
 		{"renders the JSON Path form as the bare value", `<$.attributes.SenderId>`, `AIDAIENQZJOLO23YVJ4VO`},
@@ -56,18 +72,7 @@ func TestRender(t *testing.T) {
 		// Reserved variables.
 		{"writes the event in a JSON value", `{"e": <aws.pipes.event.json>}`, `{"e": ` + compactEvent + `}`},
 		{"writes <aws.pipes.event> in a JSON value", `{"e": <aws.pipes.event>}`, `{"e": ` + compactEvent + `}`},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := Render(tc.template, []byte(sqsEvent))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Errorf("Render(%s)\ngot  %s\nwant %s", tc.template, got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 const compactEvent = `{"attributes":{"SenderId":"AIDAIENQZJOLO23YVJ4VO"},"body":{"key":"value","Records":[{"id":1},{"id":2},{"id":3},{"id":4}]},"detail":{"instance-id":"i-0123456789","state":"RUNNING","quote":"say \"hi\"\n"},"n":3.50,"flag":true,"none":null,"message":"{\"kind\":\"confirm\"}"}`
@@ -82,11 +87,7 @@ func TestRenderReservedVariables(t *testing.T) {
 		TargetARN:     "arn:aws:sqs:us-east-1:123456789012:target",
 		Now:           func() time.Time { return at },
 	}
-	cases := []struct {
-		name     string
-		template string
-		want     string
-	}{
+	runRenderCases(t, r, []renderCase{
 		{"writes the pipe's ARN and name quoted in JSON values",
 			`{"pipeArn" : <aws.pipes.pipe-arn>, "pipeName" : <aws.pipes.pipe-name>}`,
 			`{"pipeArn" : "arn:aws:pipes:us-east-1:123456789012:pipe/example", "pipeName" : "example"}`},
@@ -95,18 +96,7 @@ func TestRenderReservedVariables(t *testing.T) {
 			`arn:aws:sqs:us-east-1:123456789012:source arn:aws:lambda:us-east-1:123456789012:function:enrich arn:aws:sqs:us-east-1:123456789012:target`},
 		{"writes the ingestion time as an ISO 8601 UTC timestamp from the clock",
 			`{"d": <aws.pipes.event.ingestion-time>}`, `{"d": "2026-01-02T02:04:05.006Z"}`},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := r.Render(tc.template, []byte(sqsEvent))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Errorf("got  %s\nwant %s", got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 func TestRenderRejects(t *testing.T) {

@@ -8,15 +8,7 @@ import (
 // request whose k:key has the given values (nil: absent).
 func holds(t *testing.T, op, values string, request []string) bool {
 	t.Helper()
-	doc := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"` + op + `":{"k:key":` + values + `}}}}`
-	p, err := Parse([]byte(doc))
-	if err != nil {
-		t.Fatalf("Parse(%s): %v", doc, err)
-	}
-	e, err := New(map[string]Policy{"p": p}, []string{"k:key"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := evaluator(t, []string{"k:key"}, onePolicy(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"`+op+`":{"k:key":`+values+`}}}`))
 	r := Request{Action: "s:Do", Resource: "*"}
 	if request != nil {
 		r.Context = map[string][]string{"k:key": request}

@@ -98,19 +98,7 @@ func TestAgreesWithIAMSimulate(t *testing.T) {
 			if got, want := oracle.Results[i].Name, c.Name; got != want {
 				t.Fatalf("oracle result %d is for case %q", i, got)
 			}
-			policies := map[string]Policy{}
-			for name, doc := range c.Policies {
-				p, err := Parse(doc)
-				if err != nil {
-					t.Fatalf("Parse(%s): %v", name, err)
-				}
-				policies[name] = p
-			}
-			e, err := New(policies, cases.KnownKeys)
-			if err != nil {
-				t.Fatal(err)
-			}
-			d, err := e.Evaluate(Request{Action: c.Request.Action, Resource: c.Request.Resource, Context: c.Request.Context})
+			d, err := evaluator(t, cases.KnownKeys, c.Policies).Evaluate(Request{Action: c.Request.Action, Resource: c.Request.Resource, Context: c.Request.Context})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -228,10 +216,7 @@ func handCases() []oracleCase {
 		context    ctx
 		expect     *oracleExpect
 	}
-	tmpl := map[string]json.RawMessage{"fn": json.RawMessage(templatePolicy)}
-	one := func(statements ...string) map[string]json.RawMessage {
-		return map[string]json.RawMessage{"p": pol(statements...)}
-	}
+	tmpl, one := templatePolicies, onePolicy
 	allowAll := `{"Effect":"Allow","Action":"*","Resource":"*"}`
 	fromIs := func(op, values string) map[string]json.RawMessage {
 		return one(`{"Effect":"Allow","Action":"ses:SendEmail","Resource":"*","Condition":{"` + op + `":{"ses:FromAddress":` + values + `}}}`)

@@ -72,12 +72,7 @@ func TestParseRefuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse([]byte(tt.doc))
-			if err == nil {
-				t.Fatalf("Parse(%s) = nil error", tt.doc)
-			}
-			if got, want := err.Error(), tt.want; !strings.Contains(got, want) {
-				t.Errorf("error %q, want it to contain %q", got, want)
-			}
+			checkError(t, "Parse("+tt.doc+")", err, tt.want)
 		})
 	}
 }
