@@ -107,7 +107,7 @@ build-host: ## build each function for this machine as bin/host/<name>/bootstrap
 
 .PHONY: synth
 synth: tools build ## synthesize the CloudFormation template into cdk.out/ (offline, no credentials)
-	$(CDK) synth --quiet
+	$(CDK) synth --quiet $(CDK_ARGS)
 
 .PHONY: deploy
 deploy: tools build ## deploy to the AWS account of your credentials: make deploy SETTINGS=path/to/settings.json

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -34,6 +35,13 @@ const (
 	// ReservedConcurrencyFunctions (default DefaultReservedConcurrency; 0
 	// reserves none).
 	CtxReservedConcurrency = "reservedConcurrency"
+	// CtxDomainName serves the API on the shop's own domain (e.g.
+	// api.shop.example), with the certificate CtxCertificateArn names or
+	// one validated in the Route 53 zone CtxHostedZoneID names (which then
+	// also gets the alias record).
+	CtxDomainName     = "domainName"
+	CtxCertificateArn = "certificateArn"
+	CtxHostedZoneID   = "hostedZoneId"
 )
 
 // maxSettingsBytes keeps the settings document inside Lambda's 4 KB budget for
@@ -114,6 +122,14 @@ func PropsFromContext(get func(string) any) (AppProps, error) {
 	} else {
 		doc = b
 	}
+	out.Props.Domain = Domain{Name: str(CtxDomainName, ""), CertificateArn: str(CtxCertificateArn, ""), HostedZoneID: str(CtxHostedZoneID, "")}
+	if err := out.Props.Domain.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	doc, err := withPublicAPI(doc, out.Props.Domain.Name)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	s, js, err := ValidateSettings(doc)
 	if err != nil {
 		errs = append(errs, err)
@@ -150,6 +166,9 @@ func ValidateSettings(doc []byte) (settings.Settings, string, error) {
 			urls = d.URLs
 		}
 	}
+	if !NamesPublicAPI(doc) {
+		urls.PublicAPI = "" // the API's own endpoint, or its custom domain
+	}
 	errs = append(errs, deployableURLs(urls))
 	if c := s.Captcha; c != nil {
 		if scheme, _ := c.SecretRef(); scheme == settings.SecretFile {
@@ -173,6 +192,77 @@ func ValidateSettings(doc []byte) (settings.Settings, string, error) {
 	return s, buf.String(), nil
 }
 
+// Domain is the API's custom domain (Name empty: none).
+type Domain struct {
+	Name           string
+	CertificateArn string
+	HostedZoneID   string
+}
+
+var (
+	hostname  = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	acmARN    = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$`)
+	zoneIDPat = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+)
+
+func (d Domain) validate() error {
+	switch {
+	case d.Name == "" && (d.CertificateArn != "" || d.HostedZoneID != ""):
+		return fmt.Errorf("context %s or %s needs %s", CtxCertificateArn, CtxHostedZoneID, CtxDomainName)
+	case d.Name == "":
+		return nil
+	case !hostname.MatchString(d.Name) || thisMachine(d.Name):
+		return fmt.Errorf("context %s must be a public host name such as api.shop.example, got %s", CtxDomainName, shown(d.Name))
+	case (d.CertificateArn == "") == (d.HostedZoneID == ""):
+		return fmt.Errorf("context %s needs exactly one of %s (a certificate for it in ACM) or %s (a Route 53 zone to validate one in)",
+			CtxDomainName, CtxCertificateArn, CtxHostedZoneID)
+	case d.CertificateArn != "" && !acmARN.MatchString(d.CertificateArn):
+		return fmt.Errorf("context %s must be an ACM certificate ARN, got %s", CtxCertificateArn, shown(d.CertificateArn))
+	case d.HostedZoneID != "" && !zoneIDPat.MatchString(d.HostedZoneID):
+		return fmt.Errorf("context %s must be a Route 53 hosted zone id such as Z0123456789ABC, got %s", CtxHostedZoneID, shown(d.HostedZoneID))
+	}
+	return nil
+}
+
+// withPublicAPI settles urls.publicApi, where mailed links point: with a
+// custom domain it is https://<domain> (a document naming another URL is
+// refused: links would point past the domain); without one, a document that
+// names none leaves it to the API's own endpoint (API_URL), so that the
+// first deploy is complete.
+func withPublicAPI(doc []byte, domain string) ([]byte, error) {
+	var d map[string]json.RawMessage
+	if len(bytes.TrimSpace(doc)) == 0 || json.Unmarshal(doc, &d) != nil {
+		return doc, nil // ValidateSettings reports it
+	}
+	var urls map[string]json.RawMessage
+	_ = json.Unmarshal(d["urls"], &urls)
+	var given string
+	_ = json.Unmarshal(urls["publicApi"], &given)
+	if domain == "" {
+		return doc, nil
+	}
+	want := "https://" + domain
+	if given != "" && strings.TrimRight(given, "/") != want {
+		return nil, fmt.Errorf("settings.urls.publicApi %q contradicts context %s=%s: mailed links must point at %s", given, CtxDomainName, domain, want)
+	}
+	if urls == nil {
+		urls = map[string]json.RawMessage{}
+	}
+	urls["publicApi"], _ = json.Marshal(want)
+	d["urls"], _ = json.Marshal(urls)
+	return json.Marshal(d)
+}
+
+// NamesPublicAPI reports whether a settings document names urls.publicApi.
+func NamesPublicAPI(doc []byte) bool {
+	var d struct {
+		URLs struct {
+			PublicAPI string `json:"publicApi"`
+		} `json:"urls"`
+	}
+	return json.Unmarshal(doc, &d) == nil && d.URLs.PublicAPI != ""
+}
+
 // deployableURLs refuses public URLs that work only on a developer's
 // machine: customers follow mailed links to urls.publicApi and are sent on to
 // urls.storefront, and browsers on those origins call the API with the
@@ -186,7 +276,9 @@ func deployableURLs(u settings.URLs) error {
 			errs = append(errs, fmt.Errorf("settings.%s: %s in a deployed stack, got %q", key, why, raw))
 		}
 	}
-	check("urls.publicApi", u.PublicAPI)
+	if u.PublicAPI != "" {
+		check("urls.publicApi", u.PublicAPI)
+	}
 	check("urls.storefront", u.Storefront)
 	for i, o := range u.AllowedOrigins {
 		check(fmt.Sprintf("urls.allowedOrigins[%d]", i), o)

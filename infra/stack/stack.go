@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
@@ -27,6 +28,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awspipes"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -72,6 +75,8 @@ type Props struct {
 	ReservedConcurrency *int
 	// LogRetention of every log group; zero means one month.
 	LogRetention awslogs.RetentionDays
+	// Domain is the API's custom domain, if any.
+	Domain Domain
 }
 
 // Function names, as in functions/.
@@ -320,8 +325,21 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 
 	api, stage := b.api(fns)
 	b.alarms(fns, dlq, pipeDLQ, eventsDLQ, api)
+	apiURL := stage.Url()
+	switch {
+	case p.Domain.Name != "":
+		apiURL = jsii.String("https://" + p.Domain.Name)
+	case !NamesPublicAPI([]byte(p.SettingsJSON)):
+		// Mailed links start with the API's own endpoint, known in this
+		// deploy: no second deploy to copy it into the settings. (The
+		// functions depend on the API here, not on its stage or routes,
+		// which depend on them: no cycle.)
+		for _, name := range Functions {
+			fns[name].AddEnvironment(jsii.String(config.EnvAPIURL), api.ApiEndpoint(), nil)
+		}
+	}
 
-	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: stage.Url(), Description: jsii.String("Base URL of the HTTP API")})
+	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: apiURL, Description: jsii.String("Base URL of the HTTP API")})
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: table.TableName()})
 	awscdk.NewCfnOutput(stack, jsii.String("MailQueueName"), &awscdk.CfnOutputProps{Value: queue.QueueName()})
 	awscdk.NewCfnOutput(stack, jsii.String("MailDeadLetterQueueName"), &awscdk.CfnOutputProps{Value: dlq.QueueName()})
@@ -702,6 +720,9 @@ func (b *builder) api(fns map[string]awslambda.Function) (awsapigatewayv2.HttpAp
 	api := awsapigatewayv2.NewHttpApi(b.stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
 		Description:        jsii.String("Customer registration API (v1)"),
 		CreateDefaultStage: jsii.Bool(false),
+		// With the shop's own domain, the execute-api address goes: every
+		// link, cookie and CORS answer is the domain's.
+		DisableExecuteApiEndpoint: jsii.Bool(b.p.Domain.Name != ""),
 		// Browser storefronts call the API from their own origin, with the
 		// session cookie: only the configured origins may.
 		CorsPreflight: corsPreflight(httpapi.CORSPolicy(b.p.Settings.URLs)),
@@ -782,7 +803,39 @@ func (b *builder) api(fns map[string]awslambda.Function) (awsapigatewayv2.HttpAp
 			`"method":"$context.httpMethod","route":"$context.routeKey","status":"$context.status","length":"$context.responseLength",` +
 			`"latencyMs":"$context.responseLatency","integrationError":"$context.integrationErrorMessage"}`),
 	})
+	b.customDomain(api, stage)
 	return api, stage
+}
+
+// customDomain serves the API on the shop's own domain (Props.Domain):
+// the certificate named, or one validated in the hosted zone (which then
+// also gets the alias record), the domain and its mapping to the stage.
+func (b *builder) customDomain(api awsapigatewayv2.HttpApi, stage awsapigatewayv2.HttpStage) {
+	d := b.p.Domain
+	if d.Name == "" {
+		return
+	}
+	var cert awscertificatemanager.ICertificate
+	var zone awsroute53.IHostedZone
+	if d.CertificateArn != "" {
+		cert = awscertificatemanager.Certificate_FromCertificateArn(b.stack, jsii.String("ApiCertificate"), jsii.String(d.CertificateArn))
+	} else {
+		zone = awsroute53.HostedZone_FromHostedZoneId(b.stack, jsii.String("Zone"), jsii.String(d.HostedZoneID))
+		cert = awscertificatemanager.NewCertificate(b.stack, jsii.String("ApiCertificate"), &awscertificatemanager.CertificateProps{
+			DomainName: jsii.String(d.Name), Validation: awscertificatemanager.CertificateValidation_FromDns(zone),
+		})
+	}
+	domain := awsapigatewayv2.NewDomainName(b.stack, jsii.String("ApiDomain"), &awsapigatewayv2.DomainNameProps{
+		DomainName: jsii.String(d.Name), Certificate: cert, SecurityPolicy: awsapigatewayv2.SecurityPolicy_TLS_1_2,
+	})
+	awsapigatewayv2.NewApiMapping(b.stack, jsii.String("ApiMapping"), &awsapigatewayv2.ApiMappingProps{Api: api, DomainName: domain, Stage: stage})
+	if zone != nil {
+		// A fully qualified name (ending in ".") needs no zone name.
+		awsroute53.NewARecord(b.stack, jsii.String("ApiAlias"), &awsroute53.ARecordProps{
+			Zone: zone, RecordName: jsii.String(d.Name + "."),
+			Target: awsroute53.RecordTarget_FromAlias(awsroute53targets.NewApiGatewayv2DomainProperties(domain.RegionalDomainName(), domain.RegionalHostedZoneId())),
+		})
+	}
 }
 
 func (b *builder) alarms(fns map[string]awslambda.Function, dlq, pipeDLQ, eventsDLQ awssqs.Queue, api awsapigatewayv2.HttpApi) {

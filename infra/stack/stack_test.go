@@ -979,6 +979,24 @@ func TestContext(t *testing.T) {
 			return base[key]
 		})
 	}
+	t.Run("a domain without a certificate or a zone is refused", func(t *testing.T) {
+		if _, err := props(map[string]any{stack.CtxDomainName: "api.shop.example"}); err == nil || !strings.Contains(err.Error(), stack.CtxCertificateArn) {
+			t.Errorf("got %v", err)
+		}
+	})
+	t.Run("a domain sets urls.publicApi, and settings naming another are refused", func(t *testing.T) {
+		got, err := props(map[string]any{stack.CtxDomainName: "api.shop.example", stack.CtxHostedZoneID: "Z0123456789ABC"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Props.Settings.URLs.PublicAPI != "https://api.shop.example" {
+			t.Errorf("publicApi = %q", got.Props.Settings.URLs.PublicAPI)
+		}
+		_, err = props(map[string]any{stack.CtxDomainName: "api.other.example", stack.CtxHostedZoneID: "Z0123456789ABC"})
+		if err == nil || !strings.Contains(err.Error(), "contradicts") {
+			t.Errorf("a contradicting publicApi: %v", err)
+		}
+	})
 	t.Run("unset numbers leave the stack's defaults", func(t *testing.T) {
 		got, err := props(nil)
 		if err != nil {
@@ -1038,5 +1056,96 @@ func TestContext(t *testing.T) {
 				t.Errorf("err = %v, want %s named", err, key)
 			}
 		}
+	})
+}
+
+// cfnLint runs cfn-lint on a synthesized template.
+func cfnLint(t *testing.T, tpl map[string]any) {
+	t.Helper()
+	lint, err := filepath.Abs(filepath.Join("..", "..", ".tools", "venv", "bin", "cfn-lint"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "template.json")
+	if err := os.WriteFile(file, []byte(jsonString(tpl)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(lint, "--config-file", filepath.Join("..", "..", ".cfnlintrc.yaml"), file).CombinedOutput(); err != nil {
+		t.Errorf("cfn-lint: %v\n%s", err, out)
+	}
+}
+
+// functionEnv is one function's environment in a template.
+func functionEnv(tpl map[string]any, fn string) map[string]any {
+	for _, r := range resourcesOf(tpl, "AWS::Lambda::Function") {
+		p := r["Properties"].(map[string]any)
+		if strings.Contains(jsonString(p["Tags"]), `"Value":"`+fn+`"`) {
+			env, _ := p["Environment"].(map[string]any)
+			vars, _ := env["Variables"].(map[string]any)
+			return vars
+		}
+	}
+	return nil
+}
+
+// TestTheShopsOwnDomain: with context domainName the API is served on the
+// shop's domain (a certificate named, or one validated in a Route 53 zone
+// with the alias record) and the execute-api endpoint is off; without one,
+// and with no urls.publicApi in the settings, every function learns the
+// API's endpoint in the same deploy.
+func TestTheShopsOwnDomain(t *testing.T) {
+	synth(t)
+	const domain = "api.shop.example"
+	const certARN = "arn:aws:acm:eu-west-1:123456789012:certificate/0f0e0d0c-1111-2222-3333-444455556666"
+	one := func(t *testing.T, tpl map[string]any, typ string) map[string]any {
+		t.Helper()
+		rs := resourcesOf(tpl, typ)
+		if len(rs) != 1 {
+			t.Fatalf("%d %s, want 1", len(rs), typ)
+		}
+		for _, r := range rs {
+			p, _ := r["Properties"].(map[string]any)
+			return p
+		}
+		return nil
+	}
+	t.Run("a certificate ARN serves the API on the domain alone", func(t *testing.T) {
+		tpl := synthWith(t, stack.Props{Domain: stack.Domain{Name: domain, CertificateArn: certARN}})
+		dn := one(t, tpl, "AWS::ApiGatewayV2::DomainName")
+		if dn["DomainName"] != domain || !strings.Contains(jsonString(dn["DomainNameConfigurations"]), certARN) {
+			t.Errorf("domain = %s", jsonString(dn))
+		}
+		one(t, tpl, "AWS::ApiGatewayV2::ApiMapping")
+		if api := one(t, tpl, "AWS::ApiGatewayV2::Api"); api["DisableExecuteApiEndpoint"] != true {
+			t.Errorf("the execute-api endpoint is still on: %s", jsonString(api))
+		}
+		if env := functionEnv(tpl, "register"); env["API_URL"] != nil {
+			t.Errorf("API_URL = %v beside a custom domain", env["API_URL"])
+		}
+		cfnLint(t, tpl)
+	})
+	t.Run("a hosted zone gets a DNS-validated certificate and the alias record", func(t *testing.T) {
+		tpl := synthWith(t, stack.Props{Domain: stack.Domain{Name: domain, HostedZoneID: "Z0123456789ABCDEFGHIJ"}})
+		cert := one(t, tpl, "AWS::CertificateManager::Certificate")
+		if cert["DomainName"] != domain || cert["ValidationMethod"] != "DNS" || !strings.Contains(jsonString(cert["DomainValidationOptions"]), "Z0123456789ABCDEFGHIJ") {
+			t.Errorf("certificate = %s", jsonString(cert))
+		}
+		rec := one(t, tpl, "AWS::Route53::RecordSet")
+		if rec["Name"] != domain+"." || rec["Type"] != "A" || rec["HostedZoneId"] != "Z0123456789ABCDEFGHIJ" || rec["AliasTarget"] == nil {
+			t.Errorf("record = %s", jsonString(rec))
+		}
+		cfnLint(t, tpl)
+	})
+	t.Run("without a domain or publicApi every function knows the API's endpoint", func(t *testing.T) {
+		tpl := synthDoc(t, `{"storeName":"Test Shop","urls":{"storefront":"https://shop.example","loginPath":"/login"},"mailFrom":"no-reply@shop.example"}`, stack.Props{})
+		for _, fn := range stack.Functions {
+			if got := jsonString(functionEnv(tpl, fn)["API_URL"]); !strings.HasPrefix(got, `{"Fn::GetAtt":["Api`) || !strings.HasSuffix(got, `"ApiEndpoint"]}`) {
+				t.Errorf("%s: API_URL = %s, want the API's endpoint", fn, got)
+			}
+		}
+		if len(resourcesOf(tpl, "AWS::ApiGatewayV2::DomainName")) != 0 {
+			t.Error("a custom domain without domainName")
+		}
+		cfnLint(t, tpl)
 	})
 }

@@ -29,6 +29,11 @@ const (
 	// EnvDeviceKeys names the device keys' secret the stack generated
 	// ("secretsmanager:<ARN>"), for settings that name none.
 	EnvDeviceKeys = "DEVICE_KEYS_SECRET"
+	// EnvAPIURL is the API's own endpoint, which the stack gives every
+	// function when the settings name no urls.publicApi and no custom
+	// domain serves the API: mailed links start with it. It is never taken
+	// from a request (a client controls Host).
+	EnvAPIURL = "API_URL"
 
 	// What Lambda sets for every function (and the local stack imitates).
 	EnvRegion          = "AWS_REGION"
@@ -133,6 +138,12 @@ func Load(getenv func(string) string, needs ...Need) (Config, error) {
 		c.Settings.DeviceTrust.Secret = v
 		if err := c.Settings.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", EnvDeviceKeys, err))
+		}
+	}
+	if v := strings.TrimSpace(getenv(EnvAPIURL)); v != "" {
+		c.Settings.URLs.PublicAPI = strings.TrimRight(v, "/")
+		if err := c.Settings.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvAPIURL, err))
 		}
 	}
 	if len(errs) > 0 {

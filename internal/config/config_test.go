@@ -295,3 +295,19 @@ func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadAPIURL: the API's endpoint the stack passes (no publicApi in the
+// settings, no custom domain) is where mailed links point.
+func TestLoadAPIURL(t *testing.T) {
+	t.Run("the endpoint becomes the public API URL, without its trailing slash", func(t *testing.T) {
+		c := load(t, map[string]string{config.EnvAPIURL: "https://abc123.execute-api.eu-west-1.amazonaws.com/"})
+		if got := c.Settings.URLs.PublicAPI; got != "https://abc123.execute-api.eu-west-1.amazonaws.com" {
+			t.Errorf("publicApi = %q", got)
+		}
+	})
+	t.Run("an endpoint that is no URL stops the function, naming the variable", func(t *testing.T) {
+		if msg := loadErr(t, map[string]string{config.EnvAPIURL: "not a url"}); !strings.Contains(msg, config.EnvAPIURL) {
+			t.Errorf("error %q does not name %s", msg, config.EnvAPIURL)
+		}
+	})
+}

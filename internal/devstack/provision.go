@@ -135,7 +135,9 @@ func Provision(ctx context.Context, c Clients, t Template, o ProvisionOptions) (
 		l[id] = map[string]string{"Ref": o.name(id), "Arn": arn("logs", "log-group:"+o.name(id)+":*")}
 	}
 	for _, id := range t.OfType("AWS::ApiGatewayV2::Api") {
-		l[id] = map[string]string{"Ref": "local", "ApiId": "local"}
+		// The local settings name the gateway's address (an API_URL
+		// resolved to "" leaves them to).
+		l[id] = map[string]string{"Ref": "local", "ApiId": "local", "ApiEndpoint": ""}
 	}
 	if m, ok := t.Mapping(o.MailFunction); ok {
 		src, err := l.String(m.Source)
