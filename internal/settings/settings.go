@@ -287,6 +287,25 @@ type DeviceTrust struct {
 	MaxFailures int `json:"maxFailures"`
 }
 
+// ServerKey is one server-side storefront's key: a server that calls on a
+// shopper's behalf sends it in X-Storefront-Key, and the shopper's address
+// in X-Shopper-Address, which every per-client limit, CAPTCHA check and
+// activity entry then uses.
+type ServerKey struct {
+	// ID names the key in logs and its counter ("ssr-shop").
+	ID string `json:"id"`
+	// Secret names where the key is kept: "ssm:<parameter>",
+	// "secretsmanager:<name or ARN>" or, in the local stack, "file:<path>".
+	Secret string `json:"secret"`
+	// Ceiling caps what the key's shoppers do together on the routes with
+	// per-client limits (registrations, sign-ins, resends, resets,
+	// guests), so a leaked key cannot lift every limit.
+	Ceiling Limit `json:"ceiling"`
+}
+
+// MaxServerKeys is how many keys may be live at once.
+const MaxServerKeys = 2
+
 // SecretRef splits Secret into its scheme and name.
 func (d DeviceTrust) SecretRef() (scheme, name string) {
 	scheme, name, _ = strings.Cut(d.Secret, ":")
@@ -378,6 +397,9 @@ type Settings struct {
 	ClientLimits   ClientLimits   `json:"clientLimits"`
 	// DeviceTrust lets owners past the per-login gate (see DeviceTrust).
 	DeviceTrust DeviceTrust `json:"deviceTrust"`
+	// ServerKeys are the keys of server-side storefronts (X-Storefront-Key;
+	// at most two, so that one can be rotated while the other is live).
+	ServerKeys []ServerKey `json:"serverKeys,omitempty"`
 	// RevealAccountState makes sign-in with a right password on an
 	// unverified or unapproved account answer 403 email_not_verified or
 	// pending_approval instead of 401 invalid_credentials. It helps
@@ -778,6 +800,9 @@ func (c Captcha) validate(p *problems) {
 	}
 }
 
+// serverKeyID is what a server key's id may be.
+var serverKeyID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+
 // validSecretRef checks a reference to where a secret is kept.
 func validSecretRef(p *problems, key, ref string) {
 	scheme, name, _ := strings.Cut(ref, ":")
@@ -825,6 +850,22 @@ func (s Settings) validateSecurity(p *problems) {
 	s.ClientLimits.Resend.validate("clientLimits.resend", p.bad)
 	s.ClientLimits.PasswordReset.validate("clientLimits.passwordReset", p.bad)
 	s.ClientLimits.Guests.validate("clientLimits.guests", p.bad)
+	if len(s.ServerKeys) > MaxServerKeys {
+		p.bad("serverKeys", "at most %d keys may be live at once (one to rotate to), got %d", MaxServerKeys, len(s.ServerKeys))
+	}
+	ids := map[string]bool{}
+	for i, k := range s.ServerKeys {
+		key := fmt.Sprintf("serverKeys[%d]", i)
+		if !serverKeyID.MatchString(k.ID) || ids[k.ID] {
+			p.bad(key+".id", "must be a distinct name of 1-32 letters, digits, '-' or '_', got %q", k.ID)
+		}
+		ids[k.ID] = true
+		validSecretRef(p, key+".secret", k.Secret)
+		if !k.Ceiling.On() {
+			p.bad(key+".ceiling", "must cap the key's requests (max > 0): a key without a ceiling would lift every per-client limit")
+		}
+		k.Ceiling.validate(key+".ceiling", p.bad)
+	}
 	if _, err := regexp.Compile(s.NamePattern); err != nil || s.NamePattern == "" {
 		p.bad("namePattern", "must be a regular expression, got %q", s.NamePattern)
 	}
