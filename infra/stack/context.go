@@ -175,6 +175,11 @@ func ValidateSettings(doc []byte) (settings.Settings, string, error) {
 			errs = append(errs, errors.New("settings.captcha.secret: a deployed stack reads the secret from ssm:<parameter> or secretsmanager:<secret>; file: is for the local stack"))
 		}
 	}
+	for i, k := range s.ServerKeys {
+		if strings.HasPrefix(k.Secret, settings.SecretFile+":") {
+			errs = append(errs, fmt.Errorf("settings.serverKeys[%d].secret: a deployed stack reads the key from ssm:<parameter> or secretsmanager:<secret>; file: is for the local stack", i))
+		}
+	}
 	if scheme, _ := s.DeviceTrust.SecretRef(); scheme == settings.SecretFile {
 		errs = append(errs, errors.New("settings.deviceTrust.secret: a deployed stack reads the keys from ssm:<parameter> or secretsmanager:<secret> (or, left empty, generates them); file: is for the local stack"))
 	}

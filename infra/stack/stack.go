@@ -283,6 +283,7 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	// on the items it owns (tableAccess).
 	b.grantTable(fns, table)
 	b.grantCaptchaSecret(fns)
+	b.grantServerKeys(fns)
 	b.deviceKeys(fns)
 	pipeDLQ := b.outboxPipe(table, queue)
 	bus, eventsDLQ := b.eventsPipe(table)
@@ -626,6 +627,21 @@ func (b *builder) grantCaptchaSecret(fns map[string]awslambda.Function) {
 	for _, cf := range captchaFunctions {
 		if cf.on(c.On) {
 			fns[cf.fn].AddToRolePolicy(st)
+		}
+	}
+}
+
+// grantServerKeys lets the storefront's functions read each server
+// storefront key (settings serverKeys) and no other function read them: a
+// server may call any storefront route, the back office none.
+func (b *builder) grantServerKeys(fns map[string]awslambda.Function) {
+	for _, k := range b.p.Settings.ServerKeys {
+		st := b.readSecret(k.Secret)
+		if st == nil {
+			continue // refused at synth (ValidateSettings)
+		}
+		for _, fn := range []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, httpapi.FnAccount, httpapi.FnCart} {
+			fns[fn].AddToRolePolicy(st)
 		}
 	}
 }

@@ -1158,3 +1158,38 @@ func TestTheShopsOwnDomain(t *testing.T) {
 		cfnLint(t, tpl)
 	})
 }
+
+// TestServerKeysAreGrantedToTheStorefrontsFunctions: each server key is
+// readable by the functions a server storefront calls, and by no other.
+func TestServerKeysAreGrantedToTheStorefrontsFunctions(t *testing.T) {
+	synth(t)
+	doc := strings.Replace(settingsDoc, `"mailFrom"`, `"serverKeys":[{"id":"ssr","secret":"ssm:/shop/ssr-key","ceiling":{"max":5000,"window":"1h"}}],"mailFrom"`, 1)
+	tpl := synthDoc(t, doc, stack.Props{})
+	readers := map[string]bool{}
+	for _, fn := range stack.Functions {
+		for _, r := range resourcesOf(tpl, "AWS::IAM::Policy") {
+			b := jsonString(r)
+			if strings.Contains(b, "ssm:GetParameter") && strings.Contains(b, "parameter/shop/ssr-key") && strings.Contains(b, roleOf(tpl, fn)) {
+				readers[fn] = true
+			}
+		}
+	}
+	want := map[string]bool{"register": true, "sign-in": true, "verify-email": true, "account": true, "cart": true}
+	if !reflect.DeepEqual(readers, want) {
+		t.Errorf("functions that may read the key: %v, want %v", readers, want)
+	}
+	if _, _, err := stack.ValidateSettings([]byte(strings.Replace(doc, "ssm:/shop/ssr-key", "file:/tmp/k", 1))); err == nil || !strings.Contains(err.Error(), "serverKeys[0].secret") {
+		t.Errorf("a file: key in a deployment: %v", err)
+	}
+}
+
+// roleOf is the logical id of a function's role, as a policy names it.
+func roleOf(tpl map[string]any, fn string) string {
+	for _, r := range resourcesOf(tpl, "AWS::Lambda::Function") {
+		p := r["Properties"].(map[string]any)
+		if strings.Contains(jsonString(p["Tags"]), `"Value":"`+fn+`"`) {
+			return jsonString(p["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0])
+		}
+	}
+	return "no such function"
+}

@@ -54,7 +54,7 @@ func (s *Service) enqueueReset(ctx context.Context, email string, languages []st
 		lang = languages[0]
 	}
 	job := mail.New(id, now, mail.Recipient{}, mail.PasswordResetJob{Email: email, Language: lang})
-	return verification.Throttled(s.store.Enqueue(ctx, job, limit))
+	return throttle.Refusal(s.store.Enqueue(ctx, job, limit))
 }
 
 // RequestResetFromLink is the confirm page's "Forgot your password?": the

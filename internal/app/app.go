@@ -35,6 +35,7 @@ import (
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/signin"
 	"github.com/openreg/registration/internal/store"
+	"github.com/openreg/registration/internal/storefront"
 	"github.com/openreg/registration/internal/token"
 	"github.com/openreg/registration/internal/verification"
 )
@@ -148,8 +149,12 @@ func NewSystem(cfg config.Config, c Clients, rt Runtime) (*System, error) {
 		Cookies: httpapi.Cookies{Secure: cfg.CookieSecure},
 		Pages:   pages,
 		Captcha: gate.Describe(),
-		Log:     rt.Log,
-		Now:     rt.Now,
+		Storefronts: storefront.New(s.ServerKeys, func(ref string) storefront.Secret {
+			return storefront.Secret(c.Secrets.Ref(ref))
+		}),
+		Counters: st,
+		Log:      rt.Log,
+		Now:      rt.Now,
 	})
 	return &System{API: api, Store: st}, nil
 }

@@ -55,6 +55,12 @@ const (
 	// CrossSiteRequest: a browser on another site posted a form or sent
 	// the shopper's cookies with a request that changes state.
 	CrossSiteRequest Code = "cross_site_request"
+	// InvalidStorefrontKey: X-Storefront-Key is none of the live server
+	// keys.
+	InvalidStorefrontKey Code = "invalid_storefront_key"
+	// InvalidShopperAddress: a server storefront's X-Shopper-Address is no
+	// IP address.
+	InvalidShopperAddress Code = "invalid_shopper_address"
 	// InvalidState: the customer is not in a state the action applies to.
 	InvalidState Code = "invalid_state"
 	// CustomerNotFound: the back office named a customer that does not

@@ -15,6 +15,8 @@ import (
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/signin"
+	"github.com/openreg/registration/internal/storefront"
+	"github.com/openreg/registration/internal/throttle"
 	"github.com/openreg/registration/internal/verification"
 )
 
@@ -123,8 +125,11 @@ type API struct {
 	cookies  Cookies
 	pages    *Pages
 	captcha  *captcha.Form
-	log      *slog.Logger
-	now      func() time.Time
+	// storefronts and counters: server storefronts (serverstorefront.go).
+	storefronts *storefront.Keys
+	counters    Counters
+	log         *slog.Logger
+	now         func() time.Time
 }
 
 // Deps are the use cases and settings the API serves.
@@ -142,14 +147,24 @@ type Deps struct {
 	// Captcha is what the registration form says of the store's CAPTCHA
 	// (nil: none).
 	Captcha *captcha.Form
-	Log     *slog.Logger
-	Now     func() time.Time
+	// Storefronts are the server storefronts' keys (nil: none), and
+	// Counters counts each key's ceiling.
+	Storefronts *storefront.Keys
+	Counters    Counters
+	Log         *slog.Logger
+	Now         func() time.Time
+}
+
+// Counters count events on a throttle counter (the store).
+type Counters interface {
+	Count(ctx context.Context, c throttle.Counter) error
 }
 
 // New returns an API.
 func New(d Deps) *API {
 	return &API{settings: d.Settings, register: d.Registration, verify: d.Verification, resend: d.Resend, signIn: d.SignIn,
-		account: d.Account, shop: d.Shopping, office: d.BackOffice, cookies: d.Cookies, pages: d.Pages, captcha: d.Captcha, log: d.Log, now: d.Now}
+		account: d.Account, shop: d.Shopping, office: d.BackOffice, cookies: d.Cookies, pages: d.Pages, captcha: d.Captcha,
+		storefronts: d.Storefronts, counters: d.Counters, log: d.Log, now: d.Now}
 }
 
 type endpoint func(a *API, ctx context.Context, r *Request) (*Response, error)
@@ -180,7 +195,7 @@ func (a *API) Handler(function string) LambdaHandler {
 			}
 			path = rt.Path
 			if rt.Method == r.Method {
-				r.PathParams = params
+				r.PathParams, r.routePath = params, rt.Path
 				return rt.handle, path
 			}
 		}
@@ -201,6 +216,9 @@ func (a *API) Handler(function string) LambdaHandler {
 		switch {
 		case ep != nil:
 			err := a.refuseCrossSite(r)
+			if err == nil {
+				err = a.serverStorefront(ctx, r)
+			}
 			if err == nil {
 				resp, err = ep(a, ctx, r)
 			}
@@ -252,6 +270,8 @@ var statusOf = map[apperr.Code]int{
 	apperr.ImpersonationForbidden: http.StatusForbidden,
 	apperr.Forbidden:              http.StatusForbidden,
 	apperr.CrossSiteRequest:       http.StatusForbidden,
+	apperr.InvalidStorefrontKey:   http.StatusUnauthorized,
+	apperr.InvalidShopperAddress:  http.StatusBadRequest,
 	apperr.InvalidState:           http.StatusConflict,
 	apperr.CustomerNotFound:       http.StatusNotFound,
 	apperr.Unavailable:            http.StatusServiceUnavailable,

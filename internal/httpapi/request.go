@@ -46,6 +46,11 @@ type Request struct {
 	// Operator is the IAM principal API Gateway authorised (back-office
 	// routes only; the local gateway's admin token stands for one).
 	Operator string
+	// Storefront is the server storefront key the request came with
+	// (serverstorefront.go), "" for none.
+	Storefront string
+	// routePath is the path template of the route it matched.
+	routePath string
 }
 
 func newRequest(ev events.APIGatewayV2HTTPRequest) *Request {

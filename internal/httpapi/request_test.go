@@ -47,7 +47,7 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 		apperr.Unauthenticated, apperr.Unavailable, apperr.Internal,
 		apperr.TokenReplaced, apperr.PasswordMismatch, apperr.TooManyRequests,
 		apperr.ImpersonationForbidden, apperr.Forbidden, apperr.InvalidState, apperr.CustomerNotFound,
-		apperr.CrossSiteRequest, apperr.InvalidBody,
+		apperr.CrossSiteRequest, apperr.InvalidBody, apperr.InvalidStorefrontKey, apperr.InvalidShopperAddress,
 	}
 	if len(codes) != len(statusOf) {
 		t.Errorf("the table maps %d codes, the test knows %d: keep them in step", len(statusOf), len(codes))

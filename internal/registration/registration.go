@@ -19,7 +19,6 @@ import (
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/throttle"
-	"github.com/openreg/registration/internal/verification"
 )
 
 // Account is everything a Standard registration writes, in one transaction:
@@ -389,7 +388,7 @@ func refused(err error) error {
 		return &apperr.Error{Code: apperr.UsernameTaken, Message: "This username is taken.",
 			Fields: []apperr.FieldError{{Field: "username", Code: string(apperr.UsernameTaken), Message: "This username is taken."}}}
 	}
-	return verification.Throttled(err)
+	return throttle.Refusal(err)
 }
 
 // storedReturnURL is the registration's returnUrl as the confirm step will

@@ -1,11 +1,13 @@
 package throttle
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
 	"time"
 
+	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/token"
 )
@@ -25,6 +27,9 @@ const (
 	ClientResend        = "client-resend"
 	ClientPasswordReset = "client-password-reset"
 	ClientGuests        = "client-guests"
+	// StorefrontCeiling counts what one server storefront key's shoppers
+	// do together (settings serverKeys[].ceiling).
+	StorefrontCeiling = "storefront-ceiling"
 )
 
 // Counter is one limit's counter for the current window.
@@ -54,6 +59,16 @@ func NewCounter(kind string, l settings.Limit, now time.Time, subjects ...string
 	start := now.Truncate(window)
 	key := kind + "#" + token.Digest(strings.Join(subjects, "\x00"))[:32] + "#" + fmt.Sprint(start.Unix())
 	return Counter{Kind: kind, Key: key, Max: l.Max, Ends: start.Add(window), Now: now}, true
+}
+
+// Refusal turns a store's *Exceeded into the client's 429 (with when to
+// retry) and passes any other error on.
+func Refusal(err error) error {
+	var ex *Exceeded
+	if errors.As(err, &ex) {
+		return &apperr.Error{Code: apperr.TooManyRequests, Message: "Too many requests; try again later.", RetryAfter: ex.RetryAfter()}
+	}
+	return err
 }
 
 // ClientOf is the subject a client address is counted as on every

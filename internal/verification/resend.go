@@ -78,17 +78,7 @@ func (r *Requests) Request(ctx context.Context, email, captchaToken string, lang
 		lang = languages[0]
 	}
 	job := mail.New(id, now, mail.Recipient{}, mail.ResendJob{Email: email, Language: lang})
-	return Throttled(r.jobs.Enqueue(ctx, job, limit))
-}
-
-// Throttled turns a store's *throttle.Exceeded into the client's 429 and
-// passes any other error on.
-func Throttled(err error) error {
-	var ex *throttle.Exceeded
-	if errors.As(err, &ex) {
-		return &apperr.Error{Code: apperr.TooManyRequests, Message: "Too many requests; try again later.", RetryAfter: ex.RetryAfter()}
-	}
-	return err
+	return throttle.Refusal(r.jobs.Enqueue(ctx, job, limit))
 }
 
 // LinkStore is what issuing links reads and writes.
