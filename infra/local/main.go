@@ -141,6 +141,10 @@ func run(o options) error {
 		return fmt.Errorf("%s: %w", o.settingsFile, err)
 	}
 	overrides := map[string]string{config.EnvSettings: string(doc), config.EnvCookieSecure: "false"}
+	keys, err := serverKeys(localSettings)
+	if err != nil {
+		return err
+	}
 
 	var functions map[string]httpapi.LambdaHandler
 	var mailer devstack.SQSHandler
@@ -214,8 +218,9 @@ Local stack is up (functions: %s).
   DynamoDB Local:  %s   (table %s)
   moto (SQS, SES): %s   (queue %s)
   IAM enforcement: %s   (each function's and Pipe's role from %s)
+%s
 Press Ctrl-C to stop.
-`, o.lambda, base, routeList(tpl), base, base, bus.Bus, adminToken, o.adminTokenFile, emu.DynamoDB, res.Table, emu.Moto, res.QueueURL, local.Endpoint, o.template)
+`, o.lambda, base, routeList(tpl), base, base, bus.Bus, adminToken, o.adminTokenFile, emu.DynamoDB, res.Table, emu.Moto, res.QueueURL, local.Endpoint, o.template, keys)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -268,4 +273,28 @@ func newAdminToken(file string) (string, error) {
 		return "", err
 	}
 	return tok, os.WriteFile(file, []byte(tok+"\n"), 0o600)
+}
+
+// serverKeys makes, where missing, the files the local settings' server
+// storefront keys name (file:…), each a random key kept across runs, and
+// describes them for the banner.
+func serverKeys(s settings.Settings) (string, error) {
+	var lines []string
+	for _, k := range s.ServerKeys {
+		scheme, file, _ := strings.Cut(k.Secret, ":")
+		if scheme != settings.SecretFile {
+			continue
+		}
+		if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
+			if _, err := newAdminToken(file); err != nil {
+				return "", err
+			}
+		}
+		key, err := os.ReadFile(file)
+		if err != nil {
+			return "", err
+		}
+		lines = append(lines, fmt.Sprintf("  Server storefront: X-Storefront-Key: %s   (key %s, in %s)", strings.TrimSpace(string(key)), k.ID, file))
+	}
+	return strings.Join(lines, "\n"), nil
 }
