@@ -11,6 +11,10 @@ MOTO_STAMP := $(VENV)/.installed
 CDK_VERSION := 2.1148.1
 CDK        := $(TOOLS)/cdk/node_modules/.bin/cdk
 CDK_STAMP  := $(TOOLS)/cdk/.installed-$(CDK_VERSION)
+# The OpenAPI document's linters and client generator (npm, pinned).
+OAS_DIR    := $(TOOLS)/oas
+OAS_STAMP  := $(OAS_DIR)/.installed-redocly-2.77.0-spectral-6.16.3-oat-7.13.0-ts-5.9.3
+OPENAPI    := internal/httpapi/contract/openapi.json
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(TOOLS)/bin/staticcheck-$(STATICCHECK_VERSION)
 # AWS's Lambda Runtime Interface Emulator (what SAM and LocalStack run in
@@ -36,7 +40,7 @@ help: ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: tools
-tools: $(DDB_STAMP) $(LAUNCHER) $(MOTO_STAMP) $(CDK_STAMP) $(STATICCHECK) $(RIE_STAMP) ## install the emulators (DynamoDB Local, moto, the Lambda RIE), cfn-lint, staticcheck and the CDK CLI under .tools/
+tools: $(DDB_STAMP) $(LAUNCHER) $(MOTO_STAMP) $(CDK_STAMP) $(STATICCHECK) $(RIE_STAMP) $(OAS_STAMP) ## install the emulators (DynamoDB Local, moto, the Lambda RIE), cfn-lint, staticcheck and the CDK CLI under .tools/
 
 $(DDB_STAMP): $(EMU_DIR)/pom.xml
 	mvn -q -B -f $(EMU_DIR)/pom.xml dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/$(DDB_LIB)
@@ -61,6 +65,11 @@ $(RIE_STAMP):
 	GOBIN=$(CURDIR)/$(TOOLS)/bin go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
 	touch $@
 
+$(OAS_STAMP):
+	mkdir -p $(OAS_DIR)
+	npm install --prefix $(OAS_DIR) --no-audit --no-fund --silent @redocly/cli@2.77.0 @stoplight/spectral-cli@6.16.3 openapi-typescript@7.13.0 typescript@5.9.3
+	touch $@
+
 # node_modules lives under .tools/ so Go's ./... never walks into it.
 $(CDK_STAMP):
 	mkdir -p $(TOOLS)/cdk
@@ -83,11 +92,13 @@ test: tools lint synth ## set up and run every test (unit, integration against t
 	go test -count=1 ./...
 
 .PHONY: lint
-lint: $(STATICCHECK) ## gofmt, go vet, staticcheck, go mod tidy check
+lint: $(STATICCHECK) $(OAS_STAMP) ## gofmt, go vet, staticcheck, go mod tidy check, the OpenAPI document under redocly (recommended) and spectral (spectral:oas)
 	@fmt_out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.tools/*')); \
 	  if [ -n "$$fmt_out" ]; then echo "gofmt would change: $$fmt_out"; exit 1; fi
 	go vet ./...
 	$(STATICCHECK) ./...
+	@REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(OAS_DIR)/node_modules/.bin/redocly lint --format=summary $(OPENAPI) 2>&1 | grep -v -i "deprecat\|node.js\|^\s*║\|^\s*╔\|^\s*╚" ; test $${PIPESTATUS[0]} -eq 0
+	$(OAS_DIR)/node_modules/.bin/spectral lint --quiet --fail-severity=error --ruleset .spectral.yaml $(OPENAPI)
 	@cp go.mod /tmp/go.mod.before && cp go.sum /tmp/go.sum.before && go mod tidy && \
 	  if ! diff -q go.mod /tmp/go.mod.before >/dev/null || ! diff -q go.sum /tmp/go.sum.before >/dev/null; then \
 	    echo "go.mod/go.sum were not tidy (now fixed; commit them)"; exit 1; fi

@@ -1,6 +1,9 @@
 package contract_test
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -68,4 +71,40 @@ func TestCheck(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTypeScriptClient: openapi-typescript (pinned, `make tools` installs it
+// under .tools/oas) generates a storefront's types from the document, and a
+// client written against them (testdata/client.ts) compiles with tsc
+// --strict: the document is one a storefront can generate a client from.
+func TestTypeScriptClient(t *testing.T) {
+	bin, err := filepath.Abs(filepath.Join("..", "..", "..", ".tools", "oas", "node_modules", ".bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(bin, "openapi-typescript")); err != nil {
+		t.Fatalf("openapi-typescript is not installed under %s: run `make tools`", bin)
+	}
+	dir := t.TempDir()
+	client, err := os.ReadFile(filepath.Join("testdata", "client.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "client.ts"), client, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(name string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(filepath.Join(bin, name), args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, out)
+		}
+	}
+	doc, err := filepath.Abs("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run("openapi-typescript", doc, "--output", filepath.Join(dir, "api.d.ts"))
+	run("tsc", "--strict", "--noEmit", "--target", "es2022", "--module", "es2022", "--moduleResolution", "bundler", "--lib", "es2022,dom", "client.ts")
 }
