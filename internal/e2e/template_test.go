@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -223,8 +224,22 @@ func TestTheTemplateAnswersBrowsersAsTheLocalGatewayDoes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := template(t).CORS
+	tpl := template(t)
+	got := tpl.CORS
 	if want := httpapi.CORSPolicy(s.URLs); got == nil || !reflect.DeepEqual(*got, want) {
 		t.Errorf("template CORS = %+v, want %+v", got, want)
+	}
+	// The gateway serving that template answers the storefront's preflight
+	// with it, and another origin's with nothing.
+	gw := devstack.NewTemplateGateway(tpl, nil, discardLog(), time.Now, false)
+	for origin, want := range map[string]string{s.URLs.Storefront: s.URLs.Storefront, "https://evil.example": ""} {
+		r := httptest.NewRequest(http.MethodOptions, "/v1/customers", nil)
+		r.Header.Set("Origin", origin)
+		r.Header.Set("Access-Control-Request-Method", "POST")
+		w := httptest.NewRecorder()
+		gw.ServeHTTP(w, r)
+		if w.Code != http.StatusNoContent || w.Header().Get("Access-Control-Allow-Origin") != want {
+			t.Errorf("preflight from %s: %d, Access-Control-Allow-Origin %q, want 204 %q", origin, w.Code, w.Header().Get("Access-Control-Allow-Origin"), want)
+		}
 	}
 }
