@@ -130,8 +130,8 @@ func run(o options) error {
 		return err
 	}
 	// Over each function's template environment: the local settings (their
-	// URLs point here, which a deployable template's may not) and
-	// plain-HTTP cookies.
+	// URLs point here, which a deployable template's may not) in place of
+	// the settings file the template ships, and plain-HTTP cookies.
 	doc, err := os.ReadFile(o.settingsFile)
 	if err != nil {
 		return err
@@ -140,7 +140,7 @@ func run(o options) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.settingsFile, err)
 	}
-	overrides := map[string]string{config.EnvSettings: string(doc), config.EnvCookieSecure: "false"}
+	overrides := map[string]string{config.EnvSettings: string(doc), config.EnvSettingsFile: "", config.EnvCookieSecure: "false"}
 	keys, err := serverKeys(localSettings)
 	if err != nil {
 		return err

@@ -44,10 +44,6 @@ const (
 	CtxHostedZoneID   = "hostedZoneId"
 )
 
-// maxSettingsBytes keeps the settings document inside Lambda's 4 KB budget for
-// all environment variables together.
-const maxSettingsBytes = 3072
-
 // AppProps are the stack's name and props as the app builds them.
 type AppProps struct {
 	StackName string
@@ -187,8 +183,6 @@ func ValidateSettings(doc []byte) (settings.Settings, string, error) {
 	if len(bytes.TrimSpace(doc)) > 0 {
 		if err := json.Compact(&buf, doc); err != nil {
 			errs = append(errs, fmt.Errorf("settings: %w", err))
-		} else if buf.Len() > maxSettingsBytes {
-			errs = append(errs, fmt.Errorf("registration settings are %d bytes; Lambda environments allow about %d", buf.Len(), maxSettingsBytes))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -9,6 +9,7 @@ package stack
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -251,9 +252,9 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	identity := b.sesIdentity(configSet)
 
 	common := map[string]*string{
-		config.EnvTable:    table.TableName(),
-		config.EnvSettings: jsii.String(p.SettingsJSON),
-		config.EnvLogLevel: jsii.String("INFO"),
+		config.EnvTable:        table.TableName(),
+		config.EnvSettingsFile: jsii.String(config.SettingsFileName),
+		config.EnvLogLevel:     jsii.String("INFO"),
 	}
 	fns := map[string]awslambda.Function{}
 	// Memory sizes and timeouts are internal/sizing's (chosen from the
@@ -266,7 +267,7 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	fns[httpapi.FnAdmin] = b.function(httpapi.FnAdmin, common, "The back office (/v1/admin/*, IAM-authorised)")
 	fns[FnMailer] = b.function(FnMailer, map[string]*string{
 		config.EnvTable:            table.TableName(),
-		config.EnvSettings:         jsii.String(p.SettingsJSON),
+		config.EnvSettingsFile:     jsii.String(config.SettingsFileName),
 		config.EnvConfigurationSet: configSet.ConfigurationSetName(),
 		config.EnvLogLevel:         jsii.String("INFO"),
 		// A job that must wait (VIES down) is held back on this queue;
@@ -274,9 +275,9 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 		config.EnvMailQueueURL: queue.QueueUrl(),
 	}, "Sends queued mails through SES, each once, and carries out resend jobs")
 	fns[FnSESEvents] = b.function(FnSESEvents, map[string]*string{
-		config.EnvTable:    table.TableName(),
-		config.EnvSettings: jsii.String(p.SettingsJSON),
-		config.EnvLogLevel: jsii.String("INFO"),
+		config.EnvTable:        table.TableName(),
+		config.EnvSettingsFile: jsii.String(config.SettingsFileName),
+		config.EnvLogLevel:     jsii.String("INFO"),
 	}, "Records SES bounces and complaints so those addresses are not mailed again")
 
 	// Least privilege: each function gets the item-level actions it calls,
@@ -538,12 +539,20 @@ func (b *builder) function(name string, env map[string]*string, description stri
 	if n := *b.p.ReservedConcurrency; n > 0 && slices.Contains(ReservedConcurrencyFunctions, name) {
 		reserved = jsii.Number(float64(n))
 	}
+	// The validated settings travel in the function's code, beside its
+	// bootstrap (REGISTRATION_SETTINGS_FILE, read from LAMBDA_TASK_ROOT):
+	// an environment variable would cap them at Lambda's 4 KB for all
+	// variables together. A change of settings is a change of the asset.
+	code := filepath.Join(b.p.CodeDir, name)
+	if err := os.WriteFile(filepath.Join(code, config.SettingsFileName), []byte(b.p.SettingsJSON), 0o644); err != nil {
+		awscdk.Annotations_Of(b.stack).AddError(jsii.String("write the settings into " + code + ": " + err.Error()))
+	}
 	fn := awslambda.NewFunction(b.stack, jsii.String(id), &awslambda.FunctionProps{
 		Description:   jsii.String(description),
 		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:  awslambda.Architecture_ARM_64(),
 		Handler:       jsii.String("bootstrap"),
-		Code:          awslambda.Code_FromAsset(jsii.String(filepath.Join(b.p.CodeDir, name)), nil),
+		Code:          awslambda.Code_FromAsset(jsii.String(code), nil),
 		MemorySize:    jsii.Number(float64(memoryMB)),
 		Timeout:       awscdk.Duration_Seconds(jsii.Number(float64(timeoutSeconds))),
 		Role:          role,

@@ -184,13 +184,29 @@ func TestFunctions(t *testing.T) {
 	t.Run("every log group keeps its logs for a set time", func(t *testing.T) {
 		s.tpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), &map[string]any{"RetentionInDays": 30})
 	})
-	t.Run("the settings reach the functions unchanged", func(t *testing.T) {
+	t.Run("the settings reach the functions unchanged, as a file in their code", func(t *testing.T) {
 		_, compact, _ := stack.ValidateSettings([]byte(settingsDoc))
-		fns := resources(s, "AWS::Lambda::Function")
+		// The template as written (with its assets' metadata).
+		raw, err := os.ReadFile(s.template)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var written map[string]any
+		if err := json.Unmarshal(raw, &written); err != nil {
+			t.Fatal(err)
+		}
+		fns := resourcesOf(written, "AWS::Lambda::Function")
 		for id, fn := range fns {
 			env := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
-			if env[config.EnvSettings] != compact {
-				t.Errorf("%s has settings %v, want %s", id, env[config.EnvSettings], compact)
+			if env[config.EnvSettingsFile] != config.SettingsFileName || env[config.EnvSettings] != nil {
+				t.Errorf("%s: %s = %v, %s = %v; want the file and no inline document", id, config.EnvSettingsFile, env[config.EnvSettingsFile], config.EnvSettings, env[config.EnvSettings])
+			}
+			// The code asset is staged as asset.<hash> beside the template.
+			key, _ := fn["Properties"].(map[string]any)["Code"].(map[string]any)["S3Key"].(string)
+			asset := "asset." + strings.TrimSuffix(key, ".zip")
+			got, err := os.ReadFile(filepath.Join(filepath.Dir(s.template), asset, config.SettingsFileName))
+			if err != nil || string(got) != compact {
+				t.Errorf("%s's code holds settings %q (%v), want %s", id, got, err, compact)
 			}
 		}
 	})
@@ -848,7 +864,6 @@ func TestSettingsAreValidatedAtSynth(t *testing.T) {
 	tests := []struct{ name, doc, want string }{
 		{"refuses an unknown registration type", `{"registrationType":"Open"}`, "settings.registrationType"},
 		{"refuses an unknown key", `{"registrationTyp":"Standard"}`, "unknown field"},
-		{"refuses a document too large for a Lambda environment", largeSettings(), "bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -858,6 +873,11 @@ func TestSettingsAreValidatedAtSynth(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a document larger than Lambda's environment is accepted: it travels as a file", func(t *testing.T) {
+		if _, _, err := stack.ValidateSettings([]byte(largeSettings())); err != nil {
+			t.Error(err)
+		}
+	})
 	t.Run("the example settings are accepted", func(t *testing.T) {
 		doc, err := os.ReadFile(filepath.Join("..", "settings.example.json"))
 		if err != nil {

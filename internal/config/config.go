@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -17,9 +18,14 @@ import (
 
 // Environment variable names.
 const (
-	EnvTable            = "TABLE_NAME"
-	EnvSettings         = "REGISTRATION_SETTINGS"
-	EnvSettingsFile     = "REGISTRATION_SETTINGS_FILE"
+	EnvTable        = "TABLE_NAME"
+	EnvSettings     = "REGISTRATION_SETTINGS"
+	EnvSettingsFile = "REGISTRATION_SETTINGS_FILE"
+	// EnvTaskRoot is where Lambda put the function's code (and the
+	// settings file the stack ships with it).
+	EnvTaskRoot = "LAMBDA_TASK_ROOT"
+	// SettingsFileName is the settings file in each function's code.
+	SettingsFileName    = "settings.json"
 	EnvConfigurationSet = "SES_CONFIGURATION_SET"
 	EnvCookieSecure     = "COOKIE_SECURE"
 	EnvLogLevel         = "LOG_LEVEL"
@@ -161,6 +167,11 @@ func settingsDocument(getenv func(string) string) ([]byte, string, error) {
 	case inline != "" && file != "":
 		return nil, "", fmt.Errorf("set %s or %s, not both", EnvSettings, EnvSettingsFile)
 	case file != "":
+		// A relative path is in the function's own code (Lambda's
+		// LAMBDA_TASK_ROOT, /var/task), where the stack ships it.
+		if root := strings.TrimSpace(getenv(EnvTaskRoot)); root != "" && !filepath.IsAbs(file) {
+			file = filepath.Join(root, file)
+		}
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return nil, "", fmt.Errorf("%s: %w", EnvSettingsFile, err)

@@ -91,6 +91,9 @@ func (l *Local) Env(function string, overrides map[string]string) (map[string]st
 	}
 	maps.Copy(env, PrincipalEnv(l.Endpoint, function))
 	env[config.EnvRegion] = LocalRegion
+	if f.AssetDir != "" {
+		env[config.EnvTaskRoot] = f.AssetDir
+	}
 	maps.Copy(env, overrides)
 	return env, nil
 }

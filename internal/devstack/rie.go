@@ -80,6 +80,11 @@ func StartRuntime(ctx context.Context, rie, bootstrap string, f Function, env ma
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(f.MemoryMB),
 		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
 	}
+	if f.AssetDir != "" {
+		// Where Lambda puts the function's code (/var/task): the
+		// synthesized asset, with the settings file the stack ships.
+		vars["LAMBDA_TASK_ROOT"] = f.AssetDir
+	}
 	for k, v := range env {
 		vars[k] = v
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -51,6 +52,11 @@ type Function struct {
 	Environment map[string]json.RawMessage
 	// Role is the logical id of the function's execution role.
 	Role string
+	// AssetDir is the function's code as synthesized (cdk.out/asset.…,
+	// with its settings file): the local stack's LAMBDA_TASK_ROOT. Empty
+	// for a template read without its assembly.
+	AssetDir  string
+	assetPath string
 }
 
 // Policy is one policy attached to a role: an AWS::IAM::Policy, an inline
@@ -142,6 +148,9 @@ type Template struct {
 type cfnResource struct {
 	Type       string          `json:"Type"`
 	Properties json.RawMessage `json:"Properties"`
+	Metadata   struct {
+		AssetPath string `json:"aws:asset:path"`
+	} `json:"Metadata"`
 }
 
 // LoadTemplate reads a synthesized template.
@@ -153,6 +162,12 @@ func LoadTemplate(path string) (Template, error) {
 	t, err := ParseTemplate(b)
 	if err != nil {
 		return Template{}, fmt.Errorf("template %s: %w", path, err)
+	}
+	for name, f := range t.Functions {
+		if f.assetPath != "" {
+			f.AssetDir = filepath.Join(filepath.Dir(path), f.assetPath)
+			t.Functions[name] = f
+		}
 	}
 	return t, nil
 }
@@ -175,7 +190,7 @@ func ParseTemplate(doc []byte) (Template, error) {
 		var err error
 		switch r.Type {
 		case "AWS::Lambda::Function":
-			err = t.addFunction(id, r.Properties, names)
+			err = t.addFunction(id, r.Properties, r.Metadata.AssetPath, names)
 		case "AWS::IAM::Role":
 			err = t.addRole(id, r.Properties)
 		case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy":
@@ -211,7 +226,7 @@ func ParseTemplate(doc []byte) (Template, error) {
 	return t, errors.Join(errs...)
 }
 
-func (t *Template) addFunction(id string, props json.RawMessage, names map[string]string) error {
+func (t *Template) addFunction(id string, props json.RawMessage, assetPath string, names map[string]string) error {
 	var p struct {
 		MemorySize                   int `json:"MemorySize"`
 		Timeout                      int `json:"Timeout"`
@@ -221,6 +236,9 @@ func (t *Template) addFunction(id string, props json.RawMessage, names map[strin
 		} `json:"Environment"`
 		Tags []struct{ Key, Value string } `json:"Tags"`
 		Role json.RawMessage               `json:"Role"`
+		Code struct {
+			S3Key string `json:"S3Key"`
+		} `json:"Code"`
 	}
 	if err := json.Unmarshal(props, &p); err != nil {
 		return err
@@ -239,8 +257,12 @@ func (t *Template) addFunction(id string, props json.RawMessage, names map[strin
 		return fmt.Errorf("function %s: its Role is %s, not the Arn of a role of the template", name, p.Role)
 	}
 	names[id] = name
+	if assetPath == "" && strings.HasSuffix(p.Code.S3Key, ".zip") {
+		// Without the CLI's asset metadata: staged as asset.<hash>.
+		assetPath = "asset." + strings.TrimSuffix(p.Code.S3Key, ".zip")
+	}
 	t.Functions[name] = Function{Name: name, LogicalID: id, MemoryMB: p.MemorySize, TimeoutSeconds: p.Timeout,
-		ReservedConcurrency: p.ReservedConcurrentExecutions, Environment: p.Environment.Variables, Role: role}
+		ReservedConcurrency: p.ReservedConcurrentExecutions, Environment: p.Environment.Variables, Role: role, assetPath: assetPath}
 	return nil
 }
 

@@ -130,7 +130,7 @@ func newStackOn(t testing.TB, mutate func(*settings.Settings), tpl devstack.Temp
 	if err != nil {
 		t.Fatal(err)
 	}
-	wired, err := local.InProcess(sizing.Mailer, map[string]string{config.EnvSettings: string(doc), config.EnvCookieSecure: strconv.FormatBool(secure)},
+	wired, err := local.InProcess(sizing.Mailer, map[string]string{config.EnvSettings: string(doc), config.EnvSettingsFile: "", config.EnvCookieSecure: strconv.FormatBool(secure)},
 		app.Runtime{Now: clk.Now, Random: rand.Reader, Log: log})
 	if err != nil {
 		t.Fatalf("wire the functions: %v", err)

@@ -91,7 +91,7 @@ func rieStack(t *testing.T, mutate func(*settings.Settings), tweak func(devstack
 	if err != nil {
 		t.Fatal(err)
 	}
-	overrides := map[string]string{config.EnvSettings: string(doc)}
+	overrides := map[string]string{config.EnvSettings: string(doc), config.EnvSettingsFile: ""}
 	tpl := template(t)
 	if tweak != nil {
 		tweak(tpl)
