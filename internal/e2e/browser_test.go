@@ -74,14 +74,7 @@ func (p *posts) last() http.Header {
 // the browser posts to the API is recorded on its way through.
 func browserStack(t *testing.T) (*stack, *posts) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	front, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln, front := listen(t, "127.0.0.1"), listen(t, "127.0.0.1")
 	seen := &posts{}
 	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "<!DOCTYPE html><title>Shop</title><p id=where>%s</p>", r.URL.Path)
@@ -237,4 +230,15 @@ func hasCookie(t *testing.T, ctx context.Context, url, name string) bool {
 		}
 	}
 	return false
+}
+
+// listen is a listener on a free port of a loopback address (127.0.0.2 is
+// another site than 127.0.0.1).
+func listen(t *testing.T, addr string) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
 }

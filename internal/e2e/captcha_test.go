@@ -12,6 +12,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/openreg/registration/internal/captcha/providertest"
+	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/testenv"
 )
@@ -23,11 +24,7 @@ func TestCaptcha(t *testing.T) {
 	ctx := context.Background()
 	clients := testenv.Clients(t)
 	const secret = "0x4AAAAAAA-e2e-secret"
-	param := "/" + testenv.Name("captcha")
-	if _, err := clients.SSM.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(param), Value: aws.String(secret),
-		Type: ssmtypes.ParameterTypeSecureString}); err != nil {
-		t.Fatalf("put parameter: %v", err)
-	}
+	param := putSecureParameter(t, clients, "captcha", secret)
 	secretName := testenv.Name("captcha")
 	if _, err := clients.Secrets.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(secretName),
 		SecretString: aws.String(secret)}); err != nil {
@@ -163,4 +160,16 @@ func fieldCode(t *testing.T, r response, field string) string {
 		}
 	}
 	return ""
+}
+
+// putSecureParameter keeps value in (moto's) Parameter Store as a
+// SecureString under a fresh name, which it returns.
+func putSecureParameter(t *testing.T, clients devstack.Clients, prefix, value string) string {
+	t.Helper()
+	name := "/" + testenv.Name(prefix)
+	if _, err := clients.SSM.PutParameter(context.Background(), &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(value),
+		Type: ssmtypes.ParameterTypeSecureString}); err != nil {
+		t.Fatalf("put parameter: %v", err)
+	}
+	return name
 }

@@ -1,15 +1,10 @@
 package e2e
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/testenv"
@@ -22,14 +17,8 @@ import (
 // refused before anything is stored, and X-Shopper-Address without a key
 // changes nothing.
 func TestServerStorefront(t *testing.T) {
-	ctx := context.Background()
-	clients := testenv.Clients(t)
 	const key = "ssr-key-0123456789abcdef"
-	param := "/" + testenv.Name("ssr")
-	if _, err := clients.SSM.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(param), Value: aws.String(key),
-		Type: ssmtypes.ParameterTypeSecureString}); err != nil {
-		t.Fatal(err)
-	}
+	param := putSecureParameter(t, testenv.Clients(t), "ssr", key)
 	hour := settings.Duration(time.Hour)
 	keys := func(s *settings.Settings) {
 		s.ServerKeys = []settings.ServerKey{{ID: "ssr", Secret: "ssm:" + param, Ceiling: settings.Limit{Max: 4, Window: hour}}}

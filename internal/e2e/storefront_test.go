@@ -88,14 +88,7 @@ func screenshotOnFailure(t *testing.T, ctx context.Context) {
 func TestStorefrontInABrowser(t *testing.T) {
 	ctx := chromium(t)
 	screenshotOnFailure(t, ctx)
-	apiLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	shopLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	apiLn, shopLn := listen(t, "127.0.0.1"), listen(t, "127.0.0.1")
 	api := fmt.Sprintf("http://api.shop.localhost:%d", apiLn.Addr().(*net.TCPAddr).Port)
 	shop := fmt.Sprintf("http://shop.localhost:%d", shopLn.Addr().(*net.TCPAddr).Port)
 	s := newStackOn(t, func(st *settings.Settings) {
@@ -160,11 +153,7 @@ func TestStorefrontInABrowser(t *testing.T) {
 	})
 
 	t.Run("a page on another site can neither read the customer nor sign them out", func(t *testing.T) {
-		evilLn, err := net.Listen("tcp", "127.0.0.2:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		evil := servePage(t, evilLn, api)
+		evil := servePage(t, listen(t, "127.0.0.2"), api)
 		if err := chromedp.Do(ctx, chromedp.Navigate(evil+"/")); err != nil {
 			t.Fatal(err)
 		}

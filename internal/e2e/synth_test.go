@@ -29,16 +29,10 @@ var synthCache sync.Map // settings document -> devstack.Template
 // change the template.
 func templateWith(t *testing.T, mutate func(*settings.Settings)) devstack.Template {
 	t.Helper()
-	doc, err := os.ReadFile(filepath.Join(moduleRoot(t), "infra", "settings.example.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := settings.Parse(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := exampleSettings(t)
 	mutate(&s)
-	if doc, err = json.Marshal(s); err != nil {
+	doc, err := json.Marshal(s)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if tpl, ok := synthCache.Load(string(doc)); ok {
@@ -67,4 +61,19 @@ func templateWith(t *testing.T, mutate func(*settings.Settings)) devstack.Templa
 	}
 	synthCache.Store(string(doc), tpl)
 	return tpl.Clone()
+}
+
+// exampleSettings are infra/settings.example.json's, which `make synth`
+// synthesizes the template with.
+func exampleSettings(t *testing.T) settings.Settings {
+	t.Helper()
+	doc, err := os.ReadFile(filepath.Join(moduleRoot(t), "infra", "settings.example.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := settings.Parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

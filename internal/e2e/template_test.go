@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -16,7 +14,6 @@ import (
 
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/httpapi"
-	"github.com/openreg/registration/internal/settings"
 )
 
 // The local stack runs the synthesized template: each function's calls
@@ -216,14 +213,7 @@ func TestTheTemplateRoutesTheContract(t *testing.T) {
 // configuration is the one policy (httpapi.CORSPolicy) for the settings it
 // was synthesized with, the policy the local gateway answers with.
 func TestTheTemplateAnswersBrowsersAsTheLocalGatewayDoes(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join(moduleRoot(t), "infra", "settings.example.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := settings.Parse(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := exampleSettings(t)
 	tpl := template(t)
 	got := tpl.CORS
 	if want := httpapi.CORSPolicy(s.URLs); got == nil || !reflect.DeepEqual(*got, want) {
