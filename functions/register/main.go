@@ -13,7 +13,7 @@ import (
 
 func main() {
 	cfg, aws, rt := app.Boot(config.NeedTable)
-	sys, err := app.NewSystem(cfg, app.HTTPClients(cfg.AWS, aws), rt)
+	sys, err := app.NewSystem(cfg, app.NewStore(cfg, app.DynamoDB(cfg.AWS, aws), rt), app.HTTPClients(cfg.AWS, aws), rt)
 	app.Exit(err)
 	lambda.Start(sys.API.Handler(httpapi.FnRegister))
 }

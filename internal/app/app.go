@@ -60,13 +60,33 @@ func Production(level slog.Level) Runtime {
 // System is the wired HTTP API and the store under it.
 type System struct {
 	API   *httpapi.API
-	Store *store.Store
+	Store Store
 }
 
-// Clients are what the HTTP functions call: DynamoDB, and, for a store with
-// a CAPTCHA, the provider (over HTTP) and the place its secret is kept.
+// Store is everything the HTTP use cases keep: the union of their own Store
+// interfaces. The functions pass the DynamoDB store (NewStore); tests may
+// pass internal/store/memstore.
+type Store interface {
+	registration.Store
+	verification.Store
+	verification.Jobs
+	verification.LinkStore
+	signin.Store
+	session.Store
+	account.Store
+	cart.Store
+	admin.Store
+	httpapi.Counters
+}
+
+// NewStore is the DynamoDB store of a function's table.
+func NewStore(cfg config.Config, db store.API, rt Runtime) *store.Store {
+	return store.New(db, cfg.Table, rt.Random, rt.Now)
+}
+
+// Clients are what the HTTP functions call besides the store: for a store
+// with a CAPTCHA, the provider (over HTTP) and the places secrets are kept.
 type Clients struct {
-	DynamoDB store.API
 	// HTTP reaches the CAPTCHA provider (nil: http.DefaultClient; each
 	// verification is bounded by the CAPTCHA's timeout).
 	HTTP captcha.Doer
@@ -79,7 +99,6 @@ type Clients struct {
 // it is needed (the secret's reader is built on the first CAPTCHA).
 func HTTPClients(a config.AWS, c aws.Config) Clients {
 	return Clients{
-		DynamoDB: DynamoDB(a, c),
 		Secrets: captcha.Sources{
 			Parameters: func() captcha.ParameterReader {
 				return ssm.NewFromConfig(c, func(o *ssm.Options) { o.BaseEndpoint = endpoint(a, "SSM") })
@@ -98,13 +117,12 @@ func endpoint(a config.AWS, service string) *string {
 	return nil
 }
 
-// NewSystem wires the HTTP use cases on the table. They talk to DynamoDB
+// NewSystem wires the HTTP use cases on a store. They talk to the store
 // only (and to the CAPTCHA provider where the store has one): the mail they
 // cause is stored in the outbox in the same write, and the table's stream
 // carries it to the mailer.
-func NewSystem(cfg config.Config, c Clients, rt Runtime) (*System, error) {
+func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, error) {
 	s := cfg.Settings
-	db := c.DynamoDB
 	httpClient := c.HTTP
 	if httpClient == nil {
 		httpClient = http.DefaultClient
@@ -114,7 +132,6 @@ func NewSystem(cfg config.Config, c Clients, rt Runtime) (*System, error) {
 	if err != nil {
 		return nil, fmt.Errorf("password hasher: %w", err)
 	}
-	st := store.New(db, cfg.Table, rt.Random, rt.Now)
 	tokens := token.NewGenerator(rt.Random)
 	sessions := session.NewManager(st, tokens, session.Lifetimes{
 		Default: time.Duration(s.SessionLifetime), RememberMe: time.Duration(s.RememberMeLifetime),

@@ -162,7 +162,7 @@ func (l *Local) InProcess(mailer string, overrides map[string]string, rt app.Run
 		if !slices.ContainsFunc(httpapi.Routes, func(r httpapi.Route) bool { return r.Function == name }) {
 			continue // not behind the API (ses-events)
 		}
-		sys, err := app.NewSystem(cfg, app.HTTPClients(cfg.AWS, awsCfg), rt)
+		sys, err := app.NewSystem(cfg, app.NewStore(cfg, app.DynamoDB(cfg.AWS, awsCfg), rt), app.HTTPClients(cfg.AWS, awsCfg), rt)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 			continue

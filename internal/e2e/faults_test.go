@@ -147,7 +147,7 @@ func TestFaults(t *testing.T) {
 	log := discardLog()
 	rt := app.Runtime{Now: time.Now, Random: rand.Reader, Log: log}
 	conf := config.Config{Table: res.Table, Settings: s, CookieSecure: true}
-	sys, err := app.NewSystem(conf, app.Clients{DynamoDB: c.DynamoDB, Secrets: c.SecretSources()}, rt)
+	sys, err := app.NewSystem(conf, app.NewStore(conf, c.DynamoDB, rt), app.Clients{Secrets: c.SecretSources()}, rt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,6 +62,8 @@ type stack struct {
 	// sys is the system wired with the tests' own clients, to inspect the
 	// store (and, for the tests that swap a client, to serve).
 	sys *app.System
+	// db is the stack's DynamoDB store, read with the tests' own clients.
+	db *store.Store
 	// functions are the HTTP functions the gateway invokes.
 	functions map[string]httpapi.LambdaHandler
 	pipe      devstack.Pipes
@@ -199,7 +201,7 @@ func buildStack(t testing.TB, s settings.Settings, clients devstack.Clients, loc
 		s.DeviceTrust.Secret = settings.SecretSecretsManager + ":" + local.Resources.DeviceKeys
 	}
 	cfg := config.Config{Table: local.Resources.Table, Settings: s, CookieSecure: true}
-	sys, err := app.NewSystem(cfg, app.Clients{DynamoDB: clients.DynamoDB, Secrets: clients.SecretSources()}, rt)
+	sys, err := app.NewSystem(cfg, app.NewStore(cfg, clients.DynamoDB, rt), app.Clients{Secrets: clients.SecretSources()}, rt)
 	if err != nil {
 		t.Fatalf("wire system: %v", err)
 	}
@@ -248,13 +250,15 @@ func finishStack(t testing.TB, s settings.Settings, clients devstack.Clients, lo
 	// The tests' view of the store, unchecked.
 	inspect := s
 	inspect.DeviceTrust.Secret = ""
-	sys, err := app.NewSystem(config.Config{Table: local.Resources.Table, Settings: inspect}, app.Clients{DynamoDB: clients.DynamoDB, Secrets: clients.SecretSources()},
-		app.Runtime{Now: clk.Now, Random: rand.Reader, Log: log})
+	cfg := config.Config{Table: local.Resources.Table, Settings: inspect}
+	rt := app.Runtime{Now: clk.Now, Random: rand.Reader, Log: log}
+	db := app.NewStore(cfg, clients.DynamoDB, rt)
+	sys, err := app.NewSystem(cfg, db, app.Clients{Secrets: clients.SecretSources()}, rt)
 	if err != nil {
 		t.Fatalf("wire the inspecting system: %v", err)
 	}
 	return &stack{
-		t: t, url: srv.URL, sys: sys, functions: wired.HTTP, local: local, res: local.Resources, settings: s, clock: clk, clients: clients,
+		t: t, url: srv.URL, sys: sys, db: db, functions: wired.HTTP, local: local, res: local.Resources, settings: s, clock: clk, clients: clients,
 		client: &http.Client{
 			Timeout:       30 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

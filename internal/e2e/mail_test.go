@@ -334,7 +334,7 @@ func TestBounceSuppressesAddress(t *testing.T) {
 	}
 	_ = json.Unmarshal(ev.Detail, &d)
 	bounced := d.Bounce.BouncedRecipients[0].EmailAddress
-	if suppressed, _ := s.sys.Store.Suppressed(context.Background(), customer.NormalizeLogin(bounced)); !suppressed {
+	if suppressed, _ := s.db.Suppressed(context.Background(), customer.NormalizeLogin(bounced)); !suppressed {
 		t.Fatalf("%s was not suppressed", bounced)
 	}
 	s.register(person(bounced))
@@ -353,7 +353,7 @@ func TestBounceSuppressesAddress(t *testing.T) {
 		if err := h.Handle(context.Background(), c); err != nil {
 			t.Fatal(err)
 		}
-		if suppressed, _ := s.sys.Store.Suppressed(context.Background(), "annoyed@example.com"); !suppressed {
+		if suppressed, _ := s.db.Suppressed(context.Background(), "annoyed@example.com"); !suppressed {
 			t.Error("a complaint did not suppress the address")
 		}
 	})
@@ -365,7 +365,7 @@ func TestBounceSuppressesAddress(t *testing.T) {
 		if err := h.Handle(context.Background(), ev2); err != nil {
 			t.Fatal(err)
 		}
-		if suppressed, _ := s.sys.Store.Suppressed(context.Background(), "soft@example.com"); suppressed {
+		if suppressed, _ := s.db.Suppressed(context.Background(), "soft@example.com"); suppressed {
 			t.Error("a transient bounce suppressed the address")
 		}
 	})

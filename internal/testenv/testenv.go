@@ -6,6 +6,7 @@ package testenv
 
 import (
 	"context"
+	"flag"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -23,13 +24,20 @@ import (
 var stack *emulator.Stack
 
 // Main starts the emulators, runs the tests and stops them. Use it as
-// `func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }`.
+// `func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }`. With -short
+// it starts none, and every test that needs them (Stack) is skipped: `go
+// test -short ./...` runs the unit and in-process tests on a machine
+// without Java or Python.
 func Main(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		return m.Run()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	s, err := emulator.Start(ctx, emulator.Options{})
 	cancel()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "testenv: cannot start the emulators:", err)
+		fmt.Fprintln(os.Stderr, "testenv: cannot start the emulators (run `make tools` to install DynamoDB Local and moto, or `go test -short` to skip the integration tests):", err)
 		return 1
 	}
 	stack = s
@@ -47,6 +55,9 @@ func Main(m *testing.M) int {
 // Stack returns the running emulators.
 func Stack(t testing.TB) *emulator.Stack {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs the emulators; -short skips the integration tests")
+	}
 	if stack == nil {
 		t.Fatal("testenv: emulators not started; call testenv.Main from TestMain")
 	}
