@@ -491,6 +491,18 @@ func (s *Store) Sessions(customerID string) int {
 	return n
 }
 
+// Count counts one event on c alone; *throttle.Exceeded when it is over
+// (nothing counted then). See the DynamoDB store's Count.
+func (s *Store) Count(_ context.Context, c throttle.Counter) error {
+	t, unlock, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	t.count(&c)
+	return t.run()
+}
+
 // Enqueue stores a job with the client's count; see verification.Jobs.
 func (s *Store) Enqueue(_ context.Context, job mail.Message, limit *throttle.Counter) error {
 	t, unlock, err := s.begin()
