@@ -3,7 +3,10 @@
 // mechanism for all of them: a directory per language under templates/, a
 // file per text, written in package tmpl's template language. A translator
 // finds everything to translate in one place; a language that lacks a text
-// stops the start-up, not a mail or a page.
+// stops the start-up, not a mail or a page. The pages (`…_page.html`)
+// share one frame, templates/page.html (head, style, body): a page file
+// holds only its <title> and its body, and the golden files under
+// internal/httpapi/testdata hold what the two make together.
 //
 // # Guarantees
 //

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/openreg/registration/internal/tmpl"
 )
@@ -35,7 +36,13 @@ func Load(languages []string, fallback string, want []File) (*Set, error) {
 			if err != nil {
 				return nil, fmt.Errorf("texts: %s: %w", name, err)
 			}
-			if m[f.Name], err = tmpl.Parse(name, string(src), f.Mode); err != nil {
+			text := string(src)
+			if strings.HasSuffix(f.Name, pageSuffix) {
+				if text, err = inLayout(name, lang, text); err != nil {
+					return nil, err
+				}
+			}
+			if m[f.Name], err = tmpl.Parse(name, text, f.Mode); err != nil {
 				return nil, err
 			}
 		}
@@ -45,6 +52,25 @@ func Load(languages []string, fallback string, want []File) (*Set, error) {
 		return nil, fmt.Errorf("texts: no texts for fallback language %q", fallback)
 	}
 	return s, nil
+}
+
+// Pages (`…_page.html`) share one frame, templates/page.html: a page file
+// holds its <title>…</title> and then its body, which go where the layout
+// says <!--title--> and <!--body-->; <!--lang--> is the page's language.
+const pageSuffix = "_page.html"
+
+// inLayout puts a page into the layout.
+func inLayout(name, lang, page string) (string, error) {
+	layout, err := files.ReadFile("templates/page.html")
+	if err != nil {
+		return "", fmt.Errorf("texts: the page layout: %w", err)
+	}
+	rest, ok := strings.CutPrefix(page, "<title>\n")
+	title, body, found := strings.Cut(rest, "</title>\n")
+	if !ok || !found {
+		return "", fmt.Errorf("texts: %s must start with <title>, on a line of its own, and its title", name)
+	}
+	return strings.NewReplacer("<!--lang-->", lang, "<!--title-->", title, "<!--body-->", body).Replace(string(layout)), nil
 }
 
 // Language returns lang if the set has it, else the fallback language.
