@@ -18,6 +18,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -174,6 +175,16 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 		Now:      rt.Now,
 	})
 	return &System{API: api, Store: st}, nil
+}
+
+// ServeHTTP is an HTTP function's main: its cold start (Boot), the
+// DynamoDB store and the clients it calls, the system wired on them, and
+// Lambda's loop on the handler of function's routes.
+func ServeHTTP(function string) {
+	cfg, aws, rt := Boot(config.NeedTable)
+	sys, err := NewSystem(cfg, NewStore(cfg, DynamoDB(cfg.AWS, aws), rt), HTTPClients(cfg.AWS, aws), rt)
+	Exit(err)
+	lambda.Start(sys.API.Handler(function))
 }
 
 // NewFeedback wires the ses-events function's handler.
