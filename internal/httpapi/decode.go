@@ -35,6 +35,8 @@ func decodeStrict(body []byte, dst any) error {
 	if err := exactKeys(body, reflect.TypeOf(dst)); err != nil {
 		return err
 	}
+	// exactKeys refused every unknown key already, naming it; the decoder
+	// refuses any it could not see (inside a type that decodes itself).
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(dst)
@@ -54,10 +56,6 @@ func decodeStrict(body []byte, dst any) error {
 		}
 		return apperr.Invalid([]apperr.FieldError{{Field: field, Code: "invalid_type",
 			Message: fmt.Sprintf("%s must be of type %s.", field, jsonType(typeErr.Type.Kind().String()))}})
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &apperr.Error{Code: apperr.UnknownField, Message: fmt.Sprintf("Unknown field %q.", name),
-			Fields: []apperr.FieldError{{Field: name, Code: "unknown_field", Message: "This field is not part of the request."}}}
 	case errors.As(err, &syntaxErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return apperr.New(apperr.MalformedBody, "The body is not valid JSON.")
 	default:
