@@ -7,6 +7,7 @@
 package settings
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -305,6 +306,30 @@ type ServerKey struct {
 
 // MaxServerKeys is how many keys may be live at once.
 const MaxServerKeys = 2
+
+// DefaultServerKeyCeiling is a key's ceiling when the settings give it by
+// reference alone.
+var DefaultServerKeyCeiling = Limit{Max: 10000, Window: Duration(time.Hour)}
+
+// UnmarshalJSON takes a key as an object or as its reference alone
+// ("ssm:/shop/ssr-key"), which gets an id from its place in the list and
+// DefaultServerKeyCeiling.
+func (k *ServerKey) UnmarshalJSON(b []byte) error {
+	var ref string
+	if json.Unmarshal(b, &ref) == nil {
+		*k = ServerKey{Secret: ref, Ceiling: DefaultServerKeyCeiling}
+		return nil
+	}
+	type plain ServerKey
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var p plain
+	if err := dec.Decode(&p); err != nil {
+		return err
+	}
+	*k = ServerKey(p)
+	return nil
+}
 
 // SecretRef splits Secret into its scheme and name.
 func (d DeviceTrust) SecretRef() (scheme, name string) {
@@ -613,6 +638,11 @@ func Parse(doc []byte) (Settings, error) {
 		}
 		if c.Provider == RecaptchaV3 && c.MinScore == 0 {
 			c.MinScore = DefaultCaptchaMinScore // Google's suggested start
+		}
+	}
+	for i := range s.ServerKeys {
+		if s.ServerKeys[i].ID == "" {
+			s.ServerKeys[i].ID = fmt.Sprintf("key%d", i+1)
 		}
 	}
 	// Links are built by appending paths; a trailing slash would double.

@@ -516,3 +516,40 @@ func TestCaptchaDefaults(t *testing.T) {
 		t.Fatalf("SecretRef() = %q, %q", scheme, name)
 	}
 }
+
+func TestServerKeys(t *testing.T) {
+	const urls = `"urls":{"publicApi":"https://api.shop.example","storefront":"https://shop.example","loginPath":"/login"}`
+	tests := []struct {
+		name, keys string
+		want       []settings.ServerKey
+		err        string
+	}{
+		{"a key by reference alone gets an id and the default ceiling", `["ssm:/shop/ssr-key"]`,
+			[]settings.ServerKey{{ID: "key1", Secret: "ssm:/shop/ssr-key", Ceiling: settings.DefaultServerKeyCeiling}}, ""},
+		{"a key as an object keeps its id and ceiling", `[{"id":"ssr","secret":"secretsmanager:ssr","ceiling":{"max":5,"window":"1h"}}]`,
+			[]settings.ServerKey{{ID: "ssr", Secret: "secretsmanager:ssr", Ceiling: settings.Limit{Max: 5, Window: settings.Duration(time.Hour)}}}, ""},
+		{"two keys may be live for rotation", `["ssm:/a","ssm:/b"]`,
+			[]settings.ServerKey{{ID: "key1", Secret: "ssm:/a", Ceiling: settings.DefaultServerKeyCeiling}, {ID: "key2", Secret: "ssm:/b", Ceiling: settings.DefaultServerKeyCeiling}}, ""},
+		{"three keys are refused", `["ssm:/a","ssm:/b","ssm:/c"]`, nil, "serverKeys"},
+		{"a key itself in place of its reference is refused", `["0123456789abcdef0123"]`, nil, "serverKeys[0].secret"},
+		{"an object without a ceiling is refused", `[{"id":"ssr","secret":"ssm:/a"}]`, nil, "serverKeys[0].ceiling"},
+		{"an unknown key in the object is refused", `[{"id":"ssr","secret":"ssm:/a","ceiling":{"max":5,"window":"1h"},"key":"x"}]`, nil, "unknown field"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := settings.Parse([]byte(`{` + urls + `,"serverKeys":` + tt.keys + `}`))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want one mentioning %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(s.ServerKeys, tt.want) {
+				t.Errorf("serverKeys = %+v, want %+v", s.ServerKeys, tt.want)
+			}
+		})
+	}
+}
