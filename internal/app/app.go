@@ -169,7 +169,7 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 		Captcha: gate.Describe(),
 		Storefronts: storefront.New(s.ServerKeys, func(ref string) storefront.Secret {
 			return storefront.Secret(c.Secrets.Ref(ref))
-		}),
+		}, rt.Now),
 		Counters: st,
 		Log:      rt.Log,
 		Now:      rt.Now,

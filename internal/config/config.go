@@ -36,9 +36,10 @@ const (
 	// ("secretsmanager:<ARN>"), for settings that name none.
 	EnvDeviceKeys = "DEVICE_KEYS_SECRET"
 	// EnvAPIURL is the API's own endpoint, which the stack gives every
-	// function when the settings name no urls.publicApi and no custom
-	// domain serves the API: mailed links start with it. It is never taken
-	// from a request (a client controls Host).
+	// function (only) when the settings name no urls.publicApi and no
+	// custom domain serves the API; set, it is urls.publicApi, where mailed
+	// links start. It is never taken from a request (a client controls
+	// Host).
 	EnvAPIURL = "API_URL"
 
 	// What Lambda sets for every function (and the local stack imitates).
@@ -146,7 +147,7 @@ func Load(getenv func(string) string, needs ...Need) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s: %w", EnvDeviceKeys, err))
 		}
 	}
-	if v := strings.TrimSpace(getenv(EnvAPIURL)); v != "" {
+	if v := strings.TrimSpace(getenv(EnvAPIURL)); v != "" && len(errs) == 0 {
 		c.Settings.URLs.PublicAPI = strings.TrimRight(v, "/")
 		if err := c.Settings.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", EnvAPIURL, err))

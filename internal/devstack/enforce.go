@@ -30,15 +30,19 @@ import (
 // key a DynamoDB call touches, each part of a transaction, the sender's
 // address of a mail), evaluates them against the caller's role in the
 // template, and either forwards the call unchanged or answers what AWS
-// answers a denied call (AccessDeniedException). A caller whose key is not a
-// principal of the template (the tests' and the developer's own clients)
-// passes unchecked, as an administrator would.
+// answers a denied call (AccessDeniedException). The developer's and the
+// tests' own clients (the admin keys) pass unchecked, as an administrator
+// would; any other key is refused.
 type Enforcer struct {
 	principals map[string]*principal // by access key id
-	dynamo     *httputil.ReverseProxy
-	moto       *httputil.ReverseProxy
-	res        resourceNames
-	log        *slog.Logger
+	// admins are the access keys of the developer's and the tests' own
+	// clients, which pass unchecked (NewEnforcer's adminKeys); any other
+	// key that is no principal is refused.
+	admins map[string]bool
+	dynamo *httputil.ReverseProxy
+	moto   *httputil.ReverseProxy
+	res    resourceNames
+	log    *slog.Logger
 	// secretARN finds a secret's ARN from its name (ResolveSecretsWith).
 	secretARN func(context.Context, string) (string, error)
 }
@@ -106,8 +110,11 @@ const (
 // policy of every function's and Pipe's role is resolved and parsed here: a
 // policy the evaluator cannot evaluate exactly (an unknown condition key or
 // operator) is an error, so the stack does not start.
-func NewEnforcer(t Template, l Locals, dynamoURL, motoURL string, log *slog.Logger) (*Enforcer, error) {
-	e := &Enforcer{principals: map[string]*principal{}, log: log}
+func NewEnforcer(t Template, l Locals, dynamoURL, motoURL string, log *slog.Logger, adminKeys ...string) (*Enforcer, error) {
+	e := &Enforcer{principals: map[string]*principal{}, admins: map[string]bool{}, log: log}
+	for _, k := range adminKeys {
+		e.admins[k] = true
+	}
 	var err error
 	if e.dynamo, err = reverseProxy(dynamoURL); err != nil {
 		return nil, err
@@ -137,7 +144,11 @@ func NewEnforcer(t Template, l Locals, dynamoURL, motoURL string, log *slog.Logg
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", kind, name, err)
 		}
-		e.principals[AccessKeyFor(kind, name)] = &principal{name: name, role: role, eval: ev}
+		key := AccessKeyFor(kind, name)
+		if other, taken := e.principals[key]; taken {
+			return fmt.Errorf("%s %s and %s share the access key %s", kind, name, other.name, key)
+		}
+		e.principals[key] = &principal{name: name, role: role, eval: ev}
 		return nil
 	}
 	var errs []error
@@ -245,13 +256,25 @@ func (e *Enforcer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	keyID, service := m[1], m[2]
+	// What the emulators would read differently than this layer is refused:
+	// two targets or signatures, an action in the query string.
+	if len(r.Header.Values("Authorization")) > 1 || len(r.Header.Values("X-Amz-Target")) > 1 ||
+		(service != "ses" && r.URL.RawQuery != "") {
+		http.Error(w, "the local stack's AWS endpoint refuses ambiguous calls (two targets or signatures, or a query string)", http.StatusForbidden)
+		return
+	}
 	up := e.moto
 	if service == "dynamodb" {
 		up = e.dynamo
 	}
 	p, ok := e.principals[keyID]
 	if !ok {
-		up.ServeHTTP(w, r)
+		if e.admins[keyID] {
+			up.ServeHTTP(w, r)
+			return
+		}
+		p = &principal{name: keyID, role: "none"}
+		e.deny(w, service, p, check{action: service + ":*", resource: "*"}, "", "its access key is no principal of the template")
 		return
 	}
 	body, err := io.ReadAll(r.Body)
@@ -261,6 +284,9 @@ func (e *Enforcer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	checks, err := e.checks(service, r, body)
+	if err == nil && len(checks) == 0 {
+		err = errors.New("a call the enforcing layer finds nothing to authorize in")
+	}
 	if err != nil {
 		e.deny(w, service, p, check{action: service + ":?", resource: r.URL.Path}, "", err.Error())
 		return

@@ -19,7 +19,16 @@ import (
 // checks returns the authorizations one call needs.
 func (e *Enforcer) checks(service string, r *http.Request, body []byte) ([]check, error) {
 	target := r.Header.Get("X-Amz-Target")
+	if target != "" && !targetPattern.MatchString(target) {
+		return nil, fmt.Errorf("target %q is not Service.Operation", target)
+	}
 	_, op, _ := strings.Cut(target, ".")
+	// Go matches JSON keys to fields whatever their case, the emulators
+	// do not: a body whose objects hold two keys differing in case alone
+	// would be read differently here and there.
+	if err := caseDistinctKeys(body); err != nil {
+		return nil, err
+	}
 	switch service {
 	case "dynamodb":
 		if strings.HasPrefix(target, "DynamoDBStreams_") {
@@ -52,16 +61,22 @@ func (e *Enforcer) checks(service string, r *http.Request, body []byte) ([]check
 		var in struct {
 			Name  string
 			Names []string
+			Path  string
 		}
 		if err := json.Unmarshal(body, &in); err != nil {
 			return nil, err
 		}
+		parameter := func(n string) string {
+			return fmt.Sprintf("arn:%s:ssm:%s:%s:parameter/%s", LocalPartition, LocalRegion, LocalAccount, strings.TrimPrefix(n, "/"))
+		}
 		var out []check
-		for _, n := range append(in.Names, in.Name) {
+		for _, n := range append(in.Names, in.Name, in.Path) {
 			if n != "" {
-				out = append(out, check{action: "ssm:" + op,
-					resource: fmt.Sprintf("arn:%s:ssm:%s:%s:parameter/%s", LocalPartition, LocalRegion, LocalAccount, strings.TrimPrefix(n, "/"))})
+				out = append(out, check{action: "ssm:" + op, resource: parameter(n)})
 			}
+		}
+		if len(out) == 0 {
+			out = append(out, check{action: "ssm:" + op, resource: "*"})
 		}
 		return out, nil
 	}
@@ -161,11 +176,16 @@ func (e *Enforcer) dynamoChecks(op string, body []byte) ([]check, error) {
 		c := check{action: action, resource: e.tableARN(in.TableName)}
 		var keys []string
 		var err error
+		// A put's key is its item's; every other call's its Key.
 		switch {
-		case in.Key != nil:
-			keys, err = e.leading(in.TableName, in.Key)
-		case in.Item != nil:
+		case in.Key != nil && in.Item != nil:
+			err = fmt.Errorf("a %s with both Key and Item", action)
+		case action == "dynamodb:PutItem" && in.Item != nil:
 			keys, err = e.leading(in.TableName, in.Item)
+		case action != "dynamodb:PutItem" && in.Key != nil:
+			keys, err = e.leading(in.TableName, in.Key)
+		case in.Key != nil || in.Item != nil:
+			err = fmt.Errorf("a %s with the wrong one of Key and Item", action)
 		}
 		if err != nil {
 			return c, err
@@ -325,11 +345,8 @@ func sqsChecks(r *http.Request, op string, body []byte) ([]check, error) {
 	op = strings.TrimSuffix(op, "Batch")
 	name := in.QueueName
 	if in.QueueUrl != "" {
-		u, err := url.Parse(in.QueueUrl)
-		if err != nil {
-			return nil, err
-		}
-		name = u.Path[strings.LastIndex(u.Path, "/")+1:]
+		// As moto reads it: what follows the URL's last slash.
+		name = in.QueueUrl[strings.LastIndex(in.QueueUrl, "/")+1:]
 	}
 	res := "*"
 	if name != "" {
@@ -402,4 +419,41 @@ func eventsChecks(op string, body []byte) ([]check, error) {
 			context: map[string][]string{"events:source": {en.Source}, "events:detail-type": {en.DetailType}}})
 	}
 	return out, nil
+}
+
+// targetPattern is an X-Amz-Target's shape: Service.Operation.
+var targetPattern = regexp.MustCompile(`^[A-Za-z0-9_]+\.[A-Za-z]+$`)
+
+// caseDistinctKeys refuses a JSON body one of whose objects holds two keys
+// that differ in letter case alone (bodies that are not JSON pass: the
+// call's own parser names them).
+func caseDistinctKeys(body []byte) error {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return nil
+	}
+	var walk func(any) error
+	walk = func(v any) error {
+		switch v := v.(type) {
+		case map[string]any:
+			seen := map[string]string{}
+			for k, e := range v {
+				if other, ok := seen[strings.ToLower(k)]; ok {
+					return fmt.Errorf("the keys %q and %q differ in case alone", other, k)
+				}
+				seen[strings.ToLower(k)] = k
+				if err := walk(e); err != nil {
+					return err
+				}
+			}
+		case []any:
+			for _, e := range v {
+				if err := walk(e); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return walk(v)
 }

@@ -82,6 +82,12 @@ func TestWhatACallNeeds(t *testing.T) {
 		{"events are authorized per entry on their bus", "events", "AWSEvents.PutEvents", "/",
 			`{"Entries":[{"EventBusName":"bus","Source":"openreg.customers","DetailType":"customer.registered","Detail":"{}"}]}`,
 			[]string{"events:PutEvents arn:aws:events:us-east-1:123456789012:event-bus/bus events:detail-type=[customer.registered];events:source=[openreg.customers]"}},
+		{"an SSM call without a name is on every parameter", "ssm", "AmazonSSM.DescribeParameters", "/", `{}`,
+			[]string{"ssm:DescribeParameters *"}},
+		{"a parameter path is the parameters under it", "ssm", "AmazonSSM.GetParametersByPath", "/", `{"Path":"/shop","WithDecryption":true}`,
+			[]string{"ssm:GetParametersByPath arn:aws:ssm:us-east-1:123456789012:parameter/shop"}},
+		{"a queue is named by its URL's last segment, as moto reads it", "sqs", "AmazonSQS.ReceiveMessage", "/", `{"QueueUrl":"http://127.0.0.1:5000/123456789012/allowed?x=/secret"}`,
+			[]string{"sqs:ReceiveMessage arn:aws:sqs:us-east-1:123456789012:secret"}},
 		{"a secret is read by its ARN", "secretsmanager", "secretsmanager.GetSecretValue", "/",
 			`{"SecretId":"arn:aws:secretsmanager:us-east-1:123456789012:secret:dk-AbCdEf"}`,
 			[]string{"secretsmanager:GetSecretValue arn:aws:secretsmanager:us-east-1:123456789012:secret:dk-AbCdEf"}},
@@ -136,6 +142,9 @@ func TestCallsTheEnforcerCannotReadAreRefused(t *testing.T) {
 		{"a table the template does not have", "dynamodb", "DynamoDB_20120810.GetItem", "/", `{"TableName":"other","Key":{"PK":{"S":"x"}}}`},
 		{"an SES call other than SendEmail", "ses", "", "/v2/email/identities", `{}`},
 		{"a service the enforcer does not know", "lambda", "", "/", `{}`},
+		{"a body with keys differing in case alone", "secretsmanager", "secretsmanager.GetSecretValue", "/", `{"SecretId":"arn:a","secretId":"arn:b"}`},
+		{"a put with both a Key and an Item", "dynamodb", "DynamoDB_20120810.PutItem", "/", `{"TableName":"t","Key":{"PK":{"S":"EMAIL#a"}},"Item":{"PK":{"S":"OTHER#b"}}}`},
+		{"a target of more than Service.Operation", "ssm", "AmazonSSM.GetParameter.DeleteParameter", "/", `{"Name":"/x"}`},
 	}
 	e := testEnforcer()
 	for _, tt := range tests {
@@ -171,7 +180,7 @@ func TestDenialsLookAsInAWS(t *testing.T) {
 	defer emulator.Close()
 	var logs bytes.Buffer
 	locals := Locals{"Table": {"Ref": "t", "Arn": testTableARN}}
-	e, err := NewEnforcer(tpl, locals, emulator.URL, emulator.URL, slog.New(slog.NewTextHandler(&logs, nil)))
+	e, err := NewEnforcer(tpl, locals, emulator.URL, emulator.URL, slog.New(slog.NewTextHandler(&logs, nil)), "ADMIN")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,8 +212,27 @@ func TestDenialsLookAsInAWS(t *testing.T) {
 			t.Errorf("log lacks %q: %s", want, logs.String())
 		}
 	}
-	if w := call("SOMEONEELSE", "GUEST#g"); w.Code != http.StatusOK || reached != 2 {
-		t.Errorf("a caller that is no principal of the template: %d, want passed through", w.Code)
+	t.Run("a call the emulators would read differently is refused", func(t *testing.T) {
+		for name, mutate := range map[string]func(*http.Request){
+			"two targets":    func(r *http.Request) { r.Header.Add("X-Amz-Target", "DynamoDB_20120810.DeleteItem") },
+			"a query string": func(r *http.Request) { r.URL.RawQuery = "Action=DeleteItem" },
+		} {
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"TableName":"t","Key":{"PK":{"S":"EMAIL#a"}}}`))
+			r.Header.Set("X-Amz-Target", "DynamoDB_20120810.GetItem")
+			r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+AccessKeyFor(KindFunction, "sign-in")+"/20261206/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00")
+			mutate(r)
+			w := httptest.NewRecorder()
+			e.ServeHTTP(w, r)
+			if w.Code != http.StatusForbidden || reached != 1 {
+				t.Errorf("%s: %d (reached %d), want 403 and not forwarded", name, w.Code, reached)
+			}
+		}
+	})
+	if w := call("ADMIN", "GUEST#g"); w.Code != http.StatusOK || reached != 2 {
+		t.Errorf("the developer's own key: %d, want passed through", w.Code)
+	}
+	if w := call("SOMEONEELSE", "EMAIL#a"); w.Code != http.StatusBadRequest || reached != 2 {
+		t.Errorf("a key that is neither a principal nor the developer's: %d (reached %d), want refused", w.Code, reached)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/openreg/registration/internal/app"
 	"github.com/openreg/registration/internal/app/mailapp"
 	"github.com/openreg/registration/internal/config"
+	"github.com/openreg/registration/internal/emulator"
 	"github.com/openreg/registration/internal/httpapi"
 )
 
@@ -47,7 +48,9 @@ func Up(ctx context.Context, admin Clients, t Template, o LocalOptions) (*Local,
 	if err != nil {
 		return nil, err
 	}
-	enf, err := NewEnforcer(t, res.Locals, o.DynamoDB, o.Moto, o.Log)
+	// The developer's and the tests' own clients sign with the emulators'
+	// key and pass unchecked; every other key must be a principal's.
+	enf, err := NewEnforcer(t, res.Locals, o.DynamoDB, o.Moto, o.Log, emulator.AccessKey)
 	if err != nil {
 		return nil, err
 	}

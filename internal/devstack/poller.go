@@ -146,6 +146,11 @@ func (p *Poller) poll(ctx context.Context, waitSeconds int32, window bool) (int,
 	}
 	if p.mapping.ReportBatchItemFailures {
 		for _, f := range resp.BatchItemFailures {
+			if _, ok := handles[f.ItemIdentifier]; !ok {
+				// Lambda counts a failure it cannot place as the whole
+				// batch's: nothing is deleted.
+				return 0, fmt.Errorf("the function reported a failure of %q, no message of the batch", f.ItemIdentifier)
+			}
 			delete(handles, f.ItemIdentifier)
 		}
 	}

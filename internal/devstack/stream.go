@@ -181,13 +181,17 @@ func (p *Pipe) drainShard(ctx context.Context, sh streamtypes.Shard) (int, error
 		}
 		n, err := p.deliver(ctx, out.Records)
 		if err != nil {
+			n = 0
 			p.failures[id]++
-			if p.failures[id] <= p.Def.MaximumRetryAttempts || p.dlqURL == "" {
+			if p.Def.MaximumRetryAttempts < 0 || p.failures[id] <= p.Def.MaximumRetryAttempts {
 				return sent, err
 			}
-			// Retries exhausted: the batch goes to the dead-letter queue,
-			// and the Pipe goes on.
-			if derr := p.deadLetter(ctx, id, out.Records, err); derr != nil {
+			// Retries exhausted: the batch goes to the dead-letter queue (or,
+			// without one, is dropped, as Pipes drops it), and the Pipe
+			// goes on.
+			if p.dlqURL == "" {
+				p.log.Warn("pipe dropped a batch", "pipe", p.Def.LogicalID, "records", len(out.Records), "error", err)
+			} else if derr := p.deadLetter(ctx, id, out.Records, err); derr != nil {
 				return sent, errors.Join(err, derr)
 			}
 		}

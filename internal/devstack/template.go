@@ -352,6 +352,9 @@ func (t *Template) addPipe(id string, props json.RawMessage) error {
 	if pipe.BatchSize == 0 {
 		pipe.BatchSize = 100 // the Pipes default for DynamoDB streams
 	}
+	if !strings.Contains(string(props), `"MaximumRetryAttempts"`) {
+		pipe.MaximumRetryAttempts = -1 // the Pipes default: retry until the record expires
+	}
 	for _, f := range p.SourceParameters.FilterCriteria.Filters {
 		pipe.Filters = append(pipe.Filters, f.Pattern)
 	}

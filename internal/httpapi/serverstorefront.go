@@ -26,10 +26,10 @@ const (
 )
 
 // ceilingRoutes are the routes with per-client limits, where a key's
-// ceiling counts.
+// ceiling counts (putting a line in a cart makes a guest when it has none).
 var ceilingRoutes = map[string]bool{
 	"POST /v1/customers": true, "POST /v1/sessions": true, "POST /v1/verify-email/resend": true,
-	"POST /v1/password-resets": true, "POST /v1/guests": true,
+	"POST /v1/password-resets": true, "POST /v1/guests": true, "PUT /v1/cart/items/{sku}": true,
 }
 
 // serverStorefront applies a server storefront's key and shopper address.

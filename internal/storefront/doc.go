@@ -10,7 +10,8 @@
 //
 //   - A key is compared in constant time, against every live key (SHA-256
 //     digests, so neither its length nor how much of it matched shows in
-//     the time), and read from where settings name it on first use; a
+//     the time), and read from where settings name it on first use and
+//     again every five minutes (a revoked key stops working then); a
 //     secret that cannot be read is an error (503), never an open door
 //     (TestKeys).
 //   - X-Shopper-Address is a bare IPv4 or IPv6 address (net/netip; an

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/openreg/registration/internal/settings"
 )
@@ -20,18 +21,24 @@ type Secret func(context.Context) (string, error)
 type Keys struct {
 	keys []settings.ServerKey
 	read func(ref string) Secret
+	now  func() time.Time
 
 	mu      sync.Mutex
 	digests [][sha256.Size]byte // once every key was read
+	readAt  time.Time
 }
 
-// New returns the keys settings name, read through read on first use (nil
-// when there are none).
-func New(keys []settings.ServerKey, read func(ref string) Secret) *Keys {
+// Refresh is how long keys are trusted before they are read again: a
+// revoked or rotated key stops working within it, without a deploy.
+const Refresh = 5 * time.Minute
+
+// New returns the keys settings name, read through read on first use and
+// again every Refresh (nil when there are none).
+func New(keys []settings.ServerKey, read func(ref string) Secret, now func() time.Time) *Keys {
 	if len(keys) == 0 {
 		return nil
 	}
-	return &Keys{keys: keys, read: read}
+	return &Keys{keys: keys, read: read, now: now}
 }
 
 // Identify returns the key presented, or false when it is none of them. An
@@ -55,13 +62,27 @@ func (k *Keys) Identify(ctx context.Context, presented string) (settings.ServerK
 	return k.keys[match], true, nil
 }
 
-// load reads every key once; a failed read is tried again next time.
+// load reads every key on first use and again after Refresh; a failed
+// first read is tried again next time, a failed later one keeps the keys
+// read before (a secret store's hiccup does not lock the shop out).
 func (k *Keys) load(ctx context.Context) ([][sha256.Size]byte, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.digests != nil {
+	if k.digests != nil && k.now().Sub(k.readAt) < Refresh {
 		return k.digests, nil
 	}
+	fresh, err := k.readAll(ctx)
+	if err != nil {
+		if k.digests != nil {
+			return k.digests, nil
+		}
+		return nil, err
+	}
+	k.digests, k.readAt = fresh, k.now()
+	return fresh, nil
+}
+
+func (k *Keys) readAll(ctx context.Context) ([][sha256.Size]byte, error) {
 	digests := make([][sha256.Size]byte, len(k.keys))
 	for i, key := range k.keys {
 		v, err := k.read(key.Secret)(ctx)
@@ -74,7 +95,6 @@ func (k *Keys) load(ctx context.Context) ([][sha256.Size]byte, error) {
 		}
 		digests[i] = sha256.Sum256([]byte(v))
 	}
-	k.digests = digests
 	return digests, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/openreg/registration/internal/settings"
 )
@@ -26,7 +27,9 @@ func TestKeys(t *testing.T) {
 		}
 	}
 	limit := settings.Limit{Max: 100, Window: settings.Duration(3600e9)}
-	keys := New([]settings.ServerKey{{ID: "one", Secret: "ssm:/one", Ceiling: limit}, {ID: "two", Secret: "ssm:/two", Ceiling: limit}}, read)
+	clock := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time { return clock }
+	keys := New([]settings.ServerKey{{ID: "one", Secret: "ssm:/one", Ceiling: limit}, {ID: "two", Secret: "ssm:/two", Ceiling: limit}}, read, now)
 	tests := []struct {
 		name, presented, want string
 	}{
@@ -51,7 +54,7 @@ func TestKeys(t *testing.T) {
 		t.Errorf("the keys were read %d times, want once each", reads)
 	}
 	t.Run("an unreadable key is an error, and is read again next time", func(t *testing.T) {
-		broken := New([]settings.ServerKey{{ID: "b", Secret: "ssm:/broken", Ceiling: limit}}, read)
+		broken := New([]settings.ServerKey{{ID: "b", Secret: "ssm:/broken", Ceiling: limit}}, read, now)
 		if _, ok, err := broken.Identify(context.Background(), "anything-at-all-here"); err == nil || ok {
 			t.Fatalf("got ok=%v err=%v, want an error", ok, err)
 		}
@@ -60,15 +63,33 @@ func TestKeys(t *testing.T) {
 			t.Errorf("after the secret came back: ok=%v err=%v", ok, err)
 		}
 	})
+	t.Run("a rotated key is read again after the refresh, and a failed re-read keeps the keys read before", func(t *testing.T) {
+		kept["ssm:/rot"] = "rot-old-0123456789abcdef"
+		rot := New([]settings.ServerKey{{ID: "r", Secret: "ssm:/rot", Ceiling: limit}}, read, now)
+		if _, ok, _ := rot.Identify(context.Background(), "rot-old-0123456789abcdef"); !ok {
+			t.Fatal("the old key before the rotation")
+		}
+		kept["ssm:/rot"] = "rot-new-0123456789abcdef"
+		if _, ok, _ := rot.Identify(context.Background(), "rot-new-0123456789abcdef"); ok {
+			t.Error("the new key counted before the refresh")
+		}
+		clock = clock.Add(Refresh)
+		if _, ok, _ := rot.Identify(context.Background(), "rot-old-0123456789abcdef"); ok {
+			t.Error("the old key still counts after the refresh")
+		}
+		if _, ok, _ := rot.Identify(context.Background(), "rot-new-0123456789abcdef"); !ok {
+			t.Error("the new key does not count after the refresh")
+		}
+	})
 	t.Run("a key too short to be secret is refused as a configuration error", func(t *testing.T) {
 		kept["ssm:/short"] = "short"
-		short := New([]settings.ServerKey{{ID: "s", Secret: "ssm:/short", Ceiling: limit}}, read)
+		short := New([]settings.ServerKey{{ID: "s", Secret: "ssm:/short", Ceiling: limit}}, read, now)
 		if _, _, err := short.Identify(context.Background(), "short"); err == nil {
 			t.Error("a 5-character key was accepted")
 		}
 	})
 	t.Run("no keys configured is nil", func(t *testing.T) {
-		if New(nil, read) != nil {
+		if New(nil, read, now) != nil {
 			t.Error("keys without settings")
 		}
 	})
