@@ -62,6 +62,17 @@ func StartRuntime(ctx context.Context, rie, bootstrap string, f Function, env ma
 	// the second's invocations would reach the first.
 	startMu.Lock()
 	defer startMu.Unlock()
+	// A port found free can be taken by another process before the
+	// emulator binds it: it then exits at once, and gets other ports.
+	for attempt := 1; ; attempt++ {
+		r, err := startRuntime(ctx, rie, bootstrap, f, env, log)
+		if err == nil || attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			return r, err
+		}
+	}
+}
+
+func startRuntime(ctx context.Context, rie, bootstrap string, f Function, env map[string]string, log *slog.Logger) (*Runtime, error) {
 	invokeAddr, err := freeLoopback()
 	if err != nil {
 		return nil, err
