@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/registration"
@@ -40,6 +41,8 @@ type Store interface {
 	Suppress(ctx context.Context, addressKey, reason string, at time.Time) error
 	// The VAT check's.
 	vat.Store
+	// Guests' and carts'.
+	cart.Store
 }
 
 // Clock is the suite's settable clock.
@@ -95,6 +98,7 @@ func counter(t *testing.T, kind string, max int, window time.Duration, now time.
 
 // Run runs the contract against the stores newStore makes.
 func Run(t *testing.T, newStore New) {
+	t.Run("carts", func(t *testing.T) { runCart(t, newStore) })
 	ctx := context.Background()
 	fresh := func(t *testing.T) (Store, *Clock) {
 		clock := NewClock(Start)
