@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openreg/registration/internal/admin"
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
@@ -43,6 +44,9 @@ type Store interface {
 	vat.Store
 	// Guests' and carts'.
 	cart.Store
+	// The back office's reads.
+	ListByStatus(ctx context.Context, storeID string, st customer.Status, limit int, cursor string) (admin.Page, error)
+	ActivityPage(ctx context.Context, customerID string, limit int, cursor string) (admin.ActivityPage, error)
 }
 
 // Clock is the suite's settable clock.
@@ -99,6 +103,7 @@ func counter(t *testing.T, kind string, max int, window time.Duration, now time.
 // Run runs the contract against the stores newStore makes.
 func Run(t *testing.T, newStore New) {
 	t.Run("carts", func(t *testing.T) { runCart(t, newStore) })
+	t.Run("back office", func(t *testing.T) { runAdmin(t, newStore) })
 	ctx := context.Background()
 	fresh := func(t *testing.T) (Store, *Clock) {
 		clock := NewClock(Start)
