@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -147,11 +148,12 @@ func Load(getenv func(string) string, needs ...Need) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s: %w", EnvDeviceKeys, err))
 		}
 	}
-	if v := strings.TrimSpace(getenv(EnvAPIURL)); v != "" && len(errs) == 0 {
-		c.Settings.URLs.PublicAPI = strings.TrimRight(v, "/")
-		if err := c.Settings.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", EnvAPIURL, err))
+	if v := strings.TrimSpace(getenv(EnvAPIURL)); v != "" {
+		// Only the URL is new: the settings were validated by Parse.
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("%s must be the API's absolute http(s) URL, got %q", EnvAPIURL, v))
 		}
+		c.Settings.URLs.PublicAPI = strings.TrimRight(v, "/")
 	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration error:\n%w", errors.Join(errs...))

@@ -92,8 +92,7 @@ func (l *Local) Env(function string, overrides map[string]string) (map[string]st
 	if err != nil {
 		return nil, err
 	}
-	maps.Copy(env, PrincipalEnv(l.Endpoint, function))
-	env[config.EnvRegion] = LocalRegion
+	maps.Copy(env, l.Access(function))
 	if f.AssetDir != "" {
 		env[config.EnvTaskRoot] = f.AssetDir
 	}
@@ -101,7 +100,9 @@ func (l *Local) Env(function string, overrides map[string]string) (map[string]st
 	return env, nil
 }
 
-// Access is what StartRuntimes puts into each function's environment.
+// Access is a function's way to AWS: the enforcing layer, its own
+// credentials, the region (what StartRuntimes and Env put into its
+// environment).
 func (l *Local) Access(function string) map[string]string {
 	env := PrincipalEnv(l.Endpoint, function)
 	env[config.EnvRegion] = LocalRegion

@@ -211,7 +211,7 @@ func (p *Pipe) deliver(ctx context.Context, records []streamtypes.Record) (int, 
 	var bodies []string
 	var entries []ebtypes.PutEventsRequestEntry
 	for _, r := range records {
-		doc, err := json.Marshal(StreamRecordJSON(r, p.stream))
+		doc, err := json.Marshal(streamRecordJSON(r, p.stream))
 		if err != nil {
 			return 0, err
 		}
@@ -307,10 +307,10 @@ func (p *Pipe) deadLetter(ctx context.Context, shard string, records []streamtyp
 	return p.sendMessages(ctx, p.dlqURL, []string{string(doc)})
 }
 
-// StreamRecordJSON is a stream record as Pipes presents it to its filter
+// streamRecordJSON is a stream record as Pipes presents it to its filter
 // and input template: the Lambda-style record, attribute values in
 // DynamoDB JSON.
-func StreamRecordJSON(r streamtypes.Record, streamARN string) map[string]any {
+func streamRecordJSON(r streamtypes.Record, streamARN string) map[string]any {
 	d := map[string]any{}
 	if r.Dynamodb != nil {
 		if t := r.Dynamodb.ApproximateCreationDateTime; t != nil {

@@ -193,9 +193,7 @@ func TestAnAccountWithoutAPasswordSignsInLikeAWrongPassword(t *testing.T) {
 // the client which address the username has.
 func TestUsernameAndAddressDoNotShareABudget(t *testing.T) {
 	s := newStack(t, func(st *settings.Settings) { st.UsernamesEnabled = true })
-	b := person("hidden@example.com")
-	b["username"] = "hidden"
-	if r := s.register(b); r.status != http.StatusAccepted {
+	if r := s.register(with(person("hidden@example.com"), "username", "hidden")); r.status != http.StatusAccepted {
 		t.Fatalf("register: %d %s", r.status, r.body)
 	}
 	if r := s.postJSON("/v1/verify-email", map[string]string{"token": s.verificationToken("hidden@example.com"), "password": "correct horse"}); r.status != http.StatusOK {

@@ -74,9 +74,7 @@ func TestRegisterThenSignInRevealsNothing(t *testing.T) {
 
 func TestUsernameReservationRevealsNoAddress(t *testing.T) {
 	s := newStack(t, func(st *settings.Settings) { st.UsernamesEnabled = true })
-	ob := person("owner@example.com")
-	ob["username"] = "owner"
-	if r := s.register(ob); r.status != http.StatusAccepted {
+	if r := s.register(with(person("owner@example.com"), "username", "owner")); r.status != http.StatusAccepted {
 		t.Fatalf("owner: %d %s", r.status, r.body)
 	}
 	if r := s.postJSON("/v1/verify-email", map[string]string{"token": s.verificationToken("owner@example.com"), "password": "correct horse"}); r.status != 200 {
