@@ -1,22 +1,44 @@
 package account
 
 import (
-	"context"
 	"errors"
-	"github.com/openreg/registration/internal/event"
-	"io"
-	"log/slog"
 	"time"
 
-	"github.com/openreg/registration/internal/apperr"
-	"github.com/openreg/registration/internal/captcha"
+	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/mail"
-	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/session"
-	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/throttle"
 )
+
+// Creation is everything a registration writes to create an account, in one transaction:
+// either all of it exists or none of it does. Uniqueness of the email
+// address and username is part of that write, never a read first.
+type Creation struct {
+	Customer    customer.Customer
+	EmailKey    string
+	UsernameKey string // empty when usernames are off
+	Session     *session.Session
+	Consents    []customer.ConsentRecord
+	Activity    customer.Activity
+	// Outbox holds the mails to send; they are stored with the account so
+	// that no committed registration can lose its mail.
+	Outbox []mail.Message
+	// Events are the domain events the account's creation publishes.
+	Events []event.Event
+	// HandOver gives the request's guest cart to the new customer.
+	HandOver *cart.HandOver
+	// RevokeSession is the session the request carried, if any:
+	// registering signs that customer out in the same write.
+	RevokeSession session.Ref
+	// Limit is the client's registration counter, counted in the same
+	// write (nil when off).
+	Limit *throttle.Counter
+	// Subscriptions are the newsletter subscription records the
+	// registration writes (new ones, and inactive ones it reactivates).
+	Subscriptions []customer.Subscription
+}
 
 // Update is one change of an account, written atomically on the condition
 // that the account is still Before (its UpdatedAt is unchanged):
@@ -51,35 +73,16 @@ var ErrConflict = errors.New("account: the account changed")
 // Update.Session no longer exists (it was signed out).
 var ErrSessionGone = errors.New("account: the session is gone")
 
-// ErrEmailTaken is returned by a Store when an address change finds the new
-// address held by another account.
-var ErrEmailTaken = errors.New("account: the new address is taken")
-
-// Store is what My account reads and writes.
-type Store interface {
-	Customer(ctx context.Context, id string) (customer.Customer, error)
-	CustomerIDByEmail(ctx context.Context, emailKey string) (string, error)
-	// Subscriptions returns a normalised address's newsletter
-	// subscriptions in a store.
-	Subscriptions(ctx context.Context, storeID, emailKey string) ([]customer.Subscription, error)
-	// Update applies u; see Update.
-	Update(ctx context.Context, u Update) error
-	// Enqueue stores a job, counted on limit (nil: none);
-	// *throttle.Exceeded when over it (nothing is stored then).
-	Enqueue(ctx context.Context, job mail.Message, limit *throttle.Counter) error
-	// ClaimReset lets job mail a reset link to emailKey unless another job
-	// did within interval (a retry of the same job passes).
-	ClaimReset(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error)
-	// Records returns what is stored about a customer besides the account
-	// itself: its consent log and activity log, oldest first.
-	Records(ctx context.Context, customerID string) (Records, error)
-	// Sweep deletes what an erased customer left in the table besides its
-	// tombstone and consent log (sessions, activity entries, mails and
-	// notices about them, and the jobs that named the address whose
-	// customer.AddressDigest is addressDigest), and reports how many items
-	// it deleted. It can be run again.
-	Sweep(ctx context.Context, customerID, addressDigest string) (int, error)
-}
+// ErrEmailTaken is returned by a Store when an address's login key is held
+// by another account: a registration's (Creation) or an address change's
+// (Update). ErrUsernameTaken likewise for a username. When both keys are
+// taken a registration is told of the username: a username clash must not
+// depend on whether the email address is registered, or it would reveal the
+// address.
+var (
+	ErrEmailTaken    = errors.New("account: the address belongs to another account")
+	ErrUsernameTaken = errors.New("account: the username belongs to another account")
+)
 
 // Records are a customer's logs.
 type Records struct {
@@ -88,277 +91,45 @@ type Records struct {
 	Sessions []session.Session
 }
 
-// Sessions is the part of the session manager My account uses.
-type Sessions interface {
-	Authenticate(ctx context.Context, plain string) (session.Session, customer.Customer, error)
+// SignIn is the write that ends a sign-in attempt, in one transaction with
+// the throttle counters of its login and client. A failed attempt counts on
+// every counter (and is refused, writing nothing, when one is over its
+// limit); a successful one checks the counters are under their limits,
+// clears the login's, and starts the session.
+type SignIn struct {
+	Counters []throttle.Counter
+	// What a failed attempt leaves besides its counts: an activity entry
+	// on a known account, the job that mails an unverified account a fresh
+	// link, or, for a login without an account, a record of the attempt
+	// under Login (the normalised login). Every failure writes exactly one
+	// of them, so unknown logins, wrong passwords and accounts not yet
+	// usable write the same number of items.
+	Activity *customer.Activity
+	Job      *mail.Message
+	Login    string
+	At       time.Time
+	SourceIP string
+	// Success only.
+	Session *session.Session
+	Events  []event.Event
+	// HandOver gives the request's guest cart to the customer (nil: no
+	// guest).
+	HandOver *cart.HandOver
+	// Device, on a success, records a device on the login's key (a new one,
+	// evicting Evict, or a trusted one whose failures start afresh);
+	// DeviceFailed, on a failure, counts one failure on the record of the
+	// device the attempt came from. Neither reads anything.
+	Device, DeviceFailed *DeviceRecord
 }
 
-// Passwords checks a signed-in customer's password the way sign-in does:
-// a wrong one counts as a failed sign-in, under the same throttle
-// (signin.Service).
-type Passwords interface {
-	CheckPassword(ctx context.Context, c customer.Customer, password, sourceIP string) error
-}
-
-// Captcha decides whether a request carries a solved CAPTCHA (captcha.Gate).
-type Captcha = captcha.Checker
-
-// Service runs My account.
-type Service struct {
-	settings  settings.Settings
-	store     Store
-	sessions  Sessions
-	passwords Passwords
-	hasher    *password.Hasher
-	captcha   Captcha
-	random    io.Reader
-	now       func() time.Time
-	log       *slog.Logger
-}
-
-// Deps are the collaborators of a Service.
-type Deps struct {
-	Settings  settings.Settings
-	Store     Store
-	Sessions  Sessions
-	Passwords Passwords
-	Hasher    *password.Hasher
-	// Captcha is the store's CAPTCHA gate (nil: captcha.Off); it guards
-	// password-reset requests.
-	Captcha Captcha
-	Random  io.Reader
-	Now     func() time.Time
-	Log     *slog.Logger
-}
-
-// New returns a Service.
-func New(d Deps) *Service {
-	s := &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, passwords: d.Passwords,
-		hasher: d.Hasher, captcha: d.Captcha, random: d.Random, now: d.Now, log: d.Log}
-	if s.captcha == nil {
-		s.captcha = captcha.Off
-	}
-	return s
-}
-
-// subscriptionsOf reads the newsletter subscriptions of c's address.
-func (s *Service) subscriptionsOf(ctx context.Context, c customer.Customer) ([]customer.Subscription, error) {
-	return s.store.Subscriptions(ctx, c.StoreID, customer.NormalizeLogin(c.Email))
-}
-
-// maxInput bounds what is hashed.
-const maxInput = 1024
-
-// grant is what allowed a change of an account: the session it was asked
-// in (zero for a change a link allows) and, where the change needed the
-// password, the hash that password was checked against.
-type grant struct {
-	session session.Session
-	hash    string
-}
-
-// allowedBy is the grant of a change asked in sess; checked is the hash a
-// password was checked against ("" when none was asked for).
-func allowedBy(sess session.Session, checked string) grant {
-	return grant{session: sess, hash: checked}
-}
-
-// holds reports whether g still allows a change of c, as read at now: the
-// session is not ended by a recovery, the account may still hold one, and
-// the password checked is still the account's. A recovery that commits
-// between the check and the change's write makes the change void, not
-// the recovery (recovery is final).
-func (g grant) holds(c customer.Customer, now time.Time) error {
-	if g.session.CustomerID == "" {
-		return nil
-	}
-	if g.session.CustomerID != c.ID || !c.CanSignIn() || g.session.Revoked(c) || !now.Before(g.session.ExpiresAt) {
-		return unauthenticated()
-	}
-	if g.hash != "" && c.PasswordHash != g.hash {
-		return apperr.New(apperr.InvalidCredentials, "The password was changed meanwhile; sign in again.")
-	}
-	return nil
-}
-
-// update applies a change to the account c (as the caller read it; read
-// again after a conflict, up to twice): change returns the update to write
-// from the account as read and the time of the write, or an error to
-// answer. The time is the account's next UpdatedAt (customer.Later), so
-// the times the writes of one account carry follow the order of the
-// writes, whatever the clocks of the instances that made them: what a
-// recovery voids (Customer.RecoveredSince) is decided by write order. Before each attempt the
-// grant is checked again on the account as read, and the write is
-// conditional on the account being that one (Update) and, for a change
-// asked in a session, on the session still existing: so a change that
-// races a reset, a password change, a sign-out or an erasure never undoes
-// it, whichever write the store sees first.
-func (s *Service) update(ctx context.Context, c customer.Customer, g grant, change func(c customer.Customer, at time.Time) (Update, error)) error {
-	for attempt := 0; attempt < 3; attempt++ {
-		if attempt > 0 {
-			var err error
-			c, err = s.store.Customer(ctx, c.ID)
-			if errors.Is(err, customer.ErrNotFound) {
-				return unauthenticated()
-			}
-			if err != nil {
-				return err
-			}
-		}
-		if err := g.holds(c, s.now()); err != nil {
-			return err
-		}
-		at := customer.Later(s.now().UTC(), c.UpdatedAt)
-		u, err := change(c, at)
-		if err != nil {
-			return err
-		}
-		u.Before = c
-		u.After.UpdatedAt = at
-		if g.session.CustomerID != "" {
-			u.Session = g.session.Ref()
-		}
-		switch err := s.store.Update(ctx, u); {
-		case errors.Is(err, ErrSessionGone):
-			return unauthenticated()
-		case !errors.Is(err, ErrConflict):
-			return err
-		}
-	}
-	return apperr.New(apperr.Unavailable, "The account kept changing; try again.")
-}
-
-// signedIn is the customer of a session token, or Unauthenticated.
-func (s *Service) signedIn(ctx context.Context, token string) (session.Session, customer.Customer, error) {
-	sess, c, err := s.sessions.Authenticate(ctx, token)
-	if err == nil && !c.CanSignIn() {
-		return session.Session{}, customer.Customer{}, unauthenticated()
-	}
-	return sess, c, err
-}
-
-// newID is a fresh id for a message.
-func (s *Service) newID() (string, error) {
-	id, err := customer.NewID(s.random)
-	if err != nil {
-		return "", apperr.Wrap(apperr.Internal, "Internal error.", err)
-	}
-	return id, nil
-}
-
-// mailTo is a mail to c, with a fresh id.
-func (s *Service) mailTo(c customer.Customer, content mail.Content) (mail.Message, error) {
-	id, err := s.newID()
-	if err != nil {
-		return mail.Message{}, err
-	}
-	return mail.New(id, s.now(), mail.To(c), content), nil
-}
-
-// activity is an activity entry of c at now, from sourceIP.
-func activity(c customer.Customer, t customer.ActivityType, now time.Time, sourceIP string) *customer.Activity {
-	return &customer.Activity{CustomerID: c.ID, Type: t, At: now, Detail: map[string]string{"sourceIp": sourceIP}}
-}
-
-// SignOutEverywhere ends every session of the signed-in customer, the
-// current one included, in one write.
-func (s *Service) SignOutEverywhere(ctx context.Context, token, sourceIP string) error {
-	sess, c, err := s.signedIn(ctx, token)
-	if err != nil {
-		return err
-	}
-	if err := own(sess); err != nil {
-		return err
-	}
-	return s.update(ctx, c, allowedBy(sess, ""), func(c customer.Customer, now time.Time) (Update, error) {
-		after := c
-		after.SessionsValidFrom, after.KeptSession = now, ""
-		after.Recover(now)
-		evs, err := event.Of(s.random, c.ID, c.StoreID, now, event.Spec{Type: event.SignedOut, Changes: map[string]any{"scope": "everywhere"}})
-		if err != nil {
-			return Update{}, err
-		}
-		return Update{After: after, Activity: activity(c, customer.ActivitySignedOutEverywhere, now, sourceIP), Events: evs}, nil
-	})
-}
-
-// checkNewPassword applies the password policy to a new password.
-func (s *Service) checkNewPassword(field, pw string) error {
-	var f apperr.Fields
-	switch {
-	case pw == "":
-		f.Add(field, "required", "The new password is required.")
-	case len(pw) > maxInput:
-		f.Add(field, "too_long", "The new password is too long.")
-	default:
-		for _, v := range s.settings.PasswordPolicy.Check(pw) {
-			f.Add(field, v.Code, v.Message)
-		}
-	}
-	return f.Err()
-}
-
-// ChangePassword replaces the signed-in customer's password after checking
-// the current one (a wrong one counts as a failed sign-in), ends every
-// other session and mails a notice.
-func (s *Service) ChangePassword(ctx context.Context, token, current, next, sourceIP string) error {
-	sess, c, err := s.signedIn(ctx, token)
-	if err != nil {
-		return err
-	}
-	if err := own(sess); err != nil {
-		return err
-	}
-	var f apperr.Fields
-	if current == "" {
-		f.Add("currentPassword", "required", "The current password is required.")
-	}
-	if err := s.checkNewPassword("newPassword", next); err != nil {
-		f = append(f, apperr.As(err).Fields...)
-	}
-	if err := f.Err(); err != nil {
-		return err
-	}
-	if err := s.passwords.CheckPassword(ctx, c, current, sourceIP); err != nil {
-		return err
-	}
-	hash, err := s.hasher.Hash(next)
-	if err != nil {
-		return apperr.Wrap(apperr.Internal, "Could not change the password.", err)
-	}
-	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer, now time.Time) (Update, error) {
-		after := c
-		after.PasswordHash, after.SessionsValidFrom, after.KeptSession = hash, now, sess.Digest
-		after.Recover(now)
-		notice, err := s.mailTo(c, mail.PasswordChangedNotice{At: now})
-		if err != nil {
-			return Update{}, err
-		}
-		evs, err := event.Of(s.random, c.ID, c.StoreID, now, event.Spec{Type: event.PasswordChanged, Changes: map[string]any{"via": "change"}})
-		if err != nil {
-			return Update{}, err
-		}
-		return Update{After: after, Activity: activity(c, customer.ActivityPasswordChanged, now, sourceIP),
-			Outbox: []mail.Message{notice}, Events: evs}, nil
-	})
-}
-
-func unauthenticated() error { return apperr.New(apperr.Unauthenticated, "Sign in first.") }
-
-// own refuses an impersonation session: an administrator acting as the
-// customer cannot change the password or the address or delete the
-// account, nor end the customer's own sessions.
-func own(sess session.Session) error {
-	if sess.ImpersonatedBy != "" {
-		return apperr.New(apperr.ImpersonationForbidden, "An administrator acting as the customer cannot do this.")
-	}
-	return nil
-}
-
-// by names the administrator of an impersonation on an activity entry.
-func by(a *customer.Activity, sess session.Session) *customer.Activity {
-	if sess.ImpersonatedBy != "" {
-		a.Detail["impersonatedBy"] = sess.ImpersonatedBy
-	}
-	return a
+// DeviceRecord is one device of a login (customer.Device) as a sign-in
+// writes it: Kind and Key name the login's key ("email" or "username", and
+// the normalised login).
+type DeviceRecord struct {
+	Kind, Key string
+	ID        string
+	IssuedAt  time.Time
+	// Evict is the id of a device to forget (the login's oldest, when it
+	// has deviceTrust.maxPerLogin already).
+	Evict string
 }

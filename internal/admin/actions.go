@@ -11,7 +11,6 @@ import (
 	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/session"
-	"github.com/openreg/registration/internal/signin"
 )
 
 func invalidState(msg string) error { return apperr.New(apperr.InvalidState, msg) }
@@ -144,7 +143,7 @@ func (s *Service) Impersonate(ctx context.Context, op Operator, id string) (sess
 	}
 	sess.ImpersonatedBy = string(op)
 	a := entry(c, customer.ActivityImpersonated, op, now)
-	if err := s.store.SignInSucceeded(ctx, signin.Attempt{Session: &sess, Activity: a, At: now}); err != nil {
+	if err := s.store.SignInSucceeded(ctx, account.SignIn{Session: &sess, Activity: a, At: now}); err != nil {
 		return session.Issued{}, err
 	}
 	return issued, nil

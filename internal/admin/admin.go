@@ -12,11 +12,11 @@ import (
 	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
-	"github.com/openreg/registration/internal/registration"
+	"github.com/openreg/registration/internal/profile"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
-	"github.com/openreg/registration/internal/signin"
 	"github.com/openreg/registration/internal/throttle"
+	"github.com/openreg/registration/internal/vat"
 )
 
 // Operator is who acts in the back office (an IAM principal's ARN, or
@@ -42,10 +42,10 @@ var ErrBadCursor = errors.New("admin: malformed cursor")
 // Store is what the back office reads and writes.
 type Store interface {
 	Customer(ctx context.Context, id string) (customer.Customer, error)
-	CreateAccount(ctx context.Context, acc registration.Account) error
+	CreateAccount(ctx context.Context, acc account.Creation) error
 	Update(ctx context.Context, u account.Update) error
 	Enqueue(ctx context.Context, job mail.Message, limit *throttle.Counter) error
-	SignInSucceeded(ctx context.Context, a signin.Attempt) error
+	SignInSucceeded(ctx context.Context, a account.SignIn) error
 	ListByStatus(ctx context.Context, storeID string, st customer.Status, limit int, cursor string) (Page, error)
 	ActivityPage(ctx context.Context, customerID string, limit int, cursor string) (ActivityPage, error)
 	Records(ctx context.Context, customerID string) (account.Records, error)
@@ -153,7 +153,7 @@ func (s *Service) Create(ctx context.Context, op Operator, r CreateRequest) (cus
 		}
 	}
 	now := s.now().UTC()
-	profile, attrs, _, err := registration.CheckAccountFields(s.settings, now, r.Profile, r.Attributes, nil)
+	fields, attrs, _, err := profile.Check(s.settings, now, r.Profile, r.Attributes, nil)
 	if err != nil {
 		f = append(f, apperr.As(err).Fields...)
 	}
@@ -175,14 +175,14 @@ func (s *Service) Create(ctx context.Context, op Operator, r CreateRequest) (cus
 		storeID = s.settings.DefaultStoreID
 	}
 	c := customer.Customer{ID: id, StoreID: storeID, Email: email, Username: username, Status: customer.Unverified,
-		ByOperator: true, PasswordHash: hash, Language: s.settings.Language([]string{r.Language}), Profile: profile, Attributes: attrs,
+		ByOperator: true, PasswordHash: hash, Language: s.settings.Language([]string{r.Language}), Profile: fields, Attributes: attrs,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Duration(s.settings.UnverifiedAccountLifetime)).Truncate(time.Second)}
 	jobID, err := s.id()
 	if err != nil {
 		return customer.Customer{}, err
 	}
 	job := mail.New(jobID, now, mail.Recipient{}, mail.VerificationLinkJob{CustomerID: c.ID, StoreID: storeID, Invitation: hash == ""})
-	acc := registration.Account{Customer: c, EmailKey: customer.NormalizeLogin(email), Outbox: []mail.Message{job},
+	acc := account.Creation{Customer: c, EmailKey: customer.NormalizeLogin(email), Outbox: []mail.Message{job},
 		Activity: customer.Activity{CustomerID: c.ID, Type: customer.ActivityRegistered, At: now,
 			Detail: map[string]string{"admin": string(op), "registrationType": "back-office"}}}
 	if username != "" {
@@ -190,7 +190,7 @@ func (s *Service) Create(ctx context.Context, op Operator, r CreateRequest) (cus
 	}
 	// The back office's customer gets the registration's default address
 	// and VAT check too.
-	addr, err := registration.DefaultAddress(s.settings, c.Email, c.Profile, now, s.random)
+	addr, err := profile.DefaultAddress(s.settings, c.Email, c.Profile, now, s.random)
 	if err != nil {
 		return customer.Customer{}, err
 	}
@@ -198,7 +198,7 @@ func (s *Service) Create(ctx context.Context, op Operator, r CreateRequest) (cus
 		acc.Customer.Addresses = []customer.Address{*addr}
 		acc.Customer.BillingAddressID, acc.Customer.ShippingAddressID = addr.ID, addr.ID
 	}
-	check, err := registration.StartVatCheck(s.settings, s.random, now, &acc.Customer)
+	check, err := vat.StartCheck(s.settings.Vat.EUVat, s.random, now, &acc.Customer)
 	if err != nil {
 		return customer.Customer{}, err
 	}
@@ -210,9 +210,9 @@ func (s *Service) Create(ctx context.Context, op Operator, r CreateRequest) (cus
 		return customer.Customer{}, apperr.Wrap(apperr.Internal, "Internal error.", err)
 	}
 	switch err := s.store.CreateAccount(ctx, acc); {
-	case errors.Is(err, registration.ErrEmailTaken):
+	case errors.Is(err, account.ErrEmailTaken):
 		return customer.Customer{}, apperr.New(apperr.EmailTaken, "An account with this email address exists.")
-	case errors.Is(err, registration.ErrUsernameTaken):
+	case errors.Is(err, account.ErrUsernameTaken):
 		return customer.Customer{}, apperr.New(apperr.UsernameTaken, "This username is taken.")
 	case err != nil:
 		return customer.Customer{}, err

@@ -9,14 +9,15 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"github.com/openreg/registration/internal/account"
-	"github.com/openreg/registration/internal/admin"
-	"github.com/openreg/registration/internal/cart"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/openreg/registration/internal/admin"
+	"github.com/openreg/registration/internal/myaccount"
+	"github.com/openreg/registration/internal/shopping"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -74,8 +75,8 @@ type Store interface {
 	verification.LinkStore
 	signin.Store
 	session.Store
-	account.Store
-	cart.Store
+	myaccount.Store
+	shopping.Store
 	admin.Store
 	httpapi.Counters
 }
@@ -137,7 +138,7 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 	sessions := session.NewManager(st, tokens, session.Lifetimes{
 		Default: time.Duration(s.SessionLifetime), RememberMe: time.Duration(s.RememberMeLifetime),
 	}, rt.Now)
-	shop := cart.New(cart.Deps{Settings: s, Store: st, Sessions: sessions, Random: rt.Random, Now: rt.Now})
+	shop := shopping.New(shopping.Deps{Settings: s, Store: st, Sessions: sessions, Random: rt.Random, Now: rt.Now})
 	reg := registration.New(registration.Deps{
 		Settings: s, Store: st, Sessions: sessions, Hasher: hasher, HandOvers: shop, Captcha: gate,
 		Random: rt.Random, Now: rt.Now, Log: rt.Log,
@@ -159,7 +160,7 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 			Policy: s.PasswordPolicy, HandOvers: shop, Random: rt.Random, Now: rt.Now}),
 		Resend: verification.NewRequests(st, s.ClientLimits.Resend, gate, rt.Random, rt.Now),
 		SignIn: signIn,
-		Account: account.New(account.Deps{Settings: s, Store: st, Sessions: sessions, Passwords: signIn,
+		Account: myaccount.New(myaccount.Deps{Settings: s, Store: st, Sessions: sessions, Passwords: signIn,
 			Hasher: hasher, Captcha: gate, Random: rt.Random, Now: rt.Now, Log: rt.Log}),
 		Shopping: shop,
 		BackOffice: admin.New(admin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher,

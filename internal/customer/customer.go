@@ -2,7 +2,10 @@ package customer
 
 import (
 	"errors"
+	"strings"
 	"time"
+
+	"github.com/openreg/registration/internal/token"
 )
 
 // ErrNotFound is returned by stores for a customer, email or username that
@@ -175,6 +178,30 @@ type Link struct {
 // NewLink returns the stored half of a link issued at now.
 func NewLink(digest string, now time.Time, lifetime time.Duration) Link {
 	return Link{Digest: digest, IssuedAt: now.UTC(), ExpiresAt: now.Add(lifetime).UTC().Truncate(time.Second)}
+}
+
+// A link's token is "<customer id>.<secret>": the id lets the confirm step
+// read the account in one lookup, the secret (256 bits) proves the mailbox.
+// Only the secret's digest is stored.
+
+// MintLink mints a link for a customer: the token to mail and the stored
+// half.
+func MintLink(gen *token.Generator, customerID string, now time.Time, lifetime time.Duration) (plain string, l Link, err error) {
+	secret, digest, err := gen.New()
+	if err != nil {
+		return "", Link{}, err
+	}
+	return customerID + "." + secret, NewLink(digest, now, lifetime), nil
+}
+
+// ParseLinkToken splits a link token into the customer id and the secret's
+// digest; ok is false for anything MintLink did not make.
+func ParseLinkToken(plain string) (customerID, digest string, ok bool) {
+	id, secret, found := strings.Cut(plain, ".")
+	if !found || !ValidID(id) || !token.WellFormed(secret) {
+		return "", "", false
+	}
+	return id, token.Digest(secret), true
 }
 
 // Expired reports whether the link can no longer be used at now.

@@ -6,23 +6,23 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/myaccount"
 	"github.com/openreg/registration/internal/verification"
 )
 
-// AccountManager runs My account (account.Service).
+// AccountManager runs My account (myaccount.Service).
 type AccountManager interface {
 	SignOutEverywhere(ctx context.Context, token, sourceIP string) error
 	ChangePassword(ctx context.Context, token, current, next, sourceIP string) error
 	RequestReset(ctx context.Context, email, captchaToken string, languages []string, sourceIP string) error
 	RequestResetFromLink(ctx context.Context, verifyToken string, languages []string, sourceIP string) error
-	ResetPassword(ctx context.Context, req account.ResetRequest) error
+	ResetPassword(ctx context.Context, req myaccount.ResetRequest) error
 	RequestEmailChange(ctx context.Context, token, newEmail, password, sourceIP string) error
 	ConfirmEmailChange(ctx context.Context, token, sourceIP string) (string, error)
-	UpdateProfile(ctx context.Context, token string, p account.ProfilePatch, sourceIP string) (customer.Customer, error)
-	Export(ctx context.Context, token string) (account.Export, error)
+	UpdateProfile(ctx context.Context, token string, p myaccount.ProfilePatch, sourceIP string) (customer.Customer, error)
+	Export(ctx context.Context, token string) (myaccount.Export, error)
 	Erase(ctx context.Context, token, password, sourceIP string) error
 }
 
@@ -122,7 +122,7 @@ func (a *API) resetPassword(ctx context.Context, r *Request) (*Response, error) 
 		return nil, err
 	}
 	tok := strings.TrimSpace(b.Token)
-	err = a.account.ResetPassword(ctx, account.ResetRequest{Token: tok, Password: b.Password, SourceIP: r.SourceIP})
+	err = a.account.ResetPassword(ctx, myaccount.ResetRequest{Token: tok, Password: b.Password, SourceIP: r.SourceIP})
 	if !form {
 		if err != nil {
 			return nil, err
@@ -239,8 +239,8 @@ type profilePatchBody struct {
 	Newsletters    *[]string            `json:"newsletters"`
 }
 
-func (b profilePatchBody) patch() account.ProfilePatch {
-	p := account.ProfilePatch{Fields: map[string]string{}, Newsletters: b.Newsletters}
+func (b profilePatchBody) patch() myaccount.ProfilePatch {
+	p := myaccount.ProfilePatch{Fields: map[string]string{}, Newsletters: b.Newsletters}
 	for name, v := range map[string]*string{"firstName": b.FirstName, "lastName": b.LastName, "gender": b.Gender,
 		"dateOfBirth": b.DateOfBirth, "company": b.Company, "streetAddress": b.StreetAddress,
 		"streetAddress2": b.StreetAddress2, "zipPostalCode": b.ZipPostalCode, "city": b.City, "county": b.County,

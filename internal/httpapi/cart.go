@@ -7,6 +7,7 @@ import (
 
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/guest"
+	"github.com/openreg/registration/internal/shopping"
 )
 
 // The guest cookies (the contract's cr_guest; __Host- where cookies are
@@ -17,12 +18,12 @@ const (
 	GuestHeader       = "x-guest-id"
 )
 
-// Shopping runs guests and carts (cart.Service).
+// Shopping runs guests and carts (shopping.Service).
 type Shopping interface {
-	CreateGuest(ctx context.Context, r cart.Request, affiliateID string) (*guest.Guest, error)
-	Cart(ctx context.Context, r cart.Request) ([]cart.Line, *guest.Guest, error)
-	SetLine(ctx context.Context, r cart.Request, sku string, quantity int) ([]cart.Line, *guest.Guest, error)
-	RemoveLine(ctx context.Context, r cart.Request, sku string) ([]cart.Line, error)
+	CreateGuest(ctx context.Context, r shopping.Request, affiliateID string) (*guest.Guest, error)
+	Cart(ctx context.Context, r shopping.Request) ([]cart.Line, *guest.Guest, error)
+	SetLine(ctx context.Context, r shopping.Request, sku string, quantity int) ([]cart.Line, *guest.Guest, error)
+	RemoveLine(ctx context.Context, r shopping.Request, sku string) ([]cart.Line, error)
 }
 
 // GuestID is the guest the request carries: the X-Guest-Id header (apps)
@@ -38,8 +39,8 @@ func (r *Request) GuestID() string {
 }
 
 // shopper is the cart request of r.
-func (r *Request) shopper() cart.Request {
-	return cart.Request{SessionToken: r.SessionToken(), GuestID: r.GuestID(), UserAgent: r.Headers["user-agent"], SourceIP: r.SourceIP}
+func (r *Request) shopper() shopping.Request {
+	return shopping.Request{SessionToken: r.SessionToken(), GuestID: r.GuestID(), UserAgent: r.Headers["user-agent"], SourceIP: r.SourceIP}
 }
 
 func (a *API) guestCookie(g guest.Guest) string {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/password"
-	"github.com/openreg/registration/internal/registration"
+	"github.com/openreg/registration/internal/profile"
 	"github.com/openreg/registration/internal/settings"
 )
 
@@ -51,7 +51,7 @@ func (a *API) registrationForm(_ context.Context, _ *Request) (*Response, error)
 		f := s.Field(name)
 		ff := formField{Name: name, Enabled: f.Enabled, Required: f.Required}
 		if name == settings.Gender {
-			ff.Values = registration.Genders
+			ff.Values = profile.Genders
 		}
 		b.Fields = append(b.Fields, ff)
 	}

@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/myaccount"
 	"github.com/openreg/registration/internal/redirect"
 	"github.com/openreg/registration/internal/texts"
 	"github.com/openreg/registration/internal/tmpl"
@@ -126,7 +126,7 @@ func (a *API) renderPage(status int, v pageView) *Response {
 	}
 	v.store, v.minLength = a.settings.StoreName, strconv.Itoa(a.settings.PasswordPolicy.MinLength)
 	v.action = a.settings.URLs.PublicAPI + map[string]string{confirmPageFile: verification.Path,
-		resetPageFile: account.ResetPath, emailChangePageFile: account.EmailChangePath}[v.File]
+		resetPageFile: myaccount.ResetPath, emailChangePageFile: myaccount.EmailChangePath}[v.File]
 	t, ok := a.pages.set.Get(v.Lang, v.File)
 	body, err := "", error(nil)
 	if ok {

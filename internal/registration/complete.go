@@ -3,17 +3,18 @@ package registration
 import (
 	"context"
 	"errors"
-	"github.com/openreg/registration/internal/cart"
-	"github.com/openreg/registration/internal/event"
 	"io"
 	"log/slog"
 	"time"
+
+	"github.com/openreg/registration/internal/cart"
+	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/vat"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/settings"
-	"github.com/openreg/registration/internal/verification"
 )
 
 // Completion is the write that completes a pending registration, atomically:
@@ -196,7 +197,7 @@ func (c *Completer) create(ctx context.Context, p Pending, job mail.Message, now
 		return mail.Message{}, false, err
 	}
 	cust.Link = &link
-	check, err := StartVatCheck(c.settings, c.random, now, &cust)
+	check, err := vat.StartCheck(c.settings.Vat.EUVat, c.random, now, &cust)
 	if err != nil {
 		return mail.Message{}, false, err
 	}
@@ -293,7 +294,7 @@ func (c *Completer) replace(ctx context.Context, p Pending, job mail.Message, ow
 	if owner.Vat != nil && owner.Vat.Number == next.Profile.VatNumber {
 		next.Vat = owner.Vat // the same number, checked already (or under way)
 	}
-	check, err := StartVatCheck(c.settings, c.random, now, &next)
+	check, err := vat.StartCheck(c.settings.Vat.EUVat, c.random, now, &next)
 	if err != nil {
 		return mail.Message{}, false, err
 	}
@@ -356,5 +357,3 @@ func (c *Completer) notice(ctx context.Context, p Pending, job mail.Message, own
 	}
 	return mail.New("", now, mail.To(*owner), mail.AccountExistsNotice{}), true, nil
 }
-
-var _ Linker = (*verification.Linker)(nil)

@@ -3,12 +3,16 @@ package registration
 import (
 	"context"
 	"errors"
-	"github.com/openreg/registration/internal/cart"
-	"github.com/openreg/registration/internal/event"
 	"io"
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/cart"
+	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/profile"
+	"github.com/openreg/registration/internal/vat"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/captcha"
@@ -20,34 +24,6 @@ import (
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/throttle"
 )
-
-// Account is everything a Standard registration writes, in one transaction:
-// either all of it exists or none of it does. Uniqueness of the email
-// address and username is part of that write, never a read first.
-type Account struct {
-	Customer    customer.Customer
-	EmailKey    string
-	UsernameKey string // empty when usernames are off
-	Session     *session.Session
-	Consents    []customer.ConsentRecord
-	Activity    customer.Activity
-	// Outbox holds the mails to send; they are stored with the account so
-	// that no committed registration can lose its mail.
-	Outbox []mail.Message
-	// Events are the domain events the account's creation publishes.
-	Events []event.Event
-	// HandOver gives the request's guest cart to the new customer.
-	HandOver *cart.HandOver
-	// RevokeSession is the session the request carried, if any:
-	// registering signs that customer out in the same write.
-	RevokeSession session.Ref
-	// Limit is the client's registration counter, counted in the same
-	// write (nil when off).
-	Limit *throttle.Counter
-	// Subscriptions are the newsletter subscription records the
-	// registration writes (new ones, and inactive ones it reactivates).
-	Subscriptions []customer.Subscription
-}
 
 // Pending is a registration under double opt-in or approval, stored until
 // the mailer completes it. Its ID becomes the new customer's id.
@@ -95,21 +71,12 @@ type Submission struct {
 	Limit         *throttle.Counter
 }
 
-// Errors a Store returns. When both keys are taken the store reports the
-// username: a username clash must not depend on whether the email address
-// is registered, or it would reveal the address. A counter over its limit
-// is a *throttle.Exceeded.
-var (
-	ErrEmailTaken    = errors.New("registration: email already registered")
-	ErrUsernameTaken = errors.New("registration: username already taken")
-)
-
 // Store persists registrations.
 type Store interface {
-	// CreateAccount writes acc atomically; ErrEmailTaken or
-	// ErrUsernameTaken when a key is in use.
-	CreateAccount(ctx context.Context, acc Account) error
-	// Submit writes sub atomically; ErrUsernameTaken when the username is
+	// CreateAccount writes acc atomically; account.ErrEmailTaken or
+	// account.ErrUsernameTaken when a key is in use.
+	CreateAccount(ctx context.Context, acc account.Creation) error
+	// Submit writes sub atomically; account.ErrUsernameTaken when the username is
 	// reserved, by an account or by another pending registration.
 	Submit(ctx context.Context, sub Submission) error
 	// Subscriptions returns a normalised address's newsletter
@@ -152,7 +119,7 @@ type Request struct {
 	GuestID string
 }
 
-// HandOvers prepares the hand-over of a guest to a customer (cart.Service).
+// HandOvers prepares the hand-over of a guest to a customer (shopping.Service).
 type HandOvers interface {
 	HandOver(ctx context.Context, guestID, customerID string) (*cart.HandOver, error)
 }
@@ -291,7 +258,7 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	if c.username != "" {
 		p.UsernameKey = customer.NormalizeLogin(c.username)
 	}
-	if p.Address, err = DefaultAddress(s.settings, c.email, c.profile, now, s.random); err != nil {
+	if p.Address, err = profile.DefaultAddress(s.settings, c.email, c.profile, now, s.random); err != nil {
 		return Result{}, err
 	}
 	if s.settings.RegistrationType == settings.Standard {
@@ -319,7 +286,7 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 func (s *Service) createActive(ctx context.Context, p Pending, revoke session.Ref, limit *throttle.Counter, res Result) (Result, error) {
 	cust := p.Customer(customer.Active)
 	cust.ExpiresAt = time.Time{}
-	acc := Account{Customer: cust, EmailKey: p.EmailKey, UsernameKey: p.UsernameKey, Consents: p.consentsOf(cust.ID),
+	acc := account.Creation{Customer: cust, EmailKey: p.EmailKey, UsernameKey: p.UsernameKey, Consents: p.consentsOf(cust.ID),
 		RevokeSession: revoke, Limit: limit,
 		Activity: customer.Activity{CustomerID: cust.ID, Type: customer.ActivityRegistered, At: p.CreatedAt,
 			Detail: map[string]string{"store": p.StoreID, "registrationType": string(settings.Standard), "sourceIp": p.SourceIP}}}
@@ -357,7 +324,7 @@ func (s *Service) createActive(ctx context.Context, p Pending, revoke session.Re
 		return Result{}, err
 	}
 	acc.Outbox = append(acc.Outbox, welcome)
-	if job, err := StartVatCheck(s.settings, s.random, p.CreatedAt, &acc.Customer); err != nil {
+	if job, err := vat.StartCheck(s.settings.Vat.EUVat, s.random, p.CreatedAt, &acc.Customer); err != nil {
 		return Result{}, err
 	} else if job != nil {
 		acc.Outbox = append(acc.Outbox, *job)
@@ -373,7 +340,7 @@ func (s *Service) createActive(ctx context.Context, p Pending, revoke session.Re
 		if errors.Is(err, cart.ErrHandOverConflict) {
 			return Result{}, apperr.New(apperr.Unavailable, "The guest's cart changed meanwhile; try again.")
 		}
-		if errors.Is(err, ErrEmailTaken) {
+		if errors.Is(err, account.ErrEmailTaken) {
 			return Result{}, apperr.New(apperr.EmailTaken, "An account with this email address exists.")
 		}
 		return Result{}, refused(err)
@@ -384,7 +351,7 @@ func (s *Service) createActive(ctx context.Context, p Pending, revoke session.Re
 
 // refused turns a store's refusal into the client's answer.
 func refused(err error) error {
-	if errors.Is(err, ErrUsernameTaken) {
+	if errors.Is(err, account.ErrUsernameTaken) {
 		return &apperr.Error{Code: apperr.UsernameTaken, Message: "This username is taken.",
 			Fields: []apperr.FieldError{{Field: "username", Code: string(apperr.UsernameTaken), Message: "This username is taken."}}}
 	}

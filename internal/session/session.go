@@ -8,9 +8,10 @@ package session
 import (
 	"context"
 	"errors"
-	"github.com/openreg/registration/internal/event"
 	"strings"
 	"time"
+
+	"github.com/openreg/registration/internal/event"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/device"
@@ -83,13 +84,13 @@ func (s *Service) deviceCounter(t device.Token, now time.Time) throttle.Counter 
 // a trusted device's failures start afresh (if it has any); any other
 // device gets a new token, recorded on the login's key (evicting the
 // oldest past maxPerLogin). It returns the new token, if any.
-func (s *Service) recordDevice(a *Attempt, keys *device.Keys, kind, key string, cust customer.Customer, dev *device.Token, trusted bool, now time.Time) (*IssuedDevice, error) {
+func (s *Service) recordDevice(a *account.SignIn, keys *device.Keys, kind, key string, cust customer.Customer, dev *device.Token, trusted bool, now time.Time) (*IssuedDevice, error) {
 	if keys == nil {
 		return nil, nil
 	}
 	if trusted {
 		if cust.Devices[dev.ID].Failures > 0 {
-			a.Device = &DeviceRecord{Kind: kind, Key: key, ID: dev.ID, IssuedAt: dev.IssuedAt}
+			a.Device = &account.DeviceRecord{Kind: kind, Key: key, ID: dev.ID, IssuedAt: dev.IssuedAt}
 		}
 		return nil, nil
 	}
@@ -97,7 +98,7 @@ func (s *Service) recordDevice(a *Attempt, keys *device.Keys, kind, key string, 
 	if err != nil {
 		return nil, apperr.Wrap(apperr.Internal, "Could not sign in.", err)
 	}
-	a.Device = &DeviceRecord{Kind: kind, Key: key, ID: t.ID, IssuedAt: t.IssuedAt}
+	a.Device = &account.DeviceRecord{Kind: kind, Key: key, ID: t.ID, IssuedAt: t.IssuedAt}
 	if len(cust.Devices) >= s.settings.DeviceTrust.MaxPerLogin {
 		ids := make([]string, 0, len(cust.Devices))
 		for id := range cust.Devices {

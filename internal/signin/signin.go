@@ -3,14 +3,16 @@ package signin
 import (
 	"context"
 	"errors"
-	"github.com/openreg/registration/internal/cart"
-	"github.com/openreg/registration/internal/event"
 	"io"
 	"log/slog"
 	"math"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/cart"
+	"github.com/openreg/registration/internal/event"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/captcha"
@@ -28,50 +30,7 @@ import (
 // ErrNotFound is returned by a Store for an unknown login or customer.
 var ErrNotFound = customer.ErrNotFound
 
-// Attempt is the write that ends a sign-in attempt, in one transaction with
-// the throttle counters of its login and client. A failed attempt counts on
-// every counter (and is refused, writing nothing, when one is over its
-// limit); a successful one checks the counters are under their limits,
-// clears the login's, and starts the session.
-type Attempt struct {
-	Counters []throttle.Counter
-	// What a failed attempt leaves besides its counts: an activity entry
-	// on a known account, the job that mails an unverified account a fresh
-	// link, or, for a login without an account, a record of the attempt
-	// under Login (the normalised login). Every failure writes exactly one
-	// of them, so unknown logins, wrong passwords and accounts not yet
-	// usable write the same number of items.
-	Activity *customer.Activity
-	Job      *mail.Message
-	Login    string
-	At       time.Time
-	SourceIP string
-	// Success only.
-	Session *session.Session
-	Events  []event.Event
-	// HandOver gives the request's guest cart to the customer (nil: no
-	// guest).
-	HandOver *cart.HandOver
-	// Device, on a success, records a device on the login's key (a new one,
-	// evicting Evict, or a trusted one whose failures start afresh);
-	// DeviceFailed, on a failure, counts one failure on the record of the
-	// device the attempt came from. Neither reads anything.
-	Device, DeviceFailed *DeviceRecord
-}
-
-// DeviceRecord is one device of a login (customer.Device) as a sign-in
-// writes it: Kind and Key name the login's key ("email" or "username", and
-// the normalised login).
-type DeviceRecord struct {
-	Kind, Key string
-	ID        string
-	IssuedAt  time.Time
-	// Evict is the id of a device to forget (the login's oldest, when it
-	// has deviceTrust.maxPerLogin already).
-	Evict string
-}
-
-// HandOvers prepares the hand-over of a guest to a customer (cart.Service).
+// HandOvers prepares the hand-over of a guest to a customer (shopping.Service).
 type HandOvers interface {
 	HandOver(ctx context.Context, guestID, customerID string) (*cart.HandOver, error)
 }
@@ -85,11 +44,11 @@ type Store interface {
 	Customer(ctx context.Context, id string) (customer.Customer, error)
 	// SignInFailed counts a failed attempt; *throttle.Exceeded when a
 	// counter is over its limit (nothing is written then).
-	SignInFailed(ctx context.Context, a Attempt) error
+	SignInFailed(ctx context.Context, a account.SignIn) error
 	// SignInSucceeded clears the login's counters and stores the session
 	// and the activity entry; *throttle.Exceeded when a counter is over its
 	// limit (nothing is written then).
-	SignInSucceeded(ctx context.Context, a Attempt) error
+	SignInSucceeded(ctx context.Context, a account.SignIn) error
 	// Failures returns how many events counter c holds in its window.
 	Failures(ctx context.Context, c throttle.Counter) (int, error)
 	// UpdatePasswordHash replaces c's hash with new if it is still
@@ -232,7 +191,7 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	if found && cust.Expired(now) {
 		found = false
 	}
-	attempt := Attempt{Counters: s.counters(kind, key, cust, found, req.SourceIP, now), At: now, SourceIP: req.SourceIP}
+	attempt := account.SignIn{Counters: s.counters(kind, key, cust, found, req.SourceIP, now), At: now, SourceIP: req.SourceIP}
 	keys, dev := s.deviceOf(ctx, kind, key, req.DeviceToken)
 	trusted := found && dev != nil && s.trusts(cust, *dev, now)
 	if trusted {
@@ -316,7 +275,7 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	}
 	if _, known := cust.Devices[deviceID(dev)]; found && known {
 		// A device that fails often enough is trusted no more.
-		attempt.DeviceFailed = &DeviceRecord{Kind: kind, Key: key, ID: dev.ID}
+		attempt.DeviceFailed = &account.DeviceRecord{Kind: kind, Key: key, ID: dev.ID}
 	}
 	if err := s.store.SignInFailed(ctx, attempt); err != nil {
 		return Result{}, s.refused(err)
@@ -380,7 +339,7 @@ func (s *Service) CheckPassword(ctx context.Context, c customer.Customer, pw, so
 	}
 	now := s.now().UTC()
 	subject := accountSubject(c)
-	attempt := Attempt{Counters: s.accountCounters(subject, subject, sourceIP, now), At: now, SourceIP: sourceIP}
+	attempt := account.SignIn{Counters: s.accountCounters(subject, subject, sourceIP, now), At: now, SourceIP: sourceIP}
 	ok, _, err := s.hasher.Check(pw, c.PasswordHash)
 	if err != nil {
 		s.log.ErrorContext(ctx, "stored password hash unreadable; answered as a wrong password", "customerId", c.ID, "error", err)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/event"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -213,7 +215,7 @@ func failedAt(codes []string, i int) bool {
 // CreateAccount writes a Standard registration in one transaction. The email
 // and username keys are conditional puts, so of any number of concurrent
 // registrations of one address exactly one succeeds.
-func (s *Store) CreateAccount(ctx context.Context, acc registration.Account) error {
+func (s *Store) CreateAccount(ctx context.Context, acc account.Creation) error {
 	c := acc.Customer
 	now := map[string]types.AttributeValue{":now": num(s.now().Unix())}
 	t := s.newTx()
@@ -245,9 +247,9 @@ func (s *Store) CreateAccount(ctx context.Context, acc registration.Account) err
 		return nil
 	case failedAt(codes, usernameIdx):
 		// Checked first: a username's answer must not depend on the email's.
-		return registration.ErrUsernameTaken
+		return account.ErrUsernameTaken
 	case failedAt(codes, emailIdx):
-		return registration.ErrEmailTaken
+		return account.ErrEmailTaken
 	}
 	return unavailable("TransactWriteItems", err)
 }
@@ -280,7 +282,7 @@ func (s *Store) Submit(ctx context.Context, sub registration.Submission) error {
 	case err == nil:
 		return nil
 	case failedAt(codes, usernameIdx):
-		return registration.ErrUsernameTaken
+		return account.ErrUsernameTaken
 	}
 	return unavailable("TransactWriteItems", err)
 }

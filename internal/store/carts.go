@@ -65,7 +65,7 @@ func lineMap(lines []cart.Line) map[string]int {
 	return m
 }
 
-// Guest returns a guest and its lines; see cart.Store.
+// Guest returns a guest and its lines; see shopping.Store.
 func (s *Store) Guest(ctx context.Context, id string) (guest.Guest, []cart.Line, error) {
 	var it guestItem
 	found, err := s.get(ctx, guestPK(id), skGuest, &it)
@@ -79,7 +79,7 @@ func (s *Store) Guest(ctx context.Context, id string) (guest.Guest, []cart.Line,
 		ExpiresAt: fromEpoch(it.ExpiresAt), RetiredTo: it.RetiredTo}, linesOf(it.Lines), nil
 }
 
-// CreateGuest stores a new guest; see cart.Store.
+// CreateGuest stores a new guest; see shopping.Store.
 func (s *Store) CreateGuest(ctx context.Context, g guest.Guest, lines []cart.Line, limit *throttle.Counter) error {
 	t := s.newTx()
 	t.put(guestItem{PK: guestPK(g.ID), SK: skGuest, Type: "guest", ID: g.ID, AffiliateID: g.AffiliateID,
@@ -89,7 +89,7 @@ func (s *Store) CreateGuest(ctx context.Context, g guest.Guest, lines []cart.Lin
 	return err
 }
 
-// RefreshGuest extends a usable guest's life; see cart.Store.
+// RefreshGuest extends a usable guest's life; see shopping.Store.
 func (s *Store) RefreshGuest(ctx context.Context, id string, expires time.Time) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: keyOf(guestPK(id), skGuest),
@@ -107,7 +107,7 @@ func (s *Store) RefreshGuest(ctx context.Context, id string, expires time.Time) 
 	return nil
 }
 
-// CustomerCart returns a customer's cart; see cart.Store.
+// CustomerCart returns a customer's cart; see shopping.Store.
 func (s *Store) CustomerCart(ctx context.Context, customerID string) (cart.Stored, error) {
 	var it cartItem
 	found, err := s.get(ctx, customerPK(customerID), skCart, &it)
@@ -148,7 +148,7 @@ func ownerKey(o cart.Owner, now time.Time) (map[string]types.AttributeValue, str
 	return keyOf(customerPK(o.CustomerID), skCart), "attribute_exists(PK)", map[string]types.AttributeValue{}
 }
 
-// SetLine sets one line; see cart.Store.
+// SetLine sets one line; see shopping.Store.
 func (s *Store) SetLine(ctx context.Context, o cart.Owner, l cart.Line, maxLines int, now time.Time) error {
 	key, usable, values := ownerKey(o, now)
 	values[":q"], values[":max"] = num(int64(l.Quantity)), num(int64(maxLines))
@@ -208,7 +208,7 @@ func stillUsable(item map[string]types.AttributeValue, now time.Time) bool {
 	return it.ExpiresAt > now.Unix()
 }
 
-// RemoveLine removes one line; see cart.Store.
+// RemoveLine removes one line; see shopping.Store.
 func (s *Store) RemoveLine(ctx context.Context, o cart.Owner, sku string, now time.Time) error {
 	key, usable, values := ownerKey(o, now)
 	expr := "REMOVE #lines.#sku"

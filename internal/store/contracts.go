@@ -1,12 +1,12 @@
 package store
 
 import (
-	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/admin"
-	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/myaccount"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/session"
+	"github.com/openreg/registration/internal/shopping"
 	"github.com/openreg/registration/internal/signin"
 	"github.com/openreg/registration/internal/verification"
 )
@@ -21,7 +21,7 @@ var (
 	_ verification.LinkStore       = (*Store)(nil)
 	_ verification.Jobs            = (*Store)(nil)
 	_ registration.CompletionStore = (*Store)(nil)
-	_ account.Store                = (*Store)(nil)
-	_ cart.Store                   = (*Store)(nil)
+	_ myaccount.Store              = (*Store)(nil)
+	_ shopping.Store               = (*Store)(nil)
 	_ admin.Store                  = (*Store)(nil)
 )

@@ -44,7 +44,7 @@ type keyItem struct {
 	TTL         int64  `dynamodbav:"ttl,omitempty"`
 	// Besides these, a key holds its devices as attributes of their own:
 	// device#<id> (issued, Unix seconds) and devfail#<id> (failures), so a
-	// sign-in's write sets or counts one without reading (signin.Attempt).
+	// sign-in's write sets or counts one without reading (account.SignIn).
 }
 
 // Attribute name prefixes of a login key's devices.

@@ -3,8 +3,9 @@ package store
 import (
 	"context"
 	"errors"
-	"github.com/openreg/registration/internal/customer"
 	"time"
+
+	"github.com/openreg/registration/internal/customer"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"

@@ -3,9 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
-	"github.com/openreg/registration/internal/event"
 	"maps"
 	"time"
+
+	"github.com/openreg/registration/internal/event"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/devstack"
@@ -48,11 +49,11 @@ func newStore(t *testing.T) (*store.Store, *dynamodb.Client, string) {
 	return store.New(db, table, nil, func() time.Time { return t0 }), db, table
 }
 
-func account(id, email, username string) registration.Account {
+func newAccount(id, email, username string) account.Creation {
 	c := customer.Customer{ID: id, StoreID: "default", Email: email, Username: username, Status: customer.Unverified,
 		PasswordHash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5", Language: "en",
 		Profile: customer.Profile{FirstName: "Ada"}, CreatedAt: t0, UpdatedAt: t0}
-	acc := registration.Account{
+	acc := account.Creation{
 		Customer: c, EmailKey: customer.NormalizeLogin(email),
 		Consents: []customer.ConsentRecord{{CustomerID: id, ConsentID: "terms", Agreed: true, Message: "Terms", At: t0}},
 		Outbox:   []mail.Message{mail.New("mail-"+id, t0, mail.Recipient{Email: email}, mail.Validation{Link: "https://x/v1/verify-email?token=t"})},
@@ -77,7 +78,7 @@ func TestCreateAccount(t *testing.T) {
 	s, db, table := newStore(t)
 
 	t.Run("writes the customer, its keys, consent and outbox mail together", func(t *testing.T) {
-		if err := s.CreateAccount(ctx, account("c1", "Ada@Example.com", "ada")); err != nil {
+		if err := s.CreateAccount(ctx, newAccount("c1", "Ada@Example.com", "ada")); err != nil {
 			t.Fatalf("CreateAccount: %v", err)
 		}
 		// customer, email key, username key, consent, outbox
@@ -107,8 +108,8 @@ func TestCreateAccount(t *testing.T) {
 
 	t.Run("refuses a second account for the same address and writes nothing of it", func(t *testing.T) {
 		before := count(t, db, table)
-		err := s.CreateAccount(ctx, account("c2", "ada@example.com", "other"))
-		if !errors.Is(err, registration.ErrEmailTaken) {
+		err := s.CreateAccount(ctx, newAccount("c2", "ada@example.com", "other"))
+		if !errors.Is(err, account.ErrEmailTaken) {
 			t.Fatalf("err = %v, want ErrEmailTaken", err)
 		}
 		if got := count(t, db, table); got != before {
@@ -117,8 +118,8 @@ func TestCreateAccount(t *testing.T) {
 	})
 
 	t.Run("refuses a taken username", func(t *testing.T) {
-		err := s.CreateAccount(ctx, account("c3", "grace@example.com", "ADA"))
-		if !errors.Is(err, registration.ErrUsernameTaken) {
+		err := s.CreateAccount(ctx, newAccount("c3", "grace@example.com", "ADA"))
+		if !errors.Is(err, account.ErrUsernameTaken) {
 			t.Fatalf("err = %v, want ErrUsernameTaken", err)
 		}
 	})
@@ -143,7 +144,7 @@ func TestCreateAccountRace(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.CreateAccount(ctx, account(fmt.Sprintf("race-%d", i), "race@example.com", ""))
+			errs[i] = s.CreateAccount(ctx, newAccount(fmt.Sprintf("race-%d", i), "race@example.com", ""))
 		}()
 	}
 	wg.Wait()
@@ -152,7 +153,7 @@ func TestCreateAccountRace(t *testing.T) {
 		switch {
 		case err == nil:
 			ok++
-		case errors.Is(err, registration.ErrEmailTaken):
+		case errors.Is(err, account.ErrEmailTaken):
 			taken++
 		default:
 			t.Errorf("unexpected error: %v", err)
@@ -170,7 +171,7 @@ func TestCreateAccountRace(t *testing.T) {
 func TestSessions(t *testing.T) {
 	ctx := context.Background()
 	s, db, table := newStore(t)
-	acc := account("s1", "s1@example.com", "")
+	acc := newAccount("s1", "s1@example.com", "")
 	acc.Customer.Status = customer.Active
 	want := session.Session{Digest: "d1", CustomerID: "s1", RememberMe: true, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 	acc.Session = &want
@@ -275,15 +276,15 @@ func TestOutboxReachesTheStream(t *testing.T) {
 	s, _, table := newStore(t)
 	clients := testenv.Clients(t)
 	for i, id := range []string{"o1", "o2", "o3"} {
-		acc := account(id, id+"@example.com", "")
+		acc := newAccount(id, id+"@example.com", "")
 		acc.Outbox[0].CreatedAt = t0.Add(time.Duration(i) * time.Second)
 		if err := s.CreateAccount(ctx, acc); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Refused: the address is taken, so its mail must not be sent.
-	taken := account("o4", "o1@example.com", "")
-	if err := s.CreateAccount(ctx, taken); !errors.Is(err, registration.ErrEmailTaken) {
+	taken := newAccount("o4", "o1@example.com", "")
+	if err := s.CreateAccount(ctx, taken); !errors.Is(err, account.ErrEmailTaken) {
 		t.Fatalf("duplicate: %v", err)
 	}
 	q, err := clients.SQS.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(testenv.Name("outbox"))})
@@ -366,7 +367,7 @@ func outboxPipe(t *testing.T, clients devstack.Clients, table, queueURL string) 
 func TestPasswordHashUpdateIsConditional(t *testing.T) {
 	ctx := context.Background()
 	s, _, _ := newStore(t)
-	acc := account("p1", "p1@example.com", "")
+	acc := newAccount("p1", "p1@example.com", "")
 	if err := s.CreateAccount(ctx, acc); err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +393,7 @@ func TestUnavailableDatabase(t *testing.T) {
 	cfg.RetryMaxAttempts = 1
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String("http://127.0.0.1:1") })
 	s := store.New(db, "any", nil, nil)
-	err := s.CreateAccount(context.Background(), account("x", "x@example.com", ""))
+	err := s.CreateAccount(context.Background(), newAccount("x", "x@example.com", ""))
 	if got := apperr.CodeOf(err); got != apperr.Unavailable {
 		t.Errorf("code = %s (%v), want %s", got, err, apperr.Unavailable)
 	}

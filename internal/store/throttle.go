@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"errors"
-	"github.com/openreg/registration/internal/cart"
 	"strings"
 	"time"
+
+	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/cart"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -13,7 +15,6 @@ import (
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/mail"
-	"github.com/openreg/registration/internal/signin"
 	"github.com/openreg/registration/internal/throttle"
 	"github.com/openreg/registration/internal/token"
 )
@@ -127,7 +128,7 @@ func (s *Store) Count(ctx context.Context, c throttle.Counter) error {
 
 // SignInFailed counts a failed sign-in on every counter and stores its
 // record, in one transaction.
-func (s *Store) SignInFailed(ctx context.Context, a signin.Attempt) error {
+func (s *Store) SignInFailed(ctx context.Context, a account.SignIn) error {
 	codes, devAt, err := s.signInFailed(ctx, a)
 	if a.DeviceFailed != nil && failedAt(codes, devAt) {
 		// The login's key went (an erasure, an address change) since it
@@ -138,7 +139,7 @@ func (s *Store) SignInFailed(ctx context.Context, a signin.Attempt) error {
 	return s.attemptErr(err)
 }
 
-func (s *Store) signInFailed(ctx context.Context, a signin.Attempt) (codes []string, devAt int, err error) {
+func (s *Store) signInFailed(ctx context.Context, a account.SignIn) (codes []string, devAt int, err error) {
 	t := s.newTx()
 	for i := range a.Counters {
 		t.count(&a.Counters[i])
@@ -163,7 +164,7 @@ func (s *Store) signInFailed(ctx context.Context, a signin.Attempt) (codes []str
 // deviceItem is an update of the device d on its login's key, on the
 // condition that the key is still a customer's (an update never creates a
 // key). #d names the device's issue time, #f its failures.
-func (s *Store) deviceItem(d *signin.DeviceRecord, expr string, values map[string]types.AttributeValue) types.TransactWriteItem {
+func (s *Store) deviceItem(d *account.DeviceRecord, expr string, values map[string]types.AttributeValue) types.TransactWriteItem {
 	pk := emailPK(d.Key)
 	if d.Kind == "username" {
 		pk = usernamePK(d.Key)
@@ -198,7 +199,7 @@ type attemptItem struct {
 	TTL      int64  `dynamodbav:"ttl"`
 }
 
-func (s *Store) newAttemptItem(a signin.Attempt) attemptItem {
+func (s *Store) newAttemptItem(a account.SignIn) attemptItem {
 	return attemptItem{PK: "LOGIN#" + token.Digest(a.Login)[:32], SK: "ATTEMPT#" + sortableTime(a.At) + "#" + s.suffix(),
 		Type: "attempt", At: formatTime(a.At), SourceIP: a.SourceIP, TTL: a.At.Add(attemptRetention).Unix()}
 }
@@ -206,7 +207,7 @@ func (s *Store) newAttemptItem(a signin.Attempt) attemptItem {
 // SignInSucceeded checks every counter, clears the login's, counts the
 // client's request, and stores the session and the activity entry, in one
 // transaction.
-func (s *Store) SignInSucceeded(ctx context.Context, a signin.Attempt) error {
+func (s *Store) SignInSucceeded(ctx context.Context, a account.SignIn) error {
 	codes, devAt, err := s.signInSucceeded(ctx, a)
 	if a.Device != nil && failedAt(codes, devAt) {
 		// The login's key went since it was read: sign in without
@@ -220,7 +221,7 @@ func (s *Store) SignInSucceeded(ctx context.Context, a signin.Attempt) error {
 	return s.attemptErr(err)
 }
 
-func (s *Store) signInSucceeded(ctx context.Context, a signin.Attempt) (codes []string, devAt int, err error) {
+func (s *Store) signInSucceeded(ctx context.Context, a account.SignIn) (codes []string, devAt int, err error) {
 	t := s.newTx()
 	for _, c := range a.Counters {
 		switch c.Kind {

@@ -3,9 +3,11 @@ package vat
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"time"
 
+	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
 )
@@ -135,4 +137,24 @@ func (c *Checker) notice(cust customer.Customer, check customer.VatCheck) (mail.
 			Company: cust.Profile.Company},
 		VatNumber: check.Number, Status: string(check.Status), Name: check.Name, Address: check.Address,
 	}), true, nil
+}
+
+// StartCheck starts the VIES check of a customer's (new) VAT number, where
+// the store checks them (euVat): the customer's check is unknown until the
+// job's answer, and the job rides in the write that creates or changes the
+// customer. Nil when no check is due.
+func StartCheck(euVat bool, random io.Reader, now time.Time, c *customer.Customer) (*mail.Message, error) {
+	if !euVat || c.Profile.VatNumber == "" {
+		return nil, nil
+	}
+	if c.Vat.Done(c.Profile.VatNumber) {
+		return nil, nil // this number was checked before (a replaced registration)
+	}
+	c.Vat = &customer.VatCheck{Number: c.Profile.VatNumber, Status: customer.VatUnknown}
+	id, err := customer.NewID(random)
+	if err != nil {
+		return nil, apperr.Wrap(apperr.Internal, "Could not start the VAT number's check.", err)
+	}
+	job := mail.New(id, now, mail.Recipient{}, mail.VatCheckJob{CustomerID: c.ID, Number: c.Profile.VatNumber})
+	return &job, nil
 }

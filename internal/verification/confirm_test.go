@@ -51,7 +51,7 @@ func newFixture(t *testing.T) *fixture {
 // link's token. A blank password makes an account created without one.
 func (f *fixture) unverified(t *testing.T, password string, mutate func(*customer.Customer)) string {
 	t.Helper()
-	plain, link, err := verification.NewLink(f.tokens, adaID, f.clock.Now(), time.Hour)
+	plain, link, err := customer.MintLink(f.tokens, adaID, f.clock.Now(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestConfirm(t *testing.T) {
 		f := newFixture(t)
 		old := f.unverified(t, pw, nil)
 		c, _ := f.store.Customer(context.Background(), adaID)
-		_, fresh, err := verification.NewLink(f.tokens, adaID, f.clock.Now(), time.Hour)
+		_, fresh, err := customer.MintLink(f.tokens, adaID, f.clock.Now(), time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -129,7 +129,7 @@ func NewLinker(d LinkerDeps) *Linker {
 // storing anything: callers that write the link inside a larger change
 // (completing a registration) store it themselves.
 func (l *Linker) Mint(cust customer.Customer, now time.Time, jobID string) (customer.Link, mail.Message, error) {
-	plain, link, err := NewLink(l.tokens, cust.ID, now, l.lifetime)
+	plain, link, err := customer.MintLink(l.tokens, cust.ID, now, l.lifetime)
 	if err != nil {
 		return customer.Link{}, mail.Message{}, err
 	}

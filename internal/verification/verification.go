@@ -3,19 +3,19 @@ package verification
 import (
 	"context"
 	"errors"
-	"github.com/openreg/registration/internal/cart"
-	"github.com/openreg/registration/internal/event"
 	"io"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/openreg/registration/internal/cart"
+	"github.com/openreg/registration/internal/event"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/session"
-	"github.com/openreg/registration/internal/token"
 )
 
 // Path is the confirm page's route; httpapi serves it there.
@@ -25,30 +25,6 @@ const Path = "/v1/verify-email"
 // spent and a new link must be requested.
 const MaxPasswordTries = 5
 
-// A link's token is "<customer id>.<secret>": the id lets the confirm step
-// read the account in one lookup, the secret (256 bits) proves the mailbox.
-// Only the secret's digest is stored.
-
-// NewLink mints a link for a customer: the token to mail and the stored
-// half.
-func NewLink(gen *token.Generator, customerID string, now time.Time, lifetime time.Duration) (plain string, l customer.Link, err error) {
-	secret, digest, err := gen.New()
-	if err != nil {
-		return "", customer.Link{}, err
-	}
-	return customerID + "." + secret, customer.NewLink(digest, now, lifetime), nil
-}
-
-// ParseToken splits a link token into the customer id and the secret's
-// digest; ok is false for anything this package did not make.
-func ParseToken(plain string) (customerID, digest string, ok bool) {
-	id, secret, found := strings.Cut(plain, ".")
-	if !found || !customer.ValidID(id) || !token.WellFormed(secret) {
-		return "", "", false
-	}
-	return id, token.Digest(secret), true
-}
-
 // URL is the link mailed to the customer: it opens the confirm page.
 func URL(publicAPI, plain string) string {
 	return publicAPI + Path + "?token=" + url.QueryEscape(plain)
@@ -57,7 +33,7 @@ func URL(publicAPI, plain string) string {
 // CheckShape reports whether a token could be genuine, without a lookup:
 // the confirm page uses it to refuse garbage links at once.
 func CheckShape(plain string) error {
-	if _, _, ok := ParseToken(plain); !ok {
+	if _, _, ok := customer.ParseLinkToken(plain); !ok {
 		return invalid()
 	}
 	return nil
@@ -119,7 +95,7 @@ type Request struct {
 	GuestID string
 }
 
-// HandOvers prepares the hand-over of a guest to a customer (cart.Service).
+// HandOvers prepares the hand-over of a guest to a customer (shopping.Service).
 type HandOvers interface {
 	HandOver(ctx context.Context, guestID, customerID string) (*cart.HandOver, error)
 }
@@ -178,7 +154,7 @@ const maxInput = 1024
 // Confirm checks the link and the password and, when both are right,
 // verifies the address and signs the customer in.
 func (s *Service) Confirm(ctx context.Context, req Request) (Result, error) {
-	id, digest, ok := ParseToken(strings.TrimSpace(req.Token))
+	id, digest, ok := customer.ParseLinkToken(strings.TrimSpace(req.Token))
 	if !ok {
 		return Result{}, invalid()
 	}

@@ -5,10 +5,11 @@
 package mailapp
 
 import (
-	"github.com/openreg/registration/internal/account"
-	"github.com/openreg/registration/internal/cart"
 	"net/http"
 	"time"
+
+	"github.com/openreg/registration/internal/myaccount"
+	"github.com/openreg/registration/internal/shopping"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -50,11 +51,11 @@ func NewWith(cfg config.Config, db store.API, rt app.Runtime, sender mail.Sender
 		Interval: time.Duration(s.Resend.Interval), PublicAPI: s.URLs.PublicAPI, Now: rt.Now, Log: rt.Log,
 	})
 	// Completing a checkout registration hands the guest's cart over.
-	shop := cart.New(cart.Deps{Settings: s, Store: st, Random: rt.Random, Now: rt.Now})
+	shop := shopping.New(shopping.Deps{Settings: s, Store: st, Random: rt.Random, Now: rt.Now})
 	completer := registration.NewCompleter(registration.CompleterDeps{
 		Settings: s, Store: st, Linker: linker, HandOvers: shop, Random: rt.Random, Now: rt.Now, Log: rt.Log,
 	})
-	links := account.NewLinks(st, token.NewGenerator(rt.Random), account.Settings{
+	links := myaccount.NewLinks(st, token.NewGenerator(rt.Random), myaccount.Settings{
 		ResetLifetime: time.Duration(s.PasswordResetLifetime), EmailChangeLifetime: time.Duration(s.EmailChangeLifetime),
 		Interval: time.Duration(s.Resend.Interval),
 	}, s.URLs.PublicAPI, rt.Now)

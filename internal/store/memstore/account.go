@@ -8,9 +8,10 @@ import (
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/myaccount"
 )
 
-var _ account.Store = (*Store)(nil)
+var _ myaccount.Store = (*Store)(nil)
 
 // Update applies one change of an account; see account.Update.
 func (s *Store) Update(_ context.Context, u account.Update) error {
@@ -78,7 +79,7 @@ func (s *Store) Update(_ context.Context, u account.Update) error {
 	return t.run()
 }
 
-// ClaimReset; see account.Store.
+// ClaimReset; see myaccount.Store.
 func (s *Store) ClaimReset(_ context.Context, emailKey, jobID string, now time.Time, every time.Duration) (bool, error) {
 	return s.claimInterval("reset:"+emailKey, jobID, now, every)
 }

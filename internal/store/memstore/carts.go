@@ -6,10 +6,11 @@ import (
 
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/guest"
+	"github.com/openreg/registration/internal/shopping"
 	"github.com/openreg/registration/internal/throttle"
 )
 
-var _ cart.Store = (*Store)(nil)
+var _ shopping.Store = (*Store)(nil)
 
 type guestRecord struct {
 	g     guest.Guest
@@ -44,7 +45,7 @@ func lines(m map[string]int) []cart.Line {
 	return cart.Sorted(out)
 }
 
-// Guest returns a guest and its lines; see cart.Store.
+// Guest returns a guest and its lines; see shopping.Store.
 func (s *Store) Guest(_ context.Context, id string) (guest.Guest, []cart.Line, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -58,7 +59,7 @@ func (s *Store) Guest(_ context.Context, id string) (guest.Guest, []cart.Line, e
 	return r.g, lines(r.lines), nil
 }
 
-// CreateGuest stores a guest; see cart.Store.
+// CreateGuest stores a guest; see shopping.Store.
 func (s *Store) CreateGuest(_ context.Context, g guest.Guest, ls []cart.Line, limit *throttle.Counter) error {
 	t, unlock, err := s.begin()
 	if err != nil {
@@ -76,7 +77,7 @@ func (s *Store) CreateGuest(_ context.Context, g guest.Guest, ls []cart.Line, li
 	return t.run()
 }
 
-// RefreshGuest extends a guest's life; see cart.Store.
+// RefreshGuest extends a guest's life; see shopping.Store.
 func (s *Store) RefreshGuest(_ context.Context, id string, expires time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -92,7 +93,7 @@ func (s *Store) RefreshGuest(_ context.Context, id string, expires time.Time) er
 	return nil
 }
 
-// CustomerCart returns a customer's cart; see cart.Store.
+// CustomerCart returns a customer's cart; see shopping.Store.
 func (s *Store) CustomerCart(_ context.Context, customerID string) (cart.Stored, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -159,7 +160,7 @@ func (s *Store) linesFor(o cart.Owner, now time.Time, create bool) map[string]in
 	return c.lines
 }
 
-// SetLine sets a line; see cart.Store.
+// SetLine sets a line; see shopping.Store.
 func (s *Store) SetLine(_ context.Context, o cart.Owner, l cart.Line, maxLines int, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -177,7 +178,7 @@ func (s *Store) SetLine(_ context.Context, o cart.Owner, l cart.Line, maxLines i
 	return nil
 }
 
-// RemoveLine removes a line; see cart.Store.
+// RemoveLine removes a line; see shopping.Store.
 func (s *Store) RemoveLine(_ context.Context, o cart.Owner, sku string, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

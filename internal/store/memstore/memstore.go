@@ -14,9 +14,11 @@ import (
 	"maps"
 
 	"fmt"
-	"github.com/openreg/registration/internal/event"
 	"sync"
 	"time"
+
+	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/event"
 
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
@@ -67,7 +69,7 @@ type Store struct {
 	Activities []customer.Activity
 	Consents   []customer.ConsentRecord
 	// Attempts are the failed sign-ins on logins without an account.
-	Attempts []signin.Attempt
+	Attempts []account.SignIn
 
 	// Err, when set, is returned by every call (a database outage).
 	Err error
@@ -163,7 +165,7 @@ func (s *Store) begin() (*tx, func(), error) {
 }
 
 // CreateAccount writes a Standard registration; see registration.Store.
-func (s *Store) CreateAccount(_ context.Context, acc registration.Account) error {
+func (s *Store) CreateAccount(_ context.Context, acc account.Creation) error {
 	t, unlock, err := s.begin()
 	if err != nil {
 		return err
@@ -173,14 +175,14 @@ func (s *Store) CreateAccount(_ context.Context, acc registration.Account) error
 	if acc.UsernameKey != "" {
 		t.check(func() error {
 			if !s.free(usernameKey(acc.UsernameKey)) {
-				return registration.ErrUsernameTaken
+				return account.ErrUsernameTaken
 			}
 			return nil
 		})
 	}
 	t.check(func() error {
 		if !s.free(emailKey(acc.EmailKey)) {
-			return registration.ErrEmailTaken
+			return account.ErrEmailTaken
 		}
 		if _, ok := s.customers[c.ID]; ok {
 			return fmt.Errorf("memstore: customer %s exists", c.ID)
@@ -223,7 +225,7 @@ func (s *Store) Submit(_ context.Context, sub registration.Submission) error {
 	if p.UsernameKey != "" {
 		t.check(func() error {
 			if !s.free(usernameKey(p.UsernameKey)) {
-				return registration.ErrUsernameTaken
+				return account.ErrUsernameTaken
 			}
 			return nil
 		})
@@ -319,7 +321,7 @@ func (s *Store) dropKey(name string) {
 }
 
 // device applies a sign-in's device write to its login key's devices.
-func (s *Store) device(d *signin.DeviceRecord, failed bool) {
+func (s *Store) device(d *account.DeviceRecord, failed bool) {
 	name := emailKey(d.Key)
 	if d.Kind == "username" {
 		name = usernameKey(d.Key)
@@ -356,7 +358,7 @@ func (s *Store) Customer(_ context.Context, id string) (customer.Customer, error
 }
 
 // SignInFailed counts a failed sign-in; see signin.Store.
-func (s *Store) SignInFailed(_ context.Context, a signin.Attempt) error {
+func (s *Store) SignInFailed(_ context.Context, a account.SignIn) error {
 	t, unlock, err := s.begin()
 	if err != nil {
 		return err
@@ -382,7 +384,7 @@ func (s *Store) SignInFailed(_ context.Context, a signin.Attempt) error {
 }
 
 // SignInSucceeded starts a session; see signin.Store.
-func (s *Store) SignInSucceeded(_ context.Context, a signin.Attempt) error {
+func (s *Store) SignInSucceeded(_ context.Context, a account.SignIn) error {
 	t, unlock, err := s.begin()
 	if err != nil {
 		return err

@@ -19,11 +19,11 @@ func runAdmin(t *testing.T, newStore New) {
 		s := newStore(t, clock)
 		for i, id := range []string{"0b6f2c1e-0000-4c1b-9f3e-000000000001", "0b6f2c1e-0000-4c1b-9f3e-000000000002", "0b6f2c1e-0000-4c1b-9f3e-000000000003"} {
 			at := clock.Now().Add(time.Duration(i) * time.Minute)
-			if err := s.CreateAccount(ctx, account(id, id[len(id)-1:]+"@example.com", "", customer.Unverified, at)); err != nil {
+			if err := s.CreateAccount(ctx, newAccount(id, id[len(id)-1:]+"@example.com", "", customer.Unverified, at)); err != nil {
 				t.Fatal(err)
 			}
 		}
-		other := account("0b6f2c1e-0000-4c1b-9f3e-000000000009", "other@example.com", "", customer.Active, clock.Now())
+		other := newAccount("0b6f2c1e-0000-4c1b-9f3e-000000000009", "other@example.com", "", customer.Active, clock.Now())
 		if err := s.CreateAccount(ctx, other); err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func runAdmin(t *testing.T, newStore New) {
 		clock := NewClock(Start)
 		s := newStore(t, clock)
 		const id = "0b6f2c1e-0000-4c1b-9f3e-00000000000a"
-		acc := account(id, "log@example.com", "", customer.Active, clock.Now())
+		acc := newAccount(id, "log@example.com", "", customer.Active, clock.Now())
 		if err := s.CreateAccount(ctx, acc); err != nil {
 			t.Fatal(err)
 		}

@@ -11,7 +11,7 @@ import (
 	"github.com/openreg/registration/internal/throttle"
 )
 
-// runCart is the contract of guests and carts (cart.Store).
+// runCart is the contract of guests and carts (shopping.Store).
 func runCart(t *testing.T, newStore New) {
 	ctx := context.Background()
 	line := func(sku string, q int) cart.Line { return cart.Line{SKU: sku, Quantity: q} }

@@ -8,13 +8,15 @@ package storetest
 import (
 	"context"
 	"errors"
-	acct "github.com/openreg/registration/internal/account"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/myaccount"
+	"github.com/openreg/registration/internal/shopping"
+
 	"github.com/openreg/registration/internal/admin"
-	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/registration"
@@ -38,12 +40,12 @@ type Store interface {
 	verification.LinkStore
 	registration.CompletionStore
 	// My account's.
-	acct.Store
+	myaccount.Store
 	Suppress(ctx context.Context, addressKey, reason string, at time.Time) error
 	// The VAT check's.
 	vat.Store
 	// Guests' and carts'.
-	cart.Store
+	shopping.Store
 	// The back office's reads.
 	ListByStatus(ctx context.Context, storeID string, st customer.Status, limit int, cursor string) (admin.Page, error)
 	ActivityPage(ctx context.Context, customerID string, limit int, cursor string) (admin.ActivityPage, error)
@@ -81,10 +83,10 @@ type New func(t *testing.T, clock *Clock) Store
 
 const hash = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5"
 
-func account(id, email, username string, status customer.Status, now time.Time) registration.Account {
+func newAccount(id, email, username string, status customer.Status, now time.Time) account.Creation {
 	c := customer.Customer{ID: id, StoreID: "default", Email: email, Username: username, Status: status,
 		PasswordHash: hash, Language: "de", Profile: customer.Profile{FirstName: "Ada"}, CreatedAt: now, UpdatedAt: now}
-	acc := registration.Account{Customer: c, EmailKey: customer.NormalizeLogin(email)}
+	acc := account.Creation{Customer: c, EmailKey: customer.NormalizeLogin(email)}
 	if username != "" {
 		acc.UsernameKey = customer.NormalizeLogin(username)
 	}
@@ -112,7 +114,7 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a created account signs in by email and by username, from its sign-in view", func(t *testing.T) {
 		s, clock := fresh(t)
-		if err := s.CreateAccount(ctx, account("c1", "Ada@Example.com", "Ada", customer.Active, clock.Now())); err != nil {
+		if err := s.CreateAccount(ctx, newAccount("c1", "Ada@Example.com", "Ada", customer.Active, clock.Now())); err != nil {
 			t.Fatal(err)
 		}
 		for _, l := range []struct{ kind, key string }{{"email", "ada@example.com"}, {"username", "ada"}} {
@@ -128,13 +130,13 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a taken username is reported before a taken address, and nothing of the refused account is stored", func(t *testing.T) {
 		s, clock := fresh(t)
-		if err := s.CreateAccount(ctx, account("c1", "ada@example.com", "ada", customer.Active, clock.Now())); err != nil {
+		if err := s.CreateAccount(ctx, newAccount("c1", "ada@example.com", "ada", customer.Active, clock.Now())); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreateAccount(ctx, account("c2", "ada@example.com", "ada", customer.Active, clock.Now())); !errors.Is(err, registration.ErrUsernameTaken) {
+		if err := s.CreateAccount(ctx, newAccount("c2", "ada@example.com", "ada", customer.Active, clock.Now())); !errors.Is(err, account.ErrUsernameTaken) {
 			t.Errorf("both taken: %v, want ErrUsernameTaken", err)
 		}
-		if err := s.CreateAccount(ctx, account("c3", "ada@example.com", "other", customer.Active, clock.Now())); !errors.Is(err, registration.ErrEmailTaken) {
+		if err := s.CreateAccount(ctx, newAccount("c3", "ada@example.com", "other", customer.Active, clock.Now())); !errors.Is(err, account.ErrEmailTaken) {
 			t.Errorf("address taken: %v, want ErrEmailTaken", err)
 		}
 		if _, err := s.Login(ctx, "username", "other"); !errors.Is(err, customer.ErrNotFound) {
@@ -144,7 +146,7 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("an unverified account's logins are free once it expired", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := account("c1", "late@example.com", "", customer.Unverified, clock.Now())
+		acc := newAccount("c1", "late@example.com", "", customer.Unverified, clock.Now())
 		acc.Customer.ExpiresAt = clock.Now().Add(time.Hour)
 		if err := s.CreateAccount(ctx, acc); err != nil {
 			t.Fatal(err)
@@ -156,7 +158,7 @@ func Run(t *testing.T, newStore New) {
 		if _, err := s.Login(ctx, "email", "late@example.com"); !errors.Is(err, customer.ErrNotFound) {
 			t.Errorf("after expiry: %v, want ErrNotFound", err)
 		}
-		if err := s.CreateAccount(ctx, account("c2", "late@example.com", "", customer.Active, clock.Now())); err != nil {
+		if err := s.CreateAccount(ctx, newAccount("c2", "late@example.com", "", customer.Active, clock.Now())); err != nil {
 			t.Errorf("claiming the expired address: %v", err)
 		}
 	})
@@ -174,10 +176,10 @@ func Run(t *testing.T, newStore New) {
 		}
 		p2 := p
 		p2.ID, p2.Email, p2.EmailKey = "r2", "q@example.com", "q@example.com"
-		if err := s.Submit(ctx, registration.Submission{Pending: p2, Job: job}); !errors.Is(err, registration.ErrUsernameTaken) {
+		if err := s.Submit(ctx, registration.Submission{Pending: p2, Job: job}); !errors.Is(err, account.ErrUsernameTaken) {
 			t.Errorf("a second reservation: %v, want ErrUsernameTaken", err)
 		}
-		if err := s.CreateAccount(ctx, account("c1", "x@example.com", "pat", customer.Active, clock.Now())); !errors.Is(err, registration.ErrUsernameTaken) {
+		if err := s.CreateAccount(ctx, newAccount("c1", "x@example.com", "pat", customer.Active, clock.Now())); !errors.Is(err, account.ErrUsernameTaken) {
 			t.Errorf("an account on a reserved username: %v, want ErrUsernameTaken", err)
 		}
 	})
@@ -186,18 +188,18 @@ func Run(t *testing.T, newStore New) {
 		s, clock := fresh(t)
 		pair := counter(t, throttle.SignInLoginClient, 2, 15*time.Minute, clock.Now(), "a")
 		for i := range 2 {
-			if err := s.SignInFailed(ctx, signin.Attempt{Counters: []throttle.Counter{pair}, Login: "email:a", At: clock.Now()}); err != nil {
+			if err := s.SignInFailed(ctx, account.SignIn{Counters: []throttle.Counter{pair}, Login: "email:a", At: clock.Now()}); err != nil {
 				t.Fatalf("failure %d: %v", i+1, err)
 			}
 		}
-		err := s.SignInFailed(ctx, signin.Attempt{Counters: []throttle.Counter{pair}, Login: "email:a", At: clock.Now()})
+		err := s.SignInFailed(ctx, account.SignIn{Counters: []throttle.Counter{pair}, Login: "email:a", At: clock.Now()})
 		var ex *throttle.Exceeded
 		if !errors.As(err, &ex) || ex.Counter.Kind != throttle.SignInLoginClient || ex.RetryAfter() != pair.Ends.Sub(pair.Now) {
 			t.Fatalf("over the limit: %v, want *throttle.Exceeded until the window ends", err)
 		}
 		clock.Advance(15 * time.Minute)
 		next := counter(t, throttle.SignInLoginClient, 2, 15*time.Minute, clock.Now(), "a")
-		if err := s.SignInFailed(ctx, signin.Attempt{Counters: []throttle.Counter{next}, Login: "email:a", At: clock.Now()}); err != nil {
+		if err := s.SignInFailed(ctx, account.SignIn{Counters: []throttle.Counter{next}, Login: "email:a", At: clock.Now()}); err != nil {
 			t.Errorf("in the next window: %v", err)
 		}
 	})
@@ -210,7 +212,7 @@ func Run(t *testing.T, newStore New) {
 			return c
 		}
 		fail := func() error {
-			return s.SignInFailed(ctx, signin.Attempt{Counters: []throttle.Counter{gated()}, Login: "email:b", At: clock.Now()})
+			return s.SignInFailed(ctx, account.SignIn{Counters: []throttle.Counter{gated()}, Login: "email:b", At: clock.Now()})
 		}
 		if err := fail(); err != nil {
 			t.Fatal(err)
@@ -230,19 +232,19 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a success clears the login's counters and starts the session, which reads back with its customer", func(t *testing.T) {
 		s, clock := fresh(t)
-		if err := s.CreateAccount(ctx, account("c1", "ok@example.com", "", customer.Active, clock.Now())); err != nil {
+		if err := s.CreateAccount(ctx, newAccount("c1", "ok@example.com", "", customer.Active, clock.Now())); err != nil {
 			t.Fatal(err)
 		}
 		pair := counter(t, throttle.SignInLoginClient, 2, time.Hour, clock.Now(), "c1")
-		if err := s.SignInFailed(ctx, signin.Attempt{Counters: []throttle.Counter{pair}, At: clock.Now()}); err != nil {
+		if err := s.SignInFailed(ctx, account.SignIn{Counters: []throttle.Counter{pair}, At: clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		sess := session.Session{Digest: "d1", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour).Truncate(time.Second)}
-		if err := s.SignInSucceeded(ctx, signin.Attempt{Counters: []throttle.Counter{pair}, Session: &sess}); err != nil {
+		if err := s.SignInSucceeded(ctx, account.SignIn{Counters: []throttle.Counter{pair}, Session: &sess}); err != nil {
 			t.Fatal(err)
 		}
 		for i := range 2 {
-			if err := s.SignInFailed(ctx, signin.Attempt{Counters: []throttle.Counter{pair}, At: clock.Now()}); err != nil {
+			if err := s.SignInFailed(ctx, account.SignIn{Counters: []throttle.Counter{pair}, At: clock.Now()}); err != nil {
 				t.Fatalf("failure %d after the success: %v (the success must have cleared the count)", i+1, err)
 			}
 		}
@@ -263,14 +265,14 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("the end of an impersonation names its administrator in the activity entry", func(t *testing.T) {
 		s, clock := fresh(t)
-		if err := s.CreateAccount(ctx, account("c1", "imp@example.com", "", customer.Active, clock.Now())); err != nil {
+		if err := s.CreateAccount(ctx, newAccount("c1", "imp@example.com", "", customer.Active, clock.Now())); err != nil {
 			t.Fatal(err)
 		}
 		exp := clock.Now().Add(time.Hour).Truncate(time.Second)
 		own := session.Session{Digest: "own", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: exp}
 		imp := session.Session{Digest: "imp", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: exp, ImpersonatedBy: "arn:aws:iam::1:user/op"}
 		for _, ss := range []session.Session{own, imp} {
-			if err := s.SignInSucceeded(ctx, signin.Attempt{Session: &ss}); err != nil {
+			if err := s.SignInSucceeded(ctx, account.SignIn{Session: &ss}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -305,31 +307,31 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a login's devices are recorded by sign-ins, counted on failure, bounded, and read with its view", func(t *testing.T) {
 		s, clock := fresh(t)
-		if err := s.CreateAccount(ctx, account("c1", "dev@example.com", "devuser", customer.Active, clock.Now())); err != nil {
+		if err := s.CreateAccount(ctx, newAccount("c1", "dev@example.com", "devuser", customer.Active, clock.Now())); err != nil {
 			t.Fatal(err)
 		}
 		at := clock.Now().Truncate(time.Second)
-		rec := func(id string, evict string) *signin.DeviceRecord {
-			return &signin.DeviceRecord{Kind: "email", Key: "dev@example.com", ID: id, IssuedAt: at, Evict: evict}
+		rec := func(id string, evict string) *account.DeviceRecord {
+			return &account.DeviceRecord{Kind: "email", Key: "dev@example.com", ID: id, IssuedAt: at, Evict: evict}
 		}
-		if err := s.SignInSucceeded(ctx, signin.Attempt{Device: rec("d1", "")}); err != nil {
+		if err := s.SignInSucceeded(ctx, account.SignIn{Device: rec("d1", "")}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SignInSucceeded(ctx, signin.Attempt{Device: rec("d2", "")}); err != nil {
+		if err := s.SignInSucceeded(ctx, account.SignIn{Device: rec("d2", "")}); err != nil {
 			t.Fatal(err)
 		}
 		for range 2 {
-			if err := s.SignInFailed(ctx, signin.Attempt{At: clock.Now(), DeviceFailed: rec("d1", "")}); err != nil {
+			if err := s.SignInFailed(ctx, account.SignIn{At: clock.Now(), DeviceFailed: rec("d1", "")}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		// A device of a login whose key went since it was read is not
 		// recorded, and neither the sign-in nor the failure is refused.
-		ghost := &signin.DeviceRecord{Kind: "email", Key: "gone@example.com", ID: "g1", IssuedAt: at}
-		if err := s.SignInSucceeded(ctx, signin.Attempt{Device: ghost}); err != nil {
+		ghost := &account.DeviceRecord{Kind: "email", Key: "gone@example.com", ID: "g1", IssuedAt: at}
+		if err := s.SignInSucceeded(ctx, account.SignIn{Device: ghost}); err != nil {
 			t.Errorf("a success recording a device on a key that is gone: %v", err)
 		}
-		if err := s.SignInFailed(ctx, signin.Attempt{At: clock.Now(), DeviceFailed: ghost}); err != nil {
+		if err := s.SignInFailed(ctx, account.SignIn{At: clock.Now(), DeviceFailed: ghost}); err != nil {
 			t.Errorf("a failure counted on a device of a key that is gone: %v", err)
 		}
 		if _, err := s.Login(ctx, "email", "gone@example.com"); !errors.Is(err, customer.ErrNotFound) {
@@ -342,10 +344,10 @@ func Run(t *testing.T, newStore New) {
 		if u, _ := s.Login(ctx, "username", "devuser"); len(u.Devices) != 0 {
 			t.Errorf("the username's view has the address's devices: %+v", u.Devices)
 		}
-		if err := s.SignInSucceeded(ctx, signin.Attempt{Device: rec("d1", "")}); err != nil {
+		if err := s.SignInSucceeded(ctx, account.SignIn{Device: rec("d1", "")}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SignInSucceeded(ctx, signin.Attempt{Device: rec("d3", "d2")}); err != nil {
+		if err := s.SignInSucceeded(ctx, account.SignIn{Device: rec("d3", "d2")}); err != nil {
 			t.Fatal(err)
 		}
 		v, _ = s.Login(ctx, "email", "dev@example.com")
@@ -356,7 +358,7 @@ func Run(t *testing.T, newStore New) {
 		clock.Advance(time.Second)
 		after := c
 		after.RecoveredAt, after.UpdatedAt = clock.Now(), clock.Now()
-		if err := s.Update(ctx, acct.Update{Before: c, After: after}); err != nil {
+		if err := s.Update(ctx, account.Update{Before: c, After: after}); err != nil {
 			t.Fatal(err)
 		}
 		if v, _ := s.Login(ctx, "email", "dev@example.com"); !v.RecoveredAt.Equal(after.RecoveredAt) || len(v.Devices) != 2 {
@@ -366,16 +368,16 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a success while a counter is over its limit is refused and starts no session", func(t *testing.T) {
 		s, clock := fresh(t)
-		if err := s.CreateAccount(ctx, account("c1", "locked@example.com", "", customer.Active, clock.Now())); err != nil {
+		if err := s.CreateAccount(ctx, newAccount("c1", "locked@example.com", "", customer.Active, clock.Now())); err != nil {
 			t.Fatal(err)
 		}
 		client := counter(t, throttle.SignInClient, 1, time.Hour, clock.Now(), "10.0.0.1")
-		if err := s.SignInFailed(ctx, signin.Attempt{Counters: []throttle.Counter{client}, At: clock.Now()}); err != nil {
+		if err := s.SignInFailed(ctx, account.SignIn{Counters: []throttle.Counter{client}, At: clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		sess := session.Session{Digest: "d2", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}
 		var ex *throttle.Exceeded
-		if err := s.SignInSucceeded(ctx, signin.Attempt{Counters: []throttle.Counter{client}, Session: &sess}); !errors.As(err, &ex) {
+		if err := s.SignInSucceeded(ctx, account.SignIn{Counters: []throttle.Counter{client}, Session: &sess}); !errors.As(err, &ex) {
 			t.Fatalf("got %v, want *throttle.Exceeded", err)
 		}
 		if _, _, err := s.SessionOf(ctx, sess.Ref()); !errors.Is(err, session.ErrNotFound) {
@@ -385,7 +387,7 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a session under another customer's id is not found", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := account("c1", "s@example.com", "", customer.Active, clock.Now())
+		acc := newAccount("c1", "s@example.com", "", customer.Active, clock.Now())
 		sess := session.Session{Digest: "d3", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}
 		acc.Session = &sess
 		if err := s.CreateAccount(ctx, acc); err != nil {
@@ -412,7 +414,7 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a confirmation verifies an unverified account once, through its live link, and signs it in", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := account("c1", "v@example.com", "vic", customer.Unverified, clock.Now())
+		acc := newAccount("c1", "v@example.com", "vic", customer.Unverified, clock.Now())
 		acc.Customer.ExpiresAt = clock.Now().Add(time.Hour)
 		link := customer.NewLink("d-live", clock.Now(), time.Hour)
 		acc.Customer.Link = &link
@@ -456,7 +458,7 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a link with five wrong passwords confirms nothing", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := account("c1", "w@example.com", "", customer.Unverified, clock.Now())
+		acc := newAccount("c1", "w@example.com", "", customer.Unverified, clock.Now())
 		link := customer.NewLink("d1", clock.Now(), time.Hour)
 		acc.Customer.Link = &link
 		if err := s.CreateAccount(ctx, acc); err != nil {
@@ -479,7 +481,7 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a rehash changes only the hash: a status written since it was read stays", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := account("c1", "r@example.com", "", customer.Unverified, clock.Now())
+		acc := newAccount("c1", "r@example.com", "", customer.Unverified, clock.Now())
 		link := customer.NewLink("d1", clock.Now(), time.Hour)
 		acc.Customer.Link = &link
 		if err := s.CreateAccount(ctx, acc); err != nil {
@@ -501,7 +503,7 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a password hash is replaced only while it is the one read, on the account and its login", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := account("c1", "h@example.com", "", customer.Active, clock.Now())
+		acc := newAccount("c1", "h@example.com", "", customer.Active, clock.Now())
 		if err := s.CreateAccount(ctx, acc); err != nil {
 			t.Fatal(err)
 		}
@@ -532,7 +534,7 @@ func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 	ctx := context.Background()
 	created := func(t *testing.T, s Store, clock *Clock, id, email, username string) customer.Customer {
 		t.Helper()
-		if err := s.CreateAccount(ctx, account(id, email, username, customer.Active, clock.Now())); err != nil {
+		if err := s.CreateAccount(ctx, newAccount(id, email, username, customer.Active, clock.Now())); err != nil {
 			t.Fatal(err)
 		}
 		c, err := s.Customer(ctx, id)
@@ -545,7 +547,7 @@ func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 	signedIn := func(t *testing.T, s Store, clock *Clock, id string) session.Session {
 		t.Helper()
 		sess := session.Session{Digest: "s1", CustomerID: id, CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour).Truncate(time.Second)}
-		if err := s.SignInSucceeded(ctx, signin.Attempt{Session: &sess}); err != nil {
+		if err := s.SignInSucceeded(ctx, account.SignIn{Session: &sess}); err != nil {
 			t.Fatal(err)
 		}
 		return sess
@@ -566,7 +568,7 @@ func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		if err := s.Update(ctx, accountUpdate(c, after, &a)); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Update(ctx, accountUpdate(c, changed(c, clock, func(a *customer.Customer) { a.Language = "en" }), nil)); !errors.Is(err, acct.ErrConflict) {
+		if err := s.Update(ctx, accountUpdate(c, changed(c, clock, func(a *customer.Customer) { a.Language = "en" }), nil)); !errors.Is(err, account.ErrConflict) {
 			t.Errorf("an update over a stale read: %v, want ErrConflict", err)
 		}
 		for _, l := range []struct{ kind, key string }{{"email", "u@example.com"}, {"username", "ursula"}} {
@@ -584,7 +586,7 @@ func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		s, clock := fresh(t)
 		c := created(t, s, clock, "c1", "old@example.com", "")
 		created(t, s, clock, "c2", "held@example.com", "")
-		if err := s.Update(ctx, accountUpdate(c, changed(c, clock, func(a *customer.Customer) { a.Email = "Held@Example.com" }), nil)); !errors.Is(err, acct.ErrEmailTaken) {
+		if err := s.Update(ctx, accountUpdate(c, changed(c, clock, func(a *customer.Customer) { a.Email = "Held@Example.com" }), nil)); !errors.Is(err, account.ErrEmailTaken) {
 			t.Errorf("moving to a held address: %v, want ErrEmailTaken", err)
 		}
 		if v, err := s.Login(ctx, "email", "old@example.com"); err != nil || v.ID != "c1" {
@@ -599,14 +601,14 @@ func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		if v, err := s.Login(ctx, "email", "new@example.com"); err != nil || v.ID != "c1" {
 			t.Errorf("the new address: %+v, %v", v, err)
 		}
-		if err := s.CreateAccount(ctx, account("c3", "old@example.com", "", customer.Active, clock.Now())); err != nil {
+		if err := s.CreateAccount(ctx, newAccount("c3", "old@example.com", "", customer.Active, clock.Now())); err != nil {
 			t.Errorf("registering the freed address: %v", err)
 		}
 	})
 
 	t.Run("an update asked in a session holds only while the session exists, and drops the consent entries it names", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := account("c1", "s@example.com", "", customer.Active, clock.Now())
+		acc := newAccount("c1", "s@example.com", "", customer.Active, clock.Now())
 		acc.Consents = []customer.ConsentRecord{{CustomerID: "c1", ConsentID: "terms", Agreed: true, Message: "ok", At: clock.Now()},
 			{CustomerID: "c1", ConsentID: "privacy", Agreed: true, Message: "ok", At: clock.Now()}}
 		if err := s.CreateAccount(ctx, acc); err != nil {
@@ -628,7 +630,7 @@ func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		c, _ = s.Customer(ctx, "c1")
 		u = accountUpdate(c, changed(c, clock, func(a *customer.Customer) { a.Language = "en" }), nil)
 		u.Session = sess.Ref()
-		if err := s.Update(ctx, u); !errors.Is(err, acct.ErrSessionGone) {
+		if err := s.Update(ctx, u); !errors.Is(err, account.ErrSessionGone) {
 			t.Errorf("an update asked in a session signed out since: %v, want ErrSessionGone", err)
 		}
 		if got, _ := s.Customer(ctx, "c1"); got.Language != "de" {
@@ -638,7 +640,7 @@ func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 
 	t.Run("an erased account frees its logins, and the sweep leaves only the tombstone and the consent log", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := account("c1", "gone@example.com", "gone", customer.Active, clock.Now())
+		acc := newAccount("c1", "gone@example.com", "gone", customer.Active, clock.Now())
 		acc.Consents = []customer.ConsentRecord{{CustomerID: "c1", ConsentID: "privacy", Agreed: true, Message: "ok", At: clock.Now()}}
 		if err := s.CreateAccount(ctx, acc); err != nil {
 			t.Fatal(err)
@@ -676,8 +678,8 @@ func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 }
 
 // accountUpdate is a change of an account from before to after, logged as a.
-func accountUpdate(before, after customer.Customer, a *customer.Activity) acct.Update {
-	return acct.Update{Before: before, After: after, Activity: a}
+func accountUpdate(before, after customer.Customer, a *customer.Activity) account.Update {
+	return account.Update{Before: before, After: after, Activity: a}
 }
 
 // mailerContract is the mailer's part of the contract: the ledger,
@@ -752,7 +754,7 @@ func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 
 	t.Run("a link is issued only over the live link read, and only on an unverified account", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := account("c1", "l@example.com", "", customer.Unverified, clock.Now())
+		acc := newAccount("c1", "l@example.com", "", customer.Unverified, clock.Now())
 		acc.Customer.ExpiresAt = clock.Now().Add(24 * time.Hour)
 		if err := s.CreateAccount(ctx, acc); err != nil {
 			t.Fatal(err)
@@ -776,7 +778,7 @@ func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		if err != nil || c.Link == nil || c.Link.Digest != "d2" || c.Link.IssuedBy != "j2" || len(c.VoidedLinks) != 1 || c.VoidedLinks[0] != "d1" {
 			t.Errorf("customer = %+v, %v; want live link d2 issued by j2, d1 voided", c, err)
 		}
-		if err := s.CreateAccount(ctx, account("c2", "v@example.com", "", customer.Active, clock.Now())); err != nil {
+		if err := s.CreateAccount(ctx, newAccount("c2", "v@example.com", "", customer.Active, clock.Now())); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.IssueLink(ctx, "c2", nil, first, nil, customer.Activity{}); !errors.Is(err, verification.ErrConflict) {
@@ -828,7 +830,7 @@ func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 	t.Run("a replacement of an unverified account is refused once the account changed since it was read", func(t *testing.T) {
 		s, clock := fresh(t)
 		now := clock.Now()
-		acc := account("c1", "re@example.com", "", customer.Unverified, now)
+		acc := newAccount("c1", "re@example.com", "", customer.Unverified, now)
 		acc.Customer.ExpiresAt = now.Add(24 * time.Hour)
 		if err := s.CreateAccount(ctx, acc); err != nil {
 			t.Fatal(err)
@@ -886,7 +888,7 @@ func formContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 
 	t.Run("subscriptions written with an account read back by store and address, and a waiting one goes at its expiry", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := account("b1a2c3d4-0000-4000-8000-0000000000a1", "Ada@Example.com", "", customer.Active, clock.Now())
+		acc := newAccount("b1a2c3d4-0000-4000-8000-0000000000a1", "Ada@Example.com", "", customer.Active, clock.Now())
 		waiting := sub("deals", false, clock.Now())
 		waiting.ExpiresAt = clock.Now().Add(time.Hour)
 		acc.Subscriptions = []customer.Subscription{sub("general", true, clock.Now()), waiting}
@@ -909,7 +911,7 @@ func formContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 
 	t.Run("an update moves and drops subscriptions in the account's own write", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := account("b1a2c3d4-0000-4000-8000-0000000000a2", "ada@example.com", "", customer.Active, clock.Now())
+		acc := newAccount("b1a2c3d4-0000-4000-8000-0000000000a2", "ada@example.com", "", customer.Active, clock.Now())
 		acc.Subscriptions = []customer.Subscription{sub("general", true, clock.Now())}
 		if err := s.CreateAccount(ctx, acc); err != nil {
 			t.Fatal(err)
@@ -919,7 +921,7 @@ func formContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		after := before
 		after.Email, after.UpdatedAt = "grace@example.com", clock.Now()
 		have, _ := s.Subscriptions(ctx, "default", "ada@example.com")
-		err := s.Update(ctx, acct.Update{Before: before, After: after, DropSubscriptions: have,
+		err := s.Update(ctx, account.Update{Before: before, After: after, DropSubscriptions: have,
 			Subscriptions: customer.Moved(have, after.Email, clock.Now())})
 		if err != nil {
 			t.Fatal(err)
@@ -933,7 +935,7 @@ func formContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 
 	t.Run("a confirmation starts the waiting subscriptions and creates a missing one, reading nothing", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := account("b1a2c3d4-0000-4000-8000-0000000000a3", "ada@example.com", "", customer.Unverified, clock.Now())
+		acc := newAccount("b1a2c3d4-0000-4000-8000-0000000000a3", "ada@example.com", "", customer.Unverified, clock.Now())
 		link := customer.NewLink("digest-a3", clock.Now(), time.Hour)
 		acc.Customer.Link = &link
 		acc.Customer.ExpiresAt = clock.Now().Add(24 * time.Hour)
@@ -962,7 +964,7 @@ func formContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 
 	t.Run("a VAT check is stored only over the customer as read and while its number is the one checked", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := account("b1a2c3d4-0000-4000-8000-0000000000a4", "ada@example.com", "", customer.Active, clock.Now())
+		acc := newAccount("b1a2c3d4-0000-4000-8000-0000000000a4", "ada@example.com", "", customer.Active, clock.Now())
 		acc.Customer.Profile.VatNumber = "DE123456789"
 		if err := s.CreateAccount(ctx, acc); err != nil {
 			t.Fatal(err)
@@ -994,7 +996,7 @@ func formContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 			t.Fatalf("a fresh counter: %d, %v", n, err)
 		}
 		for range 2 {
-			if err := s.SignInFailed(ctx, signin.Attempt{Counters: []throttle.Counter{c}, Login: "email:ada@example.com", At: clock.Now()}); err != nil {
+			if err := s.SignInFailed(ctx, account.SignIn{Counters: []throttle.Counter{c}, Login: "email:ada@example.com", At: clock.Now()}); err != nil {
 				t.Fatal(err)
 			}
 		}

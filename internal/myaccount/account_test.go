@@ -1,4 +1,4 @@
-package account_test
+package myaccount_test
 
 import (
 	"context"
@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/myaccount"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
@@ -30,8 +30,8 @@ type fixture struct {
 	store    *memstore.Store
 	clock    *storetest.Clock
 	sessions *session.Manager
-	svc      *account.Service
-	links    *account.Links
+	svc      *myaccount.Service
+	links    *myaccount.Links
 	hasher   *password.Hasher
 	signIn   *signin.Service
 	settings settings.Settings
@@ -54,9 +54,9 @@ func newFixture(t *testing.T, opts ...func(*settings.Settings)) *fixture {
 	log := slog.New(slog.DiscardHandler)
 	in := signin.New(signin.Deps{Settings: s, Store: st, Sessions: mgr, Hasher: h, Random: rand.Reader, Now: clock.Now, Log: log})
 	f := &fixture{store: st, clock: clock, sessions: mgr, hasher: h, signIn: in, settings: s}
-	f.svc = account.New(account.Deps{Settings: s, Store: st, Sessions: mgr, Passwords: in, Hasher: h,
+	f.svc = myaccount.New(myaccount.Deps{Settings: s, Store: st, Sessions: mgr, Passwords: in, Hasher: h,
 		Random: rand.Reader, Now: clock.Now, Log: log})
-	f.links = account.NewLinks(st, token.NewGenerator(rand.Reader), account.Settings{ResetLifetime: time.Hour,
+	f.links = myaccount.NewLinks(st, token.NewGenerator(rand.Reader), myaccount.Settings{ResetLifetime: time.Hour,
 		EmailChangeLifetime: 24 * time.Hour, Interval: time.Minute}, "https://api.example.com", clock.Now)
 	return f
 }
@@ -210,15 +210,15 @@ func TestPasswordReset(t *testing.T) {
 			t.Fatalf("job mail = %+v, %v", m, due)
 		}
 		tok := tokenOf(t, link.Link)
-		wantCode(t, f.svc.ResetPassword(ctx, account.ResetRequest{Token: tok, Password: "x"}), apperr.Validation)
-		if err := f.svc.ResetPassword(ctx, account.ResetRequest{Token: tok, Password: "brand new"}); err != nil {
+		wantCode(t, f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: tok, Password: "x"}), apperr.Validation)
+		if err := f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: tok, Password: "brand new"}); err != nil {
 			t.Fatal(err)
 		}
 		c, _ := f.store.Customer(ctx, adaID)
 		if c.Status != customer.Active || c.EmailVerifiedAt.IsZero() || c.Reset != nil || !c.ExpiresAt.IsZero() {
 			t.Errorf("after reset: status %s verified %v reset %v expires %v", c.Status, c.EmailVerifiedAt, c.Reset, c.ExpiresAt)
 		}
-		wantCode(t, f.svc.ResetPassword(ctx, account.ResetRequest{Token: tok, Password: "again new"}), apperr.TokenInvalid)
+		wantCode(t, f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: tok, Password: "again new"}), apperr.TokenInvalid)
 		f.session(t, "brand new")
 	})
 	t.Run("a reset that verifies an anonymous registration keeps only the address", func(t *testing.T) {
@@ -235,7 +235,7 @@ func TestPasswordReset(t *testing.T) {
 			Message: "I agree", At: f.clock.Now()})
 		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
 		m, _ := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
-		if err := f.svc.ResetPassword(ctx, account.ResetRequest{Token: tokenOf(t, m.Content.(mail.ResetLink).Link), Password: "brand new"}); err != nil {
+		if err := f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: tokenOf(t, m.Content.(mail.ResetLink).Link), Password: "brand new"}); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := f.store.Customer(ctx, adaID)
@@ -265,7 +265,7 @@ func TestPasswordReset(t *testing.T) {
 			Email: "ada@example.com", Type: "general", CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now(), ExpiresAt: c.ExpiresAt})
 		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
 		m, _ := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
-		if err := f.svc.ResetPassword(ctx, account.ResetRequest{Token: tokenOf(t, m.Content.(mail.ResetLink).Link), Password: "brand new"}); err != nil {
+		if err := f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: tokenOf(t, m.Content.(mail.ResetLink).Link), Password: "brand new"}); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := f.store.Customer(ctx, adaID); got.Profile.FirstName != "Ada" {
@@ -288,9 +288,9 @@ func TestPasswordReset(t *testing.T) {
 		f.clock.Advance(2 * time.Minute)
 		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
 		second, _ := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
-		wantCode(t, f.svc.ResetPassword(ctx, account.ResetRequest{Token: tokenOf(t, first.Content.(mail.ResetLink).Link), Password: "brand new"}), apperr.TokenInvalid)
+		wantCode(t, f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: tokenOf(t, first.Content.(mail.ResetLink).Link), Password: "brand new"}), apperr.TokenInvalid)
 		f.clock.Advance(time.Hour)
-		wantCode(t, f.svc.ResetPassword(ctx, account.ResetRequest{Token: tokenOf(t, second.Content.(mail.ResetLink).Link), Password: "brand new"}), apperr.TokenExpired)
+		wantCode(t, f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: tokenOf(t, second.Content.(mail.ResetLink).Link), Password: "brand new"}), apperr.TokenExpired)
 	})
 	t.Run("a deactivated account gets no link", func(t *testing.T) {
 		f := newFixture(t)
@@ -370,13 +370,13 @@ func TestUpdateProfileFollowsTheRegistrationRules(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name  string
-		patch account.ProfilePatch
+		patch myaccount.ProfilePatch
 		want  apperr.Code
 	}{
-		{"a first name is set", account.ProfilePatch{Fields: map[string]string{"firstName": "Augusta"}}, ""},
-		{"a name with digits is refused", account.ProfilePatch{Fields: map[string]string{"firstName": "R2D2"}}, apperr.Validation},
-		{"an unknown field is refused", account.ProfilePatch{Fields: map[string]string{"shoeSize": "42"}}, apperr.Validation},
-		{"an unknown newsletter is refused", account.ProfilePatch{Newsletters: &[]string{"nope"}}, apperr.Validation},
+		{"a first name is set", myaccount.ProfilePatch{Fields: map[string]string{"firstName": "Augusta"}}, ""},
+		{"a name with digits is refused", myaccount.ProfilePatch{Fields: map[string]string{"firstName": "R2D2"}}, apperr.Validation},
+		{"an unknown field is refused", myaccount.ProfilePatch{Fields: map[string]string{"shoeSize": "42"}}, apperr.Validation},
+		{"an unknown newsletter is refused", myaccount.ProfilePatch{Newsletters: &[]string{"nope"}}, apperr.Validation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -414,7 +414,7 @@ func TestUpdateVatNumber(t *testing.T) {
 	tok := f.session(t, pw)
 	set := func(n string) customer.Customer {
 		t.Helper()
-		c, err := f.svc.UpdateProfile(ctx, tok, account.ProfilePatch{Fields: map[string]string{"vatNumber": n}}, "")
+		c, err := f.svc.UpdateProfile(ctx, tok, myaccount.ProfilePatch{Fields: map[string]string{"vatNumber": n}}, "")
 		if err != nil {
 			t.Fatalf("UpdateProfile(%q): %v", n, err)
 		}
@@ -429,6 +429,6 @@ func TestUpdateVatNumber(t *testing.T) {
 	if c := set(""); c.Vat != nil || len(jobs(f)) != 1 {
 		t.Fatalf("a cleared number keeps no check: %+v", c.Vat)
 	}
-	_, err := f.svc.UpdateProfile(ctx, tok, account.ProfilePatch{Fields: map[string]string{"vatNumber": "NL123"}}, "")
+	_, err := f.svc.UpdateProfile(ctx, tok, myaccount.ProfilePatch{Fields: map[string]string{"vatNumber": "NL123"}}, "")
 	wantCode(t, err, apperr.Validation)
 }

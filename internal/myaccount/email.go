@@ -1,16 +1,17 @@
-package account
+package myaccount
 
 import (
 	"context"
 	"errors"
-	"github.com/openreg/registration/internal/event"
 	"strings"
 	"time"
+
+	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/event"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
-	"github.com/openreg/registration/internal/verification"
 )
 
 // EmailChangePath is the page an address-change mail links to; httpapi
@@ -47,19 +48,19 @@ func (s *Service) RequestEmailChange(ctx context.Context, token, newEmail, pw, s
 	if err := s.passwords.CheckPassword(ctx, c, pw, sourceIP); err != nil {
 		return err
 	}
-	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer, now time.Time) (Update, error) {
+	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer, now time.Time) (account.Update, error) {
 		id, err := s.newID()
 		if err != nil {
-			return Update{}, err
+			return account.Update{}, err
 		}
 		// The job rides on the activity entry, in the customer's partition,
 		// so an erasure finds the new address it names.
 		job := mail.New(id, now, mail.Recipient{}, mail.EmailChangeJob{CustomerID: c.ID, NewEmail: newEmail})
 		notice, err := s.mailTo(c, mail.EmailChangeWarning{MaskedNewEmail: customer.MaskEmail(newEmail)})
 		if err != nil {
-			return Update{}, err
+			return account.Update{}, err
 		}
-		return Update{After: c, Activity: activity(c, customer.ActivityEmailChangeRequested, now, sourceIP),
+		return account.Update{After: c, Activity: activity(c, customer.ActivityEmailChangeRequested, now, sourceIP),
 			Outbox: []mail.Message{job, notice}}, nil
 	})
 }
@@ -105,7 +106,7 @@ func (e EmailChangeJob) Prepare(ctx context.Context, job mail.Message) (mail.Mes
 // releasing the old address and claiming the new one in one write; 409
 // email_taken if another account holds the new address by then.
 func (s *Service) ConfirmEmailChange(ctx context.Context, token, sourceIP string) (string, error) {
-	id, digest, ok := verification.ParseToken(strings.TrimSpace(token))
+	id, digest, ok := customer.ParseLinkToken(strings.TrimSpace(token))
 	if !ok {
 		return "", apperr.New(apperr.TokenInvalid, "This link is not valid.")
 	}
@@ -117,12 +118,12 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token, sourceIP string
 		return "", err
 	}
 	var changedTo string
-	err = s.update(ctx, c, grant{}, func(c customer.Customer, now time.Time) (Update, error) {
+	err = s.update(ctx, c, grant{}, func(c customer.Customer, now time.Time) (account.Update, error) {
 		if c.EmailChange == nil || !c.CanSignIn() {
-			return Update{}, apperr.New(apperr.TokenInvalid, "This link is not valid; it was used, replaced by a newer one, or never existed.")
+			return account.Update{}, apperr.New(apperr.TokenInvalid, "This link is not valid; it was used, replaced by a newer one, or never existed.")
 		}
 		if err := liveLink(&c.EmailChange.Link, digest, now); err != nil {
-			return Update{}, err
+			return account.Update{}, err
 		}
 		after := c
 		after.Email, after.EmailVerifiedAt = c.EmailChange.NewEmail, now
@@ -134,27 +135,27 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token, sourceIP string
 		a.Detail["from"] = customer.MaskEmail(c.Email)
 		evs, err := event.Of(s.random, c.ID, c.StoreID, now, event.Spec{Type: event.EmailChanged, Changes: map[string]any{"email": after.Email}})
 		if err != nil {
-			return Update{}, err
+			return account.Update{}, err
 		}
 		// The old address hears of it: if the change was not its owner's,
 		// this is how they learn the account moved.
 		notice, err := s.mailTo(c, mail.EmailChangedNotice{MaskedNewEmail: customer.MaskEmail(after.Email)})
 		if err != nil {
-			return Update{}, err
+			return account.Update{}, err
 		}
-		u := Update{After: after, Activity: a, Events: evs, Outbox: []mail.Message{notice}}
+		u := account.Update{After: after, Activity: a, Events: evs, Outbox: []mail.Message{notice}}
 		// The subscriptions follow the address, as the seed system's do.
 		if customer.NormalizeLogin(after.Email) != customer.NormalizeLogin(c.Email) {
 			have, err := s.subscriptionsOf(ctx, c)
 			if err != nil {
-				return Update{}, err
+				return account.Update{}, err
 			}
 			u.DropSubscriptions, u.Subscriptions = have, customer.Moved(have, after.Email, now)
 		}
 		return u, nil
 	})
 	switch {
-	case errors.Is(err, ErrEmailTaken):
+	case errors.Is(err, account.ErrEmailTaken):
 		return "", apperr.New(apperr.EmailTaken, "Another account uses this address now; the change was not made.")
 	case apperr.CodeOf(err) == apperr.Unauthenticated:
 		return "", apperr.New(apperr.TokenInvalid, "This link is not valid.")

@@ -1,10 +1,12 @@
-package account
+package myaccount
 
 import (
 	"context"
-	"github.com/openreg/registration/internal/event"
 	"slices"
 	"time"
+
+	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/event"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
@@ -14,7 +16,7 @@ import (
 // Export is everything stored about a customer.
 type Export struct {
 	Customer customer.Customer
-	Records
+	account.Records
 	// Subscriptions are the newsletter subscriptions of the customer's
 	// address.
 	Subscriptions []customer.Subscription
@@ -31,8 +33,8 @@ func (s *Service) Export(ctx context.Context, token string) (Export, error) {
 		return Export{}, err
 	}
 	if sess.ImpersonatedBy != "" {
-		err := s.update(ctx, c, allowedBy(sess, ""), func(c customer.Customer, now time.Time) (Update, error) {
-			return Update{After: c, Activity: by(&customer.Activity{CustomerID: c.ID, Type: customer.ActivityExported, At: now,
+		err := s.update(ctx, c, allowedBy(sess, ""), func(c customer.Customer, now time.Time) (account.Update, error) {
+			return account.Update{After: c, Activity: by(&customer.Activity{CustomerID: c.ID, Type: customer.ActivityExported, At: now,
 				Detail: map[string]string{}}, sess)}, nil
 		})
 		if err != nil {
@@ -81,29 +83,29 @@ func (s *Service) Erase(ctx context.Context, token, pw, sourceIP string) error {
 	if err := s.passwords.CheckPassword(ctx, c, pw, sourceIP); err != nil {
 		return err
 	}
-	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer, now time.Time) (Update, error) {
+	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer, now time.Time) (account.Update, error) {
 		id, err := s.newID()
 		if err != nil {
-			return Update{}, err
+			return account.Update{}, err
 		}
 		sweep := mail.New(id, now, mail.Recipient{}, mail.ErasureJob{CustomerID: c.ID, AddressDigest: customer.AddressDigest(c.Email)})
 		notice, err := s.mailTo(c, mail.ErasedNotice{})
 		if err != nil {
-			return Update{}, err
+			return account.Update{}, err
 		}
 		tomb := customer.Customer{ID: c.ID, StoreID: c.StoreID, Status: customer.Deleted, CreatedAt: c.CreatedAt,
 			SessionsValidFrom: now}
 		evs, err := event.Of(s.random, c.ID, c.StoreID, now, event.Spec{Type: event.Deleted})
 		if err != nil {
-			return Update{}, err
+			return account.Update{}, err
 		}
 		// The subscriptions name the address: they go with the account.
 		have, err := s.subscriptionsOf(ctx, c)
 		if err != nil {
-			return Update{}, err
+			return account.Update{}, err
 		}
 		// The entry names no address: it says only that the account went.
-		return Update{After: tomb, Activity: &customer.Activity{CustomerID: c.ID, Type: customer.ActivityDeleted, At: now},
+		return account.Update{After: tomb, Activity: &customer.Activity{CustomerID: c.ID, Type: customer.ActivityDeleted, At: now},
 			Outbox: []mail.Message{sweep, notice}, Events: evs, DropSubscriptions: have}, nil
 	})
 }

@@ -1,14 +1,16 @@
-package account
+package myaccount
 
 import (
 	"context"
 	"maps"
 	"time"
 
+	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
-	"github.com/openreg/registration/internal/registration"
+	"github.com/openreg/registration/internal/profile"
 	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/vat"
 )
 
 // ProfilePatch is a partial update of the profile: what it names changes,
@@ -46,10 +48,10 @@ func (s *Service) UpdateProfile(ctx context.Context, token string, p ProfilePatc
 		return customer.Customer{}, err
 	}
 	var out customer.Customer
-	err = s.update(ctx, c, allowedBy(sess, ""), func(c customer.Customer, _ time.Time) (Update, error) {
-		profile := c.Profile
+	err = s.update(ctx, c, allowedBy(sess, ""), func(c customer.Customer, _ time.Time) (account.Update, error) {
+		fields := c.Profile
 		for name, v := range p.Fields {
-			*profile.ByName(name) = v
+			*fields.ByName(name) = v
 		}
 		attrs := maps.Clone(c.Attributes)
 		if attrs == nil {
@@ -67,22 +69,22 @@ func (s *Service) UpdateProfile(ctx context.Context, token string, p ProfilePatc
 			newsletters = *p.Newsletters
 		}
 		now := s.now().UTC()
-		profile, attrs, newsletters, err := registration.CheckAccountFields(s.settings, now, profile, attrs, newsletters)
+		fields, attrs, newsletters, err := profile.Check(s.settings, now, fields, attrs, newsletters)
 		if err != nil {
-			return Update{}, err
+			return account.Update{}, err
 		}
 		after := c
-		after.Profile, after.Attributes, after.Newsletters = profile, attrs, newsletters
+		after.Profile, after.Attributes, after.Newsletters = fields, attrs, newsletters
 		out = after
-		u := Update{After: after, Activity: by(activity(c, customer.ActivityProfileUpdated, now, sourceIP), sess)}
+		u := account.Update{After: after, Activity: by(activity(c, customer.ActivityProfileUpdated, now, sourceIP), sess)}
 		switch {
 		case after.Profile.VatNumber == "":
 			u.After.Vat = nil
 		case after.Profile.VatNumber != c.Profile.VatNumber:
 			u.After.Vat = nil // a new number is checked afresh
-			job, err := registration.StartVatCheck(s.settings, s.random, now, &u.After)
+			job, err := vat.StartCheck(s.settings.Vat.EUVat, s.random, now, &u.After)
 			if err != nil {
-				return Update{}, err
+				return account.Update{}, err
 			}
 			if job != nil {
 				u.Outbox = append(u.Outbox, *job)
@@ -95,10 +97,10 @@ func (s *Service) UpdateProfile(ctx context.Context, token string, p ProfilePatc
 			// and keeps its identity for a later return.
 			have, err := s.subscriptionsOf(ctx, c)
 			if err != nil {
-				return Update{}, err
+				return account.Update{}, err
 			}
 			if u.Subscriptions, err = customer.Subscribe(have, c.StoreID, c.Email, c.Language, newsletters, c.Verified(), now, s.random); err != nil {
-				return Update{}, apperr.Wrap(apperr.Internal, "Could not update.", err)
+				return account.Update{}, apperr.Wrap(apperr.Internal, "Could not update.", err)
 			}
 			u.Subscriptions = append(u.Subscriptions, customer.Unsubscribe(have, newsletters, now)...)
 		}

@@ -1,4 +1,4 @@
-package account_test
+package myaccount_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/myaccount"
 	"github.com/openreg/registration/internal/store/memstore"
 )
 
@@ -53,7 +54,7 @@ func TestRecoveryIsFinal(t *testing.T) {
 		recover func(t *testing.T, f *fixture, owner string)
 	}{
 		{"a password reset", func(t *testing.T, f *fixture, _ string) {
-			if err := f.svc.ResetPassword(ctx, account.ResetRequest{Token: f.resetLink(t), Password: "owner's new"}); err != nil {
+			if err := f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: f.resetLink(t), Password: "owner's new"}); err != nil {
 				t.Fatal(err)
 			}
 		}},
@@ -101,13 +102,13 @@ func TestRecoveryIsFinal(t *testing.T) {
 				// the one that must die.
 				stale2 := f.resetLink(t)
 				rc.recover = func(t *testing.T, f *fixture, _ string) {
-					if err := f.svc.ResetPassword(ctx, account.ResetRequest{Token: stale2, Password: "owner's new"}); err != nil {
+					if err := f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: stale2, Password: "owner's new"}); err != nil {
 						t.Fatal(err)
 					}
 				}
 			}
 			rc.recover(t, f, owner)
-			err := f.svc.ResetPassword(ctx, account.ResetRequest{Token: stale, Password: "attacker's pick"})
+			err := f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: stale, Password: "attacker's pick"})
 			if apperr.CodeOf(err) != apperr.TokenInvalid {
 				t.Errorf("a reset link from before the recovery: %v, want token_invalid", err)
 			}
@@ -125,7 +126,7 @@ func TestRecoveryIsFinal(t *testing.T) {
 		if _, err := f.svc.ConfirmEmailChange(ctx, tokenOf(t, m.Content.(mail.EmailChangeLink).Link), ""); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, f.svc.ResetPassword(ctx, account.ResetRequest{Token: stale, Password: "whoever's"}), apperr.TokenInvalid)
+		wantCode(t, f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: stale, Password: "whoever's"}), apperr.TokenInvalid)
 		last := f.store.Outbox[len(f.store.Outbox)-1]
 		if n, ok := last.Content.(mail.EmailChangedNotice); !ok || last.To.Email != "ada@example.com" || n.MaskedNewEmail != "a***@n***.example" {
 			t.Errorf("last mail = %s to %s (%+v), want the old address told", last.Kind(), last.To.Email, last.Content)
@@ -138,7 +139,7 @@ func TestRecoveryIsFinal(t *testing.T) {
 		c, _ := f.store.Customer(ctx, adaID)
 		c.Email = "ada@moved.example" // moved by a path that left the link (none does today)
 		f.store.Put(c)
-		wantCode(t, f.svc.ResetPassword(ctx, account.ResetRequest{Token: link, Password: "whoever's"}), apperr.TokenInvalid)
+		wantCode(t, f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: link, Password: "whoever's"}), apperr.TokenInvalid)
 	})
 }
 
@@ -166,17 +167,17 @@ func TestAChangeRacingARecoveryLoses(t *testing.T) {
 	ctx := context.Background()
 	changes := []struct {
 		name   string
-		change func(svc *account.Service, tok string) error
+		change func(svc *myaccount.Service, tok string) error
 	}{
-		{"a password change", func(svc *account.Service, tok string) error {
+		{"a password change", func(svc *myaccount.Service, tok string) error {
 			return svc.ChangePassword(ctx, tok, pw, "attacker's pick", "")
 		}},
-		{"an address change", func(svc *account.Service, tok string) error {
+		{"an address change", func(svc *myaccount.Service, tok string) error {
 			return svc.RequestEmailChange(ctx, tok, "mallory@evil.example", pw, "")
 		}},
-		{"an erasure", func(svc *account.Service, tok string) error { return svc.Erase(ctx, tok, pw, "") }},
-		{"a profile update", func(svc *account.Service, tok string) error {
-			_, err := svc.UpdateProfile(ctx, tok, account.ProfilePatch{Fields: map[string]string{"firstName": "Mallory"}}, "")
+		{"an erasure", func(svc *myaccount.Service, tok string) error { return svc.Erase(ctx, tok, pw, "") }},
+		{"a profile update", func(svc *myaccount.Service, tok string) error {
+			_, err := svc.UpdateProfile(ctx, tok, myaccount.ProfilePatch{Fields: map[string]string{"firstName": "Mallory"}}, "")
 			return err
 		}},
 	}
@@ -187,7 +188,7 @@ func TestAChangeRacingARecoveryLoses(t *testing.T) {
 		{"a reset", func(t *testing.T, f *fixture, _ string) func() {
 			link := f.resetLink(t)
 			return func() {
-				if err := f.svc.ResetPassword(ctx, account.ResetRequest{Token: link, Password: "owner's new"}); err != nil {
+				if err := f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: link, Password: "owner's new"}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -218,7 +219,7 @@ func TestAChangeRacingARecoveryLoses(t *testing.T) {
 					}
 				}
 				st := &racing{Store: f.store, race: race}
-				svc := account.New(account.Deps{Settings: f.settings, Store: st, Sessions: f.sessions, Passwords: f.signIn,
+				svc := myaccount.New(myaccount.Deps{Settings: f.settings, Store: st, Sessions: f.sessions, Passwords: f.signIn,
 					Hasher: f.hasher, Random: rand.Reader, Now: f.clock.Now, Log: slog.New(slog.DiscardHandler)})
 				before, _ := f.store.Customer(ctx, adaID)
 				f.clock.Advance(time.Millisecond)

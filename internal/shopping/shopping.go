@@ -1,4 +1,4 @@
-package cart
+package shopping
 
 import (
 	"context"
@@ -12,43 +12,28 @@ import (
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/throttle"
-)
 
-// Owner is whose cart a line goes to: a customer's or a guest's.
-type Owner struct {
-	CustomerID string
-	GuestID    string
-}
-
-// Errors of a Store's line writes.
-var (
-	// ErrTooManyLines: the cart is at its line limit and the line is new.
-	ErrTooManyLines = errors.New("cart: too many lines")
-	// ErrNoGuest: the guest is gone (retired, expired, never was).
-	ErrNoGuest = errors.New("cart: no such guest")
-	// ErrHandOverConflict: the guest retired or the customer's cart
-	// changed since the hand-over was prepared; prepare it again.
-	ErrHandOverConflict = errors.New("cart: the guest or the cart changed")
+	"github.com/openreg/registration/internal/cart"
 )
 
 // Store keeps guests and carts.
 type Store interface {
 	// Guest returns a guest and its cart lines, or guest.ErrNotFound.
-	Guest(ctx context.Context, id string) (guest.Guest, []Line, error)
+	Guest(ctx context.Context, id string) (guest.Guest, []cart.Line, error)
 	// CreateGuest stores a new guest with lines, counted on limit (nil:
 	// none); *throttle.Exceeded when over it.
-	CreateGuest(ctx context.Context, g guest.Guest, lines []Line, limit *throttle.Counter) error
+	CreateGuest(ctx context.Context, g guest.Guest, lines []cart.Line, limit *throttle.Counter) error
 	// RefreshGuest extends a usable guest's life to expires.
 	RefreshGuest(ctx context.Context, id string, expires time.Time) error
 	// CustomerCart returns a customer's cart (empty, Rev 0, when it has
 	// none).
-	CustomerCart(ctx context.Context, customerID string) (Stored, error)
+	CustomerCart(ctx context.Context, customerID string) (cart.Stored, error)
 	// SetLine sets a line of the owner's cart, refusing a new line past
-	// maxLines (ErrTooManyLines) and a guest that is no longer usable at
-	// now (ErrNoGuest).
-	SetLine(ctx context.Context, o Owner, l Line, maxLines int, now time.Time) error
+	// maxLines (cart.ErrTooManyLines) and a guest that is no longer usable at
+	// now (cart.ErrNoGuest).
+	SetLine(ctx context.Context, o cart.Owner, l cart.Line, maxLines int, now time.Time) error
 	// RemoveLine removes a line (a missing one is fine).
-	RemoveLine(ctx context.Context, o Owner, sku string, now time.Time) error
+	RemoveLine(ctx context.Context, o cart.Owner, sku string, now time.Time) error
 }
 
 // Sessions is the part of the session manager the cart uses.
@@ -60,8 +45,8 @@ type Sessions interface {
 type Service struct {
 	store    Store
 	sessions Sessions
-	rules    Rules
-	strategy Strategy
+	rules    cart.Rules
+	strategy cart.Strategy
 	lifetime time.Duration
 	limit    settings.Limit
 	random   io.Reader
@@ -81,8 +66,8 @@ type Deps struct {
 func New(d Deps) *Service {
 	c := d.Settings.Cart
 	return &Service{store: d.Store, sessions: d.Sessions,
-		rules:    Rules{MaxQuantity: c.MaxQuantity, MaxLines: c.MaxLines, SKU: c.SKURegexp()},
-		strategy: Strategy(c.MergeStrategy),
+		rules:    cart.Rules{MaxQuantity: c.MaxQuantity, MaxLines: c.MaxLines, SKU: c.SKURegexp()},
+		strategy: cart.Strategy(c.MergeStrategy),
 		lifetime: time.Duration(d.Settings.Guests.Lifetime), limit: d.Settings.ClientLimits.Guests,
 		random: d.Random, now: d.Now}
 }
@@ -104,7 +89,7 @@ type Shopper struct {
 	// Refreshed: the guest's life was extended now, so its cookie should
 	// be set again with the new expiry.
 	Refreshed bool
-	lines     []Line
+	lines     []cart.Line
 }
 
 // cookie is the guest whose cookie the answer should (re)set, if any.
@@ -116,14 +101,14 @@ func (s Shopper) cookie() *guest.Guest {
 }
 
 // Owner is the shopper's cart owner.
-func (s Shopper) Owner() Owner {
+func (s Shopper) Owner() cart.Owner {
 	if s.CustomerID != "" {
-		return Owner{CustomerID: s.CustomerID}
+		return cart.Owner{CustomerID: s.CustomerID}
 	}
 	if s.Guest != nil {
-		return Owner{GuestID: s.Guest.ID}
+		return cart.Owner{GuestID: s.Guest.ID}
 	}
-	return Owner{}
+	return cart.Owner{}
 }
 
 // Resolve finds the shopper of a request, in the seed's order: the
@@ -161,7 +146,7 @@ func (s *Service) guestOf(ctx context.Context, id string, refresh bool) (Shopper
 		return Shopper{}, nil
 	}
 	if refresh && g.RefreshDue(now, s.lifetime) {
-		if err := s.store.RefreshGuest(ctx, g.ID, now.Add(s.lifetime)); err != nil && !errors.Is(err, ErrNoGuest) {
+		if err := s.store.RefreshGuest(ctx, g.ID, now.Add(s.lifetime)); err != nil && !errors.Is(err, cart.ErrNoGuest) {
 			return Shopper{}, err
 		}
 		g.ExpiresAt = now.Add(s.lifetime)
@@ -179,7 +164,7 @@ func (s *Service) CreateGuest(ctx context.Context, r Request, affiliateID string
 	return s.newGuest(ctx, r, affiliateID, nil)
 }
 
-func (s *Service) newGuest(ctx context.Context, r Request, affiliateID string, lines []Line) (*guest.Guest, error) {
+func (s *Service) newGuest(ctx context.Context, r Request, affiliateID string, lines []cart.Line) (*guest.Guest, error) {
 	if guest.IsCrawler(r.UserAgent) {
 		return nil, nil
 	}
@@ -205,7 +190,7 @@ func (s *Service) newGuest(ctx context.Context, r Request, affiliateID string, l
 
 // Cart returns the shopper's lines, in SKU order, and the guest whose
 // cookie to set again when its life was extended.
-func (s *Service) Cart(ctx context.Context, r Request) ([]Line, *guest.Guest, error) {
+func (s *Service) Cart(ctx context.Context, r Request) ([]cart.Line, *guest.Guest, error) {
 	sh, err := s.Resolve(ctx, r)
 	if err != nil {
 		return nil, nil, err
@@ -214,22 +199,22 @@ func (s *Service) Cart(ctx context.Context, r Request) ([]Line, *guest.Guest, er
 	return lines, sh.cookie(), err
 }
 
-func (s *Service) linesOf(ctx context.Context, sh Shopper) ([]Line, error) {
+func (s *Service) linesOf(ctx context.Context, sh Shopper) ([]cart.Line, error) {
 	switch {
 	case sh.CustomerID != "":
 		c, err := s.store.CustomerCart(ctx, sh.CustomerID)
-		return Sorted(c.Lines), err
+		return cart.Sorted(c.Lines), err
 	case sh.Guest != nil:
-		return Sorted(sh.lines), nil
+		return cart.Sorted(sh.lines), nil
 	}
-	return []Line{}, nil
+	return []cart.Line{}, nil
 }
 
 // SetLine sets a line of the shopper's cart and returns the cart, and the
 // guest whose cookie to set: the one it created when the request had no
 // shopper (none for a crawler, whose cart stays empty and unstored), or
 // the one whose life it extended.
-func (s *Service) SetLine(ctx context.Context, r Request, sku string, quantity int) ([]Line, *guest.Guest, error) {
+func (s *Service) SetLine(ctx context.Context, r Request, sku string, quantity int) ([]cart.Line, *guest.Guest, error) {
 	if err := s.rules.CheckLine(sku, quantity); err != nil {
 		return nil, nil, err
 	}
@@ -237,23 +222,23 @@ func (s *Service) SetLine(ctx context.Context, r Request, sku string, quantity i
 	if err != nil {
 		return nil, nil, err
 	}
-	line := Line{SKU: sku, Quantity: quantity}
-	if sh.Owner() == (Owner{}) {
-		g, err := s.newGuest(ctx, r, "", []Line{line})
+	line := cart.Line{SKU: sku, Quantity: quantity}
+	if sh.Owner() == (cart.Owner{}) {
+		g, err := s.newGuest(ctx, r, "", []cart.Line{line})
 		if err != nil || g == nil {
-			return []Line{}, nil, err
+			return []cart.Line{}, nil, err
 		}
-		return []Line{line}, g, nil
+		return []cart.Line{line}, g, nil
 	}
 	switch err := s.store.SetLine(ctx, sh.Owner(), line, s.rules.MaxLines, s.now().UTC()); {
-	case errors.Is(err, ErrTooManyLines):
+	case errors.Is(err, cart.ErrTooManyLines):
 		return nil, nil, s.rules.TooManyLines()
-	case errors.Is(err, ErrNoGuest): // retired or expired meanwhile: a new guest
-		g, err := s.newGuest(ctx, r, "", []Line{line})
+	case errors.Is(err, cart.ErrNoGuest): // retired or expired meanwhile: a new guest
+		g, err := s.newGuest(ctx, r, "", []cart.Line{line})
 		if err != nil || g == nil {
-			return []Line{}, nil, err
+			return []cart.Line{}, nil, err
 		}
-		return []Line{line}, g, nil
+		return []cart.Line{line}, g, nil
 	case err != nil:
 		return nil, nil, err
 	}
@@ -263,66 +248,39 @@ func (s *Service) SetLine(ctx context.Context, r Request, sku string, quantity i
 
 // ownerLines reads an owner's lines after a write (the shopper is known: no
 // session or guest to resolve again).
-func (s *Service) ownerLines(ctx context.Context, o Owner) ([]Line, error) {
+func (s *Service) ownerLines(ctx context.Context, o cart.Owner) ([]cart.Line, error) {
 	if o.CustomerID != "" {
 		c, err := s.store.CustomerCart(ctx, o.CustomerID)
-		return Sorted(c.Lines), err
+		return cart.Sorted(c.Lines), err
 	}
 	_, lines, err := s.store.Guest(ctx, o.GuestID)
 	if errors.Is(err, guest.ErrNotFound) {
-		return []Line{}, nil
+		return []cart.Line{}, nil
 	}
-	return Sorted(lines), err
+	return cart.Sorted(lines), err
 }
 
 // RemoveLine removes a line from the shopper's cart and returns the cart.
-func (s *Service) RemoveLine(ctx context.Context, r Request, sku string) ([]Line, error) {
+func (s *Service) RemoveLine(ctx context.Context, r Request, sku string) ([]cart.Line, error) {
 	if !s.rules.SKU.MatchString(sku) {
 		return nil, apperr.Invalid([]apperr.FieldError{{Field: "sku", Code: "invalid_sku", Message: "This is not a SKU of this store."}})
 	}
 	sh, err := s.Resolve(ctx, r)
-	if err != nil || sh.Owner() == (Owner{}) {
-		return []Line{}, err
+	if err != nil || sh.Owner() == (cart.Owner{}) {
+		return []cart.Line{}, err
 	}
 	switch err := s.store.RemoveLine(ctx, sh.Owner(), sku, s.now().UTC()); {
-	case errors.Is(err, ErrNoGuest): // retired or expired meanwhile: no cart
-		return []Line{}, nil
+	case errors.Is(err, cart.ErrNoGuest): // retired or expired meanwhile: no cart
+		return []cart.Line{}, nil
 	case err != nil:
 		return nil, err
 	}
 	return s.ownerLines(ctx, sh.Owner())
 }
 
-// Stored is a customer's cart as stored: its lines, the affiliate the
-// customer came through, and its revision (every write adds one; 0: no
-// cart yet), which a hand-over is conditioned on.
-type Stored struct {
-	Lines       []Line
-	AffiliateID string
-	Rev         int64
-}
-
-// HandOver is the write that gives a guest's cart to a customer, inside the
-// write that signs the customer in (or creates the account): the guest
-// retires, on the condition that it is still usable and not retired, so it
-// is handed over exactly once however many requests race; the customer's
-// cart becomes Lines, on the condition that it is still at Rev, so no line
-// set meanwhile is lost.
-type HandOver struct {
-	GuestID    string
-	CustomerID string
-	Lines      []Line
-	// AffiliateID is the customer's affiliate after the hand-over: the
-	// guest's when the customer had none.
-	AffiliateID string
-	Rev         int64
-	At          time.Time
-	Merged      Merged
-}
-
 // HandOver prepares the hand-over of the guest a request carries to a
 // customer; nil when the request carries no usable guest.
-func (s *Service) HandOver(ctx context.Context, guestID, customerID string) (*HandOver, error) {
+func (s *Service) HandOver(ctx context.Context, guestID, customerID string) (*cart.HandOver, error) {
 	sh, err := s.guestOf(ctx, guestID, false)
 	if err != nil || sh.Guest == nil {
 		return nil, err
@@ -331,19 +289,11 @@ func (s *Service) HandOver(ctx context.Context, guestID, customerID string) (*Ha
 	if err != nil {
 		return nil, err
 	}
-	lines, merged := Merge(s.strategy, have.Lines, sh.lines, s.rules)
+	lines, merged := cart.Merge(s.strategy, have.Lines, sh.lines, s.rules)
 	aff := have.AffiliateID
 	if aff == "" {
 		aff = sh.Guest.AffiliateID
 	}
-	return &HandOver{GuestID: sh.Guest.ID, CustomerID: customerID, Lines: lines, AffiliateID: aff, Rev: have.Rev,
+	return &cart.HandOver{GuestID: sh.Guest.ID, CustomerID: customerID, Lines: lines, AffiliateID: aff, Rev: have.Rev,
 		At: s.now().UTC(), Merged: merged}, nil
-}
-
-// Changes is what customer.signed_in says of a hand-over.
-func (h *HandOver) Changes() map[string]any {
-	if h == nil {
-		return map[string]any{}
-	}
-	return map[string]any{"guestId": h.GuestID, "merged": h.Merged}
 }

@@ -1,4 +1,4 @@
-package registration
+package profile
 
 import (
 	"io"
@@ -7,7 +7,6 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/geo"
-	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/vat"
 )
@@ -75,7 +74,7 @@ func checkRegion(cfg settings.Settings, f *apperr.Fields, p *customer.Profile) {
 
 // checkVat checks the VAT number as an EU VAT number where the store asks
 // for that: normalised (upper case, no spaces, dots or hyphens) and of its
-// member state's structure. VIES is asked later, by a job (StartVatCheck).
+// member state's structure. VIES is asked later, by a job (vat.StartCheck).
 func checkVat(cfg settings.Settings, f *apperr.Fields, p *customer.Profile) {
 	if !cfg.Vat.EUVat || p.VatNumber == "" || f.Has(settings.VatNumber) {
 		return
@@ -86,23 +85,4 @@ func checkVat(cfg settings.Settings, f *apperr.Fields, p *customer.Profile) {
 		return
 	}
 	p.VatNumber = n
-}
-
-// StartVatCheck starts the VIES check of a customer's (new) VAT number, where the
-// store checks them: the customer's check is unknown until the job's answer,
-// and the job rides in the write that creates the customer.
-func StartVatCheck(cfg settings.Settings, random io.Reader, now time.Time, c *customer.Customer) (*mail.Message, error) {
-	if !cfg.Vat.EUVat || c.Profile.VatNumber == "" {
-		return nil, nil
-	}
-	if c.Vat.Done(c.Profile.VatNumber) {
-		return nil, nil // this number was checked before (a replaced registration)
-	}
-	c.Vat = &customer.VatCheck{Number: c.Profile.VatNumber, Status: customer.VatUnknown}
-	id, err := customer.NewID(random)
-	if err != nil {
-		return nil, apperr.Wrap(apperr.Internal, "Could not register.", err)
-	}
-	job := mail.New(id, now, mail.Recipient{}, mail.VatCheckJob{CustomerID: c.ID, Number: c.Profile.VatNumber})
-	return &job, nil
 }

@@ -1,13 +1,15 @@
-package account
+package myaccount
 
 import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"github.com/openreg/registration/internal/event"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/event"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/captcha"
@@ -15,7 +17,6 @@ import (
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/throttle"
 	"github.com/openreg/registration/internal/token"
-	"github.com/openreg/registration/internal/verification"
 )
 
 // ResetPath is the page a reset mail links to; httpapi serves it there.
@@ -64,7 +65,7 @@ func (s *Service) enqueueReset(ctx context.Context, email string, languages []st
 // link verifies the account (ResetPassword). A token that is not the
 // account's live link is token_invalid, expired token_expired.
 func (s *Service) RequestResetFromLink(ctx context.Context, token string, languages []string, sourceIP string) error {
-	id, digest, ok := verification.ParseToken(strings.TrimSpace(token))
+	id, digest, ok := customer.ParseLinkToken(strings.TrimSpace(token))
 	if !ok {
 		return apperr.New(apperr.TokenInvalid, "This link is not valid.")
 	}
@@ -169,15 +170,15 @@ func (l *Links) issue(ctx context.Context, id, jobID string, start time.Time, li
 		if err != nil || !wanted(c) {
 			return c, "", link, false, err
 		}
-		if plain, link, err = verification.NewLink(l.tokens, c.ID, start, life); err != nil {
+		if plain, link, err = customer.MintLink(l.tokens, c.ID, start, life); err != nil {
 			return c, "", link, false, err
 		}
 		link.IssuedBy = jobID
 		after := c
 		set(&after, link)
 		after.UpdatedAt = customer.Later(l.now().UTC(), c.UpdatedAt)
-		err = l.store.Update(ctx, Update{Before: c, After: after})
-		if errors.Is(err, ErrConflict) {
+		err = l.store.Update(ctx, account.Update{Before: c, After: after})
+		if errors.Is(err, account.ErrConflict) {
 			continue
 		}
 		return c, plain, link, err == nil, err
@@ -237,7 +238,7 @@ func liveLink(l *customer.Link, digest string, now time.Time) error {
 // account whose address was not verified yet is verified (the link proves
 // the mailbox, the password is chosen now).
 func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
-	id, digest, ok := verification.ParseToken(strings.TrimSpace(req.Token))
+	id, digest, ok := customer.ParseLinkToken(strings.TrimSpace(req.Token))
 	if !ok {
 		return apperr.New(apperr.TokenInvalid, "This link is not valid.")
 	}
@@ -261,9 +262,9 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 	if err != nil {
 		return apperr.Wrap(apperr.Internal, "Could not set the password.", err)
 	}
-	err = s.update(ctx, c, grant{}, func(c customer.Customer, now time.Time) (Update, error) {
+	err = s.update(ctx, c, grant{}, func(c customer.Customer, now time.Time) (account.Update, error) {
 		if err := liveReset(c, digest, now); err != nil {
-			return Update{}, err
+			return account.Update{}, err
 		}
 		after := c
 		after.PasswordHash = hash
@@ -271,10 +272,10 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 		after.Recover(now)
 		notice, err := s.mailTo(c.Unproven(), mail.PasswordChangedNotice{At: now})
 		if err != nil {
-			return Update{}, err
+			return account.Update{}, err
 		}
 		specs := []event.Spec{{Type: event.PasswordChanged, Changes: map[string]any{"via": "reset"}}}
-		u := Update{After: after, Activity: activity(c, customer.ActivityPasswordReset, now, req.SourceIP),
+		u := account.Update{After: after, Activity: activity(c, customer.ActivityPasswordReset, now, req.SourceIP),
 			Outbox: []mail.Message{notice}}
 		if c.Status == customer.Unverified {
 			// The link proves the mailbox, now; what an anonymous
@@ -289,20 +290,20 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 				Detail: map[string]string{"sourceIp": req.SourceIP, "via": "password_reset"}}
 			u.After = after
 			if err := s.proven(ctx, c, &u, now); err != nil {
-				return Update{}, err
+				return account.Update{}, err
 			}
 			specs = append(specs, event.Spec{Type: event.Verified, Changes: map[string]any{"status": string(after.Status), "email": after.Email}})
 			if after.Status == customer.Active {
 				welcome, err := s.mailTo(after, mail.WelcomeMail{})
 				if err != nil {
-					return Update{}, err
+					return account.Update{}, err
 				}
 				u.Outbox = append(u.Outbox, welcome)
 				specs = append(specs, event.Spec{Type: event.Activated, Changes: map[string]any{"status": string(after.Status)}})
 			}
 		}
 		if u.Events, err = event.Of(s.random, c.ID, c.StoreID, now, specs...); err != nil {
-			return Update{}, err
+			return account.Update{}, err
 		}
 		return u, nil
 	})
@@ -316,7 +317,7 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 // does to the records beside it: the address's waiting subscriptions start
 // where an operator chose them, and are dropped, with the consent log of
 // the registration, where an anonymous registrant did (Customer.Unproven).
-func (s *Service) proven(ctx context.Context, c customer.Customer, u *Update, now time.Time) error {
+func (s *Service) proven(ctx context.Context, c customer.Customer, u *account.Update, now time.Time) error {
 	var have []customer.Subscription
 	if len(c.Newsletters) > 0 {
 		var err error
