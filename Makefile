@@ -157,7 +157,7 @@ FUZZ_TARGETS := \
   internal/httpapi:FuzzDecodeSignIn internal/httpapi:FuzzDecodeVerify internal/httpapi:FuzzDecodeResend \
   internal/httpapi:FuzzDecodeAccountBodies internal/httpapi:FuzzMatchPath \
   internal/httpapi:FuzzConfirmForm internal/httpapi:FuzzLanguages internal/httpapi:FuzzSessionToken \
-  internal/session:FuzzParse internal/mail:FuzzDecode internal/tmpl:FuzzRender \
+  internal/session:FuzzParse internal/outbox:FuzzDecode internal/tmpl:FuzzRender \
   internal/vat:FuzzNormalize internal/geo:FuzzSubdivision internal/device:FuzzVerify \
   internal/devstack/iam:FuzzEvaluate internal/devstack/eventpattern:FuzzCompile internal/devstack/eventpattern:FuzzMatchExact
 FUZZTIME ?= 60s

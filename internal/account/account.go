@@ -7,7 +7,7 @@ import (
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/event"
-	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/throttle"
 )
@@ -24,7 +24,7 @@ type Creation struct {
 	Activity    customer.Activity
 	// Outbox holds the mails to send; they are stored with the account so
 	// that no committed registration can lose its mail.
-	Outbox []mail.Message
+	Outbox []outbox.Message
 	// Events are the domain events the account's creation publishes.
 	Events []event.Event
 	// HandOver gives the request's guest cart to the new customer.
@@ -52,7 +52,7 @@ type Update struct {
 	Before   customer.Customer
 	After    customer.Customer
 	Activity *customer.Activity
-	Outbox   []mail.Message
+	Outbox   []outbox.Message
 	Events   []event.Event
 	// Subscriptions are newsletter subscription records to write, and
 	// DropSubscriptions records to remove, in the same write.
@@ -105,7 +105,7 @@ type SignIn struct {
 	// of them, so unknown logins, wrong passwords and accounts not yet
 	// usable write the same number of items.
 	Activity *customer.Activity
-	Job      *mail.Message
+	Job      *outbox.Message
 	Login    string
 	At       time.Time
 	SourceIP string

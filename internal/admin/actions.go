@@ -10,6 +10,7 @@ import (
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/session"
 )
 
@@ -57,7 +58,7 @@ func (s *Service) Approve(ctx context.Context, op Operator, id string) (customer
 			if err != nil {
 				return account.Update{}, false, err
 			}
-			u.Outbox = []mail.Message{welcome}
+			u.Outbox = []outbox.Message{welcome}
 			specs = append(specs, event.Spec{Type: event.Activated, Changes: map[string]any{"status": string(customer.Active)}})
 		case c.Status == customer.Unverified && c.RequiresApproval:
 			after.RequiresApproval = false
@@ -94,12 +95,12 @@ func (s *Service) Deactivate(ctx context.Context, op Operator, id string) (custo
 	})
 }
 
-func (s *Service) mail(c customer.Customer, content mail.Content) (mail.Message, error) {
+func (s *Service) mail(c customer.Customer, content outbox.Content) (outbox.Message, error) {
 	id, err := s.id()
 	if err != nil {
-		return mail.Message{}, err
+		return outbox.Message{}, err
 	}
-	return mail.New(id, s.now(), mail.To(c), content), nil
+	return outbox.New(id, s.now(), outbox.To(c), content), nil
 }
 
 // ResendVerification queues a fresh verification link for an unverified
@@ -116,7 +117,7 @@ func (s *Service) ResendVerification(ctx context.Context, op Operator, id string
 	if err != nil {
 		return err
 	}
-	job := mail.New(jobID, s.now(), mail.Recipient{}, mail.VerificationLinkJob{CustomerID: c.ID, StoreID: c.StoreID, Invitation: c.PasswordHash == ""})
+	job := outbox.New(jobID, s.now(), outbox.Recipient{}, account.VerificationLinkJob{CustomerID: c.ID, StoreID: c.StoreID, Invitation: c.PasswordHash == ""})
 	return s.store.Enqueue(ctx, job, nil)
 }
 

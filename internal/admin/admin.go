@@ -10,7 +10,7 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/event"
-	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/profile"
 	"github.com/openreg/registration/internal/session"
@@ -44,7 +44,7 @@ type Store interface {
 	Customer(ctx context.Context, id string) (customer.Customer, error)
 	CreateAccount(ctx context.Context, acc account.Creation) error
 	Update(ctx context.Context, u account.Update) error
-	Enqueue(ctx context.Context, job mail.Message, limit *throttle.Counter) error
+	Enqueue(ctx context.Context, job outbox.Message, limit *throttle.Counter) error
 	SignInSucceeded(ctx context.Context, a account.SignIn) error
 	ListByStatus(ctx context.Context, storeID string, st customer.Status, limit int, cursor string) (Page, error)
 	ActivityPage(ctx context.Context, customerID string, limit int, cursor string) (ActivityPage, error)
@@ -181,8 +181,8 @@ func (s *Service) Create(ctx context.Context, op Operator, r CreateRequest) (cus
 	if err != nil {
 		return customer.Customer{}, err
 	}
-	job := mail.New(jobID, now, mail.Recipient{}, mail.VerificationLinkJob{CustomerID: c.ID, StoreID: storeID, Invitation: hash == ""})
-	acc := account.Creation{Customer: c, EmailKey: customer.NormalizeLogin(email), Outbox: []mail.Message{job},
+	job := outbox.New(jobID, now, outbox.Recipient{}, account.VerificationLinkJob{CustomerID: c.ID, StoreID: storeID, Invitation: hash == ""})
+	acc := account.Creation{Customer: c, EmailKey: customer.NormalizeLogin(email), Outbox: []outbox.Message{job},
 		Activity: customer.Activity{CustomerID: c.ID, Type: customer.ActivityRegistered, At: now,
 			Detail: map[string]string{"admin": string(op), "registrationType": "back-office"}}}
 	if username != "" {

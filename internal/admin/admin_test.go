@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/admin"
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
@@ -16,6 +17,7 @@ import (
 	"github.com/openreg/registration/internal/store/memstore"
 	"github.com/openreg/registration/internal/store/storetest"
 	"github.com/openreg/registration/internal/token"
+	"github.com/openreg/registration/internal/vat"
 )
 
 const op = admin.Operator("arn:aws:iam::123456789012:role/BackOffice")
@@ -90,7 +92,7 @@ func TestCreate(t *testing.T) {
 			if err != nil || c.Status != customer.Unverified || c.PasswordHash != "" {
 				t.Fatalf("Create = %+v, %v", c, err)
 			}
-			if got := f.store.Outbox; len(got) != 1 || got[0].Content != (mail.VerificationLinkJob{CustomerID: c.ID, StoreID: "default", Invitation: true}) {
+			if got := f.store.Outbox; len(got) != 1 || got[0].Content != (account.VerificationLinkJob{CustomerID: c.ID, StoreID: "default", Invitation: true}) {
 				t.Errorf("outbox = %+v, want the invitation job", got)
 			}
 			_, err = f.svc.Create(ctx, op, tt.req)
@@ -119,7 +121,7 @@ func TestCreateWithTheRestOfTheForm(t *testing.T) {
 	}
 	jobs := 0
 	for _, m := range f.store.Outbox {
-		if j, err := mail.ContentOf[mail.VatCheckJob](m); err == nil && j.CustomerID == c.ID {
+		if j, ok := m.Content.(vat.CheckJob); ok && j.CustomerID == c.ID {
 			jobs++
 		}
 	}

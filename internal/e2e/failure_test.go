@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"github.com/openreg/registration/internal/mail"
 	"maps"
 	"net"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/httpapi"
+	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/testenv"
 )
 
@@ -43,7 +43,7 @@ func TestQueueOutage(t *testing.T) {
 		t.Fatalf("pipe to a missing queue sent %d, %v; want an error", n, err)
 	}
 	jobs := s.outboxItems()
-	if len(jobs) != 1 || jobs[0].Kind() != mail.CompleteRegistration || !jobs[0].IsJob() {
+	if len(jobs) != 1 || jobs[0].Kind() != registration.CompleteKind {
 		t.Fatalf("outbox = %+v; want the registration's job waiting, with no link in it", jobs)
 	}
 	if n := len(s.mailsTo("outage@example.com")); n != 0 {

@@ -152,7 +152,7 @@ func TestFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	sender := &failingSender{next: sesmail.New(c.SES, "")}
-	consumer, err := mailapp.NewWith(conf, c.DynamoDB, rt, sender)
+	consumer, err := mailapp.NewWith(conf, app.NewStore(conf, c.DynamoDB, rt), rt, sender)
 	if err != nil {
 		t.Fatal(err)
 	}

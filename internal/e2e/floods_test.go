@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-
-	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/outbox"
+	"github.com/openreg/registration/internal/registration"
 )
 
 // links counts the verification links mailed to addr.
@@ -115,9 +115,9 @@ func TestTheNewestRegistrationWins(t *testing.T) {
 		}
 		s.clock.Advance(time.Second)
 	}
-	var jobs []mail.Message
+	var jobs []outbox.Message
 	for _, m := range s.outboxItems() {
-		if m.Kind() == mail.CompleteRegistration {
+		if m.Kind() == registration.CompleteKind {
 			jobs = append(jobs, m)
 		}
 	}
@@ -125,7 +125,7 @@ func TestTheNewestRegistrationWins(t *testing.T) {
 		t.Fatalf("%d completion jobs, want 3", len(jobs))
 	}
 	// Newest first: the opposite of the order they were received in.
-	slices.SortFunc(jobs, func(a, b mail.Message) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	slices.SortFunc(jobs, func(a, b outbox.Message) int { return b.CreatedAt.Compare(a.CreatedAt) })
 	for _, j := range jobs {
 		body, err := j.Encode()
 		if err != nil {

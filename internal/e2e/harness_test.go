@@ -33,7 +33,7 @@ import (
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/httpapi"
 	"github.com/openreg/registration/internal/httpapi/contract"
-	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/queue"
 	"github.com/openreg/registration/internal/settings"
@@ -466,7 +466,7 @@ func (s *stack) items() int {
 
 // outboxItems decodes every message an item in the stack's table carries to
 // the mailer.
-func (s *stack) outboxItems() []mail.Message {
+func (s *stack) outboxItems() []outbox.Message {
 	s.t.Helper()
 	out, err := s.clients.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(s.res.Table),
 		FilterExpression:         aws.String("attribute_exists(#message)"),
@@ -475,13 +475,13 @@ func (s *stack) outboxItems() []mail.Message {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	var msgs []mail.Message
+	var msgs []outbox.Message
 	for _, it := range out.Items {
 		body, _ := it[store.AttrOutboxMessage].(*types.AttributeValueMemberS)
 		if body == nil {
 			s.t.Fatalf("outbox item without a message: %v", it)
 		}
-		m, err := mail.Decode(body.Value)
+		m, err := mailapp.Registry(mailapp.Jobs{}).Decode(body.Value)
 		if err != nil {
 			s.t.Fatal(err)
 		}

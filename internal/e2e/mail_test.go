@@ -22,6 +22,7 @@ import (
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/sesmail"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/sizing"
@@ -207,7 +208,7 @@ func (f *flakySender) Send(ctx context.Context, e mail.Email) error {
 func (s *stack) mailerWith(sender mail.Sender) *devstack.Poller {
 	rt := app.Runtime{Now: s.clock.Now, Random: rand.Reader, Log: discardLog()}
 	cfg := config.Config{Table: s.res.Table, Settings: s.settings, CookieSecure: true}
-	c, err := mailapp.NewWith(cfg, s.clients.DynamoDB, rt, sender)
+	c, err := mailapp.NewWith(cfg, app.NewStore(cfg, s.clients.DynamoDB, rt), rt, sender)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -215,7 +216,7 @@ func (s *stack) mailerWith(sender mail.Sender) *devstack.Poller {
 }
 
 // enqueue puts messages on the mail queue directly, as the Pipe would.
-func (s *stack) enqueue(msgs ...mail.Message) {
+func (s *stack) enqueue(msgs ...outbox.Message) {
 	s.t.Helper()
 	for _, m := range msgs {
 		body, err := m.Encode()
@@ -233,7 +234,7 @@ func (s *stack) enqueue(msgs ...mail.Message) {
 // message arriving twice produces one mail.
 func TestDuplicateDeliveryMailsOnce(t *testing.T) {
 	s := newStack(t, nil)
-	msg := mail.New("dup-"+testName(t), s.clock.Now(), mail.Recipient{Email: "twice@example.com", Language: "en"}, mail.WelcomeMail{})
+	msg := outbox.New("dup-"+testName(t), s.clock.Now(), outbox.Recipient{Email: "twice@example.com", Language: "en"}, mail.WelcomeMail{})
 	s.enqueue(msg, msg)
 	s.deliverMail()
 	if n := len(s.mailsTo("twice@example.com")); n != 1 {
@@ -247,9 +248,9 @@ func TestTransientFailureRetriesOnlyThatMail(t *testing.T) {
 	s := newStack(t, nil)
 	flaky := &flakySender{next: sesmail.New(s.clients.SES, ""), fail: map[string]int{"slow@example.com": 1}, tries: map[string]int{}}
 	poller := s.mailerWith(flaky)
-	var batch []mail.Message
+	var batch []outbox.Message
 	for _, to := range []string{"fast1@example.com", "slow@example.com", "fast2@example.com"} {
-		batch = append(batch, mail.New("t-"+to, s.clock.Now(), mail.Recipient{Email: to, Language: "en"}, mail.WelcomeMail{}))
+		batch = append(batch, outbox.New("t-"+to, s.clock.Now(), outbox.Recipient{Email: to, Language: "en"}, mail.WelcomeMail{}))
 	}
 	s.enqueue(batch...)
 	until(t, poller, func() bool { return len(s.mailsTo("slow@example.com")) == 1 })
@@ -269,7 +270,7 @@ func TestPoisonMailEndsInDeadLetterQueue(t *testing.T) {
 	s := newStack(t, nil)
 	flaky := &flakySender{next: sesmail.New(s.clients.SES, ""), fail: map[string]int{"poison@example.com": -1}, tries: map[string]int{}}
 	poller := s.mailerWith(flaky)
-	msg := mail.New("poison-"+testName(t), s.clock.Now(), mail.Recipient{Email: "poison@example.com", Language: "en"}, mail.WelcomeMail{})
+	msg := outbox.New("poison-"+testName(t), s.clock.Now(), outbox.Recipient{Email: "poison@example.com", Language: "en"}, mail.WelcomeMail{})
 	s.enqueue(msg)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) && flaky.tries["poison@example.com"] < sizing.MailMaxReceives+2 {

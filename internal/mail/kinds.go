@@ -2,52 +2,54 @@ package mail
 
 import (
 	"errors"
-	"fmt"
 	"time"
+
+	"github.com/openreg/registration/internal/outbox"
 )
 
 // The mails, one content type each. A mail's content says what its
 // template shows beyond the recipient.
 const (
 	// EmailValidation carries the double opt-in link.
-	EmailValidation Kind = "email_validation"
+	EmailValidation outbox.Kind = "email_validation"
 	// AccountExists tells the owner of an address that someone tried to
 	// register it again; it keeps the 202 answer from revealing accounts.
-	AccountExists Kind = "account_exists"
+	AccountExists outbox.Kind = "account_exists"
 	// Welcome greets a customer whose account became active.
-	Welcome Kind = "welcome"
+	Welcome outbox.Kind = "welcome"
 	// StoreOwnerNewCustomer tells the store owner about a registration.
-	StoreOwnerNewCustomer Kind = "store_owner_new_customer"
+	StoreOwnerNewCustomer outbox.Kind = "store_owner_new_customer"
 )
-
-// The jobs, one content type each.
-const (
-	// ResendVerification: a customer asked for a new verification link.
-	// The mailer decides whether one is due and then sends an
-	// EmailValidation mail.
-	ResendVerification Kind = "resend_verification"
-	// CompleteRegistration: a registration under double opt-in or approval
-	// was stored as pending. The mailer decides what it is: a new account
-	// (it gets a link), a replacement of an account that never confirmed
-	// its address (the new registration wins, and gets a new link), or an
-	// attempt on a verified account (its owner gets an AccountExists
-	// notice). The request looked nothing up, so its answer is the same in
-	// every case.
-	CompleteRegistration Kind = "complete_registration"
-	// VerificationLink: a customer whose address is not verified yet signed
-	// in with the right password; the mailer mails a fresh link if none
-	// went out within the resend interval.
-	VerificationLink Kind = "verification_link"
-)
-
-// Kinds lists every mail kind; each needs templates in every language.
-var Kinds = []Kind{EmailValidation, AccountExists, Welcome, StoreOwnerNewCustomer}
 
 // A mail is content that a template renders. fill adds what the content
 // shows to the values the template sees.
 type mailContent interface {
-	Content
+	outbox.Content
 	fill(v map[string]string, lang string)
+}
+
+// mails lists every mail, as its zero value; each needs templates in every
+// language.
+var mails = []mailContent{
+	Validation{}, AccountExistsNotice{}, WelcomeMail{}, NewCustomerNotice{},
+	ResetLink{}, PasswordChangedNotice{}, EmailChangeLink{}, EmailChangeWarning{}, EmailChangedNotice{}, ErasedNotice{},
+	NewVatNotice{},
+}
+
+// Kinds lists every mail's kind.
+func Kinds() []outbox.Kind {
+	out := make([]outbox.Kind, len(mails))
+	for i, m := range mails {
+		out[i] = m.Kind()
+	}
+	return out
+}
+
+// Register tells r every mail's kind and content type.
+func Register(r *outbox.Registry) {
+	for _, m := range mails {
+		r.Mail(m)
+	}
 }
 
 // Validation is the double opt-in mail: the link and when it expires.
@@ -60,9 +62,9 @@ type Validation struct {
 }
 
 // Kind implements Content.
-func (Validation) Kind() Kind { return EmailValidation }
+func (Validation) Kind() outbox.Kind { return EmailValidation }
 
-func (c Validation) check() error {
+func (c Validation) Check() error {
 	if c.Link == "" {
 		return errors.New("needs a link")
 	}
@@ -82,16 +84,16 @@ func (c Validation) fill(v map[string]string, lang string) {
 type AccountExistsNotice struct{}
 
 // Kind implements Content.
-func (AccountExistsNotice) Kind() Kind                     { return AccountExists }
-func (AccountExistsNotice) check() error                   { return nil }
+func (AccountExistsNotice) Kind() outbox.Kind              { return AccountExists }
+func (AccountExistsNotice) Check() error                   { return nil }
 func (AccountExistsNotice) fill(map[string]string, string) {}
 
 // WelcomeMail greets a customer whose account became active.
 type WelcomeMail struct{}
 
 // Kind implements Content.
-func (WelcomeMail) Kind() Kind                     { return Welcome }
-func (WelcomeMail) check() error                   { return nil }
+func (WelcomeMail) Kind() outbox.Kind              { return Welcome }
+func (WelcomeMail) Check() error                   { return nil }
 func (WelcomeMail) fill(map[string]string, string) {}
 
 // NewCustomerNotice tells the store owner about a registration.
@@ -111,11 +113,12 @@ type Subject struct {
 }
 
 // Kind implements Content.
-func (NewCustomerNotice) Kind() Kind { return StoreOwnerNewCustomer }
+func (NewCustomerNotice) Kind() outbox.Kind { return StoreOwnerNewCustomer }
 
-func (c NewCustomerNotice) about() string { return c.About.CustomerID }
+// Concerns implements outbox.Concerning.
+func (c NewCustomerNotice) Concerns() string { return c.About.CustomerID }
 
-func (c NewCustomerNotice) check() error {
+func (c NewCustomerNotice) Check() error {
 	if c.About.Email == "" {
 		return errors.New("needs the customer it is about")
 	}
@@ -134,106 +137,25 @@ func (a Subject) fill(v map[string]string) {
 	v["About.Company"] = defuse(a.Company)
 }
 
-// ResendJob asks for a new verification link for an address, as typed by
-// the caller, in the caller's language should the account have none.
-type ResendJob struct {
-	Email    string `json:"email"`
-	Language string `json:"language,omitempty"`
-}
-
-// Kind implements Content.
-func (ResendJob) Kind() Kind { return ResendVerification }
-
-func (c ResendJob) typedAddress() string { return c.Email }
-func (ResendJob) isJob()                 {}
-
-func (c ResendJob) check() error {
-	if c.Email == "" {
-		return errors.New("needs an address")
-	}
-	return nil
-}
-
-// CompleteRegistrationJob finishes a pending registration.
-type CompleteRegistrationJob struct {
-	RegistrationID string `json:"registrationId"`
-	StoreID        string `json:"storeId,omitempty"`
-}
-
-// Kind implements Content.
-func (CompleteRegistrationJob) Kind() Kind { return CompleteRegistration }
-func (CompleteRegistrationJob) isJob()     {}
-
-func (c CompleteRegistrationJob) check() error {
-	if c.RegistrationID == "" {
-		return errors.New("needs a registration id")
-	}
-	return nil
-}
-
-// VerificationLinkJob mails a fresh link to an unverified customer who
-// signed in with the right password.
-type VerificationLinkJob struct {
-	CustomerID string `json:"customerId"`
-	StoreID    string `json:"storeId,omitempty"`
-	// Invitation: mail the invitation wording (no password was set).
-	Invitation bool `json:"invitation,omitempty"`
-}
-
-// Kind implements Content.
-func (VerificationLinkJob) Kind() Kind { return VerificationLink }
-func (VerificationLinkJob) isJob()     {}
-
-func (c VerificationLinkJob) check() error {
-	if c.CustomerID == "" {
-		return errors.New("needs a customer id")
-	}
-	return nil
-}
-
-// My account's mails and jobs.
+// My account's mails.
 const (
 	// PasswordReset carries the link that lets a customer choose a new
 	// password.
-	PasswordReset Kind = "password_reset"
+	PasswordReset outbox.Kind = "password_reset"
 	// PasswordChanged tells a customer their password was changed or reset.
-	PasswordChanged Kind = "password_changed"
+	PasswordChanged outbox.Kind = "password_changed"
 	// EmailChangeConfirm carries, to the new address, the link that
 	// confirms an address change.
-	EmailChangeConfirm Kind = "email_change_confirm"
+	EmailChangeConfirm outbox.Kind = "email_change_confirm"
 	// EmailChangeNotice tells the old address that a change was asked for,
 	// naming the new address masked.
-	EmailChangeNotice Kind = "email_change_notice"
+	EmailChangeNotice outbox.Kind = "email_change_notice"
 	// AccountErased confirms an erasure to the address it had.
-	AccountErased Kind = "account_erased"
+	AccountErased outbox.Kind = "account_erased"
 	// EmailChanged tells the old address that the account moved to a new
 	// one, naming it masked.
-	EmailChanged Kind = "email_changed"
-
-	// PasswordResetRequest: someone asked for a reset link for an address.
-	// The mailer looks the address up (so the answer revealed nothing),
-	// mints the link and mails it, at most once per interval.
-	PasswordResetRequest Kind = "password_reset_request"
-	// EmailChangeRequest: a signed-in customer asked to move to a new
-	// address; the mailer mints the link and mails it there.
-	EmailChangeRequest Kind = "email_change_request"
-	// Erasure: an erased customer's remaining items (sessions, activity,
-	// mails) are swept from the table.
-	Erasure Kind = "erasure"
+	EmailChanged outbox.Kind = "email_changed"
 )
-
-func init() {
-	Kinds = append(Kinds, PasswordReset, PasswordChanged, EmailChangeConfirm, EmailChangeNotice, AccountErased, EmailChanged)
-	contents[EmailChanged] = decodeAs[EmailChangedNotice]
-	contents[PasswordReset] = decodeAs[ResetLink]
-	contents[PasswordChanged] = decodeAs[PasswordChangedNotice]
-	contents[EmailChangeConfirm] = decodeAs[EmailChangeLink]
-	contents[EmailChangeNotice] = decodeAs[EmailChangeWarning]
-	contents[AccountErased] = decodeAs[ErasedNotice]
-	contents[PasswordResetRequest] = decodeAs[PasswordResetJob]
-	contents[EmailChangeRequest] = decodeAs[EmailChangeJob]
-	contents[Erasure] = decodeAs[ErasureJob]
-}
 
 // ResetLink is the password-reset mail.
 type ResetLink struct {
@@ -242,9 +164,9 @@ type ResetLink struct {
 }
 
 // Kind implements Content.
-func (ResetLink) Kind() Kind { return PasswordReset }
+func (ResetLink) Kind() outbox.Kind { return PasswordReset }
 
-func (c ResetLink) check() error {
+func (c ResetLink) Check() error {
 	if c.Link == "" {
 		return errors.New("needs a link")
 	}
@@ -261,8 +183,8 @@ type PasswordChangedNotice struct {
 }
 
 // Kind implements Content.
-func (PasswordChangedNotice) Kind() Kind   { return PasswordChanged }
-func (PasswordChangedNotice) check() error { return nil }
+func (PasswordChangedNotice) Kind() outbox.Kind { return PasswordChanged }
+func (PasswordChangedNotice) Check() error      { return nil }
 
 func (c PasswordChangedNotice) fill(v map[string]string, lang string) {
 	v["ChangedAt"] = formatExpiry(c.At, lang)
@@ -275,9 +197,9 @@ type EmailChangeLink struct {
 }
 
 // Kind implements Content.
-func (EmailChangeLink) Kind() Kind { return EmailChangeConfirm }
+func (EmailChangeLink) Kind() outbox.Kind { return EmailChangeConfirm }
 
-func (c EmailChangeLink) check() error {
+func (c EmailChangeLink) Check() error {
 	if c.Link == "" {
 		return errors.New("needs a link")
 	}
@@ -296,9 +218,9 @@ type EmailChangeWarning struct {
 }
 
 // Kind implements Content.
-func (EmailChangeWarning) Kind() Kind { return EmailChangeNotice }
+func (EmailChangeWarning) Kind() outbox.Kind { return EmailChangeNotice }
 
-func (c EmailChangeWarning) check() error {
+func (c EmailChangeWarning) Check() error {
 	if c.MaskedNewEmail == "" {
 		return errors.New("needs the masked new address")
 	}
@@ -316,9 +238,9 @@ type EmailChangedNotice struct {
 }
 
 // Kind implements Content.
-func (EmailChangedNotice) Kind() Kind { return EmailChanged }
+func (EmailChangedNotice) Kind() outbox.Kind { return EmailChanged }
 
-func (c EmailChangedNotice) check() error {
+func (c EmailChangedNotice) Check() error {
 	if c.MaskedNewEmail == "" {
 		return errors.New("needs the masked new address")
 	}
@@ -333,83 +255,16 @@ func (c EmailChangedNotice) fill(v map[string]string, _ string) {
 type ErasedNotice struct{}
 
 // Kind implements Content.
-func (ErasedNotice) Kind() Kind                     { return AccountErased }
-func (ErasedNotice) check() error                   { return nil }
+func (ErasedNotice) Kind() outbox.Kind              { return AccountErased }
+func (ErasedNotice) Check() error                   { return nil }
 func (ErasedNotice) fill(map[string]string, string) {}
-
-// PasswordResetJob asks for a reset link for an address, as typed, in the
-// caller's language should the account have none.
-type PasswordResetJob struct {
-	Email    string `json:"email"`
-	Language string `json:"language,omitempty"`
-}
-
-// Kind implements Content.
-func (PasswordResetJob) Kind() Kind { return PasswordResetRequest }
-
-func (c PasswordResetJob) typedAddress() string { return c.Email }
-func (PasswordResetJob) isJob()                 {}
-
-func (c PasswordResetJob) check() error {
-	if c.Email == "" {
-		return errors.New("needs an address")
-	}
-	return nil
-}
-
-// EmailChangeJob mints and mails the link confirming a customer's new
-// address.
-type EmailChangeJob struct {
-	CustomerID string `json:"customerId"`
-	NewEmail   string `json:"newEmail"`
-}
-
-// Kind implements Content.
-func (EmailChangeJob) Kind() Kind { return EmailChangeRequest }
-func (EmailChangeJob) isJob()     {}
-
-func (c EmailChangeJob) check() error {
-	if c.CustomerID == "" || c.NewEmail == "" {
-		return errors.New("needs a customer and the new address")
-	}
-	return nil
-}
-
-// ErasureJob sweeps an erased customer's remaining items.
-type ErasureJob struct {
-	CustomerID string `json:"customerId"`
-	// AddressDigest is customer.AddressDigest of the erased address: the
-	// sweep finds the jobs that named it (never the address itself).
-	AddressDigest string `json:"addressDigest,omitempty"`
-}
-
-// Kind implements Content.
-func (ErasureJob) Kind() Kind { return Erasure }
-func (ErasureJob) isJob()     {}
-
-func (c ErasureJob) check() error {
-	if c.CustomerID == "" {
-		return errors.New("needs a customer id")
-	}
-	return nil
-}
 
 // The EU VAT number check.
 const (
 	// StoreOwnerNewVat tells the store owner about a customer's new VAT
 	// number and what VIES said of it.
-	StoreOwnerNewVat Kind = "store_owner_new_vat"
-	// VatCheckRequest: a customer gave a VAT number; the mailer asks VIES
-	// about it (again later while VIES is unavailable) and stores the
-	// answer on the customer.
-	VatCheckRequest Kind = "vat_check"
+	StoreOwnerNewVat outbox.Kind = "store_owner_new_vat"
 )
-
-func init() {
-	Kinds = append(Kinds, StoreOwnerNewVat)
-	contents[StoreOwnerNewVat] = decodeAs[NewVatNotice]
-	contents[VatCheckRequest] = decodeAs[VatCheckJob]
-}
 
 // NewVatNotice tells the store owner a customer's VAT number and its
 // status (valid, invalid, unknown), with the name and address VIES gave.
@@ -422,11 +277,12 @@ type NewVatNotice struct {
 }
 
 // Kind implements Content.
-func (NewVatNotice) Kind() Kind { return StoreOwnerNewVat }
+func (NewVatNotice) Kind() outbox.Kind { return StoreOwnerNewVat }
 
-func (c NewVatNotice) about() string { return c.About.CustomerID }
+// Concerns implements outbox.Concerning.
+func (c NewVatNotice) Concerns() string { return c.About.CustomerID }
 
-func (c NewVatNotice) check() error {
+func (c NewVatNotice) Check() error {
 	if c.About.Email == "" || c.VatNumber == "" || c.Status == "" {
 		return errors.New("needs the customer, the number and its status")
 	}
@@ -437,35 +293,4 @@ func (c NewVatNotice) fill(v map[string]string, _ string) {
 	c.About.fill(v)
 	v["VatNumber"], v["Status"] = c.VatNumber, c.Status
 	v["Name"], v["Address"] = defuse(c.Name), defuse(c.Address)
-}
-
-// VatCheckJob asks VIES about a customer's VAT number.
-type VatCheckJob struct {
-	CustomerID string `json:"customerId"`
-	Number     string `json:"number"`
-}
-
-// Kind implements Content.
-func (VatCheckJob) Kind() Kind { return VatCheckRequest }
-
-func (c VatCheckJob) about() string { return c.CustomerID }
-func (VatCheckJob) isJob()          {}
-
-func (c VatCheckJob) check() error {
-	if c.CustomerID == "" || c.Number == "" {
-		return errors.New("needs a customer and a number")
-	}
-	return nil
-}
-
-// RetryLater is a job's error when a dependency outside AWS could not
-// answer and the job should run again after After (the queue's consumer
-// holds the message back that long).
-type RetryLater struct {
-	After  time.Duration
-	Reason string
-}
-
-func (e *RetryLater) Error() string {
-	return fmt.Sprintf("retry in %s: %s", e.After, e.Reason)
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/texts"
 	"github.com/openreg/registration/internal/tmpl"
 )
@@ -36,13 +37,10 @@ var parts = []struct {
 func LoadTemplates(languages []string, fallback string) (*Templates, error) {
 	var want []texts.File
 	provided := map[string]map[string]string{} // file → the values its kind gives
-	for _, k := range Kinds {
-		zero, err := contents[k](nil)
-		if err != nil {
-			return nil, err
-		}
-		v := commonValues(Recipient{}, "")
-		zero.(mailContent).fill(v, fallback)
+	for _, zero := range mails {
+		k := zero.Kind()
+		v := commonValues(outbox.Recipient{}, "")
+		zero.fill(v, fallback)
 		for _, p := range parts {
 			want = append(want, texts.File{Name: string(k) + p.suffix, Mode: p.mode})
 			provided[string(k)+p.suffix] = v
@@ -68,7 +66,7 @@ func LoadTemplates(languages []string, fallback string) (*Templates, error) {
 
 // commonValues are what every mail's templates see. Every value a customer
 // typed goes through defuse.
-func commonValues(to Recipient, storeName string) map[string]string {
+func commonValues(to outbox.Recipient, storeName string) map[string]string {
 	return map[string]string{"StoreName": storeName, "FirstName": defuse(to.FirstName),
 		"LastName": defuse(to.LastName), "Email": to.Email}
 }
@@ -94,7 +92,7 @@ func defuse(s string) string {
 }
 
 // Render renders m for a store.
-func (t *Templates) Render(m Message, storeName string) (Rendered, error) {
+func (t *Templates) Render(m outbox.Message, storeName string) (Rendered, error) {
 	c, ok := m.Content.(mailContent)
 	if !ok {
 		return Rendered{}, fmt.Errorf("mail: %s is not a mail", m.Kind())

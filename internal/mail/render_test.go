@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/outbox"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -25,10 +26,10 @@ var (
 
 // fixedMessage is the message every golden file renders. Its link has a
 // query with "&" so the golden HTML shows how the link is escaped.
-func fixedMessage(kind mail.Kind, lang string) mail.Message {
-	to := mail.Recipient{Email: "ada@example.com", Language: lang, StoreID: "default",
+func fixedMessage(kind outbox.Kind, lang string) outbox.Message {
+	to := outbox.Recipient{Email: "ada@example.com", Language: lang, StoreID: "default",
 		CustomerID: "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d", FirstName: "Ada", LastName: "Lovelace"}
-	var c mail.Content
+	var c outbox.Content
 	switch kind {
 	case mail.EmailValidation:
 		c = mail.Validation{Link: "https://api.example.com/v1/verify-email?token=AbC-123_xyz&src=mail", ExpiresAt: expires}
@@ -37,7 +38,7 @@ func fixedMessage(kind mail.Kind, lang string) mail.Message {
 	case mail.Welcome:
 		c = mail.WelcomeMail{}
 	case mail.StoreOwnerNewCustomer:
-		to = mail.Recipient{Email: "owner@example.com", Language: lang, StoreID: "default"}
+		to = outbox.Recipient{Email: "owner@example.com", Language: lang, StoreID: "default"}
 		c = mail.NewCustomerNotice{About: mail.Subject{Email: "grace@example.com", FirstName: "Grace", LastName: "Hopper",
 			Company: "Navy", RegistrationType: "EmailValidation"}}
 	case mail.PasswordReset:
@@ -54,19 +55,19 @@ func fixedMessage(kind mail.Kind, lang string) mail.Message {
 	case mail.AccountErased:
 		c = mail.ErasedNotice{}
 	case mail.StoreOwnerNewVat:
-		to = mail.Recipient{Email: "owner@example.com", Language: lang, StoreID: "default"}
+		to = outbox.Recipient{Email: "owner@example.com", Language: lang, StoreID: "default"}
 		c = mail.NewVatNotice{About: mail.Subject{Email: "grace@example.com", FirstName: "Grace", LastName: "Hopper",
 			Company: "Navy"}, VatNumber: "DE123456789", Status: "valid", Name: "ACME HANDELS GMBH",
 			Address: "MUSTERSTRASSE 1\n10115 BERLIN <b>"}
 	default:
 		panic("fixedMessage: no fixture for " + kind)
 	}
-	return mail.New("4f1c2b8a-0d3e-4a5b-9c6d-7e8f9a0b1c2d", created, to, c)
+	return outbox.New("4f1c2b8a-0d3e-4a5b-9c6d-7e8f9a0b1c2d", created, to, c)
 }
 
 // named gives every name a template shows of m (the recipient's, and the
 // customer's a notice is about) the value name.
-func named(m mail.Message, name string) mail.Message {
+func named(m outbox.Message, name string) outbox.Message {
 	m.To.FirstName = name
 	switch n := m.Content.(type) {
 	case mail.NewCustomerNotice:
@@ -88,7 +89,7 @@ func loadTemplates(t *testing.T) *mail.Templates {
 	return tpl
 }
 
-func render(t *testing.T, tpl *mail.Templates, m mail.Message) mail.Rendered {
+func render(t *testing.T, tpl *mail.Templates, m outbox.Message) mail.Rendered {
 	t.Helper()
 	r, err := tpl.Render(m, storeName)
 	if err != nil {
@@ -122,7 +123,7 @@ func golden(t *testing.T, name, got string) {
 func TestRenderGolden(t *testing.T) {
 	tpl := loadTemplates(t)
 	for _, lang := range languages {
-		for _, kind := range mail.Kinds {
+		for _, kind := range mail.Kinds() {
 			t.Run(lang+" "+string(kind)+" matches its golden files", func(t *testing.T) {
 				r := render(t, tpl, fixedMessage(kind, lang))
 				base := lang + "_" + string(kind)
@@ -149,7 +150,7 @@ func TestRenderContent(t *testing.T) {
 	tpl := loadTemplates(t)
 	tests := []struct {
 		name     string
-		kind     mail.Kind
+		kind     outbox.Kind
 		lang     string
 		wantHTML []string
 		wantText []string
@@ -198,7 +199,7 @@ func TestRenderEscapesCustomerInput(t *testing.T) {
 	tpl := loadTemplates(t)
 	const evil = `<a href="https://evil.example">click</a>`
 	for _, lang := range languages {
-		for _, kind := range mail.Kinds {
+		for _, kind := range mail.Kinds() {
 			t.Run("a first name with markup is escaped in the "+lang+" "+string(kind)+" HTML", func(t *testing.T) {
 				m := named(fixedMessage(kind, lang), evil)
 				r := render(t, tpl, m)
@@ -216,7 +217,7 @@ func TestRenderEscapesCustomerInput(t *testing.T) {
 	}
 
 	for _, name := range []string{"www.evil.example", "https://evil.example/x", "evil.example", "mail@evil.example"} {
-		for _, kind := range mail.Kinds {
+		for _, kind := range mail.Kinds() {
 			t.Run("a first name "+name+" cannot become a link in "+string(kind), func(t *testing.T) {
 				m := named(fixedMessage(kind, "en"), name)
 				r := render(t, tpl, m)
@@ -245,7 +246,7 @@ func TestRenderEscapesCustomerInput(t *testing.T) {
 func TestRenderLanguageFallback(t *testing.T) {
 	tpl := loadTemplates(t)
 	for _, lang := range []string{"fr", ""} {
-		for _, kind := range mail.Kinds {
+		for _, kind := range mail.Kinds() {
 			t.Run("language "+strconv.Quote(lang)+" without templates renders "+string(kind)+" in English", func(t *testing.T) {
 				got := render(t, tpl, fixedMessage(kind, lang))
 				want := render(t, tpl, fixedMessage(kind, "en"))
@@ -269,7 +270,7 @@ func TestRenderLanguageFallback(t *testing.T) {
 	})
 
 	t.Run("a job is not rendered", func(t *testing.T) {
-		_, err := tpl.Render(mail.New("j1", created, mail.Recipient{}, mail.ResendJob{Email: "ada@example.com"}), storeName)
+		_, err := tpl.Render(outbox.New("j1", created, outbox.Recipient{}, job{}), storeName)
 		if err == nil {
 			t.Error("got no error, want one for a job")
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/outbox"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/captcha"
@@ -31,7 +32,7 @@ type Store interface {
 	Update(ctx context.Context, u account.Update) error
 	// Enqueue stores a job, counted on limit (nil: none);
 	// *throttle.Exceeded when over it (nothing is stored then).
-	Enqueue(ctx context.Context, job mail.Message, limit *throttle.Counter) error
+	Enqueue(ctx context.Context, job outbox.Message, limit *throttle.Counter) error
 	// ClaimReset lets job mail a reset link to emailKey unless another job
 	// did within interval (a retry of the same job passes).
 	ClaimReset(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error)
@@ -205,12 +206,12 @@ func (s *Service) newID() (string, error) {
 }
 
 // mailTo is a mail to c, with a fresh id.
-func (s *Service) mailTo(c customer.Customer, content mail.Content) (mail.Message, error) {
+func (s *Service) mailTo(c customer.Customer, content outbox.Content) (outbox.Message, error) {
 	id, err := s.newID()
 	if err != nil {
-		return mail.Message{}, err
+		return outbox.Message{}, err
 	}
-	return mail.New(id, s.now(), mail.To(c), content), nil
+	return outbox.New(id, s.now(), outbox.To(c), content), nil
 }
 
 // activity is an activity entry of c at now, from sourceIP.
@@ -297,7 +298,7 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, sour
 			return account.Update{}, err
 		}
 		return account.Update{After: after, Activity: activity(c, customer.ActivityPasswordChanged, now, sourceIP),
-			Outbox: []mail.Message{notice}, Events: evs}, nil
+			Outbox: []outbox.Message{notice}, Events: evs}, nil
 	})
 }
 

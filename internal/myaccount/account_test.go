@@ -12,6 +12,7 @@ import (
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/myaccount"
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
@@ -19,6 +20,7 @@ import (
 	"github.com/openreg/registration/internal/store/memstore"
 	"github.com/openreg/registration/internal/store/storetest"
 	"github.com/openreg/registration/internal/token"
+	"github.com/openreg/registration/internal/vat"
 )
 
 const (
@@ -100,20 +102,26 @@ func wantCode(t *testing.T, err error, want apperr.Code) {
 	}
 }
 
-// runJob prepares the newest queued job of kind and returns its mail.
-func (f *fixture) runJob(t *testing.T, kind mail.Kind, job mail.Job) (mail.Message, bool) {
+// runJob runs the newest queued job of run's kind and returns its mail
+// (false when none is due).
+func runJob[T outbox.Content](t *testing.T, f *fixture, run func(context.Context, outbox.Message, T) (*outbox.Message, error)) (outbox.Message, bool) {
 	t.Helper()
 	for i := len(f.store.Outbox) - 1; i >= 0; i-- {
-		if m := f.store.Outbox[i]; m.Kind() == kind {
-			out, due, err := job.Prepare(context.Background(), m)
+		m := f.store.Outbox[i]
+		if c, ok := m.Content.(T); ok {
+			out, err := run(context.Background(), m, c)
 			if err != nil {
-				t.Fatalf("prepare %s: %v", kind, err)
+				t.Fatalf("run %s: %v", m.Kind(), err)
 			}
-			return out, due
+			if out == nil {
+				return outbox.Message{}, false
+			}
+			return *out, true
 		}
 	}
-	t.Fatalf("no %s job queued", kind)
-	return mail.Message{}, false
+	var zero T
+	t.Fatalf("no %s job queued", zero.Kind())
+	return outbox.Message{}, false
 }
 
 func tokenOf(t *testing.T, link string) string {
@@ -187,7 +195,7 @@ func TestPasswordReset(t *testing.T) {
 		if err := f.svc.RequestReset(ctx, "nobody@example.com", "", nil, "10.0.0.1"); err != nil {
 			t.Fatal(err)
 		}
-		if _, due := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs()); due {
+		if _, due := runJob(t, f, f.links.Reset); due {
 			t.Error("a mail is due for an unknown address")
 		}
 	})
@@ -204,7 +212,7 @@ func TestPasswordReset(t *testing.T) {
 		if err := f.svc.RequestReset(ctx, "Ada@Example.com", "", []string{"de"}, "10.0.0.1"); err != nil {
 			t.Fatal(err)
 		}
-		m, due := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
+		m, due := runJob(t, f, f.links.Reset)
 		link, ok := m.Content.(mail.ResetLink)
 		if !due || !ok || m.To.Email != "ada@example.com" {
 			t.Fatalf("job mail = %+v, %v", m, due)
@@ -234,7 +242,7 @@ func TestPasswordReset(t *testing.T) {
 		f.store.Consents = append(f.store.Consents, customer.ConsentRecord{CustomerID: adaID, ConsentID: "terms", Agreed: true,
 			Message: "I agree", At: f.clock.Now()})
 		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
-		m, _ := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
+		m, _ := runJob(t, f, f.links.Reset)
 		if err := f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: tokenOf(t, m.Content.(mail.ResetLink).Link), Password: "brand new"}); err != nil {
 			t.Fatal(err)
 		}
@@ -264,7 +272,7 @@ func TestPasswordReset(t *testing.T) {
 		f.store.PutSubscription(customer.Subscription{ID: "3f9a2c1e-0000-4000-8000-00000000000a", StoreID: "default",
 			Email: "ada@example.com", Type: "general", CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now(), ExpiresAt: c.ExpiresAt})
 		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
-		m, _ := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
+		m, _ := runJob(t, f, f.links.Reset)
 		if err := f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: tokenOf(t, m.Content.(mail.ResetLink).Link), Password: "brand new"}); err != nil {
 			t.Fatal(err)
 		}
@@ -280,14 +288,14 @@ func TestPasswordReset(t *testing.T) {
 		f := newFixture(t)
 		f.ada(t, customer.Active)
 		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
-		first, _ := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
+		first, _ := runJob(t, f, f.links.Reset)
 		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
-		if _, due := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs()); due {
+		if _, due := runJob(t, f, f.links.Reset); due {
 			t.Error("a second mail within the interval")
 		}
 		f.clock.Advance(2 * time.Minute)
 		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
-		second, _ := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
+		second, _ := runJob(t, f, f.links.Reset)
 		wantCode(t, f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: tokenOf(t, first.Content.(mail.ResetLink).Link), Password: "brand new"}), apperr.TokenInvalid)
 		f.clock.Advance(time.Hour)
 		wantCode(t, f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: tokenOf(t, second.Content.(mail.ResetLink).Link), Password: "brand new"}), apperr.TokenExpired)
@@ -296,7 +304,7 @@ func TestPasswordReset(t *testing.T) {
 		f := newFixture(t)
 		f.ada(t, customer.Deactivated)
 		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
-		if _, due := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs()); due {
+		if _, due := runJob(t, f, f.links.Reset); due {
 			t.Error("a deactivated account got a reset link")
 		}
 	})
@@ -316,7 +324,7 @@ func TestEmailChange(t *testing.T) {
 	if w, ok := notice.Content.(mail.EmailChangeWarning); !ok || notice.To.Email != "ada@example.com" || w.MaskedNewEmail != "N***@E***.org" {
 		t.Errorf("notice = %+v", notice)
 	}
-	m, due := f.runJob(t, mail.EmailChangeRequest, f.links.EmailChangeJobs())
+	m, due := runJob(t, f, f.links.ChangeEmail)
 	if !due || m.To.Email != "New@Example.org" {
 		t.Fatalf("link mail = %+v", m)
 	}
@@ -357,7 +365,7 @@ func TestEraseLeavesATombstoneAndFreesTheAddress(t *testing.T) {
 	if _, err := f.svc.Export(ctx, tok); apperr.CodeOf(err) != apperr.Unauthenticated {
 		t.Errorf("export after erasure: %v", err)
 	}
-	if _, due := f.runJob(t, mail.Erasure, f.links.SweepJobs()); due {
+	if _, due := runJob(t, f, f.links.Sweep); due {
 		t.Error("the sweep mailed something")
 	}
 	r, _ := f.store.Records(ctx, adaID)
@@ -400,10 +408,10 @@ func TestUpdateVatNumber(t *testing.T) {
 		s.Fields[settings.VatNumber] = settings.Field{Enabled: true}
 		s.Vat.EUVat = true
 	}
-	jobs := func(f *fixture) []mail.VatCheckJob {
-		var out []mail.VatCheckJob
+	jobs := func(f *fixture) []vat.CheckJob {
+		var out []vat.CheckJob
 		for _, m := range f.store.Outbox {
-			if j, err := mail.ContentOf[mail.VatCheckJob](m); err == nil {
+			if j, ok := m.Content.(vat.CheckJob); ok {
 				out = append(out, j)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/outbox"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
@@ -88,7 +89,7 @@ func (s *Service) Erase(ctx context.Context, token, pw, sourceIP string) error {
 		if err != nil {
 			return account.Update{}, err
 		}
-		sweep := mail.New(id, now, mail.Recipient{}, mail.ErasureJob{CustomerID: c.ID, AddressDigest: customer.AddressDigest(c.Email)})
+		sweep := outbox.New(id, now, outbox.Recipient{}, ErasureJob{CustomerID: c.ID, AddressDigest: customer.AddressDigest(c.Email)})
 		notice, err := s.mailTo(c, mail.ErasedNotice{})
 		if err != nil {
 			return account.Update{}, err
@@ -106,29 +107,17 @@ func (s *Service) Erase(ctx context.Context, token, pw, sourceIP string) error {
 		}
 		// The entry names no address: it says only that the account went.
 		return account.Update{After: tomb, Activity: &customer.Activity{CustomerID: c.ID, Type: customer.ActivityDeleted, At: now},
-			Outbox: []mail.Message{sweep, notice}, Events: evs, DropSubscriptions: have}, nil
+			Outbox: []outbox.Message{sweep, notice}, Events: evs, DropSubscriptions: have}, nil
 	})
 }
 
-// SweepJob carries out ErasureJob jobs.
-type SweepJob struct{ store Store }
-
-// SweepJobs returns the job handler of erasures.
-func (l *Links) SweepJobs() SweepJob { return SweepJob{store: l.store} }
-
-var _ mail.Job = SweepJob{}
-
-// Prepare sweeps the erased customer's items; it mails nothing (the
-// confirmation travels on its own).
-func (j SweepJob) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
-	e, err := mail.ContentOf[mail.ErasureJob](job)
-	if err != nil {
-		return mail.Message{}, false, err
-	}
-	c, err := j.store.Customer(ctx, e.CustomerID)
+// Sweep runs an ErasureJob: it sweeps the erased customer's items and
+// mails nothing (the confirmation travels on its own).
+func (l *Links) Sweep(ctx context.Context, _ outbox.Message, e ErasureJob) (*outbox.Message, error) {
+	c, err := l.store.Customer(ctx, e.CustomerID)
 	if err != nil || c.Status != customer.Deleted {
-		return mail.Message{}, false, err // never sweep a live account
+		return nil, err // never sweep a live account
 	}
-	_, err = j.store.Sweep(ctx, e.CustomerID, e.AddressDigest)
-	return mail.Message{}, false, err
+	_, err = l.store.Sweep(ctx, e.CustomerID, e.AddressDigest)
+	return nil, err
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/outbox"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
@@ -55,32 +56,20 @@ func (s *Service) RequestEmailChange(ctx context.Context, token, newEmail, pw, s
 		}
 		// The job rides on the activity entry, in the customer's partition,
 		// so an erasure finds the new address it names.
-		job := mail.New(id, now, mail.Recipient{}, mail.EmailChangeJob{CustomerID: c.ID, NewEmail: newEmail})
+		job := outbox.New(id, now, outbox.Recipient{}, EmailChangeJob{CustomerID: c.ID, NewEmail: newEmail})
 		notice, err := s.mailTo(c, mail.EmailChangeWarning{MaskedNewEmail: customer.MaskEmail(newEmail)})
 		if err != nil {
 			return account.Update{}, err
 		}
 		return account.Update{After: c, Activity: activity(c, customer.ActivityEmailChangeRequested, now, sourceIP),
-			Outbox: []mail.Message{job, notice}}, nil
+			Outbox: []outbox.Message{job, notice}}, nil
 	})
 }
 
-// EmailChangeJob carries out EmailChangeJob jobs.
-type EmailChangeJob struct{ links *Links }
-
-// EmailChangeJobs returns the job handler of address changes.
-func (l *Links) EmailChangeJobs() EmailChangeJob { return EmailChangeJob{links: l} }
-
-var _ mail.Job = EmailChangeJob{}
-
-// Prepare mints the link for the new address (voiding any earlier one) and
-// returns its mail, addressed to the new address.
-func (e EmailChangeJob) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
-	l := e.links
-	j, err := mail.ContentOf[mail.EmailChangeJob](job)
-	if err != nil {
-		return mail.Message{}, false, err
-	}
+// ChangeEmail runs an EmailChangeJob: it mints the link for the new
+// address (voiding any earlier one) and returns its mail, addressed to the
+// new address.
+func (l *Links) ChangeEmail(ctx context.Context, job outbox.Message, j EmailChangeJob) (*outbox.Message, error) {
 	c, plain, link, due, err := l.issue(ctx, j.CustomerID, job.ID, job.CreatedAt, l.settings.EmailChangeLifetime,
 		func(c customer.Customer) bool {
 			// Jobs may run out of order: a request older than the live
@@ -95,11 +84,12 @@ func (e EmailChangeJob) Prepare(ctx context.Context, job mail.Message) (mail.Mes
 			c.EmailChange = &customer.EmailChange{NewEmail: j.NewEmail, Link: link}
 		})
 	if err != nil || !due {
-		return mail.Message{}, false, err
+		return nil, err
 	}
-	to := mail.To(c)
+	to := outbox.To(c)
 	to.Email = j.NewEmail
-	return mail.New("", l.now().UTC(), to, mail.EmailChangeLink{Link: l.url(EmailChangePath, plain), ExpiresAt: link.ExpiresAt}), true, nil
+	m := outbox.New("", l.now().UTC(), to, mail.EmailChangeLink{Link: l.url(EmailChangePath, plain), ExpiresAt: link.ExpiresAt})
+	return &m, nil
 }
 
 // ConfirmEmailChange moves the account to the new address its link names,
@@ -143,7 +133,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token, sourceIP string
 		if err != nil {
 			return account.Update{}, err
 		}
-		u := account.Update{After: after, Activity: a, Events: evs, Outbox: []mail.Message{notice}}
+		u := account.Update{After: after, Activity: a, Events: evs, Outbox: []outbox.Message{notice}}
 		// The subscriptions follow the address, as the seed system's do.
 		if customer.NormalizeLogin(after.Email) != customer.NormalizeLogin(c.Email) {
 			have, err := s.subscriptionsOf(ctx, c)

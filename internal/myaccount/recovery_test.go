@@ -22,7 +22,7 @@ func (f *fixture) resetLink(t *testing.T) string {
 	if err := f.svc.RequestReset(context.Background(), "ada@example.com", "", nil, ""); err != nil {
 		t.Fatal(err)
 	}
-	m, due := f.runJob(t, mail.PasswordResetRequest, f.links.ResetJobs())
+	m, due := runJob(t, f, f.links.Reset)
 	if !due {
 		t.Fatal("no reset link mailed")
 	}
@@ -72,7 +72,7 @@ func TestRecoveryIsFinal(t *testing.T) {
 	for _, rc := range recoveries {
 		t.Run(rc.name+" voids an address change whose link was mailed", func(t *testing.T) {
 			f, owner := attackerMovesAda(t)
-			m, due := f.runJob(t, mail.EmailChangeRequest, f.links.EmailChangeJobs())
+			m, due := runJob(t, f, f.links.ChangeEmail)
 			if !due {
 				t.Fatal("no link mailed")
 			}
@@ -87,7 +87,7 @@ func TestRecoveryIsFinal(t *testing.T) {
 			f, owner := attackerMovesAda(t)
 			f.clock.Advance(time.Second)
 			rc.recover(t, f, owner)
-			if _, due := f.runJob(t, mail.EmailChangeRequest, f.links.EmailChangeJobs()); due {
+			if _, due := runJob(t, f, f.links.ChangeEmail); due {
 				t.Error("the mailer minted the attacker's link after the recovery")
 			}
 		})
@@ -122,7 +122,7 @@ func TestRecoveryIsFinal(t *testing.T) {
 		if err := f.svc.RequestEmailChange(ctx, tok, "ada@new.example", pw, ""); err != nil {
 			t.Fatal(err)
 		}
-		m, _ := f.runJob(t, mail.EmailChangeRequest, f.links.EmailChangeJobs())
+		m, _ := runJob(t, f, f.links.ChangeEmail)
 		if _, err := f.svc.ConfirmEmailChange(ctx, tokenOf(t, m.Content.(mail.EmailChangeLink).Link), ""); err != nil {
 			t.Fatal(err)
 		}
@@ -245,7 +245,7 @@ func TestAChangeRacingARecoveryLoses(t *testing.T) {
 					t.Error("the attacker's session is alive")
 				}
 				for _, m := range f.store.Outbox {
-					if m.Kind() == mail.EmailChangeRequest {
+					if m.Kind() == myaccount.EmailChangeKind {
 						t.Error("an address change was queued")
 					}
 				}

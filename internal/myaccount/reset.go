@@ -10,6 +10,7 @@ import (
 
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/outbox"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/captcha"
@@ -54,7 +55,7 @@ func (s *Service) enqueueReset(ctx context.Context, email string, languages []st
 	if len(languages) > 0 {
 		lang = languages[0]
 	}
-	job := mail.New(id, now, mail.Recipient{}, mail.PasswordResetJob{Email: email, Language: lang})
+	job := outbox.New(id, now, outbox.Recipient{}, PasswordResetJob{Email: email, Language: lang})
 	return throttle.Refusal(s.store.Enqueue(ctx, job, limit))
 }
 
@@ -105,34 +106,21 @@ func NewLinks(store Store, tokens *token.Generator, s Settings, publicAPI string
 	return &Links{store: store, tokens: tokens, settings: s, publicAPI: publicAPI, now: now}
 }
 
-// ResetJob carries out PasswordResetJob jobs.
-type ResetJob struct{ links *Links }
-
-// ResetJobs returns the job handler of reset requests.
-func (l *Links) ResetJobs() ResetJob { return ResetJob{links: l} }
-
-var _ mail.Job = ResetJob{}
-
-// Prepare mints a reset link for the job's address and returns its mail;
-// false when the address has no account that can use one, or a link went
-// to it within the interval.
-func (r ResetJob) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
-	l := r.links
-	j, err := mail.ContentOf[mail.PasswordResetJob](job)
-	if err != nil {
-		return mail.Message{}, false, err
-	}
+// Reset runs a PasswordResetJob: it mints a reset link for the job's
+// address and returns its mail; nil when the address has no account that
+// can use one, or a link went to it within the interval.
+func (l *Links) Reset(ctx context.Context, job outbox.Message, j PasswordResetJob) (*outbox.Message, error) {
 	key := customer.NormalizeLogin(j.Email)
 	id, err := l.store.CustomerIDByEmail(ctx, key)
 	if errors.Is(err, customer.ErrNotFound) {
-		return mail.Message{}, false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return mail.Message{}, false, err
+		return nil, err
 	}
 	now := l.now().UTC()
 	if due, err := l.store.ClaimReset(ctx, key, job.ID, now, l.settings.Interval); err != nil || !due {
-		return mail.Message{}, false, err
+		return nil, err
 	}
 	// A recovery since the request voids it (the request wrote nothing to
 	// the account, so its time is its instance's clock: a request made in
@@ -146,13 +134,14 @@ func (r ResetJob) Prepare(ctx context.Context, job mail.Message) (mail.Message, 
 		},
 		func(c *customer.Customer, link customer.Link) { link.SentTo = key; c.Reset = &link })
 	if err != nil || !due {
-		return mail.Message{}, false, err
+		return nil, err
 	}
-	to := mail.To(c)
+	to := outbox.To(c)
 	if to.Language == "" {
 		to.Language = j.Language
 	}
-	return mail.New("", now, to, mail.ResetLink{Link: l.url(ResetPath, plain), ExpiresAt: link.ExpiresAt}), true, nil
+	m := outbox.New("", now, to, mail.ResetLink{Link: l.url(ResetPath, plain), ExpiresAt: link.ExpiresAt})
+	return &m, nil
 }
 
 // issue mints a link for the account id (its life starting at start), in a
@@ -276,7 +265,7 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 		}
 		specs := []event.Spec{{Type: event.PasswordChanged, Changes: map[string]any{"via": "reset"}}}
 		u := account.Update{After: after, Activity: activity(c, customer.ActivityPasswordReset, now, req.SourceIP),
-			Outbox: []mail.Message{notice}}
+			Outbox: []outbox.Message{notice}}
 		if c.Status == customer.Unverified {
 			// The link proves the mailbox, now; what an anonymous
 			// registrant typed before was never proven, and goes.

@@ -11,12 +11,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/outbox"
 )
 
-// Deliverer sends one mail message.
-type Deliverer interface {
-	Deliver(ctx context.Context, m mail.Message) error
+// Dispatcher handles one queued message's body (outbox.Dispatcher).
+type Dispatcher interface {
+	Dispatch(ctx context.Context, body string) error
 }
 
 // Consumer is the mailer Lambda's SQS handler. It delivers a batch
@@ -24,9 +24,9 @@ type Deliverer interface {
 // SQS retries only those (and, after the queue's maximum receives, moves
 // them to the dead-letter queue) while the rest of the batch is done.
 type Consumer struct {
-	mailer Deliverer
-	holder Holder
-	log    *slog.Logger
+	dispatcher Dispatcher
+	holder     Holder
+	log        *slog.Logger
 }
 
 // Holder holds a message back from its next delivery for a while (SQS
@@ -35,7 +35,7 @@ type Holder interface {
 	Hold(ctx context.Context, receiptHandle string, d time.Duration) error
 }
 
-// HoldWith makes a job that asks to run later (*mail.RetryLater) wait that
+// HoldWith makes a job that asks to run later (*outbox.RetryLater) wait that
 // long before SQS delivers it again (without a Holder it waits the queue's
 // visibility timeout).
 func (c *Consumer) HoldWith(h Holder) *Consumer {
@@ -44,8 +44,8 @@ func (c *Consumer) HoldWith(h Holder) *Consumer {
 }
 
 // NewConsumer returns a Consumer.
-func NewConsumer(d Deliverer, log *slog.Logger) *Consumer {
-	return &Consumer{mailer: d, log: log}
+func NewConsumer(d Dispatcher, log *slog.Logger) *Consumer {
+	return &Consumer{dispatcher: d, log: log}
 }
 
 // Handle processes one SQS batch.
@@ -60,7 +60,7 @@ func (c *Consumer) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEv
 		go func(rec events.SQSMessage) {
 			defer wg.Done()
 			if err := c.one(ctx, rec); err != nil {
-				var later *mail.RetryLater
+				var later *outbox.RetryLater
 				if errors.As(err, &later) && c.holder != nil {
 					if herr := c.holder.Hold(ctx, rec.ReceiptHandle, later.After); herr != nil {
 						c.log.WarnContext(ctx, "could not hold the message back; SQS retries it at its visibility timeout",
@@ -80,11 +80,7 @@ func (c *Consumer) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEv
 }
 
 func (c *Consumer) one(ctx context.Context, rec events.SQSMessage) error {
-	m, err := mail.Decode(body(rec.Body))
-	if err != nil {
-		return err
-	}
-	return c.mailer.Deliver(ctx, m)
+	return c.dispatcher.Dispatch(ctx, body(rec.Body))
 }
 
 // body is the encoded message a record carries. The outbox Pipe's input

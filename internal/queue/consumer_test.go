@@ -14,18 +14,31 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/queue"
 )
 
-// fakeDeliverer records delivered messages and fails those listed in fail.
+// mails decodes the mails the tests queue, as the mailer's dispatcher does.
+var mails = func() *outbox.Registry {
+	r := outbox.NewRegistry()
+	mail.Register(r)
+	return r
+}()
+
+// fakeDeliverer decodes each body, records delivered messages and fails
+// those listed in fail.
 type fakeDeliverer struct {
 	mu        sync.Mutex
 	fail      map[string]bool // message ids whose delivery fails
 	delivered []string        // message ids delivered successfully
-	calls     int
+	calls     int             // messages that decoded
 }
 
-func (d *fakeDeliverer) Deliver(_ context.Context, m mail.Message) error {
+func (d *fakeDeliverer) Dispatch(_ context.Context, body string) error {
+	m, err := mails.Decode(body)
+	if err != nil {
+		return err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.calls++
@@ -47,7 +60,7 @@ type barrierDeliverer struct {
 
 func newBarrier(n int) *barrierDeliverer { return &barrierDeliverer{n: n, open: make(chan struct{})} }
 
-func (b *barrierDeliverer) Deliver(ctx context.Context, _ mail.Message) error {
+func (b *barrierDeliverer) Dispatch(ctx context.Context, _ string) error {
 	b.mu.Lock()
 	b.arrived++
 	if b.arrived == b.n {
@@ -67,8 +80,8 @@ func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // record returns an SQS record carrying a mail message with id.
 func record(t *testing.T, sqsID, msgID string) events.SQSMessage {
 	t.Helper()
-	body, err := mail.New(msgID, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC),
-		mail.Recipient{Email: msgID + "@example.com", Language: "en"}, mail.AccountExistsNotice{}).Encode()
+	body, err := outbox.New(msgID, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC),
+		outbox.Recipient{Email: msgID + "@example.com", Language: "en"}, mail.AccountExistsNotice{}).Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +149,7 @@ func TestHandle(t *testing.T) {
 				t.Errorf("got delivered %v, want %v", got, tt.wantDelivered)
 			}
 			if want := tt.records - len(tt.malformed); d.calls != want {
-				t.Errorf("got %d Deliver calls, want %d (one per well-formed record)", d.calls, want)
+				t.Errorf("got %d messages decoded, want %d (one per well-formed record)", d.calls, want)
 			}
 		})
 	}
@@ -206,8 +219,8 @@ func TestHandleDeliversConcurrently(t *testing.T) {
 // laterDeliverer asks every message to run again after a while.
 type laterDeliverer struct{ after time.Duration }
 
-func (d laterDeliverer) Deliver(context.Context, mail.Message) error {
-	return fmt.Errorf("vat check: %w", &mail.RetryLater{After: d.after, Reason: "VIES: MS_UNAVAILABLE"})
+func (d laterDeliverer) Dispatch(context.Context, string) error {
+	return fmt.Errorf("vat check: %w", &outbox.RetryLater{After: d.after, Reason: "VIES: MS_UNAVAILABLE"})
 }
 
 // holds records the messages held back.

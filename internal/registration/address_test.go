@@ -6,8 +6,8 @@ import (
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
-	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/vat"
 )
 
 // addressForm enables every address field; stateProvince as asked.
@@ -148,7 +148,7 @@ func TestVatNumber(t *testing.T) {
 				}
 				jobs := 0
 				for _, m := range f.store.Outbox {
-					if j, err := mail.ContentOf[mail.VatCheckJob](m); err == nil && j.CustomerID == c.ID && j.Number == "DE123456789" {
+					if j, ok := m.Content.(vat.CheckJob); ok && j.CustomerID == c.ID && j.Number == "DE123456789" {
 						jobs++
 					}
 				}

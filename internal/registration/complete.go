@@ -9,6 +9,7 @@ import (
 
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/vat"
 
 	"github.com/openreg/registration/internal/apperr"
@@ -36,7 +37,7 @@ type Completion struct {
 	Previous *customer.Customer
 	Consents []customer.ConsentRecord
 	Activity customer.Activity
-	Outbox   []mail.Message
+	Outbox   []outbox.Message
 	Events   []event.Event
 	// HandOver gives the registration's guest cart to the account.
 	HandOver *cart.HandOver
@@ -77,8 +78,8 @@ const NoticeInterval = time.Hour
 
 // Linker mints and reissues verification links.
 type Linker interface {
-	Mint(cust customer.Customer, now time.Time, jobID string) (customer.Link, mail.Message, error)
-	Reissue(ctx context.Context, customerID, jobID string) (mail.Message, bool, error)
+	Mint(cust customer.Customer, now time.Time, jobID string) (customer.Link, outbox.Message, error)
+	Reissue(ctx context.Context, customerID, jobID string) (outbox.Message, bool, error)
 	// Due reports whether the job jobID may mail cust's address a new
 	// link: none went to it within the resend interval (the live link of
 	// another job, or a claim of one). A job's own retry passes.
@@ -117,59 +118,54 @@ func NewCompleter(d CompleterDeps) *Completer {
 	return &Completer{settings: d.Settings, store: d.Store, linker: d.Linker, handOvers: d.HandOvers, random: d.Random, now: d.Now, log: d.Log}
 }
 
-var _ mail.Job = (*Completer)(nil)
-
-// Prepare completes the job's registration and returns its mail.
-func (c *Completer) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
-	j, err := mail.ContentOf[mail.CompleteRegistrationJob](job)
-	if err != nil {
-		return mail.Message{}, false, err
-	}
+// Run completes a CompleteJob's registration and returns its mail (nil
+// when none is due).
+func (c *Completer) Run(ctx context.Context, job outbox.Message, j CompleteJob) (*outbox.Message, error) {
 	p, err := c.store.PendingRegistration(ctx, j.RegistrationID)
 	if errors.Is(err, ErrNotFound) {
-		return mail.Message{}, false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return mail.Message{}, false, err
+		return nil, err
 	}
 	if p.Outcome != "" {
-		return c.again(ctx, p, job)
+		return outbox.Due(c.again(ctx, p, job))
 	}
 	for attempt := 0; attempt < 4; attempt++ {
 		msg, due, err := c.complete(ctx, p, job)
 		if !errors.Is(err, ErrConflict) && !errors.Is(err, cart.ErrHandOverConflict) {
-			return msg, due, err
+			return outbox.Due(msg, due, err)
 		}
 	}
-	return mail.Message{}, false, apperr.New(apperr.Unavailable, "the address's account kept changing")
+	return nil, apperr.New(apperr.Unavailable, "the address's account kept changing")
 }
 
 // again handles a job whose registration was completed but whose mail did
 // not go out (the send failed and the job came back): a fresh link for the
 // account it became, or the owner's notice again.
-func (c *Completer) again(ctx context.Context, p Pending, job mail.Message) (mail.Message, bool, error) {
+func (c *Completer) again(ctx context.Context, p Pending, job outbox.Message) (outbox.Message, bool, error) {
 	switch p.Outcome {
 	case Created, Replaced:
 		// Under the resend interval like any other link: a redelivered
 		// job whose first run kept the live link mails nothing now.
 		cust, err := c.store.Customer(ctx, p.CustomerID)
 		if errors.Is(err, customer.ErrNotFound) {
-			return mail.Message{}, false, nil
+			return outbox.Message{}, false, nil
 		}
 		if err != nil {
-			return mail.Message{}, false, err
+			return outbox.Message{}, false, err
 		}
 		if due, err := c.linker.Due(ctx, cust, job.ID); err != nil || !due {
-			return mail.Message{}, false, err
+			return outbox.Message{}, false, err
 		}
 		return c.linker.Reissue(ctx, p.CustomerID, job.ID)
 	case Notified:
 		return c.notice(ctx, p, job, nil)
 	}
-	return mail.Message{}, false, nil // Superseded: nothing to mail
+	return outbox.Message{}, false, nil // Superseded: nothing to mail
 }
 
-func (c *Completer) complete(ctx context.Context, p Pending, job mail.Message) (mail.Message, bool, error) {
+func (c *Completer) complete(ctx context.Context, p Pending, job outbox.Message) (outbox.Message, bool, error) {
 	now := c.now().UTC()
 	id, err := c.store.CustomerIDByEmail(ctx, p.EmailKey)
 	var owner customer.Customer
@@ -180,7 +176,7 @@ func (c *Completer) complete(ctx context.Context, p Pending, job mail.Message) (
 	case errors.Is(err, customer.ErrNotFound):
 		return c.create(ctx, p, job, now)
 	case err != nil:
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	case owner.Expired(now):
 		return c.create(ctx, p, job, now)
 	case owner.Status == customer.Unverified:
@@ -190,16 +186,16 @@ func (c *Completer) complete(ctx context.Context, p Pending, job mail.Message) (
 	}
 }
 
-func (c *Completer) create(ctx context.Context, p Pending, job mail.Message, now time.Time) (mail.Message, bool, error) {
+func (c *Completer) create(ctx context.Context, p Pending, job outbox.Message, now time.Time) (outbox.Message, bool, error) {
 	cust := p.Customer(customer.Unverified)
 	link, msg, err := c.linker.Mint(cust, now, job.ID)
 	if err != nil {
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	}
 	cust.Link = &link
 	check, err := vat.StartCheck(c.settings.Vat.EUVat, c.random, now, &cust)
 	if err != nil {
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	}
 	comp := Completion{Registration: p, Outcome: Created, Customer: cust, Consents: p.consentsOf(cust.ID),
 		Activity: customer.Activity{CustomerID: cust.ID, Type: customer.ActivityRegistered, At: p.CreatedAt,
@@ -207,7 +203,7 @@ func (c *Completer) create(ctx context.Context, p Pending, job mail.Message, now
 	if c.settings.NotifyStoreOwner {
 		note, err := ownerNotice(c.random, c.settings, cust, now)
 		if err != nil {
-			return mail.Message{}, false, err
+			return outbox.Message{}, false, err
 		}
 		comp.Outbox = append(comp.Outbox, note)
 	}
@@ -217,16 +213,16 @@ func (c *Completer) create(ctx context.Context, p Pending, job mail.Message, now
 	comp.Events, err = event.Of(c.random, cust.ID, cust.StoreID, p.CreatedAt,
 		event.Spec{Type: event.Registered, Changes: registeredChanges(cust, c.settings.RegistrationType)})
 	if err != nil {
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	}
 	if comp.HandOver, err = c.handOver(ctx, p, cust.ID); err != nil {
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	}
 	if comp.Subscriptions, err = c.subscriptions(ctx, p, now); err != nil {
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	}
 	if err := c.store.Complete(ctx, comp); err != nil {
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	}
 	return msg, true, nil
 }
@@ -269,23 +265,23 @@ func (c *Completer) subscriptions(ctx context.Context, p Pending, now time.Time)
 //
 // The account's reset link and recovery time stay: a registration never
 // voids a password reset.
-func (c *Completer) replace(ctx context.Context, p Pending, job mail.Message, owner customer.Customer, now time.Time) (mail.Message, bool, error) {
+func (c *Completer) replace(ctx context.Context, p Pending, job outbox.Message, owner customer.Customer, now time.Time) (outbox.Message, bool, error) {
 	if p.CreatedAt.Before(owner.ReceivedAt) {
 		c.log.InfoContext(ctx, "registration superseded by a newer one of the address", "registrationId", p.ID, "customerId", owner.ID)
-		return mail.Message{}, false, c.store.Complete(ctx, Completion{Registration: p, Outcome: Superseded, Customer: owner, Previous: &owner})
+		return outbox.Message{}, false, c.store.Complete(ctx, Completion{Registration: p, Outcome: Superseded, Customer: owner, Previous: &owner})
 	}
 	next := p.Customer(customer.Unverified)
 	next.ID, next.CreatedAt, next.UpdatedAt = owner.ID, owner.CreatedAt, now
 	next.Reset, next.RecoveredAt = owner.Reset, owner.RecoveredAt
 	due, err := c.linker.Due(ctx, owner, job.ID)
 	if err != nil {
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	}
-	var msg mail.Message
+	var msg outbox.Message
 	if due {
 		var link customer.Link
 		if link, msg, err = c.linker.Mint(next, now, job.ID); err != nil {
-			return mail.Message{}, false, err
+			return outbox.Message{}, false, err
 		}
 		next.Link, next.VoidedLinks = owner.WithLink(link)
 	} else {
@@ -296,7 +292,7 @@ func (c *Completer) replace(ctx context.Context, p Pending, job mail.Message, ow
 	}
 	check, err := vat.StartCheck(c.settings.Vat.EUVat, c.random, now, &next)
 	if err != nil {
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	}
 	comp := Completion{Registration: p, Outcome: Replaced, Customer: next, Previous: &owner, Consents: p.consentsOf(owner.ID),
 		Activity: customer.Activity{CustomerID: owner.ID, Type: customer.ActivityRegistrationReplaced, At: p.CreatedAt,
@@ -305,13 +301,13 @@ func (c *Completer) replace(ctx context.Context, p Pending, job mail.Message, ow
 		comp.Outbox = append(comp.Outbox, *check)
 	}
 	if comp.HandOver, err = c.handOver(ctx, p, owner.ID); err != nil {
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	}
 	if comp.Subscriptions, err = c.subscriptions(ctx, p, now); err != nil {
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	}
 	if err := c.store.Complete(ctx, comp); err != nil {
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	}
 	return msg, due, nil
 }
@@ -328,14 +324,14 @@ func (c *Completer) handOver(ctx context.Context, p Pending, customerID string) 
 
 // notice tells the verified owner of the address that someone tried to
 // register it, at most once per NoticeInterval. owner is nil on a retry.
-func (c *Completer) notice(ctx context.Context, p Pending, job mail.Message, owner *customer.Customer) (mail.Message, bool, error) {
+func (c *Completer) notice(ctx context.Context, p Pending, job outbox.Message, owner *customer.Customer) (outbox.Message, bool, error) {
 	if owner == nil {
 		o, err := c.store.Customer(ctx, p.CustomerID)
 		if errors.Is(err, customer.ErrNotFound) {
-			return mail.Message{}, false, nil
+			return outbox.Message{}, false, nil
 		}
 		if err != nil {
-			return mail.Message{}, false, err
+			return outbox.Message{}, false, err
 		}
 		owner = &o
 	} else {
@@ -343,17 +339,17 @@ func (c *Completer) notice(ctx context.Context, p Pending, job mail.Message, own
 			Activity: customer.Activity{CustomerID: owner.ID, Type: customer.ActivityRegisterAgain, At: p.CreatedAt,
 				Detail: map[string]string{"sourceIp": p.SourceIP}}}
 		if err := c.store.Complete(ctx, comp); err != nil {
-			return mail.Message{}, false, err
+			return outbox.Message{}, false, err
 		}
 	}
 	now := c.now().UTC()
 	fresh, err := c.store.ClaimNotice(ctx, customer.NormalizeLogin(owner.Email), job.ID, now, NoticeInterval)
 	if err != nil {
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	}
 	if !fresh {
 		c.log.InfoContext(ctx, "owner notice skipped: one went out within the hour", "customerId", owner.ID, "jobId", job.ID)
-		return mail.Message{}, false, nil
+		return outbox.Message{}, false, nil
 	}
-	return mail.New("", now, mail.To(*owner), mail.AccountExistsNotice{}), true, nil
+	return outbox.New("", now, outbox.To(*owner), mail.AccountExistsNotice{}), true, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/profile"
 	"github.com/openreg/registration/internal/vat"
 
@@ -66,7 +67,7 @@ type Pending struct {
 // counter.
 type Submission struct {
 	Pending       Pending
-	Job           mail.Message
+	Job           outbox.Message
 	RevokeSession session.Ref
 	Limit         *throttle.Counter
 }
@@ -268,7 +269,7 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
 	}
-	job := mail.New(jobID, now, mail.Recipient{}, mail.CompleteRegistrationJob{RegistrationID: p.ID, StoreID: storeID})
+	job := outbox.New(jobID, now, outbox.Recipient{}, CompleteJob{RegistrationID: p.ID, StoreID: storeID})
 	err = s.store.Submit(ctx, Submission{Pending: p, Job: job, RevokeSession: revoke, Limit: limit})
 	if err != nil {
 		return Result{}, refused(err)
@@ -319,7 +320,7 @@ func (s *Service) createActive(ctx context.Context, p Pending, revoke session.Re
 			return Result{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
 		}
 	}
-	welcome, err := mailFor(s.random, p.CreatedAt, mail.To(cust), mail.WelcomeMail{})
+	welcome, err := mailFor(s.random, p.CreatedAt, outbox.To(cust), mail.WelcomeMail{})
 	if err != nil {
 		return Result{}, err
 	}
@@ -405,18 +406,18 @@ func registeredChanges(c customer.Customer, t settings.RegistrationType) map[str
 	return map[string]any{"status": string(c.Status), "registrationType": string(t)}
 }
 
-func mailFor(random io.Reader, now time.Time, to mail.Recipient, c mail.Content) (mail.Message, error) {
+func mailFor(random io.Reader, now time.Time, to outbox.Recipient, c outbox.Content) (outbox.Message, error) {
 	id, err := customer.NewID(random)
 	if err != nil {
-		return mail.Message{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
+		return outbox.Message{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
 	}
-	return mail.New(id, now, to, c), nil
+	return outbox.New(id, now, to, c), nil
 }
 
 // ownerNotice is the store owner's "new customer" mail, in the owner's
 // language.
-func ownerNotice(random io.Reader, s settings.Settings, c customer.Customer, now time.Time) (mail.Message, error) {
-	owner := mail.Recipient{Email: s.StoreOwnerEmail, Language: s.OwnerLanguage(), StoreID: c.StoreID}
+func ownerNotice(random io.Reader, s settings.Settings, c customer.Customer, now time.Time) (outbox.Message, error) {
+	owner := outbox.Recipient{Email: s.StoreOwnerEmail, Language: s.OwnerLanguage(), StoreID: c.StoreID}
 	return mailFor(random, now, owner, mail.NewCustomerNotice{About: mail.Subject{CustomerID: c.ID, Email: c.Email,
 		FirstName: c.Profile.FirstName, LastName: c.Profile.LastName, Company: c.Profile.Company,
 		RegistrationType: string(s.RegistrationType)}})

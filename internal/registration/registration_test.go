@@ -8,6 +8,7 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/settings"
 )
@@ -31,7 +32,7 @@ func TestDoubleOptIn(t *testing.T) {
 		if ok, _, _ := f.hasher.Verify("analytical engine", p.PasswordHash); !ok {
 			t.Error("the stored hash does not verify the password")
 		}
-		if got := f.store.Outbox; len(got) != 1 || got[0].Content != (mail.CompleteRegistrationJob{RegistrationID: p.ID, StoreID: p.StoreID}) {
+		if got := f.store.Outbox; len(got) != 1 || got[0].Content != (registration.CompleteJob{RegistrationID: p.ID, StoreID: p.StoreID}) {
 			t.Errorf("outbox = %+v, want the completion job, without a link", got)
 		}
 	})
@@ -153,7 +154,7 @@ func TestStandard(t *testing.T) {
 			s.NotifyStoreOwner, s.StoreOwnerEmail = true, "owner@shop.example"
 		})
 		f.register(t, validRequest())
-		var kinds []mail.Kind
+		var kinds []outbox.Kind
 		for _, m := range f.store.Outbox {
 			kinds = append(kinds, m.Kind())
 		}

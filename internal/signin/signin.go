@@ -13,12 +13,12 @@ import (
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/outbox"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/device"
-	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/redirect"
 	"github.com/openreg/registration/internal/session"
@@ -265,7 +265,7 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 		if err != nil {
 			return Result{}, apperr.Wrap(apperr.Internal, "Could not sign in.", err)
 		}
-		job := mail.New(id, now, mail.Recipient{}, mail.VerificationLinkJob{CustomerID: cust.ID, StoreID: cust.StoreID})
+		job := outbox.New(id, now, outbox.Recipient{}, account.VerificationLinkJob{CustomerID: cust.ID, StoreID: cust.StoreID})
 		attempt.Job = &job
 	case found:
 		attempt.Activity = &customer.Activity{CustomerID: cust.ID, Type: customer.ActivitySignInFailed, At: now,

@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/captcha/providertest"
 	"github.com/openreg/registration/internal/customer"
-	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
@@ -156,7 +156,7 @@ func TestSignIn(t *testing.T) {
 		f := newFixture(t, nil)
 		f.account(t, customer.Unverified, nil)
 		_, _ = f.signIn("ada@example.com", pw, "10.0.0.1")
-		if got := f.store.Outbox; len(got) != 1 || got[0].Content != (mail.VerificationLinkJob{CustomerID: adaID, StoreID: "default"}) {
+		if got := f.store.Outbox; len(got) != 1 || got[0].Content != (account.VerificationLinkJob{CustomerID: adaID, StoreID: "default"}) {
 			t.Errorf("outbox = %+v, want one verification-link job for Ada without a link", got)
 		}
 	})

@@ -9,13 +9,13 @@ import (
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/outbox"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
-	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/throttle"
@@ -55,7 +55,7 @@ func (t *tx) add(item types.TransactWriteItem) int {
 	return len(t.items) - 1
 }
 
-func (t *tx) outbox(msgs []mail.Message) {
+func (t *tx) outbox(msgs []outbox.Message) {
 	for _, m := range msgs {
 		oi, err := newOutboxItem(m)
 		if err != nil {
@@ -119,7 +119,7 @@ func (t *tx) activity(a customer.Activity) {
 // logged adds the activity entry of an event and the mails it causes: the
 // first mail rides on the entry (an item the write inserts anyway, so it
 // costs no item of its own), the others are outbox items.
-func (t *tx) logged(a customer.Activity, msgs []mail.Message) {
+func (t *tx) logged(a customer.Activity, msgs []outbox.Message) {
 	if a.CustomerID == "" || len(msgs) == 0 {
 		t.activity(a)
 		t.outbox(msgs)
@@ -140,7 +140,7 @@ func (t *tx) session(ss *session.Session) {
 	}
 }
 
-func (t *tx) encode(m mail.Message) string {
+func (t *tx) encode(m outbox.Message) string {
 	body, err := m.Encode()
 	if err != nil {
 		t.err = errors.Join(t.err, apperr.Wrap(apperr.Internal, "Internal error.", err))
@@ -426,9 +426,9 @@ func (s *Store) UpdatePasswordHash(ctx context.Context, c customer.Customer, new
 
 // Enqueue stores a job in the outbox with the client's count, in one
 // transaction; see verification.Jobs.
-func (s *Store) Enqueue(ctx context.Context, job mail.Message, limit *throttle.Counter) error {
+func (s *Store) Enqueue(ctx context.Context, job outbox.Message, limit *throttle.Counter) error {
 	t := s.newTx()
-	t.outbox([]mail.Message{job})
+	t.outbox([]outbox.Message{job})
 	t.count(limit)
 	_, err := t.run(ctx)
 	return s.attemptErr(err)

@@ -6,12 +6,11 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/outbox"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/openreg/registration/internal/mail"
 )
 
 // The mail ledger: one item per message id, "sending" while a mailer holds
@@ -47,9 +46,9 @@ func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease time.
 	var cf *types.ConditionalCheckFailedException
 	if errors.As(err, &cf) {
 		if st, ok := cf.Item["state"].(*types.AttributeValueMemberS); ok && st.Value == stateSent {
-			return mail.ErrAlreadySent
+			return outbox.ErrAlreadySent
 		}
-		return mail.ErrInFlight
+		return outbox.ErrInFlight
 	}
 	if err != nil {
 		return unavailable("PutItem", err)

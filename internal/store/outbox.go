@@ -5,8 +5,7 @@ import (
 
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/event"
-
-	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/outbox"
 )
 
 // The outbox. A use case stores the mails and jobs its change causes in the
@@ -26,7 +25,7 @@ const (
 	AttrType = "type"
 	// TypeOutbox is the kind of items that exist only to carry a message.
 	TypeOutbox = "outbox"
-	// AttrOutboxMessage holds an encoded mail.Message: the queue message's
+	// AttrOutboxMessage holds an encoded outbox.Message: the queue message's
 	// body. An inserted item that has it is what the Pipe forwards.
 	// No other item may use this name: the consent log's "message" is why
 	// it is not called that.
@@ -47,7 +46,7 @@ type outboxItem struct {
 	TTL       int64  `dynamodbav:"ttl"`
 }
 
-func newOutboxItem(m mail.Message) (outboxItem, error) {
+func newOutboxItem(m outbox.Message) (outboxItem, error) {
 	body, err := m.Encode()
 	if err != nil {
 		return outboxItem{}, err

@@ -22,6 +22,7 @@ import (
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
@@ -56,7 +57,7 @@ func newAccount(id, email, username string) account.Creation {
 	acc := account.Creation{
 		Customer: c, EmailKey: customer.NormalizeLogin(email),
 		Consents: []customer.ConsentRecord{{CustomerID: id, ConsentID: "terms", Agreed: true, Message: "Terms", At: t0}},
-		Outbox:   []mail.Message{mail.New("mail-"+id, t0, mail.Recipient{Email: email}, mail.Validation{Link: "https://x/v1/verify-email?token=t"})},
+		Outbox:   []outbox.Message{outbox.New("mail-"+id, t0, outbox.Recipient{Email: email}, mail.Validation{Link: "https://x/v1/verify-email?token=t"})},
 	}
 	if username != "" {
 		acc.UsernameKey = customer.NormalizeLogin(username)
@@ -298,6 +299,8 @@ func TestOutboxReachesTheStream(t *testing.T) {
 	if n, err := pipe.Once(ctx); err != nil || n != 0 {
 		t.Errorf("second pass sent %d, %v; want nothing again", n, err)
 	}
+	mails := outbox.NewRegistry()
+	mail.Register(mails)
 	var got []string
 	for len(got) < 4 {
 		out, err := clients.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10})
@@ -308,7 +311,7 @@ func TestOutboxReachesTheStream(t *testing.T) {
 			break
 		}
 		for _, m := range out.Messages {
-			msg, err := mail.Decode(aws.ToString(m.Body))
+			msg, err := mails.Decode(aws.ToString(m.Body))
 			if err != nil {
 				t.Fatalf("queue body is not a mail message: %v", err)
 			}
@@ -425,8 +428,8 @@ func TestReplacementKeepsTheRegistrationEntry(t *testing.T) {
 		return registration.Pending{ID: id, StoreID: "default", Email: "rep@example.com", EmailKey: "rep@example.com",
 			PasswordHash: "h-" + id, Language: "en", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 	}
-	job := func(id string) mail.Message {
-		return mail.New("job-"+id, t0, mail.Recipient{}, mail.CompleteRegistrationJob{RegistrationID: id})
+	job := func(id string) outbox.Message {
+		return outbox.New("job-"+id, t0, outbox.Recipient{}, registration.CompleteJob{RegistrationID: id})
 	}
 	first := pending("0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f")
 	if err := s.Submit(ctx, registration.Submission{Pending: first, Job: job(first.ID)}); err != nil {
@@ -485,7 +488,7 @@ func TestRetriedSinglePutIsItsOwnSuccess(t *testing.T) {
 	s := store.New(&lostAnswer{API: db}, table, nil, func() time.Time { return t0 })
 	p := registration.Pending{ID: "2d8b4e30-7f4c-4e3d-9b50-4c3d5e6f7081", Email: "retry@example.com", EmailKey: "retry@example.com",
 		PasswordHash: "h", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
-	job := mail.New("job-retry", t0, mail.Recipient{}, mail.CompleteRegistrationJob{RegistrationID: p.ID})
+	job := outbox.New("job-retry", t0, outbox.Recipient{}, registration.CompleteJob{RegistrationID: p.ID})
 	if err := s.Submit(ctx, registration.Submission{Pending: p, Job: job}); err != nil {
 		t.Errorf("Submit after a lost answer: %v, want success", err)
 	}

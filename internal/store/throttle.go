@@ -8,13 +8,13 @@ import (
 
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/cart"
+	"github.com/openreg/registration/internal/outbox"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/openreg/registration/internal/apperr"
-	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/throttle"
 	"github.com/openreg/registration/internal/token"
 )
@@ -148,7 +148,7 @@ func (s *Store) signInFailed(ctx context.Context, a account.SignIn) (codes []str
 		t.activity(*a.Activity)
 	}
 	if a.Job != nil {
-		t.outbox([]mail.Message{*a.Job})
+		t.outbox([]outbox.Message{*a.Job})
 	}
 	if a.Login != "" {
 		t.put(s.newAttemptItem(a), "", nil)

@@ -10,6 +10,7 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/outbox"
 )
 
 // The check's schedule: VIES (or a member state's system behind it) that
@@ -51,46 +52,40 @@ type Checker struct {
 	vies  *VIES
 	// owner receives the new-VAT notice (nil: the store does not ask for
 	// it).
-	owner *mail.Recipient
+	owner *outbox.Recipient
 	now   func() time.Time
 	log   *slog.Logger
 }
 
 // NewChecker returns a Checker; owner is nil when the store owner is not
 // told.
-func NewChecker(store Store, vies *VIES, owner *mail.Recipient, now func() time.Time, log *slog.Logger) *Checker {
+func NewChecker(store Store, vies *VIES, owner *outbox.Recipient, now func() time.Time, log *slog.Logger) *Checker {
 	return &Checker{store: store, vies: vies, owner: owner, now: now, log: log}
 }
 
-var _ mail.Job = (*Checker)(nil)
-
-// Prepare checks the job's number and returns the owner's notice when one
-// is due. An unavailable VIES is a *mail.RetryLater until the last attempt.
-func (c *Checker) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
-	j, err := mail.ContentOf[mail.VatCheckJob](job)
-	if err != nil {
-		return mail.Message{}, false, err
-	}
+// Run checks a CheckJob's number and returns the owner's notice when one
+// is due. An unavailable VIES is a *outbox.RetryLater until the last attempt.
+func (c *Checker) Run(ctx context.Context, _ outbox.Message, j CheckJob) (*outbox.Message, error) {
 	for range 3 {
 		msg, due, err := c.check(ctx, j)
 		if !errors.Is(err, ErrConflict) {
-			return msg, due, err
+			return outbox.Due(msg, due, err)
 		}
 	}
-	return mail.Message{}, false, errors.New("vat: the customer kept changing")
+	return nil, errors.New("vat: the customer kept changing")
 }
 
-func (c *Checker) check(ctx context.Context, j mail.VatCheckJob) (mail.Message, bool, error) {
+func (c *Checker) check(ctx context.Context, j CheckJob) (outbox.Message, bool, error) {
 	cust, err := c.store.Customer(ctx, j.CustomerID)
 	if errors.Is(err, customer.ErrNotFound) {
-		return mail.Message{}, false, nil
+		return outbox.Message{}, false, nil
 	}
 	if err != nil {
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	}
 	switch {
 	case cust.Status == customer.Deleted || cust.Profile.VatNumber != j.Number:
-		return mail.Message{}, false, nil // erased, or a newer number has a job of its own
+		return outbox.Message{}, false, nil // erased, or a newer number has a job of its own
 	case cust.Vat.Done(j.Number):
 		// Checked before; the notice's send is what failed.
 		return c.notice(cust, *cust.Vat)
@@ -108,31 +103,31 @@ func (c *Checker) check(ctx context.Context, j mail.VatCheckJob) (mail.Message, 
 		check.LastError = down.Reason
 		if check.Attempts < MaxAttempts {
 			if err := c.store.RecordVat(ctx, cust, check, customer.Later(now, cust.UpdatedAt)); err != nil {
-				return mail.Message{}, false, err
+				return outbox.Message{}, false, err
 			}
 			c.log.WarnContext(ctx, "VIES unavailable; the check runs again later", "customerId", cust.ID,
 				"attempt", check.Attempts, "reason", down.Reason)
-			return mail.Message{}, false, &mail.RetryLater{After: RetryDelay(check.Attempts), Reason: "VIES: " + down.Reason}
+			return outbox.Message{}, false, &outbox.RetryLater{After: RetryDelay(check.Attempts), Reason: "VIES: " + down.Reason}
 		}
 		c.log.WarnContext(ctx, "VIES unavailable at the last attempt; the number stays unknown", "customerId", cust.ID, "reason", down.Reason)
 		check.CheckedAt = now
 	case err != nil:
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	default:
 		check.Status, check.Name, check.Address, check.CheckedAt = answer.Status, answer.Name, answer.Address, now
 	}
 	if err := c.store.RecordVat(ctx, cust, check, customer.Later(now, cust.UpdatedAt)); err != nil {
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	}
 	return c.notice(cust, check)
 }
 
 // notice is the store owner's mail about a checked number, if asked for.
-func (c *Checker) notice(cust customer.Customer, check customer.VatCheck) (mail.Message, bool, error) {
+func (c *Checker) notice(cust customer.Customer, check customer.VatCheck) (outbox.Message, bool, error) {
 	if c.owner == nil {
-		return mail.Message{}, false, nil
+		return outbox.Message{}, false, nil
 	}
-	return mail.New("", c.now().UTC(), *c.owner, mail.NewVatNotice{
+	return outbox.New("", c.now().UTC(), *c.owner, mail.NewVatNotice{
 		About: mail.Subject{Email: cust.Email, FirstName: cust.Profile.FirstName, LastName: cust.Profile.LastName,
 			Company: cust.Profile.Company},
 		VatNumber: check.Number, Status: string(check.Status), Name: check.Name, Address: check.Address,
@@ -143,7 +138,7 @@ func (c *Checker) notice(cust customer.Customer, check customer.VatCheck) (mail.
 // the store checks them (euVat): the customer's check is unknown until the
 // job's answer, and the job rides in the write that creates or changes the
 // customer. Nil when no check is due.
-func StartCheck(euVat bool, random io.Reader, now time.Time, c *customer.Customer) (*mail.Message, error) {
+func StartCheck(euVat bool, random io.Reader, now time.Time, c *customer.Customer) (*outbox.Message, error) {
 	if !euVat || c.Profile.VatNumber == "" {
 		return nil, nil
 	}
@@ -155,6 +150,31 @@ func StartCheck(euVat bool, random io.Reader, now time.Time, c *customer.Custome
 	if err != nil {
 		return nil, apperr.Wrap(apperr.Internal, "Could not start the VAT number's check.", err)
 	}
-	job := mail.New(id, now, mail.Recipient{}, mail.VatCheckJob{CustomerID: c.ID, Number: c.Profile.VatNumber})
+	job := outbox.New(id, now, outbox.Recipient{}, CheckJob{CustomerID: c.ID, Number: c.Profile.VatNumber})
 	return &job, nil
+}
+
+// CheckKind: a customer gave a VAT number; the mailer's Checker asks VIES
+// about it (again later while VIES is unavailable) and stores the answer on
+// the customer.
+const CheckKind outbox.Kind = "vat_check"
+
+// CheckJob asks VIES about a customer's VAT number.
+type CheckJob struct {
+	CustomerID string `json:"customerId"`
+	Number     string `json:"number"`
+}
+
+// Kind implements outbox.Content.
+func (CheckJob) Kind() outbox.Kind { return CheckKind }
+
+// Concerns implements outbox.Concerning.
+func (c CheckJob) Concerns() string { return c.CustomerID }
+
+// Check implements outbox.Content.
+func (c CheckJob) Check() error {
+	if c.CustomerID == "" || c.Number == "" {
+		return errors.New("needs a customer and a number")
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/store/memstore"
 	"github.com/openreg/registration/internal/store/storetest"
 	"github.com/openreg/registration/internal/vat"
@@ -18,7 +19,7 @@ import (
 
 const adaID = "0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f"
 
-var owner = &mail.Recipient{Email: "owner@shop.example", Language: "en", StoreID: "default"}
+var owner = &outbox.Recipient{Email: "owner@shop.example", Language: "en", StoreID: "default"}
 
 type fixture struct {
 	store *memstore.Store
@@ -33,7 +34,7 @@ func newFixture(t *testing.T, number string, notify bool) *fixture {
 	st := memstore.New(clock.Now)
 	srv := viestest.Start(t)
 	srv.Delay = 2 * time.Second
-	var to *mail.Recipient
+	var to *outbox.Recipient
 	if notify {
 		to = owner
 	}
@@ -45,10 +46,14 @@ func newFixture(t *testing.T, number string, notify bool) *fixture {
 	return f
 }
 
-func (f *fixture) run(t *testing.T, number string) (mail.Message, bool, error) {
+func (f *fixture) run(t *testing.T, number string) (outbox.Message, bool, error) {
 	t.Helper()
-	job := mail.New("7d1e0c52-8a7b-4c3d-9e2f-1a2b3c4d5e6f", f.clock.Now(), mail.Recipient{}, mail.VatCheckJob{CustomerID: adaID, Number: number})
-	return f.job.Prepare(context.Background(), job)
+	j := vat.CheckJob{CustomerID: adaID, Number: number}
+	out, err := f.job.Run(context.Background(), outbox.New("7d1e0c52-8a7b-4c3d-9e2f-1a2b3c4d5e6f", f.clock.Now(), outbox.Recipient{}, j), j)
+	if out == nil {
+		return outbox.Message{}, false, err
+	}
+	return *out, true, err
 }
 
 func (f *fixture) check(t *testing.T) customer.VatCheck {
@@ -77,16 +82,16 @@ func TestCheck(t *testing.T) {
 			f.vies.Answer("DE123456789", tt.kase)
 			msg, due, err := f.run(t, "DE123456789")
 			if err != nil || !due {
-				t.Fatalf("Prepare: due %v, %v", due, err)
+				t.Fatalf("Run: due %v, %v", due, err)
 			}
 			got := f.check(t)
 			if got.Status != tt.wantStatus || got.Name != tt.wantName || got.CheckedAt.IsZero() {
 				t.Fatalf("check = %+v", got)
 			}
-			n, err := mail.ContentOf[mail.NewVatNotice](msg)
-			if err != nil || msg.To != *owner || n.VatNumber != "DE123456789" || n.Status != string(tt.wantStatus) ||
+			n, ok := msg.Content.(mail.NewVatNotice)
+			if !ok || msg.To != *owner || n.VatNumber != "DE123456789" || n.Status != string(tt.wantStatus) ||
 				n.Name != tt.wantName || n.About.Email != "ada@example.com" || n.About.Company != "Analytical Engines" {
-				t.Fatalf("notice %+v to %+v, %v", n, msg.To, err)
+				t.Fatalf("notice %+v (%T) to %+v", n, msg.Content, msg.To)
 			}
 			// A retry after the notice's send failed mails it again and asks
 			// VIES nothing.
@@ -104,7 +109,7 @@ func TestOutages(t *testing.T) {
 			f.vies.Answer("FR12345678901", kase)
 			for attempt := 1; attempt < vat.MaxAttempts; attempt++ {
 				_, _, err := f.run(t, "FR12345678901")
-				var later *mail.RetryLater
+				var later *outbox.RetryLater
 				if !errors.As(err, &later) || later.After != vat.RetryDelay(attempt) {
 					t.Fatalf("attempt %d: %v, want a retry after %s", attempt, err, vat.RetryDelay(attempt))
 				}
@@ -120,7 +125,7 @@ func TestOutages(t *testing.T) {
 			if c := f.check(t); c.Status != customer.VatUnknown || c.CheckedAt.IsZero() || c.Attempts != vat.MaxAttempts {
 				t.Fatalf("after giving up: %+v", c)
 			}
-			if n, _ := mail.ContentOf[mail.NewVatNotice](msg); n.Status != string(customer.VatUnknown) {
+			if n, _ := msg.Content.(mail.NewVatNotice); n.Status != string(customer.VatUnknown) {
 				t.Fatalf("notice %+v", n)
 			}
 			if n := f.vies.Calls("FR12345678901"); n != vat.MaxAttempts {

@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/throttle"
 	"github.com/openreg/registration/internal/token"
@@ -29,7 +31,7 @@ type Jobs interface {
 	// Enqueue stores job in the outbox and counts one event on limit (when
 	// set) in one write; *throttle.Exceeded, storing nothing, when the
 	// limit is reached.
-	Enqueue(ctx context.Context, job mail.Message, limit *throttle.Counter) error
+	Enqueue(ctx context.Context, job outbox.Message, limit *throttle.Counter) error
 }
 
 // Captcha decides whether a request carries a solved CAPTCHA (captcha.Gate).
@@ -77,7 +79,7 @@ func (r *Requests) Request(ctx context.Context, email, captchaToken string, lang
 	if len(languages) > 0 {
 		lang = languages[0]
 	}
-	job := mail.New(id, now, mail.Recipient{}, mail.ResendJob{Email: email, Language: lang})
+	job := outbox.New(id, now, outbox.Recipient{}, ResendJob{Email: email, Language: lang})
 	return throttle.Refusal(r.jobs.Enqueue(ctx, job, limit))
 }
 
@@ -128,34 +130,34 @@ func NewLinker(d LinkerDeps) *Linker {
 // that carries it, without
 // storing anything: callers that write the link inside a larger change
 // (completing a registration) store it themselves.
-func (l *Linker) Mint(cust customer.Customer, now time.Time, jobID string) (customer.Link, mail.Message, error) {
+func (l *Linker) Mint(cust customer.Customer, now time.Time, jobID string) (customer.Link, outbox.Message, error) {
 	plain, link, err := customer.MintLink(l.tokens, cust.ID, now, l.lifetime)
 	if err != nil {
-		return customer.Link{}, mail.Message{}, err
+		return customer.Link{}, outbox.Message{}, err
 	}
 	link.IssuedBy = jobID
-	return link, mail.New("", now, mail.To(cust), mail.Validation{Link: URL(l.publicAPI, plain), ExpiresAt: link.ExpiresAt}), nil
+	return link, outbox.New("", now, outbox.To(cust), mail.Validation{Link: URL(l.publicAPI, plain), ExpiresAt: link.ExpiresAt}), nil
 }
 
 // Reissue mints (for the job jobID) and stores a new link for an unverified
 // customer, voiding the live one, and returns its mail; false when the
 // account is verified or gone.
-func (l *Linker) Reissue(ctx context.Context, id, jobID string) (mail.Message, bool, error) {
+func (l *Linker) Reissue(ctx context.Context, id, jobID string) (outbox.Message, bool, error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		cust, err := l.store.Customer(ctx, id)
 		if errors.Is(err, customer.ErrNotFound) {
-			return mail.Message{}, false, nil
+			return outbox.Message{}, false, nil
 		}
 		if err != nil {
-			return mail.Message{}, false, err
+			return outbox.Message{}, false, err
 		}
 		now := l.now().UTC()
 		if cust.Status != customer.Unverified || cust.Expired(now) {
-			return mail.Message{}, false, nil
+			return outbox.Message{}, false, nil
 		}
 		link, msg, err := l.Mint(cust, now, jobID)
 		if err != nil {
-			return mail.Message{}, false, err
+			return outbox.Message{}, false, err
 		}
 		live, voided := cust.WithLink(link)
 		err = l.store.IssueLink(ctx, cust.ID, cust.Link, *live, voided,
@@ -164,11 +166,11 @@ func (l *Linker) Reissue(ctx context.Context, id, jobID string) (mail.Message, b
 			continue // another link was issued meanwhile; read again
 		}
 		if err != nil {
-			return mail.Message{}, false, err
+			return outbox.Message{}, false, err
 		}
 		return msg, true, nil
 	}
-	return mail.Message{}, false, apperr.New(apperr.Unavailable, "the customer's link kept changing")
+	return outbox.Message{}, false, apperr.New(apperr.Unavailable, "the customer's link kept changing")
 }
 
 // Due applies the per-address interval to a job, whatever caused it (a
@@ -190,71 +192,48 @@ func (l *Linker) Due(ctx context.Context, cust customer.Customer, jobID string) 
 	return false, nil
 }
 
-// Resender is the job half of resend: by address.
-type Resender struct{ linker *Linker }
-
-// NewResender returns the job half of resend.
-func NewResender(l *Linker) *Resender { return &Resender{linker: l} }
-
-var _ mail.Job = (*Resender)(nil)
-
-// Prepare carries out a resend job: it returns the EmailValidation mail to
-// send, or false when none is due.
-func (r *Resender) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
-	j, err := mail.ContentOf[mail.ResendJob](job)
-	if err != nil {
-		return mail.Message{}, false, err
-	}
-	id, err := r.linker.store.CustomerIDByEmail(ctx, customer.NormalizeLogin(j.Email))
+// Resend runs a resend job (ResendKind): it returns the EmailValidation
+// mail to send, or nil when none is due.
+func (l *Linker) Resend(ctx context.Context, job outbox.Message, j ResendJob) (*outbox.Message, error) {
+	id, err := l.store.CustomerIDByEmail(ctx, customer.NormalizeLogin(j.Email))
 	if errors.Is(err, customer.ErrNotFound) {
-		return mail.Message{}, false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return mail.Message{}, false, err
+		return nil, err
 	}
-	return r.linker.prepareFor(ctx, id, job.ID, j.Language)
+	return outbox.Due(l.prepareFor(ctx, id, job.ID, j.Language))
 }
 
-// SignInLinker is the job a right password on an unverified account leaves:
-// by customer id.
-type SignInLinker struct{ linker *Linker }
-
-// NewSignInLinker returns the job half of a sign-in on an unverified account.
-func NewSignInLinker(l *Linker) *SignInLinker { return &SignInLinker{linker: l} }
-
-var _ mail.Job = (*SignInLinker)(nil)
-
-// Prepare mails a fresh link unless one went out within the interval.
-func (s *SignInLinker) Prepare(ctx context.Context, job mail.Message) (mail.Message, bool, error) {
-	j, err := mail.ContentOf[mail.VerificationLinkJob](job)
-	if err != nil {
-		return mail.Message{}, false, err
-	}
-	msg, due, err := s.linker.prepareFor(ctx, j.CustomerID, job.ID, "")
+// MailLink runs the job a right password on an unverified account, or the
+// back office's invitation, leaves (account.VerificationLinkKind): it mails
+// a fresh link unless one went out within the interval.
+func (l *Linker) MailLink(ctx context.Context, job outbox.Message, j account.VerificationLinkJob) (*outbox.Message, error) {
+	msg, due, err := l.prepareFor(ctx, j.CustomerID, job.ID, "")
 	if v, ok := msg.Content.(mail.Validation); ok && j.Invitation {
 		// The link tells the confirm page (which looks nothing up) to ask
 		// for a new password rather than the one chosen at registration.
 		v.Invitation, v.Link = true, v.Link+"&invite=1"
 		msg.Content = v
 	}
-	return msg, due, err
+	return outbox.Due(msg, due, err)
 }
 
 // prepareFor reissues the link of customer id for the job jobID when one is
 // due, in the customer's language or else in lang.
-func (l *Linker) prepareFor(ctx context.Context, id, jobID, lang string) (mail.Message, bool, error) {
+func (l *Linker) prepareFor(ctx context.Context, id, jobID, lang string) (outbox.Message, bool, error) {
 	cust, err := l.store.Customer(ctx, id)
 	if errors.Is(err, customer.ErrNotFound) {
-		return mail.Message{}, false, nil
+		return outbox.Message{}, false, nil
 	}
 	if err != nil {
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	}
 	if cust.Status != customer.Unverified || cust.Expired(l.now()) {
-		return mail.Message{}, false, nil
+		return outbox.Message{}, false, nil
 	}
 	if due, err := l.Due(ctx, cust, jobID); err != nil || !due {
-		return mail.Message{}, false, err
+		return outbox.Message{}, false, err
 	}
 	msg, ok, err := l.Reissue(ctx, id, jobID)
 	if ok && msg.To.Language == "" {

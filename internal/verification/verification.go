@@ -10,6 +10,7 @@ import (
 
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/outbox"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
@@ -56,7 +57,7 @@ type Confirmation struct {
 	PasswordHash string
 	Session      *session.Session
 	Activity     customer.Activity
-	Outbox       []mail.Message
+	Outbox       []outbox.Message
 	Events       []event.Event
 	HandOver     *cart.HandOver
 	// Activation starts the address's newsletter subscriptions, which
@@ -231,7 +232,7 @@ func (s *Service) confirm(ctx context.Context, id, digest string, req Request) (
 		if err != nil {
 			return Result{}, apperr.Wrap(apperr.Internal, "Internal error.", err)
 		}
-		c.Outbox = []mail.Message{mail.New(msgID, now, mail.To(cust), mail.WelcomeMail{})}
+		c.Outbox = []outbox.Message{outbox.New(msgID, now, outbox.To(cust), mail.WelcomeMail{})}
 	}
 	specs := []event.Spec{{Type: event.Verified, Changes: map[string]any{"status": string(c.Next), "email": cust.Email}}}
 	if c.Next == customer.Active {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/myaccount"
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/shopping"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,21 +28,32 @@ import (
 	"github.com/openreg/registration/internal/verification"
 )
 
-// New wires the mailer function's SQS consumer: it sends each mail at
-// most once (the ledger in the table), never to a suppressed address, and
-// carries out the jobs (completing registrations, minting links).
+// New wires the mailer function's SQS consumer on the function's table:
+// it sends each mail at most once (the ledger in the table), never to a
+// suppressed address, and carries out the jobs (completing registrations,
+// minting links, checking VAT numbers, sweeping erased accounts).
 func New(cfg config.Config, db store.API, ses sesmail.API, rt app.Runtime) (*queue.Consumer, error) {
-	return NewWith(cfg, db, rt, sesmail.New(ses, cfg.ConfigurationSet))
+	return NewWith(cfg, app.NewStore(cfg, db, rt), rt, sesmail.New(ses, cfg.ConfigurationSet))
 }
 
-// NewWith is New around a given sender (tests wrap SES).
-func NewWith(cfg config.Config, db store.API, rt app.Runtime, sender mail.Sender) (*queue.Consumer, error) {
+// Store is what the mailer's ledger and jobs read and write.
+type Store interface {
+	mail.Ledger
+	verification.LinkStore
+	registration.CompletionStore
+	myaccount.Store
+	shopping.Store
+	vat.Store
+}
+
+// NewWith is New on a given store and sender (tests use memstore, or wrap
+// SES).
+func NewWith(cfg config.Config, st Store, rt app.Runtime, sender mail.Sender) (*queue.Consumer, error) {
 	s := cfg.Settings
 	tpl, err := mail.LoadTemplates(s.Languages, s.DefaultLanguage)
 	if err != nil {
 		return nil, err
 	}
-	st := store.New(db, cfg.Table, rt.Random, rt.Now)
 	m := mail.NewMailer(mail.MailerDeps{
 		Templates: tpl, Sender: sender, Ledger: st,
 		From: s.MailFrom, StoreName: s.StoreName, Now: rt.Now, Log: rt.Log,
@@ -59,21 +71,38 @@ func NewWith(cfg config.Config, db store.API, rt app.Runtime, sender mail.Sender
 		ResetLifetime: time.Duration(s.PasswordResetLifetime), EmailChangeLifetime: time.Duration(s.EmailChangeLifetime),
 		Interval: time.Duration(s.Resend.Interval),
 	}, s.URLs.PublicAPI, rt.Now)
-	var owner *mail.Recipient
+	var owner *outbox.Recipient
 	if s.Vat.NotifyStoreOwner {
-		owner = &mail.Recipient{Email: s.StoreOwnerEmail, Language: s.OwnerLanguage(), StoreID: s.DefaultStoreID}
+		owner = &outbox.Recipient{Email: s.StoreOwnerEmail, Language: s.OwnerLanguage(), StoreID: s.DefaultStoreID}
 	}
 	// VIES is asked over HTTPS, each call bounded by the VAT timeout.
 	vies := vat.NewVIES(s.Vat.ViesURL, http.DefaultClient, time.Duration(s.Vat.Timeout))
-	return queue.NewConsumer(mail.NewWorker(m, map[mail.Kind]mail.Job{
-		mail.ResendVerification:   verification.NewResender(linker),
-		mail.VerificationLink:     verification.NewSignInLinker(linker),
-		mail.CompleteRegistration: completer,
-		mail.PasswordResetRequest: links.ResetJobs(),
-		mail.EmailChangeRequest:   links.EmailChangeJobs(),
-		mail.Erasure:              links.SweepJobs(),
-		mail.VatCheckRequest:      vat.NewChecker(st, vies, owner, rt.Now, rt.Log),
-	}), rt.Log), nil
+	return queue.NewConsumer(outbox.NewDispatcher(Registry(Jobs{
+		Linker: linker, Completer: completer, Links: links, VAT: vat.NewChecker(st, vies, owner, rt.Now, rt.Log),
+	}), m, st, rt.Now, rt.Log), rt.Log), nil
+}
+
+// Jobs are the handlers of the mailer's jobs.
+type Jobs struct {
+	Linker    *verification.Linker
+	Completer *registration.Completer
+	Links     *myaccount.Links
+	VAT       *vat.Checker
+}
+
+// Registry is every kind the mailer handles: the mails, and each job with
+// the handler of the package whose rules it runs.
+func Registry(j Jobs) *outbox.Registry {
+	r := outbox.NewRegistry()
+	mail.Register(r)
+	outbox.Handle(r, j.Linker.Resend)
+	outbox.Handle(r, j.Linker.MailLink)
+	outbox.Handle(r, j.Completer.Run)
+	outbox.Handle(r, j.Links.Reset)
+	outbox.Handle(r, j.Links.ChangeEmail)
+	outbox.Handle(r, j.Links.Sweep)
+	outbox.Handle(r, j.VAT.Run)
+	return r
 }
 
 // Holder is the mail queue's: a job that must wait is held back by

@@ -7,8 +7,8 @@ import (
 
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/customer"
-	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/myaccount"
+	"github.com/openreg/registration/internal/outbox"
 )
 
 var _ myaccount.Store = (*Store)(nil)
@@ -127,7 +127,7 @@ func (s *Store) Sweep(_ context.Context, customerID, addressDigest string) (int,
 	}
 	before := len(s.Activities) + len(s.Outbox)
 	s.Activities = slices.DeleteFunc(s.Activities, func(a customer.Activity) bool { return a.CustomerID == customerID })
-	s.Outbox = slices.DeleteFunc(s.Outbox, func(m mail.Message) bool {
+	s.Outbox = slices.DeleteFunc(s.Outbox, func(m outbox.Message) bool {
 		return m.Concerns() == customerID || (addressDigest != "" && m.Address() != "" && customer.AddressDigest(m.Address()) == addressDigest)
 	})
 	return n + before - len(s.Activities) - len(s.Outbox), nil

@@ -6,6 +6,7 @@ import (
 
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/verification"
 )
@@ -40,9 +41,9 @@ func (s *Store) Claim(_ context.Context, id string, now time.Time, lease time.Du
 		case !ok:
 			return nil
 		case e.sent:
-			return mail.ErrAlreadySent
+			return outbox.ErrAlreadySent
 		case now.Before(e.lease):
-			return mail.ErrInFlight
+			return outbox.ErrInFlight
 		}
 		return nil // the lease of a sender that died ran out
 	})

@@ -19,9 +19,9 @@ import (
 
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/outbox"
 
 	"github.com/openreg/registration/internal/customer"
-	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/signin"
@@ -64,7 +64,7 @@ type Store struct {
 	subscriptions map[string]customer.Subscription
 
 	// What a test may inspect.
-	Outbox     []mail.Message
+	Outbox     []outbox.Message
 	Events     []event.Event
 	Activities []customer.Activity
 	Consents   []customer.ConsentRecord
@@ -506,7 +506,7 @@ func (s *Store) Count(_ context.Context, c throttle.Counter) error {
 }
 
 // Enqueue stores a job with the client's count; see verification.Jobs.
-func (s *Store) Enqueue(_ context.Context, job mail.Message, limit *throttle.Counter) error {
+func (s *Store) Enqueue(_ context.Context, job outbox.Message, limit *throttle.Counter) error {
 	t, unlock, err := s.begin()
 	if err != nil {
 		return err

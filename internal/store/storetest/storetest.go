@@ -14,6 +14,7 @@ import (
 
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/myaccount"
+	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/shopping"
 
 	"github.com/openreg/registration/internal/admin"
@@ -167,7 +168,7 @@ func Run(t *testing.T, newStore New) {
 		s, clock := fresh(t)
 		p := registration.Pending{ID: "r1", Email: "p@example.com", EmailKey: "p@example.com", Username: "pat", UsernameKey: "pat",
 			PasswordHash: hash, CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}
-		job := mail.New("job-r1", clock.Now(), mail.Recipient{}, mail.CompleteRegistrationJob{RegistrationID: "r1"})
+		job := outbox.New("job-r1", clock.Now(), outbox.Recipient{}, registration.CompleteJob{RegistrationID: "r1"})
 		if err := s.Submit(ctx, registration.Submission{Pending: p, Job: job}); err != nil {
 			t.Fatal(err)
 		}
@@ -401,7 +402,7 @@ func Run(t *testing.T, newStore New) {
 	t.Run("a job is stored with its client's count, and refused with it at the limit", func(t *testing.T) {
 		s, clock := fresh(t)
 		limit := counter(t, throttle.ClientResend, 1, time.Hour, clock.Now(), "10.0.0.2")
-		job := mail.New("j1", clock.Now(), mail.Recipient{}, mail.ResendJob{Email: "x@example.com"})
+		job := outbox.New("j1", clock.Now(), outbox.Recipient{}, verification.ResendJob{Email: "x@example.com"})
 		if err := s.Enqueue(ctx, job, &limit); err != nil {
 			t.Fatal(err)
 		}
@@ -693,7 +694,7 @@ func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		if err := s.Claim(ctx, "m1", now, time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Claim(ctx, "m1", now, time.Minute); !errors.Is(err, mail.ErrInFlight) {
+		if err := s.Claim(ctx, "m1", now, time.Minute); !errors.Is(err, outbox.ErrInFlight) {
 			t.Errorf("second claim within the lease: %v, want ErrInFlight", err)
 		}
 		if err := s.Claim(ctx, "m1", now.Add(2*time.Minute), time.Minute); err != nil {
@@ -711,7 +712,7 @@ func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		if err := s.Release(ctx, "m1"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Claim(ctx, "m1", now.Add(time.Hour), time.Minute); !errors.Is(err, mail.ErrAlreadySent) {
+		if err := s.Claim(ctx, "m1", now.Add(time.Hour), time.Minute); !errors.Is(err, outbox.ErrAlreadySent) {
 			t.Errorf("claim of a sent message, even after a release: %v, want ErrAlreadySent", err)
 		}
 	})
@@ -791,7 +792,7 @@ func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		now := clock.Now()
 		p := registration.Pending{ID: "r1", StoreID: "default", Email: "new@example.com", EmailKey: "new@example.com",
 			Username: "neo", UsernameKey: "neo", PasswordHash: hash, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
-		job := mail.New("job-r1", now, mail.Recipient{}, mail.CompleteRegistrationJob{RegistrationID: "r1"})
+		job := outbox.New("job-r1", now, outbox.Recipient{}, registration.CompleteJob{RegistrationID: "r1"})
 		if err := s.Submit(ctx, registration.Submission{Pending: p, Job: job}); err != nil {
 			t.Fatal(err)
 		}
@@ -837,7 +838,7 @@ func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		}
 		p := registration.Pending{ID: "r2", StoreID: "default", Email: "re@example.com", EmailKey: "re@example.com",
 			PasswordHash: "second", CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
-		job := mail.New("job-r2", now, mail.Recipient{}, mail.CompleteRegistrationJob{RegistrationID: "r2"})
+		job := outbox.New("job-r2", now, outbox.Recipient{}, registration.CompleteJob{RegistrationID: "r2"})
 		if err := s.Submit(ctx, registration.Submission{Pending: p, Job: job}); err != nil {
 			t.Fatal(err)
 		}
@@ -861,7 +862,7 @@ func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		// may not replace it, even over the account as read.
 		p3 := p
 		p3.ID, p3.PasswordHash = "r3", "older"
-		job3 := mail.New("job-r3", now, mail.Recipient{}, mail.CompleteRegistrationJob{RegistrationID: "r3"})
+		job3 := outbox.New("job-r3", now, outbox.Recipient{}, registration.CompleteJob{RegistrationID: "r3"})
 		if err := s.Submit(ctx, registration.Submission{Pending: p3, Job: job3}); err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,32 @@
+package registration
+
+import (
+	"errors"
+
+	"github.com/openreg/registration/internal/outbox"
+)
+
+// CompleteKind: a registration under double opt-in or approval was stored
+// as pending. The mailer's Completer decides what it is: a new account (it
+// gets a link), a replacement of an account that never confirmed its
+// address (the new registration wins, and gets a new link), or an attempt
+// on a verified account (its owner gets an AccountExists notice). The
+// request looked nothing up, so its answer is the same in every case.
+const CompleteKind outbox.Kind = "complete_registration"
+
+// CompleteJob finishes a pending registration.
+type CompleteJob struct {
+	RegistrationID string `json:"registrationId"`
+	StoreID        string `json:"storeId,omitempty"`
+}
+
+// Kind implements outbox.Content.
+func (CompleteJob) Kind() outbox.Kind { return CompleteKind }
+
+// Check implements outbox.Content.
+func (c CompleteJob) Check() error {
+	if c.RegistrationID == "" {
+		return errors.New("needs a registration id")
+	}
+	return nil
+}
