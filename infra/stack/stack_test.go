@@ -549,68 +549,56 @@ func TestMailPath(t *testing.T) {
 	})
 	t.Run("the outbox Pipe carries only inserted outbox items from the stream to the mail queue", func(t *testing.T) {
 		s.tpl.ResourceCountIs(jsii.String("AWS::Pipes::Pipe"), jsii.Number(2))
-		s.tpl.HasResourceProperties(jsii.String("AWS::Pipes::Pipe"), &map[string]any{
-			"Source": map[string]any{"Fn::GetAtt": assertions.Match_ArrayWith(&[]any{"StreamArn"})},
-			"Target": map[string]any{"Fn::GetAtt": assertions.Match_ArrayWith(&[]any{"Arn"})},
-			"SourceParameters": map[string]any{
-				"DynamoDBStreamParameters": assertions.Match_ObjectLike(&map[string]any{
-					"StartingPosition": "TRIM_HORIZON", "DeadLetterConfig": map[string]any{"Arn": assertions.Match_AnyValue()},
-				}),
-				"FilterCriteria": map[string]any{"Filters": []any{map[string]any{
-					"Pattern": `{"eventName":["INSERT"],"dynamodb":{"NewImage":{"outboxMessage":{"S":[{"exists":true}]}}}}`,
-				}}},
-			},
-			"TargetParameters": map[string]any{"InputTemplate": "<$.dynamodb.NewImage.outboxMessage.S>"},
-		})
+		s.tpl.HasResourceProperties(jsii.String("AWS::Pipes::Pipe"), streamPipe(
+			`{"eventName":["INSERT"],"dynamodb":{"NewImage":{"outboxMessage":{"S":[{"exists":true}]}}}}`,
+			map[string]any{"InputTemplate": "<$.dynamodb.NewImage.outboxMessage.S>"},
+		))
 	})
 	t.Run("the events Pipe carries only inserted event items to the customer bus, as their type and detail", func(t *testing.T) {
 		s.tpl.HasResourceProperties(jsii.String("AWS::Events::EventBus"), &map[string]any{"Name": "customer-events"})
-		s.tpl.HasResourceProperties(jsii.String("AWS::Pipes::Pipe"), &map[string]any{
-			"Source": map[string]any{"Fn::GetAtt": assertions.Match_ArrayWith(&[]any{"StreamArn"})},
-			"Target": map[string]any{"Fn::GetAtt": assertions.Match_ArrayWith(&[]any{"Arn"})},
-			"SourceParameters": map[string]any{
-				"DynamoDBStreamParameters": assertions.Match_ObjectLike(&map[string]any{
-					"StartingPosition": "TRIM_HORIZON", "DeadLetterConfig": map[string]any{"Arn": assertions.Match_AnyValue()},
-				}),
-				"FilterCriteria": map[string]any{"Filters": []any{map[string]any{
-					"Pattern": `{"eventName":["INSERT"],"dynamodb":{"NewImage":{"outboxEvent":{"S":[{"exists":true}]},"eventType":{"S":[{"exists":true}]}}}}`,
-				}}},
-			},
-			"TargetParameters": map[string]any{"InputTemplate": "<$.dynamodb.NewImage.outboxEvent.S>",
+		s.tpl.HasResourceProperties(jsii.String("AWS::Pipes::Pipe"), streamPipe(
+			`{"eventName":["INSERT"],"dynamodb":{"NewImage":{"outboxEvent":{"S":[{"exists":true}]},"eventType":{"S":[{"exists":true}]}}}}`,
+			map[string]any{"InputTemplate": "<$.dynamodb.NewImage.outboxEvent.S>",
 				"EventBridgeEventBusParameters": map[string]any{"DetailType": "$.dynamodb.NewImage.eventType.S", "Source": "openreg.customers"}},
-		})
-		for id, p := range resources(s, "AWS::IAM::Policy") {
-			props := p["Properties"].(map[string]any)
-			if !strings.Contains(jsonString(props["Roles"]), `"EventsPipeRole`) {
-				continue
-			}
-			for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-				for _, a := range actionsOf(st.(map[string]any)) {
-					if !slices.Contains([]string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams", "sqs:SendMessage", "events:PutEvents"}, a) {
-						t.Errorf("%s allows %s", id, a)
-					}
-				}
-			}
-		}
+		))
+		allowsOnly(t, s, "EventsPipeRole", "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams", "sqs:SendMessage", "events:PutEvents")
 	})
 	t.Run("no scheduled relay remains", func(t *testing.T) {
 		s.tpl.ResourcePropertiesCountIs(jsii.String("AWS::Events::Rule"), &map[string]any{"ScheduleExpression": assertions.Match_AnyValue()}, jsii.Number(0))
 	})
 	t.Run("the Pipe's role reads only the stream and sends only to its queues", func(t *testing.T) {
-		for id, p := range resources(s, "AWS::IAM::Policy") {
-			props := p["Properties"].(map[string]any)
-			if !strings.Contains(jsonString(props["Roles"]), `"OutboxPipeRole`) {
-				continue
-			}
-			for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-				for _, a := range actionsOf(st.(map[string]any)) {
-					if !slices.Contains([]string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams", "sqs:SendMessage"}, a) {
-						t.Errorf("%s allows %s", id, a)
-					}
-				}
+		allowsOnly(t, s, "OutboxPipeRole", "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams", "sqs:SendMessage")
+	})
+}
+
+// streamPipe matches a Pipe from the table's stream to a target's Arn that
+// starts at the trim horizon with a dead-letter queue, passes on only the
+// records filter matches and sends what targetParameters say.
+func streamPipe(filter string, targetParameters map[string]any) *map[string]any {
+	return &map[string]any{
+		"Source": map[string]any{"Fn::GetAtt": assertions.Match_ArrayWith(&[]any{"StreamArn"})},
+		"Target": map[string]any{"Fn::GetAtt": assertions.Match_ArrayWith(&[]any{"Arn"})},
+		"SourceParameters": map[string]any{
+			"DynamoDBStreamParameters": assertions.Match_ObjectLike(&map[string]any{
+				"StartingPosition": "TRIM_HORIZON", "DeadLetterConfig": map[string]any{"Arn": assertions.Match_AnyValue()},
+			}),
+			"FilterCriteria": map[string]any{"Filters": []any{map[string]any{"Pattern": filter}}},
+		},
+		"TargetParameters": targetParameters,
+	}
+}
+
+// allowsOnly fails the test for each action a policy of role allows that is
+// not one of allowed.
+func allowsOnly(t *testing.T, s synthesized, role string, allowed ...string) {
+	t.Helper()
+	for _, st := range roleStatements(s, role) {
+		for _, a := range actionsOf(st) {
+			if !slices.Contains(allowed, a) {
+				t.Errorf("%s allows %s", role, a)
 			}
 		}
-	})
+	}
 }
 
 // policyActions collects, per role, the actions its policies allow.
@@ -686,10 +674,16 @@ func TestLeastPrivilege(t *testing.T) {
 
 // statementsOf returns the policy statements of one function's role.
 func statementsOf(s synthesized, fn string) []map[string]any {
+	return roleStatements(s, functionIDs[fn]+"Role")
+}
+
+// roleStatements returns the policy statements of the role whose logical id
+// starts with role.
+func roleStatements(s synthesized, role string) []map[string]any {
 	var out []map[string]any
 	for _, p := range resources(s, "AWS::IAM::Policy") {
 		props := p["Properties"].(map[string]any)
-		if !strings.Contains(jsonString(props["Roles"]), `"`+functionIDs[fn]+"Role") {
+		if !strings.Contains(jsonString(props["Roles"]), `"`+role) {
 			continue
 		}
 		for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {

@@ -40,6 +40,17 @@ func loadErr(t *testing.T, vars map[string]string, needs ...config.Need) string 
 	return err.Error()
 }
 
+// containsAll fails the test for each of wants that the error text got
+// does not contain.
+func containsAll(t *testing.T, got string, wants []string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("error = %q, want it to contain %q", got, w)
+		}
+	}
+}
+
 // writeFile writes content to a file in a fresh temporary directory.
 func writeFile(t *testing.T, content string) string {
 	t.Helper()
@@ -111,11 +122,7 @@ func TestLoadReportsMissingNeeds(t *testing.T) {
 				return
 			}
 			got := loadErr(t, tt.vars, tt.needs...)
-			for _, w := range tt.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("error = %q, want it to contain %q", got, w)
-				}
-			}
+			containsAll(t, got, tt.want)
 			for _, w := range tt.notWant {
 				if strings.Contains(got, w) {
 					t.Errorf("error = %q, want it not to mention %q", got, w)
@@ -125,13 +132,53 @@ func TestLoadReportsMissingNeeds(t *testing.T) {
 	}
 }
 
+// variable is one environment variable Load reads into one field.
+type variable[T comparable] struct {
+	name    string                    // COOKIE_SECURE
+	field   string                    // CookieSecure
+	get     func(config.Config) T     // reads the field
+	refusal func(value string) string // what the error says of a bad value
+}
+
+// valueCase is a value of a variable and the field Load makes of it, or an
+// error.
+type valueCase[T comparable] struct {
+	name    string
+	value   string
+	want    T
+	wantErr bool
+}
+
+// checkValues loads each case's value of v alone: a wantErr case must fail
+// with v.refusal(value) in the error, any other must set the field to want.
+func checkValues[T comparable](t *testing.T, v variable[T], tests []valueCase[T]) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vars := map[string]string{v.name: tt.value}
+			if tt.wantErr {
+				got := loadErr(t, vars)
+				if want := v.refusal(tt.value); !strings.Contains(got, want) {
+					t.Errorf("error = %q, want it to contain %q", got, want)
+				}
+				return
+			}
+			if got := v.get(load(t, vars)); got != tt.want {
+				t.Errorf("%s = %v, want %v", v.field, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestLoadCookieSecure(t *testing.T) {
-	tests := []struct {
-		name    string
-		value   string
-		want    bool
-		wantErr bool
-	}{
+	cookieSecure := variable[bool]{
+		name: "COOKIE_SECURE", field: "CookieSecure",
+		get: func(c config.Config) bool { return c.CookieSecure },
+		refusal: func(value string) string {
+			return `COOKIE_SECURE must be true or false, got "` + strings.TrimSpace(value) + `"`
+		},
+	}
+	checkValues(t, cookieSecure, []valueCase[bool]{
 		{"unset means secure", "", true, false},
 		{"blank means secure", "  ", true, false},
 		{"true is secure", "true", true, false},
@@ -143,31 +190,18 @@ func TestLoadCookieSecure(t *testing.T) {
 		{"maybe is an error", "maybe", false, true},
 		{"yes is an error", "yes", false, true},
 		{"off is an error", "off", false, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			vars := map[string]string{"COOKIE_SECURE": tt.value}
-			if tt.wantErr {
-				got := loadErr(t, vars)
-				if want := `COOKIE_SECURE must be true or false, got "` + strings.TrimSpace(tt.value) + `"`; !strings.Contains(got, want) {
-					t.Errorf("error = %q, want it to contain %q", got, want)
-				}
-				return
-			}
-			if got := load(t, vars).CookieSecure; got != tt.want {
-				t.Errorf("CookieSecure = %v, want %v", got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestLoadLogLevel(t *testing.T) {
-	tests := []struct {
-		name    string
-		value   string
-		want    slog.Level
-		wantErr bool
-	}{
+	logLevel := variable[slog.Level]{
+		name: "LOG_LEVEL", field: "LogLevel",
+		get: func(c config.Config) slog.Level { return c.LogLevel },
+		refusal: func(value string) string {
+			return `LOG_LEVEL must be DEBUG, INFO, WARN or ERROR, got "` + value + `"`
+		},
+	}
+	checkValues(t, logLevel, []valueCase[slog.Level]{
 		{"unset means INFO", "", slog.LevelInfo, false},
 		{"DEBUG is read", "DEBUG", slog.LevelDebug, false},
 		{"lower-case debug is read", "debug", slog.LevelDebug, false},
@@ -176,22 +210,7 @@ func TestLoadLogLevel(t *testing.T) {
 		{"an offset level is read", "INFO+2", slog.LevelInfo + 2, false},
 		{"an unknown level is an error", "verbose", 0, true},
 		{"a number is an error", "3", 0, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			vars := map[string]string{"LOG_LEVEL": tt.value}
-			if tt.wantErr {
-				got := loadErr(t, vars)
-				if want := `LOG_LEVEL must be DEBUG, INFO, WARN or ERROR, got "` + tt.value + `"`; !strings.Contains(got, want) {
-					t.Errorf("error = %q, want it to contain %q", got, want)
-				}
-				return
-			}
-			if got := load(t, vars).LogLevel; got != tt.want {
-				t.Errorf("LogLevel = %v, want %v", got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestLoadSettings(t *testing.T) {
@@ -273,12 +292,7 @@ func TestLoadSettingsErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := loadErr(t, tt.vars(t))
-			for _, w := range tt.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("error = %q, want it to contain %q", got, w)
-				}
-			}
+			containsAll(t, loadErr(t, tt.vars(t)), tt.want)
 		})
 	}
 }
@@ -289,11 +303,7 @@ func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
 		"LOG_LEVEL":             "loud",
 		"REGISTRATION_SETTINGS": `{"registrationType": "Open"}`,
 	}, config.NeedTable)
-	for _, want := range []string{"configuration error", "TABLE_NAME", "COOKIE_SECURE", "LOG_LEVEL", "settings.registrationType:"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("error = %q, want it to contain %q", got, want)
-		}
-	}
+	containsAll(t, got, []string{"configuration error", "TABLE_NAME", "COOKIE_SECURE", "LOG_LEVEL", "settings.registrationType:"})
 }
 
 // TestLoadAPIURL: the API's endpoint the stack passes (no publicApi in the

@@ -15,6 +15,25 @@ func near(got, want float64) bool {
 	return math.Abs(got-want) <= 1e-9*math.Max(1, math.Abs(want))
 }
 
+// figure is a computed amount and what it should come to.
+type figure struct {
+	name string
+	got  float64
+	want float64
+}
+
+// checkFigures runs a subtest per figure that fails unless same(got, want).
+func checkFigures(t *testing.T, figures []figure, same func(got, want float64) bool) {
+	t.Helper()
+	for _, tt := range figures {
+		t.Run(tt.name, func(t *testing.T) {
+			if !same(tt.got, tt.want) {
+				t.Errorf("got %v, want %v", tt.got, tt.want)
+			}
+		})
+	}
+}
+
 func TestDynamoCallUnits(t *testing.T) {
 	const kb = 1024
 	tests := []struct {
@@ -133,22 +152,11 @@ func TestItemSize(t *testing.T) {
 }
 
 func TestUnitHelpersRoundAtTheBoundaries(t *testing.T) {
-	tests := []struct {
-		name string
-		got  float64
-		want float64
-	}{
+	checkFigures(t, []figure{
 		{"a 1,024-byte write is one unit", cost.WriteUnits(1024), 1},
 		{"a 1,025-byte write is two units", cost.WriteUnits(1025), 2},
 		{"an empty write is one unit", cost.WriteUnits(0), 1},
 		{"a 4,096-byte read is one unit", cost.ReadUnits(4096), 1},
 		{"a 4,097-byte read is two units", cost.ReadUnits(4097), 2},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.got != tt.want {
-				t.Errorf("got %v, want %v", tt.got, tt.want)
-			}
-		})
-	}
+	}, func(got, want float64) bool { return got == want })
 }

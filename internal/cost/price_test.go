@@ -99,11 +99,7 @@ func TestPriceAddsUpEachService(t *testing.T) {
 	// API 2; Lambda 1 + 0.5×2 = 2 invocations; 0.5 + 0.5×(2×2) = 2.5 GB-s;
 	// 6 + 0.5×1 = 6.5 WRU; 2 RRU; 2 stream reads; 1 pipe request;
 	// 3 queue requests; 1 mail.
-	tests := []struct {
-		name string
-		got  float64
-		want float64
-	}{
+	checkFigures(t, []figure{
 		{"API Gateway is 2 requests at $1 per million", b.APIGateway, 2},
 		{"Lambda requests are 2 invocations at $0.1 per million", b.LambdaRequests, 0.2},
 		{"Lambda compute is 2.5 GB-s a flow at $0.00001", b.LambdaCompute, 25},
@@ -118,14 +114,7 @@ func TestPriceAddsUpEachService(t *testing.T) {
 		{"the register step costs its own services", b.Steps[0].BeforeMail, 2 + 0.1 + 5 + 6 + 0.2},
 		{"the mail step is weighted by its Times", b.Steps[1].BeforeMail, 0.5 * (0.2 + 40 + 1 + 0.04 + 0.002 + 0.0006)},
 		{"the mail step carries the mail", b.Steps[1].Mail, 100},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if !near(tt.got, tt.want) {
-				t.Errorf("got %v, want %v", tt.got, tt.want)
-			}
-		})
-	}
+	}, near)
 }
 
 func TestPriceComparesWithTheTarget(t *testing.T) {
@@ -189,24 +178,13 @@ func TestMeasuredAveragesTotalsOverRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name string
-		got  float64
-		want float64
-	}{
+	checkFigures(t, []figure{
 		{"eight requests over four runs are two a flow", b.Usage.APIRequests, 2},
 		{"four invocations over four runs are one a flow", b.Usage.LambdaRequests, 1},
 		{"0.4 GB-s over four runs is 0.1 a flow", b.Usage.GBSeconds, 0.1},
 		{"32 WRU over four runs are 8 a flow", b.Usage.WriteUnits, 8},
 		{"twelve queue requests over four runs are three a flow", b.Usage.QueueRequests, 3},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if !near(tt.got, tt.want) {
-				t.Errorf("got %v, want %v", tt.got, tt.want)
-			}
-		})
-	}
+	}, near)
 	if s.Name != "register" {
 		t.Errorf("Measured name = %q, want register", s.Name)
 	}

@@ -102,12 +102,32 @@ func TestNormalizeLogin(t *testing.T) {
 	}
 }
 
+// problemCase is an identifier and the code a Problem function gives it.
+type problemCase struct {
+	name string
+	raw  string
+	want string // "" means accepted
+}
+
+// checkProblems runs the cases through problem, called fn in messages: each
+// must get its code, and a message exactly when there is a code.
+func checkProblems(t *testing.T, fn string, problem func(string) (code, message string), tests []problemCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, msg := problem(tt.raw)
+			if code != tt.want {
+				t.Errorf("%s(%q) code = %q, want %q", fn, tt.raw, code, tt.want)
+			}
+			if (code == "") != (msg == "") {
+				t.Errorf("%s(%q) = %q, %q; want a message exactly when there is a code", fn, tt.raw, code, msg)
+			}
+		})
+	}
+}
+
 func TestEmailProblem(t *testing.T) {
-	tests := []struct {
-		name string
-		raw  string
-		want string // "" means accepted
-	}{
+	tests := []problemCase{
 		{"a short address is accepted", "a@b.co", ""},
 		{"dots and a plus tag are accepted", "first.last+tag@sub.example.com", ""},
 		{"an apostrophe is accepted", "o'brien@example.ie", ""},
@@ -154,25 +174,11 @@ func TestEmailProblem(t *testing.T) {
 		{"a 64-character label is invalid_email", "a@" + strings.Repeat("x", 64) + ".com", "invalid_email"},
 		{"a symbol outside ASCII is invalid_email", "a☃@b.com", "invalid_email"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, msg := customer.EmailProblem(tt.raw)
-			if code != tt.want {
-				t.Errorf("EmailProblem(%q) code = %q, want %q", tt.raw, code, tt.want)
-			}
-			if (code == "") != (msg == "") {
-				t.Errorf("EmailProblem(%q) = %q, %q; want a message exactly when there is a code", tt.raw, code, msg)
-			}
-		})
-	}
+	checkProblems(t, "EmailProblem", customer.EmailProblem, tests)
 }
 
 func TestUsernameProblem(t *testing.T) {
-	tests := []struct {
-		name string
-		raw  string
-		want string
-	}{
+	tests := []problemCase{
 		{"letters are accepted", "ada", ""},
 		{"dots, underscores, hyphens and digits are accepted", "ada.l_ove-lace1815", ""},
 		{"non-ASCII letters are accepted", "Jürgen", ""},
@@ -193,17 +199,7 @@ func TestUsernameProblem(t *testing.T) {
 		{"an emoji is invalid_username", "ada😀", "invalid_username"},
 		{"invalid UTF-8 is invalid_username", "ada\xff", "invalid_username"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, msg := customer.UsernameProblem(tt.raw)
-			if code != tt.want {
-				t.Errorf("UsernameProblem(%q) code = %q, want %q", tt.raw, code, tt.want)
-			}
-			if (code == "") != (msg == "") {
-				t.Errorf("UsernameProblem(%q) = %q, %q; want a message exactly when there is a code", tt.raw, code, msg)
-			}
-		})
-	}
+	checkProblems(t, "UsernameProblem", customer.UsernameProblem, tests)
 }
 
 func TestHasControl(t *testing.T) {

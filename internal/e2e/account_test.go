@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -73,6 +72,16 @@ func (s *stack) subjectsTo(addr string) []string {
 	return out
 }
 
+// wantMailAbout delivers the mail and fails the test unless addr got one
+// whose subject holds about.
+func (s *stack) wantMailAbout(t *testing.T, addr, about string) {
+	t.Helper()
+	s.deliverMail()
+	if subj := strings.Join(s.subjectsTo(addr), " | "); !strings.Contains(subj, about) {
+		t.Errorf("no mail about %q; subjects: %s", about, subj)
+	}
+}
+
 func TestForgottenPassword(t *testing.T) {
 	s := newStack(t, nil)
 	email := "forgot@example.com"
@@ -125,10 +134,7 @@ func TestForgottenPassword(t *testing.T) {
 	if r := s.postJSON("/v1/password-reset", map[string]any{"token": tok, "password": "third password"}); r.status != http.StatusBadRequest || r.code(t) != "token_invalid" {
 		t.Errorf("reuse: %d %s, want 400 token_invalid", r.status, r.body)
 	}
-	s.deliverMail()
-	if subj := strings.Join(s.subjectsTo(email), " | "); !strings.Contains(subj, "your password was changed") {
-		t.Errorf("no notice; subjects: %s", subj)
-	}
+	s.wantMailAbout(t, email, "your password was changed")
 
 	t.Run("a newer link voids the older, and links expire", func(t *testing.T) {
 		s.postJSON("/v1/password-resets", map[string]any{"email": email})
@@ -234,10 +240,7 @@ func TestPasswordChange(t *testing.T) {
 	if r := s.signIn(email, "second password"); r.status != http.StatusOK {
 		t.Errorf("new password: %d", r.status)
 	}
-	s.deliverMail()
-	if subj := strings.Join(s.subjectsTo(email), " | "); !strings.Contains(subj, "your password was changed") {
-		t.Errorf("no notice; subjects: %s", subj)
-	}
+	s.wantMailAbout(t, email, "your password was changed")
 	if r := s.do(http.MethodPut, "/v1/customers/me/password", "application/json",
 		mustJSON(t, map[string]any{"currentPassword": "second password", "newPassword": "third password"})); r.status != http.StatusUnauthorized {
 		t.Errorf("without a session: %d", r.status)
@@ -365,16 +368,9 @@ func TestEmailChange(t *testing.T) {
 		if len(links) != 2 {
 			t.Fatalf("%d links", len(links))
 		}
-		var wg sync.WaitGroup
-		statuses := make([]int, 2)
-		for i, l := range links {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				statuses[i] = s.postJSON("/v1/email-change", map[string]any{"token": l}).status
-			}()
-		}
-		wg.Wait()
+		statuses := atOnce(len(links), func(i int) response {
+			return s.postJSON("/v1/email-change", map[string]any{"token": links[i]})
+		})
 		ok := 0
 		for _, st := range statuses {
 			if st == http.StatusOK {
@@ -468,10 +464,7 @@ func TestExportAndErasure(t *testing.T) {
 	if r := s.signIn(email, "a password"); r.status != http.StatusUnauthorized {
 		t.Errorf("sign-in after erasure: %d", r.status)
 	}
-	s.deliverMail()
-	if subj := strings.Join(s.subjectsTo(email), " | "); !strings.Contains(subj, "your account was deleted") {
-		t.Errorf("no confirmation; subjects: %s", subj)
-	}
+	s.wantMailAbout(t, email, "your account was deleted")
 	out, err := s.clients.DynamoDB.Query(context.Background(), &dynamodb.QueryInput{TableName: aws.String(s.res.Table),
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "CUSTOMER#" + c.ID}}})

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -195,16 +194,7 @@ func TestRacingSignInsMergeOnce(t *testing.T) {
 	s.activeCustomer(email, "a password")
 	guest := s.newGuest(t, map[string]int{"A": 2})
 	s.published()
-	var wg sync.WaitGroup
-	statuses := make([]int, 3)
-	for i := range statuses {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			statuses[i] = s.signIn(email, "a password", guestHeader(guest)).status
-		}()
-	}
-	wg.Wait()
+	statuses := atOnce(3, func(int) response { return s.signIn(email, "a password", guestHeader(guest)) })
 	for _, st := range statuses {
 		if st != http.StatusOK {
 			t.Errorf("statuses %v", statuses)

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -242,16 +241,7 @@ func TestConcurrentRegistrations(t *testing.T) {
 		t.Run(fmt.Sprintf("%s creates exactly one account", typ), func(t *testing.T) {
 			s := newStack(t, func(st *settings.Settings) { st.RegistrationType = typ })
 			const n = 50
-			statuses := make([]int, n)
-			var wg sync.WaitGroup
-			for i := range n {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					statuses[i] = s.register(person("race@example.com")).status
-				}()
-			}
-			wg.Wait()
+			statuses := atOnce(n, func(int) response { return s.register(person("race@example.com")) })
 			counts := map[int]int{}
 			for _, st := range statuses {
 				counts[st]++

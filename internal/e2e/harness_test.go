@@ -378,6 +378,18 @@ func (s *stack) signIn(login, pw string, extra ...string) response {
 	return s.postJSON("/v1/sessions", map[string]any{"login": login, "password": pw}, extra...)
 }
 
+// atOnce makes n calls at the same time and returns their statuses in
+// call order.
+func atOnce(n int, call func(i int) response) []int {
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { statuses[i] = call(i).status })
+	}
+	wg.Wait()
+	return statuses
+}
+
 // person returns a valid registration body for the default settings.
 func person(email string) map[string]any {
 	return map[string]any{"email": email, "password": "correct horse", "firstName": "Ada", "lastName": "Lovelace"}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -209,17 +208,7 @@ func TestFailedRegistrationKeepsTheSession(t *testing.T) {
 func TestLockoutHoldsUnderParallelGuesses(t *testing.T) {
 	s := newStack(t, nil)
 	s.activeCustomer("burst@example.com", "the right one")
-	const n = 30
-	statuses := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			statuses[i] = s.signIn("burst@example.com", fmt.Sprintf("guess %d", i)).status
-		}()
-	}
-	wg.Wait()
+	statuses := atOnce(30, func(i int) response { return s.signIn("burst@example.com", fmt.Sprintf("guess %d", i)) })
 	checked := 0
 	for _, st := range statuses {
 		if st == http.StatusUnauthorized {

@@ -47,6 +47,13 @@ func hash(t testing.TB, h *password.Hasher, pw string) string {
 	return enc
 }
 
+// hashCheap returns a Hasher with the cheap parameters and its hash of pw.
+func hashCheap(t *testing.T, pw string) (*password.Hasher, string) {
+	t.Helper()
+	h := newHasher(t, cheap)
+	return h, hash(t, h, pw)
+}
+
 // fixedReader returns a reader whose first salt (after NewHasher's reads) is
 // salt, and that ends right after it.
 func fixedReader(t *testing.T, salt []byte) io.Reader {
@@ -61,8 +68,7 @@ type errReader struct{ err error }
 func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 func TestHashProducesAPHCString(t *testing.T) {
-	h := newHasher(t, cheap)
-	enc := hash(t, h, "correct horse battery staple")
+	_, enc := hashCheap(t, "correct horse battery staple")
 
 	m := phcPattern.FindStringSubmatch(enc)
 	if m == nil {
@@ -136,9 +142,8 @@ func TestHashTwiceGivesDifferentSalts(t *testing.T) {
 }
 
 func TestVerify(t *testing.T) {
-	h := newHasher(t, cheap)
 	const pw = "Grüße, Welt! 😀"
-	enc := hash(t, h, pw)
+	h, enc := hashCheap(t, pw)
 
 	tests := []struct {
 		name   string
@@ -185,9 +190,8 @@ func TestVerifyAcceptsAShorterKeyAndSalt(t *testing.T) {
 }
 
 func TestVerifyNeedsRehash(t *testing.T) {
-	stored := newHasher(t, cheap)
 	const pw = "hunter2hunter2"
-	enc := hash(t, stored, pw)
+	_, enc := hashCheap(t, pw)
 
 	tests := []struct {
 		name    string
@@ -363,8 +367,7 @@ func (c *pacedClock) now() time.Time {
 func (c *pacedClock) sleep(d time.Duration) { c.slept = append(c.slept, d); c.t = c.t.Add(d) }
 
 func TestCheckAnswersEveryStoredFormatAlike(t *testing.T) {
-	h := newHasher(t, cheap)
-	current := hash(t, h, "right")
+	h, current := hashCheap(t, "right")
 	older := hash(t, newHasher(t, password.Params{MemoryKiB: 32, Iterations: 1, Parallelism: 1}), "right")
 	tests := []struct {
 		name       string

@@ -21,6 +21,20 @@ func codes(t *testing.T, vs []password.Violation) []string {
 	return out
 }
 
+// checkValidate fails the test unless err is nil when wantErr is "" and
+// otherwise an error containing wantErr.
+func checkValidate(t *testing.T, err error, wantErr string) {
+	t.Helper()
+	switch {
+	case wantErr == "" && err != nil:
+		t.Errorf("Validate() = %v, want nil", err)
+	case wantErr != "" && err == nil:
+		t.Errorf("Validate() = nil, want an error containing %q", wantErr)
+	case wantErr != "" && !strings.Contains(err.Error(), wantErr):
+		t.Errorf("Validate() = %q, want it to contain %q", err, wantErr)
+	}
+}
+
 func TestPolicyCheck(t *testing.T) {
 	all := password.Policy{
 		MinLength: 4, MaxLength: 64,
@@ -112,15 +126,7 @@ func TestPolicyValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.policy.Validate()
-			switch {
-			case tt.wantErr == "" && err != nil:
-				t.Errorf("Validate() = %v, want nil", err)
-			case tt.wantErr != "" && err == nil:
-				t.Errorf("Validate() = nil, want an error containing %q", tt.wantErr)
-			case tt.wantErr != "" && !strings.Contains(err.Error(), tt.wantErr):
-				t.Errorf("Validate() = %q, want it to contain %q", err, tt.wantErr)
-			}
+			checkValidate(t, tt.policy.Validate(), tt.wantErr)
 		})
 	}
 }
@@ -141,15 +147,7 @@ func TestParamsValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.params.Validate()
-			switch {
-			case tt.wantErr == "" && err != nil:
-				t.Errorf("Validate() = %v, want nil", err)
-			case tt.wantErr != "" && err == nil:
-				t.Errorf("Validate() = nil, want an error containing %q", tt.wantErr)
-			case tt.wantErr != "" && !strings.Contains(err.Error(), tt.wantErr):
-				t.Errorf("Validate() = %q, want it to contain %q", err, tt.wantErr)
-			}
+			checkValidate(t, tt.params.Validate(), tt.wantErr)
 		})
 	}
 }
