@@ -82,6 +82,18 @@ func (c Captcha) AllowedHostnames(u URLs) []string {
 	return out
 }
 
+// validateCaptcha checks the CAPTCHA, if any, and that sign-in's has the
+// per-login limit it waits for.
+func (s Settings) validateCaptcha(p *problems) {
+	if s.Captcha == nil {
+		return
+	}
+	s.Captcha.validate(p)
+	if s.Captcha.On.SignIn && !s.SignInThrottle.PerLogin.On() {
+		p.bad("captcha.on.signIn", "asks for a CAPTCHA once a login fails past signInThrottle.perLogin, which is off")
+	}
+}
+
 var hostnamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$`)
 
 // validate checks a CAPTCHA's provider, keys, endpoint and bounds.

@@ -1,6 +1,9 @@
 package settings
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // DeviceTrust is OWASP's device cookie (internal/device): a successful
 // sign-in gives the device a signed token, and a right password from a
@@ -27,4 +30,20 @@ type DeviceTrust struct {
 func (d DeviceTrust) SecretRef() (scheme, name string) {
 	scheme, name, _ = strings.Cut(d.Secret, ":")
 	return scheme, name
+}
+
+// validate checks the key ring's reference and the bounds.
+func (d DeviceTrust) validate(p *problems) {
+	if d.Secret != "" {
+		validSecretRef(p, "deviceTrust.secret", d.Secret)
+	}
+	if d.Lifetime < Duration(time.Hour) || time.Duration(d.Lifetime) > 2*365*24*time.Hour {
+		p.bad("deviceTrust.lifetime", "must be between 1h and 2 years, got %s", time.Duration(d.Lifetime))
+	}
+	if d.MaxPerLogin < 1 || d.MaxPerLogin > 50 {
+		p.bad("deviceTrust.maxPerLogin", "must be between 1 and 50, got %d", d.MaxPerLogin)
+	}
+	if d.MaxFailures < 1 || d.MaxFailures > 100 {
+		p.bad("deviceTrust.maxFailures", "must be between 1 and 100, got %d", d.MaxFailures)
+	}
 }

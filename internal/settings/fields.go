@@ -1,7 +1,10 @@
 package settings
 
 import (
+	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -66,3 +69,27 @@ func (s Settings) NameRegexp() *regexp.Regexp {
 
 // Field returns the setting of a profile field (disabled when unset).
 func (s Settings) Field(name string) Field { return s.Fields[name] }
+
+// validateFields checks the profile fields, the fields of an address and
+// the name pattern.
+func (s Settings) validateFields(p *problems) {
+	for name, f := range s.Fields {
+		if !contains(ProfileFields, name) {
+			p.bad("fields."+name, "is not a profile field (known: %s)", strings.Join(ProfileFields, ", "))
+		}
+		if f.Required && !f.Enabled {
+			p.bad("fields."+name, "cannot be required while disabled")
+		}
+	}
+	if s.Fields[StateProvince].Enabled && !s.Fields[CountryCode].Enabled {
+		p.bad("fields.stateProvince", "needs countryCode enabled")
+	}
+	for i, name := range s.AddressFields {
+		if !contains(AddressFieldNames, name) || slices.Index(s.AddressFields, name) != i {
+			p.bad(fmt.Sprintf("addressFields[%d]", i), "must be one of %s, each once; got %q", strings.Join(AddressFieldNames, ", "), name)
+		}
+	}
+	if _, err := regexp.Compile(s.NamePattern); err != nil || s.NamePattern == "" {
+		p.bad("namePattern", "must be a regular expression, got %q", s.NamePattern)
+	}
+}

@@ -65,3 +65,19 @@ func matcherFor(def string, languages []string) languageMatcher {
 	matchers.Store(key, m)
 	return m
 }
+
+// validateLanguages checks the store's languages and that the default is
+// one of them.
+func (s Settings) validateLanguages(p *problems) {
+	if len(s.Languages) == 0 {
+		p.bad("languages", "must list at least one language")
+	}
+	for _, l := range s.Languages {
+		if !langPattern.MatchString(l) {
+			p.bad("languages", "%q is not a lower-case ISO 639 language code", l)
+		}
+	}
+	if !contains(s.Languages, s.DefaultLanguage) {
+		p.bad("defaultLanguage", "%q must be one of languages %v", s.DefaultLanguage, s.Languages)
+	}
+}

@@ -1,6 +1,9 @@
 package settings
 
-import "net/mail"
+import (
+	"net/mail"
+	"time"
+)
 
 // Resend throttles new verification links per address (per client:
 // ClientLimits.Resend).
@@ -20,4 +23,21 @@ func (s Settings) OwnerLanguage() string {
 func plainAddress(s string) bool {
 	a, err := mail.ParseAddress(s)
 	return err == nil && a.Name == "" && a.Address == s
+}
+
+// validateMail checks the sender, the store owner's notices and the resend
+// interval.
+func (s Settings) validateMail(p *problems) {
+	if !plainAddress(s.MailFrom) {
+		p.bad("mailFrom", "must be a plain email address, got %q", s.MailFrom)
+	}
+	if s.StoreOwnerLanguage != "" && !contains(s.Languages, s.StoreOwnerLanguage) {
+		p.bad("storeOwnerLanguage", "%q must be one of languages %v", s.StoreOwnerLanguage, s.Languages)
+	}
+	if s.Resend.Interval < Duration(time.Second) || time.Duration(s.Resend.Interval) > 24*time.Hour {
+		p.bad("resend.interval", "must be between 1s and 24h, got %s", time.Duration(s.Resend.Interval))
+	}
+	if s.NotifyStoreOwner && !plainAddress(s.StoreOwnerEmail) {
+		p.bad("storeOwnerEmail", "must be a plain email address when notifyStoreOwner is on, got %q", s.StoreOwnerEmail)
+	}
 }

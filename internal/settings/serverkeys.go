@@ -3,6 +3,7 @@ package settings
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"time"
 )
@@ -52,3 +53,24 @@ func (k *ServerKey) UnmarshalJSON(b []byte) error {
 
 // serverKeyID is what a server key's id may be.
 var serverKeyID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+
+// validateServerKeys checks how many keys there are, and each key's id,
+// reference and ceiling.
+func validateServerKeys(keys []ServerKey, p *problems) {
+	if len(keys) > MaxServerKeys {
+		p.bad("serverKeys", "at most %d keys may be live at once (one to rotate to), got %d", MaxServerKeys, len(keys))
+	}
+	ids := map[string]bool{}
+	for i, k := range keys {
+		key := fmt.Sprintf("serverKeys[%d]", i)
+		if !serverKeyID.MatchString(k.ID) || ids[k.ID] {
+			p.bad(key+".id", "must be a distinct name of 1-32 letters, digits, '-' or '_', got %q", k.ID)
+		}
+		ids[k.ID] = true
+		validSecretRef(p, key+".secret", k.Secret)
+		if !k.Ceiling.On() {
+			p.bad(key+".ceiling", "must cap the key's requests (max > 0): a key without a ceiling would lift every per-client limit")
+		}
+		k.Ceiling.validate(key+".ceiling", p.bad)
+	}
+}

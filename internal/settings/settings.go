@@ -214,6 +214,41 @@ func Parse(doc []byte) (Settings, error) {
 	return s, nil
 }
 
+// problems collects what is wrong with a document, each naming its key.
+type problems []error
+
+func (p *problems) bad(key, format string, a ...any) {
+	*p = append(*p, fmt.Errorf("settings.%s: %s", key, fmt.Sprintf(format, a...)))
+}
+
+// Validate lists every problem with the document, each naming its key: the
+// rules infra/settings.schema.json states and those a schema cannot (a
+// required field must be enabled, a notifying store needs an owner address,
+// and the like). Each section of the document is checked in its own file,
+// in the order of the Settings type.
+func (s Settings) Validate() error {
+	var p problems
+	s.validateStore(&p)
+	s.validateLanguages(&p)
+	s.validateFields(&p)
+	s.validateConsents(&p)
+	s.validateCaptcha(&p)
+	s.validatePasswords(&p)
+	s.SignInThrottle.validate(&p)
+	s.ClientLimits.validate(&p)
+	s.DeviceTrust.validate(&p)
+	validateServerKeys(s.ServerKeys, &p)
+	s.validateLifetimes(&p)
+	s.URLs.validate(&p)
+	s.validateMail(&p)
+	s.Guests.validate(&p)
+	s.Cart.validate(&p)
+	s.validateVat(&p)
+	return errors.Join(p...)
+}
+
+// idPattern is what a store's, a consent's, a newsletter's and an
+// attribute's id may be.
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
 func contains(list []string, s string) bool {

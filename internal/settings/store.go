@@ -1,6 +1,9 @@
 package settings
 
-import "regexp"
+import (
+	"regexp"
+	"strings"
+)
 
 // RegistrationType is how a new account becomes usable.
 type RegistrationType string
@@ -29,3 +32,20 @@ func (t RegistrationType) valid() bool {
 
 // busPattern is what EventBridge accepts as a custom bus name.
 var busPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,256}$`)
+
+// validateStore checks the store's name and id, the registration type and
+// the event bus.
+func (s Settings) validateStore(p *problems) {
+	if strings.TrimSpace(s.StoreName) == "" {
+		p.bad("storeName", "must not be empty")
+	}
+	if !idPattern.MatchString(s.DefaultStoreID) {
+		p.bad("defaultStoreId", "must be 1-64 letters, digits, '_', '.' or '-', got %q", s.DefaultStoreID)
+	}
+	if !s.RegistrationType.valid() {
+		p.bad("registrationType", "must be one of Standard, EmailValidation, AdminApproval, Disabled; got %q", s.RegistrationType)
+	}
+	if !busPattern.MatchString(s.EventBusName) {
+		p.bad("eventBusName", "must be 1-256 letters, digits, '.', '-' or '_', got %q", s.EventBusName)
+	}
+}

@@ -53,3 +53,22 @@ type ClientLimits struct {
 	// Guests caps the guests one client creates.
 	Guests Limit `json:"guests"`
 }
+
+// validate checks the three sign-in limits and the slowdown.
+func (t SignInThrottle) validate(p *problems) {
+	t.PerLoginAndClient.validate("signInThrottle.perLoginAndClient", p.bad)
+	t.PerClient.validate("signInThrottle.perClient", p.bad)
+	t.PerLogin.validate("signInThrottle.perLogin", p.bad)
+	if t.PerLogin.On() && (t.Slowdown < Duration(time.Second) || time.Duration(t.Slowdown) > time.Minute) {
+		p.bad("signInThrottle.slowdown", "must be between 1s and 1m when perLogin is set, got %s", time.Duration(t.Slowdown))
+	}
+}
+
+// validate checks each per-client limit.
+func (c ClientLimits) validate(p *problems) {
+	c.Register.validate("clientLimits.register", p.bad)
+	c.SignIn.validate("clientLimits.signIn", p.bad)
+	c.Resend.validate("clientLimits.resend", p.bad)
+	c.PasswordReset.validate("clientLimits.passwordReset", p.bad)
+	c.Guests.validate("clientLimits.guests", p.bad)
+}

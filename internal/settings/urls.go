@@ -1,6 +1,12 @@
 package settings
 
-import "net/url"
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/openreg/registration/internal/redirect"
+)
 
 // URLs are the public addresses mails and redirects point at.
 type URLs struct {
@@ -38,4 +44,28 @@ func originOf(raw string) string {
 		return ""
 	}
 	return p.Scheme + "://" + p.Host
+}
+
+// validate checks the public API's and the storefront's addresses, the
+// allowed origins and the storefront's paths.
+func (u URLs) validate(p *problems) {
+	for _, k := range [][2]string{{"urls.publicApi", u.PublicAPI}, {"urls.storefront", u.Storefront}} {
+		v, err := url.Parse(k[1])
+		if err != nil || (v.Scheme != "https" && v.Scheme != "http") || v.Host == "" || v.RawQuery != "" || v.Fragment != "" {
+			p.bad(k[0], "must be an absolute http(s) URL without query or fragment, got %q", k[1])
+		}
+	}
+	for i, o := range u.AllowedOrigins {
+		if v, err := url.Parse(o); err != nil || (v.Scheme != "https" && v.Scheme != "http") || v.Host == "" || originOf(o) != o {
+			p.bad(fmt.Sprintf("urls.allowedOrigins[%d]", i), "must be an origin such as https://shop.example (no path), got %q", o)
+		}
+	}
+	for _, k := range [][2]string{{"urls.loginPath", u.LoginPath}, {"urls.accountPath", u.AccountPath}} {
+		if k[0] == "urls.accountPath" && k[1] == "" {
+			continue // the storefront's root
+		}
+		if !redirect.IsLocal(k[1]) || redirect.Local(k[1]) != k[1] || strings.ContainsAny(k[1], "?#") {
+			p.bad(k[0], "must be a path starting with a single '/', got %q", k[1])
+		}
+	}
 }

@@ -1,5 +1,10 @@
 package settings
 
+import (
+	"net/url"
+	"time"
+)
+
 // Vat turns on the EU VAT number check: the number's structure per member
 // state at registration, then VIES off the request path.
 type Vat struct {
@@ -17,3 +22,21 @@ type Vat struct {
 
 // DefaultViesURL is the European Commission's VIES REST API.
 const DefaultViesURL = "https://ec.europa.eu/taxation_customs/vies/rest-api"
+
+// validateVat checks the VAT check: the field it reads, the owner address
+// it notifies, VIES's URL and timeout.
+func (s Settings) validateVat(p *problems) {
+	v := s.Vat
+	if v.EUVat && !s.Fields[VatNumber].Enabled {
+		p.bad("vat.euVat", "needs fields.vatNumber enabled")
+	}
+	if v.NotifyStoreOwner && !plainAddress(s.StoreOwnerEmail) {
+		p.bad("storeOwnerEmail", "must be a plain email address when vat.notifyStoreOwner is on, got %q", s.StoreOwnerEmail)
+	}
+	if u, err := url.Parse(v.ViesURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
+		p.bad("vat.viesUrl", "must be an absolute http(s) URL without query, got %q", v.ViesURL)
+	}
+	if v.Timeout < Duration(time.Second) || time.Duration(v.Timeout) > 30*time.Second {
+		p.bad("vat.timeout", "must be between 1s and 30s, got %s", time.Duration(v.Timeout))
+	}
+}
