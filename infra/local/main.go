@@ -281,7 +281,7 @@ func newAdminToken(file string) (string, error) {
 func serverKeys(s settings.Settings) (string, error) {
 	var lines []string
 	for _, k := range s.ServerKeys {
-		scheme, file, _ := strings.Cut(k.Secret, ":")
+		scheme, file := k.SecretRef()
 		if scheme != settings.SecretFile {
 			continue
 		}

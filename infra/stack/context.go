@@ -172,7 +172,7 @@ func ValidateSettings(doc []byte) (settings.Settings, string, error) {
 		}
 	}
 	for i, k := range s.ServerKeys {
-		if strings.HasPrefix(k.Secret, settings.SecretFile+":") {
+		if scheme, _ := k.SecretRef(); scheme == settings.SecretFile {
 			errs = append(errs, fmt.Errorf("settings.serverKeys[%d].secret: a deployed stack reads the key from ssm:<parameter> or secretsmanager:<secret>; file: is for the local stack", i))
 		}
 	}

@@ -658,7 +658,7 @@ func (b *builder) grantServerKeys(fns map[string]awslambda.Function) {
 // readSecret is the statement that lets a function read the one secret a
 // settings reference names (nil for a reference a deployed stack refuses).
 func (b *builder) readSecret(ref string) awsiam.PolicyStatement {
-	scheme, name, _ := strings.Cut(ref, ":")
+	scheme, name := settings.ParseSecretRef(ref)
 	switch scheme {
 	case settings.SecretSSM:
 		return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -63,10 +64,7 @@ type CaptchaOn struct {
 }
 
 // SecretRef splits Secret into its scheme and name.
-func (c Captcha) SecretRef() (scheme, name string) {
-	scheme, name, _ = strings.Cut(c.Secret, ":")
-	return scheme, name
-}
+func (c Captcha) SecretRef() (scheme, name string) { return ParseSecretRef(c.Secret) }
 
 // AllowedHostnames is where a solved challenge may come from.
 func (c Captcha) AllowedHostnames(u URLs) []string {
@@ -75,11 +73,22 @@ func (c Captcha) AllowedHostnames(u URLs) []string {
 	}
 	var out []string
 	for _, o := range u.BrowserOrigins() {
-		if p, err := url.Parse(o); err == nil && p.Hostname() != "" && !contains(out, p.Hostname()) {
+		if p, err := url.Parse(o); err == nil && p.Hostname() != "" && !slices.Contains(out, p.Hostname()) {
 			out = append(out, p.Hostname())
 		}
 	}
 	return out
+}
+
+// fillDefaults gives a document's CAPTCHA the timeout and minimum score it
+// leaves out.
+func (c *Captcha) fillDefaults() {
+	if c.Timeout == 0 {
+		c.Timeout = DefaultCaptchaTimeout
+	}
+	if c.Provider == RecaptchaV3 && c.MinScore == 0 {
+		c.MinScore = DefaultCaptchaMinScore // Google's suggested start
+	}
 }
 
 // validateCaptcha checks the CAPTCHA, if any, and that sign-in's has the
@@ -98,18 +107,15 @@ var hostnamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za
 
 // validate checks a CAPTCHA's provider, keys, endpoint and bounds.
 func (c Captcha) validate(p *problems) {
-	if !contains(CaptchaProviders, c.Provider) {
+	if !slices.Contains(CaptchaProviders, c.Provider) {
 		p.bad("captcha.provider", "must be one of %s, got %q", strings.Join(CaptchaProviders, ", "), c.Provider)
 	}
 	if strings.TrimSpace(c.SiteKey) == "" || len(c.SiteKey) > 200 {
 		p.bad("captcha.siteKey", "must be the provider's site key (1-200 characters)")
 	}
 	validSecretRef(p, "captcha.secret", c.Secret)
-	if c.VerifyURL != "" {
-		u, err := url.Parse(c.VerifyURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Fragment != "" {
-			p.bad("captcha.verifyUrl", "must be an absolute http(s) URL, got %q", c.VerifyURL)
-		}
+	if u, ok := httpURL(c.VerifyURL); c.VerifyURL != "" && (!ok || u.Fragment != "") {
+		p.bad("captcha.verifyUrl", "must be an absolute http(s) URL, got %q", c.VerifyURL)
 	}
 	for i, h := range c.Hostnames {
 		if !hostnamePattern.MatchString(h) {
@@ -122,9 +128,7 @@ func (c Captcha) validate(p *problems) {
 	if c.Provider != RecaptchaV3 && c.MinScore != 0 {
 		p.bad("captcha.minScore", "applies to recaptcha-v3 only")
 	}
-	if c.Timeout < Duration(100*time.Millisecond) || time.Duration(c.Timeout) > 10*time.Second {
-		p.bad("captcha.timeout", "must be between 100ms and 10s, got %s", time.Duration(c.Timeout))
-	}
+	p.durationIn("captcha.timeout", c.Timeout, 100*time.Millisecond, 10*time.Second, "")
 	if c.On == (CaptchaOn{}) {
 		p.bad("captcha.on", "must name at least one of registration, signIn, passwordReset, resend")
 	}

@@ -29,22 +29,14 @@ func (c Cart) SKURegexp() *regexp.Regexp {
 
 // validate checks how long a guest lasts.
 func (g Guests) validate(p *problems) {
-	if time.Duration(g.Lifetime) < 24*time.Hour || time.Duration(g.Lifetime) > 365*24*time.Hour {
-		p.bad("guests.lifetime", "must be between 24h and 8760h, got %s", time.Duration(g.Lifetime))
-	}
+	p.durationIn("guests.lifetime", g.Lifetime, 24*time.Hour, 365*24*time.Hour, "")
 }
 
 // validate checks the cart's bounds, SKU pattern and merge strategy.
 func (c Cart) validate(p *problems) {
-	if c.MaxQuantity < 1 || c.MaxQuantity > 10000 {
-		p.bad("cart.maxQuantity", "must be between 1 and 10000, got %d", c.MaxQuantity)
-	}
-	if c.MaxLines < 1 || c.MaxLines > 500 {
-		p.bad("cart.maxLines", "must be between 1 and 500, got %d", c.MaxLines)
-	}
-	if _, err := regexp.Compile(c.SKUPattern); err != nil || c.SKUPattern == "" {
-		p.bad("cart.skuPattern", "must be a regular expression, got %q", c.SKUPattern)
-	}
+	p.intIn("cart.maxQuantity", c.MaxQuantity, 1, 10000)
+	p.intIn("cart.maxLines", c.MaxLines, 1, 500)
+	p.pattern("cart.skuPattern", c.SKUPattern)
 	switch c.MergeStrategy {
 	case "sum", "max", "replace", "keep-customer":
 	default:

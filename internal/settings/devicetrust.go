@@ -1,7 +1,6 @@
 package settings
 
 import (
-	"strings"
 	"time"
 )
 
@@ -27,23 +26,14 @@ type DeviceTrust struct {
 }
 
 // SecretRef splits Secret into its scheme and name.
-func (d DeviceTrust) SecretRef() (scheme, name string) {
-	scheme, name, _ = strings.Cut(d.Secret, ":")
-	return scheme, name
-}
+func (d DeviceTrust) SecretRef() (scheme, name string) { return ParseSecretRef(d.Secret) }
 
 // validate checks the key ring's reference and the bounds.
 func (d DeviceTrust) validate(p *problems) {
 	if d.Secret != "" {
 		validSecretRef(p, "deviceTrust.secret", d.Secret)
 	}
-	if d.Lifetime < Duration(time.Hour) || time.Duration(d.Lifetime) > 2*365*24*time.Hour {
-		p.bad("deviceTrust.lifetime", "must be between 1h and 2 years, got %s", time.Duration(d.Lifetime))
-	}
-	if d.MaxPerLogin < 1 || d.MaxPerLogin > 50 {
-		p.bad("deviceTrust.maxPerLogin", "must be between 1 and 50, got %d", d.MaxPerLogin)
-	}
-	if d.MaxFailures < 1 || d.MaxFailures > 100 {
-		p.bad("deviceTrust.maxFailures", "must be between 1 and 100, got %d", d.MaxFailures)
-	}
+	p.durationIn("deviceTrust.lifetime", d.Lifetime, time.Hour, 2*365*24*time.Hour, "")
+	p.intIn("deviceTrust.maxPerLogin", d.MaxPerLogin, 1, 50)
+	p.intIn("deviceTrust.maxFailures", d.MaxFailures, 1, 100)
 }

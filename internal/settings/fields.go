@@ -74,7 +74,7 @@ func (s Settings) Field(name string) Field { return s.Fields[name] }
 // the name pattern.
 func (s Settings) validateFields(p *problems) {
 	for name, f := range s.Fields {
-		if !contains(ProfileFields, name) {
+		if !slices.Contains(ProfileFields, name) {
 			p.bad("fields."+name, "is not a profile field (known: %s)", strings.Join(ProfileFields, ", "))
 		}
 		if f.Required && !f.Enabled {
@@ -85,11 +85,9 @@ func (s Settings) validateFields(p *problems) {
 		p.bad("fields.stateProvince", "needs countryCode enabled")
 	}
 	for i, name := range s.AddressFields {
-		if !contains(AddressFieldNames, name) || slices.Index(s.AddressFields, name) != i {
+		if !slices.Contains(AddressFieldNames, name) || slices.Index(s.AddressFields, name) != i {
 			p.bad(fmt.Sprintf("addressFields[%d]", i), "must be one of %s, each once; got %q", strings.Join(AddressFieldNames, ", "), name)
 		}
 	}
-	if _, err := regexp.Compile(s.NamePattern); err != nil || s.NamePattern == "" {
-		p.bad("namePattern", "must be a regular expression, got %q", s.NamePattern)
-	}
+	p.pattern("namePattern", s.NamePattern)
 }

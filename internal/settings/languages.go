@@ -2,6 +2,7 @@ package settings
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -77,7 +78,7 @@ func (s Settings) validateLanguages(p *problems) {
 			p.bad("languages", "%q is not a lower-case ISO 639 language code", l)
 		}
 	}
-	if !contains(s.Languages, s.DefaultLanguage) {
+	if !slices.Contains(s.Languages, s.DefaultLanguage) {
 		p.bad("defaultLanguage", "%q must be one of languages %v", s.DefaultLanguage, s.Languages)
 	}
 }

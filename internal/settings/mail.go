@@ -2,6 +2,7 @@ package settings
 
 import (
 	"net/mail"
+	"slices"
 	"time"
 )
 
@@ -31,12 +32,10 @@ func (s Settings) validateMail(p *problems) {
 	if !plainAddress(s.MailFrom) {
 		p.bad("mailFrom", "must be a plain email address, got %q", s.MailFrom)
 	}
-	if s.StoreOwnerLanguage != "" && !contains(s.Languages, s.StoreOwnerLanguage) {
+	if s.StoreOwnerLanguage != "" && !slices.Contains(s.Languages, s.StoreOwnerLanguage) {
 		p.bad("storeOwnerLanguage", "%q must be one of languages %v", s.StoreOwnerLanguage, s.Languages)
 	}
-	if s.Resend.Interval < Duration(time.Second) || time.Duration(s.Resend.Interval) > 24*time.Hour {
-		p.bad("resend.interval", "must be between 1s and 24h, got %s", time.Duration(s.Resend.Interval))
-	}
+	p.durationIn("resend.interval", s.Resend.Interval, time.Second, 24*time.Hour, "")
 	if s.NotifyStoreOwner && !plainAddress(s.StoreOwnerEmail) {
 		p.bad("storeOwnerEmail", "must be a plain email address when notifyStoreOwner is on, got %q", s.StoreOwnerEmail)
 	}

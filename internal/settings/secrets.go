@@ -9,9 +9,17 @@ const (
 	SecretFile           = "file"
 )
 
+// ParseSecretRef splits a reference to where a secret is kept
+// ("ssm:/shop/captcha") into its scheme (SecretSSM, SecretSecretsManager or
+// SecretFile) and the name in it.
+func ParseSecretRef(ref string) (scheme, name string) {
+	scheme, name, _ = strings.Cut(ref, ":")
+	return scheme, name
+}
+
 // validSecretRef checks a reference to where a secret is kept.
 func validSecretRef(p *problems, key, ref string) {
-	scheme, name, _ := strings.Cut(ref, ":")
+	scheme, name := ParseSecretRef(ref)
 	switch {
 	case name == "" || strings.TrimSpace(name) != name:
 		p.bad(key, "must name where the secret key is kept: ssm:<parameter>, secretsmanager:<secret> or file:<path>; got %q", ref)
@@ -21,5 +29,3 @@ func validSecretRef(p *problems, key, ref string) {
 		p.bad(key, "must start with ssm:, secretsmanager: or file: (the secret itself never goes here), got %q", scheme+":…")
 	}
 }
-
-// validateSecurity checks the password rules, the hashing parameters, the

@@ -54,6 +54,19 @@ func (k *ServerKey) UnmarshalJSON(b []byte) error {
 // serverKeyID is what a server key's id may be.
 var serverKeyID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
 
+// nameServerKeys gives each key without an id (one given by reference
+// alone) its place in the list: key1, key2.
+func nameServerKeys(keys []ServerKey) {
+	for i := range keys {
+		if keys[i].ID == "" {
+			keys[i].ID = fmt.Sprintf("key%d", i+1)
+		}
+	}
+}
+
+// SecretRef splits Secret into its scheme and name.
+func (k ServerKey) SecretRef() (scheme, name string) { return ParseSecretRef(k.Secret) }
+
 // validateServerKeys checks how many keys there are, and each key's id,
 // reference and ceiling.
 func validateServerKeys(keys []ServerKey, p *problems) {
@@ -71,6 +84,6 @@ func validateServerKeys(keys []ServerKey, p *problems) {
 		if !k.Ceiling.On() {
 			p.bad(key+".ceiling", "must cap the key's requests (max > 0): a key without a ceiling would lift every per-client limit")
 		}
-		k.Ceiling.validate(key+".ceiling", p.bad)
+		k.Ceiling.validate(p, key+".ceiling")
 	}
 }

@@ -4,6 +4,19 @@
 // the v1 contract says otherwise (double opt-in by default, a lockout that
 // exists). Nothing here reads the environment; config loads the document and
 // infra validates it at synth time with the same Validate.
+//
+// settings.go holds the document (Settings), its defaults, Parse and Validate.
+// Each section of the document has a file of its own with its types, their
+// constants and its check, which Validate calls in the order of Settings:
+// store.go (storeName, defaultStoreId, registrationType, eventBusName),
+// languages.go, fields.go (fields, addressFields, namePattern), consents.go
+// (consents, newsletters, attributes), captcha.go, passwords.go,
+// throttles.go (signInThrottle, clientLimits), devicetrust.go,
+// serverkeys.go, lifetimes.go (the *Lifetime keys), urls.go, mail.go
+// (mailFrom, the store owner's notices, resend), cart.go (guests, cart) and
+// vat.go. Shared by several: duration.go (Duration), secrets.go (the ssm:,
+// secretsmanager: and file: references) and problems.go (the checks'
+// helpers).
 package settings
 
 import (
@@ -171,17 +184,19 @@ func Parse(doc []byte) (Settings, error) {
 		// elements, so a document's first newsletter would inherit the
 		// default newsletter's fields (and come out pre-ticked). A document
 		// that lists newsletters therefore starts from an empty list.
+		// The same goes for the address fields: a document's list
+		// replaces the default's.
 		var probe struct {
-			Newsletters json.RawMessage `json:"newsletters"`
-		}
-		if json.Unmarshal(doc, &probe) == nil && probe.Newsletters != nil {
-			s.Newsletters = nil
-		}
-		var addr struct {
+			Newsletters   json.RawMessage `json:"newsletters"`
 			AddressFields json.RawMessage `json:"addressFields"`
 		}
-		if json.Unmarshal(doc, &addr) == nil && addr.AddressFields != nil {
-			s.AddressFields = nil // a document's list replaces the default's
+		if json.Unmarshal(doc, &probe) == nil {
+			if probe.Newsletters != nil {
+				s.Newsletters = nil
+			}
+			if probe.AddressFields != nil {
+				s.AddressFields = nil
+			}
 		}
 		dec := json.NewDecoder(strings.NewReader(string(doc)))
 		dec.DisallowUnknownFields()
@@ -192,19 +207,10 @@ func Parse(doc []byte) (Settings, error) {
 			return Settings{}, errors.New("settings: trailing data after the JSON document")
 		}
 	}
-	if c := s.Captcha; c != nil {
-		if c.Timeout == 0 {
-			c.Timeout = DefaultCaptchaTimeout
-		}
-		if c.Provider == RecaptchaV3 && c.MinScore == 0 {
-			c.MinScore = DefaultCaptchaMinScore // Google's suggested start
-		}
+	if s.Captcha != nil {
+		s.Captcha.fillDefaults()
 	}
-	for i := range s.ServerKeys {
-		if s.ServerKeys[i].ID == "" {
-			s.ServerKeys[i].ID = fmt.Sprintf("key%d", i+1)
-		}
-	}
+	nameServerKeys(s.ServerKeys)
 	// Links are built by appending paths; a trailing slash would double.
 	s.URLs.PublicAPI = strings.TrimRight(s.URLs.PublicAPI, "/")
 	s.URLs.Storefront = strings.TrimRight(s.URLs.Storefront, "/")
@@ -212,13 +218,6 @@ func Parse(doc []byte) (Settings, error) {
 		return Settings{}, err
 	}
 	return s, nil
-}
-
-// problems collects what is wrong with a document, each naming its key.
-type problems []error
-
-func (p *problems) bad(key, format string, a ...any) {
-	*p = append(*p, fmt.Errorf("settings.%s: %s", key, fmt.Sprintf(format, a...)))
 }
 
 // Validate lists every problem with the document, each naming its key: the
@@ -250,12 +249,3 @@ func (s Settings) Validate() error {
 // idPattern is what a store's, a consent's, a newsletter's and an
 // attribute's id may be.
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}

@@ -320,6 +320,7 @@ func TestParseNamesTheOffendingKey(t *testing.T) {
 		{"a VIES URL with a query", `{"vat": {"viesUrl": "https://vies.example/api?x=1"}}`, "vat.viesUrl"},
 		{"a VIES URL over ftp", `{"vat": {"viesUrl": "ftp://vies.example/api"}}`, "vat.viesUrl"},
 		{"a VIES timeout over 30s", `{"vat": {"timeout": "31s"}}`, "vat.timeout"},
+		{"a session lifetime under a second", `{"sessionLifetime": "500ms"}`, "sessionLifetime"},
 	}
 	for _, tt := range tests {
 		t.Run("the error names settings."+tt.key+" for "+tt.name, func(t *testing.T) {
@@ -548,6 +549,19 @@ func TestCaptchaDefaults(t *testing.T) {
 	scheme, name := s.Captcha.SecretRef()
 	if scheme != settings.SecretSSM || name != "/shop/captcha" {
 		t.Fatalf("SecretRef() = %q, %q", scheme, name)
+	}
+}
+
+func TestSecretRefs(t *testing.T) {
+	s := parse(t, `{"deviceTrust": {"secret": "file:/tmp/ring"}, "serverKeys": ["secretsmanager:arn:aws:secretsmanager:eu-west-1:1:secret:k"]}`)
+	if scheme, name := s.DeviceTrust.SecretRef(); scheme != settings.SecretFile || name != "/tmp/ring" {
+		t.Errorf("DeviceTrust.SecretRef() = %q, %q", scheme, name)
+	}
+	if scheme, name := s.ServerKeys[0].SecretRef(); scheme != settings.SecretSecretsManager || name != "arn:aws:secretsmanager:eu-west-1:1:secret:k" {
+		t.Errorf("ServerKey.SecretRef() = %q, %q", scheme, name)
+	}
+	if scheme, name := settings.ParseSecretRef("no scheme"); scheme != "no scheme" || name != "" {
+		t.Errorf("ParseSecretRef(no scheme) = %q, %q", scheme, name)
 	}
 }
 

@@ -11,12 +11,14 @@ type Limit struct {
 // On reports whether the limit applies.
 func (l Limit) On() bool { return l.Max > 0 }
 
-func (l Limit) validate(key string, bad func(key, format string, a ...any)) {
+// validate checks the limit at key: a window is needed only when max is
+// set.
+func (l Limit) validate(p *problems, key string) {
 	if l.Max < 0 {
-		bad(key+".max", "must not be negative")
+		p.bad(key+".max", "must not be negative")
 	}
-	if l.Max > 0 && (l.Window < Duration(time.Second) || time.Duration(l.Window) > 24*time.Hour) {
-		bad(key+".window", "must be between 1s and 24h when max is set, got %s", time.Duration(l.Window))
+	if l.Max > 0 {
+		p.durationIn(key+".window", l.Window, time.Second, 24*time.Hour, "when max is set")
 	}
 }
 
@@ -56,19 +58,19 @@ type ClientLimits struct {
 
 // validate checks the three sign-in limits and the slowdown.
 func (t SignInThrottle) validate(p *problems) {
-	t.PerLoginAndClient.validate("signInThrottle.perLoginAndClient", p.bad)
-	t.PerClient.validate("signInThrottle.perClient", p.bad)
-	t.PerLogin.validate("signInThrottle.perLogin", p.bad)
-	if t.PerLogin.On() && (t.Slowdown < Duration(time.Second) || time.Duration(t.Slowdown) > time.Minute) {
-		p.bad("signInThrottle.slowdown", "must be between 1s and 1m when perLogin is set, got %s", time.Duration(t.Slowdown))
+	t.PerLoginAndClient.validate(p, "signInThrottle.perLoginAndClient")
+	t.PerClient.validate(p, "signInThrottle.perClient")
+	t.PerLogin.validate(p, "signInThrottle.perLogin")
+	if t.PerLogin.On() {
+		p.durationIn("signInThrottle.slowdown", t.Slowdown, time.Second, time.Minute, "when perLogin is set")
 	}
 }
 
 // validate checks each per-client limit.
 func (c ClientLimits) validate(p *problems) {
-	c.Register.validate("clientLimits.register", p.bad)
-	c.SignIn.validate("clientLimits.signIn", p.bad)
-	c.Resend.validate("clientLimits.resend", p.bad)
-	c.PasswordReset.validate("clientLimits.passwordReset", p.bad)
-	c.Guests.validate("clientLimits.guests", p.bad)
+	c.Register.validate(p, "clientLimits.register")
+	c.SignIn.validate(p, "clientLimits.signIn")
+	c.Resend.validate(p, "clientLimits.resend")
+	c.PasswordReset.validate(p, "clientLimits.passwordReset")
+	c.Guests.validate(p, "clientLimits.guests")
 }

@@ -3,6 +3,7 @@ package settings
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/openreg/registration/internal/redirect"
@@ -31,7 +32,7 @@ type URLs struct {
 func (u URLs) BrowserOrigins() []string {
 	out := []string{originOf(u.Storefront)}
 	for _, o := range u.AllowedOrigins {
-		if !contains(out, o) {
+		if !slices.Contains(out, o) {
 			out = append(out, o)
 		}
 	}
@@ -46,17 +47,25 @@ func originOf(raw string) string {
 	return p.Scheme + "://" + p.Host
 }
 
+// httpURL parses raw as an absolute http or https URL with a host.
+func httpURL(raw string) (*url.URL, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, false
+	}
+	return u, true
+}
+
 // validate checks the public API's and the storefront's addresses, the
 // allowed origins and the storefront's paths.
 func (u URLs) validate(p *problems) {
 	for _, k := range [][2]string{{"urls.publicApi", u.PublicAPI}, {"urls.storefront", u.Storefront}} {
-		v, err := url.Parse(k[1])
-		if err != nil || (v.Scheme != "https" && v.Scheme != "http") || v.Host == "" || v.RawQuery != "" || v.Fragment != "" {
+		if v, ok := httpURL(k[1]); !ok || v.RawQuery != "" || v.Fragment != "" {
 			p.bad(k[0], "must be an absolute http(s) URL without query or fragment, got %q", k[1])
 		}
 	}
 	for i, o := range u.AllowedOrigins {
-		if v, err := url.Parse(o); err != nil || (v.Scheme != "https" && v.Scheme != "http") || v.Host == "" || originOf(o) != o {
+		if _, ok := httpURL(o); !ok || originOf(o) != o {
 			p.bad(fmt.Sprintf("urls.allowedOrigins[%d]", i), "must be an origin such as https://shop.example (no path), got %q", o)
 		}
 	}

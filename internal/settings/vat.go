@@ -1,7 +1,6 @@
 package settings
 
 import (
-	"net/url"
 	"time"
 )
 
@@ -33,10 +32,8 @@ func (s Settings) validateVat(p *problems) {
 	if v.NotifyStoreOwner && !plainAddress(s.StoreOwnerEmail) {
 		p.bad("storeOwnerEmail", "must be a plain email address when vat.notifyStoreOwner is on, got %q", s.StoreOwnerEmail)
 	}
-	if u, err := url.Parse(v.ViesURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
+	if u, ok := httpURL(v.ViesURL); !ok || u.RawQuery != "" {
 		p.bad("vat.viesUrl", "must be an absolute http(s) URL without query, got %q", v.ViesURL)
 	}
-	if v.Timeout < Duration(time.Second) || time.Duration(v.Timeout) > 30*time.Second {
-		p.bad("vat.timeout", "must be between 1s and 30s, got %s", time.Duration(v.Timeout))
-	}
+	p.durationIn("vat.timeout", v.Timeout, time.Second, 30*time.Second, "")
 }
