@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/settings"
 )
 
@@ -132,7 +133,7 @@ func PropsFromContext(get func(string) any) (AppProps, error) {
 	}
 	out.Props.Settings, out.Props.SettingsJSON = s, js
 
-	for _, fn := range Functions {
+	for _, fn := range functions.All {
 		if _, err := os.Stat(out.Props.CodeDir + "/" + fn + "/bootstrap"); err != nil {
 			errs = append(errs, fmt.Errorf("%s/%s/bootstrap is missing: run `make build` first", out.Props.CodeDir, fn))
 		}
