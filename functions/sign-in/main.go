@@ -5,7 +5,7 @@ package main
 
 import (
 	"github.com/openreg/registration/internal/app"
-	"github.com/openreg/registration/internal/httpapi"
+	"github.com/openreg/registration/internal/functions"
 )
 
-func main() { app.ServeHTTP(httpapi.FnSignIn) }
+func main() { app.ServeHTTP(functions.SignIn) }

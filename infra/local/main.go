@@ -34,9 +34,9 @@ import (
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/emulator"
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/httpapi"
 	"github.com/openreg/registration/internal/settings"
-	"github.com/openreg/registration/internal/sizing"
 )
 
 type options struct {
@@ -117,7 +117,7 @@ func run(o options) error {
 	// The template's resources, created in the emulators, and the layer
 	// that enforces its roles on every call the functions and Pipes make.
 	local, err := devstack.Up(ctx, clients, tpl, devstack.LocalOptions{
-		Provision: devstack.ProvisionOptions{Prefix: "local", MailFunction: sizing.Mailer},
+		Provision: devstack.ProvisionOptions{Prefix: "local", MailFunction: functions.Mailer},
 		DynamoDB:  emu.DynamoDB, Moto: emu.Moto, Log: log,
 	})
 	if err != nil {
@@ -146,7 +146,7 @@ func run(o options) error {
 		return err
 	}
 
-	var functions map[string]httpapi.LambdaHandler
+	var handlers map[string]httpapi.LambdaHandler
 	var mailer devstack.SQSHandler
 	if o.lambda == "rie" || o.invoke != "" {
 		rs, err := devstack.StartRuntimes(ctx, tpl, devstack.RIEPath, o.bin, res.Locals, overrides, local.Access, log)
@@ -157,21 +157,21 @@ func run(o options) error {
 		if o.invoke != "" {
 			return invoke(ctx, rs[o.invoke], o.event)
 		}
-		m, ok := rs[sizing.Mailer]
+		m, ok := rs[functions.Mailer]
 		if !ok {
-			return fmt.Errorf("the template has no %s function", sizing.Mailer)
+			return fmt.Errorf("the template has no %s function", functions.Mailer)
 		}
-		functions, mailer = rs.HTTP(), m.SQS()
+		handlers, mailer = rs.HTTP(), m.SQS()
 	} else {
 		rt := app.Production(slog.LevelInfo)
 		rt.Log = log
-		wired, err := local.InProcess(sizing.Mailer, overrides, rt)
+		wired, err := local.InProcess(functions.Mailer, overrides, rt)
 		if err != nil {
 			return err
 		}
-		functions, mailer = wired.HTTP, wired.Mailer
+		handlers, mailer = wired.HTTP, wired.Mailer
 	}
-	poller, err := local.Poller(sizing.Mailer, mailer, log)
+	poller, err := local.Poller(functions.Mailer, mailer, log)
 	if err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ func run(o options) error {
 	}
 	// CORS as the template would configure it for the local settings'
 	// storefront and origins.
-	mux.Handle("/", devstack.NewTemplateGateway(tpl, functions, log, time.Now, o.throttle).WithAdminToken(adminToken).
+	mux.Handle("/", devstack.NewTemplateGateway(tpl, handlers, log, time.Now, o.throttle).WithAdminToken(adminToken).
 		WithCORS(httpapi.CORSPolicy(localSettings.URLs)))
 	mailbox := devstack.NewMailbox(emu.Moto)
 	mux.Handle("/_local/mailbox", mailbox)
@@ -281,7 +281,7 @@ func newAdminToken(file string) (string, error) {
 func serverKeys(s settings.Settings) (string, error) {
 	var lines []string
 	for _, k := range s.ServerKeys {
-		scheme, file, _ := strings.Cut(k.Secret, ":")
+		scheme, file := k.SecretRef()
 		if scheme != settings.SecretFile {
 			continue
 		}

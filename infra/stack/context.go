@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/settings"
 )
 
@@ -132,7 +133,7 @@ func PropsFromContext(get func(string) any) (AppProps, error) {
 	}
 	out.Props.Settings, out.Props.SettingsJSON = s, js
 
-	for _, fn := range Functions {
+	for _, fn := range functions.All {
 		if _, err := os.Stat(out.Props.CodeDir + "/" + fn + "/bootstrap"); err != nil {
 			errs = append(errs, fmt.Errorf("%s/%s/bootstrap is missing: run `make build` first", out.Props.CodeDir, fn))
 		}
@@ -172,7 +173,7 @@ func ValidateSettings(doc []byte) (settings.Settings, string, error) {
 		}
 	}
 	for i, k := range s.ServerKeys {
-		if strings.HasPrefix(k.Secret, settings.SecretFile+":") {
+		if scheme, _ := k.SecretRef(); scheme == settings.SecretFile {
 			errs = append(errs, fmt.Errorf("settings.serverKeys[%d].secret: a deployed stack reads the key from ssm:<parameter> or secretsmanager:<secret>; file: is for the local stack", i))
 		}
 	}

@@ -43,6 +43,7 @@ import (
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/httpapi"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/sizing"
@@ -80,15 +81,6 @@ type Props struct {
 	Domain Domain
 }
 
-// Function names, as in functions/.
-const (
-	FnMailer    = "mailer"
-	FnSESEvents = "ses-events"
-)
-
-// Functions lists every function the stack deploys.
-var Functions = []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, httpapi.FnAccount, httpapi.FnCart, httpapi.FnAdmin, FnMailer, FnSESEvents}
-
 // ThrottledRoutes are the routes anyone can call, without an account, to
 // make the stack hash a password or write: each gets its own stage throttle
 // (Props.RouteThrottleRate) so that a flood on one of them neither exhausts
@@ -113,7 +105,7 @@ var ThrottledRoutes = []string{
 // writers a flood of anonymous requests can create (and keeps the rest of
 // the account's concurrency free of them). The mailer is capped by its
 // queue's maximum concurrency instead.
-var ReservedConcurrencyFunctions = []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, httpapi.FnAccount}
+var ReservedConcurrencyFunctions = []string{functions.Register, functions.SignIn, functions.VerifyEmail, functions.Account}
 
 // DefaultReservedConcurrency is the reserved concurrency when Props leave it
 // unset. Lambda keeps 100 of the account's concurrency unreserved, so the
@@ -157,14 +149,14 @@ var tableAccess = map[string]tableGrant{
 	// Register, confirm, sign in and the mailer's completion of a
 	// registration hand a guest's cart over: they read and retire the
 	// GUEST# item in the write that gives its lines to the customer.
-	httpapi.FnRegister: {
+	functions.Register: {
 		Actions:  itemActions,
 		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "RATE", "GUEST"},
 		// A Standard registration reads the address's subscriptions and
 		// puts its own.
 		Only: []scoped{{"dynamodb:Query", []string{"NEWSLETTER"}}, {"dynamodb:PutItem", []string{"NEWSLETTER"}}},
 	},
-	httpapi.FnVerifyEmail: {
+	functions.VerifyEmail: {
 		Actions:  itemActions,
 		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX", "RATE", "GUEST"},
 		// The confirmation sets the address's waiting subscriptions
@@ -173,7 +165,7 @@ var tableAccess = map[string]tableGrant{
 	},
 	// Sessions live in their customer's partition: "who am I" reads the
 	// session and the customer in one BatchGetItem.
-	httpapi.FnSignIn: {
+	functions.SignIn: {
 		Actions:  append(slices.Clone(itemActions), "dynamodb:BatchGetItem"),
 		Prefixes: []string{"EMAIL", "USERNAME", "CUSTOMER", "THROTTLE", "LOGIN", "OUTBOX", "RATE", "GUEST"},
 	},
@@ -181,31 +173,31 @@ var tableAccess = map[string]tableGrant{
 	// email key), the sign-in throttle (a password check counts like a
 	// sign-in), reset requests' jobs and limits; Query reads the
 	// customer's partition for the export.
-	httpapi.FnAccount: {
+	functions.Account: {
 		Actions:  append(slices.Clone(itemActions), "dynamodb:BatchGetItem", "dynamodb:Query"),
 		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "THROTTLE", "OUTBOX", "RATE", "NEWSLETTER"},
 	},
 	// The back office: the customers and their keys (creating one claims
 	// them), their logs (Query of a customer's partition), the jobs it
 	// queues; its status list reads the byStatus index (grantTable).
-	httpapi.FnAdmin: {
+	functions.Admin: {
 		Actions:  append(slices.Clone(itemActions), "dynamodb:Query"),
 		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX"},
 	},
 	// Guests and carts: the guest items, the customers' carts (beside the
 	// customer, read with the session), the guests' per-client limit.
-	httpapi.FnCart: {
+	functions.Cart: {
 		Actions:  append(slices.Clone(itemActions), "dynamodb:BatchGetItem"),
 		Prefixes: []string{"GUEST", "CUSTOMER", "RATE"},
 	},
 	// The mailer's ledger, suppression list and jobs; Query finds what an
 	// erased customer left in its partition.
-	FnMailer: {
+	functions.Mailer: {
 		Actions: []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
 			"dynamodb:ConditionCheckItem", "dynamodb:Query"},
 		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "MAILED", "SUPPRESS", "RESEND", "NOTICE", "RESET", "NEWSLETTER", "GUEST"},
 	},
-	FnSESEvents: {
+	functions.SESEvents: {
 		Actions:  []string{"dynamodb:PutItem"},
 		Prefixes: []string{"SUPPRESS"},
 	},
@@ -259,13 +251,13 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	fns := map[string]awslambda.Function{}
 	// Memory sizes and timeouts are internal/sizing's (chosen from the
 	// measured duration × price curve).
-	fns[httpapi.FnRegister] = b.function(httpapi.FnRegister, common, "Registers customers (POST /v1/customers, GET /v1/registration-form)")
-	fns[httpapi.FnSignIn] = b.function(httpapi.FnSignIn, common, "Signs customers in and out (/v1/sessions, /v1/customers/me)")
-	fns[httpapi.FnVerifyEmail] = b.function(httpapi.FnVerifyEmail, common, "Confirms email addresses (/v1/verify-email)")
-	fns[httpapi.FnAccount] = b.function(httpapi.FnAccount, common, "My account: profile, password, address, export, erasure, password reset")
-	fns[httpapi.FnCart] = b.function(httpapi.FnCart, common, "Guests and carts (/v1/guests, /v1/cart)")
-	fns[httpapi.FnAdmin] = b.function(httpapi.FnAdmin, common, "The back office (/v1/admin/*, IAM-authorised)")
-	fns[FnMailer] = b.function(FnMailer, map[string]*string{
+	fns[functions.Register] = b.function(functions.Register, common, "Registers customers (POST /v1/customers, GET /v1/registration-form)")
+	fns[functions.SignIn] = b.function(functions.SignIn, common, "Signs customers in and out (/v1/sessions, /v1/customers/me)")
+	fns[functions.VerifyEmail] = b.function(functions.VerifyEmail, common, "Confirms email addresses (/v1/verify-email)")
+	fns[functions.Account] = b.function(functions.Account, common, "My account: profile, password, address, export, erasure, password reset")
+	fns[functions.Cart] = b.function(functions.Cart, common, "Guests and carts (/v1/guests, /v1/cart)")
+	fns[functions.Admin] = b.function(functions.Admin, common, "The back office (/v1/admin/*, IAM-authorised)")
+	fns[functions.Mailer] = b.function(functions.Mailer, map[string]*string{
 		config.EnvTable:            table.TableName(),
 		config.EnvSettingsFile:     jsii.String(config.SettingsFileName),
 		config.EnvConfigurationSet: configSet.ConfigurationSetName(),
@@ -274,7 +266,7 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 		// the event source's grant includes sqs:ChangeMessageVisibility.
 		config.EnvMailQueueURL: queue.QueueUrl(),
 	}, "Sends queued mails through SES, each once, and carries out resend jobs")
-	fns[FnSESEvents] = b.function(FnSESEvents, map[string]*string{
+	fns[functions.SESEvents] = b.function(functions.SESEvents, map[string]*string{
 		config.EnvTable:        table.TableName(),
 		config.EnvSettingsFile: jsii.String(config.SettingsFileName),
 		config.EnvLogLevel:     jsii.String("INFO"),
@@ -292,7 +284,7 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	// ses:SendRawEmail), through its configuration set, and only as the
 	// store's sender: a bug or a forged queue message cannot mail as
 	// anyone else from a verified domain.
-	fns[FnMailer].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	fns[functions.Mailer].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions: jsii.Strings("ses:SendEmail"),
 		Resources: &[]*string{
 			identity.EmailIdentityArn(),
@@ -301,7 +293,7 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 		Conditions: &map[string]any{"StringEquals": map[string]any{"ses:FromAddress": p.Settings.MailFrom}},
 	}))
 
-	fns[FnMailer].AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
+	fns[functions.Mailer].AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(10),
 		MaxBatchingWindow:       awscdk.Duration_Seconds(jsii.Number(1)),
 		ReportBatchItemFailures: jsii.Bool(true),
@@ -322,7 +314,7 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 			Source:     jsii.Strings("aws.ses"),
 			DetailType: jsii.Strings("Email Bounced", "Email Complaint Received"),
 		},
-		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fns[FnSESEvents], nil)},
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fns[functions.SESEvents], nil)},
 	})
 
 	api, stage := b.api(fns)
@@ -336,7 +328,7 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 		// deploy: no second deploy to copy it into the settings. (The
 		// functions depend on the API here, not on its stage or routes,
 		// which depend on them: no cycle.)
-		for _, name := range Functions {
+		for _, name := range functions.All {
 			fns[name].AddEnvironment(jsii.String(config.EnvAPIURL), api.ApiEndpoint(), nil)
 		}
 	}
@@ -498,7 +490,7 @@ func (b *builder) queues() (dlq, queue awssqs.Queue) {
 	queue = awssqs.NewQueue(b.stack, jsii.String("MailQueue"), &awssqs.QueueProps{
 		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:        jsii.Bool(true),
-		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(float64(6 * sizing.TimeoutSeconds[FnMailer]))),
+		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(float64(6 * sizing.TimeoutSeconds[functions.Mailer]))),
 		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(sizing.MailMaxReceives)},
 	})
 	return dlq, queue
@@ -573,7 +565,7 @@ func (b *builder) function(name string, env map[string]*string, description stri
 // key a request touches (all items of a BatchWriteItem; each part of a
 // transaction is authorised as its own item action).
 func (b *builder) grantTable(fns map[string]awslambda.Function, t awsdynamodb.Table) {
-	for _, name := range Functions {
+	for _, name := range functions.All {
 		g, ok := tableAccess[name]
 		if !ok {
 			continue // a function that does not use the table
@@ -602,7 +594,7 @@ func (b *builder) grantTable(fns map[string]awslambda.Function, t awsdynamodb.Ta
 	// The back office lists customers from the byStatus index: a Query of
 	// that index only (its keys are "<store>#<status>#<shard>", which a
 	// LeadingKeys prefix cannot scope further).
-	fns[httpapi.FnAdmin].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	fns[functions.Admin].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("dynamodb:Query"),
 		Resources: &[]*string{awscdk.Fn_Join(jsii.String(""), &[]*string{t.TableArn(), jsii.String("/index/" + store.IndexByStatus)})},
 	}))
@@ -614,10 +606,10 @@ var captchaFunctions = []struct {
 	on func(settings.CaptchaOn) bool
 	fn string
 }{
-	{func(o settings.CaptchaOn) bool { return o.Registration }, httpapi.FnRegister},
-	{func(o settings.CaptchaOn) bool { return o.SignIn }, httpapi.FnSignIn},
-	{func(o settings.CaptchaOn) bool { return o.Resend }, httpapi.FnVerifyEmail},
-	{func(o settings.CaptchaOn) bool { return o.PasswordReset }, httpapi.FnAccount},
+	{func(o settings.CaptchaOn) bool { return o.Registration }, functions.Register},
+	{func(o settings.CaptchaOn) bool { return o.SignIn }, functions.SignIn},
+	{func(o settings.CaptchaOn) bool { return o.Resend }, functions.VerifyEmail},
+	{func(o settings.CaptchaOn) bool { return o.PasswordReset }, functions.Account},
 }
 
 // grantCaptchaSecret lets the functions that verify CAPTCHAs read the one
@@ -649,7 +641,7 @@ func (b *builder) grantServerKeys(fns map[string]awslambda.Function) {
 		if st == nil {
 			continue // refused at synth (ValidateSettings)
 		}
-		for _, fn := range []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, httpapi.FnAccount, httpapi.FnCart} {
+		for _, fn := range []string{functions.Register, functions.SignIn, functions.VerifyEmail, functions.Account, functions.Cart} {
 			fns[fn].AddToRolePolicy(st)
 		}
 	}
@@ -658,7 +650,7 @@ func (b *builder) grantServerKeys(fns map[string]awslambda.Function) {
 // readSecret is the statement that lets a function read the one secret a
 // settings reference names (nil for a reference a deployed stack refuses).
 func (b *builder) readSecret(ref string) awsiam.PolicyStatement {
-	scheme, name, _ := strings.Cut(ref, ":")
+	scheme, name := settings.ParseSecretRef(ref)
 	switch scheme {
 	case settings.SecretSSM:
 		return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -689,7 +681,7 @@ func (b *builder) readSecret(ref string) awsiam.PolicyStatement {
 // the old one for as long as its tokens should count), named to the
 // function by DEVICE_KEYS_SECRET. Only sign-in reads it.
 func (b *builder) deviceKeys(fns map[string]awslambda.Function) {
-	fn := fns[httpapi.FnSignIn]
+	fn := fns[functions.SignIn]
 	if ref := b.p.Settings.DeviceTrust.Secret; ref != "" {
 		if st := b.readSecret(ref); st != nil {
 			fn.AddToRolePolicy(st)
@@ -900,7 +892,7 @@ func (b *builder) alarms(fns map[string]awslambda.Function, dlq, pipeDLQ, events
 	alarm("EventsPipeDeadLetterAlarm", eventsDLQ.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
 		Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum"),
 	}), 0, "The events Pipe could not put customer events on the bus for a day; its dead-letter queue names the stream records.")
-	for _, name := range Functions {
+	for _, name := range functions.All {
 		fn := fns[name]
 		alarm(resourceID(name)+"ErrorsAlarm", fn.MetricErrors(five), 0, fmt.Sprintf("The %s function failed.", name))
 		alarm(resourceID(name)+"ThrottlesAlarm", fn.MetricThrottles(five), 0, fmt.Sprintf("The %s function was throttled.", name))

@@ -22,6 +22,7 @@ import (
 
 	"github.com/openreg/registration/infra/stack"
 	"github.com/openreg/registration/internal/config"
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/httpapi"
 	"github.com/openreg/registration/internal/sizing"
 )
@@ -105,7 +106,7 @@ func synth(t *testing.T) synthesized {
 // does not depend on its contents.
 func fakeCode(t *testing.T, dir string) {
 	t.Helper()
-	for _, fn := range stack.Functions {
+	for _, fn := range functions.All {
 		if err := os.MkdirAll(filepath.Join(dir, fn), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -175,7 +176,7 @@ func TestMain(m *testing.M) {
 func TestFunctions(t *testing.T) {
 	s := synth(t)
 	t.Run("every function is a bootstrap on provided.al2023 for arm64 with JSON logs", func(t *testing.T) {
-		s.tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(float64(len(stack.Functions))))
+		s.tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(float64(len(functions.All))))
 		s.tpl.AllResourcesProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
 			"Runtime": "provided.al2023", "Architectures": []any{"arm64"}, "Handler": "bootstrap",
 			"LoggingConfig": map[string]any{"LogFormat": "JSON"},
@@ -211,8 +212,8 @@ func TestFunctions(t *testing.T) {
 		}
 	})
 	t.Run("the functions a flood of anonymous requests reaches have reserved concurrency, the others none", func(t *testing.T) {
-		want := map[string]any{httpapi.FnRegister: float64(40), httpapi.FnSignIn: float64(40), httpapi.FnVerifyEmail: float64(40),
-			httpapi.FnAccount: float64(40), httpapi.FnCart: nil, httpapi.FnAdmin: nil, stack.FnMailer: nil, stack.FnSESEvents: nil}
+		want := map[string]any{functions.Register: float64(40), functions.SignIn: float64(40), functions.VerifyEmail: float64(40),
+			functions.Account: float64(40), functions.Cart: nil, functions.Admin: nil, functions.Mailer: nil, functions.SESEvents: nil}
 		for name, fn := range functionsByName(t, s.json) {
 			if got := fn["Properties"].(map[string]any)["ReservedConcurrentExecutions"]; got != want[name] {
 				t.Errorf("%s ReservedConcurrentExecutions = %v, want %v", name, got, want[name])
@@ -229,7 +230,7 @@ func TestFunctions(t *testing.T) {
 		}
 	})
 	t.Run("the hashing functions get at least 1 GiB for CPU", func(t *testing.T) {
-		for _, name := range []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnVerifyEmail, httpapi.FnAccount} {
+		for _, name := range []string{functions.Register, functions.SignIn, functions.VerifyEmail, functions.Account} {
 			if sizing.MemoryMB[name] < 1024 {
 				t.Errorf("%s has %d MB", name, sizing.MemoryMB[name])
 			}
@@ -327,8 +328,8 @@ func TestDefaults(t *testing.T) {
 }
 
 // functionIDs are the construct ids of the functions.
-var functionIDs = map[string]string{httpapi.FnRegister: "Register", httpapi.FnSignIn: "SignIn", httpapi.FnVerifyEmail: "VerifyEmail",
-	httpapi.FnAccount: "Account", httpapi.FnCart: "Cart", httpapi.FnAdmin: "Admin", stack.FnMailer: "Mailer", stack.FnSESEvents: "SesEvents"}
+var functionIDs = map[string]string{functions.Register: "Register", functions.SignIn: "SignIn", functions.VerifyEmail: "VerifyEmail",
+	functions.Account: "Account", functions.Cart: "Cart", functions.Admin: "Admin", functions.Mailer: "Mailer", functions.SESEvents: "SesEvents"}
 
 // cdkSuffix is the hash CDK appends to a logical id.
 var cdkSuffix = regexp.MustCompile(`^[0-9A-F]{8}$`)
@@ -344,8 +345,8 @@ func functionsByName(t *testing.T, template map[string]any) map[string]map[strin
 			}
 		}
 	}
-	if len(out) != len(stack.Functions) {
-		t.Fatalf("found %d of %d functions", len(out), len(stack.Functions))
+	if len(out) != len(functions.All) {
+		t.Fatalf("found %d of %d functions", len(out), len(functions.All))
 	}
 	return out
 }
@@ -716,10 +717,10 @@ func actionsOf(st map[string]any) []string {
 func TestTableGrantsAreNarrow(t *testing.T) {
 	s := synth(t)
 	t.Run("every DynamoDB statement on the table is limited to leading keys; only the back office queries the status index", func(t *testing.T) {
-		for _, fn := range stack.Functions {
+		for _, fn := range functions.All {
 			for _, st := range statementsOf(s, fn) {
 				onIndex := strings.Contains(jsonString(st["Resource"]), "/index/byStatus")
-				if onIndex && (fn != httpapi.FnAdmin || !slices.Equal(actionsOf(st), []string{"dynamodb:Query"})) {
+				if onIndex && (fn != functions.Admin || !slices.Equal(actionsOf(st), []string{"dynamodb:Query"})) {
 					t.Errorf("%s: %s reaches the status index", fn, jsonString(st))
 				}
 				if strings.HasPrefix(actionsOf(st)[0], "dynamodb:") && !onIndex && !strings.Contains(jsonString(st["Condition"]), `"dynamodb:LeadingKeys"`) {
@@ -731,11 +732,11 @@ func TestTableGrantsAreNarrow(t *testing.T) {
 	t.Run("registration may only query and put subscriptions, confirmation only update them", func(t *testing.T) {
 		newsletterOnly := jsonString(map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []string{"NEWSLETTER#*"}}})
 		want := map[string][]string{
-			httpapi.FnRegister:    {"dynamodb:PutItem", "dynamodb:Query"},
-			httpapi.FnVerifyEmail: {"dynamodb:UpdateItem"},
+			functions.Register:    {"dynamodb:PutItem", "dynamodb:Query"},
+			functions.VerifyEmail: {"dynamodb:UpdateItem"},
 		}
 		got := map[string][]string{}
-		for _, fn := range stack.Functions {
+		for _, fn := range functions.All {
 			for _, st := range statementsOf(s, fn) {
 				if jsonString(st["Condition"]) == newsletterOnly {
 					got[fn] = append(got[fn], actionsOf(st)...)
@@ -754,17 +755,17 @@ func TestTableGrantsAreNarrow(t *testing.T) {
 		}
 	})
 	t.Run("no function scans; registration queries an address's subscriptions and nothing else", func(t *testing.T) {
-		for _, fn := range stack.Functions {
+		for _, fn := range functions.All {
 			for _, st := range statementsOf(s, fn) {
 				acts := actionsOf(st)
 				if slices.Contains(acts, "dynamodb:Scan") {
 					t.Errorf("%s may scan: %v", fn, acts)
 				}
-				if !slices.Contains(acts, "dynamodb:Query") || fn == httpapi.FnAccount || fn == stack.FnMailer || fn == httpapi.FnAdmin {
+				if !slices.Contains(acts, "dynamodb:Query") || fn == functions.Account || fn == functions.Mailer || fn == functions.Admin {
 					continue
 				}
 				newsletterOnly := jsonString(map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []string{"NEWSLETTER#*"}}})
-				if fn != httpapi.FnRegister || !slices.Equal(acts, []string{"dynamodb:Query"}) || jsonString(st["Condition"]) != newsletterOnly {
+				if fn != functions.Register || !slices.Equal(acts, []string{"dynamodb:Query"}) || jsonString(st["Condition"]) != newsletterOnly {
 					t.Errorf("%s may query: %v on %s", fn, acts, jsonString(st["Condition"]))
 				}
 			}
@@ -775,10 +776,10 @@ func TestTableGrantsAreNarrow(t *testing.T) {
 func TestMailerSendsOnlyAsTheStore(t *testing.T) {
 	s := synth(t)
 	var sends []map[string]any
-	for _, fn := range stack.Functions {
+	for _, fn := range functions.All {
 		for _, st := range statementsOf(s, fn) {
 			if strings.Contains(jsonString(st["Action"]), `"ses:`) {
-				if fn != stack.FnMailer {
+				if fn != functions.Mailer {
 					t.Errorf("%s may use SES: %s", fn, jsonString(st))
 				}
 				sends = append(sends, st)
@@ -813,7 +814,7 @@ func TestAlarms(t *testing.T) {
 	s := synth(t)
 	// The three dead-letter queues (mail, outbox Pipe, events Pipe), errors and throttles of every
 	// function, the API 5xx rate.
-	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(float64(3+2*len(stack.Functions)+1)))
+	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(float64(3+2*len(functions.All)+1)))
 	for id, a := range resources(s, "AWS::CloudWatch::Alarm") {
 		if actions, _ := a["Properties"].(map[string]any)["AlarmActions"].([]any); len(actions) != 1 {
 			t.Errorf("%s notifies %d topics, want the operator's one", id, len(actions))
@@ -1148,7 +1149,7 @@ func TestTheShopsOwnDomain(t *testing.T) {
 		if api := one(t, tpl, "AWS::ApiGatewayV2::Api"); api["DisableExecuteApiEndpoint"] != true {
 			t.Errorf("the execute-api endpoint is still on: %s", jsonString(api))
 		}
-		if env := functionEnv(tpl, "register"); env["API_URL"] != nil {
+		if env := functionEnv(tpl, functions.Register); env["API_URL"] != nil {
 			t.Errorf("API_URL = %v beside a custom domain", env["API_URL"])
 		}
 		cfnLint(t, tpl)
@@ -1167,7 +1168,7 @@ func TestTheShopsOwnDomain(t *testing.T) {
 	})
 	t.Run("without a domain or publicApi every function knows the API's endpoint", func(t *testing.T) {
 		tpl := synthDoc(t, `{"storeName":"Test Shop","urls":{"storefront":"https://shop.example","loginPath":"/login"},"mailFrom":"no-reply@shop.example"}`, stack.Props{})
-		for _, fn := range stack.Functions {
+		for _, fn := range functions.All {
 			if got := jsonString(functionEnv(tpl, fn)["API_URL"]); !strings.HasPrefix(got, `{"Fn::GetAtt":["Api`) || !strings.HasSuffix(got, `"ApiEndpoint"]}`) {
 				t.Errorf("%s: API_URL = %s, want the API's endpoint", fn, got)
 			}
@@ -1186,7 +1187,7 @@ func TestServerKeysAreGrantedToTheStorefrontsFunctions(t *testing.T) {
 	doc := strings.Replace(settingsDoc, `"mailFrom"`, `"serverKeys":[{"id":"ssr","secret":"ssm:/shop/ssr-key","ceiling":{"max":5000,"window":"1h"}}],"mailFrom"`, 1)
 	tpl := synthDoc(t, doc, stack.Props{})
 	readers := map[string]bool{}
-	for _, fn := range stack.Functions {
+	for _, fn := range functions.All {
 		for _, r := range resourcesOf(tpl, "AWS::IAM::Policy") {
 			b := jsonString(r)
 			if strings.Contains(b, "ssm:GetParameter") && strings.Contains(b, "parameter/shop/ssr-key") && strings.Contains(b, roleOf(tpl, fn)) {
@@ -1194,7 +1195,7 @@ func TestServerKeysAreGrantedToTheStorefrontsFunctions(t *testing.T) {
 			}
 		}
 	}
-	want := map[string]bool{"register": true, "sign-in": true, "verify-email": true, "account": true, "cart": true}
+	want := map[string]bool{functions.Register: true, functions.SignIn: true, functions.VerifyEmail: true, functions.Account: true, functions.Cart: true}
 	if !reflect.DeepEqual(readers, want) {
 		t.Errorf("functions that may read the key: %v, want %v", readers, want)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -85,7 +84,7 @@ func (s Sources) SecretOf(cfg *settings.Captcha) Secret {
 // Ref returns the reader of the secret a settings reference names
 // ("ssm:<parameter>", "secretsmanager:<name or ARN>", "file:<path>").
 func (s Sources) Ref(ref string) Secret {
-	scheme, name, _ := strings.Cut(ref, ":")
+	scheme, name := settings.ParseSecretRef(ref)
 	switch scheme {
 	case settings.SecretSSM:
 		return FromParameter(s.Parameters(), name)

@@ -33,6 +33,7 @@ import (
 
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/devstack"
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/sizing"
@@ -70,11 +71,11 @@ var memorySizes = []int{128, 256, 512, 1024, 1769}
 // listed (or whose file is gone) is invoked with events/<name>*.json if
 // there is one, and only its init is measured if not.
 var eventFiles = map[string]string{
-	sizing.Register:    "register.json",
-	sizing.SignIn:      "sign-in.json",
-	sizing.VerifyEmail: "verify-email-page.json",
-	sizing.Mailer:      "mailer-sqs-batch.json",
-	sizing.SESEvents:   "ses-bounce.json",
+	functions.Register:    "register.json",
+	functions.SignIn:      "sign-in.json",
+	functions.VerifyEmail: "verify-email-page.json",
+	functions.Mailer:      "mailer-sqs-batch.json",
+	functions.SESEvents:   "ses-bounce.json",
 }
 
 // profile is how a function is deployed: infra/stack's memory size and
@@ -412,7 +413,7 @@ func BenchmarkColdStart(b *testing.B) {
 	}
 
 	hello := Median(seriesOrEmpty(got[helloName]).init)
-	mailer := Median(seriesOrEmpty(got["mailer"]).init)
+	mailer := Median(seriesOrEmpty(got[functions.Mailer]).init)
 	fmt.Printf("\nCold start: median of %d fresh processes per function (%s/%s, %d CPUs, %s, emulators on loopback; builds took %s)\n",
 		coldRuns, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), f.buildTook.Round(time.Second))
 	w := newTable()
@@ -433,7 +434,7 @@ func BenchmarkColdStart(b *testing.B) {
 		ratio := times(init, mailer)
 		if mailer > 0 {
 			r := float64(init) / float64(mailer)
-			if name != helloName && name != "mailer" {
+			if name != helloName && name != functions.Mailer {
 				v := "ok"
 				if r > targetInitRatio {
 					v = "OVER"
@@ -553,22 +554,22 @@ func BenchmarkMemory(b *testing.B) {
 		{
 			// The first registers the events' customer, whom sign-in uses
 			// (Standard registration: active at once).
-			function: "register",
+			function: functions.Register,
 			event: func(i int) []byte {
 				if i == 0 {
-					return f.events["register"]
+					return f.events[functions.Register]
 				}
-				return withEmail(f.events["register"], fmt.Sprintf("memory%04d@example.com", i))
+				return withEmail(f.events[functions.Register], fmt.Sprintf("memory%04d@example.com", i))
 			},
 			check: wantStatus(201),
 		},
 		{
-			function: "sign-in",
+			function: functions.SignIn,
 			event: func(i int) []byte {
 				if i%2 == 1 {
-					return wrong(f.events["sign-in"])
+					return wrong(f.events[functions.SignIn])
 				}
-				return f.events["sign-in"]
+				return f.events[functions.SignIn]
 			},
 			check: func(i int, r Result) error {
 				if i%2 == 1 {
@@ -578,8 +579,8 @@ func BenchmarkMemory(b *testing.B) {
 			},
 		},
 		{
-			function: "verify-email",
-			event:    func(int) []byte { return f.events["verify-email"] },
+			function: functions.VerifyEmail,
+			event:    func(int) []byte { return f.events[functions.VerifyEmail] },
 			check: func(_ int, r Result) error {
 				if r.Failed || statusCode(r) >= 500 || statusCode(r) == 0 {
 					return fmt.Errorf("answer %s", answer(r))
@@ -652,15 +653,15 @@ func BenchmarkMemory(b *testing.B) {
 func BenchmarkMemorySizes(b *testing.B) {
 	f := getFixture(b)
 	env := f.deploy(b, steadySettings())
-	if _, ok := f.host["register"]; !ok {
+	if _, ok := f.host[functions.Register]; !ok {
 		b.Skip("no register bootstrap")
 	}
 	// The account sign-in signs into.
-	p, _, err := f.start("register", env, 0)
+	p, _, err := f.start(functions.Register, env, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, err := invoke(p, "register", f.events["register"])
+	r, err := invoke(p, functions.Register, f.events[functions.Register])
 	p.Stop()
 	if err != nil || statusCode(r) != 201 {
 		b.Fatalf("create the sign-in account: %v %s", err, r.Payload)
@@ -680,10 +681,10 @@ func BenchmarkMemorySizes(b *testing.B) {
 		event    func(mem, i int) []byte
 		want     int
 	}{
-		{"register", func(mem, i int) []byte {
-			return withEmail(f.events["register"], fmt.Sprintf("size%d-%03d@example.com", mem, i))
+		{functions.Register, func(mem, i int) []byte {
+			return withEmail(f.events[functions.Register], fmt.Sprintf("size%d-%03d@example.com", mem, i))
 		}, 201},
-		{"sign-in", func(int, int) []byte { return f.events["sign-in"] }, 200},
+		{functions.SignIn, func(int, int) []byte { return f.events[functions.SignIn] }, 200},
 	}
 	fmt.Printf("\nMemory sizes: median of %d warm invocations after %d discarded, one process per size, sizes taking turns; "+
 		"CPU quota = %s × size/%d MB, capped at one CPU (arm64, us-east-1: $%.10f per GB-s, $%.2f per million requests)\n",

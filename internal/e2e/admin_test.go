@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/openreg/registration/internal/httpapi"
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/settings"
 )
 
@@ -87,12 +87,12 @@ func TestBackOfficeAuthority(t *testing.T) {
 	}
 	ev := events.APIGatewayV2HTTPRequest{RawPath: "/v1/admin/customers", RequestContext: events.APIGatewayV2HTTPRequestContext{
 		HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: http.MethodGet, Path: "/v1/admin/customers"}}}
-	for _, fn := range []string{httpapi.FnRegister, httpapi.FnSignIn, httpapi.FnAccount, httpapi.FnCart, httpapi.FnVerifyEmail} {
+	for _, fn := range []string{functions.Register, functions.SignIn, functions.Account, functions.Cart, functions.VerifyEmail} {
 		if resp, _ := s.functions[fn](context.Background(), ev); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("the %s function answered an admin route with %d", fn, resp.StatusCode)
 		}
 	}
-	if resp, _ := s.functions[httpapi.FnAdmin](context.Background(), ev); resp.StatusCode != http.StatusForbidden {
+	if resp, _ := s.functions[functions.Admin](context.Background(), ev); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("the admin function served a request without IAM identity: %d", resp.StatusCode)
 	}
 }

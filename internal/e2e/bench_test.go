@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/openreg/registration/internal/devstack"
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/testenv"
@@ -92,7 +93,7 @@ func BenchmarkEnforcingLayer(b *testing.B) {
 		name     string
 		endpoint string
 	}{{"directly", emu.DynamoDB}, {"through the enforcing layer", s.local.Endpoint}} {
-		db := devstack.ClientsAs(devstack.AccessKeyFor(devstack.KindFunction, "sign-in"), devstack.PrincipalSecret, c.endpoint).DynamoDB
+		db := devstack.ClientsAs(devstack.AccessKeyFor(devstack.KindFunction, functions.SignIn), devstack.PrincipalSecret, c.endpoint).DynamoDB
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -14,7 +14,7 @@ import (
 	"github.com/openreg/registration/internal/app"
 	"github.com/openreg/registration/internal/app/mailapp"
 	"github.com/openreg/registration/internal/config"
-	"github.com/openreg/registration/internal/httpapi"
+	"github.com/openreg/registration/internal/functions"
 )
 
 func loadEvent(t *testing.T, name string, v any) {
@@ -50,48 +50,48 @@ func TestSampleEvents(t *testing.T) {
 		wantStatus int
 		check      func(t *testing.T, r events.APIGatewayV2HTTPResponse)
 	}{
-		{httpapi.FnRegister, "registration-form.json", 200, nil},
-		{httpapi.FnRegister, "register.json", 202, nil},
-		{httpapi.FnVerifyEmail, "verify-email-page.json", 200, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
+		{functions.Register, "registration-form.json", 200, nil},
+		{functions.Register, "register.json", 202, nil},
+		{functions.VerifyEmail, "verify-email-page.json", 200, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
 			if !strings.Contains(r.Body, `<button type="submit">Confirm</button>`) {
 				t.Errorf("page = %s", r.Body)
 			}
 		}},
-		{httpapi.FnVerifyEmail, "verify-email-head.json", 200, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
+		{functions.VerifyEmail, "verify-email-head.json", 200, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
 			if r.Body != "" {
 				t.Errorf("HEAD answered with a body")
 			}
 		}},
-		{httpapi.FnVerifyEmail, "verify-email-json.json", 400, nil},
-		{httpapi.FnVerifyEmail, "verify-email-resend.json", 202, nil},
-		{httpapi.FnVerifyEmail, "verify-email-form.json", 400, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
+		{functions.VerifyEmail, "verify-email-json.json", 400, nil},
+		{functions.VerifyEmail, "verify-email-resend.json", 202, nil},
+		{functions.VerifyEmail, "verify-email-form.json", 400, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
 			if !strings.Contains(r.Body, "This link is not valid") {
 				t.Errorf("a base64 form body was not decoded: %s", r.Body)
 			}
 		}},
 		// The same form posted by a page on another site (login CSRF).
-		{httpapi.FnVerifyEmail, "verify-email-form-cross-site.json", 403, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
+		{functions.VerifyEmail, "verify-email-form-cross-site.json", 403, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
 			if !strings.Contains(r.Body, "cross_site_request") {
 				t.Errorf("body = %s", r.Body)
 			}
 		}},
-		{httpapi.FnSignIn, "sign-in.json", 401, nil}, // registered, not yet verified: like a wrong password
-		{httpapi.FnSignIn, "me.json", 401, nil},
-		{httpapi.FnSignIn, "sign-out.json", 204, nil},
-		{httpapi.FnSignIn, "sign-out-everywhere.json", 401, nil}, // the sample's token names no session
-		{httpapi.FnAccount, "export.json", 401, nil},
-		{httpapi.FnAccount, "password-reset-request.json", 202, nil},
-		{httpapi.FnAccount, "password-reset-page.json", 200, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
+		{functions.SignIn, "sign-in.json", 401, nil}, // registered, not yet verified: like a wrong password
+		{functions.SignIn, "me.json", 401, nil},
+		{functions.SignIn, "sign-out.json", 204, nil},
+		{functions.SignIn, "sign-out-everywhere.json", 401, nil}, // the sample's token names no session
+		{functions.Account, "export.json", 401, nil},
+		{functions.Account, "password-reset-request.json", 202, nil},
+		{functions.Account, "password-reset-page.json", 200, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
 			if !strings.Contains(r.Body, `autocomplete="new-password"`) {
 				t.Errorf("page = %s", r.Body)
 			}
 		}},
-		{httpapi.FnAccount, "password-reset-json.json", 400, nil}, // a well-formed token of no account
-		{httpapi.FnAdmin, "admin-list-customers.json", 200, nil},
-		{httpapi.FnCart, "guest-create.json", 201, nil},
-		{httpapi.FnCart, "cart.json", 200, nil},
+		{functions.Account, "password-reset-json.json", 400, nil}, // a well-formed token of no account
+		{functions.Admin, "admin-list-customers.json", 200, nil},
+		{functions.Cart, "guest-create.json", 201, nil},
+		{functions.Cart, "cart.json", 200, nil},
 		// The sample's guest does not exist: the line goes to a new guest.
-		{httpapi.FnCart, "cart-put-item.json", 200, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
+		{functions.Cart, "cart-put-item.json", 200, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
 			if r.Headers["X-Guest-Id"] == "" || r.Headers["X-Guest-Id"] == "0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f" {
 				t.Errorf("guest = %q; want a new one", r.Headers["X-Guest-Id"])
 			}
@@ -114,7 +114,7 @@ func TestSampleEvents(t *testing.T) {
 		if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse battery"}); r.status != 200 {
 			t.Fatalf("verify: %d", r.status)
 		}
-		r := invoke(httpapi.FnSignIn, "sign-in.json")
+		r := invoke(functions.SignIn, "sign-in.json")
 		// The session, and the new device's token.
 		if r.StatusCode != 200 || len(r.Cookies) != 2 || !strings.HasPrefix(r.Cookies[0], "__Host-cr_session=") ||
 			!strings.HasPrefix(r.Cookies[1], "cr_device=d1.") {

@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openreg/registration/internal/functions"
+
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/openreg/registration/internal/devstack"
-	"github.com/openreg/registration/internal/httpapi"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/testenv"
 )
@@ -129,7 +130,7 @@ func TestHangingDatabaseAnswersInTime(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	start := time.Now()
-	resp, err := hung.functions[httpapi.FnSignIn](ctx, ev)
+	resp, err := hung.functions[functions.SignIn](ctx, ev)
 	took := time.Since(start)
 	if err != nil || resp.StatusCode != 503 {
 		t.Fatalf("got %d %v: %s", resp.StatusCode, err, resp.Body)

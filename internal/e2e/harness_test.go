@@ -31,6 +31,7 @@ import (
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/devstack"
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/httpapi"
 	"github.com/openreg/registration/internal/httpapi/contract"
 	"github.com/openreg/registration/internal/outbox"
@@ -132,7 +133,7 @@ func newStackOn(t testing.TB, mutate func(*settings.Settings), tpl devstack.Temp
 	if err != nil {
 		t.Fatal(err)
 	}
-	wired, err := local.InProcess(sizing.Mailer, map[string]string{config.EnvSettings: string(doc), config.EnvSettingsFile: "", config.EnvCookieSecure: strconv.FormatBool(secure)},
+	wired, err := local.InProcess(functions.Mailer, map[string]string{config.EnvSettings: string(doc), config.EnvSettingsFile: "", config.EnvCookieSecure: strconv.FormatBool(secure)},
 		app.Runtime{Now: clk.Now, Random: rand.Reader, Log: log})
 	if err != nil {
 		t.Fatalf("wire the functions: %v", err)
@@ -179,7 +180,7 @@ func upLocalVia(t testing.TB, clients devstack.Clients, tpl devstack.Template, d
 	logs := &syncBuffer{}
 	local, err := devstack.Up(context.Background(), clients, tpl, devstack.LocalOptions{
 		// Failed mail is seen again after a second, not three minutes.
-		Provision: devstack.ProvisionOptions{Prefix: testenv.Name("s"), VisibilitySeconds: 1, MailFunction: sizing.Mailer},
+		Provision: devstack.ProvisionOptions{Prefix: testenv.Name("s"), VisibilitySeconds: 1, MailFunction: functions.Mailer},
 		DynamoDB:  dynamoURL, Moto: motoURL, Log: slog.New(slog.NewTextHandler(logs, nil)),
 	})
 	if err != nil {
@@ -243,7 +244,7 @@ func finishStack(t testing.TB, s settings.Settings, clients devstack.Clients, lo
 	if err != nil {
 		t.Fatalf("mailbox: %v", err)
 	}
-	poller, err := local.Poller(sizing.Mailer, wired.Mailer, log)
+	poller, err := local.Poller(functions.Mailer, wired.Mailer, log)
 	if err != nil {
 		t.Fatal(err)
 	}

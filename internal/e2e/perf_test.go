@@ -19,6 +19,7 @@ import (
 
 	"github.com/openreg/registration/internal/cost"
 	"github.com/openreg/registration/internal/devstack"
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/sizing"
@@ -301,14 +302,14 @@ func registrationFlow(tb testing.TB, s *stack, c *calls) cost.Flow {
 				tb.Fatal(err)
 			}
 		})
-		mem := sizing.MemoryMB[sizing.Mailer]
+		mem := sizing.MemoryMB[functions.Mailer]
 		// The Pipe's send, the mailer's receive and delete.
 		return cost.Step{Name: name, Dynamo: dynamoCalls(tb, s, recorded), PipeRequests: piped, QueueRequests: 3 * piped,
-			Mails: mails, Invocations: []cost.Invocation{{Function: sizing.Mailer, MemoryMB: mem, Duration: lambdaDuration(took, used, mem)}}}
+			Mails: mails, Invocations: []cost.Invocation{{Function: functions.Mailer, MemoryMB: mem, Duration: lambdaDuration(took, used, mem)}}}
 	}
 	var tok string
 	flow := cost.Flow{
-		step("register", "register", 1, func() {
+		step("register", functions.Register, 1, func() {
 			if r := s.register(person(email)); r.status != http.StatusAccepted {
 				tb.Fatalf("register: %d", r.status)
 			}
@@ -317,12 +318,12 @@ func registrationFlow(tb testing.TB, s *stack, c *calls) cost.Flow {
 	}
 	tok = s.verificationToken(email)
 	flow = append(flow,
-		step("confirm page (GET)", "verify-email", 1, func() {
+		step("confirm page (GET)", functions.VerifyEmail, 1, func() {
 			if r := s.do(http.MethodGet, "/v1/verify-email?token="+tok, "", nil); r.status != http.StatusOK {
 				tb.Fatalf("confirm page: %d", r.status)
 			}
 		}),
-		step("confirm (POST)", "verify-email", 1, func() {
+		step("confirm (POST)", functions.VerifyEmail, 1, func() {
 			if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "correct horse"}); r.status != http.StatusOK {
 				tb.Fatalf("confirm: %d %s", r.status, r.body)
 			}

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/openreg/registration/internal/customer"
-	"github.com/openreg/registration/internal/httpapi"
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/settings"
 )
 
@@ -228,7 +228,7 @@ func TestIPv6ClientsAreCountedByTheirSlash64(t *testing.T) {
 			Headers: map[string]string{"content-type": "application/json"},
 			RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "r-" + email,
 				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: http.MethodPost, Path: "/v1/customers", SourceIP: ip}}}
-		resp, err := s.functions[httpapi.FnRegister](context.Background(), ev)
+		resp, err := s.functions[functions.Register](context.Background(), ev)
 		if err != nil {
 			t.Fatal(err)
 		}

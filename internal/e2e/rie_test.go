@@ -18,6 +18,7 @@ import (
 
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/devstack"
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/settings"
 )
 
@@ -108,8 +109,8 @@ func rieStack(t *testing.T, mutate func(*settings.Settings), tweak func(devstack
 	srv := httptest.NewServer(devstack.NewTemplateGateway(tpl, rs.HTTP(), log, time.Now, false))
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
-	s.mailer = rs["mailer"].SQS()
-	if s.poller, err = base.local.Poller("mailer", s.mailer, log); err != nil {
+	s.mailer = rs[functions.Mailer].SQS()
+	if s.poller, err = base.local.Poller(functions.Mailer, s.mailer, log); err != nil {
 		t.Fatal(err)
 	}
 	return &s
@@ -148,8 +149,8 @@ func TestEveryFunctionBootsFromTheTemplate(t *testing.T) {
 	base := newStack(t, nil)
 	tpl := template(t)
 	samples := map[string]string{
-		"register": "registration-form.json", "sign-in": "sign-in.json", "verify-email": "verify-email-page.json",
-		"mailer": "mailer-sqs-batch.json", "ses-events": "ses-bounce.json", "account": "password-reset-page.json", "cart": "cart.json", "admin": "admin-list-customers.json",
+		functions.Register: "registration-form.json", functions.SignIn: "sign-in.json", functions.VerifyEmail: "verify-email-page.json",
+		functions.Mailer: "mailer-sqs-batch.json", functions.SESEvents: "ses-bounce.json", functions.Account: "password-reset-page.json", functions.Cart: "cart.json", functions.Admin: "admin-list-customers.json",
 	}
 	for name, f := range tpl.Functions {
 		t.Run(name+" boots under its template environment and answers "+samples[name], func(t *testing.T) {
@@ -184,13 +185,13 @@ func TestEveryFunctionBootsFromTheTemplate(t *testing.T) {
 	}
 
 	t.Run("a variable the stack forgets stops the function and names the variable", func(t *testing.T) {
-		f := tpl.Functions["sign-in"]
-		env, err := base.local.Env("sign-in", nil)
+		f := tpl.Functions[functions.SignIn]
+		env, err := base.local.Env(functions.SignIn, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		delete(env, config.EnvTable)
-		r, err := devstack.StartRuntime(context.Background(), rieBinary(t), filepath.Join(bootstraps(t), "sign-in", "bootstrap"), f, env, discardLog())
+		r, err := devstack.StartRuntime(context.Background(), rieBinary(t), filepath.Join(bootstraps(t), functions.SignIn, "bootstrap"), f, env, discardLog())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,13 +210,13 @@ func TestRIEDeadline(t *testing.T) {
 	hang := hangingListener(t)
 	s := newStack(t, nil)
 	tpl := template(t)
-	f := tpl.Functions["sign-in"]
-	env, err := s.local.Env("sign-in", nil)
+	f := tpl.Functions[functions.SignIn]
+	env, err := s.local.Env(functions.SignIn, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	env["AWS_ENDPOINT_URL_DYNAMODB"] = "http://" + hang
-	r, err := devstack.StartRuntime(context.Background(), rieBinary(t), filepath.Join(bootstraps(t), "sign-in", "bootstrap"), f, env, discardLog())
+	r, err := devstack.StartRuntime(context.Background(), rieBinary(t), filepath.Join(bootstraps(t), functions.SignIn, "bootstrap"), f, env, discardLog())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	infra "github.com/openreg/registration/infra/stack"
 	"github.com/openreg/registration/internal/devstack"
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/settings"
 )
 
@@ -43,7 +44,7 @@ func templateWith(t *testing.T, mutate func(*settings.Settings)) devstack.Templa
 		t.Fatalf("settings a deployment would refuse: %v", err)
 	}
 	code := t.TempDir()
-	for _, fn := range infra.Functions {
+	for _, fn := range functions.All {
 		if err := os.MkdirAll(filepath.Join(code, fn), 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/devstack"
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/httpapi"
 )
 
@@ -47,7 +48,7 @@ func mutatePolicies(t *testing.T, tpl devstack.Template, role string, edit func(
 func TestTemplateChangesFailAsInAWS(t *testing.T) {
 	t.Run("sign-in without its DynamoDB statement answers 503 and the denial is logged", func(t *testing.T) {
 		tpl := template(t)
-		role := tpl.Functions["sign-in"].Role
+		role := tpl.Functions[functions.SignIn].Role
 		dropped := 0
 		mutatePolicies(t, tpl, role, func(sts []any) []any {
 			var keep []any
@@ -83,7 +84,7 @@ func TestTemplateChangesFailAsInAWS(t *testing.T) {
 	t.Run("sign-in without GUEST# in its leading keys fails a guest's sign-in, as the review found deployed", func(t *testing.T) {
 		tpl := template(t)
 		dropped := 0
-		mutatePolicies(t, tpl, tpl.Functions["sign-in"].Role, func(sts []any) []any {
+		mutatePolicies(t, tpl, tpl.Functions[functions.SignIn].Role, func(sts []any) []any {
 			for _, st := range sts {
 				cond, _ := st.(map[string]any)["Condition"].(map[string]any)
 				like, _ := cond["ForAllValues:StringLike"].(map[string]any)
@@ -134,7 +135,7 @@ func TestTemplateChangesFailAsInAWS(t *testing.T) {
 
 	t.Run("a mailer whose SES grant names another sender parks the mail in the dead-letter queue", func(t *testing.T) {
 		tpl := template(t)
-		role := tpl.Functions["mailer"].Role
+		role := tpl.Functions[functions.Mailer].Role
 		changed := 0
 		mutatePolicies(t, tpl, role, func(sts []any) []any {
 			for _, st := range sts {

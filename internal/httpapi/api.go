@@ -12,6 +12,7 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/signin"
@@ -33,53 +34,43 @@ type Route struct {
 	handle   endpoint
 }
 
-// Function names, as deployed.
-const (
-	FnRegister    = "register"
-	FnVerifyEmail = "verify-email"
-	FnSignIn      = "sign-in"
-	FnAccount     = "account"
-	FnCart        = "cart"
-	FnAdmin       = "admin"
-)
-
 // Routes is every route of the public contract served so far. The CDK stack
 // and the local gateway both build their routing from this list.
 var Routes = []Route{
-	{http.MethodGet, "/v1/registration-form", FnRegister, (*API).registrationForm},
-	{http.MethodPost, "/v1/customers", FnRegister, (*API).registerCustomer},
-	{http.MethodGet, "/v1/verify-email", FnVerifyEmail, (*API).confirmPage},
-	{http.MethodHead, "/v1/verify-email", FnVerifyEmail, (*API).confirmPage},
-	{http.MethodPost, "/v1/verify-email", FnVerifyEmail, (*API).confirmEmail},
-	{http.MethodPost, "/v1/verify-email/resend", FnVerifyEmail, (*API).resendLink},
-	{http.MethodPost, "/v1/sessions", FnSignIn, (*API).createSession},
-	{http.MethodDelete, "/v1/sessions/current", FnSignIn, (*API).deleteSession},
-	{http.MethodGet, "/v1/customers/me", FnSignIn, (*API).me},
-	{http.MethodDelete, "/v1/sessions", FnSignIn, (*API).signOutEverywhere},
-	{http.MethodPatch, "/v1/customers/me", FnAccount, (*API).updateProfile},
-	{http.MethodDelete, "/v1/customers/me", FnAccount, (*API).erase},
-	{http.MethodPut, "/v1/customers/me/password", FnAccount, (*API).changePassword},
-	{http.MethodPost, "/v1/customers/me/email-change", FnAccount, (*API).requestEmailChange},
-	{http.MethodGet, "/v1/customers/me/export", FnAccount, (*API).export},
-	{http.MethodPost, "/v1/password-resets", FnAccount, (*API).requestReset},
-	{http.MethodGet, "/v1/password-reset", FnAccount, (*API).resetPage},
-	{http.MethodHead, "/v1/password-reset", FnAccount, (*API).resetPage},
-	{http.MethodPost, "/v1/password-reset", FnAccount, (*API).resetPassword},
-	{http.MethodGet, "/v1/email-change", FnAccount, (*API).emailChangePage},
-	{http.MethodHead, "/v1/email-change", FnAccount, (*API).emailChangePage},
-	{http.MethodPost, "/v1/email-change", FnAccount, (*API).confirmEmailChange},
-	{http.MethodPost, "/v1/guests", FnCart, (*API).createGuest},
-	{http.MethodGet, "/v1/cart", FnCart, (*API).getCart},
-	{http.MethodPut, "/v1/cart/items/{sku}", FnCart, (*API).putCartItem},
-	{http.MethodDelete, "/v1/cart/items/{sku}", FnCart, (*API).deleteCartItem},
-	{http.MethodPost, "/v1/admin/customers", FnAdmin, (*API).adminCreate},
-	{http.MethodGet, "/v1/admin/customers", FnAdmin, (*API).adminList},
-	{http.MethodPost, "/v1/admin/customers/{id}/approve", FnAdmin, (*API).adminApprove},
-	{http.MethodPost, "/v1/admin/customers/{id}/deactivate", FnAdmin, (*API).adminDeactivate},
-	{http.MethodPost, "/v1/admin/customers/{id}/verification-email", FnAdmin, (*API).adminResend},
-	{http.MethodPost, "/v1/admin/customers/{id}/impersonation", FnAdmin, (*API).adminImpersonate},
-	{http.MethodGet, "/v1/admin/customers/{id}/activity", FnAdmin, (*API).adminActivity},
-	{http.MethodGet, "/v1/admin/customers/{id}/consents", FnAdmin, (*API).adminConsents},
+	{http.MethodGet, "/v1/registration-form", functions.Register, (*API).registrationForm},
+	{http.MethodPost, "/v1/customers", functions.Register, (*API).registerCustomer},
+	{http.MethodGet, "/v1/verify-email", functions.VerifyEmail, (*API).confirmPage},
+	{http.MethodHead, "/v1/verify-email", functions.VerifyEmail, (*API).confirmPage},
+	{http.MethodPost, "/v1/verify-email", functions.VerifyEmail, (*API).confirmEmail},
+	{http.MethodPost, "/v1/verify-email/resend", functions.VerifyEmail, (*API).resendLink},
+	{http.MethodPost, "/v1/sessions", functions.SignIn, (*API).createSession},
+	{http.MethodDelete, "/v1/sessions/current", functions.SignIn, (*API).deleteSession},
+	{http.MethodGet, "/v1/customers/me", functions.SignIn, (*API).me},
+	{http.MethodDelete, "/v1/sessions", functions.SignIn, (*API).signOutEverywhere},
+	{http.MethodPatch, "/v1/customers/me", functions.Account, (*API).updateProfile},
+	{http.MethodDelete, "/v1/customers/me", functions.Account, (*API).erase},
+	{http.MethodPut, "/v1/customers/me/password", functions.Account, (*API).changePassword},
+	{http.MethodPost, "/v1/customers/me/email-change", functions.Account, (*API).requestEmailChange},
+	{http.MethodGet, "/v1/customers/me/export", functions.Account, (*API).export},
+	{http.MethodPost, "/v1/password-resets", functions.Account, (*API).requestReset},
+	{http.MethodGet, "/v1/password-reset", functions.Account, (*API).resetPage},
+	{http.MethodHead, "/v1/password-reset", functions.Account, (*API).resetPage},
+	{http.MethodPost, "/v1/password-reset", functions.Account, (*API).resetPassword},
+	{http.MethodGet, "/v1/email-change", functions.Account, (*API).emailChangePage},
+	{http.MethodHead, "/v1/email-change", functions.Account, (*API).emailChangePage},
+	{http.MethodPost, "/v1/email-change", functions.Account, (*API).confirmEmailChange},
+	{http.MethodPost, "/v1/guests", functions.Cart, (*API).createGuest},
+	{http.MethodGet, "/v1/cart", functions.Cart, (*API).getCart},
+	{http.MethodPut, "/v1/cart/items/{sku}", functions.Cart, (*API).putCartItem},
+	{http.MethodDelete, "/v1/cart/items/{sku}", functions.Cart, (*API).deleteCartItem},
+	{http.MethodPost, "/v1/admin/customers", functions.Admin, (*API).adminCreate},
+	{http.MethodGet, "/v1/admin/customers", functions.Admin, (*API).adminList},
+	{http.MethodPost, "/v1/admin/customers/{id}/approve", functions.Admin, (*API).adminApprove},
+	{http.MethodPost, "/v1/admin/customers/{id}/deactivate", functions.Admin, (*API).adminDeactivate},
+	{http.MethodPost, "/v1/admin/customers/{id}/verification-email", functions.Admin, (*API).adminResend},
+	{http.MethodPost, "/v1/admin/customers/{id}/impersonation", functions.Admin, (*API).adminImpersonate},
+	{http.MethodGet, "/v1/admin/customers/{id}/activity", functions.Admin, (*API).adminActivity},
+	{http.MethodGet, "/v1/admin/customers/{id}/consents", functions.Admin, (*API).adminConsents},
 }
 
 // Cookies configures the cookies the API sets.

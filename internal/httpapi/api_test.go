@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/settings"
 )
 
@@ -86,7 +87,7 @@ func TestProblemDocuments(t *testing.T) {
 
 func TestConfirmPage(t *testing.T) {
 	a := newTestAPI()
-	h := a.Handler(FnVerifyEmail)
+	h := a.Handler(functions.VerifyEmail)
 	tok := "0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f." + strings.Repeat("A", 43)
 	tests := []struct {
 		name, golden, query, lang string
@@ -132,7 +133,7 @@ func TestConfirmPage(t *testing.T) {
 
 func TestRegistrationForm(t *testing.T) {
 	a := newTestAPI()
-	resp, err := a.Handler(FnRegister)(context.Background(), request(http.MethodGet, "/v1/registration-form", "", nil))
+	resp, err := a.Handler(functions.Register)(context.Background(), request(http.MethodGet, "/v1/registration-form", "", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,9 +150,9 @@ func TestRouting(t *testing.T) {
 		wantStatus             int
 		wantAllow              string
 	}{
-		{"a function answers 404 for another function's path", FnRegister, "POST", "/v1/sessions", 404, ""},
-		{"a known path with another method is 405 with Allow", FnRegister, "PUT", "/v1/customers", 405, "POST"},
-		{"the verify path allows its three methods", FnVerifyEmail, "DELETE", "/v1/verify-email", 405, "GET, HEAD, POST"},
+		{"a function answers 404 for another function's path", functions.Register, "POST", "/v1/sessions", 404, ""},
+		{"a known path with another method is 405 with Allow", functions.Register, "PUT", "/v1/customers", 405, "POST"},
+		{"the verify path allows its three methods", functions.VerifyEmail, "DELETE", "/v1/verify-email", 405, "GET, HEAD, POST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

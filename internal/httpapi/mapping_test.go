@@ -12,6 +12,7 @@ import (
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/signin"
 )
@@ -59,7 +60,7 @@ func TestSignInMapping(t *testing.T) {
 	t.Run("a browser gets the session in the cookie only", func(t *testing.T) {
 		a, auth := newTestAPI(), &fakeAuth{result: ok}
 		a.signIn = auth
-		resp, err := a.Handler(FnSignIn)(context.Background(), ev(map[string]string{"content-type": "application/json", "origin": "https://shop.example"}))
+		resp, err := a.Handler(functions.SignIn)(context.Background(), ev(map[string]string{"content-type": "application/json", "origin": "https://shop.example"}))
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("got %d %v %s", resp.StatusCode, err, resp.Body)
 		}
@@ -79,7 +80,7 @@ func TestSignInMapping(t *testing.T) {
 	t.Run("an app without an Origin gets the token in the body too", func(t *testing.T) {
 		a, auth := newTestAPI(), &fakeAuth{result: ok}
 		a.signIn = auth
-		resp, _ := a.Handler(FnSignIn)(context.Background(), ev(map[string]string{"content-type": "application/json"}))
+		resp, _ := a.Handler(functions.SignIn)(context.Background(), ev(map[string]string{"content-type": "application/json"}))
 		if !strings.Contains(resp.Body, `"sessionToken":"c1.secret"`) {
 			t.Errorf("body = %s", resp.Body)
 		}
@@ -88,7 +89,7 @@ func TestSignInMapping(t *testing.T) {
 	t.Run("a refusal is the use case's problem, with Retry-After", func(t *testing.T) {
 		a := newTestAPI()
 		a.signIn = &fakeAuth{err: &apperr.Error{Code: apperr.LockedOut, Message: "Too many failed sign-ins; try again later.", RetryAfter: 90 * time.Second}}
-		resp, _ := a.Handler(FnSignIn)(context.Background(), ev(map[string]string{"content-type": "application/json"}))
+		resp, _ := a.Handler(functions.SignIn)(context.Background(), ev(map[string]string{"content-type": "application/json"}))
 		if resp.StatusCode != http.StatusTooManyRequests || resp.Headers["Retry-After"] != "90" || !strings.Contains(resp.Body, `"code":"locked_out"`) {
 			t.Errorf("got %d %v %s", resp.StatusCode, resp.Headers, resp.Body)
 		}
@@ -98,7 +99,7 @@ func TestSignInMapping(t *testing.T) {
 		a, auth := newTestAPI(), &fakeAuth{result: ok}
 		a.signIn = auth
 		e := ev(map[string]string{"content-type": "text/plain"})
-		resp, _ := a.Handler(FnSignIn)(context.Background(), e)
+		resp, _ := a.Handler(functions.SignIn)(context.Background(), e)
 		if resp.StatusCode != http.StatusUnsupportedMediaType || auth.got != (signin.Request{}) {
 			t.Errorf("got %d, use case saw %+v", resp.StatusCode, auth.got)
 		}
@@ -107,11 +108,11 @@ func TestSignInMapping(t *testing.T) {
 	t.Run("another function's route is not served here, and a wrong method names the allowed ones", func(t *testing.T) {
 		a := newTestAPI()
 		a.signIn = &fakeAuth{}
-		resp, _ := a.Handler(FnSignIn)(context.Background(), request(http.MethodPost, "/v1/customers", "", nil))
+		resp, _ := a.Handler(functions.SignIn)(context.Background(), request(http.MethodPost, "/v1/customers", "", nil))
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("POST /v1/customers on sign-in: %d", resp.StatusCode)
 		}
-		resp, _ = a.Handler(FnSignIn)(context.Background(), request(http.MethodPut, "/v1/sessions", "", nil))
+		resp, _ = a.Handler(functions.SignIn)(context.Background(), request(http.MethodPut, "/v1/sessions", "", nil))
 		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Headers["Allow"] != "POST, DELETE" {
 			t.Errorf("PUT /v1/sessions: %d Allow %q", resp.StatusCode, resp.Headers["Allow"])
 		}

@@ -290,6 +290,37 @@ func TestParseNamesTheOffendingKey(t *testing.T) {
 		{"an empty sender", `{"mailFrom": ""}`, "mailFrom"},
 		{"no store owner address with notifications on", `{"notifyStoreOwner": true}`, "storeOwnerEmail"},
 		{"a store owner address with a display name", `{"notifyStoreOwner": true, "storeOwnerEmail": "Owner <o@b.com>"}`, "storeOwnerEmail"},
+		{"a store owner language the store lacks", `{"storeOwnerLanguage": "fr"}`, "storeOwnerLanguage"},
+		{"a resend interval over a day", `{"resend": {"interval": "25h"}}`, "resend.interval"},
+		{"an event bus name with a slash", `{"eventBusName": "a/b"}`, "eventBusName"},
+		{"an address field listed twice", `{"addressFields": ["city", "city"]}`, "addressFields[1]"},
+		{"an address field that is no address field", `{"addressFields": ["gender"]}`, "addressFields[0]"},
+		{"an allowed origin with a path", `{"urls": {"allowedOrigins": ["https://shop.example/path"]}}`, "urls.allowedOrigins[0]"},
+		{"an allowed origin without a scheme", `{"urls": {"allowedOrigins": ["shop.example"]}}`, "urls.allowedOrigins[0]"},
+		{"a password-reset lifetime over a day", `{"passwordResetLifetime": "25h"}`, "passwordResetLifetime"},
+		{"an email-change lifetime over a week", `{"emailChangeLifetime": "169h"}`, "emailChangeLifetime"},
+		{"a slowdown over a minute", `{"signInThrottle": {"slowdown": "2m"}}`, "signInThrottle.slowdown"},
+		{"a CAPTCHA verify URL with a fragment", `{"captcha": {"provider": "turnstile", "verifyUrl": "https://verify.example/#x", "siteKey": "k", "secret": "ssm:/s", "on": {"registration": true}}}`, "captcha.verifyUrl"},
+		{"a CAPTCHA timeout under 100ms", `{"captcha": {"provider": "turnstile", "timeout": "99ms", "siteKey": "k", "secret": "ssm:/s", "on": {"registration": true}}}`, "captcha.timeout"},
+		{"a device trust key ring in an unknown place", `{"deviceTrust": {"secret": "vault:x"}}`, "deviceTrust.secret"},
+		{"a device lifetime under an hour", `{"deviceTrust": {"lifetime": "59m"}}`, "deviceTrust.lifetime"},
+		{"a device lifetime over two years", `{"deviceTrust": {"lifetime": "17521h"}}`, "deviceTrust.lifetime"},
+		{"no device remembered per login", `{"deviceTrust": {"maxPerLogin": 0}}`, "deviceTrust.maxPerLogin"},
+		{"more than 100 failures from a trusted device", `{"deviceTrust": {"maxFailures": 101}}`, "deviceTrust.maxFailures"},
+		{"a guest lifetime under a day", `{"guests": {"lifetime": "23h"}}`, "guests.lifetime"},
+		{"a guest lifetime over a year", `{"guests": {"lifetime": "8761h"}}`, "guests.lifetime"},
+		{"a cart quantity of 0", `{"cart": {"maxQuantity": 0}}`, "cart.maxQuantity"},
+		{"a cart of more than 500 lines", `{"cart": {"maxLines": 501}}`, "cart.maxLines"},
+		{"an SKU pattern that does not compile", `{"cart": {"skuPattern": "[a-"}}`, "cart.skuPattern"},
+		{"an empty SKU pattern", `{"cart": {"skuPattern": ""}}`, "cart.skuPattern"},
+		{"an empty name pattern", `{"namePattern": ""}`, "namePattern"},
+		{"an unknown cart merge strategy", `{"cart": {"mergeStrategy": "min"}}`, "cart.mergeStrategy"},
+		{"an EU VAT check without the VAT number field", `{"vat": {"euVat": true}}`, "vat.euVat"},
+		{"VAT notices without a store owner address", `{"vat": {"notifyStoreOwner": true}}`, "storeOwnerEmail"},
+		{"a VIES URL with a query", `{"vat": {"viesUrl": "https://vies.example/api?x=1"}}`, "vat.viesUrl"},
+		{"a VIES URL over ftp", `{"vat": {"viesUrl": "ftp://vies.example/api"}}`, "vat.viesUrl"},
+		{"a VIES timeout over 30s", `{"vat": {"timeout": "31s"}}`, "vat.timeout"},
+		{"a session lifetime under a second", `{"sessionLifetime": "500ms"}`, "sessionLifetime"},
 	}
 	for _, tt := range tests {
 		t.Run("the error names settings."+tt.key+" for "+tt.name, func(t *testing.T) {
@@ -324,6 +355,10 @@ func TestValidateAcceptsOptionalOffSettings(t *testing.T) {
 		{"a CAPTCHA secret in a local file is accepted", `{"captcha": {"provider": "hcaptcha", "siteKey": "k", "secret": "file:/tmp/captcha-secret", "on": {"registration": true}}}`},
 		{"the longest lifetimes are accepted", `{"verificationTokenLifetime": "720h", "unverifiedAccountLifetime": "2160h", "sessionLifetime": "8760h", "rememberMeLifetime": "8760h"}`},
 		{"https URLs with paths are accepted", `{"urls": {"publicApi": "https://api.shop.example/v1", "storefront": "https://shop.example"}}`},
+		{"any slowdown is accepted with the per-login limit off", `{"signInThrottle": {"perLogin": {"max": 0}, "slowdown": "0s"}}`},
+		{"an allowed origin with a port is accepted", `{"urls": {"allowedOrigins": ["http://localhost:3000"]}}`},
+		{"the bounds of every range are accepted", `{"guests": {"lifetime": "24h"}, "cart": {"maxQuantity": 10000, "maxLines": 1}, "deviceTrust": {"lifetime": "1h", "maxPerLogin": 50, "maxFailures": 1}, "resend": {"interval": "1s"}, "vat": {"timeout": "30s"}, "signInThrottle": {"slowdown": "1m"}}`},
+		{"an EU VAT check with the VAT number field is accepted", `{"fields": {"vatNumber": {"enabled": true}}, "vat": {"euVat": true, "viesUrl": "http://127.0.0.1:9000/vies", "notifyStoreOwner": true}, "storeOwnerEmail": "owner@shop.example"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -514,6 +549,19 @@ func TestCaptchaDefaults(t *testing.T) {
 	scheme, name := s.Captcha.SecretRef()
 	if scheme != settings.SecretSSM || name != "/shop/captcha" {
 		t.Fatalf("SecretRef() = %q, %q", scheme, name)
+	}
+}
+
+func TestSecretRefs(t *testing.T) {
+	s := parse(t, `{"deviceTrust": {"secret": "file:/tmp/ring"}, "serverKeys": ["secretsmanager:arn:aws:secretsmanager:eu-west-1:1:secret:k"]}`)
+	if scheme, name := s.DeviceTrust.SecretRef(); scheme != settings.SecretFile || name != "/tmp/ring" {
+		t.Errorf("DeviceTrust.SecretRef() = %q, %q", scheme, name)
+	}
+	if scheme, name := s.ServerKeys[0].SecretRef(); scheme != settings.SecretSecretsManager || name != "arn:aws:secretsmanager:eu-west-1:1:secret:k" {
+		t.Errorf("ServerKey.SecretRef() = %q, %q", scheme, name)
+	}
+	if scheme, name := settings.ParseSecretRef("no scheme"); scheme != "no scheme" || name != "" {
+		t.Errorf("ParseSecretRef(no scheme) = %q, %q", scheme, name)
 	}
 }
 

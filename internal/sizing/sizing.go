@@ -7,34 +7,24 @@
 // section shows it).
 package sizing
 
-// Function names, as in functions/.
-const (
-	Register    = "register"
-	SignIn      = "sign-in"
-	Account     = "account"
-	Cart        = "cart"
-	Admin       = "admin"
-	VerifyEmail = "verify-email"
-	Mailer      = "mailer"
-	SESEvents   = "ses-events"
-)
+import "github.com/openreg/registration/internal/functions"
 
 // MemoryMB is each function's memory size.
 var MemoryMB = map[string]int{
 	// argon2id at m=19 MiB wants CPU, and Lambda gives CPU in proportion
 	// to memory.
-	Register: 1024,
-	SignIn:   1024,
+	functions.Register: 1024,
+	functions.SignIn:   1024,
 	// Confirming hashes once too (the password proves the account).
-	VerifyEmail: 1024,
+	functions.VerifyEmail: 1024,
 	// A reset or a password change hashes the new password.
-	Account: 1024,
+	functions.Account: 1024,
 	// No hashing: guests and carts are reads and one-line writes.
-	Cart: 512,
+	functions.Cart: 512,
 	// Creating a customer with a password hashes it.
-	Admin:     1024,
-	Mailer:    256,
-	SESEvents: 256,
+	functions.Admin:     1024,
+	functions.Mailer:    256,
+	functions.SESEvents: 256,
 }
 
 // MailMaxReceives is how often the mail queue hands a mail to the mailer
@@ -44,5 +34,5 @@ const MailMaxReceives = 5
 
 // TimeoutSeconds is each function's timeout.
 var TimeoutSeconds = map[string]int{
-	Register: 10, SignIn: 10, VerifyEmail: 10, Account: 10, Cart: 10, Admin: 10, Mailer: 30, SESEvents: 10,
+	functions.Register: 10, functions.SignIn: 10, functions.VerifyEmail: 10, functions.Account: 10, functions.Cart: 10, functions.Admin: 10, functions.Mailer: 30, functions.SESEvents: 10,
 }
