@@ -1,8 +1,6 @@
 package account
 
 import (
-	"errors"
-
 	"github.com/openreg/registration/internal/outbox"
 )
 
@@ -22,11 +20,4 @@ type VerificationLinkJob struct {
 
 // Kind implements outbox.Content.
 func (VerificationLinkJob) Kind() outbox.Kind { return VerificationLinkKind }
-
-// Check implements outbox.Content.
-func (c VerificationLinkJob) Check() error {
-	if c.CustomerID == "" {
-		return errors.New("needs a customer id")
-	}
-	return nil
-}
+func (c VerificationLinkJob) Check() error    { return outbox.Need("a customer id", c.CustomerID) }

@@ -1,7 +1,6 @@
 package mail
 
 import (
-	"errors"
 	"time"
 
 	"github.com/openreg/registration/internal/outbox"
@@ -61,15 +60,9 @@ type Validation struct {
 	Invitation bool `json:"invitation,omitempty"`
 }
 
-// Kind implements Content.
+// Kind implements outbox.Content.
 func (Validation) Kind() outbox.Kind { return EmailValidation }
-
-func (c Validation) Check() error {
-	if c.Link == "" {
-		return errors.New("needs a link")
-	}
-	return nil
-}
+func (c Validation) Check() error    { return outbox.Need("a link", c.Link) }
 
 func (c Validation) fill(v map[string]string, lang string) {
 	v["Link"], v["ExpiresAt"] = c.Link, formatExpiry(c.ExpiresAt, lang)
@@ -83,7 +76,7 @@ func (c Validation) fill(v map[string]string, lang string) {
 // to register again.
 type AccountExistsNotice struct{}
 
-// Kind implements Content.
+// Kind implements outbox.Content.
 func (AccountExistsNotice) Kind() outbox.Kind              { return AccountExists }
 func (AccountExistsNotice) Check() error                   { return nil }
 func (AccountExistsNotice) fill(map[string]string, string) {}
@@ -91,7 +84,7 @@ func (AccountExistsNotice) fill(map[string]string, string) {}
 // WelcomeMail greets a customer whose account became active.
 type WelcomeMail struct{}
 
-// Kind implements Content.
+// Kind implements outbox.Content.
 func (WelcomeMail) Kind() outbox.Kind              { return Welcome }
 func (WelcomeMail) Check() error                   { return nil }
 func (WelcomeMail) fill(map[string]string, string) {}
@@ -112,17 +105,14 @@ type Subject struct {
 	RegistrationType string `json:"registrationType"`
 }
 
-// Kind implements Content.
+// Kind implements outbox.Content.
 func (NewCustomerNotice) Kind() outbox.Kind { return StoreOwnerNewCustomer }
 
 // Concerns implements outbox.Concerning.
 func (c NewCustomerNotice) Concerns() string { return c.About.CustomerID }
 
 func (c NewCustomerNotice) Check() error {
-	if c.About.Email == "" {
-		return errors.New("needs the customer it is about")
-	}
-	return nil
+	return outbox.Need("the customer it is about", c.About.Email)
 }
 
 func (c NewCustomerNotice) fill(v map[string]string, _ string) {
@@ -163,15 +153,9 @@ type ResetLink struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
-// Kind implements Content.
+// Kind implements outbox.Content.
 func (ResetLink) Kind() outbox.Kind { return PasswordReset }
-
-func (c ResetLink) Check() error {
-	if c.Link == "" {
-		return errors.New("needs a link")
-	}
-	return nil
-}
+func (c ResetLink) Check() error    { return outbox.Need("a link", c.Link) }
 
 func (c ResetLink) fill(v map[string]string, lang string) {
 	v["Link"], v["ExpiresAt"] = c.Link, formatExpiry(c.ExpiresAt, lang)
@@ -182,7 +166,7 @@ type PasswordChangedNotice struct {
 	At time.Time `json:"at"`
 }
 
-// Kind implements Content.
+// Kind implements outbox.Content.
 func (PasswordChangedNotice) Kind() outbox.Kind { return PasswordChanged }
 func (PasswordChangedNotice) Check() error      { return nil }
 
@@ -196,15 +180,9 @@ type EmailChangeLink struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
-// Kind implements Content.
+// Kind implements outbox.Content.
 func (EmailChangeLink) Kind() outbox.Kind { return EmailChangeConfirm }
-
-func (c EmailChangeLink) Check() error {
-	if c.Link == "" {
-		return errors.New("needs a link")
-	}
-	return nil
-}
+func (c EmailChangeLink) Check() error    { return outbox.Need("a link", c.Link) }
 
 func (c EmailChangeLink) fill(v map[string]string, lang string) {
 	v["Link"], v["ExpiresAt"] = c.Link, formatExpiry(c.ExpiresAt, lang)
@@ -217,14 +195,10 @@ type EmailChangeWarning struct {
 	MaskedNewEmail string `json:"maskedNewEmail"`
 }
 
-// Kind implements Content.
+// Kind implements outbox.Content.
 func (EmailChangeWarning) Kind() outbox.Kind { return EmailChangeNotice }
-
 func (c EmailChangeWarning) Check() error {
-	if c.MaskedNewEmail == "" {
-		return errors.New("needs the masked new address")
-	}
-	return nil
+	return outbox.Need("the masked new address", c.MaskedNewEmail)
 }
 
 func (c EmailChangeWarning) fill(v map[string]string, _ string) {
@@ -237,14 +211,10 @@ type EmailChangedNotice struct {
 	MaskedNewEmail string `json:"maskedNewEmail"`
 }
 
-// Kind implements Content.
+// Kind implements outbox.Content.
 func (EmailChangedNotice) Kind() outbox.Kind { return EmailChanged }
-
 func (c EmailChangedNotice) Check() error {
-	if c.MaskedNewEmail == "" {
-		return errors.New("needs the masked new address")
-	}
-	return nil
+	return outbox.Need("the masked new address", c.MaskedNewEmail)
 }
 
 func (c EmailChangedNotice) fill(v map[string]string, _ string) {
@@ -254,7 +224,7 @@ func (c EmailChangedNotice) fill(v map[string]string, _ string) {
 // ErasedNotice confirms an erasure.
 type ErasedNotice struct{}
 
-// Kind implements Content.
+// Kind implements outbox.Content.
 func (ErasedNotice) Kind() outbox.Kind              { return AccountErased }
 func (ErasedNotice) Check() error                   { return nil }
 func (ErasedNotice) fill(map[string]string, string) {}
@@ -276,17 +246,14 @@ type NewVatNotice struct {
 	Address   string  `json:"address,omitempty"`
 }
 
-// Kind implements Content.
+// Kind implements outbox.Content.
 func (NewVatNotice) Kind() outbox.Kind { return StoreOwnerNewVat }
 
 // Concerns implements outbox.Concerning.
 func (c NewVatNotice) Concerns() string { return c.About.CustomerID }
 
 func (c NewVatNotice) Check() error {
-	if c.About.Email == "" || c.VatNumber == "" || c.Status == "" {
-		return errors.New("needs the customer, the number and its status")
-	}
-	return nil
+	return outbox.Need("the customer, the number and its status", c.About.Email, c.VatNumber, c.Status)
 }
 
 func (c NewVatNotice) fill(v map[string]string, _ string) {

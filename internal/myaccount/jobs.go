@@ -1,8 +1,6 @@
 package myaccount
 
 import (
-	"errors"
-
 	"github.com/openreg/registration/internal/outbox"
 )
 
@@ -32,14 +30,7 @@ func (PasswordResetJob) Kind() outbox.Kind { return PasswordResetKind }
 
 // TypedAddress implements outbox.TypedAddress.
 func (c PasswordResetJob) TypedAddress() string { return c.Email }
-
-// Check implements outbox.Content.
-func (c PasswordResetJob) Check() error {
-	if c.Email == "" {
-		return errors.New("needs an address")
-	}
-	return nil
-}
+func (c PasswordResetJob) Check() error         { return outbox.Need("an address", c.Email) }
 
 // EmailChangeJob mints and mails the link confirming a customer's new
 // address.
@@ -50,13 +41,8 @@ type EmailChangeJob struct {
 
 // Kind implements outbox.Content.
 func (EmailChangeJob) Kind() outbox.Kind { return EmailChangeKind }
-
-// Check implements outbox.Content.
 func (c EmailChangeJob) Check() error {
-	if c.CustomerID == "" || c.NewEmail == "" {
-		return errors.New("needs a customer and the new address")
-	}
-	return nil
+	return outbox.Need("a customer and the new address", c.CustomerID, c.NewEmail)
 }
 
 // ErasureJob sweeps an erased customer's remaining items.
@@ -69,11 +55,4 @@ type ErasureJob struct {
 
 // Kind implements outbox.Content.
 func (ErasureJob) Kind() outbox.Kind { return ErasureKind }
-
-// Check implements outbox.Content.
-func (c ErasureJob) Check() error {
-	if c.CustomerID == "" {
-		return errors.New("needs a customer id")
-	}
-	return nil
-}
+func (c ErasureJob) Check() error    { return outbox.Need("a customer id", c.CustomerID) }

@@ -153,3 +153,14 @@ type RetryLater struct {
 func (e *RetryLater) Error() string {
 	return fmt.Sprintf("retry in %s: %s", e.After, e.Reason)
 }
+
+// Need is the Check of content that cannot do without some values: an
+// error saying it needs what when any of values is empty.
+func Need(what string, values ...string) error {
+	for _, v := range values {
+		if v == "" {
+			return errors.New("needs " + what)
+		}
+	}
+	return nil
+}

@@ -1,8 +1,6 @@
 package registration
 
 import (
-	"errors"
-
 	"github.com/openreg/registration/internal/outbox"
 )
 
@@ -22,11 +20,4 @@ type CompleteJob struct {
 
 // Kind implements outbox.Content.
 func (CompleteJob) Kind() outbox.Kind { return CompleteKind }
-
-// Check implements outbox.Content.
-func (c CompleteJob) Check() error {
-	if c.RegistrationID == "" {
-		return errors.New("needs a registration id")
-	}
-	return nil
-}
+func (c CompleteJob) Check() error    { return outbox.Need("a registration id", c.RegistrationID) }

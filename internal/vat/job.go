@@ -170,11 +170,6 @@ func (CheckJob) Kind() outbox.Kind { return CheckKind }
 
 // Concerns implements outbox.Concerning.
 func (c CheckJob) Concerns() string { return c.CustomerID }
-
-// Check implements outbox.Content.
 func (c CheckJob) Check() error {
-	if c.CustomerID == "" || c.Number == "" {
-		return errors.New("needs a customer and a number")
-	}
-	return nil
+	return outbox.Need("a customer and a number", c.CustomerID, c.Number)
 }

@@ -1,8 +1,6 @@
 package verification
 
 import (
-	"errors"
-
 	"github.com/openreg/registration/internal/outbox"
 )
 
@@ -23,11 +21,4 @@ func (ResendJob) Kind() outbox.Kind { return ResendKind }
 
 // TypedAddress implements outbox.TypedAddress.
 func (c ResendJob) TypedAddress() string { return c.Email }
-
-// Check implements outbox.Content.
-func (c ResendJob) Check() error {
-	if c.Email == "" {
-		return errors.New("needs an address")
-	}
-	return nil
-}
+func (c ResendJob) Check() error         { return outbox.Need("an address", c.Email) }
