@@ -2,41 +2,18 @@ package httpapi
 
 import (
 	"encoding/base64"
-	"flag"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	goldenfile "github.com/openreg/registration/internal/testenv/golden"
+
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/openreg/registration/internal/apperr"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create): %v", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from golden file:\n got: %s\nwant: %s", name, got, want)
-	}
-}
 
 func TestEveryCodeHasAStatus(t *testing.T) {
 	codes := []apperr.Code{
@@ -193,3 +170,9 @@ func TestRetryAfterIsWholeSeconds(t *testing.T) {
 }
 
 func secs(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
+
+// golden compares got with testdata/<name>.golden (go test -update rewrites it).
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	goldenfile.Check(t, ""+name, got)
+}

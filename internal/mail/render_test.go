@@ -1,19 +1,16 @@
 package mail_test
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	goldenfile "github.com/openreg/registration/internal/testenv/golden"
+
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/outbox"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const storeName = "Example Store"
 
@@ -96,28 +93,6 @@ func render(t *testing.T, tpl *mail.Templates, m outbox.Message) mail.Rendered {
 		t.Fatalf("Render(%s, %s): %v", m.To.Language, m.Kind(), err)
 	}
 	return r
-}
-
-// golden compares got with the golden file name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test -update to create it): %v", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (run go test -update if the change is intended)\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
 }
 
 func TestRenderGolden(t *testing.T) {
@@ -298,4 +273,10 @@ func TestLoadTemplates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// golden compares got with testdata/golden/<name>.golden (go test -update rewrites it).
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	goldenfile.Check(t, "golden/"+name, got)
 }
