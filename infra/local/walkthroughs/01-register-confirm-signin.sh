@@ -33,7 +33,7 @@ echo "$HEADERS"
 expect "$(grep -i '^location' <<<"$HEADERS")" '~' '^Location: http://[^/]+/account$'
 expect "$(grep -i '^set-cookie' <<<"$HEADERS")" '~' '^Set-Cookie: cr_session=.+; HttpOnly'
 
-step "Sign in (the session comes back as a cookie and in the body; only local return paths are honoured)"
+step "Sign in: the session comes back as a cookie and in the body (a new device also gets a deviceToken, which lets its owner past a login under attack); only local return paths are honoured"
 JAR=$(mktemp) && trap 'rm -f "$JAR"' EXIT
 SESSION=$(curl -s -c "$JAR" -X POST $API/v1/sessions -H 'Content-Type: application/json' \
   -d '{"login":" '${EMAIL^^}' ","password":"correct horse","returnUrl":"//evil.example"}')
