@@ -125,10 +125,28 @@ deploy: tools build ## deploy to the AWS account of your credentials: make deplo
 	@test -n "$(SETTINGS)" || { echo "set SETTINGS=path/to/your/settings.json"; exit 1; }
 	$(CDK) deploy -c settingsFile=$(SETTINGS) $(CDK_ARGS)
 
+# make bench writes what it measured to BENCH_OUT (committed: the README and
+# internal/e2e/FIGURES.md link it), after a header naming the date, the
+# commit, Go, the kernel and the CPU. BENCH_PKGS=./internal/guest
+# BENCH_OUT=/tmp/bench.txt tries it on one package; the call budgets are
+# measured when BENCH_PKGS takes in internal/e2e.
+BENCH_PKGS ?= ./...
+BENCH_OUT  ?= internal/e2e/testdata/bench.txt
+
 .PHONY: bench
-bench: tools ## print the performance figures: call budgets, latency, cost, cold start, binaries, memory (about 5 minutes)
-	@set -o pipefail; go test -count=1 -run='^TestCallBudgets$$' -v ./internal/e2e | grep -E 'call\(s\)|^(ok|FAIL)'
-	go test -p 1 -run='^$$' -bench=. -benchmem -timeout 30m ./...
+bench: tools ## measure the performance figures (call budgets, latency, cost, cold start, binaries, memory; about 5 minutes) and write them, with the date and machine, to BENCH_OUT
+	@set -o pipefail; mkdir -p $(dir $(BENCH_OUT)); tmp=$$(mktemp); \
+	{ \
+	  echo "# make bench: go test -p 1 -run='^\$$' -bench=. -benchmem $(BENCH_PKGS)"; \
+	  echo "# date:   $$(date -u '+%Y-%m-%d %H:%M UTC')"; \
+	  echo "# commit: $$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$$(git status --porcelain --untracked-files=no 2>/dev/null | grep -v ' $(BENCH_OUT)$$' | grep -q . && echo ' with uncommitted changes')"; \
+	  echo "# go:     $$(go version)"; \
+	  echo "# system: $$(uname -srm)"; \
+	  echo "# cpu:    $$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1 || true), $$(nproc) cores"; \
+	  echo; \
+	  $(if $(filter ./... ./internal/e2e,$(BENCH_PKGS)),go test -count=1 -run='^TestCallBudgets$$' -v ./internal/e2e | grep -E 'call\(s\)|^(ok|FAIL)' &&) \
+	  go test -p 1 -run='^$$' -bench=. -benchmem -timeout 30m $(BENCH_PKGS); \
+	} 2>&1 | tee $$tmp && mv $$tmp $(BENCH_OUT) && echo "make bench: wrote $(BENCH_OUT)" || { rm -f $$tmp; echo "make bench failed; $(BENCH_OUT) unchanged"; exit 1; }
 
 # Every package that talks to the emulators, twenty times over: a test that
 # fails one run in twenty is a flaky test. The runs go in rounds of

@@ -25,6 +25,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -47,10 +48,13 @@ type options struct {
 	invoke, event        string
 	template             string
 	throttle             bool
+	// prefix names the resources the stack creates in the emulators
+	// ("local": local-Table, …).
+	prefix string
 }
 
 func main() {
-	var o options
+	o := options{prefix: "local"}
 	flag.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address of the local API (loopback only)")
 	flag.StringVar(&o.settingsFile, "settings", "infra/local/settings.json", "registration settings document")
 	flag.StringVar(&o.adminTokenFile, "admin-token-file", ".tools/admin-token", "where the back office's admin token of this run is written")
@@ -95,55 +99,119 @@ func run(o options) error {
 	for k, v := range emu.Env() {
 		os.Setenv(k, v)
 	}
-
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	st, err := up(ctx, o, emu, log)
 	if err != nil {
 		return err
+	}
+	defer st.Close()
+	if o.invoke != "" {
+		return invoke(ctx, st.runtimes[o.invoke], o.event)
+	}
+
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: st.handler, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprint(os.Stderr, st.banner("http://"+ln.Addr().String()))
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// localStack is what `make dev` serves: the template's resources on the
+// emulators, its functions wired (or their bootstraps under the RIE), the
+// Pipes, the mailer's event source mapping and the events page running in
+// the background until Close, and the gateway with the local pages. The
+// walk-through test (walkthrough_test.go) starts the same.
+type localStack struct {
+	handler http.Handler
+	// runtimes are the functions under the RIE (with -lambda=rie or
+	// -invoke; with -invoke, nothing else is set up).
+	runtimes devstack.Runtimes
+	banner   func(base string) string
+
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closers []func()
+}
+
+// Close stops the background loops, then the runtimes and the enforcing
+// layer.
+func (s *localStack) Close() {
+	s.cancel()
+	s.wg.Wait()
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+}
+
+// up starts the local stack on running emulators whose settings are in the
+// environment.
+func up(parent context.Context, o options, emu *emulator.Stack, log *slog.Logger) (st *localStack, err error) {
+	ctx, cancel := context.WithCancel(parent)
+	st = &localStack{cancel: cancel}
+	defer func() {
+		if err != nil {
+			st.Close()
+			st = nil
+		}
+	}()
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return st, err
 	}
 	// The developer's own clients (the mailbox, the events page): not a
 	// principal of the template, so not checked.
 	clients := devstack.NewClients(awsCfg)
 	tpl, err := devstack.LoadTemplate(o.template)
 	if err != nil {
-		return err
+		return st, err
 	}
 	if o.invoke != "" {
 		f, ok := tpl.Functions[o.invoke]
 		if !ok {
-			return fmt.Errorf("no function %q in the template", o.invoke)
+			return st, fmt.Errorf("no function %q in the template", o.invoke)
 		}
 		tpl.Functions = map[string]devstack.Function{o.invoke: f}
 	}
 	// The template's resources, created in the emulators, and the layer
 	// that enforces its roles on every call the functions and Pipes make.
 	local, err := devstack.Up(ctx, clients, tpl, devstack.LocalOptions{
-		Provision: devstack.ProvisionOptions{Prefix: "local", MailFunction: functions.Mailer},
+		Provision: devstack.ProvisionOptions{Prefix: o.prefix, MailFunction: functions.Mailer},
 		DynamoDB:  emu.DynamoDB, Moto: emu.Moto, Log: log,
 	})
 	if err != nil {
-		return err
+		return st, err
 	}
-	defer local.Close()
+	st.closers = append(st.closers, local.Close)
 	res := local.Resources
 	bus, err := devstack.SetupEvents(ctx, clients.Events, clients.SQS, res.Bus)
 	if err != nil {
-		return err
+		return st, err
 	}
 	// Over each function's template environment: the local settings (their
 	// URLs point here, which a deployable template's may not) in place of
 	// the settings file the template ships, and plain-HTTP cookies.
 	doc, err := os.ReadFile(o.settingsFile)
 	if err != nil {
-		return err
+		return st, err
 	}
 	localSettings, err := settings.Parse(doc)
 	if err != nil {
-		return fmt.Errorf("%s: %w", o.settingsFile, err)
+		return st, fmt.Errorf("%s: %w", o.settingsFile, err)
 	}
 	overrides := map[string]string{config.EnvSettings: string(doc), config.EnvSettingsFile: "", config.EnvCookieSecure: "false"}
 	keys, err := serverKeys(localSettings)
 	if err != nil {
-		return err
+		return st, err
 	}
 
 	var handlers map[string]httpapi.LambdaHandler
@@ -151,15 +219,16 @@ func run(o options) error {
 	if o.lambda == "rie" || o.invoke != "" {
 		rs, err := devstack.StartRuntimes(ctx, tpl, devstack.RIEPath, o.bin, res.Locals, overrides, local.Access, log)
 		if err != nil {
-			return err
+			return st, err
 		}
-		defer rs.Stop()
+		st.runtimes = rs
+		st.closers = append(st.closers, rs.Stop)
 		if o.invoke != "" {
-			return invoke(ctx, rs[o.invoke], o.event)
+			return st, nil
 		}
 		m, ok := rs[functions.Mailer]
 		if !ok {
-			return fmt.Errorf("the template has no %s function", functions.Mailer)
+			return st, fmt.Errorf("the template has no %s function", functions.Mailer)
 		}
 		handlers, mailer = rs.HTTP(), m.SQS()
 	} else {
@@ -167,18 +236,18 @@ func run(o options) error {
 		rt.Log = log
 		wired, err := local.InProcess(functions.Mailer, overrides, rt)
 		if err != nil {
-			return err
+			return st, err
 		}
 		handlers, mailer = wired.HTTP, wired.Mailer
 	}
 	poller, err := local.Poller(functions.Mailer, mailer, log)
 	if err != nil {
-		return err
+		return st, err
 	}
 	mux := http.NewServeMux()
 	adminToken, err := newAdminToken(o.adminTokenFile)
 	if err != nil {
-		return err
+		return st, err
 	}
 	// CORS as the template would configure it for the local settings'
 	// storefront and origins.
@@ -190,26 +259,24 @@ func run(o options) error {
 	events := devstack.NewEventLog(clients.SQS, bus.QueueURL, 200, log)
 	mux.Handle("/_local/events", events)
 	mux.Handle("/_local/events.json", events)
-	go events.Run(ctx, time.Second)
 	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
 		// Stands in for the storefront's login page the confirm page
 		// redirects to.
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintf(w, "Storefront login page (local stand-in). Query: %s\n", r.URL.RawQuery)
 	})
+	st.handler = mux
 
-	// The template's event source mapping and Pipes (the stream to the mail
-	// queue and to the event bus), every 200 ms.
-	go poller.Run(ctx)
-	go local.Pipes.Run(ctx, 200*time.Millisecond, log)
+	// The events page's queue every second; the template's event source
+	// mapping and Pipes (the stream to the mail queue and to the event bus)
+	// every 200 ms.
+	st.wg.Add(3)
+	go func() { defer st.wg.Done(); events.Run(ctx, time.Second) }()
+	go func() { defer st.wg.Done(); poller.Run(ctx) }()
+	go func() { defer st.wg.Done(); local.Pipes.Run(ctx, 200*time.Millisecond, log) }()
 
-	srv := &http.Server{Addr: o.addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		return err
-	}
-	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(os.Stderr, `
+	st.banner = func(base string) string {
+		return fmt.Sprintf(`
 Local stack is up (functions: %s).
   API:             %s   (routes: %s)
   Mailbox:         %s/_local/mailbox
@@ -219,18 +286,11 @@ Local stack is up (functions: %s).
   moto (SQS, SES): %s   (queue %s)
   IAM enforcement: %s   (each function's and Pipe's role from %s)
 %s
+  Walk-throughs:   API=%s infra/local/walkthroughs/01-register-confirm-signin.sh (and the others there)
 Press Ctrl-C to stop.
-`, o.lambda, base, routeList(tpl), base, base, bus.Bus, adminToken, o.adminTokenFile, emu.DynamoDB, res.Table, emu.Moto, res.QueueURL, local.Endpoint, o.template, keys)
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
+`, o.lambda, base, routeList(tpl), base, base, bus.Bus, adminToken, o.adminTokenFile, emu.DynamoDB, res.Table, emu.Moto, res.QueueURL, local.Endpoint, o.template, keys, base)
 	}
-	return nil
+	return st, nil
 }
 
 // invoke runs one function once on an event file and prints its answer and
