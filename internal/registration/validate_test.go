@@ -77,7 +77,7 @@ func TestValidationReportsEveryProblemAtOnce(t *testing.T) {
 	req := registration.Request{
 		Email:    "not-an-email",
 		Username: "ada",
-		Password: "abc",
+		Password: "xqz",
 		Profile: customer.Profile{
 			FirstName:   "",
 			LastName:    "Love\x00lace",
@@ -148,7 +148,8 @@ func TestValidationRules(t *testing.T) {
 		{"an email of 255 characters is too long", nil, func(r *req) { r.Email = longEmail(255) }, []problem{{"email", "too_long"}}},
 
 		{"a missing password is required", nil, func(r *req) { r.Password = "" }, []problem{{"password", "required"}}},
-		{"a password below the minimum length is too short", nil, func(r *req) { r.Password = "12345" }, []problem{{"password", "too_short"}}},
+		{"a password below the minimum length is too short", nil, func(r *req) { r.Password = "x9q2z" }, []problem{{"password", "too_short"}}},
+		{"a common password is refused as breached", nil, func(r *req) { r.Password = "iloveyou1" }, []problem{{"password", "password_breached"}}},
 		{"a password of the minimum length counted in characters is valid", nil, func(r *req) { r.Password = "äöüßéè" }, nil},
 		{"a password above the maximum length is too long", nil, func(r *req) { r.Password = strings.Repeat("p", 65) }, []problem{{"password", "too_long"}}},
 
