@@ -9,7 +9,6 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/myaccount"
-	"github.com/openreg/registration/internal/verification"
 )
 
 // AccountManager runs My account (myaccount.Service).
@@ -32,12 +31,7 @@ func accepted() *Response {
 
 // signOutEverywhere answers DELETE /v1/sessions.
 func (a *API) signOutEverywhere(ctx context.Context, r *Request) (*Response, error) {
-	if err := a.account.SignOutEverywhere(ctx, r.SessionToken(), r.SourceIP); err != nil {
-		return nil, err
-	}
-	resp := emptyResponse(http.StatusNoContent)
-	resp.Cookies = []string{a.clearSessionCookie()}
-	return resp, nil
+	return answer(a.account.SignOutEverywhere(ctx, r.SessionToken(), r.SourceIP), a.signedOut(emptyResponse(http.StatusNoContent)))
 }
 
 type passwordChangeBody struct {
@@ -46,15 +40,8 @@ type passwordChangeBody struct {
 }
 
 // changePassword answers PUT /v1/customers/me/password.
-func (a *API) changePassword(ctx context.Context, r *Request) (*Response, error) {
-	var b passwordChangeBody
-	if err := r.decodeJSON(&b); err != nil {
-		return nil, err
-	}
-	if err := a.account.ChangePassword(ctx, r.SessionToken(), b.CurrentPassword, b.NewPassword, r.SourceIP); err != nil {
-		return nil, err
-	}
-	return emptyResponse(http.StatusNoContent), nil
+func (a *API) changePassword(ctx context.Context, r *Request, b passwordChangeBody) (*Response, error) {
+	return answer(a.account.ChangePassword(ctx, r.SessionToken(), b.CurrentPassword, b.NewPassword, r.SourceIP), emptyResponse(http.StatusNoContent))
 }
 
 type resetRequestBody struct {
@@ -64,26 +51,14 @@ type resetRequestBody struct {
 
 // requestReset answers POST /v1/password-resets: 202 for every well-formed
 // address.
-func (a *API) requestReset(ctx context.Context, r *Request) (*Response, error) {
-	var b resetRequestBody
-	if err := r.decodeJSON(&b); err != nil {
-		return nil, err
-	}
-	if err := a.account.RequestReset(ctx, b.Email, b.CaptchaToken, r.Languages(), r.SourceIP); err != nil {
-		return nil, err
-	}
-	return accepted(), nil
+func (a *API) requestReset(ctx context.Context, r *Request, b resetRequestBody) (*Response, error) {
+	return answer(a.account.RequestReset(ctx, b.Email, b.CaptchaToken, r.Languages(), r.SourceIP), accepted())
 }
 
 // resetPage answers GET and HEAD of a mailed reset link: a form, and
 // nothing read or written (mail scanners fetch links).
 func (a *API) resetPage(_ context.Context, r *Request) (*Response, error) {
-	lang := a.pageLanguage(r)
-	tok := r.Query.Get("token")
-	if err := verification.CheckShape(tok); err != nil {
-		return a.renderPage(http.StatusBadRequest, pageView{File: resetPageFile, Lang: lang, State: stateInvalid}), nil
-	}
-	return a.renderPage(http.StatusOK, pageView{File: resetPageFile, Lang: lang, State: stateForm, Token: tok}), nil
+	return a.linkPage(r, resetPageFile, false), nil
 }
 
 type tokenPasswordBody struct {
@@ -169,26 +144,14 @@ type emailChangeBody struct {
 }
 
 // requestEmailChange answers POST /v1/customers/me/email-change.
-func (a *API) requestEmailChange(ctx context.Context, r *Request) (*Response, error) {
-	var b emailChangeBody
-	if err := r.decodeJSON(&b); err != nil {
-		return nil, err
-	}
-	if err := a.account.RequestEmailChange(ctx, r.SessionToken(), b.NewEmail, b.Password, r.SourceIP); err != nil {
-		return nil, err
-	}
-	return accepted(), nil
+func (a *API) requestEmailChange(ctx context.Context, r *Request, b emailChangeBody) (*Response, error) {
+	return answer(a.account.RequestEmailChange(ctx, r.SessionToken(), b.NewEmail, b.Password, r.SourceIP), accepted())
 }
 
 // emailChangePage answers GET and HEAD of a mailed address-change link: a
 // button, and nothing read or written.
 func (a *API) emailChangePage(_ context.Context, r *Request) (*Response, error) {
-	lang := a.pageLanguage(r)
-	tok := r.Query.Get("token")
-	if err := verification.CheckShape(tok); err != nil {
-		return a.renderPage(http.StatusBadRequest, pageView{File: emailChangePageFile, Lang: lang, State: stateInvalid}), nil
-	}
-	return a.renderPage(http.StatusOK, pageView{File: emailChangePageFile, Lang: lang, State: stateForm, Token: tok}), nil
+	return a.linkPage(r, emailChangePageFile, false), nil
 }
 
 // confirmEmailChange answers POST /v1/email-change.
@@ -251,20 +214,13 @@ func (b profilePatchBody) patch() myaccount.ProfilePatch {
 		}
 	}
 	if b.Attributes != nil {
-		p.Attributes = map[string]string{}
-		for id, v := range b.Attributes {
-			p.Attributes[id] = string(v)
-		}
+		p.Attributes = attributesOf(b.Attributes)
 	}
 	return p
 }
 
 // updateProfile answers PATCH /v1/customers/me with the updated profile.
-func (a *API) updateProfile(ctx context.Context, r *Request) (*Response, error) {
-	var b profilePatchBody
-	if err := r.decodeJSON(&b); err != nil {
-		return nil, err
-	}
+func (a *API) updateProfile(ctx context.Context, r *Request, b profilePatchBody) (*Response, error) {
 	c, err := a.account.UpdateProfile(ctx, r.SessionToken(), b.patch(), r.SourceIP)
 	if err != nil {
 		return nil, err
@@ -309,6 +265,29 @@ type activityBody struct {
 	Detail map[string]string     `json:"detail"`
 }
 
+// consentsOf is the consent log's entries, [] for none.
+func consentsOf(log []customer.ConsentRecord) []consentBody {
+	out := []consentBody{}
+	for _, c := range log {
+		out = append(out, consentBody{ConsentID: c.ConsentID, Agreed: c.Agreed, Message: c.Message, At: rfc3339(c.At)})
+	}
+	return out
+}
+
+// activitiesOf is the activity entries, [] for none; an entry without
+// detail has {}.
+func activitiesOf(entries []customer.Activity) []activityBody {
+	out := []activityBody{}
+	for _, e := range entries {
+		d := e.Detail
+		if d == nil {
+			d = map[string]string{}
+		}
+		out = append(out, activityBody{Type: e.Type, At: rfc3339(e.At), Detail: d})
+	}
+	return out
+}
+
 type sessionInfoBody struct {
 	CreatedAt  string `json:"createdAt"`
 	ExpiresAt  string `json:"expiresAt"`
@@ -326,7 +305,7 @@ func (a *API) export(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	b := exportBody{ExportedAt: rfc3339(x.ExportedAt), Customer: profileOf(x.Customer), Addresses: addressesOf(x.Customer),
-		NewsletterSubscriptions: []subscriptionBody{}, Consents: []consentBody{}, Activity: []activityBody{},
+		NewsletterSubscriptions: []subscriptionBody{}, Consents: consentsOf(x.Consents), Activity: activitiesOf(x.Activity),
 		Sessions: []sessionInfoBody{}}
 	for _, s := range x.Subscriptions {
 		sb := subscriptionBody{ID: s.ID, Newsletter: s.Type, StoreID: s.StoreID, Email: s.Email, Active: s.Active,
@@ -335,16 +314,6 @@ func (a *API) export(ctx context.Context, r *Request) (*Response, error) {
 			sb.ActivatedAt = rfc3339(s.ActivatedAt)
 		}
 		b.NewsletterSubscriptions = append(b.NewsletterSubscriptions, sb)
-	}
-	for _, c := range x.Consents {
-		b.Consents = append(b.Consents, consentBody{ConsentID: c.ConsentID, Agreed: c.Agreed, Message: c.Message, At: rfc3339(c.At)})
-	}
-	for _, e := range x.Activity {
-		d := e.Detail
-		if d == nil {
-			d = map[string]string{}
-		}
-		b.Activity = append(b.Activity, activityBody{Type: e.Type, At: rfc3339(e.At), Detail: d})
 	}
 	for _, s := range x.Sessions {
 		b.Sessions = append(b.Sessions, sessionInfoBody{CreatedAt: rfc3339(s.CreatedAt), ExpiresAt: rfc3339(s.ExpiresAt), RememberMe: s.RememberMe,
@@ -360,15 +329,6 @@ type passwordBody struct {
 }
 
 // erase answers DELETE /v1/customers/me.
-func (a *API) erase(ctx context.Context, r *Request) (*Response, error) {
-	var b passwordBody
-	if err := r.decodeJSON(&b); err != nil {
-		return nil, err
-	}
-	if err := a.account.Erase(ctx, r.SessionToken(), b.Password, r.SourceIP); err != nil {
-		return nil, err
-	}
-	resp := accepted()
-	resp.Cookies = []string{a.clearSessionCookie()}
-	return resp, nil
+func (a *API) erase(ctx context.Context, r *Request, b passwordBody) (*Response, error) {
+	return answer(a.account.Erase(ctx, r.SessionToken(), b.Password, r.SourceIP), a.signedOut(accepted()))
 }

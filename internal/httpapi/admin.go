@@ -42,6 +42,18 @@ func (r *Request) operator() (admin.Operator, error) {
 	return admin.Operator(r.Operator), nil
 }
 
+// backOffice is a back-office endpoint: it is given the operator, and a
+// request without one is refused before anything else is looked at.
+func backOffice(h func(a *API, ctx context.Context, r *Request, op admin.Operator) (*Response, error)) endpoint {
+	return func(a *API, ctx context.Context, r *Request) (*Response, error) {
+		op, err := r.operator()
+		if err != nil {
+			return nil, err
+		}
+		return h(a, ctx, r, op)
+	}
+}
+
 // adminCustomer is a customer as the back office sees it.
 type adminCustomer struct {
 	CustomerID    string           `json:"customerId"`
@@ -80,11 +92,7 @@ type adminCreateBody struct {
 }
 
 // adminCreate answers POST /v1/admin/customers.
-func (a *API) adminCreate(ctx context.Context, r *Request) (*Response, error) {
-	op, err := r.operator()
-	if err != nil {
-		return nil, err
-	}
+func (a *API) adminCreate(ctx context.Context, r *Request, op admin.Operator) (*Response, error) {
 	var b adminCreateBody
 	if err := r.decodeJSON(&b); err != nil {
 		return nil, err
@@ -93,12 +101,8 @@ func (a *API) adminCreate(ctx context.Context, r *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	attrs := map[string]string{}
-	for k, v := range b.Attributes {
-		attrs[k] = string(v)
-	}
 	c, err := a.office.Create(ctx, op, admin.CreateRequest{Email: b.Email, Username: b.Username, Password: b.Password,
-		Profile: b.Profile, Attributes: attrs, Language: b.Language, StoreID: storeID})
+		Profile: b.Profile, Attributes: attributesOf(b.Attributes), Language: b.Language, StoreID: storeID})
 	if err != nil {
 		return nil, err
 	}
@@ -126,10 +130,7 @@ type customerPage struct {
 }
 
 // adminList answers GET /v1/admin/customers.
-func (a *API) adminList(ctx context.Context, r *Request) (*Response, error) {
-	if _, err := r.operator(); err != nil {
-		return nil, err
-	}
+func (a *API) adminList(ctx context.Context, r *Request, _ admin.Operator) (*Response, error) {
 	limit, cursor, err := r.pageParams()
 	if err != nil {
 		return nil, err
@@ -149,45 +150,32 @@ func (a *API) adminList(ctx context.Context, r *Request) (*Response, error) {
 	return jsonResponse(http.StatusOK, b), nil
 }
 
-// adminAct runs an operator's action on the customer the path names.
-func (a *API) adminAct(ctx context.Context, r *Request, act func(admin.Operator, string) (customer.Customer, error)) (*Response, error) {
-	op, err := r.operator()
-	if err != nil {
-		return nil, err
-	}
-	c, err := act(op, r.PathParams["id"])
+// adminChanged answers an operator's action on a customer with the
+// customer as it is now.
+func adminChanged(c customer.Customer, err error) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
 	return jsonResponse(http.StatusOK, adminView(c)), nil
 }
 
-func (a *API) adminApprove(ctx context.Context, r *Request) (*Response, error) {
-	return a.adminAct(ctx, r, func(op admin.Operator, id string) (customer.Customer, error) { return a.office.Approve(ctx, op, id) })
+// adminApprove answers POST /v1/admin/customers/{id}/approve.
+func (a *API) adminApprove(ctx context.Context, r *Request, op admin.Operator) (*Response, error) {
+	return adminChanged(a.office.Approve(ctx, op, r.PathParams["id"]))
 }
 
-func (a *API) adminDeactivate(ctx context.Context, r *Request) (*Response, error) {
-	return a.adminAct(ctx, r, func(op admin.Operator, id string) (customer.Customer, error) { return a.office.Deactivate(ctx, op, id) })
+// adminDeactivate answers POST /v1/admin/customers/{id}/deactivate.
+func (a *API) adminDeactivate(ctx context.Context, r *Request, op admin.Operator) (*Response, error) {
+	return adminChanged(a.office.Deactivate(ctx, op, r.PathParams["id"]))
 }
 
 // adminResend answers POST /v1/admin/customers/{id}/verification-email.
-func (a *API) adminResend(ctx context.Context, r *Request) (*Response, error) {
-	op, err := r.operator()
-	if err != nil {
-		return nil, err
-	}
-	if err := a.office.ResendVerification(ctx, op, r.PathParams["id"]); err != nil {
-		return nil, err
-	}
-	return accepted(), nil
+func (a *API) adminResend(ctx context.Context, r *Request, op admin.Operator) (*Response, error) {
+	return answer(a.office.ResendVerification(ctx, op, r.PathParams["id"]), accepted())
 }
 
 // adminImpersonate answers POST /v1/admin/customers/{id}/impersonation.
-func (a *API) adminImpersonate(ctx context.Context, r *Request) (*Response, error) {
-	op, err := r.operator()
-	if err != nil {
-		return nil, err
-	}
+func (a *API) adminImpersonate(ctx context.Context, r *Request, op admin.Operator) (*Response, error) {
 	s, err := a.office.Impersonate(ctx, op, r.PathParams["id"])
 	if err != nil {
 		return nil, err
@@ -195,16 +183,8 @@ func (a *API) adminImpersonate(ctx context.Context, r *Request) (*Response, erro
 	return jsonResponse(http.StatusCreated, map[string]string{"sessionToken": s.Token, "expiresAt": rfc3339(s.ExpiresAt)}), nil
 }
 
-type activityPageBody struct {
-	Activity   []activityBody `json:"activity"`
-	NextCursor string         `json:"nextCursor,omitempty"`
-}
-
 // adminActivity answers GET /v1/admin/customers/{id}/activity.
-func (a *API) adminActivity(ctx context.Context, r *Request) (*Response, error) {
-	if _, err := r.operator(); err != nil {
-		return nil, err
-	}
+func (a *API) adminActivity(ctx context.Context, r *Request, _ admin.Operator) (*Response, error) {
 	limit, cursor, err := r.pageParams()
 	if err != nil {
 		return nil, err
@@ -213,31 +193,19 @@ func (a *API) adminActivity(ctx context.Context, r *Request) (*Response, error) 
 	if err != nil {
 		return nil, err
 	}
-	b := activityPageBody{Activity: []activityBody{}, NextCursor: p.Cursor}
-	for _, e := range p.Entries {
-		d := e.Detail
-		if d == nil {
-			d = map[string]string{}
-		}
-		b.Activity = append(b.Activity, activityBody{Type: e.Type, At: rfc3339(e.At), Detail: d})
-	}
-	return jsonResponse(http.StatusOK, b), nil
+	return jsonResponse(http.StatusOK, struct {
+		Activity   []activityBody `json:"activity"`
+		NextCursor string         `json:"nextCursor,omitempty"`
+	}{Activity: activitiesOf(p.Entries), NextCursor: p.Cursor}), nil
 }
 
 // adminConsents answers GET /v1/admin/customers/{id}/consents.
-func (a *API) adminConsents(ctx context.Context, r *Request) (*Response, error) {
-	if _, err := r.operator(); err != nil {
-		return nil, err
-	}
+func (a *API) adminConsents(ctx context.Context, r *Request, _ admin.Operator) (*Response, error) {
 	log, err := a.office.Consents(ctx, r.PathParams["id"])
 	if err != nil {
 		return nil, err
 	}
-	b := struct {
+	return jsonResponse(http.StatusOK, struct {
 		Consents []consentBody `json:"consents"`
-	}{Consents: []consentBody{}}
-	for _, c := range log {
-		b.Consents = append(b.Consents, consentBody{ConsentID: c.ConsentID, Agreed: c.Agreed, Message: c.Message, At: rfc3339(c.At)})
-	}
-	return jsonResponse(http.StatusOK, b), nil
+	}{Consents: consentsOf(log)}), nil
 }

@@ -38,21 +38,21 @@ type Route struct {
 // and the local gateway both build their routing from this list.
 var Routes = []Route{
 	{http.MethodGet, "/v1/registration-form", functions.Register, (*API).registrationForm},
-	{http.MethodPost, "/v1/customers", functions.Register, (*API).registerCustomer},
+	{http.MethodPost, "/v1/customers", functions.Register, withBody((*API).registerCustomer)},
 	{http.MethodGet, "/v1/verify-email", functions.VerifyEmail, (*API).confirmPage},
 	{http.MethodHead, "/v1/verify-email", functions.VerifyEmail, (*API).confirmPage},
 	{http.MethodPost, "/v1/verify-email", functions.VerifyEmail, (*API).confirmEmail},
-	{http.MethodPost, "/v1/verify-email/resend", functions.VerifyEmail, (*API).resendLink},
-	{http.MethodPost, "/v1/sessions", functions.SignIn, (*API).createSession},
+	{http.MethodPost, "/v1/verify-email/resend", functions.VerifyEmail, withBody((*API).resendLink)},
+	{http.MethodPost, "/v1/sessions", functions.SignIn, withBody((*API).createSession)},
 	{http.MethodDelete, "/v1/sessions/current", functions.SignIn, (*API).deleteSession},
 	{http.MethodGet, "/v1/customers/me", functions.SignIn, (*API).me},
 	{http.MethodDelete, "/v1/sessions", functions.SignIn, (*API).signOutEverywhere},
-	{http.MethodPatch, "/v1/customers/me", functions.Account, (*API).updateProfile},
-	{http.MethodDelete, "/v1/customers/me", functions.Account, (*API).erase},
-	{http.MethodPut, "/v1/customers/me/password", functions.Account, (*API).changePassword},
-	{http.MethodPost, "/v1/customers/me/email-change", functions.Account, (*API).requestEmailChange},
+	{http.MethodPatch, "/v1/customers/me", functions.Account, withBody((*API).updateProfile)},
+	{http.MethodDelete, "/v1/customers/me", functions.Account, withBody((*API).erase)},
+	{http.MethodPut, "/v1/customers/me/password", functions.Account, withBody((*API).changePassword)},
+	{http.MethodPost, "/v1/customers/me/email-change", functions.Account, withBody((*API).requestEmailChange)},
 	{http.MethodGet, "/v1/customers/me/export", functions.Account, (*API).export},
-	{http.MethodPost, "/v1/password-resets", functions.Account, (*API).requestReset},
+	{http.MethodPost, "/v1/password-resets", functions.Account, withBody((*API).requestReset)},
 	{http.MethodGet, "/v1/password-reset", functions.Account, (*API).resetPage},
 	{http.MethodHead, "/v1/password-reset", functions.Account, (*API).resetPage},
 	{http.MethodPost, "/v1/password-reset", functions.Account, (*API).resetPassword},
@@ -61,16 +61,16 @@ var Routes = []Route{
 	{http.MethodPost, "/v1/email-change", functions.Account, (*API).confirmEmailChange},
 	{http.MethodPost, "/v1/guests", functions.Cart, (*API).createGuest},
 	{http.MethodGet, "/v1/cart", functions.Cart, (*API).getCart},
-	{http.MethodPut, "/v1/cart/items/{sku}", functions.Cart, (*API).putCartItem},
+	{http.MethodPut, "/v1/cart/items/{sku}", functions.Cart, withBody((*API).putCartItem)},
 	{http.MethodDelete, "/v1/cart/items/{sku}", functions.Cart, (*API).deleteCartItem},
-	{http.MethodPost, "/v1/admin/customers", functions.Admin, (*API).adminCreate},
-	{http.MethodGet, "/v1/admin/customers", functions.Admin, (*API).adminList},
-	{http.MethodPost, "/v1/admin/customers/{id}/approve", functions.Admin, (*API).adminApprove},
-	{http.MethodPost, "/v1/admin/customers/{id}/deactivate", functions.Admin, (*API).adminDeactivate},
-	{http.MethodPost, "/v1/admin/customers/{id}/verification-email", functions.Admin, (*API).adminResend},
-	{http.MethodPost, "/v1/admin/customers/{id}/impersonation", functions.Admin, (*API).adminImpersonate},
-	{http.MethodGet, "/v1/admin/customers/{id}/activity", functions.Admin, (*API).adminActivity},
-	{http.MethodGet, "/v1/admin/customers/{id}/consents", functions.Admin, (*API).adminConsents},
+	{http.MethodPost, "/v1/admin/customers", functions.Admin, backOffice((*API).adminCreate)},
+	{http.MethodGet, "/v1/admin/customers", functions.Admin, backOffice((*API).adminList)},
+	{http.MethodPost, "/v1/admin/customers/{id}/approve", functions.Admin, backOffice((*API).adminApprove)},
+	{http.MethodPost, "/v1/admin/customers/{id}/deactivate", functions.Admin, backOffice((*API).adminDeactivate)},
+	{http.MethodPost, "/v1/admin/customers/{id}/verification-email", functions.Admin, backOffice((*API).adminResend)},
+	{http.MethodPost, "/v1/admin/customers/{id}/impersonation", functions.Admin, backOffice((*API).adminImpersonate)},
+	{http.MethodGet, "/v1/admin/customers/{id}/activity", functions.Admin, backOffice((*API).adminActivity)},
+	{http.MethodGet, "/v1/admin/customers/{id}/consents", functions.Admin, backOffice((*API).adminConsents)},
 }
 
 // Cookies configures the cookies the API sets.
@@ -159,6 +159,27 @@ func New(d Deps) *API {
 }
 
 type endpoint func(a *API, ctx context.Context, r *Request) (*Response, error)
+
+// withBody is an endpoint that is given its request's JSON body, read
+// strictly (decodeJSON) into a T before anything else is looked at.
+func withBody[T any](h func(a *API, ctx context.Context, r *Request, b T) (*Response, error)) endpoint {
+	return func(a *API, ctx context.Context, r *Request) (*Response, error) {
+		var b T
+		if err := r.decodeJSON(&b); err != nil {
+			return nil, err
+		}
+		return h(a, ctx, r, b)
+	}
+}
+
+// answer is an endpoint's answer once its use case returned err: resp, or
+// err for Handler to turn into a problem.
+func answer(err error, resp *Response) (*Response, error) {
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
 
 // Handler returns the Lambda handler of one function: it serves that
 // function's routes and answers 404/405 for anything else.

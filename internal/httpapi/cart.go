@@ -134,11 +134,7 @@ type quantityBody struct {
 }
 
 // putCartItem answers PUT /v1/cart/items/{sku}.
-func (a *API) putCartItem(ctx context.Context, r *Request) (*Response, error) {
-	var b quantityBody
-	if err := r.decodeJSON(&b); err != nil {
-		return nil, err
-	}
+func (a *API) putCartItem(ctx context.Context, r *Request, b quantityBody) (*Response, error) {
 	lines, g, err := a.shop.SetLine(ctx, r.shopper(), r.PathParams["sku"], b.Quantity)
 	if err != nil {
 		return nil, err

@@ -61,6 +61,16 @@ func (v *attrValue) UnmarshalJSON(b []byte) error {
 	return &fieldError{field: "attributes", msg: "Attribute values must be strings or booleans."}
 }
 
+// attributesOf is the custom attribute values of a body, as strings (a
+// map, empty for none).
+func attributesOf(attrs map[string]attrValue) map[string]string {
+	out := make(map[string]string, len(attrs))
+	for k, v := range attrs {
+		out[k] = string(v)
+	}
+	return out
+}
+
 var storeIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
 type registeredBody struct {
@@ -72,18 +82,10 @@ type registeredBody struct {
 	ExpiresAt    string `json:"expiresAt,omitempty"`
 }
 
-func (a *API) registerCustomer(ctx context.Context, r *Request) (*Response, error) {
-	var b registerBody
-	if err := r.decodeJSON(&b); err != nil {
-		return nil, err
-	}
+func (a *API) registerCustomer(ctx context.Context, r *Request, b registerBody) (*Response, error) {
 	storeID, err := r.storeID()
 	if err != nil {
 		return nil, err
-	}
-	attrs := make(map[string]string, len(b.Attributes))
-	for k, v := range b.Attributes {
-		attrs[k] = string(v)
 	}
 	res, err := a.register.Register(ctx, registration.Request{
 		Email: b.Email, Username: b.Username, Password: b.Password,
@@ -93,7 +95,7 @@ func (a *API) registerCustomer(ctx context.Context, r *Request) (*Response, erro
 			ZipPostalCode: b.ZipPostalCode, City: b.City, County: b.County, CountryCode: b.CountryCode,
 			StateProvince: b.StateProvince, Phone: b.Phone, Fax: b.Fax, TimeZone: b.TimeZone, VatNumber: b.VatNumber,
 		},
-		Attributes: attrs, Consents: b.Consents, AcceptPrivacyPolicy: b.AcceptPrivacyPolicy,
+		Attributes: attributesOf(b.Attributes), Consents: b.Consents, AcceptPrivacyPolicy: b.AcceptPrivacyPolicy,
 		Newsletters: b.Newsletters, ReturnURL: b.ReturnURL, CaptchaToken: b.CaptchaToken, Language: r.Languages(), StoreID: storeID, GuestID: r.GuestID(),
 		SessionToken: r.SessionToken(), SourceIP: r.SourceIP,
 	})
@@ -112,18 +114,14 @@ func (a *API) registerCustomer(ctx context.Context, r *Request) (*Response, erro
 		}
 		resp = jsonResponse(http.StatusCreated, body)
 		resp.Headers["Location"] = "/v1/customers/me"
-		resp.Cookies = append(resp.Cookies, a.sessionCookie(res.Session.Token, res.Session.ExpiresAt, false))
-		if res.HandedOver {
-			resp.Cookies = append(resp.Cookies, a.clearGuestCookie())
-		}
-		return resp, nil
+		return a.signedIn(resp, res.Session, false, res.HandedOver), nil
 	case registration.PendingApproval:
 		resp = jsonResponse(http.StatusAccepted, registeredBody{Status: string(res.Outcome), Next: "await_approval"})
 	default:
 		resp = jsonResponse(http.StatusAccepted, registeredBody{Status: string(res.Outcome), Next: "verify_email"})
 	}
 	if res.SignedOut {
-		resp.Cookies = append(resp.Cookies, a.clearSessionCookie())
+		a.signedOut(resp)
 	}
 	return resp, nil
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/openreg/registration/internal/session"
 )
 
 // Response is what an endpoint answers.
@@ -77,6 +79,25 @@ func (a *API) sessionCookieName() string {
 func (a *API) clearSessionCookie() string {
 	c := &http.Cookie{Name: a.sessionCookieName(), Value: "", Path: "/", HttpOnly: true, Secure: a.cookies.Secure, SameSite: http.SameSiteLaxMode, MaxAge: -1}
 	return c.String()
+}
+
+// signedIn sets the cookies of a sign-in on resp: the cookie of session s
+// (none where s is nil) and, where the request's guest became the customer
+// (handedOver), the end of the guest cookie.
+func (a *API) signedIn(resp *Response, s *session.Issued, persistent, handedOver bool) *Response {
+	if s != nil {
+		resp.Cookies = append(resp.Cookies, a.sessionCookie(s.Token, s.ExpiresAt, persistent))
+	}
+	if handedOver {
+		resp.Cookies = append(resp.Cookies, a.clearGuestCookie())
+	}
+	return resp
+}
+
+// signedOut ends the session cookie with resp.
+func (a *API) signedOut(resp *Response) *Response {
+	resp.Cookies = append(resp.Cookies, a.clearSessionCookie())
+	return resp
 }
 
 func retryAfter(d time.Duration) string {

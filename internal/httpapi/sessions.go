@@ -40,11 +40,7 @@ func (r *Request) deviceToken() string {
 	return r.Cookies[DeviceCookie]
 }
 
-func (a *API) createSession(ctx context.Context, r *Request) (*Response, error) {
-	var b signInBody
-	if err := r.decodeJSON(&b); err != nil {
-		return nil, err
-	}
+func (a *API) createSession(ctx context.Context, r *Request, b signInBody) (*Response, error) {
 	res, err := a.signIn.SignIn(ctx, signin.Request{
 		Login: b.Login, Password: b.Password, RememberMe: b.RememberMe, ReturnURL: b.ReturnURL, SourceIP: r.SourceIP,
 		GuestID: r.GuestID(), CaptchaToken: b.CaptchaToken, DeviceToken: r.deviceToken(),
@@ -59,11 +55,7 @@ func (a *API) createSession(ctx context.Context, r *Request) (*Response, error) 
 			body.DeviceToken = res.Device.Token
 		}
 	}
-	resp := jsonResponse(http.StatusOK, body)
-	resp.Cookies = []string{a.sessionCookie(res.Session.Token, res.Session.ExpiresAt, b.RememberMe)}
-	if res.HandedOver {
-		resp.Cookies = append(resp.Cookies, a.clearGuestCookie())
-	}
+	resp := a.signedIn(jsonResponse(http.StatusOK, body), &res.Session, b.RememberMe, res.HandedOver)
 	if res.Device != nil {
 		resp.Cookies = append(resp.Cookies, a.deviceCookie(res.Device.Token, res.Device.ExpiresAt))
 	}
@@ -77,9 +69,7 @@ func (a *API) deleteSession(ctx context.Context, r *Request) (*Response, error) 
 			return nil, err
 		}
 	}
-	resp := emptyResponse(http.StatusNoContent)
-	resp.Cookies = []string{a.clearSessionCookie()}
-	return resp, nil
+	return a.signedOut(emptyResponse(http.StatusNoContent)), nil
 }
 
 // meBody is the profile of GET /v1/customers/me.

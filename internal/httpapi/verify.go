@@ -158,12 +158,22 @@ func (a *API) pageLanguage(r *Request) string {
 // writes nothing, so mail scanners that fetch links cannot verify anyone or
 // burn a token: only the button's POST confirms.
 func (a *API) confirmPage(_ context.Context, r *Request) (*Response, error) {
-	lang := a.pageLanguage(r)
+	return a.linkPage(r, confirmPageFile, r.Query.Get("invite") == "1"), nil
+}
+
+// linkPage is the page (file) of a mailed link, for GET and HEAD: its form,
+// or 400 and why not for a token that cannot be one. It reads and writes
+// nothing: mail scanners fetch links. invite is the confirm page's (a link
+// to an account made without a password).
+func (a *API) linkPage(r *Request, file string, invite bool) *Response {
+	v := pageView{File: file, Lang: a.pageLanguage(r)}
 	tok := r.Query.Get("token")
 	if err := verification.CheckShape(tok); err != nil {
-		return a.renderPage(http.StatusBadRequest, pageView{Lang: lang, State: stateInvalid}), nil
+		v.State = stateInvalid
+		return a.renderPage(http.StatusBadRequest, v)
 	}
-	return a.renderPage(http.StatusOK, pageView{Lang: lang, State: stateForm, Token: tok, Invite: r.Query.Get("invite") == "1"}), nil
+	v.State, v.Token, v.Invite = stateForm, tok, invite
+	return a.renderPage(http.StatusOK, v)
 }
 
 type verifyBody struct {
@@ -226,20 +236,13 @@ func (a *API) confirmEmail(ctx context.Context, r *Request) (*Response, error) {
 	if res.Status == customer.PendingApproval {
 		body.Status = string(customer.PendingApproval)
 	}
-	var cookies []string
 	if res.Session != nil {
 		body.CustomerID, body.ExpiresAt = res.CustomerID, rfc3339(res.Session.ExpiresAt)
 		if r.WantsToken() {
 			body.SessionToken = res.Session.Token
 		}
-		cookies = append(cookies, a.sessionCookie(res.Session.Token, res.Session.ExpiresAt, false))
 	}
-	if res.HandedOver {
-		cookies = append(cookies, a.clearGuestCookie())
-	}
-	resp := jsonResponse(http.StatusOK, body)
-	resp.Cookies = cookies
-	return resp, nil
+	return a.signedIn(jsonResponse(http.StatusOK, body), res.Session, false, res.HandedOver), nil
 }
 
 // confirmResultPage sends a browser on to the storefront, signed in, or
@@ -262,11 +265,7 @@ func (a *API) confirmResultPage(ctx context.Context, r *Request, tok string, inv
 			target = a.settings.URLs.AccountPath
 		}
 		resp.Headers["Location"] = strings.TrimRight(a.settings.URLs.Storefront, "/") + redirect.Local(target)
-		resp.Cookies = []string{a.sessionCookie(res.Session.Token, res.Session.ExpiresAt, false)}
-		if res.HandedOver {
-			resp.Cookies = append(resp.Cookies, a.clearGuestCookie())
-		}
-		return resp
+		return a.signedIn(resp, res.Session, false, res.HandedOver)
 	}
 	e := apperr.As(err)
 	status := StatusOf(e.Code)
@@ -332,15 +331,8 @@ type resendBody struct {
 
 // resendLink answers POST /v1/verify-email/resend: 202 for every
 // well-formed address, registered or not, verified or not.
-func (a *API) resendLink(ctx context.Context, r *Request) (*Response, error) {
-	var b resendBody
-	if err := r.decodeJSON(&b); err != nil {
-		return nil, err
-	}
-	if err := a.resend.Request(ctx, b.Email, b.CaptchaToken, r.Languages(), r.SourceIP); err != nil {
-		return nil, err
-	}
-	return jsonResponse(http.StatusAccepted, map[string]string{"status": "accepted"}), nil
+func (a *API) resendLink(ctx context.Context, r *Request, b resendBody) (*Response, error) {
+	return answer(a.resend.Request(ctx, b.Email, b.CaptchaToken, r.Languages(), r.SourceIP), accepted())
 }
 
 // origin returns scheme://host of an absolute URL for a CSP source list.
