@@ -43,7 +43,7 @@ func TestCheck(t *testing.T) {
 	}{
 		{"accepts a declared pending answer", "POST", "/v1/customers", 202, "application/json",
 			`{"status":"pending_verification","next":"verify_email"}`, ""},
-		{"refuses an undeclared status", "POST", "/v1/customers", 418, "application/json", `{}`, "does not declare"},
+		{"refuses an undeclared status", "POST", "/v1/customers", 418, "application/json", `{}`, "status is not supported"},
 		{"refuses an undeclared property", "POST", "/v1/customers", 202, "application/json",
 			`{"status":"pending_verification","next":"verify_email","customerId":"x"}`, `property "customerId" is unsupported`},
 		{"refuses a value outside the enum", "POST", "/v1/customers", 202, "application/json",
@@ -53,7 +53,7 @@ func TestCheck(t *testing.T) {
 		{"refuses a malformed date-time", "POST", "/v1/sessions", 200, "application/json",
 			`{"customerId":"c","redirect":"/","sessionToken":"t","expiresAt":"tomorrow"}`, "date-time"},
 		{"refuses an undeclared content type", "POST", "/v1/sessions", 401, "application/json",
-			`{}`, "not declared"},
+			`{}`, "Content-Type has unexpected value"},
 		{"accepts a problem", "POST", "/v1/sessions", 401, "application/problem+json",
 			`{"type":"urn:problem:invalid_credentials","title":"Unauthorized","status":401,"detail":"x","code":"invalid_credentials"}`, ""},
 		{"refuses a problem with an unknown code", "POST", "/v1/sessions", 401, "application/problem+json",
