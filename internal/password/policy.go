@@ -1,7 +1,10 @@
 package password
 
 import (
+	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"unicode"
 	"unicode/utf8"
 )
@@ -15,6 +18,12 @@ type Policy struct {
 	RequireLowercase       bool `json:"requireLowercase"`
 	RequireDigit           bool `json:"requireDigit"`
 	RequireNonAlphanumeric bool `json:"requireNonAlphanumeric"`
+	// BreachedCheck: "" refuses the passwords on the bundled list (always);
+	// "range" also asks the Pwned Passwords range API (Range), where the
+	// deployment allows egress.
+	BreachedCheck string `json:"breachedCheck,omitempty"`
+	// BreachedRangeURL is the range API ("" is PwnedRangeURL).
+	BreachedRangeURL string `json:"breachedRangeUrl,omitempty"`
 }
 
 // DefaultPolicy is the seed shop system's default: 6 to 64 characters and no
@@ -46,7 +55,44 @@ func (p Policy) Validate() error {
 	if classes > p.MaxLength {
 		return fmt.Errorf("maxLength (%d) is too short for %d required character classes", p.MaxLength, classes)
 	}
+	switch p.BreachedCheck {
+	case BreachedOffline, BreachedRange:
+	default:
+		return fmt.Errorf("breachedCheck must be %q or left out, got %q", BreachedRange, p.BreachedCheck)
+	}
+	if u, err := url.Parse(p.BreachedRangeURL); p.BreachedRangeURL != "" && (err != nil || u.Host == "" ||
+		(u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname())))) {
+		return fmt.Errorf("breachedRangeUrl must be an https URL, got %q", p.BreachedRangeURL)
+	}
 	return nil
+}
+
+// RangeURL is the range API the policy asks.
+func (p Policy) RangeURL() string {
+	if p.BreachedRangeURL != "" {
+		return p.BreachedRangeURL
+	}
+	return PwnedRangeURL
+}
+
+// loopback reports whether host is this machine (a test's range API).
+func loopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
+}
+
+// Screen is Check for a new password, plus the range API where the policy
+// asks it (r may be nil where it does not): what a registration, a
+// password change, a reset and an invitation refuse.
+func (p Policy) Screen(ctx context.Context, r *Range, pw string) []Violation {
+	v := p.Check(pw)
+	if p.BreachedCheck != BreachedRange || r == nil || len(v) > 0 {
+		return v
+	}
+	if r.Breached(ctx, pw) {
+		v = append(v, Violation{Breached, "This password appeared in a data breach; choose another."})
+	}
+	return v
 }
 
 // Violation is one rule a password broke, as a stable code and a message.

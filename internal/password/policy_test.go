@@ -126,6 +126,11 @@ func TestPolicyValidate(t *testing.T) {
 		{"maxLength below minLength is refused", password.Policy{MinLength: 8, MaxLength: 7}, "maxLength (7) must not be below minLength (8)"},
 		{"maxLength above 1024 is refused", password.Policy{MinLength: 1, MaxLength: 1025}, "maxLength must be at most 1024"},
 		{"more required classes than maxLength is refused", password.Policy{MinLength: 1, MaxLength: 3, RequireUppercase: true, RequireLowercase: true, RequireDigit: true, RequireNonAlphanumeric: true}, "too short for 4 required character classes"},
+		{"the range check is valid", password.Policy{MinLength: 1, MaxLength: 8, BreachedCheck: "range"}, ""},
+		{"an unknown breached check is refused", password.Policy{MinLength: 1, MaxLength: 8, BreachedCheck: "online"}, `breachedCheck must be "range"`},
+		{"an https range URL is valid", password.Policy{MinLength: 1, MaxLength: 8, BreachedRangeURL: "https://pwned.example/range/"}, ""},
+		{"a loopback http range URL (a test's) is valid", password.Policy{MinLength: 1, MaxLength: 8, BreachedRangeURL: "http://127.0.0.1:9/range/"}, ""},
+		{"a plain-http range URL elsewhere is refused", password.Policy{MinLength: 1, MaxLength: 8, BreachedRangeURL: "http://pwned.example/range/"}, "must be an https URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
