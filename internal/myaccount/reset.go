@@ -259,10 +259,7 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 		after.PasswordHash = hash
 		after.SessionsValidFrom, after.KeptSession = now, ""
 		after.Recover(now)
-		notice, err := s.mailTo(c.Unproven(), mail.PasswordChangedNotice{At: now})
-		if err != nil {
-			return account.Update{}, err
-		}
+		notice := s.mailTo(c.Unproven(), mail.PasswordChangedNotice{At: now})
 		specs := []event.Spec{{Type: event.PasswordChanged, Changes: map[string]any{"via": "reset"}}}
 		u := account.Update{After: after, Activity: activity(c, customer.ActivityPasswordReset, now, req.SourceIP),
 			Outbox: []outbox.Message{notice}}
@@ -283,14 +280,11 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 			}
 			specs = append(specs, event.Spec{Type: event.Verified, Changes: map[string]any{"status": string(after.Status), "email": after.Email}})
 			if after.Status == customer.Active {
-				welcome, err := s.mailTo(after, mail.WelcomeMail{})
-				if err != nil {
-					return account.Update{}, err
-				}
-				u.Outbox = append(u.Outbox, welcome)
+				u.Outbox = append(u.Outbox, s.mailTo(after, mail.WelcomeMail{}))
 				specs = append(specs, event.Spec{Type: event.Activated, Changes: map[string]any{"status": string(after.Status)}})
 			}
 		}
+		var err error
 		if u.Events, err = event.Of(s.random, c.ID, c.StoreID, now, specs...); err != nil {
 			return account.Update{}, err
 		}
