@@ -229,6 +229,15 @@ func (s *Service) withPassword(ctx context.Context, token, pw, sourceIP string, 
 	return c, allowedBy(sess, c.PasswordHash), nil
 }
 
+// needPassword is the problem of a form that asks for the account's
+// password and lacks it.
+func needPassword(pw string) (f apperr.Fields) {
+	if pw == "" {
+		f.Add("password", "required", "The password is required.")
+	}
+	return f
+}
+
 // newID is a fresh id for a message.
 func (s *Service) newID() (string, error) {
 	id, err := customer.NewID(s.random)

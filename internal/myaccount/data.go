@@ -71,12 +71,7 @@ func (s *Service) Export(ctx context.Context, token string) (Export, error) {
 // customer left (sessions, activity entries, mails) and the confirmation
 // mail. The consent log stays, under the customer id only, as evidence.
 func (s *Service) Erase(ctx context.Context, token, pw, sourceIP string) error {
-	c, g, err := s.withPassword(ctx, token, pw, sourceIP, func(customer.Customer) (f apperr.Fields) {
-		if pw == "" {
-			f.Add("password", "required", "The password is required.")
-		}
-		return f
-	})
+	c, g, err := s.withPassword(ctx, token, pw, sourceIP, func(customer.Customer) apperr.Fields { return needPassword(pw) })
 	if err != nil {
 		return err
 	}

@@ -33,10 +33,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, token, newEmail, pw, s
 		} else if customer.NormalizeLogin(newEmail) == customer.NormalizeLogin(c.Email) {
 			f.Add("newEmail", "unchanged", "This is the account's address already.")
 		}
-		if pw == "" {
-			f.Add("password", "required", "The password is required.")
-		}
-		return f
+		return append(f, needPassword(pw)...)
 	})
 	if err != nil {
 		return err
