@@ -43,10 +43,7 @@ func (s *Service) RequestReset(ctx context.Context, email, captchaToken string, 
 // the client's limit.
 func (s *Service) enqueueReset(ctx context.Context, email string, languages []string, sourceIP string) error {
 	now := s.now().UTC()
-	var limit *throttle.Counter
-	if c, on := throttle.NewCounter(throttle.ClientPasswordReset, s.settings.ClientLimits.PasswordReset, now, throttle.ClientOf(sourceIP)); on && sourceIP != "" {
-		limit = &c
-	}
+	limit := throttle.ClientCap(throttle.ClientPasswordReset, s.settings.ClientLimits.PasswordReset, now, sourceIP)
 	id, err := s.newID()
 	if err != nil {
 		return err

@@ -67,10 +67,7 @@ func (r *Requests) Request(ctx context.Context, email, captchaToken string, lang
 		return err
 	}
 	now := r.now()
-	var limit *throttle.Counter
-	if c, on := throttle.NewCounter(throttle.ClientResend, r.limit, now, throttle.ClientOf(sourceIP)); on && sourceIP != "" {
-		limit = &c
-	}
+	limit := throttle.ClientCap(throttle.ClientResend, r.limit, now, sourceIP)
 	id, err := customer.NewID(r.random)
 	if err != nil {
 		return apperr.Wrap(apperr.Internal, "Internal error.", err)
