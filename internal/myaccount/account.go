@@ -132,7 +132,7 @@ func (g grant) holds(c customer.Customer, now time.Time) error {
 		return nil
 	}
 	if g.session.CustomerID != c.ID || !c.CanSignIn() || g.session.Revoked(c) || !now.Before(g.session.ExpiresAt) {
-		return unauthenticated()
+		return session.Unauthenticated()
 	}
 	if g.hash != "" && c.PasswordHash != g.hash {
 		return apperr.New(apperr.InvalidCredentials, "The password was changed meanwhile; sign in again.")
@@ -159,7 +159,7 @@ func (s *Service) update(ctx context.Context, c customer.Customer, g grant, chan
 			var err error
 			c, err = s.store.Customer(ctx, c.ID)
 			if errors.Is(err, customer.ErrNotFound) {
-				return unauthenticated()
+				return session.Unauthenticated()
 			}
 			if err != nil {
 				return err
@@ -183,7 +183,7 @@ func (s *Service) update(ctx context.Context, c customer.Customer, g grant, chan
 		}
 		switch err := s.store.Update(ctx, u); {
 		case errors.Is(err, account.ErrSessionGone):
-			return unauthenticated()
+			return session.Unauthenticated()
 		case !errors.Is(err, account.ErrConflict):
 			return err
 		}
@@ -195,7 +195,7 @@ func (s *Service) update(ctx context.Context, c customer.Customer, g grant, chan
 func (s *Service) signedIn(ctx context.Context, token string) (session.Session, customer.Customer, error) {
 	sess, c, err := s.sessions.Authenticate(ctx, token)
 	if err == nil && !c.CanSignIn() {
-		return session.Session{}, customer.Customer{}, unauthenticated()
+		return session.Session{}, customer.Customer{}, session.Unauthenticated()
 	}
 	return sess, c, err
 }
@@ -339,8 +339,6 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, sour
 			Outbox: []outbox.Message{s.mailTo(c, mail.PasswordChangedNotice{At: now})}, Events: evs}, nil
 	})
 }
-
-func unauthenticated() error { return apperr.New(apperr.Unauthenticated, "Sign in first.") }
 
 // own refuses an impersonation session: an administrator acting as the
 // customer cannot change the password or the address or delete the
