@@ -28,11 +28,8 @@ const ResetPath = "/v1/password-reset"
 // client's limit): whether the address has an account is decided by the
 // mailer, off the request path.
 func (s *Service) RequestReset(ctx context.Context, email, captchaToken string, languages []string, sourceIP string) error {
-	email = customer.CanonicalEmail(email)
 	var f apperr.Fields
-	if code, msg := customer.EmailProblem(email); code != "" {
-		f.Add("email", code, msg)
-	}
+	email = customer.CheckEmail(&f, "email", email)
 	if err := captcha.Guard(ctx, s.captcha, captcha.PasswordReset, &f, captchaToken, sourceIP); err != nil {
 		return err
 	}

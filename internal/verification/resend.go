@@ -58,11 +58,8 @@ func NewRequests(jobs Jobs, limit settings.Limit, gate Captcha, random io.Reader
 // Request asks for a new verification link for email. Whatever the address,
 // a well-formed request succeeds the same way.
 func (r *Requests) Request(ctx context.Context, email, captchaToken string, languages []string, sourceIP string) error {
-	email = customer.CanonicalEmail(email)
 	var f apperr.Fields
-	if code, msg := customer.EmailProblem(email); code != "" {
-		f.Add("email", code, msg)
-	}
+	email = customer.CheckEmail(&f, "email", email)
 	if err := captcha.Guard(ctx, r.captcha, captcha.Resend, &f, captchaToken, sourceIP); err != nil {
 		return err
 	}
