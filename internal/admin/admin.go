@@ -132,10 +132,7 @@ type CreateRequest struct {
 // approved by its creation.
 func (s *Service) Create(ctx context.Context, op Operator, r CreateRequest) (customer.Customer, error) {
 	var f apperr.Fields
-	email := customer.CanonicalEmail(r.Email)
-	if code, msg := customer.EmailProblem(email); code != "" {
-		f.Add("email", code, msg)
-	}
+	email := customer.CheckEmail(&f, "email", r.Email)
 	username := customer.Canonical(r.Username)
 	switch {
 	case s.settings.UsernamesEnabled && username != "":

@@ -11,52 +11,32 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
-	"github.com/openreg/registration/internal/password"
-	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/store/memstore"
-	"github.com/openreg/registration/internal/store/storetest"
-	"github.com/openreg/registration/internal/token"
+	"github.com/openreg/registration/internal/usecasetest"
 	"github.com/openreg/registration/internal/vat"
 )
 
 const op = admin.Operator("arn:aws:iam::123456789012:role/BackOffice")
 
 type fixture struct {
-	store *memstore.Store
-	clock *storetest.Clock
-	svc   *admin.Service
+	*usecasetest.Env
+	svc *admin.Service
 }
 
 func newFixture(t *testing.T, opts ...func(*settings.Settings)) *fixture {
 	t.Helper()
-	s := settings.Default()
-	s.PasswordHashing = password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1}
-	for _, o := range opts {
-		o(&s)
-	}
-	clock := storetest.NewClock(storetest.Start)
-	st := memstore.New(clock.Now)
-	h, err := password.NewHasher(s.PasswordHashing, rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mgr := session.NewManager(st, token.NewGenerator(rand.Reader), session.Lifetimes{Default: 24 * time.Hour, RememberMe: 24 * time.Hour}, clock.Now)
-	return &fixture{store: st, clock: clock, svc: admin.New(admin.Deps{Settings: s, Store: st, Sessions: mgr, Hasher: h,
-		Random: rand.Reader, Now: clock.Now})}
+	e := usecasetest.New(t, 24*time.Hour, opts...)
+	return &fixture{Env: e, svc: admin.New(admin.Deps{Settings: e.Settings, Store: e.Store, Sessions: e.Sessions, Hasher: e.Hasher,
+		Random: rand.Reader, Now: e.Clock.Now})}
 }
 
-func wantCode(t *testing.T, err error, want apperr.Code) {
-	t.Helper()
-	if got := apperr.CodeOf(err); err == nil || got != want {
-		t.Fatalf("got %v (%s), want %s", err, got, want)
-	}
-}
+var wantCode = usecasetest.WantCode
 
 // put stores a customer in a state.
 func (f *fixture) put(id string, st customer.Status, requiresApproval bool) {
-	f.store.Put(customer.Customer{ID: id, StoreID: "default", Email: id[:8] + "@example.com", Status: st,
-		RequiresApproval: requiresApproval, CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now()})
+	f.Store.Put(customer.Customer{ID: id, StoreID: "default", Email: id[:8] + "@example.com", Status: st,
+		RequiresApproval: requiresApproval, CreatedAt: f.Clock.Now(), UpdatedAt: f.Clock.Now()})
 }
 
 func welcomes(s *memstore.Store) int {
@@ -92,7 +72,7 @@ func TestCreate(t *testing.T) {
 			if err != nil || c.Status != customer.Unverified || c.PasswordHash != "" {
 				t.Fatalf("Create = %+v, %v", c, err)
 			}
-			if got := f.store.Outbox; len(got) != 1 || got[0].Content != (account.VerificationLinkJob{CustomerID: c.ID, StoreID: "default", Invitation: true}) {
+			if got := f.Store.Outbox; len(got) != 1 || got[0].Content != (account.VerificationLinkJob{CustomerID: c.ID, StoreID: "default", Invitation: true}) {
 				t.Errorf("outbox = %+v, want the invitation job", got)
 			}
 			_, err = f.svc.Create(ctx, op, tt.req)
@@ -120,7 +100,7 @@ func TestCreateWithTheRestOfTheForm(t *testing.T) {
 		t.Fatalf("customer %+v", c)
 	}
 	jobs := 0
-	for _, m := range f.store.Outbox {
+	for _, m := range f.Store.Outbox {
 		if j, ok := m.Content.(vat.CheckJob); ok && j.CustomerID == c.ID {
 			jobs++
 		}
@@ -142,7 +122,7 @@ func TestApproveWelcomesOnceInEitherOrder(t *testing.T) {
 				t.Fatalf("Approve = %s, %v", c.Status, err)
 			}
 		}
-		if n := welcomes(f.store); n != 1 {
+		if n := welcomes(f.Store); n != 1 {
 			t.Errorf("%d welcomes, want 1", n)
 		}
 	})
@@ -153,7 +133,7 @@ func TestApproveWelcomesOnceInEitherOrder(t *testing.T) {
 		if err != nil || c.Status != customer.Unverified || c.RequiresApproval {
 			t.Fatalf("Approve = %+v, %v", c, err)
 		}
-		if n := welcomes(f.store); n != 0 {
+		if n := welcomes(f.Store); n != 0 {
 			t.Errorf("%d welcomes before the address is verified", n)
 		}
 	})
@@ -178,7 +158,7 @@ func TestImpersonationAndDeactivation(t *testing.T) {
 	f := newFixture(t)
 	f.put(id, customer.Active, false)
 	s, err := f.svc.Impersonate(ctx, op, id)
-	if err != nil || !s.ExpiresAt.Equal(f.clock.Now().Add(admin.ImpersonationLifetime)) {
+	if err != nil || !s.ExpiresAt.Equal(f.Clock.Now().Add(admin.ImpersonationLifetime)) {
 		t.Fatalf("Impersonate = %+v, %v; want a session of at most an hour", s, err)
 	}
 	p, err := f.svc.Activity(ctx, id, 10, "")
@@ -197,7 +177,7 @@ func TestListPagesNewestFirst(t *testing.T) {
 	f := newFixture(t)
 	ids := []string{"0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e61", "0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e62", "0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e63"}
 	for _, id := range ids {
-		f.clock.Advance(time.Second)
+		f.Clock.Advance(time.Second)
 		f.put(id, customer.Active, false)
 	}
 	var got []string

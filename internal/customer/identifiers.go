@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/openreg/registration/internal/apperr"
+
 	"golang.org/x/net/idna"
 	"golang.org/x/text/unicode/norm"
 )
@@ -80,6 +82,17 @@ func EmailProblem(raw string) (code, message string) {
 		return "invalid_email", "Email is not a valid address."
 	}
 	return "", ""
+}
+
+// CheckEmail judges the address a form has in field: its problem
+// (EmailProblem), if any, is added to f. It returns the address as stored
+// (CanonicalEmail).
+func CheckEmail(f *apperr.Fields, field, raw string) string {
+	email := CanonicalEmail(raw)
+	if code, msg := EmailProblem(email); code != "" {
+		f.Add(field, code, msg)
+	}
+	return email
 }
 
 func isASCII(s string) bool {

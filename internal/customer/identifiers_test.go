@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 )
 
@@ -175,6 +176,16 @@ func TestEmailProblem(t *testing.T) {
 		{"a symbol outside ASCII is invalid_email", "a☃@b.com", "invalid_email"},
 	}
 	checkProblems(t, "EmailProblem", customer.EmailProblem, tests)
+}
+
+func TestCheckEmail(t *testing.T) {
+	var f apperr.Fields
+	if got := customer.CheckEmail(&f, "newEmail", " ada@bücher.de "); got != "ada@xn--bcher-kva.de" || len(f) != 0 {
+		t.Errorf("CheckEmail = %q with problems %+v, want the address as stored and none", got, f)
+	}
+	if got := customer.CheckEmail(&f, "newEmail", " nope "); got != "nope" || len(f) != 1 || f[0].Field != "newEmail" || f[0].Code != "invalid_email" {
+		t.Errorf("CheckEmail = %q with problems %+v, want the address and its problem under newEmail", got, f)
+	}
 }
 
 func TestUsernameProblem(t *testing.T) {

@@ -132,7 +132,7 @@ func (g grant) holds(c customer.Customer, now time.Time) error {
 		return nil
 	}
 	if g.session.CustomerID != c.ID || !c.CanSignIn() || g.session.Revoked(c) || !now.Before(g.session.ExpiresAt) {
-		return unauthenticated()
+		return session.Unauthenticated()
 	}
 	if g.hash != "" && c.PasswordHash != g.hash {
 		return apperr.New(apperr.InvalidCredentials, "The password was changed meanwhile; sign in again.")
@@ -146,7 +146,8 @@ func (g grant) holds(c customer.Customer, now time.Time) error {
 // answer. The time is the account's next UpdatedAt (customer.Later), so
 // the times the writes of one account carry follow the order of the
 // writes, whatever the clocks of the instances that made them: what a
-// recovery voids (Customer.RecoveredSince) is decided by write order. Before each attempt the
+// recovery voids (Customer.RecoveredSince) is decided by write order. The
+// messages of the update that have no id yet get fresh ones. Before each attempt the
 // grant is checked again on the account as read, and the write is
 // conditional on the account being that one (account.Update) and, for a change
 // asked in a session, on the session still existing: so a change that
@@ -158,7 +159,7 @@ func (s *Service) update(ctx context.Context, c customer.Customer, g grant, chan
 			var err error
 			c, err = s.store.Customer(ctx, c.ID)
 			if errors.Is(err, customer.ErrNotFound) {
-				return unauthenticated()
+				return session.Unauthenticated()
 			}
 			if err != nil {
 				return err
@@ -172,6 +173,9 @@ func (s *Service) update(ctx context.Context, c customer.Customer, g grant, chan
 		if err != nil {
 			return err
 		}
+		if err := s.identify(u.Outbox); err != nil {
+			return err
+		}
 		u.Before = c
 		u.After.UpdatedAt = at
 		if g.session.CustomerID != "" {
@@ -179,7 +183,7 @@ func (s *Service) update(ctx context.Context, c customer.Customer, g grant, chan
 		}
 		switch err := s.store.Update(ctx, u); {
 		case errors.Is(err, account.ErrSessionGone):
-			return unauthenticated()
+			return session.Unauthenticated()
 		case !errors.Is(err, account.ErrConflict):
 			return err
 		}
@@ -191,9 +195,47 @@ func (s *Service) update(ctx context.Context, c customer.Customer, g grant, chan
 func (s *Service) signedIn(ctx context.Context, token string) (session.Session, customer.Customer, error) {
 	sess, c, err := s.sessions.Authenticate(ctx, token)
 	if err == nil && !c.CanSignIn() {
-		return session.Session{}, customer.Customer{}, unauthenticated()
+		return session.Session{}, customer.Customer{}, session.Unauthenticated()
 	}
 	return sess, c, err
+}
+
+// ownSession is the signed-in customer of token in a session of their own:
+// an impersonation is refused (own).
+func (s *Service) ownSession(ctx context.Context, token string) (session.Session, customer.Customer, error) {
+	sess, c, err := s.signedIn(ctx, token)
+	if err == nil {
+		err = own(sess)
+	}
+	return sess, c, err
+}
+
+// withPassword is the signed-in customer of token and the grant of a
+// change that needs their password: the session must be their own
+// (ownSession), the form must have no problems (problems finds them,
+// given the account), and pw must be the account's password, checked the
+// way sign-in checks it (Passwords), in that order.
+func (s *Service) withPassword(ctx context.Context, token, pw, sourceIP string, problems func(c customer.Customer) apperr.Fields) (customer.Customer, grant, error) {
+	sess, c, err := s.ownSession(ctx, token)
+	if err != nil {
+		return customer.Customer{}, grant{}, err
+	}
+	if err := problems(c).Err(); err != nil {
+		return customer.Customer{}, grant{}, err
+	}
+	if err := s.passwords.CheckPassword(ctx, c, pw, sourceIP); err != nil {
+		return customer.Customer{}, grant{}, err
+	}
+	return c, allowedBy(sess, c.PasswordHash), nil
+}
+
+// needPassword is the problem of a form that asks for the account's
+// password and lacks it.
+func needPassword(pw string) (f apperr.Fields) {
+	if pw == "" {
+		f.Add("password", "required", "The password is required.")
+	}
+	return f
 }
 
 // newID is a fresh id for a message.
@@ -205,13 +247,24 @@ func (s *Service) newID() (string, error) {
 	return id, nil
 }
 
-// mailTo is a mail to c, with a fresh id.
-func (s *Service) mailTo(c customer.Customer, content outbox.Content) (outbox.Message, error) {
-	id, err := s.newID()
-	if err != nil {
-		return outbox.Message{}, err
+// identify gives each of msgs that has no id a fresh one.
+func (s *Service) identify(msgs []outbox.Message) error {
+	for i := range msgs {
+		if msgs[i].ID != "" {
+			continue
+		}
+		id, err := s.newID()
+		if err != nil {
+			return err
+		}
+		msgs[i].ID = id
 	}
-	return outbox.New(id, s.now(), outbox.To(c), content), nil
+	return nil
+}
+
+// mailTo is a mail to c, without an id until update gives it one.
+func (s *Service) mailTo(c customer.Customer, content outbox.Content) outbox.Message {
+	return outbox.New("", s.now(), outbox.To(c), content)
 }
 
 // activity is an activity entry of c at now, from sourceIP.
@@ -222,11 +275,8 @@ func activity(c customer.Customer, t customer.ActivityType, now time.Time, sourc
 // SignOutEverywhere ends every session of the signed-in customer, the
 // current one included, in one write.
 func (s *Service) SignOutEverywhere(ctx context.Context, token, sourceIP string) error {
-	sess, c, err := s.signedIn(ctx, token)
+	sess, c, err := s.ownSession(ctx, token)
 	if err != nil {
-		return err
-	}
-	if err := own(sess); err != nil {
 		return err
 	}
 	return s.update(ctx, c, allowedBy(sess, ""), func(c customer.Customer, now time.Time) (account.Update, error) {
@@ -261,48 +311,34 @@ func (s *Service) checkNewPassword(field, pw string) error {
 // the current one (a wrong one counts as a failed sign-in), ends every
 // other session and mails a notice.
 func (s *Service) ChangePassword(ctx context.Context, token, current, next, sourceIP string) error {
-	sess, c, err := s.signedIn(ctx, token)
+	c, g, err := s.withPassword(ctx, token, current, sourceIP, func(customer.Customer) (f apperr.Fields) {
+		if current == "" {
+			f.Add("currentPassword", "required", "The current password is required.")
+		}
+		if err := s.checkNewPassword("newPassword", next); err != nil {
+			f = append(f, apperr.As(err).Fields...)
+		}
+		return f
+	})
 	if err != nil {
-		return err
-	}
-	if err := own(sess); err != nil {
-		return err
-	}
-	var f apperr.Fields
-	if current == "" {
-		f.Add("currentPassword", "required", "The current password is required.")
-	}
-	if err := s.checkNewPassword("newPassword", next); err != nil {
-		f = append(f, apperr.As(err).Fields...)
-	}
-	if err := f.Err(); err != nil {
-		return err
-	}
-	if err := s.passwords.CheckPassword(ctx, c, current, sourceIP); err != nil {
 		return err
 	}
 	hash, err := s.hasher.Hash(next)
 	if err != nil {
 		return apperr.Wrap(apperr.Internal, "Could not change the password.", err)
 	}
-	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer, now time.Time) (account.Update, error) {
+	return s.update(ctx, c, g, func(c customer.Customer, now time.Time) (account.Update, error) {
 		after := c
-		after.PasswordHash, after.SessionsValidFrom, after.KeptSession = hash, now, sess.Digest
+		after.PasswordHash, after.SessionsValidFrom, after.KeptSession = hash, now, g.session.Digest
 		after.Recover(now)
-		notice, err := s.mailTo(c, mail.PasswordChangedNotice{At: now})
-		if err != nil {
-			return account.Update{}, err
-		}
 		evs, err := event.Of(s.random, c.ID, c.StoreID, now, event.Spec{Type: event.PasswordChanged, Changes: map[string]any{"via": "change"}})
 		if err != nil {
 			return account.Update{}, err
 		}
 		return account.Update{After: after, Activity: activity(c, customer.ActivityPasswordChanged, now, sourceIP),
-			Outbox: []outbox.Message{notice}, Events: evs}, nil
+			Outbox: []outbox.Message{s.mailTo(c, mail.PasswordChangedNotice{At: now})}, Events: evs}, nil
 	})
 }
-
-func unauthenticated() error { return apperr.New(apperr.Unauthenticated, "Sign in first.") }
 
 // own refuses an impersonation session: an administrator acting as the
 // customer cannot change the password or the address or delete the

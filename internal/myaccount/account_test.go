@@ -3,7 +3,6 @@ package myaccount_test
 import (
 	"context"
 	"crypto/rand"
-	"log/slog"
 	"net/url"
 	"testing"
 	"time"
@@ -13,13 +12,10 @@ import (
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/myaccount"
 	"github.com/openreg/registration/internal/outbox"
-	"github.com/openreg/registration/internal/password"
-	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/signin"
-	"github.com/openreg/registration/internal/store/memstore"
-	"github.com/openreg/registration/internal/store/storetest"
 	"github.com/openreg/registration/internal/token"
+	"github.com/openreg/registration/internal/usecasetest"
 	"github.com/openreg/registration/internal/vat"
 )
 
@@ -29,60 +25,45 @@ const (
 )
 
 type fixture struct {
-	store    *memstore.Store
-	clock    *storetest.Clock
-	sessions *session.Manager
-	svc      *myaccount.Service
-	links    *myaccount.Links
-	hasher   *password.Hasher
-	signIn   *signin.Service
-	settings settings.Settings
+	*usecasetest.Env
+	svc    *myaccount.Service
+	links  *myaccount.Links
+	signIn *signin.Service
 }
 
 func newFixture(t *testing.T, opts ...func(*settings.Settings)) *fixture {
 	t.Helper()
-	s := settings.Default()
-	s.PasswordHashing = password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1}
-	for _, o := range opts {
-		o(&s)
-	}
-	clock := storetest.NewClock(storetest.Start)
-	st := memstore.New(clock.Now)
-	h, err := password.NewHasher(s.PasswordHashing, rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mgr := session.NewManager(st, token.NewGenerator(rand.Reader), session.Lifetimes{Default: time.Hour, RememberMe: 24 * time.Hour}, clock.Now)
-	log := slog.New(slog.DiscardHandler)
-	in := signin.New(signin.Deps{Settings: s, Store: st, Sessions: mgr, Hasher: h, Random: rand.Reader, Now: clock.Now, Log: log})
-	f := &fixture{store: st, clock: clock, sessions: mgr, hasher: h, signIn: in, settings: s}
-	f.svc = myaccount.New(myaccount.Deps{Settings: s, Store: st, Sessions: mgr, Passwords: in, Hasher: h,
-		Random: rand.Reader, Now: clock.Now, Log: log})
-	f.links = myaccount.NewLinks(st, token.NewGenerator(rand.Reader), myaccount.Settings{ResetLifetime: time.Hour,
-		EmailChangeLifetime: 24 * time.Hour, Interval: time.Minute}, "https://api.example.com", clock.Now)
+	e := usecasetest.New(t, time.Hour, opts...)
+	in := signin.New(signin.Deps{Settings: e.Settings, Store: e.Store, Sessions: e.Sessions, Hasher: e.Hasher, Random: rand.Reader,
+		Now: e.Clock.Now, Log: e.Log})
+	f := &fixture{Env: e, signIn: in}
+	f.svc = myaccount.New(myaccount.Deps{Settings: e.Settings, Store: e.Store, Sessions: e.Sessions, Passwords: in, Hasher: e.Hasher,
+		Random: rand.Reader, Now: e.Clock.Now, Log: e.Log})
+	f.links = myaccount.NewLinks(e.Store, token.NewGenerator(rand.Reader), myaccount.Settings{ResetLifetime: time.Hour,
+		EmailChangeLifetime: 24 * time.Hour, Interval: time.Minute}, "https://api.example.com", e.Clock.Now)
 	return f
 }
 
 // ada stores Ada with status and the password pw.
 func (f *fixture) ada(t *testing.T, status customer.Status) {
 	t.Helper()
-	hash, err := f.hasher.Hash(pw)
+	hash, err := f.Hasher.Hash(pw)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := customer.Customer{ID: adaID, StoreID: "default", Email: "ada@example.com", Status: status,
 		PasswordHash: hash, Language: "en", Profile: customer.Profile{FirstName: "Ada", LastName: "Lovelace"},
-		CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now()}
+		CreatedAt: f.Clock.Now(), UpdatedAt: f.Clock.Now()}
 	if status == customer.Unverified {
-		c.ExpiresAt = f.clock.Now().Add(7 * 24 * time.Hour)
+		c.ExpiresAt = f.Clock.Now().Add(7 * 24 * time.Hour)
 	}
-	f.store.Put(c)
+	f.Store.Put(c)
 }
 
 // session signs Ada in with password.
 func (f *fixture) session(t *testing.T, password string) string {
 	t.Helper()
-	f.clock.Advance(time.Millisecond)
+	f.Clock.Advance(time.Millisecond)
 	res, err := f.signIn.SignIn(context.Background(), signin.Request{Login: "ada@example.com", Password: password, SourceIP: "10.0.0.1"})
 	if err != nil {
 		t.Fatalf("sign-in: %v", err)
@@ -91,23 +72,18 @@ func (f *fixture) session(t *testing.T, password string) string {
 }
 
 func (f *fixture) live(tok string) bool {
-	_, _, err := f.sessions.Authenticate(context.Background(), tok)
+	_, _, err := f.Sessions.Authenticate(context.Background(), tok)
 	return err == nil
 }
 
-func wantCode(t *testing.T, err error, want apperr.Code) {
-	t.Helper()
-	if got := apperr.CodeOf(err); err == nil || got != want {
-		t.Fatalf("got %v (%s), want %s", err, got, want)
-	}
-}
+var wantCode = usecasetest.WantCode
 
 // runJob runs the newest queued job of run's kind and returns its mail
 // (false when none is due).
 func runJob[T outbox.Content](t *testing.T, f *fixture, run func(context.Context, outbox.Message, T) (*outbox.Message, error)) (outbox.Message, bool) {
 	t.Helper()
-	for i := len(f.store.Outbox) - 1; i >= 0; i-- {
-		m := f.store.Outbox[i]
+	for i := len(f.Store.Outbox) - 1; i >= 0; i-- {
+		m := f.Store.Outbox[i]
 		if c, ok := m.Content.(T); ok {
 			out, err := run(context.Background(), m, c)
 			if err != nil {
@@ -180,7 +156,7 @@ func TestChangePassword(t *testing.T) {
 			}
 			if tt.want == "" {
 				f.session(t, "new password")
-				if got := f.store.Outbox[len(f.store.Outbox)-1]; got.Kind() != mail.PasswordChanged || got.To.Email != "ada@example.com" {
+				if got := f.Store.Outbox[len(f.Store.Outbox)-1]; got.Kind() != mail.PasswordChanged || got.To.Email != "ada@example.com" {
 					t.Errorf("last mail = %+v, want the notice", got)
 				}
 			}
@@ -202,7 +178,7 @@ func TestPasswordReset(t *testing.T) {
 	t.Run("a malformed address is a field error", func(t *testing.T) {
 		f := newFixture(t)
 		wantCode(t, f.svc.RequestReset(ctx, "not an address", "", nil, ""), apperr.Validation)
-		if len(f.store.Outbox) != 0 {
+		if len(f.Store.Outbox) != 0 {
 			t.Error("a refused request queued a job")
 		}
 	})
@@ -222,7 +198,7 @@ func TestPasswordReset(t *testing.T) {
 		if err := f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: tok, Password: "brand new"}); err != nil {
 			t.Fatal(err)
 		}
-		c, _ := f.store.Customer(ctx, adaID)
+		c, _ := f.Store.Customer(ctx, adaID)
 		if c.Status != customer.Active || c.EmailVerifiedAt.IsZero() || c.Reset != nil || !c.ExpiresAt.IsZero() {
 			t.Errorf("after reset: status %s verified %v reset %v expires %v", c.Status, c.EmailVerifiedAt, c.Reset, c.ExpiresAt)
 		}
@@ -232,32 +208,32 @@ func TestPasswordReset(t *testing.T) {
 	t.Run("a reset that verifies an anonymous registration keeps only the address", func(t *testing.T) {
 		f := newFixture(t)
 		f.ada(t, customer.Unverified)
-		c, _ := f.store.Customer(ctx, adaID)
+		c, _ := f.Store.Customer(ctx, adaID)
 		c.Newsletters, c.Attributes, c.ReturnURL = []string{"general"}, map[string]string{"shoe": "44"}, "/checkout"
 		c.Addresses = []customer.Address{{ID: "a1", City: "Berlin"}}
 		c.BillingAddressID, c.ShippingAddressID = "a1", "a1"
-		f.store.Put(c)
-		f.store.PutSubscription(customer.Subscription{ID: "3f9a2c1e-0000-4000-8000-00000000000a", StoreID: "default",
-			Email: "ada@example.com", Type: "general", CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now(), ExpiresAt: c.ExpiresAt})
-		f.store.Consents = append(f.store.Consents, customer.ConsentRecord{CustomerID: adaID, ConsentID: "terms", Agreed: true,
-			Message: "I agree", At: f.clock.Now()})
+		f.Store.Put(c)
+		f.Store.PutSubscription(customer.Subscription{ID: "3f9a2c1e-0000-4000-8000-00000000000a", StoreID: "default",
+			Email: "ada@example.com", Type: "general", CreatedAt: f.Clock.Now(), UpdatedAt: f.Clock.Now(), ExpiresAt: c.ExpiresAt})
+		f.Store.Consents = append(f.Store.Consents, customer.ConsentRecord{CustomerID: adaID, ConsentID: "terms", Agreed: true,
+			Message: "I agree", At: f.Clock.Now()})
 		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
 		m, _ := runJob(t, f, f.links.Reset)
 		if err := f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: tokenOf(t, m.Content.(mail.ResetLink).Link), Password: "brand new"}); err != nil {
 			t.Fatal(err)
 		}
-		got, _ := f.store.Customer(ctx, adaID)
+		got, _ := f.Store.Customer(ctx, adaID)
 		if got.Status != customer.Active || got.Email != "ada@example.com" || got.Profile != (customer.Profile{}) ||
 			got.Attributes != nil || got.Newsletters != nil || got.Addresses != nil || got.BillingAddressID != "" || got.ReturnURL != "" {
 			t.Errorf("after the reset: %+v, want the address only", got)
 		}
-		if subs, _ := f.store.Subscriptions(ctx, "default", "ada@example.com"); len(subs) != 0 {
+		if subs, _ := f.Store.Subscriptions(ctx, "default", "ada@example.com"); len(subs) != 0 {
 			t.Errorf("subscriptions %+v, want the registrant's waiting one gone", subs)
 		}
-		if r, _ := f.store.Records(ctx, adaID); len(r.Consents) != 0 {
+		if r, _ := f.Store.Records(ctx, adaID); len(r.Consents) != 0 {
 			t.Errorf("consent log %+v, want the registrant's entries gone", r.Consents)
 		}
-		for _, m := range f.store.Outbox {
+		for _, m := range f.Store.Outbox {
 			if m.To.FirstName != "" {
 				t.Errorf("%s mail greets %q, a name nobody proved", m.Kind(), m.To.FirstName)
 			}
@@ -266,20 +242,20 @@ func TestPasswordReset(t *testing.T) {
 	t.Run("a reset that verifies an account an operator made keeps its data and starts its subscriptions", func(t *testing.T) {
 		f := newFixture(t)
 		f.ada(t, customer.Unverified)
-		c, _ := f.store.Customer(ctx, adaID)
+		c, _ := f.Store.Customer(ctx, adaID)
 		c.Newsletters, c.ByOperator = []string{"general"}, true
-		f.store.Put(c)
-		f.store.PutSubscription(customer.Subscription{ID: "3f9a2c1e-0000-4000-8000-00000000000a", StoreID: "default",
-			Email: "ada@example.com", Type: "general", CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now(), ExpiresAt: c.ExpiresAt})
+		f.Store.Put(c)
+		f.Store.PutSubscription(customer.Subscription{ID: "3f9a2c1e-0000-4000-8000-00000000000a", StoreID: "default",
+			Email: "ada@example.com", Type: "general", CreatedAt: f.Clock.Now(), UpdatedAt: f.Clock.Now(), ExpiresAt: c.ExpiresAt})
 		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
 		m, _ := runJob(t, f, f.links.Reset)
 		if err := f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: tokenOf(t, m.Content.(mail.ResetLink).Link), Password: "brand new"}); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := f.store.Customer(ctx, adaID); got.Profile.FirstName != "Ada" {
+		if got, _ := f.Store.Customer(ctx, adaID); got.Profile.FirstName != "Ada" {
 			t.Errorf("profile %+v, want the operator's kept", got.Profile)
 		}
-		subs, _ := f.store.Subscriptions(ctx, "default", "ada@example.com")
+		subs, _ := f.Store.Subscriptions(ctx, "default", "ada@example.com")
 		if len(subs) != 1 || !subs[0].Active || !subs[0].ExpiresAt.IsZero() {
 			t.Fatalf("subscriptions %+v, want the waiting one active and kept", subs)
 		}
@@ -293,11 +269,11 @@ func TestPasswordReset(t *testing.T) {
 		if _, due := runJob(t, f, f.links.Reset); due {
 			t.Error("a second mail within the interval")
 		}
-		f.clock.Advance(2 * time.Minute)
+		f.Clock.Advance(2 * time.Minute)
 		_ = f.svc.RequestReset(ctx, "ada@example.com", "", nil, "")
 		second, _ := runJob(t, f, f.links.Reset)
 		wantCode(t, f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: tokenOf(t, first.Content.(mail.ResetLink).Link), Password: "brand new"}), apperr.TokenInvalid)
-		f.clock.Advance(time.Hour)
+		f.Clock.Advance(time.Hour)
 		wantCode(t, f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: tokenOf(t, second.Content.(mail.ResetLink).Link), Password: "brand new"}), apperr.TokenExpired)
 	})
 	t.Run("a deactivated account gets no link", func(t *testing.T) {
@@ -320,7 +296,7 @@ func TestEmailChange(t *testing.T) {
 	if err := f.svc.RequestEmailChange(ctx, tok, "New@Example.org", pw, ""); err != nil {
 		t.Fatal(err)
 	}
-	notice := f.store.Outbox[len(f.store.Outbox)-1]
+	notice := f.Store.Outbox[len(f.Store.Outbox)-1]
 	if w, ok := notice.Content.(mail.EmailChangeWarning); !ok || notice.To.Email != "ada@example.com" || w.MaskedNewEmail != "N***@E***.org" {
 		t.Errorf("notice = %+v", notice)
 	}
@@ -328,17 +304,17 @@ func TestEmailChange(t *testing.T) {
 	if !due || m.To.Email != "New@Example.org" {
 		t.Fatalf("link mail = %+v", m)
 	}
-	if v, err := f.store.Login(ctx, "email", "ada@example.com"); err != nil || v.ID != adaID {
+	if v, err := f.Store.Login(ctx, "email", "ada@example.com"); err != nil || v.ID != adaID {
 		t.Errorf("the old address before confirmation: %v", err)
 	}
 	email, err := f.svc.ConfirmEmailChange(ctx, tokenOf(t, m.Content.(mail.EmailChangeLink).Link), "")
 	if err != nil || email != "New@Example.org" {
 		t.Fatalf("confirm = %q, %v", email, err)
 	}
-	if _, err := f.store.Login(ctx, "email", "ada@example.com"); err == nil {
+	if _, err := f.Store.Login(ctx, "email", "ada@example.com"); err == nil {
 		t.Error("the old address still signs in")
 	}
-	if v, err := f.store.Login(ctx, "email", "new@example.org"); err != nil || v.ID != adaID {
+	if v, err := f.Store.Login(ctx, "email", "new@example.org"); err != nil || v.ID != adaID {
 		t.Errorf("the new address: %v", err)
 	}
 	_, err = f.svc.ConfirmEmailChange(ctx, tokenOf(t, m.Content.(mail.EmailChangeLink).Link), "")
@@ -355,11 +331,11 @@ func TestEraseLeavesATombstoneAndFreesTheAddress(t *testing.T) {
 	if err := f.svc.Erase(ctx, tok, pw, "10.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := f.store.Customer(ctx, adaID)
+	c, _ := f.Store.Customer(ctx, adaID)
 	if c.Status != customer.Deleted || c.Email != "" || c.PasswordHash != "" || c.Profile != (customer.Profile{}) {
 		t.Errorf("tombstone = %+v", c)
 	}
-	if _, err := f.store.Login(ctx, "email", "ada@example.com"); err == nil {
+	if _, err := f.Store.Login(ctx, "email", "ada@example.com"); err == nil {
 		t.Error("the erased address still signs in")
 	}
 	if _, err := f.svc.Export(ctx, tok); apperr.CodeOf(err) != apperr.Unauthenticated {
@@ -368,7 +344,7 @@ func TestEraseLeavesATombstoneAndFreesTheAddress(t *testing.T) {
 	if _, due := runJob(t, f, f.links.Sweep); due {
 		t.Error("the sweep mailed something")
 	}
-	r, _ := f.store.Records(ctx, adaID)
+	r, _ := f.Store.Records(ctx, adaID)
 	if len(r.Activity) != 0 || len(r.Sessions) != 0 {
 		t.Errorf("after the sweep: %+v", r)
 	}
@@ -410,7 +386,7 @@ func TestUpdateVatNumber(t *testing.T) {
 	}
 	jobs := func(f *fixture) []vat.CheckJob {
 		var out []vat.CheckJob
-		for _, m := range f.store.Outbox {
+		for _, m := range f.Store.Outbox {
 			if j, ok := m.Content.(vat.CheckJob); ok {
 				out = append(out, j)
 			}

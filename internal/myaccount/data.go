@@ -71,29 +71,13 @@ func (s *Service) Export(ctx context.Context, token string) (Export, error) {
 // customer left (sessions, activity entries, mails) and the confirmation
 // mail. The consent log stays, under the customer id only, as evidence.
 func (s *Service) Erase(ctx context.Context, token, pw, sourceIP string) error {
-	sess, c, err := s.signedIn(ctx, token)
+	c, g, err := s.withPassword(ctx, token, pw, sourceIP, func(customer.Customer) apperr.Fields { return needPassword(pw) })
 	if err != nil {
 		return err
 	}
-	if err := own(sess); err != nil {
-		return err
-	}
-	if pw == "" {
-		return apperr.Invalid([]apperr.FieldError{{Field: "password", Code: "required", Message: "The password is required."}})
-	}
-	if err := s.passwords.CheckPassword(ctx, c, pw, sourceIP); err != nil {
-		return err
-	}
-	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer, now time.Time) (account.Update, error) {
-		id, err := s.newID()
-		if err != nil {
-			return account.Update{}, err
-		}
-		sweep := outbox.New(id, now, outbox.Recipient{}, ErasureJob{CustomerID: c.ID, AddressDigest: customer.AddressDigest(c.Email)})
-		notice, err := s.mailTo(c, mail.ErasedNotice{})
-		if err != nil {
-			return account.Update{}, err
-		}
+	return s.update(ctx, c, g, func(c customer.Customer, now time.Time) (account.Update, error) {
+		sweep := outbox.New("", now, outbox.Recipient{}, ErasureJob{CustomerID: c.ID, AddressDigest: customer.AddressDigest(c.Email)})
+		notice := s.mailTo(c, mail.ErasedNotice{})
 		tomb := customer.Customer{ID: c.ID, StoreID: c.StoreID, Status: customer.Deleted, CreatedAt: c.CreatedAt,
 			SessionsValidFrom: now}
 		evs, err := event.Of(s.random, c.ID, c.StoreID, now, event.Spec{Type: event.Deleted})

@@ -26,41 +26,23 @@ const EmailChangePath = "/v1/email-change"
 // answer is the same whether or not the new address has an account:
 // uniqueness is decided when the link is used.
 func (s *Service) RequestEmailChange(ctx context.Context, token, newEmail, pw, sourceIP string) error {
-	sess, c, err := s.signedIn(ctx, token)
+	newEmail = customer.CanonicalEmail(newEmail)
+	c, g, err := s.withPassword(ctx, token, pw, sourceIP, func(c customer.Customer) (f apperr.Fields) {
+		if code, msg := customer.EmailProblem(newEmail); code != "" {
+			f.Add("newEmail", code, msg)
+		} else if customer.NormalizeLogin(newEmail) == customer.NormalizeLogin(c.Email) {
+			f.Add("newEmail", "unchanged", "This is the account's address already.")
+		}
+		return append(f, needPassword(pw)...)
+	})
 	if err != nil {
 		return err
 	}
-	if err := own(sess); err != nil {
-		return err
-	}
-	newEmail = customer.CanonicalEmail(newEmail)
-	var f apperr.Fields
-	if code, msg := customer.EmailProblem(newEmail); code != "" {
-		f.Add("newEmail", code, msg)
-	} else if customer.NormalizeLogin(newEmail) == customer.NormalizeLogin(c.Email) {
-		f.Add("newEmail", "unchanged", "This is the account's address already.")
-	}
-	if pw == "" {
-		f.Add("password", "required", "The password is required.")
-	}
-	if err := f.Err(); err != nil {
-		return err
-	}
-	if err := s.passwords.CheckPassword(ctx, c, pw, sourceIP); err != nil {
-		return err
-	}
-	return s.update(ctx, c, allowedBy(sess, c.PasswordHash), func(c customer.Customer, now time.Time) (account.Update, error) {
-		id, err := s.newID()
-		if err != nil {
-			return account.Update{}, err
-		}
+	return s.update(ctx, c, g, func(c customer.Customer, now time.Time) (account.Update, error) {
 		// The job rides on the activity entry, in the customer's partition,
 		// so an erasure finds the new address it names.
-		job := outbox.New(id, now, outbox.Recipient{}, EmailChangeJob{CustomerID: c.ID, NewEmail: newEmail})
-		notice, err := s.mailTo(c, mail.EmailChangeWarning{MaskedNewEmail: customer.MaskEmail(newEmail)})
-		if err != nil {
-			return account.Update{}, err
-		}
+		job := outbox.New("", now, outbox.Recipient{}, EmailChangeJob{CustomerID: c.ID, NewEmail: newEmail})
+		notice := s.mailTo(c, mail.EmailChangeWarning{MaskedNewEmail: customer.MaskEmail(newEmail)})
 		return account.Update{After: c, Activity: activity(c, customer.ActivityEmailChangeRequested, now, sourceIP),
 			Outbox: []outbox.Message{job, notice}}, nil
 	})
@@ -129,10 +111,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token, sourceIP string
 		}
 		// The old address hears of it: if the change was not its owner's,
 		// this is how they learn the account moved.
-		notice, err := s.mailTo(c, mail.EmailChangedNotice{MaskedNewEmail: customer.MaskEmail(after.Email)})
-		if err != nil {
-			return account.Update{}, err
-		}
+		notice := s.mailTo(c, mail.EmailChangedNotice{MaskedNewEmail: customer.MaskEmail(after.Email)})
 		u := account.Update{After: after, Activity: a, Events: evs, Outbox: []outbox.Message{notice}}
 		// The subscriptions follow the address, as the seed system's do.
 		if customer.NormalizeLogin(after.Email) != customer.NormalizeLogin(c.Email) {

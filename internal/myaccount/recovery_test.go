@@ -3,7 +3,6 @@ package myaccount_test
 import (
 	"context"
 	"crypto/rand"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -18,7 +17,7 @@ import (
 // resetLink asks for a reset link of Ada's address and returns its token.
 func (f *fixture) resetLink(t *testing.T) string {
 	t.Helper()
-	f.clock.Advance(2 * time.Minute) // past the interval of the one before
+	f.Clock.Advance(2 * time.Minute) // past the interval of the one before
 	if err := f.svc.RequestReset(context.Background(), "ada@example.com", "", nil, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -79,13 +78,13 @@ func TestRecoveryIsFinal(t *testing.T) {
 			rc.recover(t, f, owner)
 			_, err := f.svc.ConfirmEmailChange(ctx, tokenOf(t, m.Content.(mail.EmailChangeLink).Link), "")
 			wantCode(t, err, apperr.TokenInvalid)
-			if c, _ := f.store.Customer(ctx, adaID); c.Email != "ada@example.com" {
+			if c, _ := f.Store.Customer(ctx, adaID); c.Email != "ada@example.com" {
 				t.Errorf("the account moved to %s", c.Email)
 			}
 		})
 		t.Run(rc.name+" voids an address change whose job had not run yet", func(t *testing.T) {
 			f, owner := attackerMovesAda(t)
-			f.clock.Advance(time.Second)
+			f.Clock.Advance(time.Second)
 			rc.recover(t, f, owner)
 			if _, due := runJob(t, f, f.links.ChangeEmail); due {
 				t.Error("the mailer minted the attacker's link after the recovery")
@@ -96,7 +95,7 @@ func TestRecoveryIsFinal(t *testing.T) {
 			f.ada(t, customer.Active)
 			owner := f.session(t, pw)
 			stale := f.resetLink(t)
-			f.clock.Advance(time.Second)
+			f.Clock.Advance(time.Second)
 			if rc.name == "a password reset" {
 				// The reset itself spends its own link; a second link is
 				// the one that must die.
@@ -127,7 +126,7 @@ func TestRecoveryIsFinal(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantCode(t, f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: stale, Password: "whoever's"}), apperr.TokenInvalid)
-		last := f.store.Outbox[len(f.store.Outbox)-1]
+		last := f.Store.Outbox[len(f.Store.Outbox)-1]
 		if n, ok := last.Content.(mail.EmailChangedNotice); !ok || last.To.Email != "ada@example.com" || n.MaskedNewEmail != "a***@n***.example" {
 			t.Errorf("last mail = %s to %s (%+v), want the old address told", last.Kind(), last.To.Email, last.Content)
 		}
@@ -136,9 +135,9 @@ func TestRecoveryIsFinal(t *testing.T) {
 		f := newFixture(t)
 		f.ada(t, customer.Active)
 		link := f.resetLink(t)
-		c, _ := f.store.Customer(ctx, adaID)
+		c, _ := f.Store.Customer(ctx, adaID)
 		c.Email = "ada@moved.example" // moved by a path that left the link (none does today)
-		f.store.Put(c)
+		f.Store.Put(c)
 		wantCode(t, f.svc.ResetPassword(ctx, myaccount.ResetRequest{Token: link, Password: "whoever's"}), apperr.TokenInvalid)
 	})
 }
@@ -213,21 +212,21 @@ func TestAChangeRacingARecoveryLoses(t *testing.T) {
 				race := rc.race(t, f, owner)
 				if race == nil {
 					race = func() {
-						if err := f.sessions.End(ctx, attacker, customer.Activity{Type: customer.ActivitySignedOut, At: f.clock.Now()}); err != nil {
+						if err := f.Sessions.End(ctx, attacker, customer.Activity{Type: customer.ActivitySignedOut, At: f.Clock.Now()}); err != nil {
 							t.Fatal(err)
 						}
 					}
 				}
-				st := &racing{Store: f.store, race: race}
-				svc := myaccount.New(myaccount.Deps{Settings: f.settings, Store: st, Sessions: f.sessions, Passwords: f.signIn,
-					Hasher: f.hasher, Random: rand.Reader, Now: f.clock.Now, Log: slog.New(slog.DiscardHandler)})
-				before, _ := f.store.Customer(ctx, adaID)
-				f.clock.Advance(time.Millisecond)
+				st := &racing{Store: f.Store, race: race}
+				svc := myaccount.New(myaccount.Deps{Settings: f.Settings, Store: st, Sessions: f.Sessions, Passwords: f.signIn,
+					Hasher: f.Hasher, Random: rand.Reader, Now: f.Clock.Now, Log: f.Log})
+				before, _ := f.Store.Customer(ctx, adaID)
+				f.Clock.Advance(time.Millisecond)
 				err := ch.change(svc, attacker)
 				if code := apperr.CodeOf(err); code != apperr.Unauthenticated && code != apperr.InvalidCredentials {
 					t.Fatalf("the change answered %v, want it refused", err)
 				}
-				after, _ := f.store.Customer(ctx, adaID)
+				after, _ := f.Store.Customer(ctx, adaID)
 				if after.Status != customer.Active || after.Profile.FirstName != "Ada" || after.EmailChange != nil {
 					t.Errorf("the account after the race: %+v", after)
 				}
@@ -244,7 +243,7 @@ func TestAChangeRacingARecoveryLoses(t *testing.T) {
 				if f.live(attacker) {
 					t.Error("the attacker's session is alive")
 				}
-				for _, m := range f.store.Outbox {
+				for _, m := range f.Store.Outbox {
 					if m.Kind() == myaccount.EmailChangeKind {
 						t.Error("an address change was queued")
 					}

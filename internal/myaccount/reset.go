@@ -28,11 +28,8 @@ const ResetPath = "/v1/password-reset"
 // client's limit): whether the address has an account is decided by the
 // mailer, off the request path.
 func (s *Service) RequestReset(ctx context.Context, email, captchaToken string, languages []string, sourceIP string) error {
-	email = customer.CanonicalEmail(email)
 	var f apperr.Fields
-	if code, msg := customer.EmailProblem(email); code != "" {
-		f.Add("email", code, msg)
-	}
+	email = customer.CheckEmail(&f, "email", email)
 	if err := captcha.Guard(ctx, s.captcha, captcha.PasswordReset, &f, captchaToken, sourceIP); err != nil {
 		return err
 	}
@@ -43,10 +40,7 @@ func (s *Service) RequestReset(ctx context.Context, email, captchaToken string, 
 // the client's limit.
 func (s *Service) enqueueReset(ctx context.Context, email string, languages []string, sourceIP string) error {
 	now := s.now().UTC()
-	var limit *throttle.Counter
-	if c, on := throttle.NewCounter(throttle.ClientPasswordReset, s.settings.ClientLimits.PasswordReset, now, throttle.ClientOf(sourceIP)); on && sourceIP != "" {
-		limit = &c
-	}
+	limit := throttle.ClientCap(throttle.ClientPasswordReset, s.settings.ClientLimits.PasswordReset, now, sourceIP)
 	id, err := s.newID()
 	if err != nil {
 		return err
@@ -259,10 +253,7 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 		after.PasswordHash = hash
 		after.SessionsValidFrom, after.KeptSession = now, ""
 		after.Recover(now)
-		notice, err := s.mailTo(c.Unproven(), mail.PasswordChangedNotice{At: now})
-		if err != nil {
-			return account.Update{}, err
-		}
+		notice := s.mailTo(c.Unproven(), mail.PasswordChangedNotice{At: now})
 		specs := []event.Spec{{Type: event.PasswordChanged, Changes: map[string]any{"via": "reset"}}}
 		u := account.Update{After: after, Activity: activity(c, customer.ActivityPasswordReset, now, req.SourceIP),
 			Outbox: []outbox.Message{notice}}
@@ -283,14 +274,11 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 			}
 			specs = append(specs, event.Spec{Type: event.Verified, Changes: map[string]any{"status": string(after.Status), "email": after.Email}})
 			if after.Status == customer.Active {
-				welcome, err := s.mailTo(after, mail.WelcomeMail{})
-				if err != nil {
-					return account.Update{}, err
-				}
-				u.Outbox = append(u.Outbox, welcome)
+				u.Outbox = append(u.Outbox, s.mailTo(after, mail.WelcomeMail{}))
 				specs = append(specs, event.Spec{Type: event.Activated, Changes: map[string]any{"status": string(after.Status)}})
 			}
 		}
+		var err error
 		if u.Events, err = event.Of(s.random, c.ID, c.StoreID, now, specs...); err != nil {
 			return account.Update{}, err
 		}

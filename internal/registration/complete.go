@@ -215,16 +215,24 @@ func (c *Completer) create(ctx context.Context, p Pending, job outbox.Message, n
 	if err != nil {
 		return outbox.Message{}, false, err
 	}
-	if comp.HandOver, err = c.handOver(ctx, p, cust.ID); err != nil {
-		return outbox.Message{}, false, err
-	}
-	if comp.Subscriptions, err = c.subscriptions(ctx, p, now); err != nil {
-		return outbox.Message{}, false, err
-	}
-	if err := c.store.Complete(ctx, comp); err != nil {
+	if err := c.completeAccount(ctx, p, comp, now); err != nil {
 		return outbox.Message{}, false, err
 	}
 	return msg, true, nil
+}
+
+// completeAccount stores comp, a completion that makes or replaces the
+// account comp.Customer, with what both bring the account besides: the
+// registration's guest and its newsletter choices.
+func (c *Completer) completeAccount(ctx context.Context, p Pending, comp Completion, now time.Time) error {
+	var err error
+	if comp.HandOver, err = c.handOver(ctx, p, comp.Customer.ID); err != nil {
+		return err
+	}
+	if comp.Subscriptions, err = c.subscriptions(ctx, p, now); err != nil {
+		return err
+	}
+	return c.store.Complete(ctx, comp)
 }
 
 // subscriptions are the records of the registration's newsletter choices:
@@ -300,13 +308,7 @@ func (c *Completer) replace(ctx context.Context, p Pending, job outbox.Message, 
 	if check != nil {
 		comp.Outbox = append(comp.Outbox, *check)
 	}
-	if comp.HandOver, err = c.handOver(ctx, p, owner.ID); err != nil {
-		return outbox.Message{}, false, err
-	}
-	if comp.Subscriptions, err = c.subscriptions(ctx, p, now); err != nil {
-		return outbox.Message{}, false, err
-	}
-	if err := c.store.Complete(ctx, comp); err != nil {
+	if err := c.completeAccount(ctx, p, comp, now); err != nil {
 		return outbox.Message{}, false, err
 	}
 	return msg, due, nil

@@ -229,10 +229,7 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	}
 	now := s.now().UTC()
 	res := Result{Redirect: redirect.Local(req.ReturnURL), SignedOut: req.SessionToken != ""}
-	var limit *throttle.Counter
-	if ctr, on := throttle.NewCounter(throttle.ClientRegister, s.settings.ClientLimits.Register, now, throttle.ClientOf(req.SourceIP)); on && req.SourceIP != "" {
-		limit = &ctr
-	}
+	limit := throttle.ClientCap(throttle.ClientRegister, s.settings.ClientLimits.Register, now, req.SourceIP)
 	revoke, _ := session.Parse(req.SessionToken)
 	// Hashing comes first on every path, so no answer is cheaper than
 	// another.

@@ -18,11 +18,7 @@ func (s *Service) validate(req Request) (clean, error) {
 	now := s.now()
 	c := clean{}
 
-	email := customer.CanonicalEmail(req.Email)
-	if code, msg := customer.EmailProblem(email); code != "" {
-		f.Add("email", code, msg)
-	}
-	c.email = email
+	c.email = customer.CheckEmail(&f, "email", req.Email)
 
 	username := customer.Canonical(req.Username)
 	switch {

@@ -118,7 +118,9 @@ func (m *Manager) New(customerID string, rememberMe bool) (Issued, Session, erro
 	return Issued{Token: customerID + "." + secret, ExpiresAt: s.ExpiresAt}, s, nil
 }
 
-func unauthenticated() error { return apperr.New(apperr.Unauthenticated, "Sign in first.") }
+// Unauthenticated is the answer to a request that needs a live session and
+// has none, or whose customer may no longer act: 401 "Sign in first."
+func Unauthenticated() error { return apperr.New(apperr.Unauthenticated, "Sign in first.") }
 
 // Authenticate returns the live session a token names and its customer.
 // Malformed, unknown, expired and revoked tokens are all the same
@@ -127,11 +129,11 @@ func unauthenticated() error { return apperr.New(apperr.Unauthenticated, "Sign i
 func (m *Manager) Authenticate(ctx context.Context, plain string) (Session, customer.Customer, error) {
 	ref, ok := Parse(plain)
 	if !ok {
-		return Session{}, customer.Customer{}, unauthenticated()
+		return Session{}, customer.Customer{}, Unauthenticated()
 	}
 	s, c, err := m.store.SessionOf(ctx, ref)
 	if errors.Is(err, ErrNotFound) {
-		return Session{}, customer.Customer{}, unauthenticated()
+		return Session{}, customer.Customer{}, Unauthenticated()
 	}
 	if err != nil {
 		return Session{}, customer.Customer{}, err
@@ -139,7 +141,7 @@ func (m *Manager) Authenticate(ctx context.Context, plain string) (Session, cust
 	// DynamoDB's TTL deletes expired items lazily (up to days later), so the
 	// expiry is enforced here, not left to the table.
 	if !m.now().Before(s.ExpiresAt) || s.Revoked(c) {
-		return Session{}, customer.Customer{}, unauthenticated()
+		return Session{}, customer.Customer{}, Unauthenticated()
 	}
 	return s, c, nil
 }

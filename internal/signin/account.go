@@ -5,6 +5,7 @@ import (
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/session"
 
 	"github.com/openreg/registration/internal/customer"
 )
@@ -36,7 +37,7 @@ func (s *Service) Me(ctx context.Context, plain string) (customer.Customer, erro
 		// Deactivated since signing in: the session is worth nothing.
 		_ = s.sessions.End(ctx, plain, customer.Activity{Type: customer.ActivitySessionEnded, At: s.now().UTC(),
 			Detail: map[string]string{"reason": string(c.Status)}})
-		return customer.Customer{}, unauthenticated()
+		return customer.Customer{}, session.Unauthenticated()
 	}
 	return c, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -20,7 +19,6 @@ import (
 // limit that one failure closes (frozen clock: the gate never reopens).
 func withDevices(t *testing.T, mutate func(*settings.Settings)) *fixture {
 	t.Helper()
-	var s settings.Settings
 	f := newFixture(t, func(st *settings.Settings) {
 		st.SignInThrottle.PerLogin = settings.Limit{Max: 1, Window: settings.Duration(time.Hour)}
 		st.SignInThrottle.PerLoginAndClient = settings.Limit{Max: 100, Window: settings.Duration(time.Hour)}
@@ -28,13 +26,12 @@ func withDevices(t *testing.T, mutate func(*settings.Settings)) *fixture {
 		if mutate != nil {
 			mutate(st)
 		}
-		s = *st
 	})
 	keys := device.NewKeyring(func(context.Context) (string, error) {
 		return `{"current":"k1","k1":"0123456789abcdef0123456789abcdef"}`, nil
-	}, f.clock.Now)
-	f.svc = signin.New(signin.Deps{Settings: s, Store: f.store, Sessions: f.sessions, Hasher: f.hasher, Devices: keys,
-		Random: rand.Reader, Now: f.clock.Now, Log: slog.New(slog.DiscardHandler)})
+	}, f.Clock.Now)
+	f.svc = signin.New(signin.Deps{Settings: f.Settings, Store: f.Store, Sessions: f.Sessions, Hasher: f.Hasher, Devices: keys,
+		Random: rand.Reader, Now: f.Clock.Now, Log: f.Log})
 	f.account(t, customer.Active, nil)
 	return f
 }
@@ -71,10 +68,10 @@ func TestDeviceTrust(t *testing.T) {
 	t.Run("a reset's recovery ends the trust of tokens issued before it", func(t *testing.T) {
 		f := withDevices(t, nil)
 		first, _ := f.fromDevice(t, pw, "", "203.0.113.1")
-		f.clock.Advance(2 * time.Second)
-		c, _ := f.store.Customer(context.Background(), adaID)
-		c.RecoveredAt = f.clock.Now()
-		f.store.Put(c)
+		f.Clock.Advance(2 * time.Second)
+		c, _ := f.Store.Customer(context.Background(), adaID)
+		c.RecoveredAt = f.Clock.Now()
+		f.Store.Put(c)
 		f.closeGate(t)
 		if _, err := f.fromDevice(t, pw, first.Device.Token, "203.0.113.1"); err == nil {
 			t.Error("a token from before the recovery passed the gate")
@@ -83,7 +80,7 @@ func TestDeviceTrust(t *testing.T) {
 	t.Run("a token past its lifetime is worth nothing", func(t *testing.T) {
 		f := withDevices(t, func(s *settings.Settings) { s.DeviceTrust.Lifetime = settings.Duration(time.Hour) })
 		first, _ := f.fromDevice(t, pw, "", "203.0.113.1")
-		f.clock.Advance(2 * time.Hour)
+		f.Clock.Advance(2 * time.Hour)
 		f.closeGate(t)
 		if _, err := f.fromDevice(t, pw, first.Device.Token, "203.0.113.1"); err == nil {
 			t.Error("an expired token passed the gate")
@@ -98,9 +95,9 @@ func TestDeviceTrust(t *testing.T) {
 				t.Fatal(err)
 			}
 			toks = append(toks, r.Device.Token)
-			f.clock.Advance(time.Second)
+			f.Clock.Advance(time.Second)
 		}
-		v, _ := f.store.Login(context.Background(), "email", "ada@example.com")
+		v, _ := f.Store.Login(context.Background(), "email", "ada@example.com")
 		if len(v.Devices) != 2 {
 			t.Fatalf("%d devices remembered, want 2", len(v.Devices))
 		}

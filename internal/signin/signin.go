@@ -450,7 +450,3 @@ func lockedOut(retry time.Duration) error {
 	}
 	return &apperr.Error{Code: apperr.LockedOut, Message: "Too many failed sign-ins; try again later.", RetryAfter: retry}
 }
-
-func unauthenticated() error {
-	return apperr.New(apperr.Unauthenticated, "Sign in first.")
-}

@@ -3,8 +3,6 @@ package signin_test
 import (
 	"context"
 	"crypto/rand"
-	"log/slog"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -15,22 +13,14 @@ import (
 	"github.com/openreg/registration/internal/captcha/providertest"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/password"
-	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/signin"
-	"github.com/openreg/registration/internal/store/memstore"
-	"github.com/openreg/registration/internal/store/storetest"
-	"github.com/openreg/registration/internal/token"
+	"github.com/openreg/registration/internal/usecasetest"
 )
 
-var cheap = password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1}
-
 type fixture struct {
-	store    *memstore.Store
-	clock    *storetest.Clock
-	sessions *session.Manager
-	svc      *signin.Service
-	hasher   *password.Hasher
+	*usecasetest.Env
+	svc *signin.Service
 }
 
 const (
@@ -40,50 +30,30 @@ const (
 
 func newFixture(t *testing.T, mutate func(*settings.Settings)) *fixture {
 	t.Helper()
-	s := settings.Default()
-	s.PasswordHashing = cheap
-	if mutate != nil {
-		mutate(&s)
-	}
-	clock := storetest.NewClock(storetest.Start)
-	st := memstore.New(clock.Now)
-	h, err := password.NewHasher(s.PasswordHashing, rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mgr := session.NewManager(st, token.NewGenerator(rand.Reader), session.Lifetimes{Default: time.Hour, RememberMe: 24 * time.Hour}, clock.Now)
-	f := &fixture{store: st, clock: clock, sessions: mgr, hasher: h}
-	log := slog.New(slog.DiscardHandler)
-	gate := captcha.New(s.Captcha, s.URLs, captcha.Sources{}.SecretOf(s.Captcha), http.DefaultClient, log)
-	f.svc = signin.New(signin.Deps{Settings: s, Store: st, Sessions: mgr, Hasher: h, Captcha: gate, Random: rand.Reader,
-		Now: clock.Now, Log: log})
-	return f
+	e := usecasetest.New(t, time.Hour, mutate)
+	return &fixture{Env: e, svc: signin.New(signin.Deps{Settings: e.Settings, Store: e.Store, Sessions: e.Sessions, Hasher: e.Hasher,
+		Captcha: usecasetest.Gate(e.Settings), Random: rand.Reader, Now: e.Clock.Now, Log: e.Log})}
 }
 
 // account stores Ada with status and the password pw, hashed with params.
 func (f *fixture) account(t *testing.T, status customer.Status, h *password.Hasher) {
 	t.Helper()
 	if h == nil {
-		h = f.hasher
+		h = f.Hasher
 	}
 	hash, err := h.Hash(pw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.store.Put(customer.Customer{ID: adaID, StoreID: "default", Email: "ada@example.com", Username: "ada", Status: status,
-		PasswordHash: hash, Language: "en", CreatedAt: f.clock.Now()})
+	f.Store.Put(customer.Customer{ID: adaID, StoreID: "default", Email: "ada@example.com", Username: "ada", Status: status,
+		PasswordHash: hash, Language: "en", CreatedAt: f.Clock.Now()})
 }
 
 func (f *fixture) signIn(login, password, ip string) (signin.Result, error) {
 	return f.svc.SignIn(context.Background(), signin.Request{Login: login, Password: password, SourceIP: ip})
 }
 
-func wantCode(t *testing.T, err error, want apperr.Code) {
-	t.Helper()
-	if got := apperr.CodeOf(err); err == nil || got != want {
-		t.Fatalf("got %v (%s), want %s", err, got, want)
-	}
-}
+var wantCode = usecasetest.WantCode
 
 func TestSignIn(t *testing.T) {
 	t.Run("a right password starts a session that authenticates", func(t *testing.T) {
@@ -93,10 +63,10 @@ func TestSignIn(t *testing.T) {
 		if err != nil || res.CustomerID != adaID || res.Redirect != "/" {
 			t.Fatalf("got %+v, %v", res, err)
 		}
-		if _, c, err := f.sessions.Authenticate(context.Background(), res.Session.Token); err != nil || c.ID != adaID {
+		if _, c, err := f.Sessions.Authenticate(context.Background(), res.Session.Token); err != nil || c.ID != adaID {
 			t.Errorf("the session does not authenticate: %v", err)
 		}
-		if got := f.store.Activities; len(got) != 1 || got[0].Type != customer.ActivitySignedIn || got[0].Detail["sourceIp"] != "10.0.0.1" {
+		if got := f.Store.Activities; len(got) != 1 || got[0].Type != customer.ActivitySignedIn || got[0].Detail["sourceIp"] != "10.0.0.1" {
 			t.Errorf("activity = %+v, want one signed-in entry with the source address", got)
 		}
 	})
@@ -119,11 +89,11 @@ func TestSignIn(t *testing.T) {
 		if wrong.Error() != unknown.Error() {
 			t.Errorf("answers differ: %q vs %q", wrong, unknown)
 		}
-		if len(f.store.Activities) != 1 || f.store.Activities[0].Type != customer.ActivitySignInFailed || len(f.store.Attempts) != 1 {
-			t.Errorf("activities %+v, attempts %+v; want one failed entry and one attempt record", f.store.Activities, f.store.Attempts)
+		if len(f.Store.Activities) != 1 || f.Store.Activities[0].Type != customer.ActivitySignInFailed || len(f.Store.Attempts) != 1 {
+			t.Errorf("activities %+v, attempts %+v; want one failed entry and one attempt record", f.Store.Activities, f.Store.Attempts)
 		}
-		if strings.Contains(f.store.Attempts[0].Login, "@") && !strings.HasPrefix(f.store.Attempts[0].Login, "email:") {
-			t.Errorf("attempt login = %q", f.store.Attempts[0].Login)
+		if strings.Contains(f.Store.Attempts[0].Login, "@") && !strings.HasPrefix(f.Store.Attempts[0].Login, "email:") {
+			t.Errorf("attempt login = %q", f.Store.Attempts[0].Login)
 		}
 	})
 
@@ -146,7 +116,7 @@ func TestSignIn(t *testing.T) {
 			f.account(t, tt.status, nil)
 			_, err := f.signIn("ada@example.com", pw, "10.0.0.1")
 			wantCode(t, err, tt.want)
-			if f.store.Sessions(adaID) != 0 {
+			if f.Store.Sessions(adaID) != 0 {
 				t.Error("a session was started")
 			}
 		})
@@ -156,21 +126,21 @@ func TestSignIn(t *testing.T) {
 		f := newFixture(t, nil)
 		f.account(t, customer.Unverified, nil)
 		_, _ = f.signIn("ada@example.com", pw, "10.0.0.1")
-		if got := f.store.Outbox; len(got) != 1 || got[0].Content != (account.VerificationLinkJob{CustomerID: adaID, StoreID: "default"}) {
+		if got := f.Store.Outbox; len(got) != 1 || got[0].Content != (account.VerificationLinkJob{CustomerID: adaID, StoreID: "default"}) {
 			t.Errorf("outbox = %+v, want one verification-link job for Ada without a link", got)
 		}
 	})
 
 	t.Run("an expired unverified account is an unknown login", func(t *testing.T) {
 		f := newFixture(t, nil)
-		hash, _ := f.hasher.Hash(pw)
-		f.store.Put(customer.Customer{ID: adaID, Email: "ada@example.com", Status: customer.Unverified, PasswordHash: hash,
-			ExpiresAt: f.clock.Now().Add(time.Minute)})
-		f.clock.Advance(time.Minute)
+		hash, _ := f.Hasher.Hash(pw)
+		f.Store.Put(customer.Customer{ID: adaID, Email: "ada@example.com", Status: customer.Unverified, PasswordHash: hash,
+			ExpiresAt: f.Clock.Now().Add(time.Minute)})
+		f.Clock.Advance(time.Minute)
 		_, err := f.signIn("ada@example.com", pw, "10.0.0.1")
 		wantCode(t, err, apperr.InvalidCredentials)
-		if len(f.store.Outbox) != 0 || len(f.store.Attempts) != 1 {
-			t.Errorf("outbox %+v, attempts %d; want no link for an expired account and an attempt record", f.store.Outbox, len(f.store.Attempts))
+		if len(f.Store.Outbox) != 0 || len(f.Store.Attempts) != 1 {
+			t.Errorf("outbox %+v, attempts %d; want no link for an expired account and an attempt record", f.Store.Outbox, len(f.Store.Attempts))
 		}
 	})
 
@@ -183,7 +153,7 @@ func TestSignIn(t *testing.T) {
 		}
 		_, err = f.signIn("ada@example.com", strings.Repeat("x", 1025), "10.0.0.1")
 		wantCode(t, err, apperr.Validation)
-		if len(f.store.Attempts) != 0 || len(f.store.Activities) != 0 {
+		if len(f.Store.Attempts) != 0 || len(f.Store.Activities) != 0 {
 			t.Error("bad input was counted")
 		}
 	})
@@ -198,8 +168,8 @@ func TestSignIn(t *testing.T) {
 		if _, err := f.signIn("ada@example.com", pw, "10.0.0.1"); err != nil {
 			t.Fatal(err)
 		}
-		c, _ := f.store.Customer(context.Background(), adaID)
-		if ok, rehash, err := f.hasher.Verify(pw, c.PasswordHash); !ok || rehash || err != nil {
+		c, _ := f.Store.Customer(context.Background(), adaID)
+		if ok, rehash, err := f.Hasher.Verify(pw, c.PasswordHash); !ok || rehash || err != nil {
 			t.Errorf("stored hash %q: ok %v, rehash %v, %v; want one made with the current parameters", c.PasswordHash, ok, rehash, err)
 		}
 	})
@@ -298,7 +268,7 @@ func TestThrottles(t *testing.T) {
 		}
 		_, err := f.signIn("ada@example.com", "guess", "10.0.2.1")
 		wantCode(t, err, apperr.TooManyRequests)
-		f.clock.Advance(3 * time.Second)
+		f.Clock.Advance(3 * time.Second)
 		if _, err := f.signIn("ada@example.com", pw, "10.0.2.2"); err != nil {
 			t.Errorf("the owner once the slowdown passed: %v", err)
 		}
@@ -323,12 +293,12 @@ func TestSessions(t *testing.T) {
 		f := newFixture(t, nil)
 		f.account(t, customer.Active, nil)
 		res, _ := f.signIn("ada@example.com", pw, "10.0.0.1")
-		c, _ := f.store.Customer(ctx, adaID)
+		c, _ := f.Store.Customer(ctx, adaID)
 		c.Status = customer.Deactivated
-		f.store.Put(c)
+		f.Store.Put(c)
 		_, err := f.svc.Me(ctx, res.Session.Token)
 		wantCode(t, err, apperr.Unauthenticated)
-		if f.store.Sessions(adaID) != 0 {
+		if f.Store.Sessions(adaID) != 0 {
 			t.Error("the session outlived the deactivation")
 		}
 	})
@@ -337,14 +307,14 @@ func TestSessions(t *testing.T) {
 		f := newFixture(t, nil)
 		f.account(t, customer.Active, nil)
 		res, _ := f.signIn("ada@example.com", pw, "10.0.0.1")
-		before := len(f.store.Activities)
+		before := len(f.Store.Activities)
 		if err := f.svc.SignOut(ctx, res.Session.Token, ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.svc.SignOut(ctx, res.Session.Token, ""); err != nil {
 			t.Fatal(err)
 		}
-		if got := f.store.Activities[before:]; len(got) != 1 || got[0].Type != customer.ActivitySignedOut || got[0].CustomerID != adaID {
+		if got := f.Store.Activities[before:]; len(got) != 1 || got[0].Type != customer.ActivitySignedOut || got[0].CustomerID != adaID {
 			t.Errorf("activity = %+v, want one signed-out entry", got)
 		}
 		_, err := f.svc.Me(ctx, res.Session.Token)
@@ -353,7 +323,7 @@ func TestSessions(t *testing.T) {
 
 	t.Run("an outage is a 503, not a sign-in failure", func(t *testing.T) {
 		f := newFixture(t, nil)
-		f.store.Err = apperr.New(apperr.Unavailable, "down")
+		f.Store.Err = apperr.New(apperr.Unavailable, "down")
 		_, err := f.signIn("ada@example.com", pw, "10.0.0.1")
 		wantCode(t, err, apperr.Unavailable)
 	})

@@ -61,6 +61,17 @@ func NewCounter(kind string, l settings.Limit, now time.Time, subjects ...string
 	return Counter{Kind: kind, Key: key, Max: l.Max, Ends: start.Add(window), Now: now}, true
 }
 
+// ClientCap is the counter of the per-client cap l (of kind) on a request
+// at now from the client address sourceIP (counted as ClientOf), or nil
+// when the cap is off or the request names no client address.
+func ClientCap(kind string, l settings.Limit, now time.Time, sourceIP string) *Counter {
+	c, on := NewCounter(kind, l, now, ClientOf(sourceIP))
+	if !on || sourceIP == "" {
+		return nil
+	}
+	return &c
+}
+
 // Refusal turns a store's *Exceeded into the client's 429 (with when to
 // retry) and passes any other error on.
 func Refusal(err error) error {

@@ -40,3 +40,19 @@ func TestAddressesOfOneSlash64ShareACounter(t *testing.T) {
 		t.Errorf("keys %s %s %s: want the first two equal and the third apart", a.Key, b.Key, c.Key)
 	}
 }
+
+func TestClientCap(t *testing.T) {
+	l := settings.Limit{Max: 5, Window: settings.Duration(time.Hour)}
+	now := time.Unix(1_800_000_000, 0)
+	c := throttle.ClientCap(throttle.ClientResend, l, now, "2001:db8::1")
+	want, _ := throttle.NewCounter(throttle.ClientResend, l, now, throttle.ClientOf("2001:db8::2"))
+	if c == nil || *c != want {
+		t.Errorf("ClientCap = %+v, want the counter of the client's /64 %+v", c, want)
+	}
+	if c := throttle.ClientCap(throttle.ClientResend, settings.Limit{}, now, "192.0.2.1"); c != nil {
+		t.Errorf("a cap that is off counts: %+v", c)
+	}
+	if c := throttle.ClientCap(throttle.ClientResend, l, now, ""); c != nil {
+		t.Errorf("a request without a client address counts: %+v", c)
+	}
+}

@@ -11,10 +11,8 @@ import (
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
-	"github.com/openreg/registration/internal/session"
-	"github.com/openreg/registration/internal/store/memstore"
-	"github.com/openreg/registration/internal/store/storetest"
 	"github.com/openreg/registration/internal/token"
+	"github.com/openreg/registration/internal/usecasetest"
 	"github.com/openreg/registration/internal/verification"
 )
 
@@ -24,49 +22,39 @@ const (
 )
 
 type fixture struct {
-	store  *memstore.Store
-	clock  *storetest.Clock
-	hasher *password.Hasher
+	*usecasetest.Env
 	tokens *token.Generator
-	mgr    *session.Manager
 	svc    *verification.Service
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	clock := storetest.NewClock(storetest.Start)
-	st := memstore.New(clock.Now)
-	h, err := password.NewHasher(password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1}, rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens := token.NewGenerator(rand.Reader)
-	mgr := session.NewManager(st, tokens, session.Lifetimes{Default: time.Hour, RememberMe: 24 * time.Hour}, clock.Now)
-	return &fixture{store: st, clock: clock, hasher: h, tokens: tokens, mgr: mgr,
-		svc: verification.New(verification.Deps{Store: st, Sessions: mgr, Hasher: h, Policy: password.DefaultPolicy(),
-			Random: rand.Reader, Now: clock.Now})}
+	e := usecasetest.New(t, time.Hour)
+	return &fixture{Env: e, tokens: token.NewGenerator(rand.Reader),
+		svc: verification.New(verification.Deps{Store: e.Store, Sessions: e.Sessions, Hasher: e.Hasher, Policy: password.DefaultPolicy(),
+			Random: rand.Reader, Now: e.Clock.Now})}
 }
 
 // unverified stores Ada, unverified, with a live link, and returns the
 // link's token. A blank password makes an account created without one.
 func (f *fixture) unverified(t *testing.T, password string, mutate func(*customer.Customer)) string {
 	t.Helper()
-	plain, link, err := customer.MintLink(f.tokens, adaID, f.clock.Now(), time.Hour)
+	plain, link, err := customer.MintLink(f.tokens, adaID, f.Clock.Now(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := customer.Customer{ID: adaID, StoreID: "default", Email: "ada@example.com", Status: customer.Unverified, Language: "en",
-		Profile: customer.Profile{FirstName: "Ada"}, Link: &link, ExpiresAt: f.clock.Now().Add(7 * 24 * time.Hour),
-		ReturnURL: "/checkout", CreatedAt: f.clock.Now()}
+		Profile: customer.Profile{FirstName: "Ada"}, Link: &link, ExpiresAt: f.Clock.Now().Add(7 * 24 * time.Hour),
+		ReturnURL: "/checkout", CreatedAt: f.Clock.Now()}
 	if password != "" {
-		if c.PasswordHash, err = f.hasher.Hash(password); err != nil {
+		if c.PasswordHash, err = f.Hasher.Hash(password); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if mutate != nil {
 		mutate(&c)
 	}
-	f.store.Put(c)
+	f.Store.Put(c)
 	return plain
 }
 
@@ -74,12 +62,7 @@ func (f *fixture) confirm(tok, password string) (verification.Result, error) {
 	return f.svc.Confirm(context.Background(), verification.Request{Token: tok, Password: password, SourceIP: "10.0.0.1"})
 }
 
-func wantCode(t *testing.T, err error, want apperr.Code) {
-	t.Helper()
-	if got := apperr.CodeOf(err); err == nil || got != want {
-		t.Fatalf("got %v (%s), want %s", err, got, want)
-	}
-}
+var wantCode = usecasetest.WantCode
 
 func TestConfirm(t *testing.T) {
 	t.Run("the link and the registration's password verify the address and sign in", func(t *testing.T) {
@@ -89,13 +72,13 @@ func TestConfirm(t *testing.T) {
 		if err != nil || res.Status != customer.Active || res.Session == nil || res.ReturnURL != "/checkout" || res.AlreadyVerified {
 			t.Fatalf("got %+v, %v", res, err)
 		}
-		if _, c, err := f.mgr.Authenticate(context.Background(), res.Session.Token); err != nil || c.Status != customer.Active {
+		if _, c, err := f.Sessions.Authenticate(context.Background(), res.Session.Token); err != nil || c.Status != customer.Active {
 			t.Errorf("the session: %v (status %s)", err, c.Status)
 		}
-		if got := f.store.Outbox; len(got) != 1 || got[0].Kind() != mail.Welcome || got[0].To.Email != "ada@example.com" {
+		if got := f.Store.Outbox; len(got) != 1 || got[0].Kind() != mail.Welcome || got[0].To.Email != "ada@example.com" {
 			t.Errorf("outbox = %+v, want the welcome", got)
 		}
-		if got := f.store.Activities; len(got) != 1 || got[0].Type != customer.ActivityEmailVerified {
+		if got := f.Store.Activities; len(got) != 1 || got[0].Type != customer.ActivityEmailVerified {
 			t.Errorf("activity = %+v", got)
 		}
 	})
@@ -123,7 +106,7 @@ func TestConfirm(t *testing.T) {
 		wantCode(t, err, apperr.TokenInvalid)
 		_, err = f.confirm(tok, pw)
 		wantCode(t, err, apperr.TokenInvalid)
-		if c, _ := f.store.Customer(context.Background(), adaID); c.Status != customer.Unverified {
+		if c, _ := f.Store.Customer(context.Background(), adaID); c.Status != customer.Unverified {
 			t.Errorf("status = %s, want still unverified", c.Status)
 		}
 	})
@@ -131,13 +114,13 @@ func TestConfirm(t *testing.T) {
 	t.Run("a link the account replaced says so", func(t *testing.T) {
 		f := newFixture(t)
 		old := f.unverified(t, pw, nil)
-		c, _ := f.store.Customer(context.Background(), adaID)
-		_, fresh, err := customer.MintLink(f.tokens, adaID, f.clock.Now(), time.Hour)
+		c, _ := f.Store.Customer(context.Background(), adaID)
+		_, fresh, err := customer.MintLink(f.tokens, adaID, f.Clock.Now(), time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
 		c.Link, c.VoidedLinks = c.WithLink(fresh)
-		f.store.Put(c)
+		f.Store.Put(c)
 		_, err = f.confirm(old, pw)
 		wantCode(t, err, apperr.TokenReplaced)
 	})
@@ -145,15 +128,15 @@ func TestConfirm(t *testing.T) {
 	t.Run("an expired link says so", func(t *testing.T) {
 		f := newFixture(t)
 		tok := f.unverified(t, pw, nil)
-		f.clock.Advance(time.Hour)
+		f.Clock.Advance(time.Hour)
 		_, err := f.confirm(tok, pw)
 		wantCode(t, err, apperr.TokenExpired)
 	})
 
 	t.Run("an account past its time is gone, whatever its link says", func(t *testing.T) {
 		f := newFixture(t)
-		tok := f.unverified(t, pw, func(c *customer.Customer) { c.ExpiresAt = f.clock.Now().Add(time.Minute) })
-		f.clock.Advance(time.Minute)
+		tok := f.unverified(t, pw, func(c *customer.Customer) { c.ExpiresAt = f.Clock.Now().Add(time.Minute) })
+		f.Clock.Advance(time.Minute)
 		_, err := f.confirm(tok, pw)
 		wantCode(t, err, apperr.TokenInvalid)
 	})
@@ -176,8 +159,8 @@ func TestConfirm(t *testing.T) {
 		if err != nil || res.Session == nil {
 			t.Fatalf("got %+v, %v", res, err)
 		}
-		c, _ := f.store.Customer(context.Background(), adaID)
-		if ok, _, _ := f.hasher.Verify("a long enough passphrase", c.PasswordHash); !ok {
+		c, _ := f.Store.Customer(context.Background(), adaID)
+		if ok, _, _ := f.Hasher.Verify("a long enough passphrase", c.PasswordHash); !ok {
 			t.Error("the chosen password was not stored")
 		}
 	})
@@ -200,7 +183,7 @@ func TestConfirm(t *testing.T) {
 			}
 			_, err := f.confirm(tok, tt.password)
 			wantCode(t, err, tt.want)
-			if c, _ := f.store.Customer(context.Background(), adaID); c.Status != customer.Unverified || c.Link.Attempts != 0 {
+			if c, _ := f.Store.Customer(context.Background(), adaID); c.Status != customer.Unverified || c.Link.Attempts != 0 {
 				t.Errorf("the account changed: %+v", c)
 			}
 		})
@@ -209,7 +192,7 @@ func TestConfirm(t *testing.T) {
 	t.Run("an outage is a 503, not an invalid link", func(t *testing.T) {
 		f := newFixture(t)
 		tok := f.unverified(t, pw, nil)
-		f.store.Err = apperr.New(apperr.Unavailable, "down")
+		f.Store.Err = apperr.New(apperr.Unavailable, "down")
 		_, err := f.confirm(tok, pw)
 		wantCode(t, err, apperr.Unavailable)
 	})

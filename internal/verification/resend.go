@@ -58,19 +58,13 @@ func NewRequests(jobs Jobs, limit settings.Limit, gate Captcha, random io.Reader
 // Request asks for a new verification link for email. Whatever the address,
 // a well-formed request succeeds the same way.
 func (r *Requests) Request(ctx context.Context, email, captchaToken string, languages []string, sourceIP string) error {
-	email = customer.CanonicalEmail(email)
 	var f apperr.Fields
-	if code, msg := customer.EmailProblem(email); code != "" {
-		f.Add("email", code, msg)
-	}
+	email = customer.CheckEmail(&f, "email", email)
 	if err := captcha.Guard(ctx, r.captcha, captcha.Resend, &f, captchaToken, sourceIP); err != nil {
 		return err
 	}
 	now := r.now()
-	var limit *throttle.Counter
-	if c, on := throttle.NewCounter(throttle.ClientResend, r.limit, now, throttle.ClientOf(sourceIP)); on && sourceIP != "" {
-		limit = &c
-	}
+	limit := throttle.ClientCap(throttle.ClientResend, r.limit, now, sourceIP)
 	id, err := customer.NewID(r.random)
 	if err != nil {
 		return apperr.Wrap(apperr.Internal, "Internal error.", err)
