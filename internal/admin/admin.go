@@ -62,6 +62,7 @@ type Service struct {
 	store    Store
 	sessions Sessions
 	hasher   *password.Hasher
+	breached *password.Range
 	random   io.Reader
 	now      func() time.Time
 }
@@ -72,13 +73,16 @@ type Deps struct {
 	Store    Store
 	Sessions Sessions
 	Hasher   *password.Hasher
+	// Breached is the Pwned Passwords range API where the password policy
+	// asks it (password.RangeFor; nil: the bundled list only).
+	Breached *password.Range
 	Random   io.Reader
 	Now      func() time.Time
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
-	return &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, hasher: d.Hasher, random: d.Random, now: d.Now}
+	return &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, hasher: d.Hasher, breached: d.Breached, random: d.Random, now: d.Now}
 }
 
 // ImpersonationLifetime bounds an impersonation session.
@@ -145,9 +149,7 @@ func (s *Service) Create(ctx context.Context, op Operator, r CreateRequest) (cus
 		f.Add("username", "required", "Username is required.")
 	}
 	if r.Password != "" {
-		for _, v := range s.settings.PasswordPolicy.Check(r.Password) {
-			f.Add("password", v.Code, v.Message)
-		}
+		s.settings.PasswordPolicy.With(s.breached).Add(ctx, &f, "password", r.Password)
 	}
 	now := s.now().UTC()
 	fields, attrs, _, err := profile.Check(s.settings, now, r.Profile, r.Attributes, nil)

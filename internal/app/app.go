@@ -134,13 +134,16 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 	if err != nil {
 		return nil, fmt.Errorf("password hasher: %w", err)
 	}
+	// The Pwned Passwords range API, where the policy asks it, over the
+	// same client as the CAPTCHA provider.
+	breached := password.RangeFor(s.PasswordPolicy, httpClient, rt.Log)
 	tokens := token.NewGenerator(rt.Random)
 	sessions := session.NewManager(st, tokens, session.Lifetimes{
 		Default: time.Duration(s.SessionLifetime), RememberMe: time.Duration(s.RememberMeLifetime),
 	}, rt.Now)
 	shop := shopping.New(shopping.Deps{Settings: s, Store: st, Sessions: sessions, Random: rt.Random, Now: rt.Now})
 	reg := registration.New(registration.Deps{
-		Settings: s, Store: st, Sessions: sessions, Hasher: hasher, HandOvers: shop, Captcha: gate,
+		Settings: s, Store: st, Sessions: sessions, Hasher: hasher, Breached: breached, HandOvers: shop, Captcha: gate,
 		Random: rt.Random, Now: rt.Now, Log: rt.Log,
 	})
 	var devices *device.Keyring
@@ -157,14 +160,14 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 		Settings:     s,
 		Registration: reg,
 		Verification: verification.New(verification.Deps{Store: st, Sessions: sessions, Hasher: hasher,
-			Policy: s.PasswordPolicy, HandOvers: shop, Random: rt.Random, Now: rt.Now}),
+			Policy: s.PasswordPolicy, Breached: breached, HandOvers: shop, Random: rt.Random, Now: rt.Now}),
 		Resend: verification.NewRequests(st, s.ClientLimits.Resend, gate, rt.Random, rt.Now),
 		SignIn: signIn,
 		Account: myaccount.New(myaccount.Deps{Settings: s, Store: st, Sessions: sessions, Passwords: signIn,
-			Hasher: hasher, Captcha: gate, Random: rt.Random, Now: rt.Now, Log: rt.Log}),
+			Hasher: hasher, Breached: breached, Captcha: gate, Random: rt.Random, Now: rt.Now, Log: rt.Log}),
 		Shopping: shop,
 		BackOffice: admin.New(admin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher,
-			Random: rt.Random, Now: rt.Now}),
+			Breached: breached, Random: rt.Random, Now: rt.Now}),
 		Cookies: httpapi.Cookies{Secure: cfg.CookieSecure},
 		Pages:   pages,
 		Captcha: gate.Describe(),

@@ -48,10 +48,19 @@ type system struct {
 
 func newSystem(t *testing.T) *system {
 	t.Helper()
+	return newSystemWith(t, nil)
+}
+
+// newSystemWith is newSystem with settings changed by mutate (nil: none).
+func newSystemWith(t *testing.T, mutate func(*settings.Settings)) *system {
+	t.Helper()
 	s := settings.Default()
 	s.PasswordHashing = password.Params{MemoryKiB: 256, Iterations: 1, Parallelism: 1}
 	s.URLs = settings.URLs{PublicAPI: "https://api.shop.example", Storefront: "https://shop.example", LoginPath: "/login"}
 	s.ClientLimits = settings.ClientLimits{}
+	if mutate != nil {
+		mutate(&s)
+	}
 	clk := storetest.NewClock(storetest.Start)
 	st := memstore.New(clk.Now)
 	log := slog.New(slog.DiscardHandler)

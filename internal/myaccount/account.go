@@ -69,6 +69,7 @@ type Service struct {
 	sessions  Sessions
 	passwords Passwords
 	hasher    *password.Hasher
+	breached  *password.Range
 	captcha   Captcha
 	random    io.Reader
 	now       func() time.Time
@@ -82,6 +83,9 @@ type Deps struct {
 	Sessions  Sessions
 	Passwords Passwords
 	Hasher    *password.Hasher
+	// Breached is the Pwned Passwords range API where the password policy
+	// asks it (password.RangeFor; nil: the bundled list only).
+	Breached *password.Range
 	// Captcha is the store's CAPTCHA gate (nil: captcha.Off); it guards
 	// password-reset requests.
 	Captcha Captcha
@@ -93,7 +97,7 @@ type Deps struct {
 // New returns a Service.
 func New(d Deps) *Service {
 	s := &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, passwords: d.Passwords,
-		hasher: d.Hasher, captcha: d.Captcha, random: d.Random, now: d.Now, log: d.Log}
+		hasher: d.Hasher, breached: d.Breached, captcha: d.Captcha, random: d.Random, now: d.Now, log: d.Log}
 	if s.captcha == nil {
 		s.captcha = captcha.Off
 	}
@@ -292,7 +296,7 @@ func (s *Service) SignOutEverywhere(ctx context.Context, token, sourceIP string)
 }
 
 // checkNewPassword applies the password policy to a new password.
-func (s *Service) checkNewPassword(field, pw string) error {
+func (s *Service) checkNewPassword(ctx context.Context, field, pw string) error {
 	var f apperr.Fields
 	switch {
 	case pw == "":
@@ -300,9 +304,7 @@ func (s *Service) checkNewPassword(field, pw string) error {
 	case len(pw) > maxInput:
 		f.Add(field, "too_long", "The new password is too long.")
 	default:
-		for _, v := range s.settings.PasswordPolicy.Check(pw) {
-			f.Add(field, v.Code, v.Message)
-		}
+		s.settings.PasswordPolicy.With(s.breached).Add(ctx, &f, field, pw)
 	}
 	return f.Err()
 }
@@ -315,7 +317,7 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, sour
 		if current == "" {
 			f.Add("currentPassword", "required", "The current password is required.")
 		}
-		if err := s.checkNewPassword("newPassword", next); err != nil {
+		if err := s.checkNewPassword(ctx, "newPassword", next); err != nil {
 			f = append(f, apperr.As(err).Fields...)
 		}
 		return f

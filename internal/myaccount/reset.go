@@ -225,7 +225,7 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 	if !ok {
 		return apperr.New(apperr.TokenInvalid, "This link is not valid.")
 	}
-	if err := s.checkNewPassword("password", req.Password); err != nil {
+	if err := s.checkNewPassword(ctx, "password", req.Password); err != nil {
 		return err
 	}
 	c, err := s.store.Customer(ctx, id)

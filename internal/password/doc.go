@@ -18,7 +18,10 @@
 // on a bundled list of the 100,000 most common passwords (SecLists, MIT; common/README.md) or whose
 // lower-case form is on it, with the field code `password_breached`. The list is 101,352 4-byte
 // keys searched where they lie in the binary: no cold-start cost, about 1 in 43,000 strong
-// passwords refused by a key collision.
+// passwords refused by a key collision. Where `passwordPolicy.breachedCheck` is "range", a password
+// that passes everything else is also looked up in the Pwned Passwords range API by k-anonymity
+// (Range: 5 hex characters of its SHA-1 leave, padding entries are ignored), bounded by 1.5 s; an
+// outage or a slow answer refuses nothing (`TestRange`, `TestScreen`, `TestBreachedPasswords`).
 //
 // Secrets. Passwords: argon2id, OWASP parameters (m=19 MiB, t=2, p=1), PHC strings, constant-time
 // compare, re-hashed on the next sign-in when the parameters change. Session and verification

@@ -3,10 +3,13 @@ package password
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/openreg/registration/internal/apperr"
 )
 
 // Policy is the store's password rule set. Lengths count characters (runes),
@@ -81,18 +84,50 @@ func loopback(host string) bool {
 	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
-// Screen is Check for a new password, plus the range API where the policy
-// asks it (r may be nil where it does not): what a registration, a
-// password change, a reset and an invitation refuse.
-func (p Policy) Screen(ctx context.Context, r *Range, pw string) []Violation {
-	v := p.Check(pw)
-	if p.BreachedCheck != BreachedRange || r == nil || len(v) > 0 {
+// Screen is a store's check of new passwords (registration, change, reset,
+// invitation): its policy, the bundled list, and the range API where the
+// policy asks for it.
+type Screen struct {
+	policy Policy
+	rng    *Range
+}
+
+// RangeFor is the range API the policy asks (over client), nil when it
+// asks none (BreachedCheck is not "range").
+func RangeFor(policy Policy, client Doer, log *slog.Logger) *Range {
+	if policy.BreachedCheck != BreachedRange {
+		return nil
+	}
+	return NewRange(policy.RangeURL(), client, log)
+}
+
+// With is the policy's Screen, asking r (nil: none) where the policy asks
+// the range API.
+func (p Policy) With(r *Range) Screen {
+	if p.BreachedCheck != BreachedRange {
+		r = nil
+	}
+	return Screen{policy: p, rng: r}
+}
+
+// Check lists every rule pw breaks. The range API is asked only for a
+// password that passes everything else.
+func (s Screen) Check(ctx context.Context, pw string) []Violation {
+	v := s.policy.Check(pw)
+	if s.rng == nil || len(v) > 0 {
 		return v
 	}
-	if r.Breached(ctx, pw) {
+	if s.rng.Breached(ctx, pw) {
 		v = append(v, Violation{Breached, "This password appeared in a data breach; choose another."})
 	}
 	return v
+}
+
+// Add adds every rule pw breaks to f, as problems of field.
+func (s Screen) Add(ctx context.Context, f *apperr.Fields, field, pw string) {
+	for _, v := range s.Check(ctx, pw) {
+		f.Add(field, v.Code, v.Message)
+	}
 }
 
 // Violation is one rule a password broke, as a stable code and a message.

@@ -2,73 +2,19 @@ package password_test
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/openreg/registration/internal/password"
+	"github.com/openreg/registration/internal/password/pwnedtest"
 )
 
-// pwnedAPI answers like api.pwnedpasswords.com/range/{prefix}: upper-case
-// hex suffixes with counts, CRLF, padded with zero-count suffixes when
-// asked; it knows the passwords in breached, and records the prefixes it
-// was asked for.
-type pwnedAPI struct {
-	breached map[string]int
-	asked    []string
-	status   int
-	delay    time.Duration
-	calls    atomic.Int32
-}
-
-func (a *pwnedAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	a.calls.Add(1)
-	prefix := strings.TrimPrefix(r.URL.Path, "/range/")
-	a.asked = append(a.asked, prefix)
-	if a.delay > 0 {
-		select {
-		case <-time.After(a.delay):
-		case <-r.Context().Done():
-			return
-		}
-	}
-	if a.status != 0 {
-		w.WriteHeader(a.status)
-		return
-	}
-	var b strings.Builder
-	for pw, n := range a.breached {
-		h := sha1hex(pw)
-		if h[:5] == prefix {
-			fmt.Fprintf(&b, "%s:%d\r\n", h[5:], n)
-		}
-	}
-	if r.Header.Get("Add-Padding") == "true" {
-		// Padding: a zero-count entry for the asked password's own
-		// suffix must not count as a breach.
-		fmt.Fprintf(&b, "%s:0\r\n", sha1hex("padded but never breached")[5:])
-		fmt.Fprintf(&b, "%s:0\r\n", strings.Repeat("A", 35))
-	}
-	fmt.Fprint(w, b.String())
-}
-
-func sha1hex(pw string) string {
-	sum := sha1.Sum([]byte(pw))
-	return strings.ToUpper(hex.EncodeToString(sum[:]))
-}
-
 func TestRange(t *testing.T) {
-	api := &pwnedAPI{breached: map[string]int{"Tr0ub4dor&3": 128, "padded but never breached": 0}}
-	srv := httptest.NewServer(api)
-	defer srv.Close()
-	r := password.NewRange(srv.URL+"/range/", srv.Client(), slog.New(slog.DiscardHandler))
+	// "padded" is listed only with a zero count, as padding is.
+	known := map[string]int{"Tr0ub4dor&3": 128, "padded but never breached": 0}
 	ctx := context.Background()
 	tests := []struct {
 		name string
@@ -76,31 +22,36 @@ func TestRange(t *testing.T) {
 		want bool
 	}{
 		{"a password the API lists with a count is breached", "Tr0ub4dor&3", true},
-		{"a password the API lists only as padding is not", "padded but never breached", false},
+		{"a password the API lists with a zero count (padding) is not", "padded but never breached", false},
 		{"a password the API does not list is not", "correct horse battery staple 7", false},
 	}
+	api := pwnedtest.Start(known)
+	defer api.Close()
+	r := password.NewRange(api.RangeURL(), api.Client(), slog.New(slog.DiscardHandler))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := r.Breached(ctx, tt.pw); got != tt.want {
 				t.Errorf("Breached(%q) = %v, want %v", tt.pw, got, tt.want)
 			}
-			if last := api.asked[len(api.asked)-1]; last != sha1hex(tt.pw)[:5] {
-				t.Errorf("asked for %q, want only the first five characters of the SHA-1 (%q)", last, sha1hex(tt.pw)[:5])
+			asked := api.Asked()
+			if last := asked[len(asked)-1]; last != pwnedtest.SHA1(tt.pw)[:5] {
+				t.Errorf("asked for %q, want only the first five characters of the SHA-1 (%q)", last, pwnedtest.SHA1(tt.pw)[:5])
 			}
 		})
 	}
 	outages := []struct {
-		name string
-		api  *pwnedAPI
+		name   string
+		outage func(*pwnedtest.API)
 	}{
-		{"an API that fails refuses nothing", &pwnedAPI{breached: api.breached, status: http.StatusServiceUnavailable}},
-		{"an API slower than the timeout refuses nothing, within the timeout", &pwnedAPI{breached: api.breached, delay: 10 * time.Second}},
+		{"an API that fails refuses nothing", func(a *pwnedtest.API) { a.Fail(http.StatusServiceUnavailable) }},
+		{"an API slower than the timeout refuses nothing, within the timeout", func(a *pwnedtest.API) { a.Delay(10 * time.Second) }},
 	}
 	for _, tt := range outages {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(tt.api)
-			defer srv.Close()
-			r := password.NewRange(srv.URL+"/range/", srv.Client(), slog.New(slog.DiscardHandler))
+			api := pwnedtest.Start(known)
+			defer api.Close()
+			tt.outage(api)
+			r := password.NewRange(api.RangeURL(), api.Client(), slog.New(slog.DiscardHandler))
 			start := time.Now()
 			if r.Breached(ctx, "Tr0ub4dor&3") {
 				t.Error("got breached, want the outage to refuse nothing")
@@ -108,26 +59,24 @@ func TestRange(t *testing.T) {
 			if waited := time.Since(start); waited > password.RangeTimeout+time.Second {
 				t.Errorf("waited %v, want at most the timeout (%v)", waited, password.RangeTimeout)
 			}
-			if tt.api.calls.Load() != 1 {
-				t.Errorf("%d calls, want 1", tt.api.calls.Load())
+			if n := len(api.Asked()); n != 1 {
+				t.Errorf("%d calls, want 1", n)
 			}
 		})
 	}
 }
 
 func TestScreen(t *testing.T) {
-	api := &pwnedAPI{breached: map[string]int{"Tr0ub4dor&3": 128}}
-	srv := httptest.NewServer(api)
-	defer srv.Close()
-	r := password.NewRange(srv.URL+"/range/", srv.Client(), slog.New(slog.DiscardHandler))
+	api := pwnedtest.Start(map[string]int{"Tr0ub4dor&3": 128})
+	defer api.Close()
 	offline, online := password.DefaultPolicy(), password.DefaultPolicy()
-	online.BreachedCheck = password.BreachedRange
+	online.BreachedCheck, online.BreachedRangeURL = password.BreachedRange, api.RangeURL()
 	tests := []struct {
 		name      string
 		policy    password.Policy
 		pw        string
 		want      []string
-		wantCalls int32
+		wantCalls int
 	}{
 		{"offline, a password only the API knows passes", offline, "Tr0ub4dor&3", []string{}, 0},
 		{"with range, a password the API knows is password_breached", online, "Tr0ub4dor&3", []string{"password_breached"}, 1},
@@ -137,10 +86,12 @@ func TestScreen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			api.calls.Store(0)
-			got := codes(t, tt.policy.Screen(context.Background(), r, tt.pw))
-			if strings.Join(got, ",") != strings.Join(tt.want, ",") || api.calls.Load() != tt.wantCalls {
-				t.Errorf("Screen(%q) = %v with %d calls, want %v with %d", tt.pw, got, api.calls.Load(), tt.want, tt.wantCalls)
+			before := len(api.Asked())
+			r := password.RangeFor(tt.policy, api.Client(), slog.New(slog.DiscardHandler))
+			got := codes(t, tt.policy.With(r).Check(context.Background(), tt.pw))
+			calls := len(api.Asked()) - before
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") || calls != tt.wantCalls {
+				t.Errorf("Check(%q) = %v with %d calls, want %v with %d", tt.pw, got, calls, tt.want, tt.wantCalls)
 			}
 		})
 	}

@@ -161,6 +161,7 @@ type Service struct {
 	store    Store
 	sessions Sessions
 	hasher   *password.Hasher
+	breached *password.Range
 	captcha  Captcha
 	// handOvers is nil where no guest can come along (unit tests).
 	handOvers HandOvers
@@ -175,6 +176,9 @@ type Deps struct {
 	Store    Store
 	Sessions Sessions
 	Hasher   *password.Hasher
+	// Breached is the Pwned Passwords range API where the password policy
+	// asks it (password.RangeFor; nil: the bundled list only).
+	Breached *password.Range
 	// HandOvers, when set, hands a registering guest's cart over.
 	HandOvers HandOvers
 	// Captcha is the store's CAPTCHA gate (nil: captcha.Off).
@@ -188,7 +192,7 @@ type Deps struct {
 func New(d Deps) *Service {
 	s := &Service{
 		settings: d.Settings, store: d.Store, sessions: d.Sessions, handOvers: d.HandOvers,
-		hasher: d.Hasher, captcha: d.Captcha, random: d.Random, now: d.Now, log: d.Log,
+		hasher: d.Hasher, breached: d.Breached, captcha: d.Captcha, random: d.Random, now: d.Now, log: d.Log,
 	}
 	if s.captcha == nil {
 		s.captcha = captcha.Off
@@ -216,7 +220,7 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	if s.settings.RegistrationType == settings.Disabled {
 		return Result{}, apperr.New(apperr.RegistrationDisabled, "Registration is disabled in this store.")
 	}
-	c, err := s.validate(req)
+	c, err := s.validate(ctx, req)
 	if err != nil {
 		return Result{}, err
 	}

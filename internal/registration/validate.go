@@ -1,6 +1,7 @@
 package registration
 
 import (
+	"context"
 	"maps"
 	"slices"
 
@@ -12,7 +13,7 @@ import (
 
 // validate checks a request against the settings and returns the cleaned
 // values, or a validation error listing every problem at once.
-func (s *Service) validate(req Request) (clean, error) {
+func (s *Service) validate(ctx context.Context, req Request) (clean, error) {
 	var f apperr.Fields
 	cfg := s.settings
 	now := s.now()
@@ -34,9 +35,7 @@ func (s *Service) validate(req Request) (clean, error) {
 	if req.Password == "" {
 		f.Add("password", "required", "Password is required.")
 	} else {
-		for _, v := range cfg.PasswordPolicy.Check(req.Password) {
-			f.Add("password", v.Code, v.Message)
-		}
+		cfg.PasswordPolicy.With(s.breached).Add(ctx, &f, "password", req.Password)
 	}
 
 	c.profile, c.attributes = profile.CheckFields(cfg, now, &f, req.Profile, req.Attributes)

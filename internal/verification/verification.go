@@ -124,6 +124,7 @@ type Service struct {
 	sessions Sessions
 	hasher   *password.Hasher
 	policy   password.Policy
+	breached *password.Range
 	// handOvers is nil where no guest can come along (unit tests).
 	handOvers HandOvers
 	random    io.Reader
@@ -137,6 +138,9 @@ type Deps struct {
 	Hasher   *password.Hasher
 	// Policy applies to a password chosen on the confirm page.
 	Policy password.Policy
+	// Breached is the Pwned Passwords range API where the password policy
+	// asks it (password.RangeFor; nil: the bundled list only).
+	Breached *password.Range
 	// HandOvers, when set, hands a confirming guest's cart over.
 	HandOvers HandOvers
 	Random    io.Reader
@@ -145,7 +149,7 @@ type Deps struct {
 
 // New returns a Service.
 func New(d Deps) *Service {
-	return &Service{store: d.Store, sessions: d.Sessions, hasher: d.Hasher, policy: d.Policy,
+	return &Service{store: d.Store, sessions: d.Sessions, hasher: d.Hasher, policy: d.Policy, breached: d.Breached,
 		handOvers: d.HandOvers, random: d.Random, now: d.Now}
 }
 
@@ -197,11 +201,8 @@ func (s *Service) confirm(ctx context.Context, id, digest string, req Request) (
 	}
 	if cust.PasswordHash == "" {
 		// Created without a password: the customer chooses it here.
-		if v := s.policy.Check(req.Password); len(v) > 0 {
-			var f apperr.Fields
-			for _, x := range v {
-				f.Add("password", x.Code, x.Message)
-			}
+		var f apperr.Fields
+		if s.policy.With(s.breached).Add(ctx, &f, "password", req.Password); f.Err() != nil {
 			return Result{}, f.Err()
 		}
 		if c.PasswordHash, err = s.hasher.Hash(req.Password); err != nil {
