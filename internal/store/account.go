@@ -11,6 +11,7 @@ import (
 
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/store/keys"
 )
 
 // Update writes one change of an account in one transaction; see
@@ -36,7 +37,7 @@ func (s *Store) Update(ctx context.Context, u account.Update) error {
 		map[string]types.AttributeValue{":prev": str(formatTime(before.UpdatedAt))})
 	owned := map[string]types.AttributeValue{":cid": str(before.ID)}
 	release := func(pk string) {
-		t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: keyOf(pk, skKey),
+		t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: keyOf(pk, keys.SKKey),
 			ConditionExpression: aws.String("customerId = :cid"), ExpressionAttributeValues: owned}})
 	}
 	emailAt := -1
@@ -100,7 +101,7 @@ func viewChanged(before, after customer.Customer) bool {
 // ClaimReset lets a reset job mail a link to an address unless another did
 // within interval.
 func (s *Store) ClaimReset(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error) {
-	return s.claimInterval(ctx, "RESET#"+customer.AddressDigest(emailKey), skResend, jobID, now, interval)
+	return s.claimInterval(ctx, resetPK(emailKey), jobID, now, interval)
 }
 
 // partition reads every item of a customer's partition.
@@ -140,26 +141,26 @@ func (s *Store) Records(ctx context.Context, customerID string) (account.Records
 	var r account.Records
 	err := s.partition(ctx, customerID, func(sk string, item map[string]types.AttributeValue) error {
 		switch {
-		case strings.HasPrefix(sk, "CONSENT#"):
+		case strings.HasPrefix(sk, keys.SKConsent):
 			var it consentItem
 			if err := unmarshal(item, &it); err != nil {
 				return err
 			}
 			r.Consents = append(r.Consents, customer.ConsentRecord{CustomerID: it.CustomerID, ConsentID: it.ConsentID,
 				Agreed: it.Agreed, Message: it.Message, At: parseTime(it.At)})
-		case strings.HasPrefix(sk, "ACTIVITY#"):
+		case strings.HasPrefix(sk, keys.SKActivity):
 			var it activityItem
 			if err := unmarshal(item, &it); err != nil {
 				return err
 			}
 			r.Activity = append(r.Activity, customer.Activity{CustomerID: it.CustomerID,
 				Type: customer.ActivityType(it.Activity), At: parseTime(it.At), Detail: it.Detail})
-		case strings.HasPrefix(sk, "SESSION#"):
+		case strings.HasPrefix(sk, keys.SKSession):
 			var it sessionItem
 			if err := unmarshal(item, &it); err != nil {
 				return err
 			}
-			ss := it.session(strings.TrimPrefix(sk, "SESSION#"))
+			ss := it.session(strings.TrimPrefix(sk, keys.SKSession))
 			if ss.ExpiresAt.After(s.now()) {
 				r.Sessions = append(r.Sessions, ss)
 			}
@@ -177,7 +178,7 @@ func (s *Store) Records(ctx context.Context, customerID string) (account.Records
 func (s *Store) Sweep(ctx context.Context, customerID, addressDigest string) (int, error) {
 	var doomed []map[string]types.AttributeValue
 	err := s.partition(ctx, customerID, func(sk string, _ map[string]types.AttributeValue) error {
-		if sk != skProfile && !strings.HasPrefix(sk, "CONSENT#") {
+		if sk != keys.SKProfile && !strings.HasPrefix(sk, keys.SKConsent) {
 			doomed = append(doomed, keyOf(customerPK(customerID), sk))
 		}
 		return nil

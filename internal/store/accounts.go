@@ -10,6 +10,7 @@ import (
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/outbox"
+	"github.com/openreg/registration/internal/store/keys"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -154,7 +155,7 @@ func accountEvent(a customer.Activity) bool { return a.Type == customer.Activity
 
 // consentSK is the sort key of a consent log entry.
 func consentSK(cr customer.ConsentRecord) string {
-	return "CONSENT#" + sortableTime(cr.At) + "#" + cr.ConsentID
+	return keys.SKConsent + sortableTime(cr.At) + "#" + cr.ConsentID
 }
 
 func (t *tx) consents(log []customer.ConsentRecord) {
@@ -272,7 +273,7 @@ func (s *Store) Submit(ctx context.Context, sub registration.Submission) error {
 		// Reserved now, whatever the address turns out to be, and for as
 		// long as an unverified account would hold it: whether the
 		// username's first claim became an account never shows.
-		usernameIdx = t.put(keyItem{PK: usernamePK(p.UsernameKey), SK: skKey, Type: "username", RegistrationID: p.ID,
+		usernameIdx = t.put(keyItem{PK: usernamePK(p.UsernameKey), SK: keys.SKKey, Type: "username", RegistrationID: p.ID,
 			TTL: p.ExpiresAt.Unix()}, keyFree, map[string]types.AttributeValue{":now": num(s.now().Unix())})
 	}
 	t.revoke(sub.RevokeSession)
@@ -290,7 +291,7 @@ func (s *Store) Submit(ctx context.Context, sub registration.Submission) error {
 // PendingRegistration returns a pending (or completed) registration.
 func (s *Store) PendingRegistration(ctx context.Context, id string) (registration.Pending, error) {
 	var it pendingItem
-	found, err := s.get(ctx, pendingPK(id), skPending, &it)
+	found, err := s.get(ctx, pendingPK(id), keys.SKPending, &it)
 	if err != nil {
 		return registration.Pending{}, err
 	}
@@ -308,7 +309,7 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 	nowV := map[string]types.AttributeValue{":now": num(now.Unix())}
 	t := s.newTx()
 	// The outcome replaces the pending item: its personal data goes.
-	t.put(pendingItem{PK: pendingPK(p.ID), SK: skPending, Type: "registration", ID: p.ID, ExpiresAt: p.ExpiresAt.Unix(),
+	t.put(pendingItem{PK: pendingPK(p.ID), SK: keys.SKPending, Type: "registration", ID: p.ID, ExpiresAt: p.ExpiresAt.Unix(),
 		Outcome: string(c.Outcome), CustomerID: c.Customer.ID, TTL: p.ExpiresAt.Unix()},
 		"attribute_exists(PK) AND attribute_not_exists(outcome)", nil)
 	cust := c.Customer
@@ -357,7 +358,7 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 			claimUsername()
 			if prevUsername != "" {
 				t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table),
-					Key: keyOf(usernamePK(prevUsername), skKey), ConditionExpression: aws.String("customerId = :cid"),
+					Key: keyOf(usernamePK(prevUsername), keys.SKKey), ConditionExpression: aws.String("customerId = :cid"),
 					ExpressionAttributeValues: map[string]types.AttributeValue{":cid": str(cust.ID)}}})
 			}
 		}
@@ -380,7 +381,7 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 // Customer returns a customer by id, or customer.ErrNotFound.
 func (s *Store) Customer(ctx context.Context, id string) (customer.Customer, error) {
 	var it customerItem
-	found, err := s.get(ctx, customerPK(id), skProfile, &it)
+	found, err := s.get(ctx, customerPK(id), keys.SKProfile, &it)
 	if err != nil {
 		return customer.Customer{}, err
 	}
@@ -395,7 +396,7 @@ func (s *Store) Customer(ctx context.Context, id string) (customer.Customer, err
 // cannot overwrite a password change.
 func (s *Store) UpdatePasswordHash(ctx context.Context, c customer.Customer, new string, a customer.Activity) error {
 	t := s.newTx()
-	t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(customerPK(c.ID), skProfile),
+	t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(customerPK(c.ID), keys.SKProfile),
 		UpdateExpression:    aws.String("SET passwordHash = :new, updatedAt = :now"),
 		ConditionExpression: aws.String("passwordHash = :old"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -405,7 +406,7 @@ func (s *Store) UpdatePasswordHash(ctx context.Context, c customer.Customer, new
 	// old one: their status and the rest of their view stay whatever the
 	// account's latest write made them.
 	for _, pk := range loginKeys(c) {
-		t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, skKey),
+		t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, keys.SKKey),
 			UpdateExpression:    aws.String("SET passwordHash = :new"),
 			ConditionExpression: aws.String("customerId = :cid AND passwordHash = :old"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{

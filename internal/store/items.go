@@ -5,6 +5,7 @@ import (
 
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/registration"
+	"github.com/openreg/registration/internal/store/keys"
 )
 
 // The item shapes. Field names are the attribute names; times are RFC 3339
@@ -130,7 +131,7 @@ func fromEpoch(n int64) time.Time {
 
 func newCustomerItem(c customer.Customer, emailKey, usernameKey string) customerItem {
 	it := customerItem{
-		PK: customerPK(c.ID), SK: skProfile, Type: "customer",
+		PK: customerPK(c.ID), SK: keys.SKProfile, Type: "customer",
 		ID: c.ID, StoreID: c.StoreID, Email: c.Email, EmailKey: emailKey,
 		Username: c.Username, UsernameKey: usernameKey,
 		Status: string(c.Status), RequiresApproval: c.RequiresApproval,
@@ -232,7 +233,7 @@ type pendingItem struct {
 func newPendingItem(p registration.Pending) pendingItem {
 	profile := p.Profile
 	return pendingItem{
-		PK: pendingPK(p.ID), SK: skPending, Type: "registration", ID: p.ID, StoreID: p.StoreID,
+		PK: pendingPK(p.ID), SK: keys.SKPending, Type: "registration", ID: p.ID, StoreID: p.StoreID,
 		Email: p.Email, EmailKey: p.EmailKey, Username: p.Username, UsernameKey: p.UsernameKey,
 		PasswordHash: p.PasswordHash, Language: p.Language, Profile: &profile, Attributes: p.Attributes,
 		Newsletters: p.Newsletters, Address: p.Address, Consents: p.Consents, RequiresApproval: p.RequiresApproval,
@@ -276,7 +277,7 @@ func (s *Store) newActivityItem(a customer.Activity) activityItem {
 		}
 	}
 	return activityItem{
-		PK: customerPK(a.CustomerID), SK: "ACTIVITY#" + sortableTime(a.At) + "#" + s.suffix(), Type: "activity",
+		PK: customerPK(a.CustomerID), SK: keys.SKActivity + sortableTime(a.At) + "#" + s.suffix(), Type: "activity",
 		CustomerID: a.CustomerID, Activity: string(a.Type), At: formatTime(a.At), Detail: detail,
 	}
 }

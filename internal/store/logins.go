@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/store/keys"
 )
 
 // Login keys. EMAIL#<normalised address> and USERNAME#<normalised name>
@@ -68,7 +69,7 @@ func loginKey(pk string, c customer.Customer) keyItem {
 	if pk != emailPK(customer.NormalizeLogin(c.Email)) {
 		kind = "username"
 	}
-	return keyItem{PK: pk, SK: skKey, Type: kind, CustomerID: c.ID, PasswordHash: c.PasswordHash,
+	return keyItem{PK: pk, SK: keys.SKKey, Type: kind, CustomerID: c.ID, PasswordHash: c.PasswordHash,
 		Status: string(c.Status), StoreID: c.StoreID, Language: c.Language, RecoveredAt: formatTime(c.RecoveredAt),
 		TTL: epoch(c.ExpiresAt)}
 }
@@ -89,7 +90,7 @@ func (s *Store) loginView(pk string, c customer.Customer) types.TransactWriteIte
 		expr += ", #ttl = :ttl"
 		values[":ttl"] = num(c.ExpiresAt.Unix())
 	}
-	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, skKey),
+	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, keys.SKKey),
 		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("customerId = :cid"),
 		ExpressionAttributeNames:  map[string]string{"#ttl": AttrTTL, "#status": "status", "#lang": "language"},
 		ExpressionAttributeValues: values}}
@@ -105,7 +106,7 @@ func (s *Store) Login(ctx context.Context, kind, key string) (customer.Customer,
 	if kind == "username" {
 		pk = usernamePK(key)
 	}
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: keyOf(pk, skKey), ConsistentRead: aws.Bool(true)})
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: keyOf(pk, keys.SKKey), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return customer.Customer{}, unavailable("GetItem", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/outbox"
+	"github.com/openreg/registration/internal/store/keys"
 )
 
 // The outbox. A use case stores the mails and jobs its change causes in the
@@ -55,12 +56,12 @@ func newOutboxItem(m outbox.Message) (outboxItem, error) {
 	// finds it: a mail to or about a customer (the store owner's notices
 	// included) in the customer's partition, a job naming a typed address
 	// under the address's digest; the rest under its own key.
-	pk, sk := outboxPK(m.ID), skMail
+	pk, sk := outboxPK(m.ID), keys.SKMail
 	switch {
 	case m.Concerns() != "":
-		pk, sk = customerPK(m.Concerns()), "OUTBOX#"+m.ID
+		pk, sk = customerPK(m.Concerns()), keys.SKOutbox+m.ID
 	case m.Address() != "":
-		pk, sk = addressOutboxPK(customer.AddressDigest(m.Address())), "OUTBOX#"+m.ID
+		pk, sk = addressOutboxPK(customer.AddressDigest(m.Address())), keys.SKOutbox+m.ID
 	}
 	return outboxItem{
 		PK: pk, SK: sk, Type: TypeOutbox,
@@ -94,6 +95,6 @@ func newEventItem(e event.Event) (eventItem, error) {
 	if err != nil {
 		return eventItem{}, err
 	}
-	return eventItem{PK: customerPK(e.CustomerID), SK: "EVENT#" + sortableTime(e.At) + "#" + e.ID, Type: TypeEvent,
+	return eventItem{PK: customerPK(e.CustomerID), SK: keys.SKEvent + sortableTime(e.At) + "#" + e.ID, Type: TypeEvent,
 		EventType: string(e.Type), Detail: d, TTL: e.At.Add(outboxRetention).Unix()}, nil
 }

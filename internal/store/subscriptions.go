@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/store/keys"
 )
 
 // Newsletter subscriptions are items of their own, one per address,
@@ -17,9 +18,9 @@ import (
 // of the change that makes them (registration, confirmation, My account), so
 // none exists without its change or the other way round.
 
-func subscriptionPK(storeID, emailKey string) string { return "NEWSLETTER#" + storeID + "#" + emailKey }
-
-const skSubscriptionPrefix = "TYPE#"
+func subscriptionPK(storeID, emailKey string) string {
+	return keys.Newsletter + storeID + "#" + emailKey
+}
 
 type subscriptionItem struct {
 	PK          string `dynamodbav:"PK"`
@@ -41,7 +42,7 @@ type subscriptionItem struct {
 }
 
 func newSubscriptionItem(s customer.Subscription) subscriptionItem {
-	return subscriptionItem{PK: subscriptionPK(s.StoreID, customer.NormalizeLogin(s.Email)), SK: skSubscriptionPrefix + s.Type,
+	return subscriptionItem{PK: subscriptionPK(s.StoreID, customer.NormalizeLogin(s.Email)), SK: keys.SKNewsletter + s.Type,
 		Type: "subscription", ID: s.ID, StoreID: s.StoreID, Email: s.Email, Newsletter: s.Type, Active: s.Active,
 		Language: s.Language, CreatedAt: formatTime(s.CreatedAt), UpdatedAt: formatTime(s.UpdatedAt),
 		ActivatedAt: formatTime(s.ActivatedAt), ExpiresAt: epoch(s.ExpiresAt), TTL: epoch(s.ExpiresAt)}
@@ -58,7 +59,7 @@ func (i subscriptionItem) subscription() customer.Subscription {
 func (s *Store) Subscriptions(ctx context.Context, storeID, emailKey string) ([]customer.Subscription, error) {
 	in := &dynamodb.QueryInput{TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(subscriptionPK(storeID, emailKey)), ":sk": str(skSubscriptionPrefix)}}
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(subscriptionPK(storeID, emailKey)), ":sk": str(keys.SKNewsletter)}}
 	var out []customer.Subscription
 	for {
 		res, err := s.db.Query(ctx, in)
@@ -93,7 +94,7 @@ func (t *tx) activate(a *customer.Activation) {
 	at := formatTime(a.At)
 	for _, typ := range a.Types {
 		t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(t.s.table),
-			Key: keyOf(subscriptionPK(a.StoreID, customer.NormalizeLogin(a.Email)), skSubscriptionPrefix+typ),
+			Key: keyOf(subscriptionPK(a.StoreID, customer.NormalizeLogin(a.Email)), keys.SKNewsletter+typ),
 			UpdateExpression: aws.String("SET active = :true, updatedAt = :at, activatedAt = :at, #type = :kind, " +
 				"id = if_not_exists(id, :id), storeId = :store, email = if_not_exists(email, :email), newsletter = :n, " +
 				"#lang = if_not_exists(#lang, :lang), createdAt = if_not_exists(createdAt, :at) REMOVE expiresAt, #ttl"),

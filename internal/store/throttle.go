@@ -9,6 +9,7 @@ import (
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/outbox"
+	"github.com/openreg/registration/internal/store/keys"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -27,9 +28,9 @@ import (
 
 func counterPK(c throttle.Counter) string {
 	if strings.HasPrefix(c.Kind, "signin-") {
-		return "THROTTLE#" + c.Key
+		return keys.Throttle + c.Key
 	}
-	return "RATE#" + c.Key
+	return keys.Rate + c.Key
 }
 
 // underLimit is the condition of counting one more event on a counter.
@@ -55,7 +56,7 @@ func (s *Store) countItem(c throttle.Counter) types.TransactWriteItem {
 		values[":next"] = num(c.Now.Add(c.Gate).UnixMilli())
 	}
 	return types.TransactWriteItem{Update: &types.Update{
-		TableName: aws.String(s.table), Key: keyOf(counterPK(c), skCount),
+		TableName: aws.String(s.table), Key: keyOf(counterPK(c), keys.SKCount),
 		UpdateExpression: aws.String(set), ConditionExpression: aws.String(cond),
 		ExpressionAttributeNames:            map[string]string{"#ttl": AttrTTL, "#type": "type"},
 		ExpressionAttributeValues:           values,
@@ -68,7 +69,7 @@ func (s *Store) countItem(c throttle.Counter) types.TransactWriteItem {
 func (s *Store) clearItem(c throttle.Counter) types.TransactWriteItem {
 	cond, values := underLimit(c)
 	return types.TransactWriteItem{Delete: &types.Delete{
-		TableName: aws.String(s.table), Key: keyOf(counterPK(c), skCount),
+		TableName: aws.String(s.table), Key: keyOf(counterPK(c), keys.SKCount),
 		ConditionExpression: aws.String(cond), ExpressionAttributeValues: values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}
@@ -78,7 +79,7 @@ func (s *Store) clearItem(c throttle.Counter) types.TransactWriteItem {
 func (s *Store) checkItem(c throttle.Counter) types.TransactWriteItem {
 	cond, values := underLimit(c)
 	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-		TableName: aws.String(s.table), Key: keyOf(counterPK(c), skCount),
+		TableName: aws.String(s.table), Key: keyOf(counterPK(c), keys.SKCount),
 		ConditionExpression: aws.String(cond), ExpressionAttributeValues: values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}
@@ -176,7 +177,7 @@ func (s *Store) deviceItem(d *account.DeviceRecord, expr string, values map[stri
 			names[ph] = name
 		}
 	}
-	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, skKey),
+	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, keys.SKKey),
 		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("attribute_exists(customerId)"),
 		ExpressionAttributeNames: names, ExpressionAttributeValues: values}}
 }
@@ -200,7 +201,7 @@ type attemptItem struct {
 }
 
 func (s *Store) newAttemptItem(a account.SignIn) attemptItem {
-	return attemptItem{PK: "LOGIN#" + token.Digest(a.Login)[:32], SK: "ATTEMPT#" + sortableTime(a.At) + "#" + s.suffix(),
+	return attemptItem{PK: keys.Login + token.Digest(a.Login)[:32], SK: keys.SKAttempt + sortableTime(a.At) + "#" + s.suffix(),
 		Type: "attempt", At: formatTime(a.At), SourceIP: a.SourceIP, TTL: a.At.Add(attemptRetention).Unix()}
 }
 
@@ -273,7 +274,7 @@ func (s *Store) Failures(ctx context.Context, c throttle.Counter) (int, error) {
 	var it struct {
 		N int `dynamodbav:"n"`
 	}
-	if _, err := s.get(ctx, counterPK(c), skCount, &it); err != nil {
+	if _, err := s.get(ctx, counterPK(c), keys.SKCount, &it); err != nil {
 		return 0, err
 	}
 	return it.N, nil

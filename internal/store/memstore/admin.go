@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"slices"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/openreg/registration/internal/admin"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/store/keys"
 )
 
 var _ admin.Store = (*Store)(nil)
@@ -27,13 +27,9 @@ func (s *Store) ListByStatus(_ context.Context, storeID string, st customer.Stat
 	if s.Err != nil {
 		return admin.Page{}, s.Err
 	}
-	before := ""
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || len(b) == 0 {
-			return admin.Page{}, admin.ErrBadCursor
-		}
-		before = string(b)
+	before, ok := keys.FromCursor(cursor)
+	if !ok {
+		return admin.Page{}, admin.ErrBadCursor
 	}
 	var all []customer.Customer
 	for _, c := range s.customers {
@@ -45,7 +41,7 @@ func (s *Store) ListByStatus(_ context.Context, storeID string, st customer.Stat
 	p := admin.Page{}
 	for i, c := range all {
 		if i == limit {
-			p.Cursor = base64.RawURLEncoding.EncodeToString([]byte(listKey(all[i-1])))
+			p.Cursor = keys.Cursor(listKey(all[i-1]))
 			break
 		}
 		p.Customers = append(p.Customers, c)
@@ -61,11 +57,16 @@ func (s *Store) ActivityPage(_ context.Context, customerID string, limit int, cu
 	if s.Err != nil {
 		return admin.ActivityPage{}, s.Err
 	}
+	// The cursor counts the entries of the pages before, in the shape of an
+	// activity entry's sort key (as the DynamoDB store's cursor is one).
+	after, ok := keys.FromCursor(cursor)
+	if !ok {
+		return admin.ActivityPage{}, admin.ErrBadCursor
+	}
 	skip := 0
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		n, convErr := strconv.Atoi(strings.TrimPrefix(string(b), "ACTIVITY#"))
-		if err != nil || convErr != nil || !strings.HasPrefix(string(b), "ACTIVITY#") || n < 0 {
+	if after != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(after, keys.SKActivity))
+		if err != nil || !strings.HasPrefix(after, keys.SKActivity) || n < 0 {
 			return admin.ActivityPage{}, admin.ErrBadCursor
 		}
 		skip = n
@@ -82,7 +83,7 @@ func (s *Store) ActivityPage(_ context.Context, customerID string, limit int, cu
 		p.Entries = mine[skip:min(skip+limit, len(mine))]
 	}
 	if skip+limit < len(mine) {
-		p.Cursor = base64.RawURLEncoding.EncodeToString([]byte("ACTIVITY#" + strconv.Itoa(skip+limit)))
+		p.Cursor = keys.Cursor(keys.SKActivity + strconv.Itoa(skip+limit))
 	}
 	return p, nil
 }
