@@ -23,9 +23,7 @@ import (
 func guestPK(id string) string { return keys.Guest + id }
 
 type guestItem struct {
-	PK          string         `dynamodbav:"PK"`
-	SK          string         `dynamodbav:"SK"`
-	Type        string         `dynamodbav:"type"`
+	head
 	ID          string         `dynamodbav:"id"`
 	AffiliateID string         `dynamodbav:"affiliateId,omitempty"`
 	CreatedAt   string         `dynamodbav:"createdAt"`
@@ -36,9 +34,7 @@ type guestItem struct {
 }
 
 type cartItem struct {
-	PK          string         `dynamodbav:"PK"`
-	SK          string         `dynamodbav:"SK"`
-	Type        string         `dynamodbav:"type"`
+	head
 	Lines       map[string]int `dynamodbav:"lines"`
 	AffiliateID string         `dynamodbav:"affiliateId,omitempty"`
 	// Rev counts the cart's writes; a hand-over is conditioned on it.
@@ -63,13 +59,9 @@ func lineMap(lines []cart.Line) map[string]int {
 
 // Guest returns a guest and its lines; see shopping.Store.
 func (s *Store) Guest(ctx context.Context, id string) (guest.Guest, []cart.Line, error) {
-	var it guestItem
-	found, err := s.get(ctx, guestPK(id), keys.SKGuest, &it)
+	it, err := getItem[guestItem](ctx, s, guestPK(id), keys.SKGuest, guest.ErrNotFound)
 	if err != nil {
 		return guest.Guest{}, nil, err
-	}
-	if !found {
-		return guest.Guest{}, nil, guest.ErrNotFound
 	}
 	return guest.Guest{ID: it.ID, AffiliateID: it.AffiliateID, CreatedAt: parseTime(it.CreatedAt),
 		ExpiresAt: fromEpoch(it.ExpiresAt), RetiredTo: it.RetiredTo}, linesOf(it.Lines), nil
@@ -78,7 +70,7 @@ func (s *Store) Guest(ctx context.Context, id string) (guest.Guest, []cart.Line,
 // CreateGuest stores a new guest; see shopping.Store.
 func (s *Store) CreateGuest(ctx context.Context, g guest.Guest, lines []cart.Line, limit *throttle.Counter) error {
 	t := s.newTx()
-	t.put(guestItem{PK: guestPK(g.ID), SK: keys.SKGuest, Type: "guest", ID: g.ID, AffiliateID: g.AffiliateID,
+	t.put(guestItem{head: head{guestPK(g.ID), keys.SKGuest, "guest"}, ID: g.ID, AffiliateID: g.AffiliateID,
 		CreatedAt: formatTime(g.CreatedAt), ExpiresAt: g.ExpiresAt.Unix(), Lines: lineMap(lines), TTL: g.ExpiresAt.Unix()}, notExists, nil)
 	t.count(limit)
 	_, err := t.run(ctx)
@@ -129,7 +121,7 @@ func (t *tx) handOver(h *cart.HandOver) (guestAt, cartAt int) {
 	if h.Rev > 0 {
 		cond, values = "rev = :rev", map[string]types.AttributeValue{":rev": num(h.Rev)}
 	}
-	cartAt = t.put(cartItem{PK: customerPK(h.CustomerID), SK: keys.SKCart, Type: "cart", Lines: lineMap(h.Lines),
+	cartAt = t.put(cartItem{head: head{customerPK(h.CustomerID), keys.SKCart, "cart"}, Lines: lineMap(h.Lines),
 		AffiliateID: h.AffiliateID, Rev: h.Rev + 1}, cond, values)
 	return guestAt, cartAt
 }

@@ -30,9 +30,7 @@ import (
 const keyFree = "attribute_not_exists(PK) OR (attribute_exists(#ttl) AND #ttl <= :now)"
 
 type keyItem struct {
-	PK             string `dynamodbav:"PK"`
-	SK             string `dynamodbav:"SK"`
-	Type           string `dynamodbav:"type"`
+	head
 	CustomerID     string `dynamodbav:"customerId,omitempty"`
 	RegistrationID string `dynamodbav:"registrationId,omitempty"`
 	PasswordHash   string `dynamodbav:"passwordHash,omitempty"`
@@ -54,13 +52,36 @@ const (
 	attrDeviceFail = "devfail#"
 )
 
+// loginNames are c's normalised email address and username ("" when it has
+// none).
+func loginNames(c customer.Customer) (email, username string) {
+	if c.Username != "" {
+		username = customer.NormalizeLogin(c.Username)
+	}
+	return customer.NormalizeLogin(c.Email), username
+}
+
 // loginKeys are the partition keys of a customer's login keys.
 func loginKeys(c customer.Customer) []string {
-	keys := []string{emailPK(customer.NormalizeLogin(c.Email))}
-	if c.Username != "" {
-		keys = append(keys, usernamePK(customer.NormalizeLogin(c.Username)))
+	email, username := loginNames(c)
+	pks := []string{emailPK(email)}
+	if username != "" {
+		pks = append(pks, usernamePK(username))
 	}
-	return keys
+	return pks
+}
+
+// claim adds the put of a login key on the condition that it is free
+// (keyFree) and returns its position.
+func (t *tx) claim(k keyItem) int {
+	return t.put(k, keyFree, map[string]types.AttributeValue{":now": num(t.s.now().Unix())})
+}
+
+// release adds the delete of the login key pk, on the condition that
+// customerID still holds it.
+func (t *tx) release(pk, customerID string) {
+	t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(t.s.table), Key: keyOf(pk, keys.SKKey),
+		ConditionExpression: aws.String("customerId = :cid"), ExpressionAttributeValues: map[string]types.AttributeValue{":cid": str(customerID)}}})
 }
 
 // loginKey is the login key pk of c, with c's sign-in view.
@@ -69,7 +90,7 @@ func loginKey(pk string, c customer.Customer) keyItem {
 	if pk != emailPK(customer.NormalizeLogin(c.Email)) {
 		kind = "username"
 	}
-	return keyItem{PK: pk, SK: keys.SKKey, Type: kind, CustomerID: c.ID, PasswordHash: c.PasswordHash,
+	return keyItem{head: head{pk, keys.SKKey, kind}, CustomerID: c.ID, PasswordHash: c.PasswordHash,
 		Status: string(c.Status), StoreID: c.StoreID, Language: c.Language, RecoveredAt: formatTime(c.RecoveredAt),
 		TTL: epoch(c.ExpiresAt)}
 }

@@ -39,9 +39,7 @@ const (
 const outboxRetention = 7 * 24 * time.Hour
 
 type outboxItem struct {
-	PK        string `dynamodbav:"PK"`
-	SK        string `dynamodbav:"SK"`
-	Type      string `dynamodbav:"type"`
+	head
 	Message   string `dynamodbav:"outboxMessage"`
 	CreatedAt string `dynamodbav:"createdAt"`
 	TTL       int64  `dynamodbav:"ttl"`
@@ -64,7 +62,7 @@ func newOutboxItem(m outbox.Message) (outboxItem, error) {
 		pk, sk = addressOutboxPK(customer.AddressDigest(m.Address())), keys.SKOutbox+m.ID
 	}
 	return outboxItem{
-		PK: pk, SK: sk, Type: TypeOutbox,
+		head:    head{pk, sk, TypeOutbox},
 		Message: body, CreatedAt: formatTime(m.CreatedAt), TTL: m.CreatedAt.Add(outboxRetention).Unix(),
 	}, nil
 }
@@ -82,9 +80,7 @@ const (
 // eventItem carries one event to the bus. It lives in its customer's
 // partition (an erasure sweeps it) and expires with the outbox's retention.
 type eventItem struct {
-	PK        string `dynamodbav:"PK"`
-	SK        string `dynamodbav:"SK"`
-	Type      string `dynamodbav:"type"`
+	head
 	EventType string `dynamodbav:"eventType"`
 	Detail    string `dynamodbav:"outboxEvent"`
 	TTL       int64  `dynamodbav:"ttl"`
@@ -95,6 +91,6 @@ func newEventItem(e event.Event) (eventItem, error) {
 	if err != nil {
 		return eventItem{}, err
 	}
-	return eventItem{PK: customerPK(e.CustomerID), SK: keys.SKEvent + sortableTime(e.At) + "#" + e.ID, Type: TypeEvent,
+	return eventItem{head: head{customerPK(e.CustomerID), keys.SKEvent + sortableTime(e.At) + "#" + e.ID, TypeEvent},
 		EventType: string(e.Type), Detail: d, TTL: e.At.Add(outboxRetention).Unix()}, nil
 }

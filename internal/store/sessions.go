@@ -29,9 +29,7 @@ func sessionKey(r session.Ref) map[string]types.AttributeValue {
 }
 
 type sessionItem struct {
-	PK         string `dynamodbav:"PK"`
-	SK         string `dynamodbav:"SK"`
-	Type       string `dynamodbav:"type"`
+	head
 	CustomerID string `dynamodbav:"customerId"`
 	RememberMe bool   `dynamodbav:"rememberMe"`
 	CreatedAt  string `dynamodbav:"createdAt"`
@@ -43,7 +41,7 @@ type sessionItem struct {
 
 func newSessionItem(ss session.Session) sessionItem {
 	return sessionItem{
-		PK: customerPK(ss.CustomerID), SK: sessionSK(ss.Digest), Type: "session", CustomerID: ss.CustomerID,
+		head: head{customerPK(ss.CustomerID), sessionSK(ss.Digest), "session"}, CustomerID: ss.CustomerID,
 		RememberMe: ss.RememberMe, CreatedAt: formatTime(ss.CreatedAt), ImpersonatedBy: ss.ImpersonatedBy,
 		ExpiresAt: ss.ExpiresAt.Unix(), TTL: ss.ExpiresAt.Unix(),
 	}

@@ -256,6 +256,17 @@ func (s *Store) get(ctx context.Context, pk, sk string, out any) (bool, error) {
 	return true, nil
 }
 
+// getItem reads the item pk, sk as a T, or returns missing when there is
+// none.
+func getItem[T any](ctx context.Context, s *Store, pk, sk string, missing error) (T, error) {
+	var it T
+	found, err := s.get(ctx, pk, sk, &it)
+	if err == nil && !found {
+		err = missing
+	}
+	return it, err
+}
+
 const notExists = "attribute_not_exists(PK)"
 
 func unmarshal(av map[string]types.AttributeValue, out any) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/openreg/registration/internal/customer"
@@ -23,9 +22,7 @@ func subscriptionPK(storeID, emailKey string) string {
 }
 
 type subscriptionItem struct {
-	PK          string `dynamodbav:"PK"`
-	SK          string `dynamodbav:"SK"`
-	Type        string `dynamodbav:"type"`
+	head
 	ID          string `dynamodbav:"id"`
 	StoreID     string `dynamodbav:"storeId"`
 	Email       string `dynamodbav:"email"`
@@ -42,8 +39,8 @@ type subscriptionItem struct {
 }
 
 func newSubscriptionItem(s customer.Subscription) subscriptionItem {
-	return subscriptionItem{PK: subscriptionPK(s.StoreID, customer.NormalizeLogin(s.Email)), SK: keys.SKNewsletter + s.Type,
-		Type: "subscription", ID: s.ID, StoreID: s.StoreID, Email: s.Email, Newsletter: s.Type, Active: s.Active,
+	return subscriptionItem{head: head{subscriptionPK(s.StoreID, customer.NormalizeLogin(s.Email)), keys.SKNewsletter + s.Type, "subscription"},
+		ID: s.ID, StoreID: s.StoreID, Email: s.Email, Newsletter: s.Type, Active: s.Active,
 		Language: s.Language, CreatedAt: formatTime(s.CreatedAt), UpdatedAt: formatTime(s.UpdatedAt),
 		ActivatedAt: formatTime(s.ActivatedAt), ExpiresAt: epoch(s.ExpiresAt), TTL: epoch(s.ExpiresAt)}
 }
@@ -57,30 +54,22 @@ func (i subscriptionItem) subscription() customer.Subscription {
 // Subscriptions returns the newsletter subscriptions of a normalised
 // address in a store, in one consistent Query.
 func (s *Store) Subscriptions(ctx context.Context, storeID, emailKey string) ([]customer.Subscription, error) {
-	in := &dynamodb.QueryInput{TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
-		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(subscriptionPK(storeID, emailKey)), ":sk": str(keys.SKNewsletter)}}
 	var out []customer.Subscription
-	for {
-		res, err := s.db.Query(ctx, in)
-		if err != nil {
-			return nil, unavailable("Query", err)
+	err := s.query(ctx, subscriptionPK(storeID, emailKey), keys.SKNewsletter, func(_ string, item map[string]types.AttributeValue) error {
+		var it subscriptionItem
+		if err := unmarshal(item, &it); err != nil {
+			return err
 		}
-		for _, item := range res.Items {
-			var it subscriptionItem
-			if err := unmarshal(item, &it); err != nil {
-				return nil, err
-			}
-			// The TTL removes an expired record later; it is gone now.
-			if sub := it.subscription(); !sub.Expired(s.now()) {
-				out = append(out, sub)
-			}
+		// The TTL removes an expired record later; it is gone now.
+		if sub := it.subscription(); !sub.Expired(s.now()) {
+			out = append(out, sub)
 		}
-		if len(res.LastEvaluatedKey) == 0 {
-			return out, nil
-		}
-		in.ExclusiveStartKey = res.LastEvaluatedKey
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // activate adds the updates that start an address's waiting subscriptions

@@ -64,17 +64,6 @@ func (s *Store) countItem(c throttle.Counter) types.TransactWriteItem {
 	}}
 }
 
-// clearItem removes a login's counter after a right password, on the same
-// condition as counting: a locked counter stays locked.
-func (s *Store) clearItem(c throttle.Counter) types.TransactWriteItem {
-	cond, values := underLimit(c)
-	return types.TransactWriteItem{Delete: &types.Delete{
-		TableName: aws.String(s.table), Key: keyOf(counterPK(c), keys.SKCount),
-		ConditionExpression: aws.String(cond), ExpressionAttributeValues: values,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	}}
-}
-
 // checkItem only checks a counter is under its limit.
 func (s *Store) checkItem(c throttle.Counter) types.TransactWriteItem {
 	cond, values := underLimit(c)
@@ -83,6 +72,15 @@ func (s *Store) checkItem(c throttle.Counter) types.TransactWriteItem {
 		ConditionExpression: aws.String(cond), ExpressionAttributeValues: values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}
+}
+
+// clearItem removes a login's counter after a right password, on
+// checkItem's condition: a locked counter stays locked.
+func (s *Store) clearItem(c throttle.Counter) types.TransactWriteItem {
+	ck := s.checkItem(c).ConditionCheck
+	return types.TransactWriteItem{Delete: &types.Delete{TableName: ck.TableName, Key: ck.Key,
+		ConditionExpression: ck.ConditionExpression, ExpressionAttributeValues: ck.ExpressionAttributeValues,
+		ReturnValuesOnConditionCheckFailure: ck.ReturnValuesOnConditionCheckFailure}}
 }
 
 func exceeded(c throttle.Counter, old map[string]types.AttributeValue) error {
@@ -192,17 +190,15 @@ const attemptRetention = 30 * 24 * time.Hour
 // last 30 days, not what was tried; a keyed digest needs a deployment secret
 // the stack does not have yet.
 type attemptItem struct {
-	PK       string `dynamodbav:"PK"`
-	SK       string `dynamodbav:"SK"`
-	Type     string `dynamodbav:"type"`
+	head
 	At       string `dynamodbav:"at"`
 	SourceIP string `dynamodbav:"sourceIp,omitempty"`
 	TTL      int64  `dynamodbav:"ttl"`
 }
 
 func (s *Store) newAttemptItem(a account.SignIn) attemptItem {
-	return attemptItem{PK: keys.Login + token.Digest(a.Login)[:32], SK: keys.SKAttempt + sortableTime(a.At) + "#" + s.suffix(),
-		Type: "attempt", At: formatTime(a.At), SourceIP: a.SourceIP, TTL: a.At.Add(attemptRetention).Unix()}
+	return attemptItem{head: head{keys.Login + token.Digest(a.Login)[:32], keys.SKAttempt + sortableTime(a.At) + "#" + s.suffix(), "attempt"},
+		At: formatTime(a.At), SourceIP: a.SourceIP, TTL: a.At.Add(attemptRetention).Unix()}
 }
 
 // SignInSucceeded checks every counter, clears the login's, counts the

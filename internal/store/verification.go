@@ -71,14 +71,7 @@ func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error 
 	t.outbox(c.Outbox)
 	t.events(c.Events)
 	t.handOver(c.HandOver)
-	codes, err := t.run(ctx)
-	if err == nil {
-		return nil
-	}
-	if hasReason(codes, "ConditionalCheckFailed") {
-		return verification.ErrConflict
-	}
-	return unavailable("TransactWriteItems", err)
+	return t.commit(ctx, verification.ErrConflict)
 }
 
 // LinkFailed counts a wrong password on the customer's live link.
@@ -135,14 +128,5 @@ func (s *Store) IssueLink(ctx context.Context, customerID string, previous *cust
 		ExpressionAttributeValues: values,
 	}})
 	t.activity(a)
-	codes, err := t.run(ctx)
-	switch {
-	case err == nil:
-		return nil
-	case failedAt(codes, 0):
-		return verification.ErrConflict
-	case codes == nil:
-		return err
-	}
-	return unavailable("TransactWriteItems", err)
+	return t.commit(ctx, nil, refusal{0, verification.ErrConflict})
 }
