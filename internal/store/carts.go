@@ -22,6 +22,10 @@ import (
 
 func guestPK(id string) string { return keys.Guest + id }
 
+// guestUsable is the condition that a guest exists, is not retired and has
+// not expired at :now (guest.Guest.Usable).
+const guestUsable = "attribute_exists(PK) AND attribute_not_exists(retiredTo) AND expiresAt > :now"
+
 type guestItem struct {
 	head
 	ID          string         `dynamodbav:"id"`
@@ -113,7 +117,7 @@ func (t *tx) handOver(h *cart.HandOver) (guestAt, cartAt int) {
 	}
 	guestAt = t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(t.s.table), Key: keyOf(guestPK(h.GuestID), keys.SKGuest),
 		UpdateExpression:         aws.String("SET retiredTo = :cid, #lines = :none"),
-		ConditionExpression:      aws.String("attribute_exists(PK) AND attribute_not_exists(retiredTo) AND expiresAt > :now"),
+		ConditionExpression:      aws.String(guestUsable),
 		ExpressionAttributeNames: map[string]string{"#lines": "lines"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":cid": str(h.CustomerID), ":now": num(h.At.Unix()),
 			":none": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{}}}}})
@@ -130,7 +134,7 @@ func (t *tx) handOver(h *cart.HandOver) (guestAt, cartAt int) {
 // it is still usable.
 func ownerKey(o cart.Owner, now time.Time) (map[string]types.AttributeValue, string, map[string]types.AttributeValue) {
 	if o.GuestID != "" {
-		return keyOf(guestPK(o.GuestID), keys.SKGuest), "attribute_exists(PK) AND attribute_not_exists(retiredTo) AND expiresAt > :now",
+		return keyOf(guestPK(o.GuestID), keys.SKGuest), guestUsable,
 			map[string]types.AttributeValue{":now": num(now.Unix())}
 	}
 	return keyOf(customerPK(o.CustomerID), keys.SKCart), "attribute_exists(PK)", map[string]types.AttributeValue{}

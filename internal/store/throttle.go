@@ -12,7 +12,6 @@ import (
 	"github.com/openreg/registration/internal/store/keys"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/openreg/registration/internal/apperr"
@@ -106,20 +105,14 @@ func cancelItem(err error, i int) map[string]types.AttributeValue {
 	return nil
 }
 
-// Count counts one event on c; see verification.Counters.
+// Count counts one event on c, in one UpdateItem (single); see
+// verification.Counters.
 func (s *Store) Count(ctx context.Context, c throttle.Counter) error {
-	u := s.countItem(c).Update
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
-		ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames,
-		ExpressionAttributeValues:           u.ExpressionAttributeValues,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	var cf *types.ConditionalCheckFailedException
-	if errors.As(err, &cf) {
-		return exceeded(c, cf.Item)
-	}
-	if err != nil {
+	err := s.single(ctx, s.countItem(c))
+	switch {
+	case cancelReasons(err) != nil: // the counter's condition failed
+		return exceeded(c, cancelItem(err, 0))
+	case err != nil:
 		return unavailable("UpdateItem", err)
 	}
 	return nil
