@@ -48,6 +48,7 @@ import (
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/sizing"
 	"github.com/openreg/registration/internal/store"
+	"github.com/openreg/registration/internal/store/keys"
 )
 
 // Props configure the stack.
@@ -118,8 +119,9 @@ type tableGrant struct {
 	// transaction needs the item actions of its parts (ConditionCheckItem
 	// for its checks).
 	Actions []string
-	// Prefixes are the partition-key prefixes of the items it may touch;
-	// each is granted as PREFIX#*.
+	// Prefixes are the partition-key prefixes of the items it may touch
+	// (package keys' constants, each ending in '#'); each is granted as
+	// PREFIX#*.
 	Prefixes []string
 	// Only are actions it may take on some prefixes only, each a statement
 	// of its own (a Query of an address's subscriptions, and no other
@@ -140,34 +142,35 @@ var itemActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Upd
 // tableAccess is every function's access to the table, and the only place
 // the stack's DynamoDB grants are built from. Each statement is conditioned
 // on dynamodb:LeadingKeys, so a function reaches only the items whose
-// partition key starts with a prefix it owns. The prefixes are the store's
-// key layout (internal/store, the xxxPK functions; the README's data model):
-// the source of truth. A prefix the store adds or renames must be added here
-// too, or the function that uses it is denied in AWS (the local stack does
-// not check IAM).
+// partition key starts with a prefix it owns. The prefixes are package
+// internal/store/keys' constants, the store's key layout (its test holds the
+// README's data model to them): a prefix the store renames is renamed here
+// too. A prefix the store adds must be granted here to the functions that
+// use it, or they are denied in AWS (the local stack does not check IAM;
+// TestEveryPartitionIsGranted fails on a prefix no function is granted).
 var tableAccess = map[string]tableGrant{
 	// Register, confirm, sign in and the mailer's completion of a
 	// registration hand a guest's cart over: they read and retire the
 	// GUEST# item in the write that gives its lines to the customer.
 	functions.Register: {
 		Actions:  itemActions,
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "RATE", "GUEST"},
+		Prefixes: []string{keys.Customer, keys.Email, keys.Username, keys.Registration, keys.Outbox, keys.Rate, keys.Guest},
 		// A Standard registration reads the address's subscriptions and
 		// puts its own.
-		Only: []scoped{{"dynamodb:Query", []string{"NEWSLETTER"}}, {"dynamodb:PutItem", []string{"NEWSLETTER"}}},
+		Only: []scoped{{"dynamodb:Query", []string{keys.Newsletter}}, {"dynamodb:PutItem", []string{keys.Newsletter}}},
 	},
 	functions.VerifyEmail: {
 		Actions:  itemActions,
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX", "RATE", "GUEST"},
+		Prefixes: []string{keys.Customer, keys.Email, keys.Username, keys.Outbox, keys.Rate, keys.Guest},
 		// The confirmation sets the address's waiting subscriptions
 		// active, reading nothing.
-		Only: []scoped{{"dynamodb:UpdateItem", []string{"NEWSLETTER"}}},
+		Only: []scoped{{"dynamodb:UpdateItem", []string{keys.Newsletter}}},
 	},
 	// Sessions live in their customer's partition: "who am I" reads the
 	// session and the customer in one BatchGetItem.
 	functions.SignIn: {
 		Actions:  append(slices.Clone(itemActions), "dynamodb:BatchGetItem"),
-		Prefixes: []string{"EMAIL", "USERNAME", "CUSTOMER", "THROTTLE", "LOGIN", "OUTBOX", "RATE", "GUEST"},
+		Prefixes: []string{keys.Email, keys.Username, keys.Customer, keys.Throttle, keys.Login, keys.Outbox, keys.Rate, keys.Guest},
 	},
 	// My account: the account and its keys (an address change moves the
 	// email key), the sign-in throttle (a password check counts like a
@@ -175,31 +178,32 @@ var tableAccess = map[string]tableGrant{
 	// customer's partition for the export.
 	functions.Account: {
 		Actions:  append(slices.Clone(itemActions), "dynamodb:BatchGetItem", "dynamodb:Query"),
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "THROTTLE", "OUTBOX", "RATE", "NEWSLETTER"},
+		Prefixes: []string{keys.Customer, keys.Email, keys.Username, keys.Throttle, keys.Outbox, keys.Rate, keys.Newsletter},
 	},
 	// The back office: the customers and their keys (creating one claims
 	// them), their logs (Query of a customer's partition), the jobs it
 	// queues; its status list reads the byStatus index (grantTable).
 	functions.Admin: {
 		Actions:  append(slices.Clone(itemActions), "dynamodb:Query"),
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "OUTBOX"},
+		Prefixes: []string{keys.Customer, keys.Email, keys.Username, keys.Outbox},
 	},
 	// Guests and carts: the guest items, the customers' carts (beside the
 	// customer, read with the session), the guests' per-client limit.
 	functions.Cart: {
 		Actions:  append(slices.Clone(itemActions), "dynamodb:BatchGetItem"),
-		Prefixes: []string{"GUEST", "CUSTOMER", "RATE"},
+		Prefixes: []string{keys.Guest, keys.Customer, keys.Rate},
 	},
 	// The mailer's ledger, suppression list and jobs; Query finds what an
 	// erased customer left in its partition.
 	functions.Mailer: {
 		Actions: []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
 			"dynamodb:ConditionCheckItem", "dynamodb:Query"},
-		Prefixes: []string{"CUSTOMER", "EMAIL", "USERNAME", "REGISTRATION", "OUTBOX", "MAILED", "SUPPRESS", "RESEND", "NOTICE", "RESET", "NEWSLETTER", "GUEST"},
+		Prefixes: []string{keys.Customer, keys.Email, keys.Username, keys.Registration, keys.Outbox, keys.Mailed, keys.Suppress,
+			keys.Resend, keys.Notice, keys.Reset, keys.Newsletter, keys.Guest},
 	},
 	functions.SESEvents: {
 		Actions:  []string{"dynamodb:PutItem"},
-		Prefixes: []string{"SUPPRESS"},
+		Prefixes: []string{keys.Suppress},
 	},
 }
 
@@ -570,25 +574,20 @@ func (b *builder) grantTable(fns map[string]awslambda.Function, t awsdynamodb.Ta
 		if !ok {
 			continue // a function that does not use the table
 		}
-		keys := make([]string, len(g.Prefixes))
-		for i, p := range g.Prefixes {
-			keys[i] = p + "#*"
-		}
-		fns[name].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:    jsii.Strings(g.Actions...),
-			Resources:  &[]*string{t.TableArn()},
-			Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": keys}},
-		}))
-		for _, extra := range g.Only {
-			keys := make([]string, len(extra.Prefixes))
-			for i, p := range extra.Prefixes {
-				keys[i] = p + "#*"
+		grant := func(actions, prefixes []string) {
+			leading := make([]string, len(prefixes))
+			for i, p := range prefixes {
+				leading[i] = p + "*"
 			}
 			fns[name].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Actions:    jsii.Strings(extra.Action),
+				Actions:    jsii.Strings(actions...),
 				Resources:  &[]*string{t.TableArn()},
-				Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": keys}},
+				Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": leading}},
 			}))
+		}
+		grant(g.Actions, g.Prefixes)
+		for _, extra := range g.Only {
+			grant([]string{extra.Action}, extra.Prefixes)
 		}
 	}
 	// The back office lists customers from the byStatus index: a Query of

@@ -25,6 +25,7 @@ import (
 	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/httpapi"
 	"github.com/openreg/registration/internal/sizing"
+	"github.com/openreg/registration/internal/store/keys"
 )
 
 // settingsDoc is what an operator might pass; it must reach the functions
@@ -771,6 +772,38 @@ func TestTableGrantsAreNarrow(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestEveryPartitionIsGranted: the grants name the store's partitions
+// (package keys) and nothing else, and every partition the store writes is
+// some function's, so a prefix the store adds cannot go ungranted unnoticed.
+func TestEveryPartitionIsGranted(t *testing.T) {
+	s := synth(t)
+	var granted []string
+	for _, fn := range functions.All {
+		for _, st := range statementsOf(s, fn) {
+			cond, _ := st["Condition"].(map[string]any)
+			like, _ := cond["ForAllValues:StringLike"].(map[string]any)
+			switch v := like["dynamodb:LeadingKeys"].(type) {
+			case string:
+				granted = append(granted, v)
+			case []any:
+				for _, x := range v {
+					granted = append(granted, x.(string))
+				}
+			}
+		}
+	}
+	for _, g := range granted {
+		if p, ok := strings.CutSuffix(g, "*"); !ok || !slices.Contains(keys.Partitions, p) {
+			t.Errorf("a grant of %q, which is not a partition of package keys followed by *", g)
+		}
+	}
+	for _, p := range keys.Partitions {
+		if !slices.ContainsFunc(granted, func(g string) bool { return strings.HasPrefix(p, strings.TrimSuffix(g, "*")) }) {
+			t.Errorf("no function is granted the partitions %s*", p)
+		}
+	}
 }
 
 func TestMailerSendsOnlyAsTheStore(t *testing.T) {

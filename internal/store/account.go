@@ -11,6 +11,7 @@ import (
 
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/store/keys"
 )
 
 // Update writes one change of an account in one transaction; see
@@ -19,37 +20,23 @@ import (
 func (s *Store) Update(ctx context.Context, u account.Update) error {
 	before, after := u.Before, u.After
 	t := s.newTx()
-	oldEmail := customer.NormalizeLogin(before.Email)
-	oldUsername := ""
-	if before.Username != "" {
-		oldUsername = customer.NormalizeLogin(before.Username)
-	}
+	oldEmail, _ := loginNames(before)
 	deleted := after.Status == customer.Deleted
 	newEmail, newUsername := "", ""
 	if !deleted {
-		newEmail = customer.NormalizeLogin(after.Email)
-		if after.Username != "" {
-			newUsername = customer.NormalizeLogin(after.Username)
-		}
+		newEmail, newUsername = loginNames(after)
 	}
 	t.put(newCustomerItem(after, newEmail, newUsername), "updatedAt = :prev",
 		map[string]types.AttributeValue{":prev": str(formatTime(before.UpdatedAt))})
-	owned := map[string]types.AttributeValue{":cid": str(before.ID)}
-	release := func(pk string) {
-		t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: keyOf(pk, skKey),
-			ConditionExpression: aws.String("customerId = :cid"), ExpressionAttributeValues: owned}})
-	}
 	emailAt := -1
 	switch {
 	case deleted:
-		release(emailPK(oldEmail))
-		if oldUsername != "" {
-			release(usernamePK(oldUsername))
+		for _, pk := range loginKeys(before) {
+			t.release(pk, before.ID)
 		}
 	case newEmail != oldEmail:
-		release(emailPK(oldEmail))
-		emailAt = t.put(loginKey(emailPK(newEmail), after), keyFree,
-			map[string]types.AttributeValue{":now": num(s.now().Unix())})
+		t.release(emailPK(oldEmail), before.ID)
+		emailAt = t.claim(loginKey(emailPK(newEmail), after))
 		if newUsername != "" {
 			t.add(s.loginView(usernamePK(newUsername), after))
 		}
@@ -76,18 +63,7 @@ func (s *Store) Update(ctx context.Context, u account.Update) error {
 			Key: sessionKey(u.Session), ConditionExpression: aws.String("attribute_exists(PK)")}})
 	}
 	t.events(u.Events)
-	codes, err := t.run(ctx)
-	switch {
-	case err == nil:
-		return nil
-	case failedAt(codes, sessionAt):
-		return account.ErrSessionGone
-	case emailAt >= 0 && failedAt(codes, emailAt):
-		return account.ErrEmailTaken
-	case hasReason(codes, "ConditionalCheckFailed"):
-		return account.ErrConflict
-	}
-	return unavailable("TransactWriteItems", err)
+	return t.commit(ctx, account.ErrConflict, refusal{sessionAt, account.ErrSessionGone}, refusal{emailAt, account.ErrEmailTaken})
 }
 
 // viewChanged reports whether a change touches what the login keys carry.
@@ -100,19 +76,24 @@ func viewChanged(before, after customer.Customer) bool {
 // ClaimReset lets a reset job mail a link to an address unless another did
 // within interval.
 func (s *Store) ClaimReset(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error) {
-	return s.claimInterval(ctx, "RESET#"+customer.AddressDigest(emailKey), skResend, jobID, now, interval)
+	return s.claimInterval(ctx, resetPK(emailKey), jobID, now, interval)
 }
 
 // partition reads every item of a customer's partition.
 func (s *Store) partition(ctx context.Context, customerID string, each func(sk string, item map[string]types.AttributeValue) error) error {
-	return s.query(ctx, customerPK(customerID), each)
+	return s.query(ctx, customerPK(customerID), "", each)
 }
 
-// query reads every item of the partition pk.
-func (s *Store) query(ctx context.Context, pk string, each func(sk string, item map[string]types.AttributeValue) error) error {
+// query reads, in consistent Queries, every item of the partition pk whose
+// sort key starts with skPrefix ("": every item).
+func (s *Store) query(ctx context.Context, pk, skPrefix string, each func(sk string, item map[string]types.AttributeValue) error) error {
 	in := &dynamodb.QueryInput{TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)}}
+	if skPrefix != "" {
+		in.KeyConditionExpression = aws.String("PK = :pk AND begins_with(SK, :sk)")
+		in.ExpressionAttributeValues[":sk"] = str(skPrefix)
+	}
 	for {
 		out, err := s.db.Query(ctx, in)
 		if err != nil {
@@ -140,26 +121,26 @@ func (s *Store) Records(ctx context.Context, customerID string) (account.Records
 	var r account.Records
 	err := s.partition(ctx, customerID, func(sk string, item map[string]types.AttributeValue) error {
 		switch {
-		case strings.HasPrefix(sk, "CONSENT#"):
+		case strings.HasPrefix(sk, keys.SKConsent):
 			var it consentItem
 			if err := unmarshal(item, &it); err != nil {
 				return err
 			}
 			r.Consents = append(r.Consents, customer.ConsentRecord{CustomerID: it.CustomerID, ConsentID: it.ConsentID,
 				Agreed: it.Agreed, Message: it.Message, At: parseTime(it.At)})
-		case strings.HasPrefix(sk, "ACTIVITY#"):
+		case strings.HasPrefix(sk, keys.SKActivity):
 			var it activityItem
 			if err := unmarshal(item, &it); err != nil {
 				return err
 			}
 			r.Activity = append(r.Activity, customer.Activity{CustomerID: it.CustomerID,
 				Type: customer.ActivityType(it.Activity), At: parseTime(it.At), Detail: it.Detail})
-		case strings.HasPrefix(sk, "SESSION#"):
+		case strings.HasPrefix(sk, keys.SKSession):
 			var it sessionItem
 			if err := unmarshal(item, &it); err != nil {
 				return err
 			}
-			ss := it.session(strings.TrimPrefix(sk, "SESSION#"))
+			ss := it.session(strings.TrimPrefix(sk, keys.SKSession))
 			if ss.ExpiresAt.After(s.now()) {
 				r.Sessions = append(r.Sessions, ss)
 			}
@@ -177,7 +158,7 @@ func (s *Store) Records(ctx context.Context, customerID string) (account.Records
 func (s *Store) Sweep(ctx context.Context, customerID, addressDigest string) (int, error) {
 	var doomed []map[string]types.AttributeValue
 	err := s.partition(ctx, customerID, func(sk string, _ map[string]types.AttributeValue) error {
-		if sk != skProfile && !strings.HasPrefix(sk, "CONSENT#") {
+		if sk != keys.SKProfile && !strings.HasPrefix(sk, keys.SKConsent) {
 			doomed = append(doomed, keyOf(customerPK(customerID), sk))
 		}
 		return nil
@@ -186,7 +167,7 @@ func (s *Store) Sweep(ctx context.Context, customerID, addressDigest string) (in
 		return 0, err
 	}
 	if addressDigest != "" {
-		err = s.query(ctx, addressOutboxPK(addressDigest), func(sk string, _ map[string]types.AttributeValue) error {
+		err = s.query(ctx, addressOutboxPK(addressDigest), "", func(sk string, _ map[string]types.AttributeValue) error {
 			doomed = append(doomed, keyOf(addressOutboxPK(addressDigest), sk))
 			return nil
 		})

@@ -10,6 +10,7 @@ import (
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/outbox"
+	"github.com/openreg/registration/internal/store/keys"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -55,14 +56,20 @@ func (t *tx) add(item types.TransactWriteItem) int {
 	return len(t.items) - 1
 }
 
+// ok reports whether err is nil; an error (an item that cannot be encoded)
+// fails the transaction as an internal error.
+func (t *tx) ok(err error) bool {
+	if err != nil {
+		t.err = errors.Join(t.err, apperr.Wrap(apperr.Internal, "Internal error.", err))
+	}
+	return err == nil
+}
+
 func (t *tx) outbox(msgs []outbox.Message) {
 	for _, m := range msgs {
-		oi, err := newOutboxItem(m)
-		if err != nil {
-			t.err = errors.Join(t.err, apperr.Wrap(apperr.Internal, "Internal error.", err))
-			continue
+		if oi, err := newOutboxItem(m); t.ok(err) {
+			t.put(oi, notExists, nil)
 		}
-		t.put(oi, notExists, nil)
 	}
 }
 
@@ -73,8 +80,7 @@ func (t *tx) outbox(msgs []outbox.Message) {
 func (t *tx) events(evs []event.Event) {
 	for _, e := range evs {
 		it, err := newEventItem(e)
-		if err != nil {
-			t.err = errors.Join(t.err, apperr.Wrap(apperr.Internal, "Internal error.", err))
+		if !t.ok(err) {
 			continue
 		}
 		if c := t.carrier(); c != nil {
@@ -142,9 +148,7 @@ func (t *tx) session(ss *session.Session) {
 
 func (t *tx) encode(m outbox.Message) string {
 	body, err := m.Encode()
-	if err != nil {
-		t.err = errors.Join(t.err, apperr.Wrap(apperr.Internal, "Internal error.", err))
-	}
+	t.ok(err)
 	return body
 }
 
@@ -154,13 +158,12 @@ func accountEvent(a customer.Activity) bool { return a.Type == customer.Activity
 
 // consentSK is the sort key of a consent log entry.
 func consentSK(cr customer.ConsentRecord) string {
-	return "CONSENT#" + sortableTime(cr.At) + "#" + cr.ConsentID
+	return keys.SKConsent + sortableTime(cr.At) + "#" + cr.ConsentID
 }
 
 func (t *tx) consents(log []customer.ConsentRecord) {
 	for _, cr := range log {
-		t.put(consentItem{PK: customerPK(cr.CustomerID), SK: consentSK(cr),
-			Type: "consent", CustomerID: cr.CustomerID, ConsentID: cr.ConsentID, Agreed: cr.Agreed,
+		t.put(consentItem{head: head{customerPK(cr.CustomerID), consentSK(cr), "consent"}, CustomerID: cr.CustomerID, ConsentID: cr.ConsentID, Agreed: cr.Agreed,
 			Message: cr.Message, At: formatTime(cr.At)}, "", nil)
 	}
 }
@@ -212,12 +215,37 @@ func failedAt(codes []string, i int) bool {
 	return i >= 0 && i < len(codes) && codes[i] == "ConditionalCheckFailed"
 }
 
+// refusal is what it means when the item at position at (-1: none) fails
+// its condition.
+type refusal struct {
+	at  int
+	err error
+}
+
+// commit runs the transaction and reads a refusal: the error of the first
+// of refusals whose item failed its condition, else conflict (unless nil)
+// when any item did. Every other failure is unavailable.
+func (t *tx) commit(ctx context.Context, conflict error, refusals ...refusal) error {
+	codes, err := t.run(ctx)
+	if err == nil {
+		return nil
+	}
+	for _, r := range refusals {
+		if failedAt(codes, r.at) {
+			return r.err
+		}
+	}
+	if conflict != nil && hasReason(codes, "ConditionalCheckFailed") {
+		return conflict
+	}
+	return unavailable("TransactWriteItems", err)
+}
+
 // CreateAccount writes a Standard registration in one transaction. The email
 // and username keys are conditional puts, so of any number of concurrent
 // registrations of one address exactly one succeeds.
 func (s *Store) CreateAccount(ctx context.Context, acc account.Creation) error {
 	c := acc.Customer
-	now := map[string]types.AttributeValue{":now": num(s.now().Unix())}
 	t := s.newTx()
 	item := newCustomerItem(c, acc.EmailKey, acc.UsernameKey)
 	activity := acc.Activity
@@ -225,10 +253,10 @@ func (s *Store) CreateAccount(ctx context.Context, acc account.Creation) error {
 		item.Registered, activity = newEventRecord(activity), customer.Activity{}
 	}
 	t.put(item, notExists, nil)
-	emailIdx := t.put(loginKey(emailPK(acc.EmailKey), c), keyFree, now)
+	emailIdx := t.claim(loginKey(emailPK(acc.EmailKey), c))
 	usernameIdx := -1
 	if acc.UsernameKey != "" {
-		usernameIdx = t.put(loginKey(usernamePK(acc.UsernameKey), c), keyFree, now)
+		usernameIdx = t.claim(loginKey(usernamePK(acc.UsernameKey), c))
 	}
 	t.session(acc.Session)
 	t.consents(acc.Consents)
@@ -238,20 +266,10 @@ func (s *Store) CreateAccount(ctx context.Context, acc account.Creation) error {
 	handGuest, handCart := t.handOver(acc.HandOver)
 	t.revoke(acc.RevokeSession)
 	t.count(acc.Limit)
-	codes, err := t.run(ctx)
-	if handGuest >= 0 && (failedAt(codes, handGuest) || failedAt(codes, handCart)) {
-		return cart.ErrHandOverConflict
-	}
-	switch {
-	case err == nil:
-		return nil
-	case failedAt(codes, usernameIdx):
-		// Checked first: a username's answer must not depend on the email's.
-		return account.ErrUsernameTaken
-	case failedAt(codes, emailIdx):
-		return account.ErrEmailTaken
-	}
-	return unavailable("TransactWriteItems", err)
+	// The username is checked before the address: a username's answer must
+	// not depend on the email's.
+	return t.commit(ctx, nil, refusal{handGuest, cart.ErrHandOverConflict}, refusal{handCart, cart.ErrHandOverConflict},
+		refusal{usernameIdx, account.ErrUsernameTaken}, refusal{emailIdx, account.ErrEmailTaken})
 }
 
 // Submit writes a pending registration carrying the job that completes it,
@@ -272,30 +290,19 @@ func (s *Store) Submit(ctx context.Context, sub registration.Submission) error {
 		// Reserved now, whatever the address turns out to be, and for as
 		// long as an unverified account would hold it: whether the
 		// username's first claim became an account never shows.
-		usernameIdx = t.put(keyItem{PK: usernamePK(p.UsernameKey), SK: skKey, Type: "username", RegistrationID: p.ID,
-			TTL: p.ExpiresAt.Unix()}, keyFree, map[string]types.AttributeValue{":now": num(s.now().Unix())})
+		usernameIdx = t.claim(keyItem{head: head{usernamePK(p.UsernameKey), keys.SKKey, "username"}, RegistrationID: p.ID,
+			TTL: p.ExpiresAt.Unix()})
 	}
 	t.revoke(sub.RevokeSession)
 	t.count(sub.Limit)
-	codes, err := t.run(ctx)
-	switch {
-	case err == nil:
-		return nil
-	case failedAt(codes, usernameIdx):
-		return account.ErrUsernameTaken
-	}
-	return unavailable("TransactWriteItems", err)
+	return t.commit(ctx, nil, refusal{usernameIdx, account.ErrUsernameTaken})
 }
 
 // PendingRegistration returns a pending (or completed) registration.
 func (s *Store) PendingRegistration(ctx context.Context, id string) (registration.Pending, error) {
-	var it pendingItem
-	found, err := s.get(ctx, pendingPK(id), skPending, &it)
+	it, err := getItem[pendingItem](ctx, s, pendingPK(id), keys.SKPending, registration.ErrNotFound)
 	if err != nil {
 		return registration.Pending{}, err
-	}
-	if !found {
-		return registration.Pending{}, registration.ErrNotFound
 	}
 	return it.pending(), nil
 }
@@ -304,19 +311,13 @@ func (s *Store) PendingRegistration(ctx context.Context, id string) (registratio
 // transaction; see registration.Completion.
 func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 	p := c.Registration
-	now := s.now()
-	nowV := map[string]types.AttributeValue{":now": num(now.Unix())}
 	t := s.newTx()
 	// The outcome replaces the pending item: its personal data goes.
-	t.put(pendingItem{PK: pendingPK(p.ID), SK: skPending, Type: "registration", ID: p.ID, ExpiresAt: p.ExpiresAt.Unix(),
+	t.put(pendingItem{head: head{pendingPK(p.ID), keys.SKPending, "registration"}, ID: p.ID, ExpiresAt: p.ExpiresAt.Unix(),
 		Outcome: string(c.Outcome), CustomerID: c.Customer.ID, TTL: p.ExpiresAt.Unix()},
 		"attribute_exists(PK) AND attribute_not_exists(outcome)", nil)
 	cust := c.Customer
-	emailKey := customer.NormalizeLogin(cust.Email)
-	usernameKey := ""
-	if cust.Username != "" {
-		usernameKey = customer.NormalizeLogin(cust.Username)
-	}
+	emailKey, usernameKey := loginNames(cust)
 	claimUsername := func() {
 		if usernameKey != "" {
 			t.put(loginKey(usernamePK(usernameKey), cust),
@@ -331,7 +332,7 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 			item.Registered, activity = newEventRecord(activity), customer.Activity{}
 		}
 		t.put(item, notExists, nil)
-		t.put(loginKey(emailPK(emailKey), cust), keyFree, nowV)
+		t.claim(loginKey(emailPK(emailKey), cust))
 		claimUsername()
 	case registration.Replaced:
 		prev := c.Previous
@@ -346,19 +347,14 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 				":received": num(cust.ReceivedAt.UnixNano())})
 		t.items[len(t.items)-1].Put.ExpressionAttributeNames = map[string]string{"#status": "status"}
 		t.add(s.loginView(emailPK(emailKey), cust))
-		prevUsername := ""
-		if prev.Username != "" {
-			prevUsername = customer.NormalizeLogin(prev.Username)
-		}
+		_, prevUsername := loginNames(*prev)
 		switch {
 		case usernameKey != "" && usernameKey == prevUsername:
 			t.add(s.loginView(usernamePK(usernameKey), cust))
 		default:
 			claimUsername()
 			if prevUsername != "" {
-				t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table),
-					Key: keyOf(usernamePK(prevUsername), skKey), ConditionExpression: aws.String("customerId = :cid"),
-					ExpressionAttributeValues: map[string]types.AttributeValue{":cid": str(cust.ID)}}})
+				t.release(usernamePK(prevUsername), cust.ID)
 			}
 		}
 	}
@@ -367,25 +363,14 @@ func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 	t.logged(activity, c.Outbox)
 	t.events(c.Events)
 	t.handOver(c.HandOver)
-	codes, err := t.run(ctx)
-	if err == nil {
-		return nil
-	}
-	if hasReason(codes, "ConditionalCheckFailed") {
-		return registration.ErrConflict
-	}
-	return unavailable("TransactWriteItems", err)
+	return t.commit(ctx, registration.ErrConflict)
 }
 
 // Customer returns a customer by id, or customer.ErrNotFound.
 func (s *Store) Customer(ctx context.Context, id string) (customer.Customer, error) {
-	var it customerItem
-	found, err := s.get(ctx, customerPK(id), skProfile, &it)
+	it, err := getItem[customerItem](ctx, s, customerPK(id), keys.SKProfile, customer.ErrNotFound)
 	if err != nil {
 		return customer.Customer{}, err
-	}
-	if !found {
-		return customer.Customer{}, customer.ErrNotFound
 	}
 	return it.customer(), nil
 }
@@ -395,7 +380,7 @@ func (s *Store) Customer(ctx context.Context, id string) (customer.Customer, err
 // cannot overwrite a password change.
 func (s *Store) UpdatePasswordHash(ctx context.Context, c customer.Customer, new string, a customer.Activity) error {
 	t := s.newTx()
-	t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(customerPK(c.ID), skProfile),
+	t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(customerPK(c.ID), keys.SKProfile),
 		UpdateExpression:    aws.String("SET passwordHash = :new, updatedAt = :now"),
 		ConditionExpression: aws.String("passwordHash = :old"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -405,23 +390,14 @@ func (s *Store) UpdatePasswordHash(ctx context.Context, c customer.Customer, new
 	// old one: their status and the rest of their view stay whatever the
 	// account's latest write made them.
 	for _, pk := range loginKeys(c) {
-		t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, skKey),
+		t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, keys.SKKey),
 			UpdateExpression:    aws.String("SET passwordHash = :new"),
 			ConditionExpression: aws.String("customerId = :cid AND passwordHash = :old"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":new": str(new), ":old": str(c.PasswordHash), ":cid": str(c.ID)}}})
 	}
 	t.activity(a)
-	codes, err := t.run(ctx)
-	switch {
-	case err == nil:
-		return nil
-	case hasReason(codes, "ConditionalCheckFailed"):
-		return fmt.Errorf("store: password hash of %s changed meanwhile", c.ID)
-	case codes == nil:
-		return err
-	}
-	return unavailable("TransactWriteItems", err)
+	return t.commit(ctx, fmt.Errorf("store: password hash of %s changed meanwhile", c.ID))
 }
 
 // Enqueue stores a job in the outbox with the client's count, in one

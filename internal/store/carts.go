@@ -11,6 +11,7 @@ import (
 
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/guest"
+	"github.com/openreg/registration/internal/store/keys"
 	"github.com/openreg/registration/internal/throttle"
 )
 
@@ -19,17 +20,14 @@ import (
 // the customer. Lines are a map from SKU to quantity, so setting one line
 // is one conditional update that also enforces the line limit.
 
-const (
-	skGuest = "GUEST"
-	skCart  = "CART"
-)
+func guestPK(id string) string { return keys.Guest + id }
 
-func guestPK(id string) string { return "GUEST#" + id }
+// guestUsable is the condition that a guest exists, is not retired and has
+// not expired at :now (guest.Guest.Usable).
+const guestUsable = "attribute_exists(PK) AND attribute_not_exists(retiredTo) AND expiresAt > :now"
 
 type guestItem struct {
-	PK          string         `dynamodbav:"PK"`
-	SK          string         `dynamodbav:"SK"`
-	Type        string         `dynamodbav:"type"`
+	head
 	ID          string         `dynamodbav:"id"`
 	AffiliateID string         `dynamodbav:"affiliateId,omitempty"`
 	CreatedAt   string         `dynamodbav:"createdAt"`
@@ -40,9 +38,7 @@ type guestItem struct {
 }
 
 type cartItem struct {
-	PK          string         `dynamodbav:"PK"`
-	SK          string         `dynamodbav:"SK"`
-	Type        string         `dynamodbav:"type"`
+	head
 	Lines       map[string]int `dynamodbav:"lines"`
 	AffiliateID string         `dynamodbav:"affiliateId,omitempty"`
 	// Rev counts the cart's writes; a hand-over is conditioned on it.
@@ -67,13 +63,9 @@ func lineMap(lines []cart.Line) map[string]int {
 
 // Guest returns a guest and its lines; see shopping.Store.
 func (s *Store) Guest(ctx context.Context, id string) (guest.Guest, []cart.Line, error) {
-	var it guestItem
-	found, err := s.get(ctx, guestPK(id), skGuest, &it)
+	it, err := getItem[guestItem](ctx, s, guestPK(id), keys.SKGuest, guest.ErrNotFound)
 	if err != nil {
 		return guest.Guest{}, nil, err
-	}
-	if !found {
-		return guest.Guest{}, nil, guest.ErrNotFound
 	}
 	return guest.Guest{ID: it.ID, AffiliateID: it.AffiliateID, CreatedAt: parseTime(it.CreatedAt),
 		ExpiresAt: fromEpoch(it.ExpiresAt), RetiredTo: it.RetiredTo}, linesOf(it.Lines), nil
@@ -82,7 +74,7 @@ func (s *Store) Guest(ctx context.Context, id string) (guest.Guest, []cart.Line,
 // CreateGuest stores a new guest; see shopping.Store.
 func (s *Store) CreateGuest(ctx context.Context, g guest.Guest, lines []cart.Line, limit *throttle.Counter) error {
 	t := s.newTx()
-	t.put(guestItem{PK: guestPK(g.ID), SK: skGuest, Type: "guest", ID: g.ID, AffiliateID: g.AffiliateID,
+	t.put(guestItem{head: head{guestPK(g.ID), keys.SKGuest, "guest"}, ID: g.ID, AffiliateID: g.AffiliateID,
 		CreatedAt: formatTime(g.CreatedAt), ExpiresAt: g.ExpiresAt.Unix(), Lines: lineMap(lines), TTL: g.ExpiresAt.Unix()}, notExists, nil)
 	t.count(limit)
 	_, err := t.run(ctx)
@@ -92,7 +84,7 @@ func (s *Store) CreateGuest(ctx context.Context, g guest.Guest, lines []cart.Lin
 // RefreshGuest extends a usable guest's life; see shopping.Store.
 func (s *Store) RefreshGuest(ctx context.Context, id string, expires time.Time) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: keyOf(guestPK(id), skGuest),
+		TableName: aws.String(s.table), Key: keyOf(guestPK(id), keys.SKGuest),
 		UpdateExpression:          aws.String("SET expiresAt = :e, #ttl = :e"),
 		ConditionExpression:       aws.String("attribute_exists(PK) AND attribute_not_exists(retiredTo) AND expiresAt < :e"),
 		ExpressionAttributeNames:  map[string]string{"#ttl": AttrTTL},
@@ -110,7 +102,7 @@ func (s *Store) RefreshGuest(ctx context.Context, id string, expires time.Time) 
 // CustomerCart returns a customer's cart; see shopping.Store.
 func (s *Store) CustomerCart(ctx context.Context, customerID string) (cart.Stored, error) {
 	var it cartItem
-	found, err := s.get(ctx, customerPK(customerID), skCart, &it)
+	found, err := s.get(ctx, customerPK(customerID), keys.SKCart, &it)
 	if err != nil || !found {
 		return cart.Stored{Lines: []cart.Line{}}, err
 	}
@@ -123,9 +115,9 @@ func (t *tx) handOver(h *cart.HandOver) (guestAt, cartAt int) {
 	if h == nil {
 		return -1, -1
 	}
-	guestAt = t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(t.s.table), Key: keyOf(guestPK(h.GuestID), skGuest),
+	guestAt = t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(t.s.table), Key: keyOf(guestPK(h.GuestID), keys.SKGuest),
 		UpdateExpression:         aws.String("SET retiredTo = :cid, #lines = :none"),
-		ConditionExpression:      aws.String("attribute_exists(PK) AND attribute_not_exists(retiredTo) AND expiresAt > :now"),
+		ConditionExpression:      aws.String(guestUsable),
 		ExpressionAttributeNames: map[string]string{"#lines": "lines"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":cid": str(h.CustomerID), ":now": num(h.At.Unix()),
 			":none": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{}}}}})
@@ -133,7 +125,7 @@ func (t *tx) handOver(h *cart.HandOver) (guestAt, cartAt int) {
 	if h.Rev > 0 {
 		cond, values = "rev = :rev", map[string]types.AttributeValue{":rev": num(h.Rev)}
 	}
-	cartAt = t.put(cartItem{PK: customerPK(h.CustomerID), SK: skCart, Type: "cart", Lines: lineMap(h.Lines),
+	cartAt = t.put(cartItem{head: head{customerPK(h.CustomerID), keys.SKCart, "cart"}, Lines: lineMap(h.Lines),
 		AffiliateID: h.AffiliateID, Rev: h.Rev + 1}, cond, values)
 	return guestAt, cartAt
 }
@@ -142,10 +134,10 @@ func (t *tx) handOver(h *cart.HandOver) (guestAt, cartAt int) {
 // it is still usable.
 func ownerKey(o cart.Owner, now time.Time) (map[string]types.AttributeValue, string, map[string]types.AttributeValue) {
 	if o.GuestID != "" {
-		return keyOf(guestPK(o.GuestID), skGuest), "attribute_exists(PK) AND attribute_not_exists(retiredTo) AND expiresAt > :now",
+		return keyOf(guestPK(o.GuestID), keys.SKGuest), guestUsable,
 			map[string]types.AttributeValue{":now": num(now.Unix())}
 	}
-	return keyOf(customerPK(o.CustomerID), skCart), "attribute_exists(PK)", map[string]types.AttributeValue{}
+	return keyOf(customerPK(o.CustomerID), keys.SKCart), "attribute_exists(PK)", map[string]types.AttributeValue{}
 }
 
 // SetLine sets one line; see shopping.Store.
@@ -179,7 +171,7 @@ func (s *Store) SetLine(ctx context.Context, o cart.Owner, l cart.Line, maxLines
 	}
 	// A customer's first line: the cart item does not exist yet.
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table),
-		Item: map[string]types.AttributeValue{AttrPK: str(customerPK(o.CustomerID)), AttrSK: str(skCart), "type": str("cart"),
+		Item: map[string]types.AttributeValue{AttrPK: str(customerPK(o.CustomerID)), AttrSK: str(keys.SKCart), "type": str("cart"),
 			"lines": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{l.SKU: num(int64(l.Quantity))}},
 			"rev":   num(1)},
 		ConditionExpression: aws.String(notExists)})

@@ -8,6 +8,7 @@ import (
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/shopping"
 	"github.com/openreg/registration/internal/signin"
+	"github.com/openreg/registration/internal/vat"
 	"github.com/openreg/registration/internal/verification"
 )
 
@@ -24,4 +25,5 @@ var (
 	_ myaccount.Store              = (*Store)(nil)
 	_ shopping.Store               = (*Store)(nil)
 	_ admin.Store                  = (*Store)(nil)
+	_ vat.Store                    = (*Store)(nil)
 )

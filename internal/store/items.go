@@ -5,15 +5,21 @@ import (
 
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/registration"
+	"github.com/openreg/registration/internal/store/keys"
 )
 
 // The item shapes. Field names are the attribute names; times are RFC 3339
 // strings except where a condition compares them, which are epoch numbers.
 
+// head is what every item starts with: its key and its kind (AttrType).
+type head struct {
+	PK   string `dynamodbav:"PK"`
+	SK   string `dynamodbav:"SK"`
+	Type string `dynamodbav:"type"`
+}
+
 type customerItem struct {
-	PK               string            `dynamodbav:"PK"`
-	SK               string            `dynamodbav:"SK"`
-	Type             string            `dynamodbav:"type"`
+	head
 	ID               string            `dynamodbav:"id"`
 	StoreID          string            `dynamodbav:"storeId"`
 	Email            string            `dynamodbav:"email"`
@@ -130,8 +136,8 @@ func fromEpoch(n int64) time.Time {
 
 func newCustomerItem(c customer.Customer, emailKey, usernameKey string) customerItem {
 	it := customerItem{
-		PK: customerPK(c.ID), SK: skProfile, Type: "customer",
-		ID: c.ID, StoreID: c.StoreID, Email: c.Email, EmailKey: emailKey,
+		head: head{customerPK(c.ID), keys.SKProfile, "customer"}, ID: c.ID,
+		StoreID: c.StoreID, Email: c.Email, EmailKey: emailKey,
 		Username: c.Username, UsernameKey: usernameKey,
 		Status: string(c.Status), RequiresApproval: c.RequiresApproval,
 		EmailVerifiedAt: formatTime(c.EmailVerifiedAt), PasswordHash: c.PasswordHash,
@@ -199,9 +205,7 @@ func (l *linkItem) link() *customer.Link {
 // pendingItem is a registration waiting for the mailer to complete it.
 // Once completed it keeps only its outcome.
 type pendingItem struct {
-	PK               string                   `dynamodbav:"PK"`
-	SK               string                   `dynamodbav:"SK"`
-	Type             string                   `dynamodbav:"type"`
+	head
 	ID               string                   `dynamodbav:"id"`
 	StoreID          string                   `dynamodbav:"storeId,omitempty"`
 	Email            string                   `dynamodbav:"email,omitempty"`
@@ -232,7 +236,7 @@ type pendingItem struct {
 func newPendingItem(p registration.Pending) pendingItem {
 	profile := p.Profile
 	return pendingItem{
-		PK: pendingPK(p.ID), SK: skPending, Type: "registration", ID: p.ID, StoreID: p.StoreID,
+		head: head{pendingPK(p.ID), keys.SKPending, "registration"}, ID: p.ID, StoreID: p.StoreID,
 		Email: p.Email, EmailKey: p.EmailKey, Username: p.Username, UsernameKey: p.UsernameKey,
 		PasswordHash: p.PasswordHash, Language: p.Language, Profile: &profile, Attributes: p.Attributes,
 		Newsletters: p.Newsletters, Address: p.Address, Consents: p.Consents, RequiresApproval: p.RequiresApproval,
@@ -256,9 +260,7 @@ func (i pendingItem) pending() registration.Pending {
 }
 
 type activityItem struct {
-	PK         string            `dynamodbav:"PK"`
-	SK         string            `dynamodbav:"SK"`
-	Type       string            `dynamodbav:"type"`
+	head
 	CustomerID string            `dynamodbav:"customerId"`
 	Activity   string            `dynamodbav:"activity"`
 	At         string            `dynamodbav:"at"`
@@ -276,15 +278,13 @@ func (s *Store) newActivityItem(a customer.Activity) activityItem {
 		}
 	}
 	return activityItem{
-		PK: customerPK(a.CustomerID), SK: "ACTIVITY#" + sortableTime(a.At) + "#" + s.suffix(), Type: "activity",
+		head:       head{customerPK(a.CustomerID), keys.SKActivity + sortableTime(a.At) + "#" + s.suffix(), "activity"},
 		CustomerID: a.CustomerID, Activity: string(a.Type), At: formatTime(a.At), Detail: detail,
 	}
 }
 
 type consentItem struct {
-	PK         string `dynamodbav:"PK"`
-	SK         string `dynamodbav:"SK"`
-	Type       string `dynamodbav:"type"`
+	head
 	CustomerID string `dynamodbav:"customerId"`
 	ConsentID  string `dynamodbav:"consentId"`
 	Agreed     bool   `dynamodbav:"agreed"`

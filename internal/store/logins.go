@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/store/keys"
 )
 
 // Login keys. EMAIL#<normalised address> and USERNAME#<normalised name>
@@ -29,9 +30,7 @@ import (
 const keyFree = "attribute_not_exists(PK) OR (attribute_exists(#ttl) AND #ttl <= :now)"
 
 type keyItem struct {
-	PK             string `dynamodbav:"PK"`
-	SK             string `dynamodbav:"SK"`
-	Type           string `dynamodbav:"type"`
+	head
 	CustomerID     string `dynamodbav:"customerId,omitempty"`
 	RegistrationID string `dynamodbav:"registrationId,omitempty"`
 	PasswordHash   string `dynamodbav:"passwordHash,omitempty"`
@@ -53,13 +52,36 @@ const (
 	attrDeviceFail = "devfail#"
 )
 
+// loginNames are c's normalised email address and username ("" when it has
+// none).
+func loginNames(c customer.Customer) (email, username string) {
+	if c.Username != "" {
+		username = customer.NormalizeLogin(c.Username)
+	}
+	return customer.NormalizeLogin(c.Email), username
+}
+
 // loginKeys are the partition keys of a customer's login keys.
 func loginKeys(c customer.Customer) []string {
-	keys := []string{emailPK(customer.NormalizeLogin(c.Email))}
-	if c.Username != "" {
-		keys = append(keys, usernamePK(customer.NormalizeLogin(c.Username)))
+	email, username := loginNames(c)
+	pks := []string{emailPK(email)}
+	if username != "" {
+		pks = append(pks, usernamePK(username))
 	}
-	return keys
+	return pks
+}
+
+// claim adds the put of a login key on the condition that it is free
+// (keyFree) and returns its position.
+func (t *tx) claim(k keyItem) int {
+	return t.put(k, keyFree, map[string]types.AttributeValue{":now": num(t.s.now().Unix())})
+}
+
+// release adds the delete of the login key pk, on the condition that
+// customerID still holds it.
+func (t *tx) release(pk, customerID string) {
+	t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(t.s.table), Key: keyOf(pk, keys.SKKey),
+		ConditionExpression: aws.String("customerId = :cid"), ExpressionAttributeValues: map[string]types.AttributeValue{":cid": str(customerID)}}})
 }
 
 // loginKey is the login key pk of c, with c's sign-in view.
@@ -68,7 +90,7 @@ func loginKey(pk string, c customer.Customer) keyItem {
 	if pk != emailPK(customer.NormalizeLogin(c.Email)) {
 		kind = "username"
 	}
-	return keyItem{PK: pk, SK: skKey, Type: kind, CustomerID: c.ID, PasswordHash: c.PasswordHash,
+	return keyItem{head: head{pk, keys.SKKey, kind}, CustomerID: c.ID, PasswordHash: c.PasswordHash,
 		Status: string(c.Status), StoreID: c.StoreID, Language: c.Language, RecoveredAt: formatTime(c.RecoveredAt),
 		TTL: epoch(c.ExpiresAt)}
 }
@@ -89,7 +111,7 @@ func (s *Store) loginView(pk string, c customer.Customer) types.TransactWriteIte
 		expr += ", #ttl = :ttl"
 		values[":ttl"] = num(c.ExpiresAt.Unix())
 	}
-	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, skKey),
+	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, keys.SKKey),
 		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("customerId = :cid"),
 		ExpressionAttributeNames:  map[string]string{"#ttl": AttrTTL, "#status": "status", "#lang": "language"},
 		ExpressionAttributeValues: values}}
@@ -105,7 +127,7 @@ func (s *Store) Login(ctx context.Context, kind, key string) (customer.Customer,
 	if kind == "username" {
 		pk = usernamePK(key)
 	}
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: keyOf(pk, skKey), ConsistentRead: aws.Bool(true)})
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: keyOf(pk, keys.SKKey), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return customer.Customer{}, unavailable("GetItem", err)
 	}

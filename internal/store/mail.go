@@ -7,6 +7,7 @@ import (
 
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/outbox"
+	"github.com/openreg/registration/internal/store/keys"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -20,21 +21,23 @@ const (
 	ledgerRetention = 15 * 24 * time.Hour
 	stateSending    = "sending"
 	stateSent       = "sent"
-	skLedger        = "LEDGER"
-	skSuppress      = "SUPPRESS"
-	skResend        = "RESEND"
 )
 
-func ledgerPK(id string) string    { return "MAILED#" + id }
-func suppressPK(key string) string { return "SUPPRESS#" + key }
-func resendPK(key string) string   { return "RESEND#" + customer.AddressDigest(key) }
+func ledgerPK(id string) string    { return keys.Mailed + id }
+func suppressPK(key string) string { return keys.Suppress + key }
+
+// The partitions of the resend, notice and reset throttles: one per
+// purpose and address (its digest).
+func resendPK(key string) string { return keys.Resend + customer.AddressDigest(key) }
+func noticePK(key string) string { return keys.Notice + customer.AddressDigest(key) }
+func resetPK(key string) string  { return keys.Reset + customer.AddressDigest(key) }
 
 // Claim reserves a message for one sender; see mail.Ledger.
 func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease time.Duration) error {
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(s.table),
 		Item: map[string]types.AttributeValue{
-			AttrPK: str(ledgerPK(id)), AttrSK: str(skLedger), "type": str("ledger"),
+			AttrPK: str(ledgerPK(id)), AttrSK: str(keys.SKLedger), "type": str("ledger"),
 			"state": str(stateSending), "leaseUntil": num(now.Add(lease).UnixMilli()),
 			AttrTTL: num(now.Add(ledgerRetention).Unix()),
 		},
@@ -60,7 +63,7 @@ func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease time.
 func (s *Store) MarkSent(ctx context.Context, id string, now time.Time) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
-		Key:                       keyOf(ledgerPK(id), skLedger),
+		Key:                       keyOf(ledgerPK(id), keys.SKLedger),
 		UpdateExpression:          aws.String("SET #state = :sent, sentAt = :at"),
 		ExpressionAttributeNames:  map[string]string{"#state": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":sent": str(stateSent), ":at": str(formatTime(now))},
@@ -75,7 +78,7 @@ func (s *Store) MarkSent(ctx context.Context, id string, now time.Time) error {
 func (s *Store) Release(ctx context.Context, id string) error {
 	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:                 aws.String(s.table),
-		Key:                       keyOf(ledgerPK(id), skLedger),
+		Key:                       keyOf(ledgerPK(id), keys.SKLedger),
 		ConditionExpression:       aws.String("#state = :sending"),
 		ExpressionAttributeNames:  map[string]string{"#state": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":sending": str(stateSending)},
@@ -91,7 +94,7 @@ func (s *Store) Suppressed(ctx context.Context, addressKey string) (bool, error)
 	var it struct {
 		PK string `dynamodbav:"PK"`
 	}
-	return s.get(ctx, suppressPK(addressKey), skSuppress, &it)
+	return s.get(ctx, suppressPK(addressKey), keys.SKSuppress, &it)
 }
 
 // Suppress records that an address hard-bounced or complained. The entry
@@ -100,7 +103,7 @@ func (s *Store) Suppress(ctx context.Context, addressKey, reason string, at time
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(s.table),
 		Item: map[string]types.AttributeValue{
-			AttrPK: str(suppressPK(addressKey)), AttrSK: str(skSuppress), "type": str("suppression"),
+			AttrPK: str(suppressPK(addressKey)), AttrSK: str(keys.SKSuppress), "type": str("suppression"),
 			"reason": str(reason), "at": str(formatTime(at)),
 		},
 	})
@@ -114,19 +117,21 @@ func (s *Store) Suppress(ctx context.Context, addressKey, reason string, at time
 // registration itself) did within interval. The job's own retry passes, so a
 // failed send can be retried.
 func (s *Store) ClaimResend(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error) {
-	return s.claimInterval(ctx, resendPK(emailKey), skResend, jobID, now, interval)
+	return s.claimInterval(ctx, resendPK(emailKey), jobID, now, interval)
 }
 
 // ClaimNotice lets a registration-attempt job tell an owner unless another
 // job did within interval, so nobody can flood an address with notices.
 func (s *Store) ClaimNotice(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error) {
-	return s.claimInterval(ctx, "NOTICE#"+customer.AddressDigest(emailKey), skResend, jobID, now, interval)
+	return s.claimInterval(ctx, noticePK(emailKey), jobID, now, interval)
 }
 
-func (s *Store) claimInterval(ctx context.Context, pk, sk, jobID string, now time.Time, interval time.Duration) (bool, error) {
+// claimInterval claims the throttle pk (a resendPK, noticePK or resetPK) for
+// jobID unless another job claimed it within interval.
+func (s *Store) claimInterval(ctx context.Context, pk, jobID string, now time.Time, interval time.Duration) (bool, error) {
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                 aws.String(s.table),
-		Item:                      intervalItem(pk, sk, jobID, now, interval),
+		Item:                      intervalItem(pk, keys.SKResend, jobID, now, interval),
 		ConditionExpression:       aws.String("attribute_not_exists(PK) OR #at <= :cutoff OR jobId = :job"),
 		ExpressionAttributeNames:  map[string]string{"#at": "at"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":cutoff": num(now.Add(-interval).UnixMilli()), ":job": str(jobID)},

@@ -6,6 +6,7 @@ import (
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/outbox"
+	"github.com/openreg/registration/internal/store/keys"
 )
 
 // The outbox. A use case stores the mails and jobs its change causes in the
@@ -38,9 +39,7 @@ const (
 const outboxRetention = 7 * 24 * time.Hour
 
 type outboxItem struct {
-	PK        string `dynamodbav:"PK"`
-	SK        string `dynamodbav:"SK"`
-	Type      string `dynamodbav:"type"`
+	head
 	Message   string `dynamodbav:"outboxMessage"`
 	CreatedAt string `dynamodbav:"createdAt"`
 	TTL       int64  `dynamodbav:"ttl"`
@@ -55,15 +54,15 @@ func newOutboxItem(m outbox.Message) (outboxItem, error) {
 	// finds it: a mail to or about a customer (the store owner's notices
 	// included) in the customer's partition, a job naming a typed address
 	// under the address's digest; the rest under its own key.
-	pk, sk := outboxPK(m.ID), skMail
+	pk, sk := outboxPK(m.ID), keys.SKMail
 	switch {
 	case m.Concerns() != "":
-		pk, sk = customerPK(m.Concerns()), "OUTBOX#"+m.ID
+		pk, sk = customerPK(m.Concerns()), keys.SKOutbox+m.ID
 	case m.Address() != "":
-		pk, sk = addressOutboxPK(customer.AddressDigest(m.Address())), "OUTBOX#"+m.ID
+		pk, sk = addressOutboxPK(customer.AddressDigest(m.Address())), keys.SKOutbox+m.ID
 	}
 	return outboxItem{
-		PK: pk, SK: sk, Type: TypeOutbox,
+		head:    head{pk, sk, TypeOutbox},
 		Message: body, CreatedAt: formatTime(m.CreatedAt), TTL: m.CreatedAt.Add(outboxRetention).Unix(),
 	}, nil
 }
@@ -81,9 +80,7 @@ const (
 // eventItem carries one event to the bus. It lives in its customer's
 // partition (an erasure sweeps it) and expires with the outbox's retention.
 type eventItem struct {
-	PK        string `dynamodbav:"PK"`
-	SK        string `dynamodbav:"SK"`
-	Type      string `dynamodbav:"type"`
+	head
 	EventType string `dynamodbav:"eventType"`
 	Detail    string `dynamodbav:"outboxEvent"`
 	TTL       int64  `dynamodbav:"ttl"`
@@ -94,6 +91,6 @@ func newEventItem(e event.Event) (eventItem, error) {
 	if err != nil {
 		return eventItem{}, err
 	}
-	return eventItem{PK: customerPK(e.CustomerID), SK: "EVENT#" + sortableTime(e.At) + "#" + e.ID, Type: TypeEvent,
+	return eventItem{head: head{customerPK(e.CustomerID), keys.SKEvent + sortableTime(e.At) + "#" + e.ID, TypeEvent},
 		EventType: string(e.Type), Detail: d, TTL: e.At.Add(outboxRetention).Unix()}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/store/keys"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -21,16 +22,14 @@ import (
 // transaction ends it with its activity entry, and every session of a
 // customer is one Query away.
 
-func sessionSK(digest string) string { return "SESSION#" + digest }
+func sessionSK(digest string) string { return keys.SKSession + digest }
 
 func sessionKey(r session.Ref) map[string]types.AttributeValue {
 	return keyOf(customerPK(r.CustomerID), sessionSK(r.Digest))
 }
 
 type sessionItem struct {
-	PK         string `dynamodbav:"PK"`
-	SK         string `dynamodbav:"SK"`
-	Type       string `dynamodbav:"type"`
+	head
 	CustomerID string `dynamodbav:"customerId"`
 	RememberMe bool   `dynamodbav:"rememberMe"`
 	CreatedAt  string `dynamodbav:"createdAt"`
@@ -42,7 +41,7 @@ type sessionItem struct {
 
 func newSessionItem(ss session.Session) sessionItem {
 	return sessionItem{
-		PK: customerPK(ss.CustomerID), SK: sessionSK(ss.Digest), Type: "session", CustomerID: ss.CustomerID,
+		head: head{customerPK(ss.CustomerID), sessionSK(ss.Digest), "session"}, CustomerID: ss.CustomerID,
 		RememberMe: ss.RememberMe, CreatedAt: formatTime(ss.CreatedAt), ImpersonatedBy: ss.ImpersonatedBy,
 		ExpiresAt: ss.ExpiresAt.Unix(), TTL: ss.ExpiresAt.Unix(),
 	}
@@ -56,16 +55,16 @@ func (i sessionItem) session(digest string) session.Session {
 // SessionOf returns a session and its customer from one BatchGetItem; see
 // session.Store.
 func (s *Store) SessionOf(ctx context.Context, r session.Ref) (session.Session, customer.Customer, error) {
-	keys := &types.KeysAndAttributes{ConsistentRead: aws.Bool(true),
-		Keys: []map[string]types.AttributeValue{sessionKey(r), keyOf(customerPK(r.CustomerID), skProfile)}}
+	batch := &types.KeysAndAttributes{ConsistentRead: aws.Bool(true),
+		Keys: []map[string]types.AttributeValue{sessionKey(r), keyOf(customerPK(r.CustomerID), keys.SKProfile)}}
 	var sess *sessionItem
 	var cust *customerItem
 	// A batch may leave keys unprocessed under load; they are asked again.
-	for attempt := 0; keys != nil && len(keys.Keys) > 0; attempt++ {
+	for attempt := 0; batch != nil && len(batch.Keys) > 0; attempt++ {
 		if attempt == 3 {
 			return session.Session{}, customer.Customer{}, unavailable("BatchGetItem", fmt.Errorf("keys left unprocessed"))
 		}
-		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{s.table: *keys}})
+		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{s.table: *batch}})
 		if err != nil {
 			return session.Session{}, customer.Customer{}, unavailable("BatchGetItem", err)
 		}
@@ -73,7 +72,7 @@ func (s *Store) SessionOf(ctx context.Context, r session.Ref) (session.Session, 
 			sk, _ := item[AttrSK].(*types.AttributeValueMemberS)
 			switch {
 			case sk == nil:
-			case sk.Value == skProfile:
+			case sk.Value == keys.SKProfile:
 				cust = &customerItem{}
 				if err := unmarshal(item, cust); err != nil {
 					return session.Session{}, customer.Customer{}, err
@@ -86,9 +85,9 @@ func (s *Store) SessionOf(ctx context.Context, r session.Ref) (session.Session, 
 			}
 		}
 		next, ok := out.UnprocessedKeys[s.table]
-		keys = nil
+		batch = nil
 		if ok {
-			keys = &next
+			batch = &next
 		}
 	}
 	if sess == nil || cust == nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/openreg/registration/internal/admin"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/store/keys"
 )
 
 // The byStatus index lists a store's customers of one status, newest
@@ -51,13 +51,9 @@ func statusKeys(c customer.Customer) (key, sort string) {
 // eventually consistent: a customer written a moment ago may not be listed
 // yet.
 func (s *Store) ListByStatus(ctx context.Context, storeID string, st customer.Status, limit int, cursor string) (admin.Page, error) {
-	before := ""
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || len(b) == 0 {
-			return admin.Page{}, admin.ErrBadCursor
-		}
-		before = string(b)
+	before, ok := keys.FromCursor(cursor)
+	if !ok {
+		return admin.Page{}, admin.ErrBadCursor
 	}
 	var all []customerItem
 	for shard := range StatusShards {
@@ -87,7 +83,7 @@ func (s *Store) ListByStatus(ctx context.Context, storeID string, st customer.St
 	page := admin.Page{}
 	for i, it := range all {
 		if i == limit {
-			page.Cursor = base64.RawURLEncoding.EncodeToString([]byte(all[i-1].StatusSort))
+			page.Cursor = keys.Cursor(all[i-1].StatusSort)
 			break
 		}
 		page.Customers = append(page.Customers, it.customer())
@@ -100,14 +96,14 @@ func (s *Store) ListByStatus(ctx context.Context, storeID string, st customer.St
 func (s *Store) ActivityPage(ctx context.Context, customerID string, limit int, cursor string) (admin.ActivityPage, error) {
 	in := &dynamodb.QueryInput{TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :a)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(customerPK(customerID)), ":a": str("ACTIVITY#")},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(customerPK(customerID)), ":a": str(keys.SKActivity)},
 		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit))}
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || !strings.HasPrefix(string(b), "ACTIVITY#") {
-			return admin.ActivityPage{}, admin.ErrBadCursor
-		}
-		in.ExclusiveStartKey = keyOf(customerPK(customerID), string(b))
+	after, ok := keys.FromCursor(cursor)
+	if !ok || (after != "" && !strings.HasPrefix(after, keys.SKActivity)) {
+		return admin.ActivityPage{}, admin.ErrBadCursor
+	}
+	if after != "" {
+		in.ExclusiveStartKey = keyOf(customerPK(customerID), after)
 	}
 	out, err := s.db.Query(ctx, in)
 	if err != nil {
@@ -123,7 +119,7 @@ func (s *Store) ActivityPage(ctx context.Context, customerID string, limit int, 
 			At: parseTime(it.At), Detail: it.Detail})
 	}
 	if sk, ok := out.LastEvaluatedKey[AttrSK].(*types.AttributeValueMemberS); ok && len(out.Items) == limit {
-		p.Cursor = base64.RawURLEncoding.EncodeToString([]byte(sk.Value))
+		p.Cursor = keys.Cursor(sk.Value)
 	}
 	return p, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/store/keys"
 )
 
 // API is the part of the DynamoDB client the store uses.
@@ -62,23 +63,20 @@ const (
 	AttrSK = "SK"
 	// AttrTTL is the table's time-to-live attribute (epoch seconds).
 	AttrTTL = "ttl"
-
-	skProfile = "PROFILE"
-	skKey     = "KEY"
-	skCount   = "COUNT"
-	skMail    = "MAIL"
-	skPending = "PENDING"
 )
 
-func customerPK(id string) string  { return "CUSTOMER#" + id }
-func emailPK(key string) string    { return "EMAIL#" + key }
-func usernamePK(key string) string { return "USERNAME#" + key }
-func pendingPK(id string) string   { return "REGISTRATION#" + id }
-func outboxPK(id string) string    { return "OUTBOX#" + id }
+// The partition keys, from the prefixes package keys declares (the sort
+// keys are keys' SK constants).
+func customerPK(id string) string  { return keys.Customer + id }
+func emailPK(key string) string    { return keys.Email + key }
+func usernamePK(key string) string { return keys.Username + key }
+func pendingPK(id string) string   { return keys.Registration + id }
+func outboxPK(id string) string    { return keys.Outbox + id }
 
 // addressOutboxPK is the partition of the jobs that name an address with
 // this digest (customer.AddressDigest).
-func addressOutboxPK(digest string) string { return "OUTBOX#ADDRESS#" + digest }
+func addressOutboxPK(digest string) string { return keys.OutboxAddress + digest }
+
 func keyOf(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{AttrPK: str(pk), AttrSK: str(sk)}
 }
@@ -256,6 +254,17 @@ func (s *Store) get(ctx context.Context, pk, sk string, out any) (bool, error) {
 		return false, apperr.Wrap(apperr.Internal, "Internal error.", fmt.Errorf("decode %s: %w", pk, err))
 	}
 	return true, nil
+}
+
+// getItem reads the item pk, sk as a T, or returns missing when there is
+// none.
+func getItem[T any](ctx context.Context, s *Store, pk, sk string, missing error) (T, error) {
+	var it T
+	found, err := s.get(ctx, pk, sk, &it)
+	if err == nil && !found {
+		err = missing
+	}
+	return it, err
 }
 
 const notExists = "attribute_not_exists(PK)"

@@ -4,10 +4,10 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/store/keys"
 )
 
 // Newsletter subscriptions are items of their own, one per address,
@@ -17,14 +17,12 @@ import (
 // of the change that makes them (registration, confirmation, My account), so
 // none exists without its change or the other way round.
 
-func subscriptionPK(storeID, emailKey string) string { return "NEWSLETTER#" + storeID + "#" + emailKey }
-
-const skSubscriptionPrefix = "TYPE#"
+func subscriptionPK(storeID, emailKey string) string {
+	return keys.Newsletter + storeID + "#" + emailKey
+}
 
 type subscriptionItem struct {
-	PK          string `dynamodbav:"PK"`
-	SK          string `dynamodbav:"SK"`
-	Type        string `dynamodbav:"type"`
+	head
 	ID          string `dynamodbav:"id"`
 	StoreID     string `dynamodbav:"storeId"`
 	Email       string `dynamodbav:"email"`
@@ -41,8 +39,8 @@ type subscriptionItem struct {
 }
 
 func newSubscriptionItem(s customer.Subscription) subscriptionItem {
-	return subscriptionItem{PK: subscriptionPK(s.StoreID, customer.NormalizeLogin(s.Email)), SK: skSubscriptionPrefix + s.Type,
-		Type: "subscription", ID: s.ID, StoreID: s.StoreID, Email: s.Email, Newsletter: s.Type, Active: s.Active,
+	return subscriptionItem{head: head{subscriptionPK(s.StoreID, customer.NormalizeLogin(s.Email)), keys.SKNewsletter + s.Type, "subscription"},
+		ID: s.ID, StoreID: s.StoreID, Email: s.Email, Newsletter: s.Type, Active: s.Active,
 		Language: s.Language, CreatedAt: formatTime(s.CreatedAt), UpdatedAt: formatTime(s.UpdatedAt),
 		ActivatedAt: formatTime(s.ActivatedAt), ExpiresAt: epoch(s.ExpiresAt), TTL: epoch(s.ExpiresAt)}
 }
@@ -56,30 +54,22 @@ func (i subscriptionItem) subscription() customer.Subscription {
 // Subscriptions returns the newsletter subscriptions of a normalised
 // address in a store, in one consistent Query.
 func (s *Store) Subscriptions(ctx context.Context, storeID, emailKey string) ([]customer.Subscription, error) {
-	in := &dynamodb.QueryInput{TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
-		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(subscriptionPK(storeID, emailKey)), ":sk": str(skSubscriptionPrefix)}}
 	var out []customer.Subscription
-	for {
-		res, err := s.db.Query(ctx, in)
-		if err != nil {
-			return nil, unavailable("Query", err)
+	err := s.query(ctx, subscriptionPK(storeID, emailKey), keys.SKNewsletter, func(_ string, item map[string]types.AttributeValue) error {
+		var it subscriptionItem
+		if err := unmarshal(item, &it); err != nil {
+			return err
 		}
-		for _, item := range res.Items {
-			var it subscriptionItem
-			if err := unmarshal(item, &it); err != nil {
-				return nil, err
-			}
-			// The TTL removes an expired record later; it is gone now.
-			if sub := it.subscription(); !sub.Expired(s.now()) {
-				out = append(out, sub)
-			}
+		// The TTL removes an expired record later; it is gone now.
+		if sub := it.subscription(); !sub.Expired(s.now()) {
+			out = append(out, sub)
 		}
-		if len(res.LastEvaluatedKey) == 0 {
-			return out, nil
-		}
-		in.ExclusiveStartKey = res.LastEvaluatedKey
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // activate adds the updates that start an address's waiting subscriptions
@@ -93,7 +83,7 @@ func (t *tx) activate(a *customer.Activation) {
 	at := formatTime(a.At)
 	for _, typ := range a.Types {
 		t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(t.s.table),
-			Key: keyOf(subscriptionPK(a.StoreID, customer.NormalizeLogin(a.Email)), skSubscriptionPrefix+typ),
+			Key: keyOf(subscriptionPK(a.StoreID, customer.NormalizeLogin(a.Email)), keys.SKNewsletter+typ),
 			UpdateExpression: aws.String("SET active = :true, updatedAt = :at, activatedAt = :at, #type = :kind, " +
 				"id = if_not_exists(id, :id), storeId = :store, email = if_not_exists(email, :email), newsletter = :n, " +
 				"#lang = if_not_exists(#lang, :lang), createdAt = if_not_exists(createdAt, :at) REMOVE expiresAt, #ttl"),

@@ -9,9 +9,9 @@ import (
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/outbox"
+	"github.com/openreg/registration/internal/store/keys"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/openreg/registration/internal/apperr"
@@ -27,9 +27,9 @@ import (
 
 func counterPK(c throttle.Counter) string {
 	if strings.HasPrefix(c.Kind, "signin-") {
-		return "THROTTLE#" + c.Key
+		return keys.Throttle + c.Key
 	}
-	return "RATE#" + c.Key
+	return keys.Rate + c.Key
 }
 
 // underLimit is the condition of counting one more event on a counter.
@@ -55,21 +55,10 @@ func (s *Store) countItem(c throttle.Counter) types.TransactWriteItem {
 		values[":next"] = num(c.Now.Add(c.Gate).UnixMilli())
 	}
 	return types.TransactWriteItem{Update: &types.Update{
-		TableName: aws.String(s.table), Key: keyOf(counterPK(c), skCount),
+		TableName: aws.String(s.table), Key: keyOf(counterPK(c), keys.SKCount),
 		UpdateExpression: aws.String(set), ConditionExpression: aws.String(cond),
 		ExpressionAttributeNames:            map[string]string{"#ttl": AttrTTL, "#type": "type"},
 		ExpressionAttributeValues:           values,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	}}
-}
-
-// clearItem removes a login's counter after a right password, on the same
-// condition as counting: a locked counter stays locked.
-func (s *Store) clearItem(c throttle.Counter) types.TransactWriteItem {
-	cond, values := underLimit(c)
-	return types.TransactWriteItem{Delete: &types.Delete{
-		TableName: aws.String(s.table), Key: keyOf(counterPK(c), skCount),
-		ConditionExpression: aws.String(cond), ExpressionAttributeValues: values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}
 }
@@ -78,10 +67,19 @@ func (s *Store) clearItem(c throttle.Counter) types.TransactWriteItem {
 func (s *Store) checkItem(c throttle.Counter) types.TransactWriteItem {
 	cond, values := underLimit(c)
 	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-		TableName: aws.String(s.table), Key: keyOf(counterPK(c), skCount),
+		TableName: aws.String(s.table), Key: keyOf(counterPK(c), keys.SKCount),
 		ConditionExpression: aws.String(cond), ExpressionAttributeValues: values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}
+}
+
+// clearItem removes a login's counter after a right password, on
+// checkItem's condition: a locked counter stays locked.
+func (s *Store) clearItem(c throttle.Counter) types.TransactWriteItem {
+	ck := s.checkItem(c).ConditionCheck
+	return types.TransactWriteItem{Delete: &types.Delete{TableName: ck.TableName, Key: ck.Key,
+		ConditionExpression: ck.ConditionExpression, ExpressionAttributeValues: ck.ExpressionAttributeValues,
+		ReturnValuesOnConditionCheckFailure: ck.ReturnValuesOnConditionCheckFailure}}
 }
 
 func exceeded(c throttle.Counter, old map[string]types.AttributeValue) error {
@@ -107,20 +105,14 @@ func cancelItem(err error, i int) map[string]types.AttributeValue {
 	return nil
 }
 
-// Count counts one event on c; see verification.Counters.
+// Count counts one event on c, in one UpdateItem (single); see
+// verification.Counters.
 func (s *Store) Count(ctx context.Context, c throttle.Counter) error {
-	u := s.countItem(c).Update
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
-		ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames,
-		ExpressionAttributeValues:           u.ExpressionAttributeValues,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	var cf *types.ConditionalCheckFailedException
-	if errors.As(err, &cf) {
-		return exceeded(c, cf.Item)
-	}
-	if err != nil {
+	err := s.single(ctx, s.countItem(c))
+	switch {
+	case cancelReasons(err) != nil: // the counter's condition failed
+		return exceeded(c, cancelItem(err, 0))
+	case err != nil:
 		return unavailable("UpdateItem", err)
 	}
 	return nil
@@ -176,7 +168,7 @@ func (s *Store) deviceItem(d *account.DeviceRecord, expr string, values map[stri
 			names[ph] = name
 		}
 	}
-	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, skKey),
+	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, keys.SKKey),
 		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("attribute_exists(customerId)"),
 		ExpressionAttributeNames: names, ExpressionAttributeValues: values}}
 }
@@ -191,17 +183,15 @@ const attemptRetention = 30 * 24 * time.Hour
 // last 30 days, not what was tried; a keyed digest needs a deployment secret
 // the stack does not have yet.
 type attemptItem struct {
-	PK       string `dynamodbav:"PK"`
-	SK       string `dynamodbav:"SK"`
-	Type     string `dynamodbav:"type"`
+	head
 	At       string `dynamodbav:"at"`
 	SourceIP string `dynamodbav:"sourceIp,omitempty"`
 	TTL      int64  `dynamodbav:"ttl"`
 }
 
 func (s *Store) newAttemptItem(a account.SignIn) attemptItem {
-	return attemptItem{PK: "LOGIN#" + token.Digest(a.Login)[:32], SK: "ATTEMPT#" + sortableTime(a.At) + "#" + s.suffix(),
-		Type: "attempt", At: formatTime(a.At), SourceIP: a.SourceIP, TTL: a.At.Add(attemptRetention).Unix()}
+	return attemptItem{head: head{keys.Login + token.Digest(a.Login)[:32], keys.SKAttempt + sortableTime(a.At) + "#" + s.suffix(), "attempt"},
+		At: formatTime(a.At), SourceIP: a.SourceIP, TTL: a.At.Add(attemptRetention).Unix()}
 }
 
 // SignInSucceeded checks every counter, clears the login's, counts the
@@ -273,7 +263,7 @@ func (s *Store) Failures(ctx context.Context, c throttle.Counter) (int, error) {
 	var it struct {
 		N int `dynamodbav:"n"`
 	}
-	if _, err := s.get(ctx, counterPK(c), skCount, &it); err != nil {
+	if _, err := s.get(ctx, counterPK(c), keys.SKCount, &it); err != nil {
 		return 0, err
 	}
 	return it.N, nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/store/keys"
 	"github.com/openreg/registration/internal/vat"
 )
 
@@ -23,7 +24,7 @@ func (s *Store) RecordVat(ctx context.Context, read customer.Customer, check cus
 		return apperr.Wrap(apperr.Internal, "Internal error.", err)
 	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: keyOf(customerPK(read.ID), skProfile),
+		TableName: aws.String(s.table), Key: keyOf(customerPK(read.ID), keys.SKProfile),
 		UpdateExpression:    aws.String("SET vat = :vat, updatedAt = :at"),
 		ConditionExpression: aws.String("updatedAt = :prev AND profile.VatNumber = :number"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{

@@ -10,6 +10,7 @@ import (
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/store/keys"
 	"github.com/openreg/registration/internal/verification"
 )
 
@@ -41,7 +42,7 @@ func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error 
 	t := s.newTx()
 	t.add(types.TransactWriteItem{Update: &types.Update{
 		TableName:        aws.String(s.table),
-		Key:              keyOf(customerPK(c.CustomerID), skProfile),
+		Key:              keyOf(customerPK(c.CustomerID), keys.SKProfile),
 		UpdateExpression: aws.String(set + " REMOVE link, expiresAt, #ttl"),
 		ConditionExpression: aws.String("#status = :unverified AND link.digest = :d AND link.expiresAt > :now" +
 			" AND link.attempts < :max AND (attribute_not_exists(expiresAt) OR expiresAt > :now)"),
@@ -60,7 +61,7 @@ func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error 
 		if pk == usernamePK("") {
 			continue
 		}
-		t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, skKey),
+		t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(pk, keys.SKKey),
 			UpdateExpression: aws.String(keySet + " REMOVE #ttl"), ConditionExpression: aws.String("customerId = :cid"),
 			ExpressionAttributeNames:  map[string]string{"#ttl": AttrTTL, "#status": "status"},
 			ExpressionAttributeValues: keyValues}})
@@ -70,21 +71,14 @@ func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error 
 	t.outbox(c.Outbox)
 	t.events(c.Events)
 	t.handOver(c.HandOver)
-	codes, err := t.run(ctx)
-	if err == nil {
-		return nil
-	}
-	if hasReason(codes, "ConditionalCheckFailed") {
-		return verification.ErrConflict
-	}
-	return unavailable("TransactWriteItems", err)
+	return t.commit(ctx, verification.ErrConflict)
 }
 
 // LinkFailed counts a wrong password on the customer's live link.
 func (s *Store) LinkFailed(ctx context.Context, customerID, digest string) (int, error) {
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.table),
-		Key:                      keyOf(customerPK(customerID), skProfile),
+		Key:                      keyOf(customerPK(customerID), keys.SKProfile),
 		UpdateExpression:         aws.String("SET link.attempts = link.attempts + :one"),
 		ConditionExpression:      aws.String("#status = :unverified AND link.digest = :d AND link.attempts < :max"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
@@ -128,20 +122,11 @@ func (s *Store) IssueLink(ctx context.Context, customerID string, previous *cust
 	}
 	t := s.newTx()
 	t.add(types.TransactWriteItem{Update: &types.Update{
-		TableName: aws.String(s.table), Key: keyOf(customerPK(customerID), skProfile),
+		TableName: aws.String(s.table), Key: keyOf(customerPK(customerID), keys.SKProfile),
 		UpdateExpression:    aws.String("SET link = :l, voidedLinks = :v, updatedAt = :now"),
 		ConditionExpression: aws.String(cond), ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: values,
 	}})
 	t.activity(a)
-	codes, err := t.run(ctx)
-	switch {
-	case err == nil:
-		return nil
-	case failedAt(codes, 0):
-		return verification.ErrConflict
-	case codes == nil:
-		return err
-	}
-	return unavailable("TransactWriteItems", err)
+	return t.commit(ctx, nil, refusal{0, verification.ErrConflict})
 }

@@ -7,76 +7,60 @@ import (
 
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/customer"
-	"github.com/openreg/registration/internal/myaccount"
 	"github.com/openreg/registration/internal/outbox"
 )
 
-var _ myaccount.Store = (*Store)(nil)
-
 // Update applies one change of an account; see account.Update.
 func (s *Store) Update(_ context.Context, u account.Update) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	before, after := u.Before, u.After
-	oldEmail := emailKey(customer.NormalizeLogin(before.Email))
-	oldUsername := ""
-	if before.Username != "" {
-		oldUsername = usernameKey(customer.NormalizeLogin(before.Username))
-	}
-	deleted := after.Status == customer.Deleted
-	newEmail := emailKey(customer.NormalizeLogin(after.Email))
-	t.check(func() error {
-		cur, ok := s.customers[before.ID]
-		if !ok || !cur.UpdatedAt.Equal(before.UpdatedAt) {
-			return account.ErrConflict
-		}
-		if _, live := s.sessions[u.Session]; !u.Session.IsZero() && !live {
-			return account.ErrSessionGone
-		}
-		return nil
-	})
-	if !deleted && newEmail != oldEmail {
+	return s.write(func(t *tx) {
+		before, after := u.Before, u.After
+		oldEmail, oldUsername := loginNames(before)
+		deleted := after.Status == customer.Deleted
+		newEmail, _ := loginNames(after)
 		t.check(func() error {
-			if !s.free(newEmail) {
-				return account.ErrEmailTaken
+			cur, ok := s.customers[before.ID]
+			if !ok || !cur.UpdatedAt.Equal(before.UpdatedAt) {
+				return account.ErrConflict
+			}
+			if _, live := s.sessions[u.Session]; !u.Session.IsZero() && !live {
+				return account.ErrSessionGone
 			}
 			return nil
 		})
-	}
-	t.change(func() {
-		s.customers[after.ID] = after
-		s.subscribe(u.Subscriptions, u.DropSubscriptions)
-		s.Consents = slices.DeleteFunc(s.Consents, func(cr customer.ConsentRecord) bool {
-			return slices.ContainsFunc(u.DropConsents, func(d customer.ConsentRecord) bool {
-				return d.CustomerID == cr.CustomerID && d.ConsentID == cr.ConsentID && d.At.Equal(cr.At)
+		if !deleted && newEmail != oldEmail {
+			t.unclaimed(newEmail, account.ErrEmailTaken)
+		}
+		t.change(func() {
+			s.customers[after.ID] = after
+			s.subscribe(u.Subscriptions, u.DropSubscriptions)
+			s.Consents = slices.DeleteFunc(s.Consents, func(cr customer.ConsentRecord) bool {
+				return slices.ContainsFunc(u.DropConsents, func(d customer.ConsentRecord) bool {
+					return d.CustomerID == cr.CustomerID && d.ConsentID == cr.ConsentID && d.At.Equal(cr.At)
+				})
 			})
-		})
-		switch {
-		case deleted:
-			s.dropKey(oldEmail)
-			if oldUsername != "" {
-				s.dropKey(oldUsername)
-			}
-		case newEmail != oldEmail:
-			s.dropKey(oldEmail)
-			s.keys[newEmail] = key{customerID: after.ID, expires: after.ExpiresAt}
-		default:
-			for _, k := range []string{oldEmail, oldUsername} {
-				if k != "" {
-					s.keys[k] = key{customerID: after.ID, expires: after.ExpiresAt}
+			switch {
+			case deleted:
+				s.dropKey(oldEmail)
+				if oldUsername != "" {
+					s.dropKey(oldUsername)
+				}
+			case newEmail != oldEmail:
+				s.dropKey(oldEmail)
+				s.keys[newEmail] = holder(after)
+			default:
+				for _, k := range []string{oldEmail, oldUsername} {
+					if k != "" {
+						s.keys[k] = holder(after)
+					}
 				}
 			}
-		}
-		if u.Activity != nil {
-			s.Activities = append(s.Activities, *u.Activity)
-		}
-		s.Outbox = append(s.Outbox, u.Outbox...)
-		s.Events = append(s.Events, u.Events...)
+			if u.Activity != nil {
+				s.Activities = append(s.Activities, *u.Activity)
+			}
+			s.Outbox = append(s.Outbox, u.Outbox...)
+			s.Events = append(s.Events, u.Events...)
+		})
 	})
-	return t.run()
 }
 
 // ClaimReset; see myaccount.Store.
@@ -86,49 +70,43 @@ func (s *Store) ClaimReset(_ context.Context, emailKey, jobID string, now time.T
 
 // Records returns a customer's logs and live sessions.
 func (s *Store) Records(_ context.Context, customerID string) (account.Records, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.Err != nil {
-		return account.Records{}, s.Err
-	}
-	var r account.Records
-	for _, c := range s.Consents {
-		if c.CustomerID == customerID {
-			r.Consents = append(r.Consents, c)
+	return locked(s, func() (account.Records, error) {
+		var r account.Records
+		for _, c := range s.Consents {
+			if c.CustomerID == customerID {
+				r.Consents = append(r.Consents, c)
+			}
 		}
-	}
-	for _, a := range s.Activities {
-		if a.CustomerID == customerID {
-			r.Activity = append(r.Activity, a)
+		for _, a := range s.Activities {
+			if a.CustomerID == customerID {
+				r.Activity = append(r.Activity, a)
+			}
 		}
-	}
-	for ref, ss := range s.sessions {
-		if ref.CustomerID == customerID && ss.ExpiresAt.After(s.now()) {
-			r.Sessions = append(r.Sessions, ss)
+		for ref, ss := range s.sessions {
+			if ref.CustomerID == customerID && ss.ExpiresAt.After(s.now()) {
+				r.Sessions = append(r.Sessions, ss)
+			}
 		}
-	}
-	return r, nil
+		return r, nil
+	})
 }
 
 // Sweep deletes an erased customer's sessions, activity entries and mails
 // (to or about them), and the jobs that named the erased address.
 func (s *Store) Sweep(_ context.Context, customerID, addressDigest string) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.Err != nil {
-		return 0, s.Err
-	}
-	n := 0
-	for ref := range s.sessions {
-		if ref.CustomerID == customerID {
-			delete(s.sessions, ref)
-			n++
+	return locked(s, func() (int, error) {
+		n := 0
+		for ref := range s.sessions {
+			if ref.CustomerID == customerID {
+				delete(s.sessions, ref)
+				n++
+			}
 		}
-	}
-	before := len(s.Activities) + len(s.Outbox)
-	s.Activities = slices.DeleteFunc(s.Activities, func(a customer.Activity) bool { return a.CustomerID == customerID })
-	s.Outbox = slices.DeleteFunc(s.Outbox, func(m outbox.Message) bool {
-		return m.Concerns() == customerID || (addressDigest != "" && m.Address() != "" && customer.AddressDigest(m.Address()) == addressDigest)
+		before := len(s.Activities) + len(s.Outbox)
+		s.Activities = slices.DeleteFunc(s.Activities, func(a customer.Activity) bool { return a.CustomerID == customerID })
+		s.Outbox = slices.DeleteFunc(s.Outbox, func(m outbox.Message) bool {
+			return m.Concerns() == customerID || (addressDigest != "" && m.Address() != "" && customer.AddressDigest(m.Address()) == addressDigest)
+		})
+		return n + before - len(s.Activities) - len(s.Outbox), nil
 	})
-	return n + before - len(s.Activities) - len(s.Outbox), nil
 }

@@ -6,11 +6,8 @@ import (
 
 	"github.com/openreg/registration/internal/cart"
 	"github.com/openreg/registration/internal/guest"
-	"github.com/openreg/registration/internal/shopping"
 	"github.com/openreg/registration/internal/throttle"
 )
-
-var _ shopping.Store = (*Store)(nil)
 
 type guestRecord struct {
 	g     guest.Guest
@@ -45,66 +42,53 @@ func lines(m map[string]int) []cart.Line {
 	return cart.Sorted(out)
 }
 
+func lineMap(ls []cart.Line) map[string]int {
+	m := map[string]int{}
+	for _, l := range ls {
+		m[l.SKU] = l.Quantity
+	}
+	return m
+}
+
 // Guest returns a guest and its lines; see shopping.Store.
 func (s *Store) Guest(_ context.Context, id string) (guest.Guest, []cart.Line, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.Err != nil {
-		return guest.Guest{}, nil, s.Err
-	}
-	r, ok := s.guestRecords()[id]
-	if !ok {
-		return guest.Guest{}, nil, guest.ErrNotFound
+	r, err := locked(s, func() (guestRecord, error) { return found(s.guestRecords(), id, guest.ErrNotFound) })
+	if err != nil {
+		return guest.Guest{}, nil, err
 	}
 	return r.g, lines(r.lines), nil
 }
 
 // CreateGuest stores a guest; see shopping.Store.
 func (s *Store) CreateGuest(_ context.Context, g guest.Guest, ls []cart.Line, limit *throttle.Counter) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	t.count(limit)
-	t.change(func() {
-		m := map[string]int{}
-		for _, l := range ls {
-			m[l.SKU] = l.Quantity
-		}
-		s.guestRecords()[g.ID] = guestRecord{g: g, lines: m}
+	return s.write(func(t *tx) {
+		t.count(limit)
+		t.change(func() { s.guestRecords()[g.ID] = guestRecord{g: g, lines: lineMap(ls)} })
 	})
-	return t.run()
 }
 
 // RefreshGuest extends a guest's life; see shopping.Store.
 func (s *Store) RefreshGuest(_ context.Context, id string, expires time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.Err != nil {
-		return s.Err
-	}
-	r, ok := s.guestRecords()[id]
-	if !ok || r.g.RetiredTo != "" {
-		return cart.ErrNoGuest
-	}
-	r.g.ExpiresAt = expires
-	s.guests[id] = r
-	return nil
+	return s.do(func() error {
+		r, ok := s.guestRecords()[id]
+		if !ok || r.g.RetiredTo != "" {
+			return cart.ErrNoGuest
+		}
+		r.g.ExpiresAt = expires
+		s.guests[id] = r
+		return nil
+	})
 }
 
 // CustomerCart returns a customer's cart; see shopping.Store.
 func (s *Store) CustomerCart(_ context.Context, customerID string) (cart.Stored, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.Err != nil {
-		return cart.Stored{}, s.Err
-	}
-	c := s.cartRecords()[customerID]
-	if c == nil {
-		return cart.Stored{Lines: []cart.Line{}}, nil
-	}
-	return cart.Stored{Lines: lines(c.lines), AffiliateID: c.affiliate, Rev: c.rev}, nil
+	return locked(s, func() (cart.Stored, error) {
+		c := s.cartRecords()[customerID]
+		if c == nil {
+			return cart.Stored{Lines: []cart.Line{}}, nil
+		}
+		return cart.Stored{Lines: lines(c.lines), AffiliateID: c.affiliate, Rev: c.rev}, nil
+	})
 }
 
 // handOver adds a hand-over to a write; see cart.HandOver.
@@ -131,11 +115,7 @@ func (t *tx) handOver(h *cart.HandOver) {
 		g := s.guestRecords()[h.GuestID]
 		g.g.RetiredTo, g.lines = h.CustomerID, map[string]int{}
 		s.guests[h.GuestID] = g
-		m := map[string]int{}
-		for _, l := range h.Lines {
-			m[l.SKU] = l.Quantity
-		}
-		s.cartRecords()[h.CustomerID] = &cartRecord{lines: m, affiliate: h.AffiliateID, rev: h.Rev + 1}
+		s.cartRecords()[h.CustomerID] = &cartRecord{lines: lineMap(h.Lines), affiliate: h.AffiliateID, rev: h.Rev + 1}
 	})
 }
 
@@ -162,33 +142,27 @@ func (s *Store) linesFor(o cart.Owner, now time.Time, create bool) map[string]in
 
 // SetLine sets a line; see shopping.Store.
 func (s *Store) SetLine(_ context.Context, o cart.Owner, l cart.Line, maxLines int, now time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.Err != nil {
-		return s.Err
-	}
-	m := s.linesFor(o, now, true)
-	if m == nil {
-		return cart.ErrNoGuest
-	}
-	if _, ok := m[l.SKU]; !ok && len(m) >= maxLines {
-		return cart.ErrTooManyLines
-	}
-	m[l.SKU] = l.Quantity
-	return nil
+	return s.do(func() error {
+		m := s.linesFor(o, now, true)
+		if m == nil {
+			return cart.ErrNoGuest
+		}
+		if _, ok := m[l.SKU]; !ok && len(m) >= maxLines {
+			return cart.ErrTooManyLines
+		}
+		m[l.SKU] = l.Quantity
+		return nil
+	})
 }
 
 // RemoveLine removes a line; see shopping.Store.
 func (s *Store) RemoveLine(_ context.Context, o cart.Owner, sku string, now time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.Err != nil {
-		return s.Err
-	}
-	m := s.linesFor(o, now, false)
-	if m == nil && o.GuestID != "" {
-		return cart.ErrNoGuest
-	}
-	delete(m, sku)
-	return nil
+	return s.do(func() error {
+		m := s.linesFor(o, now, false)
+		if m == nil && o.GuestID != "" {
+			return cart.ErrNoGuest
+		}
+		delete(m, sku)
+		return nil
+	})
 }

@@ -5,18 +5,12 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/customer"
-	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/verification"
 )
 
 // The mailer's side: completing registrations, issuing links, the ledger.
-var (
-	_ mail.Ledger                  = (*Store)(nil)
-	_ verification.LinkStore       = (*Store)(nil)
-	_ registration.CompletionStore = (*Store)(nil)
-)
 
 type ledgerEntry struct {
 	sent  bool
@@ -31,72 +25,47 @@ type interval struct {
 
 // Claim reserves message id; see mail.Ledger.
 func (s *Store) Claim(_ context.Context, id string, now time.Time, lease time.Duration) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	t.check(func() error {
-		switch e, ok := s.ledger[id]; {
-		case !ok:
-			return nil
-		case e.sent:
-			return outbox.ErrAlreadySent
-		case now.Before(e.lease):
-			return outbox.ErrInFlight
-		}
-		return nil // the lease of a sender that died ran out
+	return s.write(func(t *tx) {
+		t.check(func() error {
+			switch e, ok := s.ledger[id]; {
+			case !ok:
+				return nil
+			case e.sent:
+				return outbox.ErrAlreadySent
+			case now.Before(e.lease):
+				return outbox.ErrInFlight
+			}
+			return nil // the lease of a sender that died ran out
+		})
+		t.change(func() { s.ledger[id] = ledgerEntry{lease: now.Add(lease)} })
 	})
-	t.change(func() { s.ledger[id] = ledgerEntry{lease: now.Add(lease)} })
-	return t.run()
 }
 
 // MarkSent records that message id went out.
 func (s *Store) MarkSent(_ context.Context, id string, _ time.Time) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	t.change(func() { s.ledger[id] = ledgerEntry{sent: true} })
-	return t.run()
+	return s.write(func(t *tx) { t.change(func() { s.ledger[id] = ledgerEntry{sent: true} }) })
 }
 
 // Release gives up a claim that did not lead to a sent mail; a sent
 // message stays sent.
 func (s *Store) Release(_ context.Context, id string) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	t.change(func() {
-		if e, ok := s.ledger[id]; ok && !e.sent {
-			delete(s.ledger, id)
-		}
+	return s.write(func(t *tx) {
+		t.change(func() {
+			if e, ok := s.ledger[id]; ok && !e.sent {
+				delete(s.ledger, id)
+			}
+		})
 	})
-	return t.run()
 }
 
 // Suppressed reports whether an address must not be mailed.
 func (s *Store) Suppressed(_ context.Context, addressKey string) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.Err != nil {
-		return false, s.Err
-	}
-	return s.suppressed[addressKey], nil
+	return locked(s, func() (bool, error) { return s.suppressed[addressKey], nil })
 }
 
 // Suppress records that an address hard-bounced or complained.
 func (s *Store) Suppress(_ context.Context, addressKey, _ string, _ time.Time) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	t.change(func() { s.suppressed[addressKey] = true })
-	return t.run()
+	return s.write(func(t *tx) { t.change(func() { s.suppressed[addressKey] = true }) })
 }
 
 // ClaimResend; see verification.LinkStore.
@@ -112,16 +81,13 @@ func (s *Store) ClaimNotice(_ context.Context, emailKey, jobID string, now time.
 // claimInterval passes when nobody claimed k within every before now, or
 // when jobID did (its own retry).
 func (s *Store) claimInterval(k, jobID string, now time.Time, every time.Duration) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.Err != nil {
-		return false, s.Err
-	}
-	if last, ok := s.intervals[k]; ok && last.jobID != jobID && last.at.After(now.Add(-every)) {
-		return false, nil
-	}
-	s.intervals[k] = interval{jobID: jobID, at: now}
-	return true, nil
+	return locked(s, func() (bool, error) {
+		if last, ok := s.intervals[k]; ok && last.jobID != jobID && last.at.After(now.Add(-every)) {
+			return false, nil
+		}
+		s.intervals[k] = interval{jobID: jobID, at: now}
+		return true, nil
+	})
 }
 
 // CustomerIDByEmail returns the id of the account holding an email key.
@@ -133,120 +99,89 @@ func (s *Store) CustomerIDByEmail(ctx context.Context, emailKey string) (string,
 // IssueLink makes l the live link of an unverified customer whose live link
 // is still previous; see verification.LinkStore.
 func (s *Store) IssueLink(_ context.Context, customerID string, previous *customer.Link, l customer.Link, voided []string, a customer.Activity) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	t.check(func() error {
-		c, ok := s.customers[customerID]
-		switch {
-		case !ok || c.Status != customer.Unverified:
-			return verification.ErrConflict
-		case previous == nil && c.Link != nil, previous != nil && (c.Link == nil || c.Link.Digest != previous.Digest):
-			return verification.ErrConflict
-		}
-		return nil
+	return s.write(func(t *tx) {
+		t.check(func() error {
+			c, ok := s.customers[customerID]
+			switch {
+			case !ok || c.Status != customer.Unverified:
+				return verification.ErrConflict
+			case previous == nil && c.Link != nil, previous != nil && (c.Link == nil || c.Link.Digest != previous.Digest):
+				return verification.ErrConflict
+			}
+			return nil
+		})
+		t.change(func() {
+			c := s.customers[customerID]
+			c.Link, c.VoidedLinks, c.UpdatedAt = &l, voided, s.now()
+			s.customers[customerID] = c
+			s.log(a)
+		})
 	})
-	t.change(func() {
-		c := s.customers[customerID]
-		c.Link, c.VoidedLinks, c.UpdatedAt = &l, voided, s.now()
-		s.customers[customerID] = c
-		if a.CustomerID != "" {
-			s.Activities = append(s.Activities, a)
-		}
-	})
-	return t.run()
 }
 
 // PendingRegistration returns a pending registration, or
 // registration.ErrNotFound.
 func (s *Store) PendingRegistration(_ context.Context, id string) (registration.Pending, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.Err != nil {
-		return registration.Pending{}, s.Err
-	}
-	p, ok := s.pending[id]
-	if !ok {
-		return registration.Pending{}, registration.ErrNotFound
-	}
-	return p, nil
+	return locked(s, func() (registration.Pending, error) { return found(s.pending, id, registration.ErrNotFound) })
 }
 
 // Complete writes a completion atomically; see registration.Completion.
 func (s *Store) Complete(_ context.Context, c registration.Completion) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	p, cust := c.Registration, c.Customer
-	email := emailKey(customer.NormalizeLogin(cust.Email))
-	username := ""
-	if cust.Username != "" {
-		username = usernameKey(customer.NormalizeLogin(cust.Username))
-	}
-	t.check(func() error {
-		if cur, ok := s.pending[p.ID]; !ok || cur.Outcome != "" {
-			return registration.ErrConflict
-		}
-		return nil
-	})
-	// reservedUsername: the registration's own reservation of its username.
-	reservedUsername := func() error {
-		if username != "" && s.keys[username].registrationID != p.ID {
-			return registration.ErrConflict
-		}
-		return nil
-	}
-	prevUsername := ""
-	switch c.Outcome {
-	case registration.Created:
+	return s.write(func(t *tx) {
+		p, cust := c.Registration, c.Customer
+		email, username := loginNames(cust)
 		t.check(func() error {
-			if _, ok := s.customers[cust.ID]; ok || !s.free(email) {
+			if cur, ok := s.pending[p.ID]; !ok || cur.Outcome != "" {
 				return registration.ErrConflict
-			}
-			return reservedUsername()
-		})
-	case registration.Replaced:
-		prev := c.Previous
-		if prev.Username != "" {
-			prevUsername = usernameKey(customer.NormalizeLogin(prev.Username))
-		}
-		t.check(func() error {
-			cur, ok := s.customers[cust.ID]
-			if !ok || cur.Status != customer.Unverified || !cur.UpdatedAt.Equal(prev.UpdatedAt) ||
-				cur.ReceivedAt.After(cust.ReceivedAt) {
-				return registration.ErrConflict
-			}
-			if username != prevUsername {
-				return reservedUsername()
 			}
 			return nil
 		})
-		cust.Registered = prev.Registered
-	}
-	t.change(func() {
-		s.pending[p.ID] = registration.Pending{ID: p.ID, ExpiresAt: p.ExpiresAt, Outcome: c.Outcome, CustomerID: cust.ID}
-		if c.Outcome == registration.Created || c.Outcome == registration.Replaced {
-			s.customers[cust.ID] = cust
-			s.keys[email] = key{customerID: cust.ID, expires: cust.ExpiresAt}
-			if prevUsername != "" && prevUsername != username {
-				s.dropKey(prevUsername)
+		// reservedUsername: the registration's own reservation of its username.
+		reservedUsername := func() error {
+			if username != "" && s.keys[username].registrationID != p.ID {
+				return registration.ErrConflict
 			}
-			if username != "" {
-				s.keys[username] = key{customerID: cust.ID, expires: cust.ExpiresAt}
+			return nil
+		}
+		prevUsername := ""
+		switch c.Outcome {
+		case registration.Created:
+			t.check(func() error {
+				if _, ok := s.customers[cust.ID]; ok || !s.free(email) {
+					return registration.ErrConflict
+				}
+				return reservedUsername()
+			})
+		case registration.Replaced:
+			prev := c.Previous
+			_, prevUsername = loginNames(*prev)
+			t.check(func() error {
+				cur, ok := s.customers[cust.ID]
+				if !ok || cur.Status != customer.Unverified || !cur.UpdatedAt.Equal(prev.UpdatedAt) ||
+					cur.ReceivedAt.After(cust.ReceivedAt) {
+					return registration.ErrConflict
+				}
+				if username != prevUsername {
+					return reservedUsername()
+				}
+				return nil
+			})
+			cust.Registered = prev.Registered
+		}
+		t.change(func() {
+			s.pending[p.ID] = registration.Pending{ID: p.ID, ExpiresAt: p.ExpiresAt, Outcome: c.Outcome, CustomerID: cust.ID}
+			if c.Outcome == registration.Created || c.Outcome == registration.Replaced {
+				s.customers[cust.ID] = cust
+				s.keys[email] = holder(cust)
+				if prevUsername != "" && prevUsername != username {
+					s.dropKey(prevUsername)
+				}
+				if username != "" {
+					s.keys[username] = holder(cust)
+				}
 			}
-		}
-		s.Consents = append(s.Consents, c.Consents...)
-		s.subscribe(c.Subscriptions, nil)
-		if c.Activity.CustomerID != "" {
-			s.Activities = append(s.Activities, c.Activity)
-		}
-		s.Outbox = append(s.Outbox, c.Outbox...)
-		s.Events = append(s.Events, c.Events...)
+			s.registered(c.Consents, c.Subscriptions, c.Activity, c.Outbox, c.Events)
+		})
+		t.handOver(c.HandOver)
 	})
-	t.handOver(c.HandOver)
-	return t.run()
 }

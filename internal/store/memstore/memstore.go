@@ -18,8 +18,12 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/admin"
 	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/myaccount"
 	"github.com/openreg/registration/internal/outbox"
+	"github.com/openreg/registration/internal/shopping"
 
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/registration"
@@ -30,13 +34,22 @@ import (
 	"github.com/openreg/registration/internal/verification"
 )
 
-// The store satisfies the use cases' interfaces it is for.
+// The store satisfies the use cases' interfaces it is for: the request
+// path's, the mailer's (completing registrations, issuing links, the
+// ledger), My account's, the VAT check's, the carts' and the back office's.
 var (
-	_ registration.Store = (*Store)(nil)
-	_ signin.Store       = (*Store)(nil)
-	_ session.Store      = (*Store)(nil)
-	_ verification.Jobs  = (*Store)(nil)
-	_ verification.Store = (*Store)(nil)
+	_ registration.Store           = (*Store)(nil)
+	_ signin.Store                 = (*Store)(nil)
+	_ session.Store                = (*Store)(nil)
+	_ verification.Jobs            = (*Store)(nil)
+	_ verification.Store           = (*Store)(nil)
+	_ mail.Ledger                  = (*Store)(nil)
+	_ verification.LinkStore       = (*Store)(nil)
+	_ registration.CompletionStore = (*Store)(nil)
+	_ myaccount.Store              = (*Store)(nil)
+	_ vat.Store                    = (*Store)(nil)
+	_ shopping.Store               = (*Store)(nil)
+	_ admin.Store                  = (*Store)(nil)
 )
 
 // Store is the in-memory store.
@@ -97,6 +110,18 @@ func New(now func() time.Time) *Store {
 func emailKey(k string) string    { return "email:" + k }
 func usernameKey(k string) string { return "username:" + k }
 
+// loginNames are the names of c's login keys: its email address's and its
+// username's ("" when it has none).
+func loginNames(c customer.Customer) (email, username string) {
+	if c.Username != "" {
+		username = usernameKey(customer.NormalizeLogin(c.Username))
+	}
+	return emailKey(customer.NormalizeLogin(c.Email)), username
+}
+
+// holder is a login key held by c, for as long as c lives.
+func holder(c customer.Customer) key { return key{customerID: c.ID, expires: c.ExpiresAt} }
+
 // free reports whether a login key may be claimed: nobody holds it, or its
 // holder's time ran out.
 func (s *Store) free(k string) bool {
@@ -113,6 +138,17 @@ type tx struct {
 
 func (t *tx) check(f func() error) { t.checks = append(t.checks, f) }
 func (t *tx) change(f func())      { t.changes = append(t.changes, f) }
+
+// unclaimed adds the check that the login key name is free; taken is the
+// error when it is not.
+func (t *tx) unclaimed(name string, taken error) {
+	t.check(func() error {
+		if !t.s.free(name) {
+			return taken
+		}
+		return nil
+	})
+}
 
 // count adds counting one event on c (nil: none).
 func (t *tx) count(c *throttle.Counter) {
@@ -155,93 +191,116 @@ func (s *Store) allows(c throttle.Counter) error {
 	return &throttle.Exceeded{Counter: c, GateOpens: cur.gate}
 }
 
-func (s *Store) begin() (*tx, func(), error) {
+// locked returns f's answer, run under the lock, or the store's Err (an
+// outage) without running it.
+func locked[T any](s *Store, f func() (T, error)) (T, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.Err != nil {
-		s.mu.Unlock()
-		return nil, nil, s.Err
+		var zero T
+		return zero, s.Err
 	}
-	return &tx{s: s}, s.mu.Unlock, nil
+	return f()
+}
+
+// do is locked for a call that answers only an error.
+func (s *Store) do(f func() error) error {
+	_, err := locked(s, func() (struct{}, error) { return struct{}{}, f() })
+	return err
+}
+
+// write runs one all-or-nothing write under the lock: build adds its
+// checks and changes.
+func (s *Store) write(build func(t *tx)) error {
+	return s.do(func() error {
+		t := &tx{s: s}
+		build(t)
+		return t.run()
+	})
+}
+
+// found returns m[k], or missing when m has no k.
+func found[K comparable, V any](m map[K]V, k K, missing error) (V, error) {
+	v, ok := m[k]
+	if !ok {
+		return v, missing
+	}
+	return v, nil
+}
+
+// log records an activity entry, unless a names no customer (none).
+func (s *Store) log(a customer.Activity) {
+	if a.CustomerID != "" {
+		s.Activities = append(s.Activities, a)
+	}
+}
+
+// registered applies what a registration (a Standard one, or a completion)
+// writes besides the account and its keys: its consents, subscriptions,
+// activity entry, mails and events.
+func (s *Store) registered(consents []customer.ConsentRecord, subs []customer.Subscription, a customer.Activity,
+	msgs []outbox.Message, evs []event.Event) {
+	s.Consents = append(s.Consents, consents...)
+	s.subscribe(subs, nil)
+	s.log(a)
+	s.Outbox = append(s.Outbox, msgs...)
+	s.Events = append(s.Events, evs...)
 }
 
 // CreateAccount writes a Standard registration; see registration.Store.
 func (s *Store) CreateAccount(_ context.Context, acc account.Creation) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	c := acc.Customer
-	if acc.UsernameKey != "" {
+	return s.write(func(t *tx) {
+		c := acc.Customer
+		if acc.UsernameKey != "" {
+			t.unclaimed(usernameKey(acc.UsernameKey), account.ErrUsernameTaken)
+		}
 		t.check(func() error {
-			if !s.free(usernameKey(acc.UsernameKey)) {
-				return account.ErrUsernameTaken
+			if !s.free(emailKey(acc.EmailKey)) {
+				return account.ErrEmailTaken
+			}
+			if _, ok := s.customers[c.ID]; ok {
+				return fmt.Errorf("memstore: customer %s exists", c.ID)
 			}
 			return nil
 		})
-	}
-	t.check(func() error {
-		if !s.free(emailKey(acc.EmailKey)) {
-			return account.ErrEmailTaken
-		}
-		if _, ok := s.customers[c.ID]; ok {
-			return fmt.Errorf("memstore: customer %s exists", c.ID)
-		}
-		return nil
+		t.count(acc.Limit)
+		t.change(func() {
+			s.customers[c.ID] = c
+			s.keys[emailKey(acc.EmailKey)] = holder(c)
+			if acc.UsernameKey != "" {
+				s.keys[usernameKey(acc.UsernameKey)] = holder(c)
+			}
+			if acc.Session != nil {
+				s.sessions[acc.Session.Ref()] = *acc.Session
+			}
+			if !acc.RevokeSession.IsZero() {
+				delete(s.sessions, acc.RevokeSession)
+			}
+			s.registered(acc.Consents, acc.Subscriptions, acc.Activity, acc.Outbox, acc.Events)
+		})
+		t.handOver(acc.HandOver)
 	})
-	t.count(acc.Limit)
-	t.change(func() {
-		s.customers[c.ID] = c
-		s.keys[emailKey(acc.EmailKey)] = key{customerID: c.ID, expires: c.ExpiresAt}
-		if acc.UsernameKey != "" {
-			s.keys[usernameKey(acc.UsernameKey)] = key{customerID: c.ID, expires: c.ExpiresAt}
-		}
-		if acc.Session != nil {
-			s.sessions[acc.Session.Ref()] = *acc.Session
-		}
-		if !acc.RevokeSession.IsZero() {
-			delete(s.sessions, acc.RevokeSession)
-		}
-		s.Consents = append(s.Consents, acc.Consents...)
-		s.subscribe(acc.Subscriptions, nil)
-		if acc.Activity.CustomerID != "" {
-			s.Activities = append(s.Activities, acc.Activity)
-		}
-		s.Outbox = append(s.Outbox, acc.Outbox...)
-		s.Events = append(s.Events, acc.Events...)
-	})
-	t.handOver(acc.HandOver)
-	return t.run()
 }
 
 // Submit writes a pending registration; see registration.Store.
 func (s *Store) Submit(_ context.Context, sub registration.Submission) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	p := sub.Pending
-	if p.UsernameKey != "" {
-		t.check(func() error {
-			if !s.free(usernameKey(p.UsernameKey)) {
-				return account.ErrUsernameTaken
-			}
-			return nil
-		})
-	}
-	t.count(sub.Limit)
-	t.change(func() {
-		s.pending[p.ID] = p
+	return s.write(func(t *tx) {
+		p := sub.Pending
 		if p.UsernameKey != "" {
-			s.keys[usernameKey(p.UsernameKey)] = key{registrationID: p.ID, expires: p.ExpiresAt}
+			t.unclaimed(usernameKey(p.UsernameKey), account.ErrUsernameTaken)
 		}
-		if !sub.RevokeSession.IsZero() {
-			delete(s.sessions, sub.RevokeSession)
-		}
-		s.Outbox = append(s.Outbox, sub.Job)
+		t.count(sub.Limit)
+		t.change(func() {
+			s.pending[p.ID] = p
+			if p.UsernameKey != "" {
+				s.keys[usernameKey(p.UsernameKey)] = key{registrationID: p.ID, expires: p.ExpiresAt}
+			}
+			if !sub.RevokeSession.IsZero() {
+				delete(s.sessions, sub.RevokeSession)
+			}
+			s.Outbox = append(s.Outbox, sub.Job)
+		})
 	})
-	return t.run()
 }
 
 // Stored returns every stored customer and pending registration (for
@@ -284,34 +343,32 @@ func (s *Store) Put(c customer.Customer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.customers[c.ID] = c
-	s.keys[emailKey(customer.NormalizeLogin(c.Email))] = key{customerID: c.ID, expires: c.ExpiresAt}
-	if c.Username != "" {
-		s.keys[usernameKey(customer.NormalizeLogin(c.Username))] = key{customerID: c.ID, expires: c.ExpiresAt}
+	email, username := loginNames(c)
+	s.keys[email] = holder(c)
+	if username != "" {
+		s.keys[username] = holder(c)
 	}
 }
 
 // Login returns the sign-in view of a login's holder; see signin.Store.
 func (s *Store) Login(_ context.Context, kind, k string) (customer.Customer, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.Err != nil {
-		return customer.Customer{}, s.Err
-	}
-	name := emailKey(k)
-	if kind == "username" {
-		name = usernameKey(k)
-	}
-	h, ok := s.keys[name]
-	if !ok || h.customerID == "" || s.free(name) {
-		return customer.Customer{}, customer.ErrNotFound
-	}
-	c := s.customers[h.customerID]
-	var devices map[string]customer.Device
-	if d := s.devices[name]; len(d) > 0 {
-		devices = maps.Clone(d)
-	}
-	return customer.Customer{ID: c.ID, PasswordHash: c.PasswordHash, Status: c.Status, StoreID: c.StoreID,
-		Language: c.Language, ExpiresAt: c.ExpiresAt, RecoveredAt: c.RecoveredAt, Devices: devices}, nil
+	return locked(s, func() (customer.Customer, error) {
+		name := emailKey(k)
+		if kind == "username" {
+			name = usernameKey(k)
+		}
+		h, ok := s.keys[name]
+		if !ok || h.customerID == "" || s.free(name) {
+			return customer.Customer{}, customer.ErrNotFound
+		}
+		c := s.customers[h.customerID]
+		var devices map[string]customer.Device
+		if d := s.devices[name]; len(d) > 0 {
+			devices = maps.Clone(d)
+		}
+		return customer.Customer{ID: c.ID, PasswordHash: c.PasswordHash, Status: c.Status, StoreID: c.StoreID,
+			Language: c.Language, ExpiresAt: c.ExpiresAt, RecoveredAt: c.RecoveredAt, Devices: devices}, nil
+	})
 }
 
 // dropKey releases a login key and forgets its devices.
@@ -345,139 +402,114 @@ func (s *Store) device(d *account.DeviceRecord, failed bool) {
 
 // Customer returns a customer; see signin.Store.
 func (s *Store) Customer(_ context.Context, id string) (customer.Customer, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.Err != nil {
-		return customer.Customer{}, s.Err
-	}
-	c, ok := s.customers[id]
-	if !ok {
-		return customer.Customer{}, customer.ErrNotFound
-	}
-	return c, nil
+	return locked(s, func() (customer.Customer, error) { return found(s.customers, id, customer.ErrNotFound) })
 }
 
 // SignInFailed counts a failed sign-in; see signin.Store.
 func (s *Store) SignInFailed(_ context.Context, a account.SignIn) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	for i := range a.Counters {
-		t.count(&a.Counters[i])
-	}
-	t.change(func() {
-		switch {
-		case a.Activity != nil:
-			s.Activities = append(s.Activities, *a.Activity)
-		case a.Job != nil:
-			s.Outbox = append(s.Outbox, *a.Job)
-		case a.Login != "":
-			s.Attempts = append(s.Attempts, a)
+	return s.write(func(t *tx) {
+		for i := range a.Counters {
+			t.count(&a.Counters[i])
 		}
-		if a.DeviceFailed != nil {
-			s.device(a.DeviceFailed, true)
-		}
+		t.change(func() {
+			switch {
+			case a.Activity != nil:
+				s.Activities = append(s.Activities, *a.Activity)
+			case a.Job != nil:
+				s.Outbox = append(s.Outbox, *a.Job)
+			case a.Login != "":
+				s.Attempts = append(s.Attempts, a)
+			}
+			if a.DeviceFailed != nil {
+				s.device(a.DeviceFailed, true)
+			}
+		})
 	})
-	return t.run()
 }
 
 // SignInSucceeded starts a session; see signin.Store.
 func (s *Store) SignInSucceeded(_ context.Context, a account.SignIn) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	for _, c := range a.Counters {
-		switch c.Kind {
-		case throttle.SignInLoginClient, throttle.SignInLogin, throttle.SignInDevice:
-			t.check(func() error { return s.allows(c) })
-			t.change(func() { delete(s.counters, c.Key) })
-		case throttle.SignInClient:
-			t.check(func() error { return s.allows(c) })
-		default:
-			t.count(&c)
+	return s.write(func(t *tx) {
+		for _, c := range a.Counters {
+			switch c.Kind {
+			case throttle.SignInLoginClient, throttle.SignInLogin, throttle.SignInDevice:
+				t.check(func() error { return s.allows(c) })
+				t.change(func() { delete(s.counters, c.Key) })
+			case throttle.SignInClient:
+				t.check(func() error { return s.allows(c) })
+			default:
+				t.count(&c)
+			}
 		}
-	}
-	t.change(func() {
-		if a.Session != nil {
-			s.sessions[a.Session.Ref()] = *a.Session
-		}
-		if a.Activity != nil {
-			s.Activities = append(s.Activities, *a.Activity)
-		}
-		s.Events = append(s.Events, a.Events...)
-		if a.Device != nil {
-			s.device(a.Device, false)
-		}
+		t.change(func() {
+			if a.Session != nil {
+				s.sessions[a.Session.Ref()] = *a.Session
+			}
+			if a.Activity != nil {
+				s.Activities = append(s.Activities, *a.Activity)
+			}
+			s.Events = append(s.Events, a.Events...)
+			if a.Device != nil {
+				s.device(a.Device, false)
+			}
+		})
+		t.handOver(a.HandOver)
 	})
-	t.handOver(a.HandOver)
-	return t.run()
 }
 
 // UpdatePasswordHash replaces a hash if it is unchanged; see signin.Store.
 func (s *Store) UpdatePasswordHash(_ context.Context, c customer.Customer, hash string, a customer.Activity) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	t.check(func() error {
-		if s.customers[c.ID].PasswordHash != c.PasswordHash {
-			return fmt.Errorf("memstore: password hash of %s changed meanwhile", c.ID)
-		}
-		return nil
+	return s.write(func(t *tx) {
+		t.check(func() error {
+			if s.customers[c.ID].PasswordHash != c.PasswordHash {
+				return fmt.Errorf("memstore: password hash of %s changed meanwhile", c.ID)
+			}
+			return nil
+		})
+		// Only the hash changes: the status stays what the latest write made it.
+		t.change(func() {
+			cur := s.customers[c.ID]
+			cur.PasswordHash = hash
+			s.customers[c.ID] = cur
+			s.Activities = append(s.Activities, a)
+		})
 	})
-	// Only the hash changes: the status stays what the latest write made it.
-	t.change(func() {
-		cur := s.customers[c.ID]
-		cur.PasswordHash = hash
-		s.customers[c.ID] = cur
-		s.Activities = append(s.Activities, a)
-	})
-	return t.run()
 }
 
 // SessionOf returns a session with its customer; see session.Store.
-func (s *Store) SessionOf(_ context.Context, r session.Ref) (session.Session, customer.Customer, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.Err != nil {
-		return session.Session{}, customer.Customer{}, s.Err
-	}
-	ss, ok := s.sessions[r]
-	c, found := s.customers[r.CustomerID]
-	if !ok || !found {
-		return session.Session{}, customer.Customer{}, session.ErrNotFound
-	}
-	return ss, c, nil
+func (s *Store) SessionOf(_ context.Context, r session.Ref) (ss session.Session, c customer.Customer, err error) {
+	err = s.do(func() error {
+		var live, known bool
+		ss, live = s.sessions[r]
+		c, known = s.customers[r.CustomerID]
+		if !live || !known {
+			ss, c = session.Session{}, customer.Customer{}
+			return session.ErrNotFound
+		}
+		return nil
+	})
+	return ss, c, err
 }
 
 // EndSession ends a session; see session.Store.
 func (s *Store) EndSession(_ context.Context, r session.Ref, a customer.Activity, events []event.Event) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	t.change(func() {
-		if ss, ok := s.sessions[r]; ok {
-			delete(s.sessions, r)
-			if ss.ImpersonatedBy != "" {
-				d := maps.Clone(a.Detail)
-				if d == nil {
-					d = map[string]string{}
+	return s.write(func(t *tx) {
+		t.change(func() {
+			if ss, ok := s.sessions[r]; ok {
+				delete(s.sessions, r)
+				if ss.ImpersonatedBy != "" {
+					d := maps.Clone(a.Detail)
+					if d == nil {
+						d = map[string]string{}
+					}
+					d["impersonatedBy"] = ss.ImpersonatedBy
+					a.Detail = d
 				}
-				d["impersonatedBy"] = ss.ImpersonatedBy
-				a.Detail = d
+				s.Activities = append(s.Activities, a)
+				s.Events = append(s.Events, events...)
 			}
-			s.Activities = append(s.Activities, a)
-			s.Events = append(s.Events, events...)
-		}
+		})
 	})
-	return t.run()
 }
 
 // Sessions counts the live sessions of a customer (for tests).
@@ -496,88 +528,71 @@ func (s *Store) Sessions(customerID string) int {
 // Count counts one event on c alone; *throttle.Exceeded when it is over
 // (nothing counted then). See the DynamoDB store's Count.
 func (s *Store) Count(_ context.Context, c throttle.Counter) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	t.count(&c)
-	return t.run()
+	return s.write(func(t *tx) { t.count(&c) })
 }
 
 // Enqueue stores a job with the client's count; see verification.Jobs.
 func (s *Store) Enqueue(_ context.Context, job outbox.Message, limit *throttle.Counter) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	t.count(limit)
-	t.change(func() { s.Outbox = append(s.Outbox, job) })
-	return t.run()
+	return s.write(func(t *tx) {
+		t.count(limit)
+		t.change(func() { s.Outbox = append(s.Outbox, job) })
+	})
 }
 
 // Confirm verifies an address; see verification.Store.
 func (s *Store) Confirm(_ context.Context, c verification.Confirmation) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	t.check(func() error {
-		cur, ok := s.customers[c.CustomerID]
-		if !ok || cur.Status != customer.Unverified || cur.Link == nil || cur.Link.Digest != c.Digest ||
-			cur.Link.Expired(c.At) || cur.Link.Attempts >= verification.MaxPasswordTries || cur.Expired(c.At) {
-			return verification.ErrConflict
-		}
-		return nil
-	})
-	t.change(func() {
-		cur := s.customers[c.CustomerID]
-		cur.Status, cur.EmailVerifiedAt, cur.UpdatedAt, cur.VerifiedLink = c.Next, c.At, c.At, c.Digest
-		if c.PasswordHash != "" {
-			cur.PasswordHash = c.PasswordHash
-		}
-		cur.Link, cur.ExpiresAt = nil, time.Time{}
-		s.customers[c.CustomerID] = cur
-		if a := c.Activation; a != nil {
-			s.subscribe(a.Apply(s.subscriptionsOf(a.StoreID, customer.NormalizeLogin(a.Email))), nil)
-		}
-		for _, k := range []string{emailKey(c.EmailKey), usernameKey(c.UsernameKey)} {
-			if h, ok := s.keys[k]; ok && h.customerID == c.CustomerID {
-				h.expires = time.Time{}
-				s.keys[k] = h
+	return s.write(func(t *tx) {
+		t.check(func() error {
+			cur, ok := s.customers[c.CustomerID]
+			if !ok || cur.Status != customer.Unverified || cur.Link == nil || cur.Link.Digest != c.Digest ||
+				cur.Link.Expired(c.At) || cur.Link.Attempts >= verification.MaxPasswordTries || cur.Expired(c.At) {
+				return verification.ErrConflict
 			}
-		}
-		if c.Session != nil {
-			s.sessions[c.Session.Ref()] = *c.Session
-		}
-		s.Activities = append(s.Activities, c.Activity)
-		s.Outbox = append(s.Outbox, c.Outbox...)
-		s.Events = append(s.Events, c.Events...)
+			return nil
+		})
+		t.change(func() {
+			cur := s.customers[c.CustomerID]
+			cur.Status, cur.EmailVerifiedAt, cur.UpdatedAt, cur.VerifiedLink = c.Next, c.At, c.At, c.Digest
+			if c.PasswordHash != "" {
+				cur.PasswordHash = c.PasswordHash
+			}
+			cur.Link, cur.ExpiresAt = nil, time.Time{}
+			s.customers[c.CustomerID] = cur
+			if a := c.Activation; a != nil {
+				s.subscribe(a.Apply(s.subscriptionsOf(a.StoreID, customer.NormalizeLogin(a.Email))), nil)
+			}
+			for _, k := range []string{emailKey(c.EmailKey), usernameKey(c.UsernameKey)} {
+				if h, ok := s.keys[k]; ok && h.customerID == c.CustomerID {
+					h.expires = time.Time{}
+					s.keys[k] = h
+				}
+			}
+			if c.Session != nil {
+				s.sessions[c.Session.Ref()] = *c.Session
+			}
+			s.Activities = append(s.Activities, c.Activity)
+			s.Outbox = append(s.Outbox, c.Outbox...)
+			s.Events = append(s.Events, c.Events...)
+		})
+		t.handOver(c.HandOver)
 	})
-	t.handOver(c.HandOver)
-	return t.run()
 }
 
 // LinkFailed counts a wrong password on the live link; see
 // verification.Store.
 func (s *Store) LinkFailed(_ context.Context, customerID, digest string) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.Err != nil {
-		return 0, s.Err
-	}
-	cur, ok := s.customers[customerID]
-	if !ok || cur.Status != customer.Unverified || cur.Link == nil || cur.Link.Digest != digest ||
-		cur.Link.Attempts >= verification.MaxPasswordTries {
-		return 0, verification.ErrConflict
-	}
-	l := *cur.Link
-	l.Attempts++
-	cur.Link = &l
-	s.customers[customerID] = cur
-	return l.Attempts, nil
+	return locked(s, func() (int, error) {
+		cur, ok := s.customers[customerID]
+		if !ok || cur.Status != customer.Unverified || cur.Link == nil || cur.Link.Digest != digest ||
+			cur.Link.Attempts >= verification.MaxPasswordTries {
+			return 0, verification.ErrConflict
+		}
+		l := *cur.Link
+		l.Attempts++
+		cur.Link = &l
+		s.customers[customerID] = cur
+		return l.Attempts, nil
+	})
 }
 
 // Failures returns how many events c holds in its window.
@@ -589,22 +604,18 @@ func (s *Store) Failures(_ context.Context, c throttle.Counter) (int, error) {
 
 // RecordVat stores a VAT check on the customer; see vat.Store.
 func (s *Store) RecordVat(_ context.Context, read customer.Customer, check customer.VatCheck, at time.Time) error {
-	t, unlock, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	t.check(func() error {
-		cur, ok := s.customers[read.ID]
-		if !ok || !cur.UpdatedAt.Equal(read.UpdatedAt) || cur.Profile.VatNumber != check.Number {
-			return vat.ErrConflict
-		}
-		return nil
+	return s.write(func(t *tx) {
+		t.check(func() error {
+			cur, ok := s.customers[read.ID]
+			if !ok || !cur.UpdatedAt.Equal(read.UpdatedAt) || cur.Profile.VatNumber != check.Number {
+				return vat.ErrConflict
+			}
+			return nil
+		})
+		t.change(func() {
+			cur := s.customers[read.ID]
+			cur.Vat, cur.UpdatedAt = &check, at
+			s.customers[read.ID] = cur
+		})
 	})
-	t.change(func() {
-		cur := s.customers[read.ID]
-		cur.Vat, cur.UpdatedAt = &check, at
-		s.customers[read.ID] = cur
-	})
-	return t.run()
 }

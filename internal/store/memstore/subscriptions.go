@@ -17,12 +17,7 @@ func subscriptionKey(s customer.Subscription) string {
 // Subscriptions returns a normalised address's subscriptions in a store,
 // ordered by type.
 func (s *Store) Subscriptions(_ context.Context, storeID, emailKey string) ([]customer.Subscription, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.Err != nil {
-		return nil, s.Err
-	}
-	return s.subscriptionsOf(storeID, emailKey), nil
+	return locked(s, func() ([]customer.Subscription, error) { return s.subscriptionsOf(storeID, emailKey), nil })
 }
 
 // subscriptionsOf is Subscriptions under the lock.

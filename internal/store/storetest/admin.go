@@ -15,18 +15,13 @@ func runAdmin(t *testing.T, newStore New) {
 	ctx := context.Background()
 
 	t.Run("a store's customers of a status page newest first, each once, and a cursor it did not make is refused", func(t *testing.T) {
-		clock := NewClock(Start)
-		s := newStore(t, clock)
+		s, clock := newStore.fresh(t)
 		for i, id := range []string{"0b6f2c1e-0000-4c1b-9f3e-000000000001", "0b6f2c1e-0000-4c1b-9f3e-000000000002", "0b6f2c1e-0000-4c1b-9f3e-000000000003"} {
 			at := clock.Now().Add(time.Duration(i) * time.Minute)
-			if err := s.CreateAccount(ctx, newAccount(id, id[len(id)-1:]+"@example.com", "", customer.Unverified, at)); err != nil {
-				t.Fatal(err)
-			}
+			create(t, s, newAccount(id, id[len(id)-1:]+"@example.com", "", customer.Unverified, at))
 		}
 		other := newAccount("0b6f2c1e-0000-4c1b-9f3e-000000000009", "other@example.com", "", customer.Active, clock.Now())
-		if err := s.CreateAccount(ctx, other); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, other)
 		var got []string
 		first, err := s.ListByStatus(ctx, "default", customer.Unverified, 2, "")
 		if err != nil || len(first.Customers) != 2 || first.Cursor == "" {
@@ -48,13 +43,10 @@ func runAdmin(t *testing.T, newStore New) {
 	})
 
 	t.Run("a customer's activity pages newest first", func(t *testing.T) {
-		clock := NewClock(Start)
-		s := newStore(t, clock)
+		s, clock := newStore.fresh(t)
 		const id = "0b6f2c1e-0000-4c1b-9f3e-00000000000a"
 		acc := newAccount(id, "log@example.com", "", customer.Active, clock.Now())
-		if err := s.CreateAccount(ctx, acc); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, acc)
 		// Two entries of the log (the registration's own entry is kept on
 		// the customer by the DynamoDB store, in the log by memstore).
 		c := acc.Customer

@@ -11,14 +11,22 @@ import (
 	"github.com/openreg/registration/internal/throttle"
 )
 
+// createGuest stores a guest id without lines that lives an hour from now,
+// or stops the test.
+func createGuest(t *testing.T, s Store, id string, now time.Time) {
+	t.Helper()
+	if err := s.CreateGuest(context.Background(), guest.Guest{ID: id, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // runCart is the contract of guests and carts (shopping.Store).
 func runCart(t *testing.T, newStore New) {
 	ctx := context.Background()
 	line := func(sku string, q int) cart.Line { return cart.Line{SKU: sku, Quantity: q} }
 
 	t.Run("a guest is stored with its lines and counted on its client's limit", func(t *testing.T) {
-		clock := NewClock(Start)
-		s := newStore(t, clock)
+		s, clock := newStore.fresh(t)
 		now := clock.Now()
 		limit := counter(t, throttle.ClientGuests, 1, time.Hour, now, "192.0.2.1")
 		g := guest.Guest{ID: "g-1", AffiliateID: "partner", CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
@@ -40,12 +48,9 @@ func runCart(t *testing.T, newStore New) {
 	})
 
 	t.Run("a guest's life is extended, and a missing guest is not found", func(t *testing.T) {
-		clock := NewClock(Start)
-		s := newStore(t, clock)
+		s, clock := newStore.fresh(t)
 		now := clock.Now()
-		if err := s.CreateGuest(ctx, guest.Guest{ID: "g-1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, nil, nil); err != nil {
-			t.Fatal(err)
-		}
+		createGuest(t, s, "g-1", now)
 		if err := s.RefreshGuest(ctx, "g-1", now.Add(48*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
@@ -58,8 +63,7 @@ func runCart(t *testing.T, newStore New) {
 	})
 
 	t.Run("lines are set, replaced and removed, and a new line past the limit is refused", func(t *testing.T) {
-		clock := NewClock(Start)
-		s := newStore(t, clock)
+		s, clock := newStore.fresh(t)
 		now := clock.Now()
 		owner := cart.Owner{CustomerID: "c-1"}
 		if got, err := s.CustomerCart(ctx, "c-1"); err != nil || len(got.Lines) != 0 || got.Rev != 0 {
@@ -92,12 +96,9 @@ func runCart(t *testing.T, newStore New) {
 	})
 
 	t.Run("a guest that expired or never was takes no line", func(t *testing.T) {
-		clock := NewClock(Start)
-		s := newStore(t, clock)
+		s, clock := newStore.fresh(t)
 		now := clock.Now()
-		if err := s.CreateGuest(ctx, guest.Guest{ID: "g-old", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, nil, nil); err != nil {
-			t.Fatal(err)
-		}
+		createGuest(t, s, "g-old", now)
 		if err := s.SetLine(ctx, cart.Owner{GuestID: "g-old"}, line("A", 1), 10, now.Add(2*time.Hour)); !errors.Is(err, cart.ErrNoGuest) {
 			t.Errorf("an expired guest: %v, want cart.ErrNoGuest", err)
 		}

@@ -82,6 +82,12 @@ var Start = time.Date(2036, 6, 1, 12, 0, 0, 0, time.UTC)
 // New makes an empty store on the clock.
 type New func(t *testing.T, clock *Clock) Store
 
+// fresh returns an empty store on a clock at Start.
+func (n New) fresh(t *testing.T) (Store, *Clock) {
+	clock := NewClock(Start)
+	return n(t, clock), clock
+}
+
 const hash = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5"
 
 func newAccount(id, email, username string, status customer.Status, now time.Time) account.Creation {
@@ -92,6 +98,31 @@ func newAccount(id, email, username string, status customer.Status, now time.Tim
 		acc.UsernameKey = customer.NormalizeLogin(username)
 	}
 	return acc
+}
+
+// unverified is newAccount's unverified account whose customer has a live
+// verification link: digest, for an hour from now.
+func unverified(id, email, username, digest string, now time.Time) account.Creation {
+	acc := newAccount(id, email, username, customer.Unverified, now)
+	link := customer.NewLink(digest, now, time.Hour)
+	acc.Customer.Link = &link
+	return acc
+}
+
+// create stores acc, or stops the test.
+func create(t *testing.T, s Store, acc account.Creation) {
+	t.Helper()
+	if err := s.CreateAccount(context.Background(), acc); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// failSignIn counts a failed sign-in, or stops the test.
+func failSignIn(t *testing.T, s Store, a account.SignIn) {
+	t.Helper()
+	if err := s.SignInFailed(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func counter(t *testing.T, kind string, max int, window time.Duration, now time.Time, subject string) throttle.Counter {
@@ -108,16 +139,11 @@ func Run(t *testing.T, newStore New) {
 	t.Run("carts", func(t *testing.T) { runCart(t, newStore) })
 	t.Run("back office", func(t *testing.T) { runAdmin(t, newStore) })
 	ctx := context.Background()
-	fresh := func(t *testing.T) (Store, *Clock) {
-		clock := NewClock(Start)
-		return newStore(t, clock), clock
-	}
+	fresh := newStore.fresh
 
 	t.Run("a created account signs in by email and by username, from its sign-in view", func(t *testing.T) {
 		s, clock := fresh(t)
-		if err := s.CreateAccount(ctx, newAccount("c1", "Ada@Example.com", "Ada", customer.Active, clock.Now())); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, newAccount("c1", "Ada@Example.com", "Ada", customer.Active, clock.Now()))
 		for _, l := range []struct{ kind, key string }{{"email", "ada@example.com"}, {"username", "ada"}} {
 			v, err := s.Login(ctx, l.kind, l.key)
 			if err != nil || v.ID != "c1" || v.PasswordHash != hash || v.Status != customer.Active || v.StoreID != "default" || v.Language != "de" {
@@ -131,9 +157,7 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a taken username is reported before a taken address, and nothing of the refused account is stored", func(t *testing.T) {
 		s, clock := fresh(t)
-		if err := s.CreateAccount(ctx, newAccount("c1", "ada@example.com", "ada", customer.Active, clock.Now())); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, newAccount("c1", "ada@example.com", "ada", customer.Active, clock.Now()))
 		if err := s.CreateAccount(ctx, newAccount("c2", "ada@example.com", "ada", customer.Active, clock.Now())); !errors.Is(err, account.ErrUsernameTaken) {
 			t.Errorf("both taken: %v, want ErrUsernameTaken", err)
 		}
@@ -149,9 +173,7 @@ func Run(t *testing.T, newStore New) {
 		s, clock := fresh(t)
 		acc := newAccount("c1", "late@example.com", "", customer.Unverified, clock.Now())
 		acc.Customer.ExpiresAt = clock.Now().Add(time.Hour)
-		if err := s.CreateAccount(ctx, acc); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, acc)
 		if v, err := s.Login(ctx, "email", "late@example.com"); err != nil || v.ExpiresAt.IsZero() {
 			t.Fatalf("before expiry: %+v, %v; want the view with its expiry", v, err)
 		}
@@ -233,13 +255,9 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a success clears the login's counters and starts the session, which reads back with its customer", func(t *testing.T) {
 		s, clock := fresh(t)
-		if err := s.CreateAccount(ctx, newAccount("c1", "ok@example.com", "", customer.Active, clock.Now())); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, newAccount("c1", "ok@example.com", "", customer.Active, clock.Now()))
 		pair := counter(t, throttle.SignInLoginClient, 2, time.Hour, clock.Now(), "c1")
-		if err := s.SignInFailed(ctx, account.SignIn{Counters: []throttle.Counter{pair}, At: clock.Now()}); err != nil {
-			t.Fatal(err)
-		}
+		failSignIn(t, s, account.SignIn{Counters: []throttle.Counter{pair}, At: clock.Now()})
 		sess := session.Session{Digest: "d1", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour).Truncate(time.Second)}
 		if err := s.SignInSucceeded(ctx, account.SignIn{Counters: []throttle.Counter{pair}, Session: &sess}); err != nil {
 			t.Fatal(err)
@@ -266,9 +284,7 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("the end of an impersonation names its administrator in the activity entry", func(t *testing.T) {
 		s, clock := fresh(t)
-		if err := s.CreateAccount(ctx, newAccount("c1", "imp@example.com", "", customer.Active, clock.Now())); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, newAccount("c1", "imp@example.com", "", customer.Active, clock.Now()))
 		exp := clock.Now().Add(time.Hour).Truncate(time.Second)
 		own := session.Session{Digest: "own", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: exp}
 		imp := session.Session{Digest: "imp", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: exp, ImpersonatedBy: "arn:aws:iam::1:user/op"}
@@ -308,9 +324,7 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a login's devices are recorded by sign-ins, counted on failure, bounded, and read with its view", func(t *testing.T) {
 		s, clock := fresh(t)
-		if err := s.CreateAccount(ctx, newAccount("c1", "dev@example.com", "devuser", customer.Active, clock.Now())); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, newAccount("c1", "dev@example.com", "devuser", customer.Active, clock.Now()))
 		at := clock.Now().Truncate(time.Second)
 		rec := func(id string, evict string) *account.DeviceRecord {
 			return &account.DeviceRecord{Kind: "email", Key: "dev@example.com", ID: id, IssuedAt: at, Evict: evict}
@@ -322,9 +336,7 @@ func Run(t *testing.T, newStore New) {
 			t.Fatal(err)
 		}
 		for range 2 {
-			if err := s.SignInFailed(ctx, account.SignIn{At: clock.Now(), DeviceFailed: rec("d1", "")}); err != nil {
-				t.Fatal(err)
-			}
+			failSignIn(t, s, account.SignIn{At: clock.Now(), DeviceFailed: rec("d1", "")})
 		}
 		// A device of a login whose key went since it was read is not
 		// recorded, and neither the sign-in nor the failure is refused.
@@ -369,13 +381,9 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a success while a counter is over its limit is refused and starts no session", func(t *testing.T) {
 		s, clock := fresh(t)
-		if err := s.CreateAccount(ctx, newAccount("c1", "locked@example.com", "", customer.Active, clock.Now())); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, newAccount("c1", "locked@example.com", "", customer.Active, clock.Now()))
 		client := counter(t, throttle.SignInClient, 1, time.Hour, clock.Now(), "10.0.0.1")
-		if err := s.SignInFailed(ctx, account.SignIn{Counters: []throttle.Counter{client}, At: clock.Now()}); err != nil {
-			t.Fatal(err)
-		}
+		failSignIn(t, s, account.SignIn{Counters: []throttle.Counter{client}, At: clock.Now()})
 		sess := session.Session{Digest: "d2", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}
 		var ex *throttle.Exceeded
 		if err := s.SignInSucceeded(ctx, account.SignIn{Counters: []throttle.Counter{client}, Session: &sess}); !errors.As(err, &ex) {
@@ -391,9 +399,7 @@ func Run(t *testing.T, newStore New) {
 		acc := newAccount("c1", "s@example.com", "", customer.Active, clock.Now())
 		sess := session.Session{Digest: "d3", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}
 		acc.Session = &sess
-		if err := s.CreateAccount(ctx, acc); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, acc)
 		if _, _, err := s.SessionOf(ctx, session.Ref{CustomerID: "c2", Digest: "d3"}); !errors.Is(err, session.ErrNotFound) {
 			t.Errorf("got %v, want ErrNotFound", err)
 		}
@@ -415,13 +421,9 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a confirmation verifies an unverified account once, through its live link, and signs it in", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := newAccount("c1", "v@example.com", "vic", customer.Unverified, clock.Now())
+		acc := unverified("c1", "v@example.com", "vic", "d-live", clock.Now())
 		acc.Customer.ExpiresAt = clock.Now().Add(time.Hour)
-		link := customer.NewLink("d-live", clock.Now(), time.Hour)
-		acc.Customer.Link = &link
-		if err := s.CreateAccount(ctx, acc); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, acc)
 		if n, err := s.LinkFailed(ctx, "c1", "d-live"); err != nil || n != 1 {
 			t.Fatalf("LinkFailed = %d, %v; want 1", n, err)
 		}
@@ -459,12 +461,8 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a link with five wrong passwords confirms nothing", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := newAccount("c1", "w@example.com", "", customer.Unverified, clock.Now())
-		link := customer.NewLink("d1", clock.Now(), time.Hour)
-		acc.Customer.Link = &link
-		if err := s.CreateAccount(ctx, acc); err != nil {
-			t.Fatal(err)
-		}
+		acc := unverified("c1", "w@example.com", "", "d1", clock.Now())
+		create(t, s, acc)
 		for range verification.MaxPasswordTries {
 			if _, err := s.LinkFailed(ctx, "c1", "d1"); err != nil {
 				t.Fatal(err)
@@ -482,12 +480,8 @@ func Run(t *testing.T, newStore New) {
 
 	t.Run("a rehash changes only the hash: a status written since it was read stays", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := newAccount("c1", "r@example.com", "", customer.Unverified, clock.Now())
-		link := customer.NewLink("d1", clock.Now(), time.Hour)
-		acc.Customer.Link = &link
-		if err := s.CreateAccount(ctx, acc); err != nil {
-			t.Fatal(err)
-		}
+		acc := unverified("c1", "r@example.com", "", "d1", clock.Now())
+		create(t, s, acc)
 		read := acc.Customer // as read before the confirmation
 		if err := s.Confirm(ctx, verification.Confirmation{CustomerID: "c1", Digest: "d1", EmailKey: "r@example.com", Next: customer.Active,
 			At: clock.Now(), Activity: customer.Activity{CustomerID: "c1", Type: customer.ActivityEmailVerified, At: clock.Now()}}); err != nil {
@@ -505,9 +499,7 @@ func Run(t *testing.T, newStore New) {
 	t.Run("a password hash is replaced only while it is the one read, on the account and its login", func(t *testing.T) {
 		s, clock := fresh(t)
 		acc := newAccount("c1", "h@example.com", "", customer.Active, clock.Now())
-		if err := s.CreateAccount(ctx, acc); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, acc)
 		a := customer.Activity{CustomerID: "c1", Type: customer.ActivityPasswordRehash, At: clock.Now()}
 		stale := acc.Customer
 		stale.PasswordHash = "not-the-stored-one"
@@ -535,9 +527,7 @@ func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 	ctx := context.Background()
 	created := func(t *testing.T, s Store, clock *Clock, id, email, username string) customer.Customer {
 		t.Helper()
-		if err := s.CreateAccount(ctx, newAccount(id, email, username, customer.Active, clock.Now())); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, newAccount(id, email, username, customer.Active, clock.Now()))
 		c, err := s.Customer(ctx, id)
 		if err != nil {
 			t.Fatal(err)
@@ -612,9 +602,7 @@ func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		acc := newAccount("c1", "s@example.com", "", customer.Active, clock.Now())
 		acc.Consents = []customer.ConsentRecord{{CustomerID: "c1", ConsentID: "terms", Agreed: true, Message: "ok", At: clock.Now()},
 			{CustomerID: "c1", ConsentID: "privacy", Agreed: true, Message: "ok", At: clock.Now()}}
-		if err := s.CreateAccount(ctx, acc); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, acc)
 		c, _ := s.Customer(ctx, "c1")
 		sess := signedIn(t, s, clock, "c1")
 		u := accountUpdate(c, changed(c, clock, func(a *customer.Customer) { a.Language = "de" }), nil)
@@ -643,9 +631,7 @@ func accountContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		s, clock := fresh(t)
 		acc := newAccount("c1", "gone@example.com", "gone", customer.Active, clock.Now())
 		acc.Consents = []customer.ConsentRecord{{CustomerID: "c1", ConsentID: "privacy", Agreed: true, Message: "ok", At: clock.Now()}}
-		if err := s.CreateAccount(ctx, acc); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, acc)
 		c, _ := s.Customer(ctx, "c1")
 		signedIn(t, s, clock, "c1")
 		if r, err := s.Records(ctx, "c1"); err != nil || len(r.Sessions) != 1 || len(r.Consents) != 1 {
@@ -757,9 +743,7 @@ func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		s, clock := fresh(t)
 		acc := newAccount("c1", "l@example.com", "", customer.Unverified, clock.Now())
 		acc.Customer.ExpiresAt = clock.Now().Add(24 * time.Hour)
-		if err := s.CreateAccount(ctx, acc); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, acc)
 		first := customer.Link{Digest: "d1", ExpiresAt: clock.Now().Add(time.Hour), IssuedBy: "j1"}
 		if err := s.IssueLink(ctx, "c1", nil, first, nil, customer.Activity{}); err != nil {
 			t.Fatal(err)
@@ -779,9 +763,7 @@ func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		if err != nil || c.Link == nil || c.Link.Digest != "d2" || c.Link.IssuedBy != "j2" || len(c.VoidedLinks) != 1 || c.VoidedLinks[0] != "d1" {
 			t.Errorf("customer = %+v, %v; want live link d2 issued by j2, d1 voided", c, err)
 		}
-		if err := s.CreateAccount(ctx, newAccount("c2", "v@example.com", "", customer.Active, clock.Now())); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, newAccount("c2", "v@example.com", "", customer.Active, clock.Now()))
 		if err := s.IssueLink(ctx, "c2", nil, first, nil, customer.Activity{}); !errors.Is(err, verification.ErrConflict) {
 			t.Errorf("issue on a verified account: %v, want ErrConflict", err)
 		}
@@ -833,9 +815,7 @@ func mailerContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		now := clock.Now()
 		acc := newAccount("c1", "re@example.com", "", customer.Unverified, now)
 		acc.Customer.ExpiresAt = now.Add(24 * time.Hour)
-		if err := s.CreateAccount(ctx, acc); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, acc)
 		p := registration.Pending{ID: "r2", StoreID: "default", Email: "re@example.com", EmailKey: "re@example.com",
 			PasswordHash: "second", CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
 		job := outbox.New("job-r2", now, outbox.Recipient{}, registration.CompleteJob{RegistrationID: "r2"})
@@ -893,9 +873,7 @@ func formContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		waiting := sub("deals", false, clock.Now())
 		waiting.ExpiresAt = clock.Now().Add(time.Hour)
 		acc.Subscriptions = []customer.Subscription{sub("general", true, clock.Now()), waiting}
-		if err := s.CreateAccount(ctx, acc); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, acc)
 		got, err := s.Subscriptions(ctx, "default", "ada@example.com")
 		if err != nil || len(got) != 2 || got[0].Type != "deals" || got[1].Type != "general" || !got[1].Active ||
 			got[0].ID != waiting.ID || got[0].Email != "Ada@Example.com" || !got[0].ExpiresAt.Equal(waiting.ExpiresAt) {
@@ -914,9 +892,7 @@ func formContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		s, clock := fresh(t)
 		acc := newAccount("b1a2c3d4-0000-4000-8000-0000000000a2", "ada@example.com", "", customer.Active, clock.Now())
 		acc.Subscriptions = []customer.Subscription{sub("general", true, clock.Now())}
-		if err := s.CreateAccount(ctx, acc); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, acc)
 		before, _ := s.Customer(ctx, acc.Customer.ID)
 		clock.Advance(time.Second)
 		after := before
@@ -936,16 +912,12 @@ func formContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 
 	t.Run("a confirmation starts the waiting subscriptions and creates a missing one, reading nothing", func(t *testing.T) {
 		s, clock := fresh(t)
-		acc := newAccount("b1a2c3d4-0000-4000-8000-0000000000a3", "ada@example.com", "", customer.Unverified, clock.Now())
-		link := customer.NewLink("digest-a3", clock.Now(), time.Hour)
-		acc.Customer.Link = &link
+		acc := unverified("b1a2c3d4-0000-4000-8000-0000000000a3", "ada@example.com", "", "digest-a3", clock.Now())
 		acc.Customer.ExpiresAt = clock.Now().Add(24 * time.Hour)
 		waiting := sub("general", false, clock.Now())
 		waiting.ExpiresAt = acc.Customer.ExpiresAt
 		acc.Subscriptions = []customer.Subscription{waiting}
-		if err := s.CreateAccount(ctx, acc); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, acc)
 		clock.Advance(time.Minute)
 		err := s.Confirm(ctx, verification.Confirmation{CustomerID: acc.Customer.ID, StoreID: "default", Digest: "digest-a3",
 			EmailKey: "ada@example.com", Next: customer.Active, At: clock.Now(),
@@ -967,9 +939,7 @@ func formContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 		s, clock := fresh(t)
 		acc := newAccount("b1a2c3d4-0000-4000-8000-0000000000a4", "ada@example.com", "", customer.Active, clock.Now())
 		acc.Customer.Profile.VatNumber = "DE123456789"
-		if err := s.CreateAccount(ctx, acc); err != nil {
-			t.Fatal(err)
-		}
+		create(t, s, acc)
 		read, _ := s.Customer(ctx, acc.Customer.ID)
 		check := customer.VatCheck{Number: "DE123456789", Status: customer.VatValid, Name: "ACME", Address: "Berlin",
 			CheckedAt: clock.Now(), Attempts: 1}
@@ -997,9 +967,7 @@ func formContract(t *testing.T, fresh func(t *testing.T) (Store, *Clock)) {
 			t.Fatalf("a fresh counter: %d, %v", n, err)
 		}
 		for range 2 {
-			if err := s.SignInFailed(ctx, account.SignIn{Counters: []throttle.Counter{c}, Login: "email:ada@example.com", At: clock.Now()}); err != nil {
-				t.Fatal(err)
-			}
+			failSignIn(t, s, account.SignIn{Counters: []throttle.Counter{c}, Login: "email:ada@example.com", At: clock.Now()})
 		}
 		if n, err := s.Failures(ctx, c); err != nil || n != 2 {
 			t.Fatalf("after two failures: %d, %v", n, err)
