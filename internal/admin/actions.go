@@ -134,7 +134,7 @@ func (s *Service) Impersonate(ctx context.Context, op Operator, id string) (sess
 	if !c.CanSignIn() {
 		return session.Issued{}, invalidState("Only an active customer can be impersonated.")
 	}
-	issued, sess, err := s.sessions.New(c.ID, false)
+	issued, sess, err := s.sessions.New(c.ID, false, session.Client{UserAgent: "Back office"})
 	if err != nil {
 		return session.Issued{}, err
 	}

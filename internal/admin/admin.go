@@ -53,7 +53,7 @@ type Store interface {
 
 // Sessions starts impersonation sessions.
 type Sessions interface {
-	New(customerID string, rememberMe bool) (session.Issued, session.Session, error)
+	New(customerID string, rememberMe bool, client session.Client) (session.Issued, session.Session, error)
 }
 
 // Service runs the back office.

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/testenv"
 )
@@ -120,13 +121,15 @@ var budgets = []struct {
 	{"profile update", 2},
 	{"password change", 3},
 	{"sign-out everywhere", 2},
+	{"sessions list", 1},
+	{"end one session", 2},
 }
 
 func TestCallBudgets(t *testing.T) {
 	s, c := countingStack(t, nil)
 	std, stdCalls := countingStack(t, func(st *settings.Settings) { st.RegistrationType = settings.Standard })
 	s.activeCustomer("taken@example.com", "correct horse")
-	var session string
+	var signedIn string
 	measured := map[string]func() (string, int){
 		"register, new address (double opt-in)": func() (string, int) {
 			return c.during(func() { expect(t, s.register(person("new@example.com")), http.StatusAccepted) })
@@ -162,7 +165,7 @@ func TestCallBudgets(t *testing.T) {
 			return c.during(func() {
 				r := s.signIn("taken@example.com", "correct horse")
 				expect(t, r, http.StatusOK)
-				session, _ = r.json(t)["sessionToken"].(string)
+				signedIn, _ = r.json(t)["sessionToken"].(string)
 			})
 		},
 		"sign-in, wrong password": func() (string, int) {
@@ -173,12 +176,12 @@ func TestCallBudgets(t *testing.T) {
 		},
 		"me": func() (string, int) {
 			return c.during(func() {
-				expect(t, s.do(http.MethodGet, "/v1/customers/me", "", nil, "Authorization: Bearer "+session), http.StatusOK)
+				expect(t, s.do(http.MethodGet, "/v1/customers/me", "", nil, "Authorization: Bearer "+signedIn), http.StatusOK)
 			})
 		},
 		"sign-out": func() (string, int) {
 			return c.during(func() {
-				expect(t, s.do(http.MethodDelete, "/v1/sessions/current", "", nil, "Authorization: Bearer "+session), http.StatusNoContent)
+				expect(t, s.do(http.MethodDelete, "/v1/sessions/current", "", nil, "Authorization: Bearer "+signedIn), http.StatusNoContent)
 			})
 		},
 		"password reset request": func() (string, int) {
@@ -197,6 +200,19 @@ func TestCallBudgets(t *testing.T) {
 			return c.during(func() {
 				expect(t, s.do(http.MethodPut, "/v1/customers/me/password", "application/json",
 					[]byte(`{"currentPassword":"correct horse","newPassword":"correct horse"}`), as(tok)), http.StatusNoContent)
+			})
+		},
+		"sessions list": func() (string, int) {
+			s.clock.Advance(time.Millisecond) // a session starts after the password change's revocation
+			tok := s.session("taken@example.com", "correct horse")
+			return c.during(func() { expect(t, s.do(http.MethodGet, "/v1/customers/me/sessions", "", nil, as(tok)), http.StatusOK) })
+		},
+		"end one session": func() (string, int) {
+			tok := s.session("taken@example.com", "correct horse")
+			other := s.session("taken@example.com", "correct horse")
+			id := session.IDOf(sessionRef(t, other).Digest)
+			return c.during(func() {
+				expect(t, s.do(http.MethodDelete, "/v1/customers/me/sessions/"+id, "", nil, as(tok)), http.StatusNoContent)
 			})
 		},
 		"sign-out everywhere": func() (string, int) {
@@ -246,4 +262,14 @@ func expect(t *testing.T, r response, status int) {
 	if r.status != status {
 		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
 	}
+}
+
+// sessionRef is the Ref a session token names.
+func sessionRef(t *testing.T, token string) session.Ref {
+	t.Helper()
+	ref, ok := session.Parse(token)
+	if !ok {
+		t.Fatalf("not a session token: %q", token)
+	}
+	return ref
 }

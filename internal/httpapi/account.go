@@ -9,6 +9,7 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/myaccount"
+	"github.com/openreg/registration/internal/session"
 )
 
 // AccountManager runs My account (myaccount.Service).
@@ -23,6 +24,8 @@ type AccountManager interface {
 	UpdateProfile(ctx context.Context, token string, p myaccount.ProfilePatch, sourceIP string) (customer.Customer, error)
 	Export(ctx context.Context, token string) (myaccount.Export, error)
 	Erase(ctx context.Context, token, password, sourceIP string) error
+	Devices(ctx context.Context, token string) ([]myaccount.Device, error)
+	EndDevice(ctx context.Context, token, id, sourceIP string) error
 }
 
 func accepted() *Response {
@@ -322,6 +325,51 @@ func (a *API) export(ctx context.Context, r *Request) (*Response, error) {
 	resp := jsonResponse(http.StatusOK, b)
 	resp.Headers["Cache-Control"] = "no-store"
 	return resp, nil
+}
+
+// deviceBody is one of the customer's sessions (GET /v1/customers/me/sessions).
+type deviceBody struct {
+	ID         string `json:"id"`
+	CreatedAt  string `json:"createdAt"`
+	LastUsedAt string `json:"lastUsedAt"`
+	UserAgent  string `json:"userAgent"`
+	Address    string `json:"address"`
+	Current    bool   `json:"current"`
+}
+
+// listSessions answers GET /v1/customers/me/sessions: the customer's live
+// sessions, the current one first.
+func (a *API) listSessions(ctx context.Context, r *Request) (*Response, error) {
+	devices, err := a.account.Devices(ctx, r.SessionToken())
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		Sessions []deviceBody `json:"sessions"`
+	}{Sessions: []deviceBody{}}
+	for _, d := range devices {
+		out.Sessions = append(out.Sessions, deviceBody{ID: d.ID, CreatedAt: rfc3339(d.CreatedAt), LastUsedAt: rfc3339(d.LastUsedAt),
+			UserAgent: d.UserAgent, Address: d.Address, Current: d.Current})
+	}
+	resp := jsonResponse(http.StatusOK, out)
+	resp.Headers["Cache-Control"] = "no-store"
+	return resp, nil
+}
+
+// endSession answers DELETE /v1/customers/me/sessions/{id}: ends one of the
+// customer's sessions (the current one too, which then clears its cookie).
+func (a *API) endSession(ctx context.Context, r *Request) (*Response, error) {
+	resp := emptyResponse(http.StatusNoContent)
+	if id := r.PathParams["id"]; id != "" && session.IDOf(sessionDigest(r.SessionToken())) == id {
+		resp = a.signedOut(resp)
+	}
+	return answer(a.account.EndDevice(ctx, r.SessionToken(), r.PathParams["id"], r.SourceIP), resp)
+}
+
+// sessionDigest is the digest of a session token's secret ("" for none).
+func sessionDigest(token string) string {
+	ref, _ := session.Parse(token)
+	return ref.Digest
 }
 
 type passwordBody struct {

@@ -52,6 +52,8 @@ var Routes = []Route{
 	{http.MethodPut, "/v1/customers/me/password", functions.Account, withBody((*API).changePassword)},
 	{http.MethodPost, "/v1/customers/me/email-change", functions.Account, withBody((*API).requestEmailChange)},
 	{http.MethodGet, "/v1/customers/me/export", functions.Account, (*API).export},
+	{http.MethodGet, "/v1/customers/me/sessions", functions.Account, (*API).listSessions},
+	{http.MethodDelete, "/v1/customers/me/sessions/{id}", functions.Account, (*API).endSession},
 	{http.MethodPost, "/v1/password-resets", functions.Account, withBody((*API).requestReset)},
 	{http.MethodGet, "/v1/password-reset", functions.Account, (*API).resetPage},
 	{http.MethodHead, "/v1/password-reset", functions.Account, (*API).resetPage},

@@ -97,7 +97,7 @@ func (a *API) registerCustomer(ctx context.Context, r *Request, b registerBody) 
 		},
 		Attributes: attributesOf(b.Attributes), Consents: b.Consents, AcceptPrivacyPolicy: b.AcceptPrivacyPolicy,
 		Newsletters: b.Newsletters, ReturnURL: b.ReturnURL, CaptchaToken: b.CaptchaToken, Language: r.Languages(), StoreID: storeID, GuestID: r.GuestID(),
-		SessionToken: r.SessionToken(), SourceIP: r.SourceIP,
+		SessionToken: r.SessionToken(), SourceIP: r.SourceIP, UserAgent: r.Headers["user-agent"],
 	})
 	if err != nil {
 		return nil, err

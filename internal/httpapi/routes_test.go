@@ -184,6 +184,13 @@ func TestEveryRouteInProcess(t *testing.T) {
 		{"a password change needs the current password", "PUT", "/v1/customers/me/password", `{"currentPassword":"wrong horse","newPassword":"another horse"}`, []string{bearer}, 401, "invalid_credentials", nil},
 		{"an address change is asked for", "POST", "/v1/customers/me/email-change", `{"newEmail":"augusta@example.com","password":"correct horse"}`, []string{bearer}, 202, "", nil},
 		{"the customer exports their data", "GET", "/v1/customers/me/export", "", []string{bearer}, 200, "", nil},
+		{"the customer lists their sessions", "GET", "/v1/customers/me/sessions", "", []string{bearer}, 200, "", func(t *testing.T, r answer) {
+			if !strings.Contains(r.body, `"current":true`) || !strings.Contains(r.body, `"userAgent":"Go-http-client/1.1"`) {
+				t.Errorf("sessions %s, want the current one with its user agent", r.body)
+			}
+		}},
+		{"ending a session the customer has not is not found", "DELETE", "/v1/customers/me/sessions/nosuchsession", "", []string{bearer}, 404, "not_found", nil},
+		{"nobody lists sessions without one", "GET", "/v1/customers/me/sessions", "", nil, 401, "unauthenticated", nil},
 		{"erasure needs the password", "DELETE", "/v1/customers/me", `{"password":"wrong horse"}`, []string{bearer}, 401, "invalid_credentials", nil},
 		{"the customer changes their password, keeping this session", "PUT", "/v1/customers/me/password", `{"currentPassword":"correct horse","newPassword":"another horse"}`, []string{bearer}, 204, "", nil},
 		{"a reset is asked for any address", "POST", "/v1/password-resets", `{"email":"nobody@example.com"}`, nil, 202, "", nil},

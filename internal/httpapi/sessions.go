@@ -42,7 +42,7 @@ func (r *Request) deviceToken() string {
 
 func (a *API) createSession(ctx context.Context, r *Request, b signInBody) (*Response, error) {
 	res, err := a.signIn.SignIn(ctx, signin.Request{
-		Login: b.Login, Password: b.Password, RememberMe: b.RememberMe, ReturnURL: b.ReturnURL, SourceIP: r.SourceIP,
+		Login: b.Login, Password: b.Password, RememberMe: b.RememberMe, ReturnURL: b.ReturnURL, SourceIP: r.SourceIP, UserAgent: r.Headers["user-agent"],
 		GuestID: r.GuestID(), CaptchaToken: b.CaptchaToken, DeviceToken: r.deviceToken(),
 	})
 	if err != nil {

@@ -225,7 +225,7 @@ func (a *API) confirmEmail(ctx context.Context, r *Request) (*Response, error) {
 		guestID = r.GuestID()
 	}
 	res, err := a.verify.Confirm(ctx, verification.Request{Token: strings.TrimSpace(b.Token), Password: b.Password,
-		SourceIP: r.SourceIP, GuestID: guestID})
+		SourceIP: r.SourceIP, UserAgent: r.Headers["user-agent"], GuestID: guestID})
 	if form {
 		return a.confirmResultPage(ctx, r, strings.TrimSpace(b.Token), invite, res, err), nil
 	}

@@ -39,6 +39,13 @@ type Store interface {
 	// Records returns what is stored about a customer besides the account
 	// itself: its consent log and activity log, oldest first.
 	Records(ctx context.Context, customerID string) (account.Records, error)
+	// SessionsOf returns a customer and their sessions (expired and
+	// revoked ones included), in one read; customer.ErrNotFound when the
+	// customer is gone.
+	SessionsOf(ctx context.Context, customerID string) (customer.Customer, []session.Session, error)
+	// EndSession ends a session and stores the entry and events, in one
+	// write (session.Store).
+	EndSession(ctx context.Context, r session.Ref, a customer.Activity, events []event.Event) error
 	// Sweep deletes what an erased customer left in the table besides its
 	// tombstone and consent log (sessions, activity entries, mails and
 	// notices about them, and the jobs that named the address whose
@@ -50,6 +57,7 @@ type Store interface {
 // Sessions is the part of the session manager My account uses.
 type Sessions interface {
 	Authenticate(ctx context.Context, plain string) (session.Session, customer.Customer, error)
+	Among(plain string, c customer.Customer, all []session.Session) (session.Session, error)
 }
 
 // Passwords checks a signed-in customer's password the way sign-in does:

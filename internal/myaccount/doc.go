@@ -80,4 +80,12 @@
 // (which carry ids and client addresses, never a customer's address), the mail and Pipe
 // dead-letter queues (14 days), all within 35 days. `customer.registered` never carries the
 // address (nobody proved the mailbox yet); `customer.verified` does.
+//
+// A customer sees their devices and ends any one of them (`TestDevices`, `TestCallBudgets`). `GET
+// /v1/customers/me/sessions` lists the live sessions (when each began and was last used, the user
+// agent and address it signed in from, which one is asking) from one Query of the customer's
+// partition; a session's id there is derived from its digest (`session.IDOf`), never its token.
+// `DELETE /v1/customers/me/sessions/{id}` ends one, with its `session_ended` entry and
+// `customer.signed_out` event, in one write. A session's last use is written at most once an hour
+// (`session.TouchInterval`), so "who am I" stays one read on most requests.
 package myaccount

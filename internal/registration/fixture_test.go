@@ -120,7 +120,7 @@ const signedIn = "0b6f2c1e-5d2a-4c1b-9f3e-2a1b3c4d5e6f"
 // token, as a request that carries a session would.
 func (f *fixture) startSession(t *testing.T) string {
 	t.Helper()
-	issued, sess, err := f.mgr.New(signedIn, false)
+	issued, sess, err := f.mgr.New(signedIn, false, session.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,7 +90,7 @@ type Captcha = captcha.Checker
 
 // Sessions is the part of the session manager registration uses.
 type Sessions interface {
-	New(customerID string, rememberMe bool) (session.Issued, session.Session, error)
+	New(customerID string, rememberMe bool, client session.Client) (session.Issued, session.Session, error)
 }
 
 // Request is a registration as the storefront sent it.
@@ -115,6 +115,9 @@ type Request struct {
 	// signs that customer out in the same write.
 	SessionToken string
 	SourceIP     string
+	// UserAgent is the request's, shown in the customer's list of sessions
+	// (a Standard registration signs in).
+	UserAgent string
 	// GuestID is the guest the request carried (checkout registration): its
 	// cart and affiliate go to the new customer.
 	GuestID string
@@ -264,7 +267,7 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 	if s.settings.RegistrationType == settings.Standard {
-		return s.createActive(ctx, p, revoke, limit, res)
+		return s.createActive(ctx, p, session.ClientOf(req.UserAgent, req.SourceIP), revoke, limit, res)
 	}
 	jobID, err := customer.NewID(s.random)
 	if err != nil {
@@ -285,14 +288,14 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 // createActive is the Standard registration: the account is active and
 // signed in at once, and a taken address is told (the operator chose a
 // store without double opt-in, and with it an answer that tells).
-func (s *Service) createActive(ctx context.Context, p Pending, revoke session.Ref, limit *throttle.Counter, res Result) (Result, error) {
+func (s *Service) createActive(ctx context.Context, p Pending, client session.Client, revoke session.Ref, limit *throttle.Counter, res Result) (Result, error) {
 	cust := p.Customer(customer.Active)
 	cust.ExpiresAt = time.Time{}
 	acc := account.Creation{Customer: cust, EmailKey: p.EmailKey, UsernameKey: p.UsernameKey, Consents: p.consentsOf(cust.ID),
 		RevokeSession: revoke, Limit: limit,
 		Activity: customer.Activity{CustomerID: cust.ID, Type: customer.ActivityRegistered, At: p.CreatedAt,
 			Detail: map[string]string{"store": p.StoreID, "registrationType": string(settings.Standard), "sourceIp": p.SourceIP}}}
-	issued, sess, err := s.sessions.New(cust.ID, false)
+	issued, sess, err := s.sessions.New(cust.ID, false, client)
 	if err != nil {
 		return Result{}, err
 	}

@@ -7,9 +7,12 @@ package session
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/openreg/registration/internal/event"
 
@@ -30,6 +33,61 @@ type Session struct {
 	// names them, and it cannot change the password or the address or
 	// delete the account.
 	ImpersonatedBy string
+	// Client is the device that signed in, as its request showed it.
+	Client Client
+	// LastUsedAt is when the session was last seen, to within
+	// TouchInterval (the zero time: not since it began).
+	LastUsedAt time.Time
+}
+
+// Client is what a customer's list of sessions shows of the device a
+// session belongs to: its user agent (cut to MaxUserAgent bytes, control
+// characters dropped) and its address (the shopper's, for a server
+// storefront).
+type Client struct {
+	UserAgent string
+	Address   string
+}
+
+// MaxUserAgent bounds the user agent a session keeps.
+const MaxUserAgent = 256
+
+// ClientOf is the Client of a request's user agent and address.
+func ClientOf(userAgent, address string) Client {
+	ua := strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, userAgent)
+	for len(ua) > MaxUserAgent {
+		_, size := utf8.DecodeLastRuneInString(ua)
+		ua = ua[:len(ua)-size]
+	}
+	return Client{UserAgent: ua, Address: address}
+}
+
+// TouchInterval is how often a session's LastUsedAt is written: at most
+// once an hour, so "who am I" stays one read on most requests.
+const TouchInterval = time.Hour
+
+// ID is the session's public id, the one a customer's list of sessions
+// shows and a sign-out of one session names: derived from the digest, so
+// nothing more is stored, and no use to anyone without the token.
+func (s Session) ID() string { return IDOf(s.Digest) }
+
+// IDOf is the public id of the session whose secret has digest.
+func IDOf(digest string) string {
+	sum := sha256.Sum256([]byte("session-id\x00" + digest))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+// LastUsed is when the session was last seen (its start, until touched).
+func (s Session) LastUsed() time.Time {
+	if s.LastUsedAt.IsZero() {
+		return s.CreatedAt
+	}
+	return s.LastUsedAt
 }
 
 // Revoked reports whether c ended s without deleting it: a revocation
@@ -81,6 +139,9 @@ type Store interface {
 	// names its administrator (Detail "impersonatedBy"). Ending a session
 	// that does not exist stores nothing and succeeds.
 	EndSession(ctx context.Context, r Ref, a customer.Activity, events []event.Event) error
+	// TouchSession sets the LastUsedAt of the session r names to at, if it
+	// still exists; a missing session is no error.
+	TouchSession(ctx context.Context, r Ref, at time.Time) error
 }
 
 // Lifetimes are how long sessions last.
@@ -102,9 +163,9 @@ func NewManager(store Store, tokens *token.Generator, lifetimes Lifetimes, now f
 	return &Manager{store: store, tokens: tokens, lifetimes: lifetimes, now: now}
 }
 
-// New makes a session for customerID without storing it: the caller stores
-// it inside its own write.
-func (m *Manager) New(customerID string, rememberMe bool) (Issued, Session, error) {
+// New makes a session for customerID, on the device client, without
+// storing it: the caller stores it inside its own write.
+func (m *Manager) New(customerID string, rememberMe bool, client Client) (Issued, Session, error) {
 	secret, digest, err := m.tokens.New()
 	if err != nil {
 		return Issued{}, Session{}, apperr.Wrap(apperr.Internal, "Could not create a session.", err)
@@ -114,7 +175,8 @@ func (m *Manager) New(customerID string, rememberMe bool) (Issued, Session, erro
 	if rememberMe {
 		life = m.lifetimes.RememberMe
 	}
-	s := Session{Digest: digest, CustomerID: customerID, RememberMe: rememberMe, CreatedAt: now, ExpiresAt: now.Add(life).Truncate(time.Second)}
+	s := Session{Digest: digest, CustomerID: customerID, RememberMe: rememberMe, CreatedAt: now,
+		ExpiresAt: now.Add(life).Truncate(time.Second), Client: client}
 	return Issued{Token: customerID + "." + secret, ExpiresAt: s.ExpiresAt}, s, nil
 }
 
@@ -140,10 +202,46 @@ func (m *Manager) Authenticate(ctx context.Context, plain string) (Session, cust
 	}
 	// DynamoDB's TTL deletes expired items lazily (up to days later), so the
 	// expiry is enforced here, not left to the table.
-	if !m.now().Before(s.ExpiresAt) || s.Revoked(c) {
+	now := m.now()
+	if !now.Before(s.ExpiresAt) || s.Revoked(c) {
 		return Session{}, customer.Customer{}, Unauthenticated()
 	}
+	if now.Sub(s.LastUsed()) >= TouchInterval {
+		// Best effort: a session whose last use is an hour off is no
+		// reason to refuse a request.
+		if err := m.store.TouchSession(ctx, ref, now.UTC()); err == nil {
+			s.LastUsedAt = now.UTC()
+		}
+	}
 	return s, c, nil
+}
+
+// Among returns the live session plain names among c's sessions (read
+// together with c, in one query: a customer's list of sessions), or the
+// same Unauthenticated error Authenticate gives.
+func (m *Manager) Among(plain string, c customer.Customer, all []Session) (Session, error) {
+	ref, ok := Parse(plain)
+	if !ok || ref.CustomerID != c.ID {
+		return Session{}, Unauthenticated()
+	}
+	for _, s := range all {
+		if s.Digest == ref.Digest && m.now().Before(s.ExpiresAt) && !s.Revoked(c) {
+			return s, nil
+		}
+	}
+	return Session{}, Unauthenticated()
+}
+
+// Live keeps the sessions of c that still count at now: not expired, not
+// revoked.
+func Live(c customer.Customer, all []Session, now time.Time) []Session {
+	var out []Session
+	for _, s := range all {
+		if now.Before(s.ExpiresAt) && !s.Revoked(c) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // End ends the session a token names and logs a (and publishes events) as

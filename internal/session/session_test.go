@@ -2,12 +2,13 @@ package session_test
 
 import (
 	"context"
-	"github.com/openreg/registration/internal/event"
 	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/openreg/registration/internal/event"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
@@ -61,6 +62,20 @@ func (m *memStore) EndSession(_ context.Context, r session.Ref, a customer.Activ
 	return nil
 }
 
+func (m *memStore) TouchSession(_ context.Context, r session.Ref, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls++
+	if m.err != nil {
+		return m.err
+	}
+	if s, ok := m.sessions[r]; ok {
+		s.LastUsedAt = at
+		m.sessions[r] = s
+	}
+	return nil
+}
+
 // clock is a settable fixed clock.
 type clock struct{ t time.Time }
 
@@ -86,7 +101,7 @@ const (
 // start makes and stores a session, as sign-in's write would.
 func (f fixture) start(t *testing.T, customerID string) session.Issued {
 	t.Helper()
-	issued, s, err := f.mgr.New(customerID, false)
+	issued, s, err := f.mgr.New(customerID, false, session.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +139,7 @@ func TestNew(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			issued, s, err := f.mgr.New(cust1, tt.rememberMe)
+			issued, s, err := f.mgr.New(cust1, tt.rememberMe, session.Client{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,7 +168,7 @@ func TestNew(t *testing.T) {
 	t.Run("the expiry is truncated to whole seconds", func(t *testing.T) {
 		f := newFixture(t)
 		f.clock.t = start.Add(700 * time.Millisecond)
-		issued, _, err := f.mgr.New(cust1, false)
+		issued, _, err := f.mgr.New(cust1, false, session.Client{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,8 +179,8 @@ func TestNew(t *testing.T) {
 
 	t.Run("two sessions get different tokens", func(t *testing.T) {
 		f := newFixture(t)
-		a, _, _ := f.mgr.New(cust1, false)
-		b, _, _ := f.mgr.New(cust1, false)
+		a, _, _ := f.mgr.New(cust1, false, session.Client{})
+		b, _, _ := f.mgr.New(cust1, false, session.Client{})
 		if a.Token == b.Token {
 			t.Errorf("got the same token twice: %q", a.Token)
 		}
@@ -324,6 +339,102 @@ func FuzzParse(f *testing.F) {
 		id, secret, _ := strings.Cut(plain, ".")
 		if ref.CustomerID != id || ref.Digest != token.Digest(secret) || !token.WellFormed(secret) {
 			t.Errorf("Parse(%q) = %+v", plain, ref)
+		}
+	})
+}
+
+func TestLastUse(t *testing.T) {
+	f := newFixture(t)
+	issued, s, err := f.mgr.New(cust1, true, session.ClientOf("Firefox", "203.0.113.7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.store.put(s)
+	steps := []struct {
+		name      string
+		advance   time.Duration
+		wantCalls int // store calls of the Authenticate
+		wantLast  time.Time
+	}{
+		{"a session used at once is not written", time.Minute, 1, start},
+		{"nor within the hour of its start", 58 * time.Minute, 1, start},
+		{"an hour after, its last use is written", time.Minute, 2, start.Add(time.Hour)},
+		{"and then not again within the hour", 30 * time.Minute, 1, start.Add(time.Hour)},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			f.clock.Advance(st.advance)
+			before := f.store.calls
+			got, _, err := f.mgr.Authenticate(context.Background(), issued.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if calls := f.store.calls - before; calls != st.wantCalls || !got.LastUsed().Equal(st.wantLast) {
+				t.Errorf("%d store calls, last used %v; want %d, %v", calls, got.LastUsed(), st.wantCalls, st.wantLast)
+			}
+		})
+	}
+	t.Run("the session keeps the device it began on", func(t *testing.T) {
+		got, _, err := f.mgr.Authenticate(context.Background(), issued.Token)
+		if err != nil || got.Client != (session.Client{UserAgent: "Firefox", Address: "203.0.113.7"}) {
+			t.Errorf("client %+v, %v", got.Client, err)
+		}
+	})
+}
+
+func TestClientOf(t *testing.T) {
+	tests := []struct {
+		name, ua, want string
+	}{
+		{"a user agent is kept as sent", "Mozilla/5.0 (X11; Linux x86_64)", "Mozilla/5.0 (X11; Linux x86_64)"},
+		{"control characters are dropped", "Evil\r\nSet-Cookie: x\x00", "EvilSet-Cookie: x"},
+		{"a long user agent is cut at a character boundary", strings.Repeat("ä", 200), strings.Repeat("ä", 128)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := session.ClientOf(tt.ua, "198.51.100.1"); got.UserAgent != tt.want || got.Address != "198.51.100.1" {
+				t.Errorf("ClientOf(%q) = %+v, want user agent %q", tt.ua, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPublicID(t *testing.T) {
+	f := newFixture(t)
+	_, a, _ := f.mgr.New(cust1, false, session.Client{})
+	_, b, _ := f.mgr.New(cust1, false, session.Client{})
+	if a.ID() == b.ID() || a.ID() != session.IDOf(a.Digest) || strings.Contains(a.Digest, a.ID()) || len(a.ID()) != 22 {
+		t.Errorf("ids %q and %q of digests %q and %q: want distinct, stable, 22 characters, not part of the digest", a.ID(), b.ID(), a.Digest, b.Digest)
+	}
+}
+
+func TestAmong(t *testing.T) {
+	f := newFixture(t)
+	issued, s, _ := f.mgr.New(cust1, false, session.Client{})
+	other, o, _ := f.mgr.New(cust1, false, session.Client{})
+	c := customer.Customer{ID: cust1, Status: customer.Active}
+	tests := []struct {
+		name  string
+		token string
+		all   []session.Session
+		ok    bool
+	}{
+		{"the token's session is found among the customer's", issued.Token, []session.Session{o, s}, true},
+		{"a token whose session is not among them is refused", other.Token, []session.Session{s}, false},
+		{"a malformed token is refused", "nope", []session.Session{s}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := f.mgr.Among(tt.token, c, tt.all)
+			if tt.ok != (err == nil) || (tt.ok && got.Digest != s.Digest) {
+				t.Errorf("Among = %+v, %v; want found %v", got, err, tt.ok)
+			}
+		})
+	}
+	t.Run("an expired session is not found", func(t *testing.T) {
+		f.clock.Advance(25 * time.Hour)
+		if _, err := f.mgr.Among(issued.Token, c, []session.Session{s}); err == nil {
+			t.Error("found an expired session")
 		}
 	})
 }

@@ -58,7 +58,7 @@ type Store interface {
 
 // Sessions is the part of the session manager sign-in uses.
 type Sessions interface {
-	New(customerID string, rememberMe bool) (session.Issued, session.Session, error)
+	New(customerID string, rememberMe bool, client session.Client) (session.Issued, session.Session, error)
 	Authenticate(ctx context.Context, plain string) (session.Session, customer.Customer, error)
 	End(ctx context.Context, plain string, a customer.Activity, events ...event.Event) error
 }
@@ -117,6 +117,8 @@ type Request struct {
 	RememberMe bool
 	ReturnURL  string
 	SourceIP   string
+	// UserAgent is the request's, shown in the customer's list of sessions.
+	UserAgent string
 	// GuestID is the guest the request carried, if any: its cart goes to
 	// the customer.
 	GuestID string
@@ -219,7 +221,7 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	}
 
 	if right && cust.CanSignIn() {
-		issued, sess, err := s.sessions.New(cust.ID, req.RememberMe)
+		issued, sess, err := s.sessions.New(cust.ID, req.RememberMe, session.ClientOf(req.UserAgent, req.SourceIP))
 		if err != nil {
 			return Result{}, err
 		}

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 
 	"github.com/openreg/registration/internal/event"
@@ -37,6 +39,11 @@ type sessionItem struct {
 	ImpersonatedBy string `dynamodbav:"impersonatedBy,omitempty"`
 	ExpiresAt      int64  `dynamodbav:"expiresAt"`
 	TTL            int64  `dynamodbav:"ttl"`
+	// The device that signed in, and when the session was last seen
+	// (written at most once an hour: session.TouchInterval).
+	UserAgent  string `dynamodbav:"userAgent,omitempty"`
+	Address    string `dynamodbav:"address,omitempty"`
+	LastUsedAt string `dynamodbav:"lastUsedAt,omitempty"`
 }
 
 func newSessionItem(ss session.Session) sessionItem {
@@ -44,12 +51,85 @@ func newSessionItem(ss session.Session) sessionItem {
 		head: head{customerPK(ss.CustomerID), sessionSK(ss.Digest), "session"}, CustomerID: ss.CustomerID,
 		RememberMe: ss.RememberMe, CreatedAt: formatTime(ss.CreatedAt), ImpersonatedBy: ss.ImpersonatedBy,
 		ExpiresAt: ss.ExpiresAt.Unix(), TTL: ss.ExpiresAt.Unix(),
+		UserAgent: ss.Client.UserAgent, Address: ss.Client.Address, LastUsedAt: optionalTime(ss.LastUsedAt),
 	}
 }
 
+// optionalTime formats t, "" for the zero time.
+func optionalTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return formatTime(t)
+}
+
 func (i sessionItem) session(digest string) session.Session {
-	return session.Session{Digest: digest, CustomerID: i.CustomerID, RememberMe: i.RememberMe,
-		CreatedAt: parseTime(i.CreatedAt), ExpiresAt: time.Unix(i.ExpiresAt, 0).UTC(), ImpersonatedBy: i.ImpersonatedBy}
+	ss := session.Session{Digest: digest, CustomerID: i.CustomerID, RememberMe: i.RememberMe,
+		CreatedAt: parseTime(i.CreatedAt), ExpiresAt: time.Unix(i.ExpiresAt, 0).UTC(), ImpersonatedBy: i.ImpersonatedBy,
+		Client: session.Client{UserAgent: i.UserAgent, Address: i.Address}}
+	if i.LastUsedAt != "" {
+		ss.LastUsedAt = parseTime(i.LastUsedAt)
+	}
+	return ss
+}
+
+// TouchSession records that a session was used at at; see session.Store.
+func (s *Store) TouchSession(ctx context.Context, r session.Ref, at time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.table), Key: sessionKey(r),
+		UpdateExpression:          aws.String("SET lastUsedAt = :at"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(formatTime(at))}})
+	var gone *types.ConditionalCheckFailedException
+	if errors.As(err, &gone) {
+		return nil // signed out meanwhile: nothing to touch
+	}
+	if err != nil {
+		return unavailable("UpdateItem", err)
+	}
+	return nil
+}
+
+// SessionsOf returns a customer and every session of theirs from one
+// Query: the customer item (PROFILE) and the sessions (SESSION#…) are
+// neighbours in the partition, with nothing between them.
+func (s *Store) SessionsOf(ctx context.Context, customerID string) (customer.Customer, []session.Session, error) {
+	in := &dynamodb.QueryInput{TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :profile AND :sessions"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(customerPK(customerID)),
+			":profile": str(keys.SKProfile), ":sessions": str(keys.SKSession + "\uffff")}}
+	var cust *customerItem
+	var all []session.Session
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return customer.Customer{}, nil, unavailable("Query", err)
+		}
+		for _, item := range out.Items {
+			sk, _ := item[AttrSK].(*types.AttributeValueMemberS)
+			switch {
+			case sk == nil:
+			case sk.Value == keys.SKProfile:
+				cust = &customerItem{}
+				if err := unmarshal(item, cust); err != nil {
+					return customer.Customer{}, nil, err
+				}
+			case strings.HasPrefix(sk.Value, keys.SKSession):
+				var it sessionItem
+				if err := unmarshal(item, &it); err != nil {
+					return customer.Customer{}, nil, err
+				}
+				all = append(all, it.session(strings.TrimPrefix(sk.Value, keys.SKSession)))
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if cust == nil {
+		return customer.Customer{}, nil, customer.ErrNotFound
+	}
+	return cust.customer(), all, nil
 }
 
 // SessionOf returns a session and its customer from one BatchGetItem; see

@@ -83,7 +83,7 @@ type Store interface {
 
 // Sessions makes sessions stored inside the confirmation's write.
 type Sessions interface {
-	New(customerID string, rememberMe bool) (session.Issued, session.Session, error)
+	New(customerID string, rememberMe bool, client session.Client) (session.Issued, session.Session, error)
 }
 
 // Request is a press of the confirm page's button.
@@ -91,6 +91,8 @@ type Request struct {
 	Token    string
 	Password string
 	SourceIP string
+	// UserAgent is the request's, shown in the customer's list of sessions.
+	UserAgent string
 	// GuestID is the guest the confirming browser carries: a confirmation
 	// that signs the customer in hands its cart over.
 	GuestID string
@@ -224,7 +226,7 @@ func (s *Service) confirm(ctx context.Context, id, digest string, req Request) (
 		Detail: map[string]string{"sourceIp": req.SourceIP}}
 	res := Result{Status: c.Next, CustomerID: cust.ID, ReturnURL: cust.ReturnURL}
 	if c.Next == customer.Active {
-		issued, sess, err := s.sessions.New(cust.ID, false)
+		issued, sess, err := s.sessions.New(cust.ID, false, session.ClientOf(req.UserAgent, req.SourceIP))
 		if err != nil {
 			return Result{}, err
 		}

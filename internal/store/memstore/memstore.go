@@ -491,6 +491,35 @@ func (s *Store) SessionOf(_ context.Context, r session.Ref) (ss session.Session,
 	return ss, c, err
 }
 
+// TouchSession records a session's last use; see session.Store.
+func (s *Store) TouchSession(_ context.Context, r session.Ref, at time.Time) error {
+	return s.do(func() error {
+		if ss, ok := s.sessions[r]; ok {
+			ss.LastUsedAt = at
+			s.sessions[r] = ss
+		}
+		return nil
+	})
+}
+
+// SessionsOf returns a customer and their sessions; see the DynamoDB
+// store's.
+func (s *Store) SessionsOf(_ context.Context, customerID string) (c customer.Customer, all []session.Session, err error) {
+	err = s.do(func() error {
+		var known bool
+		if c, known = s.customers[customerID]; !known {
+			return customer.ErrNotFound
+		}
+		for r, ss := range s.sessions {
+			if r.CustomerID == customerID {
+				all = append(all, ss)
+			}
+		}
+		return nil
+	})
+	return c, all, err
+}
+
 // EndSession ends a session; see session.Store.
 func (s *Store) EndSession(_ context.Context, r session.Ref, a customer.Activity, events []event.Event) error {
 	return s.write(func(t *tx) {

@@ -394,6 +394,51 @@ func Run(t *testing.T, newStore New) {
 		}
 	})
 
+	t.Run("a customer's sessions read back with the customer in one call, with their device and last use", func(t *testing.T) {
+		s, clock := fresh(t)
+		exp := clock.Now().Add(time.Hour).Truncate(time.Second)
+		phone := session.Session{Digest: "phone", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: exp,
+			Client: session.Client{UserAgent: "Phone/1.0", Address: "198.51.100.7"}}
+		acc := newAccount("c1", "dev@example.com", "", customer.Active, clock.Now())
+		acc.Session = &phone
+		create(t, s, acc)
+		other := newAccount("c2", "other@example.com", "", customer.Active, clock.Now())
+		otherSess := session.Session{Digest: "theirs", CustomerID: "c2", CreatedAt: clock.Now(), ExpiresAt: exp}
+		other.Session = &otherSess
+		create(t, s, other)
+		laptop := session.Session{Digest: "laptop", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: exp, Client: session.Client{UserAgent: "Laptop"}}
+		if err := s.SignInSucceeded(ctx, account.SignIn{Session: &laptop, At: clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		later := clock.Now().Add(2 * time.Hour).Truncate(time.Millisecond)
+		if err := s.TouchSession(ctx, phone.Ref(), later); err != nil {
+			t.Fatal(err)
+		}
+		c, all, err := s.SessionsOf(ctx, "c1")
+		if err != nil || c.ID != "c1" || len(all) != 2 {
+			t.Fatalf("SessionsOf = %+v, %d sessions, %v; want c1 with 2", c.ID, len(all), err)
+		}
+		byDigest := map[string]session.Session{}
+		for _, x := range all {
+			byDigest[x.Digest] = x
+		}
+		if got := byDigest["phone"]; got.Client != phone.Client || !got.LastUsedAt.Equal(later) {
+			t.Errorf("phone = %+v, want its device and the touch at %v", got, later)
+		}
+		if got := byDigest["laptop"]; got.Client != laptop.Client || !got.LastUsedAt.IsZero() {
+			t.Errorf("laptop = %+v, want its device and no touch", got)
+		}
+		if err := s.TouchSession(ctx, session.Ref{CustomerID: "c1", Digest: "gone"}, later); err != nil {
+			t.Errorf("touching a session that ended: %v, want nil", err)
+		}
+		if _, all, _ := s.SessionsOf(ctx, "c1"); len(all) != 2 {
+			t.Errorf("after touching a missing session: %d sessions, want 2 (no item made)", len(all))
+		}
+		if _, _, err := s.SessionsOf(ctx, "nobody"); !errors.Is(err, customer.ErrNotFound) {
+			t.Errorf("SessionsOf of no customer: %v, want customer.ErrNotFound", err)
+		}
+	})
+
 	t.Run("a session under another customer's id is not found", func(t *testing.T) {
 		s, clock := fresh(t)
 		acc := newAccount("c1", "s@example.com", "", customer.Active, clock.Now())
