@@ -34,6 +34,9 @@ const (
 	TokenInvalid  Code = "token_invalid"
 	TokenExpired  Code = "token_expired"
 	TokenReplaced Code = "token_replaced"
+	// CodeInvalid: a 6-digit code that is wrong, unknown, spent or
+	// malformed (one answer for all, package code).
+	CodeInvalid Code = "code_invalid"
 	// PasswordMismatch: the password typed on the confirm page is not the
 	// account's.
 	PasswordMismatch Code = "password_mismatch"

@@ -92,6 +92,9 @@ type Customer struct {
 	// Reset is the live password-reset link (nil when none); a newer one
 	// replaces it.
 	Reset *Link
+	// CodesVoidBefore: every code mailed before it is spent (the address
+	// reached its limit of wrong codes; package code).
+	CodesVoidBefore time.Time
 	// EmailChange is an address change waiting for its link (nil when
 	// none); the account keeps Email until it is confirmed.
 	EmailChange *EmailChange
@@ -173,6 +176,16 @@ type Link struct {
 	// SentTo is the normalised address a password-reset link was mailed
 	// to: the link works only while the account still has it.
 	SentTo string
+	// Code is the keyed digest of the 6-digit code mailed with the link
+	// (package code), "" when none was: it dies with the link.
+	Code string
+}
+
+// CodeLive reports whether l carries a code that still counts at now for
+// an account whose codes were voided before voidBefore (too many wrong
+// codes for its address).
+func (l *Link) CodeLive(now, voidBefore time.Time) bool {
+	return l != nil && l.Code != "" && !l.Expired(now) && l.IssuedAt.After(voidBefore)
 }
 
 // NewLink returns the stored half of a link issued at now.

@@ -168,3 +168,20 @@ func mac(key []byte, msg string) []byte {
 	h.Write([]byte(msg))
 	return h.Sum(nil)
 }
+
+// Sign is the HMAC-SHA256 of msg under the current key, and that key's id:
+// a keyed digest for other purposes than device tokens (package code keys
+// its one-time codes with a key ring of this format).
+func (k Keys) Sign(msg string) (keyID string, sum []byte) {
+	return k.current, mac(k.keys[k.current], msg)
+}
+
+// SignWith is the HMAC-SHA256 of msg under key keyID, false when the ring
+// has no such key (it was retired).
+func (k Keys) SignWith(keyID, msg string) ([]byte, bool) {
+	key, ok := k.keys[keyID]
+	if !ok {
+		return nil, false
+	}
+	return mac(key, msg), true
+}

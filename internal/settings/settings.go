@@ -61,6 +61,7 @@ type Settings struct {
 	// SignInThrottle and ClientLimits stop guessing and flooding.
 	SignInThrottle SignInThrottle `json:"signInThrottle"`
 	ClientLimits   ClientLimits   `json:"clientLimits"`
+	Codes          Codes          `json:"codes"`
 	// DeviceTrust lets owners past the per-login gate (see DeviceTrust).
 	DeviceTrust DeviceTrust `json:"deviceTrust"`
 	// ServerKeys are the keys of server-side storefronts (X-Storefront-Key;
@@ -151,7 +152,10 @@ func Default() Settings {
 			// A reset request costs a mail; a person needs a few.
 			PasswordReset: Limit{Max: 10, Window: Duration(time.Hour)},
 			Guests:        Limit{Max: 100, Window: Duration(time.Hour)},
+			// A person types a code or two; a shop behind one address, more.
+			Codes: Limit{Max: 30, Window: Duration(time.Hour)},
 		},
+		Codes:                     Codes{PerStore: Limit{Max: 5000, Window: Duration(time.Hour)}},
 		NamePattern:               DefaultNamePattern,
 		VerificationTokenLifetime: Duration(24 * time.Hour),
 		UnverifiedAccountLifetime: Duration(7 * 24 * time.Hour),
@@ -235,6 +239,7 @@ func (s Settings) Validate() error {
 	s.validatePasswords(&p)
 	s.SignInThrottle.validate(&p)
 	s.ClientLimits.validate(&p)
+	s.Codes.PerStore.validate(&p, "codes.perStore")
 	s.DeviceTrust.validate(&p)
 	validateServerKeys(s.ServerKeys, &p)
 	s.validateLifetimes(&p)

@@ -54,6 +54,16 @@ type ClientLimits struct {
 	PasswordReset Limit `json:"passwordReset"`
 	// Guests caps the guests one client creates.
 	Guests Limit `json:"guests"`
+	// Codes caps the 6-digit codes one client submits (verification,
+	// reset, sign-in), right or wrong.
+	Codes Limit `json:"codes"`
+}
+
+// Codes bounds the 6-digit codes a whole store takes: past PerStore an
+// hour, every code submission is refused (429) and an alarm fires, so a
+// guessing campaign across many addresses and clients stops.
+type Codes struct {
+	PerStore Limit `json:"perStore"`
 }
 
 // validate checks the three sign-in limits and the slowdown.
@@ -73,4 +83,5 @@ func (c ClientLimits) validate(p *problems) {
 	c.Resend.validate(p, "clientLimits.resend")
 	c.PasswordReset.validate(p, "clientLimits.passwordReset")
 	c.Guests.validate(p, "clientLimits.guests")
+	c.Codes.validate(p, "clientLimits.codes")
 }

@@ -64,6 +64,7 @@ type customerItem struct {
 	Reset             *linkItem        `dynamodbav:"reset,omitempty"`
 	EmailChange       *emailChangeItem `dynamodbav:"emailChange,omitempty"`
 	RecoveredAt       string           `dynamodbav:"recoveredAt,omitempty"`
+	CodesVoidBefore   string           `dynamodbav:"codesVoidBefore,omitempty"`
 	// ReceivedAt (Unix nanoseconds, to compare in a condition) is when the
 	// registration the account holds was received.
 	ReceivedAt int64 `dynamodbav:"receivedAt,omitempty"`
@@ -104,13 +105,14 @@ type linkItem struct {
 	Attempts  int    `dynamodbav:"attempts"`
 	IssuedBy  string `dynamodbav:"issuedBy,omitempty"`
 	SentTo    string `dynamodbav:"sentTo,omitempty"`
+	Code      string `dynamodbav:"code,omitempty"`
 }
 
 func newLinkItem(l *customer.Link) *linkItem {
 	if l == nil {
 		return nil
 	}
-	return &linkItem{Digest: l.Digest, IssuedAt: formatTime(l.IssuedAt), ExpiresAt: l.ExpiresAt.Unix(), Attempts: l.Attempts, IssuedBy: l.IssuedBy, SentTo: l.SentTo}
+	return &linkItem{Digest: l.Digest, IssuedAt: formatTime(l.IssuedAt), ExpiresAt: l.ExpiresAt.Unix(), Attempts: l.Attempts, IssuedBy: l.IssuedBy, SentTo: l.SentTo, Code: l.Code}
 }
 
 func unixNano(t time.Time) int64 {
@@ -148,7 +150,7 @@ func newCustomerItem(c customer.Customer, emailKey, usernameKey string) customer
 		ExpiresAt: epoch(c.ExpiresAt), TTL: epoch(c.ExpiresAt),
 		Registered: eventOf(c.Registered), Verified: eventOf(c.Verification),
 		SessionsValidFrom: formatTime(c.SessionsValidFrom), KeptSession: c.KeptSession,
-		Reset: newLinkItem(c.Reset), RecoveredAt: formatTime(c.RecoveredAt), ByOperator: c.ByOperator, ReceivedAt: unixNano(c.ReceivedAt),
+		Reset: newLinkItem(c.Reset), RecoveredAt: formatTime(c.RecoveredAt), CodesVoidBefore: formatTime(c.CodesVoidBefore), ByOperator: c.ByOperator, ReceivedAt: unixNano(c.ReceivedAt),
 	}
 	if ch := c.EmailChange; ch != nil {
 		it.EmailChange = &emailChangeItem{NewEmail: ch.NewEmail, Link: *newLinkItem(&ch.Link)}
@@ -184,7 +186,7 @@ func (i customerItem) customer() customer.Customer {
 	}
 	c.Link = i.Link.link()
 	c.SessionsValidFrom, c.KeptSession, c.Reset = parseTime(i.SessionsValidFrom), i.KeptSession, i.Reset.link()
-	c.RecoveredAt, c.ByOperator = parseTime(i.RecoveredAt), i.ByOperator
+	c.RecoveredAt, c.CodesVoidBefore, c.ByOperator = parseTime(i.RecoveredAt), parseTime(i.CodesVoidBefore), i.ByOperator
 	if i.ReceivedAt != 0 {
 		c.ReceivedAt = time.Unix(0, i.ReceivedAt).UTC()
 	}
@@ -199,7 +201,7 @@ func (l *linkItem) link() *customer.Link {
 		return nil
 	}
 	return &customer.Link{Digest: l.Digest, IssuedAt: parseTime(l.IssuedAt), ExpiresAt: fromEpoch(l.ExpiresAt),
-		Attempts: l.Attempts, IssuedBy: l.IssuedBy, SentTo: l.SentTo}
+		Attempts: l.Attempts, IssuedBy: l.IssuedBy, SentTo: l.SentTo, Code: l.Code}
 }
 
 // pendingItem is a registration waiting for the mailer to complete it.

@@ -51,25 +51,14 @@ func newSessionItem(ss session.Session) sessionItem {
 		head: head{customerPK(ss.CustomerID), sessionSK(ss.Digest), "session"}, CustomerID: ss.CustomerID,
 		RememberMe: ss.RememberMe, CreatedAt: formatTime(ss.CreatedAt), ImpersonatedBy: ss.ImpersonatedBy,
 		ExpiresAt: ss.ExpiresAt.Unix(), TTL: ss.ExpiresAt.Unix(),
-		UserAgent: ss.Client.UserAgent, Address: ss.Client.Address, LastUsedAt: optionalTime(ss.LastUsedAt),
+		UserAgent: ss.Client.UserAgent, Address: ss.Client.Address, LastUsedAt: formatTime(ss.LastUsedAt),
 	}
-}
-
-// optionalTime formats t, "" for the zero time.
-func optionalTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return formatTime(t)
 }
 
 func (i sessionItem) session(digest string) session.Session {
 	ss := session.Session{Digest: digest, CustomerID: i.CustomerID, RememberMe: i.RememberMe,
 		CreatedAt: parseTime(i.CreatedAt), ExpiresAt: time.Unix(i.ExpiresAt, 0).UTC(), ImpersonatedBy: i.ImpersonatedBy,
-		Client: session.Client{UserAgent: i.UserAgent, Address: i.Address}}
-	if i.LastUsedAt != "" {
-		ss.LastUsedAt = parseTime(i.LastUsedAt)
-	}
+		Client: session.Client{UserAgent: i.UserAgent, Address: i.Address}, LastUsedAt: parseTime(i.LastUsedAt)}
 	return ss
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -129,4 +130,23 @@ func (s *Store) IssueLink(ctx context.Context, customerID string, previous *cust
 	}})
 	t.activity(a)
 	return t.commit(ctx, nil, refusal{0, verification.ErrConflict})
+}
+
+// VoidCodes spends every code the customer was mailed before at (its
+// address reached its wrong codes for the day; package code). It moves
+// updatedAt too, so a change read before it is refused and reads again
+// rather than writing the old state back. A customer that is gone has no
+// codes: no error.
+func (s *Store) VoidCodes(ctx context.Context, customerID string, at time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       keyOf(customerPK(customerID), keys.SKProfile),
+		UpdateExpression:          aws.String("SET codesVoidBefore = :at, updatedAt = :at"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(formatTime(at))},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return unavailable("UpdateItem", err)
+	}
+	return nil
 }

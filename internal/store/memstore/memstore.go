@@ -491,6 +491,18 @@ func (s *Store) SessionOf(_ context.Context, r session.Ref) (ss session.Session,
 	return ss, c, err
 }
 
+// VoidCodes spends the customer's codes mailed before at; see the DynamoDB
+// store's.
+func (s *Store) VoidCodes(_ context.Context, customerID string, at time.Time) error {
+	return s.do(func() error {
+		if c, ok := s.customers[customerID]; ok {
+			c.CodesVoidBefore, c.UpdatedAt = at, at
+			s.customers[customerID] = c
+		}
+		return nil
+	})
+}
+
 // TouchSession records a session's last use; see session.Store.
 func (s *Store) TouchSession(_ context.Context, r session.Ref, at time.Time) error {
 	return s.do(func() error {
