@@ -69,6 +69,11 @@ const (
 	// CustomerNotFound: the back office named a customer that does not
 	// exist.
 	CustomerNotFound Code = "customer_not_found"
+	// InvalidCredential: a passkey (WebAuthn) response is malformed, does
+	// not verify, answers a challenge that expired or belongs to another
+	// ceremony, names a passkey not registered here, or its signature
+	// counter went backwards.
+	InvalidCredential Code = "invalid_credential"
 
 	// Unavailable means a dependency (database, queue) failed; the request
 	// changed nothing and may be retried.
