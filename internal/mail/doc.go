@@ -13,4 +13,13 @@
 // send releases the claim so the retry can send. The one gap left: a mailer that dies after SES
 // accepted the mail and before the claim is marked may send again once the lease (2 min) ran
 // out. A suppressed address (a hard bounce or complaint) is never mailed.
+//
+// Codes stay in the body. A mailed code (the 6-digit code of a validation
+// or reset mail, the passwordless sign-in code) is a secret: the body shows
+// it grouped ("123 456") in the HTML and text parts, never the subject or
+// the HTML title, which mail clients show on lock screens and in
+// notifications (`TestRenderCodes`); a validation or reset mail without a
+// code says nothing of one. What a client typed and a notice shows (a
+// passkey's name, a new sign-in's user agent and address) is escaped and
+// defused like a customer's name (`TestRenderDefusesClientText`).
 package mail

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"errors"
 	"time"
 
 	"github.com/openreg/registration/internal/outbox"
@@ -33,6 +34,7 @@ var mails = []mailContent{
 	Validation{}, AccountExistsNotice{}, WelcomeMail{}, NewCustomerNotice{},
 	ResetLink{}, PasswordChangedNotice{}, EmailChangeLink{}, EmailChangeWarning{}, EmailChangedNotice{}, ErasedNotice{},
 	NewVatNotice{},
+	SignInCodeMail{}, NewSignInNotice{}, PasskeyAddedNotice{},
 }
 
 // Kinds lists every mail's kind.
@@ -58,14 +60,22 @@ type Validation struct {
 	// Invitation: the account was created for the customer without a
 	// password (back office), who chooses one on the confirm page.
 	Invitation bool `json:"invitation,omitempty"`
+	// Code is the 6-digit code that does what the link does, for a
+	// customer on another device or in an app; it dies with the link.
+	// Empty leaves the code out of the mail (at most 5 codes a day are
+	// mailed to one address). A secret, never shown in the subject.
+	Code string `json:"code,omitempty"`
 }
 
 // Kind implements outbox.Content.
 func (Validation) Kind() outbox.Kind { return EmailValidation }
-func (c Validation) Check() error    { return outbox.Need("a link", c.Link) }
+func (c Validation) Check() error {
+	return errors.Join(outbox.Need("a link", c.Link), checkCode(c.Code))
+}
 
 func (c Validation) fill(v map[string]string, lang string) {
 	v["Link"], v["ExpiresAt"] = c.Link, formatExpiry(c.ExpiresAt, lang)
+	v["Code"] = groupCode(c.Code)
 	v["Invitation"], v["Registered"] = "", "yes"
 	if c.Invitation {
 		v["Invitation"], v["Registered"] = "yes", ""
@@ -151,14 +161,20 @@ const (
 type ResetLink struct {
 	Link      string    `json:"link"`
 	ExpiresAt time.Time `json:"expiresAt"`
+	// Code is the 6-digit code that does what the link does (see
+	// Validation.Code); empty leaves it out.
+	Code string `json:"code,omitempty"`
 }
 
 // Kind implements outbox.Content.
 func (ResetLink) Kind() outbox.Kind { return PasswordReset }
-func (c ResetLink) Check() error    { return outbox.Need("a link", c.Link) }
+func (c ResetLink) Check() error {
+	return errors.Join(outbox.Need("a link", c.Link), checkCode(c.Code))
+}
 
 func (c ResetLink) fill(v map[string]string, lang string) {
 	v["Link"], v["ExpiresAt"] = c.Link, formatExpiry(c.ExpiresAt, lang)
+	v["Code"] = groupCode(c.Code)
 }
 
 // PasswordChangedNotice tells a customer their password changed at At.
@@ -260,4 +276,95 @@ func (c NewVatNotice) fill(v map[string]string, _ string) {
 	c.About.fill(v)
 	v["VatNumber"], v["Status"] = c.VatNumber, c.Status
 	v["Name"], v["Address"] = defuse(c.Name), defuse(c.Address)
+}
+
+// Codes, passwordless sign-in and passkeys.
+const (
+	// SignInCode carries the 6-digit code of a passwordless sign-in.
+	SignInCode outbox.Kind = "sign_in_code"
+	// NewSignIn tells a customer that a device never seen for the account
+	// signed in.
+	NewSignIn outbox.Kind = "new_sign_in"
+	// PasskeyAdded tells a customer that a passkey was added to the
+	// account.
+	PasskeyAdded outbox.Kind = "passkey_added"
+)
+
+// SignInCodeMail is the passwordless sign-in mail: the code and when it
+// expires. The code is a secret: the templates show it in the body only,
+// never in the subject (mail clients show subjects on lock screens).
+type SignInCodeMail struct {
+	Code      string    `json:"code"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// Kind implements outbox.Content.
+func (SignInCodeMail) Kind() outbox.Kind { return SignInCode }
+func (c SignInCodeMail) Check() error {
+	return errors.Join(outbox.Need("a code", c.Code), checkCode(c.Code))
+}
+
+func (c SignInCodeMail) fill(v map[string]string, lang string) {
+	v["Code"], v["ExpiresAt"] = groupCode(c.Code), formatExpiry(c.ExpiresAt, lang)
+}
+
+// NewSignInNotice tells a customer that a device never seen for the
+// account signed in at At, with the user agent and the client address of
+// that sign-in (both as the client sent them, so defused).
+type NewSignInNotice struct {
+	At        time.Time `json:"at"`
+	UserAgent string    `json:"userAgent,omitempty"`
+	Address   string    `json:"address,omitempty"`
+}
+
+// Kind implements outbox.Content.
+func (NewSignInNotice) Kind() outbox.Kind { return NewSignIn }
+func (NewSignInNotice) Check() error      { return nil }
+
+func (c NewSignInNotice) fill(v map[string]string, lang string) {
+	v["At"] = formatExpiry(c.At, lang)
+	v["UserAgent"], v["Address"] = defuse(c.UserAgent), defuse(c.Address)
+}
+
+// PasskeyAddedNotice tells a customer that a passkey named Name (as the
+// client gave it, so defused) was added to the account at At.
+type PasskeyAddedNotice struct {
+	Name string    `json:"name,omitempty"`
+	At   time.Time `json:"at"`
+}
+
+// Kind implements outbox.Content.
+func (PasskeyAddedNotice) Kind() outbox.Kind { return PasskeyAdded }
+func (PasskeyAddedNotice) Check() error      { return nil }
+
+func (c PasskeyAddedNotice) fill(v map[string]string, lang string) {
+	v["At"], v["Name"] = formatExpiry(c.At, lang), defuse(c.Name)
+}
+
+// codeLength is the number of digits of a mailed code.
+const codeLength = 6
+
+// checkCode refuses a code that is neither empty nor 6 digits.
+func checkCode(code string) error {
+	if code == "" {
+		return nil
+	}
+	if len(code) != codeLength {
+		return errors.New("a code has 6 digits")
+	}
+	for i := 0; i < len(code); i++ {
+		if code[i] < '0' || code[i] > '9' {
+			return errors.New("a code has 6 digits")
+		}
+	}
+	return nil
+}
+
+// groupCode writes a 6-digit code as two groups of three ("123 456"), for
+// reading it off one screen and typing it into another.
+func groupCode(code string) string {
+	if checkCode(code) != nil || code == "" {
+		return code
+	}
+	return code[:3] + " " + code[3:]
 }

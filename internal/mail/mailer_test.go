@@ -41,10 +41,22 @@ func TestDecode(t *testing.T) {
 			[]string{"email_validation content"}},
 		{"every problem is reported at once", `{"kind":"email_validation","content":{}}`,
 			[]string{"id is empty", "to is empty", "needs a link"}},
+		{"a sign-in code mail without a code is refused", `{"id":"m1","kind":"sign_in_code","to":{"email":"ada@example.com"},"content":{"expiresAt":"2030-01-02T03:19:05Z"}}`,
+			[]string{"needs a code"}},
+		{"a sign-in code that is not 6 digits is refused", `{"id":"m1","kind":"sign_in_code","to":{"email":"ada@example.com"},"content":{"code":"12345a"}}`,
+			[]string{"a code has 6 digits"}},
+		{"a validation mail with a 5-digit code is refused", `{"id":"m1","kind":"email_validation","to":{"email":"ada@example.com"},"content":{"link":"https://x.example/v","code":"12345"}}`,
+			[]string{"a code has 6 digits"}},
+		{"a reset mail with a 7-digit code is refused", `{"id":"m1","kind":"password_reset","to":{"email":"ada@example.com"},"content":{"link":"https://x.example/r","code":"1234567"}}`,
+			[]string{"a code has 6 digits"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { outboxtest.Refuses(t, decoder(), tt.body, tt.wantErr...) })
 	}
+	t.Run("a validation mail without a code decodes (the code is optional)", func(t *testing.T) {
+		outboxtest.Decodes(t, decoder(), `{"id":"m1","kind":"email_validation","to":{"email":"ada@example.com"},"content":{"link":"https://x.example/v"}}`,
+			outbox.Message{ID: "m1", To: outbox.Recipient{Email: "ada@example.com"}, Content: mail.Validation{Link: "https://x.example/v"}})
+	})
 	t.Run("a minimal account-exists message decodes", func(t *testing.T) {
 		outboxtest.Decodes(t, decoder(), `{"id":"m1","kind":"account_exists","to":{"email":"ada@example.com","language":"de"}}`,
 			outbox.Message{ID: "m1", To: outbox.Recipient{Email: "ada@example.com", Language: "de"}, Content: mail.AccountExistsNotice{}})
