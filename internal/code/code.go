@@ -67,7 +67,10 @@ func Normalize(typed string) (string, bool) {
 			return "", false
 		}
 	}
-	return b.String(), b.Len() == Length
+	if b.Len() != Length {
+		return "", false
+	}
+	return b.String(), true
 }
 
 // The purposes a code is bound to.
@@ -142,20 +145,35 @@ func NewMinter(h *Hasher, g *Guard, random io.Reader) *Minter {
 // returns it to mail; "" when none goes (no Minter, or the address had its
 // MailedPerDay codes today).
 func (m *Minter) Add(ctx context.Context, purpose, customerID, emailKey string, link *customer.Link) (string, error) {
+	plain, err := m.Plan(ctx, emailKey)
+	if err == nil {
+		err = m.Seal(ctx, purpose, customerID, link, plain)
+	}
+	return plain, err
+}
+
+// Plan is the first half of Add, for a link minted in a retried write:
+// the code to mail (counted on the address's daily bound), "" when none
+// goes.
+func (m *Minter) Plan(ctx context.Context, emailKey string) (string, error) {
 	if m == nil {
 		return "", nil
 	}
 	if ok, err := m.guard.MayMail(ctx, emailKey); err != nil || !ok {
 		return "", err
 	}
-	plain, err := New(m.random)
-	if err != nil {
-		return "", err
+	return New(m.random)
+}
+
+// Seal is Add's second half: it stores plain's digest on link (nothing
+// when plain is "").
+func (m *Minter) Seal(ctx context.Context, purpose, customerID string, link *customer.Link, plain string) error {
+	if m == nil || plain == "" {
+		return nil
 	}
-	if link.Code, err = m.hasher.Digest(ctx, purpose, customerID, link.Digest, plain); err != nil {
-		return "", err
-	}
-	return plain, nil
+	var err error
+	link.Code, err = m.hasher.Digest(ctx, purpose, customerID, link.Digest, plain)
+	return err
 }
 
 // Check reports whether typed is the live code of link (for purpose,

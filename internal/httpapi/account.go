@@ -64,8 +64,12 @@ func (a *API) resetPage(_ context.Context, r *Request) (*Response, error) {
 	return a.linkPage(r, resetPageFile, false), nil
 }
 
+// tokenPasswordBody is a reset: the link's token, or (JSON only) the
+// address and the 6-digit code mailed beside the link.
 type tokenPasswordBody struct {
 	Token    string `json:"token"`
+	Email    string `json:"email"`
+	Code     string `json:"code"`
 	Password string `json:"password"`
 }
 
@@ -100,7 +104,12 @@ func (a *API) resetPassword(ctx context.Context, r *Request) (*Response, error) 
 		return nil, err
 	}
 	tok := strings.TrimSpace(b.Token)
-	err = a.account.ResetPassword(ctx, myaccount.ResetRequest{Token: tok, Password: b.Password, SourceIP: r.SourceIP})
+	storeID, err := r.storeID()
+	if err != nil {
+		return nil, err
+	}
+	err = a.account.ResetPassword(ctx, myaccount.ResetRequest{Token: tok, Email: b.Email, Code: b.Code, StoreID: storeID,
+		Password: b.Password, SourceIP: r.SourceIP})
 	if !form {
 		if err != nil {
 			return nil, err

@@ -272,6 +272,8 @@ var statusOf = map[apperr.Code]int{
 	apperr.EmailTaken:             http.StatusConflict,
 	apperr.UsernameTaken:          http.StatusConflict,
 	apperr.TokenInvalid:           http.StatusBadRequest,
+	apperr.CodeInvalid:            http.StatusBadRequest,
+	apperr.InvalidCredential:      http.StatusBadRequest,
 	apperr.TokenExpired:           http.StatusGone,
 	apperr.TokenReplaced:          http.StatusGone,
 	apperr.PasswordMismatch:       http.StatusBadRequest,

@@ -176,8 +176,12 @@ func (a *API) linkPage(r *Request, file string, invite bool) *Response {
 	return a.renderPage(http.StatusOK, v)
 }
 
+// verifyBody confirms with the link's token, or (JSON only) with the
+// address and the 6-digit code mailed beside the link.
 type verifyBody struct {
 	Token    string `json:"token"`
+	Email    string `json:"email"`
+	Code     string `json:"code"`
 	Password string `json:"password"`
 }
 
@@ -224,8 +228,12 @@ func (a *API) confirmEmail(ctx context.Context, r *Request) (*Response, error) {
 	if !form {
 		guestID = r.GuestID()
 	}
-	res, err := a.verify.Confirm(ctx, verification.Request{Token: strings.TrimSpace(b.Token), Password: b.Password,
-		SourceIP: r.SourceIP, UserAgent: r.Headers["user-agent"], GuestID: guestID})
+	storeID, err := r.storeID()
+	if err != nil {
+		return nil, err
+	}
+	res, err := a.verify.Confirm(ctx, verification.Request{Token: strings.TrimSpace(b.Token), Email: b.Email, Code: b.Code,
+		StoreID: storeID, Password: b.Password, SourceIP: r.SourceIP, UserAgent: r.Headers["user-agent"], GuestID: guestID})
 	if form {
 		return a.confirmResultPage(ctx, r, strings.TrimSpace(b.Token), invite, res, err), nil
 	}

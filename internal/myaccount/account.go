@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/code"
 	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/outbox"
 
@@ -43,6 +44,7 @@ type Store interface {
 	// revoked ones included), in one read; customer.ErrNotFound when the
 	// customer is gone.
 	SessionsOf(ctx context.Context, customerID string) (customer.Customer, []session.Session, error)
+	code.GuardStore
 	// EndSession ends a session and stores the entry and events, in one
 	// write (session.Store).
 	EndSession(ctx context.Context, r session.Ref, a customer.Activity, events []event.Event) error
@@ -79,6 +81,8 @@ type Service struct {
 	hasher    *password.Hasher
 	breached  *password.Range
 	captcha   Captcha
+	codes     *code.Hasher
+	guard     *code.Guard
 	random    io.Reader
 	now       func() time.Time
 	log       *slog.Logger
@@ -97,15 +101,19 @@ type Deps struct {
 	// Captcha is the store's CAPTCHA gate (nil: captcha.Off); it guards
 	// password-reset requests.
 	Captcha Captcha
-	Random  io.Reader
-	Now     func() time.Time
-	Log     *slog.Logger
+	// Codes checks the 6-digit codes mailed beside reset links, Guard
+	// bounds their guessing (nil Codes: no code is taken).
+	Codes  *code.Hasher
+	Guard  *code.Guard
+	Random io.Reader
+	Now    func() time.Time
+	Log    *slog.Logger
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
 	s := &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, passwords: d.Passwords,
-		hasher: d.Hasher, breached: d.Breached, captcha: d.Captcha, random: d.Random, now: d.Now, log: d.Log}
+		hasher: d.Hasher, breached: d.Breached, captcha: d.Captcha, codes: d.Codes, guard: d.Guard, random: d.Random, now: d.Now, log: d.Log}
 	if s.captcha == nil {
 		s.captcha = captcha.Off
 	}

@@ -62,8 +62,9 @@ func (l *Links) ChangeEmail(ctx context.Context, job outbox.Message, j EmailChan
 				!c.RecoveredSince(job.CreatedAt)
 		},
 		// The link's life starts with the request it answers.
-		func(c *customer.Customer, link customer.Link) {
+		func(c *customer.Customer, link customer.Link) error {
 			c.EmailChange = &customer.EmailChange{NewEmail: j.NewEmail, Link: link}
+			return nil
 		})
 	if err != nil || !due {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/code"
 	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/outbox"
 
@@ -87,6 +88,7 @@ type Links struct {
 	tokens    *token.Generator
 	settings  Settings
 	publicAPI string
+	codes     *code.Minter
 	now       func() time.Time
 }
 
@@ -98,6 +100,12 @@ type Settings struct {
 // NewLinks returns the mailer's half of My account.
 func NewLinks(store Store, tokens *token.Generator, s Settings, publicAPI string, now func() time.Time) *Links {
 	return &Links{store: store, tokens: tokens, settings: s, publicAPI: publicAPI, now: now}
+}
+
+// WithCodes has reset links carry a 6-digit code too (m nil: none).
+func (l *Links) WithCodes(m *code.Minter) *Links {
+	l.codes = m
+	return l
 }
 
 // Reset runs a PasswordResetJob: it mints a reset link for the job's
@@ -122,11 +130,19 @@ func (l *Links) Reset(ctx context.Context, job outbox.Message, j PasswordResetJo
 	// lags, may be voided too and is asked for again). The link names the
 	// address it goes to, and works only while the account has that
 	// address.
+	plainCode, err := l.codes.Plan(ctx, key)
+	if err != nil {
+		return nil, err
+	}
 	c, plain, link, due, err := l.issue(ctx, id, job.ID, now, l.settings.ResetLifetime,
 		func(c customer.Customer) bool {
 			return resettable(c, now) && customer.NormalizeLogin(c.Email) == key && !c.RecoveredSince(job.CreatedAt)
 		},
-		func(c *customer.Customer, link customer.Link) { link.SentTo = key; c.Reset = &link })
+		func(c *customer.Customer, link customer.Link) error {
+			link.SentTo = key
+			c.Reset = &link
+			return l.codes.Seal(ctx, code.Reset, c.ID, c.Reset, plainCode)
+		})
 	if err != nil || !due {
 		return nil, err
 	}
@@ -134,7 +150,7 @@ func (l *Links) Reset(ctx context.Context, job outbox.Message, j PasswordResetJo
 	if to.Language == "" {
 		to.Language = j.Language
 	}
-	m := outbox.New("", now, to, mail.ResetLink{Link: l.url(ResetPath, plain), ExpiresAt: link.ExpiresAt})
+	m := outbox.New("", now, to, mail.ResetLink{Link: l.url(ResetPath, plain), ExpiresAt: link.ExpiresAt, Code: plainCode})
 	return &m, nil
 }
 
@@ -144,7 +160,7 @@ func (l *Links) Reset(ctx context.Context, job outbox.Message, j PasswordResetJo
 // should get none. It returns the account as read and the plain token,
 // which exists only in memory and in the mail.
 func (l *Links) issue(ctx context.Context, id, jobID string, start time.Time, life time.Duration,
-	wanted func(customer.Customer) bool, set func(*customer.Customer, customer.Link)) (c customer.Customer, plain string, link customer.Link, due bool, err error) {
+	wanted func(customer.Customer) bool, set func(*customer.Customer, customer.Link) error) (c customer.Customer, plain string, link customer.Link, due bool, err error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		c, err = l.store.Customer(ctx, id)
 		if errors.Is(err, customer.ErrNotFound) {
@@ -158,7 +174,9 @@ func (l *Links) issue(ctx context.Context, id, jobID string, start time.Time, li
 		}
 		link.IssuedBy = jobID
 		after := c
-		set(&after, link)
+		if err := set(&after, link); err != nil {
+			return c, "", link, false, err
+		}
 		after.UpdatedAt = customer.Later(l.now().UTC(), c.UpdatedAt)
 		err = l.store.Update(ctx, account.Update{Before: c, After: after})
 		if errors.Is(err, account.ErrConflict) {
@@ -186,9 +204,53 @@ func (l *Links) url(path, plain string) string {
 
 // ResetRequest is the form of the reset page.
 type ResetRequest struct {
+	// Token is the link's; or Email and Code, the 6-digit code mailed
+	// beside it, for a customer on another device.
 	Token    string
+	Email    string
+	Code     string
+	StoreID  string
 	Password string
 	SourceIP string
+}
+
+// resetByCode finds the reset link a code was mailed beside: the account
+// of the address, whose live reset link carries that code and was mailed
+// to that address. Every wrong, unknown or spent code is the same
+// code_invalid, counted on the address (package code).
+func (s *Service) resetByCode(ctx context.Context, req ResetRequest) (id, digest string, err error) {
+	if s.codes == nil {
+		return "", "", code.Invalid()
+	}
+	if err := s.guard.Submitted(ctx, req.StoreID, req.SourceIP); err != nil {
+		return "", "", err
+	}
+	key := customer.NormalizeLogin(req.Email)
+	id, err = s.store.CustomerIDByEmail(ctx, key)
+	if errors.Is(err, customer.ErrNotFound) || len(req.Email) > maxInput {
+		return "", "", s.guard.Wrong(ctx, key, "")
+	}
+	if err != nil {
+		return "", "", err
+	}
+	c, err := s.store.Customer(ctx, id)
+	if errors.Is(err, customer.ErrNotFound) {
+		return "", "", s.guard.Wrong(ctx, key, "")
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if c.Reset == nil || c.Reset.SentTo != key {
+		return "", "", s.guard.Wrong(ctx, key, c.ID)
+	}
+	ok, err := s.codes.Check(ctx, code.Reset, c.ID, c.Reset, c.CodesVoidBefore, s.now(), req.Code)
+	if err != nil {
+		return "", "", apperr.Wrap(apperr.Unavailable, "The code could not be checked right now; try again.", err)
+	}
+	if !ok {
+		return "", "", s.guard.Wrong(ctx, key, c.ID)
+	}
+	return c.ID, c.Reset.Digest, nil
 }
 
 // liveReset checks a token against c's reset link: nil when it is that
@@ -222,11 +284,17 @@ func liveLink(l *customer.Link, digest string, now time.Time) error {
 // the mailbox, the password is chosen now).
 func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 	id, digest, ok := customer.ParseLinkToken(strings.TrimSpace(req.Token))
-	if !ok {
-		return apperr.New(apperr.TokenInvalid, "This link is not valid.")
-	}
-	if err := s.checkNewPassword(ctx, "password", req.Password); err != nil {
+	byCode := req.Token == "" && (req.Email != "" || req.Code != "")
+	if err := s.checkNewPassword(ctx, "password", req.Password); err != nil && (ok || byCode) {
 		return err
+	}
+	if byCode {
+		var err error
+		if id, digest, err = s.resetByCode(ctx, req); err != nil {
+			return err
+		}
+	} else if !ok {
+		return apperr.New(apperr.TokenInvalid, "This link is not valid.")
 	}
 	c, err := s.store.Customer(ctx, id)
 	if errors.Is(err, customer.ErrNotFound) {

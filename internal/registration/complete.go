@@ -78,7 +78,7 @@ const NoticeInterval = time.Hour
 
 // Linker mints and reissues verification links.
 type Linker interface {
-	Mint(cust customer.Customer, now time.Time, jobID string) (customer.Link, outbox.Message, error)
+	Mint(ctx context.Context, cust customer.Customer, now time.Time, jobID string) (customer.Link, outbox.Message, error)
 	Reissue(ctx context.Context, customerID, jobID string) (outbox.Message, bool, error)
 	// Due reports whether the job jobID may mail cust's address a new
 	// link: none went to it within the resend interval (the live link of
@@ -188,7 +188,7 @@ func (c *Completer) complete(ctx context.Context, p Pending, job outbox.Message)
 
 func (c *Completer) create(ctx context.Context, p Pending, job outbox.Message, now time.Time) (outbox.Message, bool, error) {
 	cust := p.Customer(customer.Unverified)
-	link, msg, err := c.linker.Mint(cust, now, job.ID)
+	link, msg, err := c.linker.Mint(ctx, cust, now, job.ID)
 	if err != nil {
 		return outbox.Message{}, false, err
 	}
@@ -288,7 +288,7 @@ func (c *Completer) replace(ctx context.Context, p Pending, job outbox.Message, 
 	var msg outbox.Message
 	if due {
 		var link customer.Link
-		if link, msg, err = c.linker.Mint(next, now, job.ID); err != nil {
+		if link, msg, err = c.linker.Mint(ctx, next, now, job.ID); err != nil {
 			return outbox.Message{}, false, err
 		}
 		next.Link, next.VoidedLinks = owner.WithLink(link)

@@ -10,6 +10,7 @@ import (
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/captcha"
+	"github.com/openreg/registration/internal/code"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/outbox"
@@ -99,6 +100,7 @@ type Linker struct {
 	lifetime  time.Duration
 	interval  time.Duration
 	publicAPI string
+	codes     *code.Minter
 	now       func() time.Time
 	log       *slog.Logger
 }
@@ -110,27 +112,33 @@ type LinkerDeps struct {
 	Lifetime  time.Duration // of a link
 	Interval  time.Duration // between two links to one address
 	PublicAPI string
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Codes puts a 6-digit code beside each link (nil: none).
+	Codes *code.Minter
+	Now   func() time.Time
+	Log   *slog.Logger
 }
 
 // NewLinker returns a Linker.
 func NewLinker(d LinkerDeps) *Linker {
 	return &Linker{store: d.Store, tokens: d.Tokens, lifetime: d.Lifetime, interval: d.Interval,
-		publicAPI: d.PublicAPI, now: d.Now, log: d.Log}
+		publicAPI: d.PublicAPI, codes: d.Codes, now: d.Now, log: d.Log}
 }
 
 // Mint returns a fresh link for cust, minted by the job jobID, and the mail
 // that carries it, without
 // storing anything: callers that write the link inside a larger change
 // (completing a registration) store it themselves.
-func (l *Linker) Mint(cust customer.Customer, now time.Time, jobID string) (customer.Link, outbox.Message, error) {
+func (l *Linker) Mint(ctx context.Context, cust customer.Customer, now time.Time, jobID string) (customer.Link, outbox.Message, error) {
 	plain, link, err := customer.MintLink(l.tokens, cust.ID, now, l.lifetime)
 	if err != nil {
 		return customer.Link{}, outbox.Message{}, err
 	}
 	link.IssuedBy = jobID
-	return link, outbox.New("", now, outbox.To(cust), mail.Validation{Link: URL(l.publicAPI, plain), ExpiresAt: link.ExpiresAt}), nil
+	c, err := l.codes.Add(ctx, code.Verify, cust.ID, customer.NormalizeLogin(cust.Email), &link)
+	if err != nil {
+		return customer.Link{}, outbox.Message{}, err
+	}
+	return link, outbox.New("", now, outbox.To(cust), mail.Validation{Link: URL(l.publicAPI, plain), ExpiresAt: link.ExpiresAt, Code: c}), nil
 }
 
 // Reissue mints (for the job jobID) and stores a new link for an unverified
@@ -149,7 +157,7 @@ func (l *Linker) Reissue(ctx context.Context, id, jobID string) (outbox.Message,
 		if cust.Status != customer.Unverified || cust.Expired(now) {
 			return outbox.Message{}, false, nil
 		}
-		link, msg, err := l.Mint(cust, now, jobID)
+		link, msg, err := l.Mint(ctx, cust, now, jobID)
 		if err != nil {
 			return outbox.Message{}, false, err
 		}

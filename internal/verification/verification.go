@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/cart"
+	"github.com/openreg/registration/internal/code"
 	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/outbox"
 
@@ -72,6 +73,8 @@ var ErrConflict = errors.New("verification: customer or link changed")
 // Store reads customers and applies confirmations.
 type Store interface {
 	Customer(ctx context.Context, id string) (customer.Customer, error)
+	CustomerIDByEmail(ctx context.Context, emailKey string) (string, error)
+	code.GuardStore
 	// Confirm applies c atomically, on the conditions that the customer is
 	// Unverified and unexpired and its live link is c.Digest, unexpired and
 	// under MaxPasswordTries; otherwise ErrConflict.
@@ -88,7 +91,12 @@ type Sessions interface {
 
 // Request is a press of the confirm page's button.
 type Request struct {
+	// Token is the link's; or Email and Code, the 6-digit code mailed
+	// beside it, for a customer on another device.
 	Token    string
+	Email    string
+	Code     string
+	StoreID  string
 	Password string
 	SourceIP string
 	// UserAgent is the request's, shown in the customer's list of sessions.
@@ -129,6 +137,8 @@ type Service struct {
 	breached *password.Range
 	// handOvers is nil where no guest can come along (unit tests).
 	handOvers HandOvers
+	codes     *code.Hasher
+	guard     *code.Guard
 	random    io.Reader
 	now       func() time.Time
 }
@@ -145,14 +155,18 @@ type Deps struct {
 	Breached *password.Range
 	// HandOvers, when set, hands a confirming guest's cart over.
 	HandOvers HandOvers
-	Random    io.Reader
-	Now       func() time.Time
+	// Codes checks the 6-digit codes mailed beside links, Guard bounds
+	// their guessing (nil Codes: no code is taken).
+	Codes  *code.Hasher
+	Guard  *code.Guard
+	Random io.Reader
+	Now    func() time.Time
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
 	return &Service{store: d.Store, sessions: d.Sessions, hasher: d.Hasher, policy: d.Policy, breached: d.Breached,
-		handOvers: d.HandOvers, random: d.Random, now: d.Now}
+		handOvers: d.HandOvers, codes: d.Codes, guard: d.Guard, random: d.Random, now: d.Now}
 }
 
 // maxInput bounds what is hashed.
@@ -161,10 +175,56 @@ const maxInput = 1024
 // Confirm checks the link and the password and, when both are right,
 // verifies the address and signs the customer in.
 func (s *Service) Confirm(ctx context.Context, req Request) (Result, error) {
+	if req.Token == "" && (req.Email != "" || req.Code != "") {
+		return s.confirmByCode(ctx, req)
+	}
 	id, digest, ok := customer.ParseLinkToken(strings.TrimSpace(req.Token))
 	if !ok {
 		return Result{}, invalid()
 	}
+	return s.confirmLink(ctx, id, digest, req)
+}
+
+// confirmByCode is Confirm with the address and the code mailed beside
+// its link: the code stands for the link, and every wrong, unknown or spent
+// one is the same code_invalid, counted on the address (package code).
+func (s *Service) confirmByCode(ctx context.Context, req Request) (Result, error) {
+	if s.codes == nil {
+		return Result{}, code.Invalid()
+	}
+	if err := s.guard.Submitted(ctx, req.StoreID, req.SourceIP); err != nil {
+		return Result{}, err
+	}
+	emailKey := customer.NormalizeLogin(req.Email)
+	id, err := s.store.CustomerIDByEmail(ctx, emailKey)
+	if errors.Is(err, customer.ErrNotFound) || len(req.Email) > maxInput {
+		return Result{}, s.guard.Wrong(ctx, emailKey, "")
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	cust, err := s.store.Customer(ctx, id)
+	if errors.Is(err, customer.ErrNotFound) {
+		return Result{}, s.guard.Wrong(ctx, emailKey, "")
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if cust.Verified() || cust.Link == nil {
+		return Result{}, s.guard.Wrong(ctx, emailKey, cust.ID)
+	}
+	ok, err := s.codes.Check(ctx, code.Verify, cust.ID, cust.Link, cust.CodesVoidBefore, s.now(), req.Code)
+	if err != nil {
+		return Result{}, apperr.Wrap(apperr.Unavailable, "The code could not be checked right now; try again.", err)
+	}
+	if !ok || cust.Link.Attempts >= MaxPasswordTries {
+		return Result{}, s.guard.Wrong(ctx, emailKey, cust.ID)
+	}
+	return s.confirmLink(ctx, cust.ID, cust.Link.Digest, req)
+}
+
+// confirmLink confirms the link digest of customer id.
+func (s *Service) confirmLink(ctx context.Context, id, digest string, req Request) (Result, error) {
 	if req.Password == "" {
 		return Result{}, apperr.Invalid([]apperr.FieldError{{Field: "password", Code: "required", Message: "Password is required."}})
 	}
