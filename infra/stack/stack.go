@@ -282,6 +282,7 @@ func New(scope constructs.Construct, id string, p Props) awscdk.Stack {
 	b.grantCaptchaSecret(fns)
 	b.grantServerKeys(fns)
 	b.deviceKeys(fns)
+	b.codeKeys(fns)
 	pipeDLQ := b.outboxPipe(table, queue)
 	bus, eventsDLQ := b.eventsPipe(table)
 	// The mailer sends with SES v2's SendEmail (which needs no
@@ -674,11 +675,9 @@ func (b *builder) readSecret(ref string) awsiam.PolicyStatement {
 }
 
 // deviceKeys gives the sign-in function the device keys (OWASP's device
-// cookie): the secret the settings name, or, when they name none, one the
-// stack generates in Secrets Manager ({"current":"k1","k1":<64 random
-// characters>}; rotate by adding a key and moving "current" to it, keeping
-// the old one for as long as its tokens should count), named to the
-// function by DEVICE_KEYS_SECRET. Only sign-in reads it.
+// cookie): the secret the settings name, or, when they name none, a key
+// ring the stack generates (keyRing), named to the function by
+// DEVICE_KEYS_SECRET. Only sign-in reads it.
 func (b *builder) deviceKeys(fns map[string]awslambda.Function) {
 	fn := fns[functions.SignIn]
 	if ref := b.p.Settings.DeviceTrust.Secret; ref != "" {
@@ -687,8 +686,49 @@ func (b *builder) deviceKeys(fns map[string]awslambda.Function) {
 		}
 		return
 	}
-	secret := awssecretsmanager.NewSecret(b.stack, jsii.String("DeviceKeys"), &awssecretsmanager.SecretProps{
-		Description: jsii.String("Signing keys of the device tokens that let owners past the per-login sign-in gate"),
+	b.keyRing(keyRing{
+		ID:          "DeviceKeys",
+		Description: "Signing keys of the device tokens that let owners past the per-login sign-in gate",
+		Env:         config.EnvDeviceKeys,
+		Signed:      "tokens", Lost: "every device's trust",
+	}, fn)
+}
+
+// codeKeys gives the functions that mint or check one-time codes (email
+// verification, password reset, passwordless sign-in) the keys of the
+// codes' keyed hashes, a key ring the stack generates (keyRing), named to
+// them by CODE_KEYS_SECRET: a reader of the table cannot try the million
+// codes offline without a key. The mailer mints the codes, verify-email,
+// account (reset) and sign-in check them; no other function reads it.
+func (b *builder) codeKeys(fns map[string]awslambda.Function) {
+	b.keyRing(keyRing{
+		ID:          "CodeKeys",
+		Description: "Keys of the one-time codes' keyed hashes (email verification, password reset, sign-in codes)",
+		Env:         config.EnvCodeKeys,
+		Signed:      "codes", Lost: "every code in flight",
+	}, fns[functions.Mailer], fns[functions.VerifyEmail], fns[functions.Account], fns[functions.SignIn])
+}
+
+// keyRing is one key ring the stack generates.
+type keyRing struct {
+	// ID is the secret's construct id (its logical id's prefix, which the
+	// local stack goes by).
+	ID, Description string
+	// Env names the secret to its readers ("secretsmanager:<ARN>").
+	Env string
+	// Signed is what its keys sign or hash (plural), Lost what a
+	// scheduled replacement of the whole secret would void at once.
+	Signed, Lost string
+}
+
+// keyRing generates a key ring in Secrets Manager ({"current":"k1","k1":
+// <64 random characters>}; rotate by adding a key and moving "current" to
+// it, keeping the old one for as long as what it signed should count),
+// names it to each of readers by k.Env and lets them, and only them, read
+// it.
+func (b *builder) keyRing(k keyRing, readers ...awslambda.Function) {
+	secret := awssecretsmanager.NewSecret(b.stack, jsii.String(k.ID), &awssecretsmanager.SecretProps{
+		Description: jsii.String(k.Description),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 			SecretStringTemplate: jsii.String(`{"current":"k1"}`), GenerateStringKey: jsii.String("k1"),
 			PasswordLength: jsii.Number(64), ExcludePunctuation: jsii.Bool(true),
@@ -697,13 +737,15 @@ func (b *builder) deviceKeys(fns map[string]awslambda.Function) {
 	cdknag.NagSuppressions_AddResourceSuppressions(secret, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-SMG4"),
 		Reason: jsii.String("A key ring, not a credential: it is rotated by adding a key and moving \"current\" to it, " +
-			"keeping the old key while its tokens should count; a scheduled replacement would end every device's trust at once."),
+			"keeping the old key while its " + k.Signed + " should count; a scheduled replacement would end " + k.Lost + " at once."),
 	}}, jsii.Bool(false))
-	fn.AddEnvironment(jsii.String(config.EnvDeviceKeys), awscdk.Fn_Join(jsii.String(""),
-		&[]*string{jsii.String(settings.SecretSecretsManager + ":"), secret.SecretArn()}), nil)
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings("secretsmanager:GetSecretValue"), Resources: &[]*string{secret.SecretArn()},
-	}))
+	ref := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String(settings.SecretSecretsManager + ":"), secret.SecretArn()})
+	for _, fn := range readers {
+		fn.AddEnvironment(jsii.String(k.Env), ref, nil)
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("secretsmanager:GetSecretValue"), Resources: &[]*string{secret.SecretArn()},
+		}))
+	}
 }
 
 // corsPreflight is the API's CORS policy (declared once, in httpapi, and

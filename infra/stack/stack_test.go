@@ -381,15 +381,32 @@ func TestBackOfficeAuthority(t *testing.T) {
 	}
 }
 
+// keyRings are the construct ids of the key rings the stack generates.
+var keyRings = []string{"DeviceKeys", "CodeKeys"}
+
 // secretReaders lists the roles whose statements grant action, with the
-// resource granted (skipping the resources that contain skip, when set).
-func secretReaders(tpl map[string]any, action, skip string) map[string]string {
+// resource granted, skipping the resources that contain one of skip.
+func secretReaders(tpl map[string]any, action string, skip ...string) map[string]string {
+	return grants(tpl, action, func(res string) bool {
+		return !slices.ContainsFunc(skip, func(s string) bool { return strings.Contains(res, s) })
+	})
+}
+
+// readersOf lists the roles whose statements grant action on a resource
+// that contains resource, with the resource granted.
+func readersOf(tpl map[string]any, action, resource string) map[string]string {
+	return grants(tpl, action, func(res string) bool { return strings.Contains(res, resource) })
+}
+
+// grants lists the roles whose statements grant action on a resource that
+// passes keep, with the resource granted.
+func grants(tpl map[string]any, action string, keep func(resource string) bool) map[string]string {
 	out := map[string]string{}
 	for _, p := range resourcesOf(tpl, "AWS::IAM::Policy") {
 		props := p["Properties"].(map[string]any)
 		for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
 			res := jsonString(st.(map[string]any)["Resource"])
-			if slices.Contains(actionsOf(st.(map[string]any)), action) && (skip == "" || !strings.Contains(res, skip)) {
+			if slices.Contains(actionsOf(st.(map[string]any)), action) && keep(res) {
 				out[jsonString(props["Roles"])] = res
 			}
 		}
@@ -401,12 +418,61 @@ func secretReaders(tpl map[string]any, action, skip string) map[string]string {
 // named like resource.
 func onlyReader(t *testing.T, got map[string]string, role, resource string) {
 	t.Helper()
-	if len(got) != 1 {
-		t.Fatalf("readers %v, want %s only", got, role)
+	onlyReaders(t, got, resource, role)
+}
+
+// onlyReaders checks that exactly roles (each named like one of them) read
+// resource, and each only it, as one Resource (no wildcard beside it).
+func onlyReaders(t *testing.T, got map[string]string, resource string, roles ...string) {
+	t.Helper()
+	if len(got) != len(roles) {
+		t.Fatalf("readers %v, want %v only", got, roles)
 	}
 	for r, res := range got {
-		if !strings.Contains(r, role) || !strings.Contains(res, resource) {
-			t.Errorf("%s reads %s, want %s to read %s", r, res, role, resource)
+		if !slices.ContainsFunc(roles, func(role string) bool { return strings.Contains(r, `"`+role) }) || !strings.Contains(res, resource) {
+			t.Errorf("%s reads %s, want %v to read %s", r, res, roles, resource)
+		}
+	}
+}
+
+// generatedKeyRing checks that the template generates the key ring with
+// the construct id id, {"current":"k1","k1":<64 characters>}, and no other
+// key ring of that id.
+func generatedKeyRing(t *testing.T, tpl map[string]any, id string) {
+	t.Helper()
+	var found []string
+	for logical, sec := range resourcesOf(tpl, "AWS::SecretsManager::Secret") {
+		if !strings.HasPrefix(logical, id) || !cdkSuffix.MatchString(logical[len(id):]) {
+			continue
+		}
+		found = append(found, logical)
+		gen := jsonString(sec["Properties"].(map[string]any)["GenerateSecretString"])
+		if !strings.Contains(gen, `"GenerateStringKey":"k1"`) || !strings.Contains(gen, `{\"current\":\"k1\"}`) || !strings.Contains(gen, `"PasswordLength":64`) {
+			t.Errorf("%s generated as %s", logical, gen)
+		}
+	}
+	if len(found) != 1 {
+		t.Errorf("key rings %s: %v, want one", id, found)
+	}
+}
+
+// envOnly checks that exactly the functions with roles (named like one of
+// them) have the variable env, each the secretsmanager: reference of the
+// key ring id.
+func envOnly(t *testing.T, tpl map[string]any, env, id string, roles ...string) {
+	t.Helper()
+	for _, fn := range resourcesOf(tpl, "AWS::Lambda::Function") {
+		props := fn["Properties"].(map[string]any)
+		role := jsonString(props["Role"])
+		envProps, _ := props["Environment"].(map[string]any)
+		vars, _ := envProps["Variables"].(map[string]any)
+		v, has := vars[env]
+		want := slices.ContainsFunc(roles, func(r string) bool { return strings.Contains(role, `"`+r) })
+		if has != want {
+			t.Errorf("%s in the environment of %s: %v, want %v", env, role, has, want)
+		}
+		if has && (!strings.Contains(jsonString(v), `"secretsmanager:"`) || !strings.Contains(jsonString(v), `{"Ref":"`+id)) {
+			t.Errorf("%s of %s = %s, want secretsmanager:<%s's ARN>", env, role, jsonString(v), id)
 		}
 	}
 }
@@ -414,35 +480,22 @@ func onlyReader(t *testing.T, got map[string]string, role, resource string) {
 // TestDeviceKeys: the stack generates the device keys' secret when the
 // settings name none, and only sign-in may read it (or the one they name).
 func TestDeviceKeys(t *testing.T) {
-	readers := func(tpl map[string]any, action string) map[string]string { return secretReaders(tpl, action, "") }
 	t.Run("a generated secret, named to sign-in alone, which alone reads it", func(t *testing.T) {
 		tpl := synthDoc(t, settingsDoc, stack.Props{})
-		secrets := resourcesOf(tpl, "AWS::SecretsManager::Secret")
-		if len(secrets) != 1 {
-			t.Fatalf("%d secrets, want the device keys", len(secrets))
-		}
-		var gen string
-		for _, sec := range secrets {
-			gen = jsonString(sec["Properties"].(map[string]any)["GenerateSecretString"])
-		}
-		if !strings.Contains(gen, `"GenerateStringKey":"k1"`) || !strings.Contains(gen, `{\"current\":\"k1\"}`) {
-			t.Errorf("generated as %s", gen)
-		}
-		onlyReader(t, readers(tpl, "secretsmanager:GetSecretValue"), "SignInRole", "DeviceKeys")
-		for _, fn := range resourcesOf(tpl, "AWS::Lambda::Function") {
-			env := jsonString(fn["Properties"].(map[string]any)["Environment"])
-			if has := strings.Contains(env, config.EnvDeviceKeys); has != strings.Contains(jsonString(fn["Properties"].(map[string]any)["Role"]), "SignInRole") {
-				t.Errorf("%s in the environment of %s: %v", config.EnvDeviceKeys, jsonString(fn["Properties"].(map[string]any)["Role"]), has)
-			}
-		}
+		generatedKeyRing(t, tpl, "DeviceKeys")
+		onlyReader(t, readersOf(tpl, "secretsmanager:GetSecretValue", "DeviceKeys"), "SignInRole", "DeviceKeys")
+		envOnly(t, tpl, config.EnvDeviceKeys, "DeviceKeys", "SignInRole")
 	})
 	t.Run("a named parameter is read by sign-in alone and nothing is generated", func(t *testing.T) {
 		doc := strings.Replace(settingsDoc, `"storeName"`, `"deviceTrust": {"secret": "ssm:/shop/device-keys"}, "storeName"`, 1)
 		tpl := synthDoc(t, doc, stack.Props{})
-		if n := len(resourcesOf(tpl, "AWS::SecretsManager::Secret")); n != 0 {
-			t.Errorf("%d secrets generated", n)
+		for id := range resourcesOf(tpl, "AWS::SecretsManager::Secret") {
+			if strings.HasPrefix(id, "DeviceKeys") {
+				t.Errorf("%s generated", id)
+			}
 		}
-		onlyReader(t, readers(tpl, "ssm:GetParameter"), "SignInRole", ":parameter/shop/device-keys")
+		onlyReader(t, secretReaders(tpl, "ssm:GetParameter"), "SignInRole", ":parameter/shop/device-keys")
+		envOnly(t, tpl, config.EnvDeviceKeys, "DeviceKeys")
 	})
 	t.Run("a file is refused for a deployed stack", func(t *testing.T) {
 		doc := strings.Replace(settingsDoc, `"storeName"`, `"deviceTrust": {"secret": "file:/tmp/keys.json"}, "storeName"`, 1)
@@ -452,14 +505,46 @@ func TestDeviceKeys(t *testing.T) {
 	})
 }
 
+// codeKeyReaders are the roles of the functions that mint (the mailer) or
+// check (verify-email, account, sign-in) one-time codes.
+var codeKeyReaders = []string{"MailerRole", "VerifyEmailRole", "AccountRole", "SignInRole"}
+
+// TestCodeKeys: the stack always generates the one-time codes' key ring,
+// names it to the functions that mint or check codes, and only they may
+// read it.
+func TestCodeKeys(t *testing.T) {
+	t.Run("a generated secret, named to the four code functions, which alone read it", func(t *testing.T) {
+		tpl := synthDoc(t, settingsDoc, stack.Props{})
+		generatedKeyRing(t, tpl, "CodeKeys")
+		onlyReaders(t, readersOf(tpl, "secretsmanager:GetSecretValue", "CodeKeys"), "CodeKeys", codeKeyReaders...)
+		envOnly(t, tpl, config.EnvCodeKeys, "CodeKeys", codeKeyReaders...)
+		// The two key rings are granted apart: no statement names both.
+		for role, res := range readersOf(tpl, "secretsmanager:GetSecretValue", "CodeKeys") {
+			if strings.Contains(res, "DeviceKeys") {
+				t.Errorf("%s reads both key rings in one statement: %s", role, res)
+			}
+		}
+	})
+	t.Run("device keys the settings name leave the code keys as they are", func(t *testing.T) {
+		doc := strings.Replace(settingsDoc, `"storeName"`, `"deviceTrust": {"secret": "ssm:/shop/device-keys"}, "storeName"`, 1)
+		tpl := synthDoc(t, doc, stack.Props{})
+		if n := len(resourcesOf(tpl, "AWS::SecretsManager::Secret")); n != 1 {
+			t.Errorf("%d secrets, want the code keys alone", n)
+		}
+		generatedKeyRing(t, tpl, "CodeKeys")
+		onlyReaders(t, readersOf(tpl, "secretsmanager:GetSecretValue", "CodeKeys"), "CodeKeys", codeKeyReaders...)
+		envOnly(t, tpl, config.EnvCodeKeys, "CodeKeys", codeKeyReaders...)
+	})
+}
+
 func TestCaptchaSecret(t *testing.T) {
 	withCaptcha := func(secret, on string) string {
 		return strings.Replace(settingsDoc, `"storeName"`, `"captcha": {"provider": "turnstile", "siteKey": "0x4AAA", "secret": "`+secret+`", "on": `+on+`}, "storeName"`, 1)
 	}
 	// readers lists the functions whose roles may read the secret (not the
-	// device keys), and on what resource.
+	// key rings), and on what resource.
 	readers := func(tpl map[string]any, action string) map[string]string {
-		return secretReaders(tpl, action, "DeviceKeys")
+		return secretReaders(tpl, action, keyRings...)
 	}
 	t.Run("only the functions of the places the CAPTCHA applies to read its parameter, and only it", func(t *testing.T) {
 		tpl := synthDoc(t, withCaptcha("ssm:/shop/captcha", `{"registration": true, "passwordReset": true}`), stack.Props{})

@@ -36,6 +36,10 @@ const (
 	// EnvDeviceKeys names the device keys' secret the stack generated
 	// ("secretsmanager:<ARN>"), for settings that name none.
 	EnvDeviceKeys = "DEVICE_KEYS_SECRET"
+	// EnvCodeKeys names the one-time codes' key ring the stack generated
+	// ("secretsmanager:<ARN>"), given to the functions that mint or check
+	// codes (Config.CodeKeys).
+	EnvCodeKeys = "CODE_KEYS_SECRET"
 	// EnvAPIURL is the API's own endpoint, which the stack gives every
 	// function (only) when the settings name no urls.publicApi and no
 	// custom domain serves the API; set, it is urls.publicApi, where mailed
@@ -79,6 +83,14 @@ type Config struct {
 	LogLevel         slog.Level
 	Settings         settings.Settings
 	AWS              AWS
+	// CodeKeys is the reference to the key ring of the one-time codes'
+	// keyed hashes (CODE_KEYS_SECRET: "secretsmanager:<ARN>" as the stack
+	// sets it; "ssm:" and "file:" references are accepted as in the
+	// settings), read like the device keys (a key ring {"current":"k1",
+	// "k1":…}). The stack gives it to the mailer, verify-email, account and
+	// sign-in. Empty means no key ring: what the codes are hashed with then
+	// is up to their users.
+	CodeKeys string
 }
 
 // Need names a setting a function cannot run without.
@@ -147,6 +159,12 @@ func Load(getenv func(string) string, needs ...Need) (Config, error) {
 		if err := c.Settings.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", EnvDeviceKeys, err))
 		}
+	}
+	if v := strings.TrimSpace(getenv(EnvCodeKeys)); v != "" {
+		if err := settings.CheckSecretRef(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s %w", EnvCodeKeys, err))
+		}
+		c.CodeKeys = v
 	}
 	if v := strings.TrimSpace(getenv(EnvAPIURL)); v != "" {
 		// Only the URL is new: the settings were validated by Parse.

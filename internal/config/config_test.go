@@ -321,3 +321,43 @@ func TestLoadAPIURL(t *testing.T) {
 		}
 	})
 }
+
+// TestLoadCodeKeys: the one-time codes' key ring the stack names
+// (CODE_KEYS_SECRET) is read as a secret reference and checked as the
+// settings check theirs; unset, there is none.
+func TestLoadCodeKeys(t *testing.T) {
+	const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:CodeKeys-AbCdEf"
+	valid := []struct{ name, value, want string }{
+		{"the stack's reference, trimmed", " secretsmanager:" + arn + "\n", "secretsmanager:" + arn},
+		{"a parameter", "ssm:/shop/code-keys", "ssm:/shop/code-keys"},
+		{"a file, for a local run", "file:/tmp/code-keys.json", "file:/tmp/code-keys.json"},
+		{"unset", "", ""},
+	}
+	for _, tt := range valid {
+		t.Run(tt.name, func(t *testing.T) {
+			c := load(t, map[string]string{config.EnvCodeKeys: tt.value})
+			if c.CodeKeys != tt.want {
+				t.Errorf("CodeKeys = %q, want %q", c.CodeKeys, tt.want)
+			}
+			if c.Settings.DeviceTrust.Secret != "" {
+				t.Errorf("the code keys became the device keys: %q", c.Settings.DeviceTrust.Secret)
+			}
+		})
+	}
+	malformed := []struct{ name, value, want string }{
+		{"an unknown place", "vault:code-keys", "must start with ssm:, secretsmanager: or file:"},
+		{"no name", "secretsmanager:", "must name where the secret key is kept"},
+		{"a bare name", "CodeKeys", "must name where the secret key is kept"},
+		{"a parameter path without its leading slash", "ssm:shop/code-keys", "starts with '/'"},
+		{"the key ring itself", `{"current":"k1","k1":"abc"}`, "the secret itself never goes here"},
+	}
+	for _, tt := range malformed {
+		t.Run(tt.name+" is refused, naming the variable", func(t *testing.T) {
+			msg := loadErr(t, map[string]string{config.EnvCodeKeys: tt.value})
+			containsAll(t, msg, []string{config.EnvCodeKeys, tt.want})
+			if strings.Contains(msg, "abc") {
+				t.Errorf("the error repeats the key: %q", msg)
+			}
+		})
+	}
+}

@@ -39,6 +39,23 @@ func (o ProvisionOptions) name(logicalID string) string {
 	return o.Prefix + "-" + cdkHash.ReplaceAllString(logicalID, "")
 }
 
+// The construct ids of the key rings the stack generates (infra/stack
+// keyRing): their logical ids are these and CDK's hash.
+const (
+	deviceKeysID = "DeviceKeys"
+	codeKeysID   = "CodeKeys"
+)
+
+// keyRingOf is the key ring a secret's logical id names (deviceKeysID,
+// codeKeysID), or "" for another secret.
+func keyRingOf(logicalID string) string {
+	switch id := cdkHash.ReplaceAllString(logicalID, ""); id {
+	case deviceKeysID, codeKeysID:
+		return id
+	}
+	return ""
+}
+
 // Provision creates, if missing, the template's table, queues (with their
 // redrive policies), SES identities and configuration sets, event buses and
 // secrets in the emulators, as CloudFormation creates them in AWS, and
@@ -116,13 +133,20 @@ func Provision(ctx context.Context, c Clients, t Template, o ProvisionOptions) (
 		l[id] = map[string]string{"Ref": name, "Name": name, "Arn": arn("events", "event-bus/"+name)}
 		res.Bus = name
 	}
+	// Every secret the stack generates is a key ring: the device keys'
+	// (DeviceKeys…) or the one-time codes' (CodeKeys…).
 	for _, id := range t.OfType("AWS::SecretsManager::Secret") {
-		secret, err := SetupDeviceKeys(ctx, c.Secrets, o.name(id))
+		secret, err := SetupKeyRing(ctx, c.Secrets, o.name(id))
 		if err != nil {
 			return res, fmt.Errorf("secret %s: %w", id, err)
 		}
 		l[id] = map[string]string{"Ref": secret, "Id": secret}
-		res.DeviceKeys = secret
+		switch keyRingOf(id) {
+		case deviceKeysID:
+			res.DeviceKeys = secret
+		case codeKeysID:
+			res.CodeKeys = secret
+		}
 	}
 	for _, f := range t.Functions {
 		name := o.name(f.LogicalID)

@@ -33,14 +33,17 @@ type Resources struct {
 	DLQURL   string
 	// Bus is the customer event bus's name.
 	Bus string
-	// DeviceKeys is the ARN of the device keys' secret.
+	// DeviceKeys is the ARN of the device keys' secret, CodeKeys the
+	// one-time codes' key ring's.
 	DeviceKeys string
+	CodeKeys   string
 }
 
-// SetupDeviceKeys creates, if missing, the device keys' secret in Secrets
-// Manager (moto locally) with a random key, as the stack generates it in
-// AWS, and returns its ARN.
-func SetupDeviceKeys(ctx context.Context, sm *secretsmanager.Client, name string) (string, error) {
+// SetupKeyRing creates, if missing, a key ring's secret (the device keys',
+// the one-time codes') in Secrets Manager (moto locally) with one random
+// key, {"current":"k1","k1":…}, as the stack generates it in AWS, and
+// returns its ARN.
+func SetupKeyRing(ctx context.Context, sm *secretsmanager.Client, name string) (string, error) {
 	if out, err := sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(name)}); err == nil {
 		return aws.ToString(out.ARN), nil
 	}
@@ -54,7 +57,7 @@ func SetupDeviceKeys(ctx context.Context, sm *secretsmanager.Client, name string
 	}
 	out, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(string(doc))})
 	if err != nil {
-		return "", fmt.Errorf("device keys secret: %w", err)
+		return "", fmt.Errorf("key ring %s: %w", name, err)
 	}
 	return aws.ToString(out.ARN), nil
 }
@@ -79,7 +82,7 @@ type Clients struct {
 	SES      *sesv2.Client
 	Events   *eventbridge.Client
 	// SSM and Secrets hold the secrets settings name (a CAPTCHA's, the
-	// device keys).
+	// device keys) and the key rings the stack generates.
 	SSM     *ssm.Client
 	Secrets *secretsmanager.Client
 }

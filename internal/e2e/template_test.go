@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -12,9 +13,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go"
+
+	"github.com/openreg/registration/internal/config"
+	"github.com/openreg/registration/internal/device"
 	"github.com/openreg/registration/internal/devstack"
 	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/httpapi"
+	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/testenv"
 )
 
 // The local stack runs the synthesized template: each function's calls
@@ -233,4 +242,69 @@ func TestTheTemplateAnswersBrowsersAsTheLocalGatewayDoes(t *testing.T) {
 			t.Errorf("preflight from %s: %d, Access-Control-Allow-Origin %q, want 204 %q", origin, w.Code, w.Header().Get("Access-Control-Allow-Origin"), want)
 		}
 	}
+}
+
+// TestTemplateKeyRings: the template's two generated key rings, the device
+// keys and the one-time codes' keys, are created in moto as key rings;
+// each function's environment names the ones the template gives it; and
+// the enforcing layer lets exactly the functions the template grants read
+// each: sign-in the device keys; the mailer, verify-email, account and
+// sign-in the code keys.
+func TestTemplateKeyRings(t *testing.T) {
+	tpl := template(t)
+	clients := testenv.Clients(t)
+	local, logs := upLocal(t, clients, tpl)
+	res := local.Resources
+	if res.DeviceKeys == "" || res.CodeKeys == "" || res.DeviceKeys == res.CodeKeys {
+		t.Fatalf("DeviceKeys = %q, CodeKeys = %q, want two secrets", res.DeviceKeys, res.CodeKeys)
+	}
+	rings := []struct {
+		name, arn, env string
+		readers        []string
+	}{
+		{"device keys", res.DeviceKeys, config.EnvDeviceKeys, []string{functions.SignIn}},
+		{"code keys", res.CodeKeys, config.EnvCodeKeys, []string{functions.Mailer, functions.VerifyEmail, functions.Account, functions.SignIn}},
+	}
+	for _, ring := range rings {
+		t.Run("the "+ring.name+" are a key ring in moto", func(t *testing.T) {
+			out, err := clients.Secrets.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(ring.arn)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := device.ParseKeys(aws.ToString(out.SecretString)); err != nil {
+				t.Errorf("%s: %v", ring.arn, err)
+			}
+		})
+		t.Run("the "+ring.name+" are named to and read by their functions alone", func(t *testing.T) {
+			for _, fn := range functions.All {
+				reader := slices.Contains(ring.readers, fn)
+				env, err := local.Env(fn, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := map[bool]string{true: settings.SecretSecretsManager + ":" + ring.arn}[reader]; env[ring.env] != want {
+					t.Errorf("%s: %s = %q, want %q", fn, ring.env, env[ring.env], want)
+				}
+				_, err = local.As(devstack.KindFunction, fn).Secrets.GetSecretValue(context.Background(),
+					&secretsmanager.GetSecretValueInput{SecretId: aws.String(ring.arn)})
+				var api smithy.APIError
+				if denied := errors.As(err, &api) && api.ErrorCode() == "AccessDeniedException"; reader && err != nil || !reader && !denied {
+					t.Errorf("%s reads the %s: %v, want allowed %v", fn, ring.name, err, reader)
+				}
+				if !reader && !strings.Contains(logs.String(), "principal="+fn+" ") {
+					t.Errorf("the denial of %s is not logged", fn)
+				}
+			}
+		})
+	}
+	t.Run("the functions that check codes load their reference", func(t *testing.T) {
+		env, err := local.Env(functions.Account, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := config.Load(func(k string) string { return env[k] }, config.NeedTable, config.NeedAWS)
+		if err != nil || cfg.CodeKeys != settings.SecretSecretsManager+":"+res.CodeKeys {
+			t.Errorf("CodeKeys = %q, %v", cfg.CodeKeys, err)
+		}
+	})
 }

@@ -1,6 +1,10 @@
 package settings
 
-import "strings"
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
 
 // Secret reference schemes.
 const (
@@ -19,13 +23,31 @@ func ParseSecretRef(ref string) (scheme, name string) {
 
 // validSecretRef checks a reference to where a secret is kept.
 func validSecretRef(p *problems, key, ref string) {
+	if msg := secretRefProblem(ref); msg != "" {
+		p.bad(key, "%s", msg)
+	}
+}
+
+// CheckSecretRef checks a reference to where a secret is kept that comes
+// from elsewhere than the settings (an environment variable), as the
+// settings check theirs; the error says what is wrong ("must …").
+func CheckSecretRef(ref string) error {
+	if msg := secretRefProblem(ref); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
+}
+
+// secretRefProblem is what is wrong with a secret reference, or "".
+func secretRefProblem(ref string) string {
 	scheme, name := ParseSecretRef(ref)
 	switch {
 	case name == "" || strings.TrimSpace(name) != name:
-		p.bad(key, "must name where the secret key is kept: ssm:<parameter>, secretsmanager:<secret> or file:<path>; got %q", ref)
+		return fmt.Sprintf("must name where the secret key is kept: ssm:<parameter>, secretsmanager:<secret> or file:<path>; got %q", ref)
 	case scheme == SecretSSM && !strings.HasPrefix(name, "/") && strings.Contains(name, "/"):
-		p.bad(key, "an SSM parameter in a path starts with '/', got %q", name)
+		return fmt.Sprintf("an SSM parameter in a path starts with '/', got %q", name)
 	case scheme != SecretSSM && scheme != SecretSecretsManager && scheme != SecretFile:
-		p.bad(key, "must start with ssm:, secretsmanager: or file: (the secret itself never goes here), got %q", scheme+":…")
+		return fmt.Sprintf("must start with ssm:, secretsmanager: or file: (the secret itself never goes here), got %q", scheme+":…")
 	}
+	return ""
 }
