@@ -14,7 +14,7 @@ import (
 
 func main() {
 	cfg, aws, rt := app.Boot(config.NeedTable)
-	consumer, err := mailapp.New(cfg, app.DynamoDB(cfg.AWS, aws), mailapp.SES(cfg.AWS, aws), rt)
+	consumer, err := mailapp.New(cfg, app.DynamoDB(cfg.AWS, aws), mailapp.SES(cfg.AWS, aws), app.HTTPClients(cfg.AWS, aws).Secrets, rt)
 	app.Exit(err)
 	lambda.Start(consumer.HoldWith(mailapp.Holder(cfg, aws)).Handle)
 }

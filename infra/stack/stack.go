@@ -194,12 +194,13 @@ var tableAccess = map[string]tableGrant{
 		Prefixes: []string{keys.Guest, keys.Customer, keys.Rate},
 	},
 	// The mailer's ledger, suppression list and jobs; Query finds what an
-	// erased customer left in its partition.
+	// erased customer left in its partition; the codes mailed to an
+	// address a day are counted (RATE#, package code).
 	functions.Mailer: {
 		Actions: []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
 			"dynamodb:ConditionCheckItem", "dynamodb:Query"},
 		Prefixes: []string{keys.Customer, keys.Email, keys.Username, keys.Registration, keys.Outbox, keys.Mailed, keys.Suppress,
-			keys.Resend, keys.Notice, keys.Reset, keys.Newsletter, keys.Guest},
+			keys.Resend, keys.Notice, keys.Reset, keys.Newsletter, keys.Guest, keys.Rate},
 	},
 	functions.SESEvents: {
 		Actions:  []string{"dynamodb:PutItem"},
@@ -949,6 +950,25 @@ func (b *builder) alarms(fns map[string]awslambda.Function, dlq, pipeDLQ, events
 		Label:  jsii.String("5xx rate (%)"),
 	})
 	alarm("Api5xxRateAlarm", rate, 1, "More than 1% of API requests answered 5xx in 5 minutes.")
+	alarm("CodeBurstAlarm", b.codeBursts(fns, five), 0,
+		"A store took more 6-digit code submissions than codes.perStore allows and refuses them all for the rest of the hour: "+
+			"someone is guessing codes across addresses. Read the verify-email, account and sign-in logs (alert=code_burst).")
+}
+
+// codeBursts counts the log lines in which a function that takes codes
+// says its store is over codes.perStore (package code's Guard logs
+// alert=code_burst), as one metric across them.
+func (b *builder) codeBursts(fns map[string]awslambda.Function, opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	const namespace, name = "CustomerRegistration", "CodeBurst"
+	for _, fn := range []string{functions.VerifyEmail, functions.Account, functions.SignIn} {
+		awslogs.NewMetricFilter(b.stack, jsii.String(resourceID(fn)+"CodeBursts"), &awslogs.MetricFilterProps{
+			LogGroup:        fns[fn].LogGroup(),
+			FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.alert"), jsii.String("="), jsii.String("code_burst")),
+			MetricNamespace: jsii.String(namespace), MetricName: jsii.String(name), MetricValue: jsii.String("1"),
+		})
+	}
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String(namespace), MetricName: jsii.String(name),
+		Period: opts.Period, Statistic: opts.Statistic})
 }
 
 // resourceID turns "verify-email" into "VerifyEmail" for construct ids.

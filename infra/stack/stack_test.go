@@ -931,14 +931,43 @@ func sameSet(a, b []string) bool {
 func TestAlarms(t *testing.T) {
 	s := synth(t)
 	// The three dead-letter queues (mail, outbox Pipe, events Pipe), errors and throttles of every
-	// function, the API 5xx rate.
-	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(float64(3+2*len(functions.All)+1)))
+	// function, the API 5xx rate, code bursts.
+	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(float64(3+2*len(functions.All)+2)))
 	for id, a := range resources(s, "AWS::CloudWatch::Alarm") {
 		if actions, _ := a["Properties"].(map[string]any)["AlarmActions"].([]any); len(actions) != 1 {
 			t.Errorf("%s notifies %d topics, want the operator's one", id, len(actions))
 		}
 	}
 	s.tpl.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), &map[string]any{"Protocol": "email", "Endpoint": "ops@shop.example"})
+}
+
+// TestCodeBurstAlarm: the functions that take 6-digit codes turn their
+// code_burst log lines into one metric, and an alarm fires on any.
+func TestCodeBurstAlarm(t *testing.T) {
+	s := synth(t)
+	filters := resources(s, "AWS::Logs::MetricFilter")
+	var groups []string
+	for id, f := range filters {
+		p := f["Properties"].(map[string]any)
+		if p["FilterPattern"] != `{ $.alert = "code_burst" }` {
+			t.Errorf("%s matches %v", id, p["FilterPattern"])
+		}
+		tr := p["MetricTransformations"].([]any)[0].(map[string]any)
+		if tr["MetricName"] != "CodeBurst" || tr["MetricNamespace"] != "CustomerRegistration" {
+			t.Errorf("%s counts into %v/%v", id, tr["MetricNamespace"], tr["MetricName"])
+		}
+		groups = append(groups, jsonString(p["LogGroupName"]))
+	}
+	if len(groups) != 3 {
+		t.Fatalf("%d metric filters, want one per function that takes codes (verify-email, account, sign-in)", len(groups))
+	}
+	for _, fn := range []string{"VerifyEmailLogs", "AccountLogs", "SignInLogs"} {
+		if !slices.ContainsFunc(groups, func(g string) bool { return strings.Contains(g, fn) }) {
+			t.Errorf("no metric filter on %s (filters on %v)", fn, groups)
+		}
+	}
+	s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
+		"MetricName": "CodeBurst", "Namespace": "CustomerRegistration", "Threshold": 0, "Statistic": "Sum"})
 }
 
 func TestOutputs(t *testing.T) {

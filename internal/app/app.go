@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/openreg/registration/internal/admin"
+	"github.com/openreg/registration/internal/code"
 	"github.com/openreg/registration/internal/myaccount"
 	"github.com/openreg/registration/internal/shopping"
 
@@ -137,6 +138,7 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 	// The Pwned Passwords range API, where the policy asks it, over the
 	// same client as the CAPTCHA provider.
 	breached := password.RangeFor(s.PasswordPolicy, httpClient, rt.Log)
+	codes, guard := Codes(cfg, st, c.Secrets, rt)
 	tokens := token.NewGenerator(rt.Random)
 	sessions := session.NewManager(st, tokens, session.Lifetimes{
 		Default: time.Duration(s.SessionLifetime), RememberMe: time.Duration(s.RememberMeLifetime),
@@ -160,11 +162,11 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 		Settings:     s,
 		Registration: reg,
 		Verification: verification.New(verification.Deps{Store: st, Sessions: sessions, Hasher: hasher,
-			Policy: s.PasswordPolicy, Breached: breached, HandOvers: shop, Random: rt.Random, Now: rt.Now}),
+			Policy: s.PasswordPolicy, Breached: breached, HandOvers: shop, Codes: codes, Guard: guard, Random: rt.Random, Now: rt.Now}),
 		Resend: verification.NewRequests(st, s.ClientLimits.Resend, gate, rt.Random, rt.Now),
 		SignIn: signIn,
 		Account: myaccount.New(myaccount.Deps{Settings: s, Store: st, Sessions: sessions, Passwords: signIn,
-			Hasher: hasher, Breached: breached, Captcha: gate, Random: rt.Random, Now: rt.Now, Log: rt.Log}),
+			Hasher: hasher, Breached: breached, Captcha: gate, Codes: codes, Guard: guard, Random: rt.Random, Now: rt.Now, Log: rt.Log}),
 		Shopping: shop,
 		BackOffice: admin.New(admin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher,
 			Breached: breached, Random: rt.Random, Now: rt.Now}),
@@ -179,6 +181,17 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 		Now:      rt.Now,
 	})
 	return &System{API: api, Store: st}, nil
+}
+
+// Codes are the checker and the guard of the 6-digit codes, over the key
+// ring CODE_KEYS_SECRET names; a nil checker (no key ring configured)
+// takes no code, and the mailer then mails none.
+func Codes(cfg config.Config, st code.GuardStore, secrets captcha.Sources, rt Runtime) (*code.Hasher, *code.Guard) {
+	if cfg.CodeKeys == "" {
+		return nil, nil
+	}
+	ring := device.NewKeyring(device.Source(secrets.Ref(cfg.CodeKeys)), rt.Now)
+	return code.NewHasher(ring), code.NewGuard(st, cfg.Settings, rt.Now, rt.Log)
 }
 
 // ServeHTTP is an HTTP function's main: its cold start (Boot), the

@@ -155,7 +155,7 @@ func (l *Local) InProcess(mailer string, overrides map[string]string, rt app.Run
 		}
 		awsCfg := app.AWSConfig(cfg.AWS)
 		if name == mailer {
-			c, err := mailapp.New(cfg, app.DynamoDB(cfg.AWS, awsCfg), mailapp.SES(cfg.AWS, awsCfg), rt)
+			c, err := mailapp.New(cfg, app.DynamoDB(cfg.AWS, awsCfg), mailapp.SES(cfg.AWS, awsCfg), app.HTTPClients(cfg.AWS, awsCfg).Secrets, rt)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", name, err))
 				continue

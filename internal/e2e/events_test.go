@@ -13,6 +13,7 @@ import (
 
 	"github.com/openreg/registration/internal/app"
 	"github.com/openreg/registration/internal/app/mailapp"
+	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/functions"
 )
@@ -130,7 +131,7 @@ func TestSampleEvents(t *testing.T) {
 	t.Run("mailer-sqs-batch.json sends both mails", func(t *testing.T) {
 		var ev events.SQSEvent
 		loadEvent(t, "mailer-sqs-batch.json", &ev)
-		consumer, err := mailapp.New(config.Config{Settings: s.settings, Table: s.res.Table}, s.clients.DynamoDB, s.clients.SES,
+		consumer, err := mailapp.New(config.Config{Settings: s.settings, Table: s.res.Table}, s.clients.DynamoDB, s.clients.SES, captcha.Sources{},
 			app.Runtime{Log: discardLog(), Now: s.clock.Now, Random: rand.Reader})
 		if err != nil {
 			t.Fatal(err)

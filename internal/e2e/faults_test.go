@@ -27,6 +27,7 @@ import (
 
 	"github.com/openreg/registration/internal/app"
 	"github.com/openreg/registration/internal/app/mailapp"
+	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/devstack"
@@ -152,7 +153,7 @@ func TestFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	sender := &failingSender{next: sesmail.New(c.SES, "")}
-	consumer, err := mailapp.NewWith(conf, app.NewStore(conf, c.DynamoDB, rt), rt, sender)
+	consumer, err := mailapp.NewWith(conf, app.NewStore(conf, c.DynamoDB, rt), captcha.Sources{}, rt, sender)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -201,12 +201,13 @@ func buildStack(t testing.TB, s settings.Settings, clients devstack.Clients, loc
 	if s.DeviceTrust.Secret == "" {
 		s.DeviceTrust.Secret = settings.SecretSecretsManager + ":" + local.Resources.DeviceKeys
 	}
-	cfg := config.Config{Table: local.Resources.Table, Settings: s, CookieSecure: true}
+	cfg := config.Config{Table: local.Resources.Table, Settings: s, CookieSecure: true,
+		CodeKeys: settings.SecretSecretsManager + ":" + local.Resources.CodeKeys}
 	sys, err := app.NewSystem(cfg, app.NewStore(cfg, clients.DynamoDB, rt), app.Clients{Secrets: clients.SecretSources()}, rt)
 	if err != nil {
 		t.Fatalf("wire system: %v", err)
 	}
-	consumer, err := mailapp.New(cfg, clients.DynamoDB, clients.SES, rt)
+	consumer, err := mailapp.New(cfg, clients.DynamoDB, clients.SES, clients.SecretSources(), rt)
 	if err != nil {
 		t.Fatalf("wire mailer: %v", err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/openreg/registration/internal/app"
 	"github.com/openreg/registration/internal/app/mailapp"
+	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/devstack"
@@ -208,7 +209,7 @@ func (f *flakySender) Send(ctx context.Context, e mail.Email) error {
 func (s *stack) mailerWith(sender mail.Sender) *devstack.Poller {
 	rt := app.Runtime{Now: s.clock.Now, Random: rand.Reader, Log: discardLog()}
 	cfg := config.Config{Table: s.res.Table, Settings: s.settings, CookieSecure: true}
-	c, err := mailapp.NewWith(cfg, app.NewStore(cfg, s.clients.DynamoDB, rt), rt, sender)
+	c, err := mailapp.NewWith(cfg, app.NewStore(cfg, s.clients.DynamoDB, rt), captcha.Sources{}, rt, sender)
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/openreg/registration/internal/captcha"
+	"github.com/openreg/registration/internal/code"
 	"github.com/openreg/registration/internal/myaccount"
 	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/shopping"
@@ -32,8 +34,8 @@ import (
 // it sends each mail at most once (the ledger in the table), never to a
 // suppressed address, and carries out the jobs (completing registrations,
 // minting links, checking VAT numbers, sweeping erased accounts).
-func New(cfg config.Config, db store.API, ses sesmail.API, rt app.Runtime) (*queue.Consumer, error) {
-	return NewWith(cfg, app.NewStore(cfg, db, rt), rt, sesmail.New(ses, cfg.ConfigurationSet))
+func New(cfg config.Config, db store.API, ses sesmail.API, secrets captcha.Sources, rt app.Runtime) (*queue.Consumer, error) {
+	return NewWith(cfg, app.NewStore(cfg, db, rt), secrets, rt, sesmail.New(ses, cfg.ConfigurationSet))
 }
 
 // Store is what the mailer's ledger and jobs read and write.
@@ -48,7 +50,7 @@ type Store interface {
 
 // NewWith is New on a given store and sender (tests use memstore, or wrap
 // SES).
-func NewWith(cfg config.Config, st Store, rt app.Runtime, sender mail.Sender) (*queue.Consumer, error) {
+func NewWith(cfg config.Config, st Store, secrets captcha.Sources, rt app.Runtime, sender mail.Sender) (*queue.Consumer, error) {
 	s := cfg.Settings
 	tpl, err := mail.LoadTemplates(s.Languages, s.DefaultLanguage)
 	if err != nil {
@@ -58,9 +60,14 @@ func NewWith(cfg config.Config, st Store, rt app.Runtime, sender mail.Sender) (*
 		Templates: tpl, Sender: sender, Ledger: st,
 		From: s.MailFrom, StoreName: s.StoreName, Now: rt.Now, Log: rt.Log,
 	})
+	// Links carry a 6-digit code where the code keys are configured.
+	var codes *code.Minter
+	if hasher, guard := app.Codes(cfg, st, secrets, rt); hasher != nil {
+		codes = code.NewMinter(hasher, guard, rt.Random)
+	}
 	linker := verification.NewLinker(verification.LinkerDeps{
 		Store: st, Tokens: token.NewGenerator(rt.Random), Lifetime: time.Duration(s.VerificationTokenLifetime),
-		Interval: time.Duration(s.Resend.Interval), PublicAPI: s.URLs.PublicAPI, Now: rt.Now, Log: rt.Log,
+		Interval: time.Duration(s.Resend.Interval), PublicAPI: s.URLs.PublicAPI, Codes: codes, Now: rt.Now, Log: rt.Log,
 	})
 	// Completing a checkout registration hands the guest's cart over.
 	shop := shopping.New(shopping.Deps{Settings: s, Store: st, Random: rt.Random, Now: rt.Now})
@@ -70,7 +77,7 @@ func NewWith(cfg config.Config, st Store, rt app.Runtime, sender mail.Sender) (*
 	links := myaccount.NewLinks(st, token.NewGenerator(rt.Random), myaccount.Settings{
 		ResetLifetime: time.Duration(s.PasswordResetLifetime), EmailChangeLifetime: time.Duration(s.EmailChangeLifetime),
 		Interval: time.Duration(s.Resend.Interval),
-	}, s.URLs.PublicAPI, rt.Now)
+	}, s.URLs.PublicAPI, rt.Now).WithCodes(codes)
 	var owner *outbox.Recipient
 	if s.Vat.NotifyStoreOwner {
 		owner = &outbox.Recipient{Email: s.StoreOwnerEmail, Language: s.OwnerLanguage(), StoreID: s.DefaultStoreID}
