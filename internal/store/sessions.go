@@ -62,6 +62,23 @@ func (i sessionItem) session(digest string) session.Session {
 	return ss
 }
 
+// customerOrSession reads an item of a customer's partition as the
+// customer or one of its sessions (with the session's digest); neither for
+// any other item.
+func customerOrSession(item map[string]types.AttributeValue) (*customerItem, *sessionItem, string, error) {
+	sk, _ := item[AttrSK].(*types.AttributeValueMemberS)
+	switch {
+	case sk == nil:
+	case sk.Value == keys.SKProfile:
+		var c customerItem
+		return &c, nil, "", unmarshal(item, &c)
+	case strings.HasPrefix(sk.Value, keys.SKSession):
+		var ss sessionItem
+		return nil, &ss, strings.TrimPrefix(sk.Value, keys.SKSession), unmarshal(item, &ss)
+	}
+	return nil, nil, "", nil
+}
+
 // TouchSession records that a session was used at at; see session.Store.
 func (s *Store) TouchSession(ctx context.Context, r session.Ref, at time.Time) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.table), Key: sessionKey(r),
@@ -94,20 +111,14 @@ func (s *Store) SessionsOf(ctx context.Context, customerID string) (customer.Cus
 			return customer.Customer{}, nil, unavailable("Query", err)
 		}
 		for _, item := range out.Items {
-			sk, _ := item[AttrSK].(*types.AttributeValueMemberS)
+			c, sess, digest, err := customerOrSession(item)
 			switch {
-			case sk == nil:
-			case sk.Value == keys.SKProfile:
-				cust = &customerItem{}
-				if err := unmarshal(item, cust); err != nil {
-					return customer.Customer{}, nil, err
-				}
-			case strings.HasPrefix(sk.Value, keys.SKSession):
-				var it sessionItem
-				if err := unmarshal(item, &it); err != nil {
-					return customer.Customer{}, nil, err
-				}
-				all = append(all, it.session(strings.TrimPrefix(sk.Value, keys.SKSession)))
+			case err != nil:
+				return customer.Customer{}, nil, err
+			case c != nil:
+				cust = c
+			case sess != nil:
+				all = append(all, sess.session(digest))
 			}
 		}
 		if len(out.LastEvaluatedKey) == 0 {
@@ -138,19 +149,15 @@ func (s *Store) SessionOf(ctx context.Context, r session.Ref) (session.Session, 
 			return session.Session{}, customer.Customer{}, unavailable("BatchGetItem", err)
 		}
 		for _, item := range out.Responses[s.table] {
-			sk, _ := item[AttrSK].(*types.AttributeValueMemberS)
-			switch {
-			case sk == nil:
-			case sk.Value == keys.SKProfile:
-				cust = &customerItem{}
-				if err := unmarshal(item, cust); err != nil {
-					return session.Session{}, customer.Customer{}, err
-				}
-			default:
-				sess = &sessionItem{}
-				if err := unmarshal(item, sess); err != nil {
-					return session.Session{}, customer.Customer{}, err
-				}
+			c, ss, _, err := customerOrSession(item)
+			if err != nil {
+				return session.Session{}, customer.Customer{}, err
+			}
+			if c != nil {
+				cust = c
+			}
+			if ss != nil {
+				sess = ss
 			}
 		}
 		next, ok := out.UnprocessedKeys[s.table]
