@@ -200,7 +200,7 @@ var tableAccess = map[string]tableGrant{
 		Actions: []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
 			"dynamodb:ConditionCheckItem", "dynamodb:Query"},
 		Prefixes: []string{keys.Customer, keys.Email, keys.Username, keys.Registration, keys.Outbox, keys.Mailed, keys.Suppress,
-			keys.Resend, keys.Notice, keys.Reset, keys.Newsletter, keys.Guest, keys.Rate},
+			keys.Resend, keys.Notice, keys.Reset, keys.SignInCode, keys.Newsletter, keys.Guest, keys.Rate},
 	},
 	functions.SESEvents: {
 		Actions:  []string{"dynamodb:PutItem"},

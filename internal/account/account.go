@@ -120,7 +120,21 @@ type SignIn struct {
 	// DeviceFailed, on a failure, counts one failure on the record of the
 	// device the attempt came from. Neither reads anything.
 	Device, DeviceFailed *DeviceRecord
+	// Code, on a success by a sign-in code, spends that code (the email
+	// key's, with this digest) in the same write; ErrCodeUsed when another
+	// sign-in spent it first.
+	Code *CodeUse
 }
+
+// CodeUse names the sign-in code a sign-in spends: the normalised address
+// whose key holds it, and its link digest.
+type CodeUse struct {
+	EmailKey, Digest string
+}
+
+// ErrCodeUsed is returned by a Store when the sign-in code of a SignIn was
+// spent (or replaced) before it.
+var ErrCodeUsed = errors.New("account: the sign-in code was used")
 
 // DeviceRecord is one device of a login (customer.Device) as a sign-in
 // writes it: Kind and Key name the login's key ("email" or "username", and

@@ -153,7 +153,7 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 		devices = device.NewKeyring(device.Source(c.Secrets.Ref(s.DeviceTrust.Secret)), rt.Now)
 	}
 	signIn := signin.New(signin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher, HandOvers: shop,
-		Captcha: gate, Devices: devices, Random: rt.Random, Now: rt.Now, Log: rt.Log})
+		Captcha: gate, Devices: devices, Codes: codes, Guard: guard, Random: rt.Random, Now: rt.Now, Log: rt.Log})
 	pages, err := httpapi.LoadPages(s.Languages, s.DefaultLanguage)
 	if err != nil {
 		return nil, err

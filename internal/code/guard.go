@@ -34,8 +34,9 @@ const (
 type GuardStore interface {
 	// Count counts one event on c; *throttle.Exceeded when over.
 	Count(ctx context.Context, c throttle.Counter) error
-	// VoidCodes spends every code the customer was mailed before at.
-	VoidCodes(ctx context.Context, customerID string, at time.Time) error
+	// VoidCodes spends every code mailed to the address emailKey (of the
+	// customer customerID, "" when none) before at.
+	VoidCodes(ctx context.Context, customerID, emailKey string, at time.Time) error
 }
 
 // Guard bounds code guessing: per client and per store on every
@@ -62,23 +63,43 @@ func Invalid() error {
 // Submitted counts a code submission of a client on the store's
 // counters: too_many_requests past either limit.
 func (g *Guard) Submitted(ctx context.Context, storeID, sourceIP string) error {
-	now := g.now()
-	if c := throttle.ClientCap(kindClient, g.perClient, now, sourceIP); c != nil {
-		if err := g.store.Count(ctx, *c); err != nil {
-			return throttle.Refusal(err)
-		}
-	}
-	if c, on := throttle.NewCounter(kindStore, g.perStore, now, storeID); on {
+	for _, c := range g.Counters(storeID, sourceIP) {
 		if err := g.store.Count(ctx, c); err != nil {
-			var ex *throttle.Exceeded
-			if errors.As(err, &ex) {
-				// The CodeBurst alarm's metric filter matches this line.
-				g.log.WarnContext(ctx, "code burst: the store's code submissions are over their limit", "alert", "code_burst", "storeId", storeID)
-			}
-			return throttle.Refusal(err)
+			return g.Refused(ctx, storeID, err)
 		}
 	}
 	return nil
+}
+
+// Counters are a code submission's counters (its client's, its store's),
+// for a caller that counts them in a write of its own (a sign-in).
+func (g *Guard) Counters(storeID, sourceIP string) []throttle.Counter {
+	var out []throttle.Counter
+	now := g.now()
+	if c := throttle.ClientCap(kindClient, g.perClient, now, sourceIP); c != nil {
+		out = append(out, *c)
+	}
+	if c, on := throttle.NewCounter(kindStore, g.perStore, now, storeID); on {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Refused is the answer to a write that counted Counters and was refused:
+// too_many_requests, logged as a burst when the store's counter refused it
+// (the CodeBurst alarm's metric filter matches that line).
+func (g *Guard) Refused(ctx context.Context, storeID string, err error) error {
+	g.Note(ctx, storeID, err)
+	return throttle.Refusal(err)
+}
+
+// Note logs a burst when err is the store's counter refusing a write that
+// counted Counters (nil Guard: nothing).
+func (g *Guard) Note(ctx context.Context, storeID string, err error) {
+	var ex *throttle.Exceeded
+	if g != nil && errors.As(err, &ex) && ex.Counter.Kind == kindStore {
+		g.log.WarnContext(ctx, "code burst: the store's code submissions are over their limit", "alert", "code_burst", "storeId", storeID)
+	}
 }
 
 // Wrong counts a wrong code for an address (normalised), whether or not it
@@ -93,10 +114,8 @@ func (g *Guard) Wrong(ctx context.Context, emailKey, customerID string) error {
 	var ex *throttle.Exceeded
 	switch err := g.store.Count(ctx, c); {
 	case errors.As(err, &ex):
-		if customerID != "" {
-			if err := g.store.VoidCodes(ctx, customerID, now.UTC()); err != nil {
-				return err
-			}
+		if err := g.store.VoidCodes(ctx, customerID, emailKey, now.UTC()); err != nil {
+			return err
 		}
 	case err != nil:
 		return err

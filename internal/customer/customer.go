@@ -95,6 +95,9 @@ type Customer struct {
 	// CodesVoidBefore: every code mailed before it is spent (the address
 	// reached its limit of wrong codes; package code).
 	CodesVoidBefore time.Time
+	// SignInCode is the live passwordless sign-in code (its digest, on
+	// the email key: part of the sign-in view only).
+	SignInCode *Link
 	// EmailChange is an address change waiting for its link (nil when
 	// none); the account keeps Email until it is confirmed.
 	EmailChange *EmailChange

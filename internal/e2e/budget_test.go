@@ -121,6 +121,7 @@ var budgets = []struct {
 	{"profile update", 2},
 	{"password change", 3},
 	{"sign-out everywhere", 2},
+	{"sign-in by code", 2},
 	{"sessions list", 1},
 	{"end one session", 2},
 }
@@ -200,6 +201,13 @@ func TestCallBudgets(t *testing.T) {
 			return c.during(func() {
 				expect(t, s.do(http.MethodPut, "/v1/customers/me/password", "application/json",
 					[]byte(`{"currentPassword":"correct horse","newPassword":"correct horse"}`), as(tok)), http.StatusNoContent)
+			})
+		},
+		"sign-in by code": func() (string, int) {
+			expect(t, s.postJSON("/v1/sign-in-codes", map[string]any{"email": "taken@example.com"}), http.StatusAccepted)
+			mailed := s.mailedCode("taken@example.com", "sign-in code")
+			return c.during(func() {
+				expect(t, s.postJSON("/v1/sessions", map[string]any{"login": "taken@example.com", "code": mailed}), http.StatusOK)
 			})
 		},
 		"sessions list": func() (string, int) {

@@ -97,3 +97,34 @@ func TestCodesBesideLinks(t *testing.T) {
 		expect(t, s.signIn(email, "a whole new horse"), http.StatusOK)
 	})
 }
+
+// TestSignInByCode: passwordless sign-in. Any address gets the same 202;
+// an active account gets a mail with a code that signs in like a password
+// (session, device cookie), once; a wrong code and a spent one are
+// code_invalid.
+func TestSignInByCode(t *testing.T) {
+	s := newStack(t, nil)
+	email := "passwordless@example.com"
+	s.activeCustomer(email, "correct horse")
+	known := s.postJSON("/v1/sign-in-codes", map[string]any{"email": email})
+	unknown := s.postJSON("/v1/sign-in-codes", map[string]any{"email": "nobody-passwordless@example.com"})
+	if known.status != http.StatusAccepted || unknown.status != known.status || string(unknown.body) != string(known.body) {
+		t.Fatalf("code requests: %d %s vs %d %s; want the same 202", known.status, known.body, unknown.status, unknown.body)
+	}
+	c := s.mailedCode(email, "sign-in code")
+	if n := len(s.mailsTo("nobody-passwordless@example.com")); n != 0 {
+		t.Errorf("an address without an account got %d mails", n)
+	}
+	if r := s.postJSON("/v1/sessions", map[string]any{"login": email, "code": otherCode(c)}); r.status != http.StatusBadRequest || r.json(t)["code"] != "code_invalid" {
+		t.Fatalf("a wrong code: %d %s", r.status, r.body)
+	}
+	r := s.postJSON("/v1/sessions", map[string]any{"login": email, "code": c})
+	tok, _ := r.json(t)["sessionToken"].(string)
+	if r.status != http.StatusOK || tok == "" {
+		t.Fatalf("sign-in by code: %d %s", r.status, r.body)
+	}
+	expect(t, s.do(http.MethodGet, "/v1/customers/me", "", nil, as(tok)), http.StatusOK)
+	if r := s.postJSON("/v1/sessions", map[string]any{"login": email, "code": c}); r.status != http.StatusBadRequest || r.json(t)["code"] != "code_invalid" {
+		t.Errorf("the code a second time: %d %s, want code_invalid", r.status, r.body)
+	}
+}

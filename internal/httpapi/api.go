@@ -44,6 +44,7 @@ var Routes = []Route{
 	{http.MethodPost, "/v1/verify-email", functions.VerifyEmail, (*API).confirmEmail},
 	{http.MethodPost, "/v1/verify-email/resend", functions.VerifyEmail, withBody((*API).resendLink)},
 	{http.MethodPost, "/v1/sessions", functions.SignIn, withBody((*API).createSession)},
+	{http.MethodPost, "/v1/sign-in-codes", functions.SignIn, withBody((*API).requestSignInCode)},
 	{http.MethodDelete, "/v1/sessions/current", functions.SignIn, (*API).deleteSession},
 	{http.MethodGet, "/v1/customers/me", functions.SignIn, (*API).me},
 	{http.MethodDelete, "/v1/sessions", functions.SignIn, (*API).signOutEverywhere},
@@ -101,6 +102,7 @@ type Resender interface {
 // Authenticator signs customers in and out (signin.Service).
 type Authenticator interface {
 	SignIn(ctx context.Context, req signin.Request) (signin.Result, error)
+	RequestCode(ctx context.Context, email string, languages []string, sourceIP string) error
 	SignOut(ctx context.Context, token, storeID string) error
 	Me(ctx context.Context, token string) (customer.Customer, error)
 }

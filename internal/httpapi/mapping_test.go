@@ -30,7 +30,8 @@ func (f *fakeAuth) SignIn(_ context.Context, req signin.Request) (signin.Result,
 	f.got = req
 	return f.result, f.err
 }
-func (f *fakeAuth) SignOut(_ context.Context, tok, _ string) error { f.ended = tok; return nil }
+func (f *fakeAuth) RequestCode(context.Context, string, []string, string) error { return nil }
+func (f *fakeAuth) SignOut(_ context.Context, tok, _ string) error              { f.ended = tok; return nil }
 func (f *fakeAuth) Me(context.Context, string) (customer.Customer, error) {
 	return customer.Customer{}, apperr.New(apperr.Unauthenticated, "Sign in first.")
 }

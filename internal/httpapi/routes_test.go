@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -64,7 +66,12 @@ func newSystemWith(t *testing.T, mutate func(*settings.Settings)) *system {
 	clk := storetest.NewClock(storetest.Start)
 	st := memstore.New(clk.Now)
 	log := slog.New(slog.DiscardHandler)
-	sys, err := app.NewSystem(config.Config{Table: "t", Settings: s, CookieSecure: true}, st, app.Clients{},
+	// The codes' key ring, as the stack generates it.
+	ring := filepath.Join(t.TempDir(), "code-keys.json")
+	if err := os.WriteFile(ring, []byte(`{"current":"k1","k1":"`+strings.Repeat("k", 64)+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sys, err := app.NewSystem(config.Config{Table: "t", Settings: s, CookieSecure: true, CodeKeys: "file:" + ring}, st, app.Clients{},
 		app.Runtime{Now: clk.Now, Random: rand.Reader, Log: log})
 	if err != nil {
 		t.Fatal(err)
@@ -177,6 +184,10 @@ func TestEveryRouteInProcess(t *testing.T) {
 		{"the confirm page's own form with a malformed token shows the page again", "POST", "/v1/verify-email", `token=x&password=correct+horse`, nil, 400, "", nil},
 		{"confirming a malformed token is refused", "POST", "/v1/verify-email", `{"token":"x","password":"correct horse"}`, nil, 400, "token_invalid", nil},
 		{"a new link is accepted for any address", "POST", "/v1/verify-email/resend", `{"email":"nobody@example.com"}`, nil, 202, "", nil},
+		{"a sign-in code is asked for any address", "POST", "/v1/sign-in-codes", `{"email":"nobody@example.com"}`, nil, 202, "", nil},
+		{"a sign-in code request without an address is refused", "POST", "/v1/sign-in-codes", `{}`, nil, 400, "validation_failed", nil},
+		{"a wrong sign-in code is refused", "POST", "/v1/sessions", `{"login":"ada@example.com","code":"000000"}`, nil, 400, "code_invalid", nil},
+		{"a password and a code at once are refused", "POST", "/v1/sessions", `{"login":"ada@example.com","password":"x","code":"000000"}`, nil, 400, "validation_failed", nil},
 		{"a wrong password is refused", "POST", "/v1/sessions", `{"login":"ada@example.com","password":"wrong horse"}`, nil, 401, "invalid_credentials", nil},
 		{"the customer reads their account", "GET", "/v1/customers/me", "", []string{bearer}, 200, "", nil},
 		{"nobody reads an account without a session", "GET", "/v1/customers/me", "", nil, 401, "unauthenticated", nil},

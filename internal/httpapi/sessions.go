@@ -10,8 +10,10 @@ import (
 )
 
 type signInBody struct {
-	Login      string `json:"login"`
-	Password   string `json:"password"`
+	Login    string `json:"login"`
+	Password string `json:"password"`
+	// Code is a mailed sign-in code, in place of the password.
+	Code       string `json:"code"`
 	RememberMe bool   `json:"rememberMe"`
 	ReturnURL  string `json:"returnUrl"`
 	// CaptchaToken is asked for once the login is under attack.
@@ -41,8 +43,12 @@ func (r *Request) deviceToken() string {
 }
 
 func (a *API) createSession(ctx context.Context, r *Request, b signInBody) (*Response, error) {
+	storeID, err := r.storeID()
+	if err != nil {
+		return nil, err
+	}
 	res, err := a.signIn.SignIn(ctx, signin.Request{
-		Login: b.Login, Password: b.Password, RememberMe: b.RememberMe, ReturnURL: b.ReturnURL, SourceIP: r.SourceIP, UserAgent: r.Headers["user-agent"],
+		Login: b.Login, Password: b.Password, Code: b.Code, StoreID: storeID, RememberMe: b.RememberMe, ReturnURL: b.ReturnURL, SourceIP: r.SourceIP, UserAgent: r.Headers["user-agent"],
 		GuestID: r.GuestID(), CaptchaToken: b.CaptchaToken, DeviceToken: r.deviceToken(),
 	})
 	if err != nil {
@@ -149,3 +155,13 @@ func profileOf(c customer.Customer) meBody {
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+type signInCodeBody struct {
+	Email string `json:"email"`
+}
+
+// requestSignInCode answers POST /v1/sign-in-codes: 202 for any address
+// (an active account's gets a code, at most one per resend interval).
+func (a *API) requestSignInCode(ctx context.Context, r *Request, b signInCodeBody) (*Response, error) {
+	return answer(a.signIn.RequestCode(ctx, b.Email, r.Languages(), r.SourceIP), accepted())
+}

@@ -62,6 +62,7 @@ type Settings struct {
 	SignInThrottle SignInThrottle `json:"signInThrottle"`
 	ClientLimits   ClientLimits   `json:"clientLimits"`
 	Codes          Codes          `json:"codes"`
+	SignIn         SignIn         `json:"signIn"`
 	// DeviceTrust lets owners past the per-login gate (see DeviceTrust).
 	DeviceTrust DeviceTrust `json:"deviceTrust"`
 	// ServerKeys are the keys of server-side storefronts (X-Storefront-Key;
@@ -156,6 +157,7 @@ func Default() Settings {
 			Codes: Limit{Max: 30, Window: Duration(time.Hour)},
 		},
 		Codes:                     Codes{PerStore: Limit{Max: 5000, Window: Duration(time.Hour)}},
+		SignIn:                    SignIn{EmailCodes: true},
 		NamePattern:               DefaultNamePattern,
 		VerificationTokenLifetime: Duration(24 * time.Hour),
 		UnverifiedAccountLifetime: Duration(7 * 24 * time.Hour),

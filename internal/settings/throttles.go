@@ -59,6 +59,13 @@ type ClientLimits struct {
 	Codes Limit `json:"codes"`
 }
 
+// SignIn are the ways in besides a password.
+type SignIn struct {
+	// EmailCodes: POST /v1/sign-in-codes mails an active account a 6-digit
+	// code that signs in like a password (on by default).
+	EmailCodes bool `json:"emailCodes"`
+}
+
 // Codes bounds the 6-digit codes a whole store takes: past PerStore an
 // hour, every code submission is refused (429) and an alarm fires, so a
 // guessing campaign across many addresses and clients stops.

@@ -41,4 +41,14 @@
 // resend interval). `revealAccountState: true` brings back 403 `email_not_verified` /
 // `pending_approval`, at the cost of letting anyone who registers an address with their own
 // password learn whether it had an account.
+//
+// Passwordless sign-in reveals nothing and is one read and one write (`TestSignInByCode`,
+// `TestCallBudgets`, `TestEveryRouteInProcess`). `POST /v1/sign-in-codes` answers 202 with the same
+// writes for any address; the mailer (CodeMailer) mails an active account a 6-digit code that lives 15
+// minutes, at most one per resend interval and five a day (package code). The code's keyed digest
+// lives on the email key, beside the rest of the sign-in view, so `POST /v1/sessions`
+// `{"login","code"}` reads one item, and spends the code in the write that starts the session (of two
+// racing sign-ins with one code, one wins). It passes the same per-client and per-login counters as a
+// password, plus the code counters; a wrong, unknown or spent code is `code_invalid`, counted on the
+// address. `signIn.emailCodes: false` turns it off.
 package signin

@@ -12,6 +12,7 @@ import (
 
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/cart"
+	"github.com/openreg/registration/internal/code"
 	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/outbox"
 
@@ -54,6 +55,10 @@ type Store interface {
 	// UpdatePasswordHash replaces c's hash with new if it is still
 	// c.PasswordHash, and stores a, in one write.
 	UpdatePasswordHash(ctx context.Context, c customer.Customer, new string, a customer.Activity) error
+	// Enqueue stores a job (a sign-in code request), counted on limit
+	// (nil: none); *throttle.Exceeded when over it.
+	Enqueue(ctx context.Context, job outbox.Message, limit *throttle.Counter) error
+	code.GuardStore
 }
 
 // Sessions is the part of the session manager sign-in uses.
@@ -76,6 +81,8 @@ type Service struct {
 	// handOvers is nil where no guest can come along (unit tests).
 	handOvers HandOvers
 	devices   *device.Keyring
+	codes     *code.Hasher
+	guard     *code.Guard
 	random    io.Reader
 	now       func() time.Time
 	log       *slog.Logger
@@ -95,15 +102,19 @@ type Deps struct {
 	Captcha Captcha
 	// Devices signs and checks device tokens (nil: no device is trusted).
 	Devices *device.Keyring
-	Random  io.Reader
-	Now     func() time.Time
-	Log     *slog.Logger
+	// Codes checks sign-in codes, Guard bounds their guessing (nil Codes:
+	// no code signs in).
+	Codes  *code.Hasher
+	Guard  *code.Guard
+	Random io.Reader
+	Now    func() time.Time
+	Log    *slog.Logger
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
 	s := &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, hasher: d.Hasher,
-		captcha: d.Captcha, handOvers: d.HandOvers, devices: d.Devices, random: d.Random, now: d.Now, log: d.Log}
+		captcha: d.Captcha, handOvers: d.HandOvers, devices: d.Devices, codes: d.Codes, guard: d.Guard, random: d.Random, now: d.Now, log: d.Log}
 	if s.captcha == nil {
 		s.captcha = captcha.Off
 	}
@@ -112,8 +123,12 @@ func New(d Deps) *Service {
 
 // Request is a sign-in attempt.
 type Request struct {
-	Login      string
-	Password   string
+	Login    string
+	Password string
+	// Code is a sign-in code mailed to the login (an email address), in
+	// place of the password.
+	Code       string
+	StoreID    string
 	RememberMe bool
 	ReturnURL  string
 	SourceIP   string
@@ -169,9 +184,12 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	} else if len(login) > maxInput || customer.HasControl(login) {
 		f.Add("login", "invalid_login", "Login is not valid.")
 	}
-	if req.Password == "" {
+	switch {
+	case req.Password != "" && req.Code != "":
+		f.Add("code", "not_both", "Send a password or a code, not both.")
+	case req.Password == "" && req.Code == "":
 		f.Add("password", "required", "Password is required.")
-	} else if len(req.Password) > maxInput {
+	case len(req.Password) > maxInput || len(req.Code) > maxInput:
 		f.Add("password", "too_long", "Password is too long.")
 	}
 	captcha.CheckToken(&f, false, req.CaptchaToken) // asked for later, once the login is under attack
@@ -208,16 +226,32 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	// One check, whatever the login is: an unknown login and an account
 	// without a password check the dummy, and every check takes at least
 	// the hasher's floor (password.Hasher.Check).
-	hash := ""
-	if found {
-		hash = cust.PasswordHash
-	}
-	right, rehash, err := s.hasher.Check(req.Password, hash)
-	if err != nil {
-		s.log.ErrorContext(ctx, "stored password hash unreadable; answered as a wrong password", "customerId", cust.ID, "error", err)
-	}
-	if right && rehash && cust.CanSignIn() {
-		defer s.upgradeHash(ctx, cust, req.Password)
+	var right bool
+	var codeUse *account.CodeUse
+	var codeErr error
+	if req.Code != "" {
+		// A mailed code in place of the password (signIn.emailCodes).
+		if s.guard != nil {
+			attempt.Counters = append(attempt.Counters, s.guard.Counters(req.StoreID, req.SourceIP)...)
+		}
+		codeUse, codeErr = s.codeSignIn(ctx, kind, key, cust, found, req)
+		if codeErr != nil && apperr.CodeOf(codeErr) != apperr.CodeInvalid {
+			return Result{}, codeErr
+		}
+		right = codeErr == nil
+	} else {
+		hash := ""
+		if found {
+			hash = cust.PasswordHash
+		}
+		var rehash bool
+		right, rehash, err = s.hasher.Check(req.Password, hash)
+		if err != nil {
+			s.log.ErrorContext(ctx, "stored password hash unreadable; answered as a wrong password", "customerId", cust.ID, "error", err)
+		}
+		if right && rehash && cust.CanSignIn() {
+			defer s.upgradeHash(ctx, cust, req.Password)
+		}
 	}
 
 	if right && cust.CanSignIn() {
@@ -232,6 +266,9 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 		}
 		attempt.Activity = &customer.Activity{CustomerID: cust.ID, Type: customer.ActivitySignedIn, At: now,
 			Detail: map[string]string{"sourceIp": req.SourceIP}}
+		if attempt.Code = codeUse; codeUse != nil {
+			attempt.Activity.Detail["method"] = "code"
+		}
 		// The guest's cart is handed over exactly once: a sign-in that
 		// loses a race for the guest (or finds the cart changed) reads
 		// again and finds the guest retired.
@@ -252,7 +289,11 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 		if errors.Is(err, cart.ErrHandOverConflict) {
 			return Result{}, apperr.New(apperr.Unavailable, "The cart kept changing; try again.")
 		}
+		if errors.Is(err, account.ErrCodeUsed) {
+			return Result{}, code.Invalid() // another sign-in spent the code first
+		}
 		if err != nil {
+			s.guard.Note(ctx, req.StoreID, err)
 			return Result{}, s.refused(err)
 		}
 		return Result{CustomerID: cust.ID, Redirect: redirect.Local(req.ReturnURL), Session: issued,
@@ -260,7 +301,7 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	}
 
 	switch {
-	case right && cust.Status == customer.Unverified:
+	case right && req.Code == "" && cust.Status == customer.Unverified:
 		// The mailbox owner may have lost the link: mail a fresh one (the
 		// mailer holds it to one per resend interval).
 		id, err := customer.NewID(s.random)
@@ -280,7 +321,11 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 		attempt.DeviceFailed = &account.DeviceRecord{Kind: kind, Key: key, ID: dev.ID}
 	}
 	if err := s.store.SignInFailed(ctx, attempt); err != nil {
+		s.guard.Note(ctx, req.StoreID, err)
 		return Result{}, s.refused(err)
+	}
+	if codeErr != nil {
+		return Result{}, codeErr
 	}
 	if right && s.settings.RevealAccountState {
 		switch cust.Status {

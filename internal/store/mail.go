@@ -32,6 +32,8 @@ func resendPK(key string) string { return keys.Resend + customer.AddressDigest(k
 func noticePK(key string) string { return keys.Notice + customer.AddressDigest(key) }
 func resetPK(key string) string  { return keys.Reset + customer.AddressDigest(key) }
 
+func signInCodePK(key string) string { return keys.SignInCode + customer.AddressDigest(key) }
+
 // Claim reserves a message for one sender; see mail.Ledger.
 func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease time.Duration) error {
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{

@@ -199,13 +199,13 @@ func (s *Store) newAttemptItem(a account.SignIn) attemptItem {
 // transaction.
 func (s *Store) SignInSucceeded(ctx context.Context, a account.SignIn) error {
 	codes, devAt, err := s.signInSucceeded(ctx, a)
-	if a.Device != nil && failedAt(codes, devAt) {
+	if a.Device != nil && failedAt(codes, devAt) && !errors.Is(err, account.ErrCodeUsed) {
 		// The login's key went since it was read: sign in without
 		// recording the device.
 		a.Device = nil
 		_, _, err = s.signInSucceeded(ctx, a)
 	}
-	if errors.Is(err, cart.ErrHandOverConflict) {
+	if errors.Is(err, cart.ErrHandOverConflict) || errors.Is(err, account.ErrCodeUsed) {
 		return err
 	}
 	return s.attemptErr(err)
@@ -230,7 +230,7 @@ func (s *Store) signInSucceeded(ctx context.Context, a account.SignIn) (codes []
 		t.activity(*a.Activity)
 	}
 	t.events(a.Events)
-	devAt = -1
+	devAt, codeAt := -1, -1
 	if d := a.Device; d != nil {
 		// A new device (evicting the oldest), or a trusted one whose
 		// failures start afresh.
@@ -238,12 +238,31 @@ func (s *Store) signInSucceeded(ctx context.Context, a account.SignIn) (codes []
 		if d.Evict != "" {
 			expr += ", #ed, #ef"
 		}
-		devAt = t.add(s.deviceItem(d, expr, map[string]types.AttributeValue{":at": num(d.IssuedAt.Unix())}))
+		item := s.deviceItem(d, expr, map[string]types.AttributeValue{":at": num(d.IssuedAt.Unix())})
+		if u := a.Code; u != nil && d.Kind == "email" && d.Key == u.EmailKey {
+			// One write per item in a transaction: the code is spent in
+			// the device's update of the same key.
+			up := item.Update
+			up.UpdateExpression = aws.String(*up.UpdateExpression + ", signInCode")
+			up.ConditionExpression = aws.String(*up.ConditionExpression + " AND signInCode.digest = :cd")
+			up.ExpressionAttributeValues[":cd"] = str(u.Digest)
+			codeAt = len(t.items)
+		}
+		devAt = t.add(item)
+	}
+	if u := a.Code; u != nil && codeAt < 0 {
+		codeAt = t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table),
+			Key: keyOf(emailPK(u.EmailKey), keys.SKKey), UpdateExpression: aws.String("REMOVE signInCode"),
+			ConditionExpression:       aws.String("signInCode.digest = :d"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":d": str(u.Digest)}}})
 	}
 	gi, ci := t.handOver(a.HandOver)
 	codes, err = t.run(ctx)
 	if gi >= 0 && (failedAt(codes, gi) || failedAt(codes, ci)) {
 		return codes, devAt, cart.ErrHandOverConflict
+	}
+	if codeAt >= 0 && failedAt(codes, codeAt) {
+		return codes, devAt, account.ErrCodeUsed
 	}
 	return codes, devAt, err
 }

@@ -132,21 +132,54 @@ func (s *Store) IssueLink(ctx context.Context, customerID string, previous *cust
 	return t.commit(ctx, nil, refusal{0, verification.ErrConflict})
 }
 
-// VoidCodes spends every code the customer was mailed before at (its
-// address reached its wrong codes for the day; package code). It moves
-// updatedAt too, so a change read before it is refused and reads again
-// rather than writing the old state back. A customer that is gone has no
-// codes: no error.
-func (s *Store) VoidCodes(ctx context.Context, customerID string, at time.Time) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(s.table),
-		Key:                       keyOf(customerPK(customerID), keys.SKProfile),
-		UpdateExpression:          aws.String("SET codesVoidBefore = :at, updatedAt = :at"),
-		ConditionExpression:       aws.String("attribute_exists(PK)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(formatTime(at))},
+// VoidCodes spends every code mailed to the address emailKey (of the
+// customer customerID, "" when it has none) before at: on the customer
+// (links' codes) and on the email key (the sign-in code). The customer's
+// updatedAt moves too, so a change read before it is refused and reads
+// again rather than writing the old state back. What is gone has no codes:
+// no error.
+func (s *Store) VoidCodes(ctx context.Context, customerID, emailKey string, at time.Time) error {
+	set := func(key map[string]types.AttributeValue, expr string) error {
+		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(s.table), Key: key, UpdateExpression: aws.String(expr),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(formatTime(at))},
+		})
+		if err != nil && !isConditionFailed(err) {
+			return unavailable("UpdateItem", err)
+		}
+		return nil
+	}
+	if err := set(keyOf(emailPK(emailKey), keys.SKKey), "SET codesVoidBefore = :at"); err != nil || customerID == "" {
+		return err
+	}
+	return set(keyOf(customerPK(customerID), keys.SKProfile), "SET codesVoidBefore = :at, updatedAt = :at")
+}
+
+// SetSignInCode makes l the live sign-in code of the email key emailKey,
+// if customerID still holds it.
+func (s *Store) SetSignInCode(ctx context.Context, emailKey, customerID string, l customer.Link) error {
+	li, err := attributevalue.Marshal(newLinkItem(&l))
+	if err != nil {
+		return err
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: keyOf(emailPK(emailKey), keys.SKKey),
+		UpdateExpression:          aws.String("SET signInCode = :l"),
+		ConditionExpression:       aws.String("customerId = :id"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":l": li, ":id": str(customerID)},
 	})
-	if err != nil && !isConditionFailed(err) {
+	if isConditionFailed(err) {
+		return customer.ErrNotFound
+	}
+	if err != nil {
 		return unavailable("UpdateItem", err)
 	}
 	return nil
+}
+
+// ClaimSignInCode lets job mail a sign-in code to emailKey unless another
+// job did within interval (a retry of the same job passes).
+func (s *Store) ClaimSignInCode(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error) {
+	return s.claimInterval(ctx, signInCodePK(emailKey), jobID, now, interval)
 }

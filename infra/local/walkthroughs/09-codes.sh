@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Codes beside links: a customer on another device (or in an app) confirms the address, and later resets a
-# forgotten password, with the 6-digit code the mail carries next to the link.
+# forgotten password, with the 6-digit code the mail carries next to the link; and signs in with a mailed code alone.
 . "$(dirname "$0")/lib.sh"
 EMAIL=barbara.$RUN@example.com
 
@@ -28,3 +28,12 @@ expect "$(curl -s -o /dev/null -w '%{http_code}' -X POST $API/v1/password-reset 
   -d '{"email":"'$EMAIL'","code":"'$RESET_CODE'","password":"data abstraction"}')" = 204
 expect "$(curl -s -X POST $API/v1/sessions -H 'Content-Type: application/json' \
   -d '{"login":"'$EMAIL'","password":"data abstraction"}' | jq -r '.sessionToken | length > 0')" = true
+
+step "Passwordless: ask for a sign-in code (202 for any address), then sign in with it; it works once"
+expect "$(curl -s -w ' %{http_code}' -X POST $API/v1/sign-in-codes -H 'Content-Type: application/json' \
+  -d '{"email":"'$EMAIL'"}')" = '{"status":"accepted"} 202'
+SIGN_IN_CODE=$(code_in "$(mail_to $EMAIL 'sign-in code')")
+expect "$(curl -s -X POST $API/v1/sessions -H 'Content-Type: application/json' \
+  -d '{"login":"'$EMAIL'","code":"'$SIGN_IN_CODE'"}' | jq -r '.sessionToken | length > 0')" = true
+expect "$(curl -s -X POST $API/v1/sessions -H 'Content-Type: application/json' \
+  -d '{"login":"'$EMAIL'","code":"'$SIGN_IN_CODE'"}' | jq -r .code)" = code_invalid

@@ -13,6 +13,7 @@ import (
 	"github.com/openreg/registration/internal/myaccount"
 	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/shopping"
+	"github.com/openreg/registration/internal/signin"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -44,6 +45,7 @@ type Store interface {
 	verification.LinkStore
 	registration.CompletionStore
 	myaccount.Store
+	signin.CodeStore
 	shopping.Store
 	vat.Store
 }
@@ -86,6 +88,7 @@ func NewWith(cfg config.Config, st Store, secrets captcha.Sources, rt app.Runtim
 	vies := vat.NewVIES(s.Vat.ViesURL, http.DefaultClient, time.Duration(s.Vat.Timeout))
 	return queue.NewConsumer(outbox.NewDispatcher(Registry(Jobs{
 		Linker: linker, Completer: completer, Links: links, VAT: vat.NewChecker(st, vies, owner, rt.Now, rt.Log),
+		SignInCodes: signin.NewCodeMailer(st, codes, token.NewGenerator(rt.Random), time.Duration(s.Resend.Interval), rt.Now),
 	}), m, st, rt.Now, rt.Log), rt.Log), nil
 }
 
@@ -95,6 +98,8 @@ type Jobs struct {
 	Completer *registration.Completer
 	Links     *myaccount.Links
 	VAT       *vat.Checker
+	// SignInCodes mails sign-in codes (with no code keys it mails none).
+	SignInCodes *signin.CodeMailer
 }
 
 // Registry is every kind the mailer handles: the mails, and each job with
@@ -109,6 +114,7 @@ func Registry(j Jobs) *outbox.Registry {
 	outbox.Handle(r, j.Links.ChangeEmail)
 	outbox.Handle(r, j.Links.Sweep)
 	outbox.Handle(r, j.VAT.Run)
+	outbox.Handle(r, j.SignInCodes.Run)
 	return r
 }
 

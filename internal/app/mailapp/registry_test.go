@@ -13,6 +13,7 @@ import (
 	"github.com/openreg/registration/internal/myaccount"
 	"github.com/openreg/registration/internal/outbox"
 	"github.com/openreg/registration/internal/registration"
+	"github.com/openreg/registration/internal/signin"
 	"github.com/openreg/registration/internal/vat"
 	"github.com/openreg/registration/internal/verification"
 )
@@ -27,6 +28,7 @@ var jobs = []outbox.Content{
 	myaccount.EmailChangeJob{CustomerID: "c1", NewEmail: "ada@example.org"},
 	myaccount.ErasureJob{CustomerID: "c1", AddressDigest: "d1"},
 	vat.CheckJob{CustomerID: "c1", Number: "DE123456789"},
+	signin.CodeJob{Email: "ada@example.com", Language: "de"},
 }
 
 func TestRegistry(t *testing.T) {

@@ -28,6 +28,7 @@ const (
 	Resend        = "RESEND#"
 	Notice        = "NOTICE#"
 	Reset         = "RESET#"
+	SignInCode    = "SIGNINCODE#"
 	Newsletter    = "NEWSLETTER#"
 	Throttle      = "THROTTLE#"
 	Rate          = "RATE#"
@@ -36,7 +37,7 @@ const (
 
 // Partitions are all the partition key prefixes.
 var Partitions = []string{Customer, Email, Username, Registration, Outbox, OutboxAddress, Guest, Mailed,
-	Suppress, Resend, Notice, Reset, Newsletter, Throttle, Rate, Login}
+	Suppress, Resend, Notice, Reset, SignInCode, Newsletter, Throttle, Rate, Login}
 
 // Sort keys: an item's sort key is one of the fixed ones, or starts with
 // one of the prefixes (those ending in '#').

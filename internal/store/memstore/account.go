@@ -68,6 +68,11 @@ func (s *Store) ClaimReset(_ context.Context, emailKey, jobID string, now time.T
 	return s.claimInterval("reset:"+emailKey, jobID, now, every)
 }
 
+// ClaimSignInCode is ClaimReset for sign-in codes.
+func (s *Store) ClaimSignInCode(_ context.Context, emailKey, jobID string, now time.Time, every time.Duration) (bool, error) {
+	return s.claimInterval("signin-code:"+emailKey, jobID, now, every)
+}
+
 // Records returns a customer's logs and live sessions.
 func (s *Store) Records(_ context.Context, customerID string) (account.Records, error) {
 	return locked(s, func() (account.Records, error) {

@@ -75,6 +75,8 @@ type Store struct {
 	carts  map[string]*cartRecord
 	// Newsletter subscriptions by subscriptionKey.
 	subscriptions map[string]customer.Subscription
+	// The live sign-in codes, by email key name.
+	signInCodes map[string]customer.Link
 
 	// What a test may inspect.
 	Outbox     []outbox.Message
@@ -104,7 +106,21 @@ func New(now func() time.Time) *Store {
 	return &Store{now: now, customers: map[string]customer.Customer{}, keys: map[string]key{},
 		pending: map[string]registration.Pending{}, sessions: map[session.Ref]session.Session{}, counters: map[string]counter{},
 		devices: map[string]map[string]customer.Device{},
-		ledger:  map[string]ledgerEntry{}, suppressed: map[string]bool{}, intervals: map[string]interval{}}
+		ledger:  map[string]ledgerEntry{}, suppressed: map[string]bool{}, intervals: map[string]interval{},
+		signInCodes: map[string]customer.Link{}}
+}
+
+// SetSignInCode makes l the live sign-in code of an email key that
+// customerID holds; see the DynamoDB store's.
+func (s *Store) SetSignInCode(_ context.Context, emailKeyName, customerID string, l customer.Link) error {
+	return s.do(func() error {
+		name := emailKey(emailKeyName)
+		if h, ok := s.keys[name]; !ok || h.customerID != customerID {
+			return customer.ErrNotFound
+		}
+		s.signInCodes[name] = l
+		return nil
+	})
 }
 
 func emailKey(k string) string    { return "email:" + k }
@@ -366,8 +382,13 @@ func (s *Store) Login(_ context.Context, kind, k string) (customer.Customer, err
 		if d := s.devices[name]; len(d) > 0 {
 			devices = maps.Clone(d)
 		}
-		return customer.Customer{ID: c.ID, PasswordHash: c.PasswordHash, Status: c.Status, StoreID: c.StoreID,
-			Language: c.Language, ExpiresAt: c.ExpiresAt, RecoveredAt: c.RecoveredAt, Devices: devices}, nil
+		view := customer.Customer{ID: c.ID, PasswordHash: c.PasswordHash, Status: c.Status, StoreID: c.StoreID,
+			Language: c.Language, ExpiresAt: c.ExpiresAt, RecoveredAt: c.RecoveredAt, Devices: devices,
+			CodesVoidBefore: c.CodesVoidBefore}
+		if l, ok := s.signInCodes[name]; ok {
+			view.SignInCode = &l
+		}
+		return view, nil
 	})
 }
 
@@ -430,6 +451,16 @@ func (s *Store) SignInFailed(_ context.Context, a account.SignIn) error {
 // SignInSucceeded starts a session; see signin.Store.
 func (s *Store) SignInSucceeded(_ context.Context, a account.SignIn) error {
 	return s.write(func(t *tx) {
+		if u := a.Code; u != nil {
+			name := emailKey(u.EmailKey)
+			t.check(func() error {
+				if l, ok := s.signInCodes[name]; !ok || l.Digest != u.Digest {
+					return account.ErrCodeUsed
+				}
+				return nil
+			})
+			t.change(func() { delete(s.signInCodes, name) })
+		}
 		for _, c := range a.Counters {
 			switch c.Kind {
 			case throttle.SignInLoginClient, throttle.SignInLogin, throttle.SignInDevice:
@@ -493,7 +524,7 @@ func (s *Store) SessionOf(_ context.Context, r session.Ref) (ss session.Session,
 
 // VoidCodes spends the customer's codes mailed before at; see the DynamoDB
 // store's.
-func (s *Store) VoidCodes(_ context.Context, customerID string, at time.Time) error {
+func (s *Store) VoidCodes(_ context.Context, customerID, _ string, at time.Time) error {
 	return s.do(func() error {
 		if c, ok := s.customers[customerID]; ok {
 			c.CodesVoidBefore, c.UpdatedAt = at, at

@@ -40,6 +40,7 @@ type Store interface {
 	mail.Ledger
 	verification.LinkStore
 	registration.CompletionStore
+	signin.CodeStore
 	// My account's.
 	myaccount.Store
 	Suppress(ctx context.Context, addressKey, reason string, at time.Time) error
@@ -436,6 +437,48 @@ func Run(t *testing.T, newStore New) {
 		}
 		if _, _, err := s.SessionsOf(ctx, "nobody"); !errors.Is(err, customer.ErrNotFound) {
 			t.Errorf("SessionsOf of no customer: %v, want customer.ErrNotFound", err)
+		}
+	})
+
+	t.Run("a sign-in code lives on the email key, is spent by one sign-in, and codes are voided on both items", func(t *testing.T) {
+		s, clock := fresh(t)
+		create(t, s, newAccount("c1", "code@example.com", "", customer.Active, clock.Now()))
+		l := customer.NewLink("nonce", clock.Now(), 15*time.Minute)
+		l.Code = "k1.digest"
+		if err := s.SetSignInCode(ctx, "code@example.com", "c2", l); !errors.Is(err, customer.ErrNotFound) {
+			t.Errorf("a code for a key another customer holds: %v, want customer.ErrNotFound", err)
+		}
+		if err := s.SetSignInCode(ctx, "code@example.com", "c1", l); err != nil {
+			t.Fatal(err)
+		}
+		view, err := s.Login(ctx, "email", "code@example.com")
+		if err != nil || view.SignInCode == nil || view.SignInCode.Code != l.Code || !view.SignInCode.ExpiresAt.Equal(l.ExpiresAt) {
+			t.Fatalf("Login = %+v, %v; want the code on the sign-in view", view.SignInCode, err)
+		}
+		use := &account.CodeUse{EmailKey: "code@example.com", Digest: "nonce"}
+		exp := clock.Now().Add(time.Hour).Truncate(time.Second)
+		first := session.Session{Digest: "s1", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: exp}
+		if err := s.SignInSucceeded(ctx, account.SignIn{Session: &first, At: clock.Now(), Code: use}); err != nil {
+			t.Fatal(err)
+		}
+		second := session.Session{Digest: "s2", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: exp}
+		if err := s.SignInSucceeded(ctx, account.SignIn{Session: &second, At: clock.Now(), Code: use}); !errors.Is(err, account.ErrCodeUsed) {
+			t.Errorf("the code again: %v, want ErrCodeUsed", err)
+		}
+		if _, _, err := s.SessionOf(ctx, second.Ref()); !errors.Is(err, session.ErrNotFound) {
+			t.Errorf("the refused sign-in stored its session: %v", err)
+		}
+		at := clock.Now().Add(time.Minute).Truncate(time.Millisecond)
+		if err := s.VoidCodes(ctx, "c1", "code@example.com", at); err != nil {
+			t.Fatal(err)
+		}
+		view, _ = s.Login(ctx, "email", "code@example.com")
+		c, _ := s.Customer(ctx, "c1")
+		if !view.CodesVoidBefore.Equal(at) || !c.CodesVoidBefore.Equal(at) {
+			t.Errorf("voided before %v (sign-in view) and %v (customer), want %v", view.CodesVoidBefore, c.CodesVoidBefore, at)
+		}
+		if err := s.VoidCodes(ctx, "", "nobody@example.com", at); err != nil {
+			t.Errorf("voiding the codes of an address without an account: %v", err)
 		}
 	})
 
