@@ -120,6 +120,10 @@ type SignIn struct {
 	// DeviceFailed, on a failure, counts one failure on the record of the
 	// device the attempt came from. Neither reads anything.
 	Device, DeviceFailed *DeviceRecord
+	// Notice, on a success, is the job that mails a "new sign-in" notice
+	// (a device the login had not seen); the device's record then notes
+	// when (DeviceRecord.Noticed).
+	Notice *outbox.Message
 	// Code, on a success by a sign-in code, spends that code (the email
 	// key's, with this digest) in the same write; ErrCodeUsed when another
 	// sign-in spent it first.
@@ -146,4 +150,7 @@ type DeviceRecord struct {
 	// Evict is the id of a device to forget (the login's oldest, when it
 	// has deviceTrust.maxPerLogin already).
 	Evict string
+	// Noticed: the sign-in mails a "new sign-in" notice; the key notes
+	// when (customer.Customer.NoticedAt).
+	Noticed bool
 }

@@ -104,6 +104,9 @@ type Customer struct {
 	// Devices are the devices that signed in to the login a sign-in view
 	// was read through, by device id (sign-in views only).
 	Devices map[string]Device
+	// NoticedAt is when the login last mailed a "new sign-in" notice (the
+	// sign-in view's only): at most one a day.
+	NoticedAt time.Time
 	// RecoveredAt is the time of the account's last recovery: a password
 	// reset or change, a sign-out everywhere or a completed address
 	// change. Each voids what was asked for or issued before it (see

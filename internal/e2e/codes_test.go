@@ -128,3 +128,45 @@ func TestSignInByCode(t *testing.T) {
 		t.Errorf("the code a second time: %d %s, want code_invalid", r.status, r.body)
 	}
 }
+
+// TestNewSignInNotice: a sign-in from a device the login had not seen,
+// beside one it had, mails the account a notice naming the device; the
+// login's first device does not, nor a second new one the same day, nor
+// a device the login knows.
+func TestNewSignInNotice(t *testing.T) {
+	s := newStack(t, nil)
+	email := "noticed@example.com"
+	s.activeCustomer(email, "correct horse")
+	notices := func() int {
+		s.deliverMail()
+		n := 0
+		for _, m := range s.mailsTo(email) {
+			if strings.Contains(m.Subject, "a new device signed in") {
+				n++
+			}
+		}
+		return n
+	}
+	first := s.signIn(email, "correct horse", "User-Agent: Laptop/1.0")
+	known := deviceTokenOf(t, first)
+	if first.status != http.StatusOK || known == "" {
+		t.Fatalf("first sign-in: %d %s", first.status, first.body)
+	}
+	if n := notices(); n != 0 {
+		t.Fatalf("the login's first device mailed %d notices, want none", n)
+	}
+	expect(t, s.signIn(email, "correct horse", "User-Agent: Phone/2.0"), http.StatusOK)
+	if n := notices(); n != 1 {
+		t.Fatalf("a new device beside a known one mailed %d notices, want 1 (subjects %v)", n, s.subjectsTo(email))
+	}
+	expect(t, s.signIn(email, "correct horse", "User-Agent: Tablet/3.0"), http.StatusOK)
+	expect(t, s.signIn(email, "correct horse", "X-Device-Token: "+known), http.StatusOK)
+	if n := notices(); n != 1 {
+		t.Errorf("another new device the same day and the known one: %d notices in all, want still 1", n)
+	}
+	s.clock.Advance(25 * time.Hour)
+	expect(t, s.signIn(email, "correct horse", "User-Agent: Desktop/4.0"), http.StatusOK)
+	if n := notices(); n != 2 {
+		t.Errorf("a new device a day later: %d notices in all, want 2", n)
+	}
+}

@@ -22,7 +22,7 @@ const CodeLifetime = 15 * time.Minute
 const clientCodeRequests = "client-signin-code"
 
 // CodeKind: someone asked for a sign-in code for an address; the mailer
-// (CodeMailer) mails one to an active account, at most once per resend
+// (Jobs) mails one to an active account, at most once per resend
 // interval, so the answer to the request revealed nothing.
 const CodeKind outbox.Kind = "sign_in_code_request"
 
@@ -78,8 +78,9 @@ type CodeStore interface {
 	SetSignInCode(ctx context.Context, emailKey, customerID string, l customer.Link) error
 }
 
-// CodeMailer is the mailer's half of sign-in codes: it runs CodeJobs.
-type CodeMailer struct {
+// Jobs is the mailer's half of sign-in: it mails sign-in codes (CodeJob)
+// and "new sign-in" notices (NewSignInJob).
+type Jobs struct {
 	store    CodeStore
 	codes    *code.Minter
 	tokens   *token.Generator
@@ -87,15 +88,15 @@ type CodeMailer struct {
 	now      func() time.Time
 }
 
-// NewCodeMailer returns a CodeMailer mailing at most one code per interval
-// to an address.
-func NewCodeMailer(store CodeStore, codes *code.Minter, tokens *token.Generator, interval time.Duration, now func() time.Time) *CodeMailer {
-	return &CodeMailer{store: store, codes: codes, tokens: tokens, interval: interval, now: now}
+// NewJobs returns the sign-in jobs, mailing at most one code per
+// interval to an address.
+func NewJobs(store CodeStore, codes *code.Minter, tokens *token.Generator, interval time.Duration, now func() time.Time) *Jobs {
+	return &Jobs{store: store, codes: codes, tokens: tokens, interval: interval, now: now}
 }
 
 // Run runs a CodeJob: an active account's address gets a code, unless one
 // went to it within the interval or the address had its codes for the day.
-func (m *CodeMailer) Run(ctx context.Context, job outbox.Message, j CodeJob) (*outbox.Message, error) {
+func (m *Jobs) Run(ctx context.Context, job outbox.Message, j CodeJob) (*outbox.Message, error) {
 	key := customer.NormalizeLogin(j.Email)
 	view, err := m.store.Login(ctx, "email", key)
 	if errors.Is(err, customer.ErrNotFound) || (err == nil && !view.CanSignIn()) {
@@ -163,4 +164,38 @@ func (s *Service) codeSignIn(ctx context.Context, kind, key string, cust custome
 		return nil, s.guard.Wrong(ctx, key, id)
 	}
 	return &account.CodeUse{EmailKey: key, Digest: cust.SignInCode.Digest}, nil
+}
+
+// NewSignInKind: a sign-in from a device the login had not seen; the
+// mailer (Jobs.NewSignIn) mails the account's address a notice.
+const NewSignInKind outbox.Kind = "new_sign_in_notice"
+
+// NewSignInJob names the account and what its notice shows of the device
+// (never the address: the mailer reads it).
+type NewSignInJob struct {
+	CustomerID string    `json:"customerId"`
+	At         time.Time `json:"at"`
+	UserAgent  string    `json:"userAgent,omitempty"`
+	Address    string    `json:"address,omitempty"`
+}
+
+// Kind implements outbox.Content.
+func (NewSignInJob) Kind() outbox.Kind { return NewSignInKind }
+
+// Concerns implements outbox.Concerning.
+func (j NewSignInJob) Concerns() string { return j.CustomerID }
+func (j NewSignInJob) Check() error     { return outbox.Need("a customer", j.CustomerID) }
+
+// NewSignIn runs a NewSignInJob: the account's address gets the notice,
+// if the account still signs in.
+func (m *Jobs) NewSignIn(ctx context.Context, _ outbox.Message, j NewSignInJob) (*outbox.Message, error) {
+	c, err := m.store.Customer(ctx, j.CustomerID)
+	if errors.Is(err, customer.ErrNotFound) || (err == nil && !c.CanSignIn()) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	msg := outbox.New("", m.now().UTC(), outbox.To(c), mail.NewSignInNotice{At: j.At, UserAgent: j.UserAgent, Address: j.Address})
+	return &msg, nil
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/device"
+	"github.com/openreg/registration/internal/outbox"
+	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/throttle"
 )
@@ -80,11 +82,15 @@ func (s *Service) deviceCounter(t device.Token, now time.Time) throttle.Counter 
 	return c
 }
 
+// noticeInterval is the least time between two "new sign-in" notices of a
+// login.
+const noticeInterval = 24 * time.Hour
+
 // recordDevice adds to a successful attempt what it writes of the device:
 // a trusted device's failures start afresh (if it has any); any other
 // device gets a new token, recorded on the login's key (evicting the
 // oldest past maxPerLogin). It returns the new token, if any.
-func (s *Service) recordDevice(a *account.SignIn, keys *device.Keys, kind, key string, cust customer.Customer, dev *device.Token, trusted bool, now time.Time) (*IssuedDevice, error) {
+func (s *Service) recordDevice(a *account.SignIn, keys *device.Keys, kind, key string, cust customer.Customer, dev *device.Token, trusted bool, now time.Time, client session.Client) (*IssuedDevice, error) {
 	if keys == nil {
 		return nil, nil
 	}
@@ -99,6 +105,16 @@ func (s *Service) recordDevice(a *account.SignIn, keys *device.Keys, kind, key s
 		return nil, apperr.Wrap(apperr.Internal, "Could not sign in.", err)
 	}
 	a.Device = &account.DeviceRecord{Kind: kind, Key: key, ID: t.ID, IssuedAt: t.IssuedAt}
+	// A device the login had not seen, beside ones it had: its address
+	// hears of it, at most once a day (the first device is no news).
+	if len(cust.Devices) > 0 && now.Sub(cust.NoticedAt) >= noticeInterval {
+		id, err := customer.NewID(s.random)
+		if err != nil {
+			return nil, apperr.Wrap(apperr.Internal, "Could not sign in.", err)
+		}
+		job := outbox.New(id, now, outbox.Recipient{}, NewSignInJob{CustomerID: cust.ID, At: now, UserAgent: client.UserAgent, Address: client.Address})
+		a.Notice, a.Device.Noticed = &job, true
+	}
 	if len(cust.Devices) >= s.settings.DeviceTrust.MaxPerLogin {
 		ids := make([]string, 0, len(cust.Devices))
 		for id := range cust.Devices {

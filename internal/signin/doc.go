@@ -51,4 +51,9 @@
 // racing sign-ins with one code, one wins). It passes the same per-client and per-login counters as a
 // password, plus the code counters; a wrong, unknown or spent code is `code_invalid`, counted on the
 // address. `signIn.emailCodes: false` turns it off.
+//
+// A new device is news to the account's owner (`TestNewSignInNotice`). A sign-in that gives a device
+// token to a device the login had not seen, while it knows others, queues a "new sign-in" notice
+// (when, the user agent and address, what to do if it was not them) in the sign-in's own write,
+// at most one a day per login (the key notes `noticedAt`); the login's first device is no news.
 package signin

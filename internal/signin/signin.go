@@ -255,12 +255,13 @@ func (s *Service) SignIn(ctx context.Context, req Request) (Result, error) {
 	}
 
 	if right && cust.CanSignIn() {
-		issued, sess, err := s.sessions.New(cust.ID, req.RememberMe, session.ClientOf(req.UserAgent, req.SourceIP))
+		client := session.ClientOf(req.UserAgent, req.SourceIP)
+		issued, sess, err := s.sessions.New(cust.ID, req.RememberMe, client)
 		if err != nil {
 			return Result{}, err
 		}
 		attempt.Session = &sess
-		newDevice, err := s.recordDevice(&attempt, keys, kind, key, cust, dev, trusted, now)
+		newDevice, err := s.recordDevice(&attempt, keys, kind, key, cust, dev, trusted, now, client)
 		if err != nil {
 			return Result{}, err
 		}

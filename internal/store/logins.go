@@ -45,6 +45,7 @@ type keyItem struct {
 	// only), CodesVoidBefore when the address's codes were voided.
 	SignInCode      *linkItem `dynamodbav:"signInCode,omitempty"`
 	CodesVoidBefore string    `dynamodbav:"codesVoidBefore,omitempty"`
+	NoticedAt       string    `dynamodbav:"noticedAt,omitempty"`
 	// Besides these, a key holds its devices as attributes of their own:
 	// device#<id> (issued, Unix seconds) and devfail#<id> (failures), so a
 	// sign-in's write sets or counts one without reading (account.SignIn).
@@ -146,7 +147,8 @@ func (s *Store) Login(ctx context.Context, kind, key string) (customer.Customer,
 	}
 	return customer.Customer{ID: k.CustomerID, PasswordHash: k.PasswordHash, Status: customer.Status(k.Status),
 		StoreID: k.StoreID, Language: k.Language, ExpiresAt: fromEpoch(k.TTL), RecoveredAt: parseTime(k.RecoveredAt),
-		Devices: devicesOf(out.Item), SignInCode: k.SignInCode.link(), CodesVoidBefore: parseTime(k.CodesVoidBefore)}, nil
+		Devices: devicesOf(out.Item), SignInCode: k.SignInCode.link(), CodesVoidBefore: parseTime(k.CodesVoidBefore),
+		NoticedAt: parseTime(k.NoticedAt)}, nil
 }
 
 // devicesOf reads a login key's devices (nil when it has none).

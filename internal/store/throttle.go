@@ -227,18 +227,27 @@ func (s *Store) signInSucceeded(ctx context.Context, a account.SignIn) (codes []
 		t.put(newSessionItem(*a.Session), notExists, nil)
 	}
 	if a.Activity != nil {
-		t.activity(*a.Activity)
+		var notices []outbox.Message
+		if a.Notice != nil {
+			notices = append(notices, *a.Notice)
+		}
+		t.logged(*a.Activity, notices)
 	}
 	t.events(a.Events)
 	devAt, codeAt := -1, -1
 	if d := a.Device; d != nil {
 		// A new device (evicting the oldest), or a trusted one whose
 		// failures start afresh.
-		expr := "SET #d = :at REMOVE #f"
+		expr, values := "SET #d = :at", map[string]types.AttributeValue{":at": num(d.IssuedAt.Unix())}
+		if d.Noticed {
+			expr += ", noticedAt = :n"
+			values[":n"] = str(formatTime(a.At))
+		}
+		expr += " REMOVE #f"
 		if d.Evict != "" {
 			expr += ", #ed, #ef"
 		}
-		item := s.deviceItem(d, expr, map[string]types.AttributeValue{":at": num(d.IssuedAt.Unix())})
+		item := s.deviceItem(d, expr, values)
 		if u := a.Code; u != nil && d.Kind == "email" && d.Key == u.EmailKey {
 			// One write per item in a transaction: the code is spent in
 			// the device's update of the same key.

@@ -88,7 +88,7 @@ func NewWith(cfg config.Config, st Store, secrets captcha.Sources, rt app.Runtim
 	vies := vat.NewVIES(s.Vat.ViesURL, http.DefaultClient, time.Duration(s.Vat.Timeout))
 	return queue.NewConsumer(outbox.NewDispatcher(Registry(Jobs{
 		Linker: linker, Completer: completer, Links: links, VAT: vat.NewChecker(st, vies, owner, rt.Now, rt.Log),
-		SignInCodes: signin.NewCodeMailer(st, codes, token.NewGenerator(rt.Random), time.Duration(s.Resend.Interval), rt.Now),
+		SignInJobs: signin.NewJobs(st, codes, token.NewGenerator(rt.Random), time.Duration(s.Resend.Interval), rt.Now),
 	}), m, st, rt.Now, rt.Log), rt.Log), nil
 }
 
@@ -98,8 +98,9 @@ type Jobs struct {
 	Completer *registration.Completer
 	Links     *myaccount.Links
 	VAT       *vat.Checker
-	// SignInCodes mails sign-in codes (with no code keys it mails none).
-	SignInCodes *signin.CodeMailer
+	// SignInJobs mails sign-in codes (with no code keys, none) and "new
+	// sign-in" notices.
+	SignInJobs *signin.Jobs
 }
 
 // Registry is every kind the mailer handles: the mails, and each job with
@@ -114,7 +115,8 @@ func Registry(j Jobs) *outbox.Registry {
 	outbox.Handle(r, j.Links.ChangeEmail)
 	outbox.Handle(r, j.Links.Sweep)
 	outbox.Handle(r, j.VAT.Run)
-	outbox.Handle(r, j.SignInCodes.Run)
+	outbox.Handle(r, j.SignInJobs.Run)
+	outbox.Handle(r, j.SignInJobs.NewSignIn)
 	return r
 }
 

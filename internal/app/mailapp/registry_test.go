@@ -29,6 +29,7 @@ var jobs = []outbox.Content{
 	myaccount.ErasureJob{CustomerID: "c1", AddressDigest: "d1"},
 	vat.CheckJob{CustomerID: "c1", Number: "DE123456789"},
 	signin.CodeJob{Email: "ada@example.com", Language: "de"},
+	signin.NewSignInJob{CustomerID: "c1", At: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC), UserAgent: "Firefox", Address: "203.0.113.7"},
 }
 
 func TestRegistry(t *testing.T) {

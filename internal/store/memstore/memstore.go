@@ -75,8 +75,10 @@ type Store struct {
 	carts  map[string]*cartRecord
 	// Newsletter subscriptions by subscriptionKey.
 	subscriptions map[string]customer.Subscription
-	// The live sign-in codes, by email key name.
+	// The live sign-in codes, and when a login last mailed a "new
+	// sign-in" notice, by key name.
 	signInCodes map[string]customer.Link
+	noticed     map[string]time.Time
 
 	// What a test may inspect.
 	Outbox     []outbox.Message
@@ -107,7 +109,7 @@ func New(now func() time.Time) *Store {
 		pending: map[string]registration.Pending{}, sessions: map[session.Ref]session.Session{}, counters: map[string]counter{},
 		devices: map[string]map[string]customer.Device{},
 		ledger:  map[string]ledgerEntry{}, suppressed: map[string]bool{}, intervals: map[string]interval{},
-		signInCodes: map[string]customer.Link{}}
+		signInCodes: map[string]customer.Link{}, noticed: map[string]time.Time{}}
 }
 
 // SetSignInCode makes l the live sign-in code of an email key that
@@ -123,7 +125,15 @@ func (s *Store) SetSignInCode(_ context.Context, emailKeyName, customerID string
 	})
 }
 
-func emailKey(k string) string    { return "email:" + k }
+func emailKey(k string) string { return "email:" + k }
+
+// loginName is the name of a login key of kind "email" or "username".
+func loginName(kind, k string) string {
+	if kind == "username" {
+		return usernameKey(k)
+	}
+	return emailKey(k)
+}
 func usernameKey(k string) string { return "username:" + k }
 
 // loginNames are the names of c's login keys: its email address's and its
@@ -369,10 +379,7 @@ func (s *Store) Put(c customer.Customer) {
 // Login returns the sign-in view of a login's holder; see signin.Store.
 func (s *Store) Login(_ context.Context, kind, k string) (customer.Customer, error) {
 	return locked(s, func() (customer.Customer, error) {
-		name := emailKey(k)
-		if kind == "username" {
-			name = usernameKey(k)
-		}
+		name := loginName(kind, k)
 		h, ok := s.keys[name]
 		if !ok || h.customerID == "" || s.free(name) {
 			return customer.Customer{}, customer.ErrNotFound
@@ -384,7 +391,7 @@ func (s *Store) Login(_ context.Context, kind, k string) (customer.Customer, err
 		}
 		view := customer.Customer{ID: c.ID, PasswordHash: c.PasswordHash, Status: c.Status, StoreID: c.StoreID,
 			Language: c.Language, ExpiresAt: c.ExpiresAt, RecoveredAt: c.RecoveredAt, Devices: devices,
-			CodesVoidBefore: c.CodesVoidBefore}
+			CodesVoidBefore: c.CodesVoidBefore, NoticedAt: s.noticed[name]}
 		if l, ok := s.signInCodes[name]; ok {
 			view.SignInCode = &l
 		}
@@ -480,8 +487,14 @@ func (s *Store) SignInSucceeded(_ context.Context, a account.SignIn) error {
 				s.Activities = append(s.Activities, *a.Activity)
 			}
 			s.Events = append(s.Events, a.Events...)
+			if a.Notice != nil {
+				s.Outbox = append(s.Outbox, *a.Notice)
+			}
 			if a.Device != nil {
 				s.device(a.Device, false)
+				if a.Device.Noticed {
+					s.noticed[loginName(a.Device.Kind, a.Device.Key)] = a.At
+				}
 			}
 		})
 		t.handOver(a.HandOver)
