@@ -9,14 +9,10 @@ import (
 	"testing"
 
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/testenv/entropy"
 )
 
 var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-
-// errReader fails every read.
-type errReader struct{ err error }
-
-func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 // newID returns NewID(random) and fails the test on error.
 func newID(t *testing.T, random io.Reader) string {
@@ -93,21 +89,11 @@ func TestNewIDIsARandomVersion4UUID(t *testing.T) {
 }
 
 func TestNewIDReportsAFailingReader(t *testing.T) {
-	boom := errors.New("entropy gone")
-	tests := []struct {
-		name    string
-		random  io.Reader
-		wantErr error
-	}{
-		{"a reader that fails is reported", errReader{boom}, boom},
-		{"an empty reader is reported", bytes.NewReader(nil), io.EOF},
-		{"a reader with 15 bytes is reported", bytes.NewReader(make([]byte, 15)), io.ErrUnexpectedEOF},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			id, err := customer.NewID(tt.random)
-			if !errors.Is(err, tt.wantErr) {
-				t.Errorf("error = %v, want one wrapping %v", err, tt.wantErr)
+	for _, tt := range entropy.Shorts(16) {
+		t.Run(tt.Name, func(t *testing.T) {
+			id, err := customer.NewID(tt.Reader)
+			if !errors.Is(err, tt.Err) {
+				t.Errorf("error = %v, want one wrapping %v", err, tt.Err)
 			}
 			if id != "" {
 				t.Errorf("NewID = %q along with an error, want \"\"", id)

@@ -14,8 +14,10 @@ import (
 	"github.com/openreg/registration/internal/registration"
 )
 
-// links counts the verification links mailed to addr.
-func (s *stack) links(addr string) int {
+// wantLinks delivers the mail due and fails the test unless want
+// verification links in all have been mailed to addr; when says at what
+// point, for the message.
+func (s *stack) wantLinks(addr string, want int, when string) {
 	s.t.Helper()
 	s.deliverMail()
 	n := 0
@@ -26,7 +28,9 @@ func (s *stack) links(addr string) int {
 			}
 		}
 	}
-	return n
+	if n != want {
+		s.t.Fatalf("%d links %s, want %d", n, when, want)
+	}
 }
 
 // TestLinksCannotFloodAMailbox: whatever causes them, one address gets at
@@ -45,9 +49,7 @@ func TestLinksCannotFloodAMailbox(t *testing.T) {
 			s.clock.Advance(time.Second)
 			s.deliverMail()
 		}
-		if n := s.links(email); n != 1 {
-			t.Fatalf("%d links mailed, want 1", n)
-		}
+		s.wantLinks(email, 1, "mailed")
 		tok := s.verificationToken(email)
 		if r := s.postJSON("/v1/verify-email", map[string]string{"token": tok, "password": "first pw"}); r.code(t) != "password_mismatch" {
 			t.Errorf("the first registration's password: %d %s, want password_mismatch", r.status, r.body)
@@ -64,9 +66,7 @@ func TestLinksCannotFloodAMailbox(t *testing.T) {
 			wg.Go(func() { s.register(person(email)) })
 		}
 		wg.Wait()
-		if n := s.links(email); n != 1 {
-			t.Errorf("%d links mailed, want 1", n)
-		}
+		s.wantLinks(email, 1, "mailed")
 	})
 	t.Run("a resend and a sign-in within the interval mail nothing more; after it, one more", func(t *testing.T) {
 		s := newStack(t, nil)
@@ -74,14 +74,10 @@ func TestLinksCannotFloodAMailbox(t *testing.T) {
 		s.register(person(email))
 		s.postJSON("/v1/verify-email/resend", map[string]any{"email": email})
 		s.signIn(email, "correct horse")
-		if n := s.links(email); n != 1 {
-			t.Fatalf("%d links within the interval, want 1", n)
-		}
+		s.wantLinks(email, 1, "within the interval")
 		s.clock.Advance(61 * time.Second)
 		s.register(person(email))
-		if n := s.links(email); n != 2 {
-			t.Errorf("%d links after the interval, want 2", n)
-		}
+		s.wantLinks(email, 2, "after the interval")
 	})
 	t.Run("a registration neither holds back nor voids a reset link", func(t *testing.T) {
 		s := newStack(t, nil)

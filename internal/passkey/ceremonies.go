@@ -135,12 +135,14 @@ type options[T any] struct {
 	PublicKey   T      `json:"publicKey"`
 }
 
-func marshalOptions[T any](challengeID string, publicKey T) (json.RawMessage, error) {
-	b, err := json.Marshal(options[T]{ChallengeID: challengeID, PublicKey: publicKey})
+// begun is what a Begin* returns once the library has made publicKey:
+// the options to answer and ch, the Challenge to store.
+func begun[T any](ch Challenge, publicKey T) (json.RawMessage, Challenge, error) {
+	b, err := json.Marshal(options[T]{ChallengeID: ch.ID, PublicKey: publicKey})
 	if err != nil {
-		return nil, fmt.Errorf("passkey: encode options: %w", err)
+		return nil, Challenge{}, fmt.Errorf("passkey: encode options: %w", err)
 	}
-	return b, nil
+	return b, ch, nil
 }
 
 // usable refuses a challenge that cannot finish a ceremony of purpose p
@@ -189,6 +191,36 @@ func matchChallenge(ch Challenge, signed string) (string, error) {
 			errors.New("passkey: the signed challenge is not the challenge of this ceremony"))
 	}
 	return signed, nil
+}
+
+// readAnswer is the common start of both Finish*: it refuses ch unless it
+// can finish a ceremony of purpose p here, refuses an empty or oversized
+// credentialJSON, parses it with parse (a malformed one is
+// invalid_credential) and matches the challenge signed says it signed (the
+// text in its clientDataJSON) against ch. It returns the parsed answer and
+// the session data the library verifies it with.
+func readAnswer[T any](c *Ceremonies, ch Challenge, p Purpose, credentialJSON []byte,
+	parse func([]byte) (*T, error), signed func(*T) string,
+) (*T, webauthn.SessionData, error) {
+	if err := c.usable(ch, p); err != nil {
+		return nil, webauthn.SessionData{}, err
+	}
+	if err := checkSize(credentialJSON); err != nil {
+		return nil, webauthn.SessionData{}, err
+	}
+	parsed, err := parse(credentialJSON)
+	if err != nil {
+		return nil, webauthn.SessionData{}, malformed(err)
+	}
+	challenge, err := matchChallenge(ch, signed(parsed))
+	if err != nil {
+		return nil, webauthn.SessionData{}, err
+	}
+	return parsed, webauthn.SessionData{
+		Challenge:        challenge,
+		RelyingPartyID:   ch.RPID,
+		UserVerification: userVerification,
+	}, nil
 }
 
 // malformed turns a parse failure into invalid_credential.

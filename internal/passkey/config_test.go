@@ -8,102 +8,49 @@ import (
 )
 
 func TestConfigFor(t *testing.T) {
-	tests := []struct {
-		name        string
-		storefront  string
-		allowed     []string
-		storeName   string
-		wantRPID    string
-		wantOrigins []string
-		wantRPName  string
-	}{
-		{
-			name:       "an https shop on its own domain is its own relying party",
-			storefront: "https://example.com/", storeName: "Example",
-			wantRPID: "example.com", wantOrigins: []string{"https://example.com"}, wantRPName: "Example",
-		},
-		{
-			name:       "a storefront on a subdomain uses the registrable domain",
-			storefront: "https://shop.example.com/en/", storeName: "Example",
-			wantRPID: "example.com", wantOrigins: []string{"https://shop.example.com"}, wantRPName: "Example",
-		},
-		{
-			name:       "a registrable domain under a two-label suffix keeps both labels of the suffix",
-			storefront: "https://www.shop.example.co.uk:8443/", storeName: "Example",
-			wantRPID: "example.co.uk", wantOrigins: []string{"https://www.shop.example.co.uk:8443"}, wantRPName: "Example",
-		},
-		{
-			name:       "a shop on a hosting platform's subdomain is its own relying party, not the platform",
-			storefront: "https://myshop.github.io/", storeName: "Mine",
-			wantRPID: "myshop.github.io", wantOrigins: []string{"https://myshop.github.io"}, wantRPName: "Mine",
-		},
-		{
-			name:       "the default port is dropped from the origin",
-			storefront: "https://Example.COM:443", storeName: "Example",
-			wantRPID: "example.com", wantOrigins: []string{"https://example.com"}, wantRPName: "Example",
-		},
-		{
-			name:       "an international domain is written in ASCII",
-			storefront: "https://shop.bücher.de/", storeName: "Bücher",
-			wantRPID: "xn--bcher-kva.de", wantOrigins: []string{"https://shop.xn--bcher-kva.de"}, wantRPName: "Bücher",
-		},
-		{
-			name:       "localhost over http is localhost",
-			storefront: "http://localhost:3000/", storeName: "Dev",
-			wantRPID: "localhost", wantOrigins: []string{"http://localhost:3000"}, wantRPName: "Dev",
-		},
-		{
-			name:       "a host under localhost is its own relying party, as browsers refuse localhost there",
-			storefront: "http://shop.localhost:8080/", storeName: "Dev",
-			wantRPID: "shop.localhost", wantOrigins: []string{"http://shop.localhost:8080"}, wantRPName: "Dev",
-		},
-		{
-			name:       "a deeper host under localhost uses the label under localhost",
-			storefront: "http://www.shop.localhost/", storeName: "Dev",
-			wantRPID: "shop.localhost", wantOrigins: []string{"http://www.shop.localhost"}, wantRPName: "Dev",
-		},
-		{
-			name:       "allowed origins that may claim the RP ID are kept, others left out",
-			storefront: "https://shop.example.com", storeName: "Example",
-			allowed: []string{
-				"https://www.example.com", "https://admin.example.com:8443", "https://example.com",
-				"https://www.example.com", // twice
-				"https://other.example",   // another site
-				"http://www.example.com",  // not a secure context
-				"https://example.com.evil.test",
-				"https://www.example.com/path",
-				"not an origin",
-			},
-			wantRPID: "example.com",
-			wantOrigins: []string{
-				"https://shop.example.com", "https://www.example.com", "https://admin.example.com:8443", "https://example.com",
-			},
-			wantRPName: "Example",
-		},
-		{
-			name:       "a local storefront keeps its allowed local origins",
-			storefront: "http://localhost:3000", storeName: "Dev",
-			allowed:  []string{"http://localhost:5173", "http://shop.localhost:5173"},
-			wantRPID: "localhost", wantOrigins: []string{"http://localhost:3000", "http://localhost:5173", "http://shop.localhost:5173"},
-			wantRPName: "Dev",
-		},
-		{
-			name:       "a store without a name is named by its RP ID",
-			storefront: "https://shop.example.com", storeName: "  ",
-			wantRPID: "example.com", wantOrigins: []string{"https://shop.example.com"}, wantRPName: "example.com",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := passkey.ConfigFor(tt.storefront, tt.allowed, tt.storeName)
+	// check runs ConfigFor as a subtest and compares the whole Config.
+	check := func(name, storefront string, allowed []string, storeName string, want passkey.Config) {
+		t.Run(name, func(t *testing.T) {
+			got, err := passkey.ConfigFor(storefront, allowed, storeName)
 			if err != nil {
 				t.Fatalf("ConfigFor: %v", err)
 			}
-			if got.RPID != tt.wantRPID || got.RPName != tt.wantRPName || !slices.Equal(got.Origins, tt.wantOrigins) {
-				t.Errorf("got %+v, want RPID %q, RPName %q, Origins %q", got, tt.wantRPID, tt.wantRPName, tt.wantOrigins)
+			if got.RPID != want.RPID || got.RPName != want.RPName || !slices.Equal(got.Origins, want.Origins) {
+				t.Errorf("got %+v, want RPID %q, RPName %q, Origins %q", got, want.RPID, want.RPName, want.Origins)
 			}
 		})
 	}
+	// A store named "Example" without allowed origins: its name, the RP ID
+	// and the storefront's own origin.
+	for _, tt := range []struct{ name, storefront, wantRPID, wantOrigin string }{
+		{"an https shop on its own domain is its own relying party", "https://example.com/", "example.com", "https://example.com"},
+		{"a storefront on a subdomain uses the registrable domain", "https://shop.example.com/en/", "example.com", "https://shop.example.com"},
+		{"a registrable domain under a two-label suffix keeps both labels of the suffix", "https://www.shop.example.co.uk:8443/", "example.co.uk", "https://www.shop.example.co.uk:8443"},
+		{"a shop on a hosting platform's subdomain is its own relying party, not the platform", "https://myshop.github.io/", "myshop.github.io", "https://myshop.github.io"},
+		{"the default port is dropped from the origin", "https://Example.COM:443", "example.com", "https://example.com"},
+		{"localhost over http is localhost", "http://localhost:3000/", "localhost", "http://localhost:3000"},
+		{"a host under localhost is its own relying party, as browsers refuse localhost there", "http://shop.localhost:8080/", "shop.localhost", "http://shop.localhost:8080"},
+		{"a deeper host under localhost uses the label under localhost", "http://www.shop.localhost/", "shop.localhost", "http://www.shop.localhost"},
+	} {
+		check(tt.name, tt.storefront, nil, "Example", passkey.Config{RPID: tt.wantRPID, RPName: "Example", Origins: []string{tt.wantOrigin}})
+	}
+	check("an international domain is written in ASCII", "https://shop.bücher.de/", nil, "Bücher",
+		passkey.Config{RPID: "xn--bcher-kva.de", RPName: "Bücher", Origins: []string{"https://shop.xn--bcher-kva.de"}})
+	check("allowed origins that may claim the RP ID are kept, others left out", "https://shop.example.com", []string{
+		"https://www.example.com", "https://admin.example.com:8443", "https://example.com",
+		"https://www.example.com", // twice
+		"https://other.example",   // another site
+		"http://www.example.com",  // not a secure context
+		"https://example.com.evil.test",
+		"https://www.example.com/path",
+		"not an origin",
+	}, "Example", passkey.Config{RPID: "example.com", RPName: "Example", Origins: []string{
+		"https://shop.example.com", "https://www.example.com", "https://admin.example.com:8443", "https://example.com",
+	}})
+	check("a local storefront keeps its allowed local origins", "http://localhost:3000", []string{"http://localhost:5173", "http://shop.localhost:5173"}, "Dev",
+		passkey.Config{RPID: "localhost", RPName: "Dev", Origins: []string{"http://localhost:3000", "http://localhost:5173", "http://shop.localhost:5173"}})
+	check("a store without a name is named by its RP ID", "https://shop.example.com", nil, "  ",
+		passkey.Config{RPID: "example.com", RPName: "example.com", Origins: []string{"https://shop.example.com"}})
 }
 
 func TestConfigForRefuses(t *testing.T) {

@@ -38,18 +38,21 @@ func user() passkey.User {
 // allowed are the storefront's allowed origins.
 func allowed() []string { return []string{"https://www.example.com"} }
 
+// must returns v, failing the test with what and err when err is not nil.
+func must[T any](t testing.TB, what string, v T, err error) T {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
 // ceremoniesFor returns the ceremonies of a storefront, on clock c.
 func ceremoniesFor(t testing.TB, storefrontURL string, c *clock) *passkey.Ceremonies {
 	t.Helper()
 	cfg, err := passkey.ConfigFor(storefrontURL, allowed(), "Example Shop")
-	if err != nil {
-		t.Fatalf("ConfigFor: %v", err)
-	}
-	cer, err := passkey.New(cfg, rand.Reader, c.now)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return cer
+	cer, err := passkey.New(must(t, "ConfigFor", cfg, err), rand.Reader, c.now)
+	return must(t, "New", cer, err)
 }
 
 // fixture is one storefront's ceremonies, a clock and a software
@@ -64,30 +67,21 @@ func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	c := newClock()
 	auth, err := passkeytest.New(storefront)
-	if err != nil {
-		t.Fatalf("passkeytest.New: %v", err)
-	}
-	return &fixture{clock: c, c: ceremoniesFor(t, storefront, c), auth: auth}
+	return &fixture{clock: c, c: ceremoniesFor(t, storefront, c), auth: must(t, "passkeytest.New", auth, err)}
 }
 
 // beginRegistration begins a registration for the test customer.
 func (f *fixture) beginRegistration(t testing.TB, existing ...passkey.Credential) (json.RawMessage, passkey.Challenge) {
 	t.Helper()
 	opts, ch, err := f.c.BeginRegistration(user(), existing)
-	if err != nil {
-		t.Fatalf("BeginRegistration: %v", err)
-	}
-	return opts, ch
+	return opts, must(t, "BeginRegistration", ch, err)
 }
 
 // create has the authenticator answer creation options.
 func (f *fixture) create(t testing.TB, opts json.RawMessage) []byte {
 	t.Helper()
 	resp, err := f.auth.Create(opts)
-	if err != nil {
-		t.Fatalf("Create: %v", err)
-	}
-	return resp
+	return must(t, "Create", resp, err)
 }
 
 // register adds the authenticator's passkey and fails the test if it
@@ -96,30 +90,21 @@ func (f *fixture) register(t testing.TB) passkey.Credential {
 	t.Helper()
 	opts, ch := f.beginRegistration(t)
 	cred, err := f.c.FinishRegistration(ch, f.create(t, opts), "My phone", sessionRef)
-	if err != nil {
-		t.Fatalf("FinishRegistration: %v", err)
-	}
-	return cred
+	return must(t, "FinishRegistration", cred, err)
 }
 
 // beginSignIn begins a sign-in.
 func (f *fixture) beginSignIn(t testing.TB) (json.RawMessage, passkey.Challenge) {
 	t.Helper()
 	opts, ch, err := f.c.BeginSignIn()
-	if err != nil {
-		t.Fatalf("BeginSignIn: %v", err)
-	}
-	return opts, ch
+	return opts, must(t, "BeginSignIn", ch, err)
 }
 
 // get has the authenticator answer request options.
 func (f *fixture) get(t testing.TB, opts json.RawMessage) []byte {
 	t.Helper()
 	resp, err := f.auth.Get(opts)
-	if err != nil {
-		t.Fatalf("Get: %v", err)
-	}
-	return resp
+	return must(t, "Get", resp, err)
 }
 
 // finder finds the given credentials by ID and customer, NotFound else.

@@ -59,11 +59,7 @@ func (c *Ceremonies) BeginRegistration(u User, existing []Credential) (json.RawM
 	if err != nil {
 		return nil, Challenge{}, fmt.Errorf("passkey: begin registration: %w", err)
 	}
-	opts, err := marshalOptions(ch.ID, creation.Response)
-	if err != nil {
-		return nil, Challenge{}, err
-	}
-	return opts, ch, nil
+	return begun(ch, creation.Response)
 }
 
 // withCreationChallenge puts our challenge (from the injected random
@@ -98,31 +94,16 @@ func (c *Ceremonies) FinishRegistration(ch Challenge, credentialJSON []byte, nam
 	if err != nil {
 		return Credential{}, err
 	}
-	if err := c.usable(ch, PurposeRegister); err != nil {
-		return Credential{}, err
-	}
-	if err := checkSize(credentialJSON); err != nil {
-		return Credential{}, err
-	}
-	parsed, err := protocol.ParseCredentialCreationResponseBytes(credentialJSON)
-	if err != nil {
-		return Credential{}, malformed(err)
-	}
-	signed := parsed.Response.CollectedClientData.Challenge
-	challenge, err := matchChallenge(ch, signed)
+	parsed, session, err := readAnswer(c, ch, PurposeRegister, credentialJSON,
+		protocol.ParseCredentialCreationResponseBytes, signedInCreation)
 	if err != nil {
 		return Credential{}, err
 	}
 	user := waUser{id: []byte(ch.CustomerID)}
-	wc, err := c.wa.CreateCredential(user, webauthn.SessionData{
-		Challenge:        challenge,
-		RelyingPartyID:   ch.RPID,
-		UserID:           user.id,
-		UserVerification: userVerification,
-		CredParams:       credentialParameters,
-	}, parsed)
+	session.UserID, session.CredParams = user.id, credentialParameters
+	wc, err := c.wa.CreateCredential(user, session, parsed)
 	if err != nil {
-		return Credential{}, notVerified(err, challenge)
+		return Credential{}, notVerified(err, session.Challenge)
 	}
 	alg, err := keyAlgorithm(wc.PublicKey)
 	if err != nil {
@@ -148,6 +129,11 @@ func (c *Ceremonies) FinishRegistration(ch Challenge, credentialJSON []byte, nam
 		LastUsedAt:     now,
 		AddedBySession: addedBySession,
 	}, nil
+}
+
+// signedInCreation is the challenge a registration response says it signed.
+func signedInCreation(p *protocol.ParsedCredentialCreationData) string {
+	return p.Response.CollectedClientData.Challenge
 }
 
 // keyAlgorithm reads the COSE algorithm of a public key the library has

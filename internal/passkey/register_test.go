@@ -181,6 +181,9 @@ func TestFinishRegistrationRefuses(t *testing.T) {
 		// arrange may change the fixture and returns the challenge to
 		// finish with (ch unless it says otherwise).
 		arrange func(t *testing.T, f *fixture, ch passkey.Challenge) passkey.Challenge
+		// client may make the authenticator, or the page it answers
+		// for, misbehave.
+		client func(a *passkeytest.Authenticator)
 		// answer may replace the authenticator's response.
 		answer func(resp []byte) []byte
 	}{
@@ -213,41 +216,11 @@ func TestFinishRegistrationRefuses(t *testing.T) {
 				return ch
 			},
 		},
-		{
-			name: "refuses a response from an origin that is not the storefront's or an allowed one",
-			arrange: func(t *testing.T, f *fixture, ch passkey.Challenge) passkey.Challenge {
-				f.auth.Origin = "https://evil.example"
-				return ch
-			},
-		},
-		{
-			name: "refuses a response from an allowed origin's lookalike",
-			arrange: func(t *testing.T, f *fixture, ch passkey.Challenge) passkey.Challenge {
-				f.auth.Origin = "http://shop.example.com"
-				return ch
-			},
-		},
-		{
-			name: "refuses a credential made for another RP ID",
-			arrange: func(t *testing.T, f *fixture, ch passkey.Challenge) passkey.Challenge {
-				f.auth.RPID = "shop.example.com"
-				return ch
-			},
-		},
-		{
-			name: "refuses an assertion's client data",
-			arrange: func(t *testing.T, f *fixture, ch passkey.Challenge) passkey.Challenge {
-				f.auth.Type = "webauthn.get"
-				return ch
-			},
-		},
-		{
-			name: "refuses backup state without backup eligibility",
-			arrange: func(t *testing.T, f *fixture, ch passkey.Challenge) passkey.Challenge {
-				f.auth.BackupEligible = false
-				return ch
-			},
-		},
+		{name: "refuses a response from an origin that is not the storefront's or an allowed one", client: func(a *passkeytest.Authenticator) { a.Origin = "https://evil.example" }},
+		{name: "refuses a response from an allowed origin's lookalike", client: func(a *passkeytest.Authenticator) { a.Origin = "http://shop.example.com" }},
+		{name: "refuses a credential made for another RP ID", client: func(a *passkeytest.Authenticator) { a.RPID = "shop.example.com" }},
+		{name: "refuses an assertion's client data", client: func(a *passkeytest.Authenticator) { a.Type = "webauthn.get" }},
+		{name: "refuses backup state without backup eligibility", client: func(a *passkeytest.Authenticator) { a.BackupEligible = false }},
 		{
 			name:   "refuses a response whose client data was swapped",
 			answer: swapClientData(`{"type":"webauthn.create","challenge":"AAAA","origin":"https://shop.example.com"}`),
@@ -267,6 +240,9 @@ func TestFinishRegistrationRefuses(t *testing.T) {
 			opts, ch := f.beginRegistration(t)
 			if tt.arrange != nil {
 				ch = tt.arrange(t, f, ch)
+			}
+			if tt.client != nil {
+				tt.client(f.auth)
 			}
 			resp := f.create(t, opts)
 			if tt.answer != nil {

@@ -25,11 +25,7 @@ func (c *Ceremonies) BeginSignIn() (json.RawMessage, Challenge, error) {
 	if err != nil {
 		return nil, Challenge{}, fmt.Errorf("passkey: begin sign-in: %w", err)
 	}
-	opts, err := marshalOptions(ch.ID, assertion.Response)
-	if err != nil {
-		return nil, Challenge{}, err
-	}
-	return opts, ch, nil
+	return begun(ch, assertion.Response)
 }
 
 // Finder returns the stored credential with credentialID, which must
@@ -62,17 +58,8 @@ type Finder func(credentialID, userHandle []byte) (Credential, error)
 // stored one is still the one find returned, so two assertions racing
 // with one counter value cannot both sign in.
 func (c *Ceremonies) FinishSignIn(ch Challenge, credentialJSON []byte, find Finder) (Credential, error) {
-	if err := c.usable(ch, PurposeSignIn); err != nil {
-		return Credential{}, err
-	}
-	if err := checkSize(credentialJSON); err != nil {
-		return Credential{}, err
-	}
-	parsed, err := protocol.ParseCredentialRequestResponseBytes(credentialJSON)
-	if err != nil {
-		return Credential{}, malformed(err)
-	}
-	challenge, err := matchChallenge(ch, parsed.Response.CollectedClientData.Challenge)
+	parsed, session, err := readAnswer(c, ch, PurposeSignIn, credentialJSON,
+		protocol.ParseCredentialRequestResponseBytes, signedInAssertion)
 	if err != nil {
 		return Credential{}, err
 	}
@@ -101,14 +88,9 @@ func (c *Ceremonies) FinishSignIn(ch Challenge, credentialJSON []byte, find Find
 		},
 		Authenticator: webauthn.Authenticator{SignCount: stored.SignCount},
 	}}}
-	_, _, err = c.wa.ValidatePasskeyLogin(func(_, _ []byte) (webauthn.User, error) { return user, nil },
-		webauthn.SessionData{
-			Challenge:        challenge,
-			RelyingPartyID:   ch.RPID,
-			UserVerification: userVerification,
-		}, parsed)
+	_, _, err = c.wa.ValidatePasskeyLogin(func(_, _ []byte) (webauthn.User, error) { return user, nil }, session, parsed)
 	if err != nil {
-		return Credential{}, notVerified(err, challenge)
+		return Credential{}, notVerified(err, session.Challenge)
 	}
 	data := parsed.Response.AuthenticatorData
 	if presented := data.Counter; (stored.SignCount != 0 || presented != 0) && presented <= stored.SignCount {
@@ -121,4 +103,9 @@ func (c *Ceremonies) FinishSignIn(ch Challenge, credentialJSON []byte, find Find
 	updated.BackupState = data.Flags.HasBackupState()
 	updated.LastUsedAt = c.now()
 	return updated, nil
+}
+
+// signedInAssertion is the challenge an assertion says it signed.
+func signedInAssertion(p *protocol.ParsedCredentialAssertionData) string {
+	return p.Response.CollectedClientData.Challenge
 }

@@ -36,8 +36,11 @@ func TestFinishSignInRefuses(t *testing.T) {
 		// arrange may change the fixture and the stored credential and
 		// returns the challenge to finish with.
 		arrange func(t *testing.T, f *fixture, stored *passkey.Credential, ch passkey.Challenge) passkey.Challenge
-		answer  func(resp []byte) []byte
-		find    func(stored passkey.Credential) passkey.Finder
+		// client may make the authenticator, or the page it answers
+		// for, misbehave.
+		client func(a *passkeytest.Authenticator)
+		answer func(resp []byte) []byte
+		find   func(stored passkey.Credential) passkey.Finder
 	}{
 		{
 			name: "refuses a challenge that has expired",
@@ -72,27 +75,9 @@ func TestFinishSignInRefuses(t *testing.T) {
 				return other
 			},
 		},
-		{
-			name: "refuses a response from another origin",
-			arrange: func(t *testing.T, f *fixture, _ *passkey.Credential, ch passkey.Challenge) passkey.Challenge {
-				f.auth.Origin = "https://evil.example"
-				return ch
-			},
-		},
-		{
-			name: "refuses an assertion for another RP ID",
-			arrange: func(t *testing.T, f *fixture, _ *passkey.Credential, ch passkey.Challenge) passkey.Challenge {
-				f.auth.RPID = "evil.example"
-				return ch
-			},
-		},
-		{
-			name: "refuses a tampered signature",
-			arrange: func(t *testing.T, f *fixture, _ *passkey.Credential, ch passkey.Challenge) passkey.Challenge {
-				f.auth.TamperSignature = true
-				return ch
-			},
-		},
+		{name: "refuses a response from another origin", client: func(a *passkeytest.Authenticator) { a.Origin = "https://evil.example" }},
+		{name: "refuses an assertion for another RP ID", client: func(a *passkeytest.Authenticator) { a.RPID = "evil.example" }},
+		{name: "refuses a tampered signature", client: func(a *passkeytest.Authenticator) { a.TamperSignature = true }},
 		{
 			name: "refuses a signature by another key",
 			arrange: func(t *testing.T, f *fixture, _ *passkey.Credential, ch passkey.Challenge) passkey.Challenge {
@@ -104,34 +89,19 @@ func TestFinishSignInRefuses(t *testing.T) {
 				return ch
 			},
 		},
-		{
-			name: "refuses a registration's client data",
-			arrange: func(t *testing.T, f *fixture, _ *passkey.Credential, ch passkey.Challenge) passkey.Challenge {
-				f.auth.Type = "webauthn.create"
-				return ch
-			},
-		},
+		{name: "refuses a registration's client data", client: func(a *passkeytest.Authenticator) { a.Type = "webauthn.create" }},
 		{
 			name: "refuses a passkey that is not registered",
 			find: func(passkey.Credential) passkey.Finder { return finder() },
 		},
 		{
-			name: "refuses a user handle that is no customer ID, before any lookup",
-			arrange: func(t *testing.T, f *fixture, _ *passkey.Credential, ch passkey.Challenge) passkey.Challenge {
-				f.auth.UserHandle = []byte("admin")
-				return ch
-			},
+			name:   "refuses a user handle that is no customer ID, before any lookup",
+			client: func(a *passkeytest.Authenticator) { a.UserHandle = []byte("admin") },
 			find: func(passkey.Credential) passkey.Finder {
 				return func(_, _ []byte) (passkey.Credential, error) { panic("looked up a malformed user handle") }
 			},
 		},
-		{
-			name: "refuses a passkey presented with another customer's user handle",
-			arrange: func(t *testing.T, f *fixture, _ *passkey.Credential, ch passkey.Challenge) passkey.Challenge {
-				f.auth.UserHandle = []byte(otherID)
-				return ch
-			},
-		},
+		{name: "refuses a passkey presented with another customer's user handle", client: func(a *passkeytest.Authenticator) { a.UserHandle = []byte(otherID) }},
 		{
 			name: "refuses a store answer that is not the credential that signed",
 			find: func(stored passkey.Credential) passkey.Finder {
@@ -141,20 +111,8 @@ func TestFinishSignInRefuses(t *testing.T) {
 				}
 			},
 		},
-		{
-			name: "refuses a passkey whose backup eligibility changed",
-			arrange: func(t *testing.T, f *fixture, _ *passkey.Credential, ch passkey.Challenge) passkey.Challenge {
-				f.auth.BackupEligible, f.auth.BackupState = false, false
-				return ch
-			},
-		},
-		{
-			name: "refuses a passkey without a user handle",
-			arrange: func(t *testing.T, f *fixture, _ *passkey.Credential, ch passkey.Challenge) passkey.Challenge {
-				f.auth.UserHandle = nil
-				return ch
-			},
-		},
+		{name: "refuses a passkey whose backup eligibility changed", client: func(a *passkeytest.Authenticator) { a.BackupEligible, a.BackupState = false, false }},
+		{name: "refuses a passkey without a user handle", client: func(a *passkeytest.Authenticator) { a.UserHandle = nil }},
 		{name: "refuses an empty body", answer: func([]byte) []byte { return nil }},
 		{name: "refuses a string", answer: func([]byte) []byte { return []byte(`"credential"`) }},
 		{name: "refuses a registration response", answer: func(resp []byte) []byte {
@@ -169,6 +127,9 @@ func TestFinishSignInRefuses(t *testing.T) {
 			opts, ch := f.beginSignIn(t)
 			if tt.arrange != nil {
 				ch = tt.arrange(t, f, &stored, ch)
+			}
+			if tt.client != nil {
+				tt.client(f.auth)
 			}
 			resp := f.get(t, opts)
 			if tt.answer != nil {

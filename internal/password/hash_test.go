@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -61,11 +62,6 @@ func fixedReader(t *testing.T, salt []byte) io.Reader {
 	prefix := bytes.Repeat([]byte{0xA5}, consumedByNewHasher)
 	return bytes.NewReader(append(prefix, salt...))
 }
-
-// errReader fails every read.
-type errReader struct{ err error }
-
-func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 func TestHashProducesAPHCString(t *testing.T) {
 	_, enc := hashCheap(t, "correct horse battery staple")
@@ -298,7 +294,7 @@ func TestNewHasherErrors(t *testing.T) {
 		want   string
 	}{
 		{"invalid parameters are refused", password.Params{MemoryKiB: 64, Iterations: 0, Parallelism: 1}, rand.Reader, "iterations"},
-		{"a failing reader is reported", cheap, errReader{errors.New("entropy gone")}, "entropy gone"},
+		{"a failing reader is reported", cheap, iotest.ErrReader(errors.New("entropy gone")), "entropy gone"},
 		{"a reader too short for the dummy hash is reported", cheap, bytes.NewReader(make([]byte, 47)), "read random"},
 	}
 	for _, tt := range tests {

@@ -9,16 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/openreg/registration/internal/testenv/entropy"
 	"github.com/openreg/registration/internal/token"
 )
 
 var base64url43 = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 var hex64 = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
-// errReader fails every read.
-type errReader struct{ err error }
-
-func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 // newToken makes a token from random and fails the test on error.
 func newToken(t *testing.T, random io.Reader) (plain, digest string) {
@@ -104,21 +100,11 @@ func TestNewTokensAreWellFormedAndDistinct(t *testing.T) {
 }
 
 func TestNewReportsAFailingReader(t *testing.T) {
-	boom := errors.New("entropy gone")
-	tests := []struct {
-		name    string
-		random  io.Reader
-		wantErr error
-	}{
-		{"a reader that fails is reported", errReader{boom}, boom},
-		{"an empty reader is reported", bytes.NewReader(nil), io.EOF},
-		{"a reader with fewer than 32 bytes is reported", bytes.NewReader(make([]byte, 31)), io.ErrUnexpectedEOF},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			plain, digest, err := token.NewGenerator(tt.random).New()
-			if !errors.Is(err, tt.wantErr) {
-				t.Errorf("error = %v, want one wrapping %v", err, tt.wantErr)
+	for _, tt := range entropy.Shorts(32) {
+		t.Run(tt.Name, func(t *testing.T) {
+			plain, digest, err := token.NewGenerator(tt.Reader).New()
+			if !errors.Is(err, tt.Err) {
+				t.Errorf("error = %v, want one wrapping %v", err, tt.Err)
 			}
 			if plain != "" || digest != "" {
 				t.Errorf("New = %q, %q along with an error, want empty strings", plain, digest)

@@ -23,14 +23,6 @@ import (
 	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
 )
 
-// ErrExcluded is what Create returns when the options exclude the
-// authenticator's credential (a browser's InvalidStateError).
-var ErrExcluded = errors.New("passkeytest: the options exclude this authenticator's credential")
-
-// ErrNotAllowed is what Get returns when the options allow other
-// credentials only (a browser's NotAllowedError).
-var ErrNotAllowed = errors.New("passkeytest: the options do not allow this authenticator's credential")
-
 // Authenticator holds one ES256 credential. Its fields are the knobs;
 // set them between calls.
 type Authenticator struct {
@@ -132,6 +124,14 @@ const (
 	algES256 = -7
 )
 
+// ErrExcluded is what Create returns when the options exclude the
+// authenticator's credential (a browser's InvalidStateError).
+var ErrExcluded = errors.New("passkeytest: the options exclude this authenticator's credential")
+
+// ErrNotAllowed is what Get returns when the options allow other
+// credentials only (a browser's NotAllowedError).
+var ErrNotAllowed = errors.New("passkeytest: the options do not allow this authenticator's credential")
+
 // Create answers creation options with a registration response (the JSON
 // of PublicKeyCredential.toJSON(), "none" attestation) and remembers the
 // user handle.
@@ -176,17 +176,9 @@ func (a *Authenticator) Create(optionsJSON []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(map[string]any{
-		"id":    b64.EncodeToString(a.CredentialID),
-		"rawId": b64.EncodeToString(a.CredentialID),
-		"type":  "public-key",
-		"response": map[string]any{
-			"clientDataJSON":    b64.EncodeToString(clientData),
-			"attestationObject": b64.EncodeToString(attObj),
-			"transports":        []string{"hybrid", "internal"},
-		},
-		"authenticatorAttachment": "platform",
-		"clientExtensionResults":  map[string]any{},
+	return a.credential(clientData, map[string]any{
+		"attestationObject": b64.EncodeToString(attObj),
+		"transports":        []string{"hybrid", "internal"},
 	})
 }
 
@@ -221,16 +213,23 @@ func (a *Authenticator) Get(optionsJSON []byte) ([]byte, error) {
 	if a.TamperSignature {
 		sig[len(sig)-1] ^= 0x01
 	}
+	return a.credential(clientData, map[string]any{
+		"authenticatorData": b64.EncodeToString(authData),
+		"signature":         b64.EncodeToString(sig),
+		"userHandle":        b64.EncodeToString(a.UserHandle),
+	})
+}
+
+// credential is the JSON of a PublicKeyCredential (its toJSON()) naming
+// the authenticator's credential, with clientData and the members of
+// response that Create or Get put beside it.
+func (a *Authenticator) credential(clientData []byte, response map[string]any) ([]byte, error) {
+	response["clientDataJSON"] = b64.EncodeToString(clientData)
 	return json.Marshal(map[string]any{
-		"id":    b64.EncodeToString(a.CredentialID),
-		"rawId": b64.EncodeToString(a.CredentialID),
-		"type":  "public-key",
-		"response": map[string]any{
-			"clientDataJSON":    b64.EncodeToString(clientData),
-			"authenticatorData": b64.EncodeToString(authData),
-			"signature":         b64.EncodeToString(sig),
-			"userHandle":        b64.EncodeToString(a.UserHandle),
-		},
+		"id":                      b64.EncodeToString(a.CredentialID),
+		"rawId":                   b64.EncodeToString(a.CredentialID),
+		"type":                    "public-key",
+		"response":                response,
 		"authenticatorAttachment": "platform",
 		"clientExtensionResults":  map[string]any{},
 	})
