@@ -8,6 +8,7 @@ import (
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/outbox"
+	"github.com/openreg/registration/internal/passkey"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/throttle"
 )
@@ -57,6 +58,10 @@ type Update struct {
 	// Subscriptions are newsletter subscription records to write, and
 	// DropSubscriptions records to remove, in the same write.
 	Subscriptions, DropSubscriptions []customer.Subscription
+	// DropPasskeys are the ids (passkey.Credential.IDText) of the
+	// customer's passkeys to remove in the same write (a recovery removes
+	// those the sessions it ended had added).
+	DropPasskeys []string
 	// DropConsents are consent log entries to remove in the same write.
 	DropConsents []customer.ConsentRecord
 	// Session, when set, is the session the change was asked in: the
@@ -124,6 +129,10 @@ type SignIn struct {
 	// (a device the login had not seen); the device's record then notes
 	// when (DeviceRecord.Noticed).
 	Notice *outbox.Message
+	// Passkey, on a success by a passkey, spends its challenge and moves
+	// its counter, in the same write; ErrChallengeUsed when the challenge
+	// is gone or the credential changed meanwhile.
+	Passkey *PasskeyUse
 	// Code, on a success by a sign-in code, spends that code (the email
 	// key's, with this digest) in the same write; ErrCodeUsed when another
 	// sign-in spent it first.
@@ -135,6 +144,38 @@ type SignIn struct {
 type CodeUse struct {
 	EmailKey, Digest string
 }
+
+// PasskeyUse is what a passkey sign-in writes: its challenge is deleted
+// (it must still exist), and the credential (as verified: counter, backup
+// state, last use) replaces the stored one, on the condition that its
+// counter is still PreviousCount.
+type PasskeyUse struct {
+	ChallengeID   string
+	Credential    passkey.Credential
+	PreviousCount uint32
+}
+
+// PasskeyAdd is the write that adds a passkey to a signed-in customer: the
+// customer's registration challenge is deleted (it must still exist), the
+// credential stored (its id must be new), with the activity entry, the
+// notice to the customer and the events, on the condition that the
+// session that asked still exists.
+type PasskeyAdd struct {
+	Credential passkey.Credential
+	Activity   customer.Activity
+	Notice     outbox.Message
+	Events     []event.Event
+	Session    session.Ref
+}
+
+// Errors of passkey writes.
+var (
+	// ErrChallengeUsed: the challenge was used, expired away or never
+	// existed, or the credential changed since it was read.
+	ErrChallengeUsed = errors.New("account: the passkey challenge is gone")
+	// ErrPasskeyExists: a credential with this id is stored already.
+	ErrPasskeyExists = errors.New("account: the passkey is registered already")
+)
 
 // ErrCodeUsed is returned by a Store when the sign-in code of a SignIn was
 // spent (or replaced) before it.
