@@ -55,6 +55,7 @@ func (s *Store) Update(ctx context.Context, u account.Update) error {
 		t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table),
 			Key: keyOf(customerPK(cr.CustomerID), consentSK(cr))}})
 	}
+	t.dropPasskeys(after.ID, u.DropPasskeys)
 	sessionAt := -1
 	if !u.Session.IsZero() {
 		// The session the change was asked in must still exist: a
@@ -150,10 +151,10 @@ func (s *Store) Records(ctx context.Context, customerID string) (account.Records
 	return r, err
 }
 
-// Sweep deletes an erased customer's sessions, activity entries and mails
-// (the store owner's notices about them included), and the jobs that named
-// the erased address (under its digest); the tombstone and the consent log
-// stay. Deleting is idempotent, so a sweep that died half-way is simply
+// Sweep deletes an erased customer's sessions, passkeys, activity entries
+// and mails (the store owner's notices about them included), and the jobs
+// that named the erased address (under its digest); the tombstone and the
+// consent log stay. Deleting is idempotent, so a sweep that died half-way is simply
 // run again.
 func (s *Store) Sweep(ctx context.Context, customerID, addressDigest string) (int, error) {
 	var doomed []map[string]types.AttributeValue

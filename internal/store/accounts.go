@@ -96,7 +96,7 @@ func (t *tx) events(evs []event.Event) {
 // whose key is new) and carries no event yet: the stream shows it as an
 // INSERT, which the events Pipe forwards. Not the customer item: it is
 // rewritten by every change of the account, and the event would be carried
-// (and paid for) in each.
+// (and paid for) in each. Nor a passkey, rewritten by each of its sign-ins.
 func (t *tx) carrier() *types.TransactWriteItem {
 	for i := range t.items {
 		p := t.items[i].Put
@@ -108,7 +108,7 @@ func (t *tx) carrier() *types.TransactWriteItem {
 		}
 		kind, _ := p.Item[AttrType].(*types.AttributeValueMemberS)
 		switch {
-		case kind != nil && kind.Value == "customer":
+		case kind != nil && (kind.Value == "customer" || kind.Value == "passkey"):
 		case aws.ToString(p.ConditionExpression) == notExists, kind != nil && kind.Value == "activity":
 			return &t.items[i]
 		}

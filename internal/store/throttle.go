@@ -199,13 +199,13 @@ func (s *Store) newAttemptItem(a account.SignIn) attemptItem {
 // transaction.
 func (s *Store) SignInSucceeded(ctx context.Context, a account.SignIn) error {
 	codes, devAt, err := s.signInSucceeded(ctx, a)
-	if a.Device != nil && failedAt(codes, devAt) && !errors.Is(err, account.ErrCodeUsed) {
+	if a.Device != nil && failedAt(codes, devAt) && !errors.Is(err, account.ErrCodeUsed) && !errors.Is(err, account.ErrChallengeUsed) {
 		// The login's key went since it was read: sign in without
 		// recording the device.
 		a.Device = nil
 		_, _, err = s.signInSucceeded(ctx, a)
 	}
-	if errors.Is(err, cart.ErrHandOverConflict) || errors.Is(err, account.ErrCodeUsed) {
+	if errors.Is(err, cart.ErrHandOverConflict) || errors.Is(err, account.ErrCodeUsed) || errors.Is(err, account.ErrChallengeUsed) {
 		return err
 	}
 	return s.attemptErr(err)
@@ -265,6 +265,12 @@ func (s *Store) signInSucceeded(ctx context.Context, a account.SignIn) (codes []
 			ConditionExpression:       aws.String("signInCode.digest = :d"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":d": str(u.Digest)}}})
 	}
+	// A passkey's challenge and credential are items of their own: no
+	// other part of the write touches them.
+	challengeAt, credentialAt := -1, -1
+	if u := a.Passkey; u != nil {
+		challengeAt, credentialAt = t.passkeyUse(u)
+	}
 	gi, ci := t.handOver(a.HandOver)
 	codes, err = t.run(ctx)
 	if gi >= 0 && (failedAt(codes, gi) || failedAt(codes, ci)) {
@@ -272,6 +278,9 @@ func (s *Store) signInSucceeded(ctx context.Context, a account.SignIn) (codes []
 	}
 	if codeAt >= 0 && failedAt(codes, codeAt) {
 		return codes, devAt, account.ErrCodeUsed
+	}
+	if failedAt(codes, challengeAt) || failedAt(codes, credentialAt) {
+		return codes, devAt, account.ErrChallengeUsed
 	}
 	return codes, devAt, err
 }

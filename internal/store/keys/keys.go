@@ -33,11 +33,21 @@ const (
 	Throttle      = "THROTTLE#"
 	Rate          = "RATE#"
 	Login         = "LOGIN#"
+	// PasskeyChallenge holds the passkey ceremonies begun and not yet
+	// finished: a sign-in's under its challenge id, a registration's under
+	// PasskeyRegistration and its customer's id (a customer has one
+	// pending registration). A challenge id is unpadded base64url, so it
+	// never spells PasskeyRegistration's "CUSTOMER#".
+	PasskeyChallenge = "PASSKEYCHALLENGE#"
+	// PasskeyRegistration is the part of PasskeyChallenge that holds the
+	// registration challenges, by customer id: what grants
+	// PasskeyChallenge grants it too.
+	PasskeyRegistration = PasskeyChallenge + Customer
 )
 
 // Partitions are all the partition key prefixes.
 var Partitions = []string{Customer, Email, Username, Registration, Outbox, OutboxAddress, Guest, Mailed,
-	Suppress, Resend, Notice, Reset, SignInCode, Newsletter, Throttle, Rate, Login}
+	Suppress, Resend, Notice, Reset, SignInCode, Newsletter, Throttle, Rate, Login, PasskeyChallenge, PasskeyRegistration}
 
 // Sort keys: an item's sort key is one of the fixed ones, or starts with
 // one of the prefixes (those ending in '#').
@@ -52,6 +62,8 @@ const (
 	SKLedger   = "LEDGER"   // the mail ledger's entry of a message
 	SKSuppress = "SUPPRESS" // a suppressed address
 	SKResend   = "RESEND"   // the resend, notice and reset throttles
+	// SKChallenge is a passkey challenge's (PasskeyChallenge).
+	SKChallenge = "CHALLENGE"
 
 	SKSession  = "SESSION#"  // a session, in its customer's partition
 	SKActivity = "ACTIVITY#" // an activity log entry
@@ -61,11 +73,15 @@ const (
 	SKOutbox   = Outbox      // a mail in a customer's or an address's partition
 	// SKNewsletter is a newsletter subscription's, by newsletter type.
 	SKNewsletter = "TYPE#"
+	// SKPasskey is a passkey's, in its customer's partition, by its
+	// credential id (passkey.Credential.IDText). It sorts before PROFILE,
+	// outside the PROFILE..SESSION# range SessionsOf reads.
+	SKPasskey = "PASSKEY#"
 )
 
 // SortKeys are all the sort keys and sort key prefixes.
 var SortKeys = []string{SKProfile, SKKey, SKPending, SKCount, SKMail, SKGuest, SKCart, SKLedger, SKSuppress, SKResend,
-	SKSession, SKActivity, SKConsent, SKEvent, SKAttempt, SKOutbox, SKNewsletter}
+	SKChallenge, SKSession, SKActivity, SKConsent, SKEvent, SKAttempt, SKOutbox, SKNewsletter, SKPasskey}
 
 // Cursor is the page cursor that resumes a listing after the (sort) key sk:
 // opaque to clients, and what FromCursor reads back.

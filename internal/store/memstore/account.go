@@ -32,6 +32,9 @@ func (s *Store) Update(_ context.Context, u account.Update) error {
 		}
 		t.change(func() {
 			s.customers[after.ID] = after
+			for _, id := range u.DropPasskeys {
+				delete(s.passkeys[after.ID], id)
+			}
 			s.subscribe(u.Subscriptions, u.DropSubscriptions)
 			s.Consents = slices.DeleteFunc(s.Consents, func(cr customer.ConsentRecord) bool {
 				return slices.ContainsFunc(u.DropConsents, func(d customer.ConsentRecord) bool {
@@ -96,11 +99,12 @@ func (s *Store) Records(_ context.Context, customerID string) (account.Records, 
 	})
 }
 
-// Sweep deletes an erased customer's sessions, activity entries and mails
-// (to or about them), and the jobs that named the erased address.
+// Sweep deletes an erased customer's sessions, passkeys, activity entries
+// and mails (to or about them), and the jobs that named the erased address.
 func (s *Store) Sweep(_ context.Context, customerID, addressDigest string) (int, error) {
 	return locked(s, func() (int, error) {
-		n := 0
+		n := len(s.passkeys[customerID])
+		delete(s.passkeys, customerID)
 		for ref := range s.sessions {
 			if ref.CustomerID == customerID {
 				delete(s.sessions, ref)

@@ -23,6 +23,7 @@ import (
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/myaccount"
 	"github.com/openreg/registration/internal/outbox"
+	"github.com/openreg/registration/internal/passkey"
 	"github.com/openreg/registration/internal/shopping"
 
 	"github.com/openreg/registration/internal/customer"
@@ -79,6 +80,11 @@ type Store struct {
 	// sign-in" notice, by key name.
 	signInCodes map[string]customer.Link
 	noticed     map[string]time.Time
+	// Passkeys by customer and credential id (IDText); the sign-in
+	// challenges by id, the registration challenges by customer.
+	passkeys           map[string]map[string]passkey.Credential
+	signInChallenges   map[string]passkey.Challenge
+	registerChallenges map[string]passkey.Challenge
 
 	// What a test may inspect.
 	Outbox     []outbox.Message
@@ -109,7 +115,9 @@ func New(now func() time.Time) *Store {
 		pending: map[string]registration.Pending{}, sessions: map[session.Ref]session.Session{}, counters: map[string]counter{},
 		devices: map[string]map[string]customer.Device{},
 		ledger:  map[string]ledgerEntry{}, suppressed: map[string]bool{}, intervals: map[string]interval{},
-		signInCodes: map[string]customer.Link{}, noticed: map[string]time.Time{}}
+		signInCodes: map[string]customer.Link{}, noticed: map[string]time.Time{},
+		passkeys: map[string]map[string]passkey.Credential{}, signInChallenges: map[string]passkey.Challenge{},
+		registerChallenges: map[string]passkey.Challenge{}}
 }
 
 // SetSignInCode makes l the live sign-in code of an email key that
@@ -478,6 +486,9 @@ func (s *Store) SignInSucceeded(_ context.Context, a account.SignIn) error {
 			default:
 				t.count(&c)
 			}
+		}
+		if u := a.Passkey; u != nil {
+			t.passkeyUse(u)
 		}
 		t.change(func() {
 			if a.Session != nil {

@@ -7,6 +7,9 @@ import (
 	"github.com/openreg/registration/internal/store/storetest"
 )
 
+// The store keeps passkeys as the DynamoDB store does.
+var _ storetest.PasskeyStore = (*memstore.Store)(nil)
+
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, clock *storetest.Clock) storetest.Store { return memstore.New(clock.Now) })
 }

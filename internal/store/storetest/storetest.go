@@ -51,6 +51,8 @@ type Store interface {
 	// The back office's reads.
 	ListByStatus(ctx context.Context, storeID string, st customer.Status, limit int, cursor string) (admin.Page, error)
 	ActivityPage(ctx context.Context, customerID string, limit int, cursor string) (admin.ActivityPage, error)
+	// Passkeys and their challenges.
+	PasskeyStore
 }
 
 // Clock is the suite's settable clock.
@@ -607,6 +609,7 @@ func Run(t *testing.T, newStore New) {
 	mailerContract(t, fresh)
 	accountContract(t, fresh)
 	formContract(t, fresh)
+	passkeyContract(t, fresh)
 }
 
 // accountContract is My account's part: one conditional write per change,
