@@ -167,18 +167,24 @@ var tableAccess = map[string]tableGrant{
 		Only: []scoped{{"dynamodb:UpdateItem", []string{keys.Newsletter}}},
 	},
 	// Sessions live in their customer's partition: "who am I" reads the
-	// session and the customer in one BatchGetItem.
+	// session and the customer in one BatchGetItem. A passkey sign-in
+	// stores its challenge (PASSKEYCHALLENGE#), reads it with the passkey
+	// and the customer in one BatchGetItem, and spends it in the sign-in's
+	// write.
 	functions.SignIn: {
-		Actions:  append(slices.Clone(itemActions), "dynamodb:BatchGetItem"),
-		Prefixes: []string{keys.Email, keys.Username, keys.Customer, keys.Throttle, keys.Login, keys.Outbox, keys.Rate, keys.Guest},
+		Actions: append(slices.Clone(itemActions), "dynamodb:BatchGetItem"),
+		Prefixes: []string{keys.Email, keys.Username, keys.Customer, keys.Throttle, keys.Login, keys.Outbox, keys.Rate, keys.Guest,
+			keys.PasskeyChallenge},
 	},
 	// My account: the account and its keys (an address change moves the
 	// email key), the sign-in throttle (a password check counts like a
 	// sign-in), reset requests' jobs and limits; Query reads the
-	// customer's partition for the export.
+	// customer's partition for the export and the passkeys; a passkey's
+	// registration stores and spends its challenge (PASSKEYCHALLENGE#).
 	functions.Account: {
-		Actions:  append(slices.Clone(itemActions), "dynamodb:BatchGetItem", "dynamodb:Query"),
-		Prefixes: []string{keys.Customer, keys.Email, keys.Username, keys.Throttle, keys.Outbox, keys.Rate, keys.Newsletter},
+		Actions: append(slices.Clone(itemActions), "dynamodb:BatchGetItem", "dynamodb:Query"),
+		Prefixes: []string{keys.Customer, keys.Email, keys.Username, keys.Throttle, keys.Outbox, keys.Rate, keys.Newsletter,
+			keys.PasskeyChallenge},
 	},
 	// The back office: the customers and their keys (creating one claims
 	// them), their logs (Query of a customer's partition), the jobs it
