@@ -18,6 +18,8 @@ import (
 	"github.com/openreg/registration/internal/admin"
 	"github.com/openreg/registration/internal/code"
 	"github.com/openreg/registration/internal/myaccount"
+	"github.com/openreg/registration/internal/passkey"
+	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/shopping"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -139,6 +141,7 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 	// same client as the CAPTCHA provider.
 	breached := password.RangeFor(s.PasswordPolicy, httpClient, rt.Log)
 	codes, guard := Codes(cfg, st, c.Secrets, rt)
+	passkeys := Passkeys(s, rt)
 	tokens := token.NewGenerator(rt.Random)
 	sessions := session.NewManager(st, tokens, session.Lifetimes{
 		Default: time.Duration(s.SessionLifetime), RememberMe: time.Duration(s.RememberMeLifetime),
@@ -153,7 +156,7 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 		devices = device.NewKeyring(device.Source(c.Secrets.Ref(s.DeviceTrust.Secret)), rt.Now)
 	}
 	signIn := signin.New(signin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher, HandOvers: shop,
-		Captcha: gate, Devices: devices, Codes: codes, Guard: guard, Random: rt.Random, Now: rt.Now, Log: rt.Log})
+		Captcha: gate, Devices: devices, Codes: codes, Guard: guard, Passkeys: passkeys, Random: rt.Random, Now: rt.Now, Log: rt.Log})
 	pages, err := httpapi.LoadPages(s.Languages, s.DefaultLanguage)
 	if err != nil {
 		return nil, err
@@ -166,7 +169,8 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 		Resend: verification.NewRequests(st, s.ClientLimits.Resend, gate, rt.Random, rt.Now),
 		SignIn: signIn,
 		Account: myaccount.New(myaccount.Deps{Settings: s, Store: st, Sessions: sessions, Passwords: signIn,
-			Hasher: hasher, Breached: breached, Captcha: gate, Codes: codes, Guard: guard, Random: rt.Random, Now: rt.Now, Log: rt.Log}),
+			Hasher: hasher, Breached: breached, Captcha: gate, Codes: codes, Guard: guard, Passkeys: passkeys,
+			Random: rt.Random, Now: rt.Now, Log: rt.Log}),
 		Shopping: shop,
 		BackOffice: admin.New(admin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher,
 			Breached: breached, Random: rt.Random, Now: rt.Now}),
@@ -192,6 +196,22 @@ func Codes(cfg config.Config, st code.GuardStore, secrets captcha.Sources, rt Ru
 	}
 	ring := device.NewKeyring(device.Source(secrets.Ref(cfg.CodeKeys)), rt.Now)
 	return code.NewHasher(ring), code.NewGuard(st, cfg.Settings, rt.Now, rt.Log)
+}
+
+// Passkeys are the WebAuthn ceremonies of the store's storefront (its
+// registrable domain is the relying party; its origin and
+// urls.allowedOrigins may use it), nil where the storefront cannot be one
+// (an IP address): then the passkey routes answer not_found.
+func Passkeys(s settings.Settings, rt Runtime) *passkey.Ceremonies {
+	cfg, err := passkey.ConfigFor(s.URLs.Storefront, s.URLs.AllowedOrigins, s.StoreName)
+	if err == nil {
+		var c *passkey.Ceremonies
+		if c, err = passkey.New(cfg, rt.Random, rt.Now); err == nil {
+			return c
+		}
+	}
+	rt.Log.Info("passkeys are off: the storefront cannot be a relying party", "storefront", s.URLs.Storefront, "reason", err)
+	return nil
 }
 
 // ServeHTTP is an HTTP function's main: its cold start (Boot), the

@@ -92,6 +92,9 @@ type Customer struct {
 	// Reset is the live password-reset link (nil when none); a newer one
 	// replaces it.
 	Reset *Link
+	// HasPasskeys: a passkey was added to the account (it may have been
+	// removed since): a recovery reads the passkeys only then.
+	HasPasskeys bool
 	// CodesVoidBefore: every code mailed before it is spent (the address
 	// reached its limit of wrong codes; package code).
 	CodesVoidBefore time.Time

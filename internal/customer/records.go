@@ -44,6 +44,10 @@ const (
 	ActivityApproved     ActivityType = "approved"
 	ActivityDeactivated  ActivityType = "deactivated"
 	ActivityImpersonated ActivityType = "impersonated"
+	// Passkeys (package passkey): added, removed (by the customer, or by a
+	// recovery that ended the session that added it), used to sign in.
+	ActivityPasskeyAdded   ActivityType = "passkey_added"
+	ActivityPasskeyRemoved ActivityType = "passkey_removed"
 )
 
 // Activity is one entry of the activity log kept for auditing.

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/openreg/registration/internal/passkey/passkeytest"
 	"github.com/openreg/registration/internal/session"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/testenv"
@@ -122,6 +124,7 @@ var budgets = []struct {
 	{"password change", 3},
 	{"sign-out everywhere", 2},
 	{"sign-in by code", 2},
+	{"sign-in by passkey", 2},
 	{"sessions list", 1},
 	{"end one session", 2},
 }
@@ -208,6 +211,29 @@ func TestCallBudgets(t *testing.T) {
 			mailed := s.mailedCode("taken@example.com", "sign-in code")
 			return c.during(func() {
 				expect(t, s.postJSON("/v1/sessions", map[string]any{"login": "taken@example.com", "code": mailed}), http.StatusOK)
+			})
+		},
+		"sign-in by passkey": func() (string, int) {
+			s.clock.Advance(time.Millisecond)
+			tok := s.session("taken@example.com", "correct horse")
+			key, err := passkeytest.New("https://shop.example")
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := s.do(http.MethodPost, "/v1/customers/me/passkeys/options", "application/json", []byte(`{"password":"correct horse"}`), as(tok))
+			created, err := key.Create(opts.body)
+			if err != nil {
+				t.Fatalf("creation options %d %s: %v", opts.status, opts.body, err)
+			}
+			expect(t, s.do(http.MethodPost, "/v1/customers/me/passkeys", "application/json", []byte(`{"credential":`+string(created)+`}`), as(tok)), http.StatusCreated)
+			o := s.do(http.MethodPost, "/v1/passkey-sessions/options", "", nil)
+			challenge, _ := o.json(t)["challengeId"].(string)
+			got, err := key.Get(o.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c.during(func() {
+				expect(t, s.postJSON("/v1/passkey-sessions", map[string]any{"challengeId": challenge, "credential": json.RawMessage(got)}), http.StatusOK)
 			})
 		},
 		"sessions list": func() (string, int) {

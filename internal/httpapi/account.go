@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/myaccount"
+	"github.com/openreg/registration/internal/passkey"
 	"github.com/openreg/registration/internal/session"
 )
 
@@ -25,6 +27,10 @@ type AccountManager interface {
 	Export(ctx context.Context, token string) (myaccount.Export, error)
 	Erase(ctx context.Context, token, password, sourceIP string) error
 	Devices(ctx context.Context, token string) ([]myaccount.Device, error)
+	PasskeyOptions(ctx context.Context, token, password, sourceIP string) (json.RawMessage, error)
+	AddPasskey(ctx context.Context, token string, credential []byte, name, sourceIP string) (passkey.Credential, error)
+	ListPasskeys(ctx context.Context, token string) ([]passkey.Credential, error)
+	RemovePasskey(ctx context.Context, token, id, sourceIP string) error
 	EndDevice(ctx context.Context, token, id, sourceIP string) error
 }
 

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -45,6 +46,8 @@ var Routes = []Route{
 	{http.MethodPost, "/v1/verify-email/resend", functions.VerifyEmail, withBody((*API).resendLink)},
 	{http.MethodPost, "/v1/sessions", functions.SignIn, withBody((*API).createSession)},
 	{http.MethodPost, "/v1/sign-in-codes", functions.SignIn, withBody((*API).requestSignInCode)},
+	{http.MethodPost, "/v1/passkey-sessions/options", functions.SignIn, (*API).passkeySignInOptions},
+	{http.MethodPost, "/v1/passkey-sessions", functions.SignIn, withBody((*API).passkeySignIn)},
 	{http.MethodDelete, "/v1/sessions/current", functions.SignIn, (*API).deleteSession},
 	{http.MethodGet, "/v1/customers/me", functions.SignIn, (*API).me},
 	{http.MethodDelete, "/v1/sessions", functions.SignIn, (*API).signOutEverywhere},
@@ -54,6 +57,10 @@ var Routes = []Route{
 	{http.MethodPost, "/v1/customers/me/email-change", functions.Account, withBody((*API).requestEmailChange)},
 	{http.MethodGet, "/v1/customers/me/export", functions.Account, (*API).export},
 	{http.MethodGet, "/v1/customers/me/sessions", functions.Account, (*API).listSessions},
+	{http.MethodPost, "/v1/customers/me/passkeys/options", functions.Account, withBody((*API).passkeyOptions)},
+	{http.MethodPost, "/v1/customers/me/passkeys", functions.Account, withBody((*API).addPasskey)},
+	{http.MethodGet, "/v1/customers/me/passkeys", functions.Account, (*API).listPasskeys},
+	{http.MethodDelete, "/v1/customers/me/passkeys/{id}", functions.Account, (*API).removePasskey},
 	{http.MethodDelete, "/v1/customers/me/sessions/{id}", functions.Account, (*API).endSession},
 	{http.MethodPost, "/v1/password-resets", functions.Account, withBody((*API).requestReset)},
 	{http.MethodGet, "/v1/password-reset", functions.Account, (*API).resetPage},
@@ -103,6 +110,8 @@ type Resender interface {
 type Authenticator interface {
 	SignIn(ctx context.Context, req signin.Request) (signin.Result, error)
 	RequestCode(ctx context.Context, email string, languages []string, sourceIP string) error
+	PasskeyOptions(ctx context.Context, sourceIP string) (json.RawMessage, error)
+	PasskeySignIn(ctx context.Context, req signin.PasskeyRequest) (signin.Result, error)
 	SignOut(ctx context.Context, token, storeID string) error
 	Me(ctx context.Context, token string) (customer.Customer, error)
 }

@@ -54,6 +54,13 @@ func (a *API) createSession(ctx context.Context, r *Request, b signInBody) (*Res
 	if err != nil {
 		return nil, err
 	}
+	return a.sessionAnswer(r, res, b.RememberMe), nil
+}
+
+// sessionAnswer is the answer to a sign-in (password, code or passkey):
+// the session cookie, the token in the body for callers that want it, and
+// a new device's token.
+func (a *API) sessionAnswer(r *Request, res signin.Result, rememberMe bool) *Response {
 	body := sessionBody{CustomerID: res.CustomerID, Redirect: res.Redirect, ExpiresAt: rfc3339(res.Session.ExpiresAt)}
 	if r.WantsToken() {
 		body.SessionToken = res.Session.Token
@@ -61,11 +68,11 @@ func (a *API) createSession(ctx context.Context, r *Request, b signInBody) (*Res
 			body.DeviceToken = res.Device.Token
 		}
 	}
-	resp := a.signedIn(jsonResponse(http.StatusOK, body), &res.Session, b.RememberMe, res.HandedOver)
+	resp := a.signedIn(jsonResponse(http.StatusOK, body), &res.Session, rememberMe, res.HandedOver)
 	if res.Device != nil {
 		resp.Cookies = append(resp.Cookies, a.deviceCookie(res.Device.Token, res.Device.ExpiresAt))
 	}
-	return resp, nil
+	return resp
 }
 
 func (a *API) deleteSession(ctx context.Context, r *Request) (*Response, error) {

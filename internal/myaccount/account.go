@@ -11,6 +11,7 @@ import (
 	"github.com/openreg/registration/internal/code"
 	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/outbox"
+	"github.com/openreg/registration/internal/passkey"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/captcha"
@@ -45,6 +46,7 @@ type Store interface {
 	// customer is gone.
 	SessionsOf(ctx context.Context, customerID string) (customer.Customer, []session.Session, error)
 	code.GuardStore
+	PasskeyStore
 	// EndSession ends a session and stores the entry and events, in one
 	// write (session.Store).
 	EndSession(ctx context.Context, r session.Ref, a customer.Activity, events []event.Event) error
@@ -83,6 +85,7 @@ type Service struct {
 	captcha   Captcha
 	codes     *code.Hasher
 	guard     *code.Guard
+	passkeys  *passkey.Ceremonies
 	random    io.Reader
 	now       func() time.Time
 	log       *slog.Logger
@@ -101,6 +104,9 @@ type Deps struct {
 	// Captcha is the store's CAPTCHA gate (nil: captcha.Off); it guards
 	// password-reset requests.
 	Captcha Captcha
+	// Passkeys runs the WebAuthn ceremonies of the store's relying party
+	// (nil: the store offers no passkeys).
+	Passkeys *passkey.Ceremonies
 	// Codes checks the 6-digit codes mailed beside reset links, Guard
 	// bounds their guessing (nil Codes: no code is taken).
 	Codes  *code.Hasher
@@ -113,7 +119,7 @@ type Deps struct {
 // New returns a Service.
 func New(d Deps) *Service {
 	s := &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, passwords: d.Passwords,
-		hasher: d.Hasher, breached: d.Breached, captcha: d.Captcha, codes: d.Codes, guard: d.Guard, random: d.Random, now: d.Now, log: d.Log}
+		hasher: d.Hasher, breached: d.Breached, captcha: d.Captcha, codes: d.Codes, guard: d.Guard, passkeys: d.Passkeys, random: d.Random, now: d.Now, log: d.Log}
 	if s.captcha == nil {
 		s.captcha = captcha.Off
 	}
@@ -307,7 +313,12 @@ func (s *Service) SignOutEverywhere(ctx context.Context, token, sourceIP string)
 		if err != nil {
 			return account.Update{}, err
 		}
-		return account.Update{After: after, Activity: activity(c, customer.ActivitySignedOutEverywhere, now, sourceIP), Events: evs}, nil
+		drop, err := s.endedPasskeys(ctx, c, "")
+		if err != nil {
+			return account.Update{}, err
+		}
+		return account.Update{After: after, Activity: activity(c, customer.ActivitySignedOutEverywhere, now, sourceIP), Events: evs,
+			DropPasskeys: drop}, nil
 	})
 }
 
@@ -353,8 +364,12 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, sour
 		if err != nil {
 			return account.Update{}, err
 		}
+		drop, err := s.endedPasskeys(ctx, c, g.session.Digest)
+		if err != nil {
+			return account.Update{}, err
+		}
 		return account.Update{After: after, Activity: activity(c, customer.ActivityPasswordChanged, now, sourceIP),
-			Outbox: []outbox.Message{s.mailTo(c, mail.PasswordChangedNotice{At: now})}, Events: evs}, nil
+			Outbox: []outbox.Message{s.mailTo(c, mail.PasswordChangedNotice{At: now})}, Events: evs, DropPasskeys: drop}, nil
 	})
 }
 

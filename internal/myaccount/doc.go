@@ -88,4 +88,12 @@
 // `DELETE /v1/customers/me/sessions/{id}` ends one, with its `session_ended` entry and
 // `customer.signed_out` event, in one write. A session's last use is written at most once an hour
 // (`session.TouchInterval`), so "who am I" stays one read on most requests.
+//
+// Passkeys need the password again and go with the session that added them (`TestPasskeys`,
+// `TestPasskeysOnTheStack`). Adding one asks for the password (an administrator acting as the
+// customer cannot), excludes the customer's passkeys, and finishes against the customer's one
+// pending challenge (stored as its SHA-256 only, 5 minutes, spent in the write that stores the
+// passkey, with the `passkey_added` entry and a notice mail). A password reset, a password change
+// and "sign out everywhere" remove, in their own write, the passkeys that the sessions they end had
+// added (a change keeps those of the session it keeps).
 package myaccount

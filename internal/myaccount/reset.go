@@ -323,8 +323,12 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 		after.Recover(now)
 		notice := s.mailTo(c.Unproven(), mail.PasswordChangedNotice{At: now})
 		specs := []event.Spec{{Type: event.PasswordChanged, Changes: map[string]any{"via": "reset"}}}
+		drop, err := s.endedPasskeys(ctx, c, "")
+		if err != nil {
+			return account.Update{}, err
+		}
 		u := account.Update{After: after, Activity: activity(c, customer.ActivityPasswordReset, now, req.SourceIP),
-			Outbox: []outbox.Message{notice}}
+			Outbox: []outbox.Message{notice}, DropPasskeys: drop}
 		if c.Status == customer.Unverified {
 			// The link proves the mailbox, now; what an anonymous
 			// registrant typed before was never proven, and goes.
@@ -346,7 +350,6 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetRequest) error {
 				specs = append(specs, event.Spec{Type: event.Activated, Changes: map[string]any{"status": string(after.Status)}})
 			}
 		}
-		var err error
 		if u.Events, err = event.Of(s.random, c.ID, c.StoreID, now, specs...); err != nil {
 			return account.Update{}, err
 		}

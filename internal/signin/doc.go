@@ -56,4 +56,12 @@
 // token to a device the login had not seen, while it knows others, queues a "new sign-in" notice
 // (when, the user agent and address, what to do if it was not them) in the sign-in's own write,
 // at most one a day per login (the key notes `noticedAt`); the login's first device is no news.
+//
+// A passkey signs in usernameless in one read and one write (`TestPasskeys`, `TestCallBudgets`):
+// the request options name a stored challenge (single use, 5 minutes), the answer's user handle
+// and credential id make one BatchGetItem of challenge, passkey and customer, and the write that
+// starts the session spends the challenge and moves the signature counter on the condition that it
+// is still the one read. A counter that does not increase is refused and logged when either counter
+// is non-zero (package passkey). It skips the per-login throttle, not the per-client one; the options
+// route is counted per client.
 package signin

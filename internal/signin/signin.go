@@ -15,6 +15,7 @@ import (
 	"github.com/openreg/registration/internal/code"
 	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/outbox"
+	"github.com/openreg/registration/internal/passkey"
 
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/captcha"
@@ -59,6 +60,7 @@ type Store interface {
 	// (nil: none); *throttle.Exceeded when over it.
 	Enqueue(ctx context.Context, job outbox.Message, limit *throttle.Counter) error
 	code.GuardStore
+	PasskeyStore
 }
 
 // Sessions is the part of the session manager sign-in uses.
@@ -83,6 +85,7 @@ type Service struct {
 	devices   *device.Keyring
 	codes     *code.Hasher
 	guard     *code.Guard
+	passkeys  *passkey.Ceremonies
 	random    io.Reader
 	now       func() time.Time
 	log       *slog.Logger
@@ -102,6 +105,8 @@ type Deps struct {
 	Captcha Captcha
 	// Devices signs and checks device tokens (nil: no device is trusted).
 	Devices *device.Keyring
+	// Passkeys runs the WebAuthn ceremonies (nil: no passkey signs in).
+	Passkeys *passkey.Ceremonies
 	// Codes checks sign-in codes, Guard bounds their guessing (nil Codes:
 	// no code signs in).
 	Codes  *code.Hasher
@@ -114,7 +119,7 @@ type Deps struct {
 // New returns a Service.
 func New(d Deps) *Service {
 	s := &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, hasher: d.Hasher,
-		captcha: d.Captcha, handOvers: d.HandOvers, devices: d.Devices, codes: d.Codes, guard: d.Guard, random: d.Random, now: d.Now, log: d.Log}
+		captcha: d.Captcha, handOvers: d.HandOvers, devices: d.Devices, codes: d.Codes, guard: d.Guard, passkeys: d.Passkeys, random: d.Random, now: d.Now, log: d.Log}
 	if s.captcha == nil {
 		s.captcha = captcha.Off
 	}

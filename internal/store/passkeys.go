@@ -187,6 +187,12 @@ func (s *Store) AddPasskey(ctx context.Context, a account.PasskeyAdd) error {
 	}
 	t.logged(a.Activity, notices)
 	passkeyAt := t.put(newPasskeyItem(c), notExists, nil)
+	// The account notes it has passkeys (a recovery reads them only then);
+	// updatedAt moves, so a change read before this one reads again.
+	at := str(formatTime(a.Activity.At))
+	t.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: keyOf(customerPK(c.CustomerID), keys.SKProfile),
+		UpdateExpression: aws.String("SET hasPasskeys = :t, updatedAt = :at"), ConditionExpression: aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}, ":at": at}}})
 	t.events(a.Events)
 	return t.commit(ctx, nil, refusal{sessionAt, account.ErrSessionGone}, refusal{challengeAt, account.ErrChallengeUsed},
 		refusal{passkeyAt, account.ErrPasskeyExists})

@@ -109,6 +109,10 @@ func (s *Store) AddPasskey(_ context.Context, a account.PasskeyAdd) error {
 				s.passkeys[c.CustomerID] = map[string]passkey.Credential{}
 			}
 			s.passkeys[c.CustomerID][id] = c
+			if cust, ok := s.customers[c.CustomerID]; ok {
+				cust.HasPasskeys, cust.UpdatedAt = true, a.Activity.At
+				s.customers[c.CustomerID] = cust
+			}
 			s.log(a.Activity)
 			if a.Notice.Content != nil {
 				s.Outbox = append(s.Outbox, a.Notice)

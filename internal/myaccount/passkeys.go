@@ -1,0 +1,155 @@
+package myaccount
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/openreg/registration/internal/account"
+	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/event"
+	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/passkey"
+	"github.com/openreg/registration/internal/session"
+)
+
+// PasskeyStore is what My account keeps of passkeys (store.Store,
+// memstore).
+type PasskeyStore interface {
+	PutPasskeyChallenge(ctx context.Context, ch passkey.Challenge) error
+	RegistrationChallenge(ctx context.Context, customerID string) (passkey.Challenge, error)
+	Passkeys(ctx context.Context, customerID string) ([]passkey.Credential, error)
+	AddPasskey(ctx context.Context, a account.PasskeyAdd) error
+	RemovePasskey(ctx context.Context, customerID, credentialID string, a customer.Activity, events []event.Event) error
+}
+
+func passkeysOff() error {
+	return apperr.New(apperr.NotFound, "This store does not offer passkeys.")
+}
+
+func invalidCredential() error {
+	return apperr.New(apperr.InvalidCredential, "The passkey could not be verified; start again.")
+}
+
+// PasskeyOptions begins adding a passkey: the signed-in customer's own
+// session and the password again (a stolen session alone adds none), then
+// the creation options for the browser (navigator.credentials.create),
+// excluding the passkeys the customer has. The challenge is stored, the
+// customer's one pending registration.
+func (s *Service) PasskeyOptions(ctx context.Context, token, pw, sourceIP string) (json.RawMessage, error) {
+	if s.passkeys == nil {
+		return nil, passkeysOff()
+	}
+	c, _, err := s.withPassword(ctx, token, pw, sourceIP, func(customer.Customer) apperr.Fields { return needPassword(pw) })
+	if err != nil {
+		return nil, err
+	}
+	have, err := s.store.Passkeys(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	name := c.Profile.FirstName + " " + c.Profile.LastName
+	opts, ch, err := s.passkeys.BeginRegistration(passkey.User{ID: c.ID, Email: c.Email, DisplayName: name}, have)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.PutPasskeyChallenge(ctx, ch); err != nil {
+		return nil, err
+	}
+	return opts, nil
+}
+
+// AddPasskey finishes adding a passkey with the browser's answer to the
+// pending options: the credential is stored with the session that added
+// it (a recovery that ends that session removes it), the customer is
+// mailed a notice, and the challenge is spent, in one write.
+func (s *Service) AddPasskey(ctx context.Context, token string, credential []byte, name, sourceIP string) (passkey.Credential, error) {
+	if s.passkeys == nil {
+		return passkey.Credential{}, passkeysOff()
+	}
+	sess, c, err := s.ownSession(ctx, token)
+	if err != nil {
+		return passkey.Credential{}, err
+	}
+	if name, err = passkey.CheckName(name); err != nil {
+		return passkey.Credential{}, err
+	}
+	ch, err := s.store.RegistrationChallenge(ctx, c.ID)
+	if errors.Is(err, customer.ErrNotFound) {
+		return passkey.Credential{}, invalidCredential()
+	}
+	if err != nil {
+		return passkey.Credential{}, err
+	}
+	cred, err := s.passkeys.FinishRegistration(ch, credential, name, sess.Digest)
+	if err != nil {
+		return passkey.Credential{}, err
+	}
+	now := s.now().UTC()
+	a := activity(c, customer.ActivityPasskeyAdded, now, sourceIP)
+	a.Detail["passkey"] = cred.IDText()
+	notice := s.mailTo(c, mail.PasskeyAddedNotice{Name: cred.Name, At: now})
+	if notice.ID, err = s.newID(); err != nil {
+		return passkey.Credential{}, err
+	}
+	err = s.store.AddPasskey(ctx, account.PasskeyAdd{Credential: cred, Activity: *a, Session: sess.Ref(), Notice: notice})
+	switch {
+	case errors.Is(err, account.ErrSessionGone):
+		return passkey.Credential{}, session.Unauthenticated()
+	case errors.Is(err, account.ErrChallengeUsed), errors.Is(err, account.ErrPasskeyExists):
+		return passkey.Credential{}, invalidCredential()
+	}
+	return cred, err
+}
+
+// ListPasskeys lists the signed-in customer's passkeys.
+func (s *Service) ListPasskeys(ctx context.Context, token string) ([]passkey.Credential, error) {
+	if s.passkeys == nil {
+		return nil, passkeysOff()
+	}
+	_, c, err := s.signedIn(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Passkeys(ctx, c.ID)
+}
+
+// RemovePasskey removes one of the signed-in customer's passkeys (by its
+// id), with its activity entry; not an impersonation's to do.
+func (s *Service) RemovePasskey(ctx context.Context, token, id, sourceIP string) error {
+	if s.passkeys == nil {
+		return passkeysOff()
+	}
+	sess, c, err := s.ownSession(ctx, token)
+	if err != nil {
+		return err
+	}
+	a := activity(c, customer.ActivityPasskeyRemoved, s.now().UTC(), sourceIP)
+	a.Detail["passkey"] = id
+	err = s.store.RemovePasskey(ctx, c.ID, id, *by(a, sess), nil)
+	if errors.Is(err, customer.ErrNotFound) {
+		return apperr.New(apperr.NotFound, "There is no such passkey.")
+	}
+	return err
+}
+
+// endedPasskeys are the ids of c's passkeys that sessions a recovery ends
+// had added: every one but those added by kept (the session a password
+// change keeps, "" for none).
+func (s *Service) endedPasskeys(ctx context.Context, c customer.Customer, kept string) ([]string, error) {
+	if s.passkeys == nil || !c.HasPasskeys {
+		return nil, nil
+	}
+	have, err := s.store.Passkeys(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range have {
+		if p.AddedBySession != kept || kept == "" {
+			out = append(out, p.IDText())
+		}
+	}
+	return out, nil
+}
