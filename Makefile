@@ -173,7 +173,7 @@ FUZZ_TARGETS := \
   internal/customer:FuzzEmailProblem internal/customer:FuzzNormalizeLogin \
   internal/httpapi:FuzzDecodeRegister internal/httpapi:FuzzDecodeRegisterRoundTrip \
   internal/httpapi:FuzzDecodeSignIn internal/httpapi:FuzzDecodeVerify internal/httpapi:FuzzDecodeResend \
-  internal/httpapi:FuzzDecodeAccountBodies internal/httpapi:FuzzMatchPath \
+  internal/httpapi:FuzzDecodeAccountBodies internal/httpapi:FuzzDecodeCodeAndPasskeyBodies internal/httpapi:FuzzMatchPath \
   internal/httpapi:FuzzConfirmForm internal/httpapi:FuzzLanguages internal/httpapi:FuzzSessionToken \
   internal/session:FuzzParse internal/outbox:FuzzDecode internal/tmpl:FuzzRender \
   internal/vat:FuzzNormalize internal/geo:FuzzSubdivision internal/device:FuzzVerify \

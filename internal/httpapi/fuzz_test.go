@@ -186,6 +186,24 @@ func FuzzDecodeAccountBodies(f *testing.F) {
 	})
 }
 
+// The v1.2 bodies: codes and passkeys (the WebAuthn answers themselves are
+// fuzzed in package passkey).
+func FuzzDecodeCodeAndPasskeyBodies(f *testing.F) {
+	for _, seed := range []string{`{"email":"a@b.co","code":"123 456","password":"x"}`, `{"login":"a@b.co","code":"000000"}`,
+		`{"email":"a@b.co"}`, `{"password":"x"}`, `{"credential":{"id":"AA","type":"public-key","response":{}},"name":"Laptop"}`,
+		`{"challengeId":"x","credential":{}}`, `{"credential":7}`, `{"code":null}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		decodesLikeBodies[verifyBody](t, body)
+		decodesLikeBodies[signInBody](t, body)
+		decodesLikeBodies[signInCodeBody](t, body)
+		decodesLikeBodies[passkeyOptionsBody](t, body)
+		decodesLikeBodies[newPasskeyBody](t, body)
+		decodesLikeBodies[passkeySessionBody](t, body)
+	})
+}
+
 // FuzzMatchPath: a path a route template matches is that template with its
 // values put back (escaped), so a route never matches a path it does not
 // describe, and a value never spans segments.

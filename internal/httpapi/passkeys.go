@@ -18,14 +18,14 @@ type passkeyOptionsBody struct {
 // newPasskeyBody is the browser's answer to the creation options
 // (PublicKeyCredential, as JSON) and an optional name.
 type newPasskeyBody struct {
-	Credential json.RawMessage `json:"credential"`
+	Credential json.RawMessage `json:"credential,omitempty"`
 	Name       string          `json:"name"`
 }
 
 // passkeySessionBody is the browser's answer to the request options.
 type passkeySessionBody struct {
 	ChallengeID string          `json:"challengeId"`
-	Credential  json.RawMessage `json:"credential"`
+	Credential  json.RawMessage `json:"credential,omitempty"`
 }
 
 // passkeyBody is one of the customer's passkeys as the API shows it.
