@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
 	"github.com/openreg/registration/internal/settings"
@@ -39,6 +41,36 @@ window.call = async (method, path, body) => {
     return {error: String(e)};
   }
 };
+// addPasskey and passkeySignIn are the shop's passkey buttons: the API's
+// WebAuthn JSON through the browser's own parsers and authenticator, and
+// PublicKeyCredential.toJSON() back. They answer the last call's
+// {status, body} or {error}, and the step they stopped at.
+window.addPasskey = async (password, name) => {
+  const o = await call("POST", "/v1/customers/me/passkeys/options", {password});
+  if (o.status !== 200) return {step: "options", ...o};
+  let credential;
+  try {
+    const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(JSON.parse(o.body).publicKey);
+    credential = (await navigator.credentials.create({publicKey})).toJSON();
+  } catch (e) {
+    return {step: "create", error: String(e)};
+  }
+  return {step: "add", ...await call("POST", "/v1/customers/me/passkeys", {credential, name})};
+};
+window.passkeySignIn = async () => {
+  const o = await call("POST", "/v1/passkey-sessions/options");
+  if (o.status !== 200) return {step: "options", ...o};
+  let challengeId, credential;
+  try {
+    const opts = JSON.parse(o.body);
+    challengeId = opts.challengeId;
+    const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(opts.publicKey);
+    credential = (await navigator.credentials.get({publicKey})).toJSON();
+  } catch (e) {
+    return {step: "get", error: String(e)};
+  }
+  return {step: "sign-in", ...await call("POST", "/v1/passkey-sessions", {challengeId, credential})};
+};
 </script>`
 
 // fetched is what call answered.
@@ -46,6 +78,12 @@ type fetched struct {
 	Status int    `json:"status"`
 	Body   string `json:"body"`
 	Error  string `json:"error"`
+}
+
+// ceremony is what addPasskey or passkeySignIn answered.
+type ceremony struct {
+	fetched
+	Step string `json:"step"`
 }
 
 // servePage serves the storefront page on ln, the path in #where.
@@ -84,7 +122,9 @@ func screenshotOnFailure(t *testing.T, ctx context.Context) {
 // the mailed link, types the password and confirms, lands on the shop,
 // which reads the account with the cookie, adds to the cart, signs out
 // and signs in again; a page on another site can neither read the customer
-// nor sign them out.
+// nor sign them out. Then, with Chromium's virtual authenticator, the
+// customer adds a passkey on the shop's page, signs out, signs in with it
+// and finds it in the list.
 func TestStorefrontInABrowser(t *testing.T) {
 	ctx := chromium(t)
 	screenshotOnFailure(t, ctx)
@@ -186,4 +226,77 @@ func TestStorefrontInABrowser(t *testing.T) {
 			t.Errorf("cart after signing in again = %s", cart.Body)
 		}
 	})
+
+	var authenticator webauthn.AuthenticatorID
+	t.Run("the customer adds a passkey with the browser's authenticator", func(t *testing.T) {
+		if _, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+			t.Fatalf("WebAuthn.enable: %v", err)
+		}
+		added, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+			Options: &webauthn.VirtualAuthenticatorOptions{
+				Protocol: webauthn.AuthenticatorProtocolCtap2, Transport: webauthn.AuthenticatorTransportInternal,
+				HasResidentKey: true, HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true,
+			}})
+		if err != nil {
+			t.Fatalf("WebAuthn.addVirtualAuthenticator: %v", err)
+		}
+		authenticator = added.AuthenticatorID
+		if err := chromedp.Do(ctx, chromedp.Navigate(shop+"/account")); err != nil {
+			t.Fatal(err)
+		}
+		got := passkeyCeremony(t, ctx, fmt.Sprintf("addPasskey(%q, %q)", password, "This browser"))
+		if got.Step != "add" || got.Status != http.StatusCreated {
+			t.Fatalf("adding a passkey stopped at %s: %d %s %s", got.Step, got.Status, got.Body, got.Error)
+		}
+	})
+
+	t.Run("the customer signs out and signs in with the passkey", func(t *testing.T) {
+		expect(t, call(t, "DELETE", "/v1/sessions/current", nil), http.StatusNoContent)
+		expect(t, call(t, "GET", "/v1/customers/me", nil), http.StatusUnauthorized)
+		got := passkeyCeremony(t, ctx, "passkeySignIn()")
+		if got.Step != "sign-in" || got.Status != http.StatusOK {
+			t.Fatalf("signing in with the passkey stopped at %s: %d %s %s", got.Step, got.Status, got.Body, got.Error)
+		}
+		me := call(t, "GET", "/v1/customers/me", nil)
+		expect(t, me, http.StatusOK)
+		var acc map[string]any
+		if err := json.Unmarshal([]byte(me.Body), &acc); err != nil || acc["email"] != email {
+			t.Errorf("me after the passkey sign-in = %s", me.Body)
+		}
+	})
+
+	t.Run("the list shows the passkey", func(t *testing.T) {
+		list := call(t, "GET", "/v1/customers/me/passkeys", nil)
+		expect(t, list, http.StatusOK)
+		var l struct {
+			Passkeys []struct {
+				ID         string `json:"id"`
+				Name       string `json:"name"`
+				LastUsedAt string `json:"lastUsedAt"`
+			} `json:"passkeys"`
+		}
+		if err := json.Unmarshal([]byte(list.Body), &l); err != nil || len(l.Passkeys) != 1 ||
+			l.Passkeys[0].ID == "" || l.Passkeys[0].Name != "This browser" || l.Passkeys[0].LastUsedAt == "" {
+			t.Fatalf("passkeys = %s, want the one added, named and used", list.Body)
+		}
+		held, err := chromedp.Call(ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: authenticator})
+		if err != nil {
+			t.Fatalf("WebAuthn.getCredentials: %v", err)
+		}
+		if len(held.Credentials) != 1 || held.Credentials[0].RpID != "shop.localhost" || !held.Credentials[0].IsResidentCredential ||
+			base64.RawURLEncoding.EncodeToString(held.Credentials[0].CredentialID) != l.Passkeys[0].ID {
+			t.Errorf("the authenticator holds %d credentials (first %+v), want the listed %s, resident, for shop.localhost",
+				len(held.Credentials), held.Credentials, l.Passkeys[0].ID)
+		}
+	})
+}
+
+// passkeyCeremony runs one of the page's passkey buttons.
+func passkeyCeremony(t *testing.T, ctx context.Context, script string) ceremony {
+	t.Helper()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[ceremony](script, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: %v", script, err)
+	}
+	return got
 }
