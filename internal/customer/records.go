@@ -48,6 +48,8 @@ const (
 	// recovery that ended the session that added it), used to sign in.
 	ActivityPasskeyAdded   ActivityType = "passkey_added"
 	ActivityPasskeyRemoved ActivityType = "passkey_removed"
+	// ActivitySignInCodeMailed: a passwordless sign-in code went out.
+	ActivitySignInCodeMailed ActivityType = "sign_in_code_mailed"
 )
 
 // Activity is one entry of the activity log kept for auditing.

@@ -75,7 +75,7 @@ type CodeStore interface {
 	ClaimSignInCode(ctx context.Context, emailKey, jobID string, now time.Time, interval time.Duration) (bool, error)
 	// SetSignInCode makes l the live sign-in code of the email key, if
 	// customerID still holds it (customer.ErrNotFound otherwise).
-	SetSignInCode(ctx context.Context, emailKey, customerID string, l customer.Link) error
+	SetSignInCode(ctx context.Context, emailKey, customerID string, l customer.Link, a customer.Activity) error
 }
 
 // Jobs is the mailer's half of sign-in: it mails sign-in codes (CodeJob)
@@ -121,7 +121,8 @@ func (m *Jobs) Run(ctx context.Context, job outbox.Message, j CodeJob) (*outbox.
 	if err != nil || plain == "" {
 		return nil, err // the address had its codes for today
 	}
-	if err := m.store.SetSignInCode(ctx, key, view.ID, l); err != nil {
+	a := customer.Activity{CustomerID: view.ID, Type: customer.ActivitySignInCodeMailed, At: now, Detail: map[string]string{"job": job.ID}}
+	if err := m.store.SetSignInCode(ctx, key, view.ID, l, a); err != nil {
 		if errors.Is(err, customer.ErrNotFound) {
 			return nil, nil
 		}

@@ -158,24 +158,20 @@ func (s *Store) VoidCodes(ctx context.Context, customerID, emailKey string, at t
 
 // SetSignInCode makes l the live sign-in code of the email key emailKey,
 // if customerID still holds it.
-func (s *Store) SetSignInCode(ctx context.Context, emailKey, customerID string, l customer.Link) error {
+func (s *Store) SetSignInCode(ctx context.Context, emailKey, customerID string, l customer.Link, a customer.Activity) error {
 	li, err := attributevalue.Marshal(newLinkItem(&l))
 	if err != nil {
 		return err
 	}
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	t := s.newTx()
+	at := t.add(types.TransactWriteItem{Update: &types.Update{
 		TableName: aws.String(s.table), Key: keyOf(emailPK(emailKey), keys.SKKey),
 		UpdateExpression:          aws.String("SET signInCode = :l"),
 		ConditionExpression:       aws.String("customerId = :id"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":l": li, ":id": str(customerID)},
-	})
-	if isConditionFailed(err) {
-		return customer.ErrNotFound
-	}
-	if err != nil {
-		return unavailable("UpdateItem", err)
-	}
-	return nil
+	}})
+	t.activity(a)
+	return t.commit(ctx, nil, refusal{at, customer.ErrNotFound})
 }
 
 // ClaimSignInCode lets job mail a sign-in code to emailKey unless another

@@ -122,13 +122,14 @@ func New(now func() time.Time) *Store {
 
 // SetSignInCode makes l the live sign-in code of an email key that
 // customerID holds; see the DynamoDB store's.
-func (s *Store) SetSignInCode(_ context.Context, emailKeyName, customerID string, l customer.Link) error {
+func (s *Store) SetSignInCode(_ context.Context, emailKeyName, customerID string, l customer.Link, a customer.Activity) error {
 	return s.do(func() error {
 		name := emailKey(emailKeyName)
 		if h, ok := s.keys[name]; !ok || h.customerID != customerID {
 			return customer.ErrNotFound
 		}
 		s.signInCodes[name] = l
+		s.log(a)
 		return nil
 	})
 }

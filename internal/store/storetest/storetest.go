@@ -447,10 +447,10 @@ func Run(t *testing.T, newStore New) {
 		create(t, s, newAccount("c1", "code@example.com", "", customer.Active, clock.Now()))
 		l := customer.NewLink("nonce", clock.Now(), 15*time.Minute)
 		l.Code = "k1.digest"
-		if err := s.SetSignInCode(ctx, "code@example.com", "c2", l); !errors.Is(err, customer.ErrNotFound) {
+		if err := s.SetSignInCode(ctx, "code@example.com", "c2", l, customer.Activity{CustomerID: "c2", Type: customer.ActivitySignInCodeMailed, At: clock.Now()}); !errors.Is(err, customer.ErrNotFound) {
 			t.Errorf("a code for a key another customer holds: %v, want customer.ErrNotFound", err)
 		}
-		if err := s.SetSignInCode(ctx, "code@example.com", "c1", l); err != nil {
+		if err := s.SetSignInCode(ctx, "code@example.com", "c1", l, customer.Activity{CustomerID: "c1", Type: customer.ActivitySignInCodeMailed, At: clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		view, err := s.Login(ctx, "email", "code@example.com")
