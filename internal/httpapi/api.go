@@ -210,7 +210,8 @@ func (a *API) Handler(function string) LambdaHandler {
 		allow[rt.Path] = append(allow[rt.Path], rt.Method)
 	}
 	// find is the route of a request, or the route path its path matches
-	// (for a 405).
+	// (for a 405): a literal path before a template that also matches it
+	// (/v1/customers/me/passkeys/options is not passkey "options").
 	find := func(r *Request) (endpoint, string) {
 		path := ""
 		for _, rt := range mine {
@@ -218,7 +219,9 @@ func (a *API) Handler(function string) LambdaHandler {
 			if !ok {
 				continue
 			}
-			path = rt.Path
+			if path == "" || (strings.Contains(path, "{") && !strings.Contains(rt.Path, "{")) {
+				path = rt.Path
+			}
 			if rt.Method == r.Method {
 				r.PathParams, r.routePath = params, rt.Path
 				return rt.handle, path

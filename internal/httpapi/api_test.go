@@ -153,6 +153,7 @@ func TestRouting(t *testing.T) {
 		{"a function answers 404 for another function's path", functions.Register, "POST", "/v1/sessions", 404, ""},
 		{"a known path with another method is 405 with Allow", functions.Register, "PUT", "/v1/customers", 405, "POST"},
 		{"the verify path allows its three methods", functions.VerifyEmail, "DELETE", "/v1/verify-email", 405, "GET, HEAD, POST"},
+		{"a literal path is not read as a template it also matches", functions.Account, "OPTIONS", "/v1/customers/me/passkeys/options", 405, "POST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
