@@ -36,6 +36,26 @@ func TestPasskeysOnTheStack(t *testing.T) {
 	if m := s.mailedSubject(email, "passkey"); m == "" {
 		t.Error("no notice of the new passkey")
 	}
+	t.Run("a second passkey with a mailed code instead of the password", func(t *testing.T) {
+		expect(t, s.postJSON("/v1/sign-in-codes", map[string]any{"email": email}), http.StatusAccepted)
+		mailed := s.mailedCode(email, "sign-in code")
+		if r := s.do(http.MethodPost, "/v1/customers/me/passkeys/options", "application/json", []byte(`{"code":"`+otherCode(mailed)+`"}`), as(tok)); r.status != http.StatusBadRequest {
+			t.Fatalf("options with a wrong code: %d %s", r.status, r.body)
+		}
+		opts := s.do(http.MethodPost, "/v1/customers/me/passkeys/options", "application/json", []byte(`{"code":"`+mailed+`"}`), as(tok))
+		phone, err := passkeytest.New("https://shop.example")
+		if opts.status != http.StatusOK || err != nil {
+			t.Fatalf("options with the mailed code: %d %s (%v)", opts.status, opts.body, err)
+		}
+		created, err := phone.Create(opts.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expect(t, s.do(http.MethodPost, "/v1/customers/me/passkeys", "application/json", []byte(`{"credential":`+string(created)+`,"name":"Phone"}`), as(tok)), http.StatusCreated)
+		if r := s.do(http.MethodPost, "/v1/customers/me/passkeys/options", "application/json", []byte(`{"code":"`+mailed+`"}`), as(tok)); r.status != http.StatusBadRequest {
+			t.Errorf("the spent code again: %d %s, want code_invalid", r.status, r.body)
+		}
+	})
 	o := s.do(http.MethodPost, "/v1/passkey-sessions/options", "", nil)
 	challenge, _ := o.json(t)["challengeId"].(string)
 	got, err := key.Get(o.body)

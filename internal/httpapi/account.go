@@ -27,7 +27,7 @@ type AccountManager interface {
 	Export(ctx context.Context, token string) (myaccount.Export, error)
 	Erase(ctx context.Context, token, password, sourceIP string) error
 	Devices(ctx context.Context, token string) ([]myaccount.Device, error)
-	PasskeyOptions(ctx context.Context, token, password, sourceIP string) (json.RawMessage, error)
+	PasskeyOptions(ctx context.Context, token, password, code, sourceIP string) (json.RawMessage, error)
 	AddPasskey(ctx context.Context, token string, credential []byte, name, sourceIP string) (passkey.Credential, error)
 	ListPasskeys(ctx context.Context, token string) ([]passkey.Credential, error)
 	RemovePasskey(ctx context.Context, token, id, sourceIP string) error

@@ -10,9 +10,11 @@ import (
 )
 
 // passkeyOptionsBody asks for the options of a new passkey: the password
-// again (a session alone adds none).
+// again, or a sign-in code mailed to the account (a session alone adds
+// none).
 type passkeyOptionsBody struct {
 	Password string `json:"password"`
+	Code     string `json:"code"`
 }
 
 // newPasskeyBody is the browser's answer to the creation options
@@ -57,7 +59,7 @@ func options(opts json.RawMessage, err error) (*Response, error) {
 
 // passkeyOptions answers POST /v1/customers/me/passkeys/options.
 func (a *API) passkeyOptions(ctx context.Context, r *Request, b passkeyOptionsBody) (*Response, error) {
-	return options(a.account.PasskeyOptions(ctx, r.SessionToken(), b.Password, r.SourceIP))
+	return options(a.account.PasskeyOptions(ctx, r.SessionToken(), b.Password, b.Code, r.SourceIP))
 }
 
 // addPasskey answers POST /v1/customers/me/passkeys: 201 and the passkey.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/apperr"
+	"github.com/openreg/registration/internal/code"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/event"
 	"github.com/openreg/registration/internal/mail"
@@ -22,6 +23,10 @@ type PasskeyStore interface {
 	Passkeys(ctx context.Context, customerID string) ([]passkey.Credential, error)
 	AddPasskey(ctx context.Context, a account.PasskeyAdd) error
 	RemovePasskey(ctx context.Context, customerID, credentialID string, a customer.Activity, events []event.Event) error
+	// Login is the sign-in view of a login key (its live sign-in code);
+	// SpendSignInCode spends that code (account.ErrCodeUsed when it is gone).
+	Login(ctx context.Context, kind, key string) (customer.Customer, error)
+	SpendSignInCode(ctx context.Context, emailKey, digest string) error
 }
 
 func passkeysOff() error {
@@ -33,15 +38,23 @@ func invalidCredential() error {
 }
 
 // PasskeyOptions begins adding a passkey: the signed-in customer's own
-// session and the password again (a stolen session alone adds none), then
-// the creation options for the browser (navigator.credentials.create),
-// excluding the passkeys the customer has. The challenge is stored, the
-// customer's one pending registration.
-func (s *Service) PasskeyOptions(ctx context.Context, token, pw, sourceIP string) (json.RawMessage, error) {
+// session and the password again, or a sign-in code just mailed to the
+// account's address (POST /v1/sign-in-codes; for an account without a
+// password), so a stolen session alone adds none; then the creation options
+// for the browser (navigator.credentials.create), excluding the passkeys
+// the customer has. The challenge is stored, the customer's one pending
+// registration.
+func (s *Service) PasskeyOptions(ctx context.Context, token, pw, mailed, sourceIP string) (json.RawMessage, error) {
 	if s.passkeys == nil {
 		return nil, passkeysOff()
 	}
-	c, _, err := s.withPassword(ctx, token, pw, sourceIP, func(customer.Customer) apperr.Fields { return needPassword(pw) })
+	var c customer.Customer
+	var err error
+	if mailed != "" && pw == "" {
+		c, err = s.withMailedCode(ctx, token, mailed)
+	} else {
+		c, _, err = s.withPassword(ctx, token, pw, sourceIP, func(customer.Customer) apperr.Fields { return needPassword(pw) })
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -58,6 +71,41 @@ func (s *Service) PasskeyOptions(ctx context.Context, token, pw, sourceIP string
 		return nil, err
 	}
 	return opts, nil
+}
+
+// withMailedCode is the signed-in customer of token in a session of their
+// own, proven again by the live sign-in code of the account's address,
+// which it spends. A wrong, spent or missing code is code_invalid, counted
+// on the address (package code).
+func (s *Service) withMailedCode(ctx context.Context, token, typed string) (customer.Customer, error) {
+	_, c, err := s.ownSession(ctx, token)
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	if s.codes == nil {
+		return customer.Customer{}, code.Invalid()
+	}
+	key := customer.NormalizeLogin(c.Email)
+	view, err := s.store.Login(ctx, "email", key)
+	if err != nil && !errors.Is(err, customer.ErrNotFound) {
+		return customer.Customer{}, err
+	}
+	ok := false
+	if err == nil && view.ID == c.ID {
+		if ok, err = s.codes.Check(ctx, code.SignIn, c.ID, view.SignInCode, view.CodesVoidBefore, s.now(), typed); err != nil {
+			return customer.Customer{}, apperr.Wrap(apperr.Unavailable, "The code could not be checked right now; try again.", err)
+		}
+	}
+	if !ok {
+		return customer.Customer{}, s.guard.Wrong(ctx, key, c.ID)
+	}
+	if err := s.store.SpendSignInCode(ctx, key, view.SignInCode.Digest); err != nil {
+		if errors.Is(err, account.ErrCodeUsed) {
+			return customer.Customer{}, code.Invalid()
+		}
+		return customer.Customer{}, err
+	}
+	return c, nil
 }
 
 // AddPasskey finishes adding a passkey with the browser's answer to the

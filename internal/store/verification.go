@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/store/keys"
@@ -172,6 +173,24 @@ func (s *Store) SetSignInCode(ctx context.Context, emailKey, customerID string, 
 	}})
 	t.activity(a)
 	return t.commit(ctx, nil, refusal{at, customer.ErrNotFound})
+}
+
+// SpendSignInCode removes the sign-in code of digest from the email key,
+// if it is still there; account.ErrCodeUsed otherwise.
+func (s *Store) SpendSignInCode(ctx context.Context, emailKey, digest string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: keyOf(emailPK(emailKey), keys.SKKey),
+		UpdateExpression:          aws.String("REMOVE signInCode"),
+		ConditionExpression:       aws.String("signInCode.digest = :d"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": str(digest)},
+	})
+	if isConditionFailed(err) {
+		return account.ErrCodeUsed
+	}
+	if err != nil {
+		return unavailable("UpdateItem", err)
+	}
+	return nil
 }
 
 // ClaimSignInCode lets job mail a sign-in code to emailKey unless another

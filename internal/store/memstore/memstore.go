@@ -136,6 +136,19 @@ func (s *Store) SetSignInCode(_ context.Context, emailKeyName, customerID string
 
 func emailKey(k string) string { return "email:" + k }
 
+// SpendSignInCode removes the sign-in code of digest; see the DynamoDB
+// store's.
+func (s *Store) SpendSignInCode(_ context.Context, emailKeyName, digest string) error {
+	return s.do(func() error {
+		name := emailKey(emailKeyName)
+		if l, ok := s.signInCodes[name]; !ok || l.Digest != digest {
+			return account.ErrCodeUsed
+		}
+		delete(s.signInCodes, name)
+		return nil
+	})
+}
+
 // loginName is the name of a login key of kind "email" or "username".
 func loginName(kind, k string) string {
 	if kind == "username" {

@@ -457,6 +457,9 @@ func Run(t *testing.T, newStore New) {
 		if err != nil || view.SignInCode == nil || view.SignInCode.Code != l.Code || !view.SignInCode.ExpiresAt.Equal(l.ExpiresAt) {
 			t.Fatalf("Login = %+v, %v; want the code on the sign-in view", view.SignInCode, err)
 		}
+		if err := s.SpendSignInCode(ctx, "code@example.com", "another nonce"); !errors.Is(err, account.ErrCodeUsed) {
+			t.Errorf("spending another code: %v, want ErrCodeUsed", err)
+		}
 		use := &account.CodeUse{EmailKey: "code@example.com", Digest: "nonce"}
 		exp := clock.Now().Add(time.Hour).Truncate(time.Second)
 		first := session.Session{Digest: "s1", CustomerID: "c1", CreatedAt: clock.Now(), ExpiresAt: exp}
@@ -469,6 +472,9 @@ func Run(t *testing.T, newStore New) {
 		}
 		if _, _, err := s.SessionOf(ctx, second.Ref()); !errors.Is(err, session.ErrNotFound) {
 			t.Errorf("the refused sign-in stored its session: %v", err)
+		}
+		if err := s.SpendSignInCode(ctx, "code@example.com", "nonce"); !errors.Is(err, account.ErrCodeUsed) {
+			t.Errorf("spending the spent code: %v, want ErrCodeUsed", err)
 		}
 		at := clock.Now().Add(time.Minute).Truncate(time.Millisecond)
 		if err := s.VoidCodes(ctx, "c1", "code@example.com", at); err != nil {
