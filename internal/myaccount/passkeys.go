@@ -15,13 +15,25 @@ import (
 	"github.com/openreg/registration/internal/session"
 )
 
-// PasskeyStore is what My account keeps of passkeys (store.Store,
-// memstore).
+// PasskeyStore is what My account keeps of passkeys: the credentials, in
+// their customer's partition, and the challenge of the registration begun.
 type PasskeyStore interface {
+	// PutPasskeyChallenge stores ch until it expires: a registration
+	// challenge under its customer, so a customer has one pending
+	// registration and a newer one replaces it.
 	PutPasskeyChallenge(ctx context.Context, ch passkey.Challenge) error
+	// RegistrationChallenge returns the customer's pending registration
+	// challenge; customer.ErrNotFound when none.
 	RegistrationChallenge(ctx context.Context, customerID string) (passkey.Challenge, error)
+	// Passkeys returns the customer's passkeys.
 	Passkeys(ctx context.Context, customerID string) ([]passkey.Credential, error)
+	// AddPasskey writes a in one transaction (it spends the registration
+	// challenge); account.ErrChallengeUsed, ErrPasskeyExists or
+	// ErrSessionGone when its conditions fail.
 	AddPasskey(ctx context.Context, a account.PasskeyAdd) error
+	// RemovePasskey deletes one passkey (by passkey.Credential.IDText) of
+	// the customer with its activity entry and events; customer.ErrNotFound
+	// when there is no such passkey.
 	RemovePasskey(ctx context.Context, customerID, credentialID string, a customer.Activity, events []event.Event) error
 	// Login is the sign-in view of a login key (its live sign-in code);
 	// SpendSignInCode spends that code (account.ErrCodeUsed when it is gone).

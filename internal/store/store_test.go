@@ -406,7 +406,7 @@ func TestUnavailableDatabase(t *testing.T) {
 }
 
 // The store keeps passkeys as the in-memory store does.
-var _ storetest.PasskeyStore = (*store.Store)(nil)
+var _ storetest.Store = (*store.Store)(nil)
 
 // TestContract runs the store contract, which the in-memory store of the
 // unit tests passes too, against DynamoDB Local.

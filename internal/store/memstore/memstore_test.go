@@ -8,7 +8,7 @@ import (
 )
 
 // The store keeps passkeys as the DynamoDB store does.
-var _ storetest.PasskeyStore = (*memstore.Store)(nil)
+var _ storetest.Store = (*memstore.Store)(nil)
 
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, clock *storetest.Clock) storetest.Store { return memstore.New(clock.Now) })

@@ -16,33 +16,6 @@ import (
 	"github.com/openreg/registration/internal/verification"
 )
 
-// PasskeyStore is the passkey part of the stores: the credentials, in
-// their customer's partition, and the challenges of the ceremonies begun.
-// The writes that spend a challenge (account.PasskeyAdd, account.SignIn's
-// Passkey) are all or nothing, on the condition that the challenge exists
-// and has not expired.
-type PasskeyStore interface {
-	// PutPasskeyChallenge stores ch until it expires: a sign-in challenge
-	// under its ID, a registration challenge under its customer, so a
-	// customer has one pending registration and a newer one replaces it.
-	PutPasskeyChallenge(ctx context.Context, ch passkey.Challenge) error
-	// RegistrationChallenge returns the customer's pending registration
-	// challenge; customer.ErrNotFound when none.
-	RegistrationChallenge(ctx context.Context, customerID string) (passkey.Challenge, error)
-	// Passkeys returns the customer's passkeys.
-	Passkeys(ctx context.Context, customerID string) ([]passkey.Credential, error)
-	// AddPasskey writes a in one transaction; ErrChallengeUsed,
-	// ErrPasskeyExists or ErrSessionGone when its conditions fail.
-	AddPasskey(ctx context.Context, a account.PasskeyAdd) error
-	// RemovePasskey deletes one passkey (by passkey.Credential.IDText) of
-	// the customer with its activity entry and events;
-	// customer.ErrNotFound when there is no such passkey.
-	RemovePasskey(ctx context.Context, customerID, credentialID string, a customer.Activity, events []event.Event) error
-	// PasskeySignIn reads the sign-in challenge, the customer's passkey and
-	// the customer in one call; customer.ErrNotFound when any is missing.
-	PasskeySignIn(ctx context.Context, challengeID, customerID, credentialID string) (passkey.Challenge, passkey.Credential, customer.Customer, error)
-}
-
 // credential is a passkey of customerID with every field set (odd bytes,
 // nanoseconds), to see that all of them round-trip.
 func credential(customerID string, id byte, now time.Time) passkey.Credential {

@@ -52,7 +52,6 @@ type Store interface {
 	ListByStatus(ctx context.Context, storeID string, st customer.Status, limit int, cursor string) (admin.Page, error)
 	ActivityPage(ctx context.Context, customerID string, limit int, cursor string) (admin.ActivityPage, error)
 	// Passkeys and their challenges.
-	PasskeyStore
 }
 
 // Clock is the suite's settable clock.
