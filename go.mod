@@ -28,6 +28,7 @@ require (
 	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.23.1
 	github.com/go-webauthn/webauthn v0.18.2
+	github.com/miekg/dns v1.1.73
 )
 
 require (

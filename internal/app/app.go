@@ -11,12 +11,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"time"
 
 	"github.com/openreg/registration/internal/admin"
 	"github.com/openreg/registration/internal/code"
+	"github.com/openreg/registration/internal/emailcheck"
 	"github.com/openreg/registration/internal/myaccount"
 	"github.com/openreg/registration/internal/passkey"
 	"github.com/openreg/registration/internal/settings"
@@ -98,6 +100,9 @@ type Clients struct {
 	// Secrets builds the readers of the CAPTCHA's secret and the device
 	// keys on first use.
 	Secrets captcha.Sources
+	// Resolver answers the email checks' DNS questions (nil: none asked;
+	// the answer says a domain's mail is unknown).
+	Resolver emailcheck.Resolver
 }
 
 // HTTPClients are a deployed HTTP function's clients: none is built before
@@ -112,6 +117,8 @@ func HTTPClients(a config.AWS, c aws.Config) Clients {
 				return secretsmanager.NewFromConfig(c, func(o *secretsmanager.Options) { o.BaseEndpoint = endpoint(a, "SECRETS_MANAGER") })
 			},
 		},
+		// The function's own resolver (in a Lambda, the VPC's or AWS's).
+		Resolver: net.DefaultResolver,
 	}
 }
 
@@ -171,7 +178,8 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 		Account: myaccount.New(myaccount.Deps{Settings: s, Store: st, Sessions: sessions, Passwords: signIn,
 			Hasher: hasher, Breached: breached, Captcha: gate, Codes: codes, Guard: guard, Passkeys: passkeys,
 			Random: rt.Random, Now: rt.Now, Log: rt.Log}),
-		Shopping: shop,
+		Shopping:    shop,
+		EmailChecks: emailcheck.New(c.Resolver, 0).Limited(st, s.ClientLimits.EmailChecks, rt.Now),
 		BackOffice: admin.New(admin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher,
 			Breached: breached, Random: rt.Random, Now: rt.Now}),
 		Cookies: httpapi.Cookies{Secure: cfg.CookieSecure},

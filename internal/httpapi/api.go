@@ -13,6 +13,7 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/emailcheck"
 	"github.com/openreg/registration/internal/functions"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/settings"
@@ -70,6 +71,9 @@ var Routes = []Route{
 	{http.MethodHead, "/v1/email-change", functions.Account, (*API).emailChangePage},
 	{http.MethodPost, "/v1/email-change", functions.Account, (*API).confirmEmailChange},
 	{http.MethodPost, "/v1/guests", functions.Cart, (*API).createGuest},
+	// Served by cart, outside register's reserved concurrency: a storefront
+	// asks while the shopper types.
+	{http.MethodPost, "/v1/email-checks", functions.Cart, withBody((*API).checkEmail)},
 	{http.MethodGet, "/v1/cart", functions.Cart, (*API).getCart},
 	{http.MethodPut, "/v1/cart/items/{sku}", functions.Cart, withBody((*API).putCartItem)},
 	{http.MethodDelete, "/v1/cart/items/{sku}", functions.Cart, (*API).deleteCartItem},
@@ -125,6 +129,7 @@ type API struct {
 	signIn   Authenticator
 	account  AccountManager
 	shop     Shopping
+	checks   EmailChecker
 	office   BackOffice
 	cookies  Cookies
 	pages    *Pages
@@ -146,6 +151,7 @@ type Deps struct {
 	Account      AccountManager
 	Shopping     Shopping
 	BackOffice   BackOffice
+	EmailChecks  EmailChecker
 	Cookies      Cookies
 	Pages        *Pages
 	// Captcha is what the registration form says of the store's CAPTCHA
@@ -159,6 +165,11 @@ type Deps struct {
 	Now         func() time.Time
 }
 
+// EmailChecker checks an address while a shopper types (emailcheck.Checker).
+type EmailChecker interface {
+	CheckFor(ctx context.Context, email, sourceIP string) (emailcheck.Result, error)
+}
+
 // Counters count events on a throttle counter (the store).
 type Counters interface {
 	Count(ctx context.Context, c throttle.Counter) error
@@ -167,7 +178,7 @@ type Counters interface {
 // New returns an API.
 func New(d Deps) *API {
 	return &API{settings: d.Settings, register: d.Registration, verify: d.Verification, resend: d.Resend, signIn: d.SignIn,
-		account: d.Account, shop: d.Shopping, office: d.BackOffice, cookies: d.Cookies, pages: d.Pages, captcha: d.Captcha,
+		account: d.Account, shop: d.Shopping, office: d.BackOffice, checks: d.EmailChecks, cookies: d.Cookies, pages: d.Pages, captcha: d.Captcha,
 		storefronts: d.Storefronts, counters: d.Counters, log: d.Log, now: d.Now}
 }
 

@@ -208,6 +208,16 @@ func TestEveryRouteInProcess(t *testing.T) {
 		{"removing a passkey the customer has not is not found", "DELETE", "/v1/customers/me/passkeys/nosuchpasskey", "", []string{bearer}, 404, "not_found", nil},
 		{"anyone may begin a passkey sign-in", "POST", "/v1/passkey-sessions/options", "", nil, 200, "", nil},
 		{"a passkey sign-in with a made-up answer is refused", "POST", "/v1/passkey-sessions", `{"challengeId":"x","credential":{"id":"x","type":"public-key","response":{}}}`, nil, 400, "invalid_credential", nil},
+		{"an address is checked while the shopper types", "POST", "/v1/email-checks", `{"email":"ada@gmial.com"}`, nil, 200, "", func(t *testing.T, r answer) {
+			if !strings.Contains(r.body, `"valid":true`) || !strings.Contains(r.body, `"suggestion":"ada@gmail.com"`) {
+				t.Errorf("check %s, want valid with the suggestion", r.body)
+			}
+		}},
+		{"a malformed address is checked as invalid", "POST", "/v1/email-checks", `{"email":"ada@"}`, nil, 200, "", func(t *testing.T, r answer) {
+			if !strings.Contains(r.body, `"valid":false`) || !strings.Contains(r.body, `"domainAcceptsMail":null`) {
+				t.Errorf("check %s, want invalid and no DNS answer", r.body)
+			}
+		}},
 		{"erasure needs the password", "DELETE", "/v1/customers/me", `{"password":"wrong horse"}`, []string{bearer}, 401, "invalid_credentials", nil},
 		{"the customer changes their password, keeping this session", "PUT", "/v1/customers/me/password", `{"currentPassword":"correct horse","newPassword":"another horse"}`, []string{bearer}, 204, "", nil},
 		{"a reset is asked for any address", "POST", "/v1/password-resets", `{"email":"nobody@example.com"}`, nil, 202, "", nil},

@@ -154,7 +154,8 @@ func Default() Settings {
 			PasswordReset: Limit{Max: 10, Window: Duration(time.Hour)},
 			Guests:        Limit{Max: 100, Window: Duration(time.Hour)},
 			// A person types a code or two; a shop behind one address, more.
-			Codes: Limit{Max: 30, Window: Duration(time.Hour)},
+			Codes:       Limit{Max: 30, Window: Duration(time.Hour)},
+			EmailChecks: Limit{Max: 300, Window: Duration(time.Hour)},
 		},
 		Codes:                     Codes{PerStore: Limit{Max: 5000, Window: Duration(time.Hour)}},
 		SignIn:                    SignIn{EmailCodes: true},

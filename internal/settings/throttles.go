@@ -57,6 +57,9 @@ type ClientLimits struct {
 	// Codes caps the 6-digit codes one client submits (verification,
 	// reset, sign-in), right or wrong.
 	Codes Limit `json:"codes"`
+	// EmailChecks caps POST /v1/email-checks (a storefront asks while the
+	// shopper types).
+	EmailChecks Limit `json:"emailChecks"`
 }
 
 // SignIn are the ways in besides a password.
@@ -91,4 +94,5 @@ func (c ClientLimits) validate(p *problems) {
 	c.PasswordReset.validate(p, "clientLimits.passwordReset")
 	c.Guests.validate(p, "clientLimits.guests")
 	c.Codes.validate(p, "clientLimits.codes")
+	c.EmailChecks.validate(p, "clientLimits.emailChecks")
 }
