@@ -153,10 +153,11 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 	sessions := session.NewManager(st, tokens, session.Lifetimes{
 		Default: time.Duration(s.SessionLifetime), RememberMe: time.Duration(s.RememberMeLifetime),
 	}, rt.Now)
+	checks := emailcheck.New(c.Resolver, 0).Limited(st, s.ClientLimits.EmailChecks, rt.Now)
 	shop := shopping.New(shopping.Deps{Settings: s, Store: st, Sessions: sessions, Random: rt.Random, Now: rt.Now})
 	reg := registration.New(registration.Deps{
 		Settings: s, Store: st, Sessions: sessions, Hasher: hasher, Breached: breached, HandOvers: shop, Captcha: gate,
-		Random: rt.Random, Now: rt.Now, Log: rt.Log,
+		EmailChecks: checks, Random: rt.Random, Now: rt.Now, Log: rt.Log,
 	})
 	var devices *device.Keyring
 	if s.DeviceTrust.Secret != "" {
@@ -177,9 +178,9 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 		SignIn: signIn,
 		Account: myaccount.New(myaccount.Deps{Settings: s, Store: st, Sessions: sessions, Passwords: signIn,
 			Hasher: hasher, Breached: breached, Captcha: gate, Codes: codes, Guard: guard, Passkeys: passkeys,
-			Random: rt.Random, Now: rt.Now, Log: rt.Log}),
+			EmailChecks: checks, Random: rt.Random, Now: rt.Now, Log: rt.Log}),
 		Shopping:    shop,
-		EmailChecks: emailcheck.New(c.Resolver, 0).Limited(st, s.ClientLimits.EmailChecks, rt.Now),
+		EmailChecks: checks,
 		BackOffice: admin.New(admin.Deps{Settings: s, Store: st, Sessions: sessions, Hasher: hasher,
 			Breached: breached, Random: rt.Random, Now: rt.Now}),
 		Cookies: httpapi.Cookies{Secure: cfg.CookieSecure},

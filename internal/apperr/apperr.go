@@ -30,6 +30,11 @@ const (
 	RegistrationDisabled Code = "registration_disabled"
 	EmailTaken           Code = "email_taken"
 	UsernameTaken        Code = "username_taken"
+	// DisposableEmail, EmailDomainUnreachable: the store's email checks
+	// (settings emailChecks) refuse the address; the problem names the
+	// field too.
+	DisposableEmail        Code = "disposable_email"
+	EmailDomainUnreachable Code = "email_domain_unreachable"
 
 	TokenInvalid  Code = "token_invalid"
 	TokenExpired  Code = "token_expired"

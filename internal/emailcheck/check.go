@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/settings"
 	"github.com/openreg/registration/internal/throttle"
@@ -132,4 +133,31 @@ func (c *Checker) acceptsMail(ctx context.Context, domain string) *bool {
 func notFound(err error) bool {
 	var dnsErr *net.DNSError
 	return errors.As(err, &dnsErr) && dnsErr.IsNotFound
+}
+
+// Refusal is the store's refusal of a valid address under its email checks
+// (settings emailChecks), naming field, or nil: disposable_email for a
+// disposable-mail provider when those are refused, email_domain_unreachable
+// when mail records are required and DNS says the domain has none. DNS is
+// asked only when required, and an unanswered question never refuses. A nil
+// Checker refuses nothing.
+func (c *Checker) Refusal(ctx context.Context, field, email string, p settings.EmailChecks) error {
+	at := strings.LastIndexByte(email, '@')
+	if c == nil || at < 0 {
+		return nil
+	}
+	domain := strings.ToLower(email[at+1:])
+	if p.RefuseDisposable() && Disposable(domain) {
+		return refusal(apperr.DisposableEmail, field, "This store does not accept addresses at disposable-mail providers.")
+	}
+	if p.RequireMX && c.resolver != nil {
+		if accepts := c.acceptsMail(ctx, domain); accepts != nil && !*accepts {
+			return refusal(apperr.EmailDomainUnreachable, field, "This address's domain does not accept mail.")
+		}
+	}
+	return nil
+}
+
+func refusal(code apperr.Code, field, message string) error {
+	return &apperr.Error{Code: code, Message: message, Fields: []apperr.FieldError{{Field: field, Code: string(code), Message: message}}}
 }

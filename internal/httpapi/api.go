@@ -296,6 +296,8 @@ var statusOf = map[apperr.Code]int{
 	apperr.RegistrationDisabled:   http.StatusForbidden,
 	apperr.EmailTaken:             http.StatusConflict,
 	apperr.UsernameTaken:          http.StatusConflict,
+	apperr.DisposableEmail:        http.StatusBadRequest,
+	apperr.EmailDomainUnreachable: http.StatusBadRequest,
 	apperr.TokenInvalid:           http.StatusBadRequest,
 	apperr.CodeInvalid:            http.StatusBadRequest,
 	apperr.InvalidCredential:      http.StatusBadRequest,

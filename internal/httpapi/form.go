@@ -32,6 +32,9 @@ type formBody struct {
 	EUVat         bool          `json:"euVat"`
 	Captcha       *captcha.Form `json:"captcha"`
 	Languages     []string      `json:"languages"`
+	// EmailChecks says what registration refuses beyond an address's
+	// syntax.
+	EmailChecks settings.EmailChecks `json:"emailChecks"`
 }
 
 // registrationForm describes what the storefront must render, straight from
@@ -43,6 +46,7 @@ func (a *API) registrationForm(_ context.Context, _ *Request) (*Response, error)
 		PasswordPolicy: s.PasswordPolicy, AcceptPrivacyPolicy: s.AcceptPrivacyPolicy,
 		Consents: s.Consents, Newsletters: s.Newsletters, Attributes: s.Attributes,
 		Captcha: a.captcha, Languages: s.Languages, AddressFields: s.AddressFields, EUVat: s.Vat.EUVat,
+		EmailChecks: s.EmailChecks,
 	}
 	if b.AddressFields == nil {
 		b.AddressFields = []string{}

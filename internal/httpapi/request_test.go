@@ -25,7 +25,7 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 		apperr.TokenReplaced, apperr.PasswordMismatch, apperr.TooManyRequests,
 		apperr.ImpersonationForbidden, apperr.Forbidden, apperr.InvalidState, apperr.CustomerNotFound,
 		apperr.CrossSiteRequest, apperr.InvalidBody, apperr.InvalidStorefrontKey, apperr.InvalidShopperAddress,
-		apperr.CodeInvalid, apperr.InvalidCredential,
+		apperr.CodeInvalid, apperr.InvalidCredential, apperr.DisposableEmail, apperr.EmailDomainUnreachable,
 	}
 	if len(codes) != len(statusOf) {
 		t.Errorf("the table maps %d codes, the test knows %d: keep them in step", len(statusOf), len(codes))

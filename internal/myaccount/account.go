@@ -16,6 +16,7 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/emailcheck"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/session"
@@ -86,6 +87,7 @@ type Service struct {
 	codes     *code.Hasher
 	guard     *code.Guard
 	passkeys  *passkey.Ceremonies
+	emails    *emailcheck.Checker
 	random    io.Reader
 	now       func() time.Time
 	log       *slog.Logger
@@ -109,17 +111,20 @@ type Deps struct {
 	Passkeys *passkey.Ceremonies
 	// Codes checks the 6-digit codes mailed beside reset links, Guard
 	// bounds their guessing (nil Codes: no code is taken).
-	Codes  *code.Hasher
-	Guard  *code.Guard
-	Random io.Reader
-	Now    func() time.Time
-	Log    *slog.Logger
+	Codes *code.Hasher
+	Guard *code.Guard
+	// EmailChecks apply settings emailChecks to a new address (nil:
+	// none).
+	EmailChecks *emailcheck.Checker
+	Random      io.Reader
+	Now         func() time.Time
+	Log         *slog.Logger
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
 	s := &Service{settings: d.Settings, store: d.Store, sessions: d.Sessions, passwords: d.Passwords,
-		hasher: d.Hasher, breached: d.Breached, captcha: d.Captcha, codes: d.Codes, guard: d.Guard, passkeys: d.Passkeys, random: d.Random, now: d.Now, log: d.Log}
+		hasher: d.Hasher, breached: d.Breached, captcha: d.Captcha, codes: d.Codes, guard: d.Guard, passkeys: d.Passkeys, emails: d.EmailChecks, random: d.Random, now: d.Now, log: d.Log}
 	if s.captcha == nil {
 		s.captcha = captcha.Off
 	}

@@ -38,6 +38,9 @@ func (s *Service) RequestEmailChange(ctx context.Context, token, newEmail, pw, s
 	if err != nil {
 		return err
 	}
+	if err := s.emails.Refusal(ctx, "newEmail", newEmail, s.settings.EmailChecks); err != nil {
+		return err
+	}
 	return s.update(ctx, c, g, func(c customer.Customer, now time.Time) (account.Update, error) {
 		// The job rides on the activity entry, in the customer's partition,
 		// so an erasure finds the new address it names.

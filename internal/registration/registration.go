@@ -18,6 +18,7 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/captcha"
 	"github.com/openreg/registration/internal/customer"
+	"github.com/openreg/registration/internal/emailcheck"
 	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/redirect"
@@ -166,6 +167,7 @@ type Service struct {
 	hasher   *password.Hasher
 	breached *password.Range
 	captcha  Captcha
+	emails   *emailcheck.Checker
 	// handOvers is nil where no guest can come along (unit tests).
 	handOvers HandOvers
 	random    io.Reader
@@ -186,16 +188,18 @@ type Deps struct {
 	HandOvers HandOvers
 	// Captcha is the store's CAPTCHA gate (nil: captcha.Off).
 	Captcha Captcha
-	Random  io.Reader
-	Now     func() time.Time
-	Log     *slog.Logger
+	// EmailChecks apply settings emailChecks (nil: none).
+	EmailChecks *emailcheck.Checker
+	Random      io.Reader
+	Now         func() time.Time
+	Log         *slog.Logger
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
 	s := &Service{
 		settings: d.Settings, store: d.Store, sessions: d.Sessions, handOvers: d.HandOvers,
-		hasher: d.Hasher, breached: d.Breached, captcha: d.Captcha, random: d.Random, now: d.Now, log: d.Log,
+		hasher: d.Hasher, breached: d.Breached, captcha: d.Captcha, emails: d.EmailChecks, random: d.Random, now: d.Now, log: d.Log,
 	}
 	if s.captcha == nil {
 		s.captcha = captcha.Off
@@ -227,8 +231,11 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	// The provider is asked before any hashing, and only about a form
-	// that is otherwise valid.
+	// The email checks and the CAPTCHA provider are asked before any
+	// hashing, and only about a form that is otherwise valid.
+	if err := s.emails.Refusal(ctx, "email", c.email, s.settings.EmailChecks); err != nil {
+		return Result{}, err
+	}
 	if s.captcha.Required(captcha.Register) {
 		if err := s.captcha.Verify(ctx, captcha.Register, req.CaptchaToken, req.SourceIP); err != nil {
 			return Result{}, err

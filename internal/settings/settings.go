@@ -13,10 +13,10 @@
 // (consents, newsletters, attributes), captcha.go, passwords.go,
 // throttles.go (signInThrottle, clientLimits), devicetrust.go,
 // serverkeys.go, lifetimes.go (the *Lifetime keys), urls.go, mail.go
-// (mailFrom, the store owner's notices, resend), cart.go (guests, cart) and
-// vat.go. Shared by several: duration.go (Duration), secrets.go (the ssm:,
-// secretsmanager: and file: references) and problems.go (the checks'
-// helpers).
+// (mailFrom, the store owner's notices, resend), cart.go (guests, cart),
+// vat.go and emailchecks.go. Shared by several: duration.go (Duration),
+// secrets.go (the ssm:, secretsmanager: and file: references) and
+// problems.go (the checks' helpers).
 package settings
 
 import (
@@ -110,6 +110,9 @@ type Settings struct {
 	Resend Resend `json:"resend"`
 	// Vat is the EU VAT number check.
 	Vat Vat `json:"vat"`
+	// EmailChecks refuse disposable addresses, or domains without mail
+	// records, at registration and address change.
+	EmailChecks EmailChecks `json:"emailChecks"`
 }
 
 // Default returns the settings an operator gets without writing any: the seed
@@ -178,6 +181,7 @@ func Default() Settings {
 		EventBusName: "customer-events",
 		Resend:       Resend{Interval: Duration(60 * time.Second)},
 		Vat:          Vat{ViesURL: DefaultViesURL, Timeout: Duration(10 * time.Second)},
+		EmailChecks:  EmailChecks{Disposable: DisposableAllow},
 	}
 }
 
@@ -251,6 +255,7 @@ func (s Settings) Validate() error {
 	s.Guests.validate(&p)
 	s.Cart.validate(&p)
 	s.validateVat(&p)
+	s.EmailChecks.validate(&p)
 	return errors.Join(p...)
 }
 
