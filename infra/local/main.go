@@ -216,6 +216,7 @@ func up(parent context.Context, o options, emu *emulator.Stack, log *slog.Logger
 
 	var handlers map[string]httpapi.LambdaHandler
 	var mailer devstack.SQSHandler
+	var invoke devstack.Invoker
 	if o.lambda == "rie" || o.invoke != "" {
 		rs, err := devstack.StartRuntimes(ctx, tpl, devstack.RIEPath, o.bin, res.Locals, overrides, local.Access, log)
 		if err != nil {
@@ -230,7 +231,7 @@ func up(parent context.Context, o options, emu *emulator.Stack, log *slog.Logger
 		if !ok {
 			return st, fmt.Errorf("the template has no %s function", functions.Mailer)
 		}
-		handlers, mailer = rs.HTTP(), m.SQS()
+		handlers, mailer, invoke = rs.HTTP(), m.SQS(), rs.Invoke
 	} else {
 		rt := app.Production(slog.LevelInfo)
 		rt.Log = log
@@ -238,7 +239,7 @@ func up(parent context.Context, o options, emu *emulator.Stack, log *slog.Logger
 		if err != nil {
 			return st, err
 		}
-		handlers, mailer = wired.HTTP, wired.Mailer
+		handlers, mailer, invoke = wired.HTTP, wired.Mailer, wired.Invoke
 	}
 	poller, err := local.Poller(functions.Mailer, mailer, log)
 	if err != nil {
@@ -254,6 +255,13 @@ func up(parent context.Context, o options, emu *emulator.Stack, log *slog.Logger
 	mux.Handle("/", devstack.NewTemplateGateway(tpl, handlers, log, time.Now, o.throttle).WithAdminToken(adminToken).
 		WithCORS(httpapi.CORSPolicy(localSettings.URLs)))
 	mailbox := devstack.NewMailbox(emu.Moto)
+	// SES's mailbox simulator: a mail to bounce@ or
+	// complaint@simulator.amazonses.com comes back as SES's event, through
+	// the template's rule, to ses-events.
+	feedback, err := devstack.NewSESFeedback(tpl, mailbox, invoke, time.Now, log)
+	if err != nil {
+		return st, err
+	}
 	mux.Handle("/_local/mailbox", mailbox)
 	mux.Handle("/_local/mailbox.json", mailbox)
 	events := devstack.NewEventLog(clients.SQS, bus.QueueURL, 200, log)
@@ -267,11 +275,12 @@ func up(parent context.Context, o options, emu *emulator.Stack, log *slog.Logger
 	})
 	st.handler = mux
 
-	// The events page's queue every second; the template's event source
-	// mapping and Pipes (the stream to the mail queue and to the event bus)
-	// every 200 ms.
-	st.wg.Add(3)
+	// The events page's queue every second; SES's simulated feedback every
+	// 500 ms; the template's event source mapping and Pipes (the stream to
+	// the mail queue and to the event bus) every 200 ms.
+	st.wg.Add(4)
 	go func() { defer st.wg.Done(); events.Run(ctx, time.Second) }()
+	go func() { defer st.wg.Done(); feedback.Run(ctx, 500*time.Millisecond) }()
 	go func() { defer st.wg.Done(); poller.Run(ctx) }()
 	go func() { defer st.wg.Done(); local.Pipes.Run(ctx, 200*time.Millisecond, log) }()
 

@@ -177,7 +177,7 @@ var tableAccess = map[string]tableGrant{
 			keys.PasskeyChallenge},
 	},
 	// My account: the account and its keys (an address change moves the
-	// email key), the sign-in throttle (a password check counts like a
+	// email key, and lifts the new address's suppression), the sign-in throttle (a password check counts like a
 	// sign-in), reset requests' jobs and limits; Query reads the
 	// customer's partition for the export and the passkeys; a passkey's
 	// registration stores and spends its challenge (PASSKEYCHALLENGE#).
@@ -185,6 +185,7 @@ var tableAccess = map[string]tableGrant{
 		Actions: append(slices.Clone(itemActions), "dynamodb:BatchGetItem", "dynamodb:Query"),
 		Prefixes: []string{keys.Customer, keys.Email, keys.Username, keys.Throttle, keys.Outbox, keys.Rate, keys.Newsletter,
 			keys.PasskeyChallenge},
+		Only: []scoped{{"dynamodb:DeleteItem", []string{keys.Suppress}}},
 	},
 	// The back office: the customers and their keys (creating one claims
 	// them), their logs (Query of a customer's partition), the jobs it
@@ -208,9 +209,13 @@ var tableAccess = map[string]tableGrant{
 		Prefixes: []string{keys.Customer, keys.Email, keys.Username, keys.Registration, keys.Outbox, keys.Mailed, keys.Suppress,
 			keys.Resend, keys.Notice, keys.Reset, keys.SignInCode, keys.Newsletter, keys.Guest, keys.Rate},
 	},
+	// Bounces and complaints: the suppression list, and the account with
+	// the address (found by its email key, read only), marked in one
+	// write with its activity entry and event.
 	functions.SESEvents: {
-		Actions:  []string{"dynamodb:PutItem"},
-		Prefixes: []string{keys.Suppress},
+		Actions:  []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"},
+		Prefixes: []string{keys.Suppress, keys.Customer, keys.Outbox},
+		Only:     []scoped{{"dynamodb:GetItem", []string{keys.Email}}},
 	},
 }
 

@@ -734,7 +734,7 @@ func TestLeastPrivilege(t *testing.T) {
 			"VerifyEmail": {[]string{"dynamodb:UpdateItem"}, []string{"sqs:SendMessage", "ses:SendEmail", "dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchWriteItem"}},
 			"Account":     {[]string{"dynamodb:UpdateItem", "dynamodb:Query"}, []string{"sqs:SendMessage", "ses:SendEmail", "dynamodb:Scan", "dynamodb:BatchWriteItem"}},
 			"Mailer":      {[]string{"ses:SendEmail", "sqs:ReceiveMessage", "dynamodb:PutItem", "dynamodb:Query"}, []string{"sqs:SendMessage", "dynamodb:Scan", "ses:SendRawEmail", "dynamodb:BatchWriteItem"}},
-			"SesEvents":   {[]string{"dynamodb:PutItem"}, []string{"dynamodb:GetItem", "sqs:SendMessage", "ses:SendEmail"}},
+			"SesEvents":   {[]string{"dynamodb:PutItem", "dynamodb:GetItem"}, []string{"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "sqs:SendMessage", "ses:SendEmail"}},
 		}
 		actions := policyActions(s)
 		for fn, w := range want {

@@ -64,6 +64,9 @@ type Update struct {
 	DropPasskeys []string
 	// DropConsents are consent log entries to remove in the same write.
 	DropConsents []customer.ConsentRecord
+	// LiftSuppression is an address (normalised) that may be mailed again:
+	// a completed address change proved it receives mail.
+	LiftSuppression string
 	// Session, when set, is the session the change was asked in: the
 	// write is also conditional on it still existing, and fails with
 	// ErrSessionGone when a sign-out deleted it first.

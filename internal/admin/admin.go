@@ -223,6 +223,7 @@ func (s *Service) Create(ctx context.Context, op Operator, r CreateRequest) (cus
 var ListStatus = map[string]customer.Status{
 	"unverified": customer.Unverified, "verified": customer.Active,
 	"pending_approval": customer.PendingApproval, "deactivated": customer.Deactivated,
+	"undeliverable": customer.Undeliverable,
 }
 
 // List returns a page of a store's customers with a status, newest first.
@@ -230,7 +231,7 @@ func (s *Service) List(ctx context.Context, storeID, status string, limit int, c
 	st, ok := ListStatus[status]
 	var f apperr.Fields
 	if !ok {
-		f.Add("status", "invalid_status", "Status must be unverified, verified, pending_approval or deactivated.")
+		f.Add("status", "invalid_status", "Status must be unverified, verified, pending_approval, deactivated or undeliverable.")
 	}
 	if limit < 1 || limit > MaxPage {
 		f.Add("limit", "out_of_range", "Limit must be from 1 to 100.")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/openreg/registration/internal/admin"
 	"github.com/openreg/registration/internal/code"
+	"github.com/openreg/registration/internal/deliverability"
 	"github.com/openreg/registration/internal/emailcheck"
 	"github.com/openreg/registration/internal/myaccount"
 	"github.com/openreg/registration/internal/passkey"
@@ -35,7 +36,6 @@ import (
 
 	"github.com/openreg/registration/internal/config"
 	"github.com/openreg/registration/internal/httpapi"
-	"github.com/openreg/registration/internal/mail"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/registration"
 	"github.com/openreg/registration/internal/sesevents"
@@ -235,7 +235,7 @@ func ServeHTTP(function string) {
 
 // NewFeedback wires the ses-events function's handler.
 func NewFeedback(cfg config.Config, db store.API, rt Runtime) *sesevents.Handler {
-	return sesevents.New(mail.NewFeedback(store.New(db, cfg.Table, rt.Random, rt.Now), rt.Now, rt.Log))
+	return sesevents.New(deliverability.New(NewStore(cfg, db, rt), rt.Random, rt.Now, rt.Log))
 }
 
 // Boot is a function's cold start: it loads the configuration from the

@@ -29,6 +29,37 @@ const (
 	Deactivated Status = "deactivated"
 )
 
+// EmailStatus is whether mail to a customer's address arrives.
+type EmailStatus string
+
+// The undeliverable statuses, as SES reports them: a hard bounce, or the
+// recipient marked a mail as spam.
+const (
+	EmailBounced    EmailStatus = "bounced"
+	EmailComplained EmailStatus = "complained"
+)
+
+// EmailDeliverable is how the API names the empty EmailStatus.
+const EmailDeliverable EmailStatus = "deliverable"
+
+// Undeliverable reports whether mail to the customer's address stopped.
+func (c Customer) Undeliverable() bool { return c.EmailStatus != "" }
+
+// Undeliverable is the back office's list of the accounts whose mail
+// stopped; it is no account's Status (see Listed).
+const Undeliverable Status = "undeliverable"
+
+// Listed is the back-office list the customer is in: Undeliverable while
+// mail to its address is stopped (whatever its status, so the operator
+// finds every account that needs a new address in one list), else its
+// status.
+func (c Customer) Listed() Status {
+	if c.Undeliverable() {
+		return Undeliverable
+	}
+	return c.Status
+}
+
 // Customer is a registered customer.
 type Customer struct {
 	ID       string
@@ -110,6 +141,10 @@ type Customer struct {
 	// NoticedAt is when the login last mailed a "new sign-in" notice (the
 	// sign-in view's only): at most one a day.
 	NoticedAt time.Time
+	// EmailStatus is what the mail provider last reported of Email: ""
+	// while mail arrives, EmailBounced or EmailComplained once it stopped
+	// (mail to it then stops too); a completed address change clears it.
+	EmailStatus EmailStatus
 	// RecoveredAt is the time of the account's last recovery: a password
 	// reset or change, a sign-out everywhere or a completed address
 	// change. Each voids what was asked for or issued before it (see

@@ -50,6 +50,9 @@ const (
 	ActivityPasskeyRemoved ActivityType = "passkey_removed"
 	// ActivitySignInCodeMailed: a passwordless sign-in code went out.
 	ActivitySignInCodeMailed ActivityType = "sign_in_code_mailed"
+	// ActivityEmailUndeliverable: SES reported a hard bounce or a
+	// complaint of the address (package deliverability).
+	ActivityEmailUndeliverable ActivityType = "email_undeliverable"
 )
 
 // Activity is one entry of the activity log kept for auditing.

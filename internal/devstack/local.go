@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/openreg/registration/internal/app"
 	"github.com/openreg/registration/internal/app/mailapp"
 	"github.com/openreg/registration/internal/config"
@@ -135,12 +137,27 @@ func (l *Local) Poller(function string, h SQSHandler, log *slog.Logger) (*Poller
 type Wired struct {
 	HTTP   map[string]httpapi.LambdaHandler
 	Mailer SQSHandler
+	// Events are the functions the template's rules invoke (ses-events).
+	Events map[string]func(ctx context.Context, ev events.EventBridgeEvent) error
+}
+
+// Invoke is the Invoker of the functions rules invoke.
+func (w Wired) Invoke(ctx context.Context, function string, payload []byte) error {
+	h, ok := w.Events[function]
+	if !ok {
+		return fmt.Errorf("no function %s is wired for events", function)
+	}
+	var ev events.EventBridgeEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return err
+	}
+	return h(ctx, ev)
 }
 
 // InProcess wires every function of the template in this process, with
 // the runtime rt (the tests' clock) and overrides over each environment.
 func (l *Local) InProcess(mailer string, overrides map[string]string, rt app.Runtime) (Wired, error) {
-	out := Wired{HTTP: map[string]httpapi.LambdaHandler{}}
+	out := Wired{HTTP: map[string]httpapi.LambdaHandler{}, Events: map[string]func(context.Context, events.EventBridgeEvent) error{}}
 	var errs []error
 	for _, name := range slices.Sorted(maps.Keys(l.Template.Functions)) {
 		env, err := l.Env(name, overrides)
@@ -163,8 +180,13 @@ func (l *Local) InProcess(mailer string, overrides map[string]string, rt app.Run
 			out.Mailer = c.HoldWith(mailapp.Holder(cfg, awsCfg)).Handle
 			continue
 		}
+		if slices.ContainsFunc(l.Template.Rules, func(r Rule) bool { return slices.Contains(r.Functions, name) }) {
+			// The one function a rule invokes: SES's feedback.
+			out.Events[name] = app.NewFeedback(cfg, app.DynamoDB(cfg.AWS, awsCfg), rt).Handle
+			continue
+		}
 		if !slices.ContainsFunc(httpapi.Routes, func(r httpapi.Route) bool { return r.Function == name }) {
-			continue // not behind the API (ses-events)
+			continue // behind nothing the local stack runs
 		}
 		sys, err := app.NewSystem(cfg, app.NewStore(cfg, app.DynamoDB(cfg.AWS, awsCfg), rt), app.HTTPClients(cfg.AWS, awsCfg), rt)
 		if err != nil {

@@ -278,6 +278,16 @@ func (rs Runtimes) HTTP() map[string]httpapi.LambdaHandler {
 	return out
 }
 
+// Invoke is the Invoker of the functions under the RIE.
+func (rs Runtimes) Invoke(ctx context.Context, function string, payload []byte) error {
+	p, ok := rs[function]
+	if !ok {
+		return fmt.Errorf("no function %s runs under the RIE", function)
+	}
+	_, err := p.Invoke(ctx, payload)
+	return err
+}
+
 // Stop ends every runtime.
 func (rs Runtimes) Stop() {
 	for _, p := range rs {

@@ -143,6 +143,17 @@ type Template struct {
 	RouteThrottles  map[string]Throttle
 	// CORS is the API's CorsConfiguration (nil: none).
 	CORS *httpapi.CORS
+	// Rules are the EventBridge rules on the default bus that invoke a
+	// function of the template (SES's bounces and complaints).
+	Rules []Rule
+}
+
+// Rule is an EventBridge rule on the default bus: its event pattern and the
+// functions it invokes (by name).
+type Rule struct {
+	LogicalID string
+	Pattern   json.RawMessage
+	Functions []string
 }
 
 type cfnResource struct {
@@ -215,6 +226,8 @@ func ParseTemplate(doc []byte) (Template, error) {
 			err = t.addRoute(r.Properties, raw.Resources, names)
 		case "AWS::ApiGatewayV2::Stage":
 			err = t.addStage(r.Properties)
+		case "AWS::Events::Rule":
+			err = t.addRule(id, r.Properties, names)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", id, err))
@@ -416,6 +429,36 @@ func (t *Template) addMapping(props json.RawMessage, names map[string]string) er
 	return nil
 }
 
+// addRule reads an enabled rule of the default bus whose targets are the
+// template's functions; rules of other buses (or with other targets) are
+// not the local stack's to run.
+func (t *Template) addRule(id string, props json.RawMessage, names map[string]string) error {
+	var p struct {
+		EventPattern json.RawMessage `json:"EventPattern"`
+		EventBusName json.RawMessage `json:"EventBusName"`
+		State        string          `json:"State"`
+		Targets      []struct {
+			Arn json.RawMessage `json:"Arn"`
+		} `json:"Targets"`
+	}
+	if err := json.Unmarshal(props, &p); err != nil {
+		return err
+	}
+	if len(p.EventBusName) > 0 && string(p.EventBusName) != `"default"` || p.State == "DISABLED" || len(p.EventPattern) == 0 {
+		return nil
+	}
+	r := Rule{LogicalID: id, Pattern: p.EventPattern}
+	for _, target := range p.Targets {
+		if fn, ok := getAttTarget(target.Arn, "Arn"); ok && names[fn] != "" {
+			r.Functions = append(r.Functions, names[fn])
+		}
+	}
+	if len(r.Functions) > 0 {
+		t.Rules = append(t.Rules, r)
+	}
+	return nil
+}
+
 // Clone copies t, so that a test can change the copy (its maps and lists;
 // the raw JSON values are replaced, not edited, by whoever changes them).
 func (t Template) Clone() Template {
@@ -430,7 +473,7 @@ func (t Template) Clone() Template {
 	for role, ps := range t.Roles {
 		c.Roles[role] = slices.Clone(ps)
 	}
-	c.Pipes, c.Mappings = slices.Clone(t.Pipes), slices.Clone(t.Mappings)
+	c.Pipes, c.Mappings, c.Rules = slices.Clone(t.Pipes), slices.Clone(t.Mappings), slices.Clone(t.Rules)
 	for i := range c.Pipes {
 		c.Pipes[i].Filters = slices.Clone(c.Pipes[i].Filters)
 	}

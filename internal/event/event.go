@@ -21,10 +21,13 @@ const (
 	PasswordChanged Type = "customer.password_changed"
 	EmailChanged    Type = "customer.email_changed"
 	Deleted         Type = "customer.deleted"
+	// EmailUndeliverable: SES reported a hard bounce or a complaint of
+	// the customer's address.
+	EmailUndeliverable Type = "customer.email_undeliverable"
 )
 
 // Types lists every event type; each has a schema.
-var Types = []Type{Registered, Verified, Approved, Activated, SignedIn, SignedOut, PasswordChanged, EmailChanged, Deleted}
+var Types = []Type{Registered, Verified, Approved, Activated, SignedIn, SignedOut, PasswordChanged, EmailChanged, Deleted, EmailUndeliverable}
 
 // Source is the EventBridge source of every event.
 const Source = "openreg.customers"

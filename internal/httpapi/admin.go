@@ -61,6 +61,7 @@ type adminCustomer struct {
 	Username      string           `json:"username,omitempty"`
 	Status        string           `json:"status"`
 	EmailVerified bool             `json:"emailVerified"`
+	EmailStatus   string           `json:"emailStatus"`
 	StoreID       string           `json:"storeId"`
 	Profile       customer.Profile `json:"profile"`
 	CreatedAt     string           `json:"createdAt"`
@@ -77,7 +78,7 @@ func listStatus(s customer.Status) string {
 
 func adminView(c customer.Customer) adminCustomer {
 	return adminCustomer{CustomerID: c.ID, Email: c.Email, Username: c.Username, Status: listStatus(c.Status),
-		EmailVerified: !c.EmailVerifiedAt.IsZero(), StoreID: c.StoreID, Profile: c.Profile, CreatedAt: rfc3339(c.CreatedAt)}
+		EmailVerified: !c.EmailVerifiedAt.IsZero(), EmailStatus: emailStatusOf(c), StoreID: c.StoreID, Profile: c.Profile, CreatedAt: rfc3339(c.CreatedAt)}
 }
 
 // adminCreateBody is POST /v1/admin/customers: the registration's profile

@@ -87,16 +87,19 @@ func (a *API) deleteSession(ctx context.Context, r *Request) (*Response, error) 
 
 // meBody is the profile of GET /v1/customers/me.
 type meBody struct {
-	CustomerID    string            `json:"customerId"`
-	Email         string            `json:"email"`
-	Username      string            `json:"username,omitempty"`
-	Status        customer.Status   `json:"status"`
-	EmailVerified bool              `json:"emailVerified"`
-	StoreID       string            `json:"storeId"`
-	Language      string            `json:"language"`
-	Profile       customer.Profile  `json:"profile"`
-	Attributes    map[string]string `json:"attributes"`
-	Newsletters   []string          `json:"newsletters"`
+	CustomerID    string          `json:"customerId"`
+	Email         string          `json:"email"`
+	Username      string          `json:"username,omitempty"`
+	Status        customer.Status `json:"status"`
+	EmailVerified bool            `json:"emailVerified"`
+	// EmailStatus is deliverable, or bounced or complained once mail to
+	// the address stopped: the storefront asks for a new address.
+	EmailStatus string            `json:"emailStatus"`
+	StoreID     string            `json:"storeId"`
+	Language    string            `json:"language"`
+	Profile     customer.Profile  `json:"profile"`
+	Attributes  map[string]string `json:"attributes"`
+	Newsletters []string          `json:"newsletters"`
 	// BillingAddressID and ShippingAddressID name the default addresses
 	// (the export lists them).
 	BillingAddressID  string `json:"billingAddressId,omitempty"`
@@ -105,6 +108,14 @@ type meBody struct {
 	// EU VAT numbers.
 	Vat       *vatBody `json:"vat,omitempty"`
 	CreatedAt string   `json:"createdAt"`
+}
+
+// emailStatusOf is the API's name of c's EmailStatus.
+func emailStatusOf(c customer.Customer) string {
+	if c.EmailStatus == "" {
+		return string(customer.EmailDeliverable)
+	}
+	return string(c.EmailStatus)
 }
 
 // vatBody is the check of the customer's VAT number.
@@ -142,7 +153,7 @@ func (a *API) me(ctx context.Context, r *Request) (*Response, error) {
 func profileOf(c customer.Customer) meBody {
 	b := meBody{
 		CustomerID: c.ID, Email: c.Email, Username: c.Username, Status: c.Status,
-		EmailVerified: !c.EmailVerifiedAt.IsZero(), StoreID: c.StoreID, Language: c.Language,
+		EmailVerified: !c.EmailVerifiedAt.IsZero(), EmailStatus: emailStatusOf(c), StoreID: c.StoreID, Language: c.Language,
 		Profile: c.Profile, Attributes: c.Attributes, Newsletters: c.Newsletters, CreatedAt: rfc3339(c.CreatedAt),
 		BillingAddressID: c.BillingAddressID, ShippingAddressID: c.ShippingAddressID,
 	}

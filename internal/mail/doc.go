@@ -12,7 +12,8 @@
 // a second delivery finds it sent and is dropped (`TestMailerSendsEachMessageOnce`). A failed
 // send releases the claim so the retry can send. The one gap left: a mailer that dies after SES
 // accepted the mail and before the claim is marked may send again once the lease (2 min) ran
-// out. A suppressed address (a hard bounce or complaint) is never mailed.
+// out. A suppressed address (a hard bounce or complaint) is never mailed,
+// except an address-change link (package deliverability).
 //
 // Codes stay in the body. A mailed code (the 6-digit code of a validation
 // or reset mail, the passwordless sign-in code) is a secret: the body shows

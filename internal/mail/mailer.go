@@ -104,7 +104,7 @@ func (m *Mailer) SendClaimed(ctx context.Context, msg outbox.Message) error {
 		m.release(ctx, msg.ID)
 		return err
 	}
-	suppressed, err := m.ledger.Suppressed(ctx, customer.NormalizeLogin(msg.To.Email))
+	suppressed, err := m.suppressed(ctx, msg)
 	if err != nil {
 		m.release(ctx, msg.ID)
 		return err
@@ -129,6 +129,17 @@ func (m *Mailer) SendClaimed(ctx context.Context, msg outbox.Message) error {
 	m.settle(ctx, msg.ID)
 	m.log.InfoContext(ctx, "mail sent", "messageId", msg.ID, "kind", msg.Kind(), "customerId", msg.To.CustomerID)
 	return nil
+}
+
+// suppressed reports whether msg must not go out: its address
+// hard-bounced or complained. An address-change link is the exception: the
+// customer asked to move to the address, and following the link is what
+// proves mail to it arrives again (which lifts the suppression).
+func (m *Mailer) suppressed(ctx context.Context, msg outbox.Message) (bool, error) {
+	if msg.Kind() == EmailChangeConfirm {
+		return false, nil
+	}
+	return m.ledger.Suppressed(ctx, customer.NormalizeLogin(msg.To.Email))
 }
 
 // settle marks a claim done. The work is done; failing now would make SQS

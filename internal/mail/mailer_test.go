@@ -205,6 +205,20 @@ func TestMailerSendsEachMessageOnce(t *testing.T) {
 			t.Errorf("got %d mails to a suppressed address", len(s.sent))
 		}
 	})
+	t.Run("an address-change link goes to a suppressed address all the same", func(t *testing.T) {
+		s, l := &fakeSender{}, newLedger()
+		if err := l.Suppress(ctx, "ada@example.com", "Permanent", created); err != nil {
+			t.Fatal(err)
+		}
+		m := fixedMessage(mail.EmailChangeConfirm, "en")
+		m.To.Email = "ada@example.com"
+		if err := newMailer(tpl, s, l).Deliver(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.sent) != 1 {
+			t.Errorf("got %d mails, want the address-change link", len(s.sent))
+		}
+	})
 }
 
 // job is content that is not a mail.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/apperr"
 	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/mail"
@@ -293,6 +294,16 @@ func TestEmailChange(t *testing.T) {
 	tok := f.session(t, pw)
 	wantCode(t, f.svc.RequestEmailChange(ctx, tok, "ada@example.com", pw, ""), apperr.Validation)
 	wantCode(t, f.svc.RequestEmailChange(ctx, tok, "new@example.org", "wrong", ""), apperr.InvalidCredentials)
+	// The old address bounced; the new one once did too.
+	c, _ := f.Store.Customer(ctx, adaID)
+	bounced := c
+	bounced.EmailStatus = customer.EmailBounced
+	if err := f.Store.Update(ctx, account.Update{Before: c, After: bounced}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Store.Suppress(ctx, "new@example.org", "bounced", f.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.svc.RequestEmailChange(ctx, tok, "New@Example.org", pw, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -316,6 +327,12 @@ func TestEmailChange(t *testing.T) {
 	}
 	if v, err := f.Store.Login(ctx, "email", "new@example.org"); err != nil || v.ID != adaID {
 		t.Errorf("the new address: %v", err)
+	}
+	if c, _ := f.Store.Customer(ctx, adaID); c.Undeliverable() {
+		t.Errorf("after the change the account's mail is still %q, want deliverable", c.EmailStatus)
+	}
+	if s, _ := f.Store.Suppressed(ctx, "new@example.org"); s {
+		t.Error("the link reached the new address, and it is still suppressed")
 	}
 	_, err = f.svc.ConfirmEmailChange(ctx, tokenOf(t, m.Content.(mail.EmailChangeLink).Link), "")
 	wantCode(t, err, apperr.TokenInvalid)

@@ -103,6 +103,9 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token, sourceIP string
 		}
 		after := c
 		after.Email, after.EmailVerifiedAt = c.EmailChange.NewEmail, now
+		// The link reached the new address: mail to it arrives, whatever
+		// the old one's fate or the new one's past.
+		after.EmailStatus = ""
 		// A completed change is a recovery too: a reset link mailed to
 		// the old address, and anything else asked for before, is void.
 		after.Recover(now)
@@ -116,7 +119,8 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token, sourceIP string
 		// The old address hears of it: if the change was not its owner's,
 		// this is how they learn the account moved.
 		notice := s.mailTo(c, mail.EmailChangedNotice{MaskedNewEmail: customer.MaskEmail(after.Email)})
-		u := account.Update{After: after, Activity: a, Events: evs, Outbox: []outbox.Message{notice}}
+		u := account.Update{After: after, Activity: a, Events: evs, Outbox: []outbox.Message{notice},
+			LiftSuppression: customer.NormalizeLogin(after.Email)}
 		// The subscriptions follow the address, as the seed system's do.
 		if customer.NormalizeLogin(after.Email) != customer.NormalizeLogin(c.Email) {
 			have, err := s.subscriptionsOf(ctx, c)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/openreg/registration/internal/mail"
+	"github.com/openreg/registration/internal/deliverability"
 )
 
 // detail is the part of an SES event the feedback needs.
@@ -28,7 +28,7 @@ type recipient struct {
 
 // Recorder records one notification.
 type Recorder interface {
-	Record(ctx context.Context, n mail.Notification) error
+	Record(ctx context.Context, n deliverability.Notification) error
 }
 
 // Handler is the Lambda handler of the ses-events function.
@@ -44,7 +44,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) error 
 	if err := json.Unmarshal(ev.Detail, &d); err != nil {
 		return fmt.Errorf("sesevents: unreadable detail of event %s: %w", ev.ID, err)
 	}
-	n := mail.Notification{Type: d.EventType}
+	n := deliverability.Notification{Type: d.EventType}
 	switch {
 	case d.Bounce != nil:
 		n.BounceType = d.Bounce.BounceType

@@ -56,6 +56,10 @@ func (s *Store) Update(ctx context.Context, u account.Update) error {
 			Key: keyOf(customerPK(cr.CustomerID), consentSK(cr))}})
 	}
 	t.dropPasskeys(after.ID, u.DropPasskeys)
+	if u.LiftSuppression != "" {
+		t.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table),
+			Key: keyOf(suppressPK(u.LiftSuppression), keys.SKSuppress)}})
+	}
 	sessionAt := -1
 	if !u.Session.IsZero() {
 		// The session the change was asked in must still exist: a

@@ -66,6 +66,7 @@ type customerItem struct {
 	RecoveredAt       string           `dynamodbav:"recoveredAt,omitempty"`
 	CodesVoidBefore   string           `dynamodbav:"codesVoidBefore,omitempty"`
 	HasPasskeys       bool             `dynamodbav:"hasPasskeys,omitempty"`
+	EmailStatus       string           `dynamodbav:"emailStatus,omitempty"`
 	// ReceivedAt (Unix nanoseconds, to compare in a condition) is when the
 	// registration the account holds was received.
 	ReceivedAt int64 `dynamodbav:"receivedAt,omitempty"`
@@ -151,7 +152,7 @@ func newCustomerItem(c customer.Customer, emailKey, usernameKey string) customer
 		ExpiresAt: epoch(c.ExpiresAt), TTL: epoch(c.ExpiresAt),
 		Registered: eventOf(c.Registered), Verified: eventOf(c.Verification),
 		SessionsValidFrom: formatTime(c.SessionsValidFrom), KeptSession: c.KeptSession,
-		Reset: newLinkItem(c.Reset), RecoveredAt: formatTime(c.RecoveredAt), CodesVoidBefore: formatTime(c.CodesVoidBefore), HasPasskeys: c.HasPasskeys, ByOperator: c.ByOperator, ReceivedAt: unixNano(c.ReceivedAt),
+		Reset: newLinkItem(c.Reset), RecoveredAt: formatTime(c.RecoveredAt), CodesVoidBefore: formatTime(c.CodesVoidBefore), HasPasskeys: c.HasPasskeys, EmailStatus: string(c.EmailStatus), ByOperator: c.ByOperator, ReceivedAt: unixNano(c.ReceivedAt),
 	}
 	if ch := c.EmailChange; ch != nil {
 		it.EmailChange = &emailChangeItem{NewEmail: ch.NewEmail, Link: *newLinkItem(&ch.Link)}
@@ -188,7 +189,7 @@ func (i customerItem) customer() customer.Customer {
 	c.Link = i.Link.link()
 	c.SessionsValidFrom, c.KeptSession, c.Reset = parseTime(i.SessionsValidFrom), i.KeptSession, i.Reset.link()
 	c.RecoveredAt, c.CodesVoidBefore, c.ByOperator = parseTime(i.RecoveredAt), parseTime(i.CodesVoidBefore), i.ByOperator
-	c.HasPasskeys = i.HasPasskeys
+	c.HasPasskeys, c.EmailStatus = i.HasPasskeys, customer.EmailStatus(i.EmailStatus)
 	if i.ReceivedAt != 0 {
 		c.ReceivedAt = time.Unix(0, i.ReceivedAt).UTC()
 	}

@@ -23,7 +23,11 @@ import (
 // over StatusShards partitions instead of funnelling into one. A page queries
 // every shard for at most a page of items older than the cursor and merges
 // them: StatusShards × limit items read per page, whatever the table's size,
-// and never a scan.
+// and never a scan. An account whose mail stopped is listed as
+// undeliverable instead of under its status (customer.Listed): the one
+// index serves that list at no extra write. Its sort key ends in its mail
+// status ("#bounced"), which the index's projection (fixed when the table
+// was created) does not carry otherwise.
 
 // StatusShards is how many partitions one store's status is spread over.
 const StatusShards = 8
@@ -43,7 +47,11 @@ func statusKeys(c customer.Customer) (key, sort string) {
 	if c.Status == customer.Deleted || c.ID == "" {
 		return "", ""
 	}
-	return statusKey(c.StoreID, c.Status, statusShard(c.ID)), sortableTime(c.CreatedAt) + "#" + c.ID
+	sort = sortableTime(c.CreatedAt) + "#" + c.ID
+	if c.Undeliverable() {
+		sort += "#" + string(c.EmailStatus)
+	}
+	return statusKey(c.StoreID, c.Listed(), statusShard(c.ID)), sort
 }
 
 // ListByStatus returns up to limit customers of a store with a status,
@@ -86,7 +94,11 @@ func (s *Store) ListByStatus(ctx context.Context, storeID string, st customer.St
 			page.Cursor = keys.Cursor(all[i-1].StatusSort)
 			break
 		}
-		page.Customers = append(page.Customers, it.customer())
+		c := it.customer()
+		if parts := strings.Split(it.StatusSort, "#"); len(parts) == 3 && c.EmailStatus == "" {
+			c.EmailStatus = customer.EmailStatus(parts[2])
+		}
+		page.Customers = append(page.Customers, c)
 	}
 	return page, nil
 }

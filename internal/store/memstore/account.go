@@ -35,6 +35,7 @@ func (s *Store) Update(_ context.Context, u account.Update) error {
 			for _, id := range u.DropPasskeys {
 				delete(s.passkeys[after.ID], id)
 			}
+			delete(s.suppressed, u.LiftSuppression)
 			s.subscribe(u.Subscriptions, u.DropSubscriptions)
 			s.Consents = slices.DeleteFunc(s.Consents, func(cr customer.ConsentRecord) bool {
 				return slices.ContainsFunc(u.DropConsents, func(d customer.ConsentRecord) bool {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openreg/registration/internal/account"
 	"github.com/openreg/registration/internal/admin"
 	"github.com/openreg/registration/internal/customer"
 )
@@ -39,6 +40,52 @@ func runAdmin(t *testing.T, newStore New) {
 		}
 		if _, err := s.ListByStatus(ctx, "default", customer.Unverified, 2, "not a cursor"); !errors.Is(err, admin.ErrBadCursor) {
 			t.Errorf("a made-up cursor: %v, want admin.ErrBadCursor", err)
+		}
+	})
+
+	t.Run("an account whose mail stopped is listed as undeliverable, not under its status, until its address changes", func(t *testing.T) {
+		s, clock := newStore.fresh(t)
+		acc := newAccount("0b6f2c1e-0000-4c1b-9f3e-00000000000b", "gone@example.com", "", customer.Active, clock.Now())
+		create(t, s, acc)
+		count := func(st customer.Status) int {
+			t.Helper()
+			p, err := s.ListByStatus(ctx, "default", st, 10, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(p.Customers)
+		}
+		if err := s.Suppress(ctx, "new@example.com", "bounced", clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		before, err := s.Customer(ctx, acc.Customer.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bounced := before
+		bounced.EmailStatus, bounced.UpdatedAt = customer.EmailBounced, clock.Now().Add(time.Second)
+		if err := s.Update(ctx, account.Update{Before: before, After: bounced}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Customer(ctx, acc.Customer.ID); err != nil || got.EmailStatus != customer.EmailBounced {
+			t.Fatalf("stored email status %q, %v; want bounced", got.EmailStatus, err)
+		}
+		if u, a := count(customer.Undeliverable), count(customer.Active); u != 1 || a != 0 {
+			t.Errorf("%d undeliverable and %d active listed, want the account under undeliverable only", u, a)
+		}
+		if p, err := s.ListByStatus(ctx, "default", customer.Undeliverable, 10, ""); err != nil || len(p.Customers) != 1 || p.Customers[0].EmailStatus != customer.EmailBounced {
+			t.Errorf("the undeliverable list: %+v, %v; want the account, bounced", p.Customers, err)
+		}
+		moved := bounced
+		moved.Email, moved.EmailStatus, moved.UpdatedAt = "new@example.com", "", clock.Now().Add(2*time.Second)
+		if err := s.Update(ctx, account.Update{Before: bounced, After: moved, LiftSuppression: "new@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		if u, a := count(customer.Undeliverable), count(customer.Active); u != 0 || a != 1 {
+			t.Errorf("after the change %d undeliverable and %d active listed, want it active again", u, a)
+		}
+		if sup, err := s.Suppressed(ctx, "new@example.com"); err != nil || sup {
+			t.Errorf("the changed-to address is still suppressed (%v, %v); the change lifts it", sup, err)
 		}
 	})
 
