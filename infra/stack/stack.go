@@ -157,7 +157,10 @@ var tableAccess = map[string]tableGrant{
 		Prefixes: []string{keys.Customer, keys.Email, keys.Username, keys.Registration, keys.Outbox, keys.Rate, keys.Guest},
 		// A Standard registration reads the address's subscriptions and
 		// puts its own.
-		Only: []scoped{{"dynamodb:Query", []string{keys.Newsletter}}, {"dynamodb:PutItem", []string{keys.Newsletter}}},
+		Only: []scoped{{"dynamodb:Query", []string{keys.Newsletter}}, {"dynamodb:PutItem", []string{keys.Newsletter}},
+			// GET /v1/registrations/{id} reads the ledger and the
+			// suppression list.
+			{"dynamodb:GetItem", []string{keys.Mailed, keys.Suppress}}},
 	},
 	functions.VerifyEmail: {
 		Actions:  itemActions,

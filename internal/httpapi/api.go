@@ -41,6 +41,7 @@ type Route struct {
 var Routes = []Route{
 	{http.MethodGet, "/v1/registration-form", functions.Register, (*API).registrationForm},
 	{http.MethodPost, "/v1/customers", functions.Register, withBody((*API).registerCustomer)},
+	{http.MethodGet, "/v1/registrations/{id}", functions.Register, (*API).registrationMail},
 	{http.MethodGet, "/v1/verify-email", functions.VerifyEmail, (*API).confirmPage},
 	{http.MethodHead, "/v1/verify-email", functions.VerifyEmail, (*API).confirmPage},
 	{http.MethodPost, "/v1/verify-email", functions.VerifyEmail, (*API).confirmEmail},
@@ -98,6 +99,7 @@ type Cookies struct {
 // Registrar registers customers (registration.Service).
 type Registrar interface {
 	Register(ctx context.Context, req registration.Request) (registration.Result, error)
+	MailStatus(ctx context.Context, id string) (registration.MailStatus, error)
 }
 
 // Confirmer confirms addresses (verification.Service).

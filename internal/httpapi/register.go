@@ -80,6 +80,9 @@ type registeredBody struct {
 	Redirect     string `json:"redirect,omitempty"`
 	SessionToken string `json:"sessionToken,omitempty"`
 	ExpiresAt    string `json:"expiresAt,omitempty"`
+	// RegistrationID (the 202 answers) names the registration for
+	// GET /v1/registrations/{id}.
+	RegistrationID string `json:"registrationId,omitempty"`
 }
 
 func (a *API) registerCustomer(ctx context.Context, r *Request, b registerBody) (*Response, error) {
@@ -116,12 +119,25 @@ func (a *API) registerCustomer(ctx context.Context, r *Request, b registerBody) 
 		resp.Headers["Location"] = "/v1/customers/me"
 		return a.signedIn(resp, res.Session, false, res.HandedOver), nil
 	case registration.PendingApproval:
-		resp = jsonResponse(http.StatusAccepted, registeredBody{Status: string(res.Outcome), Next: "await_approval"})
+		resp = jsonResponse(http.StatusAccepted, registeredBody{Status: string(res.Outcome), Next: "await_approval", RegistrationID: res.RegistrationID})
 	default:
-		resp = jsonResponse(http.StatusAccepted, registeredBody{Status: string(res.Outcome), Next: "verify_email"})
+		resp = jsonResponse(http.StatusAccepted, registeredBody{Status: string(res.Outcome), Next: "verify_email", RegistrationID: res.RegistrationID})
 	}
 	if res.SignedOut {
 		a.signedOut(resp)
 	}
+	return resp, nil
+}
+
+// registrationMail answers GET /v1/registrations/{id}: what became of the
+// registration's mail, for 24 hours. The id is the capability: it is random,
+// and only the storefront that registered has it.
+func (a *API) registrationMail(ctx context.Context, r *Request) (*Response, error) {
+	st, err := a.register.MailStatus(ctx, r.PathParams["id"])
+	if err != nil {
+		return nil, err
+	}
+	resp := jsonResponse(http.StatusOK, map[string]string{"mail": string(st)})
+	resp.Headers["Cache-Control"] = "no-store"
 	return resp, nil
 }

@@ -35,4 +35,14 @@
 // order the mailer completes them in: the replacement's write is conditional on `receivedAt`, and
 // an older one completes as `superseded`, changing nothing. The "someone tried to register" notice
 // stays at most one an hour.
+//
+// What became of the mail, without a session and without a tell (`TestMailStatus`). The 202 carries
+// a random `registrationId` (the pending registration's key, never the account's id) and
+// `GET /v1/registrations/{id}` answers `pending`, `sent`, `bounced` or `complained` for
+// StatusLifetime (24 h): pending until the mailer's ledger has the completion job's mail as sent
+// (the mail goes out under the job's id), then the address's fate as SES reported it (the account's
+// `emailStatus`, or the suppression list for an address that bounced before). A new and a taken
+// address read the same items and answer alike: each gets a mail (the link or the owner's notice),
+// and a bounce belongs to the address. The store's email checks (settings emailChecks, package
+// emailcheck) run on a form otherwise valid, before any hashing, and refuse only where it asks.
 package registration

@@ -28,9 +28,12 @@ import (
 )
 
 // Pending is a registration under double opt-in or approval, stored until
-// the mailer completes it. Its ID becomes the new customer's id.
+// the mailer completes it. Its ID is the registrationId the storefront gets
+// (GET /v1/registrations/{id} tells it what became of the mail); AccountID
+// becomes the new customer's id, so the one never reveals the other.
 type Pending struct {
 	ID           string
+	AccountID    string
 	StoreID      string
 	Email        string
 	EmailKey     string
@@ -60,6 +63,19 @@ type Pending struct {
 	// customer (the personal data is then removed from it).
 	Outcome    Outcome
 	CustomerID string
+	// JobID is the job that completes it; the mail the completion causes
+	// (the link, or the owner's notice) goes out under the same id, so the
+	// mailer's ledger says when it went.
+	JobID string
+}
+
+// accountID is the id of the account the registration creates: ID for a
+// registration stored before the two were told apart.
+func (p Pending) accountID() string {
+	if p.AccountID != "" {
+		return p.AccountID
+	}
+	return p.ID
 }
 
 // Submission is what a double opt-in or approval registration writes, in
@@ -84,6 +100,13 @@ type Store interface {
 	// Subscriptions returns a normalised address's newsletter
 	// subscriptions in a store.
 	Subscriptions(ctx context.Context, storeID, emailKey string) ([]customer.Subscription, error)
+	// What MailStatus reads: the registration, the mailer's ledger (Sent
+	// reports whether a message went out), the account and the
+	// suppression list.
+	PendingRegistration(ctx context.Context, id string) (Pending, error)
+	Sent(ctx context.Context, messageID string) (bool, error)
+	Customer(ctx context.Context, id string) (customer.Customer, error)
+	Suppressed(ctx context.Context, addressKey string) (bool, error)
 }
 
 // Captcha decides whether a request carries a solved CAPTCHA (captcha.Gate).
@@ -151,8 +174,11 @@ const (
 type Result struct {
 	Outcome    Outcome
 	CustomerID string // only for SignedIn: the 202 answers reveal nothing
-	Redirect   string
-	Session    *session.Issued
+	// RegistrationID names a pending registration (the 202 answers): the
+	// storefront asks what became of its mail (MailStatus).
+	RegistrationID string
+	Redirect       string
+	Session        *session.Issued
 	// SignedOut is set when the request's session was revoked.
 	SignedOut bool
 	// HandedOver is set when the request's guest became the customer.
@@ -255,12 +281,16 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
 	}
+	regID, err := customer.NewID(s.random)
+	if err != nil {
+		return Result{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
+	}
 	storeID := req.StoreID
 	if storeID == "" {
 		storeID = s.settings.DefaultStoreID
 	}
 	p := Pending{
-		ID: id, StoreID: storeID, Email: c.email, EmailKey: customer.NormalizeLogin(c.email), Username: c.username,
+		ID: regID, AccountID: id, StoreID: storeID, Email: c.email, EmailKey: customer.NormalizeLogin(c.email), Username: c.username,
 		PasswordHash: hash, Language: s.settings.Language(req.Language), Profile: c.profile,
 		Attributes: c.attributes, Newsletters: c.newsletters, Consents: consentLog("", c, now),
 		RequiresApproval: s.settings.RegistrationType == settings.AdminApproval,
@@ -280,12 +310,13 @@ func (s *Service) Register(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, apperr.Wrap(apperr.Internal, "Could not register.", err)
 	}
+	p.JobID = jobID
 	job := outbox.New(jobID, now, outbox.Recipient{}, CompleteJob{RegistrationID: p.ID, StoreID: storeID})
 	err = s.store.Submit(ctx, Submission{Pending: p, Job: job, RevokeSession: revoke, Limit: limit})
 	if err != nil {
 		return Result{}, refused(err)
 	}
-	res.Outcome = PendingVerification
+	res.Outcome, res.RegistrationID = PendingVerification, p.ID
 	if s.settings.RegistrationType == settings.AdminApproval {
 		res.Outcome = PendingApproval
 	}
@@ -386,7 +417,7 @@ func storedReturnURL(raw string) string {
 // Customer is the account a pending registration becomes.
 func (p Pending) Customer(status customer.Status) customer.Customer {
 	c := customer.Customer{
-		ID: p.ID, StoreID: p.StoreID, Email: p.Email, Username: p.Username, Status: status,
+		ID: p.accountID(), StoreID: p.StoreID, Email: p.Email, Username: p.Username, Status: status,
 		RequiresApproval: p.RequiresApproval, PasswordHash: p.PasswordHash, Language: p.Language,
 		Profile: p.Profile, Attributes: p.Attributes, Newsletters: p.Newsletters,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.CreatedAt, ExpiresAt: p.ExpiresAt, ReturnURL: p.ReturnURL,

@@ -312,8 +312,10 @@ func (s *Store) PendingRegistration(ctx context.Context, id string) (registratio
 func (s *Store) Complete(ctx context.Context, c registration.Completion) error {
 	p := c.Registration
 	t := s.newTx()
-	// The outcome replaces the pending item: its personal data goes.
-	t.put(pendingItem{head: head{pendingPK(p.ID), keys.SKPending, "registration"}, ID: p.ID, ExpiresAt: p.ExpiresAt.Unix(),
+	// The outcome replaces the pending item: its personal data goes; what
+	// GET /v1/registrations/{id} reads stays (its time and job).
+	t.put(pendingItem{head: head{pendingPK(p.ID), keys.SKPending, "registration"}, ID: p.ID, AccountID: p.AccountID, JobID: p.JobID,
+		CreatedAt: formatTime(p.CreatedAt), ExpiresAt: p.ExpiresAt.Unix(),
 		Outcome: string(c.Outcome), CustomerID: c.Customer.ID, TTL: p.ExpiresAt.Unix()},
 		"attribute_exists(PK) AND attribute_not_exists(outcome)", nil)
 	cust := c.Customer

@@ -212,6 +212,8 @@ func (l *linkItem) link() *customer.Link {
 type pendingItem struct {
 	head
 	ID               string                   `dynamodbav:"id"`
+	AccountID        string                   `dynamodbav:"accountId,omitempty"`
+	JobID            string                   `dynamodbav:"jobId,omitempty"`
 	StoreID          string                   `dynamodbav:"storeId,omitempty"`
 	Email            string                   `dynamodbav:"email,omitempty"`
 	EmailKey         string                   `dynamodbav:"emailKey,omitempty"`
@@ -241,7 +243,7 @@ type pendingItem struct {
 func newPendingItem(p registration.Pending) pendingItem {
 	profile := p.Profile
 	return pendingItem{
-		head: head{pendingPK(p.ID), keys.SKPending, "registration"}, ID: p.ID, StoreID: p.StoreID,
+		head: head{pendingPK(p.ID), keys.SKPending, "registration"}, ID: p.ID, AccountID: p.AccountID, JobID: p.JobID, StoreID: p.StoreID,
 		Email: p.Email, EmailKey: p.EmailKey, Username: p.Username, UsernameKey: p.UsernameKey,
 		PasswordHash: p.PasswordHash, Language: p.Language, Profile: &profile, Attributes: p.Attributes,
 		Newsletters: p.Newsletters, Address: p.Address, Consents: p.Consents, RequiresApproval: p.RequiresApproval,
@@ -252,7 +254,7 @@ func newPendingItem(p registration.Pending) pendingItem {
 
 func (i pendingItem) pending() registration.Pending {
 	p := registration.Pending{
-		ID: i.ID, StoreID: i.StoreID, Email: i.Email, EmailKey: i.EmailKey, Username: i.Username,
+		ID: i.ID, AccountID: i.AccountID, JobID: i.JobID, StoreID: i.StoreID, Email: i.Email, EmailKey: i.EmailKey, Username: i.Username,
 		UsernameKey: i.UsernameKey, PasswordHash: i.PasswordHash, Language: i.Language, Attributes: i.Attributes,
 		Newsletters: i.Newsletters, Address: i.Address, Consents: i.Consents, RequiresApproval: i.RequiresApproval,
 		ReturnURL: i.ReturnURL, SourceIP: i.SourceIP, GuestID: i.GuestID, CreatedAt: parseTime(i.CreatedAt),

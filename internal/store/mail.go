@@ -76,6 +76,15 @@ func (s *Store) MarkSent(ctx context.Context, id string, now time.Time) error {
 	return nil
 }
 
+// Sent reports whether message id went out (or its job finished).
+func (s *Store) Sent(ctx context.Context, id string) (bool, error) {
+	var it struct {
+		State string `dynamodbav:"state"`
+	}
+	found, err := s.get(ctx, ledgerPK(id), keys.SKLedger, &it)
+	return found && it.State == stateSent, err
+}
+
 // Release gives up a claim that did not lead to a sent mail.
 func (s *Store) Release(ctx context.Context, id string) error {
 	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{

@@ -11,11 +11,15 @@ expect "$(jq -r .registrationType <<<"$FORM")" = EmailValidation
 step "Register (the local settings use double opt-in and a required \"terms\" consent)"
 OUT=$(curl -s -w ' %{http_code}' -X POST $API/v1/customers -H 'Content-Type: application/json' \
   -d '{"email":"'$EMAIL'","password":"correct horse","firstName":"Ada","lastName":"Lovelace","consents":{"terms":true}}')
-expect "$OUT" = '{"status":"pending_verification","next":"verify_email"} 202'
+expect "$OUT" '~' '^\{"status":"pending_verification","next":"verify_email","registrationId":"[0-9a-f-]{36}"\} 202$'
+REGISTRATION=$(jq -r .registrationId <<<"${OUT% *}")
 
 step "The verification mail went SQS -> mailer -> SES (moto); its link, from the local mailbox"
 LINK=$(mail_to $EMAIL 'please confirm' | jq -r '.links[0]')
 expect "$LINK" '~' '/v1/verify-email\?token='
+
+step "The storefront can ask what became of the mail (for a day): pending, sent, bounced or complained"
+eventually '{"mail":"sent"}' curl -s $API/v1/registrations/$REGISTRATION
 
 step "The link opens a page with a password field and a Confirm button; GET changes nothing (scanners verify no one)"
 BUTTON=$(curl -s "$LINK" | grep -o '<button type="submit">[^<]*</button>')
@@ -50,7 +54,7 @@ expect "$(curl -s -b "$JAR" $API/v1/customers/me | jq -r .code)" = unauthenticat
 step "Registering a verified address answers as before; its owner gets a notice instead of a second account"
 OUT=$(curl -s -X POST $API/v1/customers -H 'Content-Type: application/json' \
   -d '{"email":"'${EMAIL^}'","password":"another one","firstName":"Eve","lastName":"X","consents":{"terms":true}}')
-expect "$OUT" = '{"status":"pending_verification","next":"verify_email"}'
+expect "$OUT" '~' '^\{"status":"pending_verification","next":"verify_email","registrationId":"[0-9a-f-]{36}"\}$'
 
 step "What went out to the customer: the link, the welcome after confirming, the \"someone tried\" notice"
 mail_to $EMAIL 'someone tried' >/dev/null

@@ -9,7 +9,7 @@ OUT=$(curl -s -X POST $API/v1/customers -H 'Content-Type: application/json' -d '
   "password":"correct horse","firstName":"Lin","lastName":"Wu","streetAddress":"Unter den Linden 1",
   "zipPostalCode":"10117","city":"Berlin","countryCode":"DE","stateProvince":"BE","phone":"+49 30 123456",
   "newsletters":["general"],"consents":{"terms":true}}')
-expect "$OUT" = '{"status":"pending_verification","next":"verify_email"}'
+expect "$OUT" '~' '^\{"status":"pending_verification","next":"verify_email","registrationId":"[0-9a-f-]{36}"\}$'
 ERRORS=$(curl -s -X POST $API/v1/customers -H 'Content-Type: application/json' -d '{"email":"lin2.'$RUN'@example.com",
   "password":"correct horse","firstName":"Lin","lastName":"Wu","countryCode":"DE","stateProvince":"CA",
   "consents":{"terms":true}}' | jq -c '[.errors[] | {field, code}]')

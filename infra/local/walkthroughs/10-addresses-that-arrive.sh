@@ -13,6 +13,11 @@ expect "$(jq -c '{valid, suggestion}' <<<"$CHECK")" = '{"valid":true,"suggestion
 expect "$(curl -s -X POST $API/v1/email-checks -H 'Content-Type: application/json' \
   -d '{"email":"hedy@mailinator.com"}' | jq .disposable)" = true
 
+step "A shopper who just registered has no session: the registration's id tells the storefront that the mail bounced"
+OUT=$(curl -s -X POST $API/v1/customers -H 'Content-Type: application/json' -d '{"email":"bounce+shopper'$RUN'@simulator.amazonses.com",
+  "password":"compiler cobol","firstName":"Hedy","lastName":"Lamarr","consents":{"terms":true}}')
+eventually '{"mail":"bounced"}' curl -s $API/v1/registrations/$(jq -r .registrationId <<<"$OUT")
+
 step "A customer whose mail stops arriving: here the mailbox simulator's bounce address (its link still reaches the local mailbox)"
 OUT=$(new_customer $BOUNCE 'compiler cobol')
 AUTH="Authorization: Bearer $(jq -r .sessionToken <<<"$OUT")"

@@ -42,7 +42,7 @@ func TestCheck(t *testing.T) {
 		wantErr     string
 	}{
 		{"accepts a declared pending answer", "POST", "/v1/customers", 202, "application/json",
-			`{"status":"pending_verification","next":"verify_email"}`, ""},
+			`{"status":"pending_verification","next":"verify_email","registrationId":"3f1c2d3e-0000-4000-8000-000000000000"}`, ""},
 		{"refuses an undeclared status", "POST", "/v1/customers", 418, "application/json", `{}`, "status is not supported"},
 		{"refuses an undeclared property", "POST", "/v1/customers", 202, "application/json",
 			`{"status":"pending_verification","next":"verify_email","customerId":"x"}`, `property "customerId" is unsupported`},

@@ -46,6 +46,11 @@ func (s *Store) MarkSent(_ context.Context, id string, _ time.Time) error {
 	return s.write(func(t *tx) { t.change(func() { s.ledger[id] = ledgerEntry{sent: true} }) })
 }
 
+// Sent reports whether message id went out (or its job finished).
+func (s *Store) Sent(_ context.Context, id string) (bool, error) {
+	return locked(s, func() (bool, error) { return s.ledger[id].sent, nil })
+}
+
 // Release gives up a claim that did not lead to a sent mail; a sent
 // message stays sent.
 func (s *Store) Release(_ context.Context, id string) error {
@@ -169,7 +174,8 @@ func (s *Store) Complete(_ context.Context, c registration.Completion) error {
 			cust.Registered = prev.Registered
 		}
 		t.change(func() {
-			s.pending[p.ID] = registration.Pending{ID: p.ID, ExpiresAt: p.ExpiresAt, Outcome: c.Outcome, CustomerID: cust.ID}
+			s.pending[p.ID] = registration.Pending{ID: p.ID, AccountID: p.AccountID, JobID: p.JobID, CreatedAt: p.CreatedAt,
+				ExpiresAt: p.ExpiresAt, Outcome: c.Outcome, CustomerID: cust.ID}
 			if c.Outcome == registration.Created || c.Outcome == registration.Replaced {
 				s.customers[cust.ID] = cust
 				s.keys[email] = holder(cust)
