@@ -392,6 +392,16 @@ func (b *builder) table() awsdynamodb.Table {
 		ProjectionType:   awsdynamodb.ProjectionType_INCLUDE,
 		NonKeyAttributes: jsii.Strings(store.StatusIndexAttributes...),
 	})
+	// The sparse index of the customers whose mail stopped: only they carry
+	// its key, so it costs nothing per registration. (An existing table
+	// gains it in one update: CloudFormation adds one index at a time.)
+	t.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:        jsii.String(store.IndexUndeliverable),
+		PartitionKey:     &awsdynamodb.Attribute{Name: jsii.String(store.AttrUndeliverableKey), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:          &awsdynamodb.Attribute{Name: jsii.String(store.AttrStatusSort), Type: awsdynamodb.AttributeType_STRING},
+		ProjectionType:   awsdynamodb.ProjectionType_INCLUDE,
+		NonKeyAttributes: jsii.Strings(store.UndeliverableIndexAttributes...),
+	})
 	return t
 }
 
@@ -606,12 +616,16 @@ func (b *builder) grantTable(fns map[string]awslambda.Function, t awsdynamodb.Ta
 			grant([]string{extra.Action}, extra.Prefixes)
 		}
 	}
-	// The back office lists customers from the byStatus index: a Query of
-	// that index only (its keys are "<store>#<status>#<shard>", which a
+	// The back office lists customers from the byStatus index and the
+	// sparse byUndeliverable index: a Query of those indexes only (their
+	// keys are "<store>#<status>#<shard>" and "<store>", which a
 	// LeadingKeys prefix cannot scope further).
 	fns[functions.Admin].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("dynamodb:Query"),
-		Resources: &[]*string{awscdk.Fn_Join(jsii.String(""), &[]*string{t.TableArn(), jsii.String("/index/" + store.IndexByStatus)})},
+		Actions: jsii.Strings("dynamodb:Query"),
+		Resources: &[]*string{
+			awscdk.Fn_Join(jsii.String(""), &[]*string{t.TableArn(), jsii.String("/index/" + store.IndexByStatus)}),
+			awscdk.Fn_Join(jsii.String(""), &[]*string{t.TableArn(), jsii.String("/index/" + store.IndexUndeliverable)}),
+		},
 	}))
 }
 
@@ -964,6 +978,19 @@ func (b *builder) alarms(fns map[string]awslambda.Function, dlq, pipeDLQ, events
 		Label:  jsii.String("5xx rate (%)"),
 	})
 	alarm("Api5xxRateAlarm", rate, 1, "More than 1% of API requests answered 5xx in 5 minutes.")
+	// SES reviews an account whose bounce rate reaches 5 % or whose
+	// complaint rate reaches 0.1 % (its reputation metrics, fractions, for
+	// the whole account); these alarms come well before.
+	reputation := func(name string) awscloudwatch.Metric {
+		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String("AWS/SES"), MetricName: jsii.String(name),
+			Period: awscdk.Duration_Hours(jsii.Number(1)), Statistic: jsii.String("Maximum")})
+	}
+	alarm("MailBounceRateAlarm", reputation("Reputation.BounceRate"), 0.02,
+		"SES's bounce rate passed 2 % (SES reviews the account at 5 %): registrations with mistyped or made-up addresses? "+
+			"Read the back office's undeliverable list; consider settings emailChecks (requireMx, disposable).")
+	alarm("MailComplaintRateAlarm", reputation("Reputation.ComplaintRate"), 0.0008,
+		"SES's complaint rate passed 0.08 % (SES reviews the account at 0.1 %): recipients mark our mail as spam. "+
+			"Are registrations made with other people's addresses? Consider a CAPTCHA on registration.")
 	alarm("CodeBurstAlarm", b.codeBursts(fns, five), 0,
 		"A store took more 6-digit code submissions than codes.perStore allows and refuses them all for the rest of the hour: "+
 			"someone is guessing codes across addresses. Read the verify-email, account and sign-in logs (alert=code_burst).")

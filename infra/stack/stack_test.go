@@ -583,13 +583,20 @@ func TestTable(t *testing.T) {
 			"TimeToLiveSpecification":          map[string]any{"AttributeName": "ttl", "Enabled": true},
 			"DeletionProtectionEnabled":        true,
 			"StreamSpecification":              map[string]any{"StreamViewType": "NEW_IMAGE"},
-			// One index: the back office's sharded status list.
+			// Two indexes: the back office's sharded status list, and the
+			// sparse list of customers whose mail stopped.
 			"GlobalSecondaryIndexes": []any{map[string]any{
 				"IndexName": "byStatus",
 				"KeySchema": []any{map[string]any{"AttributeName": "statusKey", "KeyType": "HASH"},
 					map[string]any{"AttributeName": "statusSort", "KeyType": "RANGE"}},
 				"Projection": map[string]any{"ProjectionType": "INCLUDE",
 					"NonKeyAttributes": []any{"id", "storeId", "email", "username", "status", "createdAt", "emailVerifiedAt", "profile"}},
+			}, map[string]any{
+				"IndexName": "byUndeliverable",
+				"KeySchema": []any{map[string]any{"AttributeName": "undeliverableKey", "KeyType": "HASH"},
+					map[string]any{"AttributeName": "statusSort", "KeyType": "RANGE"}},
+				"Projection": map[string]any{"ProjectionType": "INCLUDE",
+					"NonKeyAttributes": []any{"id", "storeId", "email", "username", "status", "createdAt", "emailVerifiedAt", "profile", "emailStatus"}},
 			}},
 		}),
 	})
@@ -931,14 +938,19 @@ func sameSet(a, b []string) bool {
 func TestAlarms(t *testing.T) {
 	s := synth(t)
 	// The three dead-letter queues (mail, outbox Pipe, events Pipe), errors and throttles of every
-	// function, the API 5xx rate, code bursts.
-	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(float64(3+2*len(functions.All)+2)))
+	// function, the API 5xx rate, code bursts, SES's bounce and complaint rates.
+	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(float64(3+2*len(functions.All)+4)))
 	for id, a := range resources(s, "AWS::CloudWatch::Alarm") {
 		if actions, _ := a["Properties"].(map[string]any)["AlarmActions"].([]any); len(actions) != 1 {
 			t.Errorf("%s notifies %d topics, want the operator's one", id, len(actions))
 		}
 	}
 	s.tpl.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), &map[string]any{"Protocol": "email", "Endpoint": "ops@shop.example"})
+	// Well before SES reviews the account (a 5 % bounce, a 0.1 % complaint rate).
+	for metric, threshold := range map[string]float64{"Reputation.BounceRate": 0.02, "Reputation.ComplaintRate": 0.0008} {
+		s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
+			"Namespace": "AWS/SES", "MetricName": metric, "Threshold": threshold, "ComparisonOperator": "GreaterThanThreshold"})
+	}
 }
 
 // TestCodeBurstAlarm: the functions that take 6-digit codes turn their

@@ -21,7 +21,9 @@
 // millions of customers spreads its writes over 8 partitions and a page queries the 8 shards for
 // at most a page each and merges them (8 × limit items read per page, never a scan; the cursor is
 // the sort key of the page's last customer). The index is eventually consistent, so a customer
-// written a moment ago may be missing from a list for a moment. Approval under `AdminApproval`
+// written a moment ago may be missing from a list for a moment. `status=undeliverable` reads the
+// sparse `byUndeliverable` index instead (one partition a store: only customers whose mail stopped
+// carry its key), and lists them whatever their status. Approval under `AdminApproval`
 // needs both the link and the operator, in either order; the welcome goes out with the second,
 // once (`TestApprovalInEitherOrderWelcomesOnce`). Deactivation ends every session in its write.
 // Impersonation (active customers only) starts a 1-hour session that names the operator on every

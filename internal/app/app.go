@@ -153,7 +153,7 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 	sessions := session.NewManager(st, tokens, session.Lifetimes{
 		Default: time.Duration(s.SessionLifetime), RememberMe: time.Duration(s.RememberMeLifetime),
 	}, rt.Now)
-	checks := emailcheck.New(c.Resolver, 0).Limited(st, s.ClientLimits.EmailChecks, rt.Now)
+	checks := emailcheck.New(resolverOf(s.EmailChecks, c.Resolver), time.Duration(s.EmailChecks.Timeout)).Limited(st, s.ClientLimits.EmailChecks, rt.Now)
 	shop := shopping.New(shopping.Deps{Settings: s, Store: st, Sessions: sessions, Random: rt.Random, Now: rt.Now})
 	reg := registration.New(registration.Deps{
 		Settings: s, Store: st, Sessions: sessions, Hasher: hasher, Breached: breached, HandOvers: shop, Captcha: gate,
@@ -194,6 +194,16 @@ func NewSystem(cfg config.Config, st Store, c Clients, rt Runtime) (*System, err
 		Now:      rt.Now,
 	})
 	return &System{API: api, Store: st}, nil
+}
+
+// resolverOf is the resolver the email checks ask: the DNS server the
+// settings name, or the function's own; none where the clients ask no DNS
+// (tests).
+func resolverOf(e settings.EmailChecks, own emailcheck.Resolver) emailcheck.Resolver {
+	if own == nil || e.Resolver == "" {
+		return own
+	}
+	return emailcheck.ResolverAt(e.Resolver)
 }
 
 // Codes are the checker and the guard of the 6-digit codes, over the key

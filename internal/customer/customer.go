@@ -46,19 +46,8 @@ const EmailDeliverable EmailStatus = "deliverable"
 func (c Customer) Undeliverable() bool { return c.EmailStatus != "" }
 
 // Undeliverable is the back office's list of the accounts whose mail
-// stopped; it is no account's Status (see Listed).
+// stopped, whatever their status; it is no account's Status.
 const Undeliverable Status = "undeliverable"
-
-// Listed is the back-office list the customer is in: Undeliverable while
-// mail to its address is stopped (whatever its status, so the operator
-// finds every account that needs a new address in one list), else its
-// status.
-func (c Customer) Listed() Status {
-	if c.Undeliverable() {
-		return Undeliverable
-	}
-	return c.Status
-}
 
 // Customer is a registered customer.
 type Customer struct {

@@ -13,8 +13,18 @@ import (
 	"github.com/openreg/registration/internal/throttle"
 )
 
-// Timeout bounds the DNS question of one check.
+// Timeout bounds the DNS question of one check, unless settings
+// emailChecks.timeout says otherwise.
 const Timeout = 1500 * time.Millisecond
+
+// ResolverAt is a resolver that asks the DNS server at addr ("ip:port",
+// settings emailChecks.resolver) instead of the system's.
+func ResolverAt(addr string) *net.Resolver {
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}}
+}
 
 // Resolver answers DNS questions (*net.Resolver).
 type Resolver interface {

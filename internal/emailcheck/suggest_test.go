@@ -1,6 +1,9 @@
 package emailcheck
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestSuggest(t *testing.T) {
 	tests := []struct {
@@ -84,6 +87,23 @@ func TestDisposable(t *testing.T) {
 			if list[i-1] >= list[i] {
 				t.Fatalf("%q is not before %q", list[i-1], list[i])
 			}
+		}
+	})
+}
+
+// FuzzDisposable: the lookup is a pure function of the lower-cased domain,
+// and a listed domain's subdomains are listed too.
+func FuzzDisposable(f *testing.F) {
+	for _, s := range []string{"mailinator.com", "MAILINATOR.COM.", "x.mailinator.com", "gmail.com", "", ".", "a..b"} {
+		f.Add(s, "sub")
+	}
+	f.Fuzz(func(t *testing.T, domain, label string) {
+		got := Disposable(domain)
+		if lower := Disposable(strings.ToLower(domain)); got != lower {
+			t.Errorf("Disposable(%q) = %v but %v in lower case", domain, got, lower)
+		}
+		if label != "" && !strings.Contains(label, ".") && got && !Disposable(label+"."+domain) {
+			t.Errorf("%q is disposable but its subdomain %q is not", domain, label+"."+domain)
 		}
 	})
 }

@@ -34,7 +34,14 @@ type formBody struct {
 	Languages     []string      `json:"languages"`
 	// EmailChecks says what registration refuses beyond an address's
 	// syntax.
-	EmailChecks settings.EmailChecks `json:"emailChecks"`
+	EmailChecks formEmailChecks `json:"emailChecks"`
+}
+
+// formEmailChecks is what the form tells of settings emailChecks: the
+// refusals, not how DNS is asked.
+type formEmailChecks struct {
+	Disposable string `json:"disposable"`
+	RequireMX  bool   `json:"requireMx"`
 }
 
 // registrationForm describes what the storefront must render, straight from
@@ -46,7 +53,7 @@ func (a *API) registrationForm(_ context.Context, _ *Request) (*Response, error)
 		PasswordPolicy: s.PasswordPolicy, AcceptPrivacyPolicy: s.AcceptPrivacyPolicy,
 		Consents: s.Consents, Newsletters: s.Newsletters, Attributes: s.Attributes,
 		Captcha: a.captcha, Languages: s.Languages, AddressFields: s.AddressFields, EUVat: s.Vat.EUVat,
-		EmailChecks: s.EmailChecks,
+		EmailChecks: formEmailChecks{Disposable: s.EmailChecks.Disposable, RequireMX: s.EmailChecks.RequireMX},
 	}
 	if b.AddressFields == nil {
 		b.AddressFields = []string{}

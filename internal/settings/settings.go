@@ -181,7 +181,7 @@ func Default() Settings {
 		EventBusName: "customer-events",
 		Resend:       Resend{Interval: Duration(60 * time.Second)},
 		Vat:          Vat{ViesURL: DefaultViesURL, Timeout: Duration(10 * time.Second)},
-		EmailChecks:  EmailChecks{Disposable: DisposableAllow},
+		EmailChecks:  EmailChecks{Disposable: DisposableAllow, Timeout: Duration(1500 * time.Millisecond)},
 	}
 }
 

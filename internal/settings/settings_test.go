@@ -320,6 +320,10 @@ func TestParseNamesTheOffendingKey(t *testing.T) {
 		{"a VIES URL with a query", `{"vat": {"viesUrl": "https://vies.example/api?x=1"}}`, "vat.viesUrl"},
 		{"a VIES URL over ftp", `{"vat": {"viesUrl": "ftp://vies.example/api"}}`, "vat.viesUrl"},
 		{"a VIES timeout over 30s", `{"vat": {"timeout": "31s"}}`, "vat.timeout"},
+		{"an email check that is neither allow nor refuse", `{"emailChecks": {"disposable": "warn"}}`, "emailChecks.disposable"},
+		{"a DNS server named by host name", `{"emailChecks": {"resolver": "dns.example:53"}}`, "emailChecks.resolver"},
+		{"a DNS server without its port", `{"emailChecks": {"resolver": "10.0.0.2"}}`, "emailChecks.resolver"},
+		{"a DNS timeout over 5s", `{"emailChecks": {"timeout": "6s"}}`, "emailChecks.timeout"},
 		{"a session lifetime under a second", `{"sessionLifetime": "500ms"}`, "sessionLifetime"},
 	}
 	for _, tt := range tests {

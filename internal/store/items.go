@@ -74,6 +74,9 @@ type customerItem struct {
 	// The back office's index (statusindex.go).
 	StatusKey  string `dynamodbav:"statusKey,omitempty"`
 	StatusSort string `dynamodbav:"statusSort,omitempty"`
+	// The sparse index of undeliverable customers: their store's id, set
+	// only while mail to them is stopped.
+	UndeliverableKey string `dynamodbav:"undeliverableKey,omitempty"`
 }
 
 // emailChangeItem is a requested address change and its link's digest.
@@ -158,6 +161,9 @@ func newCustomerItem(c customer.Customer, emailKey, usernameKey string) customer
 		it.EmailChange = &emailChangeItem{NewEmail: ch.NewEmail, Link: *newLinkItem(&ch.Link)}
 	}
 	it.StatusKey, it.StatusSort = statusKeys(c)
+	if c.Undeliverable() && it.StatusKey != "" {
+		it.UndeliverableKey = c.StoreID
+	}
 	return it
 }
 

@@ -24,6 +24,18 @@ const (
 // a back-office list shows.
 var StatusIndexAttributes = []string{"id", "storeId", "email", "username", "status", "createdAt", "emailVerifiedAt", "profile"}
 
+// The back office's sparse index of the customers whose mail stopped (a
+// bounce or complaint): only they carry its key, a store's id, so it costs
+// nothing per registration. Sorted like the status index (statusSort).
+const (
+	IndexUndeliverable   = "byUndeliverable"
+	AttrUndeliverableKey = "undeliverableKey"
+)
+
+// UndeliverableIndexAttributes are what the sparse index copies: a list's
+// attributes and the mail status.
+var UndeliverableIndexAttributes = append(StatusIndexAttributes[:len(StatusIndexAttributes):len(StatusIndexAttributes)], "emailStatus")
+
 // CreateTable creates the table with the layout this package expects and
 // waits until it is active. The CDK stack declares the same layout for AWS;
 // this is for the local stack and the tests.
@@ -36,6 +48,7 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
 			{AttributeName: aws.String(AttrSK), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(AttrStatusKey), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(AttrStatusSort), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(AttrUndeliverableKey), AttributeType: types.ScalarAttributeTypeS},
 		},
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
 			IndexName: aws.String(IndexByStatus),
@@ -44,6 +57,13 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
 				{AttributeName: aws.String(AttrStatusSort), KeyType: types.KeyTypeRange},
 			},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: StatusIndexAttributes},
+		}, {
+			IndexName: aws.String(IndexUndeliverable),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(AttrUndeliverableKey), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(AttrStatusSort), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: UndeliverableIndexAttributes},
 		}},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash},

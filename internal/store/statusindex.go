@@ -23,11 +23,9 @@ import (
 // over StatusShards partitions instead of funnelling into one. A page queries
 // every shard for at most a page of items older than the cursor and merges
 // them: StatusShards × limit items read per page, whatever the table's size,
-// and never a scan. An account whose mail stopped is listed as
-// undeliverable instead of under its status (customer.Listed): the one
-// index serves that list at no extra write. Its sort key ends in its mail
-// status ("#bounced"), which the index's projection (fixed when the table
-// was created) does not carry otherwise.
+// and never a scan. The undeliverable list (customer.Undeliverable) reads
+// the sparse byUndeliverable index instead: one partition a store, since
+// only the few customers whose mail stopped carry its key.
 
 // StatusShards is how many partitions one store's status is spread over.
 const StatusShards = 8
@@ -47,11 +45,7 @@ func statusKeys(c customer.Customer) (key, sort string) {
 	if c.Status == customer.Deleted || c.ID == "" {
 		return "", ""
 	}
-	sort = sortableTime(c.CreatedAt) + "#" + c.ID
-	if c.Undeliverable() {
-		sort += "#" + string(c.EmailStatus)
-	}
-	return statusKey(c.StoreID, c.Listed(), statusShard(c.ID)), sort
+	return statusKey(c.StoreID, c.Status, statusShard(c.ID)), sortableTime(c.CreatedAt) + "#" + c.ID
 }
 
 // ListByStatus returns up to limit customers of a store with a status,
@@ -63,12 +57,20 @@ func (s *Store) ListByStatus(ctx context.Context, storeID string, st customer.St
 	if !ok {
 		return admin.Page{}, admin.ErrBadCursor
 	}
+	index, keyAttr, partitions := IndexByStatus, AttrStatusKey, []string{}
+	if st == customer.Undeliverable {
+		index, keyAttr, partitions = IndexUndeliverable, AttrUndeliverableKey, []string{storeID}
+	} else {
+		for shard := range StatusShards {
+			partitions = append(partitions, statusKey(storeID, st, shard))
+		}
+	}
 	var all []customerItem
-	for shard := range StatusShards {
-		in := &dynamodb.QueryInput{TableName: aws.String(s.table), IndexName: aws.String(IndexByStatus),
+	for _, partition := range partitions {
+		in := &dynamodb.QueryInput{TableName: aws.String(s.table), IndexName: aws.String(index),
 			KeyConditionExpression:    aws.String("#k = :k"),
-			ExpressionAttributeNames:  map[string]string{"#k": AttrStatusKey},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":k": str(statusKey(storeID, st, shard))},
+			ExpressionAttributeNames:  map[string]string{"#k": keyAttr},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":k": str(partition)},
 			ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit + 1))}
 		if before != "" {
 			in.KeyConditionExpression = aws.String("#k = :k AND #s < :b")
@@ -94,11 +96,7 @@ func (s *Store) ListByStatus(ctx context.Context, storeID string, st customer.St
 			page.Cursor = keys.Cursor(all[i-1].StatusSort)
 			break
 		}
-		c := it.customer()
-		if parts := strings.Split(it.StatusSort, "#"); len(parts) == 3 && c.EmailStatus == "" {
-			c.EmailStatus = customer.EmailStatus(parts[2])
-		}
-		page.Customers = append(page.Customers, c)
+		page.Customers = append(page.Customers, it.customer())
 	}
 	return page, nil
 }

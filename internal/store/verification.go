@@ -25,17 +25,10 @@ func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error 
 	at := formatTime(c.At)
 	// The back office's index follows the status (statusindex.go).
 	set := "SET #status = :next, emailVerifiedAt = :at, updatedAt = :at, verifiedLink = :d, statusKey = :sk"
-	listed := customer.Customer{Status: c.Next, EmailStatus: c.EmailStatus}.Listed()
 	values := map[string]types.AttributeValue{
 		":next": str(string(c.Next)), ":at": str(at), ":d": str(c.Digest), ":now": num(c.At.Unix()),
-		":sk":         str(statusKey(c.StoreID, listed, statusShard(c.CustomerID))),
+		":sk":         str(statusKey(c.StoreID, c.Next, statusShard(c.CustomerID))),
 		":unverified": str(string(customer.Unverified)), ":max": num(verification.MaxPasswordTries),
-	}
-	// The index key above holds only while the mail status is the one read.
-	mailCondition := " AND attribute_not_exists(emailStatus)"
-	if c.EmailStatus != "" {
-		mailCondition = " AND emailStatus = :es"
-		values[":es"] = str(string(c.EmailStatus))
 	}
 	if c.PasswordHash != "" {
 		set += ", passwordHash = :hash"
@@ -54,7 +47,7 @@ func (s *Store) Confirm(ctx context.Context, c verification.Confirmation) error 
 		Key:              keyOf(customerPK(c.CustomerID), keys.SKProfile),
 		UpdateExpression: aws.String(set + " REMOVE link, expiresAt, #ttl"),
 		ConditionExpression: aws.String("#status = :unverified AND link.digest = :d AND link.expiresAt > :now" +
-			" AND link.attempts < :max AND (attribute_not_exists(expiresAt) OR expiresAt > :now)" + mailCondition),
+			" AND link.attempts < :max AND (attribute_not_exists(expiresAt) OR expiresAt > :now)"),
 		ExpressionAttributeNames:  map[string]string{"#status": "status", "#ttl": AttrTTL},
 		ExpressionAttributeValues: values,
 	}})

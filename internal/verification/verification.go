@@ -52,11 +52,6 @@ type Confirmation struct {
 	EmailKey    string
 	UsernameKey string // empty without a username
 	Next        customer.Status
-	// EmailStatus is the account's as read: the confirmation is
-	// conditional on it (a bounce reported meanwhile moves the account to
-	// the back office's undeliverable list, and the confirmation reads
-	// again).
-	EmailStatus customer.EmailStatus
 	At          time.Time
 	// PasswordHash is set when the account had no password and the
 	// customer chose one now.
@@ -262,8 +257,7 @@ func (s *Service) confirm(ctx context.Context, id, digest string, req Request) (
 	if cust.Verified() {
 		return Result{Status: cust.Status, AlreadyVerified: true}, nil
 	}
-	c := Confirmation{CustomerID: cust.ID, StoreID: cust.StoreID, Digest: digest, EmailKey: customer.NormalizeLogin(cust.Email), Next: customer.Active,
-		EmailStatus: cust.EmailStatus, At: now}
+	c := Confirmation{CustomerID: cust.ID, StoreID: cust.StoreID, Digest: digest, EmailKey: customer.NormalizeLogin(cust.Email), Next: customer.Active, At: now}
 	if cust.Username != "" {
 		c.UsernameKey = customer.NormalizeLogin(cust.Username)
 	}

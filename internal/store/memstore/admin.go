@@ -27,7 +27,7 @@ func (s *Store) ListByStatus(_ context.Context, storeID string, st customer.Stat
 		}
 		var all []customer.Customer
 		for _, c := range s.customers {
-			if c.StoreID == storeID && c.Listed() == st && (before == "" || listKey(c) < before) {
+			if c.StoreID == storeID && (c.Status == st || st == customer.Undeliverable && c.Undeliverable()) && (before == "" || listKey(c) < before) {
 				all = append(all, c)
 			}
 		}
