@@ -383,25 +383,25 @@ func (b *builder) table() awsdynamodb.Table {
 		// The outbox's new items reach the mail queue through the stream.
 		Stream: awsdynamodb.StreamViewType_NEW_IMAGE,
 	})
-	// The back office's list of customers by store and status, sharded
-	// (internal/store/statusindex.go).
-	t.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
-		IndexName:        jsii.String(store.IndexByStatus),
-		PartitionKey:     &awsdynamodb.Attribute{Name: jsii.String(store.AttrStatusKey), Type: awsdynamodb.AttributeType_STRING},
-		SortKey:          &awsdynamodb.Attribute{Name: jsii.String(store.AttrStatusSort), Type: awsdynamodb.AttributeType_STRING},
-		ProjectionType:   awsdynamodb.ProjectionType_INCLUDE,
-		NonKeyAttributes: jsii.Strings(store.StatusIndexAttributes...),
-	})
-	// The sparse index of the customers whose mail stopped: only they carry
-	// its key, so it costs nothing per registration. (An existing table
-	// gains it in one update: CloudFormation adds one index at a time.)
-	t.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
-		IndexName:        jsii.String(store.IndexUndeliverable),
-		PartitionKey:     &awsdynamodb.Attribute{Name: jsii.String(store.AttrUndeliverableKey), Type: awsdynamodb.AttributeType_STRING},
-		SortKey:          &awsdynamodb.Attribute{Name: jsii.String(store.AttrStatusSort), Type: awsdynamodb.AttributeType_STRING},
-		ProjectionType:   awsdynamodb.ProjectionType_INCLUDE,
-		NonKeyAttributes: jsii.Strings(store.UndeliverableIndexAttributes...),
-	})
+	// The back office's lists (internal/store/statusindex.go), newest
+	// first: customers by store and status, sharded; and the sparse index of
+	// the customers whose mail stopped (only they carry its key, so it costs
+	// nothing per registration; an existing table gains it in one update).
+	for _, ix := range []struct {
+		name, key string
+		attrs     []string
+	}{
+		{store.IndexByStatus, store.AttrStatusKey, store.StatusIndexAttributes},
+		{store.IndexUndeliverable, store.AttrUndeliverableKey, store.UndeliverableIndexAttributes},
+	} {
+		t.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+			IndexName:        jsii.String(ix.name),
+			PartitionKey:     &awsdynamodb.Attribute{Name: jsii.String(ix.key), Type: awsdynamodb.AttributeType_STRING},
+			SortKey:          &awsdynamodb.Attribute{Name: jsii.String(store.AttrStatusSort), Type: awsdynamodb.AttributeType_STRING},
+			ProjectionType:   awsdynamodb.ProjectionType_INCLUDE,
+			NonKeyAttributes: jsii.Strings(ix.attrs...),
+		})
+	}
 	return t
 }
 
