@@ -178,7 +178,7 @@ FUZZ_TARGETS := \
   internal/session:FuzzParse internal/outbox:FuzzDecode internal/tmpl:FuzzRender \
   internal/vat:FuzzNormalize internal/geo:FuzzSubdivision internal/device:FuzzVerify \
   internal/devstack/iam:FuzzEvaluate internal/devstack/eventpattern:FuzzCompile internal/devstack/eventpattern:FuzzMatchExact \
-  internal/emailcheck:FuzzSuggest internal/emailcheck:FuzzDisposable
+  internal/emailcheck:FuzzSuggest internal/emailcheck:FuzzDisposable internal/password/legacy:FuzzParse
 FUZZTIME ?= 60s
 
 LOAD_N ?= 300
