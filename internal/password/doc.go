@@ -27,4 +27,10 @@
 // compare, re-hashed on the next sign-in when the parameters change. Session and verification
 // tokens are stored only as hashes. Cookies are `HttpOnly`, `Secure` (off only in the local
 // stack), `SameSite=Lax`.
+//
+// Imported passwords (package legacy; `TestImportedHashes`). Hasher.Import stores another system's
+// hash so its customer signs in with the old password: a slow format as it came ($legacy$…), a fast
+// one only as argon2id of its digest beside the digest's salt and rounds ($wrap$…), so a leak of the
+// table gains nothing over our own hashes. Check verifies either under the same floor, and a match
+// asks for a rehash: the sign-in that verifies it stores our own hash instead.
 package password

@@ -112,6 +112,9 @@ func (h *Hasher) encode(salt, key []byte) string {
 // whether encoded was made with other parameters than the current ones and
 // should be replaced by a fresh Hash.
 func (h *Hasher) Verify(pw, encoded string) (ok, needsRehash bool, err error) {
+	if Imported(encoded) {
+		return h.verifyImported(pw, encoded)
+	}
 	p, salt, key, err := decode(encoded)
 	if err != nil {
 		return false, false, err

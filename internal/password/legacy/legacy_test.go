@@ -138,3 +138,27 @@ func FuzzParse(f *testing.F) {
 		_ = h.Verify("fuzz")
 	})
 }
+
+// TestParams: a fast hash rebuilt from its Params digests a password as
+// the hash itself does, so a wrap needs nothing else.
+func TestParams(t *testing.T) {
+	for _, v := range vectors(t) {
+		h, err := legacy.Parse(v.Input)
+		if err != nil || !h.Fast() {
+			if h.Params() != "" {
+				t.Errorf("%s: a slow format has params %q", v.Format, h.Params())
+			}
+			continue
+		}
+		p, err := legacy.FromParams(v.Format, h.Params())
+		if err != nil {
+			t.Fatalf("%s FromParams(%q): %v", v.Format, h.Params(), err)
+		}
+		if got := p.Digest(v.Password); !strings.EqualFold(got, h.Value()) {
+			t.Errorf("%s from params digests %s, want %s", v.Format, got, h.Value())
+		}
+		if strings.Contains(h.Params(), strings.ToLower(h.Value())) || strings.Contains(h.Params(), h.Value()) {
+			t.Errorf("%s params %q carry the hash", v.Format, h.Params())
+		}
+	}
+}
