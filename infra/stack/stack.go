@@ -193,9 +193,11 @@ var tableAccess = map[string]tableGrant{
 	// The back office: the customers and their keys (creating one claims
 	// them), their logs (Query of a customer's partition), the jobs it
 	// queues; its status list reads the byStatus index (grantTable).
+	// An import claims each customer's external id (IMPORTED#) and joins
+	// the address's newsletter subscriptions.
 	functions.Admin: {
 		Actions:  append(slices.Clone(itemActions), "dynamodb:Query"),
-		Prefixes: []string{keys.Customer, keys.Email, keys.Username, keys.Outbox},
+		Prefixes: []string{keys.Customer, keys.Email, keys.Username, keys.Outbox, keys.Imported, keys.Newsletter},
 	},
 	// Guests and carts: the guest items, the customers' carts (beside the
 	// customer, read with the session), the guests' per-client limit.

@@ -374,8 +374,8 @@ func TestBackOfficeAuthority(t *testing.T) {
 			if acts := actionsOf(st.(map[string]any)); !slices.Equal(acts, []string{"execute-api:Invoke"}) || strings.Contains(res, "/v1/customers") && !strings.Contains(res, "/v1/admin/") {
 				t.Errorf("back-office policy statement %v on %s", acts, res)
 			}
-			if n := strings.Count(res, "/v1/admin/"); n != 8 {
-				t.Errorf("the back-office policy names %d routes, want the 8 admin routes: %s", n, res)
+			if n := strings.Count(res, "/v1/admin/"); n != 9 {
+				t.Errorf("the back-office policy names %d routes, want the 9 admin routes: %s", n, res)
 			}
 		}
 	}

@@ -39,7 +39,15 @@ type Creation struct {
 	// Subscriptions are the newsletter subscription records the
 	// registration writes (new ones, and inactive ones it reactivates).
 	Subscriptions []customer.Subscription
+	// ExternalKey ("<store>#<external id>") is claimed by an import's
+	// account in the same write: ErrAlreadyImported when an earlier
+	// import claimed it.
+	ExternalKey string
 }
+
+// ErrAlreadyImported is returned by a Store when an account's ExternalKey
+// was claimed by an earlier import.
+var ErrAlreadyImported = errors.New("account: the external id was imported before")
 
 // Update is one change of an account, written atomically on the condition
 // that the account is still Before (its UpdatedAt is unchanged):

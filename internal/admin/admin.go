@@ -49,6 +49,9 @@ type Store interface {
 	ListByStatus(ctx context.Context, storeID string, st customer.Status, limit int, cursor string) (Page, error)
 	ActivityPage(ctx context.Context, customerID string, limit int, cursor string) (ActivityPage, error)
 	Records(ctx context.Context, customerID string) (account.Records, error)
+	// Subscriptions returns a normalised address's newsletter
+	// subscriptions in a store (an import joins them).
+	Subscriptions(ctx context.Context, storeID, emailKey string) ([]customer.Subscription, error)
 }
 
 // Sessions starts impersonation sessions.

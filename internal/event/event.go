@@ -24,10 +24,12 @@ const (
 	// EmailUndeliverable: SES reported a hard bounce or a complaint of
 	// the customer's address.
 	EmailUndeliverable Type = "customer.email_undeliverable"
+	// Imported: the back office imported the customer from another shop.
+	Imported Type = "customer.imported"
 )
 
 // Types lists every event type; each has a schema.
-var Types = []Type{Registered, Verified, Approved, Activated, SignedIn, SignedOut, PasswordChanged, EmailChanged, Deleted, EmailUndeliverable}
+var Types = []Type{Registered, Verified, Approved, Activated, SignedIn, SignedOut, PasswordChanged, EmailChanged, Deleted, EmailUndeliverable, Imported}
 
 // Source is the EventBridge source of every event.
 const Source = "openreg.customers"

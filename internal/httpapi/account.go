@@ -83,7 +83,7 @@ type tokenPasswordBody struct {
 // JSON into dst (strictly), taking a form's fields with fromForm; form
 // reports which it was.
 func (r *Request) formOrJSON(dst any, fromForm func(url.Values)) (form bool, err error) {
-	if err := r.checkBody(); err != nil {
+	if err := r.checkBody(MaxBody); err != nil {
 		return false, err
 	}
 	mt := r.mediaType()

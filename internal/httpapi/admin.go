@@ -23,6 +23,7 @@ func IsAdmin(path string) bool { return strings.HasPrefix(path, AdminPrefix) }
 // BackOffice runs the back office (admin.Service).
 type BackOffice interface {
 	Create(ctx context.Context, op admin.Operator, r admin.CreateRequest) (customer.Customer, error)
+	Import(ctx context.Context, op admin.Operator, entries []admin.ImportEntry, invite bool) (admin.ImportResult, error)
 	List(ctx context.Context, storeID, status string, limit int, cursor string) (admin.Page, error)
 	Approve(ctx context.Context, op admin.Operator, id string) (customer.Customer, error)
 	Deactivate(ctx context.Context, op admin.Operator, id string) (customer.Customer, error)

@@ -79,6 +79,7 @@ var Routes = []Route{
 	{http.MethodPut, "/v1/cart/items/{sku}", functions.Cart, withBody((*API).putCartItem)},
 	{http.MethodDelete, "/v1/cart/items/{sku}", functions.Cart, (*API).deleteCartItem},
 	{http.MethodPost, "/v1/admin/customers", functions.Admin, backOffice((*API).adminCreate)},
+	{http.MethodPost, "/v1/admin/customer-imports", functions.Admin, backOffice((*API).adminImport)},
 	{http.MethodGet, "/v1/admin/customers", functions.Admin, backOffice((*API).adminList)},
 	{http.MethodPost, "/v1/admin/customers/{id}/approve", functions.Admin, backOffice((*API).adminApprove)},
 	{http.MethodPost, "/v1/admin/customers/{id}/deactivate", functions.Admin, backOffice((*API).adminDeactivate)},

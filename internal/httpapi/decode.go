@@ -16,8 +16,11 @@ import (
 
 // decodeJSON reads the body strictly into dst: JSON only, at most MaxBody,
 // one object, no unknown fields, every type mismatch named by its field.
-func (r *Request) decodeJSON(dst any) error {
-	if err := r.checkBody(); err != nil {
+func (r *Request) decodeJSON(dst any) error { return r.decodeJSONUpTo(MaxBody, dst) }
+
+// decodeJSONUpTo is decodeJSON with a body of at most limit bytes.
+func (r *Request) decodeJSONUpTo(limit int, dst any) error {
+	if err := r.checkBody(limit); err != nil {
 		return err
 	}
 	if !isJSON(r.mediaType()) {

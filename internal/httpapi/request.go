@@ -16,8 +16,12 @@ import (
 	"github.com/openreg/registration/internal/apperr"
 )
 
-// MaxBody is the largest request body accepted (16 KiB).
-const MaxBody = 16 << 10
+// MaxBody is the largest request body accepted (16 KiB), but for an
+// import's (MaxImportBody, 1 MiB).
+const (
+	MaxBody       = 16 << 10
+	MaxImportBody = 1 << 20
+)
 
 // Cookie names of the contract. Where cookies are Secure the session cookie
 // is SecureSessionCookie: the __Host- prefix makes browsers refuse it unless
@@ -145,13 +149,13 @@ func isJSON(mt string) bool {
 	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
-// checkBody enforces the size limit and body decoding.
-func (r *Request) checkBody() error {
+// checkBody enforces the size limit (limit bytes) and body decoding.
+func (r *Request) checkBody(limit int) error {
 	if r.bodyErr != nil {
 		return apperr.New(apperr.MalformedBody, "The request body is not valid base64.")
 	}
-	if len(r.Body) > MaxBody {
-		return apperr.New(apperr.PayloadTooLarge, fmt.Sprintf("The request body must be at most %d bytes.", MaxBody))
+	if len(r.Body) > limit {
+		return apperr.New(apperr.PayloadTooLarge, fmt.Sprintf("The request body must be at most %d bytes.", limit))
 	}
 	return nil
 }

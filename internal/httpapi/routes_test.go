@@ -208,6 +208,7 @@ func TestEveryRouteInProcess(t *testing.T) {
 		{"removing a passkey the customer has not is not found", "DELETE", "/v1/customers/me/passkeys/nosuchpasskey", "", []string{bearer}, 404, "not_found", nil},
 		{"anyone may begin a passkey sign-in", "POST", "/v1/passkey-sessions/options", "", nil, 200, "", nil},
 		{"a passkey sign-in with a made-up answer is refused", "POST", "/v1/passkey-sessions", `{"challengeId":"x","credential":{"id":"x","type":"public-key","response":{}}}`, nil, 400, "invalid_credential", nil},
+		{"the back office imports a customer from another shop", "POST", "/v1/admin/customer-imports", `{"customers":[{"email":"old@shop.example","externalId":"7","firstName":"Old","lastName":"Shop","emailVerified":true,"passwordHash":{"format":"bcrypt","value":"$2a$04$wpG7D99xV/DdGy9uA16QFeKHaIpy/ft8tudyxy8sQTXATvnIOq2Y6"}}]}`, []string{admin}, 200, "", nil},
 		{"a registration's mail status needs its id", "GET", "/v1/registrations/3f1c2d3e-0000-4000-8000-000000000000", "", nil, 404, "not_found", nil},
 		{"an address is checked while the shopper types", "POST", "/v1/email-checks", `{"email":"ada@gmial.com"}`, nil, 200, "", func(t *testing.T, r answer) {
 			if !strings.Contains(r.body, `"valid":true`) || !strings.Contains(r.body, `"suggestion":"ada@gmail.com"`) {

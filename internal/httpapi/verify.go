@@ -197,7 +197,7 @@ type verifiedBody struct {
 // page gets a redirect with the session cookie (or the page again), a JSON
 // call gets JSON with the session.
 func (a *API) confirmEmail(ctx context.Context, r *Request) (*Response, error) {
-	if err := r.checkBody(); err != nil {
+	if err := r.checkBody(MaxBody); err != nil {
 		return nil, err
 	}
 	mt := r.mediaType()

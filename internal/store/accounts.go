@@ -253,6 +253,10 @@ func (s *Store) CreateAccount(ctx context.Context, acc account.Creation) error {
 		item.Registered, activity = newEventRecord(activity), customer.Activity{}
 	}
 	t.put(item, notExists, nil)
+	importedIdx := -1
+	if acc.ExternalKey != "" {
+		importedIdx = t.put(keyItem{head: head{keys.Imported + acc.ExternalKey, keys.SKKey, "imported"}, CustomerID: c.ID}, notExists, nil)
+	}
 	emailIdx := t.claim(loginKey(emailPK(acc.EmailKey), c))
 	usernameIdx := -1
 	if acc.UsernameKey != "" {
@@ -269,7 +273,7 @@ func (s *Store) CreateAccount(ctx context.Context, acc account.Creation) error {
 	// The username is checked before the address: a username's answer must
 	// not depend on the email's.
 	return t.commit(ctx, nil, refusal{handGuest, cart.ErrHandOverConflict}, refusal{handCart, cart.ErrHandOverConflict},
-		refusal{usernameIdx, account.ErrUsernameTaken}, refusal{emailIdx, account.ErrEmailTaken})
+		refusal{importedIdx, account.ErrAlreadyImported}, refusal{usernameIdx, account.ErrUsernameTaken}, refusal{emailIdx, account.ErrEmailTaken})
 }
 
 // Submit writes a pending registration carrying the job that completes it,

@@ -33,6 +33,9 @@ const (
 	Throttle      = "THROTTLE#"
 	Rate          = "RATE#"
 	Login         = "LOGIN#"
+	// Imported holds the external ids imports claimed, by store: a
+	// re-import of one is skipped.
+	Imported = "IMPORTED#"
 	// PasskeyChallenge holds the passkey ceremonies begun and not yet
 	// finished: a sign-in's under its challenge id, a registration's under
 	// PasskeyRegistration and its customer's id (a customer has one
@@ -47,7 +50,7 @@ const (
 
 // Partitions are all the partition key prefixes.
 var Partitions = []string{Customer, Email, Username, Registration, Outbox, OutboxAddress, Guest, Mailed,
-	Suppress, Resend, Notice, Reset, SignInCode, Newsletter, Throttle, Rate, Login, PasskeyChallenge, PasskeyRegistration}
+	Suppress, Resend, Notice, Reset, SignInCode, Newsletter, Throttle, Rate, Login, PasskeyChallenge, PasskeyRegistration, Imported}
 
 // Sort keys: an item's sort key is one of the fixed ones, or starts with
 // one of the prefixes (those ending in '#').

@@ -299,6 +299,9 @@ func (s *Store) registered(consents []customer.ConsentRecord, subs []customer.Su
 func (s *Store) CreateAccount(_ context.Context, acc account.Creation) error {
 	return s.write(func(t *tx) {
 		c := acc.Customer
+		if acc.ExternalKey != "" {
+			t.unclaimed("imported:"+acc.ExternalKey, account.ErrAlreadyImported)
+		}
 		if acc.UsernameKey != "" {
 			t.unclaimed(usernameKey(acc.UsernameKey), account.ErrUsernameTaken)
 		}
@@ -315,6 +318,9 @@ func (s *Store) CreateAccount(_ context.Context, acc account.Creation) error {
 		t.change(func() {
 			s.customers[c.ID] = c
 			s.keys[emailKey(acc.EmailKey)] = holder(c)
+			if acc.ExternalKey != "" {
+				s.keys["imported:"+acc.ExternalKey] = holder(c)
+			}
 			if acc.UsernameKey != "" {
 				s.keys[usernameKey(acc.UsernameKey)] = holder(c)
 			}

@@ -171,6 +171,29 @@ func Run(t *testing.T, newStore New) {
 		}
 	})
 
+	t.Run("an imported external id is claimed once, before the address, and a refused import stores nothing", func(t *testing.T) {
+		s, clock := fresh(t)
+		first := newAccount("c1", "ada@example.com", "", customer.Active, clock.Now())
+		first.ExternalKey = "default#old-7"
+		create(t, s, first)
+		again := newAccount("c2", "ada@example.com", "", customer.Active, clock.Now())
+		again.ExternalKey = "default#old-7"
+		if err := s.CreateAccount(ctx, again); !errors.Is(err, account.ErrAlreadyImported) {
+			t.Errorf("the same id again: %v, want ErrAlreadyImported (before the taken address)", err)
+		}
+		other := newAccount("c3", "grace@example.com", "", customer.Active, clock.Now())
+		other.ExternalKey = "default#old-7"
+		if err := s.CreateAccount(ctx, other); !errors.Is(err, account.ErrAlreadyImported) {
+			t.Errorf("the same id for another address: %v, want ErrAlreadyImported", err)
+		}
+		if _, err := s.Login(ctx, "email", "grace@example.com"); !errors.Is(err, customer.ErrNotFound) {
+			t.Errorf("the refused import's address: %v, want ErrNotFound", err)
+		}
+		elsewhere := newAccount("c4", "grace@example.com", "", customer.Active, clock.Now())
+		elsewhere.ExternalKey = "other-store#old-7"
+		create(t, s, elsewhere) // ids are the old shop's, per store
+	})
+
 	t.Run("an unverified account's logins are free once it expired", func(t *testing.T) {
 		s, clock := fresh(t)
 		acc := newAccount("c1", "late@example.com", "", customer.Unverified, clock.Now())

@@ -1,0 +1,44 @@
+package admin_test
+
+import (
+	"crypto/rand"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/openreg/registration/internal/admin"
+	"github.com/openreg/registration/internal/password"
+	"github.com/openreg/registration/internal/password/legacy"
+	"github.com/openreg/registration/internal/settings"
+	"github.com/openreg/registration/internal/store/memstore"
+	"github.com/openreg/registration/internal/store/storetest"
+)
+
+// BenchmarkImportBatch is one import call of 100 customers with fast
+// legacy hashes (each wrapped: one argon2id at OWASP's parameters) on the
+// in-memory store: the CPU a batch needs of the admin function, which
+// must finish well within its timeout.
+func BenchmarkImportBatch(b *testing.B) {
+	s := settings.Default()
+	h, err := password.NewHasher(password.OWASPParams(), rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	clock := storetest.NewClock(storetest.Start)
+	svc := admin.New(admin.Deps{Settings: s, Store: memstore.New(clock.Now), Hasher: h, Random: rand.Reader, Now: clock.Now})
+	round := 0
+	for b.Loop() {
+		entries := make([]admin.ImportEntry, admin.MaxImport)
+		for i := range entries {
+			entries[i] = admin.ImportEntry{Email: fmt.Sprintf("c%d-%d@old-shop.example", round, i), ExternalID: fmt.Sprintf("%d-%d", round, i),
+				EmailVerified: true, CreatedAt: storetest.Start.Add(-time.Hour),
+				PasswordHash: &legacy.Input{Format: legacy.PHPass, Value: "$P$6Ite8zhIbIKnVpOD4jDjyI8dvOfeOX0"}}
+			entries[i].Profile.FirstName, entries[i].Profile.LastName = "Bulk", "Customer"
+		}
+		res, err := svc.Import(b.Context(), "bench", entries, false)
+		if err != nil || res.Imported != admin.MaxImport {
+			b.Fatalf("imported %d, skipped %v: %v", res.Imported, res.Skipped, err)
+		}
+		round++
+	}
+}
