@@ -25,7 +25,7 @@ var (
 	useCases = []string{"admin", "myaccount", "registration", "shopping", "signin", "verification"}
 	domain   = []string{
 		"account", "apperr", "captcha", "cart", "customer", "device", "event", "geo", "guest", "mail",
-		"outbox", "code", "passkey", "password", "emailcheck", "profile", "redirect", "session", "settings", "texts", "throttle", "tmpl",
+		"outbox", "code", "passkey", "password", "password/legacy", "emailcheck", "profile", "redirect", "session", "settings", "texts", "throttle", "tmpl",
 		"token", "vat",
 	}
 )
