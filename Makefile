@@ -232,6 +232,13 @@ disposable-domains: ## refresh internal/emailcheck/disposable/blocklist.txt from
 	cp $$src internal/emailcheck/disposable/blocklist.txt && cp $$tmp/disposable_email_domains-*/LICENSE* internal/emailcheck/disposable/LICENSE && \
 	echo "blocklist.txt now from $$(basename $$(dirname $$(dirname $$src))), $$(wc -l < $$src) domains, sha256 $$(sha256sum $$src | cut -c1-64); update internal/emailcheck/disposable/README.md" && rm -rf $$tmp
 
+API ?= http://localhost:8080
+
+.PHONY: import
+import: ## import FILE (JSON Lines of customers, e.g. infra/import/testdata/customers.jsonl) into the stack at API (default make dev's; deployed: SigV4 with your AWS credentials); resumes from FILE.state, reports skips in FILE.skipped.jsonl
+	@test -n "$(FILE)" || { echo "usage: make import FILE=customers.jsonl [API=https://…]"; exit 2; }
+	go run ./infra/import -file "$(FILE)" -api "$(API)"
+
 .PHONY: clean
 clean: ## remove build output (keeps .tools)
 	rm -rf bin cdk.out
