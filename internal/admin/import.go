@@ -69,7 +69,15 @@ const (
 	SkipUnknownStore    = "unknown_store"
 	SkipInvalidID       = "invalid_external_id"
 	SkipFutureDate      = "created_in_future"
+	// SkipNotAttempted: the call ran short of time before the entry (the
+	// function's deadline came near); send it again.
+	SkipNotAttempted = "not_attempted"
 )
+
+// importMargin is the time an import call keeps in hand before its
+// deadline: an entry is not begun with less left (one entry's hashing and
+// write take well under it).
+const importMargin = 2 * time.Second
 
 var externalIDPattern = regexp.MustCompile(`^[\x21-\x7e]{1,128}$`)
 
@@ -80,7 +88,8 @@ var externalIDPattern = regexp.MustCompile(`^[\x21-\x7e]{1,128}$`)
 // Imported accounts never expire unverified; nothing is mailed unless
 // invite, and then the unverified ones get their link (an invitation to
 // choose a password when none came), under the per-address cap of every
-// link. A dependency failure stops the call with what it did so far
+// link. Near the call's deadline it begins no more entries and answers the
+// rest not_attempted, to be sent again. A dependency failure stops the call with what it did so far
 // unreported: the caller sends the batch again, and what was imported is
 // then skipped as already_imported.
 func (s *Service) Import(ctx context.Context, op Operator, entries []ImportEntry, invite bool) (ImportResult, error) {
@@ -93,7 +102,12 @@ func (s *Service) Import(ctx context.Context, op Operator, entries []ImportEntry
 		return ImportResult{}, err
 	}
 	res := ImportResult{Batch: batch}
+	deadline, bounded := ctx.Deadline()
 	for i, e := range entries {
+		if bounded && time.Until(deadline) < importMargin {
+			res.Skipped = append(res.Skipped, Skip{Index: i, Code: SkipNotAttempted})
+			continue
+		}
 		code, err := s.importOne(ctx, op, batch, e, invite)
 		if err != nil {
 			return ImportResult{}, err

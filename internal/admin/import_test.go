@@ -1,12 +1,14 @@
 package admin_test
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/openreg/registration/internal/admin"
+	"github.com/openreg/registration/internal/customer"
 	"github.com/openreg/registration/internal/password"
 	"github.com/openreg/registration/internal/password/legacy"
 	"github.com/openreg/registration/internal/settings"
@@ -40,5 +42,17 @@ func BenchmarkImportBatch(b *testing.B) {
 			b.Fatalf("imported %d, skipped %v: %v", res.Imported, res.Skipped, err)
 		}
 		round++
+	}
+}
+
+// TestImportStopsBeforeItsDeadline: with less than the margin left, a call
+// begins no more entries and answers them not_attempted.
+func TestImportStopsBeforeItsDeadline(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	res, err := f.svc.Import(ctx, op, []admin.ImportEntry{{Email: "late@old-shop.example", Profile: customer.Profile{FirstName: "A", LastName: "B"}}}, false)
+	if err != nil || res.Imported != 0 || len(res.Skipped) != 1 || res.Skipped[0] != (admin.Skip{Index: 0, Code: admin.SkipNotAttempted}) {
+		t.Errorf("Import = %+v, %v; want the entry not attempted", res, err)
 	}
 }

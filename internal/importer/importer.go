@@ -184,10 +184,7 @@ func read(ctx context.Context, in io.Reader, start int, o Options, out chan<- *b
 		if cur.lines == 0 {
 			return nil
 		}
-		body, err := json.Marshal(struct {
-			Invite    bool              `json:"invite,omitempty"`
-			Customers []json.RawMessage `json:"customers"`
-		}{o.Invite, cur.entries})
+		body, err := envelope(o.Invite, cur.entries)
 		if err != nil {
 			return err
 		}
@@ -274,7 +271,17 @@ func (o Options) send(ctx context.Context, b *batch) error {
 			last = err
 			continue
 		case status == http.StatusOK:
-			return b.read(body)
+			again, err := b.read(body)
+			if err != nil || len(again) == 0 {
+				return err
+			}
+			// The call ran short of time: the entries it did not begin
+			// go again, as a call of their own.
+			if b.body, err = envelope(o.Invite, again); err != nil {
+				return err
+			}
+			pause, last = o.Pause, fmt.Errorf("the API ran out of time for %d entries", len(again))
+			continue
 		case status == http.StatusTooManyRequests || status >= 500:
 			last = errFatal{status, string(body)}
 			if retryAfter > 0 {
@@ -309,16 +316,26 @@ func (o Options) post(ctx context.Context, body []byte) (int, []byte, time.Durat
 	return resp.StatusCode, out, time.Duration(secs) * time.Second, err
 }
 
-// read takes the route's answer: the skipped entries by line.
-func (b *batch) read(body []byte) error {
+// notAttempted is the skip code of entries a call ran out of time for.
+const notAttempted = "not_attempted"
+
+// read takes the route's answer: the skipped entries by line; the entries
+// not attempted become the batch's entries, to be sent again.
+func (b *batch) read(body []byte) ([]json.RawMessage, error) {
 	var a answer
 	if err := json.Unmarshal(body, &a); err != nil {
-		return fmt.Errorf("unreadable answer: %w", err)
+		return nil, fmt.Errorf("unreadable answer: %w", err)
 	}
-	b.imported = a.Imported
+	b.imported += a.Imported
+	var again []json.RawMessage
+	var at []int
 	for _, s := range a.Skipped {
 		if s.Index < 0 || s.Index >= len(b.entries) {
-			return errors.New("the answer names an entry the batch does not have")
+			return nil, errors.New("the answer names an entry the batch does not have")
+		}
+		if s.Code == notAttempted {
+			again, at = append(again, b.entries[s.Index]), append(at, b.at[s.Index])
+			continue
 		}
 		var id struct {
 			ExternalID string `json:"externalId"`
@@ -326,5 +343,16 @@ func (b *batch) read(body []byte) error {
 		_ = json.Unmarshal(b.entries[s.Index], &id)
 		b.skipped = append(b.skipped, Skipped{Line: b.at[s.Index], ExternalID: id.ExternalID, Code: s.Code})
 	}
-	return nil
+	if len(again) > 0 {
+		b.entries, b.at = again, at
+	}
+	return again, nil
+}
+
+// envelope is the body of a call.
+func envelope(invite bool, entries []json.RawMessage) ([]byte, error) {
+	return json.Marshal(struct {
+		Invite    bool              `json:"invite,omitempty"`
+		Customers []json.RawMessage `json:"customers"`
+	}{invite, entries})
 }

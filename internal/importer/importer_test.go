@@ -3,6 +3,7 @@ package importer_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -205,5 +206,33 @@ func TestTheExampleFileImports(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Errorf("%s's customer signs in: %d", format, resp.StatusCode)
 		}
+	}
+}
+
+// TestEntriesNotAttemptedGoAgain: a call that ran short of time answers the
+// entries it did not begin not_attempted (admin.Import); they go again, and
+// the batch is done when all of them are.
+func TestEntriesNotAttemptedGoAgain(t *testing.T) {
+	var calls []int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b struct {
+			Customers []json.RawMessage `json:"customers"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&b)
+		calls = append(calls, len(b.Customers))
+		if len(calls) == 1 { // the first call takes half
+			var skipped []string
+			for i := len(b.Customers) / 2; i < len(b.Customers); i++ {
+				skipped = append(skipped, fmt.Sprintf(`{"index":%d,"code":"not_attempted"}`, i))
+			}
+			fmt.Fprintf(w, `{"imported":%d,"skipped":[%s]}`, len(b.Customers)/2, strings.Join(skipped, ","))
+			return
+		}
+		fmt.Fprintf(w, `{"imported":%d,"skipped":[]}`, len(b.Customers))
+	}))
+	defer srv.Close()
+	sum, err := importer.Run(context.Background(), strings.NewReader(file(100, nil)), 0, importer.Options{API: srv.URL, Concurrency: 1, Pause: time.Millisecond})
+	if err != nil || sum.Imported != 100 || sum.Skipped != 0 || len(calls) != 2 || calls[1] != 50 {
+		t.Errorf("summary %+v, calls %v, %v; want all 100 imported, the second call with the 50 left", sum, calls, err)
 	}
 }
