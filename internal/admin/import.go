@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/openreg/registration/internal/account"
@@ -186,6 +187,15 @@ func (s *Service) importOne(ctx context.Context, op Operator, batch string, e Im
 			msg = "imported: " + cn.Version
 		}
 		acc.Consents = append(acc.Consents, customer.ConsentRecord{CustomerID: id, ConsentID: cn.ID, Agreed: true, Message: msg, At: given})
+	}
+	// A consent the store requires that the old shop did not record is
+	// logged as not given: the storefront may ask for it, and the log never
+	// claims an agreement nobody made.
+	for _, req := range s.settings.Consents {
+		if req.Required && !slices.ContainsFunc(e.Consents, func(c ImportedConsent) bool { return c.ID == req.ID }) {
+			acc.Consents = append(acc.Consents, customer.ConsentRecord{CustomerID: id, ConsentID: req.ID, Agreed: false,
+				Message: "imported: not given in the old shop", At: now})
+		}
 	}
 	if len(newsletters) > 0 {
 		have, err := s.store.Subscriptions(ctx, storeID, acc.EmailKey)

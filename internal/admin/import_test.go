@@ -56,3 +56,28 @@ func TestImportStopsBeforeItsDeadline(t *testing.T) {
 		t.Errorf("Import = %+v, %v; want the entry not attempted", res, err)
 	}
 }
+
+// TestImportLogsConsents: consents the old shop recorded are logged with
+// their time and version; a consent the store requires and the old shop
+// did not record is logged as not given, never as agreed.
+func TestImportLogsConsents(t *testing.T) {
+	f := newFixture(t, func(s *settings.Settings) {
+		s.Consents = []settings.Consent{{ID: "terms", Message: "I accept the terms.", Required: true}, {ID: "privacy", Message: "Privacy.", Required: true}}
+	})
+	given := time.Date(2019, 5, 1, 10, 0, 0, 0, time.UTC)
+	res, err := f.svc.Import(t.Context(), op, []admin.ImportEntry{{Email: "old@old-shop.example", Profile: customer.Profile{FirstName: "A", LastName: "B"},
+		Consents: []admin.ImportedConsent{{ID: "terms", Version: "2019-01", GivenAt: given}}}}, false)
+	if err != nil || res.Imported != 1 {
+		t.Fatalf("Import = %+v, %v", res, err)
+	}
+	got := map[string]customer.ConsentRecord{}
+	for _, c := range f.Store.Consents {
+		got[c.ConsentID] = c
+	}
+	if c := got["terms"]; !c.Agreed || !c.At.Equal(given) || c.Message != "imported: 2019-01" {
+		t.Errorf("terms logged %+v, want agreed at its time with its version", c)
+	}
+	if c, ok := got["privacy"]; !ok || c.Agreed || c.Message != "imported: not given in the old shop" {
+		t.Errorf("privacy logged %+v (%v), want logged as not given", c, ok)
+	}
+}
